@@ -1,0 +1,144 @@
+namespace Vermilion;
+
+/// <summary>The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.</summary>
+public static class ConnectionCommands
+{
+    const CommandFlags NoScriptLoadingStale = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
+
+    public static void Register(CommandTable t)
+    {
+        t.Add(new() { Name = "ping", Arity = -1, Flags = CommandFlags.Fast, Categories = ["@fast", "@connection"], Proc = Ping, Group = "connection", Since = "1.0.0", Summary = "Ping the server", Complexity = "O(1)", Tips = ["request_policy:all_shards", "response_policy:all_succeeded"] });
+        t.Add(new() { Name = "echo", Arity = 2, Flags = CommandFlags.Fast, Categories = ["@fast", "@connection"], Proc = Echo, Group = "connection", Since = "1.0.0", Summary = "Echo the given string", Complexity = "O(1)" });
+        t.Add(new() { Name = "quit", Arity = -1, Flags = CommandFlags.AllowBusy | CommandFlags.NoAuth | NoScriptLoadingStale | CommandFlags.Fast, Categories = ["@fast", "@connection"], Proc = Quit, Group = "connection", Since = "1.0.0", Summary = "Close the connection", Complexity = "O(1)" });
+        t.Add(new() { Name = "hello", Arity = -1, Flags = CommandFlags.NoAuth | NoScriptLoadingStale | CommandFlags.Fast | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"], Proc = Hello, Group = "connection", Since = "6.0.0", Summary = "Handshake with Redis", Complexity = "O(1)" });
+        t.Add(new() { Name = "auth", Arity = -2, Flags = CommandFlags.NoAuth | NoScriptLoadingStale | CommandFlags.Fast | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"], Proc = Auth, Group = "connection", Since = "1.0.0", Summary = "Authenticate to the server", Complexity = "O(N) where N is the number of passwords defined for the user" });
+        t.Add(new() { Name = "select", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Categories = ["@fast", "@connection"], Proc = Select, Group = "connection", Since = "1.0.0", Summary = "Change the selected database for the current connection", Complexity = "O(1)" });
+        t.Add(new() { Name = "reset", Arity = 1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"], Proc = Reset, Group = "connection", Since = "6.2.0", Summary = "Reset the connection", Complexity = "O(1)" });
+    }
+
+    static void Ping(Client c, CommandArgs a)
+    {
+        if (a.Count > 2)
+        {
+            c.Reply.Error("wrong number of arguments for 'ping' command");
+            return;
+        }
+        if (a.Count == 1) c.Reply.Raw("+PONG\r\n"u8);
+        else c.Reply.Bulk(a[1]);
+    }
+
+    static void Echo(Client c, CommandArgs a) => c.Reply.Bulk(a[1]);
+
+    static void Quit(Client c, CommandArgs a)
+    {
+        c.Reply.Ok();
+        c.Flags |= ClientFlags.CloseAfterReply;
+    }
+
+    /// <summary>Only the default user exists and it has no password, so AUTH succeeds for "default" with any password (Redis's nopass).</summary>
+    static void Auth(Client c, CommandArgs a)
+    {
+        if (a.Count > 3)
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        if (a.Count == 2)
+        {
+            c.Reply.Error("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+            return;
+        }
+        if (a.Is(1, "default")) c.Reply.Ok();
+        else c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+    }
+
+    static void Hello(Client c, CommandArgs a)
+    {
+        long version = 0;
+        int next = 1;
+        if (a.Count >= 2)
+        {
+            if (!IntegerText.TryParse(a[1], out version))
+            {
+                c.Reply.Error("Protocol version is not an integer or out of range");
+                return;
+            }
+            next = 2;
+            if (version < 2 || version > 3)
+            {
+                c.Reply.Error("-NOPROTO unsupported protocol version");
+                return;
+            }
+        }
+        string? user = null, name = null;
+        for (int j = next; j < a.Count; j++)
+        {
+            int more = a.Count - 1 - j;
+            if (a.Is(j, "auth") && more >= 2)
+            {
+                user = a.GetString(j + 1);
+                j += 2;
+            }
+            else if (a.Is(j, "setname") && more >= 1)
+            {
+                if (!ClientCommands.IsValidName(a[j + 1]))
+                {
+                    c.Reply.Error(ClientCommands.InvalidNameError);
+                    return;
+                }
+                name = a.GetString(j + 1);
+                j++;
+            }
+            else
+            {
+                c.Reply.Error($"Syntax error in HELLO option '{a.GetString(j)}'");
+                return;
+            }
+        }
+        if (user is not null && user != "default")
+        {
+            c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+            return;
+        }
+        if (name is not null) c.Name = name.Length == 0 ? null : name;
+        if (version != 0) c.Reply.Resp = (int)version;
+        var r = c.Reply;
+        // Redis's seven pairs, plus our own version next to the Redis version clients gate features on.
+        r.MapHeader(8);
+        r.Bulk("server"u8); r.Bulk("redis"u8);
+        r.Bulk("version"u8); r.Bulk(Server.RedisVersion);
+        r.Bulk("vermilion_version"u8); r.Bulk(Server.VermilionVersion);
+        r.Bulk("proto"u8); r.Integer(c.Resp);
+        r.Bulk("id"u8); r.Integer(c.Id);
+        r.Bulk("mode"u8); r.Bulk("standalone"u8);
+        r.Bulk("role"u8); r.Bulk("master"u8);
+        r.Bulk("modules"u8); r.ArrayHeader(0);
+    }
+
+    static void Select(Client c, CommandArgs a)
+    {
+        if (!IntegerText.TryParse(a[1], out long id) || id < int.MinValue || id > int.MaxValue)
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return;
+        }
+        if (id < 0 || id >= c.Server.Databases.Length)
+        {
+            c.Reply.Error("DB index is out of range");
+            return;
+        }
+        c.SelectDb((int)id);
+        c.Reply.Ok();
+    }
+
+    /// <summary>RESET: back to a fresh connection's state (db 0, RESP2, no name, replies on).</summary>
+    static void Reset(Client c, CommandArgs a)
+    {
+        c.SelectDb(0);
+        c.Reply.Resp = 2;
+        c.Name = null;
+        c.Flags &= ~(ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict | ClientFlags.NoTouch);
+        c.Reply.Muted = false;
+        c.Reply.Simple("RESET"u8);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Vermilion;
+
+/// <summary>The generic key family: DEL and EXISTS for now (the keyspace issue brings the rest).</summary>
+public static class KeyCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new() { Name = "del", Arity = -2, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow"], FirstKey = 1, LastKey = -1, KeyStep = 1, Proc = Del, Group = "generic", Since = "1.0.0", Summary = "Delete a key", Complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1)." });
+        t.Add(new() { Name = "exists", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"], FirstKey = 1, LastKey = -1, KeyStep = 1, Proc = Exists, Group = "generic", Since = "1.0.0", Summary = "Determine if a key exists", Complexity = "O(N) where N is the number of keys to check." });
+    }
+
+    static void Del(Client c, CommandArgs a)
+    {
+        long n = 0;
+        for (int i = 1; i < a.Count; i++) if (c.Db.Delete(a[i])) n++;
+        c.Reply.Integer(n);
+    }
+
+    static void Exists(Client c, CommandArgs a)
+    {
+        long n = 0;
+        for (int i = 1; i < a.Count; i++) if (c.Db.Exists(a[i])) n++;
+        c.Reply.Integer(n);
+    }
+}

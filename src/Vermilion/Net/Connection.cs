@@ -1,0 +1,77 @@
+namespace Vermilion;
+
+/// <summary>Redis's connection states (connection.h), in the same order.</summary>
+public enum ConnectionState { None, Connecting, Accepting, Connected, Closed, Error }
+
+/// <summary>The side of a connection that reacts to its events: for accepted sockets, the client.</summary>
+public interface IConnectionHandler
+{
+    void OnReadable(Connection conn);
+    void OnWritable(Connection conn);
+}
+
+/// <summary>
+/// An accepted socket: its fd, its <see cref="ConnectionType"/> (where TLS plugs in later) and
+/// its state, as Redis's <c>connection</c>. Reads and writes go through the type; the state
+/// moves to Closed on EOF and to Error on a hard failure, keeping the errno.
+/// </summary>
+public sealed class Connection : IFileEventHandler
+{
+    public int Fd { get; private set; }
+    public ConnectionType Type { get; }
+    public ConnectionState State { get; internal set; }
+    public int LastErrno { get; internal set; }
+    public IConnectionHandler? Handler { get; set; }
+    /// <summary>Re-arm TCP_QUICKACK after every read (tcp-quickack yes, TCP only).</summary>
+    public bool QuickAck { get; set; }
+    EventLoop? _loop;
+
+    public Connection(int fd, ConnectionType type)
+    {
+        Fd = fd;
+        Type = type;
+        State = ConnectionState.Accepting;
+    }
+
+    /// <summary>connSocketAccept: only an accepting connection may become connected.</summary>
+    public bool Accept()
+    {
+        if (State != ConnectionState.Accepting) return false;
+        State = ConnectionState.Connected;
+        return true;
+    }
+
+    /// <summary>Bytes read, 0 at EOF (state Closed), -1 when nothing is there or on error (see <see cref="State"/>).</summary>
+    public int Read(Span<byte> buffer) => Type.Read(this, buffer);
+
+    /// <summary>Bytes written, or -1 on EAGAIN or error (see <see cref="State"/>).</summary>
+    public int Write(ReadOnlySpan<byte> data) => Type.Write(this, data);
+
+    public bool SetReadHandler(EventLoop loop, bool on) => SetHandler(loop, FileEventMask.Readable, on);
+    public bool SetWriteHandler(EventLoop loop, bool on) => SetHandler(loop, FileEventMask.Writable, on);
+
+    bool SetHandler(EventLoop loop, FileEventMask mask, bool on)
+    {
+        if (Fd < 0) return false;
+        _loop = loop;
+        if (on) return (loop.GetFileEvents(Fd) & mask) != 0 || loop.CreateFileEvent(Fd, mask, this);
+        loop.DeleteFileEvent(Fd, mask);
+        return true;
+    }
+
+    public bool HasWriteHandler => _loop is not null && Fd >= 0 && (_loop.GetFileEvents(Fd) & FileEventMask.Writable) != 0;
+    public bool HasReadHandler => _loop is not null && Fd >= 0 && (_loop.GetFileEvents(Fd) & FileEventMask.Readable) != 0;
+
+    /// <summary>Removes both events and closes the fd; calling it twice is harmless.</summary>
+    public void Close()
+    {
+        if (Fd < 0) return;
+        if (_loop is not null) _loop.DeleteFileEvent(Fd, FileEventMask.Readable | FileEventMask.Writable);
+        Native.Close(Fd);
+        Fd = -1;
+        if (State != ConnectionState.Error) State = ConnectionState.Closed;
+    }
+
+    void IFileEventHandler.OnReadable(EventLoop loop, int fd) => Handler?.OnReadable(this);
+    void IFileEventHandler.OnWritable(EventLoop loop, int fd) => Handler?.OnWritable(this);
+}

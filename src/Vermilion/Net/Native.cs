@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Vermilion;
+
+/// <summary>
+/// The whole P/Invoke surface: the libc socket, epoll and poll calls the event loop and the
+/// connection path use, with Linux's constant values. Everything unsafe about talking to the
+/// kernel lives here; callers get fds, byte counts and errno values back.
+/// </summary>
+internal static unsafe partial class Native
+{
+    const string Libc = "libc";
+
+    // errno values (Linux).
+    public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EMFILE = 24, ENFILE = 23, ENOPROTOOPT = 92,
+        EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99;
+
+    public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
+    public const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_KEEPALIVE = 9, SO_SNDBUF = 7;
+    public const int IPPROTO_TCP = 6, TCP_NODELAY = 1, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6, TCP_QUICKACK = 12;
+    public const int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
+    const int F_GETFL = 3, F_SETFL = 4, F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, O_NONBLOCK = 0x800;
+    public const int RLIMIT_NOFILE = 7;
+
+    public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10;
+    public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3, EPOLL_CLOEXEC = 0x80000;
+    public const short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
+
+    /// <summary>struct epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16) elsewhere.</summary>
+    public static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd { public int Fd; public short Events; public short Revents; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit { public ulong Cur; public ulong Max; }
+
+    [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)] public static partial int EpollCreate1(int flags);
+    [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)] public static partial int EpollCtl(int epfd, int op, int fd, void* ev);
+    [LibraryImport(Libc, EntryPoint = "epoll_wait", SetLastError = true)] public static partial int EpollWait(int epfd, void* events, int max, int timeoutMs);
+    [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)] public static partial int Poll(PollFd* fds, nuint nfds, int timeoutMs);
+    [LibraryImport(Libc, EntryPoint = "pipe2", SetLastError = true)] public static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)] public static partial int Socket(int domain, int type, int protocol);
+    [LibraryImport(Libc, EntryPoint = "bind", SetLastError = true)] public static partial int Bind(int fd, byte* addr, int len);
+    [LibraryImport(Libc, EntryPoint = "listen", SetLastError = true)] public static partial int Listen(int fd, int backlog);
+    [LibraryImport(Libc, EntryPoint = "accept4", SetLastError = true)] public static partial int Accept4(int fd, byte* addr, int* len, int flags);
+    [LibraryImport(Libc, EntryPoint = "setsockopt", SetLastError = true)] public static partial int SetSockOpt(int fd, int level, int name, void* value, int len);
+    [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)] public static partial int GetSockOpt(int fd, int level, int name, void* value, int* len);
+    [LibraryImport(Libc, EntryPoint = "getsockname", SetLastError = true)] public static partial int GetSockName(int fd, byte* addr, int* len);
+    [LibraryImport(Libc, EntryPoint = "getpeername", SetLastError = true)] public static partial int GetPeerName(int fd, byte* addr, int* len);
+    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)] private static partial int Fcntl(int fd, int cmd, int arg);
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)] public static partial nint Read(int fd, byte* buf, nint count);
+    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)] public static partial nint Write(int fd, byte* buf, nint count);
+    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)] public static partial int Close(int fd);
+    [LibraryImport(Libc, EntryPoint = "getrlimit", SetLastError = true)] public static partial int GetRLimit(int resource, RLimit* limit);
+    [LibraryImport(Libc, EntryPoint = "setrlimit", SetLastError = true)] public static partial int SetRLimit(int resource, RLimit* limit);
+    [LibraryImport(Libc, EntryPoint = "getpid")] public static partial int GetPid();
+
+    public static int LastErrno => Marshal.GetLastPInvokeError();
+
+    /// <summary>strerror(errno), as Redis puts it in its log lines ("Address already in use").</summary>
+    public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    public static int SetInt(int fd, int level, int name, int value) => SetSockOpt(fd, level, name, &value, sizeof(int));
+
+    public static int GetInt(int fd, int level, int name)
+    {
+        int value = 0, len = sizeof(int);
+        return GetSockOpt(fd, level, name, &value, &len) == 0 ? value : -1;
+    }
+
+    public static bool SetNonBlockingCloexec(int fd)
+    {
+        int fl = Fcntl(fd, F_GETFL, 0);
+        if (fl < 0 || Fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return false;
+        int fdf = Fcntl(fd, F_GETFD, 0);
+        return fdf >= 0 && Fcntl(fd, F_SETFD, fdf | FD_CLOEXEC) >= 0;
+    }
+
+    // sockaddr layouts (Linux): sockaddr_in 16 bytes, sockaddr_in6 28, sockaddr_un 110 (108-byte path).
+    public const int SockAddrStorageSize = 128, UnixPathMax = 108;
+
+    public static int WriteSockAddr(Span<byte> sa, IPAddress ip, int port)
+    {
+        sa.Clear();
+        bool v6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
+        BitConverter.TryWriteBytes(sa, (ushort)(v6 ? AF_INET6 : AF_INET));
+        sa[2] = (byte)(port >> 8); sa[3] = (byte)port;
+        if (v6)
+        {
+            ip.TryWriteBytes(sa.Slice(8, 16), out _);
+            BitConverter.TryWriteBytes(sa.Slice(24, 4), (uint)ip.ScopeId);
+            return 28;
+        }
+        ip.TryWriteBytes(sa.Slice(4, 4), out _);
+        return 16;
+    }
+
+    public static int WriteUnixSockAddr(Span<byte> sa, string path)
+    {
+        sa.Clear();
+        BitConverter.TryWriteBytes(sa, (ushort)AF_UNIX);
+        int n = System.Text.Encoding.UTF8.GetBytes(path, sa.Slice(2, UnixPathMax - 1));
+        return 2 + n + 1;
+    }
+
+    /// <summary>Decodes an AF_INET/AF_INET6 sockaddr; unix sockets give (null, 0).</summary>
+    public static (IPAddress? Ip, int Port) ReadSockAddr(ReadOnlySpan<byte> sa)
+    {
+        int family = BitConverter.ToUInt16(sa);
+        int port = sa[2] << 8 | sa[3];
+        if (family == AF_INET) return (new IPAddress(sa.Slice(4, 4)), port);
+        if (family == AF_INET6)
+        {
+            var ip = new IPAddress(sa.Slice(8, 16), BitConverter.ToUInt32(sa.Slice(24, 4)));
+            return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, port);
+        }
+        return (null, 0);
+    }
+
+    public static (IPAddress? Ip, int Port) PeerAddress(int fd)
+    {
+        byte* sa = stackalloc byte[SockAddrStorageSize];
+        int len = SockAddrStorageSize;
+        return GetPeerName(fd, sa, &len) == 0 ? ReadSockAddr(new ReadOnlySpan<byte>(sa, len)) : (null, 0);
+    }
+
+    public static (IPAddress? Ip, int Port) LocalAddress(int fd)
+    {
+        byte* sa = stackalloc byte[SockAddrStorageSize];
+        int len = SockAddrStorageSize;
+        return GetSockName(fd, sa, &len) == 0 ? ReadSockAddr(new ReadOnlySpan<byte>(sa, len)) : (null, 0);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text;
+
+namespace Vermilion;
+
+/// <summary>
+/// The arguments of the request being executed: slices of one buffer (the client's query
+/// buffer for multibulk, a scratch buffer for unescaped inline requests). One instance per
+/// server is reused for every request, so parsing allocates nothing.
+/// </summary>
+public sealed class CommandArgs
+{
+    public byte[] Buffer { get; private set; } = [];
+    int[] _offset = new int[16];
+    int[] _length = new int[16];
+    public int Count { get; private set; }
+
+    /// <summary>Where inline requests are unescaped into; grows and stays.</summary>
+    internal byte[] InlineScratch = new byte[1024];
+
+    public ReadOnlySpan<byte> this[int i] => new(Buffer, _offset[i], _length[i]);
+    public int Length(int i) => _length[i];
+
+    public byte[] ToArray(int i) => this[i].ToArray();
+
+    /// <summary>For names, messages and errors only; not for the request path's hot commands.</summary>
+    public string GetString(int i) => Encoding.UTF8.GetString(this[i]);
+
+    public bool Is(int i, string ascii) => Ascii.EqualsIgnoreCase(this[i], ascii);
+
+    internal void Reset(byte[] buffer)
+    {
+        Buffer = buffer;
+        Count = 0;
+    }
+
+    internal void Add(int offset, int length)
+    {
+        if (Count == _offset.Length)
+        {
+            Array.Resize(ref _offset, Count * 2);
+            Array.Resize(ref _length, Count * 2);
+        }
+        _offset[Count] = offset;
+        _length[Count] = length;
+        Count++;
+    }
+
+    /// <summary>Used by tests and internal callers to run a command without a socket.</summary>
+    internal void SetAll(params byte[][] args)
+    {
+        int total = 0;
+        foreach (var a in args) total += a.Length;
+        var buf = new byte[total];
+        Reset(buf);
+        int pos = 0;
+        foreach (var a in args)
+        {
+            a.CopyTo(buf, pos);
+            Add(pos, a.Length);
+            pos += a.Length;
+        }
+    }
+}

@@ -1,0 +1,305 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+
+namespace Vermilion;
+
+/// <summary>
+/// A client's output: RESP2/RESP3 encoding and the buffers the bytes wait in. As Redis, a first
+/// 16 KiB buffer takes replies while no overflow list exists, then list nodes of
+/// max(16 KiB, size) follow; only the list counts toward client-output-buffer-limit. Buffers
+/// are leased from the server's pool and all returned once everything is written.
+/// </summary>
+public sealed class ReplyWriter
+{
+    readonly BufferPool _pool;
+    readonly Stats _stats;
+    byte[]? _buf;
+    int _bufPos, _sent;
+    byte[][]? _nodes;
+    int[]? _nodeUsed;
+    int _nodeHead, _nodeCount;
+
+    /// <summary>RESP version: 2 or 3 (HELLO).</summary>
+    public int Resp = 2;
+    /// <summary>While set, replies are dropped (CLIENT REPLY OFF/SKIP, close-after-reply).</summary>
+    public bool Muted;
+    /// <summary>reply_bytes: the bytes of the overflow list's nodes.</summary>
+    public long ListBytes { get; private set; }
+    public int ListNodes => _nodeCount;
+    public int BufferUsed => _bufPos;
+    public int BufferSize => _buf?.Length ?? 0;
+    public int Peak;
+
+    public ReplyWriter(BufferPool pool, Stats stats)
+    {
+        _pool = pool;
+        _stats = stats;
+    }
+
+    public bool HasPending => _bufPos > _sent || _nodeCount > 0;
+
+    // ---- raw bytes -------------------------------------------------------------------------
+
+    /// <summary>The free space at the end of the output: the first buffer while no list exists, else the tail node.</summary>
+    Span<byte> FreeSpace()
+    {
+        if (_nodeCount == 0)
+        {
+            _buf ??= _pool.Rent();
+            return _buf.AsSpan(_bufPos);
+        }
+        int tail = (_nodeHead + _nodeCount - 1) % _nodes!.Length;
+        return _nodes[tail].AsSpan(_nodeUsed![tail]);
+    }
+
+    /// <summary>Contiguous space for <paramref name="size"/> bytes; follow with <see cref="Advance"/>.</summary>
+    Span<byte> Reserve(int size)
+    {
+        var span = FreeSpace();
+        if (span.Length >= size) return span;
+        AddNode(size);
+        return FreeSpace();
+    }
+
+    void Advance(int n)
+    {
+        if (_nodeCount == 0)
+        {
+            _bufPos += n;
+            if (_bufPos > Peak) Peak = _bufPos;
+        }
+        else _nodeUsed![(_nodeHead + _nodeCount - 1) % _nodes!.Length] += n;
+    }
+
+    void AddNode(int size)
+    {
+        if (_nodes is null)
+        {
+            _nodes = new byte[4][];
+            _nodeUsed = new int[4];
+        }
+        else if (_nodeCount == _nodes.Length)
+        {
+            var nodes = new byte[_nodes.Length * 2][];
+            var used = new int[_nodes.Length * 2];
+            for (int i = 0; i < _nodeCount; i++)
+            {
+                int j = (_nodeHead + i) % _nodes.Length;
+                nodes[i] = _nodes[j];
+                used[i] = _nodeUsed![j];
+            }
+            _nodes = nodes;
+            _nodeUsed = used;
+            _nodeHead = 0;
+        }
+        var chunk = _pool.Rent(Math.Max(BufferPool.ChunkSize, size));
+        int slot = (_nodeHead + _nodeCount) % _nodes.Length;
+        _nodes[slot] = chunk;
+        _nodeUsed![slot] = 0;
+        _nodeCount++;
+        ListBytes += chunk.Length;
+    }
+
+    public void Raw(ReadOnlySpan<byte> data)
+    {
+        if (Muted) return;
+        while (!data.IsEmpty)
+        {
+            var span = FreeSpace();
+            if (span.IsEmpty) { AddNode(data.Length); continue; }
+            int n = Math.Min(span.Length, data.Length);
+            data[..n].CopyTo(span);
+            Advance(n);
+            data = data[n..];
+        }
+    }
+
+    void Line(byte prefix, long value)
+    {
+        var span = Reserve(24);
+        span[0] = prefix;
+        Utf8Formatter.TryFormat(value, span[1..], out int w);
+        span[1 + w] = (byte)'\r';
+        span[2 + w] = (byte)'\n';
+        Advance(w + 3);
+    }
+
+    // ---- RESP types --------------------------------------------------------------------------
+
+    public void Ok() { if (!Muted) Raw("+OK\r\n"u8); }
+
+    public void Simple(ReadOnlySpan<byte> text)
+    {
+        if (Muted) return;
+        Raw("+"u8); Raw(text); Raw("\r\n"u8);
+    }
+
+    public void Simple(string text) { if (!Muted) { Raw("+"u8); RawString(text); Raw("\r\n"u8); } }
+
+    /// <summary>addReplyError: a text that starts with '-' carries its own code; otherwise "-ERR " is put in front.
+    /// CR and LF inside would break the protocol, so they become spaces, as Redis does.</summary>
+    public void Error(string text)
+    {
+        _stats.CountError(text.Length > 0 && text[0] == '-' ? text.AsSpan(1) : "ERR");
+        if (Muted) return;
+        if (text.Length == 0 || text[0] != '-') Raw("-ERR "u8);
+        if (text.AsSpan().IndexOfAny('\r', '\n') >= 0) text = text.Replace('\r', ' ').Replace('\n', ' ');
+        RawString(text);
+        Raw("\r\n"u8);
+    }
+
+    /// <summary>A preformatted error such as "-WRONGTYPE ...\r\n" (no allocation).</summary>
+    public void ErrorRaw(ReadOnlySpan<byte> full)
+    {
+        _stats.CountError(full[1..]);
+        if (!Muted) Raw(full);
+    }
+
+    public void Integer(long value) { if (!Muted) Line((byte)':', value); }
+
+    public void Bulk(ReadOnlySpan<byte> value)
+    {
+        if (Muted) return;
+        Line((byte)'$', value.Length);
+        if (value.Length <= 64)
+        {
+            var span = Reserve(value.Length + 2);
+            value.CopyTo(span);
+            span[value.Length] = (byte)'\r';
+            span[value.Length + 1] = (byte)'\n';
+            Advance(value.Length + 2);
+        }
+        else
+        {
+            Raw(value);
+            Raw("\r\n"u8);
+        }
+    }
+
+    public void Bulk(string value)
+    {
+        if (Muted) return;
+        Line((byte)'$', Encoding.UTF8.GetByteCount(value));
+        RawString(value);
+        Raw("\r\n"u8);
+    }
+
+    public void Bulk(long value)
+    {
+        Span<byte> tmp = stackalloc byte[20];
+        Bulk(tmp[..IntegerText.Format(value, tmp)]);
+    }
+
+    /// <summary>A missing value: RESP2 null bulk, RESP3 null.</summary>
+    public void Null() { if (!Muted) Raw(Resp == 3 ? "_\r\n"u8 : "$-1\r\n"u8); }
+
+    /// <summary>A missing aggregate: RESP2 null array, RESP3 null.</summary>
+    public void NullArray() { if (!Muted) Raw(Resp == 3 ? "_\r\n"u8 : "*-1\r\n"u8); }
+
+    public void ArrayHeader(long count) { if (!Muted) Line((byte)'*', count); }
+    /// <summary>RESP3 map; in RESP2 a flat array of twice the pairs.</summary>
+    public void MapHeader(long pairs) { if (!Muted) Line(Resp == 3 ? (byte)'%' : (byte)'*', Resp == 3 ? pairs : pairs * 2); }
+    public void SetHeader(long count) { if (!Muted) Line(Resp == 3 ? (byte)'~' : (byte)'*', count); }
+    public void PushHeader(long count) { if (!Muted) Line(Resp == 3 ? (byte)'>' : (byte)'*', count); }
+
+    public void Bool(bool value)
+    {
+        if (Muted) return;
+        if (Resp == 3) Raw(value ? "#t\r\n"u8 : "#f\r\n"u8);
+        else Raw(value ? ":1\r\n"u8 : ":0\r\n"u8);
+    }
+
+    /// <summary>RESP3 double; RESP2 a bulk string with the same %.17g text as Redis.</summary>
+    public void Double(double value)
+    {
+        if (Muted) return;
+        string text = FormatDouble(value);
+        if (Resp == 3) { Raw(","u8); RawString(text); Raw("\r\n"u8); }
+        else Bulk(text);
+    }
+
+    public static string FormatDouble(double value)
+    {
+        if (double.IsPositiveInfinity(value)) return "inf";
+        if (double.IsNegativeInfinity(value)) return "-inf";
+        if (double.IsNaN(value)) return "nan";
+        return value.ToString("G17", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>RESP3 verbatim string ("=len\r\ntxt:..."); RESP2 a bulk string (CLIENT LIST, INFO).</summary>
+    public void Verbatim(string text, string format = "txt")
+    {
+        if (Muted) return;
+        if (Resp != 3) { Bulk(text); return; }
+        Line((byte)'=', Encoding.UTF8.GetByteCount(text) + 4);
+        RawString(format); Raw(":"u8); RawString(text); Raw("\r\n"u8);
+    }
+
+    void RawString(string s)
+    {
+        if (s.Length <= 256)
+        {
+            Span<byte> tmp = stackalloc byte[s.Length * 3];
+            Raw(tmp[..Encoding.UTF8.GetBytes(s, tmp)]);
+        }
+        else Raw(Encoding.UTF8.GetBytes(s));
+    }
+
+    // ---- draining --------------------------------------------------------------------------
+
+    /// <summary>The next bytes waiting to be written.</summary>
+    public ReadOnlySpan<byte> Pending
+    {
+        get
+        {
+            if (_bufPos > _sent) return _buf.AsSpan(_sent, _bufPos - _sent);
+            if (_nodeCount > 0) return _nodes![_nodeHead].AsSpan(_sent, _nodeUsed![_nodeHead] - _sent);
+            return default;
+        }
+    }
+
+    /// <summary>Marks <paramref name="n"/> bytes of <see cref="Pending"/> as written; returns buffers once drained.</summary>
+    public void Consume(int n)
+    {
+        _sent += n;
+        if (_bufPos > 0)
+        {
+            if (_sent < _bufPos) return;
+            _bufPos = 0;
+            _sent = 0;
+        }
+        else if (_nodeCount > 0 && _sent >= _nodeUsed![_nodeHead])
+        {
+            var node = _nodes![_nodeHead];
+            ListBytes -= node.Length;
+            _nodes[_nodeHead] = null!;
+            _nodeHead = (_nodeHead + 1) % _nodes.Length;
+            _nodeCount--;
+            _sent = 0;
+            _pool.Return(node);
+        }
+        if (!HasPending) ReleaseBuffers();
+    }
+
+    /// <summary>Drops everything not yet written and returns the buffers (client freed, or reply discarded).</summary>
+    public void Discard()
+    {
+        while (_nodeCount > 0)
+        {
+            _pool.Return(_nodes![_nodeHead]);
+            _nodes[_nodeHead] = null!;
+            _nodeHead = (_nodeHead + 1) % _nodes.Length;
+            _nodeCount--;
+        }
+        ListBytes = 0;
+        _bufPos = _sent = 0;
+        ReleaseBuffers();
+    }
+
+    void ReleaseBuffers()
+    {
+        if (_buf is not null) { _pool.Return(_buf); _buf = null; }
+        _nodeHead = 0;
+    }
+}

@@ -1,0 +1,216 @@
+namespace Vermilion;
+
+public enum ParseStatus { Complete, Incomplete, Error }
+
+/// <summary>
+/// Reads one request (multibulk or inline) from the unread part of a query buffer, in the
+/// manner of Utf8JsonReader: a ref struct over bytes that never allocates. It keeps no state
+/// between calls: an incomplete request is read again from its start when more bytes arrive,
+/// and <see cref="BytesNeeded"/> says how many must be there before that is worth trying, so a
+/// large argument arriving in small pieces is not re-scanned on every read.
+/// Limits and error strings are Redis 7.0's (networking.c: processMultibulkBuffer, processInlineBuffer).
+/// </summary>
+public ref struct RespRequestReader
+{
+    /// <summary>PROTO_INLINE_MAX_SIZE: the longest inline request or *N / $N header line.</summary>
+    public const int InlineMaxSize = 64 * 1024;
+
+    readonly ReadOnlySpan<byte> _data;
+    readonly int _base;
+    readonly long _maxBulkLen;
+
+    /// <summary>Bytes of the buffer the complete request took.</summary>
+    public int Consumed { get; private set; }
+    /// <summary>With <see cref="ParseStatus.Incomplete"/>: the least number of bytes (from the request's start) worth waiting for.</summary>
+    public long BytesNeeded { get; private set; }
+    /// <summary>With <see cref="ParseStatus.Error"/>: the reply text, without "-ERR ".</summary>
+    public string? Error { get; private set; }
+
+    /// <param name="buffer">The query buffer.</param>
+    /// <param name="start">Where the unread bytes begin.</param>
+    /// <param name="end">Where they end.</param>
+    /// <param name="maxBulkLen">proto-max-bulk-len.</param>
+    public RespRequestReader(byte[] buffer, int start, int end, long maxBulkLen)
+    {
+        _data = new ReadOnlySpan<byte>(buffer, start, end - start);
+        _base = start;
+        _maxBulkLen = maxBulkLen;
+        Consumed = 0;
+        BytesNeeded = 0;
+        Error = null;
+    }
+
+    public ParseStatus Read(CommandArgs args, byte[] buffer)
+    {
+        if (_data.IsEmpty) return Incomplete(1);
+        return _data[0] == (byte)'*' ? ReadMultibulk(args, buffer) : ReadInline(args);
+    }
+
+    ParseStatus Incomplete(long needed)
+    {
+        BytesNeeded = needed;
+        return ParseStatus.Incomplete;
+    }
+
+    ParseStatus Fail(string error)
+    {
+        Error = error;
+        return ParseStatus.Error;
+    }
+
+    /// <summary>Index of <paramref name="target"/> from <paramref name="from"/>, or -1. Redis searches with
+    /// strchr on a NUL-terminated buffer, so a NUL byte before the target hides it.</summary>
+    int Find(int from, byte target)
+    {
+        int i = _data.Slice(from).IndexOfAny(target, (byte)0);
+        if (i < 0 || _data[from + i] == 0) return -1;
+        return from + i;
+    }
+
+    ParseStatus ReadMultibulk(CommandArgs args, byte[] buffer)
+    {
+        int L = _data.Length;
+        int nl = Find(0, (byte)'\r');
+        if (nl < 0)
+            return L > InlineMaxSize ? Fail("Protocol error: too big mbulk count string") : Incomplete(L + 1);
+        // Redis needs one byte after the \r and skips it unchecked.
+        if (nl > L - 2) return Incomplete(nl + 2);
+        if (!IntegerText.TryParse(_data.Slice(1, nl - 1), out long count) || count > int.MaxValue)
+            return Fail("Protocol error: invalid multibulk length");
+        int pos = nl + 2;
+        args.Reset(buffer);
+        if (count <= 0)
+        {
+            Consumed = pos;
+            return ParseStatus.Complete;
+        }
+        for (long i = 0; i < count; i++)
+        {
+            if (pos >= L) return Incomplete(pos + 1);
+            nl = Find(pos, (byte)'\r');
+            if (nl < 0)
+                return L - pos > InlineMaxSize ? Fail("Protocol error: too big bulk count string") : Incomplete(L + 1);
+            if (nl > L - 2) return Incomplete(nl + 2);
+            if (_data[pos] != (byte)'$')
+                return Fail(ExpectedDollar(_data[pos]));
+            if (!IntegerText.TryParse(_data.Slice(pos + 1, nl - pos - 1), out long len) || len < 0 || len > _maxBulkLen)
+                return Fail("Protocol error: invalid bulk length");
+            pos = nl + 2;
+            // The two bytes after the payload are skipped without checking they are CRLF, as Redis does.
+            if (L - pos < len + 2) return Incomplete(pos + len + 2);
+            args.Add(_base + pos, (int)len);
+            pos += (int)len + 2;
+        }
+        Consumed = pos;
+        return ParseStatus.Complete;
+    }
+
+    static readonly string[] s_expectedDollar = BuildExpectedDollar();
+
+    static string[] BuildExpectedDollar()
+    {
+        var all = new string[256];
+        for (int b = 0; b < 256; b++) all[b] = "Protocol error: expected '$', got '" + (char)b + "'";
+        return all;
+    }
+
+    static string ExpectedDollar(byte got) => s_expectedDollar[got];
+
+    ParseStatus ReadInline(CommandArgs args)
+    {
+        int nl = Find(0, (byte)'\n');
+        if (nl < 0)
+            return _data.Length > InlineMaxSize ? Fail("Protocol error: too big inline request") : Incomplete(_data.Length + 1);
+        int end = nl;
+        if (end > 0 && _data[end - 1] == (byte)'\r') end--;
+        if (!SplitArgs(_data.Slice(0, end), args))
+            return Fail("Protocol error: unbalanced quotes in request");
+        Consumed = nl + 1;
+        return ParseStatus.Complete;
+    }
+
+    static bool IsSpace(byte b) => b == ' ' || (b >= '\t' && b <= '\r');
+
+    static int HexValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
+    /// <summary>Splits an inline line as Redis's sdssplitargs: whitespace-separated tokens, "..." with
+    /// \xHH \n \r \t \b \a and \c escapes, '...' with only \' special; a closing quote must be followed
+    /// by whitespace or the end. Tokens are unescaped into the args' scratch buffer.</summary>
+    public static bool SplitArgs(ReadOnlySpan<byte> line, CommandArgs args)
+    {
+        if (args.InlineScratch.Length < line.Length) args.InlineScratch = new byte[Math.Max(line.Length, args.InlineScratch.Length * 2)];
+        var outBuf = args.InlineScratch;
+        args.Reset(outBuf);
+        int p = 0, o = 0, n = line.Length;
+        byte At(ReadOnlySpan<byte> s, int i) => i < s.Length ? s[i] : (byte)0;
+        while (true)
+        {
+            while (p < n && IsSpace(line[p])) p++;
+            if (p >= n) return true;
+            int start = o;
+            bool inq = false, insq = false, done = false;
+            while (!done)
+            {
+                byte c = At(line, p);
+                if (inq)
+                {
+                    if (c == '\\' && At(line, p + 1) == 'x' && HexValue(At(line, p + 2)) >= 0 && HexValue(At(line, p + 3)) >= 0)
+                    {
+                        outBuf[o++] = (byte)(HexValue(At(line, p + 2)) * 16 + HexValue(At(line, p + 3)));
+                        p += 3;
+                    }
+                    else if (c == '\\' && p + 1 < n)
+                    {
+                        p++;
+                        outBuf[o++] = line[p] switch
+                        {
+                            (byte)'n' => (byte)'\n',
+                            (byte)'r' => (byte)'\r',
+                            (byte)'t' => (byte)'\t',
+                            (byte)'b' => (byte)'\b',
+                            (byte)'a' => (byte)'\a',
+                            var other => other,
+                        };
+                    }
+                    else if (c == '"')
+                    {
+                        if (p + 1 < n && !IsSpace(line[p + 1])) return false;
+                        done = true;
+                    }
+                    else if (p >= n) return false;
+                    else outBuf[o++] = c;
+                }
+                else if (insq)
+                {
+                    if (c == '\\' && At(line, p + 1) == '\'')
+                    {
+                        p++;
+                        outBuf[o++] = (byte)'\'';
+                    }
+                    else if (c == '\'')
+                    {
+                        if (p + 1 < n && !IsSpace(line[p + 1])) return false;
+                        done = true;
+                    }
+                    else if (p >= n) return false;
+                    else outBuf[o++] = c;
+                }
+                else
+                {
+                    if (p >= n || c == ' ' || c == '\n' || c == '\r' || c == '\t') done = true;
+                    else if (c == '"') inq = true;
+                    else if (c == '\'') insq = true;
+                    else outBuf[o++] = c;
+                }
+                if (p < n) p++;
+            }
+            args.Add(start, o - start);
+        }
+    }
+}

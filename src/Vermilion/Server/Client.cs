@@ -1,0 +1,276 @@
+using System.Text;
+
+namespace Vermilion;
+
+[Flags]
+public enum ClientFlags
+{
+    None = 0,
+    CloseAfterReply = 1 << 0,
+    CloseAsap = 1 << 1,
+    UnixSocket = 1 << 2,
+    PendingWrite = 1 << 3,
+    ProtocolError = 1 << 4,
+    ReplyOff = 1 << 5,
+    ReplySkipNext = 1 << 6,
+    ReplySkip = 1 << 7,
+    NoEvict = 1 << 8,
+    NoTouch = 1 << 9,
+    /// <summary>Postponed by CLIENT PAUSE (Redis's BLOCKED_POSTPONE): shown as 'b', counted in blocked_clients.</summary>
+    Blocked = 1 << 10,
+    /// <summary>Freed; anything still holding the client must let go.</summary>
+    Freed = 1 << 11,
+}
+
+/// <summary>
+/// A connected client and its part of the network path (Redis's client struct plus
+/// networking.c): reading the socket into a query buffer, turning buffered bytes into
+/// commands, writing replies back. Buffers are leased from the server's pool only while bytes
+/// are in flight, so an idle client is this object, its connection and its reply writer.
+/// </summary>
+public sealed class Client : IConnectionHandler
+{
+    /// <summary>NET_MAX_WRITES_PER_EVENT: bytes written to one client per pass before others get a turn.</summary>
+    public const int MaxWritesPerEvent = 64 * 1024;
+
+    public readonly Server Server;
+    public Connection? Conn { get; private set; }
+    public long Id { get; }
+    public string? Name;
+    public int DbIndex;
+    public Db Db;
+    public ClientFlags Flags;
+    public long CreatedUnixMs;
+    /// <summary>Seconds since the Unix epoch of the last successful read or write (Redis's lastinteraction).</summary>
+    public long LastInteraction;
+    public readonly ReplyWriter Reply;
+    public CommandDef? LastCommand;
+    public string? LibName, LibVersion;
+    /// <summary>When the output list first went over the soft limit (0 = not over).</summary>
+    public long SoftLimitReachedAt;
+
+    // Query buffer: unread bytes are [QueryPos, QueryLen). NeedBytes is how many unread bytes
+    // the request at QueryPos needs before parsing it again is worthwhile.
+    byte[]? _query;
+    int _queryPos, _queryLen;
+    long _needBytes;
+    public int QueryPeak;
+
+    // Links in the server's client list, in creation order (CLIENT LIST order).
+    internal Client? Prev, Next;
+
+    public int Resp => Reply.Resp;
+    public bool IsUnixSocket => (Flags & ClientFlags.UnixSocket) != 0;
+    public bool IsFreed => (Flags & ClientFlags.Freed) != 0;
+    /// <summary>CLIENT LIST qbuf: unread query bytes, which include the command being executed.</summary>
+    public int QueryBufferLength => _queryLen - _queryPos;
+    public int QueryBufferFree => _query is null ? 0 : _query.Length - _queryLen;
+
+    internal Client(Server server, Connection? conn, long id)
+    {
+        Server = server;
+        Conn = conn;
+        Id = id;
+        Db = server.Databases[0];
+        Reply = new ReplyWriter(server.Pool, server.Stats);
+        CreatedUnixMs = server.UnixTimeMs;
+        LastInteraction = server.UnixTime;
+        if (conn is not null) conn.Handler = this;
+    }
+
+    public void SelectDb(int index)
+    {
+        DbIndex = index;
+        Db = Server.Databases[index];
+    }
+
+    void IConnectionHandler.OnReadable(Connection conn) => ReadQueryFromClient();
+    void IConnectionHandler.OnWritable(Connection conn) => WriteToClient(handlerInstalled: true);
+
+    /// <summary>readQueryFromClient: one read into the query buffer, then run every complete request in it.</summary>
+    public void ReadQueryFromClient()
+    {
+        var conn = Conn;
+        if (conn is null) return;
+        Server.Stats.ReadsProcessed++;
+        PrepareQueryBuffer();
+        int n = conn.Read(_query.AsSpan(_queryLen));
+        if (n < 0)
+        {
+            if (conn.State == ConnectionState.Connected) { ReleaseQueryBufferIfEmpty(); return; }
+            Server.Log.Verbose(() => "Reading from client: " + Native.StrError(conn.LastErrno));
+            Server.FreeClient(this);
+            return;
+        }
+        if (n == 0)
+        {
+            Server.Log.Verbose(() => "Client closed connection " + ClientInfo.Describe(this));
+            Server.FreeClient(this);
+            return;
+        }
+        _queryLen += n;
+        if (_queryLen - _queryPos > QueryPeak) QueryPeak = _queryLen - _queryPos;
+        LastInteraction = Server.UnixTime;
+        Server.Stats.NetInputBytes += n;
+        if (_queryLen - _queryPos > Server.Config.ClientQueryBufferLimit)
+        {
+            Server.Log.Warning($"Closing client that reached max query buffer length: {ClientInfo.Describe(this)} (qbuf initial bytes: {ClientInfo.Repr(_query.AsSpan(_queryPos, Math.Min(64, _queryLen - _queryPos)))})");
+            Server.FreeClient(this);
+            return;
+        }
+        ProcessInputBuffer();
+        // Redis frees a close-ASAP client right after its read (beforeNextClient), so a slot it
+        // held under maxclients is free for a connection accepted in the same loop turn.
+        if ((Flags & ClientFlags.CloseAsap) != 0) Server.FreeClient(this);
+        else ReleaseQueryBufferIfEmpty();
+    }
+
+    /// <summary>Makes room to read: lease a buffer, move unread bytes to the front, grow for a large argument.</summary>
+    void PrepareQueryBuffer()
+    {
+        var pool = Server.Pool;
+        long need = Math.Max(_needBytes, BufferPool.ChunkSize);
+        if (_query is null)
+        {
+            _query = pool.Rent((int)Math.Min(need, int.MaxValue - 64));
+            _queryPos = _queryLen = 0;
+            return;
+        }
+        int unread = _queryLen - _queryPos;
+        if (_queryPos > 0)
+        {
+            Buffer.BlockCopy(_query, _queryPos, _query, 0, unread);
+            _queryPos = 0;
+            _queryLen = unread;
+        }
+        if (_queryLen < _query.Length && (_needBytes <= _query.Length)) return;
+        // Full, or the request being read needs more than fits: grow to what it needs, at least double.
+        long size = Math.Max(_needBytes, (long)_query.Length * 2);
+        var bigger = pool.Rent((int)Math.Min(size, Array.MaxLength));
+        Buffer.BlockCopy(_query, 0, bigger, 0, _queryLen);
+        pool.Return(_query);
+        _query = bigger;
+    }
+
+    void ReleaseQueryBufferIfEmpty()
+    {
+        if (_query is not null && _queryPos == _queryLen)
+        {
+            Server.Pool.Return(_query);
+            _query = null;
+            _queryPos = _queryLen = 0;
+            _needBytes = 0;
+        }
+    }
+
+    /// <summary>processInputBuffer: parse and execute complete requests until the buffer runs dry or the client must stop.</summary>
+    public void ProcessInputBuffer()
+    {
+        var server = Server;
+        var args = server.Args;
+        while (_queryPos < _queryLen)
+        {
+            if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;
+            if (_needBytes > _queryLen - _queryPos) break;
+            var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen);
+            var status = reader.Read(args, _query!);
+            if (status == ParseStatus.Incomplete)
+            {
+                _needBytes = reader.BytesNeeded;
+                break;
+            }
+            _needBytes = 0;
+            if (status == ParseStatus.Error)
+            {
+                SetProtocolError(reader.Error!);
+                break;
+            }
+            if (args.Count > 0 && !server.Call(this, args)) break; // postponed by CLIENT PAUSE
+            _queryPos += reader.Consumed;
+            if (IsFreed) return;
+            if (Reply.ListNodes > 0) server.CheckOutputBufferLimits(this, async: true);
+        }
+        AfterCommands();
+    }
+
+    /// <summary>Queues the client for the before-sleep write pass, or closes it if it asked to close and has nothing to send.</summary>
+    internal void AfterCommands()
+    {
+        if (IsFreed) return;
+        if (Reply.HasPending)
+        {
+            if ((Flags & ClientFlags.PendingWrite) == 0 && (Flags & ClientFlags.CloseAsap) == 0)
+            {
+                Flags |= ClientFlags.PendingWrite;
+                Server.PendingWrites.Add(this);
+            }
+        }
+        else if ((Flags & ClientFlags.CloseAfterReply) != 0) Server.FreeClientAsync(this);
+    }
+
+    /// <summary>setProtocolError: reply with the error, drop the rest of the input, close once the reply is out.</summary>
+    void SetProtocolError(string error)
+    {
+        if (Server.Log.Enabled(LogLevel.Verbose))
+            Server.Log.Verbose($"Protocol error ({error.Replace("Protocol error: ", "")}) from client: {ClientInfo.Describe(this)}. Query buffer during protocol error: '{ClientInfo.Repr(_query.AsSpan(_queryPos, Math.Min(128, _queryLen - _queryPos)), dotNonPrintable: true)}'");
+        Reply.Error(error);
+        Flags |= ClientFlags.CloseAfterReply | ClientFlags.ProtocolError;
+        Reply.Muted = true;
+        _queryPos = _queryLen;
+    }
+
+    /// <summary>writeToClient: write what is pending, up to NET_MAX_WRITES_PER_EVENT, and react to the socket's state.</summary>
+    public void WriteToClient(bool handlerInstalled)
+    {
+        var conn = Conn;
+        if (conn is null) return;
+        Server.Stats.WritesProcessed++;
+        long total = 0;
+        int n = 0;
+        while (Reply.HasPending)
+        {
+            n = conn.Write(Reply.Pending);
+            if (n <= 0) break;
+            Reply.Consume(n);
+            total += n;
+            if (total > MaxWritesPerEvent) break;
+        }
+        Server.Stats.NetOutputBytes += total;
+        if (n < 0 && conn.State != ConnectionState.Connected)
+        {
+            Server.Log.Verbose(() => "Error writing to client: " + Native.StrError(conn.LastErrno));
+            Server.FreeClientAsync(this);
+            return;
+        }
+        if (total > 0) LastInteraction = Server.UnixTime;
+        if (!Reply.HasPending)
+        {
+            if (handlerInstalled) conn.SetWriteHandler(Server.Loop, false);
+            if ((Flags & ClientFlags.CloseAfterReply) != 0) Server.FreeClientAsync(this);
+        }
+    }
+
+    /// <summary>Releases the connection and every leased buffer; the server calls this once, from FreeClient.</summary>
+    internal void Release()
+    {
+        Flags |= ClientFlags.Freed;
+        Conn?.Close();
+        Conn = null;
+        Reply.Discard();
+        if (_query is not null)
+        {
+            Server.Pool.Return(_query);
+            _query = null;
+        }
+        _queryPos = _queryLen = 0;
+    }
+
+    /// <summary>Reply bytes counted against client-output-buffer-limit: the list nodes, not the first buffer (as Redis).</summary>
+    public long OutputBufferUsage => Reply.ListBytes;
+
+    public ClientClass Class => ClientClass.Normal;
+
+    public string NameOrEmpty => Name ?? "";
+
+    internal static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);
+}

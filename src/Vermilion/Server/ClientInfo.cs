@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace Vermilion;
+
+/// <summary>The CLIENT LIST / CLIENT INFO line (catClientInfoString), and the short forms logs use.</summary>
+public static class ClientInfo
+{
+    /// <summary>
+    /// "id=… addr=… laddr=… fd=… name=… age=… idle=… flags=… db=… sub=… psub=… ssub=… multi=… qbuf=…
+    /// qbuf-free=… argv-mem=… multi-mem=… rbs=… rbp=… obl=… oll=… omem=… tot-mem=… events=… cmd=… user=…
+    /// redir=… resp=…", the fields and order of Redis 7.0.
+    /// </summary>
+    public static string Line(Client c)
+    {
+        var s = c.Server;
+        var conn = c.Conn;
+        string addr = conn is null ? "" : conn.Type.PeerAddress(conn, s);
+        string laddr = conn is null ? "" : conn.Type.LocalAddress(conn, s);
+        int fd = conn?.Fd ?? -1;
+        string events = (conn?.HasReadHandler == true ? "r" : "") + (conn?.HasWriteHandler == true ? "w" : "");
+        long qbuf = c.QueryBufferLength, qfree = c.QueryBufferFree;
+        long omem = c.Reply.ListBytes;
+        long totMem = ApproximateSize + qbuf + qfree + c.Reply.BufferSize + omem;
+        var sb = new StringBuilder(256);
+        sb.Append("id=").Append(c.Id)
+          .Append(" addr=").Append(addr)
+          .Append(" laddr=").Append(laddr)
+          .Append(" fd=").Append(fd)
+          .Append(" name=").Append(c.Name)
+          .Append(" age=").Append((s.UnixTimeMs - c.CreatedUnixMs) / 1000)
+          .Append(" idle=").Append(s.UnixTime - c.LastInteraction)
+          .Append(" flags=").Append(Flags(c))
+          .Append(" db=").Append(c.DbIndex)
+          .Append(" sub=0 psub=0 ssub=0 multi=-1")
+          .Append(" qbuf=").Append(qbuf)
+          .Append(" qbuf-free=").Append(qfree)
+          .Append(" argv-mem=").Append(c == s.CurrentClient ? ArgvMemory(s.Args) : 0)
+          .Append(" multi-mem=0")
+          .Append(" rbs=").Append(c.Reply.BufferSize)
+          .Append(" rbp=").Append(c.Reply.Peak)
+          .Append(" obl=").Append(c.Reply.BufferUsed)
+          .Append(" oll=").Append(c.Reply.ListNodes)
+          .Append(" omem=").Append(omem)
+          .Append(" tot-mem=").Append(totMem)
+          .Append(" events=").Append(events)
+          .Append(" cmd=").Append(c.LastCommand?.FullName ?? "NULL")
+          .Append(" user=default redir=-1 resp=").Append(c.Resp);
+        return sb.ToString();
+    }
+
+    /// <summary>A rough size of an idle client's objects (client, connection, reply writer), for tot-mem.</summary>
+    const int ApproximateSize = 512;
+
+    static long ArgvMemory(CommandArgs args)
+    {
+        long n = 0;
+        for (int i = 0; i < args.Count; i++) n += args.Length(i);
+        return n;
+    }
+
+    /// <summary>Flag letters in Redis's order; N when none applies.</summary>
+    public static string Flags(Client c)
+    {
+        var sb = new StringBuilder();
+        var f = c.Flags;
+        if ((f & ClientFlags.Blocked) != 0) sb.Append('b');
+        if ((f & ClientFlags.CloseAfterReply) != 0) sb.Append('c');
+        if ((f & ClientFlags.CloseAsap) != 0) sb.Append('A');
+        if ((f & ClientFlags.UnixSocket) != 0) sb.Append('U');
+        if ((f & ClientFlags.NoEvict) != 0) sb.Append('e');
+        if ((f & ClientFlags.NoTouch) != 0) sb.Append('T');
+        return sb.Length == 0 ? "N" : sb.ToString();
+    }
+
+    /// <summary>What logs say about a client: "id=3 addr=127.0.0.1:50000 laddr=… fd=8 name= …", the full line as Redis.</summary>
+    public static string Describe(Client c) => c.IsFreed ? $"id={c.Id}" : Line(c);
+
+    /// <summary>sdscatrepr-like: printable bytes as they are, others escaped (or as '.' for the protocol error log).</summary>
+    public static string Repr(ReadOnlySpan<byte> bytes, bool dotNonPrintable = false)
+    {
+        var sb = new StringBuilder(bytes.Length + 8);
+        foreach (byte b in bytes)
+        {
+            if (b >= 32 && b < 127) sb.Append((char)b);
+            else if (dotNonPrintable) sb.Append('.');
+            else sb.Append(b switch { (byte)'\n' => "\\n", (byte)'\r' => "\\r", (byte)'\t' => "\\t", _ => $"\\x{b:x2}" });
+        }
+        return sb.ToString();
+    }
+}

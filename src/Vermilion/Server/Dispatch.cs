@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Vermilion;
+
+public enum PauseMode { None, Write, All }
+
+public sealed partial class Server
+{
+    readonly List<Client> _postponed = new();
+    public PauseMode Pause { get; private set; }
+    public long PauseEndMs { get; private set; }
+    public int BlockedClients => _postponed.Count;
+    /// <summary>The client whose command is running (CLIENT LIST shows its argv-mem).</summary>
+    public Client? CurrentClient { get; private set; }
+
+    /// <summary>
+    /// processCommand + call: look the command up, check it exists and its arity, hold it back
+    /// while clients are paused, then run it and count it. Returns false when the command was
+    /// postponed and must stay in the query buffer.
+    /// </summary>
+    internal bool Call(Client c, CommandArgs args)
+    {
+        var cmd = Commands.Lookup(args[0]);
+        if (cmd is null)
+        {
+            if (args.Is(0, "post") || args.Is(0, "host:"))
+            {
+                SecurityWarning(c);
+                return true;
+            }
+            RejectCommand(c, UnknownCommandError(args));
+            return true;
+        }
+        if (cmd.Subcommands is not null && args.Count >= 2)
+        {
+            var sub = CommandTable.LookupSub(cmd, args[1]);
+            if (sub is null)
+            {
+                RejectCommand(c, $"unknown subcommand '{Truncate(args.GetString(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                return true;
+            }
+            cmd = sub;
+        }
+        c.LastCommand = cmd;
+        if (!cmd.ArityAccepts(args.Count))
+        {
+            cmd.RejectedCalls++;
+            RejectCommand(c, $"wrong number of arguments for '{cmd.FullName}' command");
+            return true;
+        }
+        if (IsPostponed(c, cmd))
+        {
+            c.Flags |= ClientFlags.Blocked;
+            _postponed.Add(c);
+            return false;
+        }
+
+        // CLIENT REPLY SKIP mutes the command after it; OFF mutes everything.
+        if ((c.Flags & ClientFlags.ReplySkipNext) != 0)
+        {
+            c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
+        }
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply)) != 0;
+        long errorsBefore = Stats.ErrorReplies;
+        long start = Stopwatch.GetTimestamp();
+        CurrentClient = c;
+        cmd.Proc!(c, args);
+        CurrentClient = null;
+        cmd.Microseconds += (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        cmd.Calls++;
+        if (Stats.ErrorReplies != errorsBefore) cmd.FailedCalls++;
+        Stats.CommandsProcessed++;
+        if ((c.Flags & ClientFlags.ReplySkip) != 0) c.Flags &= ~ClientFlags.ReplySkip;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply)) != 0;
+        return true;
+    }
+
+    /// <summary>rejectCommand: an error for a command that did not run; counted in total_error_replies.</summary>
+    static void RejectCommand(Client c, string error)
+    {
+        bool muted = c.Reply.Muted;
+        c.Reply.Muted = (c.Flags & ClientFlags.ReplyOff) != 0;
+        c.Reply.Error(error);
+        c.Reply.Muted = muted;
+    }
+
+    static string UnknownCommandError(CommandArgs args)
+    {
+        var sb = new StringBuilder();
+        for (int i = 1; i < args.Count && sb.Length < 128; i++)
+            sb.Append('\'').Append(Truncate(Latin1(args[i]), 128 - sb.Length)).Append("' ");
+        return $"unknown command '{Truncate(Latin1(args[0]), 128)}', with args beginning with: {sb}";
+    }
+
+    static string Latin1(ReadOnlySpan<byte> s)
+    {
+        // Redis prints with %s: stop at a NUL byte, bytes go out unchanged.
+        int nul = s.IndexOf((byte)0);
+        return Encoding.Latin1.GetString(nul < 0 ? s : s[..nul]);
+    }
+
+    static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+
+    long _lastSecurityWarningMs;
+
+    /// <summary>securityWarningCommand: "POST" or "Host:" means an HTTP request; close with no reply, log at most once a minute.</summary>
+    void SecurityWarning(Client c)
+    {
+        if (UnixTimeMs - _lastSecurityWarningMs > 60_000)
+        {
+            Log.Warning("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+            _lastSecurityWarningMs = UnixTimeMs;
+        }
+        FreeClientAsync(c);
+    }
+
+    // ---- CLIENT PAUSE -------------------------------------------------------------------------
+
+    bool IsPostponed(Client c, CommandDef cmd)
+    {
+        if (Pause == PauseMode.None) return false;
+        if (Pause == PauseMode.All) return true;
+        // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate.
+        return (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
+    }
+
+    /// <summary>pauseClients: overlapping pauses keep the later end and the stricter mode.</summary>
+    public void PauseClients(long endMs, PauseMode mode)
+    {
+        if (Pause == PauseMode.None || endMs > PauseEndMs) PauseEndMs = endMs;
+        if (mode > Pause) Pause = mode;
+    }
+
+    /// <summary>unpauseClients: release postponed clients and run what they had sent.</summary>
+    public void UnpauseClients()
+    {
+        Pause = PauseMode.None;
+        PauseEndMs = 0;
+        var released = _postponed.ToArray();
+        _postponed.Clear();
+        foreach (var c in released)
+        {
+            if (c.IsFreed) continue;
+            c.Flags &= ~ClientFlags.Blocked;
+            c.ProcessInputBuffer();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Vermilion;
+
+/// <summary>
+/// INFO's text: Redis 7.0's sections, field names and formats ("# Server\r\nredis_version:7.0.15\r\n…").
+/// Fields for features Vermilion does not have yet (persistence, replication) show the values a
+/// Redis server without them shows. Memory figures are the managed heap and the process RSS.
+/// </summary>
+public static class Info
+{
+    static readonly string[] s_defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+    static readonly string[] s_allSections = [.. s_defaultSections.Where(s => s != "modules"), "commandstats"];
+    static readonly string[] s_everything = [.. s_defaultSections, "commandstats"];
+
+    /// <summary>Which sections an INFO request names: default, all, everything, or a list.</summary>
+    public static string[] Sections(IReadOnlyList<string> requested)
+    {
+        if (requested.Count == 0) return s_defaultSections;
+        var result = new List<string>();
+        foreach (var r in requested.Select(r => r.ToLowerInvariant()))
+        {
+            string[] add = r switch
+            {
+                "default" => s_defaultSections,
+                "all" => s_allSections,
+                "everything" => s_everything,
+                _ => [r],
+            };
+            foreach (var s in add) if (!result.Contains(s)) result.Add(s);
+        }
+        // Sections print in Redis's order, whatever order they were asked in.
+        return [.. s_everything.Where(result.Contains)];
+    }
+
+    public static string Build(Server s, IReadOnlyList<string> requested)
+    {
+        var sb = new StringBuilder(4096);
+        foreach (var section in Sections(requested))
+        {
+            if (sb.Length > 0) sb.Append("\r\n");
+            switch (section)
+            {
+                case "server": Server(s, sb); break;
+                case "clients": Clients(s, sb); break;
+                case "memory": Memory(s, sb); break;
+                case "persistence": Persistence(s, sb); break;
+                case "stats": Stats(s, sb); break;
+                case "replication": Replication(s, sb); break;
+                case "cpu": Cpu(sb); break;
+                case "modules": sb.Append("# Modules\r\n"); break;
+                case "errorstats": ErrorStats(s, sb); break;
+                case "cluster": sb.Append("# Cluster\r\ncluster_enabled:0\r\n"); break;
+                case "keyspace": Keyspace(s, sb); break;
+                case "commandstats": CommandStats(s, sb); break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    static StringBuilder Field(this StringBuilder sb, string name, object value) =>
+        sb.Append(name).Append(':').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append("\r\n");
+
+    static void Server(Server s, StringBuilder sb)
+    {
+        long uptime = (s.UnixTimeMs - s.StartedAtMs) / 1000;
+        sb.Append("# Server\r\n")
+          .Field("redis_version", Vermilion.Server.RedisVersion)
+          .Field("vermilion_version", Vermilion.Server.VermilionVersion)
+          .Field("redis_git_sha1", "00000000")
+          .Field("redis_git_dirty", 0)
+          .Field("redis_build_id", "0")
+          .Field("redis_mode", "standalone")
+          .Field("os", $"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant().Replace("x64", "x86_64")}")
+          .Field("arch_bits", IntPtr.Size * 8)
+          .Field("monotonic_clock", "POSIX clock_gettime")
+          .Field("multiplexing_api", s.Loop.Name)
+          .Field("atomicvar_api", "c11-builtin")
+          .Field("gcc_version", "0.0.0")
+          .Field("process_id", Environment.ProcessId)
+          .Field("process_supervised", "no")
+          .Field("run_id", s.RunId)
+          .Field("tcp_port", s.Config.Port)
+          .Field("server_time_usec", s.UnixTimeMs * 1000)
+          .Field("uptime_in_seconds", uptime)
+          .Field("uptime_in_days", uptime / 86400)
+          .Field("hz", s.EffectiveHz)
+          .Field("configured_hz", s.Config.Hz)
+          .Field("lru_clock", s.UnixTime & ((1 << 24) - 1))
+          .Field("executable", Environment.ProcessPath ?? "")
+          .Field("config_file", s.Config.ConfigFile ?? "")
+          .Field("io_threads_active", 0);
+    }
+
+    static void Clients(Server s, StringBuilder sb)
+    {
+        long maxIn = 0, maxOut = 0;
+        foreach (var c in s.Clients)
+        {
+            maxIn = Math.Max(maxIn, c.QueryBufferLength + c.QueryBufferFree);
+            maxOut = Math.Max(maxOut, c.Reply.ListBytes);
+        }
+        sb.Append("# Clients\r\n")
+          .Field("connected_clients", s.ClientCount)
+          .Field("cluster_connections", 0)
+          .Field("maxclients", s.Config.MaxClients)
+          .Field("client_recent_max_input_buffer", maxIn)
+          .Field("client_recent_max_output_buffer", maxOut)
+          .Field("blocked_clients", s.BlockedClients)
+          .Field("tracking_clients", 0)
+          .Field("clients_in_timeout_table", 0);
+    }
+
+    public static long ResidentSetBytes()
+    {
+        try
+        {
+            var statm = File.ReadAllText("/proc/self/statm").Split(' ');
+            return long.Parse(statm[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return Environment.WorkingSet;
+        }
+    }
+
+    /// <summary>bytesToHuman: B, K, M, G… with two decimals, as Redis.</summary>
+    public static string Human(long n)
+    {
+        double d = n;
+        if (n < 1024) return $"{n}B";
+        string[] units = ["K", "M", "G", "T", "P"];
+        int i = -1;
+        while (d >= 1024 && i < units.Length - 1) { d /= 1024; i++; }
+        return d.ToString("0.00", CultureInfo.InvariantCulture) + units[i];
+    }
+
+    static void Memory(Server s, StringBuilder sb)
+    {
+        long used = GC.GetTotalMemory(false);
+        long rss = ResidentSetBytes();
+        s.Stats.UsedMemoryPeak = Math.Max(s.Stats.UsedMemoryPeak, used);
+        sb.Append("# Memory\r\n")
+          .Field("used_memory", used)
+          .Field("used_memory_human", Human(used))
+          .Field("used_memory_rss", rss)
+          .Field("used_memory_rss_human", Human(rss))
+          .Field("used_memory_peak", s.Stats.UsedMemoryPeak)
+          .Field("used_memory_peak_human", Human(s.Stats.UsedMemoryPeak))
+          .Field("total_system_memory", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
+          .Field("total_system_memory_human", Human(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes))
+          .Field("maxmemory", 0)
+          .Field("maxmemory_human", "0B")
+          .Field("maxmemory_policy", "noeviction")
+          .Field("mem_fragmentation_ratio", (used == 0 ? 0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("mem_allocator", ".NET GC")
+          .Field("lazyfree_pending_objects", 0);
+    }
+
+    static void Persistence(Server s, StringBuilder sb)
+    {
+        sb.Append("# Persistence\r\n")
+          .Field("loading", 0)
+          .Field("async_loading", 0)
+          .Field("rdb_bgsave_in_progress", 0)
+          .Field("rdb_last_save_time", s.StartedAtMs / 1000)
+          .Field("rdb_last_bgsave_status", "ok")
+          .Field("aof_enabled", 0)
+          .Field("aof_rewrite_in_progress", 0)
+          .Field("aof_last_bgrewrite_status", "ok");
+    }
+
+    static void Stats(Server s, StringBuilder sb)
+    {
+        var st = s.Stats;
+        sb.Append("# Stats\r\n")
+          .Field("total_connections_received", st.ConnectionsReceived)
+          .Field("total_commands_processed", st.CommandsProcessed)
+          .Field("instantaneous_ops_per_sec", st.InstantaneousOps)
+          .Field("total_net_input_bytes", st.NetInputBytes)
+          .Field("total_net_output_bytes", st.NetOutputBytes)
+          .Field("total_net_repl_input_bytes", 0)
+          .Field("total_net_repl_output_bytes", 0)
+          .Field("instantaneous_input_kbps", st.InstantaneousInputKbps.ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("instantaneous_output_kbps", st.InstantaneousOutputKbps.ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("instantaneous_input_repl_kbps", "0.00")
+          .Field("instantaneous_output_repl_kbps", "0.00")
+          .Field("rejected_connections", st.RejectedConnections)
+          .Field("sync_full", 0)
+          .Field("sync_partial_ok", 0)
+          .Field("sync_partial_err", 0)
+          .Field("expired_keys", st.ExpiredKeys)
+          .Field("expired_stale_perc", "0.00")
+          .Field("expired_time_cap_reached_count", 0)
+          .Field("evicted_keys", st.EvictedKeys)
+          .Field("evicted_clients", 0)
+          .Field("keyspace_hits", st.KeyspaceHits)
+          .Field("keyspace_misses", st.KeyspaceMisses)
+          .Field("pubsub_channels", 0)
+          .Field("pubsub_patterns", 0)
+          .Field("pubsubshard_channels", 0)
+          .Field("total_forks", 0)
+          .Field("tracking_total_keys", 0)
+          .Field("tracking_total_items", 0)
+          .Field("tracking_total_prefixes", 0)
+          .Field("unexpected_error_replies", 0)
+          .Field("total_error_replies", st.ErrorReplies)
+          .Field("total_reads_processed", st.ReadsProcessed)
+          .Field("total_writes_processed", st.WritesProcessed)
+          .Field("io_threaded_reads_processed", 0)
+          .Field("io_threaded_writes_processed", 0)
+          .Field("reply_buffer_shrinks", st.ReplyBufferShrinks)
+          .Field("reply_buffer_expands", st.ReplyBufferExpands);
+    }
+
+    static void Replication(Server s, StringBuilder sb)
+    {
+        sb.Append("# Replication\r\n")
+          .Field("role", "master")
+          .Field("connected_slaves", 0)
+          .Field("master_failover_state", "no-failover")
+          .Field("master_replid", s.RunId)
+          .Field("master_replid2", new string('0', 40))
+          .Field("master_repl_offset", 0)
+          .Field("second_repl_offset", -1)
+          .Field("repl_backlog_active", 0)
+          .Field("repl_backlog_size", 1048576)
+          .Field("repl_backlog_first_byte_offset", 0)
+          .Field("repl_backlog_histlen", 0);
+    }
+
+    static void Cpu(StringBuilder sb)
+    {
+        var p = Process.GetCurrentProcess();
+        sb.Append("# CPU\r\n")
+          .Field("used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture))
+          .Field("used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture))
+          .Field("used_cpu_sys_children", "0.000000")
+          .Field("used_cpu_user_children", "0.000000");
+    }
+
+    static void ErrorStats(Server s, StringBuilder sb)
+    {
+        sb.Append("# Errorstats\r\n");
+        foreach (var (code, count) in s.Stats.ErrorCodes.OrderBy(e => e.Key, StringComparer.Ordinal))
+            sb.Append("errorstat_").Append(code).Append(":count=").Append(count).Append("\r\n");
+    }
+
+    static void Keyspace(Server s, StringBuilder sb)
+    {
+        sb.Append("# Keyspace\r\n");
+        foreach (var db in s.Databases)
+            if (db.Count > 0) sb.Append($"db{db.Id}:keys={db.Count},expires=0,avg_ttl=0\r\n");
+    }
+
+    static void CommandStats(Server s, StringBuilder sb)
+    {
+        sb.Append("# Commandstats\r\n");
+        var all = new List<CommandDef>();
+        foreach (var cmd in s.Commands.All)
+        {
+            all.Add(cmd);
+            if (cmd.Subcommands is not null) all.AddRange(cmd.Subcommands.Values);
+        }
+        foreach (var cmd in all.OrderBy(c => c.FullName, StringComparer.Ordinal))
+        {
+            if (cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0) continue;
+            double per = cmd.Calls == 0 ? 0 : (double)cmd.Microseconds / cmd.Calls;
+            sb.Append($"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={cmd.Microseconds},usec_per_call={per.ToString("0.00", CultureInfo.InvariantCulture)},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
+        }
+    }
+}

@@ -1,0 +1,416 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Vermilion;
+
+/// <summary>
+/// Owns everything one server instance has: configuration, event loop, listeners, clients,
+/// databases, command table, statistics. No static mutable state, so several servers can run
+/// in one process (the tests do). All of it is touched only on the loop thread, except
+/// <see cref="RequestShutdown"/> and <see cref="Dispose"/>.
+/// </summary>
+public sealed partial class Server : IDisposable
+{
+    public const string RedisVersion = "7.0.15";
+    public const string VermilionVersion = "0.1.0";
+    /// <summary>CONFIG_FDSET_INCR: fds beyond maxclients the loop is sized for (32 reserved + 96).</summary>
+    const int FdSetIncrement = 128;
+    const int MinReservedFds = 32;
+
+    public readonly Config Config;
+    public readonly Log Log;
+    public readonly Stats Stats = new();
+    public readonly BufferPool Pool = new();
+    public readonly CommandTable Commands = new();
+    /// <summary>The arguments of the request being executed, reused for every request.</summary>
+    public readonly CommandArgs Args = new();
+    public readonly Db[] Databases;
+    public EventLoop Loop { get; }
+    public string RunId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+
+    readonly List<AcceptHandler> _listeners = new();
+    readonly Dictionary<long, Client> _clientsById = new();
+    Client? _head, _tail;
+    long _nextClientId = 3; // 7.0.15's scripting and functions clients take ids 1 and 2 at startup
+    internal readonly List<Client> PendingWrites = new();
+    readonly List<Client> _clientsToClose = new();
+
+    public int ClientCount { get; private set; }
+    public long UnixTime { get; private set; }
+    public long UnixTimeMs { get; private set; }
+    public long StartedAtMs { get; private set; }
+    public int EffectiveHz { get; private set; }
+    long _cronLoops;
+    long _lastInstantaneousSampleMs;
+
+    Thread? _thread;
+    volatile bool _shutdownRequested;
+    bool _shutDown;
+    readonly ManualResetEventSlim _stopped = new(false);
+    /// <summary>Set once the loop has returned after a shutdown (SHUTDOWN, a signal, or Dispose).</summary>
+    public WaitHandle Stopped => _stopped.WaitHandle;
+
+    public Server(Config config)
+    {
+        Config = config;
+        Log = new Log(config);
+        UpdateCachedTime();
+        StartedAtMs = UnixTimeMs;
+        Databases = new Db[config.Databases];
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i);
+        AdjustOpenFilesLimit();
+        Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
+        Loop.BeforeSleep = BeforeSleep;
+        Loop.AfterSleep = UpdateCachedTime;
+        EffectiveHz = config.Hz;
+    }
+
+    void UpdateCachedTime()
+    {
+        UnixTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        UnixTime = UnixTimeMs / 1000;
+    }
+
+    // ---- startup and shutdown ----------------------------------------------------------------
+
+    /// <summary>Opens the listeners and runs the loop on its own thread. Throws <see cref="ServerStartException"/> if it cannot listen.</summary>
+    public void Start()
+    {
+        Listen();
+        _thread = new Thread(RunLoop) { Name = "vermilion-loop", IsBackground = true };
+        _thread.Start();
+    }
+
+    /// <summary>Opens the listeners, writes the pid file and arms serverCron.</summary>
+    public void Listen()
+    {
+        var error = OpenTcpListeners();
+        if (error is not null) throw new ServerStartException(error);
+        if (Config.UnixSocket.Length > 0)
+        {
+            var r = ListeningSocket.OpenUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog);
+            if (!r.Ok)
+            {
+                CloseListeners(tcp: true, unix: false);
+                throw new ServerStartException("Failed opening Unix socket: " + r.Error);
+            }
+            AddListener(r.Fd, ConnectionType.Unix, Config.UnixSocket);
+        }
+        if (_listeners.Count == 0) throw new ServerStartException("Configured to not listen anywhere, exiting.");
+        if (Config.PidFile.Length > 0)
+        {
+            try { File.WriteAllText(Config.PidFile, Environment.ProcessId + "\n"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Log.Warning($"Failed to write PID file: {e.Message}"); }
+        }
+        Loop.CreateTimeEvent(1, ServerCron);
+        if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
+        if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
+    }
+
+    /// <summary>listenToPort: one socket per bind address; an optional ("-") address that is not available is skipped.</summary>
+    string? OpenTcpListeners()
+    {
+        if (Config.Port == 0) return null;
+        foreach (var entry in Config.Bind)
+        {
+            bool optional = entry.StartsWith('-');
+            string address = optional ? entry[1..] : entry;
+            var r = ListeningSocket.OpenTcp(address, Config.Port, Config.TcpBacklog);
+            if (r.Ok)
+            {
+                AddListener(r.Fd, ConnectionType.Tcp, $"{address}:{Config.Port}");
+                continue;
+            }
+            Log.Warning($"Warning: Could not create server TCP listening socket {address}:{Config.Port}: {r.Error}");
+            if ((optional && r.Errno == Native.EADDRNOTAVAIL) || r.Errno is Native.ENOPROTOOPT or Native.EPROTONOSUPPORT
+                or Native.ESOCKTNOSUPPORT or Native.EPFNOSUPPORT or Native.EAFNOSUPPORT)
+                continue;
+            CloseListeners(tcp: true, unix: false);
+            return $"Failed listening on port {Config.Port} (TCP), aborting.";
+        }
+        return null;
+    }
+
+    void AddListener(int fd, ConnectionType type, string description)
+    {
+        var handler = new AcceptHandler(this, fd, type, description);
+        Loop.CreateFileEvent(fd, FileEventMask.Readable, handler);
+        _listeners.Add(handler);
+    }
+
+    void CloseListeners(bool tcp, bool unix)
+    {
+        for (int i = _listeners.Count - 1; i >= 0; i--)
+        {
+            var l = _listeners[i];
+            if (l.Type.IsUnix ? !unix : !tcp) continue;
+            l.Close(Loop);
+            _listeners.RemoveAt(i);
+        }
+    }
+
+    /// <summary>The TCP ports the server listens on now (tests bind to 0-free ports and read this back).</summary>
+    public IReadOnlyList<AcceptHandler> Listeners => _listeners;
+
+    /// <summary>Runs the loop on the calling thread until shutdown.</summary>
+    public void RunLoop()
+    {
+        try
+        {
+            Loop.Run();
+        }
+        finally
+        {
+            FinishShutdown();
+            _stopped.Set();
+        }
+    }
+
+    /// <summary>Asks for a shutdown from any thread (SIGTERM/SIGINT): serverCron carries it out, as Redis does.</summary>
+    public void RequestShutdown()
+    {
+        _shutdownRequested = true;
+        Loop.Wake();
+    }
+
+    /// <summary>prepareForShutdown: closes listeners, removes the unix socket and pid file. Then the loop stops.</summary>
+    internal void PrepareForShutdown(string reason)
+    {
+        Log.Warning(reason);
+        CloseListeners(tcp: true, unix: true);
+        if (Config.UnixSocket.Length > 0)
+        {
+            Log.Notice("Removing the unix socket file.");
+            try { File.Delete(Config.UnixSocket); } catch (IOException) { }
+        }
+        if (Config.PidFile.Length > 0)
+        {
+            Log.Notice("Removing the pid file.");
+            try { File.Delete(Config.PidFile); } catch (IOException) { }
+        }
+        Log.Warning("Redis is now ready to exit, bye bye...");
+        _shutDown = true;
+        Loop.Stop();
+    }
+
+    void FinishShutdown()
+    {
+        if (!_shutDown) PrepareForShutdown("Shutting down (server disposed).");
+        while (_head is not null) FreeClient(_head);
+    }
+
+    public void Dispose()
+    {
+        if (_thread is not null)
+        {
+            Loop.Stop();
+            _thread.Join();
+            _thread = null;
+        }
+        else if (!_stopped.IsSet)
+        {
+            FinishShutdown();
+            _stopped.Set();
+        }
+        Loop.Dispose();
+    }
+
+    // ---- clients ------------------------------------------------------------------------------
+
+    static readonly byte[] s_maxClientsError = "-ERR max number of clients reached\r\n"u8.ToArray();
+    static readonly byte[] s_protectedModeError = ("-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n").Select(c => (byte)c).ToArray();
+
+    /// <summary>
+    /// acceptCommonHandler + createClient + clientAcceptHandler, in Redis's order: the maxclients
+    /// check comes before any client exists (no id used); protected mode after (an id is used).
+    /// </summary>
+    internal void AcceptCommon(Connection conn, IPAddress? ip)
+    {
+        if (conn.State != ConnectionState.Accepting)
+        {
+            Log.Verbose("Accepted client connection in error state");
+            conn.Close();
+            return;
+        }
+        if (ClientCount >= Config.MaxClients)
+        {
+            conn.Write(s_maxClientsError); // best effort, as Redis
+            Stats.RejectedConnections++;
+            conn.Close();
+            return;
+        }
+        conn.Type.ConfigureAccepted(conn.Fd, Config);
+        conn.QuickAck = Config.TcpQuickAck && !conn.Type.IsUnix;
+        var c = new Client(this, conn, _nextClientId++);
+        if (conn.Type.IsUnix) c.Flags |= ClientFlags.UnixSocket;
+        if (!conn.SetReadHandler(Loop, true))
+        {
+            Log.Warning("Error registering fd event for the new client: fd out of range");
+            conn.Close();
+            return;
+        }
+        Link(c);
+        conn.Accept();
+        if (Config.ProtectedMode && !conn.Type.IsUnix && !IsLocalAddress(ip))
+        {
+            conn.Write(s_protectedModeError);
+            Stats.RejectedConnections++;
+            FreeClientAsync(c);
+            return;
+        }
+        Stats.ConnectionsReceived++;
+    }
+
+    /// <summary>islocalClient: exactly 127.0.0.1 or ::1, as Redis 7.0 compares the address text.</summary>
+    static bool IsLocalAddress(IPAddress? ip) =>
+        ip is not null && (ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback));
+
+    void Link(Client c)
+    {
+        c.Prev = _tail;
+        if (_tail is null) _head = c; else _tail.Next = c;
+        _tail = c;
+        _clientsById[c.Id] = c;
+        ClientCount++;
+    }
+
+    public IEnumerable<Client> Clients
+    {
+        get
+        {
+            for (var c = _head; c is not null; c = c.Next) yield return c;
+        }
+    }
+
+    public Client? FindClient(long id) => _clientsById.GetValueOrDefault(id);
+
+    /// <summary>freeClient: unlink, close the connection, return every buffer. Safe to call twice.</summary>
+    public void FreeClient(Client c)
+    {
+        if (c.IsFreed) return;
+        if (c.Prev is null) _head = c.Next; else c.Prev.Next = c.Next;
+        if (c.Next is null) _tail = c.Prev; else c.Next.Prev = c.Prev;
+        c.Prev = c.Next = null;
+        _clientsById.Remove(c.Id);
+        ClientCount--;
+        if ((c.Flags & ClientFlags.Blocked) != 0) _postponed.Remove(c);
+        c.Release();
+    }
+
+    /// <summary>freeClientAsync: mark close-ASAP; the before-sleep pass frees it without sending what is pending.</summary>
+    public void FreeClientAsync(Client c)
+    {
+        if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) != 0) return;
+        c.Flags |= ClientFlags.CloseAsap;
+        _clientsToClose.Add(c);
+    }
+
+    void BeforeSleep()
+    {
+        UpdateCachedTime();
+        HandleClientsWithPendingWrites();
+        FreeClientsInAsyncFreeQueue();
+    }
+
+    /// <summary>Writes each pending client's replies directly; only a client whose socket is full gets a write handler.</summary>
+    void HandleClientsWithPendingWrites()
+    {
+        var pending = PendingWrites;
+        for (int i = 0; i < pending.Count; i++)
+        {
+            var c = pending[i];
+            c.Flags &= ~ClientFlags.PendingWrite;
+            if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) != 0) continue;
+            c.WriteToClient(handlerInstalled: false);
+            if (!c.IsFreed && c.Reply.HasPending && (c.Flags & ClientFlags.CloseAsap) == 0)
+                c.Conn!.SetWriteHandler(Loop, true);
+        }
+        pending.Clear();
+    }
+
+    void FreeClientsInAsyncFreeQueue()
+    {
+        for (int i = 0; i < _clientsToClose.Count; i++) FreeClient(_clientsToClose[i]);
+        _clientsToClose.Clear();
+    }
+
+    /// <summary>
+    /// checkClientOutputBufferLimits: the hard limit closes at once; the soft limit closes a
+    /// client that stays over it for longer than its seconds. Only the reply list counts.
+    /// </summary>
+    internal bool CheckOutputBufferLimits(Client c, bool async)
+    {
+        var limit = Config.OutputLimits[(int)c.Class];
+        long used = c.OutputBufferUsage;
+        bool hard = limit.Hard > 0 && used >= limit.Hard;
+        bool soft = false;
+        if (limit.Soft > 0 && used >= limit.Soft)
+        {
+            if (c.SoftLimitReachedAt == 0) c.SoftLimitReachedAt = UnixTime;
+            else soft = UnixTime - c.SoftLimitReachedAt > limit.SoftSeconds;
+        }
+        else c.SoftLimitReachedAt = 0;
+        if (!hard && !soft) return false;
+        if (async)
+        {
+            Log.Warning($"Client {ClientInfo.Describe(c)} scheduled to be closed ASAP for overcoming of output buffer limits.");
+            FreeClientAsync(c);
+        }
+        else
+        {
+            Log.Warning($"Client {ClientInfo.Describe(c)} closed for overcoming of output buffer limits.");
+            FreeClient(c);
+        }
+        return true;
+    }
+
+    // ---- startup limits -----------------------------------------------------------------------
+
+    /// <summary>adjustOpenFilesLimit: maxclients needs maxclients+32 fds; raise the limit or lower maxclients.</summary>
+    unsafe void AdjustOpenFilesLimit()
+    {
+        ulong needed = (ulong)Config.MaxClients + MinReservedFds;
+        Native.RLimit lim;
+        if (Native.GetRLimit(Native.RLIMIT_NOFILE, &lim) != 0 || lim.Cur >= needed) return;
+        var want = new Native.RLimit { Cur = Math.Min(needed, lim.Max), Max = lim.Max };
+        if (Native.SetRLimit(Native.RLIMIT_NOFILE, &want) == 0 && want.Cur >= needed) return;
+        Native.GetRLimit(Native.RLIMIT_NOFILE, &lim);
+        long reduced = (long)lim.Cur - MinReservedFds;
+        Log.Warning($"You requested maxclients of {Config.MaxClients} requiring at least {needed} max file descriptors.");
+        Log.Warning($"Current maximum open files is {lim.Cur}. maxclients has been reduced to {reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.");
+        Config.MaxClients = Math.Max(1, reduced);
+    }
+
+    /// <summary>CONFIG SET maxclients: the fd limit and the loop's table must both allow it.</summary>
+    internal unsafe string? ApplyMaxClients()
+    {
+        ulong needed = (ulong)Config.MaxClients + MinReservedFds;
+        Native.RLimit lim;
+        if (Native.GetRLimit(Native.RLIMIT_NOFILE, &lim) == 0 && lim.Cur < needed)
+        {
+            var want = new Native.RLimit { Cur = Math.Min(needed, lim.Max), Max = lim.Max };
+            if (Native.SetRLimit(Native.RLIMIT_NOFILE, &want) != 0 || want.Cur < needed)
+            {
+                Native.GetRLimit(Native.RLIMIT_NOFILE, &lim);
+                return $"The operating system is not able to handle the specified number of clients, try with {(long)lim.Cur - MinReservedFds}";
+            }
+        }
+        if (!Loop.Resize((int)Math.Min(Config.MaxClients + FdSetIncrement, 1 << 24)))
+            return "The event loop API used by Redis is not able to handle the specified number of clients";
+        return null;
+    }
+
+    internal string? ApplyPort()
+    {
+        CloseListeners(tcp: true, unix: false);
+        return OpenTcpListeners() is null ? null : "Unable to listen on this port. Check server logs.";
+    }
+
+    internal string? ApplyBind()
+    {
+        CloseListeners(tcp: true, unix: false);
+        return OpenTcpListeners() is null ? null : "Failed to bind to specified addresses.";
+    }
+}
+
+public sealed class ServerStartException(string message) : Exception(message);
