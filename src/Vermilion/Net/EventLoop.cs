@@ -19,7 +19,9 @@ public delegate long TimeEventProc(EventLoop loop, long id);
 /// The event loop, shaped after Redis's ae.c: file events in an array indexed by fd (sized
 /// <c>maxclients + 128</c>), an unsorted list of time events, before/after-sleep hooks, and a
 /// small backend interface (add, delete, poll) that <see cref="EpollEventLoop"/> and
-/// <see cref="PollEventLoop"/> fill in. Level-triggered, single-threaded.
+/// <see cref="PollEventLoop"/> fill in. Level-triggered, single-threaded. An abstract class rather
+/// than DESIGN.md's IEventLoop interface: the fd table, timers and dispatch order are shared by
+/// every backend, as ae.c shares them, so only the three backend calls are abstract.
 /// </summary>
 public abstract class EventLoop : IDisposable
 {
@@ -87,9 +89,15 @@ public abstract class EventLoop : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Registers interest in <paramref name="mask"/> on <paramref name="fd"/>. Unlike ae, an fd beyond
+    /// the table grows it: a .NET process (a test host above all) holds fds of its own, so the
+    /// server's fds are not bounded by maxclients + 128. maxclients is enforced at accept.
+    /// </summary>
     public bool CreateFileEvent(int fd, FileEventMask mask, IFileEventHandler handler)
     {
-        if (fd >= _events.Length) return false;
+        if (fd < 0) return false;
+        if (fd >= _events.Length && !Resize(Math.Max(fd + 1, _events.Length * 2))) return false;
         ref var fe = ref _events[fd];
         if (!ApiAdd(fd, fe.Mask, mask)) return false;
         fe.Mask |= mask;

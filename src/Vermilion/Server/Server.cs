@@ -395,7 +395,8 @@ public sealed partial class Server : IDisposable
                 return $"The operating system is not able to handle the specified number of clients, try with {(long)lim.Cur - MinReservedFds}";
             }
         }
-        if (!Loop.Resize((int)Math.Min(Config.MaxClients + FdSetIncrement, 1 << 24)))
+        int setSize = (int)Math.Min(Config.MaxClients + FdSetIncrement, 1 << 24);
+        if (setSize > Loop.SetSize && !Loop.Resize(setSize))
             return "The event loop API used by Redis is not able to handle the specified number of clients";
         return null;
     }
