@@ -47,7 +47,7 @@ public sealed unsafe class AcceptHandler : IFileEventHandler
             else
             {
                 (ip, int port) = Native.ReadSockAddr(new ReadOnlySpan<byte>(sa, len));
-                _server.Log.Verbose(() => $"Accepted {ip}:{port}");
+                if (_server.Log.Enabled(LogLevel.Verbose)) _server.Log.Verbose($"Accepted {ip}:{port}");
             }
             _server.AcceptCommon(new Connection(cfd, Type), ip);
         }

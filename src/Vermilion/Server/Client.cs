@@ -98,13 +98,13 @@ public sealed class Client : IConnectionHandler
         if (n < 0)
         {
             if (conn.State == ConnectionState.Connected) { ReleaseQueryBufferIfEmpty(); return; }
-            Server.Log.Verbose(() => "Reading from client: " + Native.StrError(conn.LastErrno));
+            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Reading from client: " + Native.StrError(conn.LastErrno));
             Server.FreeClient(this);
             return;
         }
         if (n == 0)
         {
-            Server.Log.Verbose(() => "Client closed connection " + ClientInfo.Describe(this));
+            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Client closed connection " + ClientInfo.Describe(this));
             Server.FreeClient(this);
             return;
         }
@@ -238,7 +238,7 @@ public sealed class Client : IConnectionHandler
         Server.Stats.NetOutputBytes += total;
         if (n < 0 && conn.State != ConnectionState.Connected)
         {
-            Server.Log.Verbose(() => "Error writing to client: " + Native.StrError(conn.LastErrno));
+            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Error writing to client: " + Native.StrError(conn.LastErrno));
             Server.FreeClientAsync(this);
             return;
         }

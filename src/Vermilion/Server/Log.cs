@@ -29,6 +29,7 @@ public sealed class Log
         _ => LogLevel.Notice,
     };
 
+    /// <summary>Callers on hot paths check this before building a message (a lambda would allocate a closure per call).</summary>
     public bool Enabled(LogLevel level) => level >= Current || Observer is not null;
 
     public void Write(LogLevel level, string message)
@@ -49,8 +50,6 @@ public sealed class Log
 
     public void Debug(string m) { if (Enabled(LogLevel.Debug)) Write(LogLevel.Debug, m); }
     public void Verbose(string m) { if (Enabled(LogLevel.Verbose)) Write(LogLevel.Verbose, m); }
-    /// <summary>Builds the message only when it will be written (accepts happen at a high rate).</summary>
-    public void Verbose(Func<string> m) { if (Enabled(LogLevel.Verbose)) Write(LogLevel.Verbose, m()); }
     public void Notice(string m) => Write(LogLevel.Notice, m);
     public void Warning(string m) => Write(LogLevel.Warning, m);
 }
