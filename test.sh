@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need when it is missing, builds, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
+  echo "test.sh: installing redis-server and redis-tools (the oracle, redis-cli, redis-benchmark)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+redis-server --version | grep -q 'v=7\.0\.' || echo "test.sh: warning: the oracle is not Redis 7.0: $(redis-server --version)"
+# The burst test opens more than 1000 connections at once.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Vermilion.slnx -c Release -v q -nologo
+
+passed=0; failed=0
+run() { # label, then dotnet test arguments
+  local label=$1; shift
+  local log; log=$(mktemp)
+  echo "== $label"
+  set +e
+  dotnet test tests/Vermilion.Tests -c Release --no-build -nologo "$@" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Passed|Skipped) |Failed!|Passed!|error' | grep -v '^\s*Passed ' 
+  set -e
+  local line; line=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -1)
+  if [ -z "$line" ]; then echo "test.sh: $label did not report results"; tail -40 "$log"; failed=$((failed + 1)); rm -f "$log"; return; fi
+  passed=$((passed + $(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.*Failed: +([0-9]+), Passed.*/\1/' <<<"$line")))
+  rm -f "$log"
+}
+
+# Every test on the default backend (epoll), then the network tests again on poll(2).
+run "all tests (epoll)"
+VERMILION_EVENT_LOOP=poll run "network tests (poll backend)" --filter "Category=Network"
+
+# The NativeAOT build must keep working: publish it and talk to it with redis-cli.
+echo "== NativeAOT publish smoke test"
+aot_out=$(mktemp -d)
+if dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$aot_out" -v q -nologo >"$aot_out/publish.log" 2>&1; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$aot_out/vermilion-server" --port "$port" --bind 127.0.0.1 >"$aot_out/server.log" 2>&1 &
+  pid=$!
+  ok=0
+  for _ in $(seq 50); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && { ok=1; break; }; sleep 0.1; done
+  if [ $ok = 1 ] && [ "$(redis-cli -p "$port" set k v)" = OK ] && [ "$(redis-cli -p "$port" get k)" = v ]; then
+    passed=$((passed + 1)); echo "AOT binary answers PING/SET/GET"
+  else
+    failed=$((failed + 1)); echo "AOT binary did not answer"; cat "$aot_out/server.log"
+  fi
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+else
+  failed=$((failed + 1)); echo "AOT publish failed"; tail -30 "$aot_out/publish.log"
+fi
+rm -rf "$aot_out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
