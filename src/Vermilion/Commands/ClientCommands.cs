@@ -61,24 +61,303 @@ public static class ClientCommands
 
     public static void Register(CommandTable t)
     {
-        var client = new CommandDef { Name = "client", Arity = -2, Categories = ["@slow"], Group = "connection", Since = "2.4.0", Summary = "A container for client connection commands", Complexity = "Depends on subcommand." };
-        const CommandFlags common = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        string[] conn = ["@slow", "@connection"];
-        string[] admin = ["@admin", "@slow", "@dangerous", "@connection"];
-        client.AddSubcommand(new() { Name = "id", Arity = 2, Flags = common, Categories = conn, Proc = Id, Group = "connection", Since = "5.0.0", Summary = "Returns the client ID for the current connection", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "getname", Arity = 2, Flags = common, Categories = conn, Proc = GetName, Group = "connection", Since = "2.6.9", Summary = "Get the current connection name", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "setname", Arity = 3, Flags = common, Categories = conn, Proc = SetName, Group = "connection", Since = "2.6.9", Summary = "Set the current connection name", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "setinfo", Arity = 4, Flags = common, Categories = conn, Proc = SetInfo, Group = "connection", Since = "7.2.0", Summary = "Set client or connection specific info", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "info", Arity = 2, Flags = common, Categories = conn, Proc = Info, Group = "connection", Since = "6.2.0", Summary = "Returns information about the current client connection.", Complexity = "O(1)", Tips = ["nondeterministic_output"] });
-        client.AddSubcommand(new() { Name = "list", Arity = -2, Flags = CommandFlags.Admin | common, Categories = admin, Proc = List, Group = "connection", Since = "2.4.0", Summary = "Get the list of client connections", Complexity = "O(N) where N is the number of client connections", Tips = ["nondeterministic_output"] });
-        client.AddSubcommand(new() { Name = "kill", Arity = -3, Flags = CommandFlags.Admin | common, Categories = admin, Proc = Kill, Group = "connection", Since = "2.4.0", Summary = "Kill the connection of a client", Complexity = "O(N) where N is the number of client connections" });
-        client.AddSubcommand(new() { Name = "pause", Arity = -3, Flags = CommandFlags.Admin | common, Categories = admin, Proc = Pause, Group = "connection", Since = "3.0.0", Summary = "Stop processing commands from clients for some time", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "unpause", Arity = 2, Flags = CommandFlags.Admin | common, Categories = admin, Proc = Unpause, Group = "connection", Since = "6.2.0", Summary = "Resume processing of clients that were paused", Complexity = "O(N) Where N is the number of paused clients" });
-        client.AddSubcommand(new() { Name = "reply", Arity = 3, Flags = common, Categories = conn, Proc = Reply, Group = "connection", Since = "3.2.0", Summary = "Instruct the server whether to reply to commands", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "no-evict", Arity = 3, Flags = CommandFlags.Admin | common, Categories = admin, Proc = NoEvict, Group = "connection", Since = "7.0.0", Summary = "Set client eviction mode for the current connection", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "no-touch", Arity = 3, Flags = common, Categories = conn, Proc = NoTouch, Group = "connection", Since = "7.2.0", Summary = "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", Complexity = "O(1)" });
-        client.AddSubcommand(new() { Name = "unblock", Arity = -3, Flags = CommandFlags.Admin | common, Categories = admin, Proc = Unblock, Group = "connection", Since = "5.0.0", Summary = "Unblock a client blocked in a blocking command from a different connection", Complexity = "O(log N) where N is the number of client connections" });
-        client.AddSubcommand(new() { Name = "help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"], Proc = Help, Group = "connection", Since = "5.0.0", Summary = "Show helpful text about the different subcommands", Complexity = "O(1)" });
+        var client = new CommandDef
+        {
+            Name = "client", Arity = -2, Categories = ["@slow"],
+            Group = "connection", Since = "2.4.0",
+            Summary = "A container for client connection commands",
+            Complexity = "Depends on subcommand.",
+        };
+
+        client.AddSubcommand(new()
+        {
+            Name = "id", Arity = 2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = Id,
+            Group = "connection", Since = "5.0.0",
+            Summary = "Returns the client ID for the current connection",
+            Complexity = "O(1)",
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "getname", Arity = 2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = GetName,
+            Group = "connection", Since = "2.6.9",
+            Summary = "Get the current connection name",
+            Complexity = "O(1)",
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "setname", Arity = 3, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = SetName,
+            Group = "connection", Since = "2.6.9",
+            Summary = "Set the current connection name",
+            Complexity = "O(1)",
+            Arguments =
+            [
+                new("connection-name", ArgType.String),
+            ],
+        });
+
+        // SETINFO and NO-TOUCH come from Redis 7.2 (7.2.1's metadata).
+        client.AddSubcommand(new()
+        {
+            Name = "setinfo", Arity = 4, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = SetInfo,
+            Group = "connection", Since = "7.2.0",
+            Summary = "Sets information specific to the client or connection.",
+            Complexity = "O(1)",
+            Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
+            Arguments =
+            [
+                new("attr", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("libname", ArgType.String) { Token = "LIB-NAME" },
+                        new("libver", ArgType.String) { Token = "LIB-VER" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "info", Arity = 2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = Info,
+            Group = "connection", Since = "6.2.0",
+            Summary = "Returns information about the current client connection.",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "list", Arity = -2, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous", "@connection"],
+            Proc = List,
+            Group = "connection", Since = "2.4.0",
+            Summary = "Get the list of client connections",
+            Complexity = "O(N) where N is the number of client connections",
+            Tips = ["nondeterministic_output"],
+            History =
+            [
+                ("2.8.12", "Added unique client `id` field."),
+                ("5.0.0", "Added optional `TYPE` filter."),
+                ("6.0.0", "Added `user` field."),
+                ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+                ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+                ("7.0.3", "Added `ssub` field."),
+            ],
+            Arguments =
+            [
+                new("normal_master_replica_pubsub", ArgType.OneOf)
+                {
+                    Token = "TYPE",
+                    Since = "5.0.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("normal", ArgType.PureToken) { Token = "NORMAL" },
+                        new("master", ArgType.PureToken) { Token = "MASTER" },
+                        new("replica", ArgType.PureToken) { Token = "REPLICA" },
+                        new("pubsub", ArgType.PureToken) { Token = "PUBSUB" },
+                    ],
+                },
+                new("id", ArgType.Block)
+                {
+                    Token = "ID",
+                    Since = "6.2.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("client-id", ArgType.Integer) { Flags = ArgFlags.Multiple },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "kill", Arity = -3, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous", "@connection"],
+            Proc = Kill,
+            Group = "connection", Since = "2.4.0",
+            Summary = "Kill the connection of a client",
+            Complexity = "O(N) where N is the number of client connections",
+            History =
+            [
+                ("2.8.12", "Added new filter format."),
+                ("2.8.12", "`ID` option."),
+                ("3.2.0", "Added `master` type in for `TYPE` option."),
+                ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+                ("6.2.0", "`LADDR` option."),
+            ],
+            Arguments =
+            [
+                new("filter", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("ip:port", ArgType.String) { DeprecatedSince = "2.8.12" },
+                        new("new-format", ArgType.OneOf)
+                        {
+                            Flags = ArgFlags.Multiple,
+                            Arguments =
+                            [
+                                new("client-id", ArgType.Integer) { Token = "ID", Since = "2.8.12", Flags = ArgFlags.Optional },
+                                new("normal_master_slave_pubsub", ArgType.OneOf)
+                                {
+                                    Token = "TYPE",
+                                    Since = "2.8.12",
+                                    Flags = ArgFlags.Optional,
+                                    Arguments =
+                                    [
+                                        new("normal", ArgType.PureToken) { Token = "NORMAL" },
+                                        new("master", ArgType.PureToken) { Token = "MASTER", Since = "3.2.0" },
+                                        new("slave", ArgType.PureToken) { Token = "SLAVE" },
+                                        new("replica", ArgType.PureToken) { Token = "REPLICA", Since = "5.0.0" },
+                                        new("pubsub", ArgType.PureToken) { Token = "PUBSUB" },
+                                    ],
+                                },
+                                new("username", ArgType.String) { Token = "USER", Flags = ArgFlags.Optional },
+                                new("ip:port", ArgType.String) { Token = "ADDR", Flags = ArgFlags.Optional },
+                                new("ip:port", ArgType.String) { Token = "LADDR", Since = "6.2.0", Flags = ArgFlags.Optional },
+                                new("yes/no", ArgType.String) { Token = "SKIPME", Flags = ArgFlags.Optional },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "pause", Arity = -3, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous", "@connection"],
+            Proc = Pause,
+            Group = "connection", Since = "2.9.50",
+            Summary = "Stop processing commands from clients for some time",
+            Complexity = "O(1)",
+            History =
+            [
+                ("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."),
+            ],
+            Arguments =
+            [
+                new("timeout", ArgType.Integer),
+                new("mode", ArgType.OneOf)
+                {
+                    Since = "6.2.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("write", ArgType.PureToken) { Token = "WRITE" },
+                        new("all", ArgType.PureToken) { Token = "ALL" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "unpause", Arity = 2, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous", "@connection"],
+            Proc = Unpause,
+            Group = "connection", Since = "6.2.0",
+            Summary = "Resume processing of clients that were paused",
+            Complexity = "O(N) Where N is the number of paused clients",
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "reply", Arity = 3, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = Reply,
+            Group = "connection", Since = "3.2.0",
+            Summary = "Instruct the server whether to reply to commands",
+            Complexity = "O(1)",
+            Arguments =
+            [
+                new("on_off_skip", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("on", ArgType.PureToken) { Token = "ON" },
+                        new("off", ArgType.PureToken) { Token = "OFF" },
+                        new("skip", ArgType.PureToken) { Token = "SKIP" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "no-evict", Arity = 3, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous", "@connection"],
+            Proc = NoEvict,
+            Group = "connection", Since = "7.0.0",
+            Summary = "Set client eviction mode for the current connection",
+            Complexity = "O(1)",
+            Arguments =
+            [
+                new("enabled", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("on", ArgType.PureToken) { Token = "ON" },
+                        new("off", ArgType.PureToken) { Token = "OFF" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "no-touch", Arity = 3, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = NoTouch,
+            Group = "connection", Since = "7.2.0",
+            Summary = "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+            Complexity = "O(1)",
+            Arguments =
+            [
+                new("enabled", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("on", ArgType.PureToken) { Token = "ON" },
+                        new("off", ArgType.PureToken) { Token = "OFF" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "unblock", Arity = -3, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous", "@connection"],
+            Proc = Unblock,
+            Group = "connection", Since = "5.0.0",
+            Summary = "Unblock a client blocked in a blocking command from a different connection",
+            Complexity = "O(log N) where N is the number of client connections",
+            Arguments =
+            [
+                new("client-id", ArgType.Integer),
+                new("timeout_error", ArgType.OneOf)
+                {
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("timeout", ArgType.PureToken) { Token = "TIMEOUT" },
+                        new("error", ArgType.PureToken) { Token = "ERROR" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = Help,
+            Group = "connection", Since = "5.0.0",
+            Summary = "Show helpful text about the different subcommands",
+            Complexity = "O(1)",
+        });
+
         t.Add(client);
     }
 

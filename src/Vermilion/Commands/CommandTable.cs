@@ -17,10 +17,79 @@ public enum CommandFlags
     MovableKeys = 1 << 20, AllowBusy = 1 << 21,
 }
 
+/// <summary>COMMAND DOCS "doc_flags".</summary>
+[Flags]
+public enum DocFlags { None = 0, Deprecated = 1 << 0, SysCmd = 1 << 1 }
+
+/// <summary>A key specification's flags (COMMAND INFO shows their names: RO, RW, OW, RM, access, ...).</summary>
+[Flags]
+public enum KeySpecFlags
+{
+    None = 0,
+    RO = 1 << 0, RW = 1 << 1, OW = 1 << 2, RM = 1 << 3,
+    Access = 1 << 4, Update = 1 << 5, Insert = 1 << 6, Delete = 1 << 7,
+    NotKey = 1 << 8, Incomplete = 1 << 9, VariableFlags = 1 << 10,
+}
+
+public enum BeginSearchType { Unknown, Index, Keyword }
+
+/// <summary>Where a key specification starts looking: a fixed argument index, or after a keyword
+/// searched from <c>StartFrom</c> (negative: from the end, backwards).</summary>
+public sealed record BeginSearch(BeginSearchType Type, int Index = 0, string? Keyword = null, int StartFrom = 0)
+{
+    public static BeginSearch ByIndex(int index) => new(BeginSearchType.Index, Index: index);
+    public static BeginSearch ByKeyword(string keyword, int startFrom) => new(BeginSearchType.Keyword, Keyword: keyword, StartFrom: startFrom);
+    public static readonly BeginSearch Unknown = new(BeginSearchType.Unknown);
+}
+
+public enum FindKeysType { Unknown, Range, KeyNum }
+
+/// <summary>How the keys follow the start: a range (last key relative to the start, negative = from
+/// the end; a step; a limit dividing what remains), or a count found at an argument.</summary>
+public sealed record FindKeys(FindKeysType Type, int LastKey = 0, int KeyStep = 0, int Limit = 0, int KeyNumIndex = 0, int FirstKey = 0)
+{
+    public static FindKeys Range(int lastKey, int keyStep, int limit) => new(FindKeysType.Range, LastKey: lastKey, KeyStep: keyStep, Limit: limit);
+    public static FindKeys KeyNum(int keyNumIndex, int firstKey, int keyStep) => new(FindKeysType.KeyNum, KeyStep: keyStep, KeyNumIndex: keyNumIndex, FirstKey: firstKey);
+    public static readonly FindKeys Unknown = new(FindKeysType.Unknown);
+}
+
+/// <summary>One key specification (Redis's keySpec).</summary>
+public sealed record KeySpec(KeySpecFlags Flags, BeginSearch Begin, FindKeys Find)
+{
+    public string? Notes { get; init; }
+}
+
+/// <summary>A key found in a request: its argument index and access flags.</summary>
+public readonly record struct KeyReference(int Position, KeySpecFlags Flags);
+
+/// <summary>Redis's getkeys_proc: adds the keys of <paramref name="argv"/> (argv[0] is the command name) to <paramref name="keys"/>; false if there are none.</summary>
+public delegate bool GetKeysProc(IReadOnlyList<byte[]> argv, List<KeyReference> keys);
+
+public enum ArgType { String, Integer, Double, Key, Pattern, UnixTime, PureToken, OneOf, Block }
+
+[Flags]
+public enum ArgFlags { None = 0, Optional = 1 << 0, Multiple = 1 << 1, MultipleToken = 1 << 2 }
+
+/// <summary>One node of a command's argument tree (COMMAND DOCS "arguments"); ONEOF and BLOCK have children.</summary>
+public sealed class CommandArgument(string name, ArgType type)
+{
+    public string Name { get; } = name;
+    public ArgType Type { get; } = type;
+    /// <summary>The key specification this key argument belongs to; -1 for arguments that are not keys.</summary>
+    public int KeySpecIndex { get; init; } = -1;
+    public string? Token { get; init; }
+    public string? Summary { get; init; }
+    public string? Since { get; init; }
+    public string? DeprecatedSince { get; init; }
+    public ArgFlags Flags { get; init; }
+    public CommandArgument[] Arguments { get; init; } = [];
+}
+
 /// <summary>
 /// One command's metadata as data (Redis's redisCommand): name, arity (negative = at least),
-/// flags, ACL categories, the legacy key positions and, for container commands such as CLIENT
-/// and CONFIG, a table of subcommands. COMMAND INFO/DOCS/COUNT/LIST/GETKEYS read only this.
+/// flags, ACL categories, the legacy key positions (which must agree with the key specifications,
+/// as Redis derives them), the COMMAND DOCS fields and, for container commands such as CLIENT and
+/// CONFIG, a table of subcommands. COMMAND INFO/DOCS/COUNT/LIST/GETKEYS read only this.
 /// </summary>
 public sealed class CommandDef
 {
@@ -38,13 +107,25 @@ public sealed class CommandDef
     public string Group { get; init; } = "";
     public string Complexity { get; init; } = "";
     public string[] Tips { get; init; } = [];
+    /// <summary>COMMAND DOCS "history": (version, what changed).</summary>
+    public (string Version, string Change)[] History { get; init; } = [];
+    public DocFlags DocFlags { get; init; }
+    public string? DeprecatedSince { get; init; }
+    public string? ReplacedBy { get; init; }
+    /// <summary>Where the keys are (COMMAND INFO's key specifications; COMMAND GETKEYS reads them).</summary>
+    public KeySpec[] KeySpecs { get; init; } = [];
+    /// <summary>The argument tree COMMAND DOCS shows.</summary>
+    public CommandArgument[] Arguments { get; init; } = [];
+    /// <summary>Redis's getkeys_proc, for commands whose key flags depend on the arguments (key specs flagged variable_flags).</summary>
+    public GetKeysProc? GetKeys { get; init; }
     public CommandDef? Parent { get; private set; }
     public Dictionary<string, CommandDef>? Subcommands { get; private set; }
 
     /// <summary>"get", or "client|kill" for a subcommand, as error messages and CLIENT LIST name them.</summary>
     public string FullName => Parent is null ? Name : Parent.Name + "|" + Name;
 
-    public long Calls, Microseconds, FailedCalls, RejectedCalls;
+    /// <summary>commandstats: calls, time (Stopwatch ticks), failed and rejected calls.</summary>
+    public long Calls, Ticks, FailedCalls, RejectedCalls;
 
     public CommandDef AddSubcommand(CommandDef sub)
     {

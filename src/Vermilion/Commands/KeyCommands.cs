@@ -5,8 +5,41 @@ public static class KeyCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new() { Name = "del", Arity = -2, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow"], FirstKey = 1, LastKey = -1, KeyStep = 1, Proc = Del, Group = "generic", Since = "1.0.0", Summary = "Delete a key", Complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1)." });
-        t.Add(new() { Name = "exists", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"], FirstKey = 1, LastKey = -1, KeyStep = 1, Proc = Exists, Group = "generic", Since = "1.0.0", Summary = "Determine if a key exists", Complexity = "O(N) where N is the number of keys to check." });
+        t.Add(new()
+        {
+            Name = "del", Arity = -2, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = Del,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Delete a key",
+            Complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
+            KeySpecs = [new(KeySpecFlags.RM | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "exists", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = Exists,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Determine if a key exists",
+            Complexity = "O(N) where N is the number of keys to check.",
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
+            History =
+            [
+                ("3.0.3", "Accepts multiple `key` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
     }
 
     static void Del(Client c, CommandArgs a)

@@ -5,12 +5,125 @@ public static class ServerCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new() { Name = "info", Arity = -1, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@dangerous"], Proc = InfoCommand, Group = "server", Since = "1.0.0", Summary = "Get information and statistics about the server", Complexity = "O(1)", Tips = ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"] });
-        t.Add(new() { Name = "dbsize", Arity = 1, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"], Proc = DbSize, Group = "server", Since = "1.0.0", Summary = "Return the number of keys in the selected database", Complexity = "O(1)", Tips = ["request_policy:all_shards", "response_policy:agg_sum"] });
-        t.Add(new() { Name = "time", Arity = 1, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Categories = ["@fast"], Proc = Time, Group = "server", Since = "2.6.0", Summary = "Return the current server time", Complexity = "O(1)", Tips = ["nondeterministic_output"] });
-        t.Add(new() { Name = "flushdb", Arity = -1, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow", "@dangerous"], Proc = FlushDb, Group = "server", Since = "1.0.0", Summary = "Remove all keys from the current database", Complexity = "O(N) where N is the total number of keys in all databases", Tips = ["request_policy:all_shards", "response_policy:all_succeeded"] });
-        t.Add(new() { Name = "flushall", Arity = -1, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow", "@dangerous"], Proc = FlushAll, Group = "server", Since = "1.0.0", Summary = "Remove all keys from all databases", Complexity = "O(N) where N is the total number of keys in all databases", Tips = ["request_policy:all_shards", "response_policy:all_succeeded"] });
-        t.Add(new() { Name = "shutdown", Arity = -1, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.NoMulti | CommandFlags.SkipMonitor | CommandFlags.AllowBusy, Categories = ["@admin", "@slow", "@dangerous"], Proc = Shutdown, Group = "server", Since = "1.0.0", Summary = "Synchronously save the dataset to disk and then shut down the server", Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)" });
+        t.Add(new()
+        {
+            Name = "info", Arity = -1, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@dangerous"],
+            Proc = InfoCommand,
+            Group = "server", Since = "1.0.0",
+            Summary = "Get information and statistics about the server",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
+            History =
+            [
+                ("7.0.0", "Added support for taking multiple section arguments."),
+            ],
+            Arguments =
+            [
+                new("section", ArgType.String) { Flags = ArgFlags.Optional | ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "dbsize", Arity = 1, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            Proc = DbSize,
+            Group = "server", Since = "1.0.0",
+            Summary = "Return the number of keys in the selected database",
+            Complexity = "O(1)",
+            Tips = ["request_policy:all_shards", "response_policy:agg_sum"],
+        });
+
+        t.Add(new()
+        {
+            Name = "time", Arity = 1, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Categories = ["@fast"],
+            Proc = Time,
+            Group = "server", Since = "2.6.0",
+            Summary = "Return the current server time",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+        });
+
+        t.Add(new()
+        {
+            Name = "flushdb", Arity = -1, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow", "@dangerous"],
+            Proc = FlushDb,
+            Group = "server", Since = "1.0.0",
+            Summary = "Remove all keys from the current database",
+            Complexity = "O(N) where N is the number of keys in the selected database",
+            Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
+            History =
+            [
+                ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+                ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+            ],
+            Arguments =
+            [
+                new("async", ArgType.OneOf)
+                {
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("async", ArgType.PureToken) { Token = "ASYNC", Since = "4.0.0" },
+                        new("sync", ArgType.PureToken) { Token = "SYNC", Since = "6.2.0" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "flushall", Arity = -1, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow", "@dangerous"],
+            Proc = FlushAll,
+            Group = "server", Since = "1.0.0",
+            Summary = "Remove all keys from all databases",
+            Complexity = "O(N) where N is the total number of keys in all databases",
+            Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
+            History =
+            [
+                ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+                ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+            ],
+            Arguments =
+            [
+                new("async", ArgType.OneOf)
+                {
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("async", ArgType.PureToken) { Token = "ASYNC", Since = "4.0.0" },
+                        new("sync", ArgType.PureToken) { Token = "SYNC", Since = "6.2.0" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "shutdown", Arity = -1, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.NoMulti | CommandFlags.AllowBusy, Categories = ["@admin", "@slow", "@dangerous"],
+            Proc = Shutdown,
+            Group = "server", Since = "1.0.0",
+            Summary = "Synchronously save the dataset to disk and then shut down the server",
+            Complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+            History =
+            [
+                ("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."),
+            ],
+            Arguments =
+            [
+                new("nosave_save", ArgType.OneOf)
+                {
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("nosave", ArgType.PureToken) { Token = "NOSAVE" },
+                        new("save", ArgType.PureToken) { Token = "SAVE" },
+                    ],
+                },
+                new("now", ArgType.PureToken) { Token = "NOW", Since = "7.0.0", Flags = ArgFlags.Optional },
+                new("force", ArgType.PureToken) { Token = "FORCE", Since = "7.0.0", Flags = ArgFlags.Optional },
+                new("abort", ArgType.PureToken) { Token = "ABORT", Since = "7.0.0", Flags = ArgFlags.Optional },
+            ],
+        });
     }
 
     static void InfoCommand(Client c, CommandArgs a)

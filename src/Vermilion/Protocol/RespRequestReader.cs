@@ -71,8 +71,10 @@ public ref struct RespRequestReader
     {
         int L = _data.Length;
         int nl = Find(0, (byte)'\r');
-        if (nl < 0)
-            return L > InlineMaxSize ? Fail("Protocol error: too big mbulk count string") : Incomplete(L + 1);
+        // Redis gives up on a header line once 64 KB have arrived without its end; a line that long
+        // is refused even when its end came in the same read, so the answer does not depend on chunking.
+        if (nl < 0 ? L > InlineMaxSize : nl > InlineMaxSize) return Fail("Protocol error: too big mbulk count string");
+        if (nl < 0) return Incomplete(L + 1);
         // Redis needs one byte after the \r and skips it unchecked.
         if (nl > L - 2) return Incomplete(nl + 2);
         if (!IntegerText.TryParse(_data.Slice(1, nl - 1), out long count) || count > int.MaxValue)
@@ -88,8 +90,8 @@ public ref struct RespRequestReader
         {
             if (pos >= L) return Incomplete(pos + 1);
             nl = Find(pos, (byte)'\r');
-            if (nl < 0)
-                return L - pos > InlineMaxSize ? Fail("Protocol error: too big bulk count string") : Incomplete(L + 1);
+            if (nl < 0 ? L - pos > InlineMaxSize : nl - pos > InlineMaxSize) return Fail("Protocol error: too big bulk count string");
+            if (nl < 0) return Incomplete(L + 1);
             if (nl > L - 2) return Incomplete(nl + 2);
             if (_data[pos] != (byte)'$')
                 return Fail(ExpectedDollar(_data[pos]));
@@ -119,8 +121,8 @@ public ref struct RespRequestReader
     ParseStatus ReadInline(CommandArgs args)
     {
         int nl = Find(0, (byte)'\n');
-        if (nl < 0)
-            return _data.Length > InlineMaxSize ? Fail("Protocol error: too big inline request") : Incomplete(_data.Length + 1);
+        if (nl < 0 ? _data.Length > InlineMaxSize : nl > InlineMaxSize) return Fail("Protocol error: too big inline request");
+        if (nl < 0) return Incomplete(_data.Length + 1);
         int end = nl;
         if (end > 0 && _data[end - 1] == (byte)'\r') end--;
         if (!SplitArgs(_data.Slice(0, end), args))

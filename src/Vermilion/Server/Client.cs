@@ -168,6 +168,7 @@ public sealed class Client : IConnectionHandler
     {
         var server = Server;
         var args = server.Args;
+        server.StartCommandClock();
         while (_queryPos < _queryLen)
         {
             if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;

@@ -268,8 +268,9 @@ public static class Info
         foreach (var cmd in all.OrderBy(c => c.FullName, StringComparer.Ordinal))
         {
             if (cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0) continue;
-            double per = cmd.Calls == 0 ? 0 : (double)cmd.Microseconds / cmd.Calls;
-            sb.Append($"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={cmd.Microseconds},usec_per_call={per.ToString("0.00", CultureInfo.InvariantCulture)},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
+            long usec = cmd.Ticks * 1_000_000 / Stopwatch.Frequency;
+            double per = cmd.Calls == 0 ? 0 : (double)usec / cmd.Calls;
+            sb.Append($"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={usec},usec_per_call={per.ToString("0.00", CultureInfo.InvariantCulture)},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
         }
     }
 }

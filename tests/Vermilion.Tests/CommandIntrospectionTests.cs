@@ -1,0 +1,658 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>
+/// COMMAND and the command metadata. Unit tests of the key finding and of the metadata's own
+/// consistency, then differential tests: the same COMMAND INFO / DOCS / GETKEYS / LIST requests
+/// go to redis-server 7.0.15 and to an in-process Vermilion, in RESP2 and RESP3, and the raw
+/// replies are compared. Redis lists a container's subcommands in hash order (random per run)
+/// and has subcommands Vermilion does not implement yet, so for CLIENT, CONFIG and COMMAND the
+/// subcommand entries are compared one by one, sorted, over the subcommands both have.
+/// </summary>
+public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests.Servers>
+{
+    /// <summary>Vermilion's CLIENT has these two Redis 7.2 subcommands, which 7.0.15 does not know.</summary>
+    static readonly HashSet<string> s_newerThanOracle = ["client|setinfo", "client|no-touch"];
+
+    readonly Servers _servers;
+
+    public CommandIntrospectionTests(Servers servers) => _servers = servers;
+
+    static CommandDef Def(string fullName) => IntrospectionCommands.LookupByFullName(new CommandTable(), fullName)!;
+
+    static byte[][] Argv(params string[] args) => args.Select(Encoding.UTF8.GetBytes).ToArray();
+
+    static IEnumerable<CommandDef> AllDefs(CommandTable table)
+    {
+        foreach (var cmd in table.All)
+        {
+            yield return cmd;
+            if (cmd.Subcommands is not null)
+                foreach (var sub in cmd.Subcommands.Values) yield return sub;
+        }
+    }
+
+    // ---- unit: key finding ----------------------------------------------------------------------
+
+    static (int Position, KeySpecFlags Flags)[] Keys(CommandDef cmd, params string[] args)
+    {
+        var keys = new List<KeyReference>();
+        bool found = IntrospectionCommands.FindKeys(cmd, Argv(args), keys);
+        Assert.Equal(found, keys.Count > 0);
+        return keys.Select(k => (k.Position, k.Flags)).ToArray();
+    }
+
+    [Fact]
+    public void GetKeysFromRangeSpecs()
+    {
+        Assert.Equal([(1, KeySpecFlags.RO | KeySpecFlags.Access)], Keys(Def("get"), "get", "k"));
+        Assert.Equal([(1, KeySpecFlags.RM | KeySpecFlags.Delete), (2, KeySpecFlags.RM | KeySpecFlags.Delete), (3, KeySpecFlags.RM | KeySpecFlags.Delete)],
+            Keys(Def("del"), "del", "a", "b", "c"));
+        Assert.Equal([(1, KeySpecFlags.RO)], Keys(Def("exists"), "exists", "a"));
+        Assert.Equal([(1, KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)], Keys(Def("incr"), "incr", "n"));
+    }
+
+    [Fact]
+    public void SetKeyFlagsDependOnGet()
+    {
+        var set = Def("set");
+        Assert.NotNull(set.GetKeys);
+        Assert.Equal([(1, KeySpecFlags.OW | KeySpecFlags.Update)], Keys(set, "set", "k", "v"));
+        Assert.Equal([(1, KeySpecFlags.OW | KeySpecFlags.Update)], Keys(set, "set", "k", "get", "nx"));
+        Assert.Equal([(1, KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)], Keys(set, "set", "k", "v", "nx", "GeT"));
+    }
+
+    [Fact]
+    public void CommandsWithoutKeySpecsHaveNoKeys()
+    {
+        Assert.False(IntrospectionCommands.HasKeys(Def("ping")));
+        Assert.False(IntrospectionCommands.HasKeys(Def("client|id")));
+        Assert.True(IntrospectionCommands.HasKeys(Def("get")));
+        Assert.Empty(Keys(Def("ping"), "ping"));
+    }
+
+    static CommandDef Synthetic(int arity, params KeySpec[] specs) => new() { Name = "x", Arity = arity, KeySpecs = specs };
+
+    [Fact]
+    public void KeyNumSpecReadsTheCount()
+    {
+        // EVAL script numkeys key... arg...
+        var eval = Synthetic(-3, new KeySpec(KeySpecFlags.RW, BeginSearch.ByIndex(2), FindKeys.KeyNum(0, 1, 1)));
+        Assert.Equal([(3, KeySpecFlags.RW), (4, KeySpecFlags.RW)], Keys(eval, "eval", "s", "2", "a", "b", "arg"));
+        Assert.Empty(Keys(eval, "eval", "s", "0", "arg"));
+        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(eval, Argv("eval", "s", "x", "a"), []));
+        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(eval, Argv("eval", "s", "-1", "a"), []));
+        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(eval, Argv("eval", "s", "5", "a"), []));
+    }
+
+    [Fact]
+    public void KeywordSpecSearchesForwardAndBackward()
+    {
+        // XREAD ... STREAMS key... id...: keys are the first half after STREAMS (limit 2).
+        var xread = Synthetic(-4, new KeySpec(KeySpecFlags.RO, BeginSearch.ByKeyword("STREAMS", 1), FindKeys.Range(-1, 1, 2)));
+        Assert.Equal([(4, KeySpecFlags.RO), (5, KeySpecFlags.RO)], Keys(xread, "xread", "count", "2", "streams", "s1", "s2", "0", "0"));
+        Assert.Empty(Keys(xread, "xread", "count", "2"));
+        // A keyword searched from the end (startfrom -2), e.g. "... STORE key" at the tail.
+        var tail = Synthetic(-3, new KeySpec(KeySpecFlags.OW, BeginSearch.ByKeyword("STORE", -2), FindKeys.Range(0, 1, 0)));
+        Assert.Equal([(4, KeySpecFlags.OW)], Keys(tail, "sort", "k", "by", "store", "dest"));
+        // A step of 2: MSET key value [key value ...]
+        var mset = Synthetic(-3, new KeySpec(KeySpecFlags.OW, BeginSearch.ByIndex(1), FindKeys.Range(-1, 2, 0)));
+        Assert.Equal([(1, KeySpecFlags.OW), (3, KeySpecFlags.OW)], Keys(mset, "mset", "a", "1", "b", "2"));
+    }
+
+    [Fact]
+    public void IncompleteOrUnknownSpecsAreInvalid()
+    {
+        var incomplete = Synthetic(-2, new KeySpec(KeySpecFlags.RO | KeySpecFlags.Incomplete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)));
+        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(incomplete, Argv("x", "k"), []));
+        var unknown = Synthetic(-2, new KeySpec(KeySpecFlags.RO, BeginSearch.Unknown, FindKeys.Unknown));
+        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(unknown, Argv("x", "k"), []));
+        var notKey = Synthetic(-2, new KeySpec(KeySpecFlags.NotKey, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)));
+        Assert.False(IntrospectionCommands.HasKeys(notKey));
+    }
+
+    [Fact]
+    public void LookupByFullName()
+    {
+        var t = new CommandTable();
+        Assert.Equal("get", IntrospectionCommands.LookupByFullName(t, "GET")!.FullName);
+        Assert.Equal("client|id", IntrospectionCommands.LookupByFullName(t, "Client|ID")!.FullName);
+        Assert.Equal("client", IntrospectionCommands.LookupByFullName(t, "client")!.FullName);
+        foreach (var name in new[] { "", "|", "get|x", "client|", "|id", "client|id|x", "client||id", "nosuch" })
+            Assert.Null(IntrospectionCommands.LookupByFullName(t, name));
+    }
+
+    [Theory]
+    [InlineData("*", "anything", true)]
+    [InlineData("g?t", "get", true)]
+    [InlineData("g?t", "gt", false)]
+    [InlineData("[gs]et", "set", true)]
+    [InlineData("[^gs]et", "set", false)]
+    [InlineData("[a-f]et", "get", false)]
+    [InlineData("[f-h]et", "GET", true)]
+    [InlineData("[h-f]et", "get", true)]
+    [InlineData("CLIENT|*", "client|kill", true)]
+    [InlineData("client\\|*", "client|kill", true)]
+    [InlineData("*|*", "get", false)]
+    [InlineData("get*", "get", true)]
+    [InlineData("get**", "getex", true)]
+    [InlineData("[get", "g", true)]
+    [InlineData("[get", "ge", false)]
+    [InlineData("a*b*c", "aXXbYYc", true)]
+    [InlineData("a*b*c", "aXXbYY", false)]
+    public void StringMatchIsRedisGlob(string pattern, string text, bool match) =>
+        Assert.Equal(match, IntrospectionCommands.StringMatch(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(text), nocase: true));
+
+    /// <summary>The glob agrees with Redis's on KEYS (the same stringmatchlen, case-sensitive there).</summary>
+    [Fact]
+    public void StringMatchAgreesWithRedisKeys()
+    {
+        string[] keys = ["g", "ge", "get", "GET", "set", "net", "aXXbYYc", "aXXbYY", "client|kill", "a*b", "a\\b", "[x", "x]", "-", "b", "^"];
+        string[] patterns = ["*", "g?t", "[gs]et", "[^gs]et", "[a-f]et", "[f-h]et", "[h-f]et", "[get", "[ge", "a*b*c", "a\\*b", "a\\\\b",
+            "\\[x", "[[]x", "x[]]", "[a-]", "[\\-]", "[^]", "*|*", "get**", "g*", "*t", "?", "[\\^]", "[]", "[a-c-e]"];
+        using var redis = _servers.Redis(2);
+        redis.Call("select", "9");
+        redis.Call("flushdb");
+        foreach (var k in keys) redis.Call("set", k, "1");
+        foreach (var pattern in patterns)
+        {
+            var expected = Names(redis.Call("keys", pattern)).Order(StringComparer.Ordinal);
+            var actual = keys.Where(k => IntrospectionCommands.StringMatch(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(k), nocase: false)).Order(StringComparer.Ordinal);
+            Assert.True(expected.SequenceEqual(actual), $"pattern {pattern}: redis [{string.Join(' ', expected)}], ours [{string.Join(' ', actual)}]");
+        }
+        redis.Call("flushdb");
+    }
+
+    // ---- unit: the metadata agrees with itself ---------------------------------------------------
+
+    /// <summary>populateCommandLegacyRangeSpec: Redis derives (first, last, step) and movablekeys from the key specs.</summary>
+    static (int First, int Last, int Step, bool Movable) LegacyRange(CommandDef cmd)
+    {
+        var specs = cmd.KeySpecs;
+        bool movable = false;
+        if (specs.Length == 0) return (0, 0, 0, movable);
+        if (specs.Length == 1 && specs[0].Begin.Type == BeginSearchType.Index && specs[0].Find.Type == FindKeysType.Range)
+        {
+            var s = specs[0];
+            int last = s.Find.LastKey >= 0 ? s.Find.LastKey + s.Begin.Index : s.Find.LastKey;
+            return (s.Begin.Index, last, s.Find.KeyStep, (s.Flags & KeySpecFlags.Incomplete) != 0);
+        }
+        int first = int.MaxValue, lastKey = 0, prevLast = 0;
+        foreach (var s in specs)
+        {
+            if (s.Begin.Type != BeginSearchType.Index || s.Find.Type != FindKeysType.Range) { movable = true; continue; }
+            if (s.Find.KeyStep != 1 || (prevLast != 0 && prevLast != s.Begin.Index - 1)) { movable = true; continue; }
+            if ((s.Flags & KeySpecFlags.Incomplete) != 0) movable = true;
+            first = Math.Min(first, s.Begin.Index);
+            int abs = s.Find.LastKey >= 0 ? s.Find.LastKey + s.Begin.Index : s.Find.LastKey;
+            lastKey = (int)Math.Max((uint)lastKey, (uint)abs);
+            prevLast = lastKey;
+        }
+        if (first == int.MaxValue) return (0, 0, 0, true);
+        return (first, lastKey, 1, movable);
+    }
+
+    [Fact]
+    public void LegacyKeyPositionsAgreeWithKeySpecs()
+    {
+        foreach (var cmd in AllDefs(new CommandTable()))
+        {
+            var (first, last, step, movable) = LegacyRange(cmd);
+            Assert.True((first, last, step) == (cmd.FirstKey, cmd.LastKey, cmd.KeyStep), $"{cmd.FullName}: key positions {cmd.FirstKey},{cmd.LastKey},{cmd.KeyStep}, key specs say {first},{last},{step}");
+            Assert.True(movable == ((cmd.Flags & CommandFlags.MovableKeys) != 0), $"{cmd.FullName}: movablekeys should be {movable}");
+        }
+    }
+
+    [Fact]
+    public void ArgumentsPointAtExistingKeySpecs()
+    {
+        static IEnumerable<CommandArgument> Flatten(IEnumerable<CommandArgument> args) => args.SelectMany(a => Flatten(a.Arguments).Prepend(a));
+        foreach (var cmd in AllDefs(new CommandTable()))
+        {
+            foreach (var arg in Flatten(cmd.Arguments))
+            {
+                Assert.True(arg.KeySpecIndex < cmd.KeySpecs.Length, $"{cmd.FullName} {arg.Name}");
+                Assert.True((arg.Type == ArgType.Key) == (arg.KeySpecIndex >= 0), $"{cmd.FullName} {arg.Name}: key arguments and only they name a key spec");
+                Assert.True((arg.Type is ArgType.OneOf or ArgType.Block) == (arg.Arguments.Length > 0), $"{cmd.FullName} {arg.Name}");
+            }
+            Assert.True(cmd.Proc is not null || cmd.Subcommands is not null, $"{cmd.FullName} has neither a proc nor subcommands");
+            foreach (var cat in cmd.Categories) Assert.Contains(cat[1..], IntrospectionCommands.AclCategories);
+        }
+    }
+
+    // ---- differential: COMMAND INFO / DOCS for every registered command ----------------------------
+
+    public static IEnumerable<object[]> RegisteredCommands() =>
+        AllDefs(new CommandTable()).Where(c => !s_newerThanOracle.Contains(c.FullName)).Select(c => new object[] { c.FullName });
+
+    [Theory]
+    [MemberData(nameof(RegisteredCommands))]
+    public void InfoAndDocsMatchRedis(string fullName)
+    {
+        bool container = Def(fullName).Subcommands is not null;
+        foreach (int resp in new[] { 2, 3 })
+        {
+            using var redis = _servers.Redis(resp);
+            using var verm = _servers.Vermilion(resp);
+            foreach (var sub in new[] { "info", "docs" })
+            {
+                byte[] expected = redis.Call("command", sub, fullName);
+                byte[] actual = verm.Call("command", sub, fullName);
+                if (container)
+                {
+                    var common = CommonSubcommands(Def(fullName), Resp.Parse(expected), sub);
+                    expected = Resp.Serialize(NormalizeContainer(Resp.Parse(expected), sub, common));
+                    actual = Resp.Serialize(NormalizeContainer(Resp.Parse(actual), sub, common));
+                }
+                Assert.True(expected.AsSpan().SequenceEqual(actual),
+                    $"RESP{resp} COMMAND {sub.ToUpperInvariant()} {fullName}\nredis:     {Show(expected)}\nvermilion: {Show(actual)}");
+            }
+        }
+    }
+
+    /// <summary>The subcommands both servers have; Vermilion may lack some of Redis's, and has only the 7.2 extras beyond them.</summary>
+    static HashSet<string> CommonSubcommands(CommandDef container, Resp.Node redisReply, string sub)
+    {
+        var redisNames = sub == "info"
+            ? redisReply.Items![0].Items![9].Items!.Select(e => e.Items![0].Text!).ToHashSet()
+            : Pairs(Field(redisReply.Items![1], "subcommands")!).Select(p => p.Key.Text!).ToHashSet();
+        var ours = container.Subcommands!.Values.Select(s => s.FullName).ToHashSet();
+        Assert.Empty(ours.Except(redisNames).Except(s_newerThanOracle));
+        ours.IntersectWith(redisNames);
+        return ours;
+    }
+
+    static Resp.Node NormalizeContainer(Resp.Node reply, string sub, HashSet<string> keep)
+    {
+        if (sub == "info")
+        {
+            var entry = reply.Items![0];
+            var subs = entry.Items![9];
+            entry.Items[9] = subs with { Items = subs.Items!.Where(e => keep.Contains(e.Items![0].Text!)).OrderBy(e => e.Items![0].Text, StringComparer.Ordinal).ToList() };
+            return reply;
+        }
+        var docs = reply.Items![1];
+        int i = IndexOfField(docs, "subcommands");
+        var map = docs.Items![i + 1];
+        var kept = Pairs(map).Where(p => keep.Contains(p.Key.Text!)).OrderBy(p => p.Key.Text, StringComparer.Ordinal).SelectMany(p => new[] { p.Key, p.Value }).ToList();
+        docs.Items[i + 1] = map with { Items = kept };
+        return reply;
+    }
+
+    /// <summary>A map's pairs: RESP3 maps and RESP2 flat arrays alike hold key, value, key, value.</summary>
+    static IEnumerable<(Resp.Node Key, Resp.Node Value)> Pairs(Resp.Node map)
+    {
+        for (int i = 0; i + 1 < map.Items!.Count; i += 2) yield return (map.Items[i], map.Items[i + 1]);
+    }
+
+    static int IndexOfField(Resp.Node map, string key)
+    {
+        for (int i = 0; i + 1 < map.Items!.Count; i += 2) if (map.Items[i].Text == key) return i;
+        return -1;
+    }
+
+    static Resp.Node? Field(Resp.Node map, string key)
+    {
+        int i = IndexOfField(map, key);
+        return i < 0 ? null : map.Items![i + 1];
+    }
+
+    static string Show(byte[] raw) => Encoding.UTF8.GetString(raw.Length > 2000 ? raw[..2000] : raw).Replace("\r\n", "\\r\\n");
+
+    /// <summary>Redis 7.2's CLIENT SETINFO and NO-TOUCH: the oracle cannot answer, so the expected replies are written out.</summary>
+    [Fact]
+    public void NewerClientSubcommandsHaveRedis72Metadata()
+    {
+        using var verm = _servers.Vermilion(2);
+        Assert.Equal(
+            "*1\r\n*10\r\n$14\r\nclient|setinfo\r\n:4\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n" +
+            "*2\r\n$24\r\nrequest_policy:all_nodes\r\n$29\r\nresponse_policy:all_succeeded\r\n*0\r\n*0\r\n",
+            Encoding.UTF8.GetString(verm.Call("command", "info", "client|setinfo")));
+        Assert.Equal(
+            "*2\r\n$14\r\nclient|setinfo\r\n*10\r\n$7\r\nsummary\r\n$54\r\nSets information specific to the client or connection.\r\n" +
+            "$5\r\nsince\r\n$5\r\n7.2.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n" +
+            "*1\r\n*6\r\n$4\r\nname\r\n$4\r\nattr\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n" +
+            "*6\r\n$4\r\nname\r\n$7\r\nlibname\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$8\r\nLIB-NAME\r\n" +
+            "*6\r\n$4\r\nname\r\n$6\r\nlibver\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$7\r\nLIB-VER\r\n",
+            Encoding.UTF8.GetString(verm.Call("command", "docs", "client|setinfo")));
+        Assert.Equal(
+            "*1\r\n*10\r\n$15\r\nclient|no-touch\r\n:3\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n",
+            Encoding.UTF8.GetString(verm.Call("command", "info", "client|no-touch")));
+    }
+
+    // ---- differential: GETKEYS, LIST, HELP and the error paths -------------------------------------
+
+    public static IEnumerable<object[]> SameReplyCases() => new[]
+    {
+        "command getkeys set k v", "command getkeysandflags set k v", "command getkeysandflags set k v get",
+        "command getkeysandflags set k v nx GeT", "command getkeys set k v ex 10",
+        "command getkeys get k", "command getkeysandflags get k", "command getkeys incr n", "command getkeysandflags incr n",
+        "command getkeys del a b c", "command getkeysandflags del a b c", "command getkeysandflags exists a b",
+        "command GETKEYS DEL a", "command getkeys command getkeys get k",
+        // errors
+        "command getkeys", "command getkeys get", "command getkeys nosuch x", "command getkeys ping x", "command getkeys client id",
+        "command getkeys client nosuch", "command getkeys get a b", "command getkeys incr", "command getkeys set k",
+        "command getkeysandflags flushall async", "command getkeys exists",
+        "command count x", "command help", "command help x", "command foo", "command getkeysx",
+        "command list filterby", "command list filterby aclcat", "command list filterby aclcat x y", "command list filterby foo x",
+        "command list foo", "command list filterby module x", "command list filterby aclcat nosuch", "command list filterby aclcat @read",
+        // lookups of single commands and of names that are not commands
+        "command info get nosuch set", "command info nosuch", "command info client|id|x", "command info get|x", "command info CLIENT|ID",
+        "command docs nosuch", "command docs get nosuch CLIENT|ID", "command docs client| |id",
+    }.Select(c => new object[] { c });
+
+    [Theory]
+    [MemberData(nameof(SameReplyCases))]
+    public void RepliesMatchRedis(string command)
+    {
+        string[] args = command.Split(' ');
+        foreach (int resp in new[] { 2, 3 })
+        {
+            using var redis = _servers.Redis(resp);
+            using var verm = _servers.Vermilion(resp);
+            byte[] expected = redis.Call(args), actual = verm.Call(args);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"RESP{resp} {command}\nredis:     {Show(expected)}\nvermilion: {Show(actual)}");
+        }
+    }
+
+    [Fact]
+    public void EmptyNameIsNotACommand()
+    {
+        using var redis = _servers.Redis(2);
+        using var verm = _servers.Vermilion(2);
+        Assert.Equal(redis.Call("command", "info", ""), verm.Call("command", "info", ""));
+        Assert.Equal(redis.Call("command", "docs", ""), verm.Call("command", "docs", ""));
+    }
+
+    /// <summary>COMMAND LIST's names come in hash order: the same set as Redis's, restricted to the commands Vermilion has.</summary>
+    [Theory]
+    [InlineData("filterby pattern *")]
+    [InlineData("filterby pattern [gs]et")]
+    [InlineData("filterby pattern CLIENT|*")]
+    [InlineData("filterby pattern command|getkeys*")]
+    [InlineData("filterby pattern *e*")]
+    [InlineData("filterby aclcat connection")]
+    [InlineData("filterby aclcat READ")]
+    [InlineData("filterby aclcat slow")]
+    [InlineData("filterby aclcat dangerous")]
+    [InlineData("filterby aclcat keyspace")]
+    [InlineData("filterby aclcat fast")]
+    public void ListMatchesRedisOverOurCommands(string filter)
+    {
+        using var redis = _servers.Redis(2);
+        using var verm = _servers.Vermilion(2);
+        var ours = Names(verm.Call("command", "list")).Except(s_newerThanOracle).ToHashSet();
+        string[] args = ["command", "list", .. filter.Split(' ')];
+        var expected = Names(redis.Call(args)).Where(ours.Contains).Order(StringComparer.Ordinal);
+        var actual = Names(verm.Call(args)).Where(n => !s_newerThanOracle.Contains(n)).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, actual);
+    }
+
+    static List<string> Names(byte[] raw) => Resp.Parse(raw).Items!.Select(n => n.Text!).ToList();
+
+    // ---- whole-table replies ---------------------------------------------------------------------
+
+    [Fact]
+    public void CountIsTheNumberOfRegisteredCommands()
+    {
+        using var verm = _servers.Vermilion(2);
+        Assert.Equal($":{_servers.Server.Commands.Count}\r\n", Encoding.ASCII.GetString(verm.Call("command", "count")));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void WithoutNamesEveryCommandIsListed(int resp)
+    {
+        using var verm = _servers.Vermilion(resp);
+        var table = _servers.Server.Commands;
+        var topLevel = table.All.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+
+        foreach (var args in new[] { new[] { "command" }, new[] { "command", "info" } })
+        {
+            var all = Resp.Parse(verm.Call(args));
+            Assert.Equal('*', all.Type);
+            Assert.Equal(topLevel, all.Items!.Select(e => e.Items![0].Text!).Order(StringComparer.Ordinal));
+            Assert.All(all.Items!, e => Assert.Equal(10, e.Items!.Count));
+            // Each entry is what COMMAND INFO name answers.
+            foreach (var entry in all.Items!)
+            {
+                var one = Resp.Parse(verm.Call("command", "info", entry.Items![0].Text!));
+                Assert.Equal(Resp.Serialize(entry), Resp.Serialize(one.Items![0]));
+            }
+        }
+
+        var docs = Resp.Parse(verm.Call("command", "docs"));
+        Assert.Equal(resp == 3 ? '%' : '*', docs.Type);
+        Assert.Equal(topLevel, Pairs(docs).Select(p => p.Key.Text!).Order(StringComparer.Ordinal));
+
+        var everything = AllDefs(table).Select(c => c.FullName).Order(StringComparer.Ordinal);
+        Assert.Equal(everything, Names(verm.Call("command", "list")).Order(StringComparer.Ordinal));
+    }
+
+    // ---- a real client -----------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("command", "info", "get")]
+    [InlineData("command", "docs", "set")]
+    [InlineData("command", "getkeysandflags", "set", "k", "v", "get")]
+    [InlineData("-3", "command", "info", "get")]
+    [InlineData("-3", "command", "docs", "get")]
+    public void RedisCliPrintsTheSame(params string[] args)
+    {
+        string expected = RedisCli(_servers.RedisPort, args);
+        string actual = RedisCli(_servers.VermilionPort, args);
+        Assert.False(string.IsNullOrWhiteSpace(expected));
+        Assert.Equal(expected, actual);
+    }
+
+    static string RedisCli(int port, string[] args)
+    {
+        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-p");
+        psi.ArgumentList.Add(port.ToString());
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(10_000), "redis-cli did not exit");
+        Assert.Equal(0, p.ExitCode);
+        return output;
+    }
+
+    // ---- the two servers ---------------------------------------------------------------------------
+
+    /// <summary>One redis-server 7.0.15 (the oracle) and one in-process Vermilion for the whole class.</summary>
+    public sealed class Servers : IDisposable
+    {
+        readonly Process _redis;
+        public readonly Server Server;
+        public readonly int RedisPort, VermilionPort;
+
+        public Servers()
+        {
+            RedisPort = FreePort();
+            var psi = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+                psi.ArgumentList.Add(a);
+            _redis = Process.Start(psi)!;
+            _redis.OutputDataReceived += (_, _) => { };
+            _redis.ErrorDataReceived += (_, _) => { };
+            _redis.BeginOutputReadLine();
+            _redis.BeginErrorReadLine();
+
+            VermilionPort = FreePort();
+            Server = new Server(Config.FromArgs("--port", VermilionPort.ToString(), "--bind", "127.0.0.1"));
+            Server.Start();
+
+            WaitForPing(RedisPort);
+            WaitForPing(VermilionPort);
+        }
+
+        static void WaitForPing(int port)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                try
+                {
+                    using var c = new RawClient(port);
+                    if (Encoding.ASCII.GetString(c.Call("ping")) == "+PONG\r\n") return;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline) { }
+                Thread.Sleep(50);
+            }
+        }
+
+        static int FreePort()
+        {
+            using var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            return ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        public RawClient Redis(int resp) => Connect(RedisPort, resp);
+        public RawClient Vermilion(int resp) => Connect(VermilionPort, resp);
+
+        static RawClient Connect(int port, int resp)
+        {
+            var c = new RawClient(port);
+            if (resp == 3) c.Call("hello", "3");
+            return c;
+        }
+
+        public void Dispose()
+        {
+            Server.Dispose();
+            try { _redis.Kill(); _redis.WaitForExit(5000); } catch (InvalidOperationException) { }
+            _redis.Dispose();
+        }
+    }
+
+    /// <summary>Sends one command as a multibulk request and returns the raw bytes of one complete reply.</summary>
+    public sealed class RawClient : IDisposable
+    {
+        readonly Socket _socket;
+        readonly List<byte> _pending = new();
+
+        public RawClient(int port)
+        {
+            _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
+            _socket.Connect(IPAddress.Loopback, port);
+        }
+
+        public byte[] Call(params string[] args)
+        {
+            var req = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+            foreach (var a in args) req.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+            _socket.Send(Encoding.UTF8.GetBytes(req.ToString()));
+            var buf = new byte[64 * 1024];
+            while (true)
+            {
+                var have = _pending.ToArray();
+                int end = Resp.CompleteLength(have, 0);
+                if (end > 0)
+                {
+                    _pending.RemoveRange(0, end);
+                    return have[..end];
+                }
+                int n = _socket.Receive(buf);
+                if (n == 0) throw new IOException("connection closed");
+                _pending.AddRange(buf.AsSpan(0, n));
+            }
+        }
+
+        public void Dispose() => _socket.Dispose();
+    }
+
+    /// <summary>A small RESP2/RESP3 parser and writer, enough to reorder a container's subcommands.</summary>
+    public static class Resp
+    {
+        /// <summary>Type: the RESP prefix; Text: simple, error, bulk and verbatim payloads (and integers as text); Items: aggregates (maps flat).</summary>
+        public sealed record Node(char Type, string? Text, List<Node>? Items);
+
+        public static Node Parse(byte[] raw)
+        {
+            int pos = 0;
+            var node = Read(raw, ref pos) ?? throw new FormatException("incomplete reply");
+            return node;
+        }
+
+        /// <summary>The length of the first complete reply in <paramref name="data"/>, or 0 when more bytes are needed.</summary>
+        public static int CompleteLength(byte[] data, int start)
+        {
+            int pos = start;
+            return Read(data, ref pos) is null ? 0 : pos - start;
+        }
+
+        static Node? Read(byte[] d, ref int pos)
+        {
+            int eol = Array.IndexOf(d, (byte)'\r', pos);
+            if (eol < 0 || eol + 1 >= d.Length) return null;
+            char type = (char)d[pos];
+            string line = Encoding.UTF8.GetString(d, pos + 1, eol - pos - 1);
+            pos = eol + 2;
+            switch (type)
+            {
+                case '+': case '-': case ':': case '_': case '#': case ',': case '(':
+                    return new Node(type, line, null);
+                case '$': case '=': case '!':
+                {
+                    int len = int.Parse(line);
+                    if (len < 0) return new Node(type, null, null);
+                    if (pos + len + 2 > d.Length) return null;
+                    var text = Encoding.UTF8.GetString(d, pos, len);
+                    pos += len + 2;
+                    return new Node(type, text, null);
+                }
+                case '*': case '~': case '>': case '%': case '|':
+                {
+                    int n = int.Parse(line);
+                    if (n < 0) return new Node(type, null, null);
+                    if (type is '%' or '|') n *= 2;
+                    var items = new List<Node>(n);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var item = Read(d, ref pos);
+                        if (item is null) return null;
+                        items.Add(item);
+                    }
+                    return new Node(type, null, items);
+                }
+                default:
+                    throw new FormatException($"unexpected RESP type '{type}'");
+            }
+        }
+
+        public static byte[] Serialize(Node node)
+        {
+            var sb = new StringBuilder();
+            Write(sb, node);
+            return Encoding.UTF8.GetBytes(sb.ToString());
+        }
+
+        static void Write(StringBuilder sb, Node n)
+        {
+            sb.Append(n.Type);
+            switch (n.Type)
+            {
+                case '$': case '=': case '!':
+                    if (n.Text is null) sb.Append("-1\r\n");
+                    else sb.Append(Encoding.UTF8.GetByteCount(n.Text)).Append("\r\n").Append(n.Text).Append("\r\n");
+                    break;
+                case '*': case '~': case '>': case '%': case '|':
+                    if (n.Items is null) { sb.Append("-1\r\n"); break; }
+                    sb.Append(n.Type is '%' or '|' ? n.Items.Count / 2 : n.Items.Count).Append("\r\n");
+                    foreach (var item in n.Items) Write(sb, item);
+                    break;
+                default:
+                    sb.Append(n.Text).Append("\r\n");
+                    break;
+            }
+        }
+    }
+}

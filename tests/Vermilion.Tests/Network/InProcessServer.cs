@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using Vermilion;
+
+namespace Vermilion.Tests;
+
+/// <summary>A Vermilion server started in the test process on a free loopback port and a unix socket in a temp dir.</summary>
+public sealed class InProcessServer : IDisposable
+{
+    public Server Server { get; }
+    public int Port { get; }
+    public string UnixPath { get; }
+    readonly string _dir;
+    public readonly List<string> LogLines = new();
+
+    public InProcessServer(string backend = "epoll", params string[] extra)
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "vermilion-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(_dir);
+        UnixPath = Path.Combine(_dir, "v.sock");
+        Port = FreeTcpPort();
+        var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
+        args.AddRange(extra);
+        Server = new Server(Config.FromArgs([.. args]));
+        Server.Log.Sink = TextWriter.Null;
+        Server.Log.Observer = line => { lock (LogLines) LogLines.Add(line); };
+        Server.Start();
+    }
+
+    public static int FreeTcpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    public RespSocket Connect() => RespSocket.Tcp(Port);
+    public RespSocket ConnectUnix() => RespSocket.Unix(UnixPath);
+
+    /// <summary>Runs <paramref name="query"/> on the loop thread is not possible from outside; tests read state through commands,
+    /// or poll a condition that the loop changes.</summary>
+    public static bool WaitFor(Func<bool> condition, int timeoutMs = 5000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (Environment.TickCount64 < deadline)
+        {
+            if (condition()) return true;
+            Thread.Sleep(10);
+        }
+        return condition();
+    }
+
+    public bool LogContains(string text)
+    {
+        lock (LogLines) return LogLines.Any(l => l.Contains(text));
+    }
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+}
