@@ -1,1 +1,1 @@
-namespace Vermilion;
+[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
