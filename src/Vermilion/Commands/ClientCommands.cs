@@ -560,7 +560,7 @@ public static class ClientCommands
     {
         if (a.Count > 4)
         {
-            SubcommandSyntaxError(c, "pause");
+            SubcommandSyntaxError(c, a.GetString(1));
             return;
         }
         if (!IntegerText.TryParse(a[2], out long ms))
@@ -633,7 +633,7 @@ public static class ClientCommands
     {
         if (a.Count > 4)
         {
-            SubcommandSyntaxError(c, "unblock");
+            SubcommandSyntaxError(c, a.GetString(1));
             return;
         }
         if (a.Count == 4 && !a.Is(3, "timeout") && !a.Is(3, "error"))

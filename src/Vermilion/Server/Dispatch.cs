@@ -96,7 +96,10 @@ public sealed partial class Server
     {
         var sb = new StringBuilder();
         for (int i = 1; i < args.Count && sb.Length < 128; i++)
-            sb.Append('\'').Append(Truncate(Latin1(args[i]), 128 - sb.Length)).Append("' ");
+        {
+            int room = 128 - sb.Length;
+            sb.Append('\'').Append(Truncate(Latin1(args[i]), room)).Append("' ");
+        }
         return $"unknown command '{Truncate(Latin1(args[0]), 128)}', with args beginning with: {sb}";
     }
 

@@ -13,8 +13,9 @@ namespace Vermilion;
 public static class Info
 {
     static readonly string[] s_defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
-    static readonly string[] s_allSections = [.. s_defaultSections.Where(s => s != "modules"), "commandstats"];
-    static readonly string[] s_everything = [.. s_defaultSections, "commandstats"];
+    /// <summary>Every section in the order Redis prints them (commandstats sits after modules).</summary>
+    static readonly string[] s_everything = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace"];
+    static readonly string[] s_allSections = [.. s_everything.Where(s => s != "modules")];
 
     /// <summary>Which sections an INFO request names: default, all, everything, or a list.</summary>
     public static string[] Sections(IReadOnlyList<string> requested)
