@@ -146,7 +146,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     [InlineData("a*b*c", "aXXbYYc", true)]
     [InlineData("a*b*c", "aXXbYY", false)]
     public void StringMatchIsRedisGlob(string pattern, string text, bool match) =>
-        Assert.Equal(match, IntrospectionCommands.StringMatch(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(text), nocase: true));
+        Assert.Equal(match, GlobPattern.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(text), nocase: true));
 
     /// <summary>The glob agrees with Redis's on KEYS (the same stringmatchlen, case-sensitive there).</summary>
     [Fact]
@@ -162,7 +162,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         foreach (var pattern in patterns)
         {
             var expected = Names(redis.Call("keys", pattern)).Order(StringComparer.Ordinal);
-            var actual = keys.Where(k => IntrospectionCommands.StringMatch(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(k), nocase: false)).Order(StringComparer.Ordinal);
+            var actual = keys.Where(k => GlobPattern.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(k), nocase: false)).Order(StringComparer.Ordinal);
             Assert.True(expected.SequenceEqual(actual), $"pattern {pattern}: redis [{string.Join(' ', expected)}], ours [{string.Join(' ', actual)}]");
         }
         redis.Call("flushdb");

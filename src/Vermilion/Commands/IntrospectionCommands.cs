@@ -222,7 +222,7 @@ public static class IntrospectionCommands
                     0 => true,
                     1 => false, // no modules are loaded
                     2 => category is not null && Array.IndexOf(cmd.Categories, category) >= 0,
-                    _ => StringMatch(arg, Encoding.ASCII.GetBytes(cmd.FullName), nocase: true),
+                    _ => GlobPattern.Match(arg, Encoding.ASCII.GetBytes(cmd.FullName), nocase: true),
                 };
                 if (keep) names.Add(cmd.FullName);
                 if (cmd.Subcommands is not null) Visit(cmd.Subcommands.Values);
@@ -593,92 +593,5 @@ public static class IntrospectionCommands
     {
         keys.Clear();
         return -1;
-    }
-
-    // ---- glob ----------------------------------------------------------------------------------
-
-    /// <summary>Redis's stringmatchlen (util.c): *, ?, [...] with ^ and ranges, backslash escapes.</summary>
-    public static bool StringMatch(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, bool nocase)
-    {
-        bool skipLonger = false;
-        return Match(pattern, text, nocase, ref skipLonger, 0);
-    }
-
-    static bool Match(ReadOnlySpan<byte> p, ReadOnlySpan<byte> s, bool nocase, ref bool skipLonger, int nesting)
-    {
-        if (nesting > 1000) return false;
-        static byte At(ReadOnlySpan<byte> span, int i) => i < span.Length ? span[i] : (byte)0;
-        static int Lower(int b) => b is >= 'A' and <= 'Z' ? b + 32 : b;
-        while (p.Length > 0 && s.Length > 0)
-        {
-            switch (p[0])
-            {
-                case (byte)'*':
-                    while (p.Length > 0 && At(p, 1) == '*') p = p[1..];
-                    if (p.Length == 1) return true;
-                    while (s.Length > 0)
-                    {
-                        if (Match(p[1..], s, nocase, ref skipLonger, nesting + 1)) return true;
-                        if (skipLonger) return false;
-                        s = s[1..];
-                    }
-                    skipLonger = true;
-                    return false;
-                case (byte)'?':
-                    s = s[1..];
-                    break;
-                case (byte)'[':
-                {
-                    p = p[1..];
-                    bool not = At(p, 0) == '^';
-                    if (not) p = p[1..];
-                    bool match = false, unterminated = false;
-                    while (true)
-                    {
-                        if (At(p, 0) == '\\' && p.Length >= 2)
-                        {
-                            p = p[1..];
-                            if (p[0] == s[0]) match = true;
-                        }
-                        else if (At(p, 0) == ']') break;
-                        else if (p.Length == 0)
-                        {
-                            unterminated = true;
-                            break;
-                        }
-                        else if (p.Length >= 3 && p[1] == '-')
-                        {
-                            int start = p[0], end = p[2], ch = s[0];
-                            if (start > end) (start, end) = (end, start);
-                            if (nocase) { start = Lower(start); end = Lower(end); ch = Lower(ch); }
-                            p = p[2..];
-                            if (ch >= start && ch <= end) match = true;
-                        }
-                        else if (nocase ? Lower(p[0]) == Lower(s[0]) : p[0] == s[0]) match = true;
-                        p = p[1..];
-                    }
-                    if (not) match = !match;
-                    if (!match) return false;
-                    s = s[1..];
-                    // An unterminated class ends the pattern: it matched if the text ends here too.
-                    if (unterminated) return s.Length == 0;
-                    break;
-                }
-                case (byte)'\\':
-                    if (p.Length >= 2) p = p[1..];
-                    goto default;
-                default:
-                    if (nocase ? Lower(p[0]) != Lower(s[0]) : p[0] != s[0]) return false;
-                    s = s[1..];
-                    break;
-            }
-            p = p[1..];
-            if (s.Length == 0)
-            {
-                while (p.Length > 0 && p[0] == '*') p = p[1..];
-                break;
-            }
-        }
-        return p.Length == 0 && s.Length == 0;
     }
 }
