@@ -128,6 +128,8 @@ public sealed class CommandDef
     /// <summary>commandstats: calls, time (Stopwatch ticks), failed and rejected calls.</summary>
     public long Calls, Ticks, FailedCalls, RejectedCalls;
 
+    public void ResetStats() => Calls = Ticks = FailedCalls = RejectedCalls = 0;
+
     internal CommandNameIndex? SubcommandIndex { get; private set; }
 
     public CommandDef AddSubcommand(CommandDef sub)

@@ -1,9 +1,261 @@
+using System.Text;
+
 namespace Vermilion;
 
-/// <summary>CONFIG GET/SET/RESETSTAT/REWRITE/HELP over the configuration table.</summary>
+/// <summary>
+/// CONFIG GET/SET/RESETSTAT/REWRITE/HELP over the configuration table (<see cref="Config"/>),
+/// with Redis 7.0's semantics: SET of several parameters is all-or-nothing, and changes that
+/// must reach the running server (port, bind, maxclients) are applied after every value is set.
+/// </summary>
 public static class ConfigCommands
 {
+    static readonly string[] s_help =
+    [
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    ];
+
     public static void Register(CommandTable t)
     {
+        var config = new CommandDef
+        {
+            Name = "config", Arity = -2, Categories = ["@slow"],
+            Group = "server", Since = "2.0.0",
+            Summary = "A container for server configuration commands",
+            Complexity = "Depends on subcommand.",
+        };
+
+        config.AddSubcommand(new()
+        {
+            Name = "get", Arity = -3, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
+            Proc = Get,
+            Group = "server", Since = "2.0.0",
+            Summary = "Get the values of configuration parameters",
+            Complexity = "O(N) when N is the number of configuration parameters provided",
+            History =
+            [
+                ("7.0.0", "Added the ability to pass multiple pattern parameters in one call"),
+            ],
+            Arguments =
+            [
+                new("parameter", ArgType.Block)
+                {
+                    Flags = ArgFlags.Multiple,
+                    Arguments =
+                    [
+                        new("parameter", ArgType.String),
+                    ],
+                },
+            ],
+        });
+
+        config.AddSubcommand(new()
+        {
+            Name = "set", Arity = -4, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
+            Proc = Set,
+            Group = "server", Since = "2.0.0",
+            Summary = "Set configuration parameters to the given values",
+            Complexity = "O(N) when N is the number of configuration parameters provided",
+            Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
+            History =
+            [
+                ("7.0.0", "Added the ability to set multiple parameters in one call."),
+            ],
+            Arguments =
+            [
+                new("parameter_value", ArgType.Block)
+                {
+                    Flags = ArgFlags.Multiple,
+                    Arguments =
+                    [
+                        new("parameter", ArgType.String),
+                        new("value", ArgType.String),
+                    ],
+                },
+            ],
+        });
+
+        config.AddSubcommand(new()
+        {
+            Name = "resetstat", Arity = 2, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
+            Proc = ResetStat,
+            Group = "server", Since = "2.0.0",
+            Summary = "Reset the stats returned by INFO",
+            Complexity = "O(1)",
+        });
+
+        config.AddSubcommand(new()
+        {
+            Name = "rewrite", Arity = 2, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
+            Proc = Rewrite,
+            Group = "server", Since = "2.8.0",
+            Summary = "Rewrite the configuration file with the in memory configuration",
+            Complexity = "O(1)",
+        });
+
+        config.AddSubcommand(new()
+        {
+            Name = "help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow"],
+            Proc = Help,
+            Group = "server", Since = "5.0.0",
+            Summary = "Show helpful text about the different subcommands",
+            Complexity = "O(1)",
+        });
+
+
+        t.Add(config);
+    }
+
+    static void Help(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_help);
+
+    /// <summary>An exact name answers under the name as given; a pattern answers under the table's names.</summary>
+    static void Get(Client c, CommandArgs a)
+    {
+        var table = c.Server.Config;
+        var matches = new List<(string Name, ConfigOption Option)>();
+        for (int i = 2; i < a.Count; i++)
+        {
+            string pattern = a.GetString(i);
+            if (pattern.AsSpan().IndexOfAny("[*?") < 0)
+            {
+                var option = table.Find(pattern);
+                if (option is not null && !matches.Any(m => m.Name == pattern)) matches.Add((pattern, option));
+                continue;
+            }
+            foreach (var option in table.Options)
+            {
+                foreach (var name in option.Alias is null ? [option.Name] : new[] { option.Name, option.Alias })
+                {
+                    if (matches.Any(m => m.Name == name)) continue;
+                    if (GlobPattern.Match(Encoding.UTF8.GetBytes(pattern), Encoding.UTF8.GetBytes(name), nocase: true)) matches.Add((name, option));
+                }
+            }
+        }
+        c.Reply.MapHeader(matches.Count);
+        foreach (var (name, option) in matches)
+        {
+            c.Reply.Bulk(name);
+            c.Reply.Bulk(option.Get());
+        }
+    }
+
+    static void Set(Client c, CommandArgs a)
+    {
+        if (a.Count % 2 != 0)
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        var table = c.Server.Config;
+        int n = (a.Count - 2) / 2;
+        var options = new ConfigOption[n];
+        var values = new string[n];
+        string? unknown = null, failedArg = null, failure = null;
+        for (int i = 0; i < n; i++)
+        {
+            string name = a.GetString(2 + 2 * i);
+            var option = table.Find(name);
+            if (option is null)
+            {
+                unknown ??= name;
+                continue;
+            }
+            if (unknown is not null || failure is not null) continue;
+            if (option.Immutable)
+            {
+                (failedArg, failure) = (name, "can't set immutable config");
+                continue;
+            }
+            if (Array.IndexOf(options, option, 0, i) >= 0)
+            {
+                (failedArg, failure) = (name, "duplicate parameter");
+                continue;
+            }
+            options[i] = option;
+            values[i] = a.GetString(3 + 2 * i);
+        }
+        if (unknown is not null)
+        {
+            c.Reply.Error($"Unknown option or number of arguments for CONFIG SET - '{unknown}'");
+            return;
+        }
+        if (failure is not null)
+        {
+            c.Reply.Error($"CONFIG SET failed (possibly related to argument '{failedArg}') - {failure}");
+            return;
+        }
+
+        var old = options.Select(o => o.Get()).ToArray();
+        var changed = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            var error = options[i].Set([values[i]]);
+            if (error is not null)
+            {
+                Restore(options, old, i + 1);
+                c.Reply.Error($"CONFIG SET failed (possibly related to argument '{options[i].Name}') - {error}");
+                return;
+            }
+            changed[i] = options[i].Get() != old[i];
+        }
+        var applied = new HashSet<Func<Server, string?>>();
+        for (int i = 0; i < n; i++)
+        {
+            var apply = options[i].Apply;
+            if (apply is null || !changed[i] || !applied.Add(apply)) continue;
+            var error = apply(c.Server);
+            if (error is null) continue;
+            c.Server.Log.Warning($"Failed applying new configuration. Possibly related to new {options[i].Name} setting. Restoring previous settings.");
+            Restore(options, old, n);
+            foreach (var f in applied) f(c.Server);
+            c.Reply.Error($"CONFIG SET failed (possibly related to argument '{options[i].Name}') - {error}");
+            return;
+        }
+        c.Reply.Ok();
+    }
+
+    static void Restore(ConfigOption[] options, string[] old, int count)
+    {
+        for (int i = 0; i < count; i++) options[i].Set([old[i]]);
+    }
+
+    static void ResetStat(Client c, CommandArgs a)
+    {
+        c.Server.Stats.ResetCounters();
+        foreach (var cmd in c.Server.Commands.All)
+        {
+            cmd.ResetStats();
+            if (cmd.Subcommands is not null)
+                foreach (var sub in cmd.Subcommands.Values) sub.ResetStats();
+        }
+        c.Reply.Ok();
+    }
+
+    static void Rewrite(Client c, CommandArgs a)
+    {
+        var file = c.Server.Config.ConfigFile;
+        if (file is null)
+        {
+            c.Reply.Error("The server is running without a config file");
+            return;
+        }
+        var error = ConfigRewrite.Rewrite(c.Server.Config, file);
+        if (error is null)
+        {
+            c.Server.Log.Notice("CONFIG REWRITE executed with success.");
+            c.Reply.Ok();
+            return;
+        }
+        c.Server.Log.Warning("CONFIG REWRITE failed: " + error);
+        c.Reply.Error("Rewriting config file: " + error);
     }
 }

@@ -92,6 +92,10 @@ public sealed class Config
         Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));
         Add(new CustomOption("daemonize", () => "no", SetDaemonize) { Immutable = true });
         Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir));
+        // Persistence is not built yet: these report Redis's "off" values (redis-benchmark reads them)
+        // and refuse anything that would ask for snapshots or an append-only file.
+        Add(new CustomOption("save", () => "", args => args is [""] ? null : NoPersistence));
+        Add(new CustomOption("appendonly", () => "no", args => args is ["no"] or ["NO"] ? null : NoPersistence));
         Add(new IntegerOption("max-new-connections-per-cycle", 1, 1000, () => MaxNewConnectionsPerCycle, v => MaxNewConnectionsPerCycle = (int)v));
         Add(new BoolOption("tcp-quickack", () => TcpQuickAck, v => TcpQuickAck = v));
         Add(new EnumOption("event-loop", ["epoll", "poll"], () => EventLoop, v => EventLoop = v) { Immutable = true });
@@ -108,11 +112,15 @@ public sealed class Config
 
     string? SetBind(string[] args)
     {
+        // CONFIG SET passes one string; a config file line passes the addresses as words.
+        if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } words ? words : [""];
         if (args.Length > 16) return "Too many bind addresses specified.";
         // A single empty argument means no TCP listener at all.
         Bind = args.Length == 1 && args[0] == "" ? [] : args;
         return null;
     }
+
+    const string NoPersistence = "persistence (RDB/AOF) is not implemented in Vermilion yet";
 
     string? SetDaemonize(string[] args)
     {

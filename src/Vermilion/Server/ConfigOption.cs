@@ -123,5 +123,5 @@ public sealed class CustomOption(string name, Func<string> get, Func<string[], s
     public override bool MultiArg => multiArg;
     public override string Get() => get();
     public override string? Set(string[] args) => set(args);
-    public override string ToConfigLine() => Name + " " + Get();
+    public override string ToConfigLine() => Name + " " + (Get() is { Length: > 0 } value ? value : "\"\"");
 }
