@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Runs the same redis-benchmark workloads against Vermilion (NativeAOT build) and redis-server,
+# alternating, several rounds; prints requests/s and the ratio Vermilion/Redis per workload,
+# memory per idle connection and per key, and writes bench/results/latest.json.
+#   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)
+# Both servers bind 127.0.0.1 with the same settings. Redis also gets --save "" --appendonly no:
+# Vermilion has no persistence yet, so Redis must not spend time on snapshots either.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+for tool in redis-server redis-benchmark redis-cli python3; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing (apt-get install -y redis-server redis-tools python3)"; exit 1; }
+done
+
+ROUNDS=${ROUNDS:-3}
+N=${N:-200000}; NP=${NP:-2000000}; KEYS=${KEYS:-1000000}; IDLE=${IDLE:-5000}
+if [ "${QUICK:-0}" = 1 ]; then ROUNDS=1; N=20000; NP=100000; KEYS=50000; IDLE=500; fi
+ulimit -n 65536 2>/dev/null || true
+
+out=bench/out; results=bench/results; mkdir -p "$out" "$results"
+raw=$(mktemp); pids=()
+cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -f "$raw"; }
+trap cleanup EXIT
+
+echo "building Vermilion (NativeAOT and JIT)..."
+dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$out/aot" -v q -nologo >/dev/null
+dotnet publish src/Vermilion.Server -c Release -o "$out/jit" -v q -nologo >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
+
+start_redis() { redis-server --port "$1" --bind 127.0.0.1 --protected-mode no --save "" --appendonly no --maxclients 20000 --daemonize no >/dev/null 2>&1 & pids+=($!); echo $!; }
+start_vermilion() { "$2" --port "$1" --bind 127.0.0.1 --protected-mode no --maxclients 20000 >/dev/null 2>&1 & pids+=($!); echo $!; }
+
+record() { printf '{"kind":"%s","workload":"%s","server":"%s","value":%s,"build":"%s"}\n' "$1" "$2" "$3" "$4" "${5:-aot}" >>"$raw"; }
+
+# bench NAME SERVER PORT BUILD -- redis-benchmark args; one row per test in the CSV output
+bench() {
+  local name=$1 server=$2 port=$3 build=$4; shift 5
+  local csv
+  if ! csv=$(redis-benchmark -p "$port" --csv "$@" 2>/dev/null); then echo "  $name on $server: failed"; return; fi
+  while IFS=, read -r test rps _; do
+    test=${test//\"/}; rps=${rps//\"/}
+    [ "$test" = test ] && continue
+    [ -z "$rps" ] && continue
+    record rps "$name $test" "$server" "$rps" "$build"
+  done <<<"$csv"
+}
+
+workloads=(
+  "50 clients|-c 50 -n $N -t set,get"
+  "50 clients -P 16|-c 50 -n $NP -P 16 -t set,get"
+  "50 clients|-c 50 -n $N -t ping"
+  "50 clients|-c 50 -n $N -t incr"
+  "1000 clients|-c 1000 -n $N -t set,get"
+)
+if [ "${COLLECTIONS:-0}" = 1 ]; then
+  workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset")
+fi
+
+rp=$(free_port); rpid=$(start_redis "$rp"); wait_ready "$rp"
+vp=$(free_port); vpid=$(start_vermilion "$vp" "$out/aot/vermilion-server"); wait_ready "$vp"
+
+for round in $(seq "$ROUNDS"); do
+  echo "round $round/$ROUNDS"
+  for w in "${workloads[@]}"; do
+    name=${w%%|*}; args=${w#*|}
+    # Alternate who goes first, so neither always runs on a warmer machine.
+    if [ $((round % 2)) = 1 ]; then order="redis vermilion"; else order="vermilion redis"; fi
+    for server in $order; do
+      port=$rp; [ "$server" = vermilion ] && port=$vp
+      redis-cli -p "$port" flushall >/dev/null
+      # shellcheck disable=SC2086
+      bench "$name" "$server" "$port" aot -- $args
+    done
+  done
+done
+
+echo "memory: $IDLE idle connections"
+for server in redis vermilion; do
+  port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
+  record memory "RSS bytes per idle connection ($IDLE clients, one PING each)" "$server" "$(python3 bench/idle_connections.py "$port" "$pid" "$IDLE")"
+done
+
+echo "memory: $KEYS keys"
+rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
+for server in redis vermilion; do
+  port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
+  redis-cli -p "$port" flushall >/dev/null; sleep 1
+  before=$(rss "$pid")
+  python3 bench/load_keys.py "$KEYS" 10 | redis-cli -p "$port" --pipe >/dev/null
+  [ "$(redis-cli -p "$port" dbsize)" = "$KEYS" ] || { echo "  $server did not load $KEYS keys"; continue; }
+  sleep 1
+  after=$(rss "$pid")
+  record memory "RSS bytes per key ($KEYS keys, 10-byte values)" "$server" "$(( (after - before) / KEYS ))"
+  redis-cli -p "$port" flushall >/dev/null
+done
+
+echo "JIT build, one pass"
+kill "$vpid"; wait "$vpid" 2>/dev/null || true
+jp=$(free_port); start_vermilion "$jp" "$out/jit/vermilion-server" >/dev/null; wait_ready "$jp"
+for w in "${workloads[0]}" "${workloads[1]}"; do
+  name=${w%%|*}; args=${w#*|}
+  # shellcheck disable=SC2086
+  bench "$name" redis "$rp" jit -- $args
+  # shellcheck disable=SC2086
+  bench "$name" vermilion "$jp" jit -- $args
+done
+
+echo
+python3 bench/report.py "$raw" "$results/latest.json"
+echo
+echo "(bench/results/latest.json; $ROUNDS rounds, median; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ))"
