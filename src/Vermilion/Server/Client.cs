@@ -118,6 +118,12 @@ public sealed class Client : IConnectionHandler
             Server.FreeClient(this);
             return;
         }
+        ProcessPendingInput();
+    }
+
+    /// <summary>Runs what the query buffer holds, then lets go of what the client no longer needs.</summary>
+    internal void ProcessPendingInput()
+    {
         ProcessInputBuffer();
         // Redis frees a close-ASAP client right after its read (beforeNextClient), so a slot it
         // held under maxclients is free for a connection accepted in the same loop turn.

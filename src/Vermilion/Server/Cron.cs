@@ -15,7 +15,7 @@ public sealed partial class Server
         _cronLoops++;
         if (_shutdownRequested && !_shutDown)
         {
-            PrepareForShutdown("Received SIGTERM scheduling shutdown...");
+            PrepareForShutdown("User requested shutdown...");
             return EventLoop.NoMore;
         }
         EffectiveHz = Config.Hz;

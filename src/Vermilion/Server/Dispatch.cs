@@ -153,7 +153,7 @@ public sealed partial class Server
         {
             if (c.IsFreed) continue;
             c.Flags &= ~ClientFlags.Blocked;
-            c.ProcessInputBuffer();
+            c.ProcessPendingInput();
         }
     }
 }
