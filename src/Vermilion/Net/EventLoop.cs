@@ -155,10 +155,13 @@ public abstract class EventLoop : IDisposable
         if (_stop) return 0;
         int n = ApiPoll(timeout);
         AfterSleep?.Invoke();
+        // A handler may grow the fd table (Resize replaces these arrays): keep this turn's.
+        var firedFds = FiredFd;
+        var firedMasks = FiredMask;
         for (int j = 0; j < n; j++)
         {
-            int fd = FiredFd[j];
-            var fired = FiredMask[j];
+            int fd = firedFds[j];
+            var fired = firedMasks[j];
             ref var fe = ref _events[fd];
             var handler = fe.Handler;
             if (handler is null) continue;

@@ -420,4 +420,52 @@ public class ConnectionTests
         using var last = s.Connect();
         Assert.Contains("connected_clients:1\r\n", last.Call("INFO", "clients"));
     }
+
+    [Fact]
+    public void SlowReaderGetsEverythingThroughTheWriteHandler()
+    {
+        using var s = new InProcessServer();
+        using var slow = s.Connect();
+        using var admin = s.Connect();
+        var value = new string('z', 1_000_000);
+        Assert.Equal("+OK\r\n", admin.Call("SET", "big", value));
+        for (int i = 0; i < 20; i++) slow.Send(RespSocket.Encode("GET", "big"));
+        // 20 MB do not fit in the socket buffers (a few MB): the rest waits in the reply list, under a write handler.
+        Assert.True(InProcessServer.WaitFor(() => admin.Call("CLIENT", "LIST").Contains("events=rw")));
+        Assert.Contains("oll=", admin.Call("CLIENT", "LIST"));
+        for (int i = 0; i < 20; i++) Assert.Equal(1_000_000 + 12, slow.ReadReplyBytes(20_000).Length); // "$1000000\r\n" + value + "\r\n"
+        Assert.True(InProcessServer.WaitFor(() => !admin.Call("CLIENT", "LIST").Contains("events=rw")));
+        Assert.Equal("+PONG\r\n", slow.Call("PING"));
+    }
+
+    [Fact]
+    public void SoftOutputLimitClosesAClientThatStaysOverIt()
+    {
+        using var s = new InProcessServer(extra: ["--client-output-buffer-limit", "normal 0 1mb 1"]);
+        using var slow = s.Connect();
+        using var admin = s.Connect();
+        Assert.Equal("+OK\r\n", admin.Call("SET", "big", new string('z', 1_000_000)));
+        for (int i = 0; i < 30; i++) slow.Send(RespSocket.Encode("GET", "big")); // 30 MB, never read
+        Thread.Sleep(3500); // over the soft limit for longer than 1 second, checked by serverCron
+        Assert.True(s.LogContains("closed for overcoming of output buffer limits"));
+        Assert.True(InProcessServer.WaitFor(() => s.Server.ClientCount == 1));
+    }
+
+    [Fact]
+    public void ListensOnIPv6AndIPv4()
+    {
+        int port = InProcessServer.FreeTcpPort();
+        using var server = new Server(Config.FromArgs("--port", port.ToString(), "--bind", "127.0.0.1", "::1"));
+        server.Log.Sink = TextWriter.Null;
+        server.Start();
+        using var v6 = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        v6.Connect(new IPEndPoint(IPAddress.IPv6Loopback, port));
+        v6.Send(Encoding.ASCII.GetBytes("CLIENT INFO\r\n"));
+        var buf = new byte[1024];
+        var info = Encoding.ASCII.GetString(buf, 0, v6.Receive(buf));
+        Assert.Contains("addr=[::1]:", info);
+        Assert.Contains($"laddr=[::1]:{port}", info);
+        using var v4 = RespSocket.Tcp(port);
+        Assert.Equal("+PONG\r\n", v4.Call("PING"));
+    }
 }

@@ -109,7 +109,12 @@ public sealed class RespSocket : IDisposable
     /// <summary>True when nothing arrives within <paramref name="quietMs"/>.</summary>
     public bool IsQuiet(int quietMs = 200) => _pending.Count == 0 && !Socket.Poll(quietMs * 1000, SelectMode.SelectRead);
 
-    public static string Escape(byte[] b) => Encoding.Latin1.GetString(b).Replace("\r", "\\r").Replace("\n", "\\n");
+    /// <summary>At most 300 bytes, CR/LF visible: enough to see what went wrong without flooding the log.</summary>
+    public static string Escape(byte[] b)
+    {
+        var text = Encoding.Latin1.GetString(b, 0, Math.Min(b.Length, 300)).Replace("\r", "\\r").Replace("\n", "\\n");
+        return b.Length > 300 ? $"{text}… ({b.Length} bytes)" : text;
+    }
 
     /// <summary>Length of the first complete RESP value in <paramref name="buf"/> from <paramref name="pos"/>, or -1.</summary>
     public static int ReplyEnd(List<byte> buf, int pos)
