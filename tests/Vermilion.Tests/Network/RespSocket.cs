@@ -58,6 +58,12 @@ public sealed class RespSocket : IDisposable
         return ReadReply();
     }
 
+    public byte[] CallBytes(params string[] args)
+    {
+        Send(Encode(args));
+        return ReadReplyBytes();
+    }
+
     public string ReadReply(int timeoutMs = 5000) => Encoding.Latin1.GetString(ReadReplyBytes(timeoutMs));
 
     public byte[] ReadReplyBytes(int timeoutMs = 5000)

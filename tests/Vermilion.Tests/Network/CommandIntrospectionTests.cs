@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Xunit;
 
@@ -156,16 +153,16 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         string[] patterns = ["*", "g?t", "[gs]et", "[^gs]et", "[a-f]et", "[f-h]et", "[h-f]et", "[get", "[ge", "a*b*c", "a\\*b", "a\\\\b",
             "\\[x", "[[]x", "x[]]", "[a-]", "[\\-]", "[^]", "*|*", "get**", "g*", "*t", "?", "[\\^]", "[]", "[a-c-e]"];
         using var redis = _servers.Redis(2);
-        redis.Call("select", "9");
-        redis.Call("flushdb");
-        foreach (var k in keys) redis.Call("set", k, "1");
+        redis.CallBytes("select", "9");
+        redis.CallBytes("flushdb");
+        foreach (var k in keys) redis.CallBytes("set", k, "1");
         foreach (var pattern in patterns)
         {
-            var expected = Names(redis.Call("keys", pattern)).Order(StringComparer.Ordinal);
+            var expected = Names(redis.CallBytes("keys", pattern)).Order(StringComparer.Ordinal);
             var actual = keys.Where(k => GlobPattern.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(k), nocase: false)).Order(StringComparer.Ordinal);
             Assert.True(expected.SequenceEqual(actual), $"pattern {pattern}: redis [{string.Join(' ', expected)}], ours [{string.Join(' ', actual)}]");
         }
-        redis.Call("flushdb");
+        redis.CallBytes("flushdb");
     }
 
     // ---- unit: the metadata agrees with itself ---------------------------------------------------
@@ -241,8 +238,8 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
             using var verm = _servers.Vermilion(resp);
             foreach (var sub in new[] { "info", "docs" })
             {
-                byte[] expected = redis.Call("command", sub, fullName);
-                byte[] actual = verm.Call("command", sub, fullName);
+                byte[] expected = redis.CallBytes("command", sub, fullName);
+                byte[] actual = verm.CallBytes("command", sub, fullName);
                 if (container)
                 {
                     var common = CommonSubcommands(Def(fullName), Resp.Parse(expected), sub);
@@ -312,17 +309,17 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         Assert.Equal(
             "*1\r\n*10\r\n$14\r\nclient|setinfo\r\n:4\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n" +
             "*2\r\n$24\r\nrequest_policy:all_nodes\r\n$29\r\nresponse_policy:all_succeeded\r\n*0\r\n*0\r\n",
-            Encoding.UTF8.GetString(verm.Call("command", "info", "client|setinfo")));
+            Encoding.UTF8.GetString(verm.CallBytes("command", "info", "client|setinfo")));
         Assert.Equal(
             "*2\r\n$14\r\nclient|setinfo\r\n*10\r\n$7\r\nsummary\r\n$54\r\nSets information specific to the client or connection.\r\n" +
             "$5\r\nsince\r\n$5\r\n7.2.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n" +
             "*1\r\n*6\r\n$4\r\nname\r\n$4\r\nattr\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n" +
             "*6\r\n$4\r\nname\r\n$7\r\nlibname\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$8\r\nLIB-NAME\r\n" +
             "*6\r\n$4\r\nname\r\n$6\r\nlibver\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$7\r\nLIB-VER\r\n",
-            Encoding.UTF8.GetString(verm.Call("command", "docs", "client|setinfo")));
+            Encoding.UTF8.GetString(verm.CallBytes("command", "docs", "client|setinfo")));
         Assert.Equal(
             "*1\r\n*10\r\n$15\r\nclient|no-touch\r\n:3\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n",
-            Encoding.UTF8.GetString(verm.Call("command", "info", "client|no-touch")));
+            Encoding.UTF8.GetString(verm.CallBytes("command", "info", "client|no-touch")));
     }
 
     // ---- differential: GETKEYS, LIST, HELP and the error paths -------------------------------------
@@ -355,7 +352,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         {
             using var redis = _servers.Redis(resp);
             using var verm = _servers.Vermilion(resp);
-            byte[] expected = redis.Call(args), actual = verm.Call(args);
+            byte[] expected = redis.CallBytes(args), actual = verm.CallBytes(args);
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"RESP{resp} {command}\nredis:     {Show(expected)}\nvermilion: {Show(actual)}");
         }
     }
@@ -365,8 +362,8 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     {
         using var redis = _servers.Redis(2);
         using var verm = _servers.Vermilion(2);
-        Assert.Equal(redis.Call("command", "info", ""), verm.Call("command", "info", ""));
-        Assert.Equal(redis.Call("command", "docs", ""), verm.Call("command", "docs", ""));
+        Assert.Equal(redis.CallBytes("command", "info", ""), verm.CallBytes("command", "info", ""));
+        Assert.Equal(redis.CallBytes("command", "docs", ""), verm.CallBytes("command", "docs", ""));
     }
 
     /// <summary>COMMAND LIST's names come in hash order: the same set as Redis's, restricted to the commands Vermilion has.</summary>
@@ -386,10 +383,10 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     {
         using var redis = _servers.Redis(2);
         using var verm = _servers.Vermilion(2);
-        var ours = Names(verm.Call("command", "list")).Except(s_newerThanOracle).ToHashSet();
+        var ours = Names(verm.CallBytes("command", "list")).Except(s_newerThanOracle).ToHashSet();
         string[] args = ["command", "list", .. filter.Split(' ')];
-        var expected = Names(redis.Call(args)).Where(ours.Contains).Order(StringComparer.Ordinal);
-        var actual = Names(verm.Call(args)).Where(n => !s_newerThanOracle.Contains(n)).Order(StringComparer.Ordinal);
+        var expected = Names(redis.CallBytes(args)).Where(ours.Contains).Order(StringComparer.Ordinal);
+        var actual = Names(verm.CallBytes(args)).Where(n => !s_newerThanOracle.Contains(n)).Order(StringComparer.Ordinal);
         Assert.Equal(expected, actual);
     }
 
@@ -401,7 +398,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     public void CountIsTheNumberOfRegisteredCommands()
     {
         using var verm = _servers.Vermilion(2);
-        Assert.Equal($":{_servers.Server.Commands.Count}\r\n", Encoding.ASCII.GetString(verm.Call("command", "count")));
+        Assert.Equal($":{_servers.Server.Commands.Count}\r\n", Encoding.ASCII.GetString(verm.CallBytes("command", "count")));
     }
 
     [Theory]
@@ -415,24 +412,24 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
 
         foreach (var args in new[] { new[] { "command" }, new[] { "command", "info" } })
         {
-            var all = Resp.Parse(verm.Call(args));
+            var all = Resp.Parse(verm.CallBytes(args));
             Assert.Equal('*', all.Type);
             Assert.Equal(topLevel, all.Items!.Select(e => e.Items![0].Text!).Order(StringComparer.Ordinal));
             Assert.All(all.Items!, e => Assert.Equal(10, e.Items!.Count));
             // Each entry is what COMMAND INFO name answers.
             foreach (var entry in all.Items!)
             {
-                var one = Resp.Parse(verm.Call("command", "info", entry.Items![0].Text!));
+                var one = Resp.Parse(verm.CallBytes("command", "info", entry.Items![0].Text!));
                 Assert.Equal(Resp.Serialize(entry), Resp.Serialize(one.Items![0]));
             }
         }
 
-        var docs = Resp.Parse(verm.Call("command", "docs"));
+        var docs = Resp.Parse(verm.CallBytes("command", "docs"));
         Assert.Equal(resp == 3 ? '%' : '*', docs.Type);
         Assert.Equal(topLevel, Pairs(docs).Select(p => p.Key.Text!).Order(StringComparer.Ordinal));
 
         var everything = AllDefs(table).Select(c => c.FullName).Order(StringComparer.Ordinal);
-        Assert.Equal(everything, Names(verm.Call("command", "list")).Order(StringComparer.Ordinal));
+        Assert.Equal(everything, Names(verm.CallBytes("command", "list")).Order(StringComparer.Ordinal));
     }
 
     // ---- a real client -----------------------------------------------------------------------------
@@ -453,15 +450,9 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
 
     static string RedisCli(int port, string[] args)
     {
-        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-p");
-        psi.ArgumentList.Add(port.ToString());
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(10_000), "redis-cli did not exit");
-        Assert.Equal(0, p.ExitCode);
-        return output;
+        var r = ExternalProcess.Run("redis-cli", ["-p", port.ToString(), .. args], timeoutMs: 10_000);
+        Assert.Equal(0, r.ExitCode);
+        return r.Stdout;
     }
 
     // ---- the two servers ---------------------------------------------------------------------------
@@ -469,104 +460,26 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     /// <summary>One redis-server 7.0.15 (the oracle) and one in-process Vermilion for the whole class.</summary>
     public sealed class Servers : IDisposable
     {
-        readonly Process _redis;
-        public readonly Server Server;
-        public readonly int RedisPort, VermilionPort;
+        readonly OracleServer _redis = new();
+        readonly InProcessServer _vermilion = new();
+        public Server Server => _vermilion.Server;
+        public int RedisPort => _redis.Port;
+        public int VermilionPort => _vermilion.Port;
 
-        public Servers()
+        public RespSocket Redis(int resp) => Connect(_redis.Connect(), resp);
+        public RespSocket Vermilion(int resp) => Connect(_vermilion.Connect(), resp);
+
+        static RespSocket Connect(RespSocket c, int resp)
         {
-            RedisPort = FreePort();
-            var psi = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
-                psi.ArgumentList.Add(a);
-            _redis = Process.Start(psi)!;
-            _redis.OutputDataReceived += (_, _) => { };
-            _redis.ErrorDataReceived += (_, _) => { };
-            _redis.BeginOutputReadLine();
-            _redis.BeginErrorReadLine();
-
-            VermilionPort = FreePort();
-            Server = new Server(Config.FromArgs("--port", VermilionPort.ToString(), "--bind", "127.0.0.1"));
-            Server.Start();
-
-            WaitForPing(RedisPort);
-            WaitForPing(VermilionPort);
-        }
-
-        static void WaitForPing(int port)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (true)
-            {
-                try
-                {
-                    using var c = new RawClient(port);
-                    if (Encoding.ASCII.GetString(c.Call("ping")) == "+PONG\r\n") return;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline) { }
-                Thread.Sleep(50);
-            }
-        }
-
-        static int FreePort()
-        {
-            using var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-
-        public RawClient Redis(int resp) => Connect(RedisPort, resp);
-        public RawClient Vermilion(int resp) => Connect(VermilionPort, resp);
-
-        static RawClient Connect(int port, int resp)
-        {
-            var c = new RawClient(port);
-            if (resp == 3) c.Call("hello", "3");
+            if (resp == 3) c.CallBytes("hello", "3");
             return c;
         }
 
         public void Dispose()
         {
-            Server.Dispose();
-            try { _redis.Kill(); _redis.WaitForExit(5000); } catch (InvalidOperationException) { }
+            _vermilion.Dispose();
             _redis.Dispose();
         }
-    }
-
-    /// <summary>Sends one command as a multibulk request and returns the raw bytes of one complete reply.</summary>
-    public sealed class RawClient : IDisposable
-    {
-        readonly Socket _socket;
-        readonly List<byte> _pending = new();
-
-        public RawClient(int port)
-        {
-            _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
-            _socket.Connect(IPAddress.Loopback, port);
-        }
-
-        public byte[] Call(params string[] args)
-        {
-            var req = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-            foreach (var a in args) req.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
-            _socket.Send(Encoding.UTF8.GetBytes(req.ToString()));
-            var buf = new byte[64 * 1024];
-            while (true)
-            {
-                var have = _pending.ToArray();
-                int end = Resp.CompleteLength(have, 0);
-                if (end > 0)
-                {
-                    _pending.RemoveRange(0, end);
-                    return have[..end];
-                }
-                int n = _socket.Receive(buf);
-                if (n == 0) throw new IOException("connection closed");
-                _pending.AddRange(buf.AsSpan(0, n));
-            }
-        }
-
-        public void Dispose() => _socket.Dispose();
     }
 
     /// <summary>A small RESP2/RESP3 parser and writer, enough to reorder a container's subcommands.</summary>
