@@ -3,8 +3,9 @@ using System.Text;
 namespace Vermilion;
 
 /// <summary>
-/// The string family. This first keyspace has SET (NX, XX, GET), GET and INCR; expiry options and
-/// the rest of the family come with the real keyspace (see the README's compatibility table).
+/// The string family on the first, plain keyspace. Commands that need expiry (SET's EX/PX/EXAT/PXAT/
+/// KEEPTTL, SETEX, PSETEX, GETEX), INCRBYFLOAT's long-double arithmetic and LCS come with the real
+/// keyspace (see the README's compatibility table).
 /// </summary>
 public static class StringCommands
 {
@@ -85,6 +86,252 @@ public static class StringCommands
                 new("key", ArgType.Key) { KeySpecIndex = 0 },
             ],
         });
+
+        t.Add(new()
+        {
+            Name = "mget", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@string", "@fast"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = MGet,
+            Group = "string", Since = "1.0.0",
+            Summary = "Get the values of all the given keys",
+            Complexity = "O(N) where N is the number of keys to retrieve.",
+            Tips = ["request_policy:multi_shard"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "mset", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@string", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 2,
+            Proc = MSet,
+            Group = "string", Since = "1.0.1",
+            Summary = "Set multiple keys to multiple values",
+            Complexity = "O(N) where N is the number of keys to set.",
+            Tips = ["request_policy:multi_shard", "response_policy:all_succeeded"],
+            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(-1, 2, 0))],
+            Arguments =
+            [
+                new("key_value", ArgType.Block)
+                {
+                    Flags = ArgFlags.Multiple,
+                    Arguments =
+                    [
+                        new("key", ArgType.Key) { KeySpecIndex = 0 },
+                        new("value", ArgType.String),
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "msetnx", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@string", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 2,
+            Proc = MSetNx,
+            Group = "string", Since = "1.0.1",
+            Summary = "Set multiple keys to multiple values, only if none of the keys exist",
+            Complexity = "O(N) where N is the number of keys to set.",
+            Tips = ["request_policy:multi_shard", "response_policy:agg_min"],
+            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(-1, 2, 0))],
+            Arguments =
+            [
+                new("key_value", ArgType.Block)
+                {
+                    Flags = ArgFlags.Multiple,
+                    Arguments =
+                    [
+                        new("key", ArgType.Key) { KeySpecIndex = 0 },
+                        new("value", ArgType.String),
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "setnx", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SetNx,
+            Group = "string", Since = "1.0.0",
+            Summary = "Set the value of a key, only if the key does not exist",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("value", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "getset", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = GetSet,
+            Group = "string", Since = "1.0.0",
+            Summary = "Set the string value of a key and return its old value",
+            Complexity = "O(1)",
+            DocFlags = DocFlags.Deprecated,
+            DeprecatedSince = "6.2.0",
+            ReplacedBy = "`SET` with the `!GET` argument",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("value", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "getdel", Arity = 2, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = GetDel,
+            Group = "string", Since = "6.2.0",
+            Summary = "Get the value of a key and delete the key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "append", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Append,
+            Group = "string", Since = "2.0.0",
+            Summary = "Append a value to a key",
+            Complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("value", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "strlen", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = StrLen,
+            Group = "string", Since = "2.2.0",
+            Summary = "Get the length of the value stored in a key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "decr", Arity = 2, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Decr,
+            Group = "string", Since = "1.0.0",
+            Summary = "Decrement the integer value of a key by one",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "incrby", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = IncrBy,
+            Group = "string", Since = "1.0.0",
+            Summary = "Increment the integer value of a key by the given amount",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("increment", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "decrby", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = DecrBy,
+            Group = "string", Since = "1.0.0",
+            Summary = "Decrement the integer value of a key by the given number",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("decrement", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "getrange", Arity = 4, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@string", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = GetRange,
+            Group = "string", Since = "2.4.0",
+            Summary = "Get a substring of the string stored at a key",
+            Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("start", ArgType.Integer),
+                new("end", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "substr", Arity = 4, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@string", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = GetRange,
+            Group = "string", Since = "1.0.0",
+            Summary = "Get a substring of the string stored at a key",
+            Complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+            DocFlags = DocFlags.Deprecated,
+            DeprecatedSince = "2.0.0",
+            ReplacedBy = "`GETRANGE`",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("start", ArgType.Integer),
+                new("end", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "setrange", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@string", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SetRange,
+            Group = "string", Since = "2.2.0",
+            Summary = "Overwrite part of a string at key starting at the specified offset",
+            Complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("offset", ArgType.Integer),
+                new("value", ArgType.String),
+            ],
+        });
     }
 
     /// <summary>setGetKeys: the key is overwritten, or read and updated when GET is given (the key spec's variable_flags).</summary>
@@ -102,18 +349,22 @@ public static class StringCommands
         return true;
     }
 
-    static void Get(Client c, CommandArgs a)
+    /// <summary>lookupKeyRead: a read counts as a keyspace hit or miss (writes do not).</summary>
+    static byte[]? Read(Client c, ReadOnlySpan<byte> key)
     {
-        var value = c.Db.Get(a[1]);
-        if (value is null)
-        {
-            c.Server.Stats.KeyspaceMisses++;
-            c.Reply.Null();
-            return;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        c.Reply.Bulk(value);
+        var value = c.Db.Get(key);
+        if (value is null) c.Server.Stats.KeyspaceMisses++;
+        else c.Server.Stats.KeyspaceHits++;
+        return value;
     }
+
+    static void BulkOrNull(Client c, byte[]? value)
+    {
+        if (value is null) c.Reply.Null();
+        else c.Reply.Bulk(value);
+    }
+
+    static void Get(Client c, CommandArgs a) => BulkOrNull(c, Read(c, a[1]));
 
     static void Set(Client c, CommandArgs a)
     {
@@ -147,23 +398,184 @@ public static class StringCommands
         c.Reply.Ok();
     }
 
-    static void Incr(Client c, CommandArgs a)
+    static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
+    static void Decr(Client c, CommandArgs a) => IncrBy(c, a[1], -1);
+
+    static void IncrBy(Client c, CommandArgs a)
     {
-        var old = c.Db.Get(a[1]);
-        long value = 0;
-        if (old is not null && !IntegerText.TryParse(old, out value))
+        if (ParseInteger(c, a[2], out long by)) IncrBy(c, a[1], by);
+    }
+
+    static void DecrBy(Client c, CommandArgs a)
+    {
+        if (!ParseInteger(c, a[2], out long by)) return;
+        if (by == long.MinValue)
         {
-            c.Reply.Error("value is not an integer or out of range");
+            c.Reply.Error("decrement would overflow");
             return;
         }
-        if (value == long.MaxValue)
+        IncrBy(c, a[1], -by);
+    }
+
+    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
+    {
+        if (IntegerText.TryParse(text, out value)) return true;
+        c.Reply.Error("value is not an integer or out of range");
+        return false;
+    }
+
+    /// <summary>incrDecrCommand: the value must read as a 64-bit integer and the sum must not overflow.</summary>
+    static void IncrBy(Client c, ReadOnlySpan<byte> key, long by)
+    {
+        var old = c.Db.Get(key);
+        long value = 0;
+        if (old is not null && !ParseInteger(c, old, out value)) return;
+        if ((by < 0 && value < 0 && by < long.MinValue - value) || (by > 0 && value > 0 && by > long.MaxValue - value))
         {
             c.Reply.Error("increment or decrement would overflow");
             return;
         }
-        value++;
+        value += by;
         Span<byte> text = stackalloc byte[20];
-        c.Db.Set(a[1], text[..IntegerText.Format(value, text)]);
+        c.Db.Set(key, text[..IntegerText.Format(value, text)]);
         c.Reply.Integer(value);
+    }
+
+    static void MGet(Client c, CommandArgs a)
+    {
+        c.Reply.ArrayHeader(a.Count - 1);
+        for (int i = 1; i < a.Count; i++) BulkOrNull(c, Read(c, a[i]));
+    }
+
+    static bool PairsOrError(Client c, CommandArgs a)
+    {
+        if (a.Count % 2 == 1) return true;
+        c.Reply.Error($"wrong number of arguments for '{(a.Is(0, "mset") ? "mset" : "msetnx")}' command");
+        return false;
+    }
+
+    static void MSet(Client c, CommandArgs a)
+    {
+        if (!PairsOrError(c, a)) return;
+        for (int i = 1; i < a.Count; i += 2) c.Db.Set(a[i], a[i + 1]);
+        c.Reply.Ok();
+    }
+
+    /// <summary>All or nothing: if any key exists, none is set.</summary>
+    static void MSetNx(Client c, CommandArgs a)
+    {
+        if (!PairsOrError(c, a)) return;
+        for (int i = 1; i < a.Count; i += 2)
+        {
+            if (c.Db.Exists(a[i]))
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+        }
+        for (int i = 1; i < a.Count; i += 2) c.Db.Set(a[i], a[i + 1]);
+        c.Reply.Integer(1);
+    }
+
+    static void SetNx(Client c, CommandArgs a)
+    {
+        if (c.Db.Exists(a[1]))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        c.Db.Set(a[1], a[2]);
+        c.Reply.Integer(1);
+    }
+
+    static void GetSet(Client c, CommandArgs a)
+    {
+        // Replied before the write: Set may reuse the old value's array.
+        BulkOrNull(c, Read(c, a[1]));
+        c.Db.Set(a[1], a[2]);
+    }
+
+    static void GetDel(Client c, CommandArgs a)
+    {
+        var value = Read(c, a[1]);
+        BulkOrNull(c, value);
+        if (value is not null) c.Db.Delete(a[1]);
+    }
+
+    static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Length ?? 0);
+
+    /// <summary>checkStringLength: a string may not grow past proto-max-bulk-len.</summary>
+    static bool LengthAllowed(Client c, long offset, long append)
+    {
+        long total = offset + append;
+        if (total <= c.Server.Config.ProtoMaxBulkLen && total >= offset && total <= Array.MaxLength) return true;
+        c.Reply.Error("string exceeds maximum allowed size (proto-max-bulk-len)");
+        return false;
+    }
+
+    static void Append(Client c, CommandArgs a)
+    {
+        var old = c.Db.Get(a[1]);
+        if (old is null)
+        {
+            c.Db.Set(a[1], a[2]);
+            c.Reply.Integer(a.Length(2));
+            return;
+        }
+        if (!LengthAllowed(c, old.Length, a.Length(2))) return;
+        var grown = new byte[old.Length + a.Length(2)];
+        old.CopyTo(grown, 0);
+        a[2].CopyTo(grown.AsSpan(old.Length));
+        c.Db.SetOwned(a[1], grown);
+        c.Reply.Integer(grown.Length);
+    }
+
+    /// <summary>GETRANGE/SUBSTR: inclusive indexes, negative from the end, clamped to the string.</summary>
+    static void GetRange(Client c, CommandArgs a)
+    {
+        if (!ParseInteger(c, a[2], out long start) || !ParseInteger(c, a[3], out long end)) return;
+        var value = Read(c, a[1]);
+        long len = value?.Length ?? 0;
+        if (start < 0 && end < 0 && start > end)
+        {
+            c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+            return;
+        }
+        if (start < 0) start = len + start;
+        if (end < 0) end = len + end;
+        if (start < 0) start = 0;
+        if (end < 0) end = 0;
+        if (end >= len) end = len - 1;
+        if (value is null || start > end || len == 0) c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+        else c.Reply.Bulk(value.AsSpan((int)start, (int)(end - start + 1)));
+    }
+
+    /// <summary>SETRANGE: overwrite from an offset, padding with zero bytes; an empty value changes nothing.</summary>
+    static void SetRange(Client c, CommandArgs a)
+    {
+        if (!ParseInteger(c, a[2], out long offset)) return;
+        if (offset < 0)
+        {
+            c.Reply.Error("offset is out of range");
+            return;
+        }
+        var old = c.Db.Get(a[1]);
+        int add = a.Length(3);
+        if (add == 0)
+        {
+            c.Reply.Integer(old?.Length ?? 0);
+            return;
+        }
+        if (!LengthAllowed(c, offset, add)) return;
+        long needed = offset + add;
+        var target = old;
+        if (old is null || old.Length < needed)
+        {
+            target = new byte[needed];
+            old?.CopyTo(target, 0);
+            c.Db.SetOwned(a[1], target);
+        }
+        a[3].CopyTo(target.AsSpan((int)offset));
+        c.Reply.Integer(target!.Length);
     }
 }
