@@ -1,6 +1,9 @@
 namespace Vermilion;
 
-/// <summary>The generic key family: DEL, UNLINK and EXISTS for now (the keyspace issue brings the rest).</summary>
+/// <summary>
+/// The generic key family: DEL, UNLINK, EXISTS and expiry (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL,
+/// PTTL, EXPIRETIME, PEXPIRETIME, PERSIST); the rest comes with the real keyspace.
+/// </summary>
 public static class KeyCommands
 {
     public static void Register(CommandTable t)
@@ -58,6 +61,219 @@ public static class KeyCommands
                 new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
             ],
         });
+
+        t.Add(new()
+        {
+            Name = "expire", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Expire,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Set a key's time to live in seconds",
+            Complexity = "O(1)",
+            History =
+            [
+                ("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("seconds", ArgType.Integer),
+                new("condition", ArgType.OneOf)
+                {
+                    Since = "7.0.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("nx", ArgType.PureToken) { Token = "NX" },
+                        new("xx", ArgType.PureToken) { Token = "XX" },
+                        new("gt", ArgType.PureToken) { Token = "GT" },
+                        new("lt", ArgType.PureToken) { Token = "LT" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "pexpire", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = PExpire,
+            Group = "generic", Since = "2.6.0",
+            Summary = "Set a key's time to live in milliseconds",
+            Complexity = "O(1)",
+            History =
+            [
+                ("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("milliseconds", ArgType.Integer),
+                new("condition", ArgType.OneOf)
+                {
+                    Since = "7.0.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("nx", ArgType.PureToken) { Token = "NX" },
+                        new("xx", ArgType.PureToken) { Token = "XX" },
+                        new("gt", ArgType.PureToken) { Token = "GT" },
+                        new("lt", ArgType.PureToken) { Token = "LT" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "expireat", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = ExpireAt,
+            Group = "generic", Since = "1.2.0",
+            Summary = "Set the expiration for a key as a UNIX timestamp",
+            Complexity = "O(1)",
+            History =
+            [
+                ("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("unix-time-seconds", ArgType.UnixTime),
+                new("condition", ArgType.OneOf)
+                {
+                    Since = "7.0.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("nx", ArgType.PureToken) { Token = "NX" },
+                        new("xx", ArgType.PureToken) { Token = "XX" },
+                        new("gt", ArgType.PureToken) { Token = "GT" },
+                        new("lt", ArgType.PureToken) { Token = "LT" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "pexpireat", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = PExpireAt,
+            Group = "generic", Since = "2.6.0",
+            Summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+            Complexity = "O(1)",
+            History =
+            [
+                ("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("unix-time-milliseconds", ArgType.UnixTime),
+                new("condition", ArgType.OneOf)
+                {
+                    Since = "7.0.0",
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("nx", ArgType.PureToken) { Token = "NX" },
+                        new("xx", ArgType.PureToken) { Token = "XX" },
+                        new("gt", ArgType.PureToken) { Token = "GT" },
+                        new("lt", ArgType.PureToken) { Token = "LT" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "ttl", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Ttl,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Get the time to live for a key in seconds",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+            History =
+            [
+                ("2.8.0", "Added the -2 reply."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "pttl", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = PTtl,
+            Group = "generic", Since = "2.6.0",
+            Summary = "Get the time to live for a key in milliseconds",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+            History =
+            [
+                ("2.8.0", "Added the -2 reply."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "expiretime", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = ExpireTime,
+            Group = "generic", Since = "7.0.0",
+            Summary = "Get the expiration Unix timestamp for a key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "pexpiretime", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = PExpireTime,
+            Group = "generic", Since = "7.0.0",
+            Summary = "Get the expiration Unix timestamp for a key in milliseconds",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "persist", Arity = 2, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Persist,
+            Group = "generic", Since = "2.2.0",
+            Summary = "Remove the expiration from a key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
     }
 
     static void Del(Client c, CommandArgs a)
@@ -73,4 +289,113 @@ public static class KeyCommands
         for (int i = 1; i < a.Count; i++) if (c.Db.Exists(a[i])) n++;
         c.Reply.Integer(n);
     }
+
+    [Flags]
+    enum ExpireCondition { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8 }
+
+    static void Expire(Client c, CommandArgs a) => SetExpire(c, a, "expire", relative: true, seconds: true);
+    static void PExpire(Client c, CommandArgs a) => SetExpire(c, a, "pexpire", relative: true, seconds: false);
+    static void ExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "expireat", relative: false, seconds: true);
+    static void PExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "pexpireat", relative: false, seconds: false);
+
+    /// <summary>
+    /// EXPIRE and friends: options first, then the time (overflow is an error, a time in the past
+    /// deletes the key), then NX/XX/GT/LT against the current deadline, where none counts as infinite.
+    /// </summary>
+    static void SetExpire(Client c, CommandArgs a, string name, bool relative, bool seconds)
+    {
+        var condition = ExpireCondition.None;
+        for (int j = 3; j < a.Count; j++)
+        {
+            if (a.Is(j, "nx")) condition |= ExpireCondition.Nx;
+            else if (a.Is(j, "xx")) condition |= ExpireCondition.Xx;
+            else if (a.Is(j, "gt")) condition |= ExpireCondition.Gt;
+            else if (a.Is(j, "lt")) condition |= ExpireCondition.Lt;
+            else
+            {
+                c.Reply.Error($"Unsupported option {a.GetString(j)}");
+                return;
+            }
+        }
+        if ((condition & ExpireCondition.Nx) != 0 && (condition & (ExpireCondition.Xx | ExpireCondition.Gt | ExpireCondition.Lt)) != 0)
+        {
+            c.Reply.Error("NX and XX, GT or LT options at the same time are not compatible");
+            return;
+        }
+        if ((condition & (ExpireCondition.Gt | ExpireCondition.Lt)) == (ExpireCondition.Gt | ExpireCondition.Lt))
+        {
+            c.Reply.Error("GT and LT options at the same time are not compatible");
+            return;
+        }
+        if (!IntegerText.TryParse(a[2], out long when))
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return;
+        }
+        long now = c.Server.UnixTimeMs;
+        long basetime = relative ? now : 0;
+        if (seconds)
+        {
+            if (when > long.MaxValue / 1000 || when < long.MinValue / 1000)
+            {
+                c.Reply.Error($"invalid expire time in '{name}' command");
+                return;
+            }
+            when *= 1000;
+        }
+        if (when > long.MaxValue - basetime)
+        {
+            c.Reply.Error($"invalid expire time in '{name}' command");
+            return;
+        }
+        when += basetime;
+        var db = c.Db;
+        if (!db.Exists(a[1]))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        long current = db.GetExpire(a[1]);
+        bool refused = ((condition & ExpireCondition.Nx) != 0 && current != -1)
+            || ((condition & ExpireCondition.Xx) != 0 && current == -1)
+            || ((condition & ExpireCondition.Gt) != 0 && (current == -1 || when <= current))
+            || ((condition & ExpireCondition.Lt) != 0 && current != -1 && when >= current);
+        if (refused)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        // A deadline already past deletes the key at once (Redis turns the command into a DEL).
+        if (when <= now) db.Delete(a[1]);
+        else db.SetExpire(a[1], when);
+        c.Reply.Integer(1);
+    }
+
+    static void Ttl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: false);
+    static void PTtl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: false);
+    static void ExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: true);
+    static void PExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: true);
+
+    /// <summary>-2 for no key, -1 for no deadline; seconds are rounded to the nearest, as Redis.</summary>
+    static void ReplyTtl(Client c, CommandArgs a, bool milliseconds, bool absolute)
+    {
+        if (!c.Db.Exists(a[1]))
+        {
+            c.Server.Stats.KeyspaceMisses++;
+            c.Reply.Integer(-2);
+            return;
+        }
+        c.Server.Stats.KeyspaceHits++;
+        long expire = c.Db.GetExpire(a[1]);
+        if (expire == -1)
+        {
+            c.Reply.Integer(-1);
+            return;
+        }
+        long ttl = Math.Max(0, absolute ? expire : expire - c.Server.UnixTimeMs);
+        c.Reply.Integer(milliseconds ? ttl : (ttl + 500) / 1000);
+    }
+
+    static void Persist(Client c, CommandArgs a) =>
+        c.Reply.Integer(c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]) ? 1 : 0);
 }

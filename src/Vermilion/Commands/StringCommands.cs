@@ -3,9 +3,8 @@ using System.Text;
 namespace Vermilion;
 
 /// <summary>
-/// The string family on the first, plain keyspace. Commands that need expiry (SET's EX/PX/EXAT/PXAT/
-/// KEEPTTL, SETEX, PSETEX, GETEX), INCRBYFLOAT's long-double arithmetic and LCS come with the real
-/// keyspace (see the README's compatibility table).
+/// The string family on the first, plain keyspace. INCRBYFLOAT (Redis computes in long double), LCS
+/// and the bitmap commands come with the real keyspace (see the README's compatibility table).
 /// </summary>
 public static class StringCommands
 {
@@ -332,6 +331,67 @@ public static class StringCommands
                 new("value", ArgType.String),
             ],
         });
+
+        t.Add(new()
+        {
+            Name = "setex", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@string", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SetEx,
+            Group = "string", Since = "2.0.0",
+            Summary = "Set the value and expiration of a key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("seconds", ArgType.Integer),
+                new("value", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "psetex", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@string", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = PSetEx,
+            Group = "string", Since = "2.6.0",
+            Summary = "Set the value and expiration in milliseconds of a key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("milliseconds", ArgType.Integer),
+                new("value", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "getex", Arity = -2, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = GetEx,
+            Group = "string", Since = "6.2.0",
+            Summary = "Get the value of a key and optionally set its expiration",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)) { Notes = "RW and UPDATE because it changes the TTL" }],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("expiration", ArgType.OneOf)
+                {
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("seconds", ArgType.Integer) { Token = "EX" },
+                        new("milliseconds", ArgType.Integer) { Token = "PX" },
+                        new("unix-time-seconds", ArgType.UnixTime) { Token = "EXAT" },
+                        new("unix-time-milliseconds", ArgType.UnixTime) { Token = "PXAT" },
+                        new("persist", ArgType.PureToken) { Token = "PERSIST" },
+                    ],
+                },
+            ],
+        });
     }
 
     /// <summary>setGetKeys: the key is overwritten, or read and updated when GET is given (the key spec's variable_flags).</summary>
@@ -366,36 +426,137 @@ public static class StringCommands
 
     static void Get(Client c, CommandArgs a) => BulkOrNull(c, Read(c, a[1]));
 
-    static void Set(Client c, CommandArgs a)
+    [Flags]
+    enum SetOptions { None = 0, Nx = 1, Xx = 2, Get = 4, KeepTtl = 8, Persist = 16, Ex = 32, Px = 64, ExAt = 128, PxAt = 256 }
+    const SetOptions AnyExpire = SetOptions.Ex | SetOptions.Px | SetOptions.ExAt | SetOptions.PxAt;
+
+    /// <summary>
+    /// parseExtendedStringArguments for SET (<paramref name="forGetEx"/> false) and GETEX: each option
+    /// once and only with those it combines with, an expiry option taking the next argument.
+    /// Returns the index of the expiry argument (0 for none), or -1 after replying a syntax error.
+    /// </summary>
+    static int ParseOptions(Client c, CommandArgs a, int first, bool forGetEx, out SetOptions options)
     {
-        bool nx = false, xx = false, get = false;
-        for (int j = 3; j < a.Count; j++)
+        options = SetOptions.None;
+        int expireArg = 0;
+        for (int j = first; j < a.Count; j++)
         {
-            if (a.Is(j, "nx") && !xx) nx = true;
-            else if (a.Is(j, "xx") && !nx) xx = true;
-            else if (a.Is(j, "get")) get = true;
-            else
+            bool hasNext = j + 1 < a.Count;
+            SetOptions opt = a[j].Length switch
+            {
+                2 when a.Is(j, "nx") => SetOptions.Nx,
+                2 when a.Is(j, "xx") => SetOptions.Xx,
+                2 when a.Is(j, "ex") => SetOptions.Ex,
+                2 when a.Is(j, "px") => SetOptions.Px,
+                3 when a.Is(j, "get") => SetOptions.Get,
+                4 when a.Is(j, "exat") => SetOptions.ExAt,
+                4 when a.Is(j, "pxat") => SetOptions.PxAt,
+                7 when a.Is(j, "keepttl") => SetOptions.KeepTtl,
+                7 when a.Is(j, "persist") => SetOptions.Persist,
+                _ => SetOptions.None,
+            };
+            bool allowed = opt switch
+            {
+                SetOptions.Nx => !forGetEx && (options & SetOptions.Xx) == 0,
+                SetOptions.Xx => !forGetEx && (options & SetOptions.Nx) == 0,
+                SetOptions.Get => !forGetEx,
+                SetOptions.KeepTtl => !forGetEx && (options & (SetOptions.Persist | AnyExpire)) == 0,
+                SetOptions.Persist => forGetEx && (options & (SetOptions.KeepTtl | AnyExpire)) == 0,
+                SetOptions.None => false,
+                // An expiry option excludes the other three, KEEPTTL and PERSIST, and needs a value.
+                _ => hasNext && (options & (SetOptions.KeepTtl | SetOptions.Persist | (AnyExpire & ~opt))) == 0,
+            };
+            if (!allowed)
             {
                 c.Reply.Error("syntax error");
-                return;
+                return -1;
+            }
+            options |= opt;
+            if ((opt & AnyExpire) != 0) expireArg = ++j;
+        }
+        return expireArg;
+    }
+
+    /// <summary>getExpireMillisecondsOrReply: a positive time, as an absolute Unix ms deadline; 0 after an error reply.</summary>
+    static long ExpireDeadline(Client c, ReadOnlySpan<byte> text, SetOptions unit, string command)
+    {
+        if (!ParseInteger(c, text, out long value)) return 0;
+        bool seconds = (unit & (SetOptions.Ex | SetOptions.ExAt)) != 0;
+        if (value <= 0 || (seconds && value > long.MaxValue / 1000))
+        {
+            c.Reply.Error($"invalid expire time in '{command}' command");
+            return 0;
+        }
+        if (seconds) value *= 1000;
+        if ((unit & (SetOptions.Ex | SetOptions.Px)) != 0)
+        {
+            value += c.Server.UnixTimeMs;
+            if (value <= 0)
+            {
+                c.Reply.Error($"invalid expire time in '{command}' command");
+                return 0;
             }
         }
-        var old = get || nx || xx ? c.Db.Get(a[1]) : null;
-        if ((nx && old is not null) || (xx && old is null))
+        return value;
+    }
+
+    static void Set(Client c, CommandArgs a)
+    {
+        int expireArg = ParseOptions(c, a, 3, forGetEx: false, out var options);
+        if (expireArg < 0) return;
+        long deadline = 0;
+        if (expireArg > 0 && (deadline = ExpireDeadline(c, a[expireArg], options & AnyExpire, "set")) == 0) return;
+        StoreWithOptions(c, a[1], a[2], options, deadline);
+    }
+
+    /// <summary>setGenericCommand: GET replies the old value first; NX/XX may refuse; the deadline is
+    /// replaced (or kept with KEEPTTL).</summary>
+    static void StoreWithOptions(Client c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetOptions options, long deadline)
+    {
+        bool get = (options & SetOptions.Get) != 0;
+        if (get) BulkOrNull(c, Read(c, key)); // before the write: Set may reuse the old value's array
+        bool found = c.Db.Exists(key);
+        if (((options & SetOptions.Nx) != 0 && found) || ((options & SetOptions.Xx) != 0 && !found))
         {
-            if (get) { if (old is null) c.Reply.Null(); else c.Reply.Bulk(old); }
-            else c.Reply.Null();
+            if (!get) c.Reply.Null();
             return;
         }
-        if (get)
+        if ((options & SetOptions.KeepTtl) != 0) c.Db.Overwrite(key, value);
+        else c.Db.Set(key, value);
+        if (deadline != 0) c.Db.SetExpire(key, deadline);
+        if (!get) c.Reply.Ok();
+    }
+
+    static void SetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Ex, "setex");
+    static void PSetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Px, "psetex");
+
+    static void SetWithTime(Client c, CommandArgs a, SetOptions unit, string command)
+    {
+        long deadline = ExpireDeadline(c, a[2], unit, command);
+        if (deadline != 0) StoreWithOptions(c, a[1], a[3], unit, deadline);
+    }
+
+    /// <summary>GETEX: the value, then its deadline changed (a past EXAT/PXAT deletes the key) or removed (PERSIST).</summary>
+    static void GetEx(Client c, CommandArgs a)
+    {
+        int expireArg = ParseOptions(c, a, 2, forGetEx: true, out var options);
+        if (expireArg < 0) return;
+        // As Redis: a missing key answers nil before the time is even looked at.
+        var value = Read(c, a[1]);
+        if (value is null)
         {
-            // The old value must be replied before Set may overwrite its array in place.
-            if (old is null) c.Reply.Null(); else c.Reply.Bulk(old);
-            c.Db.Set(a[1], a[2]);
+            c.Reply.Null();
             return;
         }
-        c.Db.Set(a[1], a[2]);
-        c.Reply.Ok();
+        long deadline = 0;
+        if (expireArg > 0 && (deadline = ExpireDeadline(c, a[expireArg], options & AnyExpire, "getex")) == 0) return;
+        c.Reply.Bulk(value);
+        if (deadline != 0)
+        {
+            if (deadline <= c.Server.UnixTimeMs) c.Db.Delete(a[1]);
+            else c.Db.SetExpire(a[1], deadline);
+        }
+        else if ((options & SetOptions.Persist) != 0) c.Db.RemoveExpire(a[1]);
     }
 
     static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
@@ -437,7 +598,7 @@ public static class StringCommands
         }
         value += by;
         Span<byte> text = stackalloc byte[20];
-        c.Db.Set(key, text[..IntegerText.Format(value, text)]);
+        c.Db.Overwrite(key, text[..IntegerText.Format(value, text)]);
         c.Reply.Integer(value);
     }
 
@@ -526,7 +687,7 @@ public static class StringCommands
         var grown = new byte[old.Length + a.Length(2)];
         old.CopyTo(grown, 0);
         a[2].CopyTo(grown.AsSpan(old.Length));
-        c.Db.SetOwned(a[1], grown);
+        c.Db.SetOwned(a[1], grown, keepTtl: true);
         c.Reply.Integer(grown.Length);
     }
 
@@ -573,7 +734,7 @@ public static class StringCommands
         {
             target = new byte[needed];
             old?.CopyTo(target, 0);
-            c.Db.SetOwned(a[1], target);
+            c.Db.SetOwned(a[1], target, keepTtl: true);
         }
         a[3].CopyTo(target.AsSpan((int)offset));
         c.Reply.Integer(target!.Length);

@@ -49,6 +49,7 @@ public sealed class Config
         new() { Hard = 32L << 20, Soft = 8L << 20, SoftSeconds = 60 },
     ];
     public int Databases = 16;
+    public int ActiveExpireEffort = 1;
     public string LogLevel = "notice";
     public string LogFile = "";
     public string PidFile = "";
@@ -86,6 +87,7 @@ public sealed class Config
         Add(new IntegerOption("client-query-buffer-limit", 1024 * 1024, long.MaxValue, () => ClientQueryBufferLimit, v => ClientQueryBufferLimit = v) { Memory = true });
         Add(new IntegerOption("proto-max-bulk-len", 1024 * 1024, long.MaxValue, () => ProtoMaxBulkLen, v => ProtoMaxBulkLen = v) { Memory = true });
         Add(new CustomOption("client-output-buffer-limit", GetOutputLimits, SetOutputLimits, multiArg: true));
+        Add(new IntegerOption("active-expire-effort", 1, 10, () => ActiveExpireEffort, v => ActiveExpireEffort = (int)v));
         Add(new IntegerOption("databases", 1, int.MaxValue, () => Databases, v => Databases = (int)v) { Immutable = true });
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });

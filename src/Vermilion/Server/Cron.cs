@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Vermilion;
 
 public sealed partial class Server
@@ -29,6 +31,7 @@ public sealed partial class Server
         }
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
+        ActiveExpireCycle();
         return 1000 / EffectiveHz;
     }
 
@@ -48,5 +51,39 @@ public sealed partial class Server
                 CheckOutputBufferLimits(c, async: false);
             c = next;
         }
+    }
+
+    int _expireNextDb;
+
+    /// <summary>
+    /// activeExpireCycle (the slow cycle): with active-expire-effort E (1..10, as 0..9 internally),
+    /// sample 20+5E keys per loop, accept 10-E percent stale keys, and spend at most 25+2E percent
+    /// of a cron period, visiting the databases in turn.
+    /// </summary>
+    void ActiveExpireCycle()
+    {
+        int effort = Config.ActiveExpireEffort - 1;
+        int keysPerLoop = 20 + 20 / 4 * effort;
+        int stalePercent = 10 - effort;
+        long budgetUs = 1_000_000L * (25 + 2 * effort) / EffectiveHz / 100;
+        long deadline = Stopwatch.GetTimestamp() + budgetUs * Stopwatch.Frequency / 1_000_000;
+        long sampled = 0, expired = 0;
+        for (int n = 0; n < Databases.Length; n++)
+        {
+            var db = Databases[_expireNextDb];
+            _expireNextDb = (_expireNextDb + 1) % Databases.Length;
+            if (db.ExpiresCount == 0) continue;
+            bool capped = db.ActiveExpireCycle(keysPerLoop, stalePercent, deadline, out long s, out long e);
+            sampled += s;
+            expired += e;
+            if (capped)
+            {
+                Stats.ExpiredTimeCapReached++;
+                break;
+            }
+        }
+        // expired_stale_perc: a moving average of the share of sampled keys found expired.
+        double current = sampled == 0 ? 0 : (double)expired / sampled;
+        Stats.ExpiredStalePercent = current * 0.05 + Stats.ExpiredStalePercent * 0.95;
     }
 }

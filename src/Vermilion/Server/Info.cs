@@ -194,8 +194,8 @@ public static class Info
           .Field("sync_partial_ok", 0)
           .Field("sync_partial_err", 0)
           .Field("expired_keys", st.ExpiredKeys)
-          .Field("expired_stale_perc", "0.00")
-          .Field("expired_time_cap_reached_count", 0)
+          .Field("expired_stale_perc", (st.ExpiredStalePercent * 100).ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
           .Field("evicted_keys", st.EvictedKeys)
           .Field("evicted_clients", 0)
           .Field("keyspace_hits", st.KeyspaceHits)
@@ -254,7 +254,7 @@ public static class Info
     {
         sb.Append("# Keyspace\r\n");
         foreach (var db in s.Databases)
-            if (db.Count > 0) sb.Append($"db{db.Id}:keys={db.Count},expires=0,avg_ttl=0\r\n");
+            if (db.Count > 0) sb.Append($"db{db.Id}:keys={db.Count},expires={db.ExpiresCount},avg_ttl={db.AverageTtl}\r\n");
     }
 
     static void CommandStats(Server s, StringBuilder sb)

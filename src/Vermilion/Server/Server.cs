@@ -57,7 +57,7 @@ public sealed partial class Server : IDisposable
         UpdateCachedTime();
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i);
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats);
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

@@ -10,6 +10,8 @@ public sealed class Stats
     public long ReadsProcessed, WritesProcessed;
     public long ErrorReplies;          // total_error_replies
     public long ExpiredKeys, EvictedKeys, KeyspaceHits, KeyspaceMisses;
+    public long ExpiredTimeCapReached;   // expired_time_cap_reached_count
+    public double ExpiredStalePercent;   // expired_stale_perc, as a fraction
     public long ReplyBufferShrinks, ReplyBufferExpands;
     public long UsedMemoryPeak;
     /// <summary>Not in Redis: readable events handled on listening sockets (tests show bursts take several rounds).</summary>
@@ -46,7 +48,8 @@ public sealed class Stats
     {
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
         NetInputBytes = NetOutputBytes = ReadsProcessed = WritesProcessed = ErrorReplies = 0;
-        ExpiredKeys = EvictedKeys = KeyspaceHits = KeyspaceMisses = 0;
+        ExpiredKeys = EvictedKeys = KeyspaceHits = KeyspaceMisses = ExpiredTimeCapReached = 0;
+        ExpiredStalePercent = 0;
         ReplyBufferShrinks = ReplyBufferExpands = 0;
         ErrorCodes.Clear();
         foreach (var s in _samples) Array.Clear(s);

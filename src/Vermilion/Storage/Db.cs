@@ -3,46 +3,179 @@ using System.Runtime.InteropServices;
 namespace Vermilion;
 
 /// <summary>
-/// One database's keyspace. For now a plain dictionary of binary-safe keys to string values;
-/// lookups take spans straight from the query buffer (an alternate-key comparer), so a GET
-/// allocates nothing. The keyspace issue replaces this with the real structure.
+/// One database's keyspace: binary-safe keys to string values, and the keys that expire with
+/// their deadline (Unix ms). Lookups take spans straight from the query buffer (an alternate-key
+/// comparer), so a GET allocates nothing. A key past its deadline is deleted when touched (lazy
+/// expiry) or by <see cref="ActiveExpireCycle"/> from serverCron, as Redis does.
+/// The keyspace issue replaces the plain dictionary with a memory-lean structure.
 /// </summary>
 public sealed class Db
 {
     public int Id { get; }
     readonly Dictionary<byte[], byte[]> _dict = new(ByteKeyComparer.Instance);
     readonly Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    // Deadlines, plus a dense list of the same keys so the active cycle can sample at random.
+    readonly Dictionary<byte[], (long When, int Slot)> _expires = new(ByteKeyComparer.Instance);
+    readonly Dictionary<byte[], (long When, int Slot)>.AlternateLookup<ReadOnlySpan<byte>> _expiresBySpan;
+    readonly List<byte[]> _volatile = new();
+    readonly Func<long> _now;
+    readonly Stats _stats;
 
-    public Db(int id)
+    /// <summary>INFO keyspace avg_ttl: a running estimate from the keys the active cycle samples, as Redis's.</summary>
+    public long AverageTtl { get; private set; }
+
+    public Db(int id, Func<long> nowMs, Stats stats)
     {
         Id = id;
+        _now = nowMs;
+        _stats = stats;
         _bySpan = _dict.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _expiresBySpan = _expires.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
     public int Count => _dict.Count;
+    public int ExpiresCount => _expires.Count;
 
-    public byte[]? Get(ReadOnlySpan<byte> key) => _bySpan.TryGetValue(key, out var v) ? v : null;
+    /// <summary>The value, or null when the key is missing or has just expired (and was deleted).</summary>
+    public byte[]? Get(ReadOnlySpan<byte> key)
+    {
+        if (!_bySpan.TryGetValue(key, out var value)) return null;
+        if (_expires.Count > 0 && ExpireIfNeeded(key)) return null;
+        return value;
+    }
 
-    public bool Exists(ReadOnlySpan<byte> key) => _bySpan.ContainsKey(key);
+    public bool Exists(ReadOnlySpan<byte> key) => Get(key) is not null;
 
-    /// <summary>Stores a copy of <paramref name="value"/>; an old value of the same length is overwritten in place.</summary>
-    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    bool ExpireIfNeeded(ReadOnlySpan<byte> key)
+    {
+        if (!_expiresBySpan.TryGetValue(key, out var e) || e.When > _now()) return false;
+        Delete(key);
+        _stats.ExpiredKeys++;
+        return true;
+    }
+
+    /// <summary>setKey: stores a copy of <paramref name="value"/> and drops any deadline the key had.</summary>
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: false);
+
+    /// <summary>Changes the value of a key and keeps its deadline (INCR, APPEND, SETRANGE, SET KEEPTTL).</summary>
+    public void Overwrite(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: true);
+
+    void Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl)
     {
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, key, out bool exists);
+        // An old value of the same length is overwritten in place: steady-state SETs allocate nothing.
         if (exists && slot!.Length == value.Length) value.CopyTo(slot);
         else slot = value.ToArray();
+        if (exists && !keepTtl && _expires.Count > 0) RemoveExpire(key);
     }
 
     /// <summary>Stores <paramref name="value"/> itself (the caller gives up the array).</summary>
-    public void SetOwned(ReadOnlySpan<byte> key, byte[] value)
+    public void SetOwned(ReadOnlySpan<byte> key, byte[] value, bool keepTtl)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, key, out _);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, key, out bool exists);
         slot = value;
+        if (exists && !keepTtl && _expires.Count > 0) RemoveExpire(key);
     }
 
-    public bool Delete(ReadOnlySpan<byte> key) => _bySpan.Remove(key);
+    public bool Delete(ReadOnlySpan<byte> key)
+    {
+        if (!_bySpan.Remove(key)) return false;
+        if (_expires.Count > 0) RemoveExpire(key);
+        return true;
+    }
 
-    public void Clear() => _dict.Clear();
+    public void Clear()
+    {
+        _dict.Clear();
+        _expires.Clear();
+        _volatile.Clear();
+        AverageTtl = 0;
+    }
+
+    /// <summary>The key's deadline in Unix ms, or -1 without one. The key must exist.</summary>
+    public long GetExpire(ReadOnlySpan<byte> key) => _expiresBySpan.TryGetValue(key, out var e) ? e.When : -1;
+
+    /// <summary>Sets the deadline of an existing key.</summary>
+    public void SetExpire(ReadOnlySpan<byte> key, long whenMs)
+    {
+        if (_expiresBySpan.TryGetValue(key, out var e))
+        {
+            _expiresBySpan[key] = (whenMs, e.Slot);
+            return;
+        }
+        // The expires table shares the keyspace's key array instead of copying the key.
+        if (!_bySpan.TryGetValue(key, out var actualKey, out _)) return;
+        _expires[actualKey] = (whenMs, _volatile.Count);
+        _volatile.Add(actualKey);
+    }
+
+    /// <summary>Drops the key's deadline; false when it had none.</summary>
+    public bool RemoveExpire(ReadOnlySpan<byte> key)
+    {
+        if (!_expiresBySpan.Remove(key, out _, out var e)) return false;
+        int last = _volatile.Count - 1;
+        if (e.Slot != last)
+        {
+            var moved = _volatile[last];
+            _volatile[e.Slot] = moved;
+            _expires[moved] = (_expires[moved].When, e.Slot);
+        }
+        _volatile.RemoveAt(last);
+        return true;
+    }
+
+    int _expireCursor;
+
+    /// <summary>
+    /// One database's share of activeExpireCycle: look at the next keys that have a deadline (a
+    /// cursor walks them all in turn, as Redis walks its expires table), delete the expired ones, and go on while more than <paramref name="acceptableStalePercent"/> of a sample
+    /// had expired and the time budget (a Stopwatch deadline) lasts. Returns whether the budget ran out.
+    /// </summary>
+    public bool ActiveExpireCycle(int keysPerLoop, int acceptableStalePercent, long deadlineTicks, out long sampled, out long expired)
+    {
+        sampled = expired = 0;
+        long now = _now();
+        int iteration = 0;
+        while (_volatile.Count > 0)
+        {
+            int checkedNow = 0, expiredNow = 0;
+            long ttlSum = 0;
+            int ttlSamples = 0;
+            int n = Math.Min(keysPerLoop, _volatile.Count);
+            for (int i = 0; i < n && _volatile.Count > 0; i++)
+            {
+                if (_expireCursor >= _volatile.Count) _expireCursor = 0;
+                var key = _volatile[_expireCursor];
+                long when = _expires[key].When;
+                checkedNow++;
+                if (when <= now)
+                {
+                    // The last key moves into this slot: the cursor stays to look at it next.
+                    Delete(key);
+                    _stats.ExpiredKeys++;
+                    expiredNow++;
+                }
+                else
+                {
+                    ttlSum += when - now;
+                    ttlSamples++;
+                    _expireCursor++;
+                }
+            }
+            sampled += checkedNow;
+            expired += expiredNow;
+            if (ttlSamples > 0)
+            {
+                // As Redis: a moving average where each cycle's sample weighs 2%.
+                long avg = ttlSum / ttlSamples;
+                AverageTtl = AverageTtl == 0 ? avg : (AverageTtl / 50 * 49) + (avg / 50);
+            }
+            if ((++iteration & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadlineTicks) return true;
+            if (checkedNow == 0 || expiredNow * 100 / checkedNow <= acceptableStalePercent) break;
+        }
+        if (_volatile.Count == 0) AverageTtl = 0;
+        return false;
+    }
 
     /// <summary>Binary key equality; the hash is the runtime's randomized one, so crafted keys cannot flood a bucket.</summary>
     sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
