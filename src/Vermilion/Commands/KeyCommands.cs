@@ -1,8 +1,9 @@
 namespace Vermilion;
 
 /// <summary>
-/// The generic key family: DEL, UNLINK, EXISTS and expiry (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL,
-/// PTTL, EXPIRETIME, PEXPIRETIME, PERSIST); the rest comes with the real keyspace.
+/// The generic key family: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RENAME, RENAMENX, COPY, MOVE,
+/// SWAPDB and expiry (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME,
+/// PERSIST). SCAN and RANDOMKEY need the real keyspace's table; WAIT needs blocking clients.
 /// </summary>
 public static class KeyCommands
 {
@@ -274,6 +275,136 @@ public static class KeyCommands
                 new("key", ArgType.Key) { KeySpecIndex = 0 },
             ],
         });
+
+        t.Add(new()
+        {
+            Name = "type", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Type,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Determine the type stored at key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "rename", Arity = 3, Flags = CommandFlags.Write, Categories = ["@keyspace", "@write", "@slow"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = Rename,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Rename a key",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)), new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("newkey", ArgType.Key) { KeySpecIndex = 1 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "renamenx", Arity = 3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = RenameNx,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Rename a key, only if the new key does not exist",
+            Complexity = "O(1)",
+            History =
+            [
+                ("3.2.0", "The command no longer returns an error when source and destination names are the same."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)), new(KeySpecFlags.OW | KeySpecFlags.Insert, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("newkey", ArgType.Key) { KeySpecIndex = 1 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "keys", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow", "@dangerous"],
+            Proc = Keys,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Find all keys matching the given pattern",
+            Complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+            Tips = ["request_policy:all_shards", "nondeterministic_output_order"],
+            Arguments =
+            [
+                new("pattern", ArgType.Pattern),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "touch", Arity = -2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@keyspace", "@read", "@fast"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = Touch,
+            Group = "generic", Since = "3.2.1",
+            Summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+            Complexity = "O(N) where N is the number of keys that will be touched.",
+            Tips = ["request_policy:multi_shard", "response_policy:agg_sum"],
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "copy", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@keyspace", "@write", "@slow"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = Copy,
+            Group = "generic", Since = "6.2.0",
+            Summary = "Copy a key",
+            Complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)), new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("source", ArgType.Key) { KeySpecIndex = 0 },
+                new("destination", ArgType.Key) { KeySpecIndex = 1 },
+                new("destination-db", ArgType.Integer) { Token = "DB", Flags = ArgFlags.Optional },
+                new("replace", ArgType.PureToken) { Token = "REPLACE", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "move", Arity = 3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Move,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Move a key to another database",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("db", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "swapdb", Arity = 3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@keyspace", "@write", "@fast", "@dangerous"],
+            Proc = SwapDb,
+            Group = "server", Since = "4.0.0",
+            Summary = "Swaps two Redis databases",
+            Complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+            Arguments =
+            [
+                new("index1", ArgType.Integer),
+                new("index2", ArgType.Integer),
+            ],
+        });
+
     }
 
     static void Del(Client c, CommandArgs a)
@@ -398,4 +529,155 @@ public static class KeyCommands
 
     static void Persist(Client c, CommandArgs a) =>
         c.Reply.Integer(c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]) ? 1 : 0);
+
+    /// <summary>Only strings exist so far.</summary>
+    static void Type(Client c, CommandArgs a) => c.Reply.Simple(c.Db.Exists(a[1]) ? "string"u8 : "none"u8);
+
+    static void Touch(Client c, CommandArgs a)
+    {
+        long n = 0;
+        for (int i = 1; i < a.Count; i++) if (c.Db.Exists(a[i])) n++;
+        c.Reply.Integer(n);
+    }
+
+    static void Keys(Client c, CommandArgs a)
+    {
+        var pattern = a[1];
+        bool all = pattern.Length == 1 && pattern[0] == '*';
+        var matches = new List<byte[]>();
+        foreach (var key in c.Db.LiveKeys())
+            if (all || GlobPattern.Match(pattern, key, nocase: false)) matches.Add(key);
+        c.Reply.ArrayHeader(matches.Count);
+        foreach (var key in matches) c.Reply.Bulk(key);
+    }
+
+    static void Rename(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: false);
+    static void RenameNx(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: true);
+
+    /// <summary>The value and its deadline move to the new name; renaming a key to itself changes nothing.</summary>
+    static void RenameKey(Client c, CommandArgs a, bool onlyIfAbsent)
+    {
+        var db = c.Db;
+        var value = db.Get(a[1]);
+        if (value is null)
+        {
+            c.Reply.Error("no such key");
+            return;
+        }
+        if (a[1].SequenceEqual(a[2]))
+        {
+            if (onlyIfAbsent) c.Reply.Integer(0);
+            else c.Reply.Ok();
+            return;
+        }
+        if (onlyIfAbsent && db.Exists(a[2]))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        long expire = db.GetExpire(a[1]);
+        db.Delete(a[1]);
+        db.SetOwned(a[2], value, keepTtl: false);
+        if (expire != -1) db.SetExpire(a[2], expire);
+        if (onlyIfAbsent) c.Reply.Integer(1);
+        else c.Reply.Ok();
+    }
+
+    /// <summary>A database index as SELECT, MOVE and COPY read it; replies the error and returns false.</summary>
+    static bool ParseDbIndex(Client c, ReadOnlySpan<byte> text, out Db db)
+    {
+        db = c.Db;
+        if (!IntegerText.TryParse(text, out long index) || index < int.MinValue || index > int.MaxValue)
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return false;
+        }
+        if (index < 0 || index >= c.Server.Databases.Length)
+        {
+            c.Reply.Error("DB index is out of range");
+            return false;
+        }
+        db = c.Server.Databases[index];
+        return true;
+    }
+
+    static void Move(Client c, CommandArgs a)
+    {
+        if (!ParseDbIndex(c, a[2], out var target)) return;
+        var source = c.Db;
+        if (target == source)
+        {
+            c.Reply.Error("source and destination objects are the same");
+            return;
+        }
+        var value = source.Get(a[1]);
+        if (value is null || target.Exists(a[1]))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        long expire = source.GetExpire(a[1]);
+        target.SetOwned(a[1], value, keepTtl: false);
+        if (expire != -1) target.SetExpire(a[1], expire);
+        source.Delete(a[1]);
+        c.Reply.Integer(1);
+    }
+
+    /// <summary>COPY source destination [DB index] [REPLACE]: the copy gets the source's deadline.</summary>
+    static void Copy(Client c, CommandArgs a)
+    {
+        var target = c.Db;
+        bool replace = false;
+        for (int j = 3; j < a.Count; j++)
+        {
+            if (a.Is(j, "replace")) replace = true;
+            else if (a.Is(j, "db") && j + 1 < a.Count)
+            {
+                if (!ParseDbIndex(c, a[++j], out target)) return;
+            }
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        if (target == c.Db && a[1].SequenceEqual(a[2]))
+        {
+            c.Reply.Error("source and destination objects are the same");
+            return;
+        }
+        var value = c.Db.Get(a[1]);
+        if (value is null || (target.Exists(a[2]) && !replace))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        long expire = c.Db.GetExpire(a[1]);
+        target.Delete(a[2]);
+        target.Set(a[2], value);
+        if (expire != -1) target.SetExpire(a[2], expire);
+        c.Reply.Integer(1);
+    }
+
+    static void SwapDb(Client c, CommandArgs a)
+    {
+        if (!IntegerText.TryParse(a[1], out long first) || first < int.MinValue || first > int.MaxValue)
+        {
+            c.Reply.Error("invalid first DB index");
+            return;
+        }
+        if (!IntegerText.TryParse(a[2], out long second) || second < int.MinValue || second > int.MaxValue)
+        {
+            c.Reply.Error("invalid second DB index");
+            return;
+        }
+        var dbs = c.Server.Databases;
+        if (first < 0 || first >= dbs.Length || second < 0 || second >= dbs.Length)
+        {
+            c.Reply.Error("DB index is out of range");
+            return;
+        }
+        if (first != second) dbs[first].SwapWith(dbs[second]);
+        c.Reply.Ok();
+    }
 }

@@ -12,12 +12,12 @@ namespace Vermilion;
 public sealed class Db
 {
     public int Id { get; }
-    readonly Dictionary<byte[], byte[]> _dict = new(ByteKeyComparer.Instance);
-    readonly Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    Dictionary<byte[], byte[]> _dict = new(ByteKeyComparer.Instance);
+    Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
     // Deadlines, plus a dense list of the same keys so the active cycle can sample at random.
-    readonly Dictionary<byte[], (long When, int Slot)> _expires = new(ByteKeyComparer.Instance);
-    readonly Dictionary<byte[], (long When, int Slot)>.AlternateLookup<ReadOnlySpan<byte>> _expiresBySpan;
-    readonly List<byte[]> _volatile = new();
+    Dictionary<byte[], (long When, int Slot)> _expires = new(ByteKeyComparer.Instance);
+    Dictionary<byte[], (long When, int Slot)>.AlternateLookup<ReadOnlySpan<byte>> _expiresBySpan;
+    List<byte[]> _volatile = new();
     readonly Func<long> _now;
     readonly Stats _stats;
 
@@ -90,6 +90,26 @@ public sealed class Db
         _expires.Clear();
         _volatile.Clear();
         AverageTtl = 0;
+    }
+
+    /// <summary>Every key not yet past its deadline (KEYS): expired keys are skipped, not deleted, as Redis.</summary>
+    public IEnumerable<byte[]> LiveKeys()
+    {
+        long now = _now();
+        foreach (var key in _dict.Keys)
+            if (_expires.Count == 0 || !_expires.TryGetValue(key, out var e) || e.When > now) yield return key;
+    }
+
+    /// <summary>SWAPDB: the two databases exchange their contents (clients keep their database number).</summary>
+    public void SwapWith(Db other)
+    {
+        (_dict, other._dict) = (other._dict, _dict);
+        (_bySpan, other._bySpan) = (other._bySpan, _bySpan);
+        (_expires, other._expires) = (other._expires, _expires);
+        (_expiresBySpan, other._expiresBySpan) = (other._expiresBySpan, _expiresBySpan);
+        (_volatile, other._volatile) = (other._volatile, _volatile);
+        (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
+        (_expireCursor, other._expireCursor) = (other._expireCursor, _expireCursor);
     }
 
     /// <summary>The key's deadline in Unix ms, or -1 without one. The key must exist.</summary>

@@ -82,6 +82,11 @@ public class ExpiryTests : IClassFixture<StringCommandTests.Servers>
         Assert.Equal("$-1\r\n", c.Call("GET", "short"));
         Assert.Equal(":-2\r\n", c.Call("TTL", "short"));
         Assert.Contains("expired_keys:1\r\n", c.Call("INFO", "stats"));
+        // KEYS skips a key past its deadline even before anything deleted it.
+        Assert.Equal("+OK\r\n", c.Call("SET", "brief", "v", "PX", "30"));
+        Assert.Equal("+OK\r\n", c.Call("SET", "stays", "v"));
+        Thread.Sleep(80);
+        Assert.Equal("*1\r\n$5\r\nstays\r\n", c.Call("KEYS", "*"));
     }
 
     [Fact]

@@ -120,6 +120,8 @@ public class StringCommandTests : IClassFixture<StringCommandTests.Servers>
             () => ["PEXPIRE", Key(), (2_000_000 + rng.Next(1000)).ToString()], () => ["PERSIST", Key()], () => ["TTL", Key()],
             () => ["SET", Key(), Val(), "EX", (1000 + rng.Next(100)).ToString()], () => ["SET", Key(), Val(), "KEEPTTL"],
             () => ["GETEX", Key(), "PERSIST"], () => ["SETEX", Key(), "5000", Val()], () => ["EXPIRE", Key(), "-1"],
+            () => ["RENAME", Key(), Key()], () => ["RENAMENX", Key(), Key()], () => ["COPY", Key(), Key(), "REPLACE"], () => ["COPY", Key(), Key()],
+            () => ["MOVE", Key(), "1"], () => ["TYPE", Key()], () => ["TOUCH", Key(), Key()],
         };
         for (int i = 0; i < 20_000; i++)
         {
