@@ -40,7 +40,7 @@ def pairs(flat):
 
 def pascal(name):
     special = {"ro": "RO", "rw": "RW", "ow": "OW", "rm": "RM", "readonly": "ReadOnly", "denyoom": "DenyOom",
-               "noscript": "NoScript", "movablekeys": "MovableKeys"}
+               "noscript": "NoScript", "movablekeys": "MovableKeys", "oneof": "OneOf"}
     if name.lower() in special: return special[name.lower()]
     return "".join(p[:1].upper() + p[1:] for p in name.replace("-", "_").split("_"))
 

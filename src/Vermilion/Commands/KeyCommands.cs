@@ -558,8 +558,7 @@ public static class KeyCommands
     static void RenameKey(Client c, CommandArgs a, bool onlyIfAbsent)
     {
         var db = c.Db;
-        var value = db.Get(a[1]);
-        if (value is null)
+        if (!db.Exists(a[1]))
         {
             c.Reply.Error("no such key");
             return;
@@ -575,10 +574,7 @@ public static class KeyCommands
             c.Reply.Integer(0);
             return;
         }
-        long expire = db.GetExpire(a[1]);
-        db.Delete(a[1]);
-        db.SetOwned(a[2], value, keepTtl: false);
-        if (expire != -1) db.SetExpire(a[2], expire);
+        db.Rename(a[1], a[2]);
         if (onlyIfAbsent) c.Reply.Integer(1);
         else c.Reply.Ok();
     }
@@ -610,15 +606,12 @@ public static class KeyCommands
             c.Reply.Error("source and destination objects are the same");
             return;
         }
-        var value = source.Get(a[1]);
-        if (value is null || target.Exists(a[1]))
+        if (!source.Exists(a[1]) || target.Exists(a[1]))
         {
             c.Reply.Integer(0);
             return;
         }
-        long expire = source.GetExpire(a[1]);
-        target.SetOwned(a[1], value, keepTtl: false);
-        if (expire != -1) target.SetExpire(a[1], expire);
+        source.CopyTo(a[1], target, a[1]);
         source.Delete(a[1]);
         c.Reply.Integer(1);
     }
@@ -646,16 +639,12 @@ public static class KeyCommands
             c.Reply.Error("source and destination objects are the same");
             return;
         }
-        var value = c.Db.Get(a[1]);
-        if (value is null || (target.Exists(a[2]) && !replace))
+        if (!c.Db.Exists(a[1]) || (target.Exists(a[2]) && !replace))
         {
             c.Reply.Integer(0);
             return;
         }
-        long expire = c.Db.GetExpire(a[1]);
-        target.Delete(a[2]);
-        target.Set(a[2], value);
-        if (expire != -1) target.SetExpire(a[2], expire);
+        c.Db.CopyTo(a[1], target, a[2]);
         c.Reply.Integer(1);
     }
 

@@ -410,21 +410,27 @@ public static class StringCommands
     }
 
     /// <summary>lookupKeyRead: a read counts as a keyspace hit or miss (writes do not).</summary>
-    static byte[]? Read(Client c, ReadOnlySpan<byte> key)
+    static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
-        var value = c.Db.Get(key);
-        if (value is null) c.Server.Stats.KeyspaceMisses++;
-        else c.Server.Stats.KeyspaceHits++;
-        return value;
+        bool found = c.Db.TryGetString(key, out value);
+        if (found) c.Server.Stats.KeyspaceHits++;
+        else c.Server.Stats.KeyspaceMisses++;
+        return found;
     }
 
-    static void BulkOrNull(Client c, byte[]? value)
+    /// <summary>Replies the value, or null for a missing key; true when the key was found.</summary>
+    static bool ReplyValue(Client c, ReadOnlySpan<byte> key)
     {
-        if (value is null) c.Reply.Null();
-        else c.Reply.Bulk(value);
+        if (Read(c, key, out var value))
+        {
+            c.Reply.Bulk(value);
+            return true;
+        }
+        c.Reply.Null();
+        return false;
     }
 
-    static void Get(Client c, CommandArgs a) => BulkOrNull(c, Read(c, a[1]));
+    static void Get(Client c, CommandArgs a) => ReplyValue(c, a[1]);
 
     [Flags]
     enum SetOptions { None = 0, Nx = 1, Xx = 2, Get = 4, KeepTtl = 8, Persist = 16, Ex = 32, Px = 64, ExAt = 128, PxAt = 256 }
@@ -514,7 +520,7 @@ public static class StringCommands
     static void StoreWithOptions(Client c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetOptions options, long deadline)
     {
         bool get = (options & SetOptions.Get) != 0;
-        if (get) BulkOrNull(c, Read(c, key)); // before the write: Set may reuse the old value's array
+        if (get) ReplyValue(c, key); // before the write: Set may reuse the old value's storage
         bool found = c.Db.Exists(key);
         if (((options & SetOptions.Nx) != 0 && found) || ((options & SetOptions.Xx) != 0 && !found))
         {
@@ -542,8 +548,7 @@ public static class StringCommands
         int expireArg = ParseOptions(c, a, 2, forGetEx: true, out var options);
         if (expireArg < 0) return;
         // As Redis: a missing key answers nil before the time is even looked at.
-        var value = Read(c, a[1]);
-        if (value is null)
+        if (!Read(c, a[1], out var value))
         {
             c.Reply.Null();
             return;
@@ -588,9 +593,8 @@ public static class StringCommands
     /// <summary>incrDecrCommand: the value must read as a 64-bit integer and the sum must not overflow.</summary>
     static void IncrBy(Client c, ReadOnlySpan<byte> key, long by)
     {
-        var old = c.Db.Get(key);
         long value = 0;
-        if (old is not null && !ParseInteger(c, old, out value)) return;
+        if (c.Db.TryGetString(key, out var old) && !ParseInteger(c, old, out value)) return;
         if ((by < 0 && value < 0 && by < long.MinValue - value) || (by > 0 && value > 0 && by > long.MaxValue - value))
         {
             c.Reply.Error("increment or decrement would overflow");
@@ -605,7 +609,7 @@ public static class StringCommands
     static void MGet(Client c, CommandArgs a)
     {
         c.Reply.ArrayHeader(a.Count - 1);
-        for (int i = 1; i < a.Count; i++) BulkOrNull(c, Read(c, a[i]));
+        for (int i = 1; i < a.Count; i++) ReplyValue(c, a[i]);
     }
 
     static bool PairsOrError(Client c, CommandArgs a)
@@ -651,19 +655,17 @@ public static class StringCommands
 
     static void GetSet(Client c, CommandArgs a)
     {
-        // Replied before the write: Set may reuse the old value's array.
-        BulkOrNull(c, Read(c, a[1]));
+        // Replied before the write: Set may reuse the old value's storage.
+        ReplyValue(c, a[1]);
         c.Db.Set(a[1], a[2]);
     }
 
     static void GetDel(Client c, CommandArgs a)
     {
-        var value = Read(c, a[1]);
-        BulkOrNull(c, value);
-        if (value is not null) c.Db.Delete(a[1]);
+        if (ReplyValue(c, a[1])) c.Db.Delete(a[1]);
     }
 
-    static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Length ?? 0);
+    static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1], out var value) ? value.Length : 0);
 
     /// <summary>checkStringLength: a string may not grow past proto-max-bulk-len.</summary>
     static bool LengthAllowed(Client c, long offset, long append)
@@ -676,27 +678,22 @@ public static class StringCommands
 
     static void Append(Client c, CommandArgs a)
     {
-        var old = c.Db.Get(a[1]);
-        if (old is null)
+        if (!c.Db.TryGetString(a[1], out var old))
         {
             c.Db.Set(a[1], a[2]);
             c.Reply.Integer(a.Length(2));
             return;
         }
         if (!LengthAllowed(c, old.Length, a.Length(2))) return;
-        var grown = new byte[old.Length + a.Length(2)];
-        old.CopyTo(grown, 0);
-        a[2].CopyTo(grown.AsSpan(old.Length));
-        c.Db.SetOwned(a[1], grown, keepTtl: true);
-        c.Reply.Integer(grown.Length);
+        c.Reply.Integer(c.Db.Append(a[1], a[2]));
     }
 
     /// <summary>GETRANGE/SUBSTR: inclusive indexes, negative from the end, clamped to the string.</summary>
     static void GetRange(Client c, CommandArgs a)
     {
         if (!ParseInteger(c, a[2], out long start) || !ParseInteger(c, a[3], out long end)) return;
-        var value = Read(c, a[1]);
-        long len = value?.Length ?? 0;
+        Read(c, a[1], out var value);
+        long len = value.Length;
         if (start < 0 && end < 0 && start > end)
         {
             c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
@@ -707,8 +704,8 @@ public static class StringCommands
         if (start < 0) start = 0;
         if (end < 0) end = 0;
         if (end >= len) end = len - 1;
-        if (value is null || start > end || len == 0) c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
-        else c.Reply.Bulk(value.AsSpan((int)start, (int)(end - start + 1)));
+        if (start > end || len == 0) c.Reply.Bulk(ReadOnlySpan<byte>.Empty);
+        else c.Reply.Bulk(value.Slice((int)start, (int)(end - start + 1)));
     }
 
     /// <summary>SETRANGE: overwrite from an offset, padding with zero bytes; an empty value changes nothing.</summary>
@@ -720,23 +717,15 @@ public static class StringCommands
             c.Reply.Error("offset is out of range");
             return;
         }
-        var old = c.Db.Get(a[1]);
         int add = a.Length(3);
         if (add == 0)
         {
-            c.Reply.Integer(old?.Length ?? 0);
+            c.Reply.Integer(c.Db.TryGetString(a[1], out var old) ? old.Length : 0);
             return;
         }
         if (!LengthAllowed(c, offset, add)) return;
-        long needed = offset + add;
-        var target = old;
-        if (old is null || old.Length < needed)
-        {
-            target = new byte[needed];
-            old?.CopyTo(target, 0);
-            c.Db.SetOwned(a[1], target, keepTtl: true);
-        }
-        a[3].CopyTo(target.AsSpan((int)offset));
-        c.Reply.Integer(target!.Length);
+        var target = c.Db.GetWritable(a[1], (int)(offset + add));
+        a[3].CopyTo(target[(int)offset..]);
+        c.Reply.Integer(target.Length);
     }
 }

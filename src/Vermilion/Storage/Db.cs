@@ -46,6 +46,59 @@ public sealed class Db
 
     public bool Exists(ReadOnlySpan<byte> key) => Get(key) is not null;
 
+    /// <summary>The string value of a live key (lazy expiry applies; no hit/miss counting).</summary>
+    public bool TryGetString(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        var v = Get(key);
+        value = v;
+        return v is not null;
+    }
+
+    /// <summary>
+    /// The key's value as a writable span of at least <paramref name="minLength"/> bytes, created
+    /// (zero-filled) when missing or zero-padded when shorter, as SETRANGE, SETBIT and BITFIELD
+    /// need. The key keeps its deadline; the value is now raw-encoded.
+    /// </summary>
+    public Span<byte> GetWritable(ReadOnlySpan<byte> key, int minLength)
+    {
+        var old = Get(key);
+        if (old is not null && old.Length >= minLength) return old;
+        var grown = new byte[minLength];
+        old?.CopyTo(grown, 0);
+        SetOwned(key, grown, keepTtl: true);
+        return grown;
+    }
+
+    /// <summary>APPEND: the new length. A missing key is created.</summary>
+    public int Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> tail)
+    {
+        var old = Get(key);
+        int oldLength = old?.Length ?? 0;
+        var target = GetWritable(key, oldLength + tail.Length);
+        tail.CopyTo(target[oldLength..]);
+        return target.Length;
+    }
+
+    /// <summary>RENAME: the value and its deadline move to <paramref name="to"/>, replacing what was there.</summary>
+    public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    {
+        var value = Get(from)!;
+        long expire = GetExpire(from);
+        Delete(from);
+        SetOwned(to, value, keepTtl: false);
+        if (expire != -1) SetExpire(to, expire);
+    }
+
+    /// <summary>MOVE and COPY: puts the key (with its deadline) into <paramref name="target"/> as <paramref name="to"/>; the caller has checked both keys.</summary>
+    public void CopyTo(ReadOnlySpan<byte> key, Db target, ReadOnlySpan<byte> to)
+    {
+        var value = Get(key)!;
+        long expire = GetExpire(key);
+        target.Delete(to);
+        target.Set(to, value);
+        if (expire != -1) target.SetExpire(to, expire);
+    }
+
     bool ExpireIfNeeded(ReadOnlySpan<byte> key)
     {
         if (!_expiresBySpan.TryGetValue(key, out var e) || e.When > _now()) return false;
