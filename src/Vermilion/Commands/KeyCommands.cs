@@ -544,11 +544,12 @@ public static class KeyCommands
     {
         var pattern = a[1];
         bool all = pattern.Length == 1 && pattern[0] == '*';
-        var matches = new List<byte[]>();
-        foreach (var key in c.Db.LiveKeys())
-            if (all || GlobPattern.Match(pattern, key, nocase: false)) matches.Add(key);
+        var keys = c.Db.Keys;
+        var matches = new List<int>();
+        foreach (int entry in c.Db.LiveEntries())
+            if (all || GlobPattern.Match(pattern, keys.Key(entry), nocase: false)) matches.Add(entry);
         c.Reply.ArrayHeader(matches.Count);
-        foreach (var key in matches) c.Reply.Bulk(key);
+        foreach (int entry in matches) c.Reply.Bulk(keys.Key(entry));
     }
 
     static void Rename(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: false);
@@ -611,8 +612,7 @@ public static class KeyCommands
             c.Reply.Integer(0);
             return;
         }
-        source.CopyTo(a[1], target, a[1]);
-        source.Delete(a[1]);
+        source.MoveTo(a[1], target);
         c.Reply.Integer(1);
     }
 

@@ -49,6 +49,12 @@ public sealed class Config
         new() { Hard = 32L << 20, Soft = 8L << 20, SoftSeconds = 60 },
     ];
     public int Databases = 16;
+    public long MaxMemory;
+    public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
+    public int MaxMemorySamples = 5;
+    public int MaxMemoryEvictionTenacity = 10;
+    public int LfuLogFactor = 10;
+    public int LfuDecayTime = 1;
     public int ActiveExpireEffort = 1;
     public string LogLevel = "notice";
     public string LogFile = "";
@@ -89,6 +95,15 @@ public sealed class Config
         Add(new CustomOption("client-output-buffer-limit", GetOutputLimits, SetOutputLimits, multiArg: true));
         Add(new IntegerOption("active-expire-effort", 1, 10, () => ActiveExpireEffort, v => ActiveExpireEffort = (int)v));
         Add(new IntegerOption("databases", 1, int.MaxValue, () => Databases, v => Databases = (int)v) { Immutable = true });
+        Add(new IntegerOption("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v) { Memory = true, Apply = s => s.ApplyMaxMemory() });
+        Add(new EnumOption("maxmemory-policy", s_policyNames, () => s_policyNames[(int)MaxMemoryPolicy], v => MaxMemoryPolicy = (MaxMemoryPolicy)Array.IndexOf(s_policyNames, v))
+        {
+            Apply = s => s.ApplyMaxMemory(),
+        });
+        Add(new IntegerOption("maxmemory-samples", 1, int.MaxValue, () => MaxMemorySamples, v => MaxMemorySamples = (int)v));
+        Add(new IntegerOption("maxmemory-eviction-tenacity", 0, 100, () => MaxMemoryEvictionTenacity, v => MaxMemoryEvictionTenacity = (int)v));
+        Add(new IntegerOption("lfu-log-factor", 0, int.MaxValue, () => LfuLogFactor, v => LfuLogFactor = (int)v));
+        Add(new IntegerOption("lfu-decay-time", 0, int.MaxValue, () => LfuDecayTime, v => LfuDecayTime = (int)v));
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });
         Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));
@@ -102,6 +117,9 @@ public sealed class Config
         Add(new BoolOption("tcp-quickack", () => TcpQuickAck, v => TcpQuickAck = v));
         Add(new EnumOption("event-loop", ["epoll", "poll"], () => EventLoop, v => EventLoop = v) { Immutable = true });
     }
+
+    /// <summary>maxmemory-policy names in <see cref="Vermilion.MaxMemoryPolicy"/> order; Redis lists them in this order in its error.</summary>
+    static readonly string[] s_policyNames = ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"];
 
     void Add(ConfigOption o)
     {

@@ -32,6 +32,7 @@ public sealed partial class Server
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
         ActiveExpireCycle();
+        DatabasesCron();
         return 1000 / EffectiveHz;
     }
 
@@ -50,6 +51,19 @@ public sealed partial class Server
             else if (c.Reply.ListNodes > 0 || c.SoftLimitReachedAt != 0)
                 CheckOutputBufferLimits(c, async: false);
             c = next;
+        }
+    }
+
+    /// <summary>databasesCron: shrink tables that emptied, and give incremental rehashing a millisecond.</summary>
+    void DatabasesCron()
+    {
+        long budget = Stopwatch.Frequency / 1000;
+        foreach (var db in Databases)
+        {
+            long start = Stopwatch.GetTimestamp();
+            db.Cron(budget);
+            budget -= Stopwatch.GetTimestamp() - start;
+            if (budget <= 0) break;
         }
     }
 

@@ -14,6 +14,8 @@ public sealed partial class Server
     /// <summary>The client whose command is running (CLIENT LIST shows its argv-mem).</summary>
     public Client? CurrentClient { get; private set; }
     long _commandClock;
+    Func<long>? _usedMemory;
+    const string s_oomError = "-OOM command not allowed when used memory > 'maxmemory'.";
 
     /// <summary>Starts timing a run of commands (each command's time runs from the end of the one before).</summary>
     internal void StartCommandClock() => _commandClock = Stopwatch.GetTimestamp();
@@ -51,6 +53,14 @@ public sealed partial class Server
         {
             cmd.RejectedCalls++;
             RejectCommand(c, $"wrong number of arguments for '{cmd.FullName}' command");
+            return true;
+        }
+        // processCommand: with maxmemory set, evict before every command; if memory stays over
+        // the limit, commands that may grow it are refused.
+        if (Config.MaxMemory != 0 && !Eviction.MakeRoom(Databases, _usedMemory ??= UsedMemory) && (cmd.Flags & CommandFlags.DenyOom) != 0)
+        {
+            cmd.RejectedCalls++;
+            RejectCommand(c, s_oomError);
             return true;
         }
         if (IsPostponed(c, cmd))

@@ -25,6 +25,33 @@ public sealed partial class Server : IDisposable
     /// <summary>The arguments of the request being executed, reused for every request.</summary>
     public readonly CommandArgs Args = new();
     public readonly Db[] Databases;
+    public readonly Eviction Eviction;
+
+    /// <summary>
+    /// used_memory: the bytes the dataset holds, summed exactly as entries change (every key and
+    /// value object at its managed size, the entry segments, bucket tables and deadline
+    /// segments). Eviction compares this with maxmemory. Client buffers and the runtime itself
+    /// are not in it; INFO shows the process RSS beside it.
+    /// </summary>
+    public long UsedMemory()
+    {
+        long bytes = 0;
+        foreach (var db in Databases) bytes += db.Keys.ItemBytes + db.Keys.StructureBytes;
+        return bytes;
+    }
+
+    /// <summary>CONFIG SET maxmemory / maxmemory-policy: evict at once if the new limit is already exceeded.</summary>
+    internal string? ApplyMaxMemory()
+    {
+        Eviction.ClearPool();
+        long used = UsedMemory();
+        if (Config.MaxMemory != 0 && used > Config.MaxMemory)
+        {
+            Log.Warning($"WARNING: the new maxmemory value set via CONFIG SET ({Config.MaxMemory}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.");
+            Eviction.MakeRoom(Databases, UsedMemory);
+        }
+        return null;
+    }
     public EventLoop Loop { get; }
     public string RunId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
 
@@ -57,7 +84,8 @@ public sealed partial class Server : IDisposable
         UpdateCachedTime();
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats);
+        Eviction = new Eviction(config, Stats, () => UnixTimeMs);
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction);
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

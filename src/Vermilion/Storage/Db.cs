@@ -1,57 +1,87 @@
-using System.Runtime.InteropServices;
-
 namespace Vermilion;
 
 /// <summary>
-/// One database's keyspace: binary-safe keys to string values, and the keys that expire with
-/// their deadline (Unix ms). Lookups take spans straight from the query buffer (an alternate-key
-/// comparer), so a GET allocates nothing. A key past its deadline is deleted when touched (lazy
-/// expiry) or by <see cref="ActiveExpireCycle"/> from serverCron, as Redis does.
-/// The keyspace issue replaces the plain dictionary with a memory-lean structure.
+/// One database: a <see cref="Keyspace"/> of keys, values and deadlines (Unix ms), with Redis's
+/// lookup rules on top: a key past its deadline is deleted when touched (lazy expiry) or by
+/// <see cref="ActiveExpireCycle"/> from serverCron; reads and writes update the key's LRU clock
+/// or LFU counter for eviction. Keys arrive as spans straight from the query buffer, so a GET or
+/// a same-size SET allocates nothing.
 /// </summary>
-public sealed class Db
+public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
 {
-    public int Id { get; }
-    Dictionary<byte[], byte[]> _dict = new(ByteKeyComparer.Instance);
-    Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
-    // Deadlines, plus a dense list of the same keys so the active cycle can sample at random.
-    Dictionary<byte[], (long When, int Slot)> _expires = new(ByteKeyComparer.Instance);
-    Dictionary<byte[], (long When, int Slot)>.AlternateLookup<ReadOnlySpan<byte>> _expiresBySpan;
-    List<byte[]> _volatile = new();
-    readonly Func<long> _now;
-    readonly Stats _stats;
+    public int Id { get; } = id;
+    public Keyspace Keys { get; private set; } = new();
 
     /// <summary>INFO keyspace avg_ttl: a running estimate from the keys the active cycle samples, as Redis's.</summary>
     public long AverageTtl { get; private set; }
+    int _expireCursor;
 
-    public Db(int id, Func<long> nowMs, Stats stats)
+    public int Count => Keys.Count;
+    public int ExpiresCount => Keys.VolatileCount;
+
+    /// <summary>lookupKey: the entry of a live key (deleting it if it just expired), or -1.</summary>
+    public int Lookup(ReadOnlySpan<byte> key, bool touch = true)
     {
-        Id = id;
-        _now = nowMs;
-        _stats = stats;
-        _bySpan = _dict.GetAlternateLookup<ReadOnlySpan<byte>>();
-        _expiresBySpan = _expires.GetAlternateLookup<ReadOnlySpan<byte>>();
+        int index = Keys.Find(key);
+        if (index < 0) return -1;
+        long deadline = Keys.Deadline(index);
+        if (deadline != 0 && deadline <= nowMs())
+        {
+            Keys.Remove(key);
+            stats.ExpiredKeys++;
+            return -1;
+        }
+        if (touch) Keys.SetLru(index, eviction.Touch(Keys.Lru(index)));
+        return index;
     }
 
-    public int Count => _dict.Count;
-    public int ExpiresCount => _expires.Count;
-
-    /// <summary>The value, or null when the key is missing or has just expired (and was deleted).</summary>
-    public byte[]? Get(ReadOnlySpan<byte> key)
-    {
-        if (!_bySpan.TryGetValue(key, out var value)) return null;
-        if (_expires.Count > 0 && ExpireIfNeeded(key)) return null;
-        return value;
-    }
-
-    public bool Exists(ReadOnlySpan<byte> key) => Get(key) is not null;
+    /// <summary>EXISTS and TYPE look without counting as an access, as Redis's LOOKUP_NOTOUCH.</summary>
+    public bool Exists(ReadOnlySpan<byte> key) => Lookup(key, touch: false) >= 0;
 
     /// <summary>The string value of a live key (lazy expiry applies; no hit/miss counting).</summary>
     public bool TryGetString(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
-        var v = Get(key);
-        value = v;
-        return v is not null;
+        int index = Lookup(key);
+        if (index < 0)
+        {
+            value = default;
+            return false;
+        }
+        value = StringValue(Keys.Item(index));
+        return true;
+    }
+
+    static ReadOnlySpan<byte> StringValue(object item) => item is byte[] packed ? PackedString.Value(packed) : ((RawString)item).Value;
+
+    /// <summary>setKey: stores <paramref name="value"/> and drops any deadline the key had.</summary>
+    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: false);
+
+    /// <summary>Changes the value of a key and keeps its deadline (INCR, SET KEEPTTL).</summary>
+    public void Overwrite(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: true);
+
+    void Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl)
+    {
+        int index = AddOrReplace(key, out bool existed);
+        var old = existed ? Keys.Item(index) : null;
+        // A value of the same length is overwritten in place: steady-state SETs allocate nothing.
+        if (old is byte[] packed && PackedString.Value(packed) is var slot && slot.Length == value.Length) value.CopyTo(slot);
+        else Keys.SetItem(index, PackedString.Create(key, value));
+        // tryObjectEncoding: integers up to 20 characters are "int" (0..9999 shared), short strings embstr.
+        long n = 0;
+        bool isInteger = value.Length <= 20 && IntegerText.TryParse(value, out n);
+        bool shared = isInteger && n is >= 0 and < 10000 && eviction.SharesIntegers;
+        Keys.SetEncoding(index, isInteger ? StringEncoding.Int : value.Length <= 44 ? StringEncoding.Embstr : StringEncoding.Raw, shared);
+        if (existed && !keepTtl) Keys.ClearDeadline(index);
+    }
+
+    /// <summary>The entry for a write: an existing live key (LFU keeps its counter, LRU is refreshed) or a new one.</summary>
+    int AddOrReplace(ReadOnlySpan<byte> key, out bool existed)
+    {
+        int index = Lookup(key, touch: false);
+        existed = index >= 0;
+        if (!existed) index = Keys.AddOrFind(key, out _);
+        Keys.SetLru(index, existed && eviction.UsesLfu ? Keys.Lru(index) : eviction.NewAccess());
+        return index;
     }
 
     /// <summary>
@@ -61,178 +91,177 @@ public sealed class Db
     /// </summary>
     public Span<byte> GetWritable(ReadOnlySpan<byte> key, int minLength)
     {
-        var old = Get(key);
-        if (old is not null && old.Length >= minLength) return old;
-        var grown = new byte[minLength];
-        old?.CopyTo(grown, 0);
-        SetOwned(key, grown, keepTtl: true);
-        return grown;
+        int index = AddOrReplace(key, out bool existed);
+        var item = existed ? Keys.Item(index) : null;
+        if (item is not RawString raw)
+        {
+            var value = item is byte[] packed ? PackedString.Value(packed) : default;
+            var buffer = new byte[Math.Max(minLength, value.Length)];
+            value.CopyTo(buffer);
+            raw = new RawString(key.ToArray(), buffer, value.Length);
+            Keys.SetItem(index, raw);
+            Keys.SetEncoding(index, StringEncoding.Raw, shared: false);
+        }
+        long before = raw.MemoryBytes;
+        var span = raw.Grow(minLength);
+        Keys.Resized(index, before);
+        return span;
     }
 
     /// <summary>APPEND: the new length. A missing key is created.</summary>
     public int Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> tail)
     {
-        var old = Get(key);
-        int oldLength = old?.Length ?? 0;
+        int oldLength = TryGetString(key, out var old) ? old.Length : 0;
         var target = GetWritable(key, oldLength + tail.Length);
         tail.CopyTo(target[oldLength..]);
         return target.Length;
     }
 
-    /// <summary>RENAME: the value and its deadline move to <paramref name="to"/>, replacing what was there.</summary>
-    public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    public bool Delete(ReadOnlySpan<byte> key) => Keys.Remove(key) is not null;
+
+    /// <summary>RENAME: the value, its access data and deadline move to <paramref name="to"/>, replacing what was there.</summary>
+    public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to) => Transplant(from, this, to);
+
+    /// <summary>MOVE: the key, as it is, goes to <paramref name="target"/>; the caller checked both sides.</summary>
+    public void MoveTo(ReadOnlySpan<byte> key, Db target) => Transplant(key, target, key);
+
+    void Transplant(ReadOnlySpan<byte> key, Db target, ReadOnlySpan<byte> to)
     {
-        var value = Get(from)!;
-        long expire = GetExpire(from);
-        Delete(from);
-        SetOwned(to, value, keepTtl: false);
-        if (expire != -1) SetExpire(to, expire);
+        int index = Lookup(key, touch: false);
+        uint attributes = Keys.Attributes(index);
+        long deadline = Keys.Deadline(index);
+        var item = Keys.Remove(key)!;
+        target.Delete(to);
+        int added = target.Keys.AddOrFind(to, out _);
+        target.Keys.SetItem(added, WithKey(item, to));
+        target.Keys.SetAttributes(added, attributes);
+        if (deadline != 0) target.Keys.SetDeadline(added, deadline);
     }
 
-    /// <summary>MOVE and COPY: puts the key (with its deadline) into <paramref name="target"/> as <paramref name="to"/>; the caller has checked both keys.</summary>
+    static object WithKey(object item, ReadOnlySpan<byte> key)
+    {
+        if (item is byte[] packed) return PackedString.Key(packed).SequenceEqual(key) ? packed : PackedString.Create(key, PackedString.Value(packed));
+        var stored = (StoredObject)item;
+        if (!stored.Key.AsSpan().SequenceEqual(key)) stored.Key = key.ToArray();
+        return stored;
+    }
+
+    /// <summary>COPY: a duplicate of the value (same encoding, not shared, fresh access data) and the deadline.</summary>
     public void CopyTo(ReadOnlySpan<byte> key, Db target, ReadOnlySpan<byte> to)
     {
-        var value = Get(key)!;
-        long expire = GetExpire(key);
+        int index = Lookup(key, touch: false);
+        var encoding = Keys.Encoding(index);
+        long deadline = Keys.Deadline(index);
+        object copy = Keys.Item(index) switch
+        {
+            byte[] packed => PackedString.Create(to, PackedString.Value(packed)),
+            RawString raw => new RawString(to.ToArray(), raw.Value.ToArray(), raw.Length),
+            var other => throw new NotSupportedException(other.GetType().Name),
+        };
         target.Delete(to);
-        target.Set(to, value);
-        if (expire != -1) target.SetExpire(to, expire);
-    }
-
-    bool ExpireIfNeeded(ReadOnlySpan<byte> key)
-    {
-        if (!_expiresBySpan.TryGetValue(key, out var e) || e.When > _now()) return false;
-        Delete(key);
-        _stats.ExpiredKeys++;
-        return true;
-    }
-
-    /// <summary>setKey: stores a copy of <paramref name="value"/> and drops any deadline the key had.</summary>
-    public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: false);
-
-    /// <summary>Changes the value of a key and keeps its deadline (INCR, APPEND, SETRANGE, SET KEEPTTL).</summary>
-    public void Overwrite(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: true);
-
-    void Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, key, out bool exists);
-        // An old value of the same length is overwritten in place: steady-state SETs allocate nothing.
-        if (exists && slot!.Length == value.Length) value.CopyTo(slot);
-        else slot = value.ToArray();
-        if (exists && !keepTtl && _expires.Count > 0) RemoveExpire(key);
-    }
-
-    /// <summary>Stores <paramref name="value"/> itself (the caller gives up the array).</summary>
-    public void SetOwned(ReadOnlySpan<byte> key, byte[] value, bool keepTtl)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, key, out bool exists);
-        slot = value;
-        if (exists && !keepTtl && _expires.Count > 0) RemoveExpire(key);
-    }
-
-    public bool Delete(ReadOnlySpan<byte> key)
-    {
-        if (!_bySpan.Remove(key)) return false;
-        if (_expires.Count > 0) RemoveExpire(key);
-        return true;
+        int added = target.Keys.AddOrFind(to, out _);
+        target.Keys.SetItem(added, copy);
+        target.Keys.SetEncoding(added, encoding, shared: false);
+        target.Keys.SetLru(added, eviction.NewAccess());
+        if (deadline != 0) target.Keys.SetDeadline(added, deadline);
     }
 
     public void Clear()
     {
-        _dict.Clear();
-        _expires.Clear();
-        _volatile.Clear();
+        // Dropping the structure frees it in the background: the GC does what Redis's lazyfree thread does.
+        Keys = new Keyspace();
         AverageTtl = 0;
+        _expireCursor = 0;
     }
 
-    /// <summary>Every key not yet past its deadline (KEYS): expired keys are skipped, not deleted, as Redis.</summary>
-    public IEnumerable<byte[]> LiveKeys()
+    /// <summary>Every entry whose key is not past its deadline (KEYS): expired keys are skipped, not deleted, as Redis.</summary>
+    public IEnumerable<int> LiveEntries()
     {
-        long now = _now();
-        foreach (var key in _dict.Keys)
-            if (_expires.Count == 0 || !_expires.TryGetValue(key, out var e) || e.When > now) yield return key;
+        long now = nowMs();
+        foreach (int index in Keys.Entries())
+        {
+            long deadline = Keys.Deadline(index);
+            if (deadline == 0 || deadline > now) yield return index;
+        }
     }
 
     /// <summary>SWAPDB: the two databases exchange their contents (clients keep their database number).</summary>
     public void SwapWith(Db other)
     {
-        (_dict, other._dict) = (other._dict, _dict);
-        (_bySpan, other._bySpan) = (other._bySpan, _bySpan);
-        (_expires, other._expires) = (other._expires, _expires);
-        (_expiresBySpan, other._expiresBySpan) = (other._expiresBySpan, _expiresBySpan);
-        (_volatile, other._volatile) = (other._volatile, _volatile);
+        (Keys, other.Keys) = (other.Keys, Keys);
         (AverageTtl, other.AverageTtl) = (other.AverageTtl, AverageTtl);
         (_expireCursor, other._expireCursor) = (other._expireCursor, _expireCursor);
     }
 
     /// <summary>The key's deadline in Unix ms, or -1 without one. The key must exist.</summary>
-    public long GetExpire(ReadOnlySpan<byte> key) => _expiresBySpan.TryGetValue(key, out var e) ? e.When : -1;
+    public long GetExpire(ReadOnlySpan<byte> key)
+    {
+        int index = Keys.Find(key);
+        long deadline = index >= 0 ? Keys.Deadline(index) : 0;
+        return deadline == 0 ? -1 : deadline;
+    }
 
     /// <summary>Sets the deadline of an existing key.</summary>
     public void SetExpire(ReadOnlySpan<byte> key, long whenMs)
     {
-        if (_expiresBySpan.TryGetValue(key, out var e))
-        {
-            _expiresBySpan[key] = (whenMs, e.Slot);
-            return;
-        }
-        // The expires table shares the keyspace's key array instead of copying the key.
-        if (!_bySpan.TryGetValue(key, out var actualKey, out _)) return;
-        _expires[actualKey] = (whenMs, _volatile.Count);
-        _volatile.Add(actualKey);
+        int index = Keys.Find(key);
+        // A deadline of 0 would read as "none"; 1 ms past the epoch expires just the same.
+        if (index >= 0) Keys.SetDeadline(index, Math.Max(whenMs, 1));
     }
 
     /// <summary>Drops the key's deadline; false when it had none.</summary>
     public bool RemoveExpire(ReadOnlySpan<byte> key)
     {
-        if (!_expiresBySpan.Remove(key, out _, out var e)) return false;
-        int last = _volatile.Count - 1;
-        if (e.Slot != last)
-        {
-            var moved = _volatile[last];
-            _volatile[e.Slot] = moved;
-            _expires[moved] = (_expires[moved].When, e.Slot);
-        }
-        _volatile.RemoveAt(last);
-        return true;
+        int index = Keys.Find(key);
+        return index >= 0 && Keys.ClearDeadline(index);
     }
 
-    int _expireCursor;
+    /// <summary>RESTORE IDLETIME: the key reads as idle for that many seconds (LRU policies).</summary>
+    public void SetIdleTime(ReadOnlySpan<byte> key, long seconds)
+    {
+        int index = Keys.Find(key);
+        if (index >= 0 && !eviction.UsesLfu) Keys.SetLru(index, eviction.AccessIdleFor(seconds));
+    }
+
+    /// <summary>RESTORE FREQ: the key's LFU counter (LFU policies).</summary>
+    public void SetFrequency(ReadOnlySpan<byte> key, int frequency)
+    {
+        int index = Keys.Find(key);
+        if (index >= 0 && eviction.UsesLfu) Keys.SetLru(index, eviction.AccessWithFrequency(frequency));
+    }
 
     /// <summary>
     /// One database's share of activeExpireCycle: look at the next keys that have a deadline (a
-    /// cursor walks them all in turn, as Redis walks its expires table), delete the expired ones, and go on while more than <paramref name="acceptableStalePercent"/> of a sample
-    /// had expired and the time budget (a Stopwatch deadline) lasts. Returns whether the budget ran out.
+    /// cursor walks them all in turn, as Redis walks its expires table), delete the expired ones,
+    /// and go on while more than <paramref name="acceptableStalePercent"/> of a sample had expired
+    /// and the time budget (a Stopwatch deadline) lasts. Returns whether the budget ran out.
     /// </summary>
     public bool ActiveExpireCycle(int keysPerLoop, int acceptableStalePercent, long deadlineTicks, out long sampled, out long expired)
     {
         sampled = expired = 0;
-        long now = _now();
+        long now = nowMs();
         int iteration = 0;
-        while (_volatile.Count > 0)
+        while (Keys.VolatileCount > 0)
         {
-            int checkedNow = 0, expiredNow = 0;
+            int checkedNow = 0, expiredNow = 0, ttlSamples = 0;
             long ttlSum = 0;
-            int ttlSamples = 0;
-            int n = Math.Min(keysPerLoop, _volatile.Count);
-            for (int i = 0; i < n && _volatile.Count > 0; i++)
+            int n = Math.Min(keysPerLoop, Keys.VolatileCount);
+            for (int i = 0; i < n; i++)
             {
-                if (_expireCursor >= _volatile.Count) _expireCursor = 0;
-                var key = _volatile[_expireCursor];
-                long when = _expires[key].When;
+                int index = Keys.NextVolatile(ref _expireCursor);
+                if (index < 0) break;
+                long when = Keys.Deadline(index);
                 checkedNow++;
                 if (when <= now)
                 {
-                    // The last key moves into this slot: the cursor stays to look at it next.
-                    Delete(key);
-                    _stats.ExpiredKeys++;
+                    Keys.Remove(Keys.Key(index));
+                    stats.ExpiredKeys++;
                     expiredNow++;
                 }
                 else
                 {
                     ttlSum += when - now;
                     ttlSamples++;
-                    _expireCursor++;
                 }
             }
             sampled += checkedNow;
@@ -246,26 +275,53 @@ public sealed class Db
             if ((++iteration & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadlineTicks) return true;
             if (checkedNow == 0 || expiredNow * 100 / checkedNow <= acceptableStalePercent) break;
         }
-        if (_volatile.Count == 0) AverageTtl = 0;
+        if (Keys.VolatileCount == 0) AverageTtl = 0;
         return false;
     }
 
-    /// <summary>Binary key equality; the hash is the runtime's randomized one, so crafted keys cannot flood a bucket.</summary>
-    sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    /// <summary>Entries picked at random for the eviction pool; returns how many were found.</summary>
+    public int Sample(Random random, bool volatileOnly, Span<int> found)
     {
-        public static readonly ByteKeyComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-        public int GetHashCode(byte[] key) => Hash(key);
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
-
-        static int Hash(ReadOnlySpan<byte> key)
+        int n = 0;
+        for (int i = 0; i < found.Length; i++)
         {
-            var h = new HashCode();
-            h.AddBytes(key);
-            return h.ToHashCode();
+            int index = volatileOnly ? Keys.RandomVolatileEntry(random) : Keys.RandomEntry(random);
+            if (index >= 0) found[n++] = index;
         }
+        return n;
+    }
+
+    /// <summary>Evicts <paramref name="key"/> if it is still there.</summary>
+    public bool EvictKey(ReadOnlySpan<byte> key) => Keys.Remove(key) is not null;
+
+    public bool EvictRandom(Random random, bool volatileOnly)
+    {
+        int index = volatileOnly ? Keys.RandomVolatileEntry(random) : Keys.RandomEntry(random);
+        return index >= 0 && Keys.Remove(Keys.Key(index)) is not null;
+    }
+
+    /// <summary>
+    /// dbRandomKey: a random live key (copied), or null when the database is empty. Expired keys
+    /// met on the way are deleted, as Redis does.
+    /// </summary>
+    public byte[]? RandomKey(Random random)
+    {
+        while (Keys.Count > 0)
+        {
+            int index = Keys.RandomEntry(random);
+            var key = Keys.Key(index);
+            long deadline = Keys.Deadline(index);
+            if (deadline == 0 || deadline > nowMs()) return key.ToArray();
+            Keys.Remove(key);
+            stats.ExpiredKeys++;
+        }
+        return null;
+    }
+
+    /// <summary>serverCron's databasesCron share: shrink sparse tables and rehash for about a millisecond.</summary>
+    public void Cron(long rehashTicks)
+    {
+        Keys.ShrinkIfSparse();
+        if (Keys.IsRehashing) Keys.RehashFor(rehashTicks);
     }
 }

@@ -1,0 +1,183 @@
+namespace Vermilion;
+
+public enum MaxMemoryPolicy { VolatileLru, VolatileLfu, VolatileRandom, VolatileTtl, AllKeysLru, AllKeysLfu, AllKeysRandom, NoEviction }
+
+/// <summary>
+/// Access tracking and eviction, as Redis 7.0's evict.c behaves: every entry keeps 24 bits of
+/// either an LRU clock (seconds) or LFU state (16 bits of minutes, 8 bits of a logarithmic
+/// counter); when used memory passes maxmemory, keys sampled from each database
+/// (maxmemory-samples at a time) feed a pool of the best 16 candidates, and the best is evicted
+/// until memory is under the limit. Random policies pick keys at random, volatile-ttl the
+/// nearest deadline.
+/// </summary>
+public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
+{
+    const uint LruMax = 0xFFFFFF;
+    const int LfuInitValue = 5, PoolSize = 16;
+
+    readonly Random _random = new();
+    // Candidates sorted by score ascending: the best to evict is the last.
+    readonly (long Score, byte[] Key, int Db)[] _pool = new (long, byte[], int)[PoolSize];
+    int _poolCount, _nextDb;
+
+    public bool UsesLfu => config.MaxMemoryPolicy is MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu;
+    /// <summary>Redis shares small integers only when no LRU/LFU policy needs per-key access data.</summary>
+    public bool SharesIntegers => config.MaxMemory == 0 || config.MaxMemoryPolicy is MaxMemoryPolicy.NoEviction or MaxMemoryPolicy.AllKeysRandom or MaxMemoryPolicy.VolatileRandom or MaxMemoryPolicy.VolatileTtl;
+
+    uint LruClock => (uint)(nowMs() / 1000) & LruMax;
+    uint LfuMinutes => (uint)(nowMs() / 60000) & 0xFFFF;
+
+    /// <summary>The access field of a key just created.</summary>
+    public uint NewAccess() => UsesLfu ? (LfuMinutes << 8) | LfuInitValue : LruClock;
+
+    /// <summary>updateLFU or the LRU clock, for a key just read or written.</summary>
+    public uint Touch(uint access)
+    {
+        if (!UsesLfu) return LruClock;
+        int counter = LfuLogIncrement(LfuDecayed(access));
+        return (LfuMinutes << 8) | (uint)counter;
+    }
+
+    /// <summary>OBJECT IDLETIME: milliseconds since the last access, the clock wrapping at 24 bits.</summary>
+    public long IdleMs(uint lru)
+    {
+        uint clock = LruClock;
+        return (clock >= lru ? clock - lru : LruMax - lru + clock) * 1000L;
+    }
+
+    /// <summary>An access field that reads as <paramref name="seconds"/> idle (RESTORE IDLETIME).</summary>
+    public uint AccessIdleFor(long seconds)
+    {
+        long lru = LruClock - Math.Min(seconds, LruMax);
+        return (uint)(lru < 0 ? lru + LruMax : lru);
+    }
+
+    /// <summary>An access field with this LFU counter (RESTORE FREQ, OBJECT FREQ after decay).</summary>
+    public uint AccessWithFrequency(int counter) => (LfuMinutes << 8) | (uint)counter;
+
+    /// <summary>LFUDecrAndReturn: the counter less one for each lfu-decay-time minutes since the last access.</summary>
+    public int LfuDecayed(uint access)
+    {
+        uint then = access >> 8, now = LfuMinutes;
+        long elapsed = now >= then ? now - then : 65535 - then + now;
+        int counter = (int)(access & 0xFF);
+        long periods = config.LfuDecayTime > 0 ? elapsed / config.LfuDecayTime : 0;
+        return periods > counter ? 0 : counter - (int)periods;
+    }
+
+    /// <summary>LFULogIncr: the counter grows with probability 1/((counter - 5) * lfu-log-factor + 1).</summary>
+    int LfuLogIncrement(int counter)
+    {
+        if (counter == 255) return 255;
+        double baseValue = Math.Max(0, counter - LfuInitValue);
+        return _random.NextDouble() < 1.0 / (baseValue * config.LfuLogFactor + 1) ? counter + 1 : counter;
+    }
+
+    /// <summary>
+    /// performEvictions: evicts keys until <paramref name="usedMemory"/> is at most maxmemory.
+    /// False when memory stays over the limit (noeviction, or nothing left to evict), which makes
+    /// write commands fail with OOM. Like Redis it stops after a time budget set by
+    /// maxmemory-eviction-tenacity and lets the next command continue.
+    /// </summary>
+    public bool MakeRoom(Db[] dbs, Func<long> usedMemory)
+    {
+        long limit = config.MaxMemory;
+        if (limit == 0 || usedMemory() <= limit) return true;
+        if (config.MaxMemoryPolicy == MaxMemoryPolicy.NoEviction) return false;
+        long budgetTicks = TenacityBudgetUs() * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + budgetTicks;
+        int evicted = 0;
+        while (usedMemory() > limit)
+        {
+            if (!EvictOne(dbs)) return false;
+            stats.EvictedKeys++;
+            if ((++evicted & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadline) return true;
+        }
+        return true;
+    }
+
+    /// <summary>evictionTimeLimitUs: 50 µs per step of tenacity up to 10, then growing by 15% a step.</summary>
+    long TenacityBudgetUs()
+    {
+        int tenacity = config.MaxMemoryEvictionTenacity;
+        if (tenacity <= 10) return 50L * tenacity;
+        if (tenacity < 100) return (long)(500.0 * Math.Pow(1.15, tenacity - 10));
+        return long.MaxValue / System.Diagnostics.Stopwatch.Frequency;
+    }
+
+    bool EvictOne(Db[] dbs)
+    {
+        var policy = config.MaxMemoryPolicy;
+        bool volatileOnly = policy is MaxMemoryPolicy.VolatileLru or MaxMemoryPolicy.VolatileLfu or MaxMemoryPolicy.VolatileRandom or MaxMemoryPolicy.VolatileTtl;
+        if (policy is MaxMemoryPolicy.AllKeysRandom or MaxMemoryPolicy.VolatileRandom)
+        {
+            // Databases in turn, a random key from each.
+            for (int i = 0; i < dbs.Length; i++)
+            {
+                var db = dbs[_nextDb++ % dbs.Length];
+                if (db.EvictRandom(_random, volatileOnly)) return true;
+            }
+            return false;
+        }
+        for (int attempt = 0; attempt < 64; attempt++)
+        {
+            bool any = false;
+            foreach (var db in dbs)
+                if (volatileOnly ? db.ExpiresCount > 0 : db.Count > 0)
+                {
+                    any = true;
+                    Populate(db, volatileOnly);
+                }
+            if (!any) return false;
+            // The best candidate is at the end; a key gone since it was sampled is skipped.
+            while (_poolCount > 0)
+            {
+                var (_, key, dbIndex) = _pool[--_poolCount];
+                _pool[_poolCount] = default;
+                if (dbs[dbIndex].EvictKey(key)) return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>evictionPoolPopulate: sample keys from one database and keep the best 16 overall, sorted by score.</summary>
+    void Populate(Db db, bool volatileOnly)
+    {
+        int samples = Math.Max(1, config.MaxMemorySamples);
+        Span<int> sample = samples <= 64 ? stackalloc int[samples] : new int[samples];
+        int n = db.Sample(_random, volatileOnly, sample);
+        for (int i = 0; i < n; i++)
+        {
+            long score = config.MaxMemoryPolicy switch
+            {
+                MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu => 255 - LfuDecayed(db.Keys.Lru(sample[i])),
+                MaxMemoryPolicy.VolatileTtl => long.MaxValue - db.Keys.Deadline(sample[i]),
+                _ => IdleMs(db.Keys.Lru(sample[i])),
+            };
+            var key = db.Keys.Key(sample[i]);
+            bool duplicate = false;
+            for (int k = 0; k < _poolCount; k++) if (_pool[k].Db == db.Id && key.SequenceEqual(_pool[k].Key)) duplicate = true;
+            if (duplicate) continue;
+            if (_poolCount == PoolSize)
+            {
+                if (score <= _pool[0].Score) continue; // worse than every candidate in a full pool
+                Array.Copy(_pool, 1, _pool, 0, --_poolCount);
+            }
+            int pos = _poolCount;
+            while (pos > 0 && _pool[pos - 1].Score > score)
+            {
+                _pool[pos] = _pool[pos - 1];
+                pos--;
+            }
+            _pool[pos] = (score, key.ToArray(), db.Id);
+            _poolCount++;
+        }
+    }
+
+    /// <summary>Forgets candidates (FLUSHALL, a policy change) so stale keys are not preferred.</summary>
+    public void ClearPool()
+    {
+        Array.Clear(_pool);
+        _poolCount = 0;
+    }
+}

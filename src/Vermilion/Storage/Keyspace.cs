@@ -1,0 +1,435 @@
+using System.IO.Hashing;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Vermilion;
+
+/// <summary>
+/// One database's dictionary, built for memory and for a loop that must never stall.
+///
+/// Entries live in an arena of fixed-size segments (16 bytes each: the item, the next entry of
+/// the bucket's chain, 32 bits of metadata), so growing never copies entries and a freed entry is
+/// reused. The bucket table is a power-of-two array of entry numbers; when it fills, a table
+/// twice the size is allocated and buckets move to it a few at a time, on every lookup and from
+/// serverCron, as Redis's incremental rehash does. Only chains move; the entries stay put.
+/// SCAN walks buckets with Redis's reversed-binary cursor, which visits every bucket of
+/// either table size exactly once, so a key present for the whole scan is returned even when
+/// the table grows or shrinks in between.
+///
+/// Metadata per entry: 24 bits of LRU clock or LFU state (as Redis's robj.lru), 2 bits of string
+/// encoding, a shared-integer bit (OBJECT REFCOUNT) and the snapshot mark (see
+/// <see cref="IsSaved"/>). Deadlines live in a parallel segment array that exists only for
+/// segments holding a key with a deadline.
+/// </summary>
+public sealed class Keyspace
+{
+    struct Entry
+    {
+        public object? Item; // byte[] (PackedString) or StoredObject; null when free
+        public int Next;     // next entry number + 1 in the bucket chain, or the free list
+        public uint Meta;
+    }
+
+    const int SegmentBits = 14, SegmentSize = 1 << SegmentBits, SegmentMask = SegmentSize - 1;
+    const uint LruMask = 0xFFFFFF, EncodingShift = 24, EncodingMask = 3u << 24, SharedBit = 1u << 26, SavedBit = 1u << 27;
+
+    Entry[][] _segments = [];
+    long[]?[] _deadlines = [];
+    int[] _volatileInSegment = [];
+    int _highWater, _freeHead = -1;
+
+    // Bucket tables hold entry number + 1 (0 = empty). While _rehashIndex >= 0 both are in use
+    // and buckets of _table below _rehashIndex have moved to _next.
+    int[] _table = new int[4];
+    int[]? _next;
+    int _rehashIndex = -1;
+
+    readonly ulong _seed = (ulong)Random.Shared.NextInt64();
+    uint _savedParity;
+
+    public int Count { get; private set; }
+    public int VolatileCount { get; private set; }
+    /// <summary>Bytes held by keys and values (their arrays and objects), for used_memory.</summary>
+    public long ItemBytes { get; private set; }
+    public bool IsRehashing => _rehashIndex >= 0;
+    public int BucketCount => _table.Length + (_next?.Length ?? 0);
+
+    /// <summary>Bytes of the structure itself: entry segments, bucket tables, deadline segments.</summary>
+    public long StructureBytes { get; private set; } = 4 * 4;
+
+    ref Entry At(int index) => ref _segments[index >> SegmentBits][index & SegmentMask];
+
+    public object Item(int index) => At(index).Item!;
+    public void SetItem(int index, object item)
+    {
+        ref var e = ref At(index);
+        ItemBytes += SizeOf(item) - SizeOf(e.Item);
+        e.Item = item;
+    }
+
+    public static long SizeOf(object? item) => item switch
+    {
+        null => 0,
+        byte[] b => StoredObject.ArrayBytes(b.Length),
+        StoredObject o => o.MemoryBytes,
+        _ => 0,
+    };
+
+    /// <summary>Call after a StoredObject changed size in place.</summary>
+    public void Resized(int index, long oldBytes) => ItemBytes += SizeOf(At(index).Item) - oldBytes;
+
+    public static ReadOnlySpan<byte> KeyOf(object item) => item is byte[] packed ? PackedString.Key(packed) : ((StoredObject)item).Key;
+    public ReadOnlySpan<byte> Key(int index) => KeyOf(At(index).Item!);
+
+    /// <summary>The access, encoding and shared bits, to carry an entry to another key (RENAME, MOVE).</summary>
+    public uint Attributes(int index) => At(index).Meta & (LruMask | EncodingMask | SharedBit);
+    public void SetAttributes(int index, uint attributes) => At(index).Meta = (At(index).Meta & SavedBit) | (attributes & ~SavedBit);
+
+    public uint Lru(int index) => At(index).Meta & LruMask;
+    public void SetLru(int index, uint lru) => At(index).Meta = (At(index).Meta & ~LruMask) | (lru & LruMask);
+    public StringEncoding Encoding(int index) => (StringEncoding)((At(index).Meta & EncodingMask) >> (int)EncodingShift);
+    public bool IsShared(int index) => (At(index).Meta & SharedBit) != 0;
+    public void SetEncoding(int index, StringEncoding encoding, bool shared)
+    {
+        ref var e = ref At(index);
+        e.Meta = (e.Meta & ~(EncodingMask | SharedBit)) | ((uint)encoding << (int)EncodingShift) | (shared ? SharedBit : 0);
+    }
+
+    /// <summary>
+    /// The mark a fork-less snapshot needs: whether this entry has been written to the snapshot
+    /// in progress. Starting a snapshot flips what the bit means, so every entry becomes unsaved
+    /// at once without touching any; entries created meanwhile are born saved.
+    /// </summary>
+    public bool IsSaved(int index) => ((At(index).Meta & SavedBit) != 0) == (_savedParity != 0);
+    public void MarkSaved(int index)
+    {
+        ref var e = ref At(index);
+        e.Meta = _savedParity != 0 ? e.Meta | SavedBit : e.Meta & ~SavedBit;
+    }
+    public void BeginSnapshot() => _savedParity ^= 1;
+
+    ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)_seed);
+
+    /// <summary>The entry number of <paramref name="key"/>, or -1.</summary>
+    public int Find(ReadOnlySpan<byte> key)
+    {
+        if (Count == 0) return -1;
+        if (_rehashIndex >= 0) RehashStep(1);
+        ulong h = Hash(key);
+        int found = FindIn(_table, h, key);
+        if (found < 0 && _next is not null) found = FindIn(_next, h, key);
+        return found;
+    }
+
+    int FindIn(int[] table, ulong h, ReadOnlySpan<byte> key)
+    {
+        for (int n = table[(int)(h & (uint)(table.Length - 1))]; n != 0;)
+        {
+            ref var e = ref At(n - 1);
+            if (KeyOf(e.Item!).SequenceEqual(key)) return n - 1;
+            n = e.Next;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The entry of <paramref name="key"/>, added when missing (then its item is null and the
+    /// caller must <see cref="SetItem"/> one before anything else looks at it).
+    /// </summary>
+    public int AddOrFind(ReadOnlySpan<byte> key, out bool existed)
+    {
+        if (_rehashIndex >= 0) RehashStep(1);
+        ulong h = Hash(key);
+        if (Count > 0)
+        {
+            int found = FindIn(_table, h, key);
+            if (found < 0 && _next is not null) found = FindIn(_next, h, key);
+            if (found >= 0)
+            {
+                existed = true;
+                return found;
+            }
+        }
+        existed = false;
+        if (_rehashIndex < 0 && Count >= _table.Length) StartResize(_table.Length * 2);
+        int index = AllocateEntry();
+        var table = _next ?? _table;
+        ref int bucket = ref table[(int)(h & (uint)(table.Length - 1))];
+        ref var entry = ref At(index);
+        entry.Next = bucket;
+        entry.Meta = _savedParity != 0 ? SavedBit : 0;
+        bucket = index + 1;
+        Count++;
+        return index;
+    }
+
+    int AllocateEntry()
+    {
+        if (_freeHead >= 0)
+        {
+            int index = _freeHead;
+            _freeHead = At(index).Next - 1;
+            return index;
+        }
+        if (_highWater == _segments.Length * SegmentSize)
+        {
+            // Only the small array of segment references is copied.
+            Array.Resize(ref _segments, _segments.Length + 1);
+            Array.Resize(ref _deadlines, _segments.Length);
+            Array.Resize(ref _volatileInSegment, _segments.Length);
+            _segments[^1] = new Entry[SegmentSize];
+            StructureBytes += SegmentSize * 16L;
+        }
+        return _highWater++;
+    }
+
+    /// <summary>Removes <paramref name="key"/>; returns its former item, or null when it was absent.</summary>
+    public object? Remove(ReadOnlySpan<byte> key)
+    {
+        if (Count == 0) return null;
+        if (_rehashIndex >= 0) RehashStep(1);
+        ulong h = Hash(key);
+        int index = UnlinkFrom(_table, h, key);
+        if (index < 0 && _next is not null) index = UnlinkFrom(_next, h, key);
+        if (index < 0) return null;
+        ref var e = ref At(index);
+        var item = e.Item;
+        ItemBytes -= SizeOf(item);
+        ClearDeadline(index);
+        e.Item = null;
+        e.Meta = 0;
+        e.Next = _freeHead + 1;
+        _freeHead = index;
+        Count--;
+        return item;
+    }
+
+    int UnlinkFrom(int[] table, ulong h, ReadOnlySpan<byte> key)
+    {
+        ref int link = ref table[(int)(h & (uint)(table.Length - 1))];
+        while (link != 0)
+        {
+            ref var e = ref At(link - 1);
+            if (KeyOf(e.Item!).SequenceEqual(key))
+            {
+                int index = link - 1;
+                link = e.Next;
+                return index;
+            }
+            link = ref e.Next;
+        }
+        return -1;
+    }
+
+    // ---- deadlines ----
+
+    /// <summary>The entry's deadline in Unix ms, or 0 without one.</summary>
+    public long Deadline(int index) => _deadlines[index >> SegmentBits] is { } d ? d[index & SegmentMask] : 0;
+
+    public void SetDeadline(int index, long whenMs)
+    {
+        int s = index >> SegmentBits;
+        var d = _deadlines[s];
+        if (d is null)
+        {
+            d = _deadlines[s] = new long[SegmentSize];
+            StructureBytes += SegmentSize * 8L;
+        }
+        if (d[index & SegmentMask] == 0)
+        {
+            _volatileInSegment[s]++;
+            VolatileCount++;
+        }
+        d[index & SegmentMask] = whenMs;
+    }
+
+    public bool ClearDeadline(int index)
+    {
+        int s = index >> SegmentBits;
+        var d = _deadlines[s];
+        if (d is null || d[index & SegmentMask] == 0) return false;
+        d[index & SegmentMask] = 0;
+        VolatileCount--;
+        // A segment whose keys no longer expire gives its deadline array back.
+        if (--_volatileInSegment[s] == 0)
+        {
+            _deadlines[s] = null;
+            StructureBytes -= SegmentSize * 8L;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The next entry with a deadline at or after <paramref name="cursor"/> (wrapping around), for
+    /// the active expire cycle and volatile eviction; -1 when no key has one. Segments without
+    /// deadlines are skipped whole.
+    /// </summary>
+    public int NextVolatile(ref int cursor)
+    {
+        if (VolatileCount == 0) return -1;
+        for (int scanned = 0; scanned <= _highWater + SegmentSize; )
+        {
+            if (cursor >= _highWater) cursor = 0;
+            int s = cursor >> SegmentBits;
+            var d = _deadlines[s];
+            if (d is null)
+            {
+                scanned += SegmentSize - (cursor & SegmentMask);
+                cursor = (s + 1) << SegmentBits;
+                continue;
+            }
+            int end = Math.Min(SegmentSize, _highWater - (s << SegmentBits));
+            for (int i = cursor & SegmentMask; i < end; i++, scanned++)
+            {
+                if (d[i] != 0)
+                {
+                    cursor = (s << SegmentBits) + i + 1;
+                    return cursor - 1;
+                }
+            }
+            cursor = (s + 1) << SegmentBits;
+        }
+        return -1;
+    }
+
+    // ---- sampling ----
+
+    /// <summary>A live entry chosen at random (RANDOMKEY, eviction sampling), or -1 when empty.</summary>
+    public int RandomEntry(Random random)
+    {
+        if (Count == 0) return -1;
+        int index = random.Next(_highWater);
+        // Free entries are skipped forward; the arena is dense unless many keys were deleted.
+        for (int i = 0; i < _highWater; i++, index++)
+        {
+            if (index == _highWater) index = 0;
+            if (At(index).Item is not null) return index;
+        }
+        return -1;
+    }
+
+    /// <summary>A key with a deadline chosen at random, or -1 when none has one.</summary>
+    public int RandomVolatileEntry(Random random)
+    {
+        if (VolatileCount == 0) return -1;
+        int cursor = random.Next(_highWater);
+        return NextVolatile(ref cursor);
+    }
+
+    // ---- iteration ----
+
+    /// <summary>Every live entry number, in arena order. The keyspace must not change meanwhile.</summary>
+    public IEnumerable<int> Entries()
+    {
+        for (int i = 0; i < _highWater; i++)
+            if (At(i).Item is not null) yield return i;
+    }
+
+    /// <summary>
+    /// One SCAN step: adds the entries of the bucket(s) <paramref name="cursor"/> names to
+    /// <paramref name="found"/> and returns the next cursor (0 when the scan is complete).
+    /// The cursor counts with its bits reversed, so that buckets which split when the table
+    /// doubles (i and i + size) come right after each other and none is missed or walked twice.
+    /// </summary>
+    public ulong Scan(ulong cursor, List<int> found)
+    {
+        if (Count == 0) return 0;
+        if (_next is null)
+        {
+            ulong mask = (ulong)_table.Length - 1;
+            CollectBucket(_table, (int)(cursor & mask), found);
+            return NextCursor(cursor, mask);
+        }
+        // While rehashing, visit the bucket in the small table, then every bucket of the large
+        // table that it expands into.
+        var (small, large) = _table.Length <= _next.Length ? (_table, _next) : (_next, _table);
+        ulong smallMask = (ulong)small.Length - 1, largeMask = (ulong)large.Length - 1;
+        CollectBucket(small, (int)(cursor & smallMask), found);
+        do
+        {
+            CollectBucket(large, (int)(cursor & largeMask), found);
+            cursor = NextCursor(cursor, largeMask);
+        } while ((cursor & (smallMask ^ largeMask)) != 0);
+        return cursor;
+    }
+
+    static ulong NextCursor(ulong cursor, ulong mask)
+    {
+        cursor |= ~mask;
+        cursor = ReverseBits(cursor);
+        cursor++;
+        return ReverseBits(cursor);
+    }
+
+    static ulong ReverseBits(ulong v)
+    {
+        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
+        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
+        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
+        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
+    }
+
+    void CollectBucket(int[] table, int bucket, List<int> found)
+    {
+        for (int n = table[bucket]; n != 0; n = At(n - 1).Next) found.Add(n - 1);
+    }
+
+    // ---- resizing ----
+
+    /// <summary>
+    /// Moves up to <paramref name="buckets"/> buckets to the new table (visiting at most ten
+    /// empty buckets per bucket asked for, as Redis bounds a step); true while more remain.
+    /// </summary>
+    public bool RehashStep(int buckets)
+    {
+        if (_next is null) return false;
+        int emptyVisits = buckets * 10;
+        int mask = _next.Length - 1;
+        while (buckets-- > 0 && _rehashIndex < _table.Length)
+        {
+            while (_table[_rehashIndex] == 0)
+            {
+                if (++_rehashIndex == _table.Length || --emptyVisits == 0) goto done;
+            }
+            for (int n = _table[_rehashIndex]; n != 0;)
+            {
+                ref var e = ref At(n - 1);
+                int following = e.Next;
+                ref int bucket = ref _next[(int)(Hash(KeyOf(e.Item!)) & (uint)mask)];
+                e.Next = bucket;
+                bucket = n;
+                n = following;
+            }
+            _table[_rehashIndex++] = 0;
+        }
+    done:
+        if (_rehashIndex < _table.Length) return true;
+        StructureBytes -= 4L * _table.Length;
+        _table = _next;
+        _next = null;
+        _rehashIndex = -1;
+        return false;
+    }
+
+    /// <summary>serverCron's share: rehash for about a millisecond.</summary>
+    public void RehashFor(long maxTicks)
+    {
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + maxTicks;
+        while (RehashStep(100) && System.Diagnostics.Stopwatch.GetTimestamp() < deadline) { }
+    }
+
+    /// <summary>tryResizeHashTables: shrink when under 10% full, as Redis does from serverCron.</summary>
+    public void ShrinkIfSparse()
+    {
+        if (_rehashIndex >= 0 || _table.Length <= 4 || (long)Count * 100 / _table.Length >= 10) return;
+        StartResize((int)Math.Max(4, BitOperations.RoundUpToPowerOf2((uint)Math.Max(Count, 1))));
+    }
+
+    void StartResize(int size)
+    {
+        if (size == _table.Length) return;
+        _next = new int[size];
+        StructureBytes += 4L * size;
+        _rehashIndex = 0;
+    }
+}

@@ -1,0 +1,107 @@
+namespace Vermilion;
+
+/// <summary>The types TYPE reports (collections arrive with the collections issue).</summary>
+public enum ValueType : byte { String, List, Set, ZSet, Hash, Stream }
+
+/// <summary>OBJECT ENCODING of a string, kept in the entry's metadata (see <see cref="Keyspace"/>).</summary>
+public enum StringEncoding : byte { Embstr = 0, Int = 1, Raw = 2 }
+
+/// <summary>
+/// A value that is not a packed string: it carries its own key. Most keys never need one: a
+/// string set by SET lives with its key in a single array (see <see cref="PackedString"/>).
+/// </summary>
+public abstract class StoredObject(byte[] key)
+{
+    public byte[] Key = key;
+    public abstract ValueType Type { get; }
+    /// <summary>Bytes this value holds on the managed heap, key included (used_memory).</summary>
+    public abstract long MemoryBytes { get; }
+
+    /// <summary>The size of a byte array on the 64-bit runtime: header, length, data rounded to 8.</summary>
+    public static long ArrayBytes(int length) => 24 + ((length + 7L) & ~7L);
+}
+
+/// <summary>
+/// A string that grows in place (APPEND, SETRANGE, SETBIT, BITFIELD): spare capacity doubles
+/// as Redis's sds does (up to 1 MB at a time), so repeated appends stay linear. OBJECT ENCODING
+/// reports such strings as raw, as Redis does after it unshares a value to modify it.
+/// </summary>
+public sealed class RawString(byte[] key, byte[] buffer, int length) : StoredObject(key)
+{
+    public byte[] Buffer = buffer;
+    public int Length = length;
+
+    public override ValueType Type => ValueType.String;
+    public override long MemoryBytes => 40 + ArrayBytes(Key.Length) + ArrayBytes(Buffer.Length);
+    public ReadOnlySpan<byte> Value => Buffer.AsSpan(0, Length);
+
+    /// <summary>Makes room for <paramref name="length"/> bytes (new bytes are zero) and returns the whole value.</summary>
+    public Span<byte> Grow(int length)
+    {
+        if (length > Buffer.Length)
+        {
+            const int maxPrealloc = 1024 * 1024;
+            long capacity = length < maxPrealloc ? length * 2L : length + (long)maxPrealloc;
+            var grown = new byte[Math.Min(capacity, Array.MaxLength)];
+            Buffer.AsSpan(0, Length).CopyTo(grown);
+            Buffer = grown;
+        }
+        else if (length > Length) Buffer.AsSpan(Length, length - Length).Clear();
+        if (length > Length) Length = length;
+        return Buffer.AsSpan(0, Length);
+    }
+}
+
+/// <summary>
+/// A key and its string value in one array: [key length, 7-bit varint][key][value]. One
+/// object per key instead of three (key, value, entry) is most of why a small key costs less
+/// than in Redis, whose key sds, robj and dictEntry are separate allocations.
+/// </summary>
+public static class PackedString
+{
+    public static byte[] Create(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        int header = VarintLength(key.Length);
+        var packed = GC.AllocateUninitializedArray<byte>(header + key.Length + value.Length);
+        uint n = (uint)key.Length;
+        int i = 0;
+        for (; n >= 0x80; n >>= 7) packed[i++] = (byte)(n | 0x80);
+        packed[i++] = (byte)n;
+        key.CopyTo(packed.AsSpan(i));
+        value.CopyTo(packed.AsSpan(i + key.Length));
+        return packed;
+    }
+
+    public static ReadOnlySpan<byte> Key(byte[] packed)
+    {
+        int start = KeyStart(packed, out int length);
+        return packed.AsSpan(start, length);
+    }
+
+    public static Span<byte> Value(byte[] packed)
+    {
+        int start = KeyStart(packed, out int length);
+        return packed.AsSpan(start + length);
+    }
+
+    static int KeyStart(byte[] packed, out int length)
+    {
+        int b = packed[0];
+        if (b < 0x80)
+        {
+            length = b;
+            return 1;
+        }
+        int value = b & 0x7F, shift = 7, i = 1;
+        do
+        {
+            b = packed[i++];
+            value |= (b & 0x7F) << shift;
+            shift += 7;
+        } while (b >= 0x80);
+        length = value;
+        return i;
+    }
+
+    static int VarintLength(int n) => n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+}
