@@ -641,12 +641,14 @@ public static class ClientCommands
             c.Reply.Error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             return;
         }
-        if (!IntegerText.TryParse(a[2], out _))
+        if (!IntegerText.TryParse(a[2], out long id))
         {
             c.Reply.Error("value is not an integer or out of range");
             return;
         }
-        c.Reply.Integer(0);
+        // Only WAIT blocks so far; blocking list and zset pops arrive with the collections.
+        var target = c.Server.FindClient(id);
+        c.Reply.Integer(target is not null && c.Server.EndWaitForReplicas(target, a.Count == 4 && a.Is(3, "error")) ? 1 : 0);
     }
 
     /// <summary>addReplySubcommandSyntaxError, for a known subcommand given a number of arguments it does not take.</summary>

@@ -1,9 +1,11 @@
+using System.Text;
+
 namespace Vermilion;
 
 /// <summary>
-/// The generic key family: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RENAME, RENAMENX, COPY, MOVE,
-/// SWAPDB and expiry (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME,
-/// PERSIST). SCAN and RANDOMKEY need the real keyspace's table; WAIT needs blocking clients.
+/// The generic key family: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME,
+/// RENAMENX, COPY, MOVE, SWAPDB, OBJECT, WAIT and expiry (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT,
+/// TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST).
 /// </summary>
 public static class KeyCommands
 {
@@ -405,6 +407,135 @@ public static class KeyCommands
             ],
         });
 
+
+        t.Add(new()
+        {
+            Name = "scan", Arity = -2, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            Proc = Scan,
+            Group = "generic", Since = "2.8.0",
+            Summary = "Incrementally iterate the keys space",
+            Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+            Tips = ["nondeterministic_output", "request_policy:special"],
+            History =
+            [
+                ("6.0.0", "Added the `TYPE` subcommand."),
+            ],
+            Arguments =
+            [
+                new("cursor", ArgType.Integer),
+                new("pattern", ArgType.Pattern) { Token = "MATCH", Flags = ArgFlags.Optional },
+                new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
+                new("type", ArgType.String) { Token = "TYPE", Since = "6.0.0", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "randomkey", Arity = 1, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            Proc = RandomKey,
+            Group = "generic", Since = "1.0.0",
+            Summary = "Return a random key from the keyspace",
+            Complexity = "O(1)",
+            Tips = ["request_policy:all_shards", "nondeterministic_output"],
+        });
+
+        var objectCommand = new CommandDef
+        {
+            Name = "object", Arity = -2, Categories = ["@slow"],
+            Group = "generic", Since = "2.2.3",
+            Summary = "A container for object introspection commands",
+            Complexity = "Depends on subcommand.",
+        };
+
+        objectCommand.AddSubcommand(new()
+        {
+            Name = "encoding", Arity = 3, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            FirstKey = 2, LastKey = 2, KeyStep = 1,
+            Proc = ObjectEncoding,
+            Group = "generic", Since = "2.2.3",
+            Summary = "Inspect the internal encoding of a Redis object",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        objectCommand.AddSubcommand(new()
+        {
+            Name = "freq", Arity = 3, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            FirstKey = 2, LastKey = 2, KeyStep = 1,
+            Proc = ObjectFreq,
+            Group = "generic", Since = "4.0.0",
+            Summary = "Get the logarithmic access frequency counter of a Redis object",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        objectCommand.AddSubcommand(new()
+        {
+            Name = "help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@keyspace", "@slow"],
+            Proc = ObjectHelp,
+            Group = "generic", Since = "6.2.0",
+            Summary = "Show helpful text about the different subcommands",
+            Complexity = "O(1)",
+        });
+
+        objectCommand.AddSubcommand(new()
+        {
+            Name = "idletime", Arity = 3, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            FirstKey = 2, LastKey = 2, KeyStep = 1,
+            Proc = ObjectIdleTime,
+            Group = "generic", Since = "2.2.3",
+            Summary = "Get the time since a Redis object was last accessed",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        objectCommand.AddSubcommand(new()
+        {
+            Name = "refcount", Arity = 3, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            FirstKey = 2, LastKey = 2, KeyStep = 1,
+            Proc = ObjectRefCount,
+            Group = "generic", Since = "2.2.3",
+            Summary = "Get the number of references to the value of the key",
+            Complexity = "O(1)",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(objectCommand);
+
+        t.Add(new()
+        {
+            Name = "wait", Arity = 3, Flags = CommandFlags.NoScript, Categories = ["@slow", "@connection"],
+            Proc = Wait,
+            Group = "generic", Since = "3.0.0",
+            Summary = "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+            Complexity = "O(1)",
+            Tips = ["request_policy:all_shards", "response_policy:agg_min"],
+            Arguments =
+            [
+                new("numreplicas", ArgType.Integer),
+                new("timeout", ArgType.Integer),
+            ],
+        });
     }
 
     static void Del(Client c, CommandArgs a)
@@ -668,5 +799,202 @@ public static class KeyCommands
         }
         if (first != second) dbs[first].SwapWith(dbs[second]);
         c.Reply.Ok();
+    }
+
+    /// <summary>parseScanCursorOrReply: strtoul's rules (a sign is allowed and "-1" wraps), no leading space, nothing after the digits.</summary>
+    internal static bool ParseScanCursor(Client c, ReadOnlySpan<byte> text, out ulong cursor)
+    {
+        cursor = 0;
+        int i = 0;
+        bool negative = false;
+        if (text.Length > 0 && (text[0] == '+' || text[0] == '-')) negative = text[i++] == '-';
+        // strtoul reads "" and "-" as 0 with nothing left over.
+        for (; i < text.Length; i++)
+        {
+            uint digit = (uint)(text[i] - '0');
+            if (digit > 9 || cursor > (ulong.MaxValue - digit) / 10)
+            {
+                c.Reply.Error("invalid cursor");
+                return false;
+            }
+            cursor = cursor * 10 + digit;
+        }
+        if (negative) cursor = unchecked(0 - cursor);
+        return true;
+    }
+
+    /// <summary>
+    /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: walk the table from the cursor until
+    /// COUNT entries were collected (at most 10×COUNT buckets), then drop keys that do not match
+    /// the pattern or type and keys that have expired (deleting them, as Redis does).
+    /// </summary>
+    static void Scan(Client c, CommandArgs a)
+    {
+        if (!ParseScanCursor(c, a[1], out ulong cursor)) return;
+        long count = 10;
+        int pattern = 0, type = 0;
+        for (int i = 2; i < a.Count; i += 2)
+        {
+            bool hasValue = i + 1 < a.Count;
+            if (a.Is(i, "count") && hasValue)
+            {
+                if (!IntegerText.TryParse(a[i + 1], out count))
+                {
+                    c.Reply.Error("value is not an integer or out of range");
+                    return;
+                }
+                if (count < 1)
+                {
+                    c.Reply.Error("syntax error");
+                    return;
+                }
+            }
+            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
+            else if (a.Is(i, "type") && hasValue) type = i + 1;
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        var db = c.Db;
+        var found = new List<int>();
+        long iterations = count * 10;
+        do cursor = db.Keys.Scan(cursor, found);
+        while (cursor != 0 && iterations-- > 0 && found.Count < count);
+
+        bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        var keys = new List<byte[]>(found.Count);
+        foreach (int entry in found)
+        {
+            var key = db.Keys.Key(entry);
+            if (anyPattern && !GlobPattern.Match(a[pattern], key, nocase: false)) continue;
+            if (type != 0 && !Ascii.EqualsIgnoreCase(a[type], TypeName(db.Keys.Item(entry)))) continue;
+            var copy = key.ToArray();
+            if (db.Lookup(copy, touch: false) < 0) continue;
+            keys.Add(copy);
+        }
+        c.Reply.ArrayHeader(2);
+        Span<byte> digits = stackalloc byte[20];
+        cursor.TryFormat(digits, out int length);
+        c.Reply.Bulk(digits[..length]);
+        c.Reply.ArrayHeader(keys.Count);
+        foreach (var key in keys) c.Reply.Bulk(key);
+    }
+
+    static ReadOnlySpan<byte> TypeName(object item) => item is byte[] or RawString ? "string"u8 : ((StoredObject)item).Type switch
+    {
+        ValueType.List => "list"u8,
+        ValueType.Set => "set"u8,
+        ValueType.ZSet => "zset"u8,
+        ValueType.Hash => "hash"u8,
+        ValueType.Stream => "stream"u8,
+        _ => "string"u8,
+    };
+
+    static void RandomKey(Client c, CommandArgs a)
+    {
+        var key = c.Db.RandomKey(c.Server.Random);
+        if (key is null) c.Reply.Null();
+        else c.Reply.Bulk(key);
+    }
+
+    static readonly string[] s_objectHelp =
+    [
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    ];
+
+    static void ObjectHelp(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_objectHelp);
+
+    /// <summary>OBJECT looks without touching; a missing key answers nil before anything else.</summary>
+    static bool ObjectLookup(Client c, CommandArgs a, out int entry)
+    {
+        entry = c.Db.Lookup(a[2], touch: false);
+        if (entry >= 0) return true;
+        c.Reply.Null();
+        return false;
+    }
+
+    static void ObjectEncoding(Client c, CommandArgs a)
+    {
+        if (!ObjectLookup(c, a, out int entry)) return;
+        var item = c.Db.Keys.Item(entry);
+        c.Reply.Bulk(item is RawString ? "raw"u8 : c.Db.Keys.Encoding(entry) switch
+        {
+            StringEncoding.Int => "int"u8,
+            StringEncoding.Embstr => "embstr"u8,
+            _ => "raw"u8,
+        });
+    }
+
+    static void ObjectRefCount(Client c, CommandArgs a)
+    {
+        if (!ObjectLookup(c, a, out int entry)) return;
+        // Redis shares the integers 0..9999; their count reads as INT_MAX.
+        c.Reply.Integer(c.Db.Keys.IsShared(entry) ? int.MaxValue : 1);
+    }
+
+    const string PolicySwitchNote = " Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+    static void ObjectIdleTime(Client c, CommandArgs a)
+    {
+        if (!ObjectLookup(c, a, out int entry)) return;
+        if (c.Server.Eviction.UsesLfu)
+        {
+            c.Reply.Error("An LFU maxmemory policy is selected, idle time not tracked." + PolicySwitchNote);
+            return;
+        }
+        c.Reply.Integer(c.Server.Eviction.IdleMs(c.Db.Keys.Lru(entry)) / 1000);
+    }
+
+    static void ObjectFreq(Client c, CommandArgs a)
+    {
+        if (!ObjectLookup(c, a, out int entry)) return;
+        if (!c.Server.Eviction.UsesLfu)
+        {
+            c.Reply.Error("An LFU maxmemory policy is not selected, access frequency not tracked." + PolicySwitchNote);
+            return;
+        }
+        c.Reply.Integer(c.Server.Eviction.LfuDecayed(c.Db.Keys.Lru(entry)));
+    }
+
+    /// <summary>
+    /// WAIT numreplicas timeout: Vermilion has no replicas, so no write is ever acknowledged. As
+    /// Redis with none attached, WAIT 0 answers 0 at once; otherwise the client blocks until the
+    /// timeout (0 = forever, or CLIENT UNBLOCK) and then answers 0.
+    /// </summary>
+    static void Wait(Client c, CommandArgs a)
+    {
+        if (!IntegerText.TryParse(a[1], out long replicas))
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return;
+        }
+        if (!IntegerText.TryParse(a[2], out long timeout))
+        {
+            c.Reply.Error("timeout is not an integer or out of range");
+            return;
+        }
+        if (timeout < 0)
+        {
+            c.Reply.Error("timeout is negative");
+            return;
+        }
+        if (replicas <= 0) c.Reply.Integer(0);
+        else c.Server.BlockForReplicas(c, timeout);
     }
 }

@@ -26,6 +26,8 @@ public sealed partial class Server : IDisposable
     public readonly CommandArgs Args = new();
     public readonly Db[] Databases;
     public readonly Eviction Eviction;
+    /// <summary>RANDOMKEY and eviction sampling; not for anything secret.</summary>
+    public readonly Random Random = new();
 
     /// <summary>
     /// used_memory: the bytes the dataset holds, summed exactly as entries change (every key and
@@ -321,7 +323,11 @@ public sealed partial class Server : IDisposable
         c.Prev = c.Next = null;
         _clientsById.Remove(c.Id);
         ClientCount--;
-        if ((c.Flags & ClientFlags.Blocked) != 0) _postponed.Remove(c);
+        if ((c.Flags & ClientFlags.Blocked) != 0)
+        {
+            _postponed.Remove(c);
+            if (_waitingForReplicas.Remove(c, out long timer) && timer != 0) Loop.DeleteTimeEvent(timer);
+        }
         c.Release();
     }
 

@@ -1,0 +1,198 @@
+using System.Text;
+using Vermilion;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+public class KeyspaceTests
+{
+    static byte[] K(int i) => Encoding.ASCII.GetBytes("key:" + i);
+
+    static int Add(Keyspace ks, int i, string value = "v")
+    {
+        int index = ks.AddOrFind(K(i), out bool existed);
+        Assert.False(existed);
+        ks.SetItem(index, PackedString.Create(K(i), Encoding.ASCII.GetBytes(value)));
+        return index;
+    }
+
+    [Fact]
+    public void PackedStringKeepsKeyAndValueApart()
+    {
+        foreach (int keyLength in new[] { 0, 1, 127, 128, 16383, 16384, 70000 })
+        {
+            var key = new byte[keyLength];
+            Random.Shared.NextBytes(key);
+            var packed = PackedString.Create(key, "value"u8);
+            Assert.True(PackedString.Key(packed).SequenceEqual(key));
+            Assert.Equal("value", Encoding.ASCII.GetString(PackedString.Value(packed)));
+        }
+    }
+
+    [Fact]
+    public void GrowsThroughIncrementalRehashWithoutLosingKeys()
+    {
+        var ks = new Keyspace();
+        bool sawRehash = false;
+        for (int i = 0; i < 100_000; i++)
+        {
+            Add(ks, i);
+            sawRehash |= ks.IsRehashing;
+            // Every key stays findable while its bucket may be in either table.
+            if (i % 997 == 0)
+                for (int j = 0; j <= i; j += 101) Assert.True(ks.Find(K(j)) >= 0, $"key {j} lost at {i}");
+        }
+        Assert.True(sawRehash);
+        Assert.Equal(100_000, ks.Count);
+        for (int i = 0; i < 100_000; i++) Assert.True(ks.Find(K(i)) >= 0);
+        Assert.Equal(-1, ks.Find(K(100_000)));
+    }
+
+    [Fact]
+    public void RemovedEntriesAreReusedAndAccountedFor()
+    {
+        var ks = new Keyspace();
+        long empty = ks.ItemBytes;
+        for (int i = 0; i < 1000; i++) Add(ks, i);
+        Assert.True(ks.ItemBytes > empty);
+        for (int i = 0; i < 1000; i++) Assert.NotNull(ks.Remove(K(i)));
+        Assert.Null(ks.Remove(K(0)));
+        Assert.Equal(0, ks.Count);
+        Assert.Equal(empty, ks.ItemBytes);
+        int reused = Add(ks, 5);
+        Assert.True(reused < 1000, "a freed entry is reused");
+    }
+
+    /// <summary>Redis's SCAN guarantee: a key present from start to end is returned, whatever the table does meanwhile.</summary>
+    [Theory]
+    [InlineData(1000, 50_000)]  // grows several times during the scan
+    [InlineData(50_000, 500)]   // shrinks during the scan
+    public void ScanReturnsEveryKeyPresentThroughoutAcrossResizes(int start, int end)
+    {
+        var ks = new Keyspace();
+        var rng = new Random(7);
+        int next = 0;
+        var stable = new List<int>();
+        for (; next < start; next++) Add(ks, next);
+        // The keys kept from start to end: the first 300.
+        for (int i = 0; i < 300; i++) stable.Add(i);
+        int nextToRemove = 300;
+
+        var seen = new HashSet<string>();
+        var found = new List<int>();
+        ulong cursor = 0;
+        do
+        {
+            found.Clear();
+            cursor = ks.Scan(cursor, found);
+            foreach (int e in found) seen.Add(Encoding.ASCII.GetString(ks.Key(e)));
+            // Change the table between steps: add or remove a batch and let rehashing run.
+            for (int i = 0; i < 200; i++)
+            {
+                if (end > start) { if (next < end) Add(ks, next++); }
+                else if (nextToRemove < start) ks.Remove(K(nextToRemove++));
+            }
+            if (rng.Next(4) == 0) ks.ShrinkIfSparse();
+            ks.RehashStep(rng.Next(1, 50));
+        } while (cursor != 0);
+
+        foreach (int i in stable) Assert.Contains("key:" + i, seen);
+    }
+
+    [Fact]
+    public void ScanOfAQuietTableVisitsEachKeyOnce()
+    {
+        var ks = new Keyspace();
+        for (int i = 0; i < 5000; i++) Add(ks, i);
+        while (ks.RehashStep(100)) { }
+        var found = new List<int>();
+        ulong cursor = 0;
+        do cursor = ks.Scan(cursor, found); while (cursor != 0);
+        Assert.Equal(5000, found.Count);
+        Assert.Equal(5000, found.Distinct().Count());
+    }
+
+    [Fact]
+    public void DeadlinesLiveInSegmentsThatHaveThem()
+    {
+        var ks = new Keyspace();
+        long baseline = ks.StructureBytes;
+        int a = Add(ks, 1), b = Add(ks, 2);
+        Assert.Equal(0, ks.Deadline(a));
+        ks.SetDeadline(a, 1234);
+        ks.SetDeadline(b, 99);
+        Assert.Equal(2, ks.VolatileCount);
+        Assert.Equal(1234, ks.Deadline(a));
+        int cursor = 0;
+        var visited = new HashSet<int> { ks.NextVolatile(ref cursor), ks.NextVolatile(ref cursor), ks.NextVolatile(ref cursor) };
+        Assert.Equal(new HashSet<int> { a, b }, visited);
+        Assert.True(ks.ClearDeadline(a));
+        Assert.False(ks.ClearDeadline(a));
+        ks.Remove(K(2));
+        Assert.Equal(0, ks.VolatileCount);
+        int none = 0;
+        Assert.Equal(-1, ks.NextVolatile(ref none));
+        // With no deadline left, the segment's deadline array is released.
+        Assert.True(ks.StructureBytes <= baseline + 16L * (1 << 14) + 64);
+    }
+
+    [Fact]
+    public void SnapshotMarkFlipsForEveryEntryAtOnce()
+    {
+        var ks = new Keyspace();
+        int a = Add(ks, 1), b = Add(ks, 2);
+        Assert.True(ks.IsSaved(a)); // no snapshot running: everything counts as saved
+        ks.BeginSnapshot();
+        Assert.False(ks.IsSaved(a));
+        Assert.False(ks.IsSaved(b));
+        ks.MarkSaved(a);
+        Assert.True(ks.IsSaved(a));
+        Assert.False(ks.IsSaved(b));
+        int c = Add(ks, 3);
+        Assert.True(ks.IsSaved(c)); // born after the snapshot started: not part of it
+        ks.MarkSaved(b);
+        ks.BeginSnapshot();
+        Assert.False(ks.IsSaved(a) || ks.IsSaved(b) || ks.IsSaved(c));
+    }
+
+    [Fact]
+    public void AttributesSurviveAndEncodingBitsAreIndependent()
+    {
+        var ks = new Keyspace();
+        int a = Add(ks, 1);
+        ks.SetLru(a, 0xABCDEF);
+        ks.SetEncoding(a, StringEncoding.Int, shared: true);
+        Assert.Equal(0xABCDEFu, ks.Lru(a));
+        Assert.Equal(StringEncoding.Int, ks.Encoding(a));
+        Assert.True(ks.IsShared(a));
+        ks.SetLru(a, 5);
+        Assert.Equal(StringEncoding.Int, ks.Encoding(a));
+        ks.SetEncoding(a, StringEncoding.Raw, shared: false);
+        Assert.Equal(5u, ks.Lru(a));
+        Assert.False(ks.IsShared(a));
+    }
+
+    [Fact]
+    public void RandomEntryFindsLiveEntriesInASparseArena()
+    {
+        var ks = new Keyspace();
+        for (int i = 0; i < 1000; i++) Add(ks, i);
+        for (int i = 0; i < 1000; i++) if (i != 777) ks.Remove(K(i));
+        var rng = new Random(1);
+        for (int i = 0; i < 20; i++) Assert.Equal("key:777", Encoding.ASCII.GetString(ks.Key(ks.RandomEntry(rng))));
+        ks.Remove(K(777));
+        Assert.Equal(-1, ks.RandomEntry(rng));
+    }
+
+    [Fact]
+    public void RawStringGrowsGreedilyAndZeroFills()
+    {
+        var raw = new RawString("k"u8.ToArray(), "abc"u8.ToArray(), 3);
+        var span = raw.Grow(10);
+        Assert.Equal(10, span.Length);
+        Assert.Equal("abc\0\0\0\0\0\0\0", Encoding.ASCII.GetString(span));
+        Assert.True(raw.Buffer.Length >= 20, "capacity doubles so appends stay linear");
+        span[9] = 1;
+        Assert.Equal(10, raw.Grow(5).Length); // never shrinks
+    }
+}
