@@ -143,7 +143,7 @@ public static class ServerCommands
         c.Reply.Bulk(us % 1_000_000);
     }
 
-    /// <summary>[ASYNC|SYNC]: both free at once here; the keyspace issue brings lazy freeing.</summary>
+    /// <summary>[ASYNC|SYNC]: both drop the arena at once; the GC frees it off the loop, which is what ASYNC buys in Redis.</summary>
     static bool ParseFlushMode(Client c, CommandArgs a)
     {
         if (a.Count == 1 || (a.Count == 2 && (a.Is(1, "async") || a.Is(1, "sync")))) return true;

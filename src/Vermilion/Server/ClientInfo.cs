@@ -20,7 +20,7 @@ public static class ClientInfo
         string events = (conn?.HasReadHandler == true ? "r" : "") + (conn?.HasWriteHandler == true ? "w" : "");
         long qbuf = c.QueryBufferLength, qfree = c.QueryBufferFree;
         long omem = c.Reply.ListBytes;
-        long totMem = ApproximateSize + qbuf + qfree + c.Reply.BufferSize + omem;
+        long totMem = MemoryBytes(c);
         var sb = new StringBuilder(256);
         sb.Append("id=").Append(c.Id)
           .Append(" addr=").Append(addr)
@@ -50,6 +50,10 @@ public static class ClientInfo
 
     /// <summary>A rough size of an idle client's objects (client, connection, reply writer), for tot-mem.</summary>
     const int ApproximateSize = 512;
+
+    /// <summary>tot-mem: the client's objects, its query buffer and its reply buffer and list.</summary>
+    public static long MemoryBytes(Client c) =>
+        ApproximateSize + c.QueryBufferLength + c.QueryBufferFree + c.Reply.BufferSize + c.Reply.ListBytes;
 
     static long ArgvMemory(CommandArgs args)
     {

@@ -51,6 +51,7 @@ public sealed class Config
     public int Databases = 16;
     public long MaxMemory;
     public MaxMemoryPolicy MaxMemoryPolicy = MaxMemoryPolicy.NoEviction;
+    public string MaxMemoryPolicyName => s_policyNames[(int)MaxMemoryPolicy];
     public int MaxMemorySamples = 5;
     public int MaxMemoryEvictionTenacity = 10;
     public int LfuLogFactor = 10;

@@ -139,27 +139,47 @@ public static class Info
         return d.ToString("0.00", CultureInfo.InvariantCulture) + units[i];
     }
 
+    /// <summary>
+    /// used_memory is the dataset (<see cref="Server.UsedMemory"/>, exact) plus what the clients hold
+    /// (<see cref="ClientInfo.MemoryBytes"/>); the runtime's own heap is not in it, RSS shows it.
+    /// </summary>
     static void Memory(Server s, StringBuilder sb)
     {
-        long used = GC.GetTotalMemory(false);
+        long dataset = s.UsedMemory();
+        long clients = s.ClientsMemory();
+        long used = dataset + clients;
         long rss = ResidentSetBytes();
         s.Stats.UsedMemoryPeak = Math.Max(s.Stats.UsedMemoryPeak, used);
+        long peak = s.Stats.UsedMemoryPeak;
+        long system = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long max = s.Config.MaxMemory;
         sb.Append("# Memory\r\n")
           .Field("used_memory", used)
           .Field("used_memory_human", Human(used))
           .Field("used_memory_rss", rss)
           .Field("used_memory_rss_human", Human(rss))
-          .Field("used_memory_peak", s.Stats.UsedMemoryPeak)
-          .Field("used_memory_peak_human", Human(s.Stats.UsedMemoryPeak))
-          .Field("total_system_memory", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)
-          .Field("total_system_memory_human", Human(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes))
-          .Field("maxmemory", 0)
-          .Field("maxmemory_human", "0B")
-          .Field("maxmemory_policy", "noeviction")
+          .Field("used_memory_peak", peak)
+          .Field("used_memory_peak_human", Human(peak))
+          .Field("used_memory_peak_perc", Percent(used, peak))
+          .Field("used_memory_overhead", clients)
+          .Field("used_memory_dataset", dataset)
+          .Field("used_memory_dataset_perc", Percent(dataset, used))
+          .Field("total_system_memory", system)
+          .Field("total_system_memory_human", Human(system))
+          .Field("maxmemory", max)
+          .Field("maxmemory_human", Human(max))
+          .Field("maxmemory_policy", s.Config.MaxMemoryPolicyName)
           .Field("mem_fragmentation_ratio", (used == 0 ? 0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("mem_fragmentation_bytes", rss - used)
+          .Field("mem_not_counted_for_evict", clients)
+          .Field("mem_clients_normal", clients)
           .Field("mem_allocator", ".NET GC")
-          .Field("lazyfree_pending_objects", 0);
+          .Field("lazyfree_pending_objects", 0)
+          .Field("lazyfreed_objects", 0);
     }
+
+    static string Percent(long part, long whole) =>
+        (whole == 0 ? 0 : 100.0 * part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
     static void Persistence(Server s, StringBuilder sb)
     {

@@ -42,6 +42,14 @@ public sealed partial class Server : IDisposable
         return bytes;
     }
 
+    /// <summary>What the connected clients hold: their objects, query buffers and replies.</summary>
+    public long ClientsMemory()
+    {
+        long bytes = 0;
+        for (var c = _head; c is not null; c = c.Next) bytes += ClientInfo.MemoryBytes(c);
+        return bytes;
+    }
+
     /// <summary>CONFIG SET maxmemory / maxmemory-policy: evict at once if the new limit is already exceeded.</summary>
     internal string? ApplyMaxMemory()
     {

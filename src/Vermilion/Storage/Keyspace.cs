@@ -171,7 +171,9 @@ public sealed class Keyspace
             _freeHead = At(index).Next - 1;
             return index;
         }
-        if (_highWater == _segments.Length * SegmentSize)
+        if (_highWater < SegmentSize && (_segments.Length == 0 || _highWater == _segments[0].Length))
+            GrowFirstSegment();
+        else if (_highWater == _segments.Length * SegmentSize)
         {
             // Only the small array of segment references is copied.
             Array.Resize(ref _segments, _segments.Length + 1);
@@ -181,6 +183,28 @@ public sealed class Keyspace
             StructureBytes += SegmentSize * 16L;
         }
         return _highWater++;
+    }
+
+    /// <summary>
+    /// The first segment starts small and doubles up to full size, so the fifteen databases most
+    /// servers never use, and small ones, do not hold 256 KB each. Copying is bounded by 16K entries.
+    /// </summary>
+    void GrowFirstSegment()
+    {
+        if (_segments.Length == 0)
+        {
+            _segments = [[]];
+            _deadlines = [null];
+            _volatileInSegment = [0];
+        }
+        int size = Math.Max(16, _segments[0].Length * 2);
+        StructureBytes += (size - _segments[0].Length) * 16L;
+        Array.Resize(ref _segments[0], size);
+        if (_deadlines[0] is not null)
+        {
+            StructureBytes += (size - _deadlines[0]!.Length) * 8L;
+            Array.Resize(ref _deadlines[0], size);
+        }
     }
 
     /// <summary>Removes <paramref name="key"/>; returns its former item, or null when it was absent.</summary>
@@ -232,8 +256,8 @@ public sealed class Keyspace
         var d = _deadlines[s];
         if (d is null)
         {
-            d = _deadlines[s] = new long[SegmentSize];
-            StructureBytes += SegmentSize * 8L;
+            d = _deadlines[s] = new long[_segments[s].Length];
+            StructureBytes += d.Length * 8L;
         }
         if (d[index & SegmentMask] == 0)
         {
@@ -253,8 +277,8 @@ public sealed class Keyspace
         // A segment whose keys no longer expire gives its deadline array back.
         if (--_volatileInSegment[s] == 0)
         {
+            StructureBytes -= _deadlines[s]!.Length * 8L;
             _deadlines[s] = null;
-            StructureBytes -= SegmentSize * 8L;
         }
         return true;
     }
