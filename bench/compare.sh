@@ -52,6 +52,8 @@ workloads=(
   "50 clients -P 16|-c 50 -n $NP -P 16 -t set,get"
   "50 clients|-c 50 -n $N -t ping"
   "50 clients|-c 50 -n $N -t incr"
+  "50 clients, random keys over 1M|-c 50 -n $N -r 1000000 -t set,get"
+  "50 clients|-c 50 -n $N -t mset"
   "1000 clients|-c 1000 -n $N -t set,get"
 )
 if [ "${COLLECTIONS:-0}" = 1 ]; then
@@ -82,19 +84,28 @@ for server in redis vermilion; do
   record memory "RSS bytes per idle connection ($IDLE clients, one PING each)" "$server" "$(python3 bench/idle_connections.py "$port" "$pid" "$IDLE")"
 done
 
-echo "memory: $KEYS keys"
 rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
-for server in redis vermilion; do
-  port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
-  redis-cli -p "$port" flushall >/dev/null; sleep 1
-  before=$(rss "$pid")
-  python3 bench/load_keys.py "$KEYS" 10 | redis-cli -p "$port" --pipe >/dev/null
-  [ "$(redis-cli -p "$port" dbsize)" = "$KEYS" ] || { echo "  $server did not load $KEYS keys"; continue; }
-  sleep 1
-  after=$(rss "$pid")
-  record memory "RSS bytes per key ($KEYS keys, 10-byte values)" "$server" "$(( (after - before) / KEYS ))"
-  redis-cli -p "$port" flushall >/dev/null
-done
+used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
+# memory_per_key SIZE TTL LABEL: RSS and used_memory growth per key after loading $KEYS keys
+memory_per_key() {
+  local size=$1 ttl=$2 label=$3
+  echo "memory: $KEYS keys, $label"
+  for server in redis vermilion; do
+    port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
+    redis-cli -p "$port" flushall >/dev/null; sleep 1
+    local before used_before
+    before=$(rss "$pid"); used_before=$(used_memory "$port")
+    python3 bench/load_keys.py "$KEYS" "$size" "$ttl" | redis-cli -p "$port" --pipe >/dev/null
+    [ "$(redis-cli -p "$port" dbsize)" = "$KEYS" ] || { echo "  $server did not load $KEYS keys"; continue; }
+    sleep 1
+    record memory "RSS bytes per key ($KEYS keys, $label)" "$server" "$(( ($(rss "$pid") - before) / KEYS ))"
+    record memory "used_memory bytes per key ($KEYS keys, $label)" "$server" "$(( ($(used_memory "$port") - used_before) / KEYS ))"
+    redis-cli -p "$port" flushall >/dev/null
+  done
+}
+memory_per_key 10 0 "10-byte values"
+memory_per_key 64 0 "64-byte values"
+memory_per_key 64 100000 "64-byte values, EX 100000"
 
 echo "JIT build, one pass"
 kill "$vpid"; wait "$vpid" 2>/dev/null || true
