@@ -627,8 +627,7 @@ public static class ClientCommands
     static void NoEvict(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoEvict);
     static void NoTouch(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoTouch);
 
-    /// <summary>Only clients blocked in blocking commands can be unblocked; none exist before the collections issue,
-    /// and a client postponed by CLIENT PAUSE is not unblockable (as Redis).</summary>
+    /// <summary>Clients blocked on keys or in WAIT can be unblocked; a client postponed by CLIENT PAUSE cannot (as Redis).</summary>
     static void Unblock(Client c, CommandArgs a)
     {
         if (a.Count > 4)
@@ -646,9 +645,11 @@ public static class ClientCommands
             c.Reply.Error("value is not an integer or out of range");
             return;
         }
-        // Only WAIT blocks so far; blocking list and zset pops arrive with the collections.
         var target = c.Server.FindClient(id);
-        c.Reply.Integer(target is not null && c.Server.EndWaitForReplicas(target, a.Count == 4 && a.Is(3, "error")) ? 1 : 0);
+        bool error = a.Count == 4 && a.Is(3, "error");
+        bool unblocked = target is not null && (c.Server.EndWaitForReplicas(target, error)
+            || c.Server.UnblockOnKeys(target, error ? Server.UnblockReason.Error : Server.UnblockReason.Timeout));
+        c.Reply.Integer(unblocked ? 1 : 0);
     }
 
     /// <summary>addReplySubcommandSyntaxError, for a known subcommand given a number of arguments it does not take.</summary>

@@ -797,7 +797,11 @@ public static class KeyCommands
             c.Reply.Error("DB index is out of range");
             return;
         }
-        if (first != second) dbs[first].SwapWith(dbs[second]);
+        if (first != second)
+        {
+            dbs[first].SwapWith(dbs[second]);
+            c.Server.SignalSwappedDatabases(dbs[first], dbs[second]);
+        }
         c.Reply.Ok();
     }
 
@@ -933,7 +937,12 @@ public static class KeyCommands
     {
         if (!ObjectLookup(c, a, out int entry)) return;
         var item = c.Db.Keys.Item(entry);
-        c.Reply.Bulk(item is RawString ? "raw"u8 : c.Db.Keys.Encoding(entry) switch
+        if (item is StoredObject stored)
+        {
+            c.Reply.Bulk(stored.Encoding);
+            return;
+        }
+        c.Reply.Bulk(c.Db.Keys.Encoding(entry) switch
         {
             StringEncoding.Int => "int"u8,
             StringEncoding.Embstr => "embstr"u8,

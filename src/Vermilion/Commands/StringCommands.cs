@@ -606,10 +606,18 @@ public static class StringCommands
         c.Reply.Integer(value);
     }
 
+    /// <summary>MGET answers nil for a key of another type rather than WRONGTYPE (it still counts as a hit).</summary>
     static void MGet(Client c, CommandArgs a)
     {
         c.Reply.ArrayHeader(a.Count - 1);
-        for (int i = 1; i < a.Count; i++) ReplyValue(c, a[i]);
+        for (int i = 1; i < a.Count; i++)
+        {
+            bool found = c.Db.TryGetStringOrOther(a[i], out var value, out bool otherType);
+            if (found || otherType) c.Server.Stats.KeyspaceHits++;
+            else c.Server.Stats.KeyspaceMisses++;
+            if (found) c.Reply.Bulk(value);
+            else c.Reply.Null();
+        }
     }
 
     static bool PairsOrError(Client c, CommandArgs a)

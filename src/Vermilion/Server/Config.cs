@@ -57,6 +57,14 @@ public sealed class Config
     public int LfuLogFactor = 10;
     public int LfuDecayTime = 1;
     public int ActiveExpireEffort = 1;
+    // Compact encodings of small collections (Redis 7.0's names and defaults; the *-ziplist-* names are aliases).
+    public int ListMaxListpackSize = -2;
+    public int ListCompressDepth;
+    public long HashMaxListpackEntries = 512;
+    public long HashMaxListpackValue = 64;
+    public long SetMaxIntsetEntries = 512;
+    public long ZsetMaxListpackEntries = 128;
+    public long ZsetMaxListpackValue = 64;
     public string LogLevel = "notice";
     public string LogFile = "";
     public string PidFile = "";
@@ -105,6 +113,13 @@ public sealed class Config
         Add(new IntegerOption("maxmemory-eviction-tenacity", 0, 100, () => MaxMemoryEvictionTenacity, v => MaxMemoryEvictionTenacity = (int)v));
         Add(new IntegerOption("lfu-log-factor", 0, int.MaxValue, () => LfuLogFactor, v => LfuLogFactor = (int)v));
         Add(new IntegerOption("lfu-decay-time", 0, int.MaxValue, () => LfuDecayTime, v => LfuDecayTime = (int)v));
+        Add(new IntegerOption("list-max-listpack-size", int.MinValue, int.MaxValue, () => ListMaxListpackSize, v => ListMaxListpackSize = (int)v) { Alias = "list-max-ziplist-size" });
+        Add(new IntegerOption("list-compress-depth", 0, int.MaxValue, () => ListCompressDepth, v => ListCompressDepth = (int)v));
+        Add(new IntegerOption("hash-max-listpack-entries", 0, long.MaxValue, () => HashMaxListpackEntries, v => HashMaxListpackEntries = v) { Alias = "hash-max-ziplist-entries" });
+        Add(new IntegerOption("hash-max-listpack-value", 0, long.MaxValue, () => HashMaxListpackValue, v => HashMaxListpackValue = v) { Alias = "hash-max-ziplist-value", Memory = true });
+        Add(new IntegerOption("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v));
+        Add(new IntegerOption("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v) { Alias = "zset-max-ziplist-entries" });
+        Add(new IntegerOption("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v) { Alias = "zset-max-ziplist-value", Memory = true });
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });
         Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));

@@ -10,7 +10,7 @@ public sealed partial class Server
     readonly List<Client> _postponed = new();
     public PauseMode Pause { get; private set; }
     public long PauseEndMs { get; private set; }
-    public int BlockedClients => _postponed.Count + _waitingForReplicas.Count;
+    public int BlockedClients => _postponed.Count + _waitingForReplicas.Count + _blockedOnKeys.Count;
     /// <summary>The client whose command is running (CLIENT LIST shows its argv-mem).</summary>
     public Client? CurrentClient { get; private set; }
     long _commandClock;
@@ -78,8 +78,16 @@ public sealed partial class Server
         c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply)) != 0;
         long errorsBefore = Stats.ErrorReplies;
         CurrentClient = c;
-        cmd.Proc!(c, args);
+        try
+        {
+            cmd.Proc!(c, args);
+        }
+        catch (WrongTypeException)
+        {
+            c.Reply.ErrorRaw(WrongTypeException.ReplyBytes);
+        }
         CurrentClient = null;
+        if (_readyKeys.Count > 0) HandleClientsBlockedOnKeys();
         // One clock read per command: it ends this command's time and starts the next one's
         // (measured: two reads per command were the largest single cost with -P 16).
         long now = Stopwatch.GetTimestamp();

@@ -95,7 +95,7 @@ public sealed partial class Server : IDisposable
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs);
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction);
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = SignalKeyAsReady };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
@@ -335,6 +335,7 @@ public sealed partial class Server : IDisposable
         {
             _postponed.Remove(c);
             if (_waitingForReplicas.Remove(c, out long timer) && timer != 0) Loop.DeleteTimeEvent(timer);
+            UnblockOnKeys(c, UnblockReason.Served);
         }
         c.Release();
     }

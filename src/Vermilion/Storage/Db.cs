@@ -7,6 +7,8 @@ namespace Vermilion;
 /// or LFU counter for eviction. Keys arrive as spans straight from the query buffer, so a GET or
 /// a same-size SET allocates nothing.
 /// </summary>
+public delegate void KeySignal(Db db, ReadOnlySpan<byte> key);
+
 public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
 {
     public int Id { get; } = id;
@@ -38,20 +40,54 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>EXISTS and TYPE look without counting as an access, as Redis's LOOKUP_NOTOUCH.</summary>
     public bool Exists(ReadOnlySpan<byte> key) => Lookup(key, touch: false) >= 0;
 
-    /// <summary>The string value of a live key (lazy expiry applies; no hit/miss counting).</summary>
+    /// <summary>The string value of a live key (lazy expiry applies; no hit/miss counting); WRONGTYPE for other types.</summary>
     public bool TryGetString(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
+        bool found = TryGetStringOrOther(key, out value, out bool other);
+        if (other) throw WrongTypeException.Instance;
+        return found;
+    }
+
+    /// <summary>As <see cref="TryGetString"/>, but a key of another type only sets <paramref name="otherType"/> (MGET answers nil for it).</summary>
+    public bool TryGetStringOrOther(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value, out bool otherType)
+    {
+        value = default;
+        otherType = false;
         int index = Lookup(key);
-        if (index < 0)
+        if (index < 0) return false;
+        var item = Keys.Item(index);
+        if (item is byte[] packed) value = PackedString.Value(packed);
+        else if (item is RawString raw) value = raw.Value;
+        else
         {
-            value = default;
+            otherType = true;
             return false;
         }
-        value = StringValue(Keys.Item(index));
         return true;
     }
 
-    static ReadOnlySpan<byte> StringValue(object item) => item is byte[] packed ? PackedString.Value(packed) : ((RawString)item).Value;
+    /// <summary>
+    /// lookupKey + checkType for a collection: the live value, or null when the key is missing;
+    /// WRONGTYPE when it holds another type. Counts as an access (LRU/LFU), not as a hit or miss.
+    /// </summary>
+    public T? Get<T>(ReadOnlySpan<byte> key) where T : StoredObject
+    {
+        int index = Lookup(key);
+        if (index < 0) return null;
+        return Keys.Item(index) as T ?? throw WrongTypeException.Instance;
+    }
+
+    /// <summary>dbAdd: a new key holding <paramref name="value"/> (the key must not exist); wakes clients blocked on it.</summary>
+    public void Add(StoredObject value)
+    {
+        int index = Keys.AddOrFind(value.Key, out _);
+        Keys.SetItem(index, value);
+        Keys.SetLru(index, eviction.NewAccess());
+        KeyAdded?.Invoke(this, value.Key);
+    }
+
+    /// <summary>signalKeyAsReady: told of every key that comes into being (clients blocked on it may now be served).</summary>
+    public KeySignal? KeyAdded;
 
     /// <summary>setKey: stores <paramref name="value"/> and drops any deadline the key had.</summary>
     public void Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: false);
@@ -93,6 +129,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     {
         int index = AddOrReplace(key, out bool existed);
         var item = existed ? Keys.Item(index) : null;
+        if (item is StoredObject and not RawString) throw WrongTypeException.Instance;
         if (item is not RawString raw)
         {
             var value = item is byte[] packed ? PackedString.Value(packed) : default;
@@ -136,6 +173,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         target.Keys.SetItem(added, WithKey(item, to));
         target.Keys.SetAttributes(added, attributes);
         if (deadline != 0) target.Keys.SetDeadline(added, deadline);
+        target.KeyAdded?.Invoke(target, to);
     }
 
     static object WithKey(object item, ReadOnlySpan<byte> key)
@@ -155,8 +193,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         object copy = Keys.Item(index) switch
         {
             byte[] packed => PackedString.Create(to, PackedString.Value(packed)),
-            RawString raw => new RawString(to.ToArray(), raw.Value.ToArray(), raw.Length),
-            var other => throw new NotSupportedException(other.GetType().Name),
+            var stored => ((StoredObject)stored).CopyAs(to.ToArray()),
         };
         target.Delete(to);
         int added = target.Keys.AddOrFind(to, out _);
@@ -164,6 +201,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         target.Keys.SetEncoding(added, encoding, shared: false);
         target.Keys.SetLru(added, eviction.NewAccess());
         if (deadline != 0) target.Keys.SetDeadline(added, deadline);
+        target.KeyAdded?.Invoke(target, to);
     }
 
     public void Clear()

@@ -64,6 +64,8 @@ public sealed class Keyspace
     {
         ref var e = ref At(index);
         ItemBytes += SizeOf(item) - SizeOf(e.Item);
+        if (e.Item is StoredObject old && !ReferenceEquals(old, item)) old.Owner = null;
+        if (item is StoredObject stored) stored.Owner = this;
         e.Item = item;
     }
 
@@ -77,6 +79,7 @@ public sealed class Keyspace
 
     /// <summary>Call after a StoredObject changed size in place.</summary>
     public void Resized(int index, long oldBytes) => ItemBytes += SizeOf(At(index).Item) - oldBytes;
+    internal void ItemResized(long deltaBytes) => ItemBytes += deltaBytes;
 
     public static ReadOnlySpan<byte> KeyOf(object item) => item is byte[] packed ? PackedString.Key(packed) : ((StoredObject)item).Key;
     public ReadOnlySpan<byte> Key(int index) => KeyOf(At(index).Item!);
@@ -219,6 +222,7 @@ public sealed class Keyspace
         ref var e = ref At(index);
         var item = e.Item;
         ItemBytes -= SizeOf(item);
+        if (item is StoredObject stored) stored.Owner = null;
         ClearDeadline(index);
         e.Item = null;
         e.Meta = 0;

@@ -1,6 +1,6 @@
 namespace Vermilion;
 
-/// <summary>The types TYPE reports (collections arrive with the collections issue).</summary>
+/// <summary>The types TYPE reports.</summary>
 public enum ValueType : byte { String, List, Set, ZSet, Hash, Stream }
 
 /// <summary>OBJECT ENCODING of a string, kept in the entry's metadata (see <see cref="Keyspace"/>).</summary>
@@ -16,9 +16,31 @@ public abstract class StoredObject(byte[] key)
     public abstract ValueType Type { get; }
     /// <summary>Bytes this value holds on the managed heap, key included (used_memory).</summary>
     public abstract long MemoryBytes { get; }
+    /// <summary>OBJECT ENCODING's answer for a collection (strings keep theirs in the keyspace entry).</summary>
+    public virtual string Encoding => "raw";
+    /// <summary>COPY: an independent duplicate under another key.</summary>
+    public abstract StoredObject CopyAs(byte[] key);
+
+    /// <summary>The keyspace holding this value, told of every change of <see cref="MemoryBytes"/> through <see cref="Grew"/>.</summary>
+    internal Keyspace? Owner;
+
+    /// <summary>A collection calls this whenever its size changes in place, so used_memory stays exact without rescans.</summary>
+    protected void Grew(long deltaBytes) => Owner?.ItemResized(deltaBytes);
 
     /// <summary>The size of a byte array on the 64-bit runtime: header, length, data rounded to 8.</summary>
     public static long ArrayBytes(int length) => 24 + ((length + 7L) & ~7L);
+}
+
+/// <summary>
+/// Thrown by <see cref="Db"/> when a command meets a key holding another type. Redis checks the
+/// type before it writes any reply or change, and so do our commands, so the dispatcher can
+/// answer WRONGTYPE for every command in one place (one cached instance: the error path is cold).
+/// </summary>
+public sealed class WrongTypeException : Exception
+{
+    public static readonly WrongTypeException Instance = new();
+    public static ReadOnlySpan<byte> ReplyBytes => "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"u8;
+    WrongTypeException() : base("WRONGTYPE Operation against a key holding the wrong kind of value") { }
 }
 
 /// <summary>
@@ -33,6 +55,7 @@ public sealed class RawString(byte[] key, byte[] buffer, int length) : StoredObj
 
     public override ValueType Type => ValueType.String;
     public override long MemoryBytes => 40 + ArrayBytes(Key.Length) + ArrayBytes(Buffer.Length);
+    public override StoredObject CopyAs(byte[] key) => new RawString(key, Value.ToArray(), Length);
     public ReadOnlySpan<byte> Value => Buffer.AsSpan(0, Length);
 
     /// <summary>Makes room for <paramref name="length"/> bytes (new bytes are zero) and returns the whole value.</summary>
