@@ -66,13 +66,22 @@ public class AllocationTests
         for (int i = 0; i < 20; i++) RunBatch(); // warm up: JIT, pool, dictionary, key arrays
         Assert.Equal("+OK\r\n$3\r\nxyz\r\n+OK\r\n", Encoding.ASCII.GetString(replyBuffer, 0, 19));
 
-        serverAllocated = 0;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) RunBatch(); // 10,000 requests
-        long total = GC.GetAllocatedBytesForCurrentThread() - before;
-        long allocated = serverAllocated;
+        // The best of three rounds: a one-off allocation (a tier-up, a pool refill) must not decide it,
+        // while a per-request allocation shows in every round.
+        long allocated = long.MaxValue, total = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            serverAllocated = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) RunBatch(); // 10,000 requests
+            if (serverAllocated < allocated)
+            {
+                allocated = serverAllocated;
+                total = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+        }
 
-        Assert.Equal(20 * 500 * 2L, server.Stats.CommandsProcessed);
+        Assert.Equal(4 * 20 * 500L, server.Stats.CommandsProcessed);
         Assert.True(allocated < 1_000, $"{allocated} bytes allocated by the server for 10,000 requests ({allocated / 10_000.0:0.00} per request; {total} with the test's socket calls)");
     }
 }

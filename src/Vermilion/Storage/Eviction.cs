@@ -17,7 +17,11 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
 
     readonly Random _random = new();
     // Candidates sorted by score ascending: the best to evict is the last.
-    readonly (long Score, byte[] Key, int Db)[] _pool = new (long, byte[], int)[PoolSize];
+    readonly (long Score, byte[] Key, int Length, int Db)[] _pool = new (long, byte[], int, int)[PoolSize];
+    // Key buffers of candidates that left the pool, reused for the next ones as Redis's pool keeps
+    // a cached sds per slot: sampling under memory pressure then allocates nothing.
+    readonly Stack<byte[]> _spareKeys = new();
+    const int SpareKeyCapacity = 255;
     int _poolCount, _nextDb;
 
     public bool UsesLfu => config.MaxMemoryPolicy is MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu;
@@ -132,9 +136,11 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
             // The best candidate is at the end; a key gone since it was sampled is skipped.
             while (_poolCount > 0)
             {
-                var (_, key, dbIndex) = _pool[--_poolCount];
+                var (_, key, length, dbIndex) = _pool[--_poolCount];
                 _pool[_poolCount] = default;
-                if (dbs[dbIndex].EvictKey(key)) return true;
+                bool evicted = dbs[dbIndex].EvictKey(key.AsSpan(0, length));
+                Recycle(key);
+                if (evicted) return true;
             }
         }
         return false;
@@ -156,11 +162,12 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
             };
             var key = db.Keys.Key(sample[i]);
             bool duplicate = false;
-            for (int k = 0; k < _poolCount; k++) if (_pool[k].Db == db.Id && key.SequenceEqual(_pool[k].Key)) duplicate = true;
+            for (int k = 0; k < _poolCount; k++) if (_pool[k].Db == db.Id && key.SequenceEqual(_pool[k].Key.AsSpan(0, _pool[k].Length))) duplicate = true;
             if (duplicate) continue;
             if (_poolCount == PoolSize)
             {
                 if (score <= _pool[0].Score) continue; // worse than every candidate in a full pool
+                Recycle(_pool[0].Key);
                 Array.Copy(_pool, 1, _pool, 0, --_poolCount);
             }
             int pos = _poolCount;
@@ -169,9 +176,17 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
                 _pool[pos] = _pool[pos - 1];
                 pos--;
             }
-            _pool[pos] = (score, key.ToArray(), db.Id);
+            var buffer = key.Length <= SpareKeyCapacity && _spareKeys.TryPop(out var spare) ? spare
+                : new byte[Math.Max(key.Length, key.Length <= SpareKeyCapacity ? SpareKeyCapacity : 0)];
+            key.CopyTo(buffer);
+            _pool[pos] = (score, buffer, key.Length, db.Id);
             _poolCount++;
         }
+    }
+
+    void Recycle(byte[] key)
+    {
+        if (key.Length == SpareKeyCapacity && _spareKeys.Count < PoolSize) _spareKeys.Push(key);
     }
 
     /// <summary>Forgets candidates (FLUSHALL, a policy change) so stale keys are not preferred.</summary>
