@@ -124,7 +124,14 @@ public static class ConnectionCommands
             c.Reply.Error("wrong number of arguments for 'ping' command");
             return;
         }
-        if (a.Count == 1) c.Reply.Raw("+PONG\r\n"u8);
+        // A subscribed RESP2 connection carries messages, so PING answers in their shape.
+        if (c.Subscriptions is not null && c.Resp == 2)
+        {
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("pong"u8);
+            c.Reply.Bulk(a.Count == 1 ? default : a[1]);
+        }
+        else if (a.Count == 1) c.Reply.Raw("+PONG\r\n"u8);
         else c.Reply.Bulk(a[1]);
     }
 
@@ -232,9 +239,10 @@ public static class ConnectionCommands
         c.Reply.Ok();
     }
 
-    /// <summary>RESET: back to a fresh connection's state (db 0, RESP2, no name, replies on).</summary>
+    /// <summary>RESET: back to a fresh connection's state (db 0, RESP2, no name, replies on, no subscriptions).</summary>
     static void Reset(Client c, CommandArgs a)
     {
+        c.Server.UnsubscribeEverything(c);
         c.SelectDb(0);
         c.Reply.Resp = 2;
         c.Name = null;

@@ -275,7 +275,11 @@ public sealed class Client : IConnectionHandler
     /// <summary>Reply bytes counted against client-output-buffer-limit: the list nodes, not the first buffer (as Redis).</summary>
     public long OutputBufferUsage => Reply.ListBytes;
 
-    public ClientClass Class => ClientClass.Normal;
+    /// <summary>getClientType: a client with any subscription is in the pubsub class (output buffer limits).</summary>
+    public ClientClass Class => Subscriptions is not null ? ClientClass.PubSub : ClientClass.Normal;
+
+    /// <summary>Channels, patterns and shard channels this client listens to; null when none.</summary>
+    public Subscriptions? Subscriptions;
 
     public string NameOrEmpty => Name ?? "";
 

@@ -31,7 +31,10 @@ public static class ClientInfo
           .Append(" idle=").Append(s.UnixTime - c.LastInteraction)
           .Append(" flags=").Append(Flags(c))
           .Append(" db=").Append(c.DbIndex)
-          .Append(" sub=0 psub=0 ssub=0 multi=-1")
+          .Append(" sub=").Append(c.Subscriptions?.Channels.Count ?? 0)
+          .Append(" psub=").Append(c.Subscriptions?.Patterns.Count ?? 0)
+          .Append(" ssub=").Append(c.Subscriptions?.ShardChannels.Count ?? 0)
+          .Append(" multi=-1")
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qfree)
           .Append(" argv-mem=").Append(c == s.CurrentClient ? ArgvMemory(s.Args) : 0)
@@ -67,6 +70,7 @@ public static class ClientInfo
     {
         var sb = new StringBuilder();
         var f = c.Flags;
+        if (c.Subscriptions is not null) sb.Append('P');
         if ((f & ClientFlags.Blocked) != 0) sb.Append('b');
         if ((f & ClientFlags.CloseAfterReply) != 0) sb.Append('c');
         if ((f & ClientFlags.CloseAsap) != 0) sb.Append('A');

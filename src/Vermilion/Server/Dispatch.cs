@@ -63,6 +63,13 @@ public sealed partial class Server
             RejectCommand(c, s_oomError);
             return true;
         }
+        // Subscribed in RESP2, the connection carries messages: only (un)subscribing, PING, QUIT and RESET.
+        if (c.Subscriptions is not null && c.Resp == 2 && !AllowedWhileSubscribed(cmd))
+        {
+            cmd.RejectedCalls++;
+            RejectCommand(c, $"Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            return true;
+        }
         if (IsPostponed(c, cmd))
         {
             c.Flags |= ClientFlags.Blocked;
@@ -100,6 +107,9 @@ public sealed partial class Server
         c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply)) != 0;
         return true;
     }
+
+    static bool AllowedWhileSubscribed(CommandDef cmd) => cmd.FullName is "ping" or "subscribe" or "ssubscribe" or "psubscribe"
+        or "unsubscribe" or "sunsubscribe" or "punsubscribe" or "quit" or "reset";
 
     /// <summary>rejectCommand: an error for a command that did not run; counted in total_error_replies.</summary>
     static void RejectCommand(Client c, string error)

@@ -331,6 +331,7 @@ public sealed partial class Server : IDisposable
         c.Prev = c.Next = null;
         _clientsById.Remove(c.Id);
         ClientCount--;
+        UnsubscribeEverything(c);
         if ((c.Flags & ClientFlags.Blocked) != 0)
         {
             _postponed.Remove(c);
