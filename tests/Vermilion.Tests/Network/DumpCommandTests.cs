@@ -43,6 +43,25 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
 
     void Same(params byte[][][] script)
     {
+        string? difference = Difference(script);
+        Assert.True(difference is null, difference);
+    }
+
+    /// <summary>
+    /// For scripts that read clocks (OBJECT IDLETIME, OBJECT FREQ): a second or minute boundary
+    /// falling between two commands on one server shifts its answer by one, so a run may be
+    /// repeated once or twice before it counts as a difference.
+    /// </summary>
+    void SameAcrossClockTicks(params byte[][][] script)
+    {
+        string? difference = null;
+        for (int attempt = 0; attempt < 3 && (difference = Difference(script)) is not null; attempt++) Thread.Sleep(10);
+        Assert.True(difference is null, difference);
+    }
+
+    /// <summary>Runs the script on both servers from empty; the first reply that differs, or null.</summary>
+    string? Difference(byte[][][] script)
+    {
         using var r = _servers.Redis.Connect();
         using var v = _servers.Vermilion.Connect();
         r.Call("FLUSHALL");
@@ -51,9 +70,10 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         {
             var expected = r.CallBytes(cmd);
             var actual = v.CallBytes(cmd);
-            Assert.True(expected.AsSpan().SequenceEqual(actual),
-                $"{Encoding.Latin1.GetString(cmd[0])} {Encoding.Latin1.GetString(cmd.Length > 1 ? cmd[1] : [])} ...\n redis:     {RespSocket.Escape(expected)}\n vermilion: {RespSocket.Escape(actual)}");
+            if (!expected.AsSpan().SequenceEqual(actual))
+                return $"{string.Join(' ', cmd.Select(a => RespSocket.Escape(a)))}\n redis:     {RespSocket.Escape(expected)}\n vermilion: {RespSocket.Escape(actual)}";
         }
+        return null;
     }
 
     static IEnumerable<(string Name, byte[] Value)> Values()
@@ -256,7 +276,7 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
             script.AddRange([Cmd("RESTORE", "k", "0", hello, "REPLACE", "IDLETIME", idle), Cmd("OBJECT", "IDLETIME", "k")]);
         // Under an LRU policy FREQ is ignored, and the other way round.
         script.AddRange([Cmd("RESTORE", "f", "0", hello, "FREQ", "100"), Cmd("OBJECT", "IDLETIME", "f"), Cmd("OBJECT", "FREQ", "f")]);
-        Same([.. script]);
+        SameAcrossClockTicks([.. script]);
     }
 
     [Fact]
@@ -268,7 +288,7 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         foreach (var s in new[] { r, v }) Assert.Equal("+OK\r\n", s.Call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"));
         try
         {
-            Same(Cmd("RESTORE", "a", "0", hello, "FREQ", "0"), Cmd("OBJECT", "FREQ", "a"), Cmd("RESTORE", "b", "0", hello, "FREQ", "255"),
+            SameAcrossClockTicks(Cmd("RESTORE", "a", "0", hello, "FREQ", "0"), Cmd("OBJECT", "FREQ", "a"), Cmd("RESTORE", "b", "0", hello, "FREQ", "255"),
                 Cmd("OBJECT", "FREQ", "b"), Cmd("RESTORE", "c", "0", hello, "FREQ", "42"), Cmd("OBJECT", "FREQ", "c"),
                 Cmd("RESTORE", "d", "0", hello), Cmd("OBJECT", "FREQ", "d"), Cmd("RESTORE", "e", "0", hello, "IDLETIME", "100"),
                 Cmd("OBJECT", "FREQ", "e"), Cmd("OBJECT", "IDLETIME", "e"), Cmd("RESTORE", "c", "0", hello, "REPLACE"), Cmd("OBJECT", "FREQ", "c"),
