@@ -165,6 +165,7 @@ public sealed class CommandTable
         StringCommands.Register(this);
         KeyCommands.Register(this);
         PubSubCommands.Register(this);
+        DumpCommands.Register(this);
     }
 
     public int Count => _all.Count;

@@ -28,6 +28,8 @@ public sealed partial class Server : IDisposable
     public readonly Eviction Eviction;
     /// <summary>RANDOMKEY and eviction sampling; not for anything secret.</summary>
     public readonly Random Random = new();
+    /// <summary>The RDB encoder DUMP writes with; reused so its buffer and LZF table are not rebuilt per call.</summary>
+    public readonly RdbWriter Serializer = new();
 
     /// <summary>
     /// used_memory: the bytes the dataset holds, summed exactly as entries change (every key and

@@ -49,11 +49,18 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
         return (clock >= lru ? clock - lru : LruMax - lru + clock) * 1000L;
     }
 
-    /// <summary>An access field that reads as <paramref name="seconds"/> idle (RESTORE IDLETIME).</summary>
+    /// <summary>
+    /// An access field that reads as <paramref name="seconds"/> idle (RESTORE IDLETIME), computed
+    /// as objectSetLRUOrLFU does: seconds scaled to ms and back (wrapping in 64 bits), one
+    /// wrap of the clock added when it goes below zero, then kept to the field's 24 bits. So
+    /// idle times past a wrap come out as Redis's do, modulo the clock.
+    /// </summary>
     public uint AccessIdleFor(long seconds)
     {
-        long lru = LruClock - Math.Min(seconds, LruMax);
-        return (uint)(lru < 0 ? lru + LruMax : lru);
+        long idle = unchecked(seconds * 1000) / 1000;
+        long lru = unchecked(LruClock - idle);
+        if (lru < 0) lru = unchecked(lru + LruMax);
+        return (uint)lru & LruMax;
     }
 
     /// <summary>An access field with this LFU counter (RESTORE FREQ, OBJECT FREQ after decay).</summary>

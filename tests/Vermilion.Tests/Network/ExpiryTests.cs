@@ -97,7 +97,7 @@ public class ExpiryTests : IClassFixture<StringCommandTests.Servers>
         for (int i = 0; i < 2000; i++) c.Send(RespSocket.Encode("SET", "tmp:" + i, "v", "PX", "100"));
         for (int i = 0; i < 500; i++) c.Send(RespSocket.Encode("SET", "keep:" + i, "v", "EX", "1000"));
         for (int i = 0; i < 2500; i++) Assert.Equal("+OK\r\n", c.ReadReply());
-        Assert.Contains("db0:keys=2500,expires=2500,", c.Call("INFO", "keyspace"));
+        // (No exact count before the wait: on a loaded machine some tmp keys are already gone.)
         Assert.True(InProcessServer.WaitFor(() => c.Call("DBSIZE") == ":500\r\n", 10_000), "expired keys were not collected: " + c.Call("DBSIZE"));
         Assert.Contains("expired_keys:2000\r\n", c.Call("INFO", "stats"));
         var keyspace = c.Call("INFO", "keyspace");

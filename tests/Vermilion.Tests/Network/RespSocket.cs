@@ -43,6 +43,25 @@ public sealed class RespSocket : IDisposable
         return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
+    /// <summary>A request of binary arguments (DUMP payloads are not text).</summary>
+    public static byte[] Encode(params byte[][] args)
+    {
+        var request = new List<byte>(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
+        foreach (var a in args)
+        {
+            request.AddRange(Encoding.ASCII.GetBytes($"${a.Length}\r\n"));
+            request.AddRange(a);
+            request.AddRange("\r\n"u8.ToArray());
+        }
+        return [.. request];
+    }
+
+    public byte[] CallBytes(params byte[][] args)
+    {
+        Send(Encode(args));
+        return ReadReplyBytes();
+    }
+
     public void Send(byte[] data)
     {
         int sent = 0;

@@ -1,0 +1,163 @@
+namespace Vermilion;
+
+/// <summary>
+/// DUMP and RESTORE: a key's value as Redis 7.0's serialized payload (see <see cref="DumpPayload"/>),
+/// so values move between Vermilion and redis-server in either direction.
+/// </summary>
+public static class DumpCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new()
+        {
+            Name = "dump", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Dump,
+            Group = "generic", Since = "2.6.0",
+            Summary = "Return a serialized version of the value stored at the specified key.",
+            Complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "restore", Arity = -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@keyspace", "@write", "@slow", "@dangerous"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = Restore,
+            Group = "generic", Since = "2.6.0",
+            Summary = "Create a key using the provided serialized value, previously obtained using DUMP.",
+            Complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+            History =
+            [
+                ("3.0.0", "Added the `REPLACE` modifier."),
+                ("5.0.0", "Added the `ABSTTL` modifier."),
+                ("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+            ],
+            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("ttl", ArgType.Integer),
+                new("serialized-value", ArgType.String),
+                new("replace", ArgType.PureToken) { Token = "REPLACE", Since = "3.0.0", Flags = ArgFlags.Optional },
+                new("absttl", ArgType.PureToken) { Token = "ABSTTL", Since = "5.0.0", Flags = ArgFlags.Optional },
+                new("seconds", ArgType.Integer) { Token = "IDLETIME", Since = "5.0.0", Flags = ArgFlags.Optional },
+                new("frequency", ArgType.Integer) { Token = "FREQ", Since = "5.0.0", Flags = ArgFlags.Optional },
+            ],
+        });
+    }
+
+    /// <summary>A read like GET's (counts a hit or a miss, touches the key); nil for a missing key.</summary>
+    static void Dump(Client c, CommandArgs a)
+    {
+        if (!c.Db.TryGetString(a[1], out var value))
+        {
+            c.Server.Stats.KeyspaceMisses++;
+            c.Reply.Null();
+            return;
+        }
+        c.Server.Stats.KeyspaceHits++;
+        var writer = c.Server.Serializer;
+        DumpPayload.WriteString(writer, value);
+        c.Reply.Bulk(writer.Written);
+        writer.Reset();
+    }
+
+    /// <summary>
+    /// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency],
+    /// checking in Redis's order: options (IDLETIME and FREQ exclude each other), an existing
+    /// key, the TTL, the payload's footer, then its value. A deadline already past creates
+    /// nothing (and REPLACE still removes the old key); a relative TTL that overflows wraps
+    /// into the past, as in Redis.
+    /// </summary>
+    static void Restore(Client c, CommandArgs a)
+    {
+        bool replace = false, absoluteTtl = false;
+        long idleSeconds = -1, frequency = -1;
+        for (int j = 4; j < a.Count; j++)
+        {
+            bool hasValue = j + 1 < a.Count;
+            if (a.Is(j, "replace")) replace = true;
+            else if (a.Is(j, "absttl")) absoluteTtl = true;
+            else if (a.Is(j, "idletime") && hasValue && frequency == -1)
+            {
+                if (!ParseInteger(c, a[++j], out idleSeconds)) return;
+                if (idleSeconds < 0)
+                {
+                    c.Reply.Error("Invalid IDLETIME value, must be >= 0");
+                    return;
+                }
+            }
+            else if (a.Is(j, "freq") && hasValue && idleSeconds == -1)
+            {
+                if (!ParseInteger(c, a[++j], out frequency)) return;
+                if (frequency is < 0 or > 255)
+                {
+                    c.Reply.Error("Invalid FREQ value, must be >= 0 and <= 255");
+                    return;
+                }
+            }
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+
+        var db = c.Db;
+        var key = a[1];
+        // lookupKeyWrite: expires the key if due and counts as an access.
+        if (!replace && db.Lookup(key) >= 0)
+        {
+            c.Reply.Error("-BUSYKEY Target key name already exists.");
+            return;
+        }
+        if (!ParseInteger(c, a[2], out long ttl)) return;
+        if (ttl < 0)
+        {
+            c.Reply.Error("Invalid TTL value, must be >= 0");
+            return;
+        }
+
+        long now = c.Server.UnixTimeMs;
+        long deadline = ttl != 0 && !absoluteTtl ? unchecked(ttl + now) : ttl;
+        var result = DumpPayload.TryReadString(a[3], out var value);
+        using (value)
+        {
+            if (result == DumpPayload.ReadResult.BadFooter)
+            {
+                c.Reply.Error("DUMP payload version or checksum are wrong");
+                return;
+            }
+            if (result == DumpPayload.ReadResult.BadData)
+            {
+                c.Reply.Error("Bad data format");
+                return;
+            }
+
+            if (replace) db.Delete(key);
+            if (ttl != 0 && deadline <= now)
+            {
+                c.Reply.Ok();
+                return;
+            }
+            db.Set(key, value.Value);
+        }
+        if (ttl != 0) db.SetExpire(key, deadline);
+        if (idleSeconds >= 0) db.SetIdleTime(key, idleSeconds);
+        if (frequency >= 0) db.SetFrequency(key, (int)frequency);
+        c.Reply.Ok();
+    }
+
+    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
+    {
+        if (IntegerText.TryParse(text, out value)) return true;
+        c.Reply.Error("value is not an integer or out of range");
+        return false;
+    }
+}
