@@ -434,7 +434,8 @@ public static class ClientCommands
             ids = [];
             for (int j = 3; j < a.Count; j++)
             {
-                if (!IntegerText.TryParse(a[j], out long id) || id <= 0)
+                // Any integer is accepted (0 or -1 just match nobody); only non-integers are refused.
+                if (!IntegerText.TryParse(a[j], out long id))
                 {
                     c.Reply.Error("Invalid client ID");
                     return;

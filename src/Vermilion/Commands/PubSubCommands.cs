@@ -252,12 +252,12 @@ public static class PubSubCommands
     static void Channels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: false));
     static void ShardChannels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: true));
 
-    /// <summary>PUBSUB CHANNELS / SHARDCHANNELS [pattern]: more than one pattern is a wrong number of arguments.</summary>
+    /// <summary>PUBSUB CHANNELS / SHARDCHANNELS [pattern]: more than one pattern is refused as Redis's subcommand syntax error.</summary>
     static void ListChannels(Client c, CommandArgs a, IEnumerable<byte[]> names)
     {
         if (a.Count > 3)
         {
-            c.Reply.Error($"wrong number of arguments for 'pubsub|{(a.Is(1, "channels") ? "channels" : "shardchannels")}' command");
+            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetString(1)}'. Try PUBSUB HELP.");
             return;
         }
         var matching = new List<byte[]>();

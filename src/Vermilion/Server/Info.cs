@@ -234,7 +234,9 @@ public static class Info
           .Field("io_threaded_reads_processed", 0)
           .Field("io_threaded_writes_processed", 0)
           .Field("reply_buffer_shrinks", st.ReplyBufferShrinks)
-          .Field("reply_buffer_expands", st.ReplyBufferExpands);
+          .Field("reply_buffer_expands", st.ReplyBufferExpands)
+          // Redis 7.2's counter (7.0 has none): clients closed for their output buffer limit.
+          .Field("client_output_buffer_limit_disconnections", st.OutputBufferLimitDisconnections);
     }
 
     static void Replication(Server s, StringBuilder sb)

@@ -397,6 +397,7 @@ public sealed partial class Server : IDisposable
         }
         else c.SoftLimitReachedAt = 0;
         if (!hard && !soft) return false;
+        Stats.OutputBufferLimitDisconnections++;
         if (async)
         {
             Log.Warning($"Client {ClientInfo.Describe(c)} scheduled to be closed ASAP for overcoming of output buffer limits.");

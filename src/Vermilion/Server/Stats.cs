@@ -4,6 +4,7 @@ namespace Vermilion;
 public sealed class Stats
 {
     public long ConnectionsReceived;   // total_connections_received
+    public long OutputBufferLimitDisconnections; // client_output_buffer_limit_disconnections (Redis 7.2)
     public long CommandsProcessed;     // total_commands_processed
     public long RejectedConnections;   // rejected_connections
     public long NetInputBytes, NetOutputBytes;
@@ -50,7 +51,7 @@ public sealed class Stats
         NetInputBytes = NetOutputBytes = ReadsProcessed = WritesProcessed = ErrorReplies = 0;
         ExpiredKeys = EvictedKeys = KeyspaceHits = KeyspaceMisses = ExpiredTimeCapReached = 0;
         ExpiredStalePercent = 0;
-        ReplyBufferShrinks = ReplyBufferExpands = 0;
+        ReplyBufferShrinks = ReplyBufferExpands = OutputBufferLimitDisconnections = 0;
         ErrorCodes.Clear();
         foreach (var s in _samples) Array.Clear(s);
     }
