@@ -165,6 +165,7 @@ public sealed class CommandTable
         StringCommands.Register(this);
         KeyCommands.Register(this);
         PubSubCommands.Register(this);
+        TransactionCommands.Register(this);
         DumpCommands.Register(this);
     }
 

@@ -243,6 +243,7 @@ public static class ConnectionCommands
     static void Reset(Client c, CommandArgs a)
     {
         c.Server.UnsubscribeEverything(c);
+        c.Server.DiscardTransaction(c);
         c.SelectDb(0);
         c.Reply.Resp = 2;
         c.Name = null;

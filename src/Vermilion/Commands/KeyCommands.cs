@@ -799,6 +799,7 @@ public static class KeyCommands
         }
         if (first != second)
         {
+            c.Server.TouchAllWatchedKeysInDb(dbs[first], dbs[second]);
             dbs[first].SwapWith(dbs[second]);
             c.Server.SignalSwappedDatabases(dbs[first], dbs[second]);
         }

@@ -154,6 +154,7 @@ public static class ServerCommands
     static void FlushDb(Client c, CommandArgs a)
     {
         if (!ParseFlushMode(c, a)) return;
+        c.Server.TouchAllWatchedKeysInDb(c.Db);
         c.Db.Clear();
         c.Reply.Ok();
     }
@@ -161,7 +162,11 @@ public static class ServerCommands
     static void FlushAll(Client c, CommandArgs a)
     {
         if (!ParseFlushMode(c, a)) return;
-        foreach (var db in c.Server.Databases) db.Clear();
+        foreach (var db in c.Server.Databases)
+        {
+            c.Server.TouchAllWatchedKeysInDb(db);
+            db.Clear();
+        }
         c.Reply.Ok();
     }
 

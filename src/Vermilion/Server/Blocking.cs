@@ -78,6 +78,13 @@ public sealed partial class Server
             _stillBlocked = true;
             return;
         }
+        // Inside EXEC nothing may wait: the command answers as if its timeout had passed.
+        if ((c.Flags & ClientFlags.InExec) != 0)
+        {
+            if (nullArrayOnTimeout) c.Reply.NullArray();
+            else c.Reply.Null();
+            return;
+        }
         var argv = new byte[args.Count][];
         for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
         var keys = new byte[keyArgs.Length][];
@@ -212,6 +219,7 @@ public sealed partial class Server
             c.Reply.ErrorRaw(WrongTypeException.ReplyBytes);
         }
         if (_stillBlocked) return;
+        if (_watchingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
         UnblockOnKeys(c, UnblockReason.Served);
         c.AfterCommands();
         c.ProcessPendingInput();

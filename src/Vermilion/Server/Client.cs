@@ -20,6 +20,12 @@ public enum ClientFlags
     Blocked = 1 << 10,
     /// <summary>Freed; anything still holding the client must let go.</summary>
     Freed = 1 << 11,
+    /// <summary>Inside MULTI: commands are queued ('x' in CLIENT LIST).</summary>
+    Multi = 1 << 12,
+    /// <summary>A watched key changed: EXEC will answer a null array ('d').</summary>
+    DirtyCas = 1 << 13,
+    /// <summary>EXEC is running the queue: blocking commands must not block.</summary>
+    InExec = 1 << 14,
 }
 
 /// <summary>
@@ -280,6 +286,10 @@ public sealed class Client : IConnectionHandler
 
     /// <summary>Channels, patterns and shard channels this client listens to; null when none.</summary>
     public Subscriptions? Subscriptions;
+    /// <summary>The transaction being queued (MULTI), or null.</summary>
+    public MultiState? Multi;
+    /// <summary>Keys WATCHed for the next EXEC, or null.</summary>
+    public List<WatchedKey>? Watched;
 
     public string NameOrEmpty => Name ?? "";
 

@@ -34,11 +34,11 @@ public static class ClientInfo
           .Append(" sub=").Append(c.Subscriptions?.Channels.Count ?? 0)
           .Append(" psub=").Append(c.Subscriptions?.Patterns.Count ?? 0)
           .Append(" ssub=").Append(c.Subscriptions?.ShardChannels.Count ?? 0)
-          .Append(" multi=-1")
+          .Append(" multi=").Append(c.Multi?.Queued.Count ?? -1)
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qfree)
           .Append(" argv-mem=").Append(c == s.CurrentClient ? ArgvMemory(s.Args) : 0)
-          .Append(" multi-mem=0")
+          .Append(" multi-mem=").Append(c.Multi?.QueuedBytes ?? 0)
           .Append(" rbs=").Append(c.Reply.BufferSize)
           .Append(" rbp=").Append(c.Reply.Peak)
           .Append(" obl=").Append(c.Reply.BufferUsed)
@@ -71,7 +71,9 @@ public static class ClientInfo
         var sb = new StringBuilder();
         var f = c.Flags;
         if (c.Subscriptions is not null) sb.Append('P');
+        if ((f & ClientFlags.Multi) != 0) sb.Append('x');
         if ((f & ClientFlags.Blocked) != 0) sb.Append('b');
+        if ((f & ClientFlags.DirtyCas) != 0) sb.Append('d');
         if ((f & ClientFlags.CloseAfterReply) != 0) sb.Append('c');
         if ((f & ClientFlags.CloseAsap) != 0) sb.Append('A');
         if ((f & ClientFlags.UnixSocket) != 0) sb.Append('U');

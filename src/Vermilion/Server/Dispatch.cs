@@ -21,9 +21,9 @@ public sealed partial class Server
     internal void StartCommandClock() => _commandClock = Stopwatch.GetTimestamp();
 
     /// <summary>
-    /// processCommand + call: look the command up, check it exists and its arity, hold it back
-    /// while clients are paused, then run it and count it. Returns false when the command was
-    /// postponed and must stay in the query buffer.
+    /// processCommand: look the command up, check it exists, its arity, memory, subscribed mode
+    /// and MULTI, hold it back while clients are paused, queue it inside MULTI, else run it.
+    /// Returns false when the command was postponed and must stay in the query buffer.
     /// </summary>
     internal bool Call(Client c, CommandArgs args)
     {
@@ -51,23 +51,26 @@ public sealed partial class Server
         c.LastCommand = cmd;
         if (!cmd.ArityAccepts(args.Count))
         {
-            cmd.RejectedCalls++;
-            RejectCommand(c, $"wrong number of arguments for '{cmd.FullName}' command");
+            RejectCommand(c, $"wrong number of arguments for '{cmd.FullName}' command", cmd);
             return true;
         }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
-        // the limit, commands that may grow it are refused.
-        if (Config.MaxMemory != 0 && !Eviction.MakeRoom(Databases, _usedMemory ??= UsedMemory) && (cmd.Flags & CommandFlags.DenyOom) != 0)
+        // the limit, commands that may grow it are refused, and inside MULTI anything queued.
+        if (Config.MaxMemory != 0 && !Eviction.MakeRoom(Databases, _usedMemory ??= UsedMemory)
+            && ((cmd.Flags & CommandFlags.DenyOom) != 0 || (c.Multi is not null && !ControlsTransaction(cmd))))
         {
-            cmd.RejectedCalls++;
-            RejectCommand(c, s_oomError);
+            RejectCommand(c, s_oomError, cmd);
             return true;
         }
         // Subscribed in RESP2, the connection carries messages: only (un)subscribing, PING, QUIT and RESET.
         if (c.Subscriptions is not null && c.Resp == 2 && !AllowedWhileSubscribed(cmd))
         {
-            cmd.RejectedCalls++;
-            RejectCommand(c, $"Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            RejectCommand(c, $"Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd);
+            return true;
+        }
+        if (c.Multi is not null && (cmd.Flags & CommandFlags.NoMulti) != 0)
+        {
+            RejectCommand(c, "Command not allowed inside a transaction", cmd);
             return true;
         }
         if (IsPostponed(c, cmd))
@@ -83,7 +86,23 @@ public sealed partial class Server
             c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
         }
         c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply)) != 0;
+        if (c.Multi is not null && !ControlsTransaction(cmd)) QueueCommand(c, cmd, args);
+        else Execute(c, cmd, args);
+        if (_readyKeys.Count > 0) HandleClientsBlockedOnKeys();
+        if ((c.Flags & ClientFlags.ReplySkip) != 0) c.Flags &= ~ClientFlags.ReplySkip;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply)) != 0;
+        return true;
+    }
+
+    /// <summary>
+    /// call: run the command and count it. A key of the wrong type surfaces as an exception from
+    /// <see cref="Db"/> before anything was written, and is answered here. A write that succeeded
+    /// dirties the clients watching its keys.
+    /// </summary>
+    void Execute(Client c, CommandDef cmd, CommandArgs args)
+    {
         long errorsBefore = Stats.ErrorReplies;
+        var caller = CurrentClient;
         CurrentClient = c;
         try
         {
@@ -93,30 +112,45 @@ public sealed partial class Server
         {
             c.Reply.ErrorRaw(WrongTypeException.ReplyBytes);
         }
-        CurrentClient = null;
-        if (_readyKeys.Count > 0) HandleClientsBlockedOnKeys();
+        CurrentClient = caller;
         // One clock read per command: it ends this command's time and starts the next one's
         // (measured: two reads per command were the largest single cost with -P 16).
         long now = Stopwatch.GetTimestamp();
         cmd.Ticks += now - _commandClock;
         _commandClock = now;
         cmd.Calls++;
-        if (Stats.ErrorReplies != errorsBefore) cmd.FailedCalls++;
+        bool failed = Stats.ErrorReplies != errorsBefore;
+        if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
-        if ((c.Flags & ClientFlags.ReplySkip) != 0) c.Flags &= ~ClientFlags.ReplySkip;
-        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply)) != 0;
-        return true;
+        if (!failed && _watchingClients > 0 && (cmd.Flags & CommandFlags.Write) != 0) TouchWrittenKeys(c, cmd, args);
     }
+
+    /// <summary>The commands that run at once inside MULTI rather than being queued.</summary>
+    static bool ControlsTransaction(CommandDef cmd) => cmd.FullName is "exec" or "discard" or "multi" or "watch" or "quit" or "reset";
 
     static bool AllowedWhileSubscribed(CommandDef cmd) => cmd.FullName is "ping" or "subscribe" or "ssubscribe" or "psubscribe"
         or "unsubscribe" or "sunsubscribe" or "punsubscribe" or "quit" or "reset";
 
-    /// <summary>rejectCommand: an error for a command that did not run; counted in total_error_replies.</summary>
-    static void RejectCommand(Client c, string error)
+    /// <summary>
+    /// rejectCommand: an error for a command that did not run; counted in total_error_replies.
+    /// Inside MULTI it dooms the transaction (EXEC answers EXECABORT); a rejected EXEC itself
+    /// discards the transaction with the reason.
+    /// </summary>
+    void RejectCommand(Client c, string error, CommandDef? cmd = null)
     {
+        if (cmd is not null) cmd.RejectedCalls++;
         bool muted = c.Reply.Muted;
         c.Reply.Muted = (c.Flags & ClientFlags.ReplyOff) != 0;
-        c.Reply.Error(error);
+        if (cmd?.FullName == "exec")
+        {
+            DiscardTransaction(c);
+            c.Reply.ErrorRaw(System.Text.Encoding.UTF8.GetBytes($"-EXECABORT Transaction discarded because of: {error.TrimStart('-')}\r\n"));
+        }
+        else
+        {
+            if (c.Multi is not null) c.Multi.Aborted = true;
+            c.Reply.Error(error);
+        }
         c.Reply.Muted = muted;
     }
 

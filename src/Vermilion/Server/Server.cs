@@ -97,7 +97,7 @@ public sealed partial class Server : IDisposable
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs);
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = SignalKeyAsReady };
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = SignalKeyAsReady, KeyRemoved = OnKeyRemoved };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
@@ -334,6 +334,7 @@ public sealed partial class Server : IDisposable
         _clientsById.Remove(c.Id);
         ClientCount--;
         UnsubscribeEverything(c);
+        DiscardTransaction(c);
         if ((c.Flags & ClientFlags.Blocked) != 0)
         {
             _postponed.Remove(c);

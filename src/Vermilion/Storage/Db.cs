@@ -8,6 +8,8 @@ namespace Vermilion;
 /// a same-size SET allocates nothing.
 /// </summary>
 public delegate void KeySignal(Db db, ReadOnlySpan<byte> key);
+public enum KeyRemoval { Expired, Evicted }
+public delegate void KeyRemovedHandler(Db db, ReadOnlySpan<byte> key, KeyRemoval why);
 
 public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
 {
@@ -29,8 +31,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         long deadline = Keys.Deadline(index);
         if (deadline != 0 && deadline <= nowMs())
         {
-            Keys.Remove(key);
-            stats.ExpiredKeys++;
+            RemoveExpired(key);
             return -1;
         }
         if (touch) Keys.SetLru(index, eviction.Touch(Keys.Lru(index)));
@@ -292,8 +293,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
                 checkedNow++;
                 if (when <= now)
                 {
-                    Keys.Remove(Keys.Key(index));
-                    stats.ExpiredKeys++;
+                    RemoveExpired(Keys.Key(index));
                     expiredNow++;
                 }
                 else
@@ -330,12 +330,27 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     }
 
     /// <summary>Evicts <paramref name="key"/> if it is still there.</summary>
-    public bool EvictKey(ReadOnlySpan<byte> key) => Keys.Remove(key) is not null;
+    public bool EvictKey(ReadOnlySpan<byte> key)
+    {
+        if (Keys.Remove(key) is null) return false;
+        KeyRemoved?.Invoke(this, key, KeyRemoval.Evicted);
+        return true;
+    }
+
+    void RemoveExpired(ReadOnlySpan<byte> key)
+    {
+        Keys.Remove(key);
+        stats.ExpiredKeys++;
+        KeyRemoved?.Invoke(this, key, KeyRemoval.Expired);
+    }
+
+    /// <summary>Told of keys that go by expiry or eviction (WATCH and keyspace notifications listen).</summary>
+    public KeyRemovedHandler? KeyRemoved;
 
     public bool EvictRandom(Random random, bool volatileOnly)
     {
         int index = volatileOnly ? Keys.RandomVolatileEntry(random) : Keys.RandomEntry(random);
-        return index >= 0 && Keys.Remove(Keys.Key(index)) is not null;
+        return index >= 0 && EvictKey(Keys.Key(index));
     }
 
     /// <summary>
@@ -350,8 +365,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
             var key = Keys.Key(index);
             long deadline = Keys.Deadline(index);
             if (deadline == 0 || deadline > nowMs()) return key.ToArray();
-            Keys.Remove(key);
-            stats.ExpiredKeys++;
+            RemoveExpired(key);
         }
         return null;
     }

@@ -1,0 +1,164 @@
+namespace Vermilion;
+
+/// <summary>A client's MULTI: the queued commands and whether an error at queue time already doomed EXEC.</summary>
+public sealed class MultiState
+{
+    public readonly List<(CommandDef Command, byte[][] Argv)> Queued = new();
+    public bool Aborted;
+    public long QueuedBytes;
+}
+
+/// <summary>A WATCHed key: its database, and whether it had a deadline still ahead when watched (expiry then counts as a change).</summary>
+public sealed record WatchedKey(Db Db, byte[] Key, bool LiveWithDeadline);
+
+/// <summary>
+/// MULTI/EXEC/WATCH as Redis's multi.c. Commands sent inside MULTI are checked (existence, arity,
+/// OOM, subscribed mode) and queued; an error at that point makes EXEC answer EXECABORT. EXEC
+/// runs the queue without interleaving and without rolling back runtime errors. WATCH marks a
+/// client dirty (EXEC answers a null array) when a watched key is written by anyone, evicted,
+/// expires, or goes with FLUSHDB/FLUSHALL/SWAPDB. A write is recognised per command: after a
+/// write command that did not fail, each key its key specifications mark as written counts as
+/// modified (Redis signals from inside each command, so a write that changes nothing, such as
+/// SETNX on an existing key, does not dirty the watchers there; here it does).
+/// </summary>
+public sealed partial class Server
+{
+    /// <summary>Per database: key → clients watching it.</summary>
+    readonly Dictionary<int, Dictionary<byte[], List<Client>>> _watchedKeys = new();
+    int _watchingClients;
+    readonly List<KeyReference> _writtenKeys = new();
+
+    public void Watch(Client c, ReadOnlySpan<byte> key)
+    {
+        var db = c.Db;
+        c.Watched ??= new();
+        foreach (var w in c.Watched) if (w.Db == db && w.Key.AsSpan().SequenceEqual(key)) return;
+        var copy = key.ToArray();
+        int index = db.Lookup(copy, touch: false);
+        c.Watched.Add(new WatchedKey(db, copy, index >= 0 && db.Keys.Deadline(index) != 0));
+        if (!_watchedKeys.TryGetValue(db.Id, out var byKey)) _watchedKeys[db.Id] = byKey = new(ByteKeyComparer.Instance);
+        if (!byKey.TryGetValue(copy, out var clients)) byKey[copy] = clients = new();
+        clients.Add(c);
+        if (c.Watched.Count == 1) _watchingClients++;
+    }
+
+    public void UnwatchAll(Client c)
+    {
+        if (c.Watched is null) return;
+        foreach (var w in c.Watched)
+        {
+            if (!_watchedKeys.TryGetValue(w.Db.Id, out var byKey) || !byKey.TryGetValue(w.Key, out var clients)) continue;
+            clients.Remove(c);
+            if (clients.Count == 0) byKey.Remove(w.Key);
+        }
+        c.Watched = null;
+        c.Flags &= ~ClientFlags.DirtyCas;
+        _watchingClients--;
+    }
+
+    /// <summary>touchWatchedKey: every client watching the key in this database must fail its EXEC.</summary>
+    public void TouchWatchedKey(Db db, ReadOnlySpan<byte> key)
+    {
+        if (_watchingClients == 0 || !_watchedKeys.TryGetValue(db.Id, out var byKey)) return;
+        if (byKey.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var clients))
+            foreach (var c in clients) c.Flags |= ClientFlags.DirtyCas;
+    }
+
+    /// <summary>
+    /// touchAllWatchedKeysInDb, before FLUSHDB/FLUSHALL empties <paramref name="emptied"/> or SWAPDB
+    /// exchanges it with <paramref name="swappedWith"/>: watched keys that exist on either side change.
+    /// </summary>
+    public void TouchAllWatchedKeysInDb(Db emptied, Db? swappedWith = null)
+    {
+        if (_watchingClients == 0) return;
+        foreach (var db in swappedWith is null ? [emptied] : new[] { emptied, swappedWith })
+        {
+            if (!_watchedKeys.TryGetValue(db.Id, out var byKey)) continue;
+            foreach (var (key, clients) in byKey)
+            {
+                if (!emptied.Exists(key) && (swappedWith is null || !swappedWith.Exists(key))) continue;
+                foreach (var c in clients) c.Flags |= ClientFlags.DirtyCas;
+            }
+        }
+    }
+
+    /// <summary>After a write command that did not fail: its written keys count as modified for WATCH.</summary>
+    void TouchWrittenKeys(Client c, CommandDef cmd, CommandArgs args)
+    {
+        var argv = new byte[args.Count][];
+        for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
+        if (!IntrospectionCommands.FindKeys(cmd, argv, _writtenKeys)) return;
+        foreach (var key in _writtenKeys)
+            if ((key.Flags & (KeySpecFlags.RW | KeySpecFlags.OW | KeySpecFlags.RM)) != 0) TouchWatchedKey(c.Db, argv[key.Position]);
+    }
+
+    void OnKeyRemoved(Db db, ReadOnlySpan<byte> key, KeyRemoval why)
+    {
+        if (why == KeyRemoval.Evicted) TouchWatchedKey(db, key);
+    }
+
+    /// <summary>isWatchedKeyExpired: a key with a deadline ahead when watched that has since expired.</summary>
+    static bool AnyWatchedKeyExpired(Client c)
+    {
+        if (c.Watched is null) return false;
+        foreach (var w in c.Watched)
+            if (w.LiveWithDeadline && !w.Db.Exists(w.Key)) return true;
+        return false;
+    }
+
+    /// <summary>queueMultiCommand: keep a copy of the arguments; EXEC runs them later.</summary>
+    void QueueCommand(Client c, CommandDef cmd, CommandArgs args)
+    {
+        var argv = new byte[args.Count][];
+        for (int i = 0; i < argv.Length; i++)
+        {
+            argv[i] = args.ToArray(i);
+            c.Multi!.QueuedBytes += argv[i].Length;
+        }
+        c.Multi!.Queued.Add((cmd, argv));
+        c.Reply.Simple("QUEUED"u8);
+    }
+
+    public void DiscardTransaction(Client c)
+    {
+        c.Multi = null;
+        c.Flags &= ~ClientFlags.Multi;
+        UnwatchAll(c);
+    }
+
+    readonly CommandArgs _execArgs = new();
+
+    /// <summary>execCommand: EXECABORT, a null array for a dirty WATCH, or every queued command's reply in one array.</summary>
+    internal void Exec(Client c)
+    {
+        var multi = c.Multi;
+        if (multi is null)
+        {
+            c.Reply.Error("EXEC without MULTI");
+            return;
+        }
+        if (multi.Aborted)
+        {
+            DiscardTransaction(c);
+            c.Reply.ErrorRaw("-EXECABORT Transaction discarded because of previous errors.\r\n"u8);
+            return;
+        }
+        if ((c.Flags & ClientFlags.DirtyCas) != 0 || AnyWatchedKeyExpired(c))
+        {
+            DiscardTransaction(c);
+            c.Reply.NullArray();
+            return;
+        }
+        UnwatchAll(c);
+        c.Reply.ArrayHeader(multi.Queued.Count);
+        c.Flags |= ClientFlags.InExec;
+        foreach (var (cmd, argv) in multi.Queued)
+        {
+            _execArgs.SetAll(argv);
+            Execute(c, cmd, _execArgs);
+        }
+        c.Flags &= ~ClientFlags.InExec;
+        c.Multi = null;
+        c.Flags &= ~ClientFlags.Multi;
+    }
+}

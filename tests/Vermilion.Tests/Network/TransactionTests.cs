@@ -1,0 +1,142 @@
+using StackExchange.Redis;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>MULTI/EXEC/DISCARD/WATCH against redis-server 7.0.15: queue-time errors, runtime errors, and WATCH broken by other clients, expiry, FLUSHALL and SWAPDB.</summary>
+[Trait("Category", "Network")]
+public class TransactionTests : IClassFixture<TransactionTests.Servers>
+{
+    public sealed class Servers : IDisposable
+    {
+        public readonly OracleServer Redis = new();
+        public readonly InProcessServer Vermilion = new();
+        public void Dispose()
+        {
+            Redis.Dispose();
+            Vermilion.Dispose();
+        }
+    }
+
+    readonly Servers _servers;
+    public TransactionTests(Servers servers) => _servers = servers;
+
+    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
+
+    /// <summary>
+    /// Runs the script on both servers with two connections, A and B ("B:" before a command sends it
+    /// from B; "SLEEP ms" waits) and compares every reply.
+    /// </summary>
+    void Same(params string[][] script) => Same(2, script);
+
+    void Same(int resp, params string[][] script)
+    {
+        var replies = new List<string>[2];
+        for (int side = 0; side < 2; side++)
+        {
+            using var a = side == 0 ? _servers.Redis.Connect() : _servers.Vermilion.Connect();
+            using var b = side == 0 ? _servers.Redis.Connect() : _servers.Vermilion.Connect();
+            a.Call("FLUSHALL");
+            if (resp == 3) a.Call("HELLO", "3");
+            replies[side] = new List<string>();
+            foreach (var cmd in script)
+            {
+                if (cmd[0] == "SLEEP") { Thread.Sleep(int.Parse(cmd[1])); continue; }
+                bool fromB = cmd[0] == "B:";
+                var args = fromB ? cmd[1..] : cmd;
+                replies[side].Add((fromB ? b : a).Call(args));
+            }
+        }
+        int i = 0;
+        foreach (var cmd in script.Where(c => c[0] != "SLEEP"))
+        {
+            Assert.True(replies[0][i] == replies[1][i], $"RESP{resp} {string.Join(' ', cmd)}\n redis:     {Esc(replies[0][i])}\n vermilion: {Esc(replies[1][i])}");
+            i++;
+        }
+    }
+
+    [Fact]
+    public void ControlCommandsAndTheirErrors() => Same(
+        ["EXEC"], ["DISCARD"], ["UNWATCH"], ["WATCH"], ["MULTI", "x"], ["MULTI"], ["MULTI"], ["SET", "a", "1"], ["WATCH", "a"],
+        ["UNWATCH"], ["GET", "a"], ["EXEC"], ["MULTI"], ["EXEC"], ["MULTI"], ["DISCARD"], ["EXEC"], ["GET", "a"],
+        ["MULTI"], ["PING"], ["ECHO", "x"], ["SELECT", "1"], ["SET", "in1", "v"], ["SELECT", "0"], ["EXEC"], ["EXISTS", "in1"],
+        ["SELECT", "1"], ["GET", "in1"], ["SELECT", "0"]);
+
+    [Fact]
+    public void QueueTimeErrorsAbortAndRuntimeErrorsDoNot() => Same(
+        ["MULTI"], ["NOSUCH", "x"], ["SET", "a"], ["GET", "a"], ["EXEC"], ["GET", "a"],
+        ["MULTI"], ["SET", "a", "1"], ["CLIENT", "NOSUCHSUB"], ["EXEC"],
+        ["MULTI"], ["INCR", "a"], ["SET", "b", "x"], ["INCR", "b"], ["SETRANGE", "b", "-1", "y"], ["SET", "a", "1", "XX", "NX"], ["INCR", "a"], ["EXEC"],
+        ["MGET", "a", "b"], ["MULTI"], ["SHUTDOWN"], ["PING"], ["EXEC"], ["MULTI"], ["WAIT", "0", "0"], ["EXEC"],
+        ["MULTI"], ["RESET"], ["EXEC"]);
+
+    [Fact]
+    public void WatchBrokenByAnotherClientsWrite() => Same(
+        ["SET", "k", "1"], ["WATCH", "k"], ["B:", "SET", "k", "2"], ["MULTI"], ["INCR", "k"], ["EXEC"], ["GET", "k"],
+        ["WATCH", "k"], ["B:", "GET", "k"], ["MULTI"], ["INCR", "k"], ["EXEC"],
+        ["WATCH", "k", "other"], ["B:", "DEL", "other", "k"], ["MULTI"], ["SET", "k", "x"], ["EXEC"], ["GET", "k"],
+        ["WATCH", "missing"], ["B:", "SET", "missing", "now"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["SET", "k", "own"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["UNWATCH"], ["B:", "SET", "k", "again"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["B:", "EXPIRE", "k", "100"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["B:", "SELECT", "1"], ["B:", "SET", "k", "db1"], ["B:", "SELECT", "0"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["B:", "RENAME", "k", "k2"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k2"], ["B:", "APPEND", "k2", "z"], ["MULTI"], ["GET", "k2"], ["EXEC"],
+        ["WATCH", "k2"], ["MULTI"], ["GET", "k2"], ["DISCARD"], ["B:", "SET", "k2", "y"], ["MULTI"], ["PING"], ["EXEC"]);
+
+    [Fact]
+    public void WatchBrokenByFlushAndSwapdb() => Same(
+        ["SET", "k", "1"], ["WATCH", "k"], ["B:", "FLUSHALL"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["B:", "FLUSHDB"], ["MULTI"], ["PING"], ["EXEC"],
+        ["SET", "k", "1"], ["WATCH", "k"], ["B:", "SWAPDB", "0", "1"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["B:", "SWAPDB", "0", "1"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "k"], ["B:", "SELECT", "2"], ["B:", "FLUSHDB"], ["MULTI"], ["PING"], ["EXEC"]);
+
+    [Fact]
+    public void WatchBrokenByExpiry() => Same(
+        ["SET", "k", "1", "PX", "50"], ["WATCH", "k"], ["SLEEP", "120"], ["MULTI"], ["PING"], ["EXEC"],
+        ["SET", "j", "1", "PX", "10"], ["SLEEP", "50"], ["WATCH", "j"], ["MULTI"], ["PING"], ["EXEC"],
+        ["SET", "p", "1", "EX", "100"], ["WATCH", "p"], ["MULTI"], ["PING"], ["EXEC"]);
+
+    [Fact]
+    public void AbortedExecIsANullInBothProtocols() => Same(3,
+        ["SET", "k", "1"], ["WATCH", "k"], ["B:", "SET", "k", "2"], ["MULTI"], ["GET", "k"], ["EXEC"],
+        ["MULTI"], ["GET", "k"], ["EXEC"], ["MULTI"], ["NOSUCH"], ["EXEC"]);
+
+    [Fact]
+    public void ClientListShowsMultiAndDirtyFlags()
+    {
+        using var s = new InProcessServer();
+        using var a = s.Connect();
+        using var b = s.Connect();
+        a.Call("CLIENT", "SETNAME", "txn");
+        a.Call("WATCH", "k");
+        b.Call("SET", "k", "v");
+        a.Call("MULTI");
+        a.Call("SET", "x", "1");
+        a.Call("GET", "x");
+        Assert.Matches("name=txn .*flags=xd .*multi=2 .*multi-mem=[1-9]", b.Call("CLIENT", "LIST"));
+        Assert.Equal("*-1\r\n", a.Call("EXEC"));
+        Assert.Matches("name=txn .*flags=N .*multi=-1 ", b.Call("CLIENT", "LIST"));
+    }
+
+    [Fact]
+    public async Task StackExchangeRedisConditionalTransaction()
+    {
+        using var s = new InProcessServer();
+        using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{s.Port},abortConnect=false");
+        var db = mux.GetDatabase();
+        await db.StringSetAsync("balance", 10);
+        var tx = db.CreateTransaction();
+        tx.AddCondition(Condition.StringEqual("balance", 10));
+        _ = tx.StringDecrementAsync("balance", 3);
+        _ = tx.StringSetAsync("audit", "debited");
+        Assert.True(await tx.ExecuteAsync());
+        Assert.Equal(7, (long)await db.StringGetAsync("balance"));
+        var stale = db.CreateTransaction();
+        stale.AddCondition(Condition.StringEqual("balance", 10));
+        _ = stale.StringDecrementAsync("balance", 3);
+        Assert.False(await stale.ExecuteAsync());
+        Assert.Equal(7, (long)await db.StringGetAsync("balance"));
+    }
+}
