@@ -13,6 +13,10 @@ public static class ClientCommands
     static readonly string[] s_help =
     [
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -51,6 +55,11 @@ public static class ClientCommands
         "    * LIB-VER: the client lib version.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
@@ -358,6 +367,70 @@ public static class ClientCommands
             Complexity = "O(1)",
         });
 
+        client.AddSubcommand(new()
+        {
+            Name = "caching", Arity = 3, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = Caching,
+            Group = "connection", Since = "6.0.0",
+            Summary = "Instruct the server about tracking or not keys in the next request",
+            Complexity = "O(1)",
+            Arguments =
+            [
+                new("mode", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("yes", ArgType.PureToken) { Token = "YES" },
+                        new("no", ArgType.PureToken) { Token = "NO" },
+                    ],
+                },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "getredir", Arity = 2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = GetRedir,
+            Group = "connection", Since = "6.0.0",
+            Summary = "Get tracking notifications redirection client ID if any",
+            Complexity = "O(1)",
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "tracking", Arity = -3, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = Tracking,
+            Group = "connection", Since = "6.0.0",
+            Summary = "Enable or disable server assisted client side caching support",
+            Complexity = "O(1). Some options may introduce additional complexity.",
+            Arguments =
+            [
+                new("status", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("on", ArgType.PureToken) { Token = "ON" },
+                        new("off", ArgType.PureToken) { Token = "OFF" },
+                    ],
+                },
+                new("client-id", ArgType.Integer) { Token = "REDIRECT", Flags = ArgFlags.Optional },
+                new("prefix", ArgType.String) { Token = "PREFIX", Flags = ArgFlags.Optional | ArgFlags.Multiple | ArgFlags.MultipleToken },
+                new("bcast", ArgType.PureToken) { Token = "BCAST", Flags = ArgFlags.Optional },
+                new("optin", ArgType.PureToken) { Token = "OPTIN", Flags = ArgFlags.Optional },
+                new("optout", ArgType.PureToken) { Token = "OPTOUT", Flags = ArgFlags.Optional },
+                new("noloop", ArgType.PureToken) { Token = "NOLOOP", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        client.AddSubcommand(new()
+        {
+            Name = "trackinginfo", Arity = 2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow", "@connection"],
+            Proc = TrackingInfo,
+            Group = "connection", Since = "6.2.0",
+            Summary = "Return information about server assisted client side caching for the current connection",
+            Complexity = "O(1)",
+        });
+
         t.Add(client);
     }
 
@@ -651,6 +724,174 @@ public static class ClientCommands
         bool unblocked = target is not null && (c.Server.EndWaitForReplicas(target, error)
             || c.Server.UnblockOnKeys(target, error ? Server.UnblockReason.Error : Server.UnblockReason.Timeout));
         c.Reply.Integer(unblocked ? 1 : 0);
+    }
+
+    /// <summary>
+    /// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP], with
+    /// Redis's checks: a mode cannot change while tracking is on, prefixes need BCAST and must not
+    /// overlap, the redirect client must exist.
+    /// </summary>
+    static void Tracking(Client c, CommandArgs a)
+    {
+        bool on = a.Is(2, "on");
+        if (!on && !a.Is(2, "off"))
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        var state = new TrackingState();
+        for (int j = 3; j < a.Count; j++)
+        {
+            bool more = j + 1 < a.Count;
+            if (a.Is(j, "redirect") && more)
+            {
+                j++;
+                if (!IntegerText.TryParse(a[j], out long id))
+                {
+                    c.Reply.Error("value is not an integer or out of range");
+                    return;
+                }
+                if (id != c.Id && c.Server.FindClient(id) is null)
+                {
+                    c.Reply.Error("The client ID you want redirect to does not exist");
+                    return;
+                }
+                state.RedirectId = id;
+            }
+            else if (a.Is(j, "bcast")) state.Bcast = true;
+            else if (a.Is(j, "optin")) state.OptIn = true;
+            else if (a.Is(j, "optout")) state.OptOut = true;
+            else if (a.Is(j, "noloop")) state.NoLoop = true;
+            else if (a.Is(j, "prefix") && more) state.Prefixes.Add(a.ToArray(++j));
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        if (!on)
+        {
+            c.Server.DisableTracking(c);
+            c.Reply.Ok();
+            return;
+        }
+        var current = c.Tracking;
+        if (current is not null && current.Bcast != state.Bcast)
+        {
+            c.Reply.Error("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+            return;
+        }
+        if (state.OptIn && state.OptOut)
+        {
+            c.Reply.Error("You can't specify both OPTIN mode and OPTOUT mode");
+            return;
+        }
+        if (current is not null && ((state.OptIn && current.OptOut) || (state.OptOut && current.OptIn)))
+        {
+            c.Reply.Error("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+            return;
+        }
+        if (state.Bcast && (state.OptIn || state.OptOut))
+        {
+            c.Reply.Error("OPTIN and OPTOUT are not compatible with BCAST");
+            return;
+        }
+        if (!state.Bcast && state.Prefixes.Count > 0)
+        {
+            c.Reply.Error("PREFIX option requires BCAST mode to be enabled");
+            return;
+        }
+        // checkPrefixCollisionsOrReply: a new prefix must not overlap the client's existing ones nor the other new ones.
+        var existing = current is { Bcast: true } ? current.Prefixes : [];
+        for (int i = 0; i < state.Prefixes.Count; i++)
+        {
+            var p = state.Prefixes[i];
+            foreach (var q in existing)
+                if (!p.AsSpan().SequenceEqual(q) && (p.AsSpan().StartsWith(q) || q.AsSpan().StartsWith(p)))
+                {
+                    c.Reply.Error($"Prefix '{Encoding.UTF8.GetString(p)}' overlaps with an existing prefix '{Encoding.UTF8.GetString(q)}'. Prefixes for a single client must not overlap.");
+                    return;
+                }
+            for (int k = i + 1; k < state.Prefixes.Count; k++)
+            {
+                var q = state.Prefixes[k];
+                if (p.AsSpan().StartsWith(q) || q.AsSpan().StartsWith(p))
+                {
+                    c.Reply.Error($"Prefix '{Encoding.UTF8.GetString(p)}' overlaps with another provided prefix '{Encoding.UTF8.GetString(q)}'. Prefixes for a single client must not overlap.");
+                    return;
+                }
+            }
+        }
+        c.Server.EnableTracking(c, state);
+        c.Reply.Ok();
+    }
+
+    static void Caching(Client c, CommandArgs a)
+    {
+        var t = c.Tracking;
+        if (t is null)
+        {
+            c.Reply.Error("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+            return;
+        }
+        if (a.Is(2, "yes"))
+        {
+            if (!t.OptIn)
+            {
+                c.Reply.Error("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+                return;
+            }
+            t.CachingYes = true;
+        }
+        else if (a.Is(2, "no"))
+        {
+            if (!t.OptOut)
+            {
+                c.Reply.Error("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+                return;
+            }
+            t.CachingNo = true;
+        }
+        else
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        c.Reply.Ok();
+    }
+
+    static void GetRedir(Client c, CommandArgs a) => c.Reply.Integer(c.Tracking is null ? -1 : c.Tracking.RedirectId);
+
+    static void TrackingInfo(Client c, CommandArgs a)
+    {
+        var t = c.Tracking;
+        c.Reply.MapHeader(3);
+        c.Reply.Bulk("flags"u8);
+        if (t is null)
+        {
+            c.Reply.SetHeader(1);
+            c.Reply.Bulk("off"u8);
+        }
+        else
+        {
+            var flags = new List<string> { "on" };
+            if (t.Bcast) flags.Add("bcast");
+            if (t.OptIn) flags.Add("optin");
+            if (t.OptIn && t.CachingYes) flags.Add("caching-yes");
+            if (t.OptOut) flags.Add("optout");
+            if (t.OptOut && t.CachingNo) flags.Add("caching-no");
+            if (t.NoLoop) flags.Add("noloop");
+            if (t.RedirectBroken) flags.Add("broken_redirect");
+            c.Reply.SetHeader(flags.Count);
+            foreach (var f in flags) c.Reply.Bulk(f);
+        }
+        c.Reply.Bulk("redirect"u8);
+        c.Reply.Integer(t is null ? -1 : t.RedirectId);
+        c.Reply.Bulk("prefixes"u8);
+        // Redis keeps a client's prefixes in a radix tree, so they come out in byte order.
+        var prefixes = t is { Bcast: true } ? t.Prefixes.OrderBy(p => p, Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y))).ToList() : [];
+        c.Reply.ArrayHeader(prefixes.Count);
+        foreach (var p in prefixes) c.Reply.Bulk(p);
     }
 
     /// <summary>addReplySubcommandSyntaxError, for a known subcommand given a number of arguments it does not take.</summary>

@@ -244,6 +244,7 @@ public static class ConnectionCommands
     {
         c.Server.UnsubscribeEverything(c);
         c.Server.DiscardTransaction(c);
+        c.Server.DisableTracking(c);
         c.SelectDb(0);
         c.Reply.Resp = 2;
         c.Name = null;

@@ -155,6 +155,7 @@ public static class ServerCommands
     {
         if (!ParseFlushMode(c, a)) return;
         c.Server.TouchAllWatchedKeysInDb(c.Db);
+        c.Server.InvalidateAllTracking();
         c.Db.Clear();
         c.Reply.Ok();
     }
@@ -162,6 +163,7 @@ public static class ServerCommands
     static void FlushAll(Client c, CommandArgs a)
     {
         if (!ParseFlushMode(c, a)) return;
+        c.Server.InvalidateAllTracking();
         foreach (var db in c.Server.Databases)
         {
             c.Server.TouchAllWatchedKeysInDb(db);

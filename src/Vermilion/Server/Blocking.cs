@@ -219,7 +219,7 @@ public sealed partial class Server
             c.Reply.ErrorRaw(WrongTypeException.ReplyBytes);
         }
         if (_stillBlocked) return;
-        if (_watchingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
+        if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
         UnblockOnKeys(c, UnblockReason.Served);
         c.AfterCommands();
         c.ProcessPendingInput();

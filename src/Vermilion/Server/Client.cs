@@ -290,6 +290,8 @@ public sealed class Client : IConnectionHandler
     public MultiState? Multi;
     /// <summary>Keys WATCHed for the next EXEC, or null.</summary>
     public List<WatchedKey>? Watched;
+    /// <summary>CLIENT TRACKING settings, or null when off.</summary>
+    public TrackingState? Tracking;
 
     public string NameOrEmpty => Name ?? "";
 

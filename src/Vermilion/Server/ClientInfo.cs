@@ -47,7 +47,7 @@ public static class ClientInfo
           .Append(" tot-mem=").Append(totMem)
           .Append(" events=").Append(events)
           .Append(" cmd=").Append(c.LastCommand?.FullName ?? "NULL")
-          .Append(" user=default redir=-1 resp=").Append(c.Resp);
+          .Append(" user=default redir=").Append(c.Tracking?.RedirectId ?? -1).Append(" resp=").Append(c.Resp);
         return sb.ToString();
     }
 
@@ -73,6 +73,9 @@ public static class ClientInfo
         if (c.Subscriptions is not null) sb.Append('P');
         if ((f & ClientFlags.Multi) != 0) sb.Append('x');
         if ((f & ClientFlags.Blocked) != 0) sb.Append('b');
+        if (c.Tracking is not null) sb.Append('t');
+        if (c.Tracking?.RedirectBroken == true) sb.Append('R');
+        if (c.Tracking?.Bcast == true) sb.Append('B');
         if ((f & ClientFlags.DirtyCas) != 0) sb.Append('d');
         if ((f & ClientFlags.CloseAfterReply) != 0) sb.Append('c');
         if ((f & ClientFlags.CloseAsap) != 0) sb.Append('A');

@@ -65,6 +65,7 @@ public sealed class Config
     public long SetMaxIntsetEntries = 512;
     public long ZsetMaxListpackEntries = 128;
     public long ZsetMaxListpackValue = 64;
+    public long TrackingTableMaxKeys = 1_000_000;
     public string LogLevel = "notice";
     public string LogFile = "";
     public string PidFile = "";
@@ -120,6 +121,7 @@ public sealed class Config
         Add(new IntegerOption("set-max-intset-entries", 0, long.MaxValue, () => SetMaxIntsetEntries, v => SetMaxIntsetEntries = v));
         Add(new IntegerOption("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v) { Alias = "zset-max-ziplist-entries" });
         Add(new IntegerOption("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v) { Alias = "zset-max-ziplist-value", Memory = true });
+        Add(new IntegerOption("tracking-table-max-keys", 0, long.MaxValue, () => TrackingTableMaxKeys, v => TrackingTableMaxKeys = v));
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });
         Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));

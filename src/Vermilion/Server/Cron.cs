@@ -32,6 +32,7 @@ public sealed partial class Server
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
         ActiveExpireCycle();
+        LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
         return 1000 / EffectiveHz;

@@ -122,7 +122,12 @@ public sealed partial class Server
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
-        if (!failed && _watchingClients > 0 && (cmd.Flags & CommandFlags.Write) != 0) TouchWrittenKeys(c, cmd, args);
+        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0) TouchWrittenKeys(c, cmd, args);
+        if (TrackingClients > 0)
+        {
+            if (c.Tracking is not null && (cmd.Flags & CommandFlags.ReadOnly) != 0) RememberReadKeys(c, cmd, args);
+            AfterTrackedCommand(c, cmd);
+        }
     }
 
     /// <summary>The commands that run at once inside MULTI rather than being queued.</summary>

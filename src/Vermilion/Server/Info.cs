@@ -111,7 +111,7 @@ public static class Info
           .Field("client_recent_max_input_buffer", maxIn)
           .Field("client_recent_max_output_buffer", maxOut)
           .Field("blocked_clients", s.BlockedClients)
-          .Field("tracking_clients", 0)
+          .Field("tracking_clients", s.TrackingClients)
           .Field("clients_in_timeout_table", 0);
     }
 
@@ -224,9 +224,9 @@ public static class Info
           .Field("pubsub_patterns", s.PubSubPatterns)
           .Field("pubsubshard_channels", s.PubSubShardChannels)
           .Field("total_forks", 0)
-          .Field("tracking_total_keys", 0)
-          .Field("tracking_total_items", 0)
-          .Field("tracking_total_prefixes", 0)
+          .Field("tracking_total_keys", s.TrackingTotalKeys)
+          .Field("tracking_total_items", s.TrackingTotalItems)
+          .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)
           .Field("unexpected_error_replies", 0)
           .Field("total_error_replies", st.ErrorReplies)
           .Field("total_reads_processed", st.ReadsProcessed)

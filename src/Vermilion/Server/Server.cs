@@ -335,6 +335,7 @@ public sealed partial class Server : IDisposable
         ClientCount--;
         UnsubscribeEverything(c);
         DiscardTransaction(c);
+        DisableTracking(c);
         if ((c.Flags & ClientFlags.Blocked) != 0)
         {
             _postponed.Remove(c);
@@ -355,6 +356,7 @@ public sealed partial class Server : IDisposable
     void BeforeSleep()
     {
         UpdateCachedTime();
+        FlushBroadcastInvalidations();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
     }

@@ -82,19 +82,25 @@ public sealed partial class Server
         }
     }
 
-    /// <summary>After a write command that did not fail: its written keys count as modified for WATCH.</summary>
+    /// <summary>After a write command that did not fail: its written keys count as modified (WATCH, client tracking).</summary>
     void TouchWrittenKeys(Client c, CommandDef cmd, CommandArgs args)
     {
         var argv = new byte[args.Count][];
         for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
         if (!IntrospectionCommands.FindKeys(cmd, argv, _writtenKeys)) return;
         foreach (var key in _writtenKeys)
-            if ((key.Flags & (KeySpecFlags.RW | KeySpecFlags.OW | KeySpecFlags.RM)) != 0) TouchWatchedKey(c.Db, argv[key.Position]);
+            if ((key.Flags & (KeySpecFlags.RW | KeySpecFlags.OW | KeySpecFlags.RM)) != 0)
+            {
+                TouchWatchedKey(c.Db, argv[key.Position]);
+                InvalidateTrackedKey(argv[key.Position], c);
+            }
     }
 
+    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey).</summary>
     void OnKeyRemoved(Db db, ReadOnlySpan<byte> key, KeyRemoval why)
     {
-        if (why == KeyRemoval.Evicted) TouchWatchedKey(db, key);
+        TouchWatchedKey(db, key);
+        InvalidateTrackedKey(key, null);
     }
 
     /// <summary>isWatchedKeyExpired: a key with a deadline ahead when watched that has since expired.</summary>

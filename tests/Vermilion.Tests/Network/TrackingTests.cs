@@ -1,0 +1,128 @@
+using System.Text;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>Client-side caching (CLIENT TRACKING) against redis-server 7.0.15: the same multi-client scripts on both, every byte each client receives compared.</summary>
+[Trait("Category", "Network")]
+public class TrackingTests : IClassFixture<TrackingTests.Servers>
+{
+    public sealed class Servers : IDisposable
+    {
+        public readonly OracleServer Redis = new();
+        public readonly InProcessServer Vermilion = new();
+        public void Dispose()
+        {
+            Redis.Dispose();
+            Vermilion.Dispose();
+        }
+    }
+
+    readonly Servers _servers;
+    public TrackingTests(Servers servers) => _servers = servers;
+
+    /// <summary>Sends a command and a PING marker; everything before the marker's reply (pushes included).</summary>
+    static string Exchange(RespSocket s, params string[] cmd)
+    {
+        // One write, so both arrive in one read and run in the same event-loop turn on either server.
+        s.Send([.. RespSocket.Encode(cmd), .. RespSocket.Encode("PING", "__end__")]);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var reply = s.ReadReply();
+            if (reply.Contains("__end__")) return sb.ToString();
+            sb.Append(reply);
+        }
+    }
+
+    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
+
+    /// <summary>
+    /// Each step is "client: command...". Clients a and b speak RESP3, r speaks RESP2; "$r" in a
+    /// command stands for r's client id. Every step's output is compared between the servers.
+    /// </summary>
+    void Same(params string[] steps)
+    {
+        var outputs = new List<string>[2];
+        for (int side = 0; side < 2; side++)
+        {
+            Func<RespSocket> connect = side == 0 ? _servers.Redis.Connect : _servers.Vermilion.Connect;
+            using var a = connect();
+            using var b = connect();
+            using var r = connect();
+            a.Call("FLUSHALL");
+            a.Call("HELLO", "3");
+            b.Call("HELLO", "3");
+            string rid = r.Call("CLIENT", "ID").Trim(':', '\r', '\n');
+            var clients = new Dictionary<string, RespSocket> { ["a"] = a, ["b"] = b, ["r"] = r };
+            outputs[side] = new List<string>();
+            foreach (var step in steps)
+            {
+                var parts = step.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var cmd = parts[1..].Select(p => p == "$r" ? rid : p).ToArray();
+                outputs[side].Add(Exchange(clients[parts[0].TrimEnd(':')], cmd));
+            }
+        }
+        for (int i = 0; i < steps.Length; i++)
+            Assert.True(outputs[0][i] == outputs[1][i], $"{steps[i]}\n redis:     {Esc(outputs[0][i])}\n vermilion: {Esc(outputs[1][i])}");
+    }
+
+    [Fact]
+    public void OptionsAndTheirErrors() => Same(
+        "a: CLIENT GETREDIR", "a: CLIENT TRACKINGINFO", "a: CLIENT TRACKING", "a: CLIENT TRACKING maybe", "a: CLIENT TRACKING ON PREFIX x",
+        "a: CLIENT TRACKING ON OPTIN OPTOUT", "a: CLIENT TRACKING ON BCAST OPTIN", "a: CLIENT TRACKING ON REDIRECT 999999",
+        "a: CLIENT TRACKING ON REDIRECT abc", "a: CLIENT TRACKING ON FOO", "a: CLIENT TRACKING ON REDIRECT", "a: CLIENT CACHING YES",
+        "a: CLIENT CACHING maybe", "a: CLIENT TRACKING ON", "a: CLIENT GETREDIR", "a: CLIENT TRACKINGINFO", "a: CLIENT CACHING YES",
+        "a: CLIENT TRACKING ON BCAST", "a: CLIENT TRACKING OFF", "a: CLIENT TRACKING ON BCAST PREFIX a PREFIX ab",
+        "a: CLIENT TRACKING ON BCAST PREFIX a PREFIX b", "a: CLIENT TRACKINGINFO", "a: CLIENT TRACKING ON BCAST PREFIX c",
+        "a: CLIENT TRACKING ON BCAST PREFIX bb", "a: CLIENT TRACKINGINFO", "a: CLIENT TRACKING OFF", "a: CLIENT TRACKING ON BCAST",
+        "a: CLIENT TRACKINGINFO", "a: CLIENT TRACKING OFF", "a: CLIENT TRACKING ON OPTIN", "a: CLIENT CACHING YES",
+        "a: CLIENT CACHING NO", "a: CLIENT TRACKINGINFO", "a: CLIENT TRACKING ON OPTOUT", "a: CLIENT TRACKING OFF",
+        "a: CLIENT TRACKING ON OPTOUT NOLOOP", "a: CLIENT CACHING NO", "a: CLIENT TRACKINGINFO", "a: CLIENT TRACKING OFF",
+        "r: CLIENT TRACKINGINFO", "r: CLIENT TRACKING ON REDIRECT $r", "r: CLIENT TRACKING OFF");
+
+    [Fact]
+    public void DefaultModeInvalidatesKeysReadOnceWritten() => Same(
+        "a: CLIENT TRACKING ON", "a: SET k 1", "a: GET k", "a: MGET k j", "b: SET k 2", "a: PING", "b: SET j 2", "a: PING",
+        "b: SET k 3", "a: PING", "a: GET k", "a: SET k 4", "a: GET k", "b: APPEND k x", "a: STRLEN k", "b: DEL k", "a: EXISTS k",
+        "b: SET k 5", "b: FLUSHALL", "a: GET k", "b: FLUSHDB", "a: CLIENT TRACKING OFF", "b: SET k 6", "a: PING");
+
+    [Fact]
+    public void NoLoopOptInAndOptOut() => Same(
+        "a: CLIENT TRACKING ON NOLOOP", "a: GET k", "a: SET k 1", "a: GET k", "b: SET k 2", "a: PING", "a: CLIENT TRACKING OFF",
+        "a: CLIENT TRACKING ON OPTIN", "a: GET k", "b: SET k 3", "a: PING", "a: CLIENT CACHING YES", "a: GET k", "a: GET other",
+        "b: MSET k 4 other 4", "a: PING", "a: CLIENT TRACKING OFF",
+        "a: CLIENT TRACKING ON OPTOUT", "a: CLIENT CACHING NO", "a: GET k", "a: GET other", "b: MSET k 5 other 5", "a: PING");
+
+    [Fact]
+    public void BroadcastModeSendsKeysUnderItsPrefixes() => Same(
+        "a: CLIENT TRACKING ON BCAST PREFIX user: PREFIX cart:", "b: SET user:1 x", "a: PING", "b: MSET cart:9 y other z", "a: PING",
+        "a: SET user:2 mine", "b: PING", "a: CLIENT TRACKING OFF", "a: CLIENT TRACKING ON BCAST NOLOOP", "a: SET own 1", "b: SET theirs 1", "a: PING");
+
+    [Fact]
+    public void Resp2RedirectToInvalidateChannel() => Same(
+        "r: SUBSCRIBE __redis__:invalidate", "a: CLIENT TRACKING ON REDIRECT $r", "a: GET x", "b: SET x 1", "r: PING", "a: GET x",
+        "b: DEL x", "r: PING", "b: FLUSHDB", "r: PING");
+
+    [Fact]
+    public void InfoAndClientListShowTracking()
+    {
+        using var s = new InProcessServer();
+        using var a = s.Connect();
+        using var admin = s.Connect();
+        a.Call("HELLO", "3");
+        a.Call("CLIENT", "TRACKING", "ON");
+        a.Call("MGET", "k1", "k2", "k3");
+        Assert.Contains("tracking_clients:1\r\n", admin.Call("INFO", "clients"));
+        var stats = admin.Call("INFO", "stats");
+        Assert.Contains("tracking_total_keys:3\r\n", stats);
+        Assert.Contains("tracking_total_items:3\r\n", stats);
+        Assert.Matches("flags=t .*redir=0 resp=3", admin.Call("CLIENT", "LIST"));
+        // tracking-table-max-keys: the cron forgets keys over the limit, invalidating them.
+        admin.Call("CONFIG", "SET", "tracking-table-max-keys", "1");
+        Assert.True(InProcessServer.WaitFor(() => admin.Call("INFO", "stats").Contains("tracking_total_keys:1\r\n")));
+        Assert.Contains("invalidate", a.ReadReply());
+        a.Dispose();
+        Assert.True(InProcessServer.WaitFor(() => admin.Call("INFO", "clients").Contains("tracking_clients:0\r\n")));
+    }
+}
