@@ -140,9 +140,10 @@ public static class DumpCommands
                 return;
             }
 
-            if (replace) db.Delete(key);
+            bool deleted = replace && db.Delete(key);
             if (ttl != 0 && deadline <= now)
             {
+                if (deleted) c.Server.Notify(NotifyFlags.Generic, "del", db, key);
                 c.Reply.Ok();
                 return;
             }
@@ -151,6 +152,7 @@ public static class DumpCommands
         if (ttl != 0) db.SetExpire(key, deadline);
         if (idleSeconds >= 0) db.SetIdleTime(key, idleSeconds);
         if (frequency >= 0) db.SetFrequency(key, (int)frequency);
+        c.Server.Notify(NotifyFlags.Generic, "restore", db, key);
         c.Reply.Ok();
     }
 

@@ -541,7 +541,12 @@ public static class KeyCommands
     static void Del(Client c, CommandArgs a)
     {
         long n = 0;
-        for (int i = 1; i < a.Count; i++) if (c.Db.Delete(a[i])) n++;
+        for (int i = 1; i < a.Count; i++)
+            if (c.Db.Delete(a[i]))
+            {
+                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[i]);
+                n++;
+            }
         c.Reply.Integer(n);
     }
 
@@ -628,8 +633,16 @@ public static class KeyCommands
             return;
         }
         // A deadline already past deletes the key at once (Redis turns the command into a DEL).
-        if (when <= now) db.Delete(a[1]);
-        else db.SetExpire(a[1], when);
+        if (when <= now)
+        {
+            db.Delete(a[1]);
+            c.Server.Notify(NotifyFlags.Generic, "del", db, a[1]);
+        }
+        else
+        {
+            db.SetExpire(a[1], when);
+            c.Server.Notify(NotifyFlags.Generic, "expire", db, a[1]);
+        }
         c.Reply.Integer(1);
     }
 
@@ -658,11 +671,19 @@ public static class KeyCommands
         c.Reply.Integer(milliseconds ? ttl : (ttl + 500) / 1000);
     }
 
-    static void Persist(Client c, CommandArgs a) =>
-        c.Reply.Integer(c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]) ? 1 : 0);
+    static void Persist(Client c, CommandArgs a)
+    {
+        bool removed = c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]);
+        if (removed) c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
+        c.Reply.Integer(removed ? 1 : 0);
+    }
 
     /// <summary>Only strings exist so far.</summary>
-    static void Type(Client c, CommandArgs a) => c.Reply.Simple(c.Db.Exists(a[1]) ? "string"u8 : "none"u8);
+    static void Type(Client c, CommandArgs a)
+    {
+        int entry = c.Db.Lookup(a[1], touch: false);
+        c.Reply.Simple(entry < 0 ? "none"u8 : TypeName(c.Db.Keys.Item(entry)));
+    }
 
     static void Touch(Client c, CommandArgs a)
     {
@@ -707,6 +728,8 @@ public static class KeyCommands
             return;
         }
         db.Rename(a[1], a[2]);
+        c.Server.Notify(NotifyFlags.Generic, "rename_from", db, a[1]);
+        c.Server.Notify(NotifyFlags.Generic, "rename_to", db, a[2]);
         if (onlyIfAbsent) c.Reply.Integer(1);
         else c.Reply.Ok();
     }
@@ -744,6 +767,8 @@ public static class KeyCommands
             return;
         }
         source.MoveTo(a[1], target);
+        c.Server.Notify(NotifyFlags.Generic, "move_from", source, a[1]);
+        c.Server.Notify(NotifyFlags.Generic, "move_to", target, a[1]);
         c.Reply.Integer(1);
     }
 
@@ -776,6 +801,7 @@ public static class KeyCommands
             return;
         }
         c.Db.CopyTo(a[1], target, a[2]);
+        c.Server.Notify(NotifyFlags.Generic, "copy_to", target, a[2]);
         c.Reply.Integer(1);
     }
 

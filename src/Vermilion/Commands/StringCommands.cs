@@ -414,8 +414,14 @@ public static class StringCommands
     {
         bool found = c.Db.TryGetString(key, out value);
         if (found) c.Server.Stats.KeyspaceHits++;
-        else c.Server.Stats.KeyspaceMisses++;
+        else Missed(c, key);
         return found;
+    }
+
+    static void Missed(Client c, ReadOnlySpan<byte> key)
+    {
+        c.Server.Stats.KeyspaceMisses++;
+        c.Server.Notify(NotifyFlags.KeyMiss, "keymiss", c.Db, key);
     }
 
     /// <summary>Replies the value, or null for a missing key; true when the key was found.</summary>
@@ -529,7 +535,12 @@ public static class StringCommands
         }
         if ((options & SetOptions.KeepTtl) != 0) c.Db.Overwrite(key, value);
         else c.Db.Set(key, value);
-        if (deadline != 0) c.Db.SetExpire(key, deadline);
+        c.Server.Notify(NotifyFlags.String, "set", c.Db, key);
+        if (deadline != 0)
+        {
+            c.Db.SetExpire(key, deadline);
+            c.Server.Notify(NotifyFlags.Generic, "expire", c.Db, key);
+        }
         if (!get) c.Reply.Ok();
     }
 
@@ -558,10 +569,18 @@ public static class StringCommands
         c.Reply.Bulk(value);
         if (deadline != 0)
         {
-            if (deadline <= c.Server.UnixTimeMs) c.Db.Delete(a[1]);
-            else c.Db.SetExpire(a[1], deadline);
+            if (deadline <= c.Server.UnixTimeMs)
+            {
+                c.Db.Delete(a[1]);
+                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+            }
+            else
+            {
+                c.Db.SetExpire(a[1], deadline);
+                c.Server.Notify(NotifyFlags.Generic, "expire", c.Db, a[1]);
+            }
         }
-        else if ((options & SetOptions.Persist) != 0) c.Db.RemoveExpire(a[1]);
+        else if ((options & SetOptions.Persist) != 0 && c.Db.RemoveExpire(a[1])) c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
     }
 
     static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
@@ -603,6 +622,7 @@ public static class StringCommands
         value += by;
         Span<byte> text = stackalloc byte[20];
         c.Db.Overwrite(key, text[..IntegerText.Format(value, text)]);
+        c.Server.Notify(NotifyFlags.String, "incrby", c.Db, key);
         c.Reply.Integer(value);
     }
 
@@ -614,7 +634,7 @@ public static class StringCommands
         {
             bool found = c.Db.TryGetStringOrOther(a[i], out var value, out bool otherType);
             if (found || otherType) c.Server.Stats.KeyspaceHits++;
-            else c.Server.Stats.KeyspaceMisses++;
+            else Missed(c, a[i]);
             if (found) c.Reply.Bulk(value);
             else c.Reply.Null();
         }
@@ -630,7 +650,11 @@ public static class StringCommands
     static void MSet(Client c, CommandArgs a)
     {
         if (!PairsOrError(c, a)) return;
-        for (int i = 1; i < a.Count; i += 2) c.Db.Set(a[i], a[i + 1]);
+        for (int i = 1; i < a.Count; i += 2)
+        {
+            c.Db.Set(a[i], a[i + 1]);
+            c.Server.Notify(NotifyFlags.String, "set", c.Db, a[i]);
+        }
         c.Reply.Ok();
     }
 
@@ -646,7 +670,11 @@ public static class StringCommands
                 return;
             }
         }
-        for (int i = 1; i < a.Count; i += 2) c.Db.Set(a[i], a[i + 1]);
+        for (int i = 1; i < a.Count; i += 2)
+        {
+            c.Db.Set(a[i], a[i + 1]);
+            c.Server.Notify(NotifyFlags.String, "set", c.Db, a[i]);
+        }
         c.Reply.Integer(1);
     }
 
@@ -658,6 +686,7 @@ public static class StringCommands
             return;
         }
         c.Db.Set(a[1], a[2]);
+        c.Server.Notify(NotifyFlags.String, "set", c.Db, a[1]);
         c.Reply.Integer(1);
     }
 
@@ -666,11 +695,16 @@ public static class StringCommands
         // Replied before the write: Set may reuse the old value's storage.
         ReplyValue(c, a[1]);
         c.Db.Set(a[1], a[2]);
+        c.Server.Notify(NotifyFlags.String, "set", c.Db, a[1]);
     }
 
     static void GetDel(Client c, CommandArgs a)
     {
-        if (ReplyValue(c, a[1])) c.Db.Delete(a[1]);
+        if (ReplyValue(c, a[1]))
+        {
+            c.Db.Delete(a[1]);
+            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+        }
     }
 
     static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1], out var value) ? value.Length : 0);
@@ -689,11 +723,14 @@ public static class StringCommands
         if (!c.Db.TryGetString(a[1], out var old))
         {
             c.Db.Set(a[1], a[2]);
+            c.Server.Notify(NotifyFlags.String, "append", c.Db, a[1]);
             c.Reply.Integer(a.Length(2));
             return;
         }
         if (!LengthAllowed(c, old.Length, a.Length(2))) return;
-        c.Reply.Integer(c.Db.Append(a[1], a[2]));
+        int length = c.Db.Append(a[1], a[2]);
+        c.Server.Notify(NotifyFlags.String, "append", c.Db, a[1]);
+        c.Reply.Integer(length);
     }
 
     /// <summary>GETRANGE/SUBSTR: inclusive indexes, negative from the end, clamped to the string.</summary>
@@ -734,6 +771,7 @@ public static class StringCommands
         if (!LengthAllowed(c, offset, add)) return;
         var target = c.Db.GetWritable(a[1], (int)(offset + add));
         a[3].CopyTo(target[(int)offset..]);
+        c.Server.Notify(NotifyFlags.String, "setrange", c.Db, a[1]);
         c.Reply.Integer(target.Length);
     }
 }

@@ -66,6 +66,7 @@ public sealed class Config
     public long ZsetMaxListpackEntries = 128;
     public long ZsetMaxListpackValue = 64;
     public long TrackingTableMaxKeys = 1_000_000;
+    public NotifyFlags NotifyKeyspaceEvents;
     public string LogLevel = "notice";
     public string LogFile = "";
     public string PidFile = "";
@@ -122,6 +123,12 @@ public sealed class Config
         Add(new IntegerOption("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v) { Alias = "zset-max-ziplist-entries" });
         Add(new IntegerOption("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v) { Alias = "zset-max-ziplist-value", Memory = true });
         Add(new IntegerOption("tracking-table-max-keys", 0, long.MaxValue, () => TrackingTableMaxKeys, v => TrackingTableMaxKeys = v));
+        Add(new CustomOption("notify-keyspace-events", () => Server.FormatNotifyFlags(NotifyKeyspaceEvents), args =>
+        {
+            if (Server.ParseNotifyFlags(args[0]) is not { } flags) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+            NotifyKeyspaceEvents = flags;
+            return null;
+        }));
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });
         Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));

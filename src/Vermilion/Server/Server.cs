@@ -97,7 +97,7 @@ public sealed partial class Server : IDisposable
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs);
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = SignalKeyAsReady, KeyRemoved = OnKeyRemoved };
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

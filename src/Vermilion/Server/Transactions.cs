@@ -96,11 +96,20 @@ public sealed partial class Server
             }
     }
 
-    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey).</summary>
+    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey), and are notified.</summary>
     void OnKeyRemoved(Db db, ReadOnlySpan<byte> key, KeyRemoval why)
     {
+        if (why == KeyRemoval.Expired) Notify(NotifyFlags.Expired, "expired", db, key);
+        else Notify(NotifyFlags.Evicted, "evicted", db, key);
         TouchWatchedKey(db, key);
         InvalidateTrackedKey(key, null);
+    }
+
+    /// <summary>dbAdd: clients blocked on the key may be served, and the "new" event goes out.</summary>
+    void OnKeyAdded(Db db, ReadOnlySpan<byte> key)
+    {
+        SignalKeyAsReady(db, key);
+        Notify(NotifyFlags.New, "new", db, key);
     }
 
     /// <summary>isWatchedKeyExpired: a key with a deadline ahead when watched that has since expired.</summary>

@@ -116,7 +116,11 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     {
         int index = Lookup(key, touch: false);
         existed = index >= 0;
-        if (!existed) index = Keys.AddOrFind(key, out _);
+        if (!existed)
+        {
+            index = Keys.AddOrFind(key, out _);
+            KeyAdded?.Invoke(this, key);
+        }
         Keys.SetLru(index, existed && eviction.UsesLfu ? Keys.Lru(index) : eviction.NewAccess());
         return index;
     }

@@ -1,0 +1,104 @@
+using System.Text;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>
+/// Keyspace notifications against redis-server 7.0.15: a subscriber on both servers listens to
+/// every keyspace and keyevent channel, the same script runs on both, and the event streams are
+/// compared message by message.
+/// </summary>
+[Trait("Category", "Network")]
+public class NotificationTests : IClassFixture<NotificationTests.Servers>
+{
+    public sealed class Servers : IDisposable
+    {
+        public readonly OracleServer Redis = new();
+        public readonly InProcessServer Vermilion = new();
+        public void Dispose()
+        {
+            Redis.Dispose();
+            Vermilion.Dispose();
+        }
+    }
+
+    readonly Servers _servers;
+    public NotificationTests(Servers servers) => _servers = servers;
+
+    static string Events(Func<RespSocket> connect, string classes, string[][] script)
+    {
+        using var admin = connect();
+        using var listener = connect();
+        admin.Call("FLUSHALL");
+        Assert.Equal("+OK\r\n", admin.Call("CONFIG", "SET", "notify-keyspace-events", classes));
+        listener.Call("PSUBSCRIBE", "__key*__:*");
+        var replies = new StringBuilder();
+        foreach (var cmd in script)
+        {
+            if (cmd[0] == "SLEEP") Thread.Sleep(int.Parse(cmd[1]));
+            else replies.Append(admin.Call(cmd));
+        }
+        listener.Send(RespSocket.Encode("PING", "__end__"));
+        var events = new StringBuilder();
+        while (true)
+        {
+            var message = listener.ReadReply();
+            if (message.Contains("__end__")) break;
+            // pmessage, pattern, channel, payload: keep "channel payload".
+            var parts = message.Split("\r\n");
+            events.Append(parts[6]).Append(' ').Append(parts[8]).Append('\n');
+        }
+        admin.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        return replies + "\n" + events;
+    }
+
+    void Same(string classes, params string[][] script)
+    {
+        var expected = Events(_servers.Redis.Connect, classes, script);
+        var actual = Events(_servers.Vermilion.Connect, classes, script);
+        if (expected == actual) return;
+        var e = expected.Replace("\r\n", " ").Split('\n');
+        var a = actual.Replace("\r\n", " ").Split('\n');
+        int first = 0;
+        while (first < Math.Min(e.Length, a.Length) && e[first] == a[first]) first++;
+        Assert.Fail($"first difference at line {first}\n--- redis:\n{string.Join('\n', e.Skip(Math.Max(0, first - 2)).Take(8))}\n--- vermilion:\n{string.Join('\n', a.Skip(Math.Max(0, first - 2)).Take(8))}");
+    }
+
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("Eg")]
+    [InlineData("Kgn")]
+    [InlineData("Ex")]
+    public void GenericCommands(string classes) => Same(classes,
+        ["SET", "a", "1"], ["SET", "b", "2"], ["DEL", "a", "nosuch", "b"], ["SET", "k", "v"], ["EXPIRE", "k", "100"], ["PEXPIRE", "k", "5000", "NX"],
+        ["PERSIST", "k"], ["PERSIST", "k"], ["EXPIRE", "k", "-1"], ["SET", "k", "v"], ["RENAME", "k", "k2"], ["SET", "k3", "x"],
+        ["RENAMENX", "k2", "k3"], ["RENAME", "k2", "k3"], ["MOVE", "k3", "1"], ["SET", "c", "1"], ["COPY", "c", "d"], ["COPY", "c", "d", "REPLACE"],
+        ["COPY", "c", "e", "DB", "2"], ["UNLINK", "c", "d"], ["SET", "t", "1", "PX", "20"], ["SLEEP", "100"], ["GET", "t"],
+        ["SET", "r", "1"], ["EXPIREAT", "r", "1"], ["SWAPDB", "0", "1"], ["FLUSHDB"], ["SELECT", "0"]);
+
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("KE$m")]
+    [InlineData("En$")]
+    public void StringCommands(string classes) => Same(classes,
+        ["SET", "s", "1"], ["SET", "s", "2", "NX"], ["SET", "s", "3", "XX", "EX", "100"], ["SET", "s", "4", "KEEPTTL", "GET"],
+        ["SETEX", "e", "100", "v"], ["PSETEX", "p", "100000", "v"], ["SETNX", "n", "1"], ["SETNX", "n", "2"], ["GETSET", "n", "3"],
+        ["INCR", "i"], ["DECR", "i"], ["INCRBY", "i", "5"], ["DECRBY", "i", "2"], ["INCR", "s"], ["APPEND", "ap", "x"], ["APPEND", "ap", "y"],
+        ["SETRANGE", "sr", "3", "z"], ["SETRANGE", "sr", "0", ""], ["GETEX", "s", "PERSIST"], ["GETEX", "s", "EX", "100"], ["GETEX", "s", "PERSIST"],
+        ["GETEX", "s", "PXAT", "1"], ["GETDEL", "n"], ["GETDEL", "n"], ["MSET", "m1", "a", "m2", "b"], ["MSETNX", "m3", "c", "m4", "d"],
+        ["MSETNX", "m1", "x", "m5", "y"], ["GET", "missing"], ["MGET", "m1", "missing2"], ["STRLEN", "missing3"], ["GETRANGE", "missing4", "0", "1"]);
+
+    [Fact]
+    public void ClassesFilterAndFormat()
+    {
+        using var r = _servers.Redis.Connect();
+        using var v = _servers.Vermilion.Connect();
+        foreach (var value in new[] { "KEA", "AKE", "Kg$", "Elshz", "Kx", "Em", "En", "KA", "K", "Ax", "gA", "z", "An", "q", "", "$lshzxetd" })
+        {
+            Assert.Equal(r.Call("CONFIG", "SET", "notify-keyspace-events", value), v.Call("CONFIG", "SET", "notify-keyspace-events", value));
+            Assert.Equal(r.Call("CONFIG", "GET", "notify-keyspace-events"), v.Call("CONFIG", "GET", "notify-keyspace-events"));
+        }
+        r.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        v.Call("CONFIG", "SET", "notify-keyspace-events", "");
+    }
+}
