@@ -56,12 +56,18 @@ workloads=(
   "50 clients|-c 50 -n $N -t mset"
   "1000 clients|-c 1000 -n $N -t set,get"
 )
+# PUBLISH to a channel with 10 subscribers on each server (started below), as a custom command.
+workloads+=("50 clients, 10 subscribers|-c 50 -n $N PUBLISH news hello-subscribers")
 if [ "${COLLECTIONS:-0}" = 1 ]; then
   workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset")
 fi
 
 rp=$(free_port); rpid=$(start_redis "$rp"); wait_ready "$rp"
 vp=$(free_port); vpid=$(start_vermilion "$vp" "$out/aot/vermilion-server"); wait_ready "$vp"
+for port in $rp $vp; do
+  for _ in $(seq 10); do redis-cli -p "$port" subscribe news >/dev/null & pids+=($!); done
+done
+dotnet build bench/MultiExecBench -c Release -v q -nologo >/dev/null
 
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS"
@@ -75,6 +81,11 @@ for round in $(seq "$ROUNDS"); do
       # shellcheck disable=SC2086
       bench "$name" "$server" "$port" aot -- $args
     done
+  done
+  # MULTI/INCR/SET/EXEC transactions (redis-benchmark has no transaction workload).
+  for server in $order; do
+    port=$rp; [ "$server" = vermilion ] && port=$vp
+    record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(dotnet bench/MultiExecBench/bin/Release/net10.0/MultiExecBench.dll "$port" 50 $((N / 4)))"
   done
 done
 
