@@ -3,8 +3,8 @@ using System.Text;
 namespace Vermilion;
 
 /// <summary>
-/// The string family on the first, plain keyspace. INCRBYFLOAT (Redis computes in long double), LCS
-/// and the bitmap commands come with the real keyspace (see the README's compatibility table).
+/// The string family: GET/SET and their variants, counters (INCRBYFLOAT in emulated long double,
+/// see <see cref="LongDouble"/>), ranges and LCS. The bitmap commands are in <see cref="BitmapCommands"/>.
 /// </summary>
 public static class StringCommands
 {
@@ -392,6 +392,42 @@ public static class StringCommands
                 },
             ],
         });
+
+        t.Add(new()
+        {
+            Name = "incrbyfloat", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = IncrByFloat,
+            Group = "string", Since = "2.6.0",
+            Summary = "Increment the float value of a key by the given amount",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("increment", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lcs", Arity = -3, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@string", "@slow"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = Lcs,
+            Group = "string", Since = "7.0.0",
+            Summary = "Find longest common substring",
+            Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(1, 1, 0))],
+            Arguments =
+            [
+                new("key1", ArgType.Key) { KeySpecIndex = 0 },
+                new("key2", ArgType.Key) { KeySpecIndex = 0 },
+                new("len", ArgType.PureToken) { Token = "LEN", Flags = ArgFlags.Optional },
+                new("idx", ArgType.PureToken) { Token = "IDX", Flags = ArgFlags.Optional },
+                new("len", ArgType.Integer) { Token = "MINMATCHLEN", Flags = ArgFlags.Optional },
+                new("withmatchlen", ArgType.PureToken) { Token = "WITHMATCHLEN", Flags = ArgFlags.Optional },
+            ],
+        });
     }
 
     /// <summary>setGetKeys: the key is overwritten, or read and updated when GET is given (the key spec's variable_flags).</summary>
@@ -727,5 +763,157 @@ public static class StringCommands
         var target = c.Db.GetWritable(a[1], (int)(offset + add));
         a[3].CopyTo(target[(int)offset..]);
         c.Reply.Integer(target.Length);
+    }
+
+    /// <summary>
+    /// INCRBYFLOAT: both texts read as long doubles (strtold), added, and the sum stored as
+    /// "%.17Lf" with trailing zeros trimmed. The result is kept as text: Redis creates it with
+    /// createStringObject, so it is embstr even when it reads as an integer.
+    /// </summary>
+    static void IncrByFloat(Client c, CommandArgs a)
+    {
+        var value = default(LongDouble);
+        if ((c.Db.TryGetString(a[1], out var old) && !LongDouble.TryParse(old, out value)) || !LongDouble.TryParse(a[2], out var increment))
+        {
+            c.Reply.Error("value is not a valid float");
+            return;
+        }
+        var sum = value + increment;
+        if (sum.IsInfinity)
+        {
+            c.Reply.Error("increment would produce NaN or Infinity");
+            return;
+        }
+        var text = sum.ToHumanString();
+        Span<byte> bytes = text.Length <= 256 ? stackalloc byte[text.Length] : new byte[text.Length];
+        Encoding.ASCII.GetBytes(text, bytes);
+        c.Db.OverwriteText(a[1], bytes);
+        c.Reply.Bulk(bytes);
+    }
+
+    /// <summary>
+    /// LCS: the longest common subsequence of two strings (missing keys are empty), by the dynamic
+    /// programming table Redis builds, walked back from the end in Redis's order (on a tie, the
+    /// second string's index moves first) so that IDX reports the same matches, last ones first.
+    /// </summary>
+    static void Lcs(Client c, CommandArgs a)
+    {
+        Read(c, a[1], out _);
+        Read(c, a[2], out _);
+        bool getLength = false, getIndexes = false, withMatchLength = false;
+        long minMatchLength = 0;
+        for (int j = 3; j < a.Count; j++)
+        {
+            if (a.Is(j, "idx")) getIndexes = true;
+            else if (a.Is(j, "len")) getLength = true;
+            else if (a.Is(j, "withmatchlen")) withMatchLength = true;
+            else if (a.Is(j, "minmatchlen") && j + 1 < a.Count)
+            {
+                if (!ParseInteger(c, a[++j], out minMatchLength)) return;
+                if (minMatchLength < 0) minMatchLength = 0;
+            }
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        if (getIndexes && getLength)
+        {
+            c.Reply.Error("If you want both the length and indexes, please just use IDX.");
+            return;
+        }
+        c.Db.TryGetString(a[1], out var x);
+        c.Db.TryGetString(a[2], out var y);
+        long cells = (x.Length + 1L) * (y.Length + 1L);
+        if (cells > Array.MaxLength)
+        {
+            c.Reply.Error("Insufficient memory, failed allocating transient memory for LCS");
+            return;
+        }
+
+        // table[i * width + j] = the LCS length of x[..i] and y[..j].
+        int width = y.Length + 1;
+        var table = GC.AllocateUninitializedArray<uint>((int)cells);
+        table.AsSpan(0, width).Clear();
+        for (int i = 1; i <= x.Length; i++)
+        {
+            int row = i * width, above = row - width;
+            table[row] = 0;
+            byte xi = x[i - 1];
+            for (int j = 1; j <= y.Length; j++)
+                table[row + j] = xi == y[j - 1] ? table[above + j - 1] + 1 : Math.Max(table[above + j], table[row + j - 1]);
+        }
+        int length = (int)table[cells - 1];
+        if (getLength)
+        {
+            c.Reply.Integer(length);
+            return;
+        }
+
+        // Walk back from the end: the common string fills from its last byte; with IDX each run of
+        // consecutive matches is one range, reported when the run breaks or reaches either start.
+        var common = getIndexes ? null : new byte[length];
+        int fill = length, ranges = 0;
+        if (getIndexes)
+        {
+            c.Reply.MapHeader(2);
+            c.Reply.Bulk("matches"u8);
+        }
+        var found = getIndexes ? new List<(int XStart, int XEnd, int YStart, int YEnd)>() : null;
+        int xi2 = x.Length, yj = y.Length;
+        int runX = -1, runXEnd = 0, runY = 0, runYEnd = 0;
+        while (xi2 > 0 && yj > 0)
+        {
+            bool emit = false;
+            if (x[xi2 - 1] == y[yj - 1])
+            {
+                if (common is not null) common[--fill] = x[xi2 - 1];
+                if (runX < 0)
+                {
+                    runX = runXEnd = xi2 - 1;
+                    runY = runYEnd = yj - 1;
+                }
+                else
+                {
+                    runX--;
+                    runY--;
+                }
+                if (runX == 0 || runY == 0) emit = true;
+                xi2--;
+                yj--;
+            }
+            else
+            {
+                if (table[(xi2 - 1) * width + yj] > table[xi2 * width + yj - 1]) xi2--;
+                else yj--;
+                if (runX >= 0) emit = true;
+            }
+            if (emit)
+            {
+                if (found is not null && (minMatchLength == 0 || runXEnd - runX + 1 >= minMatchLength))
+                    found.Add((runX, runXEnd, runY, runYEnd));
+                runX = -1;
+            }
+        }
+        if (found is null)
+        {
+            c.Reply.Bulk(common);
+            return;
+        }
+        c.Reply.ArrayHeader(found.Count);
+        foreach (var (xStart, xEnd, yStart, yEnd) in found)
+        {
+            c.Reply.ArrayHeader(withMatchLength ? 3 : 2);
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(xStart);
+            c.Reply.Integer(xEnd);
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(yStart);
+            c.Reply.Integer(yEnd);
+            if (withMatchLength) c.Reply.Integer(xEnd - xStart + 1);
+        }
+        c.Reply.Bulk("len"u8);
+        c.Reply.Integer(length);
     }
 }
