@@ -364,8 +364,10 @@ public static class BitmapCommands
         {
             if (!ParseInteger(c, a[2], out long start) || !ParseInteger(c, a[3], out long end)) return;
             bool inBits = false;
-            if (a.Count == 5 && !ParseUnit(c, a[4], out inBits)) return;
-            if ((start < 0 && end < 0 && start > end) || !BitRange(value.Length, start, end, inBits, out first, out last))
+            // As Redis 7.0: two negative indexes in the wrong order count 0 before BYTE|BIT is even read.
+            bool emptyBackwards = start < 0 && end < 0 && start > end;
+            if (!emptyBackwards && a.Count == 5 && !ParseUnit(c, a[4], out inBits)) return;
+            if (emptyBackwards || !BitRange(value.Length, start, end, inBits, out first, out last))
             {
                 c.Reply.Integer(0);
                 return;

@@ -161,25 +161,27 @@ public static class Bitmap
     /// <summary>
     /// BITFIELD on a signed field: <paramref name="value"/> + <paramref name="increment"/> (SET passes
     /// the new value and 0). Returns false when the result must not be written (FAIL on overflow).
+    /// The overflow tests are Redis's, whose 64-bit room-left arithmetic wraps: SET of a value far
+    /// below the field's minimum (-2^63 on i8, anything under min - 1 on i63) counts as overflowing
+    /// upwards, so SAT stores the maximum there.
     /// </summary>
     public static bool AddSigned(long value, long increment, int bits, BitfieldOverflow overflow, out long result)
     {
         long max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1, min = -max - 1;
-        Int128 sum = (Int128)value + increment;
-        if (sum >= min && sum <= max)
-        {
-            result = (long)sum;
-            return true;
-        }
-        switch (overflow)
+        long roomUp = unchecked((long)((ulong)max - (ulong)value)), roomDown = unchecked(min - value);
+        int direction =
+            value > max || (bits != 64 && increment > roomUp) || (value >= 0 && increment > 0 && increment > roomUp) ? 1
+            : value < min || (bits != 64 && increment < roomDown) || (value < 0 && increment < 0 && increment < roomDown) ? -1
+            : 0;
+        ulong sum = unchecked((ulong)value + (ulong)increment);
+        switch (direction == 0 ? BitfieldOverflow.Wrap : overflow)
         {
             case BitfieldOverflow.Sat:
-                result = sum > max ? max : min;
+                result = direction > 0 ? max : min;
                 return true;
             case BitfieldOverflow.Wrap:
                 // Two's complement truncated to the field, its top bit extended.
-                ulong low = (ulong)value + (ulong)increment;
-                result = bits == 64 ? (long)low : (long)(low << (64 - bits)) >> (64 - bits);
+                result = bits == 64 ? (long)sum : (long)(sum << (64 - bits)) >> (64 - bits);
                 return true;
             default:
                 result = 0;
