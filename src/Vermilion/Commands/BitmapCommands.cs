@@ -251,24 +251,10 @@ public static class BitmapCommands
     }
 
     const string BitOffsetError = "bit offset is not an integer or out of range";
-    const string IntegerError = "value is not an integer or out of range";
     const string SyntaxError = "syntax error";
 
-    /// <summary>lookupKeyRead: a read counts as a keyspace hit or miss.</summary>
-    static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
-    {
-        bool found = c.Db.TryGetString(key, out value);
-        if (found) c.Server.Stats.KeyspaceHits++;
-        else c.Server.Stats.KeyspaceMisses++;
-        return found;
-    }
-
-    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
-    {
-        if (IntegerText.TryParse(text, out value)) return true;
-        c.Reply.Error(IntegerError);
-        return false;
-    }
+    static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value) => StringCommands.Read(c, key, out value);
+    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value) => StringCommands.ParseInteger(c, text, out value);
 
     /// <summary>
     /// getBitOffsetFromArgument: a bit offset below proto-max-bulk-len bytes. BITFIELD also takes

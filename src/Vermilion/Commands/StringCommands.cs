@@ -446,7 +446,7 @@ public static class StringCommands
     }
 
     /// <summary>lookupKeyRead: a read counts as a keyspace hit or miss (writes do not).</summary>
-    static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    internal static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         bool found = c.Db.TryGetString(key, out value);
         if (found) c.Server.Stats.KeyspaceHits++;
@@ -619,7 +619,8 @@ public static class StringCommands
         IncrBy(c, a[1], -by);
     }
 
-    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
+    /// <summary>getLongLongFromObjectOrReply: false after replying the error.</summary>
+    internal static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
     {
         if (IntegerText.TryParse(text, out value)) return true;
         c.Reply.Error("value is not an integer or out of range");
