@@ -855,55 +855,52 @@ public static class StringCommands
         // Walk back from the end: the common string fills from its last byte; with IDX each run of
         // consecutive matches is one range, reported when the run breaks or reaches either start.
         var common = getIndexes ? null : new byte[length];
-        int fill = length, ranges = 0;
-        if (getIndexes)
+        var ranges = getIndexes ? new List<(int XStart, int XEnd, int YStart, int YEnd)>() : null;
+        int fill = length, xAt = x.Length, yAt = y.Length;
+        int runXStart = -1, runXEnd = 0, runYStart = 0, runYEnd = 0;
+        while (xAt > 0 && yAt > 0)
         {
-            c.Reply.MapHeader(2);
-            c.Reply.Bulk("matches"u8);
-        }
-        var found = getIndexes ? new List<(int XStart, int XEnd, int YStart, int YEnd)>() : null;
-        int xi2 = x.Length, yj = y.Length;
-        int runX = -1, runXEnd = 0, runY = 0, runYEnd = 0;
-        while (xi2 > 0 && yj > 0)
-        {
-            bool emit = false;
-            if (x[xi2 - 1] == y[yj - 1])
+            bool runEnds = false;
+            if (x[xAt - 1] == y[yAt - 1])
             {
-                if (common is not null) common[--fill] = x[xi2 - 1];
-                if (runX < 0)
+                if (common is not null) common[--fill] = x[xAt - 1];
+                if (runXStart < 0)
                 {
-                    runX = runXEnd = xi2 - 1;
-                    runY = runYEnd = yj - 1;
+                    runXStart = runXEnd = xAt - 1;
+                    runYStart = runYEnd = yAt - 1;
                 }
                 else
                 {
-                    runX--;
-                    runY--;
+                    // The previous step matched at (xAt, yAt): the run extends backwards.
+                    runXStart--;
+                    runYStart--;
                 }
-                if (runX == 0 || runY == 0) emit = true;
-                xi2--;
-                yj--;
+                runEnds = runXStart == 0 || runYStart == 0;
+                xAt--;
+                yAt--;
             }
             else
             {
-                if (table[(xi2 - 1) * width + yj] > table[xi2 * width + yj - 1]) xi2--;
-                else yj--;
-                if (runX >= 0) emit = true;
+                if (table[(xAt - 1) * width + yAt] > table[xAt * width + yAt - 1]) xAt--;
+                else yAt--;
+                runEnds = runXStart >= 0;
             }
-            if (emit)
+            if (runEnds)
             {
-                if (found is not null && (minMatchLength == 0 || runXEnd - runX + 1 >= minMatchLength))
-                    found.Add((runX, runXEnd, runY, runYEnd));
-                runX = -1;
+                if (ranges is not null && (minMatchLength == 0 || runXEnd - runXStart + 1 >= minMatchLength))
+                    ranges.Add((runXStart, runXEnd, runYStart, runYEnd));
+                runXStart = -1;
             }
         }
-        if (found is null)
+        if (ranges is null)
         {
             c.Reply.Bulk(common);
             return;
         }
-        c.Reply.ArrayHeader(found.Count);
-        foreach (var (xStart, xEnd, yStart, yEnd) in found)
+        c.Reply.MapHeader(2);
+        c.Reply.Bulk("matches"u8);
+        c.Reply.ArrayHeader(ranges.Count);
+        foreach (var (xStart, xEnd, yStart, yEnd) in ranges)
         {
             c.Reply.ArrayHeader(withMatchLength ? 3 : 2);
             c.Reply.ArrayHeader(2);

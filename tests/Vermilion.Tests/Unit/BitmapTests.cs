@@ -73,7 +73,7 @@ public class BitmapTests
             int bits = rng.Next(1, 65);
             ulong offset = (ulong)rng.Next(value.Length * 8 + 16);
             ulong expected = 0;
-            for (int i = 0; i < bits; i++) expected = (expected << 1) | (ulong)Bit(value, (long)offset + i);
+            for (int i = 0; i < bits; i++) expected = (expected << 1) | (uint)Bit(value, (long)offset + i);
             Assert.Equal(expected, Bitmap.ReadField(value, offset, bits));
             long signed = bits == 64 ? (long)expected : (long)(expected << (64 - bits)) >> (64 - bits);
             Assert.Equal(signed, Bitmap.ReadSignedField(value, offset, bits));
