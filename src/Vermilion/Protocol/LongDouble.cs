@@ -85,13 +85,33 @@ public readonly struct LongDouble
     static bool TryParseDecimal(ReadOnlySpan<byte> s, bool negative, out LongDouble value)
     {
         value = default;
-        int i = 0, digits = 0;
+        int i = 0, digits = 0, significant = 0;
         long exponent = 0;
-        var significand = new StringBuilder();
-        for (; i < s.Length && char.IsAsciiDigit((char)s[i]); i++, digits++) significand.Append((char)s[i]);
-        if (i < s.Length && s[i] == '.')
+        // The significant digits, 18 at a time into a BigInteger only when there are more than 18.
+        ulong chunk = 0;
+        int chunkDigits = 0;
+        BigInteger? n = null;
+        bool fraction = false;
+        for (; i < s.Length; i++)
         {
-            for (i++; i < s.Length && char.IsAsciiDigit((char)s[i]); i++, digits++, exponent--) significand.Append((char)s[i]);
+            byte c = s[i];
+            if (c == '.' && !fraction)
+            {
+                fraction = true;
+                continue;
+            }
+            if (!char.IsAsciiDigit((char)c)) break;
+            digits++;
+            if (fraction) exponent--;
+            if (significant == 0 && c == '0') continue;
+            significant++;
+            chunk = chunk * 10 + (ulong)(c - '0');
+            if (++chunkDigits == 18)
+            {
+                n = (n ?? BigInteger.Zero) * PowerOfTen(18) + chunk;
+                chunk = 0;
+                chunkDigits = 0;
+            }
         }
         if (digits == 0) return false;
         if (i < s.Length && (s[i] | 0x20) == 'e')
@@ -101,26 +121,29 @@ public readonly struct LongDouble
             i = s.Length;
         }
         if (i != s.Length) return false;
-        var text = significand.ToString().TrimStart('0');
-        if (text.Length == 0)
+        if (significant == 0)
         {
             value = new LongDouble(negative, 0, 0);
             return true;
         }
         // Beyond these the result is surely infinite (LDBL_MAX ≈ 1.19e4932) or zero (the smallest denormal ≈ 3.6e-4951).
-        long magnitude = text.Length + exponent;
+        long magnitude = significant + exponent;
         if (magnitude > 4934)
         {
             value = new LongDouble(negative, 0, 0, infinite: true);
             return true;
         }
         if (magnitude < -4952) return false;
-        var n = BigInteger.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        var number = n is { } big ? big * PowerOfTen(chunkDigits) + chunk : new BigInteger(chunk);
         value = exponent >= 0
-            ? Round(negative, n * BigInteger.Pow(10, (int)exponent), BigInteger.One, 0)
-            : Round(negative, n, BigInteger.Pow(10, (int)-exponent), 0);
+            ? Round(negative, number * PowerOfTen((int)exponent), BigInteger.One, 0)
+            : Round(negative, number, PowerOfTen((int)-exponent), 0);
         return !value.IsZero;
     }
+
+    static readonly BigInteger[] s_smallPowersOfTen = Enumerable.Range(0, 40).Select(k => BigInteger.Pow(10, k)).ToArray();
+
+    static BigInteger PowerOfTen(int k) => k < s_smallPowersOfTen.Length ? s_smallPowersOfTen[k] : BigInteger.Pow(10, k);
 
     /// <summary>hex digits [. hex digits] [p [sign] decimal digits], after the "0x".</summary>
     static bool TryParseHex(ReadOnlySpan<byte> s, bool negative, out LongDouble value)
@@ -229,7 +252,7 @@ public readonly struct LongDouble
     {
         if (_infinite) return _negative ? "-inf" : "inf";
         if (_mantissa == 0) return "0";
-        var scaled = new BigInteger(_mantissa) * BigInteger.Pow(10, 17);
+        var scaled = new BigInteger(_mantissa) * PowerOfTen(17);
         if (_exponent >= 0) scaled <<= _exponent;
         else
         {
