@@ -345,7 +345,8 @@ public class BitmapCommandTests : IClassFixture<BitmapCommandTests.Servers>
         string Float() => rng.Next(14) switch
         {
             0 => Pick("inf", "-inf", "nan", "", " 1", "1 ", "abc", "1e", "0x", ".", "+", "-0"),
-            1 => Pick("1e4932", "-1e4932", "1e-4940", "1e5000", "1e-5000", "0x1p-3", "0X1.8P4", "1.7976931348623157e308", "4.9e-324"),
+            // (values near 1e4932 print 4933 digits: LCS over those takes most of a second, so they are left to the fixed tests)
+            1 => Pick("1e-4940", "1e5000", "1e-5000", "0x1p-3", "0X1.8P4", "1.7976931348623157e308", "4.9e-324", "1e300"),
             2 => rng.Next().ToString() + "e" + (rng.Next(81) - 40),
             3 => (rng.NextDouble() * 1e6 - 5e5).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             4 => (rng.Next(2001) - 1000).ToString(),
