@@ -826,16 +826,23 @@ public static class StringCommands
         }
         c.Db.TryGetString(a[1], out var x);
         c.Db.TryGetString(a[2], out var y);
+        // table[i * width + j] = the LCS length of x[..i] and y[..j]. Like Redis's ztrymalloc, a
+        // table that cannot be had is an error reply, not a crash.
         long cells = (x.Length + 1L) * (y.Length + 1L);
-        if (cells > Array.MaxLength)
+        uint[]? table = null;
+        try
+        {
+            if (cells <= Array.MaxLength) table = GC.AllocateUninitializedArray<uint>((int)cells);
+        }
+        catch (OutOfMemoryException)
+        {
+        }
+        if (table is null)
         {
             c.Reply.Error("Insufficient memory, failed allocating transient memory for LCS");
             return;
         }
-
-        // table[i * width + j] = the LCS length of x[..i] and y[..j].
         int width = y.Length + 1;
-        var table = GC.AllocateUninitializedArray<uint>((int)cells);
         table.AsSpan(0, width).Clear();
         for (int i = 1; i <= x.Length; i++)
         {
