@@ -163,6 +163,7 @@ public sealed class CommandTable
         ConfigCommands.Register(this);
         IntrospectionCommands.Register(this);
         StringCommands.Register(this);
+        BitmapCommands.Register(this);
         KeyCommands.Register(this);
         PubSubCommands.Register(this);
         TransactionCommands.Register(this);

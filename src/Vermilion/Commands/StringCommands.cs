@@ -3,8 +3,8 @@ using System.Text;
 namespace Vermilion;
 
 /// <summary>
-/// The string family on the first, plain keyspace. INCRBYFLOAT (Redis computes in long double), LCS
-/// and the bitmap commands come with the real keyspace (see the README's compatibility table).
+/// The string family: GET/SET and their variants, counters (INCRBYFLOAT in emulated long double,
+/// see <see cref="LongDouble"/>), ranges and LCS. The bitmap commands are in <see cref="BitmapCommands"/>.
 /// </summary>
 public static class StringCommands
 {
@@ -392,6 +392,42 @@ public static class StringCommands
                 },
             ],
         });
+
+        t.Add(new()
+        {
+            Name = "incrbyfloat", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@string", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = IncrByFloat,
+            Group = "string", Since = "2.6.0",
+            Summary = "Increment the float value of a key by the given amount",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("increment", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lcs", Arity = -3, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@string", "@slow"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = Lcs,
+            Group = "string", Since = "7.0.0",
+            Summary = "Find longest common substring",
+            Complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(1, 1, 0))],
+            Arguments =
+            [
+                new("key1", ArgType.Key) { KeySpecIndex = 0 },
+                new("key2", ArgType.Key) { KeySpecIndex = 0 },
+                new("len", ArgType.PureToken) { Token = "LEN", Flags = ArgFlags.Optional },
+                new("idx", ArgType.PureToken) { Token = "IDX", Flags = ArgFlags.Optional },
+                new("len", ArgType.Integer) { Token = "MINMATCHLEN", Flags = ArgFlags.Optional },
+                new("withmatchlen", ArgType.PureToken) { Token = "WITHMATCHLEN", Flags = ArgFlags.Optional },
+            ],
+        });
     }
 
     /// <summary>setGetKeys: the key is overwritten, or read and updated when GET is given (the key spec's variable_flags).</summary>
@@ -410,7 +446,7 @@ public static class StringCommands
     }
 
     /// <summary>lookupKeyRead: a read counts as a keyspace hit or miss (writes do not).</summary>
-    static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    internal static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         bool found = c.Db.TryGetString(key, out value);
         if (found) c.Server.Stats.KeyspaceHits++;
@@ -602,7 +638,8 @@ public static class StringCommands
         IncrBy(c, a[1], -by);
     }
 
-    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
+    /// <summary>getLongLongFromObjectOrReply: false after replying the error.</summary>
+    internal static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
     {
         if (IntegerText.TryParse(text, out value)) return true;
         c.Reply.Error("value is not an integer or out of range");
@@ -773,5 +810,162 @@ public static class StringCommands
         a[3].CopyTo(target[(int)offset..]);
         c.Server.Notify(NotifyFlags.String, "setrange", c.Db, a[1]);
         c.Reply.Integer(target.Length);
+    }
+
+    /// <summary>
+    /// INCRBYFLOAT: both texts read as long doubles (strtold), added, and the sum stored as
+    /// "%.17Lf" with trailing zeros trimmed. The result is kept as text: Redis creates it with
+    /// createStringObject, so it is embstr even when it reads as an integer.
+    /// </summary>
+    static void IncrByFloat(Client c, CommandArgs a)
+    {
+        var value = default(LongDouble);
+        if ((c.Db.TryGetString(a[1], out var old) && !LongDouble.TryParse(old, out value)) || !LongDouble.TryParse(a[2], out var increment))
+        {
+            c.Reply.Error("value is not a valid float");
+            return;
+        }
+        var sum = value + increment;
+        if (sum.IsInfinity)
+        {
+            c.Reply.Error("increment would produce NaN or Infinity");
+            return;
+        }
+        var text = sum.ToHumanString();
+        Span<byte> bytes = text.Length <= 256 ? stackalloc byte[text.Length] : new byte[text.Length];
+        Encoding.ASCII.GetBytes(text, bytes);
+        c.Db.OverwriteText(a[1], bytes);
+        c.Server.Notify(NotifyFlags.String, "incrbyfloat", c.Db, a[1]);
+        c.Reply.Bulk(bytes);
+    }
+
+    /// <summary>
+    /// LCS: the longest common subsequence of two strings (missing keys are empty), by the dynamic
+    /// programming table Redis builds, walked back from the end in Redis's order (on a tie, the
+    /// second string's index moves first) so that IDX reports the same matches, last ones first.
+    /// </summary>
+    static void Lcs(Client c, CommandArgs a)
+    {
+        Read(c, a[1], out _);
+        Read(c, a[2], out _);
+        bool getLength = false, getIndexes = false, withMatchLength = false;
+        long minMatchLength = 0;
+        for (int j = 3; j < a.Count; j++)
+        {
+            if (a.Is(j, "idx")) getIndexes = true;
+            else if (a.Is(j, "len")) getLength = true;
+            else if (a.Is(j, "withmatchlen")) withMatchLength = true;
+            else if (a.Is(j, "minmatchlen") && j + 1 < a.Count)
+            {
+                if (!ParseInteger(c, a[++j], out minMatchLength)) return;
+                if (minMatchLength < 0) minMatchLength = 0;
+            }
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        if (getIndexes && getLength)
+        {
+            c.Reply.Error("If you want both the length and indexes, please just use IDX.");
+            return;
+        }
+        c.Db.TryGetString(a[1], out var x);
+        c.Db.TryGetString(a[2], out var y);
+        // table[i * width + j] = the LCS length of x[..i] and y[..j]. Like Redis's ztrymalloc, a
+        // table that cannot be had is an error reply, not a crash.
+        long cells = (x.Length + 1L) * (y.Length + 1L);
+        uint[]? table = null;
+        try
+        {
+            if (cells <= Array.MaxLength) table = GC.AllocateUninitializedArray<uint>((int)cells);
+        }
+        catch (OutOfMemoryException)
+        {
+        }
+        if (table is null)
+        {
+            c.Reply.Error("Insufficient memory, failed allocating transient memory for LCS");
+            return;
+        }
+        int width = y.Length + 1;
+        table.AsSpan(0, width).Clear();
+        for (int i = 1; i <= x.Length; i++)
+        {
+            int row = i * width, above = row - width;
+            table[row] = 0;
+            byte xi = x[i - 1];
+            for (int j = 1; j <= y.Length; j++)
+                table[row + j] = xi == y[j - 1] ? table[above + j - 1] + 1 : Math.Max(table[above + j], table[row + j - 1]);
+        }
+        int length = (int)table[cells - 1];
+        if (getLength)
+        {
+            c.Reply.Integer(length);
+            return;
+        }
+
+        // Walk back from the end: the common string fills from its last byte; with IDX each run of
+        // consecutive matches is one range, reported when the run breaks or reaches either start.
+        var common = getIndexes ? null : new byte[length];
+        var ranges = getIndexes ? new List<(int XStart, int XEnd, int YStart, int YEnd)>() : null;
+        int fill = length, xAt = x.Length, yAt = y.Length;
+        int runXStart = -1, runXEnd = 0, runYStart = 0, runYEnd = 0;
+        while (xAt > 0 && yAt > 0)
+        {
+            bool runEnds = false;
+            if (x[xAt - 1] == y[yAt - 1])
+            {
+                if (common is not null) common[--fill] = x[xAt - 1];
+                if (runXStart < 0)
+                {
+                    runXStart = runXEnd = xAt - 1;
+                    runYStart = runYEnd = yAt - 1;
+                }
+                else
+                {
+                    // The previous step matched at (xAt, yAt): the run extends backwards.
+                    runXStart--;
+                    runYStart--;
+                }
+                runEnds = runXStart == 0 || runYStart == 0;
+                xAt--;
+                yAt--;
+            }
+            else
+            {
+                if (table[(xAt - 1) * width + yAt] > table[xAt * width + yAt - 1]) xAt--;
+                else yAt--;
+                runEnds = runXStart >= 0;
+            }
+            if (runEnds)
+            {
+                if (ranges is not null && (minMatchLength == 0 || runXEnd - runXStart + 1 >= minMatchLength))
+                    ranges.Add((runXStart, runXEnd, runYStart, runYEnd));
+                runXStart = -1;
+            }
+        }
+        if (ranges is null)
+        {
+            c.Reply.Bulk(common);
+            return;
+        }
+        c.Reply.MapHeader(2);
+        c.Reply.Bulk("matches"u8);
+        c.Reply.ArrayHeader(ranges.Count);
+        foreach (var (xStart, xEnd, yStart, yEnd) in ranges)
+        {
+            c.Reply.ArrayHeader(withMatchLength ? 3 : 2);
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(xStart);
+            c.Reply.Integer(xEnd);
+            c.Reply.ArrayHeader(2);
+            c.Reply.Integer(yStart);
+            c.Reply.Integer(yEnd);
+            if (withMatchLength) c.Reply.Integer(xEnd - xStart + 1);
+        }
+        c.Reply.Bulk("len"u8);
+        c.Reply.Integer(length);
     }
 }

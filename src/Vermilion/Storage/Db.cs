@@ -96,7 +96,22 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>Changes the value of a key and keeps its deadline (INCR, SET KEEPTTL).</summary>
     public void Overwrite(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: true);
 
-    void Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl)
+    /// <summary>
+    /// Overwrite for a value Redis creates with createStringObject, never trying the integer
+    /// encoding (INCRBYFLOAT's result is embstr even when it reads "3").
+    /// </summary>
+    public void OverwriteText(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Store(key, value, keepTtl: true, integerEncoding: false);
+
+    /// <summary>setKey with a raw-encoded value that the keyspace now owns (BITOP's result); the deadline is dropped.</summary>
+    public void SetRaw(ReadOnlySpan<byte> key, byte[] value)
+    {
+        int index = AddOrReplace(key, out bool existed);
+        Keys.SetItem(index, new RawString(key.ToArray(), value, value.Length));
+        Keys.SetEncoding(index, StringEncoding.Raw, shared: false);
+        if (existed) Keys.ClearDeadline(index);
+    }
+
+    void Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl, bool integerEncoding = true)
     {
         int index = AddOrReplace(key, out bool existed);
         var old = existed ? Keys.Item(index) : null;
@@ -105,7 +120,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         else Keys.SetItem(index, PackedString.Create(key, value));
         // tryObjectEncoding: integers up to 20 characters are "int" (0..9999 shared), short strings embstr.
         long n = 0;
-        bool isInteger = value.Length <= 20 && IntegerText.TryParse(value, out n);
+        bool isInteger = integerEncoding && value.Length <= 20 && IntegerText.TryParse(value, out n);
         bool shared = isInteger && n is >= 0 and < 10000 && eviction.SharesIntegers;
         Keys.SetEncoding(index, isInteger ? StringEncoding.Int : value.Length <= 44 ? StringEncoding.Embstr : StringEncoding.Raw, shared);
         if (existed && !keepTtl) Keys.ClearDeadline(index);

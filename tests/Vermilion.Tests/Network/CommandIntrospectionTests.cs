@@ -331,6 +331,12 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         "command getkeys get k", "command getkeysandflags get k", "command getkeys incr n", "command getkeysandflags incr n",
         "command getkeys del a b c", "command getkeysandflags del a b c", "command getkeysandflags exists a b",
         "command GETKEYS DEL a", "command getkeys command getkeys get k",
+        // BITFIELD's key is read-only when every operation is a GET (bitfieldGetKeys)
+        "command getkeysandflags bitfield k get u8 0", "command getkeysandflags bitfield k GET u8 0 overflow sat get i8 1",
+        "command getkeysandflags bitfield k get u8 0 set u8 0 1", "command getkeysandflags bitfield k incrby u8 0 1",
+        "command getkeysandflags bitfield k get u8", "command getkeysandflags bitfield k overflow", "command getkeysandflags bitfield k",
+        "command getkeysandflags bitfield_ro k get u8 0", "command getkeysandflags bitop and d a b c", "command getkeys bitop not d a",
+        "command getkeysandflags lcs a b idx", "command getkeysandflags setbit k 1 1", "command getkeysandflags incrbyfloat k 1",
         // errors
         "command getkeys", "command getkeys get", "command getkeys nosuch x", "command getkeys ping x", "command getkeys client id",
         "command getkeys client nosuch", "command getkeys get a b", "command getkeys incr", "command getkeys set k",

@@ -89,6 +89,12 @@ public class NotificationTests : IClassFixture<NotificationTests.Servers>
         ["MSETNX", "m1", "x", "m5", "y"], ["GET", "missing"], ["MGET", "m1", "missing2"], ["STRLEN", "missing3"], ["GETRANGE", "missing4", "0", "1"]);
 
     [Fact]
+    public void BitmapAndFloatCommands() => Same("KEA",
+        ["SETBIT", "b", "7", "1"], ["SETBIT", "b", "7", "1"], ["BITOP", "OR", "d", "b", "nosuch"], ["BITOP", "AND", "d", "x", "y"],
+        ["BITFIELD", "f", "GET", "u8", "0"], ["BITFIELD", "f", "SET", "u8", "0", "255"], ["BITFIELD", "f", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1"],
+        ["INCRBYFLOAT", "fl", "1.5"], ["INCRBYFLOAT", "fl", "abc"], ["LCS", "b", "fl"]);
+
+    [Fact]
     public void ClassesFilterAndFormat()
     {
         using var r = _servers.Redis.Connect();

@@ -81,6 +81,76 @@ public class StringCommandTests : IClassFixture<StringCommandTests.Servers>
         ["SET", "b", "\0\x01\xff"], ["APPEND", "b", "\r\n"], ["GET", "b"], ["STRLEN", "b"], ["GETRANGE", "b", "1", "3"],
         ["SETRANGE", "b", "1", "\0"], ["MGET", "b", "\0"], ["MSET", "\0", "\0"], ["GET", "\0"]);
 
+    void SameIn(int resp, params string[][] script) => BitmapCommandTests.SameIn(_servers.Redis, _servers.Vermilion, resp, script);
+
+    [Fact]
+    public void IncrByFloat() => Same(
+        ["SET", "f", "10.5"], ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "5.0e3"], ["GET", "f"], ["OBJECT", "ENCODING", "f"],
+        ["INCRBYFLOAT", "f", "-5010.6"], ["INCRBYFLOAT", "n", "0.1"], ["INCRBYFLOAT", "n", "0.2"], ["INCRBYFLOAT", "n", "-0.3"],
+        ["INCRBYFLOAT", "i", "3"], ["OBJECT", "ENCODING", "i"], ["INCR", "i"], ["INCRBYFLOAT", "i", "1.5"], ["INCR", "i"],
+        ["INCRBYFLOAT", "i", "1E2"], ["INCRBYFLOAT", "i", "1e+2"], ["INCRBYFLOAT", "i", "-1e-2"], ["INCRBYFLOAT", "i", ".5"], ["INCRBYFLOAT", "i", "5."],
+        ["INCRBYFLOAT", "i", "+1"], ["INCRBYFLOAT", "i", "-0"], ["INCRBYFLOAT", "i", "0x10"], ["INCRBYFLOAT", "i", "0x1p-3"], ["INCRBYFLOAT", "i", "0X.8P1"],
+        ["INCRBYFLOAT", "z1", "-0.0"], ["INCRBYFLOAT", "z2", "-1e-30"], ["INCRBYFLOAT", "z3", "-1.5"], ["INCRBYFLOAT", "z3", "1.5"],
+        // %.17Lf rounds the exact long double to nearest, ties to even
+        ["INCRBYFLOAT", "r1", "1.5e-18"], ["INCRBYFLOAT", "r2", "5e-18"], ["INCRBYFLOAT", "r3", "6e-18"], ["INCRBYFLOAT", "r4", "-6e-18"],
+        ["INCRBYFLOAT", "r5", "0.000000000000000015"], ["INCRBYFLOAT", "r6", "0.000000000000000025"], ["INCRBYFLOAT", "r7", "1.23456789012345678901234"],
+        ["INCRBYFLOAT", "r8", "3.14159265358979323846264338327950288"], ["INCRBYFLOAT", "r9", "123456789.123456789"], ["INCRBYFLOAT", "r9", "0.0000001"],
+        ["INCRBYFLOAT", "m", "1.1e20"], ["INCRBYFLOAT", "m", "12345678901234567890123"], ["INCRBYFLOAT", "m", "1e30"],
+        ["SET", "t", "5", "EX", "100"], ["INCRBYFLOAT", "t", "1.5"], ["TTL", "t"], ["INCRBYFLOAT", "t", "9223372036854775807"],
+        ["INCRBYFLOAT", "t", "-9223372036854775808"], ["INCRBYFLOAT", "t", "1e18"], ["INCRBYFLOAT", "t", "-1e19"],
+        ["INCRBYFLOAT", "d", "1.7976931348623157e308"], ["INCRBYFLOAT", "d", "1.7976931348623157e308"], ["INCRBYFLOAT", "tiny", "2.2250738585072014e-308"],
+        // errors
+        ["INCRBYFLOAT", "e", "abc"], ["INCRBYFLOAT", "e", ""], ["INCRBYFLOAT", "e", " 1"], ["INCRBYFLOAT", "e", "1 "], ["INCRBYFLOAT", "e", "nan"],
+        ["INCRBYFLOAT", "e", "-nan"], ["INCRBYFLOAT", "e", "NaN(123)"], ["INCRBYFLOAT", "e", "."], ["INCRBYFLOAT", "e", "1e"], ["INCRBYFLOAT", "e", "1e+"],
+        ["INCRBYFLOAT", "e", "0x"], ["INCRBYFLOAT", "e", "0x1p"], ["INCRBYFLOAT", "e", "1.2.3"], ["INCRBYFLOAT", "e", "1\0"], ["INCRBYFLOAT", "e", "--1"],
+        ["INCRBYFLOAT", "e", "1,5"], ["INCRBYFLOAT", "e", "\t1"], ["INCRBYFLOAT", "e", "inf"], ["INCRBYFLOAT", "e", "-infinity"], ["INCRBYFLOAT", "e", "INF"],
+        ["INCRBYFLOAT", "e", "infin"], ["EXISTS", "e"], ["SET", "s", "abc"], ["INCRBYFLOAT", "s", "1"], ["SET", "s", " 1"], ["INCRBYFLOAT", "s", "1"],
+        ["SET", "s", "inf"], ["INCRBYFLOAT", "s", "0"], ["SET", "s", "-inf"], ["INCRBYFLOAT", "s", "inf"], ["GET", "s"],
+        ["INCRBYFLOAT"], ["INCRBYFLOAT", "k"], ["INCRBYFLOAT", "k", "1", "2"]);
+
+    /// <summary>Values near the ends of long double's range, and the 5 KB limit on the text.</summary>
+    [Fact]
+    public void IncrByFloatLimits() => Same(
+        ["INCRBYFLOAT", "big", "1e400"], ["INCRBYFLOAT", "big", "-1e400"], ["INCRBYFLOAT", "g", "1e4932"], ["INCRBYFLOAT", "g", "1e4932"], ["GET", "g"],
+        ["INCRBYFLOAT", "g2", "1.2e4932"], ["INCRBYFLOAT", "g2", "-1.18e4932"], ["INCRBYFLOAT", "h", "1e-4940"], ["INCRBYFLOAT", "h", "1e-5000"],
+        ["INCRBYFLOAT", "h", "0e-5000"], ["INCRBYFLOAT", "h", "0e999999999999999999999"], ["INCRBYFLOAT", "h", "1e999999999999999999999"],
+        ["INCRBYFLOAT", "h", "1e-999999999999999999999"], ["INCRBYFLOAT", "x", "0x1p16383"], ["INCRBYFLOAT", "x", "0x1p16384"],
+        ["INCRBYFLOAT", "y", "0x1p-16445"], ["INCRBYFLOAT", "y", "0x1p-16446"], ["INCRBYFLOAT", "y", "0x1.8p-16446"],
+        ["INCRBYFLOAT", "l", "1." + new string('0', 5117)], ["INCRBYFLOAT", "l", "1." + new string('0', 5118)], ["INCRBYFLOAT", "l", new string('0', 5119)],
+        ["INCRBYFLOAT", "l", "0." + new string('0', 4940) + "1"], ["INCRBYFLOAT", "l", "0." + new string('0', 4960) + "1"],
+        ["INCRBYFLOAT", "l", "1" + new string('0', 4932)], ["INCRBYFLOAT", "l", new string('1', 5119)], ["INCRBYFLOAT", "l", new string('1', 5120)],
+        ["INCRBYFLOAT", "l", "0x1" + new string('0', 4095)], ["INCRBYFLOAT", "l", "0x1" + new string('0', 4096)], ["INCRBYFLOAT", "l", "0x0.0000001"]);
+
+    [Fact]
+    public void Lcs()
+    {
+        string[][] script =
+        [
+            ["SET", "a", "ohmytext"], ["SET", "b", "mynewtext"], ["LCS", "a", "b"], ["LCS", "b", "a"], ["LCS", "a", "b", "LEN"], ["LCS", "a", "b", "IDX"],
+            ["LCS", "b", "a", "idx"], ["LCS", "a", "b", "IDX", "MINMATCHLEN", "4"], ["LCS", "a", "b", "IDX", "WITHMATCHLEN"],
+            ["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"], ["LCS", "a", "b", "MINMATCHLEN", "-5", "IDX"], ["LCS", "a", "b", "WITHMATCHLEN"],
+            ["LCS", "a", "b", "LEN", "WITHMATCHLEN"], ["LCS", "a", "b", "MINMATCHLEN", "2", "LEN"], ["LCS", "a", "b", "IDX", "IDX", "WITHMATCHLEN", "WITHMATCHLEN"],
+            ["LCS", "a", "b", "MINMATCHLEN", "1", "MINMATCHLEN", "3", "IDX"], ["LCS", "a", "nokey"], ["LCS", "nokey", "a", "IDX"], ["LCS", "nokey", "nokey2", "LEN"],
+            ["LCS", "a", "a", "IDX", "WITHMATCHLEN"], ["SET", "e", "aaaaaaa"], ["SET", "f", "aa"], ["LCS", "e", "f", "IDX", "WITHMATCHLEN"],
+            ["LCS", "f", "e", "IDX", "WITHMATCHLEN"], ["SET", "g", "GTTACCTAGATTACA"], ["SET", "h", "ATTACATTAGCACCA"], ["LCS", "g", "h"],
+            ["LCS", "g", "h", "IDX", "WITHMATCHLEN"], ["LCS", "h", "g", "IDX", "MINMATCHLEN", "2"], ["SET", "n", "12345"], ["SET", "m", "2468"],
+            ["LCS", "n", "m", "IDX"], ["SET", "empty", ""], ["LCS", "empty", "a", "IDX"],
+            // errors: the keys are looked up first, then the options
+            ["LCS", "a", "b", "LEN", "IDX"], ["LCS", "a", "b", "IDX", "LEN"], ["LCS", "a", "b", "MINMATCHLEN"], ["LCS", "a", "b", "MINMATCHLEN", "x"],
+            ["LCS", "a", "b", "MINMATCHLEN", "1.5", "IDX"], ["LCS", "a", "b", "foo"], ["LCS", "a", "b", "IDX", "foo"], ["LCS", "nokey", "nokey", "foo"],
+            ["LCS"], ["LCS", "a"],
+        ];
+        SameIn(2, script);
+        SameIn(3, script);
+    }
+
+    [Fact]
+    public void LcsBinaryAndLonger() => SameIn(2,
+        ["SET", "c", "\0ab\0cd\xff"], ["SET", "d", "ab\xff\0"], ["LCS", "c", "d"], ["LCS", "c", "d", "IDX", "WITHMATCHLEN"],
+        ["SET", "p", string.Concat(Enumerable.Range(0, 300).Select(i => (char)('a' + (i * 7 % 5))))],
+        ["SET", "q", string.Concat(Enumerable.Range(0, 280).Select(i => (char)('a' + (i * 3 % 4))))],
+        ["LCS", "p", "q", "LEN"], ["LCS", "p", "q"], ["LCS", "p", "q", "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN"], ["LCS", "q", "p", "IDX"]);
+
     /// <summary>Thousands of random commands over a small key space, to both servers; every reply must match.</summary>
     [Fact]
     public void RandomizedDifferential()
