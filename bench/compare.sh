@@ -59,7 +59,7 @@ workloads=(
 # PUBLISH to a channel with 10 subscribers on each server (started below), as a custom command.
 workloads+=("50 clients, 10 subscribers|-c 50 -n $N PUBLISH news hello-subscribers")
 if [ "${COLLECTIONS:-0}" = 1 ]; then
-  workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset")
+  workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600")
 fi
 
 rp=$(free_port); rpid=$(start_redis "$rp"); wait_ready "$rp"
@@ -114,9 +114,33 @@ memory_per_key() {
     redis-cli -p "$port" flushall >/dev/null
   done
 }
+# memory_per_collection TYPE COUNT ELEMENTS: RSS and used_memory growth per collection
+memory_per_collection() {
+  local kind=$1 count=$2 elements=$3
+  echo "memory: $count ${kind}s of $elements elements"
+  for server in redis vermilion; do
+    port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
+    redis-cli -p "$port" flushall >/dev/null; sleep 1
+    local before used_before
+    before=$(rss "$pid"); used_before=$(used_memory "$port")
+    python3 bench/load_collections.py "$kind" "$count" "$elements" | redis-cli -p "$port" --pipe >/dev/null
+    [ "$(redis-cli -p "$port" dbsize)" = "$count" ] || { echo "  $server did not load $count ${kind}s"; continue; }
+    sleep 1
+    record memory "RSS bytes per $kind ($count ${kind}s of $elements)" "$server" "$(( ($(rss "$pid") - before) / count ))"
+    record memory "used_memory bytes per $kind ($count ${kind}s of $elements)" "$server" "$(( ($(used_memory "$port") - used_before) / count ))"
+    redis-cli -p "$port" flushall >/dev/null
+  done
+}
+
 memory_per_key 10 0 "10-byte values"
 memory_per_key 64 0 "64-byte values"
 memory_per_key 64 100000 "64-byte values, EX 100000"
+if [ "${COLLECTIONS:-0}" = 1 ]; then
+  SMALL=${SMALL:-100000}; BIG=${BIG:-1000000}
+  [ "${QUICK:-0}" = 1 ] && { SMALL=5000; BIG=20000; }
+  for kind in list hash set zset; do memory_per_collection "$kind" "$SMALL" 10; done
+  for kind in list zset; do memory_per_collection "$kind" 10 "$BIG"; done
+fi
 
 echo "JIT build, one pass"
 kill "$vpid"; wait "$vpid" 2>/dev/null || true
