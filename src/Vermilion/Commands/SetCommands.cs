@@ -361,7 +361,14 @@ public static class SetCommands
         long max = MaxIntsetEntries(c);
         var set = c.Db.Get<SetValue>(a[1]);
         bool created = set is null;
-        set ??= SetValue.CreateFor(a.ToArray(1), a[2]);
+        if (set is null)
+        {
+            set = SetValue.CreateFor(a.ToArray(1), a[2]);
+            long bytes = 0;
+            for (int i = 2; i < a.Count; i++) bytes += a.Length(i);
+            // Up to the intset limit: a longer SADD converts anyway, and duplicates may be many.
+            set.Reserve((int)Math.Min(a.Count - 2, set.IsIntSet ? Math.Min(MaxIntsetEntries(c), 1 << 30) : int.MaxValue), bytes);
+        }
         int added = 0;
         for (int i = 2; i < a.Count; i++)
             if (set.Add(a[i], max)) added++;
@@ -846,17 +853,23 @@ public static class SetCommands
             }
             return;
         }
-        var found = new List<byte[]>();
+        var found = new List<int>();
         // As Redis: at most ten buckets per wanted member, so a sparse table cannot stall the loop
         // (the product wraps as Redis's long does, and a wrapped budget never runs out).
         long iterations = unchecked(count * 10);
         do cursor = set.Scan(cursor, found);
         while (cursor != 0 && iterations-- != 0 && found.Count < count);
-        if (anyPattern) found.RemoveAll(member => !GlobPattern.Match(a[pattern], member, nocase: false));
+        int replied = found.Count;
+        if (anyPattern)
+        {
+            replied = 0;
+            for (int i = 0; i < found.Count; i++)
+                if (GlobPattern.Match(a[pattern], set.MemberAt(found[i]), nocase: false)) found[replied++] = found[i];
+        }
         c.Reply.ArrayHeader(2);
         cursor.TryFormat(digits, out int length);
         c.Reply.Bulk(digits[..length]);
-        c.Reply.ArrayHeader(found.Count);
-        foreach (var member in found) c.Reply.Bulk(member);
+        c.Reply.ArrayHeader(replied);
+        for (int i = 0; i < replied; i++) c.Reply.Bulk(set.MemberAt(found[i]));
     }
 }

@@ -92,6 +92,9 @@ public struct IntSet
         if (blob.Length > 64 && needed * 2 < blob.Length) Resize(RoundUp8(needed));
     }
 
+    /// <summary>Room for <paramref name="count"/> elements at the current width, allocated once.</summary>
+    public void Reserve(int count) => EnsureCapacity(HeaderBytes + count * Width);
+
     /// <summary>An independent copy with the same width.</summary>
     public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone() };
 

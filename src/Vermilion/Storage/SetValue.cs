@@ -30,6 +30,19 @@ public sealed class SetValue : StoredObject
     public override long MemoryBytes =>
         48 + ArrayBytes(Key.Length) + (_table?.MemoryBytes ?? (_ints.AllocatedBytes == 0 ? 0 : ArrayBytes(_ints.AllocatedBytes)));
 
+    /// <summary>
+    /// Sizes a new set for the members about to be added (<paramref name="members"/> of
+    /// <paramref name="bytes"/> bytes), so a set built by one SADD is allocated once rather than
+    /// grown step by step (measured: the garbage of growing doubled the RSS of 100k small sets).
+    /// </summary>
+    public void Reserve(int members, long bytes)
+    {
+        long before = MemoryBytes;
+        if (_table is null) _ints.Reserve(members);
+        else _table.Reserve(members, bytes);
+        Grew(MemoryBytes - before);
+    }
+
     /// <summary>Redis caps the intset at 2^30 entries whatever set-max-intset-entries says.</summary>
     static long IntsetLimit(long maxIntsetEntries) => Math.Min(maxIntsetEntries, 1 << 30);
 
@@ -40,7 +53,7 @@ public sealed class SetValue : StoredObject
             if (IntegerText.TryParse(member, out long value)) return AddInteger(value, maxIntsetEntries);
             long before = MemoryBytes;
             ConvertToTable();
-            _table!.AddNew(member.ToArray());
+            _table!.AddNew(member);
             Grew(MemoryBytes - before);
             return true;
         }
@@ -75,7 +88,7 @@ public sealed class SetValue : StoredObject
     {
         var table = new MemberTable(_ints.Count);
         Span<byte> digits = stackalloc byte[20];
-        for (int i = 0; i < _ints.Count; i++) table.AddNew(digits[..IntegerText.Format(_ints[i], digits)].ToArray());
+        for (int i = 0; i < _ints.Count; i++) table.AddNew(digits[..IntegerText.Format(_ints[i], digits)]);
         _table = table;
         _ints = default;
     }
@@ -117,15 +130,15 @@ public sealed class SetValue : StoredObject
     /// <summary>The member at <paramref name="position"/> of an intset.</summary>
     public long IntegerAt(int position) => _ints[position];
 
-    /// <summary>The member at <paramref name="position"/> of a hashtable set (the stored array: do not modify).</summary>
-    public byte[] MemberAt(int position) => _table![position];
+    /// <summary>The member at <paramref name="position"/> of a hashtable set: a view valid until the set changes.</summary>
+    public ReadOnlySpan<byte> MemberAt(int position) => _table![position];
 
     /// <summary>The member at <paramref name="position"/> in either encoding; an intset's is written into <paramref name="digits"/> (20 bytes).</summary>
     public ReadOnlySpan<byte> MemberAt(int position, Span<byte> digits) =>
         _table is not null ? _table[position] : digits[..IntegerText.Format(_ints[position], digits)];
 
     /// <summary>One SSCAN step over a hashtable set (see <see cref="MemberTable.Scan"/>).</summary>
-    public ulong Scan(ulong cursor, List<byte[]> found) => _table!.Scan(cursor, found);
+    public ulong Scan(ulong cursor, List<int> found) => _table!.Scan(cursor, found);
 
     /// <summary>Takes over the members and encoding of <paramref name="other"/> (SPOP keeping the key, its deadline and access data).</summary>
     public void TakeContents(SetValue other)
