@@ -372,7 +372,11 @@ public static class SetCommands
         int added = 0;
         for (int i = 2; i < a.Count; i++)
             if (set.Add(a[i], max)) added++;
-        if (created) c.Db.Add(set);
+        if (created)
+        {
+            if (added < a.Count - 2) set.TrimExcess(); // repeated members: do not keep room for them
+            c.Db.Add(set);
+        }
         c.Reply.Integer(added);
     }
 

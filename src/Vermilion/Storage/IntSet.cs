@@ -95,6 +95,13 @@ public struct IntSet
     /// <summary>Room for <paramref name="count"/> elements at the current width, allocated once.</summary>
     public void Reserve(int count) => EnsureCapacity(HeaderBytes + count * Width);
 
+    /// <summary>Gives back what a <see cref="Reserve"/> for duplicates left unused.</summary>
+    public void TrimExcess()
+    {
+        int needed = RoundUp8(HeaderBytes + Count * Width);
+        if (_blob is not null && _blob.Length > needed) Resize(needed);
+    }
+
     /// <summary>An independent copy with the same width.</summary>
     public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone() };
 

@@ -112,6 +112,14 @@ public sealed class MemberTable
         }
     }
 
+    /// <summary>Gives back what a <see cref="Reserve"/> for duplicate members left unused.</summary>
+    public void TrimExcess()
+    {
+        if (_arena.Length > ((_arenaUsed + (_arenaUsed >> 2) + 7) & ~7) + 8) Compact();
+        if (_entries.Length > 2 * Grown(_count)) Array.Resize(ref _entries, 2 * Grown(_count));
+        if (_buckets.Length > BucketsFor(_count)) Rehash(BucketsFor(_count));
+    }
+
     /// <summary>Half as much again: small sets waste little, large ones copy rarely.</summary>
     static int Grown(int n) => Math.Max(4, n + (n >> 1));
 

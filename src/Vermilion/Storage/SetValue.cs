@@ -43,6 +43,15 @@ public sealed class SetValue : StoredObject
         Grew(MemoryBytes - before);
     }
 
+    /// <summary>After a <see cref="Reserve"/> that duplicates left partly unused.</summary>
+    public void TrimExcess()
+    {
+        long before = MemoryBytes;
+        if (_table is null) _ints.TrimExcess();
+        else _table.TrimExcess();
+        Grew(MemoryBytes - before);
+    }
+
     /// <summary>Redis caps the intset at 2^30 entries whatever set-max-intset-entries says.</summary>
     static long IntsetLimit(long maxIntsetEntries) => Math.Min(maxIntsetEntries, 1 << 30);
 

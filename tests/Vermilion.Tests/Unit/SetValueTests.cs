@@ -192,6 +192,27 @@ public class SetValueTests
         Exact();
     }
 
+    /// <summary>SADD sizes a new set for all its arguments; repeated ones must not leave that room behind.</summary>
+    [Fact]
+    public void ReserveThenTrimKeepsOnlyWhatIsUsed()
+    {
+        var member = new byte[1000];
+        var strings = SetValue.CreateFor(B("k"), member);
+        strings.Reserve(1000, 1000 * 1000);
+        for (int i = 0; i < 1000; i++) strings.Add(member, 512);
+        Assert.True(strings.MemoryBytes > 1_000_000);
+        strings.TrimExcess();
+        Assert.True(strings.MemoryBytes < 3_000, $"{strings.MemoryBytes} bytes for one 1000-byte member");
+        Assert.True(strings.Contains(member));
+
+        var ints = SetValue.CreateFor(B("k"), B("7"));
+        ints.Reserve(512, 512);
+        for (int i = 0; i < 512; i++) ints.Add(B("7"), 512);
+        ints.TrimExcess();
+        Assert.True(ints.MemoryBytes < 200, $"{ints.MemoryBytes} bytes for one integer");
+        Assert.Equal(7, ints.IntegerAt(0));
+    }
+
     [Fact]
     public void SetValueWithLimitZeroIsAHashtableFromTheFirstInteger()
     {
