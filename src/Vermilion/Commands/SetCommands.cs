@@ -367,7 +367,7 @@ public static class SetCommands
             long bytes = 0;
             for (int i = 2; i < a.Count; i++) bytes += a.Length(i);
             // Up to the intset limit: a longer SADD converts anyway, and duplicates may be many.
-            set.Reserve((int)Math.Min(a.Count - 2, set.IsIntSet ? Math.Min(MaxIntsetEntries(c), 1 << 30) : int.MaxValue), bytes);
+            set.Reserve((int)Math.Min(a.Count - 2, set.IsIntSet ? Math.Min(MaxIntsetEntries(c), IntSet.MaxCount) : int.MaxValue), bytes);
         }
         int added = 0;
         for (int i = 2; i < a.Count; i++)

@@ -52,8 +52,8 @@ public sealed class SetValue : StoredObject
         Grew(MemoryBytes - before);
     }
 
-    /// <summary>Redis caps the intset at 2^30 entries whatever set-max-intset-entries says.</summary>
-    static long IntsetLimit(long maxIntsetEntries) => Math.Min(maxIntsetEntries, 1 << 30);
+    /// <summary>Redis caps the intset at 2^30 entries whatever set-max-intset-entries says; a .NET array holds fewer 64-bit ones.</summary>
+    static long IntsetLimit(long maxIntsetEntries) => Math.Min(maxIntsetEntries, IntSet.MaxCount);
 
     public bool Add(ReadOnlySpan<byte> member, long maxIntsetEntries)
     {

@@ -63,10 +63,10 @@ public class SetValueTests
             }
         }
         Assert.Equal(reference.ToList(), Contents(set));
-        // Small sets stay small: ten 16-bit values fit one 32-byte array (8 header + 20 data, rounded).
+        // Small sets stay small: ten 16-bit values fit one 24-byte array (4 header + 20 data).
         var small = new IntSet();
         for (int i = 0; i < 10; i++) small.Add(i);
-        Assert.Equal(32, small.AllocatedBytes);
+        Assert.Equal(24, small.AllocatedBytes);
     }
 
     [Fact]
