@@ -363,11 +363,18 @@ public static class SetCommands
         bool created = set is null;
         if (set is null)
         {
-            set = SetValue.CreateFor(a.ToArray(1), a[2]);
+            // Redis starts an intset and converts at the first non-integer; a hashtable from the
+            // start ends the same (conversion is one way), without building what is thrown away.
             long bytes = 0;
-            for (int i = 2; i < a.Count; i++) bytes += a.Length(i);
+            bool allIntegers = true;
+            for (int i = 2; i < a.Count; i++)
+            {
+                bytes += a.Length(i);
+                allIntegers = allIntegers && IntegerText.TryParse(a[i], out _);
+            }
+            set = new SetValue(a.ToArray(1), forIntegers: allIntegers);
             // Up to the intset limit: a longer SADD converts anyway, and duplicates may be many.
-            set.Reserve((int)Math.Min(a.Count - 2, set.IsIntSet ? Math.Min(MaxIntsetEntries(c), IntSet.MaxCount) : int.MaxValue), bytes);
+            set.Reserve((int)Math.Min(a.Count - 2, allIntegers ? Math.Min(max, IntSet.MaxCount) : int.MaxValue), bytes);
         }
         int added = 0;
         for (int i = 2; i < a.Count; i++)
