@@ -643,21 +643,16 @@ public static class SetCommands
             return;
         }
         long limit = 0;
-        for (long j = 2 + numKeys; j < a.Count; j++)
+        for (int i = 2 + (int)numKeys; i < a.Count; i++)
         {
-            int i = (int)j;
-            if (a.Is(i, "limit") && i + 1 < a.Count)
-            {
-                if (!IntegerText.TryParse(a[++i], out limit) || limit < 0)
-                {
-                    c.Reply.Error("LIMIT can't be negative");
-                    return;
-                }
-                j = i;
-            }
-            else
+            if (!a.Is(i, "limit") || i + 1 == a.Count)
             {
                 c.Reply.Error("syntax error");
+                return;
+            }
+            if (!IntegerText.TryParse(a[++i], out limit) || limit < 0)
+            {
+                c.Reply.Error("LIMIT can't be negative");
                 return;
             }
         }
