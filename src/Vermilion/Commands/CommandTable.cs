@@ -168,6 +168,7 @@ public sealed class CommandTable
         PubSubCommands.Register(this);
         TransactionCommands.Register(this);
         DumpCommands.Register(this);
+        SetCommands.Register(this);
     }
 
     public int Count => _all.Count;

@@ -678,7 +678,6 @@ public static class KeyCommands
         c.Reply.Integer(removed ? 1 : 0);
     }
 
-    /// <summary>Only strings exist so far.</summary>
     static void Type(Client c, CommandArgs a)
     {
         int entry = c.Db.Lookup(a[1], touch: false);

@@ -389,6 +389,7 @@ public sealed partial class Server : IDisposable
     /// </summary>
     internal bool CheckOutputBufferLimits(Client c, bool async)
     {
+        if ((c.Flags & ClientFlags.CloseAsap) != 0) return true; // already scheduled (and logged)
         var limit = Config.OutputLimits[(int)c.Class];
         long used = c.OutputBufferUsage;
         bool hard = limit.Hard > 0 && used >= limit.Hard;

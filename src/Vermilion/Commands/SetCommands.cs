@@ -1,0 +1,904 @@
+namespace Vermilion;
+
+/// <summary>
+/// The set family (Redis 7.0's t_set.c behaviour) over <see cref="SetValue"/>: intset or hashtable
+/// encodings with Redis's thresholds, WRONGTYPE for any source key of another type before anything
+/// is replied or changed, results of SINTER/SUNION/SDIFF built as Redis builds them so that their
+/// encodings and (for intsets) their order are Redis's.
+/// </summary>
+public static class SetCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new()
+        {
+            Name = "sadd", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@set", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SAdd,
+            Group = "set", Since = "1.0.0",
+            Summary = "Add one or more members to a set",
+            Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+            History =
+            [
+                ("2.4.0", "Accepts multiple `member` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("member", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "srem", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@set", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SRem,
+            Group = "set", Since = "1.0.0",
+            Summary = "Remove one or more members from a set",
+            Complexity = "O(N) where N is the number of members to be removed.",
+            History =
+            [
+                ("2.4.0", "Accepts multiple `member` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("member", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "scard", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@set", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SCard,
+            Group = "set", Since = "1.0.0",
+            Summary = "Get the number of members in a set",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sismember", Arity = 3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@set", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SIsMember,
+            Group = "set", Since = "1.0.0",
+            Summary = "Determine if a given value is a member of a set",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("member", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "smismember", Arity = -3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@set", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SMIsMember,
+            Group = "set", Since = "6.2.0",
+            Summary = "Returns the membership associated with the given elements for a set",
+            Complexity = "O(N) where N is the number of elements being checked for membership",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("member", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "smembers", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@set", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SMembers,
+            Group = "set", Since = "1.0.0",
+            Summary = "Get all the members in a set",
+            Complexity = "O(N) where N is the set cardinality.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "spop", Arity = -2, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@set", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SPop,
+            Group = "set", Since = "1.0.0",
+            Summary = "Remove and return one or multiple random members from a set",
+            Complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+            Tips = ["nondeterministic_output"],
+            History =
+            [
+                ("3.2.0", "Added the `count` argument."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("count", ArgType.Integer) { Since = "3.2.0", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "srandmember", Arity = -2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@set", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SRandMember,
+            Group = "set", Since = "1.0.0",
+            Summary = "Get one or multiple random members from a set",
+            Complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+            Tips = ["nondeterministic_output"],
+            History =
+            [
+                ("2.6.0", "Added the optional `count` argument."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("count", ArgType.Integer) { Since = "2.6.0", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "smove", Arity = 4, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@set", "@fast"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = SMove,
+            Group = "set", Since = "1.0.0",
+            Summary = "Move a member from one set to another",
+            Complexity = "O(1)",
+            KeySpecs =
+            [
+                new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("source", ArgType.Key) { KeySpecIndex = 0 },
+                new("destination", ArgType.Key) { KeySpecIndex = 1 },
+                new("member", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sinter", Arity = -2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@set", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = SInter,
+            Group = "set", Since = "1.0.0",
+            Summary = "Intersect multiple sets",
+            Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sintercard", Arity = -3, Flags = CommandFlags.ReadOnly | CommandFlags.MovableKeys, Categories = ["@read", "@set", "@slow"],
+            Proc = SInterCard,
+            Group = "set", Since = "7.0.0",
+            Summary = "Intersect multiple sets and return the cardinality of the result",
+            Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.KeyNum(0, 1, 1))],
+            Arguments =
+            [
+                new("numkeys", ArgType.Integer),
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+                new("limit", ArgType.Integer) { Token = "LIMIT", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sinterstore", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@set", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = SInterStore,
+            Group = "set", Since = "1.0.0",
+            Summary = "Intersect multiple sets and store the resulting set in a key",
+            Complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+            KeySpecs =
+            [
+                new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(2), FindKeys.Range(-1, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("destination", ArgType.Key) { KeySpecIndex = 0 },
+                new("key", ArgType.Key) { KeySpecIndex = 1, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sunion", Arity = -2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@set", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = SUnion,
+            Group = "set", Since = "1.0.0",
+            Summary = "Add multiple sets",
+            Complexity = "O(N) where N is the total number of elements in all given sets.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sunionstore", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@set", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = SUnionStore,
+            Group = "set", Since = "1.0.0",
+            Summary = "Add multiple sets and store the resulting set in a key",
+            Complexity = "O(N) where N is the total number of elements in all given sets.",
+            KeySpecs =
+            [
+                new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(2), FindKeys.Range(-1, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("destination", ArgType.Key) { KeySpecIndex = 0 },
+                new("key", ArgType.Key) { KeySpecIndex = 1, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sdiff", Arity = -2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@set", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = SDiff,
+            Group = "set", Since = "1.0.0",
+            Summary = "Subtract multiple sets",
+            Complexity = "O(N) where N is the total number of elements in all given sets.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sdiffstore", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@set", "@slow"],
+            FirstKey = 1, LastKey = -1, KeyStep = 1,
+            Proc = SDiffStore,
+            Group = "set", Since = "1.0.0",
+            Summary = "Subtract multiple sets and store the resulting set in a key",
+            Complexity = "O(N) where N is the total number of elements in all given sets.",
+            KeySpecs =
+            [
+                new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(2), FindKeys.Range(-1, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("destination", ArgType.Key) { KeySpecIndex = 0 },
+                new("key", ArgType.Key) { KeySpecIndex = 1, Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "sscan", Arity = -3, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@set", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = SScan,
+            Group = "set", Since = "2.8.0",
+            Summary = "Incrementally iterate Set elements",
+            Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("cursor", ArgType.Integer),
+                new("pattern", ArgType.Pattern) { Token = "MATCH", Flags = ArgFlags.Optional },
+                new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
+            ],
+        });
+    }
+
+    static long MaxIntsetEntries(Client c) => c.Server.Config.SetMaxIntsetEntries;
+
+    /// <summary>lookupKeyRead + checkType: a found key counts as a hit (even of another type, as Redis), a missing one as a miss.</summary>
+    static SetValue? Read(Client c, ReadOnlySpan<byte> key)
+    {
+        int index = c.Db.Lookup(key);
+        if (index < 0)
+        {
+            c.Server.Stats.KeyspaceMisses++;
+            return null;
+        }
+        c.Server.Stats.KeyspaceHits++;
+        return c.Db.Keys.Item(index) as SetValue ?? throw WrongTypeException.Instance;
+    }
+
+    static void ReplyMember(Client c, SetValue set, int position)
+    {
+        if (set.IsIntSet) c.Reply.Bulk(set.IntegerAt(position));
+        else c.Reply.Bulk(set.MemberAt(position));
+    }
+
+    /// <summary>A whole set as a RESP3 set (an array in RESP2), in its own order: ascending for an intset.</summary>
+    static void ReplyAll(Client c, SetValue set)
+    {
+        c.Reply.SetHeader(set.Count);
+        for (int i = 0; i < set.Count; i++) ReplyMember(c, set, i);
+    }
+
+    /// <summary>setKey for the STORE forms: the result replaces whatever the key held (and its deadline); an empty result deletes it.</summary>
+    static void Store(Client c, ReadOnlySpan<byte> destination, SetValue result, string @event)
+    {
+        bool deleted = c.Db.Delete(destination);
+        if (result.Count > 0)
+        {
+            c.Db.Add(result);
+            c.Server.Notify(NotifyFlags.Set, @event, c.Db, destination);
+        }
+        else if (deleted) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, destination);
+        c.Reply.Integer(result.Count);
+    }
+
+    static void SAdd(Client c, CommandArgs a)
+    {
+        long max = MaxIntsetEntries(c);
+        var set = c.Db.Get<SetValue>(a[1]);
+        bool created = set is null;
+        if (set is null)
+        {
+            // Redis starts an intset and converts at the first non-integer; a hashtable from the
+            // start ends the same (conversion is one way), without building what is thrown away.
+            long bytes = 0;
+            bool allIntegers = true;
+            for (int i = 2; i < a.Count; i++)
+            {
+                bytes += a.Length(i);
+                allIntegers = allIntegers && IntegerText.TryParse(a[i], out _);
+            }
+            set = new SetValue(a.ToArray(1), forIntegers: allIntegers);
+            // Up to the intset limit: a longer SADD converts anyway, and duplicates may be many.
+            set.Reserve((int)Math.Min(a.Count - 2, allIntegers ? Math.Min(max, IntSet.MaxCount) : int.MaxValue), bytes);
+        }
+        int added = 0;
+        for (int i = 2; i < a.Count; i++)
+            if (set.Add(a[i], max)) added++;
+        if (created)
+        {
+            if (added < a.Count - 2) set.TrimExcess(); // repeated members: do not keep room for them
+            c.Db.Add(set);
+        }
+        if (added > 0) c.Server.Notify(NotifyFlags.Set, "sadd", c.Db, a[1]);
+        c.Reply.Integer(added);
+    }
+
+    static void SRem(Client c, CommandArgs a)
+    {
+        var set = c.Db.Get<SetValue>(a[1]);
+        int removed = 0;
+        if (set is not null)
+        {
+            for (int i = 2; i < a.Count; i++)
+            {
+                if (!set.Remove(a[i])) continue;
+                removed++;
+                if (set.Count == 0) break;
+            }
+            if (removed > 0) c.Server.Notify(NotifyFlags.Set, "srem", c.Db, a[1]);
+            if (set.Count == 0)
+            {
+                c.Db.Delete(a[1]);
+                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+            }
+        }
+        c.Reply.Integer(removed);
+    }
+
+    static void SCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
+
+    static void SIsMember(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Contains(a[2]) == true ? 1 : 0);
+
+    static void SMIsMember(Client c, CommandArgs a)
+    {
+        var set = Read(c, a[1]);
+        c.Reply.ArrayHeader(a.Count - 2);
+        for (int i = 2; i < a.Count; i++) c.Reply.Integer(set is not null && set.Contains(a[i]) ? 1 : 0);
+    }
+
+    /// <summary>SMEMBERS is SINTER of one key in Redis 7.0: a missing key is an empty set.</summary>
+    static void SMembers(Client c, CommandArgs a)
+    {
+        var set = Read(c, a[1]);
+        if (set is null) c.Reply.SetHeader(0);
+        else ReplyAll(c, set);
+    }
+
+    /// <summary>
+    /// SMOVE source destination member: a missing source answers 0 before any type is checked (as
+    /// Redis 7.0); the same key on both sides only tells whether the member is there.
+    /// </summary>
+    static void SMove(Client c, CommandArgs a)
+    {
+        if (c.Db.Lookup(a[1]) < 0)
+        {
+            c.Db.Lookup(a[2]); // Redis looks the destination up too (lazy expiry)
+            c.Reply.Integer(0);
+            return;
+        }
+        var source = c.Db.Get<SetValue>(a[1])!;
+        var destination = c.Db.Get<SetValue>(a[2]);
+        if (ReferenceEquals(source, destination))
+        {
+            c.Reply.Integer(source.Contains(a[3]) ? 1 : 0);
+            return;
+        }
+        if (!source.Remove(a[3]))
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        c.Server.Notify(NotifyFlags.Set, "srem", c.Db, a[1]);
+        if (source.Count == 0)
+        {
+            c.Db.Delete(a[1]);
+            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+        }
+        bool added = true;
+        if (destination is null)
+        {
+            destination = SetValue.CreateFor(a.ToArray(2), a[3]);
+            destination.Add(a[3], MaxIntsetEntries(c));
+            c.Db.Add(destination);
+        }
+        else added = destination.Add(a[3], MaxIntsetEntries(c));
+        if (added) c.Server.Notify(NotifyFlags.Set, "sadd", c.Db, a[2]);
+        c.Reply.Integer(1);
+    }
+
+    /// <summary>SPOP key [count]. The count is read before the key, and must not be negative.</summary>
+    static void SPop(Client c, CommandArgs a)
+    {
+        if (a.Count > 3)
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        if (a.Count == 3)
+        {
+            SPopCount(c, a);
+            return;
+        }
+        var set = c.Db.Get<SetValue>(a[1]);
+        if (set is null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        int position = c.Server.Random.Next(set.Count);
+        ReplyMember(c, set, position);
+        set.RemoveAt(position);
+        c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
+        if (set.Count == 0)
+        {
+            c.Db.Delete(a[1]);
+            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+        }
+    }
+
+    static bool ParseCount(Client c, ReadOnlySpan<byte> text, out long count)
+    {
+        if (IntegerText.TryParse(text, out count) && count >= 0) return true;
+        c.Reply.Error("value is out of range, must be positive");
+        return false;
+    }
+
+    /// <summary>
+    /// spopWithCountCommand's three cases, which decide what the key holds afterwards: the whole set
+    /// (answered as SUNION of it, so an all-integer result comes sorted, then the key is deleted);
+    /// a few members popped one by one; or, when few would remain, the survivors drawn into a new
+    /// set (whose encoding follows them) and the rest of the old one answered.
+    /// </summary>
+    static void SPopCount(Client c, CommandArgs a)
+    {
+        if (!ParseCount(c, a[2], out long count)) return;
+        var set = c.Db.Get<SetValue>(a[1]);
+        if (set is null || count == 0)
+        {
+            c.Reply.SetHeader(0);
+            return;
+        }
+        int size = set.Count;
+        var random = c.Server.Random;
+        if (count >= size)
+        {
+            c.Server.Stats.KeyspaceHits++; // Redis answers through sunionDiffGenericCommand, whose lookupKeyRead counts a hit
+            ReplyAll(c, Combine(c, [set], diff: false, Array.Empty<byte>()));
+            c.Db.Delete(a[1]);
+            c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
+            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+            return;
+        }
+        c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
+        c.Reply.SetHeader(count);
+        long remaining = size - count;
+        if (remaining * 5 > count)
+        {
+            for (long i = 0; i < count; i++)
+            {
+                int position = random.Next(set.Count);
+                ReplyMember(c, set, position);
+                set.RemoveAt(position);
+            }
+            return;
+        }
+        SetValue? survivors = null;
+        Span<byte> digits = stackalloc byte[20];
+        long max = MaxIntsetEntries(c);
+        for (long i = 0; i < remaining; i++)
+        {
+            int position = random.Next(set.Count);
+            var member = set.MemberAt(position, digits);
+            survivors ??= SetValue.CreateFor(set.Key, member);
+            survivors.Add(member, max);
+            set.RemoveAt(position);
+        }
+        for (int i = 0; i < set.Count; i++) ReplyMember(c, set, i);
+        set.TakeContents(survivors!);
+    }
+
+    /// <summary>SRANDMEMBER key [count]: a negative count may repeat members; a positive one never does.</summary>
+    static void SRandMember(Client c, CommandArgs a)
+    {
+        if (a.Count > 3)
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        var random = c.Server.Random;
+        if (a.Count == 2)
+        {
+            var one = Read(c, a[1]);
+            if (one is null) c.Reply.Null();
+            else ReplyMember(c, one, random.Next(one.Count));
+            return;
+        }
+        if (!IntegerText.TryParse(a[2], out long l))
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return;
+        }
+        if (l == long.MinValue)
+        {
+            c.Reply.Error("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+            return;
+        }
+        bool unique = l >= 0;
+        long count = Math.Abs(l);
+        var set = Read(c, a[1]);
+        if (set is null || count == 0)
+        {
+            c.Reply.ArrayHeader(0);
+            return;
+        }
+        int size = set.Count;
+        if (!unique || count == 1)
+        {
+            c.Reply.ArrayHeader(count);
+            for (long i = 0; i < count; i++)
+            {
+                ReplyMember(c, set, random.Next(size));
+                // As Redis: stop producing once the client is to be closed for its output buffer.
+                if ((i & 1023) == 1023 && c.Reply.ListNodes > 0 && c.Server.CheckOutputBufferLimits(c, async: true)) break;
+            }
+            return;
+        }
+        if (count >= size)
+        {
+            c.Reply.ArrayHeader(size);
+            for (int i = 0; i < size; i++) ReplyMember(c, set, i);
+            return;
+        }
+        c.Reply.ArrayHeader(count);
+        if (count * 3 > size)
+        {
+            // Close to the whole set: a partial shuffle of all positions.
+            var positions = new int[size];
+            for (int i = 0; i < size; i++) positions[i] = i;
+            for (int i = 0; i < count; i++)
+            {
+                int j = random.Next(i, size);
+                (positions[i], positions[j]) = (positions[j], positions[i]);
+                ReplyMember(c, set, positions[i]);
+            }
+            return;
+        }
+        var picked = new HashSet<int>((int)count);
+        while (picked.Count < count)
+        {
+            int position = random.Next(size);
+            if (picked.Add(position)) ReplyMember(c, set, position);
+        }
+    }
+
+    /// <summary>The sets named by <paramref name="count"/> arguments from <paramref name="first"/> (null for missing keys); WRONGTYPE if any is another type.</summary>
+    static SetValue?[] ReadAll(Client c, CommandArgs a, int first, int count)
+    {
+        var sets = new SetValue?[count];
+        for (int j = 0; j < count; j++) sets[j] = Read(c, a[first + j]);
+        return sets;
+    }
+
+    static void SInter(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 1, a.Count - 1), destination: -1, cardinalityOnly: false, limit: 0);
+    static void SInterStore(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 2, a.Count - 2), destination: 1, cardinalityOnly: false, limit: 0);
+
+    /// <summary>SINTERCARD numkeys key [key ...] [LIMIT limit]: the arguments are checked before any key is read.</summary>
+    static void SInterCard(Client c, CommandArgs a)
+    {
+        if (!IntegerText.TryParse(a[1], out long numKeys) || numKeys < 1)
+        {
+            c.Reply.Error("numkeys should be greater than 0");
+            return;
+        }
+        if (numKeys > a.Count - 2)
+        {
+            c.Reply.Error("Number of keys can't be greater than number of args");
+            return;
+        }
+        long limit = 0;
+        for (int i = 2 + (int)numKeys; i < a.Count; i++)
+        {
+            if (!a.Is(i, "limit") || i + 1 == a.Count)
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+            if (!IntegerText.TryParse(a[++i], out limit) || limit < 0)
+            {
+                c.Reply.Error("LIMIT can't be negative");
+                return;
+            }
+        }
+        Intersect(c, a, ReadAll(c, a, 2, (int)numKeys), destination: -1, cardinalityOnly: true, limit);
+    }
+
+    /// <summary>
+    /// sinterGenericCommand: any missing key makes the result empty; otherwise the members of the
+    /// smallest set that every other set has, in the smallest set's order. A stored result is built
+    /// by adding them one by one to an intset, so it converts exactly when Redis's does.
+    /// </summary>
+    static void Intersect(Client c, CommandArgs a, SetValue?[] sets, int destination, bool cardinalityOnly, long limit)
+    {
+        if (Array.IndexOf(sets, null) >= 0)
+        {
+            if (destination > 0)
+            {
+                if (c.Db.Delete(a[destination])) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[destination]);
+                c.Reply.Integer(0);
+            }
+            else if (cardinalityOnly) c.Reply.Integer(0);
+            else c.Reply.SetHeader(0);
+            return;
+        }
+        // Smallest first (a stable insertion sort: there are few keys).
+        for (int i = 1; i < sets.Length; i++)
+        {
+            var s = sets[i]!;
+            int j = i - 1;
+            for (; j >= 0 && sets[j]!.Count > s.Count; j--) sets[j + 1] = sets[j];
+            sets[j + 1] = s;
+        }
+        var smallest = sets[0]!;
+        var result = destination > 0 ? new SetValue(a.ToArray(destination), forIntegers: true) : null;
+        List<int>? positions = result is null && !cardinalityOnly ? new List<int>() : null;
+        long max = MaxIntsetEntries(c);
+        long cardinality = 0;
+        for (int position = 0; position < smallest.Count; position++)
+        {
+            bool inAll = true;
+            if (smallest.IsIntSet)
+            {
+                long value = smallest.IntegerAt(position);
+                for (int j = 1; j < sets.Length && inAll; j++)
+                    if (!ReferenceEquals(sets[j], smallest)) inAll = sets[j]!.ContainsInteger(value);
+                if (inAll) result?.AddInteger(value, max);
+            }
+            else
+            {
+                var member = smallest.MemberAt(position);
+                for (int j = 1; j < sets.Length && inAll; j++)
+                    if (!ReferenceEquals(sets[j], smallest)) inAll = sets[j]!.Contains(member);
+                if (inAll) result?.Add(member, max);
+            }
+            if (!inAll) continue;
+            cardinality++;
+            positions?.Add(position);
+            if (cardinalityOnly && limit > 0 && cardinality >= limit) break;
+        }
+        if (cardinalityOnly) c.Reply.Integer(cardinality);
+        else if (result is not null) Store(c, a[destination], result, "sinterstore");
+        else
+        {
+            c.Reply.SetHeader(positions!.Count);
+            foreach (int position in positions) ReplyMember(c, smallest, position);
+        }
+    }
+
+    static void SUnion(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: false, Array.Empty<byte>()));
+    static void SDiff(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: true, Array.Empty<byte>()));
+
+    static void SUnionStore(Client c, CommandArgs a)
+    {
+        var sets = ReadAll(c, a, 2, a.Count - 2);
+        Store(c, a[1], Combine(c, sets, diff: false, a.ToArray(1)), "sunionstore");
+    }
+
+    static void SDiffStore(Client c, CommandArgs a)
+    {
+        var sets = ReadAll(c, a, 2, a.Count - 2);
+        Store(c, a[1], Combine(c, sets, diff: true, a.ToArray(1)), "sdiffstore");
+    }
+
+    /// <summary>
+    /// sunionDiffGenericCommand: the union, or the members of the first set in none of the others,
+    /// as a new set that starts as an intset. For a difference Redis picks one of two algorithms
+    /// by the work each would do, and the choice shows in the result's encoding (the second adds
+    /// the whole first set, then removes), so the same choice is made here.
+    /// </summary>
+    static SetValue Combine(Client c, SetValue?[] sets, bool diff, byte[] key)
+    {
+        var result = new SetValue(key, forIntegers: true);
+        long max = MaxIntsetEntries(c);
+        var first = sets[0];
+        if (!diff)
+        {
+            foreach (var set in sets)
+                if (set is not null) AddAll(result, set, max);
+            return result;
+        }
+        if (first is null) return result;
+        long algorithmOneWork = 0, algorithmTwoWork = 0;
+        for (int j = 0; j < sets.Length; j++)
+        {
+            if (sets[j] is null) continue;
+            if (j > 0 && ReferenceEquals(sets[j], first)) return result; // the first set minus itself
+            algorithmOneWork += first.Count;
+            algorithmTwoWork += sets[j]!.Count;
+        }
+        if (algorithmOneWork / 2 <= algorithmTwoWork)
+        {
+            for (int position = 0; position < first.Count; position++)
+            {
+                bool elsewhere = false;
+                if (first.IsIntSet)
+                {
+                    long value = first.IntegerAt(position);
+                    for (int j = 1; j < sets.Length && !elsewhere; j++) elsewhere = sets[j]?.ContainsInteger(value) == true;
+                    if (!elsewhere) result.AddInteger(value, max);
+                }
+                else
+                {
+                    var member = first.MemberAt(position);
+                    for (int j = 1; j < sets.Length && !elsewhere; j++) elsewhere = sets[j]?.Contains(member) == true;
+                    if (!elsewhere) result.Add(member, max);
+                }
+            }
+            return result;
+        }
+        AddAll(result, first, max);
+        Span<byte> digits = stackalloc byte[20];
+        for (int j = 1; j < sets.Length && result.Count > 0; j++)
+        {
+            var set = sets[j];
+            if (set is null) continue;
+            for (int position = 0; position < set.Count && result.Count > 0; position++) result.Remove(set.MemberAt(position, digits));
+        }
+        return result;
+    }
+
+    static void AddAll(SetValue result, SetValue set, long max)
+    {
+        if (set.IsIntSet)
+            for (int i = 0; i < set.Count; i++) result.AddInteger(set.IntegerAt(i), max);
+        else
+            for (int i = 0; i < set.Count; i++) result.Add(set.MemberAt(i), max);
+    }
+
+    /// <summary>
+    /// SSCAN key cursor [MATCH pattern] [COUNT count]: the cursor is checked first, then the key
+    /// (missing: an empty scan, whatever the options), then the options. An intset answers
+    /// everything at once with cursor 0, as Redis; a hashtable is walked bucket by bucket.
+    /// </summary>
+    static void SScan(Client c, CommandArgs a)
+    {
+        if (!KeyCommands.ParseScanCursor(c, a[2], out ulong cursor)) return;
+        var set = Read(c, a[1]);
+        if (set is null)
+        {
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("0"u8);
+            c.Reply.ArrayHeader(0);
+            return;
+        }
+        long count = 10;
+        int pattern = 0;
+        for (int i = 3; i < a.Count; i += 2)
+        {
+            bool hasValue = i + 1 < a.Count;
+            if (a.Is(i, "count") && hasValue)
+            {
+                if (!IntegerText.TryParse(a[i + 1], out count))
+                {
+                    c.Reply.Error("value is not an integer or out of range");
+                    return;
+                }
+                if (count < 1)
+                {
+                    c.Reply.Error("syntax error");
+                    return;
+                }
+            }
+            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        Span<byte> digits = stackalloc byte[20];
+        if (set.IsIntSet)
+        {
+            int matched = 0;
+            for (int i = 0; i < set.Count; i++)
+                if (!anyPattern || GlobPattern.Match(a[pattern], set.MemberAt(i, digits), nocase: false)) matched++;
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("0"u8);
+            c.Reply.ArrayHeader(matched);
+            for (int i = 0; i < set.Count; i++)
+            {
+                var member = set.MemberAt(i, digits);
+                if (!anyPattern || GlobPattern.Match(a[pattern], member, nocase: false)) c.Reply.Bulk(member);
+            }
+            return;
+        }
+        var found = new List<int>();
+        // As Redis: at most ten buckets per wanted member, so a sparse table cannot stall the loop
+        // (the product wraps as Redis's long does, and a wrapped budget never runs out).
+        long iterations = unchecked(count * 10);
+        do cursor = set.Scan(cursor, found);
+        while (cursor != 0 && iterations-- != 0 && found.Count < count);
+        int replied = found.Count;
+        if (anyPattern)
+        {
+            replied = 0;
+            for (int i = 0; i < found.Count; i++)
+                if (GlobPattern.Match(a[pattern], set.MemberAt(found[i]), nocase: false)) found[replied++] = found[i];
+        }
+        c.Reply.ArrayHeader(2);
+        cursor.TryFormat(digits, out int length);
+        c.Reply.Bulk(digits[..length]);
+        c.Reply.ArrayHeader(replied);
+        for (int i = 0; i < replied; i++) c.Reply.Bulk(set.MemberAt(found[i]));
+    }
+}

@@ -1,0 +1,154 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Vermilion;
+
+/// <summary>
+/// Redis's intset: distinct integers in ascending order in one array, every element as wide as the
+/// widest needs (16, 32 or 64 bits). A value that does not fit the current width widens all of
+/// them at once; removals never narrow them again, as in Redis. Layout of the one byte[]: a 4-byte
+/// header (count in the low 30 bits, log2(width) - 1 in the top two) then the elements, so a set of
+/// ten small integers is a single 48-byte array. Lookups are binary searches over the elements as
+/// a span of their width (the 4-byte offset leaves 64-bit elements unaligned, which x64 and arm64 read as fast).
+/// </summary>
+public struct IntSet
+{
+    const int HeaderBytes = 4;
+    const int CountMask = (1 << 30) - 1;
+    byte[]? _blob;
+
+    /// <summary>The most elements an intset holds here: its widest form must fit one .NET array (~268M; Redis allows 2^30).</summary>
+    public static readonly int MaxCount = (Array.MaxLength - HeaderBytes) / 8 - 1;
+
+    public readonly int Count => _blob is null ? 0 : Header & CountMask;
+    /// <summary>Bytes per element: 2, 4 or 8.</summary>
+    public readonly int Width => _blob is null ? 2 : 2 << (int)((uint)Header >> 30);
+    readonly ref int Header => ref Unsafe.As<byte, int>(ref _blob![0]);
+    /// <summary>Length of the backing array (what used_memory counts); 0 while empty and never grown.</summary>
+    public readonly int AllocatedBytes => _blob?.Length ?? 0;
+
+    public readonly long this[int index] => Width switch
+    {
+        2 => Elements<short>()[index],
+        4 => Elements<int>()[index],
+        _ => Elements<long>()[index],
+    };
+
+    readonly Span<T> Elements<T>() where T : struct =>
+        _blob is null ? default : MemoryMarshal.Cast<byte, T>(_blob.AsSpan(HeaderBytes, Count * Unsafe.SizeOf<T>()));
+
+    static int WidthFor(long value) => value == (short)value ? 2 : value == (int)value ? 4 : 8;
+
+    /// <summary>The index of <paramref name="value"/>, or the bitwise complement of where it would go.</summary>
+    public readonly int IndexOf(long value)
+    {
+        int width = Width;
+        if (WidthFor(value) > width)
+            return value < 0 ? ~0 : ~Count; // wider than every element: it would go first or last
+        return width switch
+        {
+            2 => Elements<short>().BinarySearch((short)value),
+            4 => Elements<int>().BinarySearch((int)value),
+            _ => Elements<long>().BinarySearch(value),
+        };
+    }
+
+    public readonly bool Contains(long value) => IndexOf(value) >= 0;
+
+    /// <summary>Adds <paramref name="value"/> in order; false if it was there.</summary>
+    public bool Add(long value)
+    {
+        int width = Width, count = Count;
+        if (WidthFor(value) > width)
+        {
+            Widen(WidthFor(value), count + 1, value < 0 ? 1 : 0);
+            SetCount(count + 1);
+            Set(value < 0 ? 0 : count, value);
+            return true;
+        }
+        int index = IndexOf(value);
+        if (index >= 0) return false;
+        index = ~index;
+        EnsureCapacity(HeaderBytes + (count + 1) * width);
+        var blob = _blob!;
+        int at = HeaderBytes + index * width;
+        Buffer.BlockCopy(blob, at, blob, at + width, (count - index) * width);
+        SetCount(count + 1);
+        Set(index, value);
+        return true;
+    }
+
+    public bool Remove(long value)
+    {
+        int index = IndexOf(value);
+        if (index < 0) return false;
+        RemoveAt(index);
+        return true;
+    }
+
+    public void RemoveAt(int index)
+    {
+        int width = Width, count = Count;
+        var blob = _blob!;
+        int at = HeaderBytes + index * width;
+        Buffer.BlockCopy(blob, at + width, blob, at, (count - index - 1) * width);
+        SetCount(count - 1);
+        // Give memory back once less than half of a larger array is in use.
+        int needed = HeaderBytes + (count - 1) * width;
+        if (blob.Length > 64 && needed * 2 < blob.Length) Resize(RoundUp8(needed));
+    }
+
+    /// <summary>Room for <paramref name="count"/> elements at the current width, allocated once.</summary>
+    public void Reserve(int count) => EnsureCapacity(HeaderBytes + count * Width);
+
+    /// <summary>Gives back what a <see cref="Reserve"/> for duplicates left unused.</summary>
+    public void TrimExcess()
+    {
+        int needed = RoundUp8(HeaderBytes + Count * Width);
+        if (_blob is not null && _blob.Length > needed) Resize(needed);
+    }
+
+    /// <summary>An independent copy with the same width.</summary>
+    public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone() };
+
+    readonly void Set(int index, long value)
+    {
+        switch (Width)
+        {
+            case 2: Elements<short>()[index] = (short)value; break;
+            case 4: Elements<int>()[index] = (int)value; break;
+            default: Elements<long>()[index] = value; break;
+        }
+    }
+
+    readonly void SetCount(int count) => Header = (Header & ~CountMask) | count;
+
+    void EnsureCapacity(int bytes)
+    {
+        if (_blob is not null && _blob.Length >= bytes) return;
+        // Small sets get exactly what they need (rounded to the 8 bytes the runtime pads to anyway);
+        // larger ones a quarter more, so that each new member does not copy the whole array.
+        Resize(bytes <= 64 ? RoundUp8(bytes) : (int)Math.Min(Array.MaxLength & ~7, RoundUp8(bytes) + (long)(bytes / 4)));
+    }
+
+    void Resize(int bytes)
+    {
+        var grown = new byte[bytes];
+        if (_blob is not null) Buffer.BlockCopy(_blob, 0, grown, 0, Math.Min(_blob.Length, bytes));
+        _blob = grown;
+    }
+
+    /// <summary>intsetUpgradeAndAdd: every element rewritten at <paramref name="width"/>, leaving a free slot first or last.</summary>
+    void Widen(int width, int newCount, int offset)
+    {
+        int count = Count;
+        int bytes = HeaderBytes + newCount * width;
+        var wide = new byte[bytes <= 64 ? RoundUp8(bytes) : (int)Math.Min(Array.MaxLength & ~7, RoundUp8(bytes) + (long)(bytes / 4))];
+        var old = this;
+        _blob = wide;
+        Header = (System.Numerics.BitOperations.Log2((uint)width) - 1) << 30 | newCount;
+        for (int i = 0; i < count; i++) Set(i + offset, old[i]);
+    }
+
+    static int RoundUp8(int n) => (n + 7) & ~7;
+}
