@@ -1,0 +1,224 @@
+namespace Vermilion;
+
+/// <summary>
+/// A hash, in Redis 7.0's two encodings. "listpack": every field and value in one array, as
+/// [length, 7-bit varint][bytes] entries alternating field, value, in insertion order (which is
+/// the order HGETALL, HKEYS and HVALS answer in, as Redis's listpack); lookups scan it, as Redis
+/// does. "hashtable": a <see cref="HashFieldTable"/>. A hash converts once, never back: when it
+/// gets more than hash-max-listpack-entries fields or a field or value longer than
+/// hash-max-listpack-value bytes (the limits of the moment of the write, passed in by the caller).
+/// <para>
+/// Pairs are addressed by a handle: the byte offset of the pair's field in the listpack, or the
+/// entry index in the table. A handle stays valid until the hash changes.
+/// </para>
+/// </summary>
+public sealed class HashValue : StoredObject
+{
+    /// <summary>Redis's listpack refuses to grow past 1 GB (lpSafeToAdd); a hash that would converts instead.</summary>
+    public const long ListpackSafetyLimit = 1L << 30;
+
+    byte[]? _listpack;
+    int _listpackLength;
+    int _listpackCount;
+    HashFieldTable? _table;
+
+    /// <summary>An empty listpack hash with room for <paramref name="listpackCapacity"/> bytes of entries.</summary>
+    public HashValue(byte[] key, int listpackCapacity = 0) : base(key)
+    {
+        _listpack = listpackCapacity > 0 ? new byte[RoundUp8(listpackCapacity)] : [];
+    }
+
+    HashValue(byte[] key, byte[]? listpack, int length, int count, HashFieldTable? table) : base(key)
+    {
+        _listpack = listpack;
+        _listpackLength = length;
+        _listpackCount = count;
+        _table = table;
+    }
+
+    public override ValueType Type => ValueType.Hash;
+    public override string Encoding => _table is null ? "listpack" : "hashtable";
+    public bool IsListpack => _table is null;
+    public int Count => _table?.Count ?? _listpackCount;
+    /// <summary>Bytes the listpack's entries take (0 for a hashtable).</summary>
+    public int ListpackBytes => _listpackLength;
+
+    /// <summary>The object (header, key and owner references, its own four fields), the key, and the encoding's arrays.</summary>
+    public override long MemoryBytes => 56 + ArrayBytes(Key.Length) + (_listpack is null ? 0 : ArrayBytes(_listpack.Length)) + (_table?.MemoryBytes ?? 0);
+
+    public override StoredObject CopyAs(byte[] key) => _table is null
+        ? new HashValue(key, _listpack.AsSpan(0, _listpackLength).ToArray(), _listpackLength, _listpackCount, null)
+        : new HashValue(key, null, 0, 0, _table.Copy());
+
+    /// <summary>Bytes a field or value takes in the listpack.</summary>
+    public static int ListpackEntryBytes(int length) => HashFieldTable.VarintLength(length) + length;
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    public int FindPair(ReadOnlySpan<byte> field)
+    {
+        if (_table is not null) return _table.Find(field);
+        var lp = _listpack.AsSpan(0, _listpackLength);
+        int pos = 0;
+        while (pos < lp.Length)
+        {
+            int fieldStart = HashFieldTable.ReadVarint(lp, pos, out int fieldLength);
+            int valueStart = HashFieldTable.ReadVarint(lp, fieldStart + fieldLength, out int valueLength);
+            if (fieldLength == field.Length && lp.Slice(fieldStart, fieldLength).SequenceEqual(field)) return pos;
+            pos = valueStart + valueLength;
+        }
+        return -1;
+    }
+
+    public bool TryGet(ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    {
+        int pair = FindPair(field);
+        value = pair >= 0 ? ValueAt(pair) : default;
+        return pair >= 0;
+    }
+
+    public int FirstPair() => Count == 0 ? -1 : 0;
+
+    /// <summary>The pair after <paramref name="pair"/> in iteration order, or -1.</summary>
+    public int NextPair(int pair)
+    {
+        if (_table is not null) return pair + 1 < _table.Count ? pair + 1 : -1;
+        int next = ValueEnd(pair);
+        return next < _listpackLength ? next : -1;
+    }
+
+    public ReadOnlySpan<byte> FieldAt(int pair)
+    {
+        if (_table is not null) return _table.Field(pair);
+        int start = HashFieldTable.ReadVarint(_listpack, pair, out int length);
+        return _listpack.AsSpan(start, length);
+    }
+
+    public ReadOnlySpan<byte> ValueAt(int pair)
+    {
+        if (_table is not null) return _table.Value(pair);
+        int start = ValueStart(pair, out int length);
+        return _listpack.AsSpan(start, length);
+    }
+
+    /// <summary>The pair at position <paramref name="ordinal"/> of the iteration order (a walk for a listpack, as Redis's lpSeek).</summary>
+    public int PairAt(int ordinal)
+    {
+        if (_table is not null) return ordinal;
+        int pair = 0;
+        for (int i = 0; i < ordinal; i++) pair = ValueEnd(pair);
+        return pair;
+    }
+
+    /// <summary>HSCAN over the hashtable encoding: see <see cref="HashFieldTable.Scan"/>.</summary>
+    public ulong ScanTable(ulong cursor, List<int> found) => _table!.Scan(cursor, found);
+
+    int ValueStart(int pair, out int length)
+    {
+        int fieldStart = HashFieldTable.ReadVarint(_listpack, pair, out int fieldLength);
+        return HashFieldTable.ReadVarint(_listpack, fieldStart + fieldLength, out length);
+    }
+
+    int ValueEnd(int pair) => ValueStart(pair, out int length) + length;
+
+    // ---- writing ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// hashTypeSet: sets the field (true when it was added, false when updated), converting to
+    /// the hashtable first when the field or value is too long for the listpack, and after when
+    /// the hash has too many fields.
+    /// </summary>
+    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, long maxListpackEntries, long maxListpackValue)
+    {
+        long before = MemoryBytes;
+        bool added;
+        if (_table is null && (field.Length > maxListpackValue || value.Length > maxListpackValue)) ConvertToTable();
+        if (_table is not null) added = _table.Set(field, value);
+        else
+        {
+            int pair = FindPair(field);
+            added = pair < 0;
+            if (added) Append(field, value);
+            else ReplaceValue(pair, value);
+            if (_listpackCount > maxListpackEntries) ConvertToTable();
+        }
+        Grew(MemoryBytes - before);
+        return added;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> field)
+    {
+        long before = MemoryBytes;
+        bool removed;
+        if (_table is not null) removed = _table.Remove(field);
+        else
+        {
+            int pair = FindPair(field);
+            removed = pair >= 0;
+            if (removed)
+            {
+                int end = ValueEnd(pair);
+                _listpack.AsSpan(end, _listpackLength - end).CopyTo(_listpack.AsSpan(pair));
+                _listpackLength -= end - pair;
+                _listpackCount--;
+                // Give back room a shrinking hash no longer needs, as Redis reallocates its listpack.
+                if (_listpack!.Length > 2 * _listpackLength + 16) Reallocate(_listpackLength);
+            }
+        }
+        if (removed) Grew(MemoryBytes - before);
+        return removed;
+    }
+
+    /// <summary>hashTypeConvert(OBJ_ENCODING_HT): one way; fields keep their values.</summary>
+    public void ConvertToTable()
+    {
+        if (_table is not null) return;
+        long before = MemoryBytes;
+        var table = new HashFieldTable(_listpackCount);
+        for (int pair = FirstPair(); pair >= 0; pair = NextPair(pair)) table.Add(FieldAt(pair), ValueAt(pair));
+        _table = table;
+        _listpack = null;
+        _listpackLength = _listpackCount = 0;
+        Grew(MemoryBytes - before);
+    }
+
+    void Append(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        int needed = _listpackLength + ListpackEntryBytes(field.Length) + ListpackEntryBytes(value.Length);
+        if (needed > _listpack!.Length) Reallocate(Math.Max(needed, _listpack.Length + _listpack.Length / 4));
+        var lp = _listpack.AsSpan();
+        int pos = _listpackLength;
+        pos += HashFieldTable.WriteVarint(lp[pos..], (uint)field.Length);
+        field.CopyTo(lp[pos..]);
+        pos += field.Length;
+        pos += HashFieldTable.WriteVarint(lp[pos..], (uint)value.Length);
+        value.CopyTo(lp[pos..]);
+        _listpackLength = pos + value.Length;
+        _listpackCount++;
+    }
+
+    void ReplaceValue(int pair, ReadOnlySpan<byte> value)
+    {
+        int fieldStart = HashFieldTable.ReadVarint(_listpack, pair, out int fieldLength);
+        int entry = fieldStart + fieldLength;
+        int oldEnd = HashFieldTable.ReadVarint(_listpack, entry, out int oldLength) + oldLength;
+        int newEnd = entry + ListpackEntryBytes(value.Length);
+        int delta = newEnd - oldEnd;
+        if (delta > 0 && _listpackLength + delta > _listpack!.Length) Reallocate(Math.Max(_listpackLength + delta, _listpack.Length + _listpack.Length / 4));
+        var lp = _listpack.AsSpan();
+        if (delta != 0) lp[oldEnd.._listpackLength].CopyTo(lp[newEnd..]);
+        int pos = entry + HashFieldTable.WriteVarint(lp[entry..], (uint)value.Length);
+        value.CopyTo(lp[pos..]);
+        _listpackLength += delta;
+    }
+
+    void Reallocate(int capacity)
+    {
+        var grown = new byte[RoundUp8(capacity)];
+        _listpack.AsSpan(0, _listpackLength).CopyTo(grown);
+        _listpack = grown;
+    }
+
+    // Arrays are allocated in 8-byte steps anyway: capacity up to the next step costs nothing.
+    static int RoundUp8(int n) => (int)Math.Min(((long)n + 7) & ~7L, Array.MaxLength);
+}
