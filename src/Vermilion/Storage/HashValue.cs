@@ -132,7 +132,7 @@ public sealed class HashValue : StoredObject
     {
         long before = MemoryBytes;
         bool added;
-        if (_table is null && (field.Length > maxListpackValue || value.Length > maxListpackValue)) ConvertToTable();
+        if (_table is null && (field.Length > maxListpackValue || value.Length > maxListpackValue)) MoveToTable();
         if (_table is not null) added = _table.Set(field, value);
         else
         {
@@ -140,7 +140,7 @@ public sealed class HashValue : StoredObject
             added = pair < 0;
             if (added) Append(field, value);
             else ReplaceValue(pair, value);
-            if (_listpackCount > maxListpackEntries) ConvertToTable();
+            if (_listpackCount > maxListpackEntries) MoveToTable();
         }
         Grew(MemoryBytes - before);
         return added;
@@ -174,12 +174,17 @@ public sealed class HashValue : StoredObject
     {
         if (_table is not null) return;
         long before = MemoryBytes;
+        MoveToTable();
+        Grew(MemoryBytes - before);
+    }
+
+    void MoveToTable()
+    {
         var table = new HashFieldTable(_listpackCount);
         for (int pair = FirstPair(); pair >= 0; pair = NextPair(pair)) table.Add(FieldAt(pair), ValueAt(pair));
         _table = table;
         _listpack = null;
         _listpackLength = _listpackCount = 0;
-        Grew(MemoryBytes - before);
     }
 
     void Append(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
