@@ -17,38 +17,39 @@ public sealed class HashValue : StoredObject
     /// <summary>Redis's listpack refuses to grow past 1 GB (lpSafeToAdd); a hash that would converts instead.</summary>
     public const long ListpackSafetyLimit = 1L << 30;
 
-    byte[]? _listpack;
+    /// <summary>The listpack (a byte[]) or the <see cref="HashFieldTable"/>: one reference, so a small hash's object is 48 bytes.</summary>
+    object _data;
     int _listpackLength;
     int _listpackCount;
-    HashFieldTable? _table;
+
+    byte[] Listpack => (byte[])_data;
 
     /// <summary>An empty listpack hash with room for <paramref name="listpackCapacity"/> bytes of entries.</summary>
     public HashValue(byte[] key, int listpackCapacity = 0) : base(key)
     {
-        _listpack = listpackCapacity > 0 ? new byte[RoundUp8(listpackCapacity)] : [];
+        _data = listpackCapacity > 0 ? new byte[RoundUp8(listpackCapacity)] : Array.Empty<byte>();
     }
 
-    HashValue(byte[] key, byte[]? listpack, int length, int count, HashFieldTable? table) : base(key)
+    HashValue(byte[] key, object data, int length, int count) : base(key)
     {
-        _listpack = listpack;
+        _data = data;
         _listpackLength = length;
         _listpackCount = count;
-        _table = table;
     }
 
     public override ValueType Type => ValueType.Hash;
-    public override string Encoding => _table is null ? "listpack" : "hashtable";
-    public bool IsListpack => _table is null;
-    public int Count => _table?.Count ?? _listpackCount;
+    public override string Encoding => _data is HashFieldTable ? "hashtable" : "listpack";
+    public bool IsListpack => _data is byte[];
+    public int Count => _data is HashFieldTable table ? table.Count : _listpackCount;
     /// <summary>Bytes the listpack's entries take (0 for a hashtable).</summary>
     public int ListpackBytes => _listpackLength;
 
-    /// <summary>The object (header, key and owner references, its own four fields), the key, and the encoding's arrays.</summary>
-    public override long MemoryBytes => 56 + ArrayBytes(Key.Length) + (_listpack is null ? 0 : ArrayBytes(_listpack.Length)) + (_table?.MemoryBytes ?? 0);
+    /// <summary>The object (header, key and owner references, its own three fields), the key, and the encoding's arrays.</summary>
+    public override long MemoryBytes => 48 + ArrayBytes(Key.Length) + (_data is HashFieldTable table ? table.MemoryBytes : ArrayBytes(Listpack.Length));
 
-    public override StoredObject CopyAs(byte[] key) => _table is null
-        ? new HashValue(key, _listpack.AsSpan(0, _listpackLength).ToArray(), _listpackLength, _listpackCount, null)
-        : new HashValue(key, null, 0, 0, _table.Copy());
+    public override StoredObject CopyAs(byte[] key) => _data is HashFieldTable table
+        ? new HashValue(key, table.Copy(), 0, 0)
+        : new HashValue(key, Listpack.AsSpan(0, _listpackLength).ToArray(), _listpackLength, _listpackCount);
 
     /// <summary>Bytes a field or value takes in the listpack.</summary>
     public static int ListpackEntryBytes(int length) => HashFieldTable.VarintLength(length) + length;
@@ -57,8 +58,8 @@ public sealed class HashValue : StoredObject
 
     public int FindPair(ReadOnlySpan<byte> field)
     {
-        if (_table is not null) return _table.Find(field);
-        var lp = _listpack.AsSpan(0, _listpackLength);
+        if (_data is HashFieldTable table) return table.Find(field);
+        var lp = Listpack.AsSpan(0, _listpackLength);
         int pos = 0;
         while (pos < lp.Length)
         {
@@ -82,41 +83,41 @@ public sealed class HashValue : StoredObject
     /// <summary>The pair after <paramref name="pair"/> in iteration order, or -1.</summary>
     public int NextPair(int pair)
     {
-        if (_table is not null) return pair + 1 < _table.Count ? pair + 1 : -1;
+        if (_data is HashFieldTable table) return pair + 1 < table.Count ? pair + 1 : -1;
         int next = ValueEnd(pair);
         return next < _listpackLength ? next : -1;
     }
 
     public ReadOnlySpan<byte> FieldAt(int pair)
     {
-        if (_table is not null) return _table.Field(pair);
-        int start = HashFieldTable.ReadVarint(_listpack, pair, out int length);
-        return _listpack.AsSpan(start, length);
+        if (_data is HashFieldTable table) return table.Field(pair);
+        int start = HashFieldTable.ReadVarint(Listpack, pair, out int length);
+        return Listpack.AsSpan(start, length);
     }
 
     public ReadOnlySpan<byte> ValueAt(int pair)
     {
-        if (_table is not null) return _table.Value(pair);
+        if (_data is HashFieldTable table) return table.Value(pair);
         int start = ValueStart(pair, out int length);
-        return _listpack.AsSpan(start, length);
+        return Listpack.AsSpan(start, length);
     }
 
     /// <summary>The pair at position <paramref name="ordinal"/> of the iteration order (a walk for a listpack, as Redis's lpSeek).</summary>
     public int PairAt(int ordinal)
     {
-        if (_table is not null) return ordinal;
+        if (_data is HashFieldTable) return ordinal;
         int pair = 0;
         for (int i = 0; i < ordinal; i++) pair = ValueEnd(pair);
         return pair;
     }
 
     /// <summary>HSCAN over the hashtable encoding: see <see cref="HashFieldTable.Scan"/>.</summary>
-    public ulong ScanTable(ulong cursor, List<int> found) => _table!.Scan(cursor, found);
+    public ulong ScanTable(ulong cursor, List<int> found) => ((HashFieldTable)_data).Scan(cursor, found);
 
     int ValueStart(int pair, out int length)
     {
-        int fieldStart = HashFieldTable.ReadVarint(_listpack, pair, out int fieldLength);
-        return HashFieldTable.ReadVarint(_listpack, fieldStart + fieldLength, out length);
+        int fieldStart = HashFieldTable.ReadVarint(Listpack, pair, out int fieldLength);
+        return HashFieldTable.ReadVarint(Listpack, fieldStart + fieldLength, out length);
     }
 
     int ValueEnd(int pair) => ValueStart(pair, out int length) + length;
@@ -132,8 +133,8 @@ public sealed class HashValue : StoredObject
     {
         long before = MemoryBytes;
         bool added;
-        if (_table is null && (field.Length > maxListpackValue || value.Length > maxListpackValue)) MoveToTable();
-        if (_table is not null) added = _table.Set(field, value);
+        if (_data is byte[] && (field.Length > maxListpackValue || value.Length > maxListpackValue)) MoveToTable();
+        if (_data is HashFieldTable table) added = table.Set(field, value);
         else
         {
             int pair = FindPair(field);
@@ -150,7 +151,7 @@ public sealed class HashValue : StoredObject
     {
         long before = MemoryBytes;
         bool removed;
-        if (_table is not null) removed = _table.Remove(field);
+        if (_data is HashFieldTable table) removed = table.Remove(field);
         else
         {
             int pair = FindPair(field);
@@ -158,11 +159,11 @@ public sealed class HashValue : StoredObject
             if (removed)
             {
                 int end = ValueEnd(pair);
-                _listpack.AsSpan(end, _listpackLength - end).CopyTo(_listpack.AsSpan(pair));
+                Listpack.AsSpan(end, _listpackLength - end).CopyTo(Listpack.AsSpan(pair));
                 _listpackLength -= end - pair;
                 _listpackCount--;
                 // Give back room a shrinking hash no longer needs, as Redis reallocates its listpack.
-                if (_listpack!.Length > 2 * _listpackLength + 16) Reallocate(_listpackLength);
+                if (Listpack.Length > 2 * _listpackLength + 16) Reallocate(_listpackLength);
             }
         }
         if (removed) Grew(MemoryBytes - before);
@@ -172,7 +173,7 @@ public sealed class HashValue : StoredObject
     /// <summary>hashTypeConvert(OBJ_ENCODING_HT): one way; fields keep their values.</summary>
     public void ConvertToTable()
     {
-        if (_table is not null) return;
+        if (_data is HashFieldTable) return;
         long before = MemoryBytes;
         MoveToTable();
         Grew(MemoryBytes - before);
@@ -182,16 +183,15 @@ public sealed class HashValue : StoredObject
     {
         var table = new HashFieldTable(_listpackCount);
         for (int pair = FirstPair(); pair >= 0; pair = NextPair(pair)) table.Add(FieldAt(pair), ValueAt(pair));
-        _table = table;
-        _listpack = null;
+        _data = table;
         _listpackLength = _listpackCount = 0;
     }
 
     void Append(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
         int needed = _listpackLength + ListpackEntryBytes(field.Length) + ListpackEntryBytes(value.Length);
-        if (needed > _listpack!.Length) Reallocate(Math.Max(needed, _listpack.Length + _listpack.Length / 4));
-        var lp = _listpack.AsSpan();
+        if (needed > Listpack.Length) Reallocate(Math.Max(needed, Listpack.Length + Listpack.Length / 4));
+        var lp = Listpack.AsSpan();
         int pos = _listpackLength;
         pos += HashFieldTable.WriteVarint(lp[pos..], (uint)field.Length);
         field.CopyTo(lp[pos..]);
@@ -204,13 +204,13 @@ public sealed class HashValue : StoredObject
 
     void ReplaceValue(int pair, ReadOnlySpan<byte> value)
     {
-        int fieldStart = HashFieldTable.ReadVarint(_listpack, pair, out int fieldLength);
+        int fieldStart = HashFieldTable.ReadVarint(Listpack, pair, out int fieldLength);
         int entry = fieldStart + fieldLength;
-        int oldEnd = HashFieldTable.ReadVarint(_listpack, entry, out int oldLength) + oldLength;
+        int oldEnd = HashFieldTable.ReadVarint(Listpack, entry, out int oldLength) + oldLength;
         int newEnd = entry + ListpackEntryBytes(value.Length);
         int delta = newEnd - oldEnd;
-        if (delta > 0 && _listpackLength + delta > _listpack!.Length) Reallocate(Math.Max(_listpackLength + delta, _listpack.Length + _listpack.Length / 4));
-        var lp = _listpack.AsSpan();
+        if (delta > 0 && _listpackLength + delta > Listpack.Length) Reallocate(Math.Max(_listpackLength + delta, Listpack.Length + Listpack.Length / 4));
+        var lp = Listpack.AsSpan();
         if (delta != 0) lp[oldEnd.._listpackLength].CopyTo(lp[newEnd..]);
         int pos = entry + HashFieldTable.WriteVarint(lp[entry..], (uint)value.Length);
         value.CopyTo(lp[pos..]);
@@ -220,8 +220,8 @@ public sealed class HashValue : StoredObject
     void Reallocate(int capacity)
     {
         var grown = new byte[RoundUp8(capacity)];
-        _listpack.AsSpan(0, _listpackLength).CopyTo(grown);
-        _listpack = grown;
+        Listpack.AsSpan(0, _listpackLength).CopyTo(grown);
+        _data = grown;
     }
 
     // Arrays are allocated in 8-byte steps anyway: capacity up to the next step costs nothing.

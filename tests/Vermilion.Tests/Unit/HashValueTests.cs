@@ -113,6 +113,23 @@ public class HashValueTests
         Assert.Equal("hashtable", h.Encoding);
     }
 
+    /// <summary>The sizes MemoryBytes assumes are the runtime's: a hash object is 48 bytes, its table object 48.</summary>
+    [Fact]
+    public void ObjectSizesAreWhatMemoryBytesCounts()
+    {
+        var key = B("k");
+        _ = new HashValue(key);
+        _ = new HashFieldTable(0);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var h = new HashValue(key);
+        Assert.Equal(48, GC.GetAllocatedBytesForCurrentThread() - before);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var table = new HashFieldTable(0);
+        long all = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(table.MemoryBytes, all);
+        GC.KeepAlive(h);
+    }
+
     [Fact]
     public void TableMatchesADictionaryUnderRandomChurn()
     {
