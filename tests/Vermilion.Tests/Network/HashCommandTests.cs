@@ -335,6 +335,30 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
         Assert.Equal(size, seen.Count);
     }
 
+    /// <summary>A huge negative count stops once the reply passes the output buffer limit: the client is closed, as Redis does.</summary>
+    [Fact]
+    public void RandomFieldsStopAtTheOutputBufferLimit()
+    {
+        foreach (var connect in new Func<RespSocket>[] { _servers.Redis.Connect, _servers.Vermilion.Connect })
+        {
+            using var admin = connect();
+            Assert.Equal("+OK\r\n", admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"));
+            try
+            {
+                using var c = connect();
+                c.Call("HSET", "huge", "a", "1", "b", "2");
+                c.Send(RespSocket.Encode("HRANDFIELD", "huge", "-1000000000", "WITHVALUES"));
+                Assert.True(c.WaitForClose(out var rest, 10_000));
+                Assert.Empty(rest);
+                Assert.Equal("+PONG\r\n", admin.Call("PING"));
+            }
+            finally
+            {
+                admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
+            }
+        }
+    }
+
     [Fact]
     public void KeyspaceHitsAndMissesAsRedis()
     {
