@@ -7,6 +7,8 @@ namespace Vermilion;
 /// does. "hashtable": a <see cref="HashFieldTable"/>. A hash converts once, never back: when it
 /// gets more than hash-max-listpack-entries fields or a field or value longer than
 /// hash-max-listpack-value bytes (the limits of the moment of the write, passed in by the caller).
+/// Unlike Redis's listpack, entries have no back-length (nothing walks backwards) and integers
+/// stay text (the replies are the same either way).
 /// <para>
 /// Pairs are addressed by a handle: the byte offset of the pair's field in the listpack, or the
 /// entry index in the table. A handle stays valid until the hash changes.
