@@ -169,6 +169,7 @@ public sealed class CommandTable
         TransactionCommands.Register(this);
         DumpCommands.Register(this);
         SetCommands.Register(this);
+        HashCommands.Register(this);
     }
 
     public int Count => _all.Count;

@@ -1,0 +1,726 @@
+namespace Vermilion;
+
+/// <summary>
+/// The hash family (t_hash.c) over <see cref="HashValue"/>: listpack or hashtable, converted by
+/// hash-max-listpack-entries / hash-max-listpack-value as Redis does. Every command checks the
+/// key's type before it replies or writes anything; an emptied hash is deleted.
+/// </summary>
+public static class HashCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new()
+        {
+            Name = "hset", Arity = -4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HSet,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Set the string value of a hash field",
+            Complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+            History =
+            [
+                ("4.0.0", "Accepts multiple `field` and `value` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field_value", ArgType.Block)
+                {
+                    Flags = ArgFlags.Multiple,
+                    Arguments =
+                    [
+                        new("field", ArgType.String),
+                        new("value", ArgType.String),
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hsetnx", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HSetNx,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Set the value of a hash field, only if the field does not exist",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String),
+                new("value", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hget", Arity = 3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HGet,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Get the value of a hash field",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hmget", Arity = -3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HMGet,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Get the values of all the given hash fields",
+            Complexity = "O(N) where N is the number of fields being requested.",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hmset", Arity = -4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HMSet,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Set multiple hash fields to multiple values",
+            Complexity = "O(N) where N is the number of fields being set.",
+            DocFlags = DocFlags.Deprecated,
+            DeprecatedSince = "4.0.0",
+            ReplacedBy = "`HSET` with multiple field-value pairs",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field_value", ArgType.Block)
+                {
+                    Flags = ArgFlags.Multiple,
+                    Arguments =
+                    [
+                        new("field", ArgType.String),
+                        new("value", ArgType.String),
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hdel", Arity = -3, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HDel,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Delete one or more hash fields",
+            Complexity = "O(N) where N is the number of fields to be removed.",
+            History =
+            [
+                ("2.4.0", "Accepts multiple `field` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hlen", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HLen,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Get the number of fields in a hash",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hstrlen", Arity = 3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HStrLen,
+            Group = "hash", Since = "3.2.0",
+            Summary = "Get the length of the value of a hash field",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hexists", Arity = 3, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HExists,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Determine if a hash field exists",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hkeys", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@hash", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HKeys,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Get all the fields in a hash",
+            Complexity = "O(N) where N is the size of the hash.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hvals", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@hash", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HVals,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Get all the values in a hash",
+            Complexity = "O(N) where N is the size of the hash.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hgetall", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@hash", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HGetAll,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Get all the fields and values in a hash",
+            Complexity = "O(N) where N is the size of the hash.",
+            Tips = ["nondeterministic_output_order"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hincrby", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HIncrBy,
+            Group = "hash", Since = "2.0.0",
+            Summary = "Increment the integer value of a hash field by the given number",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String),
+                new("increment", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hincrbyfloat", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@hash", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HIncrByFloat,
+            Group = "hash", Since = "2.6.0",
+            Summary = "Increment the float value of a hash field by the given amount",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("field", ArgType.String),
+                new("increment", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hrandfield", Arity = -2, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@hash", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HRandField,
+            Group = "hash", Since = "6.2.0",
+            Summary = "Get one or multiple random fields from a hash",
+            Complexity = "O(N) where N is the number of fields returned",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("options", ArgType.Block)
+                {
+                    Flags = ArgFlags.Optional,
+                    Arguments =
+                    [
+                        new("count", ArgType.Integer),
+                        new("withvalues", ArgType.PureToken) { Token = "WITHVALUES", Flags = ArgFlags.Optional },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "hscan", Arity = -3, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@hash", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = HScan,
+            Group = "hash", Since = "2.8.0",
+            Summary = "Incrementally iterate hash fields and associated values",
+            Complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+            Tips = ["nondeterministic_output"],
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("cursor", ArgType.Integer),
+                new("pattern", ArgType.Pattern) { Token = "MATCH", Flags = ArgFlags.Optional },
+                new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
+            ],
+        });
+    }
+
+    /// <summary>lookupKeyRead + checkType: a read counts a keyspace hit when the key exists (whatever its type) or a miss.</summary>
+    static HashValue? Read(Client c, ReadOnlySpan<byte> key)
+    {
+        int index = c.Db.Lookup(key);
+        if (index < 0)
+        {
+            c.Server.Stats.KeyspaceMisses++;
+            return null;
+        }
+        c.Server.Stats.KeyspaceHits++;
+        return c.Db.Keys.Item(index) as HashValue ?? throw WrongTypeException.Instance;
+    }
+
+    /// <summary>
+    /// hashTypeTryConversion: before a write, a listpack hash converts if any of the arguments
+    /// a[first..last] is longer than hash-max-listpack-value, or if they would grow the listpack
+    /// past its 1 GB safety limit.
+    /// </summary>
+    static void ConvertForArguments(HashValue hash, CommandArgs a, int first, int last, long maxValue)
+    {
+        if (!hash.IsListpack) return;
+        long sum = 0;
+        for (int i = first; i <= last; i++)
+        {
+            if (a.Length(i) > maxValue)
+            {
+                hash.ConvertToTable();
+                return;
+            }
+            sum += a.Length(i);
+        }
+        if (hash.ListpackBytes + sum > HashValue.ListpackSafetyLimit) hash.ConvertToTable();
+    }
+
+    /// <summary>A new hash for the pairs a[first..]: a listpack sized to hold them all when they fit one.</summary>
+    static HashValue NewHash(Client c, CommandArgs a, int first)
+    {
+        var config = c.Server.Config;
+        long bytes = 0;
+        if ((a.Count - first) / 2 <= config.HashMaxListpackEntries)
+        {
+            for (int i = first; i < a.Count && bytes <= HashValue.ListpackSafetyLimit; i++)
+            {
+                if (a.Length(i) > config.HashMaxListpackValue) return new HashValue(a.ToArray(1));
+                bytes += HashValue.ListpackEntryBytes(a.Length(i));
+            }
+        }
+        return new HashValue(a.ToArray(1), bytes <= HashValue.ListpackSafetyLimit ? (int)bytes : 0);
+    }
+
+    static void HSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: true);
+    static void HMSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: false);
+
+    /// <summary>HSET answers how many fields were added; HMSET (deprecated) answers OK.</summary>
+    static void SetPairs(Client c, CommandArgs a, bool reportAdded)
+    {
+        if (a.Count % 2 == 1)
+        {
+            c.Reply.Error(reportAdded ? "wrong number of arguments for 'hset' command" : "wrong number of arguments for 'hmset' command");
+            return;
+        }
+        var config = c.Server.Config;
+        var hash = c.Db.Get<HashValue>(a[1]);
+        bool created = hash is null;
+        hash ??= NewHash(c, a, 2);
+        ConvertForArguments(hash, a, 2, a.Count - 1, config.HashMaxListpackValue);
+        int added = 0;
+        for (int i = 2; i < a.Count; i += 2)
+            if (hash.Set(a[i], a[i + 1], config.HashMaxListpackEntries, config.HashMaxListpackValue)) added++;
+        if (created) c.Db.Add(hash);
+        if (reportAdded) c.Reply.Integer(added);
+        else c.Reply.Ok();
+    }
+
+    static void HSetNx(Client c, CommandArgs a)
+    {
+        var hash = c.Db.Get<HashValue>(a[1]);
+        if (hash is not null && hash.FindPair(a[2]) >= 0)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var config = c.Server.Config;
+        bool created = hash is null;
+        hash ??= NewHash(c, a, 2);
+        ConvertForArguments(hash, a, 2, 3, config.HashMaxListpackValue);
+        hash.Set(a[2], a[3], config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        if (created) c.Db.Add(hash);
+        c.Reply.Integer(1);
+    }
+
+    /// <summary>Stores a value computed by HINCRBY/HINCRBYFLOAT (hashTypeSet converts when it is too long).</summary>
+    static void Store(Client c, HashValue? hash, CommandArgs a, ReadOnlySpan<byte> value)
+    {
+        var config = c.Server.Config;
+        bool created = hash is null;
+        hash ??= new HashValue(a.ToArray(1));
+        hash.Set(a[2], value, config.HashMaxListpackEntries, config.HashMaxListpackValue);
+        if (created) c.Db.Add(hash);
+    }
+
+    static void HGet(Client c, CommandArgs a)
+    {
+        var hash = Read(c, a[1]);
+        if (hash is not null && hash.TryGet(a[2], out var value)) c.Reply.Bulk(value);
+        else c.Reply.Null();
+    }
+
+    /// <summary>A missing key reads as an empty hash: a nil for every field.</summary>
+    static void HMGet(Client c, CommandArgs a)
+    {
+        var hash = Read(c, a[1]);
+        c.Reply.ArrayHeader(a.Count - 2);
+        for (int i = 2; i < a.Count; i++)
+        {
+            if (hash is not null && hash.TryGet(a[i], out var value)) c.Reply.Bulk(value);
+            else c.Reply.Null();
+        }
+    }
+
+    static void HDel(Client c, CommandArgs a)
+    {
+        var hash = c.Db.Get<HashValue>(a[1]);
+        int deleted = 0;
+        if (hash is not null)
+        {
+            for (int i = 2; i < a.Count; i++)
+            {
+                if (!hash.Remove(a[i])) continue;
+                deleted++;
+                if (hash.Count == 0)
+                {
+                    c.Db.Delete(a[1]);
+                    break;
+                }
+            }
+        }
+        c.Reply.Integer(deleted);
+    }
+
+    static void HLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
+
+    static void HStrLen(Client c, CommandArgs a)
+    {
+        var hash = Read(c, a[1]);
+        c.Reply.Integer(hash is not null && hash.TryGet(a[2], out var value) ? value.Length : 0);
+    }
+
+    static void HExists(Client c, CommandArgs a)
+    {
+        var hash = Read(c, a[1]);
+        c.Reply.Integer(hash is not null && hash.FindPair(a[2]) >= 0 ? 1 : 0);
+    }
+
+    static void HKeys(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: false);
+    static void HVals(Client c, CommandArgs a) => ReplyAll(c, a, fields: false, values: true);
+    static void HGetAll(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: true);
+
+    /// <summary>genericHgetallCommand: HGETALL answers a map (RESP3), HKEYS and HVALS an array; in the hash's own order.</summary>
+    static void ReplyAll(Client c, CommandArgs a, bool fields, bool values)
+    {
+        var hash = Read(c, a[1]);
+        int count = hash?.Count ?? 0;
+        if (fields && values) c.Reply.MapHeader(count);
+        else c.Reply.ArrayHeader(count);
+        if (hash is null) return;
+        for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair))
+        {
+            if (fields) c.Reply.Bulk(hash.FieldAt(pair));
+            if (values) c.Reply.Bulk(hash.ValueAt(pair));
+        }
+    }
+
+    /// <summary>hincrbyCommand: the increment is checked first, then the key's type, then the field's value.</summary>
+    static void HIncrBy(Client c, CommandArgs a)
+    {
+        if (!IntegerText.TryParse(a[3], out long by))
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return;
+        }
+        var hash = c.Db.Get<HashValue>(a[1]);
+        long value = 0;
+        if (hash is not null && hash.TryGet(a[2], out var old) && !IntegerText.TryParse(old, out value))
+        {
+            c.Reply.Error("hash value is not an integer");
+            return;
+        }
+        if ((by < 0 && value < 0 && by < long.MinValue - value) || (by > 0 && value > 0 && by > long.MaxValue - value))
+        {
+            c.Reply.Error("increment or decrement would overflow");
+            return;
+        }
+        value += by;
+        Span<byte> text = stackalloc byte[20];
+        Store(c, hash, a, text[..IntegerText.Format(value, text)]);
+        c.Reply.Integer(value);
+    }
+
+    /// <summary>hincrbyfloatCommand: computed in long double and stored as its "%.17Lf" text, as Redis (see <see cref="LongDouble"/>).</summary>
+    static void HIncrByFloat(Client c, CommandArgs a)
+    {
+        if (!LongDouble.TryParse(a[3], out var by))
+        {
+            c.Reply.Error("value is not a valid float");
+            return;
+        }
+        if (by.IsInfinity)
+        {
+            c.Reply.Error("value is NaN or Infinity");
+            return;
+        }
+        var hash = c.Db.Get<HashValue>(a[1]);
+        var value = LongDouble.FromInteger(0);
+        if (hash is not null && hash.TryGet(a[2], out var old) && !LongDouble.TryParse(old, out value))
+        {
+            c.Reply.Error("hash value is not a float");
+            return;
+        }
+        value += by;
+        if (value.IsInfinity)
+        {
+            c.Reply.Error("increment would produce NaN or Infinity");
+            return;
+        }
+        var text = System.Text.Encoding.ASCII.GetBytes(value.ToHumanString());
+        Store(c, hash, a, text);
+        c.Reply.Bulk(text);
+    }
+
+    /// <summary>HRANDFIELD key [count [WITHVALUES]]: the count is checked before the key.</summary>
+    static void HRandField(Client c, CommandArgs a)
+    {
+        if (a.Count >= 3)
+        {
+            if (!IntegerText.TryParse(a[2], out long count))
+            {
+                c.Reply.Error("value is not an integer or out of range");
+                return;
+            }
+            if (count == long.MinValue)
+            {
+                c.Reply.Error("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+                return;
+            }
+            if (a.Count > 4 || (a.Count == 4 && !a.Is(3, "withvalues")))
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+            bool withValues = a.Count == 4;
+            // The reply to a count with values holds twice as many elements: that must fit a long.
+            if (withValues && (count < -long.MaxValue / 2 || count > long.MaxValue / 2))
+            {
+                c.Reply.Error("value is out of range");
+                return;
+            }
+            RandomFields(c, a, count, withValues);
+            return;
+        }
+        var hash = Read(c, a[1]);
+        if (hash is null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        c.Reply.Bulk(hash.FieldAt(hash.PairAt(c.Server.Random.Next(hash.Count))));
+    }
+
+    /// <summary>
+    /// hrandfieldWithCountCommand. A negative count picks with repetition, in random order. A
+    /// positive count gives distinct fields: the whole hash (in its order) when the count covers
+    /// it, else a random subset (a partial shuffle when it is most of the hash, random picks
+    /// otherwise; a listpack answers those in its own order, as Redis's lpRandomPairsUnique).
+    /// </summary>
+    static void RandomFields(Client c, CommandArgs a, long requested, bool withValues)
+    {
+        var hash = Read(c, a[1]);
+        if (hash is null || requested == 0)
+        {
+            c.Reply.ArrayHeader(0);
+            return;
+        }
+        var random = c.Server.Random;
+        int size = hash.Count;
+        bool nested = withValues && c.Reply.Resp == 3;
+        // A listpack is reached by byte offsets: find every pair's once, rather than walk for each pick.
+        int[]? offsets = null;
+        if (hash.IsListpack)
+        {
+            offsets = new int[size];
+            int n = 0;
+            for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair)) offsets[n++] = pair;
+        }
+
+        void Reply(int ordinal)
+        {
+            int pair = offsets is null ? ordinal : offsets[ordinal];
+            if (nested) c.Reply.ArrayHeader(2);
+            c.Reply.Bulk(hash.FieldAt(pair));
+            if (withValues) c.Reply.Bulk(hash.ValueAt(pair));
+        }
+
+        if (requested < 0 || requested == 1)
+        {
+            long count = requested < 0 ? -requested : requested;
+            c.Reply.ArrayHeader(withValues && !nested ? count * 2 : count);
+            for (long i = 0; i < count; i++)
+            {
+                Reply(random.Next(size));
+                // As Redis, stop early once the output buffer limit closes the client.
+                if ((i & 1023) == 1023 && c.Reply.ListNodes > 0 && c.Server.CheckOutputBufferLimits(c, async: true)) break;
+            }
+            return;
+        }
+        int replied = (int)Math.Min(requested, size);
+        c.Reply.ArrayHeader(withValues && !nested ? replied * 2L : replied);
+        if (requested >= size)
+        {
+            for (int i = 0; i < size; i++) Reply(i);
+            return;
+        }
+        int wanted = (int)requested;
+        Span<int> chosen = wanted <= 256 ? stackalloc int[wanted] : new int[wanted];
+        if (requested * 3 > size)
+        {
+            var all = new int[size];
+            for (int i = 0; i < size; i++) all[i] = i;
+            for (int i = 0; i < wanted; i++)
+            {
+                int j = i + random.Next(size - i);
+                (all[i], all[j]) = (all[j], all[i]);
+            }
+            all.AsSpan(0, wanted).CopyTo(chosen);
+        }
+        else
+        {
+            var seen = new HashSet<int>(wanted);
+            for (int n = 0; n < wanted;)
+            {
+                int ordinal = random.Next(size);
+                if (seen.Add(ordinal)) chosen[n++] = ordinal;
+            }
+            if (offsets is not null) chosen.Sort();
+        }
+        foreach (int ordinal in chosen) Reply(ordinal);
+    }
+
+    /// <summary>
+    /// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack hash answers everything at once
+    /// with cursor 0 (whatever cursor was given), as Redis; a hashtable walks its buckets until
+    /// COUNT pairs were found (at most 10×COUNT buckets). MATCH filters by field.
+    /// </summary>
+    static void HScan(Client c, CommandArgs a)
+    {
+        if (!KeyCommands.ParseScanCursor(c, a[2], out ulong cursor)) return;
+        var hash = Read(c, a[1]);
+        if (hash is null)
+        {
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk("0"u8);
+            c.Reply.ArrayHeader(0);
+            return;
+        }
+        long count = 10;
+        int pattern = 0;
+        for (int i = 3; i < a.Count; i += 2)
+        {
+            bool hasValue = i + 1 < a.Count;
+            if (a.Is(i, "count") && hasValue)
+            {
+                if (!IntegerText.TryParse(a[i + 1], out count))
+                {
+                    c.Reply.Error("value is not an integer or out of range");
+                    return;
+                }
+                if (count < 1)
+                {
+                    c.Reply.Error("syntax error");
+                    return;
+                }
+            }
+            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        var found = new List<int>();
+        if (hash.IsListpack)
+        {
+            for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair)) found.Add(pair);
+            cursor = 0;
+        }
+        else
+        {
+            long iterations = count > long.MaxValue / 10 ? long.MaxValue : count * 10;
+            do cursor = hash.ScanTable(cursor, found);
+            while (cursor != 0 && iterations-- > 0 && found.Count < count);
+        }
+        bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        int kept = 0;
+        for (int i = 0; i < found.Count; i++)
+            if (!anyPattern || GlobPattern.Match(a[pattern], hash.FieldAt(found[i]), nocase: false)) found[kept++] = found[i];
+        c.Reply.ArrayHeader(2);
+        Span<byte> digits = stackalloc byte[20];
+        cursor.TryFormat(digits, out int length);
+        c.Reply.Bulk(digits[..length]);
+        c.Reply.ArrayHeader(kept * 2L);
+        for (int i = 0; i < kept; i++)
+        {
+            c.Reply.Bulk(hash.FieldAt(found[i]));
+            c.Reply.Bulk(hash.ValueAt(found[i]));
+        }
+    }
+}

@@ -1,0 +1,231 @@
+namespace Vermilion;
+
+/// <summary>
+/// A hash, in Redis 7.0's two encodings. "listpack": every field and value in one array, as
+/// [length, 7-bit varint][bytes] entries alternating field, value, in insertion order (which is
+/// the order HGETALL, HKEYS and HVALS answer in, as Redis's listpack); lookups scan it, as Redis
+/// does. "hashtable": a <see cref="HashFieldTable"/>. A hash converts once, never back: when it
+/// gets more than hash-max-listpack-entries fields or a field or value longer than
+/// hash-max-listpack-value bytes (the limits of the moment of the write, passed in by the caller).
+/// Unlike Redis's listpack, entries have no back-length (nothing walks backwards) and integers
+/// stay text (the replies are the same either way).
+/// <para>
+/// Pairs are addressed by a handle: the byte offset of the pair's field in the listpack, or the
+/// entry index in the table. A handle stays valid until the hash changes.
+/// </para>
+/// </summary>
+public sealed class HashValue : StoredObject
+{
+    /// <summary>Redis's listpack refuses to grow past 1 GB (lpSafeToAdd); a hash that would converts instead.</summary>
+    public const long ListpackSafetyLimit = 1L << 30;
+
+    /// <summary>The listpack (a byte[]) or the <see cref="HashFieldTable"/>: one reference, so a small hash's object is 48 bytes.</summary>
+    object _data;
+    int _listpackLength;
+    int _listpackCount;
+
+    byte[] Listpack => (byte[])_data;
+
+    /// <summary>An empty listpack hash with room for <paramref name="listpackCapacity"/> bytes of entries.</summary>
+    public HashValue(byte[] key, int listpackCapacity = 0) : base(key)
+    {
+        _data = listpackCapacity > 0 ? new byte[RoundUp8(listpackCapacity)] : Array.Empty<byte>();
+    }
+
+    HashValue(byte[] key, object data, int length, int count) : base(key)
+    {
+        _data = data;
+        _listpackLength = length;
+        _listpackCount = count;
+    }
+
+    public override ValueType Type => ValueType.Hash;
+    public override string Encoding => _data is HashFieldTable ? "hashtable" : "listpack";
+    public bool IsListpack => _data is byte[];
+    public int Count => _data is HashFieldTable table ? table.Count : _listpackCount;
+    /// <summary>Bytes the listpack's entries take (0 for a hashtable).</summary>
+    public int ListpackBytes => _listpackLength;
+
+    /// <summary>The object (header, key and owner references, its own three fields), the key, and the encoding's arrays.</summary>
+    public override long MemoryBytes => 48 + ArrayBytes(Key.Length) + (_data is HashFieldTable table ? table.MemoryBytes : ArrayBytes(Listpack.Length));
+
+    public override StoredObject CopyAs(byte[] key) => _data is HashFieldTable table
+        ? new HashValue(key, table.Copy(), 0, 0)
+        : new HashValue(key, Listpack.AsSpan(0, _listpackLength).ToArray(), _listpackLength, _listpackCount);
+
+    /// <summary>Bytes a field or value takes in the listpack.</summary>
+    public static int ListpackEntryBytes(int length) => HashFieldTable.VarintLength(length) + length;
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    public int FindPair(ReadOnlySpan<byte> field)
+    {
+        if (_data is HashFieldTable table) return table.Find(field);
+        var lp = Listpack.AsSpan(0, _listpackLength);
+        int pos = 0;
+        while (pos < lp.Length)
+        {
+            int fieldStart = HashFieldTable.ReadVarint(lp, pos, out int fieldLength);
+            int valueStart = HashFieldTable.ReadVarint(lp, fieldStart + fieldLength, out int valueLength);
+            if (fieldLength == field.Length && lp.Slice(fieldStart, fieldLength).SequenceEqual(field)) return pos;
+            pos = valueStart + valueLength;
+        }
+        return -1;
+    }
+
+    public bool TryGet(ReadOnlySpan<byte> field, out ReadOnlySpan<byte> value)
+    {
+        int pair = FindPair(field);
+        value = pair >= 0 ? ValueAt(pair) : default;
+        return pair >= 0;
+    }
+
+    public int FirstPair() => Count == 0 ? -1 : 0;
+
+    /// <summary>The pair after <paramref name="pair"/> in iteration order, or -1.</summary>
+    public int NextPair(int pair)
+    {
+        if (_data is HashFieldTable table) return pair + 1 < table.Count ? pair + 1 : -1;
+        int next = ValueEnd(pair);
+        return next < _listpackLength ? next : -1;
+    }
+
+    public ReadOnlySpan<byte> FieldAt(int pair)
+    {
+        if (_data is HashFieldTable table) return table.Field(pair);
+        int start = HashFieldTable.ReadVarint(Listpack, pair, out int length);
+        return Listpack.AsSpan(start, length);
+    }
+
+    public ReadOnlySpan<byte> ValueAt(int pair)
+    {
+        if (_data is HashFieldTable table) return table.Value(pair);
+        int start = ValueStart(pair, out int length);
+        return Listpack.AsSpan(start, length);
+    }
+
+    /// <summary>The pair at position <paramref name="ordinal"/> of the iteration order (a walk for a listpack, as Redis's lpSeek).</summary>
+    public int PairAt(int ordinal)
+    {
+        if (_data is HashFieldTable) return ordinal;
+        int pair = 0;
+        for (int i = 0; i < ordinal; i++) pair = ValueEnd(pair);
+        return pair;
+    }
+
+    /// <summary>HSCAN over the hashtable encoding: see <see cref="HashFieldTable.Scan"/>.</summary>
+    public ulong ScanTable(ulong cursor, List<int> found) => ((HashFieldTable)_data).Scan(cursor, found);
+
+    int ValueStart(int pair, out int length)
+    {
+        int fieldStart = HashFieldTable.ReadVarint(Listpack, pair, out int fieldLength);
+        return HashFieldTable.ReadVarint(Listpack, fieldStart + fieldLength, out length);
+    }
+
+    int ValueEnd(int pair) => ValueStart(pair, out int length) + length;
+
+    // ---- writing ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// hashTypeSet: sets the field (true when it was added, false when updated), converting to
+    /// the hashtable first when the field or value is too long for the listpack, and after when
+    /// the hash has too many fields.
+    /// </summary>
+    public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value, long maxListpackEntries, long maxListpackValue)
+    {
+        long before = MemoryBytes;
+        bool added;
+        if (_data is byte[] && (field.Length > maxListpackValue || value.Length > maxListpackValue)) MoveToTable();
+        if (_data is HashFieldTable table) added = table.Set(field, value);
+        else
+        {
+            int pair = FindPair(field);
+            added = pair < 0;
+            if (added) Append(field, value);
+            else ReplaceValue(pair, value);
+            if (_listpackCount > maxListpackEntries) MoveToTable();
+        }
+        Grew(MemoryBytes - before);
+        return added;
+    }
+
+    public bool Remove(ReadOnlySpan<byte> field)
+    {
+        long before = MemoryBytes;
+        bool removed;
+        if (_data is HashFieldTable table) removed = table.Remove(field);
+        else
+        {
+            int pair = FindPair(field);
+            removed = pair >= 0;
+            if (removed)
+            {
+                int end = ValueEnd(pair);
+                Listpack.AsSpan(end, _listpackLength - end).CopyTo(Listpack.AsSpan(pair));
+                _listpackLength -= end - pair;
+                _listpackCount--;
+                // Give back room a shrinking hash no longer needs, as Redis reallocates its listpack.
+                if (Listpack.Length > 2 * _listpackLength + 16) Reallocate(_listpackLength);
+            }
+        }
+        if (removed) Grew(MemoryBytes - before);
+        return removed;
+    }
+
+    /// <summary>hashTypeConvert(OBJ_ENCODING_HT): one way; fields keep their values.</summary>
+    public void ConvertToTable()
+    {
+        if (_data is HashFieldTable) return;
+        long before = MemoryBytes;
+        MoveToTable();
+        Grew(MemoryBytes - before);
+    }
+
+    void MoveToTable()
+    {
+        var table = new HashFieldTable(_listpackCount);
+        for (int pair = FirstPair(); pair >= 0; pair = NextPair(pair)) table.Add(FieldAt(pair), ValueAt(pair));
+        _data = table;
+        _listpackLength = _listpackCount = 0;
+    }
+
+    void Append(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        int needed = _listpackLength + ListpackEntryBytes(field.Length) + ListpackEntryBytes(value.Length);
+        if (needed > Listpack.Length) Reallocate(Math.Max(needed, Listpack.Length + Listpack.Length / 4));
+        var lp = Listpack.AsSpan();
+        int pos = _listpackLength;
+        pos += HashFieldTable.WriteVarint(lp[pos..], (uint)field.Length);
+        field.CopyTo(lp[pos..]);
+        pos += field.Length;
+        pos += HashFieldTable.WriteVarint(lp[pos..], (uint)value.Length);
+        value.CopyTo(lp[pos..]);
+        _listpackLength = pos + value.Length;
+        _listpackCount++;
+    }
+
+    void ReplaceValue(int pair, ReadOnlySpan<byte> value)
+    {
+        int fieldStart = HashFieldTable.ReadVarint(Listpack, pair, out int fieldLength);
+        int entry = fieldStart + fieldLength;
+        int oldEnd = HashFieldTable.ReadVarint(Listpack, entry, out int oldLength) + oldLength;
+        int newEnd = entry + ListpackEntryBytes(value.Length);
+        int delta = newEnd - oldEnd;
+        if (delta > 0 && _listpackLength + delta > Listpack.Length) Reallocate(Math.Max(_listpackLength + delta, Listpack.Length + Listpack.Length / 4));
+        var lp = Listpack.AsSpan();
+        if (delta != 0) lp[oldEnd.._listpackLength].CopyTo(lp[newEnd..]);
+        int pos = entry + HashFieldTable.WriteVarint(lp[entry..], (uint)value.Length);
+        value.CopyTo(lp[pos..]);
+        _listpackLength += delta;
+    }
+
+    void Reallocate(int capacity)
+    {
+        var grown = new byte[RoundUp8(capacity)];
+        Listpack.AsSpan(0, _listpackLength).CopyTo(grown);
+        _data = grown;
+    }
+
+    // Arrays are allocated in 8-byte steps anyway: capacity up to the next step costs nothing.
+    static int RoundUp8(int n) => (int)Math.Min(((long)n + 7) & ~7L, Array.MaxLength);
+}
