@@ -57,7 +57,7 @@ public static class DumpCommands
     {
         if (!c.Db.TryGetString(a[1], out var value))
         {
-            c.Server.Stats.KeyspaceMisses++;
+            c.Server.KeyMiss(c.Db, a[1]);
             c.Reply.Null();
             return;
         }

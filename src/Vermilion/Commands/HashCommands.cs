@@ -313,7 +313,7 @@ public static class HashCommands
         int index = c.Db.Lookup(key);
         if (index < 0)
         {
-            c.Server.Stats.KeyspaceMisses++;
+            c.Server.KeyMiss(c.Db, key);
             return null;
         }
         c.Server.Stats.KeyspaceHits++;
@@ -377,6 +377,7 @@ public static class HashCommands
         for (int i = 2; i < a.Count; i += 2)
             if (hash.Set(a[i], a[i + 1], config.HashMaxListpackEntries, config.HashMaxListpackValue)) added++;
         if (created) c.Db.Add(hash);
+        c.Server.Notify(NotifyFlags.Hash, "hset", c.Db, a[1]);
         if (reportAdded) c.Reply.Integer(added);
         else c.Reply.Ok();
     }
@@ -395,17 +396,19 @@ public static class HashCommands
         ConvertForArguments(hash, a, 2, 3, config.HashMaxListpackValue);
         hash.Set(a[2], a[3], config.HashMaxListpackEntries, config.HashMaxListpackValue);
         if (created) c.Db.Add(hash);
+        c.Server.Notify(NotifyFlags.Hash, "hset", c.Db, a[1]);
         c.Reply.Integer(1);
     }
 
     /// <summary>Stores a value computed by HINCRBY/HINCRBYFLOAT (hashTypeSet converts when it is too long).</summary>
-    static void Store(Client c, HashValue? hash, CommandArgs a, ReadOnlySpan<byte> value)
+    static void Store(Client c, HashValue? hash, CommandArgs a, ReadOnlySpan<byte> value, string @event)
     {
         var config = c.Server.Config;
         bool created = hash is null;
         hash ??= new HashValue(a.ToArray(1));
         hash.Set(a[2], value, config.HashMaxListpackEntries, config.HashMaxListpackValue);
         if (created) c.Db.Add(hash);
+        c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);
     }
 
     static void HGet(Client c, CommandArgs a)
@@ -437,11 +440,13 @@ public static class HashCommands
             {
                 if (!hash.Remove(a[i])) continue;
                 deleted++;
-                if (hash.Count == 0)
-                {
-                    c.Db.Delete(a[1]);
-                    break;
-                }
+                if (hash.Count == 0) break;
+            }
+            if (deleted > 0) c.Server.Notify(NotifyFlags.Hash, "hdel", c.Db, a[1]);
+            if (hash.Count == 0)
+            {
+                c.Db.Delete(a[1]);
+                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
             }
         }
         c.Reply.Integer(deleted);
@@ -502,7 +507,7 @@ public static class HashCommands
         }
         value += by;
         Span<byte> text = stackalloc byte[20];
-        Store(c, hash, a, text[..IntegerText.Format(value, text)]);
+        Store(c, hash, a, text[..IntegerText.Format(value, text)], "hincrby");
         c.Reply.Integer(value);
     }
 
@@ -533,7 +538,7 @@ public static class HashCommands
             return;
         }
         var text = System.Text.Encoding.ASCII.GetBytes(value.ToHumanString());
-        Store(c, hash, a, text);
+        Store(c, hash, a, text, "hincrbyfloat");
         c.Reply.Bulk(text);
     }
 

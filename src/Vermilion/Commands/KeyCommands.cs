@@ -656,7 +656,7 @@ public static class KeyCommands
     {
         if (!c.Db.Exists(a[1]))
         {
-            c.Server.Stats.KeyspaceMisses++;
+            c.Server.KeyMiss(c.Db, a[1]);
             c.Reply.Integer(-2);
             return;
         }

@@ -328,7 +328,7 @@ public static class SetCommands
         int index = c.Db.Lookup(key);
         if (index < 0)
         {
-            c.Server.Stats.KeyspaceMisses++;
+            c.Server.KeyMiss(c.Db, key);
             return null;
         }
         c.Server.Stats.KeyspaceHits++;

@@ -450,14 +450,8 @@ public static class StringCommands
     {
         bool found = c.Db.TryGetString(key, out value);
         if (found) c.Server.Stats.KeyspaceHits++;
-        else Missed(c, key);
+        else c.Server.KeyMiss(c.Db, key);
         return found;
-    }
-
-    static void Missed(Client c, ReadOnlySpan<byte> key)
-    {
-        c.Server.Stats.KeyspaceMisses++;
-        c.Server.Notify(NotifyFlags.KeyMiss, "keymiss", c.Db, key);
     }
 
     /// <summary>Replies the value, or null for a missing key; true when the key was found.</summary>
@@ -671,7 +665,7 @@ public static class StringCommands
         {
             bool found = c.Db.TryGetStringOrOther(a[i], out var value, out bool otherType);
             if (found || otherType) c.Server.Stats.KeyspaceHits++;
-            else Missed(c, a[i]);
+            else c.Server.KeyMiss(c.Db, a[i]);
             if (found) c.Reply.Bulk(value);
             else c.Reply.Null();
         }

@@ -34,6 +34,13 @@ public sealed partial class Server
 {
     byte[] _channelScratch = new byte[256];
 
+    /// <summary>lookupKeyRead's miss: counted in keyspace_misses and notified as "keymiss" (class m).</summary>
+    public void KeyMiss(Db db, ReadOnlySpan<byte> key)
+    {
+        Stats.KeyspaceMisses++;
+        Notify(NotifyFlags.KeyMiss, "keymiss", db, key);
+    }
+
     /// <summary>notifyKeyspaceEvent.</summary>
     public void Notify(NotifyFlags type, string @event, Db db, ReadOnlySpan<byte> key)
     {

@@ -95,12 +95,22 @@ public class NotificationTests : IClassFixture<NotificationTests.Servers>
         ["BITFIELD", "f", "GET", "u8", "0"], ["BITFIELD", "f", "SET", "u8", "0", "255"], ["BITFIELD", "f", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1"],
         ["INCRBYFLOAT", "fl", "1.5"], ["INCRBYFLOAT", "fl", "abc"], ["LCS", "b", "fl"]);
 
-    [Fact]
-    public void SetCommands() => Same("KEA",
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("Em")]
+    public void SetCommands(string classes) => Same(classes,
         ["SADD", "s", "1", "2", "3"], ["SADD", "s", "1"], ["SREM", "s", "9"], ["SREM", "s", "1"], ["SMOVE", "s", "t", "2"], ["SMOVE", "s", "t", "3"],
         ["SADD", "u", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], ["SPOP", "u"], ["SPOP", "u", "2"], ["SPOP", "u", "0"], ["SPOP", "u", "100"],
         ["SADD", "x", "1", "2"], ["SADD", "y", "2", "3"], ["SINTERSTORE", "d", "x", "y"], ["SUNIONSTORE", "d", "x", "y"], ["SDIFFSTORE", "d", "x", "x"],
-        ["SINTERSTORE", "d", "x", "nosuch"], ["SADD", "d", "1"], ["SINTERSTORE", "d", "x", "nosuch"], ["SREM", "t", "2", "3"], ["SPOP", "nosuch"]);
+        ["SINTERSTORE", "d", "x", "nosuch"], ["SADD", "d", "1"], ["SINTERSTORE", "d", "x", "nosuch"], ["SREM", "t", "2", "3"], ["SPOP", "nosuch"], ["SCARD", "nosuch"], ["SMEMBERS", "nosuch"]);
+
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("Km")]
+    public void HashCommands(string classes) => Same(classes,
+        ["HSET", "h", "a", "1", "b", "2"], ["HSET", "h", "a", "1"], ["HMSET", "h", "c", "3"], ["HSETNX", "h", "a", "9"], ["HSETNX", "h", "d", "4"],
+        ["HINCRBY", "h", "n", "5"], ["HINCRBY", "h", "a", "x"], ["HINCRBYFLOAT", "h", "f", "1.5"], ["HDEL", "h", "zz"], ["HDEL", "h", "a", "b"],
+        ["HDEL", "h", "c", "d", "n", "f"], ["HINCRBY", "new", "n", "1"], ["HGET", "nosuch", "f"], ["HGETALL", "nosuch"], ["HLEN", "nosuch"]);
 
     [Fact]
     public void ClassesFilterAndFormat()
