@@ -55,7 +55,8 @@ public static class DumpCommands
     /// <summary>A read like GET's (counts a hit or a miss, touches the key); nil for a missing key.</summary>
     static void Dump(Client c, CommandArgs a)
     {
-        if (!c.Db.TryGetString(a[1], out var value))
+        int index = c.Db.Lookup(a[1]);
+        if (index < 0)
         {
             c.Server.KeyMiss(c.Db, a[1]);
             c.Reply.Null();
@@ -63,7 +64,13 @@ public static class DumpCommands
         }
         c.Server.Stats.KeyspaceHits++;
         var writer = c.Server.Serializer;
-        DumpPayload.WriteString(writer, value);
+        var item = c.Db.Keys.Item(index);
+        if (item is byte[] packed) DumpPayload.WriteString(writer, PackedString.Value(packed));
+        else if (!DumpPayload.TryWrite(writer, (StoredObject)item))
+        {
+            c.Reply.Error("DUMP does not support this type yet");
+            return;
+        }
         c.Reply.Bulk(writer.Written);
         writer.Reset();
     }
@@ -126,8 +133,8 @@ public static class DumpCommands
 
         long now = c.Server.UnixTimeMs;
         long deadline = ttl != 0 && !absoluteTtl ? unchecked(ttl + now) : ttl;
-        var result = DumpPayload.TryReadString(a[3], out var value);
-        using (value)
+        var result = DumpPayload.TryRead(a[3], key, c.Server.Config, out var text, out var value);
+        using (text)
         {
             if (result == DumpPayload.ReadResult.BadFooter)
             {
@@ -147,7 +154,8 @@ public static class DumpCommands
                 c.Reply.Ok();
                 return;
             }
-            db.Set(key, value.Value);
+            if (value is null) db.Set(key, text.Value);
+            else db.Add(value);
         }
         if (ttl != 0) db.SetExpire(key, deadline);
         if (idleSeconds >= 0) db.SetIdleTime(key, idleSeconds);

@@ -22,6 +22,19 @@ public static class DumpPayload
         WriteFooter(writer);
     }
 
+    /// <summary>createDumpPayload for any other value; false (and nothing written) for a type with no RDB form here yet.</summary>
+    public static bool TryWrite(RdbWriter writer, StoredObject value)
+    {
+        writer.Reset();
+        if (!RdbValue.TryWrite(writer, value))
+        {
+            writer.Reset();
+            return false;
+        }
+        WriteFooter(writer);
+        return true;
+    }
+
     static void WriteFooter(RdbWriter writer)
     {
         Span<byte> footer = stackalloc byte[FooterSize];
@@ -41,21 +54,20 @@ public static class DumpPayload
     }
 
     /// <summary>
-    /// Checks the footer and reads the value, which must be a string: strings are the only type
-    /// Vermilion stores so far, and any other type reads as bad data until collections exist.
-    /// As Redis does, the value is read from the whole payload, footer included, and bytes left
-    /// over after it are ignored.
+    /// Checks the footer and reads the value: a string into <paramref name="text"/> (a view of
+    /// the payload or a pooled decoding the caller disposes), anything else into
+    /// <paramref name="value"/>, a new object for <paramref name="key"/> built under the
+    /// encoding thresholds of <paramref name="config"/>. As Redis does, the value is read from
+    /// the whole payload, footer included, and bytes left over after it are ignored.
     /// </summary>
-    public static ReadResult TryReadString(ReadOnlySpan<byte> payload, out RdbString value)
+    public static ReadResult TryRead(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> key, Config config, out RdbString text, out StoredObject? value)
     {
-        value = default;
+        text = default;
+        value = null;
         if (!Verify(payload)) return ReadResult.BadFooter;
         var reader = new RdbReader(payload);
         if (!reader.TryReadObjectType(out var type)) return ReadResult.BadData;
-        return type switch
-        {
-            RdbType.String => reader.TryReadString(out value) ? ReadResult.Ok : ReadResult.BadData,
-            _ => ReadResult.BadData,
-        };
+        if (type == RdbType.String) return reader.TryReadString(out text) ? ReadResult.Ok : ReadResult.BadData;
+        return RdbValue.TryRead(ref reader, type, key, config, out value) ? ReadResult.Ok : ReadResult.BadData;
     }
 }

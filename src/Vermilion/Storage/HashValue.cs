@@ -39,6 +39,9 @@ public sealed class HashValue : StoredObject
         _listpackCount = count;
     }
 
+    /// <summary>An empty hashtable-encoded hash sized for <paramref name="capacity"/> fields (RESTORE of more than hash-max-listpack-entries).</summary>
+    public static HashValue CreateTable(byte[] key, int capacity) => new(key, new HashFieldTable(capacity), 0, 0);
+
     public override ValueType Type => ValueType.Hash;
     public override string Encoding => _data is HashFieldTable ? "hashtable" : "listpack";
     public bool IsListpack => _data is byte[];
@@ -147,6 +150,20 @@ public sealed class HashValue : StoredObject
         }
         Grew(MemoryBytes - before);
         return added;
+    }
+
+    /// <summary>
+    /// Adds a field that must not be there yet, in the current encoding whatever its length
+    /// (RESTORE keeps a listpack payload a listpack, as Redis does); false if it is there.
+    /// </summary>
+    public bool AddIfAbsent(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        if (FindPair(field) >= 0) return false;
+        long before = MemoryBytes;
+        if (_data is HashFieldTable table) table.Add(field, value);
+        else Append(field, value);
+        Grew(MemoryBytes - before);
+        return true;
     }
 
     public bool Remove(ReadOnlySpan<byte> field)

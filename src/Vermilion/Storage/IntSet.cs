@@ -108,6 +108,27 @@ public struct IntSet
         if (_blob is not null && _blob.Length > needed) Resize(needed);
     }
 
+    /// <summary>The elements as stored: <see cref="Count"/> integers of <see cref="Width"/> bytes, little-endian (the body of Redis's intset blob).</summary>
+    public readonly ReadOnlySpan<byte> ElementBytes => _blob is null ? default : _blob.AsSpan(HeaderBytes, Count * Width);
+
+    /// <summary>
+    /// An intset of <paramref name="width"/>-byte elements copied from their little-endian bytes
+    /// (RESTORE); false unless they are strictly ascending, which the lookups rely on.
+    /// </summary>
+    public static bool TryCreate(int width, ReadOnlySpan<byte> elements, out IntSet set)
+    {
+        set = default;
+        int count = elements.Length / width;
+        if (width is not (2 or 4 or 8) || count * width != elements.Length || count > MaxCount) return false;
+        var created = new IntSet { _blob = new byte[RoundUp8(HeaderBytes + elements.Length)] };
+        created.Header = (System.Numerics.BitOperations.Log2((uint)width) - 1) << 30 | count;
+        elements.CopyTo(created._blob.AsSpan(HeaderBytes));
+        for (int i = 1; i < count; i++)
+            if (created[i - 1] >= created[i]) return false;
+        set = created;
+        return true;
+    }
+
     /// <summary>An independent copy with the same width.</summary>
     public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone() };
 

@@ -18,6 +18,14 @@ public sealed class SetValue : StoredObject
         if (!forIntegers) _table = new MemberTable();
     }
 
+    /// <summary>A set holding <paramref name="ints"/> (RESTORE of an intset), converted to a hashtable when it has more than <paramref name="maxIntsetEntries"/>.</summary>
+    public static SetValue FromIntSet(byte[] key, IntSet ints, long maxIntsetEntries)
+    {
+        var set = new SetValue(key, forIntegers: true) { _ints = ints };
+        if (ints.Count > IntsetLimit(maxIntsetEntries)) set.ConvertToTable();
+        return set;
+    }
+
     /// <summary>setTypeCreate: the encoding that can hold <paramref name="firstMember"/>.</summary>
     public static SetValue CreateFor(byte[] key, ReadOnlySpan<byte> firstMember) => new(key, IntegerText.TryParse(firstMember, out _));
 
@@ -53,7 +61,7 @@ public sealed class SetValue : StoredObject
     }
 
     /// <summary>Redis caps the intset at 2^30 entries whatever set-max-intset-entries says; a .NET array holds fewer 64-bit ones.</summary>
-    static long IntsetLimit(long maxIntsetEntries) => Math.Min(maxIntsetEntries, IntSet.MaxCount);
+    internal static long IntsetLimit(long maxIntsetEntries) => Math.Min(maxIntsetEntries, IntSet.MaxCount);
 
     public bool Add(ReadOnlySpan<byte> member, long maxIntsetEntries)
     {
@@ -135,6 +143,9 @@ public sealed class SetValue : StoredObject
         Span<byte> digits = stackalloc byte[20];
         return _table.Contains(digits[..IntegerText.Format(value, digits)]);
     }
+
+    /// <summary>The intset of an intset-encoded set (DUMP writes its elements as they are).</summary>
+    public IntSet Ints => _ints;
 
     /// <summary>The member at <paramref name="position"/> of an intset.</summary>
     public long IntegerAt(int position) => _ints[position];

@@ -1,0 +1,187 @@
+using System.Buffers;
+
+namespace Vermilion;
+
+/// <summary>
+/// rdbSaveObject and rdbLoadObject for the collections Vermilion stores, in the RDB types Redis
+/// 7.0 writes: a small encoding as its blob (an intset, a listpack) in one RDB string, a large
+/// one as a count and its elements. Loading builds Vermilion's own encodings and honours the
+/// current thresholds as Redis's loader does, so OBJECT ENCODING after RESTORE is redis-server's.
+/// Unlike Redis with sanitize-dump-payload off (its default), every blob is checked in full
+/// before anything is built: a payload Redis would store corrupt (duplicate fields, an
+/// unsorted intset, a listpack whose count lies) is refused here instead.
+/// </summary>
+public static class RdbValue
+{
+    /// <summary>Writes the type byte and the value; false for a type with no RDB form here yet.</summary>
+    public static bool TryWrite(RdbWriter writer, StoredObject value)
+    {
+        switch (value)
+        {
+            case RawString s:
+                writer.WriteType(RdbType.String);
+                writer.WriteString(s.Value);
+                return true;
+            case SetValue set:
+                WriteSet(writer, set);
+                return true;
+            case HashValue hash:
+                WriteHash(writer, hash);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    static void WriteSet(RdbWriter writer, SetValue set)
+    {
+        if (set.IsIntSet)
+        {
+            var ints = set.Ints;
+            int size = IntSetBlob.Size(ints);
+            var blob = ArrayPool<byte>.Shared.Rent(size);
+            IntSetBlob.Write(ints, blob);
+            writer.WriteType(RdbType.SetIntset);
+            writer.WriteString(blob.AsSpan(0, size));
+            ArrayPool<byte>.Shared.Return(blob);
+            return;
+        }
+        writer.WriteType(RdbType.Set);
+        writer.WriteLength((ulong)set.Count);
+        for (int i = 0; i < set.Count; i++) writer.WriteString(set.MemberAt(i));
+    }
+
+    static void WriteHash(RdbWriter writer, HashValue hash)
+    {
+        if (hash.IsListpack)
+        {
+            // Each Vermilion entry (varint length + bytes) grows by at most 9 bytes as a listpack entry.
+            using var lp = new ListpackBuilder((int)Math.Min(Array.MaxLength, hash.ListpackBytes + 18L * hash.Count + 7));
+            for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair))
+            {
+                lp.Append(hash.FieldAt(pair));
+                lp.Append(hash.ValueAt(pair));
+            }
+            writer.WriteType(RdbType.HashListpack);
+            writer.WriteString(lp.Finish());
+            return;
+        }
+        writer.WriteType(RdbType.Hash);
+        writer.WriteLength((ulong)hash.Count);
+        for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair))
+        {
+            writer.WriteString(hash.FieldAt(pair));
+            writer.WriteString(hash.ValueAt(pair));
+        }
+    }
+
+    /// <summary>
+    /// Reads a value of <paramref name="type"/> (any type but a string) for <paramref name="key"/>;
+    /// false when the data is truncated, malformed, empty, has duplicates, or is of a type Vermilion
+    /// does not store yet.
+    /// </summary>
+    public static bool TryRead(ref RdbReader reader, RdbType type, ReadOnlySpan<byte> key, Config config, out StoredObject? value)
+    {
+        value = type switch
+        {
+            RdbType.Set => ReadSet(ref reader, key, config.SetMaxIntsetEntries),
+            RdbType.SetIntset => ReadIntSet(ref reader, key, config.SetMaxIntsetEntries),
+            RdbType.Hash => ReadHash(ref reader, key, config.HashMaxListpackEntries, config.HashMaxListpackValue),
+            RdbType.HashListpack => ReadHashListpack(ref reader, key, config.HashMaxListpackEntries),
+            _ => null,
+        };
+        return value is not null;
+    }
+
+    /// <summary>
+    /// A count no larger than the bytes left (every element takes at least one per
+    /// <paramref name="bytesPerItem"/>), so nothing is sized from a count the payload cannot hold.
+    /// </summary>
+    static bool TryReadCount(ref RdbReader reader, int bytesPerItem, out int count)
+    {
+        count = 0;
+        if (!reader.TryReadLength(out ulong length) || length == 0 || length > (ulong)reader.Remaining / (ulong)bytesPerItem) return false;
+        count = (int)length;
+        return true;
+    }
+
+    /// <summary>RDB_TYPE_SET: an intset while it may stay one (count within set-max-intset-entries, integers only), as rdbLoadObject.</summary>
+    static SetValue? ReadSet(ref RdbReader reader, ReadOnlySpan<byte> key, long maxIntsetEntries)
+    {
+        if (!TryReadCount(ref reader, 1, out int count)) return null;
+        var set = new SetValue(key.ToArray(), forIntegers: count <= SetValue.IntsetLimit(maxIntsetEntries));
+        set.Reserve(count, reader.Remaining);
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadString(out var member)) return null;
+            using (member)
+                if (!set.Add(member.Value, maxIntsetEntries)) return null;
+        }
+        set.TrimExcess();
+        return set;
+    }
+
+    static SetValue? ReadIntSet(ref RdbReader reader, ReadOnlySpan<byte> key, long maxIntsetEntries)
+    {
+        if (!reader.TryReadString(out var blob)) return null;
+        using (blob)
+            return IntSetBlob.TryRead(blob.Value, out var ints) ? SetValue.FromIntSet(key.ToArray(), ints, maxIntsetEntries) : null;
+    }
+
+    /// <summary>
+    /// RDB_TYPE_HASH: a hashtable from the start past hash-max-listpack-entries, else a listpack
+    /// until a field or value is longer than hash-max-listpack-value (or the listpack would pass
+    /// 1 GB), as rdbLoadObject.
+    /// </summary>
+    static HashValue? ReadHash(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries, long maxValue)
+    {
+        if (!TryReadCount(ref reader, 2, out int count)) return null;
+        var hash = count > maxEntries ? HashValue.CreateTable(key.ToArray(), count) : new HashValue(key.ToArray());
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadString(out var field)) return null;
+            using (field)
+            {
+                if (!reader.TryReadString(out var value)) return null;
+                using (value)
+                {
+                    if (hash.IsListpack && (field.Value.Length > maxValue || value.Value.Length > maxValue
+                        || hash.ListpackBytes + (long)field.Value.Length + value.Value.Length > HashValue.ListpackSafetyLimit))
+                        hash.ConvertToTable();
+                    if (!hash.AddIfAbsent(field.Value, value.Value)) return null;
+                }
+            }
+        }
+        return hash;
+    }
+
+    /// <summary>RDB_TYPE_HASH_LISTPACK: fields and values alternate; a listpack unless it has more than hash-max-listpack-entries pairs.</summary>
+    static HashValue? ReadHashListpack(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries)
+    {
+        if (!reader.TryReadString(out var blob)) return null;
+        using (blob)
+        {
+            if (!ListpackReader.TryOpen(blob.Value, out var lp) || lp.Count == 0 || lp.Count % 2 != 0) return null;
+            int pairs = lp.Count / 2;
+            HashValue hash;
+            Span<byte> digits = stackalloc byte[20];
+            if (pairs > maxEntries) hash = HashValue.CreateTable(key.ToArray(), pairs);
+            else
+            {
+                // Sized once: the entries' lengths in Vermilion's layout.
+                long bytes = 0;
+                var sizing = lp;
+                while (sizing.MoveNext()) bytes += HashValue.ListpackEntryBytes(sizing.Text(digits).Length);
+                hash = new HashValue(key.ToArray(), (int)Math.Min(bytes, Array.MaxLength));
+            }
+            Span<byte> fieldDigits = stackalloc byte[20];
+            while (lp.MoveNext())
+            {
+                var field = lp.Text(fieldDigits);
+                lp.MoveNext();
+                if (!hash.AddIfAbsent(field, lp.Text(digits))) return null;
+            }
+            return hash;
+        }
+    }
+}
