@@ -230,22 +230,20 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         }
     }
 
-    /// <summary>Lists, sets, sorted sets, hashes and streams from Redis are refused until Vermilion stores them.</summary>
+    /// <summary>Lists, sorted sets and streams from Redis are refused until Vermilion stores them (sets and hashes: CollectionDumpTests).</summary>
     [Fact]
-    public void CollectionPayloadsAreBadDataForNow()
+    public void UnstoredTypesAreBadData()
     {
         using var r = _servers.Redis.Connect();
         using var v = _servers.Vermilion.Connect();
         r.Call("FLUSHALL");
         v.Call("FLUSHALL");
         r.Call("RPUSH", "list", "a", "b");
-        r.Call("SADD", "intset", "1", "2");
-        r.Call("SADD", "set", "a", "b");
         r.Call("ZADD", "zset", "1", "a");
-        r.Call("HSET", "hash", "f", "v");
         r.Call("XADD", "stream", "*", "f", "v");
         r.Call(["RPUSH", "biglist", .. Enumerable.Range(0, 200).Select(i => new string('x', 100))]);
-        foreach (var key in new[] { "list", "intset", "set", "zset", "hash", "stream", "biglist" })
+        r.Call(["ZADD", "bigzset", .. Enumerable.Range(0, 200).SelectMany(i => new[] { i.ToString(), "m" + i })]);
+        foreach (var key in new[] { "list", "zset", "stream", "biglist", "bigzset" })
         {
             var payload = BulkValue(r.CallBytes(Cmd("DUMP", key)))!;
             Assert.Equal("-ERR Bad data format\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", key, "0", payload))));
@@ -320,7 +318,7 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     /// Valid payloads mutated at random: bytes changed, inserted, removed, cut, lengths replaced,
     /// the version changed, mostly with the checksum recomputed so the value parser is what gets
     /// exercised. Both servers must give the same answer and the same value for string payloads;
-    /// for any other type byte Vermilion must answer an error. Neither may crash or hang.
+    /// for any other type byte Vermilion must answer OK or an error. Neither may crash or hang.
     /// </summary>
     [Fact]
     public void MutatedPayloadsNeverHurtTheServer()
@@ -349,12 +347,8 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
             var actual = Encoding.Latin1.GetString(v.CallBytes(restore));
             Assert.True(actual == "+OK\r\n" || actual.StartsWith('-'), $"mutation {i}: {RespSocket.Escape(Encoding.Latin1.GetBytes(actual))}");
             // Redis 7.0 does not sanitize collection payloads by default and may crash on a corrupt one:
-            // only string payloads go to the oracle.
-            if (!stringType)
-            {
-                Assert.StartsWith("-", actual);
-                continue;
-            }
+            // only string payloads go to the oracle (CollectionDumpTests fuzzes collections).
+            if (!stringType) continue;
             var expected = Encoding.Latin1.GetString(r.CallBytes(restore));
             Assert.True(expected == actual, $"mutation {i} ({Convert.ToHexString(payload)}):\n redis:     {expected}\n vermilion: {actual}");
             if (actual == "+OK\r\n")
