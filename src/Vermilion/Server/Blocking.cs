@@ -1,16 +1,22 @@
-using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
 
 namespace Vermilion;
 
 /// <summary>
-/// Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, ...), as Redis's blocking.c: a
-/// client that finds nothing to pop records the keys it waits for and sleeps without holding the
-/// loop. When a key comes into being (<see cref="Db.KeyAdded"/>: a push, RENAME, MOVE, COPY,
-/// RESTORE...), it is marked ready; after the command that did it completes, every client blocked
-/// on a ready key is served in the order it blocked (handleClientsBlockedOnKeys) by running its
-/// command again: a command that still finds nothing leaves the client blocked, its place and
-/// timeout kept. Only a key of the type the client waits for wakes it (Redis 7.0 leaves a BLPOP
-/// client blocked when its key comes back as a string).
+/// Clients blocked on keys (BLPOP, BLMOVE, BLMPOP, BZPOPMIN, ...), as Redis 7.0's blocked.c: a
+/// client that finds nothing to take records the keys it waits for and sleeps without holding
+/// the loop. When a key comes into being (<see cref="Db.KeyAdded"/>: a push, RENAME, MOVE, COPY,
+/// RESTORE...) it is marked ready; after the command that did it completes, the clients blocked
+/// on each ready key are served in the order they blocked (handleClientsBlockedOnKeys) by running
+/// their command again, restricted to that key (see <see cref="IsServableKey"/>): Redis 7.0
+/// serves a client from the key that became ready, not from the first of its keys that has data.
+/// A client is served only when the key holds the type it waits for: Redis 7.0 leaves a BLPOP
+/// client blocked when its key comes back as a string.
+///
+/// A served, timed-out or CLIENT UNBLOCKed client is queued and goes on with the commands it sent
+/// meanwhile from beforeSleep (processUnblockedClients), never in the middle of another client's
+/// command. Timeouts sit in one ordered set (Redis's clients_timeout_table) behind a single timer.
 /// </summary>
 public sealed partial class Server
 {
@@ -21,55 +27,198 @@ public sealed partial class Server
         public required byte[][] Argv;
         public required ValueType Type;
         public required bool NullArrayOnTimeout;
-        public long Timer;
+        /// <summary>Unix ms; 0 = none; <see cref="long.MaxValue"/> = past the clock's range (in the table, never fires, as in Redis).</summary>
+        public required long Deadline;
+        /// <summary>CLIENT REPLY OFF/SKIP applied to the blocking command, so to its eventual reply.</summary>
+        public required bool ReplyMuted;
     }
 
     readonly Dictionary<Client, BlockedOnKeys> _blockedOnKeys = new();
     /// <summary>Per database: key → clients blocked on it, oldest first.</summary>
     readonly Dictionary<int, Dictionary<byte[], List<Client>>> _blockingKeys = new();
     readonly List<(Db Db, byte[] Key)> _readyKeys = new();
+    readonly List<Client> _unblockedClients = new();
+    readonly SortedSet<(long Deadline, long ClientId)> _blockTimeouts = new();
+    long _timeoutTimer, _timeoutTimerAt;
     readonly CommandArgs _blockedArgs = new();
     bool _servingBlocked, _stillBlocked;
+    byte[]? _servingKey;
 
     /// <summary>Clients blocked on keys (WAIT and CLIENT PAUSE count separately in blocked_clients).</summary>
     public int ClientsBlockedOnKeys => _blockedOnKeys.Count;
 
+    /// <summary>clients_in_timeout_table: blocked clients with a timeout (on keys, or in WAIT).</summary>
+    public int ClientsInTimeoutTable
+    {
+        get
+        {
+            int n = _blockTimeouts.Count;
+            foreach (long timer in _waitingForReplicas.Values) if (timer != 0) n++;
+            return n;
+        }
+    }
+
     /// <summary>
-    /// getTimeoutFromObjectOrReply for blocking commands: seconds as a float, 0 = forever; the
-    /// absolute deadline in Unix ms, or false after replying Redis's error.
+    /// Whether <paramref name="c"/> may block. Redis answers a blocking command that would block
+    /// inside MULTI/EXEC or a script as if it timed out at once (CLIENT_DENY_BLOCKING). Neither
+    /// exists yet (issue 5): MULTI must make this true for its queued commands.
+    /// </summary>
+    public bool DeniesBlocking(Client c) => false;
+
+    /// <summary>
+    /// A multi-key blocking command checks each key with this: while a blocked client is served
+    /// for a ready key, only that key may be taken from (Redis 7.0's serveClientsBlockedOnListKey
+    /// pops from the ready key even when an earlier key of the command also has data).
+    /// </summary>
+    public bool IsServableKey(ReadOnlySpan<byte> key) => _servingKey is null || key.SequenceEqual(_servingKey);
+
+    /// <summary>
+    /// getTimeoutFromObjectOrReply for blocking commands: seconds as a long double (strtold's
+    /// syntax: decimal or hex, inf; no spaces), ceil(seconds × 1000) ms; 0 = forever. The absolute
+    /// deadline in Unix ms, or false after replying Redis's error. Values whose milliseconds do
+    /// not fit a long long come out negative in Redis, so "negative" is the error for them too.
     /// </summary>
     public static bool TryParseBlockTimeout(Client c, ReadOnlySpan<byte> text, out long deadlineMs)
     {
         deadlineMs = 0;
-        double seconds = 0;
-        bool ok = text.Length > 0 && text[0] is not (byte)' ' && text[^1] is not (byte)' '
-            && Utf8Parser.TryParse(text, out seconds, out int used) && used == text.Length
-            && double.IsFinite(seconds);
-        if (!ok)
+        if (!TryParseLongDouble(text, out double seconds))
         {
             c.Reply.Error("timeout is not a float or out of range");
             return false;
         }
-        if (seconds < 0)
+        double ms = Math.Ceiling(seconds * 1000);
+        // (long long)ceill(x) is LLONG_MIN when x does not fit; -0.0004 s rounds up to 0: forever.
+        if (!(ms < 9.2233720368547758e18) || ms < -9.2233720368547758e18 || ms < 0)
         {
             c.Reply.Error("timeout is negative");
             return false;
         }
-        double ms = seconds * 1000;
-        if (ms > long.MaxValue / 2)
+        if (ms > 0)
         {
-            c.Reply.Error("timeout is out of range");
-            return false;
+            long now = c.Server.UnixTimeMs;
+            // tval + mstime() overflows in Redis; the client then waits forever, still in the timeout table.
+            deadlineMs = (long)ms > long.MaxValue - now ? long.MaxValue : now + (long)ms;
         }
-        if (ms > 0) deadlineMs = c.Server.UnixTimeMs + (long)Math.Ceiling(ms);
         return true;
     }
 
     /// <summary>
-    /// blockForKeys: park <paramref name="c"/> until one of <paramref name="keys"/> (of
-    /// <paramref name="type"/>) is ready or <paramref name="deadlineMs"/> passes (0 = never). On
-    /// timeout the client gets a null array (or a null bulk for BLMOVE and BRPOPLPUSH). A client
-    /// already blocked (its command is being served again) stays as it is.
+    /// string2ld: the whole text must be what strtold reads (no leading space, nothing after),
+    /// not NaN, and not beyond the long double range (about 1e±4932, where strtold reports ERANGE).
+    /// Within that range a double stands in: past its range it is ±infinity or a signed tiny value,
+    /// which gives the same milliseconds as the long double would.
+    /// </summary>
+    internal static bool TryParseLongDouble(ReadOnlySpan<byte> s, out double value)
+    {
+        value = 0;
+        if (s.Length == 0 || s.Length >= 5 * 1024) return false;
+        int p = 0;
+        bool negative = false;
+        if (s[0] is (byte)'+' or (byte)'-')
+        {
+            negative = s[0] == '-';
+            p = 1;
+        }
+        var rest = s[p..];
+        if (Ascii.EqualsIgnoreCase(rest, "inf"u8) || Ascii.EqualsIgnoreCase(rest, "infinity"u8))
+        {
+            value = negative ? double.NegativeInfinity : double.PositiveInfinity;
+            return true;
+        }
+        if (rest.Length >= 2 && rest[0] == '0' && (rest[1] | 0x20) == 'x') return TryParseHexFloat(rest[2..], negative, out value);
+
+        // Decimal: digits [. digits] [e [sign] digits], at least one mantissa digit.
+        int digits = 0, firstNonZero = -1, pointAt = -1, i = 0;
+        for (; i < rest.Length; i++)
+        {
+            byte b = rest[i];
+            if (b is >= (byte)'0' and <= (byte)'9')
+            {
+                if (b != '0' && firstNonZero < 0) firstNonZero = digits;
+                digits++;
+            }
+            else if (b == '.' && pointAt < 0) pointAt = digits;
+            else break;
+        }
+        if (digits == 0) return false;
+        long exponent = 0;
+        if (i < rest.Length)
+        {
+            if ((rest[i] | 0x20) != 'e') return false;
+            int e = i + 1;
+            bool expNegative = false;
+            if (e < rest.Length && rest[e] is (byte)'+' or (byte)'-') expNegative = rest[e++] == '-';
+            if (e == rest.Length) return false;
+            for (; e < rest.Length; e++)
+            {
+                if (rest[e] is < (byte)'0' or > (byte)'9') return false;
+                if (exponent < 1_000_000) exponent = exponent * 10 + (rest[e] - '0');
+            }
+            if (expNegative) exponent = -exponent;
+        }
+        if (firstNonZero >= 0)
+        {
+            // The decimal exponent of the first significant digit decides ERANGE.
+            long magnitude = (pointAt < 0 ? digits : pointAt) - firstNonZero - 1 + exponent;
+            if (magnitude > 4932 || magnitude < -4951) return false;
+        }
+        if (!double.TryParse(System.Text.Encoding.ASCII.GetString(s), NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
+        if (value == 0 && firstNonZero >= 0) value = negative ? -double.Epsilon : double.Epsilon; // below double, not long double
+        return true;
+    }
+
+    static bool TryParseHexFloat(ReadOnlySpan<byte> s, bool negative, out double value)
+    {
+        value = 0;
+        int digits = 0, i = 0, scale = 0;
+        bool point = false;
+        for (; i < s.Length; i++)
+        {
+            int d = s[i] switch
+            {
+                >= (byte)'0' and <= (byte)'9' => s[i] - '0',
+                >= (byte)'a' and <= (byte)'f' => s[i] - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => s[i] - 'A' + 10,
+                _ => -1,
+            };
+            if (d >= 0)
+            {
+                value = value * 16 + d;
+                if (point) scale -= 4;
+                digits++;
+            }
+            else if (s[i] == '.' && !point) point = true;
+            else break;
+        }
+        if (digits == 0) return false;
+        if (i < s.Length)
+        {
+            if ((s[i] | 0x20) != 'p' || ++i == s.Length) return false;
+            bool expNegative = false;
+            if (s[i] is (byte)'+' or (byte)'-')
+            {
+                expNegative = s[i++] == '-';
+                if (i == s.Length) return false;
+            }
+            int exponent = 0;
+            for (; i < s.Length; i++)
+            {
+                if (s[i] is < (byte)'0' or > (byte)'9') return false;
+                if (exponent < 1_000_000) exponent = exponent * 10 + (s[i] - '0');
+            }
+            scale += expNegative ? -exponent : exponent;
+        }
+        value = Math.ScaleB(value, Math.Clamp(scale, -20000, 20000));
+        if (negative) value = -value;
+        return true;
+    }
+
+    /// <summary>
+    /// blockForKeys: park <paramref name="c"/> until one of the keys at <paramref name="keyArgs"/>
+    /// holds a <paramref name="type"/> or <paramref name="deadlineMs"/> passes (0 = never). On
+    /// timeout the client gets a null array (Redis 7.0 answers so for every list and zset
+    /// command, BLMOVE included) or, with <paramref name="nullArrayOnTimeout"/> false, a null. A
+    /// client whose command is being served again and found nothing stays as it was.
     /// </summary>
     public void BlockForKeys(Client c, CommandArgs args, ReadOnlySpan<int> keyArgs, ValueType type, long deadlineMs, bool nullArrayOnTimeout)
     {
@@ -82,37 +231,32 @@ public sealed partial class Server
         for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
         var keys = new byte[keyArgs.Length][];
         for (int i = 0; i < keys.Length; i++) keys[i] = argv[keyArgs[i]];
-        var state = new BlockedOnKeys { Db = c.Db, Keys = keys, Argv = argv, Type = type, NullArrayOnTimeout = nullArrayOnTimeout };
         if (!_blockingKeys.TryGetValue(c.Db.Id, out var byKey)) _blockingKeys[c.Db.Id] = byKey = new(ByteKeyComparer.Instance);
         foreach (var key in keys)
         {
             if (!byKey.TryGetValue(key, out var waiting)) byKey[key] = waiting = new();
             if (!waiting.Contains(c)) waiting.Add(c);
         }
-        if (deadlineMs > 0)
+        _blockedOnKeys[c] = new BlockedOnKeys
         {
-            state.Timer = Loop.CreateTimeEvent(Math.Max(deadlineMs - UnixTimeMs, 0), (_, _) =>
-            {
-                state.Timer = 0; // this timer is done; unblocking must not delete it
-                UnblockOnKeys(c, UnblockReason.Timeout);
-                return EventLoop.NoMore;
-            });
-        }
-        _blockedOnKeys[c] = state;
+            Db = c.Db, Keys = keys, Argv = argv, Type = type, NullArrayOnTimeout = nullArrayOnTimeout,
+            Deadline = deadlineMs, ReplyMuted = c.Reply.Muted,
+        };
+        if (deadlineMs != 0) AddBlockTimeout(c, deadlineMs);
         c.Flags |= ClientFlags.Blocked;
     }
 
     public enum UnblockReason { Served, Timeout, Error }
 
     /// <summary>
-    /// unblockClient: forget the client's keys and timer; on timeout or CLIENT UNBLOCK, reply as
-    /// Redis does, then let the client go on with what it had sent meanwhile. False if it was not
-    /// blocked on keys.
+    /// unblockClient: forget the client's keys and timeout; on timeout or CLIENT UNBLOCK, reply as
+    /// Redis does; then queue the client to go on with what it sent meanwhile. False if it was
+    /// not blocked on keys.
     /// </summary>
     internal bool UnblockOnKeys(Client c, UnblockReason reason)
     {
         if (!_blockedOnKeys.Remove(c, out var state)) return false;
-        if (state.Timer != 0) Loop.DeleteTimeEvent(state.Timer);
+        if (state.Deadline != 0) _blockTimeouts.Remove((state.Deadline, c.Id));
         if (_blockingKeys.TryGetValue(state.Db.Id, out var byKey))
         {
             foreach (var key in state.Keys)
@@ -124,19 +268,90 @@ public sealed partial class Server
         }
         c.Flags &= ~ClientFlags.Blocked;
         if (c.IsFreed) return true;
-        if (reason == UnblockReason.Timeout)
-        {
-            if (state.NullArrayOnTimeout) c.Reply.NullArray();
-            else c.Reply.Null();
-        }
-        else if (reason == UnblockReason.Error) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
         if (reason != UnblockReason.Served)
         {
-            c.AfterCommands();
-            c.ProcessPendingInput();
+            bool muted = c.Reply.Muted;
+            c.Reply.Muted = state.ReplyMuted;
+            if (reason == UnblockReason.Error) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            else if (state.NullArrayOnTimeout) c.Reply.NullArray();
+            else c.Reply.Null();
+            c.Reply.Muted = muted;
         }
+        if (!_unblockedClients.Contains(c)) _unblockedClients.Add(c);
         return true;
     }
+
+    /// <summary>CLIENT UNBLOCK: as Redis's updateStatsOnUnblock with had_errors set, the blocked command counts as failed even for TIMEOUT.</summary>
+    internal bool UnblockByRequest(Client target, bool error)
+    {
+        if (!_blockedOnKeys.ContainsKey(target)) return false;
+        UnblockOnKeys(target, error ? UnblockReason.Error : UnblockReason.Timeout);
+        if (target.LastCommand is { } cmd) cmd.FailedCalls++;
+        return true;
+    }
+
+    /// <summary>processUnblockedClients, from beforeSleep: unblocked clients run the commands they sent while blocked.</summary>
+    internal void ProcessUnblockedClients()
+    {
+        while (_unblockedClients.Count > 0)
+        {
+            var c = _unblockedClients[0];
+            _unblockedClients.RemoveAt(0);
+            if (c.IsFreed) continue;
+            if ((c.Flags & ClientFlags.Blocked) != 0) c.AfterCommands();
+            else c.ProcessPendingInput();
+        }
+    }
+
+    /// <summary>argv-mem in CLIENT LIST: a blocked client keeps its arguments, as Redis keeps its argv.</summary>
+    internal long BlockedArgvBytes(Client c)
+    {
+        if (!_blockedOnKeys.TryGetValue(c, out var state)) return 0;
+        long n = 0;
+        foreach (var arg in state.Argv) n += arg.Length;
+        return n;
+    }
+
+    // ---- timeouts ----
+
+    void AddBlockTimeout(Client c, long deadline)
+    {
+        _blockTimeouts.Add((deadline, c.Id));
+        if (_timeoutTimer != 0 && deadline >= _timeoutTimerAt) return;
+        if (_timeoutTimer != 0) Loop.DeleteTimeEvent(_timeoutTimer);
+        _timeoutTimerAt = deadline;
+        _timeoutTimer = Loop.CreateTimeEvent(TimerDelay(deadline), (_, _) => HandleBlockedClientsTimeout());
+    }
+
+    /// <summary>A timer delay for a Unix-ms deadline; far deadlines are looked at again daily rather than overflowing the loop's clock.</summary>
+    long TimerDelay(long deadline)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Redis unblocks once the deadline is in the past (timeout < now).
+        return deadline >= now + 86_400_000 ? 86_400_000 : Math.Max(0, deadline - now + 1);
+    }
+
+    /// <summary>handleBlockedClientsTimeout: every client whose deadline has passed gets its timeout reply; the timer then waits for the next deadline.</summary>
+    long HandleBlockedClientsTimeout()
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (_blockTimeouts.Count > 0)
+        {
+            var (deadline, id) = _blockTimeouts.Min;
+            if (deadline >= now) break;
+            _blockTimeouts.Remove((deadline, id));
+            if (FindClient(id) is { } c) UnblockOnKeys(c, UnblockReason.Timeout);
+        }
+        if (_blockTimeouts.Count == 0)
+        {
+            _timeoutTimer = 0;
+            return EventLoop.NoMore;
+        }
+        _timeoutTimerAt = _blockTimeouts.Min.Deadline;
+        return TimerDelay(_timeoutTimerAt);
+    }
+
+    // ---- ready keys ----
 
     /// <summary>signalKeyAsReady, from <see cref="Db.KeyAdded"/>: only keys someone waits for are remembered.</summary>
     void SignalKeyAsReady(Db db, ReadOnlySpan<byte> key)
@@ -182,8 +397,9 @@ public sealed partial class Server
                     if (!_blockedOnKeys.TryGetValue(c, out var state)) continue;
                     int index = db.Lookup(key, touch: false);
                     if (index < 0) break;
-                    if (TypeOf(db.Keys.Item(index)) != state.Type) break;
-                    ServeBlocked(c, state);
+                    // Each type serves only its own clients (a zset wakes BZPOPMIN, not BLPOP).
+                    if (TypeOf(db.Keys.Item(index)) != state.Type) continue;
+                    ServeBlocked(c, state, key);
                 }
             }
         }
@@ -196,13 +412,17 @@ public sealed partial class Server
 
     static ValueType TypeOf(object item) => item is StoredObject stored ? stored.Type : ValueType.String;
 
-    /// <summary>Runs the blocked client's command again; the first call already counted it in the command stats.</summary>
-    void ServeBlocked(Client c, BlockedOnKeys state)
+    /// <summary>Runs the blocked client's command again for <paramref name="key"/>; its first call already counted it in the command stats.</summary>
+    void ServeBlocked(Client c, BlockedOnKeys state, byte[] key)
     {
         _blockedArgs.SetAll(state.Argv);
         var cmd = Commands.Lookup(_blockedArgs[0])!;
         CurrentClient = c;
         _stillBlocked = false;
+        _servingKey = key;
+        long errors = Stats.ErrorReplies;
+        bool muted = c.Reply.Muted;
+        c.Reply.Muted = state.ReplyMuted;
         try
         {
             cmd.Proc!(c, _blockedArgs);
@@ -211,9 +431,14 @@ public sealed partial class Server
         {
             c.Reply.ErrorRaw(WrongTypeException.ReplyBytes);
         }
+        finally
+        {
+            _servingKey = null;
+            c.Reply.Muted = muted;
+        }
         if (_stillBlocked) return;
+        // updateStatsOnUnblock: an error while serving (BLMOVE to a key of another type) fails the call.
+        if (Stats.ErrorReplies != errors) cmd.FailedCalls++;
         UnblockOnKeys(c, UnblockReason.Served);
-        c.AfterCommands();
-        c.ProcessPendingInput();
     }
 }

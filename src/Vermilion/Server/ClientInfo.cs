@@ -34,7 +34,7 @@ public static class ClientInfo
           .Append(" sub=0 psub=0 ssub=0 multi=-1")
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qfree)
-          .Append(" argv-mem=").Append(c == s.CurrentClient ? ArgvMemory(s.Args) : 0)
+          .Append(" argv-mem=").Append(c == s.CurrentClient ? ArgvMemory(s.Args) : s.BlockedArgvBytes(c))
           .Append(" multi-mem=0")
           .Append(" rbs=").Append(c.Reply.BufferSize)
           .Append(" rbp=").Append(c.Reply.Peak)

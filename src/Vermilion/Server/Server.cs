@@ -351,6 +351,7 @@ public sealed partial class Server : IDisposable
     void BeforeSleep()
     {
         UpdateCachedTime();
+        ProcessUnblockedClients();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
     }
