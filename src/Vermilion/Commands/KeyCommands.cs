@@ -661,8 +661,11 @@ public static class KeyCommands
     static void Persist(Client c, CommandArgs a) =>
         c.Reply.Integer(c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]) ? 1 : 0);
 
-    /// <summary>Only strings exist so far.</summary>
-    static void Type(Client c, CommandArgs a) => c.Reply.Simple(c.Db.Exists(a[1]) ? "string"u8 : "none"u8);
+    static void Type(Client c, CommandArgs a)
+    {
+        int entry = c.Db.Lookup(a[1], touch: false);
+        c.Reply.Simple(entry < 0 ? "none"u8 : TypeName(c.Db.Keys.Item(entry)));
+    }
 
     static void Touch(Client c, CommandArgs a)
     {

@@ -89,10 +89,12 @@ public sealed class QuickList : StoredObject
     const int SafetyLimit = 8192;
     static readonly int[] s_sizeLimits = [4096, 8192, 16384, 32768, 65536];
 
-    /// <summary>The object itself: header, Key, Owner, _nodes, _count, _nodeBytes, _first, _nodeCount, _fill.</summary>
+    /// <summary>The object itself: header, Key, Owner, _store, _count, _nodeBytes, _first, _nodeCount, _fill.</summary>
     const long ObjectBytes = 72;
 
-    byte[][] _nodes = [];   // a ring of node arrays; capacity is a power of two
+    // The nodes: null, the only node (byte[]: most lists are small), or a ring of them (byte[][],
+    // capacity a power of two, the head at _first).
+    object? _store;
     int _first, _nodeCount;
     long _count;
     long _nodeBytes;        // the ring array and every node array, as the managed heap holds them
@@ -118,7 +120,7 @@ public sealed class QuickList : StoredObject
         {
             var node = NodeAt(i);
             int start = Start(node), used = End(node) - start;
-            var exact = NewNode(used, 0);
+            var exact = copy.NewNode(used, 0);
             node.AsSpan(start, used).CopyTo(exact.AsSpan(NodeHeader));
             SetCount(exact, NodeEntries(node));
             SetEnd(exact, NodeHeader + used);
@@ -158,60 +160,85 @@ public sealed class QuickList : StoredObject
 
     // ---- the ring of nodes ----
 
-    byte[] NodeAt(int i) => _nodes[(_first + i) & (_nodes.Length - 1)];
-    void SetNodeAt(int i, byte[] node) => _nodes[(_first + i) & (_nodes.Length - 1)] = node;
+    byte[] NodeAt(int i) => _store is byte[][] ring ? ring[(_first + i) & (ring.Length - 1)] : (byte[])_store!;
+
+    void SetNodeAt(int i, byte[] node)
+    {
+        if (_store is byte[][] ring) ring[(_first + i) & (ring.Length - 1)] = node;
+        else _store = node;
+    }
 
     void InsertNode(int index, byte[] node)
     {
-        if (_nodeCount == _nodes.Length) ResizeRing(Math.Max(1, _nodes.Length * 2));
-        int mask = _nodes.Length - 1;
+        if (_nodeCount == 0)
+        {
+            _store = node;
+            _nodeCount = 1;
+            return;
+        }
+        if (_store is byte[] single)
+        {
+            _store = new byte[4][] { single, null!, null!, null! };
+            _first = 0;
+            Account(RingBytes(4));
+        }
+        var ring = (byte[][])_store!;
+        if (_nodeCount == ring.Length) ring = ResizeRing(ring.Length * 2);
+        int mask = ring.Length - 1;
         if (index < _nodeCount - index)
         {
             // Shift the nodes before the new one a place toward the front.
             _first = (_first - 1) & mask;
-            for (int i = 0; i < index; i++) _nodes[(_first + i) & mask] = _nodes[(_first + i + 1) & mask];
+            for (int i = 0; i < index; i++) ring[(_first + i) & mask] = ring[(_first + i + 1) & mask];
         }
         else
         {
-            for (int i = _nodeCount; i > index; i--) _nodes[(_first + i) & mask] = _nodes[(_first + i - 1) & mask];
+            for (int i = _nodeCount; i > index; i--) ring[(_first + i) & mask] = ring[(_first + i - 1) & mask];
         }
-        _nodes[(_first + index) & mask] = node;
+        ring[(_first + index) & mask] = node;
         _nodeCount++;
     }
 
     void RemoveNode(int index)
     {
-        var node = NodeAt(index);
-        Account(-ArrayBytes(node.Length));
-        int mask = _nodes.Length - 1;
+        Account(-ArrayBytes(NodeAt(index).Length));
+        if (_store is not byte[][] ring)
+        {
+            _store = null;
+            _nodeCount = 0;
+            return;
+        }
+        int mask = ring.Length - 1;
         if (index < _nodeCount - 1 - index)
         {
-            for (int i = index; i > 0; i--) _nodes[(_first + i) & mask] = _nodes[(_first + i - 1) & mask];
-            _nodes[_first] = null!;
+            for (int i = index; i > 0; i--) ring[(_first + i) & mask] = ring[(_first + i - 1) & mask];
+            ring[_first] = null!;
             _first = (_first + 1) & mask;
         }
         else
         {
-            for (int i = index; i < _nodeCount - 1; i++) _nodes[(_first + i) & mask] = _nodes[(_first + i + 1) & mask];
-            _nodes[(_first + _nodeCount - 1) & mask] = null!;
+            for (int i = index; i < _nodeCount - 1; i++) ring[(_first + i) & mask] = ring[(_first + i + 1) & mask];
+            ring[(_first + _nodeCount - 1) & mask] = null!;
         }
         _nodeCount--;
-        if (_nodeCount == 0)
+        if (_nodeCount == 1)
         {
-            Account(-RingBytes(_nodes.Length));
-            _nodes = [];
+            _store = ring[_first];
             _first = 0;
+            Account(-RingBytes(ring.Length));
         }
-        else if (_nodes.Length >= 8 && _nodeCount <= _nodes.Length / 4) ResizeRing(_nodes.Length / 2);
+        else if (ring.Length >= 16 && _nodeCount <= ring.Length / 4) ResizeRing(ring.Length / 2);
     }
 
-    void ResizeRing(int capacity)
+    byte[][] ResizeRing(int capacity)
     {
+        var old = (byte[][])_store!;
         var ring = new byte[capacity][];
-        for (int i = 0; i < _nodeCount; i++) ring[i] = NodeAt(i);
-        Account(RingBytes(capacity) - (_nodes.Length == 0 ? 0 : RingBytes(_nodes.Length)));
-        _nodes = ring;
+        for (int i = 0; i < _nodeCount; i++) ring[i] = old[(_first + i) & (old.Length - 1)];
+        Account(RingBytes(capacity) - RingBytes(old.Length));
+        _store = ring;
         _first = 0;
+        return ring;
     }
 
     static long RingBytes(int capacity) => 24 + 8L * capacity;
@@ -871,7 +898,9 @@ public sealed class QuickList : StoredObject
     /// <summary>Checks every invariant (tests): counts, layout, sizes, accounting.</summary>
     internal void Validate()
     {
-        long total = 0, bytes = _nodes.Length == 0 ? 0 : RingBytes(_nodes.Length);
+        long total = 0, bytes = _store is byte[][] r ? RingBytes(r.Length) : 0;
+        if (_store is byte[][] && _nodeCount < 2 || _store is byte[] && _nodeCount != 1 || _store is null && _nodeCount != 0)
+            throw new InvalidOperationException($"{_nodeCount} nodes in a {_store?.GetType().Name ?? "null"} store");
         for (int i = 0; i < _nodeCount; i++)
         {
             var node = NodeAt(i);
@@ -890,8 +919,9 @@ public sealed class QuickList : StoredObject
         }
         if (total != _count) throw new InvalidOperationException($"count {_count}, nodes hold {total}");
         if (bytes != _nodeBytes) throw new InvalidOperationException($"accounted {_nodeBytes} bytes, nodes hold {bytes}");
-        for (int i = _nodeCount; i < _nodes.Length; i++)
-            if (_nodes[(_first + i) & (_nodes.Length - 1)] is not null) throw new InvalidOperationException("stale node reference in the ring");
+        if (_store is byte[][] ring)
+            for (int i = _nodeCount; i < ring.Length; i++)
+                if (ring[(_first + i) & (ring.Length - 1)] is not null) throw new InvalidOperationException("stale node reference in the ring");
     }
 
     /// <summary>Entries per node, head to tail (tests and memory notes).</summary>
