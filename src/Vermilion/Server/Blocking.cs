@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace Vermilion;
@@ -73,22 +74,19 @@ public sealed partial class Server
     public bool IsServableKey(ReadOnlySpan<byte> key) => _servingKey is null || key.SequenceEqual(_servingKey);
 
     /// <summary>
-    /// getTimeoutFromObjectOrReply for blocking commands: seconds as a long double (strtold's
-    /// syntax: decimal or hex, inf; no spaces), ceil(seconds × 1000) ms; 0 = forever. The absolute
-    /// deadline in Unix ms, or false after replying Redis's error. Values whose milliseconds do
-    /// not fit a long long come out negative in Redis, so "negative" is the error for them too.
+    /// getTimeoutFromObjectOrReply for blocking commands: the absolute deadline in Unix ms (0 =
+    /// forever), or false after replying Redis's error. Milliseconds that do not fit a long long
+    /// come out negative in Redis (the C cast gives LLONG_MIN), so "negative" is their error too.
     /// </summary>
     public static bool TryParseBlockTimeout(Client c, ReadOnlySpan<byte> text, out long deadlineMs)
     {
         deadlineMs = 0;
-        if (!TryParseLongDouble(text, out double seconds))
+        if (!TryParseTimeoutMilliseconds(text, out long ms))
         {
             c.Reply.Error("timeout is not a float or out of range");
             return false;
         }
-        double ms = Math.Ceiling(seconds * 1000);
-        // (long long)ceill(x) is LLONG_MIN when x does not fit; -0.0004 s rounds up to 0: forever.
-        if (!(ms < 9.2233720368547758e18) || ms < -9.2233720368547758e18 || ms < 0)
+        if (ms < 0)
         {
             c.Reply.Error("timeout is negative");
             return false;
@@ -97,120 +95,171 @@ public sealed partial class Server
         {
             long now = c.Server.UnixTimeMs;
             // tval + mstime() overflows in Redis; the client then waits forever, still in the timeout table.
-            deadlineMs = (long)ms > long.MaxValue - now ? long.MaxValue : now + (long)ms;
+            deadlineMs = ms > long.MaxValue - now ? long.MaxValue : now + ms;
         }
         return true;
     }
 
     /// <summary>
-    /// string2ld: the whole text must be what strtold reads (no leading space, nothing after),
-    /// not NaN, and not beyond the long double range (about 1e±4932, where strtold reports ERANGE).
-    /// Within that range a double stands in: past its range it is ±infinity or a signed tiny value,
-    /// which gives the same milliseconds as the long double would.
+    /// (long long)ceill(x * 1000.0) for the long double x that string2ld reads: strtold's syntax
+    /// (decimal, hex with a binary exponent, inf/infinity; no spaces, nothing after), no NaN, and
+    /// ERANGE beyond the long double range is an error. The arithmetic is the x87's: x rounded to
+    /// a 64-bit significand, the product rounded again, half to even. So "-0.001" is forever
+    /// (0.001L is a little under 0.001; ceill(-0.99…) is -0), exactly as in Redis. Values whose
+    /// milliseconds do not fit give <see cref="long.MinValue"/>, as the cast does.
     /// </summary>
-    internal static bool TryParseLongDouble(ReadOnlySpan<byte> s, out double value)
+    internal static bool TryParseTimeoutMilliseconds(ReadOnlySpan<byte> s, out long ms)
     {
-        value = 0;
+        ms = 0;
         if (s.Length == 0 || s.Length >= 5 * 1024) return false;
-        int p = 0;
         bool negative = false;
         if (s[0] is (byte)'+' or (byte)'-')
         {
             negative = s[0] == '-';
-            p = 1;
+            s = s[1..];
         }
-        var rest = s[p..];
-        if (Ascii.EqualsIgnoreCase(rest, "inf"u8) || Ascii.EqualsIgnoreCase(rest, "infinity"u8))
+        if (Ascii.EqualsIgnoreCase(s, "inf"u8) || Ascii.EqualsIgnoreCase(s, "infinity"u8))
         {
-            value = negative ? double.NegativeInfinity : double.PositiveInfinity;
+            ms = long.MinValue;
             return true;
         }
-        if (rest.Length >= 2 && rest[0] == '0' && (rest[1] | 0x20) == 'x') return TryParseHexFloat(rest[2..], negative, out value);
-
-        // Decimal: digits [. digits] [e [sign] digits], at least one mantissa digit.
-        int digits = 0, firstNonZero = -1, pointAt = -1, i = 0;
-        for (; i < rest.Length; i++)
-        {
-            byte b = rest[i];
-            if (b is >= (byte)'0' and <= (byte)'9')
-            {
-                if (b != '0' && firstNonZero < 0) firstNonZero = digits;
-                digits++;
-            }
-            else if (b == '.' && pointAt < 0) pointAt = digits;
-            else break;
-        }
-        if (digits == 0) return false;
-        long exponent = 0;
-        if (i < rest.Length)
-        {
-            if ((rest[i] | 0x20) != 'e') return false;
-            int e = i + 1;
-            bool expNegative = false;
-            if (e < rest.Length && rest[e] is (byte)'+' or (byte)'-') expNegative = rest[e++] == '-';
-            if (e == rest.Length) return false;
-            for (; e < rest.Length; e++)
-            {
-                if (rest[e] is < (byte)'0' or > (byte)'9') return false;
-                if (exponent < 1_000_000) exponent = exponent * 10 + (rest[e] - '0');
-            }
-            if (expNegative) exponent = -exponent;
-        }
-        if (firstNonZero >= 0)
-        {
-            // The decimal exponent of the first significant digit decides ERANGE.
-            long magnitude = (pointAt < 0 ? digits : pointAt) - firstNonZero - 1 + exponent;
-            if (magnitude > 4932 || magnitude < -4951) return false;
-        }
-        if (!double.TryParse(System.Text.Encoding.ASCII.GetString(s), NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
-        if (value == 0 && firstNonZero >= 0) value = negative ? -double.Epsilon : double.Epsilon; // below double, not long double
-        return true;
-    }
-
-    static bool TryParseHexFloat(ReadOnlySpan<byte> s, bool negative, out double value)
-    {
-        value = 0;
-        int digits = 0, i = 0, scale = 0;
+        bool hex = s.Length >= 2 && s[0] == '0' && (s[1] | 0x20) == 'x';
+        if (hex) s = s[2..];
+        // Mantissa digits (a point anywhere once), then an exponent: e and decimal for decimals, p and binary for hex.
+        var digits = new StringBuilder();
+        int fractionDigits = 0, firstNonZero = -1, i = 0;
         bool point = false;
         for (; i < s.Length; i++)
         {
-            int d = s[i] switch
+            byte b = s[i];
+            bool isDigit = b is >= (byte)'0' and <= (byte)'9' || hex && (b | 0x20) is >= 'a' and <= 'f';
+            if (isDigit)
             {
-                >= (byte)'0' and <= (byte)'9' => s[i] - '0',
-                >= (byte)'a' and <= (byte)'f' => s[i] - 'a' + 10,
-                >= (byte)'A' and <= (byte)'F' => s[i] - 'A' + 10,
-                _ => -1,
-            };
-            if (d >= 0)
-            {
-                value = value * 16 + d;
-                if (point) scale -= 4;
-                digits++;
+                if (b != '0' && firstNonZero < 0) firstNonZero = digits.Length;
+                digits.Append((char)b);
+                if (point) fractionDigits++;
             }
-            else if (s[i] == '.' && !point) point = true;
+            else if (b == '.' && !point) point = true;
             else break;
         }
-        if (digits == 0) return false;
+        if (digits.Length == 0) return false;
+        long exponent = 0;
         if (i < s.Length)
         {
-            if ((s[i] | 0x20) != 'p' || ++i == s.Length) return false;
+            if ((s[i] | 0x20) != (hex ? 'p' : 'e') || ++i == s.Length) return false;
             bool expNegative = false;
             if (s[i] is (byte)'+' or (byte)'-')
             {
                 expNegative = s[i++] == '-';
                 if (i == s.Length) return false;
             }
-            int exponent = 0;
             for (; i < s.Length; i++)
             {
                 if (s[i] is < (byte)'0' or > (byte)'9') return false;
-                if (exponent < 1_000_000) exponent = exponent * 10 + (s[i] - '0');
+                if (exponent < 1_000_000_000) exponent = exponent * 10 + (s[i] - '0');
             }
-            scale += expNegative ? -exponent : exponent;
+            if (expNegative) exponent = -exponent;
         }
-        value = Math.ScaleB(value, Math.Clamp(scale, -20000, 20000));
-        if (negative) value = -value;
+        if (firstNonZero < 0) return true; // zero: forever
+        // ERANGE and the easy cases, from the power of the first significant digit (of 2 for hex,
+        // exact; of 10 for decimal, exact only at the two range boundaries, where it is refined).
+        BigInteger num, den = BigInteger.One;
+        if (hex)
+        {
+            var mantissa = BigInteger.Parse("0" + digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            long binary = exponent - 4L * fractionDigits;
+            long top = (long)mantissa.GetBitLength() - 1 + binary;
+            // Beyond the largest long double (after rounding to 64 bits), or at most half the smallest subnormal.
+            if (top > 16383 || top == 16383 && RoundedTop(mantissa, BigInteger.One) + binary > 16383) return false;
+            if (top < -16446 || top == -16446 && mantissa.IsPowerOfTwo) return false;
+            if (top >= 62) return Overflowed(out ms);
+            if (top < -40) return Tiny(negative, out ms);
+            num = mantissa;
+            if (binary >= 0) num <<= (int)binary; else den <<= (int)-binary;
+        }
+        else
+        {
+            var mantissa = BigInteger.Parse(digits.ToString(), CultureInfo.InvariantCulture);
+            long decimalExp = exponent - fractionDigits;
+            long magnitude = digits.Length - fractionDigits - firstNonZero - 1 + exponent;
+            if (magnitude > 4932 || magnitude < -4951) return false;
+            bool boundary = magnitude is 4932 or -4951;
+            if (!boundary && magnitude > 17) return Overflowed(out ms);
+            if (!boundary && magnitude < -12) return Tiny(negative, out ms);
+            num = mantissa;
+            if (decimalExp >= 0) num *= BigInteger.Pow(10, (int)decimalExp); else den = BigInteger.Pow(10, (int)-decimalExp);
+            if (magnitude == 4932) return RoundedTop(num, den) < 16384 && Overflowed(out ms);
+            if (magnitude == -4951) return (num << 16446) > den && Tiny(negative, out ms);
+        }
+        // x = num/den to 64 bits: x = q × 2^-t; then the product with 1000, rounded again.
+        var q = RoundTo64Bits(num, den, out long t);
+        var product = RoundToSignificand(q * 1000, false, ref t);
+        BigInteger whole;
+        bool fraction;
+        if (t <= 0)
+        {
+            whole = product << (int)-t;
+            fraction = false;
+        }
+        else
+        {
+            whole = product >> (int)t;
+            fraction = !(product & ((BigInteger.One << (int)t) - 1)).IsZero;
+        }
+        // ceil: up for positive values; for negative ones ceil(-v) = -floor(v).
+        var result = negative ? -whole : fraction ? whole + 1 : whole;
+        ms = result >= long.MinValue && result <= long.MaxValue ? (long)result : long.MinValue;
         return true;
+    }
+
+    /// <summary>Milliseconds past a long long: the C cast gives LLONG_MIN.</summary>
+    static bool Overflowed(out long ms)
+    {
+        ms = long.MinValue;
+        return true;
+    }
+
+    /// <summary>|x × 1000| far below 1: ceill gives 1, or -0 (forever) for a negative x.</summary>
+    static bool Tiny(bool negative, out long ms)
+    {
+        ms = negative ? 0 : 1;
+        return true;
+    }
+
+    /// <summary>x = num/den rounded to a 64-bit significand: q × 2^-t.</summary>
+    static BigInteger RoundTo64Bits(BigInteger num, BigInteger den, out long t)
+    {
+        t = 66 - ((long)num.GetBitLength() - (long)den.GetBitLength());
+        var q = BigInteger.DivRem(t >= 0 ? num << (int)t : num, t >= 0 ? den : den << (int)-t, out var remainder);
+        return RoundToSignificand(q, !remainder.IsZero, ref t);
+    }
+
+    /// <summary>The power of 2 of num/den's leading bit once rounded to 64 bits.</summary>
+    static long RoundedTop(BigInteger num, BigInteger den)
+    {
+        RoundTo64Bits(num, den, out long t);
+        return 63 - t;
+    }
+
+    /// <summary>Rounds q (a value q × 2^-t; <paramref name="sticky"/>: lower non-zero bits were cut) to 64 significant bits, half to even.</summary>
+    static BigInteger RoundToSignificand(BigInteger q, bool sticky, ref long t)
+    {
+        int extra = (int)q.GetBitLength() - 64;
+        if (extra <= 0) return q;
+        var low = q & ((BigInteger.One << extra) - 1);
+        var half = BigInteger.One << (extra - 1);
+        q >>= extra;
+        t -= extra;
+        if (low > half || low == half && (sticky || !q.IsEven))
+        {
+            q += 1;
+            if (q.GetBitLength() > 64)
+            {
+                q >>= 1;
+                t -= 1;
+            }
+        }
+        return q;
     }
 
     /// <summary>

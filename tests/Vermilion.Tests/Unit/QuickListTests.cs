@@ -170,7 +170,7 @@ public class QuickListTests
             3 => "",
             _ => "e" + rng.Next(20),
         };
-        for (int step = 0; step < 4000; step++)
+        for (int step = 0; step < 2500; step++)
         {
             int op = rng.Next(11);
             string what = "";
