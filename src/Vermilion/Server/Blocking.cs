@@ -15,6 +15,10 @@ namespace Vermilion;
 /// A client is served only when the key holds the type it waits for: Redis 7.0 leaves a BLPOP
 /// client blocked when its key comes back as a string.
 ///
+/// A family adding blocking commands (BZPOPMIN, BZMPOP, XREAD...) calls <see cref="BlockForKeys"/>
+/// with its type, checks <see cref="IsServableKey"/> in its loop over keys and
+/// <see cref="DeniesBlocking"/> before blocking.
+///
 /// A served, timed-out or CLIENT UNBLOCKed client is queued and goes on with the commands it sent
 /// meanwhile from beforeSleep (processUnblockedClients), never in the middle of another client's
 /// command. Timeouts sit in one ordered set (Redis's clients_timeout_table) behind a single timer.
