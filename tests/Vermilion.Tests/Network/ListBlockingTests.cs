@@ -110,6 +110,37 @@ public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
 
         public string Admin(params string[] cmd) => Call("admin", cmd);
 
+        /// <summary>The names of the clients the server now shows blocked ('b' in CLIENT LIST), for clients whose id was asked.</summary>
+        public HashSet<string> BlockedNames()
+        {
+            var names = new HashSet<string>();
+            foreach (Match m in Regex.Matches(_admin.Call("CLIENT", "LIST"), @"id=(\d+) .*?flags=(\S+)"))
+                if (m.Groups[2].Value.Contains('b') && _ids.TryGetValue(m.Groups[1].Value, out var who)) names.Add(who);
+            return names;
+        }
+
+        /// <summary>Sends a command that answers at once or blocks; true when it blocked, else its reply is logged.</summary>
+        public bool SendMaybeBlocking(string who, string[] cmd)
+        {
+            var c = Client(who);
+            c.Send(RespSocket.Encode(cmd));
+            var deadline = Environment.TickCount64 + 5000;
+            while (Environment.TickCount64 < deadline)
+            {
+                if (!c.IsQuiet(1))
+                {
+                    Log.Add($"{who}> {Show(cmd)} => {c.ReadReply(3000)}");
+                    return false;
+                }
+                if (BlockedNames().Contains(who))
+                {
+                    Log.Add($"{who} blocks: {Show(cmd)}");
+                    return true;
+                }
+            }
+            throw new TimeoutException($"{who}: {Show(cmd)} neither answered nor blocked");
+        }
+
         /// <summary>Sends commands that leave the client blocked; waits until the server counts it as blocked.</summary>
         public void Block(string who, params string[][] cmds)
         {
@@ -157,7 +188,8 @@ public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
         }
     }
 
-    void Same(Action<Scenario> script)
+    /// <summary>Runs the script on both servers and compares the transcripts; returns Redis's.</summary>
+    List<string> Same(Action<Scenario> script)
     {
         List<string> Run(Func<RespSocket> connect)
         {
@@ -172,6 +204,7 @@ public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
             string e = i < expected.Count ? expected[i] : "(nothing)", a = i < actual.Count ? actual[i] : "(nothing)";
             Assert.True(e == a, $"step {i}\n redis:     {Esc(e)}\n vermilion: {Esc(a)}\nredis transcript:\n{Esc(string.Join("\n", expected))}");
         }
+        return expected;
     }
 
     static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
@@ -466,6 +499,90 @@ public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
         s.Try("A", "BLMPOP", "-0.001", "1", "never", "LEFT");
         s.Try("A", "BRPOPLPUSH", "never", "d", "-0.0005");
     });
+
+    /// <summary>
+    /// A seeded random mix over three keys: four clients issue blocking commands (all forms, no
+    /// timeout) while an admin pushes, moves, deletes, overwrites with strings and unblocks; after
+    /// each admin command, exactly the clients the server no longer shows blocked must have a reply.
+    /// </summary>
+    [Fact]
+    public void RandomizedBlockingDifferential()
+    {
+        int seed = Environment.GetEnvironmentVariable("VERMILION_SEED") is { } env ? int.Parse(env) : 4711;
+        try
+        {
+            var transcript = Same(s => RandomBlockingScript(s, seed));
+            // The mix must really exercise blocking: many clients blocked, then served, unblocked or left waiting.
+            int blocks = transcript.Count(l => l.Contains(" blocks: ")), served = transcript.Count(l => l.Contains(" <= *2") || l.Contains(" <= $"));
+            Assert.True(blocks >= 30 && served >= 15, $"only {blocks} blocked and {served} served");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new Exception($"seed {seed}: {e.Message}", e);
+        }
+    }
+
+    static void RandomBlockingScript(Scenario s, int seed)
+    {
+        var rng = new Random(seed);
+        string[] clients = ["A", "B", "C", "D"];
+        var ids = clients.ToDictionary(c => c, s.Id);
+        var blocked = new HashSet<string>();
+        string Key() => "k" + rng.Next(3);
+        string End() => rng.Next(2) == 0 ? "LEFT" : "RIGHT";
+        int value = 0;
+        string[] Values() => [.. Enumerable.Range(0, rng.Next(1, 3)).Select(_ => "v" + value++)];
+        string[] BlockingCommand() => rng.Next(5) switch
+        {
+            0 => ["BLPOP", Key(), Key(), "0"],
+            1 => ["BRPOP", Key(), "0"],
+            2 => ["BLMOVE", Key(), Key(), End(), End(), "0"],
+            3 => ["BRPOPLPUSH", Key(), Key(), "0"],
+            _ => ["BLMPOP", "0", "2", Key(), Key(), End(), "COUNT", rng.Next(1, 4).ToString()],
+        };
+        string[] AdminCommand() => rng.Next(12) switch
+        {
+            0 or 1 => ["RPUSH", Key(), .. Values()],
+            2 => ["LPUSH", Key(), .. Values()],
+            3 => ["LMOVE", Key(), Key(), End(), End()],
+            4 => ["RPOPLPUSH", Key(), Key()],
+            5 or 6 => ["DEL", Key()],
+            7 => ["SET", Key(), "string"],
+            8 => ["RENAME", Key(), Key()],
+            9 => ["COPY", Key(), Key(), "REPLACE"],
+            _ => ["LPOP", Key(), "3"],
+        };
+        void Settle()
+        {
+            var now = s.BlockedNames();
+            foreach (var who in clients.Where(c => blocked.Contains(c) && !now.Contains(c))) s.Reply(who);
+            blocked = now;
+        }
+        for (int step = 0; step < 400; step++)
+        {
+            int op = rng.Next(10);
+            var free = clients.Where(c => !blocked.Contains(c)).ToArray();
+            if (op < 5 && free.Length > 0)
+            {
+                var who = free[rng.Next(free.Length)];
+                if (s.SendMaybeBlocking(who, BlockingCommand())) blocked.Add(who);
+            }
+            else if (op == 9 && blocked.Count > 0)
+            {
+                var who = blocked.OrderBy(c => c).ElementAt(rng.Next(blocked.Count));
+                s.Admin("CLIENT", "UNBLOCK", ids[who], rng.Next(2) == 0 ? "TIMEOUT" : "ERROR");
+                Settle();
+            }
+            else
+            {
+                s.Admin(AdminCommand());
+                Settle();
+            }
+        }
+        foreach (var who in blocked.OrderBy(c => c)) s.Admin("CLIENT", "UNBLOCK", ids[who]);
+        Settle();
+        for (int k = 0; k < 3; k++) s.Admin("LRANGE", "k" + k, "0", "-1");
+    }
 
     [Fact]
     public void KilledWhileBlocked() => Same(s =>
