@@ -505,7 +505,7 @@ public static class ListCommands
             c.Server.Stats.KeyspaceHits++;
             throw;
         }
-        if (list is null) c.Server.Stats.KeyspaceMisses++;
+        if (list is null) c.Server.KeyMiss(c.Db, key);
         else c.Server.Stats.KeyspaceHits++;
         return list;
     }
@@ -521,8 +521,14 @@ public static class ListCommands
     /// <summary>Redis deletes a list when its last element goes.</summary>
     static void DeleteIfEmpty(Client c, QuickList list, ReadOnlySpan<byte> key)
     {
-        if (list.Count == 0) c.Db.Delete(key);
+        if (list.Count != 0) return;
+        c.Db.Delete(key);
+        c.Server.Notify(NotifyFlags.Generic, "del", c.Db, key);
     }
+
+    static void Notify(Client c, string @event, ReadOnlySpan<byte> key) => c.Server.Notify(NotifyFlags.List, @event, c.Db, key);
+
+    static string PopEvent(bool head) => head ? "lpop" : "rpop";
 
     static bool TryParseLong(Client c, ReadOnlySpan<byte> text, out long value)
     {
@@ -601,6 +607,7 @@ public static class ListCommands
                 list.Reserve(bytes, head);
             }
         }
+        Notify(c, head ? "lpush" : "rpush", a[1]);
         c.Reply.Integer(list.Count);
     }
 
@@ -638,6 +645,7 @@ public static class ListCommands
             list.RemoveEnd(head);
         }
         else PopRange(c, list, head, count);
+        Notify(c, PopEvent(head), a[1]);
         DeleteIfEmpty(c, list, a[1]);
     }
 
@@ -663,6 +671,7 @@ public static class ListCommands
         c.Reply.ArrayHeader(2);
         c.Reply.Bulk(key);
         PopRange(c, list, head, count);
+        Notify(c, PopEvent(head), key);
         DeleteIfEmpty(c, list, key);
     }
 
@@ -706,6 +715,7 @@ public static class ListCommands
             return;
         }
         list.Set(index, a[3]);
+        Notify(c, "lset", a[1]);
         c.Reply.Ok();
     }
 
@@ -734,6 +744,7 @@ public static class ListCommands
             if (entry.Matches(pivot))
             {
                 list.Insert(index, after, a[4]);
+                Notify(c, "linsert", a[1]);
                 c.Reply.Integer(list.Count);
                 return;
             }
@@ -755,6 +766,7 @@ public static class ListCommands
         // -LONG_MIN stays negative in Redis, so no number of removals reaches it: all go.
         long limit = count == long.MinValue ? 0 : Math.Abs(count);
         long removed = list.RemoveMatching(new ListElement(a[3]), limit, fromTail: count < 0);
+        if (removed > 0) Notify(c, "lrem", a[1]);
         DeleteIfEmpty(c, list, a[1]);
         c.Reply.Integer(removed);
     }
@@ -785,6 +797,7 @@ public static class ListCommands
         }
         list.RemoveHead(left);
         list.RemoveTail(right);
+        Notify(c, "ltrim", a[1]);
         DeleteIfEmpty(c, list, a[1]);
         c.Reply.Ok();
     }
@@ -900,8 +913,10 @@ public static class ListCommands
         source.RemoveEnd(fromHead);
         destination ??= Create(c, a[2]);
         destination.Push(new ListElement(value), toHead);
+        Notify(c, toHead ? "lpush" : "rpush", a[2]);
         c.Reply.Bulk(value);
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        Notify(c, PopEvent(fromHead), a[1]);
         DeleteIfEmpty(c, source, a[1]);
     }
 
@@ -972,6 +987,7 @@ public static class ListCommands
             c.Reply.Bulk(a[j]);
             list.Peek(head).WriteBulk(c.Reply);
             list.RemoveEnd(head);
+            Notify(c, PopEvent(head), a[j]);
             DeleteIfEmpty(c, list, a[j]);
             return;
         }
