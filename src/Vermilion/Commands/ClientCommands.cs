@@ -722,7 +722,7 @@ public static class ClientCommands
         var target = c.Server.FindClient(id);
         bool error = a.Count == 4 && a.Is(3, "error");
         bool unblocked = target is not null && (c.Server.EndWaitForReplicas(target, error)
-            || c.Server.UnblockOnKeys(target, error ? Server.UnblockReason.Error : Server.UnblockReason.Timeout));
+            || c.Server.UnblockByRequest(target, error));
         c.Reply.Integer(unblocked ? 1 : 0);
     }
 

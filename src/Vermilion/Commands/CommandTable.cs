@@ -170,6 +170,7 @@ public sealed class CommandTable
         DumpCommands.Register(this);
         SetCommands.Register(this);
         HashCommands.Register(this);
+        ListCommands.Register(this);
     }
 
     public int Count => _all.Count;

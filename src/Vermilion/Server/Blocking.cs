@@ -1,16 +1,27 @@
-using System.Buffers.Text;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
 
 namespace Vermilion;
 
 /// <summary>
-/// Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, ...), as Redis's blocking.c: a
-/// client that finds nothing to pop records the keys it waits for and sleeps without holding the
-/// loop. When a key comes into being (<see cref="Db.KeyAdded"/>: a push, RENAME, MOVE, COPY,
-/// RESTORE...), it is marked ready; after the command that did it completes, every client blocked
-/// on a ready key is served in the order it blocked (handleClientsBlockedOnKeys) by running its
-/// command again: a command that still finds nothing leaves the client blocked, its place and
-/// timeout kept. Only a key of the type the client waits for wakes it (Redis 7.0 leaves a BLPOP
-/// client blocked when its key comes back as a string).
+/// Clients blocked on keys (BLPOP, BLMOVE, BLMPOP, BZPOPMIN, ...), as Redis 7.0's blocked.c: a
+/// client that finds nothing to take records the keys it waits for and sleeps without holding
+/// the loop. When a key comes into being (<see cref="Db.KeyAdded"/>: a push, RENAME, MOVE, COPY,
+/// RESTORE...) it is marked ready; after the command that did it completes, the clients blocked
+/// on each ready key are served in the order they blocked (handleClientsBlockedOnKeys) by running
+/// their command again, restricted to that key (see <see cref="IsServableKey"/>): Redis 7.0
+/// serves a client from the key that became ready, not from the first of its keys that has data.
+/// A client is served only when the key holds the type it waits for: Redis 7.0 leaves a BLPOP
+/// client blocked when its key comes back as a string.
+///
+/// A family adding blocking commands (BZPOPMIN, BZMPOP, XREAD...) calls <see cref="BlockForKeys"/>
+/// with its type, checks <see cref="IsServableKey"/> in its loop over keys and
+/// <see cref="DeniesBlocking"/> before blocking.
+///
+/// A served, timed-out or CLIENT UNBLOCKed client is queued and goes on with the commands it sent
+/// meanwhile from beforeSleep (processUnblockedClients), never in the middle of another client's
+/// command. Timeouts sit in one ordered set (Redis's clients_timeout_table) behind a single timer.
 /// </summary>
 public sealed partial class Server
 {
@@ -21,55 +32,245 @@ public sealed partial class Server
         public required byte[][] Argv;
         public required ValueType Type;
         public required bool NullArrayOnTimeout;
-        public long Timer;
+        /// <summary>Unix ms; 0 = none; <see cref="long.MaxValue"/> = past the clock's range (in the table, never fires, as in Redis).</summary>
+        public required long Deadline;
+        /// <summary>CLIENT REPLY OFF/SKIP applied to the blocking command, so to its eventual reply.</summary>
+        public required bool ReplyMuted;
     }
 
     readonly Dictionary<Client, BlockedOnKeys> _blockedOnKeys = new();
     /// <summary>Per database: key → clients blocked on it, oldest first.</summary>
     readonly Dictionary<int, Dictionary<byte[], List<Client>>> _blockingKeys = new();
     readonly List<(Db Db, byte[] Key)> _readyKeys = new();
+    readonly List<Client> _unblockedClients = new();
+    readonly SortedSet<(long Deadline, long ClientId)> _blockTimeouts = new();
+    long _timeoutTimer, _timeoutTimerAt;
     readonly CommandArgs _blockedArgs = new();
     bool _servingBlocked, _stillBlocked;
+    byte[]? _servingKey;
 
     /// <summary>Clients blocked on keys (WAIT and CLIENT PAUSE count separately in blocked_clients).</summary>
     public int ClientsBlockedOnKeys => _blockedOnKeys.Count;
 
+    /// <summary>clients_in_timeout_table: blocked clients with a timeout (on keys, or in WAIT).</summary>
+    public int ClientsInTimeoutTable
+    {
+        get
+        {
+            int n = _blockTimeouts.Count;
+            foreach (long timer in _waitingForReplicas.Values) if (timer != 0) n++;
+            return n;
+        }
+    }
+
     /// <summary>
-    /// getTimeoutFromObjectOrReply for blocking commands: seconds as a float, 0 = forever; the
-    /// absolute deadline in Unix ms, or false after replying Redis's error.
+    /// Whether <paramref name="c"/> may not block: inside EXEC, Redis answers a blocking command
+    /// that would block as if it timed out at once (CLIENT_DENY_BLOCKING).
+    /// </summary>
+    public bool DeniesBlocking(Client c) => (c.Flags & ClientFlags.InExec) != 0;
+
+    /// <summary>
+    /// A multi-key blocking command checks each key with this: while a blocked client is served
+    /// for a ready key, only that key may be taken from (Redis 7.0's serveClientsBlockedOnListKey
+    /// pops from the ready key even when an earlier key of the command also has data).
+    /// </summary>
+    public bool IsServableKey(ReadOnlySpan<byte> key) => _servingKey is null || key.SequenceEqual(_servingKey);
+
+    /// <summary>
+    /// getTimeoutFromObjectOrReply for blocking commands: the absolute deadline in Unix ms (0 =
+    /// forever), or false after replying Redis's error. Milliseconds that do not fit a long long
+    /// come out negative in Redis (the C cast gives LLONG_MIN), so "negative" is their error too.
     /// </summary>
     public static bool TryParseBlockTimeout(Client c, ReadOnlySpan<byte> text, out long deadlineMs)
     {
         deadlineMs = 0;
-        double seconds = 0;
-        bool ok = text.Length > 0 && text[0] is not (byte)' ' && text[^1] is not (byte)' '
-            && Utf8Parser.TryParse(text, out seconds, out int used) && used == text.Length
-            && double.IsFinite(seconds);
-        if (!ok)
+        if (!TryParseTimeoutMilliseconds(text, out long ms))
         {
             c.Reply.Error("timeout is not a float or out of range");
             return false;
         }
-        if (seconds < 0)
+        if (ms < 0)
         {
             c.Reply.Error("timeout is negative");
             return false;
         }
-        double ms = seconds * 1000;
-        if (ms > long.MaxValue / 2)
+        if (ms > 0)
         {
-            c.Reply.Error("timeout is out of range");
-            return false;
+            long now = c.Server.UnixTimeMs;
+            // tval + mstime() overflows in Redis; the client then waits forever, still in the timeout table.
+            deadlineMs = ms > long.MaxValue - now ? long.MaxValue : now + ms;
         }
-        if (ms > 0) deadlineMs = c.Server.UnixTimeMs + (long)Math.Ceiling(ms);
         return true;
     }
 
     /// <summary>
-    /// blockForKeys: park <paramref name="c"/> until one of <paramref name="keys"/> (of
-    /// <paramref name="type"/>) is ready or <paramref name="deadlineMs"/> passes (0 = never). On
-    /// timeout the client gets a null array (or a null bulk for BLMOVE and BRPOPLPUSH). A client
-    /// already blocked (its command is being served again) stays as it is.
+    /// (long long)ceill(x * 1000.0) for the long double x that string2ld reads: strtold's syntax
+    /// (decimal, hex with a binary exponent, inf/infinity; no spaces, nothing after), no NaN, and
+    /// ERANGE beyond the long double range is an error. The arithmetic is the x87's: x rounded to
+    /// a 64-bit significand, the product rounded again, half to even. So "-0.001" is forever
+    /// (0.001L is a little under 0.001; ceill(-0.99…) is -0), exactly as in Redis. Values whose
+    /// milliseconds do not fit give <see cref="long.MinValue"/>, as the cast does.
+    /// </summary>
+    internal static bool TryParseTimeoutMilliseconds(ReadOnlySpan<byte> s, out long ms)
+    {
+        ms = 0;
+        if (s.Length == 0 || s.Length >= 5 * 1024) return false;
+        bool negative = false;
+        if (s[0] is (byte)'+' or (byte)'-')
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+        if (Ascii.EqualsIgnoreCase(s, "inf"u8) || Ascii.EqualsIgnoreCase(s, "infinity"u8))
+        {
+            ms = long.MinValue;
+            return true;
+        }
+        bool hex = s.Length >= 2 && s[0] == '0' && (s[1] | 0x20) == 'x';
+        if (hex) s = s[2..];
+        // Mantissa digits (a point anywhere once), then an exponent: e and decimal for decimals, p and binary for hex.
+        var digits = new StringBuilder();
+        int fractionDigits = 0, firstNonZero = -1, i = 0;
+        bool point = false;
+        for (; i < s.Length; i++)
+        {
+            byte b = s[i];
+            bool isDigit = b is >= (byte)'0' and <= (byte)'9' || hex && (b | 0x20) is >= 'a' and <= 'f';
+            if (isDigit)
+            {
+                if (b != '0' && firstNonZero < 0) firstNonZero = digits.Length;
+                digits.Append((char)b);
+                if (point) fractionDigits++;
+            }
+            else if (b == '.' && !point) point = true;
+            else break;
+        }
+        if (digits.Length == 0) return false;
+        long exponent = 0;
+        if (i < s.Length)
+        {
+            if ((s[i] | 0x20) != (hex ? 'p' : 'e') || ++i == s.Length) return false;
+            bool expNegative = false;
+            if (s[i] is (byte)'+' or (byte)'-')
+            {
+                expNegative = s[i++] == '-';
+                if (i == s.Length) return false;
+            }
+            for (; i < s.Length; i++)
+            {
+                if (s[i] is < (byte)'0' or > (byte)'9') return false;
+                if (exponent < 1_000_000_000) exponent = exponent * 10 + (s[i] - '0');
+            }
+            if (expNegative) exponent = -exponent;
+        }
+        if (firstNonZero < 0) return true; // zero: forever
+        // ERANGE and the easy cases, from the power of the first significant digit (of 2 for hex,
+        // exact; of 10 for decimal, exact only at the two range boundaries, where it is refined).
+        BigInteger num, den = BigInteger.One;
+        if (hex)
+        {
+            var mantissa = BigInteger.Parse("0" + digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            long binary = exponent - 4L * fractionDigits;
+            long top = (long)mantissa.GetBitLength() - 1 + binary;
+            // Beyond the largest long double (after rounding to 64 bits), or at most half the smallest subnormal.
+            if (top > 16383 || top == 16383 && RoundedTop(mantissa, BigInteger.One) + binary > 16383) return false;
+            if (top < -16446 || top == -16446 && mantissa.IsPowerOfTwo) return false;
+            if (top >= 62) return Overflowed(out ms);
+            if (top < -40) return Tiny(negative, out ms);
+            num = mantissa;
+            if (binary >= 0) num <<= (int)binary; else den <<= (int)-binary;
+        }
+        else
+        {
+            var mantissa = BigInteger.Parse(digits.ToString(), CultureInfo.InvariantCulture);
+            long decimalExp = exponent - fractionDigits;
+            long magnitude = digits.Length - fractionDigits - firstNonZero - 1 + exponent;
+            if (magnitude > 4932 || magnitude < -4951) return false;
+            bool boundary = magnitude is 4932 or -4951;
+            if (!boundary && magnitude > 17) return Overflowed(out ms);
+            if (!boundary && magnitude < -12) return Tiny(negative, out ms);
+            num = mantissa;
+            if (decimalExp >= 0) num *= BigInteger.Pow(10, (int)decimalExp); else den = BigInteger.Pow(10, (int)-decimalExp);
+            if (magnitude == 4932) return RoundedTop(num, den) < 16384 && Overflowed(out ms);
+            if (magnitude == -4951) return (num << 16446) > den && Tiny(negative, out ms);
+        }
+        // x = num/den to 64 bits: x = q × 2^-t; then the product with 1000, rounded again.
+        var q = RoundTo64Bits(num, den, out long t);
+        var product = RoundToSignificand(q * 1000, false, ref t);
+        BigInteger whole;
+        bool fraction;
+        if (t <= 0)
+        {
+            whole = product << (int)-t;
+            fraction = false;
+        }
+        else
+        {
+            whole = product >> (int)t;
+            fraction = !(product & ((BigInteger.One << (int)t) - 1)).IsZero;
+        }
+        // ceil: up for positive values; for negative ones ceil(-v) = -floor(v).
+        var result = negative ? -whole : fraction ? whole + 1 : whole;
+        ms = result >= long.MinValue && result <= long.MaxValue ? (long)result : long.MinValue;
+        return true;
+    }
+
+    /// <summary>Milliseconds past a long long: the C cast gives LLONG_MIN.</summary>
+    static bool Overflowed(out long ms)
+    {
+        ms = long.MinValue;
+        return true;
+    }
+
+    /// <summary>|x × 1000| far below 1: ceill gives 1, or -0 (forever) for a negative x.</summary>
+    static bool Tiny(bool negative, out long ms)
+    {
+        ms = negative ? 0 : 1;
+        return true;
+    }
+
+    /// <summary>x = num/den rounded to a 64-bit significand: q × 2^-t.</summary>
+    static BigInteger RoundTo64Bits(BigInteger num, BigInteger den, out long t)
+    {
+        t = 66 - ((long)num.GetBitLength() - (long)den.GetBitLength());
+        var q = BigInteger.DivRem(t >= 0 ? num << (int)t : num, t >= 0 ? den : den << (int)-t, out var remainder);
+        return RoundToSignificand(q, !remainder.IsZero, ref t);
+    }
+
+    /// <summary>The power of 2 of num/den's leading bit once rounded to 64 bits.</summary>
+    static long RoundedTop(BigInteger num, BigInteger den)
+    {
+        RoundTo64Bits(num, den, out long t);
+        return 63 - t;
+    }
+
+    /// <summary>Rounds q (a value q × 2^-t; <paramref name="sticky"/>: lower non-zero bits were cut) to 64 significant bits, half to even.</summary>
+    static BigInteger RoundToSignificand(BigInteger q, bool sticky, ref long t)
+    {
+        int extra = (int)q.GetBitLength() - 64;
+        if (extra <= 0) return q;
+        var low = q & ((BigInteger.One << extra) - 1);
+        var half = BigInteger.One << (extra - 1);
+        q >>= extra;
+        t -= extra;
+        if (low > half || low == half && (sticky || !q.IsEven))
+        {
+            q += 1;
+            if (q.GetBitLength() > 64)
+            {
+                q >>= 1;
+                t -= 1;
+            }
+        }
+        return q;
+    }
+
+    /// <summary>
+    /// blockForKeys: park <paramref name="c"/> until one of the keys at <paramref name="keyArgs"/>
+    /// holds a <paramref name="type"/> or <paramref name="deadlineMs"/> passes (0 = never). On
+    /// timeout the client gets a null array (Redis 7.0 answers so for every list and zset
+    /// command, BLMOVE included) or, with <paramref name="nullArrayOnTimeout"/> false, a null. A
+    /// client whose command is being served again and found nothing stays as it was.
     /// </summary>
     public void BlockForKeys(Client c, CommandArgs args, ReadOnlySpan<int> keyArgs, ValueType type, long deadlineMs, bool nullArrayOnTimeout)
     {
@@ -78,8 +279,8 @@ public sealed partial class Server
             _stillBlocked = true;
             return;
         }
-        // Inside EXEC nothing may wait: the command answers as if its timeout had passed.
-        if ((c.Flags & ClientFlags.InExec) != 0)
+        // Inside EXEC nothing may wait (commands check DeniesBlocking first; this is the backstop).
+        if (DeniesBlocking(c))
         {
             if (nullArrayOnTimeout) c.Reply.NullArray();
             else c.Reply.Null();
@@ -89,37 +290,32 @@ public sealed partial class Server
         for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
         var keys = new byte[keyArgs.Length][];
         for (int i = 0; i < keys.Length; i++) keys[i] = argv[keyArgs[i]];
-        var state = new BlockedOnKeys { Db = c.Db, Keys = keys, Argv = argv, Type = type, NullArrayOnTimeout = nullArrayOnTimeout };
         if (!_blockingKeys.TryGetValue(c.Db.Id, out var byKey)) _blockingKeys[c.Db.Id] = byKey = new(ByteKeyComparer.Instance);
         foreach (var key in keys)
         {
             if (!byKey.TryGetValue(key, out var waiting)) byKey[key] = waiting = new();
             if (!waiting.Contains(c)) waiting.Add(c);
         }
-        if (deadlineMs > 0)
+        _blockedOnKeys[c] = new BlockedOnKeys
         {
-            state.Timer = Loop.CreateTimeEvent(Math.Max(deadlineMs - UnixTimeMs, 0), (_, _) =>
-            {
-                state.Timer = 0; // this timer is done; unblocking must not delete it
-                UnblockOnKeys(c, UnblockReason.Timeout);
-                return EventLoop.NoMore;
-            });
-        }
-        _blockedOnKeys[c] = state;
+            Db = c.Db, Keys = keys, Argv = argv, Type = type, NullArrayOnTimeout = nullArrayOnTimeout,
+            Deadline = deadlineMs, ReplyMuted = c.Reply.Muted,
+        };
+        if (deadlineMs != 0) AddBlockTimeout(c, deadlineMs);
         c.Flags |= ClientFlags.Blocked;
     }
 
     public enum UnblockReason { Served, Timeout, Error }
 
     /// <summary>
-    /// unblockClient: forget the client's keys and timer; on timeout or CLIENT UNBLOCK, reply as
-    /// Redis does, then let the client go on with what it had sent meanwhile. False if it was not
-    /// blocked on keys.
+    /// unblockClient: forget the client's keys and timeout; on timeout or CLIENT UNBLOCK, reply as
+    /// Redis does; then queue the client to go on with what it sent meanwhile. False if it was
+    /// not blocked on keys.
     /// </summary>
     internal bool UnblockOnKeys(Client c, UnblockReason reason)
     {
         if (!_blockedOnKeys.Remove(c, out var state)) return false;
-        if (state.Timer != 0) Loop.DeleteTimeEvent(state.Timer);
+        if (state.Deadline != 0) _blockTimeouts.Remove((state.Deadline, c.Id));
         if (_blockingKeys.TryGetValue(state.Db.Id, out var byKey))
         {
             foreach (var key in state.Keys)
@@ -131,19 +327,90 @@ public sealed partial class Server
         }
         c.Flags &= ~ClientFlags.Blocked;
         if (c.IsFreed) return true;
-        if (reason == UnblockReason.Timeout)
-        {
-            if (state.NullArrayOnTimeout) c.Reply.NullArray();
-            else c.Reply.Null();
-        }
-        else if (reason == UnblockReason.Error) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
         if (reason != UnblockReason.Served)
         {
-            c.AfterCommands();
-            c.ProcessPendingInput();
+            bool muted = c.Reply.Muted;
+            c.Reply.Muted = state.ReplyMuted;
+            if (reason == UnblockReason.Error) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            else if (state.NullArrayOnTimeout) c.Reply.NullArray();
+            else c.Reply.Null();
+            c.Reply.Muted = muted;
         }
+        if (!_unblockedClients.Contains(c)) _unblockedClients.Add(c);
         return true;
     }
+
+    /// <summary>CLIENT UNBLOCK: as Redis's updateStatsOnUnblock with had_errors set, the blocked command counts as failed even for TIMEOUT.</summary>
+    internal bool UnblockByRequest(Client target, bool error)
+    {
+        if (!_blockedOnKeys.ContainsKey(target)) return false;
+        UnblockOnKeys(target, error ? UnblockReason.Error : UnblockReason.Timeout);
+        if (target.LastCommand is { } cmd) cmd.FailedCalls++;
+        return true;
+    }
+
+    /// <summary>processUnblockedClients, from beforeSleep: unblocked clients run the commands they sent while blocked.</summary>
+    internal void ProcessUnblockedClients()
+    {
+        while (_unblockedClients.Count > 0)
+        {
+            var c = _unblockedClients[0];
+            _unblockedClients.RemoveAt(0);
+            if (c.IsFreed) continue;
+            if ((c.Flags & ClientFlags.Blocked) != 0) c.AfterCommands();
+            else c.ProcessPendingInput();
+        }
+    }
+
+    /// <summary>argv-mem in CLIENT LIST: a blocked client keeps its arguments, as Redis keeps its argv.</summary>
+    internal long BlockedArgvBytes(Client c)
+    {
+        if (!_blockedOnKeys.TryGetValue(c, out var state)) return 0;
+        long n = 0;
+        foreach (var arg in state.Argv) n += arg.Length;
+        return n;
+    }
+
+    // ---- timeouts ----
+
+    void AddBlockTimeout(Client c, long deadline)
+    {
+        _blockTimeouts.Add((deadline, c.Id));
+        if (_timeoutTimer != 0 && deadline >= _timeoutTimerAt) return;
+        if (_timeoutTimer != 0) Loop.DeleteTimeEvent(_timeoutTimer);
+        _timeoutTimerAt = deadline;
+        _timeoutTimer = Loop.CreateTimeEvent(TimerDelay(deadline), (_, _) => HandleBlockedClientsTimeout());
+    }
+
+    /// <summary>A timer delay for a Unix-ms deadline; far deadlines are looked at again daily rather than overflowing the loop's clock.</summary>
+    long TimerDelay(long deadline)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Redis unblocks once the deadline is in the past (timeout < now).
+        return deadline >= now + 86_400_000 ? 86_400_000 : Math.Max(0, deadline - now + 1);
+    }
+
+    /// <summary>handleBlockedClientsTimeout: every client whose deadline has passed gets its timeout reply; the timer then waits for the next deadline.</summary>
+    long HandleBlockedClientsTimeout()
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (_blockTimeouts.Count > 0)
+        {
+            var (deadline, id) = _blockTimeouts.Min;
+            if (deadline >= now) break;
+            _blockTimeouts.Remove((deadline, id));
+            if (FindClient(id) is { } c) UnblockOnKeys(c, UnblockReason.Timeout);
+        }
+        if (_blockTimeouts.Count == 0)
+        {
+            _timeoutTimer = 0;
+            return EventLoop.NoMore;
+        }
+        _timeoutTimerAt = _blockTimeouts.Min.Deadline;
+        return TimerDelay(_timeoutTimerAt);
+    }
+
+    // ---- ready keys ----
 
     /// <summary>signalKeyAsReady, from <see cref="Db.KeyAdded"/>: only keys someone waits for are remembered.</summary>
     void SignalKeyAsReady(Db db, ReadOnlySpan<byte> key)
@@ -189,8 +456,9 @@ public sealed partial class Server
                     if (!_blockedOnKeys.TryGetValue(c, out var state)) continue;
                     int index = db.Lookup(key, touch: false);
                     if (index < 0) break;
-                    if (TypeOf(db.Keys.Item(index)) != state.Type) break;
-                    ServeBlocked(c, state);
+                    // Each type serves only its own clients (a zset wakes BZPOPMIN, not BLPOP).
+                    if (TypeOf(db.Keys.Item(index)) != state.Type) continue;
+                    ServeBlocked(c, state, key);
                 }
             }
         }
@@ -203,13 +471,17 @@ public sealed partial class Server
 
     static ValueType TypeOf(object item) => item is StoredObject stored ? stored.Type : ValueType.String;
 
-    /// <summary>Runs the blocked client's command again; the first call already counted it in the command stats.</summary>
-    void ServeBlocked(Client c, BlockedOnKeys state)
+    /// <summary>Runs the blocked client's command again for <paramref name="key"/>; its first call already counted it in the command stats.</summary>
+    void ServeBlocked(Client c, BlockedOnKeys state, byte[] key)
     {
         _blockedArgs.SetAll(state.Argv);
         var cmd = Commands.Lookup(_blockedArgs[0])!;
         CurrentClient = c;
         _stillBlocked = false;
+        _servingKey = key;
+        long errors = Stats.ErrorReplies;
+        bool muted = c.Reply.Muted;
+        c.Reply.Muted = state.ReplyMuted;
         try
         {
             cmd.Proc!(c, _blockedArgs);
@@ -218,10 +490,15 @@ public sealed partial class Server
         {
             c.Reply.ErrorRaw(WrongTypeException.ReplyBytes);
         }
+        finally
+        {
+            _servingKey = null;
+            c.Reply.Muted = muted;
+        }
         if (_stillBlocked) return;
-        if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
+        // updateStatsOnUnblock: an error while serving (BLMOVE to a key of another type) fails the call.
+        if (Stats.ErrorReplies != errors) cmd.FailedCalls++;
+        else if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
         UnblockOnKeys(c, UnblockReason.Served);
-        c.AfterCommands();
-        c.ProcessPendingInput();
     }
 }

@@ -112,7 +112,7 @@ public static class Info
           .Field("client_recent_max_output_buffer", maxOut)
           .Field("blocked_clients", s.BlockedClients)
           .Field("tracking_clients", s.TrackingClients)
-          .Field("clients_in_timeout_table", 0);
+          .Field("clients_in_timeout_table", s.ClientsInTimeoutTable);
     }
 
     public static long ResidentSetBytes()

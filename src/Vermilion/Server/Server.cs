@@ -356,6 +356,7 @@ public sealed partial class Server : IDisposable
     void BeforeSleep()
     {
         UpdateCachedTime();
+        ProcessUnblockedClients();
         FlushBroadcastInvalidations();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();

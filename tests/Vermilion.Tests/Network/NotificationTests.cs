@@ -112,6 +112,16 @@ public class NotificationTests : IClassFixture<NotificationTests.Servers>
         ["HINCRBY", "h", "n", "5"], ["HINCRBY", "h", "a", "x"], ["HINCRBYFLOAT", "h", "f", "1.5"], ["HDEL", "h", "zz"], ["HDEL", "h", "a", "b"],
         ["HDEL", "h", "c", "d", "n", "f"], ["HINCRBY", "new", "n", "1"], ["HGET", "nosuch", "f"], ["HGETALL", "nosuch"], ["HLEN", "nosuch"]);
 
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("Elm")]
+    public void ListCommands(string classes) => Same(classes,
+        ["RPUSH", "l", "a", "b", "c", "d"], ["LPUSH", "l", "z"], ["LPUSHX", "l", "y"], ["RPUSHX", "nosuch", "x"], ["LPOP", "l"], ["RPOP", "l", "2"],
+        ["RPOP", "l", "0"], ["LSET", "l", "0", "q"], ["LINSERT", "l", "BEFORE", "q", "p"], ["LINSERT", "l", "BEFORE", "zz", "p"], ["LREM", "l", "0", "zz"],
+        ["LREM", "l", "1", "p"], ["RPUSH", "m", "1", "2", "3"], ["LTRIM", "m", "0", "0"], ["LTRIM", "m", "5", "9"], ["RPUSH", "s", "x"],
+        ["LMOVE", "s", "d", "LEFT", "RIGHT"], ["RPOPLPUSH", "d", "d"], ["LMPOP", "2", "nosuch", "d", "LEFT", "COUNT", "5"], ["BLPOP", "l", "0"],
+        ["BRPOP", "l", "0"], ["BLPOP", "gone", "0.01"], ["LRANGE", "nosuch", "0", "-1"], ["LLEN", "nosuch"]);
+
     [Fact]
     public void ClassesFilterAndFormat()
     {

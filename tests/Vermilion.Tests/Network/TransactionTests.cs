@@ -68,7 +68,9 @@ public class TransactionTests : IClassFixture<TransactionTests.Servers>
         ["MULTI"], ["SET", "a", "1"], ["CLIENT", "NOSUCHSUB"], ["EXEC"],
         ["MULTI"], ["INCR", "a"], ["SET", "b", "x"], ["INCR", "b"], ["SETRANGE", "b", "-1", "y"], ["SET", "a", "1", "XX", "NX"], ["INCR", "a"], ["EXEC"],
         ["MGET", "a", "b"], ["MULTI"], ["SHUTDOWN"], ["PING"], ["EXEC"], ["MULTI"], ["WAIT", "0", "0"], ["EXEC"],
-        ["MULTI"], ["RESET"], ["EXEC"]);
+        ["MULTI"], ["RESET"], ["EXEC"],
+        ["MULTI"], ["BLPOP", "nolist", "0"], ["BRPOPLPUSH", "nolist", "x", "0"], ["BLMOVE", "nolist", "x", "LEFT", "LEFT", "0"],
+        ["BLMPOP", "0", "1", "nolist", "LEFT"], ["RPUSH", "nolist", "v"], ["BLPOP", "nolist", "0"], ["EXEC"]);
 
     [Fact]
     public void WatchBrokenByAnotherClientsWrite() => Same(
@@ -102,6 +104,26 @@ public class TransactionTests : IClassFixture<TransactionTests.Servers>
     public void AbortedExecIsANullInBothProtocols() => Same(3,
         ["SET", "k", "1"], ["WATCH", "k"], ["B:", "SET", "k", "2"], ["MULTI"], ["GET", "k"], ["EXEC"],
         ["MULTI"], ["GET", "k"], ["EXEC"], ["MULTI"], ["NOSUCH"], ["EXEC"]);
+
+    /// <summary>A push inside EXEC serves a blocked client once the whole transaction is done, with what EXEC left.</summary>
+    [Fact]
+    public void ExecServesBlockedClientsAfterTheTransaction()
+    {
+        string Run(Func<RespSocket> connect)
+        {
+            using var waiter = connect();
+            using var writer = connect();
+            writer.Call("DEL", "q");
+            waiter.Send(RespSocket.Encode("BLPOP", "q", "0"));
+            Assert.True(InProcessServer.WaitFor(() => writer.Call("INFO", "clients").Contains("blocked_clients:1\r\n")));
+            var sb = new System.Text.StringBuilder();
+            foreach (var cmd in new[] { new[] { "MULTI" }, ["RPUSH", "q", "a", "b"], ["LPOP", "q"], ["RPUSH", "q", "c"], ["EXEC"] })
+                sb.Append(writer.Call(cmd));
+            sb.Append('|').Append(waiter.ReadReply()).Append('|').Append(writer.Call("LRANGE", "q", "0", "-1"));
+            return sb.ToString();
+        }
+        Assert.Equal(Run(_servers.Redis.Connect), Run(_servers.Vermilion.Connect));
+    }
 
     [Fact]
     public void ClientListShowsMultiAndDirtyFlags()

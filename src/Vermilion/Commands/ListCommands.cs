@@ -1,0 +1,1035 @@
+using System.Buffers;
+using System.Text;
+
+namespace Vermilion;
+
+/// <summary>
+/// The list family on <see cref="QuickList"/>, with Redis 7.0's replies, errors and argument
+/// checking order; the blocking commands wait through <see cref="Server.BlockForKeys"/>.
+/// Commands that take from several keys ask <see cref="Server.IsServableKey"/> so that a blocked
+/// client served for a ready key takes from that key, as Redis 7.0 does.
+/// </summary>
+public static class ListCommands
+{
+    public static void Register(CommandTable t)
+    {
+        t.Add(new()
+        {
+            Name = "lpush", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LPush,
+            Group = "list", Since = "1.0.0",
+            Summary = "Prepend one or multiple elements to a list",
+            Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+            History =
+            [
+                ("2.4.0", "Accepts multiple `element` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("element", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "rpush", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = RPush,
+            Group = "list", Since = "1.0.0",
+            Summary = "Append one or multiple elements to a list",
+            Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+            History =
+            [
+                ("2.4.0", "Accepts multiple `element` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("element", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lpushx", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LPushX,
+            Group = "list", Since = "2.2.0",
+            Summary = "Prepend an element to a list, only if the list exists",
+            Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+            History =
+            [
+                ("4.0.0", "Accepts multiple `element` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("element", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "rpushx", Arity = -3, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast, Categories = ["@write", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = RPushX,
+            Group = "list", Since = "2.2.0",
+            Summary = "Append an element to a list, only if the list exists",
+            Complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+            History =
+            [
+                ("4.0.0", "Accepts multiple `element` arguments."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("element", ArgType.String) { Flags = ArgFlags.Multiple },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lpop", Arity = -2, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LPop,
+            Group = "list", Since = "1.0.0",
+            Summary = "Remove and get the first elements in a list",
+            Complexity = "O(N) where N is the number of elements returned",
+            History =
+            [
+                ("6.2.0", "Added the `count` argument."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("count", ArgType.Integer) { Since = "6.2.0", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "rpop", Arity = -2, Flags = CommandFlags.Write | CommandFlags.Fast, Categories = ["@write", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = RPop,
+            Group = "list", Since = "1.0.0",
+            Summary = "Remove and get the last elements in a list",
+            Complexity = "O(N) where N is the number of elements returned",
+            History =
+            [
+                ("6.2.0", "Added the `count` argument."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("count", ArgType.Integer) { Since = "6.2.0", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "llen", Arity = 2, Flags = CommandFlags.ReadOnly | CommandFlags.Fast, Categories = ["@read", "@list", "@fast"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LLen,
+            Group = "list", Since = "1.0.0",
+            Summary = "Get the length of a list",
+            Complexity = "O(1)",
+            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lrange", Arity = 4, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LRange,
+            Group = "list", Since = "1.0.0",
+            Summary = "Get a range of elements from a list",
+            Complexity = "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("start", ArgType.Integer),
+                new("stop", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lindex", Arity = 3, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LIndex,
+            Group = "list", Since = "1.0.0",
+            Summary = "Get an element from a list by its index",
+            Complexity = "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("index", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lset", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LSet,
+            Group = "list", Since = "1.0.0",
+            Summary = "Set the value of an element in a list by its index",
+            Complexity = "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("index", ArgType.Integer),
+                new("element", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "linsert", Arity = 5, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LInsert,
+            Group = "list", Since = "2.2.0",
+            Summary = "Insert an element before or after another element in a list",
+            Complexity = "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("where", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("before", ArgType.PureToken) { Token = "BEFORE" },
+                        new("after", ArgType.PureToken) { Token = "AFTER" },
+                    ],
+                },
+                new("pivot", ArgType.String),
+                new("element", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lrem", Arity = 4, Flags = CommandFlags.Write, Categories = ["@write", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LRem,
+            Group = "list", Since = "1.0.0",
+            Summary = "Remove elements from a list",
+            Complexity = "O(N+M) where N is the length of the list and M is the number of elements removed.",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("count", ArgType.Integer),
+                new("element", ArgType.String),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "ltrim", Arity = 4, Flags = CommandFlags.Write, Categories = ["@write", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LTrim,
+            Group = "list", Since = "1.0.0",
+            Summary = "Trim a list to the specified range",
+            Complexity = "O(N) where N is the number of elements to be removed by the operation.",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("start", ArgType.Integer),
+                new("stop", ArgType.Integer),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lpos", Arity = -3, Flags = CommandFlags.ReadOnly, Categories = ["@read", "@list", "@slow"],
+            FirstKey = 1, LastKey = 1, KeyStep = 1,
+            Proc = LPos,
+            Group = "list", Since = "6.0.6",
+            Summary = "Return the index of matching elements on a list",
+            Complexity = "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.",
+            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0 },
+                new("element", ArgType.String),
+                new("rank", ArgType.Integer) { Token = "RANK", Flags = ArgFlags.Optional },
+                new("num-matches", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
+                new("len", ArgType.Integer) { Token = "MAXLEN", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lmove", Arity = 5, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@list", "@slow"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = LMove,
+            Group = "list", Since = "6.2.0",
+            Summary = "Pop an element from a list, push it to another list and return it",
+            Complexity = "O(1)",
+            KeySpecs =
+            [
+                new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("source", ArgType.Key) { KeySpecIndex = 0 },
+                new("destination", ArgType.Key) { KeySpecIndex = 1 },
+                new("wherefrom", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("left", ArgType.PureToken) { Token = "LEFT" },
+                        new("right", ArgType.PureToken) { Token = "RIGHT" },
+                    ],
+                },
+                new("whereto", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("left", ArgType.PureToken) { Token = "LEFT" },
+                        new("right", ArgType.PureToken) { Token = "RIGHT" },
+                    ],
+                },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "rpoplpush", Arity = 3, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@write", "@list", "@slow"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = RPopLPush,
+            Group = "list", Since = "1.2.0",
+            Summary = "Remove the last element in a list, prepend it to another list and return it",
+            Complexity = "O(1)",
+            DocFlags = DocFlags.Deprecated,
+            DeprecatedSince = "6.2.0",
+            ReplacedBy = "`LMOVE` with the `RIGHT` and `LEFT` arguments",
+            KeySpecs =
+            [
+                new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("source", ArgType.Key) { KeySpecIndex = 0 },
+                new("destination", ArgType.Key) { KeySpecIndex = 1 },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "lmpop", Arity = -4, Flags = CommandFlags.Write | CommandFlags.MovableKeys, Categories = ["@write", "@list", "@slow"],
+            Proc = LMPop,
+            Group = "list", Since = "7.0.0",
+            Summary = "Pop elements from a list",
+            Complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.KeyNum(0, 1, 1))],
+            Arguments =
+            [
+                new("numkeys", ArgType.Integer),
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+                new("where", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("left", ArgType.PureToken) { Token = "LEFT" },
+                        new("right", ArgType.PureToken) { Token = "RIGHT" },
+                    ],
+                },
+                new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "blpop", Arity = -3, Flags = CommandFlags.Write | CommandFlags.NoScript | CommandFlags.Blocking, Categories = ["@write", "@list", "@slow", "@blocking"],
+            FirstKey = 1, LastKey = -2, KeyStep = 1,
+            Proc = BLPop,
+            Group = "list", Since = "2.0.0",
+            Summary = "Remove and get the first element in a list, or block until one is available",
+            Complexity = "O(N) where N is the number of provided keys.",
+            History =
+            [
+                ("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(-2, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+                new("timeout", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "brpop", Arity = -3, Flags = CommandFlags.Write | CommandFlags.NoScript | CommandFlags.Blocking, Categories = ["@write", "@list", "@slow", "@blocking"],
+            FirstKey = 1, LastKey = -2, KeyStep = 1,
+            Proc = BRPop,
+            Group = "list", Since = "2.0.0",
+            Summary = "Remove and get the last element in a list, or block until one is available",
+            Complexity = "O(N) where N is the number of provided keys.",
+            History =
+            [
+                ("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            ],
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(-2, 1, 0))],
+            Arguments =
+            [
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+                new("timeout", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "blmove", Arity = 6, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.NoScript | CommandFlags.Blocking, Categories = ["@write", "@list", "@slow", "@blocking"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = BLMove,
+            Group = "list", Since = "6.2.0",
+            Summary = "Pop an element from a list, push it to another list and return it; or block until one is available",
+            Complexity = "O(1)",
+            KeySpecs =
+            [
+                new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("source", ArgType.Key) { KeySpecIndex = 0 },
+                new("destination", ArgType.Key) { KeySpecIndex = 1 },
+                new("wherefrom", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("left", ArgType.PureToken) { Token = "LEFT" },
+                        new("right", ArgType.PureToken) { Token = "RIGHT" },
+                    ],
+                },
+                new("whereto", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("left", ArgType.PureToken) { Token = "LEFT" },
+                        new("right", ArgType.PureToken) { Token = "RIGHT" },
+                    ],
+                },
+                new("timeout", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "brpoplpush", Arity = 4, Flags = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.NoScript | CommandFlags.Blocking, Categories = ["@write", "@list", "@slow", "@blocking"],
+            FirstKey = 1, LastKey = 2, KeyStep = 1,
+            Proc = BRPopLPush,
+            Group = "list", Since = "2.2.0",
+            Summary = "Pop an element from a list, push it to another list and return it; or block until one is available",
+            Complexity = "O(1)",
+            DocFlags = DocFlags.Deprecated,
+            DeprecatedSince = "6.2.0",
+            ReplacedBy = "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+            History =
+            [
+                ("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            ],
+            KeySpecs =
+            [
+                new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)),
+                new(KeySpecFlags.RW | KeySpecFlags.Insert, BeginSearch.ByIndex(2), FindKeys.Range(0, 1, 0)),
+            ],
+            Arguments =
+            [
+                new("source", ArgType.Key) { KeySpecIndex = 0 },
+                new("destination", ArgType.Key) { KeySpecIndex = 1 },
+                new("timeout", ArgType.Double),
+            ],
+        });
+
+        t.Add(new()
+        {
+            Name = "blmpop", Arity = -5, Flags = CommandFlags.Write | CommandFlags.Blocking | CommandFlags.MovableKeys, Categories = ["@write", "@list", "@slow", "@blocking"],
+            Proc = BLMPop,
+            Group = "list", Since = "7.0.0",
+            Summary = "Pop elements from a list, or block until one is available",
+            Complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+            KeySpecs = [new(KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Delete, BeginSearch.ByIndex(2), FindKeys.KeyNum(0, 1, 1))],
+            Arguments =
+            [
+                new("timeout", ArgType.Double),
+                new("numkeys", ArgType.Integer),
+                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
+                new("where", ArgType.OneOf)
+                {
+                    Arguments =
+                    [
+                        new("left", ArgType.PureToken) { Token = "LEFT" },
+                        new("right", ArgType.PureToken) { Token = "RIGHT" },
+                    ],
+                },
+                new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
+            ],
+        });
+    }
+
+    // ---- reading ----
+
+    /// <summary>lookupKeyRead for a list: a hit or a miss (a key of another type is a hit before WRONGTYPE, as in Redis).</summary>
+    static QuickList? ReadList(Client c, ReadOnlySpan<byte> key)
+    {
+        QuickList? list;
+        try
+        {
+            list = c.Db.Get<QuickList>(key);
+        }
+        catch (WrongTypeException)
+        {
+            c.Server.Stats.KeyspaceHits++;
+            throw;
+        }
+        if (list is null) c.Server.KeyMiss(c.Db, key);
+        else c.Server.Stats.KeyspaceHits++;
+        return list;
+    }
+
+    /// <summary>A new empty list under <paramref name="key"/>, with the node limit configured now (Redis fixes it at creation).</summary>
+    static QuickList Create(Client c, ReadOnlySpan<byte> key)
+    {
+        var list = new QuickList(key.ToArray(), c.Server.Config.ListMaxListpackSize);
+        c.Db.Add(list);
+        return list;
+    }
+
+    /// <summary>Redis deletes a list when its last element goes.</summary>
+    static void DeleteIfEmpty(Client c, QuickList list, ReadOnlySpan<byte> key)
+    {
+        if (list.Count != 0) return;
+        c.Db.Delete(key);
+        c.Server.Notify(NotifyFlags.Generic, "del", c.Db, key);
+    }
+
+    static void Notify(Client c, string @event, ReadOnlySpan<byte> key) => c.Server.Notify(NotifyFlags.List, @event, c.Db, key);
+
+    static string PopEvent(bool head) => head ? "lpop" : "rpop";
+
+    static bool TryParseLong(Client c, ReadOnlySpan<byte> text, out long value)
+    {
+        if (IntegerText.TryParse(text, out value)) return true;
+        c.Reply.Error("value is not an integer or out of range");
+        return false;
+    }
+
+    /// <summary>getRangeLongFromObjectOrReply with a minimum: anything unparsable or below it gets <paramref name="error"/>.</summary>
+    static bool TryParseAtLeast(Client c, ReadOnlySpan<byte> text, long min, string error, out long value)
+    {
+        if (IntegerText.TryParse(text, out value) && value >= min) return true;
+        c.Reply.Error(error);
+        return false;
+    }
+
+    /// <summary>LEFT or RIGHT (any case): true for the head.</summary>
+    static bool TryParseEnd(Client c, ReadOnlySpan<byte> text, out bool head)
+    {
+        head = Ascii.EqualsIgnoreCase(text, "left"u8);
+        if (head || Ascii.EqualsIgnoreCase(text, "right"u8)) return true;
+        c.Reply.Error("syntax error");
+        return false;
+    }
+
+    /// <summary>
+    /// addListRangeReply: elements start..end (inclusive, negative from the end, clamped), or
+    /// from end back to start when <paramref name="reverse"/>.
+    /// </summary>
+    static void RangeReply(Client c, QuickList list, long start, long end, bool reverse)
+    {
+        long length = list.Count;
+        if (start < 0) start = length + start;
+        if (end < 0) end = length + end;
+        if (start < 0) start = 0;
+        if (start > end || start >= length)
+        {
+            c.Reply.ArrayHeader(0);
+            return;
+        }
+        if (end >= length) end = length - 1;
+        long n = end - start + 1;
+        c.Reply.ArrayHeader(n);
+        var cursor = list.At(reverse ? end : start, forward: !reverse);
+        while (n-- > 0 && cursor.Next(out var entry)) entry.WriteBulk(c.Reply);
+    }
+
+    // ---- pushing ----
+
+    static void LPush(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: false);
+    static void RPush(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: false);
+    static void LPushX(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: true);
+    static void RPushX(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: true);
+
+    /// <summary>pushGenericCommand.</summary>
+    static void Push(Client c, CommandArgs a, bool head, bool onlyIfExists)
+    {
+        var list = c.Db.Get<QuickList>(a[1]);
+        if (list is null)
+        {
+            if (onlyIfExists)
+            {
+                c.Reply.Integer(0);
+                return;
+            }
+            list = Create(c, a[1]);
+        }
+        for (int i = 2; i < a.Count; i++)
+        {
+            list.Push(new ListElement(a[i]), head);
+            // Many elements at once: size the end node once rather than growing it step by step.
+            if (i == 2 && a.Count > 3)
+            {
+                long bytes = 0;
+                for (int j = 3; j < a.Count; j++) bytes += QuickList.EntrySize(new ListElement(a[j]));
+                list.Reserve(bytes, head);
+            }
+        }
+        Notify(c, head ? "lpush" : "rpush", a[1]);
+        c.Reply.Integer(list.Count);
+    }
+
+    // ---- popping ----
+
+    static void LPop(Client c, CommandArgs a) => Pop(c, a, head: true);
+    static void RPop(Client c, CommandArgs a) => Pop(c, a, head: false);
+
+    /// <summary>popGenericCommand: one element as a bulk, or with a count an array of up to that many.</summary>
+    static void Pop(Client c, CommandArgs a, bool head)
+    {
+        if (a.Count > 3)
+        {
+            c.Reply.Error($"wrong number of arguments for '{(head ? "lpop" : "rpop")}' command");
+            return;
+        }
+        bool hasCount = a.Count == 3;
+        long count = 0;
+        if (hasCount && !TryParseAtLeast(c, a[2], 0, "value is out of range, must be positive", out count)) return;
+        var list = c.Db.Get<QuickList>(a[1]);
+        if (list is null)
+        {
+            if (hasCount) c.Reply.NullArray();
+            else c.Reply.Null();
+            return;
+        }
+        if (hasCount && count == 0)
+        {
+            c.Reply.ArrayHeader(0);
+            return;
+        }
+        if (!hasCount)
+        {
+            list.Peek(head).WriteBulk(c.Reply);
+            list.RemoveEnd(head);
+        }
+        else PopRange(c, list, head, count);
+        Notify(c, PopEvent(head), a[1]);
+        DeleteIfEmpty(c, list, a[1]);
+    }
+
+    /// <summary>Replies with up to <paramref name="count"/> elements from one end, in popping order, and removes them.</summary>
+    static void PopRange(Client c, QuickList list, bool head, long count)
+    {
+        long n = Math.Min(count, list.Count);
+        if (head)
+        {
+            RangeReply(c, list, 0, n - 1, reverse: false);
+            list.RemoveHead(n);
+        }
+        else
+        {
+            RangeReply(c, list, -n, -1, reverse: true);
+            list.RemoveTail(n);
+        }
+    }
+
+    /// <summary>listPopRangeAndReplyWithKey: [key, [elements]] for LMPOP and BLMPOP.</summary>
+    static void PopRangeWithKey(Client c, QuickList list, ReadOnlySpan<byte> key, bool head, long count)
+    {
+        c.Reply.ArrayHeader(2);
+        c.Reply.Bulk(key);
+        PopRange(c, list, head, count);
+        Notify(c, PopEvent(head), key);
+        DeleteIfEmpty(c, list, key);
+    }
+
+    // ---- reading ranges and elements ----
+
+    static void LLen(Client c, CommandArgs a) => c.Reply.Integer(ReadList(c, a[1])?.Count ?? 0);
+
+    static void LRange(Client c, CommandArgs a)
+    {
+        if (!TryParseLong(c, a[2], out long start) || !TryParseLong(c, a[3], out long end)) return;
+        var list = ReadList(c, a[1]);
+        if (list is null) c.Reply.ArrayHeader(0);
+        else RangeReply(c, list, start, end, reverse: false);
+    }
+
+    static void LIndex(Client c, CommandArgs a)
+    {
+        var list = ReadList(c, a[1]);
+        if (list is null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        if (!TryParseLong(c, a[2], out long index)) return;
+        if (list.TryNormalize(index, out index)) list.Get(index).WriteBulk(c.Reply);
+        else c.Reply.Null();
+    }
+
+    static void LSet(Client c, CommandArgs a)
+    {
+        var list = c.Db.Get<QuickList>(a[1]);
+        if (list is null)
+        {
+            c.Reply.Error("no such key");
+            return;
+        }
+        if (!TryParseLong(c, a[2], out long index)) return;
+        if (!list.TryNormalize(index, out index))
+        {
+            c.Reply.Error("index out of range");
+            return;
+        }
+        list.Set(index, a[3]);
+        Notify(c, "lset", a[1]);
+        c.Reply.Ok();
+    }
+
+    /// <summary>LINSERT: the pivot is the first match from the head; -1 when there is none, 0 when the key is missing.</summary>
+    static void LInsert(Client c, CommandArgs a)
+    {
+        bool after;
+        if (a.Is(2, "after")) after = true;
+        else if (a.Is(2, "before")) after = false;
+        else
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        var list = c.Db.Get<QuickList>(a[1]);
+        if (list is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        var pivot = new ListElement(a[3]);
+        var cursor = list.At(0, forward: true);
+        long index = 0;
+        while (cursor.Next(out var entry))
+        {
+            if (entry.Matches(pivot))
+            {
+                list.Insert(index, after, a[4]);
+                Notify(c, "linsert", a[1]);
+                c.Reply.Integer(list.Count);
+                return;
+            }
+            index++;
+        }
+        c.Reply.Integer(-1);
+    }
+
+    /// <summary>LREM: count &gt; 0 from the head, &lt; 0 from the tail, 0 all.</summary>
+    static void LRem(Client c, CommandArgs a)
+    {
+        if (!TryParseLong(c, a[2], out long count)) return;
+        var list = c.Db.Get<QuickList>(a[1]);
+        if (list is null)
+        {
+            c.Reply.Integer(0);
+            return;
+        }
+        // -LONG_MIN stays negative in Redis, so no number of removals reaches it: all go.
+        long limit = count == long.MinValue ? 0 : Math.Abs(count);
+        long removed = list.RemoveMatching(new ListElement(a[3]), limit, fromTail: count < 0);
+        if (removed > 0) Notify(c, "lrem", a[1]);
+        DeleteIfEmpty(c, list, a[1]);
+        c.Reply.Integer(removed);
+    }
+
+    static void LTrim(Client c, CommandArgs a)
+    {
+        if (!TryParseLong(c, a[2], out long start) || !TryParseLong(c, a[3], out long end)) return;
+        var list = c.Db.Get<QuickList>(a[1]);
+        if (list is null)
+        {
+            c.Reply.Ok();
+            return;
+        }
+        long length = list.Count, left, right;
+        if (start < 0) start = length + start;
+        if (end < 0) end = length + end;
+        if (start < 0) start = 0;
+        if (start > end || start >= length)
+        {
+            left = length;
+            right = 0;
+        }
+        else
+        {
+            if (end >= length) end = length - 1;
+            left = start;
+            right = length - end - 1;
+        }
+        list.RemoveHead(left);
+        list.RemoveTail(right);
+        Notify(c, "ltrim", a[1]);
+        DeleteIfEmpty(c, list, a[1]);
+        c.Reply.Ok();
+    }
+
+    /// <summary>
+    /// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]: indexes as LINDEX counts them.
+    /// Arithmetic on the options wraps as Redis's C longs do (RANK -LONG_MIN stays negative).
+    /// </summary>
+    static void LPos(Client c, CommandArgs a)
+    {
+        long rank = 1, count = -1, maxlen = 0;
+        for (int j = 3; j < a.Count; j++)
+        {
+            bool moreArgs = j < a.Count - 1;
+            if (a.Is(j, "rank") && moreArgs)
+            {
+                if (!TryParseLong(c, a[++j], out rank)) return;
+                if (rank == 0)
+                {
+                    c.Reply.Error("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+                    return;
+                }
+            }
+            else if (a.Is(j, "count") && moreArgs)
+            {
+                if (!TryParseAtLeast(c, a[++j], 0, "COUNT can't be negative", out count)) return;
+            }
+            else if (a.Is(j, "maxlen") && moreArgs)
+            {
+                if (!TryParseAtLeast(c, a[++j], 0, "MAXLEN can't be negative", out maxlen)) return;
+            }
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        bool forward = true;
+        if (rank < 0)
+        {
+            rank = unchecked(-rank);
+            forward = false;
+        }
+        var list = ReadList(c, a[1]);
+        if (list is null)
+        {
+            if (count != -1) c.Reply.ArrayHeader(0);
+            else c.Reply.Null();
+            return;
+        }
+        var element = new ListElement(a[2]);
+        long length = list.Count, index = 0, matches = 0, matchIndex = -1;
+        List<long>? found = count != -1 ? new() : null;
+        var cursor = list.At(forward ? 0 : length - 1, forward);
+        while (cursor.Next(out var entry) && (maxlen == 0 || index < maxlen))
+        {
+            if (entry.Matches(element))
+            {
+                matches++;
+                matchIndex = forward ? index : length - index - 1;
+                if (matches >= rank)
+                {
+                    if (found is null) break;
+                    found.Add(matchIndex);
+                    if (count != 0 && unchecked(matches - rank + 1) >= count) break;
+                }
+            }
+            index++;
+            matchIndex = -1;
+        }
+        if (found is not null)
+        {
+            c.Reply.ArrayHeader(found.Count);
+            foreach (long i in found) c.Reply.Integer(i);
+        }
+        else if (matchIndex != -1) c.Reply.Integer(matchIndex);
+        else c.Reply.Null();
+    }
+
+    // ---- moving ----
+
+    static void LMove(Client c, CommandArgs a)
+    {
+        if (!TryParseEnd(c, a[3], out bool fromHead) || !TryParseEnd(c, a[4], out bool toHead)) return;
+        Move(c, a, fromHead, toHead);
+    }
+
+    static void RPopLPush(Client c, CommandArgs a) => Move(c, a, fromHead: false, toHead: true);
+
+    /// <summary>lmoveGenericCommand: both keys' types are checked before anything changes; source and destination may be the same list.</summary>
+    static void Move(Client c, CommandArgs a, bool fromHead, bool toHead)
+    {
+        var source = c.Db.Get<QuickList>(a[1]);
+        if (source is null)
+        {
+            c.Reply.Null();
+            return;
+        }
+        var destination = c.Db.Get<QuickList>(a[2]);
+        // The element must outlive its removal (the same node may take it back): copy it out.
+        var entry = source.Peek(fromHead);
+        Span<byte> scratch = stackalloc byte[128];
+        byte[]? rented = null;
+        int length;
+        if (entry.IsInteger) length = IntegerText.Format(entry.Integer, scratch);
+        else
+        {
+            length = entry.Bytes.Length;
+            if (length > scratch.Length) scratch = rented = ArrayPool<byte>.Shared.Rent(length);
+            entry.Bytes.CopyTo(scratch);
+        }
+        ReadOnlySpan<byte> value = scratch[..length];
+        source.RemoveEnd(fromHead);
+        destination ??= Create(c, a[2]);
+        destination.Push(new ListElement(value), toHead);
+        Notify(c, toHead ? "lpush" : "rpush", a[2]);
+        c.Reply.Bulk(value);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        Notify(c, PopEvent(fromHead), a[1]);
+        DeleteIfEmpty(c, source, a[1]);
+    }
+
+    // ---- multi-key pops ----
+
+    static void LMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 1, blocking: false);
+    static void BLMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 2, blocking: true);
+
+    /// <summary>lmpopGenericCommand: numkeys, then LEFT|RIGHT, then COUNT are checked (BLMPOP's timeout after them).</summary>
+    static void MPop(Client c, CommandArgs a, int numKeysIndex, bool blocking)
+    {
+        if (!TryParseAtLeast(c, a[numKeysIndex], 1, "numkeys should be greater than 0", out long numKeys)) return;
+        if (numKeys >= a.Count - numKeysIndex - 1)
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        int whereIndex = numKeysIndex + (int)numKeys + 1;
+        if (!TryParseEnd(c, a[whereIndex], out bool head)) return;
+        long count = -1;
+        for (int j = whereIndex + 1; j < a.Count; j++)
+        {
+            if (count == -1 && a.Is(j, "count") && j < a.Count - 1)
+            {
+                if (!TryParseAtLeast(c, a[++j], 1, "count should be greater than 0", out count)) return;
+            }
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        if (count == -1) count = 1;
+        long deadline = 0;
+        if (blocking && !Server.TryParseBlockTimeout(c, a[1], out deadline)) return;
+        int firstKey = numKeysIndex + 1;
+        for (int j = firstKey; j < whereIndex; j++)
+        {
+            if (!c.Server.IsServableKey(a[j])) continue;
+            var list = c.Db.Get<QuickList>(a[j]);
+            if (list is null) continue;
+            PopRangeWithKey(c, list, a[j], head, count);
+            return;
+        }
+        if (!blocking || c.Server.DeniesBlocking(c))
+        {
+            c.Reply.NullArray();
+            return;
+        }
+        Block(c, a, firstKey, whereIndex, deadline);
+    }
+
+    // ---- blocking ----
+
+    static void BLPop(Client c, CommandArgs a) => BlockingPop(c, a, head: true);
+    static void BRPop(Client c, CommandArgs a) => BlockingPop(c, a, head: false);
+
+    /// <summary>blockingPopGenericCommand: the first non-empty list in argument order is popped; else the client blocks on all of them.</summary>
+    static void BlockingPop(Client c, CommandArgs a, bool head)
+    {
+        if (!Server.TryParseBlockTimeout(c, a[a.Count - 1], out long deadline)) return;
+        for (int j = 1; j < a.Count - 1; j++)
+        {
+            if (!c.Server.IsServableKey(a[j])) continue;
+            var list = c.Db.Get<QuickList>(a[j]);
+            if (list is null) continue;
+            c.Reply.ArrayHeader(2);
+            c.Reply.Bulk(a[j]);
+            list.Peek(head).WriteBulk(c.Reply);
+            list.RemoveEnd(head);
+            Notify(c, PopEvent(head), a[j]);
+            DeleteIfEmpty(c, list, a[j]);
+            return;
+        }
+        if (c.Server.DeniesBlocking(c))
+        {
+            c.Reply.NullArray();
+            return;
+        }
+        Block(c, a, 1, a.Count - 1, deadline);
+    }
+
+    static void BLMove(Client c, CommandArgs a)
+    {
+        if (!TryParseEnd(c, a[3], out bool fromHead) || !TryParseEnd(c, a[4], out bool toHead)) return;
+        if (!Server.TryParseBlockTimeout(c, a[5], out long deadline)) return;
+        BlockingMove(c, a, fromHead, toHead, deadline);
+    }
+
+    static void BRPopLPush(Client c, CommandArgs a)
+    {
+        if (!Server.TryParseBlockTimeout(c, a[3], out long deadline)) return;
+        BlockingMove(c, a, fromHead: false, toHead: true, deadline);
+    }
+
+    /// <summary>blmoveGenericCommand: only the source's type is checked before blocking; the destination's when an element moves.</summary>
+    static void BlockingMove(Client c, CommandArgs a, bool fromHead, bool toHead, long deadline)
+    {
+        if (c.Db.Get<QuickList>(a[1]) is not null)
+        {
+            Move(c, a, fromHead, toHead);
+            return;
+        }
+        if (c.Server.DeniesBlocking(c)) c.Reply.Null();
+        else Block(c, a, 1, 2, deadline);
+    }
+
+    /// <summary>Blocks on the keys at arguments [first, end). Redis 7.0 answers a list timeout with a null array, BLMOVE included.</summary>
+    static void Block(Client c, CommandArgs a, int first, int end, long deadline)
+    {
+        int n = end - first;
+        Span<int> keys = n <= 32 ? stackalloc int[n] : new int[n];
+        for (int i = 0; i < n; i++) keys[i] = first + i;
+        c.Server.BlockForKeys(c, a, keys, ValueType.List, deadline, nullArrayOnTimeout: true);
+    }
+}
