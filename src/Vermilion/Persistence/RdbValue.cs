@@ -28,6 +28,9 @@ public static class RdbValue
             case HashValue hash:
                 WriteHash(writer, hash);
                 return true;
+            case QuickList list:
+                WriteList(writer, list);
+                return true;
             default:
                 return false;
         }
@@ -75,6 +78,30 @@ public static class RdbValue
         }
     }
 
+    /// <summary>RDB_TYPE_LIST_QUICKLIST_2: the node count, then each node as a packed container (2) and its listpack.</summary>
+    static void WriteList(RdbWriter writer, QuickList list)
+    {
+        writer.WriteType(RdbType.ListQuicklist2);
+        writer.WriteLength((ulong)list.NodeCount);
+        if (list.Count == 0) return;
+        var cursor = list.At(0, forward: true);
+        for (int node = 0; node < list.NodeCount; node++)
+        {
+            using var lp = new ListpackBuilder(256);
+            for (int i = list.NodeLength(node); i > 0; i--)
+            {
+                cursor.Next(out var entry);
+                if (entry.IsInteger) lp.Append(entry.Integer);
+                else lp.Append(entry.Bytes);
+            }
+            writer.WriteLength(PackedContainer);
+            writer.WriteString(lp.Finish());
+        }
+    }
+
+    /// <summary>quicklist node containers: an element stored as it is (Redis's elements of 1 GB and more), or a listpack.</summary>
+    const int PlainContainer = 1, PackedContainer = 2;
+
     /// <summary>
     /// Reads a value of <paramref name="type"/> (any type but a string) for <paramref name="key"/>;
     /// false when the data is truncated, malformed, empty, has duplicates, or is of a type Vermilion
@@ -88,6 +115,8 @@ public static class RdbValue
             RdbType.SetIntset => ReadIntSet(ref reader, key, config.SetMaxIntsetEntries),
             RdbType.Hash => ReadHash(ref reader, key, config.HashMaxListpackEntries, config.HashMaxListpackValue),
             RdbType.HashListpack => ReadHashListpack(ref reader, key, config.HashMaxListpackEntries),
+            RdbType.ListQuicklist2 => ReadQuicklist(ref reader, key, config.ListMaxListpackSize),
+            RdbType.List => ReadList(ref reader, key, config.ListMaxListpackSize),
             _ => null,
         };
         return value is not null;
@@ -183,5 +212,48 @@ public static class RdbValue
             }
             return hash;
         }
+    }
+
+    /// <summary>
+    /// RDB_TYPE_LIST_QUICKLIST_2: nodes of either container. The elements are pushed into a list
+    /// that splits them into nodes by list-max-listpack-size, where Redis keeps the nodes it was
+    /// given; the contents are the same. Empty listpack nodes are skipped, as Redis does, but a
+    /// list left with no element at all is refused.
+    /// </summary>
+    static QuickList? ReadQuicklist(ref RdbReader reader, ReadOnlySpan<byte> key, int fill)
+    {
+        if (!TryReadCount(ref reader, 2, out int nodes)) return null;
+        var list = new QuickList(key.ToArray(), fill);
+        Span<byte> digits = stackalloc byte[20];
+        for (int n = 0; n < nodes; n++)
+        {
+            if (!reader.TryReadLength(out ulong container) || container is not (PlainContainer or PackedContainer)) return null;
+            if (!reader.TryReadString(out var data)) return null;
+            using (data)
+            {
+                if (data.Value.Length == 0) return null;
+                if (container == PlainContainer)
+                {
+                    list.PushTail(data.Value);
+                    continue;
+                }
+                if (!ListpackReader.TryOpen(data.Value, out var lp)) return null;
+                while (lp.MoveNext()) list.PushTail(lp.Text(digits));
+            }
+        }
+        return list.Count > 0 ? list : null;
+    }
+
+    /// <summary>RDB_TYPE_LIST (Redis before 3.2, and other tools): a count and the elements.</summary>
+    static QuickList? ReadList(ref RdbReader reader, ReadOnlySpan<byte> key, int fill)
+    {
+        if (!TryReadCount(ref reader, 1, out int count)) return null;
+        var list = new QuickList(key.ToArray(), fill);
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadString(out var element)) return null;
+            using (element) list.PushTail(element.Value);
+        }
+        return list;
     }
 }

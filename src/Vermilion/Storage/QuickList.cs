@@ -924,6 +924,9 @@ public sealed class QuickList : StoredObject
                 if (ring[(_first + i) & (ring.Length - 1)] is not null) throw new InvalidOperationException("stale node reference in the ring");
     }
 
+    /// <summary>The number of entries in node <paramref name="index"/> (DUMP writes each node as one listpack, as Redis does).</summary>
+    public int NodeLength(int index) => NodeEntries(NodeAt(index));
+
     /// <summary>Entries per node, head to tail (tests and memory notes).</summary>
     internal int[] NodeSizes()
     {

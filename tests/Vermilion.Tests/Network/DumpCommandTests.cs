@@ -230,7 +230,7 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         }
     }
 
-    /// <summary>Lists, sorted sets and streams from Redis are refused until Vermilion stores them (sets and hashes: CollectionDumpTests).</summary>
+    /// <summary>Sorted sets and streams from Redis are refused until Vermilion stores them (sets, hashes and lists: CollectionDumpTests).</summary>
     [Fact]
     public void UnstoredTypesAreBadData()
     {
@@ -238,12 +238,10 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         using var v = _servers.Vermilion.Connect();
         r.Call("FLUSHALL");
         v.Call("FLUSHALL");
-        r.Call("RPUSH", "list", "a", "b");
         r.Call("ZADD", "zset", "1", "a");
         r.Call("XADD", "stream", "*", "f", "v");
-        r.Call(["RPUSH", "biglist", .. Enumerable.Range(0, 200).Select(i => new string('x', 100))]);
         r.Call(["ZADD", "bigzset", .. Enumerable.Range(0, 200).SelectMany(i => new[] { i.ToString(), "m" + i })]);
-        foreach (var key in new[] { "list", "zset", "stream", "biglist", "bigzset" })
+        foreach (var key in new[] { "zset", "stream", "bigzset" })
         {
             var payload = BulkValue(r.CallBytes(Cmd("DUMP", key)))!;
             Assert.Equal("-ERR Bad data format\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", key, "0", payload))));
