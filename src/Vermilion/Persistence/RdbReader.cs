@@ -28,8 +28,7 @@ public readonly ref struct RdbString
 /// Reads Redis's RDB value encoding from a span, the inverse of <see cref="RdbWriter"/>. Every
 /// method returns false on data that is truncated or malformed, as Redis's loader fails (RESTORE
 /// answers "Bad data format"), and never reads outside the span or allocates more than the data
-/// can describe. Collections will add their readers (list, set, sorted set, hash and stream,
-/// with their listpack, intset and ziplist encodings) beside <see cref="TryReadString"/>.
+/// can describe. Collections are read on top of these methods by <see cref="RdbValue"/>.
 /// </summary>
 public ref struct RdbReader(ReadOnlySpan<byte> data)
 {
