@@ -197,6 +197,7 @@ public class ListpackTests
     public void RandomElementsRoundTrip()
     {
         var random = new Random(11);
+        Span<byte> digits = stackalloc byte[20];
         for (int round = 0; round < 200; round++)
         {
             var elements = new List<byte[]>();
@@ -213,7 +214,6 @@ public class ListpackTests
             var lp = Build([.. elements]);
             Assert.Equal(Listpack.HeaderSize + 1 + elements.Sum(e => Listpack.EntrySize(e)), lp.Length);
             Assert.True(ListpackReader.TryOpen(lp, out var reader));
-            Span<byte> digits = stackalloc byte[20];
             foreach (var e in elements)
             {
                 Assert.True(reader.MoveNext());
