@@ -1,113 +1,101 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using Vermilion;
 using Xunit;
+using static Vermilion.Tests.AllocationProbe;
 
 namespace Vermilion.Tests;
 
 /// <summary>
-/// The request path must not allocate per request. The client's own read → parse → dispatch →
-/// reply → write code runs here on the test thread, over a real loopback socket, so every byte
-/// it allocates shows in GC.GetAllocatedBytesForCurrentThread.
+/// The request path must not allocate per request: pipelined batches of each family's simple
+/// commands on existing values, measured with <see cref="AllocationProbe"/> (under 1 KB for a
+/// whole round of 20 batches, i.e. well under a byte per request).
 /// </summary>
 public class AllocationTests
 {
+    static void AssertNothingPerRequest(long allocated, int requests) =>
+        Assert.True(allocated < 1_000, $"{allocated} bytes allocated by the server for {requests} requests ({allocated / (double)requests:0.00} per request)");
+
     [Fact]
     public void PipelinedGetSetAllocateNothingPerRequest()
     {
-        // 500 requests per batch: SET and GET over 100 keys with same-size values, as redis-benchmark does.
-        var batch = new StringBuilder();
+        // SET and GET over 100 keys with same-size values, as redis-benchmark does.
+        var batch = new System.Text.StringBuilder();
         for (int i = 0; i < 250; i++)
         {
             string key = "key:" + (i % 100).ToString("D3");
-            batch.Append($"*3\r\n$3\r\nSET\r\n${key.Length}\r\n{key}\r\n$3\r\nxyz\r\n");
-            batch.Append($"*2\r\n$3\r\nGET\r\n${key.Length}\r\n{key}\r\n");
+            batch.Append(Command("SET", key, "xyz")).Append(Command("GET", key));
         }
-        // 250 × "+OK\r\n" + 250 × "$3\r\nxyz\r\n"
-        var (allocated, total, firstReplies) = ServerAllocations(batch.ToString(), 250 * 5 + 250 * 9);
-        Assert.Equal("+OK\r\n$3\r\nxyz\r\n+OK\r\n", firstReplies[..19]);
-        Assert.True(allocated < 1_000, $"{allocated} bytes allocated by the server for 10,000 requests ({allocated / 10_000.0:0.00} per request; {total} with the test's socket calls)");
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 500, out var replies);
+        Assert.StartsWith("+OK\r\n$3\r\nxyz\r\n+OK\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 500);
     }
 
     /// <summary>SETBIT, GETBIT, BITCOUNT and BITPOS work on the stored value's span: once a key's value exists, nothing is allocated.</summary>
     [Fact]
     public void PipelinedBitmapCommandsAllocateNothingPerRequest()
     {
-        // 500 requests per batch over 100 keys; each key ends up with two bits set, so every reply is ":N\r\n" with one digit.
-        var batch = new StringBuilder();
-        static string Command(params string[] args) => $"*{args.Length}\r\n" + string.Concat(args.Select(a => $"${a.Length}\r\n{a}\r\n"));
+        var batch = new System.Text.StringBuilder();
         for (int i = 0; i < 100; i++)
         {
             string key = "bits:" + (i % 100).ToString("D3"), bit = (i % 8).ToString(), other = ((i + 4) % 8).ToString();
             batch.Append(Command("SETBIT", key, bit, "1")).Append(Command("SETBIT", key, other, "1")).Append(Command("GETBIT", key, bit))
                 .Append(i % 2 == 0 ? Command("BITCOUNT", key, "0", "-1", "BIT") : Command("BITPOS", key, "1", "0", "-1", "BIT")).Append(Command("BITCOUNT", key));
         }
-        var (allocated, total, firstReplies) = ServerAllocations(batch.ToString(), 500 * 4);
-        Assert.Equal(":1\r\n:1\r\n:1\r\n:2\r\n:2\r\n", firstReplies[..20]);
-        Assert.True(allocated < 1_000, $"{allocated} bytes allocated by the server for 10,000 requests ({allocated / 10_000.0:0.00} per request; {total} with the test's socket calls)");
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 500, out var replies);
+        Assert.StartsWith(":1\r\n:1\r\n:1\r\n:2\r\n:2\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 500);
     }
 
-    /// <summary>
-    /// Sends <paramref name="batchText"/> (500 requests) 20 times to warm up, then three measured rounds of 20; returns the bytes the
-    /// server's own code allocated while measured, all bytes the thread allocated, and the start of the last batch's replies.
-    /// </summary>
-    static (long Server, long Total, string FirstReplies) ServerAllocations(string batchText, int expectedReply)
+    /// <summary>Fields are found by span in the listpack or the table; same-size values are overwritten in place.</summary>
+    [Theory]
+    [InlineData(512)] // listpack
+    [InlineData(0)]   // hashtable
+    public void PipelinedHashCommandsAllocateNothingPerRequest(int maxListpackEntries)
     {
-        using var server = new Server(Config.FromArgs("--port", "0", "--unixsocket", ""));
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        peer.Connect(listener.LocalEndPoint!);
-        using var accepted = listener.Accept();
-        accepted.Blocking = false;
-        var conn = new Connection((int)accepted.Handle, ConnectionType.Tcp);
-        Assert.True(conn.Accept());
-        var client = new Client(server, conn, 1);
-
-        byte[] request = Encoding.ASCII.GetBytes(batchText);
-        var replyBuffer = new byte[expectedReply * 2];
-
-        long serverAllocated = 0;
-        void RunBatch()
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
         {
-            int sent = 0;
-            while (sent < request.Length) sent += peer.Send(request, sent, request.Length - sent, SocketFlags.None);
-            int received = 0;
-            var deadline = Environment.TickCount64 + 10_000;
-            while (received < expectedReply)
-            {
-                // Only the server's side is counted: the test's own socket calls are not the request path.
-                long start = GC.GetAllocatedBytesForCurrentThread();
-                client.ReadQueryFromClient();
-                client.WriteToClient(handlerInstalled: false);
-                server.PendingWrites.Clear();
-                client.Flags &= ~ClientFlags.PendingWrite;
-                serverAllocated += GC.GetAllocatedBytesForCurrentThread() - start;
-                while (peer.Available > 0) received += peer.Receive(replyBuffer, received, replyBuffer.Length - received, SocketFlags.None);
-                Assert.True(Environment.TickCount64 < deadline, $"timed out with {received}/{expectedReply} reply bytes");
-            }
-            Assert.Equal(expectedReply, received);
+            string key = "hash:" + (i % 10), field = "field:" + (i % 10);
+            batch.Append(Command("HSET", key, field, "xyz")).Append(Command("HGET", key, field)).Append(Command("HEXISTS", key, field))
+                .Append(Command("HINCRBY", key, "counter", "0")).Append(Command("HMGET", key, field, "nofield"));
         }
+        using var probe = new AllocationProbe("--hash-max-listpack-entries", maxListpackEntries.ToString());
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 500, out var replies);
+        Assert.StartsWith(":0\r\n$3\r\nxyz\r\n:1\r\n:0\r\n*2\r\n$3\r\nxyz\r\n$-1\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 500);
+    }
 
-        for (int i = 0; i < 20; i++) RunBatch(); // warm up: JIT, pool, dictionary, key arrays
-        // The best of three rounds: a one-off allocation (a tier-up, a pool refill) must not decide it,
-        // while a per-request allocation shows in every round.
-        long allocated = long.MaxValue, total = 0;
-        for (int round = 0; round < 3; round++)
+    [Fact]
+    public void PipelinedSetCommandsAllocateNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
+            batch.Append(Command("SADD", "ints", "2", "40000")).Append(Command("SADD", "strs", "b")).Append(Command("SISMEMBER", "ints", "3"))
+                .Append(Command("SISMEMBER", "strs", "zz")).Append(Command("SCARD", "strs")).Append(Command("SMISMEMBER", "ints", "1", "9"));
+        using var probe = new AllocationProbe();
+        probe.Run(System.Text.Encoding.ASCII.GetBytes(Command("SADD", "ints", "1", "2", "3", "40000") + Command("SADD", "strs", "a", "b", "c", "d")), 2);
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 600, out var replies);
+        Assert.StartsWith(":0\r\n:0\r\n:1\r\n:0\r\n:4\r\n*2\r\n:1\r\n:0\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 600);
+    }
+
+    /// <summary>Node arrays grow now and then (amortized); a steady push/pop cycle reuses them.</summary>
+    [Fact]
+    public void PipelinedListPushAndPopAllocateNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 50; i++)
         {
-            serverAllocated = 0;
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++) RunBatch(); // 10,000 requests
-            if (serverAllocated < allocated)
-            {
-                allocated = serverAllocated;
-                total = GC.GetAllocatedBytesForCurrentThread() - before;
-            }
+            string key = "list:" + (i % 10);
+            batch.Append(Command("LPUSH", key, "abc")).Append(Command("RPUSH", key, "123", "hello")).Append(Command("LINDEX", key, "1"))
+                .Append(Command("LLEN", key)).Append(Command("LPOP", key)).Append(Command("RPOP", key)).Append(Command("RPOP", key, "1"));
         }
-
-        Assert.Equal(80 * 500L, server.Stats.CommandsProcessed);
-        return (allocated, total, Encoding.ASCII.GetString(replyBuffer, 0, 40));
+        using var probe = new AllocationProbe();
+        var seed = new System.Text.StringBuilder();
+        for (int k = 0; k < 10; k++) seed.Append(Command("RPUSH", $"list:{k}", "x", "y"));
+        probe.Run(System.Text.Encoding.ASCII.GetBytes(seed.ToString()), 10);
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 350, out _);
+        Assert.Equal(0, probe.Server.Stats.ErrorReplies);
+        AssertNothingPerRequest(allocated, 20 * 350);
     }
 }
