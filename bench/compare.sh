@@ -65,7 +65,7 @@ fi
 rp=$(free_port); rpid=$(start_redis "$rp"); wait_ready "$rp"
 vp=$(free_port); vpid=$(start_vermilion "$vp" "$out/aot/vermilion-server"); wait_ready "$vp"
 for port in $rp $vp; do
-  for _ in $(seq 10); do redis-cli -p "$port" subscribe news >/dev/null & pids+=($!); done
+  for _ in $(seq 10); do redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
 done
 dotnet build bench/MultiExecBench -c Release -v q -nologo >/dev/null
 
@@ -89,48 +89,43 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-echo "memory: $IDLE idle connections"
-for server in redis vermilion; do
-  port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
-  record memory "RSS bytes per idle connection ($IDLE clients, one PING each)" "$server" "$(python3 bench/idle_connections.py "$port" "$pid" "$IDLE")"
-done
-
+# Memory is measured on freshly started servers: a garbage-collected heap keeps what earlier
+# workloads grew it to, so growth measured on a used Vermilion would read too low.
+fresh() { # fresh redis|vermilion: start one; sets fport and fpid
+  fport=$(free_port)
+  if [ "$1" = redis ]; then fpid=$(start_redis "$fport"); else fpid=$(start_vermilion "$fport" "$out/aot/vermilion-server"); fi
+  wait_ready "$fport"
+}
+stop_fresh() { kill "$fpid" 2>/dev/null || true; while kill -0 "$fpid" 2>/dev/null; do sleep 0.1; done; }
 rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
 used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
-# memory_per_key SIZE TTL LABEL: RSS and used_memory growth per key after loading $KEYS keys
-memory_per_key() {
-  local size=$1 ttl=$2 label=$3
-  echo "memory: $KEYS keys, $label"
+
+echo "memory: $IDLE idle connections"
+for server in redis vermilion; do
+  fresh "$server"
+  record memory "RSS bytes per idle connection ($IDLE clients, one PING each)" "$server" "$(python3 bench/idle_connections.py "$fport" "$fpid" "$IDLE")"
+  stop_fresh
+done
+
+# memory_growth LABEL COUNT UNIT -- loader command: RSS and used_memory growth per UNIT after loading COUNT of them
+memory_growth() {
+  local label=$1 count=$2; shift 3
+  echo "memory: $label"
   for server in redis vermilion; do
-    port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
-    redis-cli -p "$port" flushall >/dev/null; sleep 1
+    fresh "$server"
     local before used_before
-    before=$(rss "$pid"); used_before=$(used_memory "$port")
-    python3 bench/load_keys.py "$KEYS" "$size" "$ttl" | redis-cli -p "$port" --pipe >/dev/null
-    [ "$(redis-cli -p "$port" dbsize)" = "$KEYS" ] || { echo "  $server did not load $KEYS keys"; continue; }
-    sleep 1
-    record memory "RSS bytes per key ($KEYS keys, $label)" "$server" "$(( ($(rss "$pid") - before) / KEYS ))"
-    record memory "used_memory bytes per key ($KEYS keys, $label)" "$server" "$(( ($(used_memory "$port") - used_before) / KEYS ))"
-    redis-cli -p "$port" flushall >/dev/null
+    before=$(rss "$fpid"); used_before=$(used_memory "$fport")
+    "$@" | redis-cli -p "$fport" --pipe >/dev/null
+    if [ "$(redis-cli -p "$fport" dbsize)" = "$count" ]; then
+      sleep 1
+      record memory "RSS bytes per $label" "$server" "$(( ($(rss "$fpid") - before) / count ))"
+      record memory "used_memory bytes per $label" "$server" "$(( ($(used_memory "$fport") - used_before) / count ))"
+    else echo "  $server did not load $count keys"; fi
+    stop_fresh
   done
 }
-# memory_per_collection TYPE COUNT ELEMENTS: RSS and used_memory growth per collection
-memory_per_collection() {
-  local kind=$1 count=$2 elements=$3
-  echo "memory: $count ${kind}s of $elements elements"
-  for server in redis vermilion; do
-    port=$rp; pid=$rpid; [ "$server" = vermilion ] && { port=$vp; pid=$vpid; }
-    redis-cli -p "$port" flushall >/dev/null; sleep 1
-    local before used_before
-    before=$(rss "$pid"); used_before=$(used_memory "$port")
-    python3 bench/load_collections.py "$kind" "$count" "$elements" | redis-cli -p "$port" --pipe >/dev/null
-    [ "$(redis-cli -p "$port" dbsize)" = "$count" ] || { echo "  $server did not load $count ${kind}s"; continue; }
-    sleep 1
-    record memory "RSS bytes per $kind ($count ${kind}s of $elements)" "$server" "$(( ($(rss "$pid") - before) / count ))"
-    record memory "used_memory bytes per $kind ($count ${kind}s of $elements)" "$server" "$(( ($(used_memory "$port") - used_before) / count ))"
-    redis-cli -p "$port" flushall >/dev/null
-  done
-}
+memory_per_key() { memory_growth "key ($KEYS keys, $3)" "$KEYS" key -- python3 bench/load_keys.py "$KEYS" "$1" "$2"; }
+memory_per_collection() { memory_growth "$1 ($2 ${1}s of $3)" "$2" "$1" -- python3 bench/load_collections.py "$1" "$2" "$3"; }
 
 memory_per_key 10 0 "10-byte values"
 memory_per_key 64 0 "64-byte values"
