@@ -164,6 +164,7 @@ public sealed class CommandTable
         IntrospectionCommands.Register(this);
         StringCommands.Register(this);
         KeyCommands.Register(this);
+        SortedSetCommands.Register(this);
     }
 
     public int Count => _all.Count;
