@@ -110,10 +110,11 @@ public static class DoubleText
             if (digits == 0) i = dot;
         }
         if (digits == 0) return 0;
+        bool negativeExponent = false;
         if (i < s.Length && (s[i] | 0x20) == 'e')
         {
             int j = i + 1;
-            if (j < s.Length && (s[j] == '+' || s[j] == '-')) j++;
+            if (j < s.Length && (s[j] == '+' || s[j] == '-')) negativeExponent = s[j++] == '-';
             if (j < s.Length && IsDigit(s[j]))
             {
                 while (j < s.Length && IsDigit(s[j])) j++;
@@ -122,7 +123,8 @@ public static class DoubleText
         }
         // The text is now known to be a decimal number; .NET's parser rounds it correctly (IEEE),
         // giving ±inf on overflow and 0 on underflow where strtod sets ERANGE.
-        double.TryParse(s[start..i], NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value);
+        if (!double.TryParse(s[start..i], NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value))
+            value = !nonZero || negativeExponent ? 0 : double.PositiveInfinity; // an exponent beyond what the parser takes
         rangeError = double.IsInfinity(value) || (value == 0 && nonZero);
         if (negative) value = -value;
         return i;
