@@ -662,7 +662,11 @@ public static class KeyCommands
         c.Reply.Integer(c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]) ? 1 : 0);
 
     /// <summary>Only strings exist so far.</summary>
-    static void Type(Client c, CommandArgs a) => c.Reply.Simple(c.Db.Exists(a[1]) ? "string"u8 : "none"u8);
+    static void Type(Client c, CommandArgs a)
+    {
+        int index = c.Db.Lookup(a[1], touch: false);
+        c.Reply.Simple(index < 0 ? "none"u8 : TypeName(c.Db.Keys.Item(index)));
+    }
 
     static void Touch(Client c, CommandArgs a)
     {

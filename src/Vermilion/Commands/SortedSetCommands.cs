@@ -1700,8 +1700,9 @@ public static class SortedSetCommands
         }
         if (count >= (ulong)size)
         {
+            // The whole set, walked from the end as Redis's zuiNext does.
             ReplyEntriesHeader(c, size, withScores);
-            for (var cursor = set.At(0); cursor.IsValid; cursor.MoveNext())
+            for (var cursor = set.At(set.Count - 1); cursor.IsValid; cursor.MovePrev())
             {
                 var member = cursor.Read(out double score);
                 ReplyEntry(c, member, score, withScores);

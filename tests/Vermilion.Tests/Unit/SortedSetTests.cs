@@ -222,24 +222,24 @@ public class SortedSetTests
     public void AscendingAndDescendingInsertsFillLeaves()
     {
         var up = new ScoreTree();
-        for (int i = 0; i < 100_000; i++) up.Insert(i, BitConverter.GetBytes(i));
+        for (int i = 0; i < 30_000; i++) up.Insert(i, BitConverter.GetBytes(i));
         up.Validate();
         var down = new ScoreTree();
-        for (int i = 100_000; i > 0; i--) down.Insert(i, BitConverter.GetBytes(i));
+        for (int i = 30_000; i > 0; i--) down.Insert(i, BitConverter.GetBytes(i));
         down.Validate();
         var random = new ScoreTree();
         var rng = new Random(3);
         var seen = new HashSet<int>();
-        while (seen.Count < 100_000)
+        while (seen.Count < 30_000)
         {
             int i = rng.Next();
             if (seen.Add(i)) random.Insert(i, BitConverter.GetBytes(i));
         }
         random.Validate();
         // Sorted inserts leave full leaves (about 16.6 bytes an entry), random ones about 70% full.
-        Assert.True(up.MemoryBytes < 100_000 * 18, $"ascending: {up.MemoryBytes}");
-        Assert.True(down.MemoryBytes < 100_000 * 18, $"descending: {down.MemoryBytes}");
-        Assert.True(random.MemoryBytes < 100_000 * 28, $"random: {random.MemoryBytes}");
+        Assert.True(up.MemoryBytes < 30_000 * 18, $"ascending: {up.MemoryBytes}");
+        Assert.True(down.MemoryBytes < 30_000 * 18, $"descending: {down.MemoryBytes}");
+        Assert.True(random.MemoryBytes < 30_000 * 28, $"random: {random.MemoryBytes}");
     }
 
     // ---- MemberScores -------------------------------------------------------------------------
@@ -251,7 +251,7 @@ public class SortedSetTests
         var table = new MemberScores();
         int steps = 0;
         var stable = new HashSet<string>();
-        for (int i = 0; i < 2000; i++)
+        for (int i = 0; i < 500; i++)
         {
             table.Add(Encoding.ASCII.GetBytes("s" + i), i);
             stable.Add("s" + i);
@@ -264,18 +264,18 @@ public class SortedSetTests
         {
             found.Clear();
             cursor = table.Scan(cursor, found);
-            Assert.True(++steps < 100_000, "the scan does not end");
+            Assert.True(++steps < 30_000, "the scan does not end");
             foreach (var (m, _) in found) seen.Add(Encoding.ASCII.GetString(m));
             // Grow and shrink the table in between steps with members that come and go.
             if (rng.Next(4) != 0) continue;
             if (churn == 0)
-                for (; churn < 6000; churn++) table.Add(Encoding.ASCII.GetBytes("t" + churn), 0);
+                for (; churn < 1500; churn++) table.Add(Encoding.ASCII.GetBytes("t" + churn), 0);
             else
                 for (; churn > 0; churn--) Assert.True(table.Remove(Encoding.ASCII.GetBytes("t" + (churn - 1))));
         } while (cursor != 0);
         Assert.Subset(seen, stable);
         Assert.True(table.TryGetScore("s7"u8, out double s) && s == 7);
-        for (int i = 0; i < 2000; i++) Assert.True(table.Remove(Encoding.ASCII.GetBytes("s" + i)));
+        for (int i = 0; i < 500; i++) Assert.True(table.Remove(Encoding.ASCII.GetBytes("s" + i)));
         Assert.False(table.TryGetScore("s7"u8, out _));
     }
 
