@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using Xunit;
 
@@ -403,5 +405,65 @@ public class SortedSetTests
         Assert.Equal("skiplist", built.Encoding);
         built.Validate();
         Assert.Equal(128, built.Rank("m128"u8));
+    }
+
+    /// <summary>ZADD updating existing members of small sets and ZSCORE allocate nothing per request (the AllocationTests harness).</summary>
+    [Fact]
+    public void ZAddAndZScoreOnSmallSetsAllocateNothingPerRequest()
+    {
+        using var server = new Server(Config.FromArgs("--port", "0", "--unixsocket", ""));
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        peer.Connect(listener.LocalEndPoint!);
+        using var accepted = listener.Accept();
+        accepted.Blocking = false;
+        var conn = new Connection((int)accepted.Handle, ConnectionType.Tcp);
+        Assert.True(conn.Accept());
+        var client = new Client(server, conn, 1);
+
+        string Command(params string[] args) => "*" + args.Length + "\r\n" + string.Concat(args.Select(a => "$" + a.Length + "\r\n" + a + "\r\n"));
+        byte[] Batch(int round)
+        {
+            var batch = new StringBuilder();
+            for (int i = 0; i < 250; i++)
+            {
+                string key = "zset:" + (i % 50).ToString("D2"), member = "member:" + (i % 10);
+                // Scores move between two values, so half the updates reorder the entry.
+                batch.Append(Command("ZADD", key, ((round + i) % 2 + i % 10).ToString(), member));
+                batch.Append(Command("ZSCORE", key, member));
+            }
+            return Encoding.ASCII.GetBytes(batch.ToString());
+        }
+        var replyBuffer = new byte[64 * 1024];
+        long serverAllocated = 0;
+        void RunBatch(byte[] request)
+        {
+            int sent = 0;
+            while (sent < request.Length) sent += peer.Send(request, sent, request.Length - sent, SocketFlags.None);
+            int replies = 0;
+            var deadline = Environment.TickCount64 + 10_000;
+            while (replies < 500)
+            {
+                long start = GC.GetAllocatedBytesForCurrentThread();
+                client.ReadQueryFromClient();
+                client.WriteToClient(handlerInstalled: false);
+                server.PendingWrites.Clear();
+                client.Flags &= ~ClientFlags.PendingWrite;
+                serverAllocated += GC.GetAllocatedBytesForCurrentThread() - start;
+                while (peer.Available > 0)
+                {
+                    int n = peer.Receive(replyBuffer);
+                    for (int k = 0; k < n; k++) if (replyBuffer[k] == (byte)':' || replyBuffer[k] == (byte)'$') replies++;
+                }
+                Assert.True(Environment.TickCount64 < deadline, $"timed out with {replies}/500 replies");
+            }
+        }
+        var batches = new[] { Batch(0), Batch(1) };
+        for (int i = 0; i < 20; i++) RunBatch(batches[i % 2]); // warm up; creates the 50 sets
+        serverAllocated = 0;
+        for (int i = 0; i < 20; i++) RunBatch(batches[i % 2]); // 10,000 requests
+        Assert.True(serverAllocated < 1_000, $"{serverAllocated} bytes allocated by the server for 10,000 requests");
     }
 }
