@@ -1337,7 +1337,7 @@ public static class SortedSetCommands
         var destination = store ? a[1] : default;
         if (set is null)
         {
-            if (store) StoreRange(c, destination, null);
+            if (store) StoreRange(c, destination, null, -1);
             else c.Reply.ArrayHeader(0);
             return;
         }
@@ -1377,8 +1377,7 @@ public static class SortedSetCommands
                 if (rev) cursor.MovePrev();
                 else cursor.MoveNext();
             }
-            if (rev) entries.Reverse();
-            StoreRange(c, destination, entries);
+            StoreRange(c, destination, entries, type == RangeType.Rank ? count : -1);
             return;
         }
         ReplyEntriesHeader(c, count, withScores);
@@ -1410,8 +1409,13 @@ public static class SortedSetCommands
         return CountWalk(set, range, from, reverse, limit);
     }
 
-    /// <summary>ZRANGESTORE's result: the entries in ascending order (null or none: the destination is deleted).</summary>
-    static void StoreRange(Client c, ReadOnlySpan<byte> destination, List<(double Score, byte[] Member)>? entries)
+    /// <summary>
+    /// ZRANGESTORE's result, built as Redis builds it: a compact set unless the length, when known
+    /// up front (rank ranges), exceeds zset-max-listpack-entries, then every entry added in the
+    /// order of the walk, converting on the way (so a -0 score added while compact becomes 0).
+    /// Null or no entries: the destination is deleted.
+    /// </summary>
+    static void StoreRange(Client c, ReadOnlySpan<byte> destination, List<(double Score, byte[] Member)>? entries, long knownLength)
     {
         if (entries is null || entries.Count == 0)
         {
@@ -1420,7 +1424,10 @@ public static class SortedSetCommands
             return;
         }
         var config = c.Server.Config;
-        StoreResult(c, SortedSetValue.Build(destination.ToArray(), entries, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue));
+        var result = SortedSetValue.Create(destination.ToArray(), packed: knownLength <= config.ZsetMaxListpackEntries);
+        foreach (var (score, member) in entries)
+            result.Add(score, member, ZAddFlags.None, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue, out _);
+        StoreResult(c, result);
         c.Reply.Integer(entries.Count);
     }
 

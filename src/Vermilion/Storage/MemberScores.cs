@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Vermilion;
 
 /// <summary>
@@ -47,18 +49,20 @@ public sealed class MemberScores
         return i >= 0;
     }
 
-    /// <summary>The stored member array equal to <paramref name="member"/> (shared with the tree), or null.</summary>
-    public byte[]? GetMember(ReadOnlySpan<byte> member)
+    /// <summary>
+    /// The member's score slot and its stored array (shared with the tree), in one lookup; a null
+    /// reference and null when it is absent. The slot stays valid until the next Add or Remove.
+    /// </summary>
+    public ref double Find(ReadOnlySpan<byte> member, out byte[]? stored)
     {
         int i = Find(member, HashOf(member));
-        return i >= 0 ? _entries[i].Member : null;
-    }
-
-    /// <summary>Changes the score of a member that is present.</summary>
-    public void SetScore(ReadOnlySpan<byte> member, double score)
-    {
-        int i = Find(member, HashOf(member));
-        _entries[i].Score = score;
+        if (i < 0)
+        {
+            stored = null;
+            return ref Unsafe.NullRef<double>();
+        }
+        stored = _entries[i].Member;
+        return ref _entries[i].Score;
     }
 
     /// <summary>Adds a member that is not present.</summary>

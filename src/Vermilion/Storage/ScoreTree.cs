@@ -68,8 +68,11 @@ public sealed class ScoreTree
 
     public int Count { get; private set; }
 
-    /// <summary>Bytes of the tree's own objects (members are counted by their owner).</summary>
-    public long MemoryBytes => 48 + _leaves * LeafBytes + _inners * InnerBytes;
+    /// <summary>Bytes of the member arrays the tree holds.</summary>
+    public long MemberBytes { get; private set; }
+
+    /// <summary>Bytes of the tree's nodes and of the member arrays it holds.</summary>
+    public long MemoryBytes => 56 + _leaves * LeafBytes + _inners * InnerBytes + MemberBytes;
 
     static int Compare(double s1, ReadOnlySpan<byte> m1, double s2, ReadOnlySpan<byte> m2)
     {
@@ -233,6 +236,7 @@ public sealed class ScoreTree
             _inners++;
         }
         Count++;
+        MemberBytes += StoredObject.ArrayBytes(member.Length);
     }
 
     /// <summary>Inserts below <paramref name="node"/>; returns the new right sibling when the node had to split.</summary>
@@ -407,6 +411,7 @@ public sealed class ScoreTree
             int tail = leaf.Count - rank - n;
             Span<double> scores = leaf.Scores;
             Span<byte[]> members = leaf.Members;
+            foreach (var member in members.Slice(rank, n)) MemberBytes -= StoredObject.ArrayBytes(member.Length);
             scores.Slice(rank + n, tail).CopyTo(scores[rank..]);
             members.Slice(rank + n, tail).CopyTo(members[rank..]);
             members.Slice(leaf.Count - n, n).Clear();

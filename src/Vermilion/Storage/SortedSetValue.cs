@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Vermilion;
 
@@ -29,8 +30,6 @@ public sealed class SortedSetValue : StoredObject
     int _used, _count;
     ScoreTree? _tree;
     MemberScores? _scores;
-    /// <summary>Bytes of the member arrays a tree holds.</summary>
-    long _memberBytes;
 
     SortedSetValue(byte[] key) : base(key) { }
 
@@ -53,9 +52,9 @@ public sealed class SortedSetValue : StoredObject
     public bool IsPacked => _tree is null;
     public int Count => _tree?.Count ?? _count;
 
-    // Header 16, five references, two ints, a long.
-    public override long MemoryBytes => 72 + ArrayBytes(Key.Length)
-        + (_tree is null ? ArrayBytes(_packed.Length) : _tree.MemoryBytes + _scores!.MemoryBytes + _memberBytes);
+    // Header 16, five references, two ints.
+    public override long MemoryBytes => 64 + ArrayBytes(Key.Length)
+        + (_tree is null ? ArrayBytes(_packed.Length) : _tree.MemoryBytes + _scores!.MemoryBytes);
 
     public override StoredObject CopyAs(byte[] key)
     {
@@ -107,7 +106,6 @@ public sealed class SortedSetValue : StoredObject
     {
         _tree!.Insert(score, member);
         _scores!.Add(member, score);
-        _memberBytes += ArrayBytes(member.Length);
     }
 
     // ---- the compact encoding ------------------------------------------------------------------
@@ -257,8 +255,9 @@ public sealed class SortedSetValue : StoredObject
         int needed = _used + size;
         if (needed > _packed.Length)
         {
-            // Room for about an eighth more, so a growing set reallocates O(log n) times.
-            var grown = new byte[(needed + needed / 8 + 7) & ~7];
+            // Exactly what is needed (rounded to the 8 bytes the runtime allocates anyway), as
+            // listpack reallocs: small sets are many, and their slack would be most of the saving.
+            var grown = new byte[(needed + 7) & ~7];
             _packed.AsSpan(0, offset).CopyTo(grown);
             _packed.AsSpan(offset, _used - offset).CopyTo(grown.AsSpan(offset + size));
             _packed = grown;
@@ -324,12 +323,19 @@ public sealed class SortedSetValue : StoredObject
         bool exists;
         double current;
         int offset = -1, next = 0;
+        byte[]? stored = null;
+        ref double slot = ref Unsafe.NullRef<double>();
         if (_tree is null)
         {
             offset = FindPacked(member, out current, out next);
             exists = offset >= 0;
         }
-        else exists = _scores!.TryGetScore(member, out current);
+        else
+        {
+            slot = ref _scores!.Find(member, out stored);
+            exists = stored is not null;
+            current = exists ? slot : 0;
+        }
 
         if (exists)
         {
@@ -350,10 +356,9 @@ public sealed class SortedSetValue : StoredObject
             }
             else
             {
-                var stored = _scores!.GetMember(member)!;
-                _tree.Remove(current, stored);
-                _tree.Insert(score, stored);
-                _scores.SetScore(member, score);
+                _tree.Remove(current, stored!);
+                _tree.Insert(score, stored!);
+                slot = score;
             }
             return ZAddResult.Updated;
         }
@@ -384,14 +389,12 @@ public sealed class SortedSetValue : StoredObject
         }
         else
         {
-            var stored = _scores!.GetMember(member);
+            ref double slot = ref _scores!.Find(member, out var stored);
             removed = stored is not null;
             if (removed)
             {
-                _scores.TryGetScore(member, out double score);
-                _tree.Remove(score, stored!);
+                _tree.Remove(slot, stored!);
                 _scores.Remove(member);
-                _memberBytes -= ArrayBytes(stored!.Length);
             }
         }
         long after = MemoryBytes;
@@ -431,11 +434,7 @@ public sealed class SortedSetValue : StoredObject
         else
         {
             var c = _tree.At(rank);
-            for (int i = 0; i < count; i++, c.MoveNext())
-            {
-                _scores!.Remove(c.Member);
-                _memberBytes -= ArrayBytes(c.Member.Length);
-            }
+            for (int i = 0; i < count; i++, c.MoveNext()) _scores!.Remove(c.Member);
             _tree.RemoveRange(rank, count);
         }
         long after = MemoryBytes;
@@ -605,6 +604,6 @@ public sealed class SortedSetValue : StoredObject
             if (!_scores.TryGetScore(c.Member, out double s) || !s.Equals(c.Score)) throw new InvalidOperationException("score mismatch");
             bytes += ArrayBytes(c.Member.Length);
         }
-        if (bytes != _memberBytes) throw new InvalidOperationException("member bytes");
+        if (bytes != _tree.MemberBytes) throw new InvalidOperationException("member bytes");
     }
 }

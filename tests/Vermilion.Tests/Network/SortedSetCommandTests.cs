@@ -273,6 +273,16 @@ public class SortedSetCommandTests : IClassFixture<SortedSetCommandTests.Servers
         Same([.. script]);
     }
 
+    /// <summary>A compact set keeps integral scores as integers, so -0 becomes 0 there and stays -0 in the tree.</summary>
+    [Fact]
+    public void NegativeZeroFollowsTheEncoding() => Same(
+        ["ZADD", "p", "-0", "a"], ["ZSCORE", "p", "a"], ["ZADD", "u", "-0", "a", "1", new string('x', 65)], ["ZSCORE", "u", "a"],
+        ["ZADD", "u", "-0", "b"], ["ZSCORE", "u", "b"], ["ZADD", "u", "0", "b"], ["ZSCORE", "u", "b"], ["ZINCRBY", "u", "-0", "b"], ["ZSCORE", "u", "b"],
+        ["ZRANGESTORE", "r", "u", "0", "-1"], ["ZSCORE", "r", "b"], ["ZRANGESTORE", "r", "u", "-inf", "inf", "BYSCORE", "REV"], ["ZSCORE", "r", "b"],
+        ["ZUNIONSTORE", "r", "1", "u"], ["ZSCORE", "r", "b"], ["CONFIG", "SET", "zset-max-listpack-entries", "0"], ["ZADD", "t", "-0", "a"],
+        ["ZSCORE", "t", "a"], ["ZRANGESTORE", "r", "t", "-inf", "inf", "BYSCORE"], ["ZSCORE", "r", "a"], ["ZUNIONSTORE", "r", "1", "t"], ["ZSCORE", "r", "a"],
+        ["ZUNION", "1", "t", "WITHSCORES"], ["ZUNION", "2", "t", "t", "WITHSCORES"], ["ZINTER", "2", "t", "t", "AGGREGATE", "MIN", "WITHSCORES"]);
+
     [Fact]
     public void BigSetsAgreeOnEveryRangeAndRank()
     {
