@@ -1150,6 +1150,17 @@ public static class SortedSetCommands
             }
             bool packed = config.ZsetMaxListpackEntries != 0 && config.ZsetMaxListpackValue >= a.Length(scoreIndex + 1);
             set = SortedSetValue.Create(key.ToArray(), packed);
+            if (packed && elements > 1 && elements <= config.ZsetMaxListpackEntries)
+            {
+                // Members are almost always distinct here: size the array once.
+                int bytes = 0;
+                for (int j = 0; j < elements && bytes >= 0; j++)
+                {
+                    int length = a.Length(scoreIndex + 1 + j * 2);
+                    bytes = length > config.ZsetMaxListpackValue ? -1 : bytes + SortedSetValue.CompactEntrySize(length, scores[j]);
+                }
+                if (bytes > 0) set.ReserveCompact(bytes);
+            }
             c.Db.Add(set);
         }
         for (int j = 0; j < elements; j++)

@@ -102,6 +102,23 @@ public sealed class SortedSetValue : StoredObject
         return set;
     }
 
+    /// <summary>Bytes one entry takes in the compact encoding.</summary>
+    public static int CompactEntrySize(int memberLength, double score) => EntrySize(memberLength, score, out _, out _, out _);
+
+    /// <summary>
+    /// Makes the compact array exactly big enough for <paramref name="bytes"/> more, so a ZADD that
+    /// creates a set with many members allocates once instead of once per member.
+    /// </summary>
+    public void ReserveCompact(int bytes)
+    {
+        if (_tree is not null || _used + bytes <= _packed.Length) return;
+        long before = MemoryBytes;
+        var grown = new byte[(_used + bytes + 7) & ~7];
+        _packed.AsSpan(0, _used).CopyTo(grown);
+        _packed = grown;
+        Grew(MemoryBytes - before);
+    }
+
     void AppendToTree(double score, byte[] member)
     {
         _tree!.Insert(score, member);
