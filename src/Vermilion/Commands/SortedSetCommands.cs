@@ -1708,9 +1708,25 @@ public static class SortedSetCommands
         if (!unique || count == 1)
         {
             ReplyEntriesHeader(c, (long)count, withScores);
+            // A compact set finds a rank by walking, so many picks read it once into an array.
+            (byte[] Member, double Score)[]? entries = null;
+            if (set.IsPacked && count > 8)
+            {
+                entries = new (byte[], double)[set.Count];
+                int k = 0;
+                for (var cursor = set.At(0); cursor.IsValid; cursor.MoveNext()) entries[k++] = (cursor.Read(out double s).ToArray(), s);
+            }
             for (ulong i = 0; i < count; i++)
             {
-                var member = set.At(random.Next(set.Count)).Read(out double score);
+                int rank = random.Next(set.Count);
+                ReadOnlySpan<byte> member;
+                double score;
+                if (entries is not null)
+                {
+                    member = entries[rank].Member;
+                    score = entries[rank].Score;
+                }
+                else member = set.At(rank).Read(out score);
                 ReplyEntry(c, member, score, withScores);
                 if (c.IsFreed || (c.Flags & ClientFlags.CloseAsap) != 0) break;
             }
