@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-
 namespace Vermilion;
 
 /// <summary>
@@ -36,33 +34,69 @@ public sealed partial class Server
 
     /// <summary>
     /// getTimeoutFromObjectOrReply for blocking commands: seconds as a float, 0 = forever; the
-    /// absolute deadline in Unix ms, or false after replying Redis's error.
+    /// absolute deadline in Unix ms, or false after replying Redis's error. Redis 7.0 reads the
+    /// text with strtold (hex floats and "inf" included, a range wider than double's) and turns
+    /// ceil(seconds × 1000) into a long long, which gives LLONG_MIN — "negative" — for anything
+    /// beyond it; a tiny negative timeout rounds to 0 and blocks forever.
     /// </summary>
     public static bool TryParseBlockTimeout(Client c, ReadOnlySpan<byte> text, out long deadlineMs)
     {
         deadlineMs = 0;
         double seconds = 0;
-        bool ok = text.Length > 0 && text[0] is not (byte)' ' && text[^1] is not (byte)' '
-            && Utf8Parser.TryParse(text, out seconds, out int used) && used == text.Length
-            && double.IsFinite(seconds);
+        bool ok = text.Length > 0 && text.Length < 5 * 1024 && text[0] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r');
+        if (ok)
+        {
+            ok = DoubleText.Strtod(text, out seconds, out bool rangeError) == text.Length && !double.IsNaN(seconds);
+            // Outside double's range but within long double's (about 3.6e-4951 to 1.19e4932):
+            // a number too small keeps its sign at the smallest magnitude, one too big stays infinite.
+            if (ok && rangeError)
+            {
+                long exponent = DecimalExponent(text);
+                ok = seconds == 0 ? exponent >= -4951 : exponent < 4932;
+                if (seconds == 0) seconds = text[0] == '-' ? -double.Epsilon : double.Epsilon;
+            }
+        }
         if (!ok)
         {
             c.Reply.Error("timeout is not a float or out of range");
             return false;
         }
-        if (seconds < 0)
+        double ms = Math.Ceiling(seconds * 1000);
+        bool fits = ms >= long.MinValue && ms < 9.2233720368547758e18;
+        // Near 2^63 ms, double rounds where long double does not: decide with decimal arithmetic.
+        if (ms is >= 9.2e18 and < 9.3e18 && decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out decimal exact))
+            fits = decimal.Ceiling(exact * 1000) < 9223372036854775808m;
+        if (!fits || ms < 0)
         {
             c.Reply.Error("timeout is negative");
             return false;
         }
-        double ms = seconds * 1000;
-        if (ms > long.MaxValue / 2)
-        {
-            c.Reply.Error("timeout is out of range");
-            return false;
-        }
-        if (ms > 0) deadlineMs = c.Server.UnixTimeMs + (long)Math.Ceiling(ms);
+        long timeout = ms >= 9.2e18 ? long.MaxValue / 2 : (long)ms;
+        if (timeout > 0) deadlineMs = c.Server.UnixTimeMs + Math.Min(timeout, long.MaxValue / 2);
         return true;
+    }
+
+    /// <summary>The power of ten of a decimal number's leading digit, to tell what long double can hold (long.MinValue for zero).</summary>
+    static long DecimalExponent(ReadOnlySpan<byte> text)
+    {
+        int i = text.Length > 0 && (text[0] == '+' || text[0] == '-') ? 1 : 0;
+        long integerDigits = 0, fractionZeros = 0;
+        bool nonZero = false;
+        for (; i < text.Length && (uint)(text[i] - '0') <= 9; i++)
+            if (nonZero || text[i] != '0') { nonZero = true; integerDigits++; }
+        if (i < text.Length && text[i] == '.')
+            for (i++; i < text.Length && (uint)(text[i] - '0') <= 9; i++)
+                if (!nonZero) { if (text[i] == '0') fractionZeros++; else nonZero = true; }
+        if (!nonZero) return long.MinValue;
+        long exponent = 0;
+        if (i < text.Length && (text[i] | 0x20) == 'e')
+        {
+            bool negative = ++i < text.Length && text[i] == '-';
+            if (i < text.Length && (text[i] == '+' || text[i] == '-')) i++;
+            for (; i < text.Length; i++) exponent = Math.Min(exponent * 10 + (text[i] - '0'), 1L << 40);
+            if (negative) exponent = -exponent;
+        }
+        return (integerDigits > 0 ? integerDigits - 1 : -(fractionZeros + 1)) + exponent;
     }
 
     /// <summary>

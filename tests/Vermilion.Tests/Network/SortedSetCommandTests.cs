@@ -455,6 +455,14 @@ public class SortedSetCommandTests : IClassFixture<SortedSetCommandTests.Servers
 
     // ---- blocking pops --------------------------------------------------------------------------
 
+    /// <summary>Timeouts as Redis 7.0 reads them (strtold, then ceil(ms) as a long long), on a key that does not make anyone wait.</summary>
+    [Fact]
+    public void BlockingTimeoutsParseAsRedis() => Same(
+        new[] { "1e400", "inf", "-inf", " 1", "0x10", "1e-400", "-1e-400", "-0", "1e10", "9223372036854775", "9223372036854776",
+            "9223372036854775.807", "9223372036854775.808", "1e16", "nan", "", "0.0001", ".5e-3", "1 ", "-0.0001", "-1", "1e308",
+            "abc", "0x", "1e5000", "1e4931", "1e-5000", "1e-4950", "0x1p2000", "1\0" }
+            .SelectMany(t => new[] { new[] { "ZADD", "tz", "1", "a" }, ["BZPOPMIN", "tz", t], ["ZADD", "tz", "1", "a"], ["BZMPOP", t, "1", "tz", "MAX"] }).ToArray());
+
     [Fact]
     public void BlockedPopIsServedByAnotherClientsZAdd()
     {
