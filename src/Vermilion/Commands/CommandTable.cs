@@ -171,6 +171,7 @@ public sealed class CommandTable
         SetCommands.Register(this);
         HashCommands.Register(this);
         ListCommands.Register(this);
+        SortedSetCommands.Register(this);
     }
 
     public int Count => _all.Count;

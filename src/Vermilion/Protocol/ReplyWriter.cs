@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
 
 namespace Vermilion;
@@ -214,18 +213,19 @@ public sealed class ReplyWriter
     public void Double(double value)
     {
         if (Muted) return;
-        string text = FormatDouble(value);
-        if (Resp == 3) { Raw(","u8); RawString(text); Raw("\r\n"u8); }
-        else Bulk(text);
+        Span<byte> text = stackalloc byte[DoubleText.MaxLength + 3];
+        int n = DoubleText.Format(value, text[1..]);
+        if (Resp == 3)
+        {
+            text[0] = (byte)',';
+            text[n + 1] = (byte)'\r';
+            text[n + 2] = (byte)'\n';
+            Raw(text[..(n + 3)]);
+        }
+        else Bulk(text.Slice(1, n));
     }
 
-    public static string FormatDouble(double value)
-    {
-        if (double.IsPositiveInfinity(value)) return "inf";
-        if (double.IsNegativeInfinity(value)) return "-inf";
-        if (double.IsNaN(value)) return "nan";
-        return value.ToString("G17", CultureInfo.InvariantCulture);
-    }
+    public static string FormatDouble(double value) => DoubleText.ToString(value);
 
     /// <summary>RESP3 verbatim string ("=len\r\ntxt:..."); RESP2 a bulk string (CLIENT LIST, INFO).</summary>
     public void Verbatim(string text, string format = "txt")

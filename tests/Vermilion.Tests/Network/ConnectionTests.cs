@@ -415,7 +415,9 @@ public class ConnectionTests
             c.Send(i % 3 == 0 ? "QUIT\r\n" : i % 3 == 1 ? "*x\r\n" : "PING\r\n");
             if (i % 3 == 2) Assert.Equal("+PONG\r\n", c.ReadReply());
         }
-        Assert.True(InProcessServer.WaitFor(() => s.Server.ClientCount == 0));
+        // Connections closed right after QUIT or a protocol error may still wait in the listen
+        // backlog: count them accepted before expecting none to be left.
+        Assert.True(InProcessServer.WaitFor(() => s.Server.Stats.ConnectionsReceived == 50 && s.Server.ClientCount == 0));
         Assert.True(InProcessServer.WaitFor(() => s.Server.Pool.Leased == 0));
         using var last = s.Connect();
         Assert.Contains("connected_clients:1\r\n", last.Call("INFO", "clients"));

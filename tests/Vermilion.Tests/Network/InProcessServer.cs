@@ -7,8 +7,8 @@ namespace Vermilion.Tests;
 /// <summary>A Vermilion server started in the test process on a free loopback port and a unix socket in a temp dir.</summary>
 public sealed class InProcessServer : IDisposable
 {
-    public Server Server { get; }
-    public int Port { get; }
+    public Server Server { get; private set; } = null!;
+    public int Port { get; private set; }
     public string UnixPath { get; }
     readonly string _dir;
     public readonly List<string> LogLines = new();
@@ -18,13 +18,26 @@ public sealed class InProcessServer : IDisposable
         _dir = Path.Combine(Path.GetTempPath(), "vermilion-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_dir);
         UnixPath = Path.Combine(_dir, "v.sock");
-        Port = FreeTcpPort();
-        var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
-        args.AddRange(extra);
-        Server = new Server(Config.FromArgs([.. args]));
-        Server.Log.Sink = TextWriter.Null;
-        Server.Log.Observer = line => { lock (LogLines) LogLines.Add(line); };
-        Server.Start();
+        // A port found free may be taken by another test's server before we bind it: try another.
+        for (int attempt = 1; ; attempt++)
+        {
+            Port = FreeTcpPort();
+            var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
+            args.AddRange(extra);
+            Server = new Server(Config.FromArgs([.. args]));
+            Server.Log.Sink = TextWriter.Null;
+            Server.Log.Observer = line => { lock (LogLines) LogLines.Add(line); };
+            try
+            {
+                Server.Start();
+                return;
+            }
+            catch (ServerStartException) when (attempt < 5 && LogContains($"{Port}: bind: Address already in use"))
+            {
+                Server.Dispose();
+                lock (LogLines) LogLines.Clear();
+            }
+        }
     }
 
     public static int FreeTcpPort()

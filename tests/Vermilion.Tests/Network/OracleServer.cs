@@ -10,17 +10,31 @@ namespace Vermilion.Tests;
 /// </summary>
 public sealed class OracleServer : IDisposable
 {
-    public int Port { get; }
+    public int Port { get; private set; }
     public string UnixPath { get; }
-    readonly Process _process;
+    Process _process = null!;
     readonly string _dir;
 
     public OracleServer(params string[] extra)
     {
         _dir = Path.Combine(Path.GetTempPath(), "vermilion-oracle-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_dir);
-        Port = InProcessServer.FreeTcpPort();
         UnixPath = Path.Combine(_dir, "redis.sock");
+        // A port found free can be taken by another test's server before redis-server binds it; then
+        // redis-server exits and the probe would reach that other server. Only an answer from our own
+        // process (its process_id in INFO) counts; otherwise start again on another port.
+        for (int attempt = 1; ; attempt++)
+        {
+            Port = InProcessServer.FreeTcpPort();
+            _process = Start(extra);
+            if (WaitUntilServing()) break;
+            Stop();
+            if (attempt == 5) throw new InvalidOperationException($"redis-server did not start on a free port after {attempt} attempts");
+        }
+    }
+
+    Process Start(string[] extra)
+    {
         var psi = new ProcessStartInfo("redis-server")
         {
             RedirectStandardOutput = true,
@@ -31,36 +45,41 @@ public sealed class OracleServer : IDisposable
                      "--daemonize", "no", "--unixsocket", UnixPath, "--dir", _dir })
             psi.ArgumentList.Add(a);
         foreach (var a in extra) psi.ArgumentList.Add(a);
+        Process process;
         try
         {
-            _process = Process.Start(psi)!;
+            process = Process.Start(psi)!;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new InvalidOperationException("redis-server is not installed: run ./test.sh, or apt-get install -y redis-server redis-tools", e);
         }
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    bool WaitUntilServing()
+    {
         var deadline = Environment.TickCount64 + 10_000;
-        while (true)
+        while (Environment.TickCount64 < deadline && !_process.HasExited)
         {
             try
             {
                 using var probe = RespSocket.Tcp(Port);
-                if (probe.Call("PING") == "+PONG\r\n") break;
+                if (probe.Call("PING") == "+PONG\r\n") return probe.Call("INFO", "server").Contains($"\r\nprocess_id:{_process.Id}\r\n");
             }
-            catch (SocketException) when (Environment.TickCount64 < deadline && !_process.HasExited)
+            catch (SocketException)
             {
                 Thread.Sleep(20);
             }
         }
+        return false;
     }
 
-    public RespSocket Connect() => RespSocket.Tcp(Port);
-
-    public void Dispose()
+    void Stop()
     {
         try
         {
@@ -69,6 +88,13 @@ public sealed class OracleServer : IDisposable
         }
         catch (InvalidOperationException) { }
         _process.Dispose();
+    }
+
+    public RespSocket Connect() => RespSocket.Tcp(Port);
+
+    public void Dispose()
+    {
+        Stop();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 }

@@ -1,0 +1,626 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Vermilion;
+
+/// <summary>ZADD's options as zsetAdd takes them.</summary>
+[Flags]
+public enum ZAddFlags { None = 0, Incr = 1, Nx = 2, Xx = 4, Gt = 8, Lt = 16 }
+
+/// <summary>What zsetAdd did.</summary>
+public enum ZAddResult { Nop, Added, Updated, Unchanged, NotANumber }
+
+/// <summary>
+/// A sorted set, in Redis 7.0's two encodings with its thresholds:
+///
+/// "listpack" — every entry in one byte array, in (score, member) order:
+/// [varint: member length × 2 + raw-score flag][member][score][back length]. A score that is an
+/// integer within ±2^62 is a zigzag varint (as Redis's listpack keeps such scores as integers,
+/// which also turns -0 into 0), any other score its 8 raw bytes; the back length (the entry's
+/// size, written to be read backwards) lets ZREVRANGE and ZPOPMAX walk from the end.
+///
+/// "skiplist" — a <see cref="ScoreTree"/> for order and rank plus <see cref="MemberScores"/> for
+/// member → score, sharing the member arrays. A set converts once it holds more than
+/// zset-max-listpack-entries members or gets a member longer than zset-max-listpack-value
+/// bytes, and never converts back (the STORE commands pick the encoding of a new result).
+/// </summary>
+public sealed class SortedSetValue : StoredObject
+{
+    byte[] _packed = [];
+    int _used, _count;
+    ScoreTree? _tree;
+    MemberScores? _scores;
+
+    SortedSetValue(byte[] key) : base(key) { }
+
+    /// <summary>A new, empty sorted set in the compact encoding, or in the tree encoding when <paramref name="packed"/> is false.</summary>
+    public static SortedSetValue Create(byte[] key, bool packed)
+    {
+        var set = new SortedSetValue(key);
+        if (!packed) set.InitTree();
+        return set;
+    }
+
+    void InitTree()
+    {
+        _tree = new ScoreTree();
+        _scores = new MemberScores();
+    }
+
+    public override ValueType Type => ValueType.ZSet;
+    public override string Encoding => _tree is null ? "listpack" : "skiplist";
+    public bool IsPacked => _tree is null;
+    public int Count => _tree?.Count ?? _count;
+
+    // Header 16, five references, two ints.
+    public override long MemoryBytes => 64 + ArrayBytes(Key.Length)
+        + (_tree is null ? ArrayBytes(_packed.Length) : _tree.MemoryBytes + _scores!.MemoryBytes);
+
+    public override StoredObject CopyAs(byte[] key)
+    {
+        var copy = new SortedSetValue(key);
+        if (_tree is null)
+        {
+            copy._packed = _packed.AsSpan(0, _used).ToArray();
+            copy._used = _used;
+            copy._count = _count;
+            return copy;
+        }
+        copy.InitTree();
+        copy._scores!.EnsureCapacity(Count);
+        for (var c = _tree.At(0); c.IsValid; c.MoveNext()) copy.AppendToTree(c.Score, c.Member.ToArray());
+        return copy;
+    }
+
+    /// <summary>
+    /// A new set holding <paramref name="sorted"/> (already in (score, member) order, members
+    /// distinct), in the encoding Redis gives a stored result: compact when it has at most
+    /// <paramref name="maxEntries"/> members, none longer than <paramref name="maxValue"/>.
+    /// </summary>
+    public static SortedSetValue Build(byte[] key, List<(double Score, byte[] Member)> sorted, long maxEntries, long maxValue)
+    {
+        bool packed = sorted.Count <= maxEntries;
+        int bytes = 0;
+        foreach (var (score, member) in sorted)
+        {
+            if (member.Length > maxValue) packed = false;
+            if (packed) bytes += EntrySize(member.Length, score, out _, out _, out _);
+        }
+        var set = new SortedSetValue(key);
+        if (packed)
+        {
+            set._packed = new byte[bytes];
+            foreach (var (score, member) in sorted) set._used += WriteEntry(set._packed.AsSpan(set._used), member, score);
+            set._count = sorted.Count;
+        }
+        else
+        {
+            set.InitTree();
+            set._scores!.EnsureCapacity(sorted.Count);
+            foreach (var (score, member) in sorted) set.AppendToTree(score, member);
+        }
+        return set;
+    }
+
+    /// <summary>Bytes one entry takes in the compact encoding.</summary>
+    public static int CompactEntrySize(int memberLength, double score) => EntrySize(memberLength, score, out _, out _, out _);
+
+    /// <summary>
+    /// Makes the compact array exactly big enough for <paramref name="bytes"/> more, so a ZADD that
+    /// creates a set with many members allocates once instead of once per member.
+    /// </summary>
+    public void ReserveCompact(int bytes)
+    {
+        if (_tree is not null || _used + bytes <= _packed.Length) return;
+        long before = MemoryBytes;
+        var grown = new byte[(_used + bytes + 7) & ~7];
+        _packed.AsSpan(0, _used).CopyTo(grown);
+        _packed = grown;
+        Grew(MemoryBytes - before);
+    }
+
+    void AppendToTree(double score, byte[] member)
+    {
+        _tree!.Insert(score, member);
+        _scores!.Add(member, score);
+    }
+
+    // ---- the compact encoding ------------------------------------------------------------------
+
+    static int VarintSize(ulong v)
+    {
+        int n = 1;
+        while (v >= 0x80) { v >>= 7; n++; }
+        return n;
+    }
+
+    static int WriteVarint(Span<byte> dst, ulong v)
+    {
+        int i = 0;
+        while (v >= 0x80)
+        {
+            dst[i++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+        dst[i++] = (byte)v;
+        return i;
+    }
+
+    static ulong ReadVarint(ReadOnlySpan<byte> src, ref int pos)
+    {
+        ulong v = 0;
+        int shift = 0;
+        while (true)
+        {
+            byte b = src[pos++];
+            v |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return v;
+            shift += 7;
+        }
+    }
+
+    static ulong ZigZag(long n) => (ulong)((n << 1) ^ (n >> 63));
+    static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+
+    /// <summary>The back length's own size: 7 bits per byte.</summary>
+    static int BackSize(int length) => length < 1 << 7 ? 1 : length < 1 << 14 ? 2 : length < 1 << 21 ? 3 : length < 1 << 28 ? 4 : 5;
+
+    /// <summary>Size of an entry; <paramref name="body"/> is the size before the back length.</summary>
+    static int EntrySize(int memberLength, double score, out int body, out ulong header, out ulong scoreBits)
+    {
+        bool integer = DoubleText.IsCompactInteger(score, out long n);
+        header = ((ulong)memberLength << 1) | (integer ? 0UL : 1UL);
+        scoreBits = integer ? ZigZag(n) : (ulong)BitConverter.DoubleToInt64Bits(score);
+        body = VarintSize(header) + memberLength + (integer ? VarintSize(scoreBits) : 8);
+        return body + BackSize(body);
+    }
+
+    static int WriteEntry(Span<byte> dst, ReadOnlySpan<byte> member, double score)
+    {
+        int size = EntrySize(member.Length, score, out int body, out ulong header, out ulong scoreBits);
+        int w = WriteVarint(dst, header);
+        member.CopyTo(dst[w..]);
+        w += member.Length;
+        if ((header & 1) == 0) w += WriteVarint(dst[w..], scoreBits);
+        else
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(dst[w..], scoreBits);
+            w += 8;
+        }
+        // The back length ends the entry; its last byte holds the lowest 7 bits.
+        int back = BackSize(body);
+        for (int k = 0; k < back; k++)
+            dst[w + back - 1 - k] = (byte)(((body >> (7 * k)) & 0x7F) | (k < back - 1 ? 0x80 : 0));
+        return size;
+    }
+
+    /// <summary>Decodes the entry at <paramref name="offset"/>; returns the offset of the next one.</summary>
+    static int ReadEntry(ReadOnlySpan<byte> packed, int offset, out ReadOnlySpan<byte> member, out double score)
+    {
+        int p = offset;
+        ulong header = ReadVarint(packed, ref p);
+        int length = (int)(header >> 1);
+        member = packed.Slice(p, length);
+        p += length;
+        if ((header & 1) == 0) score = UnZigZag(ReadVarint(packed, ref p));
+        else
+        {
+            score = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(packed[p..]));
+            p += 8;
+        }
+        return p + BackSize(p - offset);
+    }
+
+    /// <summary>The offset of the entry before the one at <paramref name="offset"/> (which must not be the first).</summary>
+    static int PreviousEntry(ReadOnlySpan<byte> packed, int offset)
+    {
+        int p = offset - 1;
+        byte b = packed[p];
+        int body = b & 0x7F, shift = 7, back = 1;
+        while (b >= 0x80)
+        {
+            b = packed[--p];
+            body |= (b & 0x7F) << shift;
+            shift += 7;
+            back++;
+        }
+        return offset - back - body;
+    }
+
+    ReadOnlySpan<byte> Packed => _packed.AsSpan(0, _used);
+
+    /// <summary>Offset of the member's entry, or -1.</summary>
+    int FindPacked(ReadOnlySpan<byte> member, out double score, out int next)
+    {
+        var packed = Packed;
+        for (int offset = 0; offset < packed.Length; offset = next)
+        {
+            next = ReadEntry(packed, offset, out var m, out score);
+            if (m.SequenceEqual(member)) return offset;
+        }
+        score = 0;
+        next = 0;
+        return -1;
+    }
+
+    /// <summary>Offset of the entry at <paramref name="rank"/>, walking from the nearer end.</summary>
+    int PackedOffsetOf(int rank)
+    {
+        var packed = Packed;
+        if (rank <= _count / 2)
+        {
+            int offset = 0;
+            for (int i = 0; i < rank; i++) offset = ReadEntry(packed, offset, out _, out _);
+            return offset;
+        }
+        int at = _used;
+        for (int i = _count; i > rank; i--) at = PreviousEntry(packed, at);
+        return at;
+    }
+
+    void InsertPacked(ReadOnlySpan<byte> member, double score)
+    {
+        var packed = Packed;
+        int offset = 0;
+        while (offset < packed.Length)
+        {
+            int next = ReadEntry(packed, offset, out var m, out double s);
+            if (s > score || (s == score && m.SequenceCompareTo(member) > 0)) break;
+            offset = next;
+        }
+        int size = EntrySize(member.Length, score, out _, out _, out _);
+        int needed = _used + size;
+        if (needed > _packed.Length)
+        {
+            // Exactly what is needed (rounded to the 8 bytes the runtime allocates anyway), as
+            // listpack reallocs: small sets are many, and their slack would be most of the saving.
+            var grown = new byte[(needed + 7) & ~7];
+            _packed.AsSpan(0, offset).CopyTo(grown);
+            _packed.AsSpan(offset, _used - offset).CopyTo(grown.AsSpan(offset + size));
+            _packed = grown;
+        }
+        else _packed.AsSpan(offset, _used - offset).CopyTo(_packed.AsSpan(offset + size));
+        WriteEntry(_packed.AsSpan(offset), member, score);
+        _used = needed;
+        _count++;
+    }
+
+    void DeletePacked(int offset, int end, int entries)
+    {
+        _packed.AsSpan(end, _used - end).CopyTo(_packed.AsSpan(offset));
+        _used -= end - offset;
+        _count -= entries;
+        // Give memory back once the array is mostly empty.
+        if (_packed.Length > 64 && _used < _packed.Length / 2)
+            _packed = _packed.AsSpan(0, _used).ToArray();
+    }
+
+    void ConvertToTree()
+    {
+        var packed = _packed;
+        int used = _used;
+        InitTree();
+        _scores!.EnsureCapacity(_count);
+        for (int offset = 0; offset < used;)
+        {
+            offset = ReadEntry(packed.AsSpan(0, used), offset, out var member, out double score);
+            AppendToTree(score, member.ToArray());
+        }
+        _packed = [];
+        _used = _count = 0;
+    }
+
+    // ---- the commands' view --------------------------------------------------------------------
+
+    public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
+    {
+        if (_tree is null) return FindPacked(member, out score, out _) >= 0;
+        return _scores!.TryGetScore(member, out score);
+    }
+
+    /// <summary>
+    /// zsetAdd: adds or updates one member under ZADD's options, converting to the tree encoding
+    /// first when the set would outgrow <paramref name="maxEntries"/> or the member is longer than
+    /// <paramref name="maxValue"/>. <paramref name="newScore"/> is the member's score afterwards
+    /// (for INCR) unless the result is Nop.
+    /// </summary>
+    public ZAddResult Add(double score, ReadOnlySpan<byte> member, ZAddFlags flags, long maxEntries, long maxValue, out double newScore)
+    {
+        newScore = score;
+        if (double.IsNaN(score)) return ZAddResult.NotANumber;
+        long before = MemoryBytes;
+        var result = AddOrUpdate(score, member, flags, maxEntries, maxValue, ref newScore);
+        long after = MemoryBytes;
+        if (after != before) Grew(after - before);
+        return result;
+    }
+
+    ZAddResult AddOrUpdate(double score, ReadOnlySpan<byte> member, ZAddFlags flags, long maxEntries, long maxValue, ref double newScore)
+    {
+        bool exists;
+        double current;
+        int offset = -1, next = 0;
+        byte[]? stored = null;
+        ref double slot = ref Unsafe.NullRef<double>();
+        if (_tree is null)
+        {
+            offset = FindPacked(member, out current, out next);
+            exists = offset >= 0;
+        }
+        else
+        {
+            slot = ref _scores!.Find(member, out stored);
+            exists = stored is not null;
+            current = exists ? slot : 0;
+        }
+
+        if (exists)
+        {
+            if ((flags & ZAddFlags.Nx) != 0) return ZAddResult.Nop;
+            if ((flags & ZAddFlags.Incr) != 0)
+            {
+                score += current;
+                if (double.IsNaN(score)) return ZAddResult.NotANumber;
+            }
+            if (((flags & ZAddFlags.Lt) != 0 && score >= current) || ((flags & ZAddFlags.Gt) != 0 && score <= current)) return ZAddResult.Nop;
+            newScore = score;
+            if (score == current) return ZAddResult.Unchanged;
+            if (_tree is null)
+            {
+                // The member may alias nothing in the array (it comes from the request), so delete, then insert.
+                DeletePacked(offset, next, 1);
+                InsertPacked(member, score);
+            }
+            else
+            {
+                _tree.Remove(current, stored!);
+                _tree.Insert(score, stored!);
+                slot = score;
+            }
+            return ZAddResult.Updated;
+        }
+        if ((flags & ZAddFlags.Xx) != 0) return ZAddResult.Nop;
+        if (_tree is null)
+        {
+            if (_count + 1L > maxEntries || member.Length > maxValue) ConvertToTree();
+            else
+            {
+                InsertPacked(member, score);
+                return ZAddResult.Added;
+            }
+        }
+        AppendToTree(score, member.ToArray());
+        return ZAddResult.Added;
+    }
+
+    /// <summary>zsetDel: false when the member is not there.</summary>
+    public bool Remove(ReadOnlySpan<byte> member)
+    {
+        long before = MemoryBytes;
+        bool removed;
+        if (_tree is null)
+        {
+            int offset = FindPacked(member, out _, out int next);
+            removed = offset >= 0;
+            if (removed) DeletePacked(offset, next, 1);
+        }
+        else
+        {
+            ref double slot = ref _scores!.Find(member, out var stored);
+            removed = stored is not null;
+            if (removed)
+            {
+                _tree.Remove(slot, stored!);
+                _scores.Remove(member);
+            }
+        }
+        long after = MemoryBytes;
+        if (after != before) Grew(after - before);
+        return removed;
+    }
+
+    /// <summary>The member's 0-based rank in ascending order, or -1.</summary>
+    public int Rank(ReadOnlySpan<byte> member)
+    {
+        if (_tree is null)
+        {
+            var packed = Packed;
+            int rank = 0;
+            for (int offset = 0; offset < packed.Length; rank++)
+            {
+                offset = ReadEntry(packed, offset, out var m, out _);
+                if (m.SequenceEqual(member)) return rank;
+            }
+            return -1;
+        }
+        return _scores!.TryGetScore(member, out double score) ? _tree.Rank(score, member) : -1;
+    }
+
+    /// <summary>Removes <paramref name="count"/> entries from <paramref name="rank"/> on.</summary>
+    public void RemoveRange(int rank, int count)
+    {
+        if (count <= 0) return;
+        long before = MemoryBytes;
+        if (_tree is null)
+        {
+            int offset = PackedOffsetOf(rank);
+            int end = offset;
+            for (int i = 0; i < count; i++) end = ReadEntry(Packed, end, out _, out _);
+            DeletePacked(offset, end, count);
+        }
+        else
+        {
+            var c = _tree.At(rank);
+            for (int i = 0; i < count; i++, c.MoveNext()) _scores!.Remove(c.Member);
+            _tree.RemoveRange(rank, count);
+        }
+        long after = MemoryBytes;
+        if (after != before) Grew(after - before);
+    }
+
+    /// <summary>
+    /// The rank of the first entry that is not before <paramref name="bound"/> (Count when all
+    /// are). The compact encoding walks from the start as zzlFirstInRange does; the tree searches.
+    /// </summary>
+    public int FirstNotBefore<TBound>(ref TBound bound) where TBound : struct, IEntryBound
+    {
+        if (_tree is not null) return _tree.LowerBound(ref bound);
+        var packed = Packed;
+        int rank = 0;
+        for (int offset = 0; offset < packed.Length; rank++)
+        {
+            offset = ReadEntry(packed, offset, out var m, out double s);
+            if (!bound.IsBefore(s, m)) return rank;
+        }
+        return rank;
+    }
+
+    /// <summary>
+    /// The rank of the last entry that is before <paramref name="bound"/> (-1 when none is). The
+    /// compact encoding walks from the end as zzlLastInRange does; the tree searches.
+    /// </summary>
+    public int LastBefore<TBound>(ref TBound bound) where TBound : struct, IEntryBound
+    {
+        if (_tree is not null) return _tree.LowerBound(ref bound) - 1;
+        var packed = Packed;
+        int rank = _count - 1;
+        for (int offset = _used; offset > 0; rank--)
+        {
+            offset = PreviousEntry(packed, offset);
+            ReadEntry(packed, offset, out var m, out double s);
+            if (bound.IsBefore(s, m)) return rank;
+        }
+        return -1;
+    }
+
+    /// <summary>A cursor on the entry at <paramref name="rank"/>; invalid when out of range.</summary>
+    public Cursor At(int rank)
+    {
+        if ((uint)rank >= (uint)Count) return default;
+        if (_tree is not null) return new Cursor(_tree.At(rank));
+        return new Cursor(this, PackedOffsetOf(rank));
+    }
+
+    /// <summary>Walks entries of either encoding in both directions. The set must not change meanwhile.</summary>
+    public struct Cursor
+    {
+        readonly SortedSetValue? _set;
+        int _offset;
+        ScoreTree.Cursor _node;
+
+        internal Cursor(SortedSetValue set, int offset)
+        {
+            _set = set;
+            _offset = offset;
+        }
+
+        internal Cursor(ScoreTree.Cursor node)
+        {
+            _offset = -1;
+            _node = node;
+        }
+
+        public readonly bool IsValid => _set is null ? _node.IsValid : _offset >= 0;
+
+        public readonly ReadOnlySpan<byte> Member
+        {
+            get
+            {
+                if (_set is null) return _node.Member;
+                ReadEntry(_set.Packed, _offset, out var member, out _);
+                return member;
+            }
+        }
+
+        public readonly double Score
+        {
+            get
+            {
+                if (_set is null) return _node.Score;
+                ReadEntry(_set.Packed, _offset, out _, out double score);
+                return score;
+            }
+        }
+
+        /// <summary>Member and score at once (one decode for the compact encoding).</summary>
+        public readonly ReadOnlySpan<byte> Read(out double score)
+        {
+            if (_set is null)
+            {
+                score = _node.Score;
+                return _node.Member;
+            }
+            ReadEntry(_set.Packed, _offset, out var member, out score);
+            return member;
+        }
+
+        public void MoveNext()
+        {
+            if (_set is null)
+            {
+                _node.MoveNext();
+                return;
+            }
+            _offset = ReadEntry(_set.Packed, _offset, out _, out _);
+            if (_offset >= _set._used) _offset = -1;
+        }
+
+        public void MovePrev()
+        {
+            if (_set is null)
+            {
+                _node.MovePrev();
+                return;
+            }
+            _offset = _offset == 0 ? -1 : PreviousEntry(_set.Packed, _offset);
+        }
+
+        /// <summary>Moves <paramref name="n"/> entries on (backwards when <paramref name="reverse"/>).</summary>
+        public void Skip(long n, bool reverse)
+        {
+            for (; n > 0 && IsValid; n--)
+            {
+                if (reverse) MovePrev();
+                else MoveNext();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One ZSCAN step over the tree encoding's hash table (see <see cref="MemberScores.Scan"/>).
+    /// The compact encoding has no cursor: ZSCAN returns it whole.
+    /// </summary>
+    public ulong ScanStep(ulong cursor, List<(byte[] Member, double Score)> found) => _scores!.Scan(cursor, found);
+
+    /// <summary>Checks the structures' invariants (tests).</summary>
+    internal void Validate()
+    {
+        if (_tree is null)
+        {
+            int n = 0;
+            double previousScore = double.NegativeInfinity;
+            byte[]? previousMember = null;
+            for (int offset = 0; offset < _used; n++)
+            {
+                int next = ReadEntry(Packed, offset, out var m, out double s);
+                if (next < _used && PreviousEntry(Packed, next) != offset) throw new InvalidOperationException("back length");
+                if (previousMember is not null && (s < previousScore || (s == previousScore && m.SequenceCompareTo(previousMember) <= 0)))
+                    throw new InvalidOperationException("order");
+                previousScore = s;
+                previousMember = m.ToArray();
+                offset = next;
+            }
+            if (n != _count) throw new InvalidOperationException($"count {_count}, entries {n}");
+            return;
+        }
+        _tree.Validate();
+        if (_scores!.Count != _tree.Count) throw new InvalidOperationException("table and tree disagree");
+        long bytes = 0;
+        for (var c = _tree.At(0); c.IsValid; c.MoveNext())
+        {
+            if (!_scores.TryGetScore(c.Member, out double s) || !s.Equals(c.Score)) throw new InvalidOperationException("score mismatch");
+            bytes += ArrayBytes(c.Member.Length);
+        }
+        if (bytes != _tree.MemberBytes) throw new InvalidOperationException("member bytes");
+    }
+}
