@@ -850,7 +850,7 @@ public static class SortedSetCommands
         int index = c.Db.Lookup(key);
         if (index < 0)
         {
-            c.Server.Stats.KeyspaceMisses++;
+            c.Server.KeyMiss(c.Db, key);
             return null;
         }
         c.Server.Stats.KeyspaceHits++;
@@ -900,10 +900,24 @@ public static class SortedSetCommands
         c.Reply.ArrayHeader(withScores && c.Reply.Resp == 2 ? count * 2 : count);
 
     /// <summary>setKey for a computed result: the old value and its deadline go, the new set takes the key.</summary>
-    static void StoreResult(Client c, SortedSetValue value)
+    static void StoreResult(Client c, SortedSetValue value, string @event)
     {
         c.Db.Delete(value.Key);
         c.Db.Add(value);
+        c.Server.Notify(NotifyFlags.ZSet, @event, c.Db, value.Key);
+    }
+
+    /// <summary>An empty result deletes the destination ("del" when there was one).</summary>
+    static void DeleteDestination(Client c, ReadOnlySpan<byte> destination)
+    {
+        if (c.Db.Delete(destination)) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, destination);
+    }
+
+    static void DeleteIfEmpty(Client c, SortedSetValue set, ReadOnlySpan<byte> key)
+    {
+        if (set.Count != 0) return;
+        c.Db.Delete(key);
+        c.Server.Notify(NotifyFlags.Generic, "del", c.Db, key);
     }
 
     // ---- ranges by score and by lex ---------------------------------------------------------
@@ -1169,6 +1183,7 @@ public static class SortedSetCommands
             if (result == ZAddResult.NotANumber)
             {
                 c.Reply.Error("resulting score is not a number (NaN)");
+                if (added + updated > 0) c.Server.Notify(NotifyFlags.ZSet, incr ? "zincr" : "zadd", c.Db, a[1]);
                 return;
             }
             if (result == ZAddResult.Added) added++;
@@ -1176,6 +1191,7 @@ public static class SortedSetCommands
             if (result != ZAddResult.Nop) processed++;
             score = newScore;
         }
+        if (added + updated > 0) c.Server.Notify(NotifyFlags.ZSet, incr ? "zincr" : "zadd", c.Db, a[1]);
         ReplyAdd(c, incr, ch, processed, added, updated, score);
     }
 
@@ -1201,12 +1217,10 @@ public static class SortedSetCommands
         for (int j = 2; j < a.Count; j++)
         {
             if (set.Remove(a[j])) deleted++;
-            if (set.Count == 0)
-            {
-                c.Db.Delete(a[1]);
-                break;
-            }
+            if (set.Count == 0) break;
         }
+        if (deleted > 0) c.Server.Notify(NotifyFlags.ZSet, "zrem", c.Db, a[1]);
+        DeleteIfEmpty(c, set, a[1]);
         c.Reply.Integer(deleted);
     }
 
@@ -1430,7 +1444,7 @@ public static class SortedSetCommands
     {
         if (entries is null || entries.Count == 0)
         {
-            c.Db.Delete(destination);
+            DeleteDestination(c, destination);
             c.Reply.Integer(0);
             return;
         }
@@ -1438,7 +1452,7 @@ public static class SortedSetCommands
         var result = SortedSetValue.Create(destination.ToArray(), packed: knownLength <= config.ZsetMaxListpackEntries);
         foreach (var (score, member) in entries)
             result.Add(score, member, ZAddFlags.None, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue, out _);
-        StoreResult(c, result);
+        StoreResult(c, result, "zrangestore");
         c.Reply.Integer(entries.Count);
     }
 
@@ -1463,7 +1477,7 @@ public static class SortedSetCommands
             return;
         }
         if (end >= length) end = length - 1;
-        RemoveAndReply(c, a[1], set, (int)start, end - start + 1);
+        RemoveAndReply(c, a[1], set, (int)start, end - start + 1, "zremrangebyrank");
     }
 
     static void ZRemRangeByScore(Client c, CommandArgs a)
@@ -1497,15 +1511,16 @@ public static class SortedSetCommands
         }
         int first = FirstInRange(set, range);
         long count = first < 0 ? 0 : CountWalk(set, range, first, reverse: false, limit: -1);
-        RemoveAndReply(c, a[1], set, first, count);
+        RemoveAndReply(c, a[1], set, first, count, a.Is(0, "zremrangebyscore") ? "zremrangebyscore" : "zremrangebylex");
     }
 
-    static void RemoveAndReply(Client c, ReadOnlySpan<byte> key, SortedSetValue set, int start, long count)
+    static void RemoveAndReply(Client c, ReadOnlySpan<byte> key, SortedSetValue set, int start, long count, string @event)
     {
         if (count > 0)
         {
             set.RemoveRange(start, (int)count);
-            if (set.Count == 0) c.Db.Delete(key);
+            c.Server.Notify(NotifyFlags.ZSet, @event, c.Db, key);
+            DeleteIfEmpty(c, set, key);
         }
         c.Reply.Integer(count);
     }
@@ -1580,7 +1595,8 @@ public static class SortedSetCommands
             c.Reply.Double(score);
             set.RemoveRange(rank, 1);
         }
-        if (set.Count == 0) c.Db.Delete(a[keyIndex]);
+        c.Server.Notify(NotifyFlags.ZSet, max ? "zpopmax" : "zpopmin", c.Db, a[keyIndex]);
+        DeleteIfEmpty(c, set, a[keyIndex]);
     }
 
     static void BZPopMin(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: false, -1, nested: false);
@@ -1837,7 +1853,7 @@ public static class SortedSetCommands
             int index = c.Db.Lookup(a[j]);
             if (index < 0)
             {
-                c.Server.Stats.KeyspaceMisses++;
+                c.Server.KeyMiss(c.Db, a[j]);
                 continue;
             }
             c.Server.Stats.KeyspaceHits++;
@@ -1976,12 +1992,13 @@ public static class SortedSetCommands
             var destination = a[1];
             if (result.Count == 0)
             {
-                c.Db.Delete(destination);
+                DeleteDestination(c, destination);
                 c.Reply.Integer(0);
                 return;
             }
             var config = c.Server.Config;
-            StoreResult(c, SortedSetValue.Build(destination.ToArray(), result, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue));
+            string @event = op switch { SetOperation.Union => "zunionstore", SetOperation.Inter => "zinterstore", _ => "zdiffstore" };
+            StoreResult(c, SortedSetValue.Build(destination.ToArray(), result, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue), @event);
             c.Reply.Integer(result.Count);
             return;
         }

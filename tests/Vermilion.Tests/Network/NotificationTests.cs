@@ -122,6 +122,18 @@ public class NotificationTests : IClassFixture<NotificationTests.Servers>
         ["LMOVE", "s", "d", "LEFT", "RIGHT"], ["RPOPLPUSH", "d", "d"], ["LMPOP", "2", "nosuch", "d", "LEFT", "COUNT", "5"], ["BLPOP", "l", "0"],
         ["BRPOP", "l", "0"], ["BLPOP", "gone", "0.01"], ["LRANGE", "nosuch", "0", "-1"], ["LLEN", "nosuch"]);
 
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("Ezm")]
+    public void SortedSetCommands(string classes) => Same(classes,
+        ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"], ["ZADD", "z", "1", "a"], ["ZADD", "z", "XX", "CH", "5", "a"], ["ZADD", "z", "INCR", "1", "b"],
+        ["ZINCRBY", "z", "1", "c"], ["ZADD", "inf", "inf", "x"], ["ZADD", "inf", "INCR", "-inf", "x"], ["ZREM", "z", "nope"], ["ZREM", "z", "d"],
+        ["ZREMRANGEBYRANK", "z", "5", "9"], ["ZREMRANGEBYSCORE", "z", "-inf", "2.5"], ["ZADD", "l", "0", "a", "0", "b", "0", "c"],
+        ["ZREMRANGEBYLEX", "l", "[a", "[a"], ["ZPOPMIN", "l"], ["ZPOPMAX", "l", "5"], ["ZPOPMIN", "l"], ["ZADD", "p", "1", "x", "2", "y"],
+        ["ZMPOP", "1", "p", "MIN"], ["BZPOPMAX", "p", "0"], ["ZADD", "s1", "1", "a"], ["ZADD", "s2", "2", "a", "3", "b"],
+        ["ZUNIONSTORE", "dst", "2", "s1", "s2"], ["ZINTERSTORE", "dst", "2", "s1", "s2"], ["ZDIFFSTORE", "dst", "2", "s1", "s2"],
+        ["ZRANGESTORE", "dst", "s2", "0", "-1"], ["ZRANGESTORE", "dst", "s2", "5", "9"], ["ZSCORE", "nosuch", "a"], ["ZREMRANGEBYRANK", "z", "0", "-1"]);
+
     [Fact]
     public void ClassesFilterAndFormat()
     {
