@@ -1813,6 +1813,16 @@ public static class SortedSetCommands
     }
 
     /// <summary>zunionInterAggregate.</summary>
+    /// <summary>zunionInterDiffGenericCommand reads a plain set as a sorted set whose scores are all 1.</summary>
+    static SortedSetValue AsSortedSet(SetValue set)
+    {
+        var entries = new List<(double Score, byte[] Member)>(set.Count);
+        Span<byte> digits = stackalloc byte[20];
+        for (int p = 0; p < set.Count; p++) entries.Add((1, set.MemberAt(p, digits).ToArray()));
+        entries.Sort(static (x, y) => x.Member.AsSpan().SequenceCompareTo(y.Member));
+        return SortedSetValue.Build(set.Key, entries, long.MaxValue, long.MaxValue);
+    }
+
     static void AggregateInto(ref double target, double value, Aggregate aggregate)
     {
         switch (aggregate)
@@ -1858,9 +1868,12 @@ public static class SortedSetCommands
             }
             c.Server.Stats.KeyspaceHits++;
             var item = c.Db.Keys.Item(index);
-            // TODO(sets): a set counts as a sorted set whose scores are all 1; read SetValue's members
-            // here once the set family is on this branch (until then no key can hold a set).
-            sources[i].Set = item as SortedSetValue ?? throw WrongTypeException.Instance;
+            sources[i].Set = item switch
+            {
+                SortedSetValue sorted => sorted,
+                SetValue set => AsSortedSet(set),
+                _ => throw WrongTypeException.Instance,
+            };
         }
 
         var aggregate = Aggregate.Sum;

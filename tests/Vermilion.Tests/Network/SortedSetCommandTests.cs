@@ -69,6 +69,12 @@ public class SortedSetCommandTests : IClassFixture<SortedSetCommandTests.Servers
         Enumerable.Range(0, n).Select(i => new[] { "ZADD", key, score(i), member(i) }).ToArray();
 
     [Fact]
+    public void PlainSetsCountWithScoreOne() => Same(
+        ["SADD", "s", "b", "a", "c"], ["SADD", "ints", "3", "1"], ["ZADD", "z", "5", "a", "0.5", "x"], ["ZUNIONSTORE", "u", "3", "s", "z", "ints"],
+        ["ZRANGE", "u", "0", "-1", "WITHSCORES"], ["ZINTER", "2", "s", "z", "WEIGHTS", "2", "3", "WITHSCORES"], ["ZDIFF", "2", "s", "z", "WITHSCORES"],
+        ["ZINTERCARD", "2", "s", "z"], ["ZUNION", "2", "ints", "s", "AGGREGATE", "MAX", "WITHSCORES"], ["SET", "str", "x"], ["ZUNION", "2", "s", "str"]);
+
+    [Fact]
     public void ZAddOptionsAndErrors() => SameInBothEncodings(
         ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "1", "a"], ["ZADD", "z", "CH", "5", "a", "2", "b", "9", "d"],
         ["ZADD", "z", "NX", "10", "a", "10", "e"], ["ZADD", "z", "XX", "11", "a", "11", "f"], ["ZADD", "z", "XX", "CH", "12", "a", "12", "g"],
