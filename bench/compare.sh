@@ -109,7 +109,7 @@ done
 
 # memory_growth LABEL COUNT UNIT -- loader command: RSS and used_memory growth per UNIT after loading COUNT of them
 memory_growth() {
-  local label=$1 count=$2; shift 3
+  local label=$1 count=$2; shift 4
   echo "memory: $label"
   for server in redis vermilion; do
     fresh "$server"
