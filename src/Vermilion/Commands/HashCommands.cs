@@ -671,36 +671,10 @@ public static class HashCommands
         var hash = Read(c, a[1]);
         if (hash is null)
         {
-            c.Reply.ArrayHeader(2);
-            c.Reply.Bulk("0"u8);
-            c.Reply.ArrayHeader(0);
+            KeyCommands.ReplyEmptyScan(c);
             return;
         }
-        long count = 10;
-        int pattern = 0;
-        for (int i = 3; i < a.Count; i += 2)
-        {
-            bool hasValue = i + 1 < a.Count;
-            if (a.Is(i, "count") && hasValue)
-            {
-                if (!IntegerText.TryParse(a[i + 1], out count))
-                {
-                    c.Reply.Error("value is not an integer or out of range");
-                    return;
-                }
-                if (count < 1)
-                {
-                    c.Reply.Error("syntax error");
-                    return;
-                }
-            }
-            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
-            else
-            {
-                c.Reply.Error("syntax error");
-                return;
-            }
-        }
+        if (!KeyCommands.ParseCollectionScanOptions(c, a, out long count, out int pattern)) return;
         var found = new List<int>();
         if (hash.IsListpack)
         {

@@ -831,6 +831,40 @@ public static class KeyCommands
         c.Reply.Ok();
     }
 
+    /// <summary>HSCAN/SSCAN/ZSCAN after the cursor: COUNT (an integer, at least 1) and MATCH, any order; false after replying the error.</summary>
+    internal static bool ParseCollectionScanOptions(Client c, CommandArgs a, out long count, out int pattern)
+    {
+        count = 10;
+        pattern = 0;
+        for (int i = 3; i < a.Count; i += 2)
+        {
+            bool hasValue = i + 1 < a.Count;
+            if (a.Is(i, "count") && hasValue)
+            {
+                if (!IntegerText.TryParse(a[i + 1], out count))
+                {
+                    c.Reply.Error("value is not an integer or out of range");
+                    return false;
+                }
+                if (count < 1)
+                {
+                    c.Reply.Error("syntax error");
+                    return false;
+                }
+            }
+            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
+            else
+            {
+                c.Reply.Error("syntax error");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A scan of a missing key: cursor 0, nothing found.</summary>
+    internal static void ReplyEmptyScan(Client c) => c.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
+
     /// <summary>parseScanCursorOrReply: strtoul's rules (a sign is allowed and "-1" wraps), no leading space, nothing after the digits.</summary>
     internal static bool ParseScanCursor(Client c, ReadOnlySpan<byte> text, out ulong cursor)
     {

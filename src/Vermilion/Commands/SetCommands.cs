@@ -835,36 +835,10 @@ public static class SetCommands
         var set = Read(c, a[1]);
         if (set is null)
         {
-            c.Reply.ArrayHeader(2);
-            c.Reply.Bulk("0"u8);
-            c.Reply.ArrayHeader(0);
+            KeyCommands.ReplyEmptyScan(c);
             return;
         }
-        long count = 10;
-        int pattern = 0;
-        for (int i = 3; i < a.Count; i += 2)
-        {
-            bool hasValue = i + 1 < a.Count;
-            if (a.Is(i, "count") && hasValue)
-            {
-                if (!IntegerText.TryParse(a[i + 1], out count))
-                {
-                    c.Reply.Error("value is not an integer or out of range");
-                    return;
-                }
-                if (count < 1)
-                {
-                    c.Reply.Error("syntax error");
-                    return;
-                }
-            }
-            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
-            else
-            {
-                c.Reply.Error("syntax error");
-                return;
-            }
-        }
+        if (!KeyCommands.ParseCollectionScanOptions(c, a, out long count, out int pattern)) return;
         bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
         Span<byte> digits = stackalloc byte[20];
         if (set.IsIntSet)

@@ -2033,35 +2033,10 @@ public static class SortedSetCommands
         var set = Read(c, a[1]);
         if (set is null)
         {
-            c.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
+            KeyCommands.ReplyEmptyScan(c);
             return;
         }
-        long count = 10;
-        int pattern = 0;
-        for (int i = 3; i < a.Count;)
-        {
-            int left = a.Count - i;
-            if (a.Is(i, "count") && left >= 2)
-            {
-                if (!ParseLong(c, a[i + 1], out count)) return;
-                if (count < 1)
-                {
-                    SyntaxError(c);
-                    return;
-                }
-                i += 2;
-            }
-            else if (a.Is(i, "match") && left >= 2)
-            {
-                pattern = i + 1;
-                i += 2;
-            }
-            else
-            {
-                SyntaxError(c);
-                return;
-            }
-        }
+        if (!KeyCommands.ParseCollectionScanOptions(c, a, out long count, out int pattern)) return;
         bool usePattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
         var found = new List<(byte[] Member, double Score)>();
         if (set.IsPacked)
