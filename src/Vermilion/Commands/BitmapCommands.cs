@@ -453,7 +453,7 @@ public static class BitmapCommands
         }
         if (maxLength == 0)
         {
-            if (c.Db.Delete(a[2])) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[2]);
+            c.Server.DeleteKey(c.Db, a[2]);
             c.Reply.Integer(0);
             return;
         }

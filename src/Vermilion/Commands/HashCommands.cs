@@ -445,8 +445,7 @@ public static class HashCommands
             if (deleted > 0) c.Server.Notify(NotifyFlags.Hash, "hdel", c.Db, a[1]);
             if (hash.Count == 0)
             {
-                c.Db.Delete(a[1]);
-                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+                c.Server.DeleteKey(c.Db, a[1]);
             }
         }
         c.Reply.Integer(deleted);

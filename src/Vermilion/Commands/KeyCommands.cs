@@ -542,11 +542,7 @@ public static class KeyCommands
     {
         long n = 0;
         for (int i = 1; i < a.Count; i++)
-            if (c.Db.Delete(a[i]))
-            {
-                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[i]);
-                n++;
-            }
+            if (c.Server.DeleteKey(c.Db, a[i])) n++;
         c.Reply.Integer(n);
     }
 
@@ -635,8 +631,7 @@ public static class KeyCommands
         // A deadline already past deletes the key at once (Redis turns the command into a DEL).
         if (when <= now)
         {
-            db.Delete(a[1]);
-            c.Server.Notify(NotifyFlags.Generic, "del", db, a[1]);
+            c.Server.DeleteKey(db, a[1]);
         }
         else
         {

@@ -522,8 +522,7 @@ public static class ListCommands
     static void DeleteIfEmpty(Client c, QuickList list, ReadOnlySpan<byte> key)
     {
         if (list.Count != 0) return;
-        c.Db.Delete(key);
-        c.Server.Notify(NotifyFlags.Generic, "del", c.Db, key);
+        c.Server.DeleteKey(c.Db, key);
     }
 
     static void Notify(Client c, string @event, ReadOnlySpan<byte> key) => c.Server.Notify(NotifyFlags.List, @event, c.Db, key);

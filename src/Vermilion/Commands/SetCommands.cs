@@ -408,8 +408,7 @@ public static class SetCommands
             if (removed > 0) c.Server.Notify(NotifyFlags.Set, "srem", c.Db, a[1]);
             if (set.Count == 0)
             {
-                c.Db.Delete(a[1]);
-                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+                c.Server.DeleteKey(c.Db, a[1]);
             }
         }
         c.Reply.Integer(removed);
@@ -461,8 +460,7 @@ public static class SetCommands
         c.Server.Notify(NotifyFlags.Set, "srem", c.Db, a[1]);
         if (source.Count == 0)
         {
-            c.Db.Delete(a[1]);
-            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+            c.Server.DeleteKey(c.Db, a[1]);
         }
         bool added = true;
         if (destination is null)
@@ -501,8 +499,7 @@ public static class SetCommands
         c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
         if (set.Count == 0)
         {
-            c.Db.Delete(a[1]);
-            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+            c.Server.DeleteKey(c.Db, a[1]);
         }
     }
 
@@ -693,7 +690,7 @@ public static class SetCommands
         {
             if (destination > 0)
             {
-                if (c.Db.Delete(a[destination])) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[destination]);
+                c.Server.DeleteKey(c.Db, a[destination]);
                 c.Reply.Integer(0);
             }
             else if (cardinalityOnly) c.Reply.Integer(0);

@@ -907,17 +907,10 @@ public static class SortedSetCommands
         c.Server.Notify(NotifyFlags.ZSet, @event, c.Db, value.Key);
     }
 
-    /// <summary>An empty result deletes the destination ("del" when there was one).</summary>
-    static void DeleteDestination(Client c, ReadOnlySpan<byte> destination)
-    {
-        if (c.Db.Delete(destination)) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, destination);
-    }
-
     static void DeleteIfEmpty(Client c, SortedSetValue set, ReadOnlySpan<byte> key)
     {
         if (set.Count != 0) return;
-        c.Db.Delete(key);
-        c.Server.Notify(NotifyFlags.Generic, "del", c.Db, key);
+        c.Server.DeleteKey(c.Db, key);
     }
 
     // ---- ranges by score and by lex ---------------------------------------------------------
@@ -1444,7 +1437,7 @@ public static class SortedSetCommands
     {
         if (entries is null || entries.Count == 0)
         {
-            DeleteDestination(c, destination);
+            c.Server.DeleteKey(c.Db, destination);
             c.Reply.Integer(0);
             return;
         }
@@ -2005,7 +1998,7 @@ public static class SortedSetCommands
             var destination = a[1];
             if (result.Count == 0)
             {
-                DeleteDestination(c, destination);
+                c.Server.DeleteKey(c.Db, destination);
                 c.Reply.Integer(0);
                 return;
             }

@@ -601,8 +601,7 @@ public static class StringCommands
         {
             if (deadline <= c.Server.UnixTimeMs)
             {
-                c.Db.Delete(a[1]);
-                c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+                c.Server.DeleteKey(c.Db, a[1]);
             }
             else
             {
@@ -733,8 +732,7 @@ public static class StringCommands
     {
         if (ReplyValue(c, a[1]))
         {
-            c.Db.Delete(a[1]);
-            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
+            c.Server.DeleteKey(c.Db, a[1]);
         }
     }
 

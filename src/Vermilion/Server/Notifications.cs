@@ -34,6 +34,14 @@ public sealed partial class Server
 {
     byte[] _channelScratch = new byte[256];
 
+    /// <summary>A command's deletion of a key (DEL, an emptied collection, an empty STORE result): gone, and notified as "del".</summary>
+    public bool DeleteKey(Db db, ReadOnlySpan<byte> key)
+    {
+        if (!db.Delete(key)) return false;
+        Notify(NotifyFlags.Generic, "del", db, key);
+        return true;
+    }
+
     /// <summary>lookupKeyRead's miss: counted in keyspace_misses and notified as "keymiss" (class m).</summary>
     public void KeyMiss(Db db, ReadOnlySpan<byte> key)
     {
