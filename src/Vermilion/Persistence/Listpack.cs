@@ -209,7 +209,7 @@ public ref struct ListpackBuilder
     /// <summary>Bytes so far, header included, terminator not.</summary>
     public readonly int Length => _length;
 
-    public void Append(ReadOnlySpan<byte> element)
+    public void Append(scoped ReadOnlySpan<byte> element)
     {
         _length += Listpack.WriteEntry(Reserve(Listpack.EntrySize(element)), element);
         _count++;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 namespace Vermilion;
 
@@ -30,6 +31,9 @@ public static class RdbValue
                 return true;
             case QuickList list:
                 WriteList(writer, list);
+                return true;
+            case SortedSetValue zset:
+                WriteSortedSet(writer, zset);
                 return true;
             default:
                 return false;
@@ -99,6 +103,38 @@ public static class RdbValue
         }
     }
 
+    /// <summary>
+    /// RDB_TYPE_ZSET_LISTPACK: member and score alternate, a score kept as zzlInsertAt keeps it
+    /// (an integer when the double is integral, else its d2string text). RDB_TYPE_ZSET_2: the
+    /// count, then from the highest rank down each member and its score as 8 little-endian bytes.
+    /// </summary>
+    static void WriteSortedSet(RdbWriter writer, SortedSetValue zset)
+    {
+        if (zset.IsPacked)
+        {
+            using var lp = new ListpackBuilder(64);
+            Span<byte> text = stackalloc byte[DoubleText.MaxLength];
+            for (var c = zset.At(0); c.IsValid; c.MoveNext())
+            {
+                lp.Append(c.Read(out double score));
+                if (DoubleText.IsCompactInteger(score, out long integer)) lp.Append(integer);
+                else lp.Append(text[..DoubleText.FormatCompact(score, text)]);
+            }
+            writer.WriteType(RdbType.ZSetListpack);
+            writer.WriteString(lp.Finish());
+            return;
+        }
+        writer.WriteType(RdbType.ZSet2);
+        writer.WriteLength((ulong)zset.Count);
+        Span<byte> bits = stackalloc byte[8];
+        for (var c = zset.At(zset.Count - 1); c.IsValid; c.MovePrev())
+        {
+            writer.WriteString(c.Read(out double score));
+            BinaryPrimitives.WriteDoubleLittleEndian(bits, score);
+            writer.WriteRaw(bits);
+        }
+    }
+
     /// <summary>quicklist node containers: an element stored as it is (Redis's elements of 1 GB and more), or a listpack.</summary>
     const int PlainContainer = 1, PackedContainer = 2;
 
@@ -117,6 +153,9 @@ public static class RdbValue
             RdbType.HashListpack => ReadHashListpack(ref reader, key, config.HashMaxListpackEntries),
             RdbType.ListQuicklist2 => ReadQuicklist(ref reader, key, config.ListMaxListpackSize),
             RdbType.List => ReadList(ref reader, key, config.ListMaxListpackSize),
+            RdbType.ZSetListpack => ReadSortedSetListpack(ref reader, key, config.ZsetMaxListpackEntries),
+            RdbType.ZSet2 or RdbType.ZSet => ReadSortedSet(ref reader, key, binaryScores: type == RdbType.ZSet2,
+                config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue),
             _ => null,
         };
         return value is not null;
@@ -255,5 +294,87 @@ public static class RdbValue
             using (element) list.PushTail(element.Value);
         }
         return list;
+    }
+
+    /// <summary>
+    /// RDB_TYPE_ZSET_LISTPACK: compact unless it holds more than zset-max-listpack-entries members,
+    /// as rdbLoadObject. The entries must already be in order and distinct (Redis trusts that).
+    /// </summary>
+    static SortedSetValue? ReadSortedSetListpack(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries)
+    {
+        if (!reader.TryReadString(out var blob)) return null;
+        using (blob)
+        {
+            if (!ListpackReader.TryOpen(blob.Value, out var lp) || lp.Count == 0 || lp.Count % 2 != 0) return null;
+            var entries = new List<(double Score, byte[] Member)>(lp.Count / 2);
+            Span<byte> digits = stackalloc byte[20];
+            while (lp.MoveNext())
+            {
+                var member = lp.Text(digits).ToArray();
+                lp.MoveNext();
+                double score;
+                if (lp.IsInteger) score = lp.Integer;
+                else if (!DoubleText.TryParse(lp.String, out score)) return null;
+                if (entries.Count > 0 && ScoreTree.Compare(entries[^1].Score, entries[^1].Member, score, member) >= 0) return null;
+                entries.Add((score, member));
+            }
+            // In order, a duplicate member could still hide under another score.
+            if (!AllDistinct(entries)) return null;
+            return SortedSetValue.Build(key.ToArray(), entries, packed: entries.Count <= maxEntries);
+        }
+    }
+
+    /// <summary>
+    /// RDB_TYPE_ZSET_2 (binary scores) and RDB_TYPE_ZSET (scores as text): members in any order,
+    /// compact afterwards when the set is within both zset-max-listpack limits, as rdbLoadObject.
+    /// </summary>
+    static SortedSetValue? ReadSortedSet(ref RdbReader reader, ReadOnlySpan<byte> key, bool binaryScores, long maxEntries, long maxValue)
+    {
+        if (!TryReadCount(ref reader, binaryScores ? 9 : 2, out int count)) return null;
+        var entries = new List<(double Score, byte[] Member)>(count);
+        long longest = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadString(out var member)) return null;
+            byte[] copy;
+            using (member) copy = member.Value.ToArray();
+            if (!(binaryScores ? TryReadBinaryDouble(ref reader, out double score) : TryReadTextDouble(ref reader, out score)) || double.IsNaN(score))
+                return null;
+            longest = Math.Max(longest, copy.Length);
+            entries.Add((score, copy));
+        }
+        if (!AllDistinct(entries)) return null;
+        entries.Sort((a, b) => ScoreTree.Compare(a.Score, a.Member, b.Score, b.Member));
+        return SortedSetValue.Build(key.ToArray(), entries, packed: count <= maxEntries && longest <= maxValue);
+    }
+
+    static bool AllDistinct(List<(double Score, byte[] Member)> entries)
+    {
+        var seen = new HashSet<byte[]>(entries.Count, ByteKeyComparer.Instance);
+        foreach (var (_, member) in entries)
+            if (!seen.Add(member)) return false;
+        return true;
+    }
+
+    static bool TryReadBinaryDouble(ref RdbReader reader, out double value)
+    {
+        value = 0;
+        if (!reader.TryReadBytes(8, out var bytes)) return false;
+        value = BinaryPrimitives.ReadDoubleLittleEndian(bytes);
+        return true;
+    }
+
+    /// <summary>rdbLoadDoubleValue: a length byte, 253/254/255 for nan/inf/-inf, else that many bytes of text.</summary>
+    static bool TryReadTextDouble(ref RdbReader reader, out double value)
+    {
+        value = 0;
+        if (!reader.TryReadByte(out byte length)) return false;
+        switch (length)
+        {
+            case 253: value = double.NaN; return true;
+            case 254: value = double.PositiveInfinity; return true;
+            case 255: value = double.NegativeInfinity; return true;
+        }
+        return reader.TryReadBytes(length, out var text) && DoubleText.TryParse(text, out value);
     }
 }

@@ -74,7 +74,8 @@ public sealed class ScoreTree
     /// <summary>Bytes of the tree's nodes and of the member arrays it holds.</summary>
     public long MemoryBytes => 56 + _leaves * LeafBytes + _inners * InnerBytes + MemberBytes;
 
-    static int Compare(double s1, ReadOnlySpan<byte> m1, double s2, ReadOnlySpan<byte> m2)
+    /// <summary>Redis's order of sorted-set entries: by score, then members byte by byte.</summary>
+    internal static int Compare(double s1, ReadOnlySpan<byte> m1, double s2, ReadOnlySpan<byte> m2)
     {
         if (s1 < s2) return -1;
         if (s1 > s2) return 1;

@@ -80,16 +80,22 @@ public sealed class SortedSetValue : StoredObject
     public static SortedSetValue Build(byte[] key, List<(double Score, byte[] Member)> sorted, long maxEntries, long maxValue)
     {
         bool packed = sorted.Count <= maxEntries;
-        int bytes = 0;
-        foreach (var (score, member) in sorted)
-        {
+        foreach (var (_, member) in sorted)
             if (member.Length > maxValue) packed = false;
-            if (packed) bytes += EntrySize(member.Length, score, out _, out _, out _);
-        }
+        return Build(key, sorted, packed);
+    }
+
+    /// <summary>A new set holding <paramref name="sorted"/> (in order, members distinct) in the encoding the caller chose.</summary>
+    public static SortedSetValue Build(byte[] key, List<(double Score, byte[] Member)> sorted, bool packed)
+    {
+        long bytes = 0;
+        if (packed)
+            foreach (var (score, member) in sorted) bytes += EntrySize(member.Length, score, out _, out _, out _);
+        if (bytes > Array.MaxLength) packed = false;
         var set = new SortedSetValue(key);
         if (packed)
         {
-            set._packed = new byte[bytes];
+            set._packed = new byte[(int)bytes];
             foreach (var (score, member) in sorted) set._used += WriteEntry(set._packed.AsSpan(set._used), member, score);
             set._count = sorted.Count;
         }

@@ -5,7 +5,7 @@ using Xunit;
 namespace Vermilion.Tests;
 
 /// <summary>
-/// DUMP and RESTORE of sets, hashes and lists against redis-server 7.0.15, in every encoding: each
+/// DUMP and RESTORE of sets, hashes, lists and sorted sets against redis-server 7.0.15, in every encoding: each
 /// side restores the other's payload to the same contents and the same OBJECT ENCODING (under
 /// the same thresholds), DUMP of an intset or listpack is Redis's byte for byte, corrupt
 /// payloads are refused, and mutated ones never hurt the server.
@@ -64,6 +64,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
         string encoding = s.Call("OBJECT", "ENCODING", key);
         if (type == "+set\r\n") return "set " + string.Join(",", Items(s.CallBytes(Cmd("SMEMBERS", key))).Order(StringComparer.Ordinal));
         if (type == "+list\r\n") return "list " + string.Join(",", Items(s.CallBytes(Cmd("LRANGE", key, "0", "-1"))));
+        if (type == "+zset\r\n") return "zset " + string.Join(",", Items(s.CallBytes(Cmd("ZRANGE", key, "0", "-1", "WITHSCORES"))));
         Assert.Equal("+hash\r\n", type);
         var items = Items(s.CallBytes(Cmd("HGETALL", key)));
         var pairs = Enumerable.Range(0, items.Count / 2).Select(i => items[2 * i] + "=" + items[2 * i + 1]);
@@ -122,6 +123,22 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             ["RPOP", "k", "3"], ["LTRIM", "k", "10", "400"], ["LINSERT", "k", "BEFORE", "100000", "inserted"], ["LSET", "k", "5", "set"], ["LREM", "k", "0", "200000"]]);
     }
 
+    static IEnumerable<(string Name, string[][] Build)> SortedSetScenarios()
+    {
+        yield return ("small listpack", [["ZADD", "k", "1", "a", "2", "b", "1.5", "c"]]);
+        yield return ("score forms", [["ZADD", "k", "0", "zero", "-0", "negzero", "inf", "top", "-inf", "bottom", "1e300", "huge", "-2.5e-300", "tiny",
+            "4611686018427387904", "twoto62", "4611686018427387903", "below62", "-4611686018427387904", "negtwoto62", "9007199254740993", "big",
+            "0.1", "tenth", "3.0000000000000004", "close", "123456789012", "int"]]);
+        yield return ("integer-looking members", [["ZADD", "k", "1", "1", "2", "-5", "3", "9223372036854775807", "4", "007", "5", "", "6", "4096"]]);
+        yield return ("updates, increments and removals", [["ZADD", "k", "1", "a", "2", "b", "3", "c"], ["ZINCRBY", "k", "0.25", "a"], ["ZADD", "k", "GT", "10", "b"],
+            ["ZREM", "k", "c"], ["ZADD", "k", "INCR", "-7", "d"]]);
+        yield return ("listpack of 128", [Seq("ZADD", "k", Enumerable.Range(0, 128).SelectMany(i => new[] { (i % 13 * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture), "m" + i }))]);
+        yield return ("skiplist of 129", [Seq("ZADD", "k", Enumerable.Range(0, 129).SelectMany(i => new[] { (i % 13 * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture), "m" + i }))]);
+        yield return ("skiplist by a long member", [["ZADD", "k", "1", "a", "2", new string('m', 65)]]);
+        yield return ("skiplist with LZF members", [Seq("ZADD", "k", Enumerable.Range(0, 20).SelectMany(i => new[] { i.ToString(), string.Concat(Enumerable.Repeat("member" + i, 30)) }))]);
+        yield return ("ZUNIONSTORE result", [["ZADD", "a", "1", "x", "2", "y"], ["ZADD", "b", "3", "y", "4", "z"], ["ZUNIONSTORE", "k", "2", "a", "b", "WEIGHTS", "1", "0.5"]]);
+    }
+
     /// <summary>
     /// Builds the key on both servers, then: same encoding; DUMP byte-identical for a small
     /// encoding; Redis's payload restores here to Redis's contents and encoding (and takes a
@@ -169,6 +186,13 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
     public void HashesCrossBothWays()
     {
         foreach (var (name, build) in HashScenarios()) CrossCheck(name, build, "HSET copy newfield 42 a 7");
+    }
+
+    /// <summary>A skiplist dumps from the highest rank down with binary scores: Redis's bytes too, as ranks have one order.</summary>
+    [Fact]
+    public void SortedSetsCrossBothWays()
+    {
+        foreach (var (name, build) in SortedSetScenarios()) CrossCheck(name, build, "ZADD copy 42 new 0.5 a", byteIdentical: true);
     }
 
     /// <summary>
@@ -234,7 +258,12 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
         r.Call("CONFIG", "SET", "hash-max-listpack-value", "64");
         r.Call(Seq("HSET", "table600", Enumerable.Range(0, 600).SelectMany(i => new[] { "f" + i, "v" })));
         r.Call("HSET", "table-long", "a", "1", "b", new string('w', 80), "c", "3");
-        var keys = new[] { "intset10", "ints-as-table", "strings", "lp10", "table600", "table-long" };
+        r.Call(Seq("ZADD", "zlp10", Enumerable.Range(0, 10).SelectMany(i => new[] { i.ToString(), "m" + i })));
+        r.Call(Seq("ZADD", "zskip10", Enumerable.Range(0, 10).SelectMany(i => new[] { i.ToString(), "m" + i })));
+        r.Call("ZADD", "zskip10", "1", new string('w', 80));
+        r.Call("ZREM", "zskip10", new string('w', 80));
+        r.Call("ZADD", "zskip-long", "1", "a", "2", new string('w', 80));
+        var keys = new[] { "intset10", "ints-as-table", "strings", "lp10", "table600", "table-long", "zlp10", "zskip10", "zskip-long" };
         var payloads = keys.Select(k => BulkValue(r.CallBytes(Cmd("DUMP", k)))!).ToArray();
 
         var configs = new[]
@@ -242,6 +271,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             ("set-max-intset-entries", "512"), ("set-max-intset-entries", "10"), ("set-max-intset-entries", "9"), ("set-max-intset-entries", "0"),
             ("hash-max-listpack-entries", "10"), ("hash-max-listpack-entries", "9"), ("hash-max-listpack-entries", "1000"),
             ("hash-max-listpack-value", "0"), ("hash-max-listpack-value", "100"), ("hash-max-listpack-value", "1000"),
+            ("zset-max-listpack-entries", "10"), ("zset-max-listpack-entries", "9"), ("zset-max-listpack-value", "2"), ("zset-max-listpack-value", "100"),
         };
         try
         {
@@ -266,6 +296,8 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
                 s.Call("CONFIG", "SET", "set-max-intset-entries", "512");
                 s.Call("CONFIG", "SET", "hash-max-listpack-entries", "512");
                 s.Call("CONFIG", "SET", "hash-max-listpack-value", "64");
+                s.Call("CONFIG", "SET", "zset-max-listpack-entries", "128");
+                s.Call("CONFIG", "SET", "zset-max-listpack-value", "64");
             }
         }
     }
@@ -318,6 +350,10 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             ("list node listpack of the wrong size", [18, 1, 2, .. Str(Encoding.Latin1.GetString(Listpack(null, Entry("a"))[..^1]))]),
             ("list shorter than its node count", [18, 2, 2, .. Str(Encoding.Latin1.GetString(Listpack(null, Entry("a"))))]),
             ("empty plain list", [1, 0]),
+            ("empty zset", [5, 0]),
+            ("zset shorter than its count", [5, 2, .. Str("a"), 0, 0, 0, 0, 0, 0, 0xF0, 0x3F]),
+            ("empty listpack zset", Blob(17, Listpack(null))),
+            ("text-score zset with a bad score", [3, 1, .. Str("a"), 3, (byte)'a', (byte)'b', (byte)'c']),
             ("hash of 600 with a duplicate", [4, 0x42, 0x58, .. Enumerable.Range(0, 600).SelectMany(i => Str(i == 599 ? "f0" : "f" + i).Concat(Str("v")))]),
         };
         var refusedHere = new (string Name, byte[] Body)[]
@@ -332,6 +368,12 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             ("listpack hash with a bad back-length", Blob(16, Listpack(null, Entry("f"), [0x81, (byte)'v', 5]))),
             ("list node listpack with a bad back-length", [18, 1, 2, .. Str(Encoding.Latin1.GetString(Listpack(null, Entry("f"), [0x81, (byte)'v', 5])))]),
             ("list node listpack whose count lies", [18, 1, 2, .. Str(Encoding.Latin1.GetString(Listpack(3, Entry("f"))))]),
+            ("zset with a duplicate", [5, 2, .. Str("a"), 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, .. Str("a"), 0, 0, 0, 0, 0, 0, 0, 0x40]),
+            ("zset with a NaN score", [5, 1, .. Str("a"), 0, 0, 0, 0, 0, 0, 0xF8, 0x7F]),
+            ("listpack zset out of order", Blob(17, Listpack(null, Entry("b"), [1, 1], Entry("a"), [2, 1], Entry("c"), [0, 1]))),
+            ("listpack zset with a duplicate", Blob(17, Listpack(null, Entry("a"), [1, 1], Entry("a"), [2, 1]))),
+            ("listpack zset with an odd count", Blob(17, Listpack(null, Entry("a"), [1, 1], Entry("b")))),
+            ("listpack zset with a score that is no number", Blob(17, Listpack(null, Entry("a"), Entry("x")))),
             ("listpack hash with an unknown encoding", Blob(16, Listpack(null, Entry("f"), [0xF5, 1]))),
         };
         using var r = _servers.Redis.Connect();
@@ -356,6 +398,9 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
                      Blob(16, Listpack(0xFFFF, Entry("f"), Entry("v"))),
                      [18, 3, 1, .. Str("plain"), 2, .. Str(Encoding.Latin1.GetString(Listpack(null))), 2, .. Str(Encoding.Latin1.GetString(Listpack(null, Entry("a"), [7, 1])))],
                      [1, 3, .. Str("a"), .. Str("1"), .. Str("")],
+                     [5, 2, .. Str("b"), 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, .. Str("a"), 0, 0, 0, 0, 0, 0, 0, 0x40],
+                     [3, 3, .. Str("b"), 3, (byte)'1', (byte)'.', (byte)'5', .. Str("a"), 254, .. Str("c"), 255],
+                     Blob(17, Listpack(null, Entry("a"), [1, 1], Entry("b"), Entry("1.5"), [7, 1], [2, 1])),
                  })
         {
             var payload = Payload(body);
@@ -383,7 +428,9 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
         v.Call("HSET", "table", "a", "1", "b", new string('z', 100), "c", "-7");
         v.Call("RPUSH", "list", "a", "1", "-300", "long element " + new string('e', 30));
         v.Call(["RPUSH", "list2", .. Enumerable.Range(0, 20).Select(i => "element " + i)]);
-        var seeds = new[] { "intset", "set", "lp", "lp2", "table", "list", "list2" }.Select(k => BulkValue(v.CallBytes(Cmd("DUMP", k)))!).ToList();
+        v.Call("ZADD", "zlp", "1", "a", "2.5", "b", "-3", "c", "inf", "d", "100000", "12");
+        v.Call("ZADD", "zskip", "1", "a", "2.5", "b", "-3", new string('z', 70), "-inf", "d");
+        var seeds = new[] { "intset", "set", "lp", "lp2", "table", "list", "list2", "zlp", "zskip" }.Select(k => BulkValue(v.CallBytes(Cmd("DUMP", k)))!).ToList();
         v.Call("FLUSHALL");
 
         var random = new Random(1234);
@@ -402,7 +449,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
                     case 2: body.Insert(at, (byte)random.Next(256)); break;
                     case 3: body.RemoveAt(at); break;
                     case 4: body.RemoveRange(at, body.Count - at); break;
-                    default: body[0] = new byte[] { 1, 2, 4, 11, 16, 18 }[random.Next(6)]; break;
+                    default: body[0] = new byte[] { 1, 2, 3, 4, 5, 11, 16, 17, 18 }[random.Next(9)]; break;
                 }
                 if (body.Count < 2) body.Add(0);
             }

@@ -230,7 +230,7 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         }
     }
 
-    /// <summary>Sorted sets and streams from Redis are refused until Vermilion stores them (sets, hashes and lists: CollectionDumpTests).</summary>
+    /// <summary>Streams from Redis are refused until Vermilion stores them (the other types: CollectionDumpTests).</summary>
     [Fact]
     public void UnstoredTypesAreBadData()
     {
@@ -238,14 +238,9 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         using var v = _servers.Vermilion.Connect();
         r.Call("FLUSHALL");
         v.Call("FLUSHALL");
-        r.Call("ZADD", "zset", "1", "a");
         r.Call("XADD", "stream", "*", "f", "v");
-        r.Call(["ZADD", "bigzset", .. Enumerable.Range(0, 200).SelectMany(i => new[] { i.ToString(), "m" + i })]);
-        foreach (var key in new[] { "zset", "stream", "bigzset" })
-        {
-            var payload = BulkValue(r.CallBytes(Cmd("DUMP", key)))!;
-            Assert.Equal("-ERR Bad data format\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", key, "0", payload))));
-        }
+        var payload = BulkValue(r.CallBytes(Cmd("DUMP", "stream")))!;
+        Assert.Equal("-ERR Bad data format\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", "stream", "0", payload))));
         Assert.Equal(":0\r\n", v.Call("DBSIZE"));
         r.Call("FLUSHALL");
     }
