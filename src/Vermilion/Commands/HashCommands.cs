@@ -350,11 +350,11 @@ public static class HashCommands
         {
             for (int i = first; i < a.Count && bytes <= HashValue.ListpackSafetyLimit; i++)
             {
-                if (a.Length(i) > config.HashMaxListpackValue) return new HashValue(a.ToArray(1));
+                if (a.Length(i) > config.HashMaxListpackValue) return new HashValue(a[1]);
                 bytes += HashValue.ListpackEntryBytes(a.Length(i));
             }
         }
-        return new HashValue(a.ToArray(1), bytes <= HashValue.ListpackSafetyLimit ? (int)bytes : 0);
+        return new HashValue(a[1], bytes <= HashValue.ListpackSafetyLimit ? (int)bytes : 0);
     }
 
     static void HSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: true);
@@ -405,7 +405,7 @@ public static class HashCommands
     {
         var config = c.Server.Config;
         bool created = hash is null;
-        hash ??= new HashValue(a.ToArray(1));
+        hash ??= new HashValue(a[1]);
         hash.Set(a[2], value, config.HashMaxListpackEntries, config.HashMaxListpackValue);
         if (created) c.Db.Add(hash);
         c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);

@@ -595,17 +595,11 @@ public static class ListCommands
             }
             list = Create(c, a[1]);
         }
-        for (int i = 2; i < a.Count; i++)
-        {
-            list.Push(new ListElement(a[i]), head);
-            // Many elements at once: size the end node once rather than growing it step by step.
-            if (i == 2 && a.Count > 3)
-            {
-                long bytes = 0;
-                for (int j = 3; j < a.Count; j++) bytes += QuickList.EntrySize(new ListElement(a[j]));
-                list.Reserve(bytes, head);
-            }
-        }
+        // Many elements at once: size the end node once rather than growing it step by step.
+        long more = 0;
+        for (int j = 3; j < a.Count; j++) more += QuickList.EntrySize(new ListElement(a[j]));
+        if (list.Count > 0 && more > 0) list.Reserve(QuickList.EntrySize(new ListElement(a[2])) + more, head);
+        for (int i = 2; i < a.Count; i++) list.Push(new ListElement(a[i]), head, i == 2 ? more : 0);
         Notify(c, head ? "lpush" : "rpush", a[1]);
         c.Reply.Integer(list.Count);
     }

@@ -556,7 +556,7 @@ public static class SetCommands
         {
             int position = random.Next(set.Count);
             var member = set.MemberAt(position, digits);
-            survivors ??= SetValue.CreateFor(set.Key, member);
+            survivors ??= SetValue.CreateFor([], member); // only its contents are kept
             survivors.Add(member, max);
             set.RemoveAt(position);
         }

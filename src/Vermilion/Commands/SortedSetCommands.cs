@@ -1156,18 +1156,17 @@ public static class SortedSetCommands
                 return;
             }
             bool packed = config.ZsetMaxListpackEntries != 0 && config.ZsetMaxListpackValue >= a.Length(scoreIndex + 1);
-            set = SortedSetValue.Create(key.ToArray(), packed);
-            if (packed && elements > 1 && elements <= config.ZsetMaxListpackEntries)
+            int bytes = 0;
+            if (packed && elements <= config.ZsetMaxListpackEntries)
             {
                 // Members are almost always distinct here: size the array once.
-                int bytes = 0;
                 for (int j = 0; j < elements && bytes >= 0; j++)
                 {
                     int length = a.Length(scoreIndex + 1 + j * 2);
                     bytes = length > config.ZsetMaxListpackValue ? -1 : bytes + SortedSetValue.CompactEntrySize(length, scores[j]);
                 }
-                if (bytes > 0) set.ReserveCompact(bytes);
             }
+            set = SortedSetValue.Create(key, packed, Math.Max(bytes, 0));
             c.Db.Add(set);
         }
         for (int j = 0; j < elements; j++)
@@ -1442,7 +1441,7 @@ public static class SortedSetCommands
             return;
         }
         var config = c.Server.Config;
-        var result = SortedSetValue.Create(destination.ToArray(), packed: knownLength <= config.ZsetMaxListpackEntries);
+        var result = SortedSetValue.Create(destination, packed: knownLength <= config.ZsetMaxListpackEntries);
         foreach (var (score, member) in entries)
             result.Add(score, member, ZAddFlags.None, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue, out _);
         StoreResult(c, result, "zrangestore");
@@ -2004,7 +2003,7 @@ public static class SortedSetCommands
             }
             var config = c.Server.Config;
             string @event = op switch { SetOperation.Union => "zunionstore", SetOperation.Inter => "zinterstore", _ => "zdiffstore" };
-            StoreResult(c, SortedSetValue.Build(destination.ToArray(), result, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue), @event);
+            StoreResult(c, SortedSetValue.Build(destination, result, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue), @event);
             c.Reply.Integer(result.Count);
             return;
         }

@@ -204,7 +204,7 @@ public static class RdbValue
     static HashValue? ReadHash(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries, long maxValue)
     {
         if (!TryReadCount(ref reader, 2, out int count)) return null;
-        var hash = count > maxEntries ? HashValue.CreateTable(key.ToArray(), count) : new HashValue(key.ToArray());
+        var hash = count > maxEntries ? HashValue.CreateTable(key, count) : new HashValue(key);
         for (int i = 0; i < count; i++)
         {
             if (!reader.TryReadString(out var field)) return null;
@@ -233,14 +233,14 @@ public static class RdbValue
             int pairs = lp.Count / 2;
             HashValue hash;
             Span<byte> digits = stackalloc byte[20];
-            if (pairs > maxEntries) hash = HashValue.CreateTable(key.ToArray(), pairs);
+            if (pairs > maxEntries) hash = HashValue.CreateTable(key, pairs);
             else
             {
                 // Sized once: the entries' lengths in Vermilion's layout.
                 long bytes = 0;
                 var sizing = lp;
                 while (sizing.MoveNext()) bytes += HashValue.ListpackEntryBytes(sizing.Text(digits).Length);
-                hash = new HashValue(key.ToArray(), (int)Math.Min(bytes, Array.MaxLength));
+                hash = new HashValue(key, (int)Math.Min(bytes, Array.MaxLength));
             }
             Span<byte> fieldDigits = stackalloc byte[20];
             while (lp.MoveNext())
@@ -320,7 +320,7 @@ public static class RdbValue
             }
             // In order, a duplicate member could still hide under another score.
             if (!AllDistinct(entries)) return null;
-            return SortedSetValue.Build(key.ToArray(), entries, packed: entries.Count <= maxEntries);
+            return SortedSetValue.Build(key, entries, packed: entries.Count <= maxEntries);
         }
     }
 
@@ -345,7 +345,7 @@ public static class RdbValue
         }
         if (!AllDistinct(entries)) return null;
         entries.Sort((a, b) => ScoreTree.Compare(a.Score, a.Member, b.Score, b.Member));
-        return SortedSetValue.Build(key.ToArray(), entries, packed: count <= maxEntries && longest <= maxValue);
+        return SortedSetValue.Build(key, entries, packed: count <= maxEntries && longest <= maxValue);
     }
 
     static bool AllDistinct(List<(double Score, byte[] Member)> entries)

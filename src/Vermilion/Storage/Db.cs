@@ -200,7 +200,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     {
         if (item is byte[] packed) return PackedString.Key(packed).SequenceEqual(key) ? packed : PackedString.Create(key, PackedString.Value(packed));
         var stored = (StoredObject)item;
-        if (!stored.Key.AsSpan().SequenceEqual(key)) stored.Key = key.ToArray();
+        if (!stored.Key.SequenceEqual(key)) stored.SetKey(key);
         return stored;
     }
 

@@ -34,6 +34,9 @@ public sealed class HashFieldTable
 
     public int Count { get; private set; }
 
+    /// <summary>The key of the hash this table encodes (a listpack hash keeps its key in front of its entries instead).</summary>
+    public byte[] Key = [];
+
     public HashFieldTable(int capacity)
     {
         int size = Math.Max(MinimumCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1)));
@@ -42,7 +45,7 @@ public sealed class HashFieldTable
     }
 
     /// <summary>Bytes on the heap: this object, its two arrays and every pair array.</summary>
-    public long MemoryBytes => 48 + ArrayBytes(_buckets.Length * 4L) + ArrayBytes(_entries.Length * 16L) + _pairBytes;
+    public long MemoryBytes => 56 + ArrayBytes(Key.Length) + ArrayBytes(_buckets.Length * 4L) + ArrayBytes(_entries.Length * 16L) + _pairBytes;
 
     static long ArrayBytes(long dataBytes) => 24 + ((dataBytes + 7) & ~7L);
 

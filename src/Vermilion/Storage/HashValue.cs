@@ -19,20 +19,22 @@ public sealed class HashValue : StoredObject
     /// <summary>Redis's listpack refuses to grow past 1 GB (lpSafeToAdd); a hash that would converts instead.</summary>
     public const long ListpackSafetyLimit = 1L << 30;
 
-    /// <summary>The listpack (a byte[]) or the <see cref="HashFieldTable"/>: one reference, so a small hash's object is 48 bytes.</summary>
+    /// <summary>
+    /// The listpack or the <see cref="HashFieldTable"/>: one reference, so a small hash's object is
+    /// 40 bytes. The listpack is a byte[] laid out as a <see cref="PackedString"/>: the key, then
+    /// the entries and spare room; the table holds the key itself.
+    /// </summary>
     object _data;
     int _listpackLength;
     int _listpackCount;
 
-    byte[] Listpack => (byte[])_data;
+    /// <summary>The listpack's entries and its spare room, after the key.</summary>
+    Span<byte> Listpack => PackedString.Value((byte[])_data);
 
     /// <summary>An empty listpack hash with room for <paramref name="listpackCapacity"/> bytes of entries.</summary>
-    public HashValue(byte[] key, int listpackCapacity = 0) : base(key)
-    {
-        _data = listpackCapacity > 0 ? new byte[RoundUp8(listpackCapacity)] : Array.Empty<byte>();
-    }
+    public HashValue(ReadOnlySpan<byte> key, int listpackCapacity = 0) => _data = NewListpack(key, listpackCapacity);
 
-    HashValue(byte[] key, object data, int length, int count) : base(key)
+    HashValue(object data, int length, int count)
     {
         _data = data;
         _listpackLength = length;
@@ -40,7 +42,29 @@ public sealed class HashValue : StoredObject
     }
 
     /// <summary>An empty hashtable-encoded hash sized for <paramref name="capacity"/> fields (RESTORE of more than hash-max-listpack-entries).</summary>
-    public static HashValue CreateTable(byte[] key, int capacity) => new(key, new HashFieldTable(capacity), 0, 0);
+    public static HashValue CreateTable(ReadOnlySpan<byte> key, int capacity) => new(new HashFieldTable(capacity) { Key = key.ToArray() }, 0, 0);
+
+    /// <summary>The key and room for <paramref name="capacity"/> bytes of entries, rounded up to the 8 bytes the runtime allocates anyway.</summary>
+    static byte[] NewListpack(ReadOnlySpan<byte> key, int capacity)
+    {
+        int keyBytes = PackedString.KeyBytes(key);
+        return PackedString.Allocate(key, RoundUp8(keyBytes + capacity) - keyBytes);
+    }
+
+    public override ReadOnlySpan<byte> Key => _data is HashFieldTable table ? table.Key : PackedString.Key((byte[])_data);
+
+    public override void SetKey(ReadOnlySpan<byte> key)
+    {
+        long before = MemoryBytes;
+        if (_data is HashFieldTable table) table.Key = key.ToArray();
+        else
+        {
+            var moved = NewListpack(key, _listpackLength);
+            Listpack[.._listpackLength].CopyTo(PackedString.Value(moved));
+            _data = moved;
+        }
+        Grew(MemoryBytes - before);
+    }
 
     public override ValueType Type => ValueType.Hash;
     public override string Encoding => _data is HashFieldTable ? "hashtable" : "listpack";
@@ -49,12 +73,21 @@ public sealed class HashValue : StoredObject
     /// <summary>Bytes the listpack's entries take (0 for a hashtable).</summary>
     public int ListpackBytes => _listpackLength;
 
-    /// <summary>The object (header, key and owner references, its own three fields), the key, and the encoding's arrays.</summary>
-    public override long MemoryBytes => 48 + ArrayBytes(Key.Length) + (_data is HashFieldTable table ? table.MemoryBytes : ArrayBytes(Listpack.Length));
+    /// <summary>The object (header, owner reference, its own three fields), and the encoding's arrays, the key's among them.</summary>
+    public override long MemoryBytes => 40 + (_data is HashFieldTable table ? table.MemoryBytes : ArrayBytes(((byte[])_data).Length));
 
-    public override StoredObject CopyAs(byte[] key) => _data is HashFieldTable table
-        ? new HashValue(key, table.Copy(), 0, 0)
-        : new HashValue(key, Listpack.AsSpan(0, _listpackLength).ToArray(), _listpackLength, _listpackCount);
+    public override StoredObject CopyAs(byte[] key)
+    {
+        if (_data is HashFieldTable table)
+        {
+            var copy = table.Copy();
+            copy.Key = key;
+            return new HashValue(copy, 0, 0);
+        }
+        var lp = NewListpack(key, _listpackLength);
+        Listpack[.._listpackLength].CopyTo(PackedString.Value(lp));
+        return new HashValue(lp, _listpackLength, _listpackCount);
+    }
 
     /// <summary>Bytes a field or value takes in the listpack.</summary>
     public static int ListpackEntryBytes(int length) => HashFieldTable.VarintLength(length) + length;
@@ -64,7 +97,7 @@ public sealed class HashValue : StoredObject
     public int FindPair(ReadOnlySpan<byte> field)
     {
         if (_data is HashFieldTable table) return table.Find(field);
-        var lp = Listpack.AsSpan(0, _listpackLength);
+        ReadOnlySpan<byte> lp = Listpack[.._listpackLength];
         int pos = 0;
         while (pos < lp.Length)
         {
@@ -97,14 +130,14 @@ public sealed class HashValue : StoredObject
     {
         if (_data is HashFieldTable table) return table.Field(pair);
         int start = HashFieldTable.ReadVarint(Listpack, pair, out int length);
-        return Listpack.AsSpan(start, length);
+        return Listpack.Slice(start, length);
     }
 
     public ReadOnlySpan<byte> ValueAt(int pair)
     {
         if (_data is HashFieldTable table) return table.Value(pair);
         int start = ValueStart(pair, out int length);
-        return Listpack.AsSpan(start, length);
+        return Listpack.Slice(start, length);
     }
 
     /// <summary>The pair at position <paramref name="ordinal"/> of the iteration order (a walk for a listpack, as Redis's lpSeek).</summary>
@@ -178,7 +211,8 @@ public sealed class HashValue : StoredObject
             if (removed)
             {
                 int end = ValueEnd(pair);
-                Listpack.AsSpan(end, _listpackLength - end).CopyTo(Listpack.AsSpan(pair));
+                var lp = Listpack;
+                lp[end.._listpackLength].CopyTo(lp[pair..]);
                 _listpackLength -= end - pair;
                 _listpackCount--;
                 // Give back room a shrinking hash no longer needs, as Redis reallocates its listpack.
@@ -200,7 +234,7 @@ public sealed class HashValue : StoredObject
 
     void MoveToTable()
     {
-        var table = new HashFieldTable(_listpackCount);
+        var table = new HashFieldTable(_listpackCount) { Key = Key.ToArray() };
         for (int pair = FirstPair(); pair >= 0; pair = NextPair(pair)) table.Add(FieldAt(pair), ValueAt(pair));
         _data = table;
         _listpackLength = _listpackCount = 0;
@@ -210,7 +244,7 @@ public sealed class HashValue : StoredObject
     {
         int needed = _listpackLength + ListpackEntryBytes(field.Length) + ListpackEntryBytes(value.Length);
         if (needed > Listpack.Length) Reallocate(Math.Max(needed, Listpack.Length + Listpack.Length / 4));
-        var lp = Listpack.AsSpan();
+        var lp = Listpack;
         int pos = _listpackLength;
         pos += HashFieldTable.WriteVarint(lp[pos..], (uint)field.Length);
         field.CopyTo(lp[pos..]);
@@ -229,7 +263,7 @@ public sealed class HashValue : StoredObject
         int newEnd = entry + ListpackEntryBytes(value.Length);
         int delta = newEnd - oldEnd;
         if (delta > 0 && _listpackLength + delta > Listpack.Length) Reallocate(Math.Max(_listpackLength + delta, Listpack.Length + Listpack.Length / 4));
-        var lp = Listpack.AsSpan();
+        var lp = Listpack;
         if (delta != 0) lp[oldEnd.._listpackLength].CopyTo(lp[newEnd..]);
         int pos = entry + HashFieldTable.WriteVarint(lp[entry..], (uint)value.Length);
         value.CopyTo(lp[pos..]);
@@ -238,8 +272,8 @@ public sealed class HashValue : StoredObject
 
     void Reallocate(int capacity)
     {
-        var grown = new byte[RoundUp8(capacity)];
-        Listpack.AsSpan(0, _listpackLength).CopyTo(grown);
+        var grown = NewListpack(Key, capacity);
+        Listpack[.._listpackLength].CopyTo(PackedString.Value(grown));
         _data = grown;
     }
 

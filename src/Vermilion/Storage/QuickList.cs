@@ -78,7 +78,7 @@ public readonly ref struct ListEntry
 /// node splits it and merges the halves with their neighbours when they fit. list-compress-depth
 /// is accepted but nodes are never compressed (Redis LZF-compresses inner nodes).
 /// </summary>
-public sealed class QuickList : StoredObject
+public sealed class QuickList : SeparatelyKeyedObject
 {
     const int NodeHeader = 12;
     /// <summary>Redis counts a listpack's 6-byte header and end byte in the size it compares with the limits.</summary>
@@ -480,12 +480,17 @@ public sealed class QuickList : StoredObject
         if (((long)NodeHeader + End(node) - Start(node) + 7 & ~7L) < node.Length) Repack(index, 0);
     }
 
-    /// <summary>A new node holding just <paramref name="e"/>, inserted at node position <paramref name="index"/>.</summary>
-    void InsertNodeWith(int index, in ListElement e, int size)
+    /// <summary>
+    /// A new node holding just <paramref name="e"/>, inserted at node position <paramref name="index"/>,
+    /// with <paramref name="room"/> spare bytes in front of it (<paramref name="roomInFront"/>) or behind.
+    /// </summary>
+    void InsertNodeWith(int index, in ListElement e, int size, int room = 0, bool roomInFront = false)
     {
-        var node = NewNode(size, 0);
-        WriteEntry(node.AsSpan(NodeHeader, size), e);
-        SetEnd(node, NodeHeader + size);
+        var node = NewNode(size, room);
+        int start = roomInFront ? node.Length - size : NodeHeader;
+        WriteEntry(node.AsSpan(start, size), e);
+        SetStart(node, start);
+        SetEnd(node, start + size);
         SetCount(node, 1);
         InsertNode(index, node);
     }
@@ -495,7 +500,12 @@ public sealed class QuickList : StoredObject
     public void PushHead(ReadOnlySpan<byte> value) => Push(new ListElement(value), head: true);
     public void PushTail(ReadOnlySpan<byte> value) => Push(new ListElement(value), head: false);
 
-    public void Push(in ListElement e, bool head)
+    /// <summary>
+    /// Pushes one element. <paramref name="more"/>: bytes of elements about to follow it, so a
+    /// node this push creates is made big enough for them at once (LPUSH/RPUSH of many elements
+    /// onto a new list allocate one node, not a series of growing ones).
+    /// </summary>
+    public void Push(in ListElement e, bool head, long more = 0)
     {
         int size = EntrySize(e);
         int index = head ? 0 : _nodeCount - 1;
@@ -510,7 +520,8 @@ public sealed class QuickList : StoredObject
         else
         {
             if (_nodeCount > 0) TrimToFit(index);
-            InsertNodeWith(head ? 0 : _nodeCount, e, size);
+            int room = (int)Math.Clamp(Math.Min(more, ByteLimit + (long)EstimateOverhead - size - ListpackOverhead), 0, int.MaxValue);
+            InsertNodeWith(head ? 0 : _nodeCount, e, size, room, roomInFront: head);
         }
         _count++;
     }

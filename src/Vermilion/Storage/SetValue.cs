@@ -7,7 +7,7 @@ namespace Vermilion;
 /// good: like Redis, a set never converts back. Members have positions 0..Count-1 in either
 /// encoding (ascending order in an intset), which is how commands iterate and pick at random.
 /// </summary>
-public sealed class SetValue : StoredObject
+public sealed class SetValue : SeparatelyKeyedObject
 {
     IntSet _ints;
     MemberTable? _table;

@@ -26,25 +26,51 @@ public enum ZAddResult { Nop, Added, Updated, Unchanged, NotANumber }
 /// </summary>
 public sealed class SortedSetValue : StoredObject
 {
-    byte[] _packed = [];
+    /// <summary>
+    /// The compact encoding's array, laid out as a <see cref="PackedString"/> (the key, then the
+    /// entries and any spare room), or the <see cref="Tree"/>: one reference, so a small sorted
+    /// set's object is 40 bytes and its key costs no array of its own.
+    /// </summary>
+    object _data;
     int _used, _count;
-    ScoreTree? _tree;
-    MemberScores? _scores;
 
-    SortedSetValue(byte[] key) : base(key) { }
-
-    /// <summary>A new, empty sorted set in the compact encoding, or in the tree encoding when <paramref name="packed"/> is false.</summary>
-    public static SortedSetValue Create(byte[] key, bool packed)
+    /// <summary>The "skiplist" encoding's parts, and the key.</summary>
+    sealed class Tree(byte[] key)
     {
-        var set = new SortedSetValue(key);
-        if (!packed) set.InitTree();
-        return set;
+        public byte[] Key = key;
+        public readonly ScoreTree Order = new();
+        public readonly MemberScores Scores = new();
+        /// <summary>Header and three references.</summary>
+        public long MemoryBytes => 40 + ArrayBytes(Key.Length) + Order.MemoryBytes + Scores.MemoryBytes;
     }
 
-    void InitTree()
+    ScoreTree? _tree => (_data as Tree)?.Order;
+    MemberScores? _scores => (_data as Tree)?.Scores;
+
+    SortedSetValue(object data) => _data = data;
+
+    /// <summary>
+    /// A new, empty sorted set in the compact encoding with room for <paramref name="capacity"/>
+    /// bytes of entries, or in the tree encoding when <paramref name="packed"/> is false.
+    /// </summary>
+    public static SortedSetValue Create(ReadOnlySpan<byte> key, bool packed, int capacity = 0) =>
+        new(packed ? NewCompact(key, capacity) : new Tree(key.ToArray()));
+
+    /// <summary>The key and room for <paramref name="capacity"/> bytes of entries, rounded up to the 8 bytes the runtime allocates anyway.</summary>
+    static byte[] NewCompact(ReadOnlySpan<byte> key, int capacity)
     {
-        _tree = new ScoreTree();
-        _scores = new MemberScores();
+        int keyBytes = PackedString.KeyBytes(key);
+        return PackedString.Allocate(key, (int)Math.Min((keyBytes + capacity + 7L) & ~7L, Array.MaxLength) - keyBytes);
+    }
+
+    public override ReadOnlySpan<byte> Key => _data is Tree tree ? tree.Key : PackedString.Key((byte[])_data);
+
+    public override void SetKey(ReadOnlySpan<byte> key)
+    {
+        long before = MemoryBytes;
+        if (_data is Tree tree) tree.Key = key.ToArray();
+        else _data = PackedString.Create(key, Packed);
+        Grew(MemoryBytes - before);
     }
 
     public override ValueType Type => ValueType.ZSet;
@@ -52,21 +78,13 @@ public sealed class SortedSetValue : StoredObject
     public bool IsPacked => _tree is null;
     public int Count => _tree?.Count ?? _count;
 
-    // Header 16, five references, two ints.
-    public override long MemoryBytes => 64 + ArrayBytes(Key.Length)
-        + (_tree is null ? ArrayBytes(_packed.Length) : _tree.MemoryBytes + _scores!.MemoryBytes);
+    // Header 16, two references, two ints.
+    public override long MemoryBytes => 40 + (_data is Tree tree ? tree.MemoryBytes : ArrayBytes(((byte[])_data).Length));
 
     public override StoredObject CopyAs(byte[] key)
     {
-        var copy = new SortedSetValue(key);
-        if (_tree is null)
-        {
-            copy._packed = _packed.AsSpan(0, _used).ToArray();
-            copy._used = _used;
-            copy._count = _count;
-            return copy;
-        }
-        copy.InitTree();
+        if (_tree is null) return new SortedSetValue(PackedString.Create(key, Packed)) { _used = _used, _count = _count };
+        var copy = Create(key, packed: false);
         copy._scores!.EnsureCapacity(Count);
         for (var c = _tree.At(0); c.IsValid; c.MoveNext()) copy.AppendToTree(c.Score, c.Member.ToArray());
         return copy;
@@ -77,7 +95,7 @@ public sealed class SortedSetValue : StoredObject
     /// distinct), in the encoding Redis gives a stored result: compact when it has at most
     /// <paramref name="maxEntries"/> members, none longer than <paramref name="maxValue"/>.
     /// </summary>
-    public static SortedSetValue Build(byte[] key, List<(double Score, byte[] Member)> sorted, long maxEntries, long maxValue)
+    public static SortedSetValue Build(ReadOnlySpan<byte> key, List<(double Score, byte[] Member)> sorted, long maxEntries, long maxValue)
     {
         bool packed = sorted.Count <= maxEntries;
         foreach (var (_, member) in sorted)
@@ -86,22 +104,21 @@ public sealed class SortedSetValue : StoredObject
     }
 
     /// <summary>A new set holding <paramref name="sorted"/> (in order, members distinct) in the encoding the caller chose.</summary>
-    public static SortedSetValue Build(byte[] key, List<(double Score, byte[] Member)> sorted, bool packed)
+    public static SortedSetValue Build(ReadOnlySpan<byte> key, List<(double Score, byte[] Member)> sorted, bool packed)
     {
         long bytes = 0;
         if (packed)
             foreach (var (score, member) in sorted) bytes += EntrySize(member.Length, score, out _, out _, out _);
         if (bytes > Array.MaxLength) packed = false;
-        var set = new SortedSetValue(key);
+        var set = packed ? new SortedSetValue(PackedString.Allocate(key, (int)bytes)) : Create(key, packed: false);
         if (packed)
         {
-            set._packed = new byte[(int)bytes];
-            foreach (var (score, member) in sorted) set._used += WriteEntry(set._packed.AsSpan(set._used), member, score);
+            var entries = set.Body;
+            foreach (var (score, member) in sorted) set._used += WriteEntry(entries[set._used..], member, score);
             set._count = sorted.Count;
         }
         else
         {
-            set.InitTree();
             set._scores!.EnsureCapacity(sorted.Count);
             foreach (var (score, member) in sorted) set.AppendToTree(score, member);
         }
@@ -112,17 +129,14 @@ public sealed class SortedSetValue : StoredObject
     public static int CompactEntrySize(int memberLength, double score) => EntrySize(memberLength, score, out _, out _, out _);
 
     /// <summary>
-    /// Makes the compact array exactly big enough for <paramref name="bytes"/> more, so a ZADD that
-    /// creates a set with many members allocates once instead of once per member.
+    /// A new compact array with room for <paramref name="capacity"/> bytes of entries (rounded up
+    /// to the 8 bytes the runtime allocates anyway), the first <paramref name="keep"/> copied.
     /// </summary>
-    public void ReserveCompact(int bytes)
+    void Reallocate(int capacity, int keep)
     {
-        if (_tree is not null || _used + bytes <= _packed.Length) return;
-        long before = MemoryBytes;
-        var grown = new byte[(_used + bytes + 7) & ~7];
-        _packed.AsSpan(0, _used).CopyTo(grown);
-        _packed = grown;
-        Grew(MemoryBytes - before);
+        var grown = NewCompact(Key, capacity);
+        Body[..keep].CopyTo(PackedString.Value(grown));
+        _data = grown;
     }
 
     void AppendToTree(double score, byte[] member)
@@ -233,7 +247,9 @@ public sealed class SortedSetValue : StoredObject
         return offset - back - body;
     }
 
-    ReadOnlySpan<byte> Packed => _packed.AsSpan(0, _used);
+    /// <summary>The compact encoding's entries and spare room, after the key.</summary>
+    Span<byte> Body => PackedString.Value((byte[])_data);
+    ReadOnlySpan<byte> Packed => Body[.._used];
 
     /// <summary>Offset of the member's entry, or -1.</summary>
     int FindPacked(ReadOnlySpan<byte> member, out double score, out int next)
@@ -276,43 +292,37 @@ public sealed class SortedSetValue : StoredObject
         }
         int size = EntrySize(member.Length, score, out _, out _, out _);
         int needed = _used + size;
-        if (needed > _packed.Length)
-        {
-            // Exactly what is needed (rounded to the 8 bytes the runtime allocates anyway), as
-            // listpack reallocs: small sets are many, and their slack would be most of the saving.
-            var grown = new byte[(needed + 7) & ~7];
-            _packed.AsSpan(0, offset).CopyTo(grown);
-            _packed.AsSpan(offset, _used - offset).CopyTo(grown.AsSpan(offset + size));
-            _packed = grown;
-        }
-        else _packed.AsSpan(offset, _used - offset).CopyTo(_packed.AsSpan(offset + size));
-        WriteEntry(_packed.AsSpan(offset), member, score);
+        // Exactly what is needed, as listpack reallocs: small sets are many, and their slack
+        // would be most of the saving.
+        if (needed > Body.Length) Reallocate(needed, keep: _used);
+        var body = Body;
+        body[offset.._used].CopyTo(body[(offset + size)..]);
+        WriteEntry(body[offset..], member, score);
         _used = needed;
         _count++;
     }
 
     void DeletePacked(int offset, int end, int entries)
     {
-        _packed.AsSpan(end, _used - end).CopyTo(_packed.AsSpan(offset));
+        var body = Body;
+        body[end.._used].CopyTo(body[offset..]);
         _used -= end - offset;
         _count -= entries;
         // Give memory back once the array is mostly empty.
-        if (_packed.Length > 64 && _used < _packed.Length / 2)
-            _packed = _packed.AsSpan(0, _used).ToArray();
+        if (body.Length > 64 && _used < body.Length / 2) Reallocate(_used, keep: _used);
     }
 
     void ConvertToTree()
     {
-        var packed = _packed;
-        int used = _used;
-        InitTree();
+        var packed = (byte[])_data;
+        ReadOnlySpan<byte> entries = PackedString.Value(packed)[.._used];
+        _data = new Tree(PackedString.Key(packed).ToArray());
         _scores!.EnsureCapacity(_count);
-        for (int offset = 0; offset < used;)
+        for (int offset = 0; offset < entries.Length;)
         {
-            offset = ReadEntry(packed.AsSpan(0, used), offset, out var member, out double score);
+            offset = ReadEntry(entries, offset, out var member, out double score);
             AppendToTree(score, member.ToArray());
         }
-        _packed = [];
         _used = _count = 0;
     }
 

@@ -8,11 +8,15 @@ public enum StringEncoding : byte { Embstr = 0, Int = 1, Raw = 2 }
 
 /// <summary>
 /// A value that is not a packed string: it carries its own key. Most keys never need one: a
-/// string set by SET lives with its key in a single array (see <see cref="PackedString"/>).
+/// string set by SET lives with its key in a single array (see <see cref="PackedString"/>), and
+/// the compact encodings of hashes and sorted sets keep the key in front of their entries the
+/// same way.
 /// </summary>
-public abstract class StoredObject(byte[] key)
+public abstract class StoredObject
 {
-    public byte[] Key = key;
+    public abstract ReadOnlySpan<byte> Key { get; }
+    /// <summary>RENAME and MOVE: the same value under another key.</summary>
+    public abstract void SetKey(ReadOnlySpan<byte> key);
     public abstract ValueType Type { get; }
     /// <summary>Bytes this value holds on the managed heap, key included (used_memory).</summary>
     public abstract long MemoryBytes { get; }
@@ -29,6 +33,14 @@ public abstract class StoredObject(byte[] key)
 
     /// <summary>The size of a byte array on the 64-bit runtime: header, length, data rounded to 8.</summary>
     public static long ArrayBytes(int length) => 24 + ((length + 7L) & ~7L);
+}
+
+/// <summary>A value whose key is an array of its own.</summary>
+public abstract class SeparatelyKeyedObject(byte[] key) : StoredObject
+{
+    byte[] _key = key;
+    public override ReadOnlySpan<byte> Key => _key;
+    public override void SetKey(ReadOnlySpan<byte> key) => _key = key.ToArray();
 }
 
 /// <summary>
@@ -48,7 +60,7 @@ public sealed class WrongTypeException : Exception
 /// as Redis's sds does (up to 1 MB at a time), so repeated appends stay linear. OBJECT ENCODING
 /// reports such strings as raw, as Redis does after it unshares a value to modify it.
 /// </summary>
-public sealed class RawString(byte[] key, byte[] buffer, int length) : StoredObject(key)
+public sealed class RawString(byte[] key, byte[] buffer, int length) : SeparatelyKeyedObject(key)
 {
     public byte[] Buffer = buffer;
     public int Length = length;
@@ -78,22 +90,34 @@ public sealed class RawString(byte[] key, byte[] buffer, int length) : StoredObj
 /// <summary>
 /// A key and its string value in one array: [key length, 7-bit varint][key][value]. One
 /// object per key instead of three (key, value, entry) is most of why a small key costs less
-/// than in Redis, whose key sds, robj and dictEntry are separate allocations.
+/// than in Redis, whose key sds, robj and dictEntry are separate allocations. The compact
+/// encodings of hashes and sorted sets use the same layout with their entries as the value
+/// (and spare room after them), so a small collection needs no key array either.
 /// </summary>
 public static class PackedString
 {
     public static byte[] Create(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
+        var packed = Allocate(key, value.Length);
+        value.CopyTo(Value(packed));
+        return packed;
+    }
+
+    /// <summary>The key written, then <paramref name="valueLength"/> bytes for the caller to fill.</summary>
+    public static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength)
+    {
         int header = VarintLength(key.Length);
-        var packed = GC.AllocateUninitializedArray<byte>(header + key.Length + value.Length);
+        var packed = GC.AllocateUninitializedArray<byte>(header + key.Length + valueLength);
         uint n = (uint)key.Length;
         int i = 0;
         for (; n >= 0x80; n >>= 7) packed[i++] = (byte)(n | 0x80);
         packed[i++] = (byte)n;
         key.CopyTo(packed.AsSpan(i));
-        value.CopyTo(packed.AsSpan(i + key.Length));
         return packed;
     }
+
+    /// <summary>Bytes the key takes in front of the value.</summary>
+    public static int KeyBytes(ReadOnlySpan<byte> key) => VarintLength(key.Length) + key.Length;
 
     public static ReadOnlySpan<byte> Key(byte[] packed)
     {

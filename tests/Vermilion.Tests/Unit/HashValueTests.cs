@@ -113,20 +113,19 @@ public class HashValueTests
         Assert.Equal("hashtable", h.Encoding);
     }
 
-    /// <summary>The sizes MemoryBytes assumes are the runtime's: a hash object is 48 bytes, its table object 48.</summary>
+    /// <summary>The sizes MemoryBytes assumes are the runtime's: a listpack hash is its object and one array (key and entries); a table object holds its key.</summary>
     [Fact]
     public void ObjectSizesAreWhatMemoryBytesCounts()
     {
-        var key = B("k");
-        _ = new HashValue(key);
+        var key = B("key:1");
+        _ = new HashValue(key, 30);
         _ = new HashFieldTable(0);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var h = new HashValue(key);
-        Assert.Equal(48, GC.GetAllocatedBytesForCurrentThread() - before);
+        var h = new HashValue(key, 30);
+        Assert.Equal(h.MemoryBytes, GC.GetAllocatedBytesForCurrentThread() - before);
         before = GC.GetAllocatedBytesForCurrentThread();
-        var table = new HashFieldTable(0);
-        long all = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(table.MemoryBytes, all);
+        var table = new HashFieldTable(0) { Key = new byte[5] };
+        Assert.Equal(table.MemoryBytes, GC.GetAllocatedBytesForCurrentThread() - before);
         GC.KeepAlive(h);
     }
 

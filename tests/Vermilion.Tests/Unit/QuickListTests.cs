@@ -313,4 +313,32 @@ public class QuickListTests
         Assert.Equal(empty, keys.ItemBytes);
         list.Validate();
     }
+
+    /// <summary>
+    /// A push told how many bytes follow makes its new node big enough for them, at the end the
+    /// pushes go to: the rest of an LPUSH/RPUSH then allocates nothing, and the list reads as pushed.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void PushWithRoomForWhatFollowsAllocatesOneNode(bool head)
+    {
+        var (list, keys) = Owned(-2);
+        var elements = Enumerable.Range(0, 10).Select(i => i % 3 == 0 ? (i * 1000).ToString() : "m:" + i).ToArray();
+        long more = elements.Skip(1).Sum(e => (long)QuickList.EntrySize(new ListElement(B(e))));
+        list.Push(new ListElement(B(elements[0])), head, more);
+        long afterFirst = list.MemoryBytes;
+        var rest = elements.Skip(1).Select(B).ToArray();
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var e in rest) list.Push(new ListElement(e), head);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
+        Assert.Equal(afterFirst, list.MemoryBytes);
+        Assert.Equal(head ? elements.Reverse() : elements, All(list));
+        Assert.Equal(1, list.NodeCount);
+        list.Push(new ListElement(B("beyond")), !head);
+        list.Push(new ListElement(B("again")), head);
+        Assert.Equal(12, All(list).Count);
+        Assert.Equal(list.MemoryBytes, keys.ItemBytes);
+        list.Validate();
+    }
 }

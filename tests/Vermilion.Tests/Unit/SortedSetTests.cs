@@ -392,8 +392,19 @@ public class SortedSetTests
     {
         var set = SortedSetValue.Create("key:1"u8.ToArray(), packed: true);
         for (int i = 0; i < 10; i++) set.Add(i, Encoding.ASCII.GetBytes("member:" + i), ZAddFlags.None, 128, 64, out _);
-        // 10 entries of 8-byte members and small integer scores: 11 bytes each (Redis's listpack takes 12).
-        Assert.InRange(set.MemoryBytes, 64 + 32 + 24 + 110, 64 + 32 + 24 + 112);
+        // The object, then one array: the key with its length byte, and 10 entries of 8-byte members
+        // and small integer scores, 11 bytes each (Redis's listpack takes 12).
+        Assert.Equal(40 + StoredObject.ArrayBytes(1 + 5 + 10 * 11), set.MemoryBytes);
+    }
+
+    /// <summary>MemoryBytes of a new compact sorted set is what the runtime allocated for it.</summary>
+    [Fact]
+    public void ObjectSizeIsWhatMemoryBytesCounts()
+    {
+        _ = SortedSetValue.Create("key:1"u8, packed: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var set = SortedSetValue.Create("key:1"u8, packed: true);
+        Assert.Equal(set.MemoryBytes, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
