@@ -473,11 +473,15 @@ public sealed class QuickList : SeparatelyKeyedObject
         SetNodeAt(index, fresh);
     }
 
-    /// <summary>A node that will not be pushed into again keeps no spare room.</summary>
+    /// <summary>
+    /// A node that will not be pushed into again gives back its spare room, unless that is little
+    /// (copying a full node to save a few bytes would only make garbage).
+    /// </summary>
     void TrimToFit(int index)
     {
         var node = NodeAt(index);
-        if (((long)NodeHeader + End(node) - Start(node) + 7 & ~7L) < node.Length) Repack(index, 0);
+        int used = End(node) - Start(node), spare = node.Length - NodeHeader - used;
+        if (spare > 16 && spare > used / 16) Repack(index, 0);
     }
 
     /// <summary>
@@ -519,8 +523,16 @@ public sealed class QuickList : SeparatelyKeyedObject
         }
         else
         {
-            if (_nodeCount > 0) TrimToFit(index);
-            int room = (int)Math.Clamp(Math.Min(more, ByteLimit + (long)EstimateOverhead - size - ListpackOverhead), 0, int.MaxValue);
+            // A list that filled its end node will likely fill the next one as far: size it so, and
+            // the pushes to come neither regrow it nor leave copies behind.
+            long expected = more;
+            if (_nodeCount > 0)
+            {
+                var full = NodeAt(index);
+                expected = Math.Max(expected, End(full) - Start(full) - size);
+                TrimToFit(index);
+            }
+            int room = (int)Math.Clamp(Math.Min(expected, ByteLimit + (long)EstimateOverhead - size - ListpackOverhead), 0, int.MaxValue);
             InsertNodeWith(head ? 0 : _nodeCount, e, size, room, roomInFront: head);
         }
         _count++;
@@ -538,8 +550,14 @@ public sealed class QuickList : SeparatelyKeyedObject
         int start = Start(node), end = End(node), used = end - start;
         int room = head ? start - NodeHeader : node.Length - end;
         if (room >= bytes) return;
-        long fits = Math.Min(bytes, ByteLimit + (long)EstimateOverhead - used - ListpackOverhead);
-        if (fits <= room) return;
+        long limit = ByteLimit + (long)EstimateOverhead - used - ListpackOverhead;
+        long fits = Math.Min(bytes, limit);
+        // When the batch spills into a new node anyway, copying a big node for a little more room
+        // would only make garbage.
+        if (fits <= room || (fits < bytes && node.Length - NodeHeader >= limit / 2)) return;
+        // A list pushed in batches keeps growing at this end: at least double the node, so its
+        // copies (garbage the collector must find) stay a small multiple of what it finally holds.
+        fits = Math.Min(Math.Max(fits, used), limit);
         var fresh = NewNode(0, (int)(used + fits));
         int newStart = head ? fresh.Length - used : NodeHeader;
         node.AsSpan(start, used).CopyTo(fresh.AsSpan(newStart));

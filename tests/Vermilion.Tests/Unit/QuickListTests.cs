@@ -341,4 +341,32 @@ public class QuickListTests
         Assert.Equal(list.MemoryBytes, keys.ItemBytes);
         list.Validate();
     }
+
+    /// <summary>
+    /// A list that keeps growing at one end, one element or a batch at a time, allocates little
+    /// more than it ends up holding: nodes are not regrown step by step or copied when they fill,
+    /// so there is little garbage (which on a garbage-collected heap is RSS until collected).
+    /// </summary>
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 1)]
+    [InlineData(true, 100)]
+    [InlineData(false, 100)]
+    public void GrowingAListMakesLittleGarbage(bool head, int batch)
+    {
+        var list = new QuickList(B("k"), -2);
+        var elements = Enumerable.Range(0, 100).Select(i => B("m:" + i.ToString("D6"))).ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int b = 0; b < 200_000 / batch; b++)
+        {
+            // As LPUSH/RPUSH do for a batch.
+            long more = 0;
+            for (int j = 1; j < batch; j++) more += QuickList.EntrySize(new ListElement(elements[j]));
+            if (list.Count > 0 && more > 0) list.Reserve(QuickList.EntrySize(new ListElement(elements[0])) + more, head);
+            for (int i = 0; i < batch; i++) list.Push(new ListElement(elements[i]), head, i == 0 ? more : 0);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < list.MemoryBytes * 1.1, $"allocated {allocated} bytes for a list of {list.MemoryBytes}");
+        list.Validate();
+    }
 }
