@@ -29,22 +29,43 @@ dotnet publish src/Vermilion.Server -c Release -o "$out/jit" -v q -nologo >/dev/
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
 
-start_redis() { redis-server --port "$1" --bind 127.0.0.1 --protected-mode no --save "" --appendonly no --maxclients 20000 --daemonize no >/dev/null 2>&1 & pids+=($!); echo $!; }
-start_vermilion() { "$2" --port "$1" --bind 127.0.0.1 --protected-mode no --maxclients 20000 >/dev/null 2>&1 & pids+=($!); echo $!; }
+# Called as pid=$(start_…): the caller adds the pid to pids (a subshell cannot).
+start_redis() { redis-server --port "$1" --bind 127.0.0.1 --protected-mode no --save "" --appendonly no --maxclients 20000 --daemonize no >/dev/null 2>&1 & echo $!; }
+start_vermilion() { "$2" --port "$1" --bind 127.0.0.1 --protected-mode no --maxclients 20000 >/dev/null 2>&1 & echo $!; }
 
 record() { printf '{"kind":"%s","workload":"%s","server":"%s","value":%s,"build":"%s"}\n' "$1" "$2" "$3" "$4" "${5:-aot}" >>"$raw"; }
 
-# bench NAME SERVER PORT BUILD -- redis-benchmark args; one row per test in the CSV output
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system time of the whole process, in clock ticks
+ticks_per_second=$(getconf CLK_TCK)
+
+# bench NAME SERVER PORT BUILD PID -- redis-benchmark args; one row per test. A "-t a,b" list runs
+# as one redis-benchmark per test, so the server's CPU time per request is measured for each.
 bench() {
-  local name=$1 server=$2 port=$3 build=$4; shift 5
-  local csv
-  if ! csv=$(redis-benchmark -p "$port" --csv "$@" 2>/dev/null); then echo "  $name on $server: failed"; return; fi
-  while IFS=, read -r test rps _; do
-    test=${test//\"/}; rps=${rps//\"/}
-    [ "$test" = test ] && continue
-    [ -z "$rps" ] && continue
-    record rps "$name $test" "$server" "$rps" "$build"
-  done <<<"$csv"
+  local name=$1 server=$2 port=$3 build=$4 pid=$5; shift 6
+  local args=("$@") tests=() requests=0 i
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in
+      -t) IFS=, read -ra tests <<<"${args[i + 1]}"; unset 'args[i]' 'args[i+1]'; i=$((i + 1)) ;;
+      -n) requests=${args[i + 1]} ;;
+    esac
+  done
+  [ ${#tests[@]} = 0 ] && tests=("")
+  local t csv before after
+  for t in "${tests[@]}"; do
+    before=$(cpu_ticks "$pid")
+    if ! csv=$(redis-benchmark -p "$port" --csv ${t:+-t "$t"} "${args[@]}" 2>/dev/null); then echo "  $name $t on $server: failed"; continue; fi
+    after=$(cpu_ticks "$pid")
+    while IFS=, read -r test rps _; do
+      test=${test//\"/}; rps=${rps//\"/}
+      [ "$test" = test ] && continue
+      [ -z "$rps" ] && continue
+      record rps "$name $test" "$server" "$rps" "$build"
+      # CPU per request only where the run was this test alone (an LRANGE_* run pushes first).
+      if [ "$requests" -gt 0 ] && [ "${t%%_*}" != lrange ]; then
+        record cpu "$name $test" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $requests, 2))")" "$build"
+      fi
+    done <<<"$csv"
+  done
 }
 
 workloads=(
@@ -62,8 +83,8 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
   workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600")
 fi
 
-rp=$(free_port); rpid=$(start_redis "$rp"); wait_ready "$rp"
-vp=$(free_port); vpid=$(start_vermilion "$vp" "$out/aot/vermilion-server"); wait_ready "$vp"
+rp=$(free_port); rpid=$(start_redis "$rp"); pids+=("$rpid"); wait_ready "$rp"
+vp=$(free_port); vpid=$(start_vermilion "$vp" "$out/aot/vermilion-server"); pids+=("$vpid"); wait_ready "$vp"
 for port in $rp $vp; do
   for _ in $(seq 10); do redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
 done
@@ -79,13 +100,17 @@ for round in $(seq "$ROUNDS"); do
       port=$rp; [ "$server" = vermilion ] && port=$vp
       redis-cli -p "$port" flushall >/dev/null
       # shellcheck disable=SC2086
-      bench "$name" "$server" "$port" aot -- $args
+      pid=$rpid; [ "$server" = vermilion ] && pid=$vpid
+      bench "$name" "$server" "$port" aot "$pid" -- $args
     done
   done
   # MULTI/INCR/SET/EXEC transactions (redis-benchmark has no transaction workload).
   for server in $order; do
-    port=$rp; [ "$server" = vermilion ] && port=$vp
+    port=$rp pid=$rpid; [ "$server" = vermilion ] && port=$vp pid=$vpid
+    before=$(cpu_ticks "$pid")
     record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(dotnet bench/MultiExecBench/bin/Release/net10.0/MultiExecBench.dll "$port" 50 $((N / 4)))"
+    after=$(cpu_ticks "$pid")
+    record cpu "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $((N / 4)), 2))")"
   done
 done
 
@@ -94,6 +119,7 @@ done
 fresh() { # fresh redis|vermilion: start one; sets fport and fpid
   fport=$(free_port)
   if [ "$1" = redis ]; then fpid=$(start_redis "$fport"); else fpid=$(start_vermilion "$fport" "$out/aot/vermilion-server"); fi
+  pids+=("$fpid")
   wait_ready "$fport"
 }
 stop_fresh() { kill "$fpid" 2>/dev/null || true; while kill -0 "$fpid" 2>/dev/null; do sleep 0.1; done; }
@@ -139,13 +165,13 @@ fi
 
 echo "JIT build, one pass"
 kill "$vpid"; wait "$vpid" 2>/dev/null || true
-jp=$(free_port); start_vermilion "$jp" "$out/jit/vermilion-server" >/dev/null; wait_ready "$jp"
+jp=$(free_port); jpid=$(start_vermilion "$jp" "$out/jit/vermilion-server"); pids+=("$jpid"); wait_ready "$jp"
 for w in "${workloads[0]}" "${workloads[1]}"; do
   name=${w%%|*}; args=${w#*|}
   # shellcheck disable=SC2086
-  bench "$name" redis "$rp" jit -- $args
+  bench "$name" redis "$rp" jit "$rpid" -- $args
   # shellcheck disable=SC2086
-  bench "$name" vermilion "$jp" jit -- $args
+  bench "$name" vermilion "$jp" jit "$jpid" -- $args
 done
 
 echo
