@@ -70,7 +70,9 @@ public class TransactionTests : IClassFixture<TransactionTests.Servers>
         ["MGET", "a", "b"], ["MULTI"], ["SHUTDOWN"], ["PING"], ["EXEC"], ["MULTI"], ["WAIT", "0", "0"], ["EXEC"],
         ["MULTI"], ["RESET"], ["EXEC"],
         ["MULTI"], ["BLPOP", "nolist", "0"], ["BRPOPLPUSH", "nolist", "x", "0"], ["BLMOVE", "nolist", "x", "LEFT", "LEFT", "0"],
-        ["BLMPOP", "0", "1", "nolist", "LEFT"], ["RPUSH", "nolist", "v"], ["BLPOP", "nolist", "0"], ["EXEC"]);
+        ["BLMPOP", "0", "1", "nolist", "LEFT"], ["RPUSH", "nolist", "v"], ["BLPOP", "nolist", "0"], ["EXEC"],
+        ["MULTI"], ["BZPOPMIN", "nozset", "0"], ["BZPOPMAX", "nozset", "0"], ["BZMPOP", "0", "1", "nozset", "MIN"],
+        ["ZADD", "nozset", "1", "a", "2", "b"], ["BZPOPMAX", "nozset", "0"], ["BZMPOP", "0", "1", "nozset", "MIN", "COUNT", "5"], ["EXEC"]);
 
     [Fact]
     public void WatchBrokenByAnotherClientsWrite() => Same(
