@@ -523,13 +523,14 @@ public sealed class QuickList : SeparatelyKeyedObject
         }
         else
         {
-            // A list that filled its end node will likely fill the next one as far: size it so, and
-            // the pushes to come neither regrow it nor leave copies behind.
+            // A list that has filled several nodes at this end will likely fill the next one as far:
+            // size it so, and the pushes to come neither regrow it nor leave copies behind. (Only
+            // past a few nodes: a list that stops growing keeps at most a quarter of spare room.)
             long expected = more;
             if (_nodeCount > 0)
             {
                 var full = NodeAt(index);
-                expected = Math.Max(expected, End(full) - Start(full) - size);
+                if (_nodeCount >= 4) expected = Math.Max(expected, End(full) - Start(full) - size);
                 TrimToFit(index);
             }
             int room = (int)Math.Clamp(Math.Min(expected, ByteLimit + (long)EstimateOverhead - size - ListpackOverhead), 0, int.MaxValue);

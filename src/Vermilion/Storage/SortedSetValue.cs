@@ -44,8 +44,9 @@ public sealed class SortedSetValue : StoredObject
         public long MemoryBytes => 40 + ArrayBytes(Key.Length) + Order.MemoryBytes + Scores.MemoryBytes;
     }
 
-    ScoreTree? _tree => (_data as Tree)?.Order;
-    MemberScores? _scores => (_data as Tree)?.Scores;
+    /// <summary>The tree encoding's parts; null in the compact encoding.</summary>
+    ScoreTree? TreeOrder => (_data as Tree)?.Order;
+    MemberScores? TreeScores => (_data as Tree)?.Scores;
 
     SortedSetValue(object data) => _data = data;
 
@@ -74,19 +75,19 @@ public sealed class SortedSetValue : StoredObject
     }
 
     public override ValueType Type => ValueType.ZSet;
-    public override string Encoding => _tree is null ? "listpack" : "skiplist";
-    public bool IsPacked => _tree is null;
-    public int Count => _tree?.Count ?? _count;
+    public override string Encoding => TreeOrder is null ? "listpack" : "skiplist";
+    public bool IsPacked => TreeOrder is null;
+    public int Count => TreeOrder?.Count ?? _count;
 
     // Header 16, two references, two ints.
     public override long MemoryBytes => 40 + (_data is Tree tree ? tree.MemoryBytes : ArrayBytes(((byte[])_data).Length));
 
     public override StoredObject CopyAs(byte[] key)
     {
-        if (_tree is null) return new SortedSetValue(PackedString.Create(key, Packed)) { _used = _used, _count = _count };
+        if (TreeOrder is null) return new SortedSetValue(PackedString.Create(key, Packed)) { _used = _used, _count = _count };
         var copy = Create(key, packed: false);
-        copy._scores!.EnsureCapacity(Count);
-        for (var c = _tree.At(0); c.IsValid; c.MoveNext()) copy.AppendToTree(c.Score, c.Member.ToArray());
+        copy.TreeScores!.EnsureCapacity(Count);
+        for (var c = TreeOrder.At(0); c.IsValid; c.MoveNext()) copy.AppendToTree(c.Score, c.Member.ToArray());
         return copy;
     }
 
@@ -119,7 +120,7 @@ public sealed class SortedSetValue : StoredObject
         }
         else
         {
-            set._scores!.EnsureCapacity(sorted.Count);
+            set.TreeScores!.EnsureCapacity(sorted.Count);
             foreach (var (score, member) in sorted) set.AppendToTree(score, member);
         }
         return set;
@@ -141,8 +142,8 @@ public sealed class SortedSetValue : StoredObject
 
     void AppendToTree(double score, byte[] member)
     {
-        _tree!.Insert(score, member);
-        _scores!.Add(member, score);
+        TreeOrder!.Insert(score, member);
+        TreeScores!.Add(member, score);
     }
 
     // ---- the compact encoding ------------------------------------------------------------------
@@ -317,7 +318,7 @@ public sealed class SortedSetValue : StoredObject
         var packed = (byte[])_data;
         ReadOnlySpan<byte> entries = PackedString.Value(packed)[.._used];
         _data = new Tree(PackedString.Key(packed).ToArray());
-        _scores!.EnsureCapacity(_count);
+        TreeScores!.EnsureCapacity(_count);
         for (int offset = 0; offset < entries.Length;)
         {
             offset = ReadEntry(entries, offset, out var member, out double score);
@@ -330,8 +331,8 @@ public sealed class SortedSetValue : StoredObject
 
     public bool TryGetScore(ReadOnlySpan<byte> member, out double score)
     {
-        if (_tree is null) return FindPacked(member, out score, out _) >= 0;
-        return _scores!.TryGetScore(member, out score);
+        if (TreeOrder is null) return FindPacked(member, out score, out _) >= 0;
+        return TreeScores!.TryGetScore(member, out score);
     }
 
     /// <summary>
@@ -358,14 +359,14 @@ public sealed class SortedSetValue : StoredObject
         int offset = -1, next = 0;
         byte[]? stored = null;
         ref double slot = ref Unsafe.NullRef<double>();
-        if (_tree is null)
+        if (TreeOrder is null)
         {
             offset = FindPacked(member, out current, out next);
             exists = offset >= 0;
         }
         else
         {
-            slot = ref _scores!.Find(member, out stored);
+            slot = ref TreeScores!.Find(member, out stored);
             exists = stored is not null;
             current = exists ? slot : 0;
         }
@@ -381,7 +382,7 @@ public sealed class SortedSetValue : StoredObject
             if (((flags & ZAddFlags.Lt) != 0 && score >= current) || ((flags & ZAddFlags.Gt) != 0 && score <= current)) return ZAddResult.Nop;
             newScore = score;
             if (score == current) return ZAddResult.Unchanged;
-            if (_tree is null)
+            if (TreeOrder is null)
             {
                 // The member may alias nothing in the array (it comes from the request), so delete, then insert.
                 DeletePacked(offset, next, 1);
@@ -389,14 +390,14 @@ public sealed class SortedSetValue : StoredObject
             }
             else
             {
-                _tree.Remove(current, stored!);
-                _tree.Insert(score, stored!);
+                TreeOrder.Remove(current, stored!);
+                TreeOrder.Insert(score, stored!);
                 slot = score;
             }
             return ZAddResult.Updated;
         }
         if ((flags & ZAddFlags.Xx) != 0) return ZAddResult.Nop;
-        if (_tree is null)
+        if (TreeOrder is null)
         {
             if (_count + 1L > maxEntries || member.Length > maxValue) ConvertToTree();
             else
@@ -414,7 +415,7 @@ public sealed class SortedSetValue : StoredObject
     {
         long before = MemoryBytes;
         bool removed;
-        if (_tree is null)
+        if (TreeOrder is null)
         {
             int offset = FindPacked(member, out _, out int next);
             removed = offset >= 0;
@@ -422,12 +423,12 @@ public sealed class SortedSetValue : StoredObject
         }
         else
         {
-            ref double slot = ref _scores!.Find(member, out var stored);
+            ref double slot = ref TreeScores!.Find(member, out var stored);
             removed = stored is not null;
             if (removed)
             {
-                _tree.Remove(slot, stored!);
-                _scores.Remove(member);
+                TreeOrder.Remove(slot, stored!);
+                TreeScores.Remove(member);
             }
         }
         long after = MemoryBytes;
@@ -438,7 +439,7 @@ public sealed class SortedSetValue : StoredObject
     /// <summary>The member's 0-based rank in ascending order, or -1.</summary>
     public int Rank(ReadOnlySpan<byte> member)
     {
-        if (_tree is null)
+        if (TreeOrder is null)
         {
             var packed = Packed;
             int rank = 0;
@@ -449,7 +450,7 @@ public sealed class SortedSetValue : StoredObject
             }
             return -1;
         }
-        return _scores!.TryGetScore(member, out double score) ? _tree.Rank(score, member) : -1;
+        return TreeScores!.TryGetScore(member, out double score) ? TreeOrder.Rank(score, member) : -1;
     }
 
     /// <summary>Removes <paramref name="count"/> entries from <paramref name="rank"/> on.</summary>
@@ -457,7 +458,7 @@ public sealed class SortedSetValue : StoredObject
     {
         if (count <= 0) return;
         long before = MemoryBytes;
-        if (_tree is null)
+        if (TreeOrder is null)
         {
             int offset = PackedOffsetOf(rank);
             int end = offset;
@@ -466,9 +467,9 @@ public sealed class SortedSetValue : StoredObject
         }
         else
         {
-            var c = _tree.At(rank);
-            for (int i = 0; i < count; i++, c.MoveNext()) _scores!.Remove(c.Member);
-            _tree.RemoveRange(rank, count);
+            var c = TreeOrder.At(rank);
+            for (int i = 0; i < count; i++, c.MoveNext()) TreeScores!.Remove(c.Member);
+            TreeOrder.RemoveRange(rank, count);
         }
         long after = MemoryBytes;
         if (after != before) Grew(after - before);
@@ -480,7 +481,7 @@ public sealed class SortedSetValue : StoredObject
     /// </summary>
     public int FirstNotBefore<TBound>(ref TBound bound) where TBound : struct, IEntryBound
     {
-        if (_tree is not null) return _tree.LowerBound(ref bound);
+        if (TreeOrder is not null) return TreeOrder.LowerBound(ref bound);
         var packed = Packed;
         int rank = 0;
         for (int offset = 0; offset < packed.Length; rank++)
@@ -497,7 +498,7 @@ public sealed class SortedSetValue : StoredObject
     /// </summary>
     public int LastBefore<TBound>(ref TBound bound) where TBound : struct, IEntryBound
     {
-        if (_tree is not null) return _tree.LowerBound(ref bound) - 1;
+        if (TreeOrder is not null) return TreeOrder.LowerBound(ref bound) - 1;
         var packed = Packed;
         int rank = _count - 1;
         for (int offset = _used; offset > 0; rank--)
@@ -513,7 +514,7 @@ public sealed class SortedSetValue : StoredObject
     public Cursor At(int rank)
     {
         if ((uint)rank >= (uint)Count) return default;
-        if (_tree is not null) return new Cursor(_tree.At(rank));
+        if (TreeOrder is not null) return new Cursor(TreeOrder.At(rank));
         return new Cursor(this, PackedOffsetOf(rank));
     }
 
@@ -606,12 +607,12 @@ public sealed class SortedSetValue : StoredObject
     /// One ZSCAN step over the tree encoding's hash table (see <see cref="MemberScores.Scan"/>).
     /// The compact encoding has no cursor: ZSCAN returns it whole.
     /// </summary>
-    public ulong ScanStep(ulong cursor, List<(byte[] Member, double Score)> found) => _scores!.Scan(cursor, found);
+    public ulong ScanStep(ulong cursor, List<(byte[] Member, double Score)> found) => TreeScores!.Scan(cursor, found);
 
     /// <summary>Checks the structures' invariants (tests).</summary>
     internal void Validate()
     {
-        if (_tree is null)
+        if (TreeOrder is null)
         {
             int n = 0;
             double previousScore = double.NegativeInfinity;
@@ -629,14 +630,14 @@ public sealed class SortedSetValue : StoredObject
             if (n != _count) throw new InvalidOperationException($"count {_count}, entries {n}");
             return;
         }
-        _tree.Validate();
-        if (_scores!.Count != _tree.Count) throw new InvalidOperationException("table and tree disagree");
+        TreeOrder.Validate();
+        if (TreeScores!.Count != TreeOrder.Count) throw new InvalidOperationException("table and tree disagree");
         long bytes = 0;
-        for (var c = _tree.At(0); c.IsValid; c.MoveNext())
+        for (var c = TreeOrder.At(0); c.IsValid; c.MoveNext())
         {
-            if (!_scores.TryGetScore(c.Member, out double s) || !s.Equals(c.Score)) throw new InvalidOperationException("score mismatch");
+            if (!TreeScores.TryGetScore(c.Member, out double s) || !s.Equals(c.Score)) throw new InvalidOperationException("score mismatch");
             bytes += ArrayBytes(c.Member.Length);
         }
-        if (bytes != _tree.MemberBytes) throw new InvalidOperationException("member bytes");
+        if (bytes != TreeOrder.MemberBytes) throw new InvalidOperationException("member bytes");
     }
 }

@@ -98,13 +98,15 @@ public static class PackedString
 {
     public static byte[] Create(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        var packed = Allocate(key, value.Length);
-        value.CopyTo(Value(packed));
+        var packed = Allocate(key, value.Length, out int valueStart);
+        value.CopyTo(packed.AsSpan(valueStart));
         return packed;
     }
 
     /// <summary>The key written, then <paramref name="valueLength"/> bytes for the caller to fill.</summary>
-    public static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength)
+    public static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength) => Allocate(key, valueLength, out _);
+
+    static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength, out int valueStart)
     {
         int header = VarintLength(key.Length);
         var packed = GC.AllocateUninitializedArray<byte>(header + key.Length + valueLength);
@@ -113,6 +115,7 @@ public static class PackedString
         for (; n >= 0x80; n >>= 7) packed[i++] = (byte)(n | 0x80);
         packed[i++] = (byte)n;
         key.CopyTo(packed.AsSpan(i));
+        valueStart = i + key.Length;
         return packed;
     }
 
