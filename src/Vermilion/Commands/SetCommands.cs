@@ -377,9 +377,10 @@ public static class SetCommands
                 bytes += a.Length(i);
                 allIntegers = allIntegers && IntegerText.TryParse(a[i], out _);
             }
-            set = new SetValue(a.ToArray(1), forIntegers: allIntegers);
             // Up to the intset limit: a longer SADD converts anyway, and duplicates may be many.
-            set.Reserve((int)Math.Min(a.Count - 2, allIntegers ? Math.Min(max, IntSet.MaxCount) : int.MaxValue), bytes);
+            int members = (int)Math.Min(a.Count - 2, allIntegers ? Math.Min(max, IntSet.MaxCount) : int.MaxValue);
+            set = new SetValue(a[1], forIntegers: allIntegers, intsetCapacity: members);
+            set.Reserve(members, bytes);
         }
         int added = 0;
         for (int i = 2; i < a.Count; i++)
@@ -465,7 +466,7 @@ public static class SetCommands
         bool added = true;
         if (destination is null)
         {
-            destination = SetValue.CreateFor(a.ToArray(2), a[3]);
+            destination = SetValue.CreateFor(a[2], a[3]);
             destination.Add(a[3], MaxIntsetEntries(c));
             c.Db.Add(destination);
         }
@@ -706,7 +707,7 @@ public static class SetCommands
             sets[j + 1] = s;
         }
         var smallest = sets[0]!;
-        var result = destination > 0 ? new SetValue(a.ToArray(destination), forIntegers: true) : null;
+        var result = destination > 0 ? new SetValue(a[destination], forIntegers: true) : null;
         List<int>? positions = result is null && !cardinalityOnly ? new List<int>() : null;
         long max = MaxIntsetEntries(c);
         long cardinality = 0;

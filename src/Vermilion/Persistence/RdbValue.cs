@@ -177,7 +177,7 @@ public static class RdbValue
     static SetValue? ReadSet(ref RdbReader reader, ReadOnlySpan<byte> key, long maxIntsetEntries)
     {
         if (!TryReadCount(ref reader, 1, out int count)) return null;
-        var set = new SetValue(key.ToArray(), forIntegers: count <= SetValue.IntsetLimit(maxIntsetEntries));
+        var set = new SetValue(key, forIntegers: count <= SetValue.IntsetLimit(maxIntsetEntries));
         set.Reserve(count, reader.Remaining);
         for (int i = 0; i < count; i++)
         {
@@ -193,7 +193,7 @@ public static class RdbValue
     {
         if (!reader.TryReadString(out var blob)) return null;
         using (blob)
-            return IntSetBlob.TryRead(blob.Value, out var ints) ? SetValue.FromIntSet(key.ToArray(), ints, maxIntsetEntries) : null;
+            return IntSetBlob.TryRead(blob.Value, out var ints) ? SetValue.FromIntSet(key, ints, maxIntsetEntries) : null;
     }
 
     /// <summary>

@@ -10,12 +10,42 @@ namespace Vermilion;
 /// header (count in the low 30 bits, log2(width) - 1 in the top two) then the elements, so a set of
 /// ten small integers is a single 48-byte array. Lookups are binary searches over the elements as
 /// a span of their width (the 4-byte offset leaves 64-bit elements unaligned, which x64 and arm64 read as fast).
+/// The intset may start part-way into its array: a set keeps its key in front of it (see
+/// <see cref="Keyed"/>), and growing the array carries those bytes along.
 /// </summary>
 public struct IntSet
 {
     const int HeaderBytes = 4;
     const int CountMask = (1 << 30) - 1;
     byte[]? _blob;
+    /// <summary>Where the intset's header is in <see cref="_blob"/>.</summary>
+    int _start;
+
+    /// <summary>The intset that starts at <paramref name="start"/> of <paramref name="blob"/> (as <see cref="Blob"/> left it).</summary>
+    public IntSet(byte[] blob, int start)
+    {
+        _blob = blob;
+        _start = start;
+    }
+
+    /// <summary>The array the intset lives in (it changes when the intset grows or shrinks).</summary>
+    public readonly byte[]? Blob => _blob;
+
+    /// <summary>
+    /// A copy of <paramref name="from"/> (or an empty intset) in a new array, after <paramref name="key"/>
+    /// laid out as a <see cref="PackedString"/>, with room for <paramref name="capacity"/> elements.
+    /// </summary>
+    public static IntSet Keyed(ReadOnlySpan<byte> key, in IntSet from, int capacity = 0)
+    {
+        int start = PackedString.KeyBytes(key);
+        var elements = from.ElementBytes;
+        int bytes = Math.Max(elements.Length, Math.Min(capacity, MaxCount) * from.Width);
+        var blob = PackedString.Allocate(key, RoundUp8(start + HeaderBytes + bytes) - start);
+        var set = new IntSet(blob, start);
+        set.Header = from._blob is null ? 0 : from.Header;
+        elements.CopyTo(blob.AsSpan(start + HeaderBytes));
+        return set;
+    }
 
     /// <summary>The most elements an intset holds here: its widest form must fit one .NET array (~268M; Redis allows 2^30).</summary>
     public static readonly int MaxCount = (Array.MaxLength - HeaderBytes) / 8 - 1;
@@ -23,7 +53,7 @@ public struct IntSet
     public readonly int Count => _blob is null ? 0 : Header & CountMask;
     /// <summary>Bytes per element: 2, 4 or 8.</summary>
     public readonly int Width => _blob is null ? 2 : 2 << (int)((uint)Header >> 30);
-    readonly ref int Header => ref Unsafe.As<byte, int>(ref _blob![0]);
+    readonly ref int Header => ref Unsafe.As<byte, int>(ref _blob![_start]);
     /// <summary>Length of the backing array (what used_memory counts); 0 while empty and never grown.</summary>
     public readonly int AllocatedBytes => _blob?.Length ?? 0;
 
@@ -35,7 +65,7 @@ public struct IntSet
     };
 
     readonly Span<T> Elements<T>() where T : struct =>
-        _blob is null ? default : MemoryMarshal.Cast<byte, T>(_blob.AsSpan(HeaderBytes, Count * Unsafe.SizeOf<T>()));
+        _blob is null ? default : MemoryMarshal.Cast<byte, T>(_blob.AsSpan(_start + HeaderBytes, Count * Unsafe.SizeOf<T>()));
 
     static int WidthFor(long value) => value == (short)value ? 2 : value == (int)value ? 4 : 8;
 
@@ -69,9 +99,9 @@ public struct IntSet
         int index = IndexOf(value);
         if (index >= 0) return false;
         index = ~index;
-        EnsureCapacity(HeaderBytes + (count + 1) * width);
+        EnsureCapacity(_start + HeaderBytes + (count + 1) * width);
         var blob = _blob!;
-        int at = HeaderBytes + index * width;
+        int at = _start + HeaderBytes + index * width;
         Buffer.BlockCopy(blob, at, blob, at + width, (count - index) * width);
         SetCount(count + 1);
         Set(index, value);
@@ -90,26 +120,26 @@ public struct IntSet
     {
         int width = Width, count = Count;
         var blob = _blob!;
-        int at = HeaderBytes + index * width;
+        int at = _start + HeaderBytes + index * width;
         Buffer.BlockCopy(blob, at + width, blob, at, (count - index - 1) * width);
         SetCount(count - 1);
         // Give memory back once less than half of a larger array is in use.
-        int needed = HeaderBytes + (count - 1) * width;
+        int needed = _start + HeaderBytes + (count - 1) * width;
         if (blob.Length > 64 && needed * 2 < blob.Length) Resize(RoundUp8(needed));
     }
 
     /// <summary>Room for <paramref name="count"/> elements at the current width, allocated once.</summary>
-    public void Reserve(int count) => EnsureCapacity(HeaderBytes + count * Width);
+    public void Reserve(int count) => EnsureCapacity(_start + HeaderBytes + count * Width);
 
     /// <summary>Gives back what a <see cref="Reserve"/> for duplicates left unused.</summary>
     public void TrimExcess()
     {
-        int needed = RoundUp8(HeaderBytes + Count * Width);
+        int needed = RoundUp8(_start + HeaderBytes + Count * Width);
         if (_blob is not null && _blob.Length > needed) Resize(needed);
     }
 
     /// <summary>The elements as stored: <see cref="Count"/> integers of <see cref="Width"/> bytes, little-endian (the body of Redis's intset blob).</summary>
-    public readonly ReadOnlySpan<byte> ElementBytes => _blob is null ? default : _blob.AsSpan(HeaderBytes, Count * Width);
+    public readonly ReadOnlySpan<byte> ElementBytes => _blob is null ? default : _blob.AsSpan(_start + HeaderBytes, Count * Width);
 
     /// <summary>
     /// An intset of <paramref name="width"/>-byte elements copied from their little-endian bytes
@@ -130,7 +160,7 @@ public struct IntSet
     }
 
     /// <summary>An independent copy with the same width.</summary>
-    public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone() };
+    public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone(), _start = _start };
 
     readonly void Set(int index, long value)
     {
@@ -163,8 +193,9 @@ public struct IntSet
     void Widen(int width, int newCount, int offset)
     {
         int count = Count;
-        int bytes = HeaderBytes + newCount * width;
+        int bytes = _start + HeaderBytes + newCount * width;
         var wide = new byte[bytes <= 64 ? RoundUp8(bytes) : (int)Math.Min(Array.MaxLength & ~7, RoundUp8(bytes) + (long)(bytes / 4))];
+        if (_blob is not null) Buffer.BlockCopy(_blob, 0, wide, 0, _start);
         var old = this;
         _blob = wide;
         Header = (System.Numerics.BitOperations.Log2((uint)width) - 1) << 30 | newCount;

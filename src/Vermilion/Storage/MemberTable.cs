@@ -45,9 +45,12 @@ public sealed class MemberTable
 
     public int Count => _count;
 
-    /// <summary>Bytes on the heap: this object (header, four references, five ints) and its arrays.</summary>
+    /// <summary>The key of the set this table encodes (an intset keeps its key in front of it instead).</summary>
+    public byte[] Key = [];
+
+    /// <summary>Bytes on the heap: this object (header, five references, four ints), the key and its arrays.</summary>
     public long MemoryBytes =>
-        64 + StoredObject.ArrayBytes(_arena.Length) + StoredObject.ArrayBytes(4 * _entries.Length) + StoredObject.ArrayBytes(4 * _buckets.Length)
+        72 + StoredObject.ArrayBytes(Key.Length) + StoredObject.ArrayBytes(_arena.Length) + StoredObject.ArrayBytes(4 * _entries.Length) + StoredObject.ArrayBytes(4 * _buckets.Length)
         + (_old is null ? 0 : StoredObject.ArrayBytes(4 * _old.Length));
 
     /// <summary>The member at <paramref name="position"/>: a view of the arena, valid until the table changes.</summary>

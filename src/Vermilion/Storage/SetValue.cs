@@ -7,36 +7,68 @@ namespace Vermilion;
 /// good: like Redis, a set never converts back. Members have positions 0..Count-1 in either
 /// encoding (ascending order in an intset), which is how commands iterate and pick at random.
 /// </summary>
-public sealed class SetValue : SeparatelyKeyedObject
+public sealed class SetValue : StoredObject
 {
-    IntSet _ints;
-    MemberTable? _table;
+    /// <summary>
+    /// The intset's array, laid out as a <see cref="PackedString"/> (the key, then the intset), or
+    /// the <see cref="MemberTable"/>, which holds the key: one reference, so a small set's object
+    /// is 32 bytes and its key costs no array of its own.
+    /// </summary>
+    object _data;
 
-    /// <summary>An empty set, an intset when <paramref name="forIntegers"/> (createIntsetObject) or a hashtable.</summary>
-    public SetValue(byte[] key, bool forIntegers) : base(key)
+    MemberTable? Table => _data as MemberTable;
+
+    /// <summary>
+    /// A view of an intset-encoded set's intset (DUMP writes its elements as they are); after
+    /// changing one, <see cref="Keep"/> stores the array it may have moved to.
+    /// </summary>
+    public IntSet Ints
     {
-        if (!forIntegers) _table = new MemberTable();
+        get
+        {
+            var blob = (byte[])_data;
+            return new IntSet(blob, PackedString.ValueStart(blob));
+        }
     }
 
+    void Keep(in IntSet ints) => _data = ints.Blob!;
+
+    /// <summary>
+    /// An empty set, an intset when <paramref name="forIntegers"/> (createIntsetObject; with room
+    /// for <paramref name="intsetCapacity"/> small integers) or a hashtable.
+    /// </summary>
+    public SetValue(ReadOnlySpan<byte> key, bool forIntegers, int intsetCapacity = 0) =>
+        _data = forIntegers ? IntSet.Keyed(key, default, intsetCapacity).Blob! : new MemberTable { Key = key.ToArray() };
+
     /// <summary>A set holding <paramref name="ints"/> (RESTORE of an intset), converted to a hashtable when it has more than <paramref name="maxIntsetEntries"/>.</summary>
-    public static SetValue FromIntSet(byte[] key, IntSet ints, long maxIntsetEntries)
+    public static SetValue FromIntSet(ReadOnlySpan<byte> key, IntSet ints, long maxIntsetEntries)
     {
-        var set = new SetValue(key, forIntegers: true) { _ints = ints };
+        var set = new SetValue(key, forIntegers: true);
+        set.Keep(IntSet.Keyed(key, ints));
         if (ints.Count > IntsetLimit(maxIntsetEntries)) set.ConvertToTable();
         return set;
     }
 
     /// <summary>setTypeCreate: the encoding that can hold <paramref name="firstMember"/>.</summary>
-    public static SetValue CreateFor(byte[] key, ReadOnlySpan<byte> firstMember) => new(key, IntegerText.TryParse(firstMember, out _));
+    public static SetValue CreateFor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> firstMember) => new(key, IntegerText.TryParse(firstMember, out _));
+
+    public override ReadOnlySpan<byte> Key => _data is MemberTable table ? table.Key : PackedString.Key((byte[])_data);
+
+    public override void SetKey(ReadOnlySpan<byte> key)
+    {
+        long before = MemoryBytes;
+        if (_data is MemberTable table) table.Key = key.ToArray();
+        else Keep(IntSet.Keyed(key, Ints));
+        Grew(MemoryBytes - before);
+    }
 
     public override ValueType Type => ValueType.Set;
-    public override string Encoding => _table is null ? "intset" : "hashtable";
-    public bool IsIntSet => _table is null;
-    public int Count => _table?.Count ?? _ints.Count;
+    public override string Encoding => Table is null ? "intset" : "hashtable";
+    public bool IsIntSet => Table is null;
+    public int Count => Table?.Count ?? Ints.Count;
 
-    /// <summary>This object (header, key, owner, intset and table references), the key and the encoding's arrays.</summary>
-    public override long MemoryBytes =>
-        48 + ArrayBytes(Key.Length) + (_table?.MemoryBytes ?? (_ints.AllocatedBytes == 0 ? 0 : ArrayBytes(_ints.AllocatedBytes)));
+    /// <summary>This object (header, owner and data references) and the encoding's arrays, the key's among them.</summary>
+    public override long MemoryBytes => 32 + (_data is MemberTable table ? table.MemoryBytes : ArrayBytes(((byte[])_data).Length));
 
     /// <summary>
     /// Sizes a new set for the members about to be added (<paramref name="members"/> of
@@ -46,8 +78,13 @@ public sealed class SetValue : SeparatelyKeyedObject
     public void Reserve(int members, long bytes)
     {
         long before = MemoryBytes;
-        if (_table is null) _ints.Reserve(members);
-        else _table.Reserve(members, bytes);
+        if (Table is null)
+        {
+            var ints = Ints;
+            ints.Reserve(members);
+            Keep(ints);
+        }
+        else Table.Reserve(members, bytes);
         Grew(MemoryBytes - before);
     }
 
@@ -55,8 +92,13 @@ public sealed class SetValue : SeparatelyKeyedObject
     public void TrimExcess()
     {
         long before = MemoryBytes;
-        if (_table is null) _ints.TrimExcess();
-        else _table.TrimExcess();
+        if (Table is null)
+        {
+            var ints = Ints;
+            ints.TrimExcess();
+            Keep(ints);
+        }
+        else Table.TrimExcess();
         Grew(MemoryBytes - before);
     }
 
@@ -65,12 +107,12 @@ public sealed class SetValue : SeparatelyKeyedObject
 
     public bool Add(ReadOnlySpan<byte> member, long maxIntsetEntries)
     {
-        if (_table is null)
+        if (Table is null)
         {
             if (IntegerText.TryParse(member, out long value)) return AddInteger(value, maxIntsetEntries);
             long before = MemoryBytes;
             ConvertToTable();
-            _table!.AddNew(member);
+            Table!.AddNew(member);
             Grew(MemoryBytes - before);
             return true;
         }
@@ -80,14 +122,16 @@ public sealed class SetValue : SeparatelyKeyedObject
     /// <summary>Adds an integer member (from another intset) without going through its text when this is an intset.</summary>
     public bool AddInteger(long value, long maxIntsetEntries)
     {
-        if (_table is not null)
+        if (Table is not null)
         {
             Span<byte> digits = stackalloc byte[20];
             return AddToTable(digits[..IntegerText.Format(value, digits)]);
         }
         long before = MemoryBytes;
-        if (!_ints.Add(value)) return false;
-        if (_ints.Count > IntsetLimit(maxIntsetEntries)) ConvertToTable();
+        var ints = Ints;
+        if (!ints.Add(value)) return false;
+        Keep(ints);
+        if (ints.Count > IntsetLimit(maxIntsetEntries)) ConvertToTable();
         Grew(MemoryBytes - before);
         return true;
     }
@@ -95,7 +139,7 @@ public sealed class SetValue : SeparatelyKeyedObject
     bool AddToTable(ReadOnlySpan<byte> member)
     {
         long before = MemoryBytes;
-        if (!_table!.Add(member)) return false;
+        if (!Table!.Add(member)) return false;
         Grew(MemoryBytes - before);
         return true;
     }
@@ -103,11 +147,11 @@ public sealed class SetValue : SeparatelyKeyedObject
     /// <summary>setTypeConvert to a hashtable sized for the members it already has.</summary>
     void ConvertToTable()
     {
-        var table = new MemberTable(_ints.Count);
+        var ints = Ints;
+        var table = new MemberTable(ints.Count) { Key = Key.ToArray() };
         Span<byte> digits = stackalloc byte[20];
-        for (int i = 0; i < _ints.Count; i++) table.AddNew(digits[..IntegerText.Format(_ints[i], digits)]);
-        _table = table;
-        _ints = default;
+        for (int i = 0; i < ints.Count; i++) table.AddNew(digits[..IntegerText.Format(ints[i], digits)]);
+        _data = table;
     }
 
     public bool Remove(ReadOnlySpan<byte> member)
@@ -121,17 +165,22 @@ public sealed class SetValue : SeparatelyKeyedObject
     public void RemoveAt(int position)
     {
         long before = MemoryBytes;
-        if (_table is null) _ints.RemoveAt(position);
-        else _table.RemoveAt(position);
+        if (Table is null)
+        {
+            var ints = Ints;
+            ints.RemoveAt(position);
+            Keep(ints);
+        }
+        else Table.RemoveAt(position);
         Grew(MemoryBytes - before);
     }
 
     /// <summary>The member's position, or -1.</summary>
     public int IndexOf(ReadOnlySpan<byte> member)
     {
-        if (_table is not null) return _table.IndexOf(member);
+        if (Table is not null) return Table.IndexOf(member);
         if (!IntegerText.TryParse(member, out long value)) return -1;
-        int index = _ints.IndexOf(value);
+        int index = Ints.IndexOf(value);
         return index >= 0 ? index : -1;
     }
 
@@ -139,43 +188,48 @@ public sealed class SetValue : SeparatelyKeyedObject
 
     public bool ContainsInteger(long value)
     {
-        if (_table is null) return _ints.Contains(value);
+        if (Table is null) return Ints.Contains(value);
         Span<byte> digits = stackalloc byte[20];
-        return _table.Contains(digits[..IntegerText.Format(value, digits)]);
+        return Table.Contains(digits[..IntegerText.Format(value, digits)]);
     }
 
-    /// <summary>The intset of an intset-encoded set (DUMP writes its elements as they are).</summary>
-    public IntSet Ints => _ints;
-
     /// <summary>The member at <paramref name="position"/> of an intset.</summary>
-    public long IntegerAt(int position) => _ints[position];
+    public long IntegerAt(int position) => Ints[position];
 
     /// <summary>The member at <paramref name="position"/> of a hashtable set: a view valid until the set changes.</summary>
-    public ReadOnlySpan<byte> MemberAt(int position) => _table![position];
+    public ReadOnlySpan<byte> MemberAt(int position) => Table![position];
 
     /// <summary>The member at <paramref name="position"/> in either encoding; an intset's is written into <paramref name="digits"/> (20 bytes).</summary>
     public ReadOnlySpan<byte> MemberAt(int position, Span<byte> digits) =>
-        _table is not null ? _table[position] : digits[..IntegerText.Format(_ints[position], digits)];
+        Table is not null ? Table[position] : digits[..IntegerText.Format(Ints[position], digits)];
 
     /// <summary>One SSCAN step over a hashtable set (see <see cref="MemberTable.Scan"/>).</summary>
-    public ulong Scan(ulong cursor, List<int> found) => _table!.Scan(cursor, found);
+    public ulong Scan(ulong cursor, List<int> found) => Table!.Scan(cursor, found);
 
     /// <summary>Takes over the members and encoding of <paramref name="other"/> (SPOP keeping the key, its deadline and access data).</summary>
     public void TakeContents(SetValue other)
     {
         long before = MemoryBytes;
-        _ints = other._ints;
-        _table = other._table;
-        other._ints = default;
-        other._table = null;
+        if (other._data is MemberTable table)
+        {
+            table.Key = Key.ToArray();
+            _data = table;
+        }
+        else Keep(IntSet.Keyed(Key, other.Ints));
+        other._data = new MemberTable();
         Grew(MemoryBytes - before);
     }
 
     public override StoredObject CopyAs(byte[] key)
     {
         var copy = new SetValue(key, forIntegers: true);
-        if (_table is null) copy._ints = _ints.Clone();
-        else copy._table = _table.Clone();
+        if (Table is null) copy.Keep(IntSet.Keyed(key, Ints));
+        else
+        {
+            var table = Table.Clone();
+            table.Key = key;
+            copy._data = table;
+        }
         return copy;
     }
 }

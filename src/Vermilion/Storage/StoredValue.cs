@@ -119,6 +119,9 @@ public static class PackedString
         return packed;
     }
 
+    /// <summary>Where the value starts.</summary>
+    public static int ValueStart(byte[] packed) => KeyStart(packed, out int length) + length;
+
     /// <summary>Bytes the key takes in front of the value.</summary>
     public static int KeyBytes(ReadOnlySpan<byte> key) => VarintLength(key.Length) + key.Length;
 

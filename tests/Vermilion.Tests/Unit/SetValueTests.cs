@@ -195,6 +195,48 @@ public class SetValueTests
         Exact();
     }
 
+    /// <summary>
+    /// An intset keeps its set's key in front of it: the key reads back through growth, widening,
+    /// removals, RENAME (SetKey), COPY, SPOP's TakeContents and conversion, and a new set costs
+    /// what MemoryBytes says (one 32-byte object and one array).
+    /// </summary>
+    [Fact]
+    public void IntsetKeepsTheKeyInItsArray()
+    {
+        var key = B("key:" + new string('k', 200)); // a two-byte key length
+        _ = new SetValue(key, forIntegers: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var set = new SetValue(key, forIntegers: true);
+        Assert.Equal(set.MemoryBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        void KeyIs(SetValue s, byte[] expected) => Assert.Equal(expected, s.Key.ToArray());
+        for (int i = 0; i < 100; i++) set.Add(B((i * 7).ToString()), 512);
+        KeyIs(set, key);
+        set.Add(B("100000"), 512);
+        set.Add(B("-5000000000"), 512);
+        KeyIs(set, key);
+        Assert.Equal(-5000000000, set.IntegerAt(0));
+        for (int i = 0; i < 90; i++) set.RemoveAt(1);
+        KeyIs(set, key);
+        Assert.Equal(12, set.Count);
+        set.SetKey(B("renamed"));
+        KeyIs(set, B("renamed"));
+        Assert.Equal(-5000000000, set.IntegerAt(0));
+        var copy = (SetValue)set.CopyAs(B("copy"));
+        KeyIs(copy, B("copy"));
+        Assert.Equal(12, copy.Count);
+        var survivors = SetValue.CreateFor([], B("42"));
+        survivors.Add(B("42"), 512);
+        set.TakeContents(survivors);
+        KeyIs(set, B("renamed"));
+        Assert.Equal(42, set.IntegerAt(0));
+        set.Add(B("x"), 512);
+        Assert.Equal("hashtable", set.Encoding);
+        KeyIs(set, B("renamed"));
+        set.SetKey(B("again"));
+        KeyIs(set, B("again"));
+    }
+
     /// <summary>SADD sizes a new set for all its arguments; repeated ones must not leave that room behind.</summary>
     [Fact]
     public void ReserveThenTrimKeepsOnlyWhatIsUsed()
