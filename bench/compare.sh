@@ -159,7 +159,7 @@ memory_per_key 64 100000 "64-byte values, EX 100000"
 if [ "${COLLECTIONS:-0}" = 1 ]; then
   SMALL=${SMALL:-100000}; BIG=${BIG:-1000000}
   [ "${QUICK:-0}" = 1 ] && { SMALL=5000; BIG=20000; }
-  for kind in list hash set zset; do memory_per_collection "$kind" "$SMALL" 10; done
+  for kind in list hash set intset zset; do memory_per_collection "$kind" "$SMALL" 10; done
   for kind in list zset; do memory_per_collection "$kind" 10 "$BIG"; done
 fi
 

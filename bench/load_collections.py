@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """RESP commands for redis-cli --pipe that build collections.
 usage: load_collections.py TYPE COUNT ELEMENTS
-  TYPE: list | hash | set | zset; COUNT keys (coll:TYPE:0000001 ...), each with ELEMENTS small
-  elements (8-byte members "m:000001"; hash values "v:000001"; zset scores the element number),
+  TYPE: list | hash | set | intset | zset; COUNT keys (coll:TYPE:0000001 ...), each with ELEMENTS small
+  elements (8-byte members "m:000001"; intset members the element number times 3; hash values
+  "v:000001"; zset scores the element number),
   sent in commands of at most 100 elements so big collections stream."""
 import sys
 kind, count, elements = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -17,6 +18,8 @@ for k in range(count):
             args = [b"RPUSH", key] + [b"m:%06d" % (start + i) for i in range(n)]
         elif kind == "set":
             args = [b"SADD", key] + [b"m:%06d" % (start + i) for i in range(n)]
+        elif kind == "intset":
+            args = [b"SADD", key] + [b"%d" % ((start + i) * 3) for i in range(n)]
         elif kind == "hash":
             args = [b"HSET", key]
             for i in range(n): args += [b"f:%06d" % (start + i), b"v:%06d" % (start + i)]
