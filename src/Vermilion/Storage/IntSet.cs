@@ -54,8 +54,6 @@ public struct IntSet
     /// <summary>Bytes per element: 2, 4 or 8.</summary>
     public readonly int Width => _blob is null ? 2 : 2 << (int)((uint)Header >> 30);
     readonly ref int Header => ref Unsafe.As<byte, int>(ref _blob![_start]);
-    /// <summary>Length of the backing array (what used_memory counts); 0 while empty and never grown.</summary>
-    public readonly int AllocatedBytes => _blob?.Length ?? 0;
 
     public readonly long this[int index] => Width switch
     {

@@ -33,6 +33,8 @@ public sealed class SetValue : StoredObject
 
     void Keep(in IntSet ints) => _data = ints.Blob!;
 
+    SetValue(object data) => _data = data;
+
     /// <summary>
     /// An empty set, an intset when <paramref name="forIntegers"/> (createIntsetObject; with room
     /// for <paramref name="intsetCapacity"/> small integers) or a hashtable.
@@ -43,8 +45,7 @@ public sealed class SetValue : StoredObject
     /// <summary>A set holding <paramref name="ints"/> (RESTORE of an intset), converted to a hashtable when it has more than <paramref name="maxIntsetEntries"/>.</summary>
     public static SetValue FromIntSet(ReadOnlySpan<byte> key, IntSet ints, long maxIntsetEntries)
     {
-        var set = new SetValue(key, forIntegers: true);
-        set.Keep(IntSet.Keyed(key, ints));
+        var set = new SetValue(IntSet.Keyed(key, ints).Blob!);
         if (ints.Count > IntsetLimit(maxIntsetEntries)) set.ConvertToTable();
         return set;
     }

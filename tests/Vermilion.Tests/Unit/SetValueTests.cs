@@ -66,7 +66,7 @@ public class SetValueTests
         // Small sets stay small: ten 16-bit values fit one 24-byte array (4 header + 20 data).
         var small = new IntSet();
         for (int i = 0; i < 10; i++) small.Add(i);
-        Assert.Equal(24, small.AllocatedBytes);
+        Assert.Equal(24, small.Blob!.Length);
     }
 
     [Fact]
