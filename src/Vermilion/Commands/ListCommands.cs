@@ -11,6 +11,16 @@ namespace Vermilion;
 /// </summary>
 public static class ListCommands
 {
+    /// <summary>The LEFT | RIGHT argument of LMOVE, BLMOVE, LMPOP and BLMPOP, as COMMAND DOCS describes it.</summary>
+    static CommandArgument LeftOrRight(string name) => new(name, ArgType.OneOf)
+    {
+        Arguments =
+        [
+            new("left", ArgType.PureToken) { Token = "LEFT" },
+            new("right", ArgType.PureToken) { Token = "RIGHT" },
+        ],
+    };
+
     public static void Register(CommandTable t)
     {
         t.Add(new()
@@ -293,22 +303,8 @@ public static class ListCommands
             [
                 new("source", ArgType.Key) { KeySpecIndex = 0 },
                 new("destination", ArgType.Key) { KeySpecIndex = 1 },
-                new("wherefrom", ArgType.OneOf)
-                {
-                    Arguments =
-                    [
-                        new("left", ArgType.PureToken) { Token = "LEFT" },
-                        new("right", ArgType.PureToken) { Token = "RIGHT" },
-                    ],
-                },
-                new("whereto", ArgType.OneOf)
-                {
-                    Arguments =
-                    [
-                        new("left", ArgType.PureToken) { Token = "LEFT" },
-                        new("right", ArgType.PureToken) { Token = "RIGHT" },
-                    ],
-                },
+                LeftOrRight("wherefrom"),
+                LeftOrRight("whereto"),
             ],
         });
 
@@ -347,14 +343,7 @@ public static class ListCommands
             [
                 new("numkeys", ArgType.Integer),
                 new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
-                new("where", ArgType.OneOf)
-                {
-                    Arguments =
-                    [
-                        new("left", ArgType.PureToken) { Token = "LEFT" },
-                        new("right", ArgType.PureToken) { Token = "RIGHT" },
-                    ],
-                },
+                LeftOrRight("where"),
                 new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
             ],
         });
@@ -416,22 +405,8 @@ public static class ListCommands
             [
                 new("source", ArgType.Key) { KeySpecIndex = 0 },
                 new("destination", ArgType.Key) { KeySpecIndex = 1 },
-                new("wherefrom", ArgType.OneOf)
-                {
-                    Arguments =
-                    [
-                        new("left", ArgType.PureToken) { Token = "LEFT" },
-                        new("right", ArgType.PureToken) { Token = "RIGHT" },
-                    ],
-                },
-                new("whereto", ArgType.OneOf)
-                {
-                    Arguments =
-                    [
-                        new("left", ArgType.PureToken) { Token = "LEFT" },
-                        new("right", ArgType.PureToken) { Token = "RIGHT" },
-                    ],
-                },
+                LeftOrRight("wherefrom"),
+                LeftOrRight("whereto"),
                 new("timeout", ArgType.Double),
             ],
         });
@@ -477,14 +452,7 @@ public static class ListCommands
                 new("timeout", ArgType.Double),
                 new("numkeys", ArgType.Integer),
                 new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
-                new("where", ArgType.OneOf)
-                {
-                    Arguments =
-                    [
-                        new("left", ArgType.PureToken) { Token = "LEFT" },
-                        new("right", ArgType.PureToken) { Token = "RIGHT" },
-                    ],
-                },
+                LeftOrRight("where"),
                 new("count", ArgType.Integer) { Token = "COUNT", Flags = ArgFlags.Optional },
             ],
         });

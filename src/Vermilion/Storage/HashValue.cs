@@ -32,7 +32,7 @@ public sealed class HashValue : StoredObject
     Span<byte> Listpack => PackedString.Value((byte[])_data);
 
     /// <summary>An empty listpack hash with room for <paramref name="listpackCapacity"/> bytes of entries.</summary>
-    public HashValue(ReadOnlySpan<byte> key, int listpackCapacity = 0) => _data = NewListpack(key, listpackCapacity);
+    public HashValue(ReadOnlySpan<byte> key, int listpackCapacity = 0) => _data = PackedString.AllocateRounded(key, listpackCapacity);
 
     HashValue(object data, int length, int count)
     {
@@ -44,13 +44,6 @@ public sealed class HashValue : StoredObject
     /// <summary>An empty hashtable-encoded hash sized for <paramref name="capacity"/> fields (RESTORE of more than hash-max-listpack-entries).</summary>
     public static HashValue CreateTable(ReadOnlySpan<byte> key, int capacity) => new(new HashFieldTable(capacity) { Key = key.ToArray() }, 0, 0);
 
-    /// <summary>The key and room for <paramref name="capacity"/> bytes of entries, rounded up to the 8 bytes the runtime allocates anyway.</summary>
-    static byte[] NewListpack(ReadOnlySpan<byte> key, int capacity)
-    {
-        int keyBytes = PackedString.KeyBytes(key);
-        return PackedString.Allocate(key, RoundUp8(keyBytes + capacity) - keyBytes);
-    }
-
     public override ReadOnlySpan<byte> Key => _data is HashFieldTable table ? table.Key : PackedString.Key((byte[])_data);
 
     public override void SetKey(ReadOnlySpan<byte> key)
@@ -59,7 +52,7 @@ public sealed class HashValue : StoredObject
         if (_data is HashFieldTable table) table.Key = key.ToArray();
         else
         {
-            var moved = NewListpack(key, _listpackLength);
+            var moved = PackedString.AllocateRounded(key, _listpackLength);
             Listpack[.._listpackLength].CopyTo(PackedString.Value(moved));
             _data = moved;
         }
@@ -84,7 +77,7 @@ public sealed class HashValue : StoredObject
             copy.Key = key;
             return new HashValue(copy, 0, 0);
         }
-        var lp = NewListpack(key, _listpackLength);
+        var lp = PackedString.AllocateRounded(key, _listpackLength);
         Listpack[.._listpackLength].CopyTo(PackedString.Value(lp));
         return new HashValue(lp, _listpackLength, _listpackCount);
     }
@@ -272,11 +265,10 @@ public sealed class HashValue : StoredObject
 
     void Reallocate(int capacity)
     {
-        var grown = NewListpack(Key, capacity);
+        var grown = PackedString.AllocateRounded(Key, capacity);
         Listpack[.._listpackLength].CopyTo(PackedString.Value(grown));
         _data = grown;
     }
 
     // Arrays are allocated in 8-byte steps anyway: capacity up to the next step costs nothing.
-    static int RoundUp8(int n) => (int)Math.Min(((long)n + 7) & ~7L, Array.MaxLength);
 }

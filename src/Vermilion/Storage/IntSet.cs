@@ -40,7 +40,7 @@ public struct IntSet
         int start = PackedString.KeyBytes(key);
         var elements = from.ElementBytes;
         int bytes = Math.Max(elements.Length, Math.Min(capacity, MaxCount) * from.Width);
-        var blob = PackedString.Allocate(key, RoundUp8(start + HeaderBytes + bytes) - start);
+        var blob = PackedString.AllocateRounded(key, HeaderBytes + bytes);
         var set = new IntSet(blob, start);
         set.Header = from._blob is null ? 0 : from.Header;
         elements.CopyTo(blob.AsSpan(start + HeaderBytes));

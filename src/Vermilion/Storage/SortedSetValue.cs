@@ -55,14 +55,7 @@ public sealed class SortedSetValue : StoredObject
     /// bytes of entries, or in the tree encoding when <paramref name="packed"/> is false.
     /// </summary>
     public static SortedSetValue Create(ReadOnlySpan<byte> key, bool packed, int capacity = 0) =>
-        new(packed ? NewCompact(key, capacity) : new Tree(key.ToArray()));
-
-    /// <summary>The key and room for <paramref name="capacity"/> bytes of entries, rounded up to the 8 bytes the runtime allocates anyway.</summary>
-    static byte[] NewCompact(ReadOnlySpan<byte> key, int capacity)
-    {
-        int keyBytes = PackedString.KeyBytes(key);
-        return PackedString.Allocate(key, (int)Math.Min((keyBytes + capacity + 7L) & ~7L, Array.MaxLength) - keyBytes);
-    }
+        new(packed ? PackedString.AllocateRounded(key, capacity) : new Tree(key.ToArray()));
 
     public override ReadOnlySpan<byte> Key => _data is Tree tree ? tree.Key : PackedString.Key((byte[])_data);
 
@@ -135,7 +128,7 @@ public sealed class SortedSetValue : StoredObject
     /// </summary>
     void Reallocate(int capacity, int keep)
     {
-        var grown = NewCompact(Key, capacity);
+        var grown = PackedString.AllocateRounded(Key, capacity);
         Body[..keep].CopyTo(PackedString.Value(grown));
         _data = grown;
     }

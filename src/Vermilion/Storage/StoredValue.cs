@@ -106,6 +106,16 @@ public static class PackedString
     /// <summary>The key written, then <paramref name="valueLength"/> bytes for the caller to fill.</summary>
     public static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength) => Allocate(key, valueLength, out _);
 
+    /// <summary>
+    /// The key written, then room for at least <paramref name="capacity"/> bytes: the array's length
+    /// is rounded up to the 8 bytes the runtime allocates anyway (collections that grow in place).
+    /// </summary>
+    public static byte[] AllocateRounded(ReadOnlySpan<byte> key, int capacity)
+    {
+        int keyBytes = KeyBytes(key);
+        return Allocate(key, (int)Math.Min((keyBytes + (long)capacity + 7) & ~7L, Array.MaxLength) - keyBytes);
+    }
+
     static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength, out int valueStart)
     {
         int header = VarintLength(key.Length);
