@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime;
-using Vermilion;
+using Vermilion.Server;
+using Vermilion.Storage;
 
 // Grows one Db to N keys (SET key:%010d with a 10-byte value) the way the loop would: each insert
 // timed alone, with the Cron's millisecond of rehashing every 100 ms of inserts (hz 10). Prints

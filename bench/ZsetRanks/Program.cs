@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Vermilion;
+using Vermilion.Storage;
 
 // How ZRANK, ZRANGE by rank, ZSCORE and ZADD cost as a sorted set grows from 10^3 to 10^6 members
 // (the tree encoding, called as the commands call it, without the network). Each operation runs

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
-using Vermilion;
+using Vermilion.Server;
 
 // vermilion-server [/path/to/redis.conf] [--name value ...], as redis-server takes its arguments.
 if (args.Length == 1 && args[0] is "-v" or "--version")
 {
-    Console.WriteLine($"Redis server v={Server.RedisVersion} sha=00000000:0 malloc=dotnet bits=64 build=0 (Vermilion {Server.VermilionVersion})");
+    Console.WriteLine($"Redis server v={VermilionServer.RedisVersion} sha=00000000:0 malloc=dotnet bits=64 build=0 (Vermilion {VermilionServer.VermilionVersion})");
     return 0;
 }
 if (args.Length == 1 && args[0] is "-h" or "--help")
@@ -24,9 +24,9 @@ catch (ConfigFileException e)
     return 1;
 }
 
-using var server = new Server(config);
+using var server = new VermilionServer(config);
 server.Log.Notice("oO0OoO0OoO0Oo Vermilion is starting oO0OoO0OoO0Oo");
-server.Log.Notice($"Vermilion version={Server.VermilionVersion}, Redis compatibility={Server.RedisVersion}, bits=64, pid={Environment.ProcessId}, just started");
+server.Log.Notice($"Vermilion version={VermilionServer.VermilionVersion}, Redis compatibility={VermilionServer.RedisVersion}, bits=64, pid={Environment.ProcessId}, just started");
 if (config.ConfigFile is null)
     server.Log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use vermilion-server /path/to/redis.conf");
 try

@@ -13,17 +13,17 @@ namespace Vermilion.Tests;
 /// </summary>
 public sealed class AllocationProbe : IDisposable
 {
-    readonly Server _server;
+    readonly VermilionServer _server;
     readonly Socket _listener, _peer, _accepted;
     readonly Client _client;
     readonly byte[] _replies = new byte[1 << 20];
     long _serverAllocated;
 
-    public Server Server => _server;
+    public VermilionServer Server => _server;
 
     public AllocationProbe(params string[] config)
     {
-        _server = new Server(Config.FromArgs(["--port", "0", "--unixsocket", "", .. config]));
+        _server = new VermilionServer(Config.FromArgs(["--port", "0", "--unixsocket", "", .. config]));
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen();

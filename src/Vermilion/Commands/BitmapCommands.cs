@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The bitmap family: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD and BITFIELD_RO, on

@@ -1,6 +1,8 @@
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// CLIENT and its subcommands. Replies and errors follow Redis 7.0.15; SETINFO and NO-TOUCH

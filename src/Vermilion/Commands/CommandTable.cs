@@ -1,7 +1,9 @@
-using System.Text;
 using System.Runtime.InteropServices;
+using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>A command's body. Arguments are slices of the request; replies go to <c>c.Reply</c>.</summary>
 public delegate void CommandProc(Client c, CommandArgs args);

@@ -1,6 +1,9 @@
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// CONFIG GET/SET/RESETSTAT/REWRITE/HELP over the configuration table (<see cref="Config"/>),
@@ -207,7 +210,7 @@ public static class ConfigCommands
             }
             changed[i] = options[i].Get() != old[i];
         }
-        var applied = new HashSet<Func<Server, string?>>();
+        var applied = new HashSet<Func<VermilionServer, string?>>();
         for (int i = 0; i < n; i++)
         {
             var apply = options[i].Apply;

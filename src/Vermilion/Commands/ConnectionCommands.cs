@@ -1,4 +1,7 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+
+namespace Vermilion.Commands;
 
 /// <summary>The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.</summary>
 public static class ConnectionCommands
@@ -214,8 +217,8 @@ public static class ConnectionCommands
         // Redis's seven pairs, plus our own version next to the Redis version clients gate features on.
         r.MapHeader(8);
         r.Bulk("server"u8); r.Bulk("redis"u8);
-        r.Bulk("version"u8); r.Bulk(Server.RedisVersion);
-        r.Bulk("vermilion_version"u8); r.Bulk(Server.VermilionVersion);
+        r.Bulk("version"u8); r.Bulk(VermilionServer.RedisVersion);
+        r.Bulk("vermilion_version"u8); r.Bulk(VermilionServer.VermilionVersion);
         r.Bulk("proto"u8); r.Integer(c.Resp);
         r.Bulk("id"u8); r.Integer(c.Id);
         r.Bulk("mode"u8); r.Bulk("standalone"u8);

@@ -1,4 +1,9 @@
-namespace Vermilion;
+using Vermilion.Persistence;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
+
+namespace Vermilion.Commands;
 
 /// <summary>
 /// DUMP and RESTORE: a key's value as Redis 7.0's serialized payload (see <see cref="DumpPayload"/>),

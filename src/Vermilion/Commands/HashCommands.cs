@@ -1,4 +1,8 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
+
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The hash family (t_hash.c) over <see cref="HashValue"/>: listpack or hashtable, converted by

@@ -1,6 +1,9 @@
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// COMMAND and its subcommands, answered from the command table's metadata with Redis 7.0.15's

@@ -1,6 +1,9 @@
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The generic key family: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME,
@@ -943,11 +946,11 @@ public static class KeyCommands
 
     static ReadOnlySpan<byte> TypeName(object item) => item is byte[] or RawString ? "string"u8 : ((StoredObject)item).Type switch
     {
-        ValueType.List => "list"u8,
-        ValueType.Set => "set"u8,
-        ValueType.ZSet => "zset"u8,
-        ValueType.Hash => "hash"u8,
-        ValueType.Stream => "stream"u8,
+        DataType.List => "list"u8,
+        DataType.Set => "set"u8,
+        DataType.ZSet => "zset"u8,
+        DataType.Hash => "hash"u8,
+        DataType.Stream => "stream"u8,
         _ => "string"u8,
     };
 

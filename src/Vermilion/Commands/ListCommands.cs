@@ -1,12 +1,15 @@
 using System.Buffers;
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The list family on <see cref="QuickList"/>, with Redis 7.0's replies, errors and argument
-/// checking order; the blocking commands wait through <see cref="Server.BlockForKeys"/>.
-/// Commands that take from several keys ask <see cref="Server.IsServableKey"/> so that a blocked
+/// checking order; the blocking commands wait through <see cref="VermilionServer.BlockForKeys"/>.
+/// Commands that take from several keys ask <see cref="VermilionServer.IsServableKey"/> so that a blocked
 /// client served for a ready key takes from that key, as Redis 7.0 does.
 /// </summary>
 public static class ListCommands
@@ -912,7 +915,7 @@ public static class ListCommands
         }
         if (count == -1) count = 1;
         long deadline = 0;
-        if (blocking && !Server.TryParseBlockTimeout(c, a[1], out deadline)) return;
+        if (blocking && !VermilionServer.TryParseBlockTimeout(c, a[1], out deadline)) return;
         int firstKey = numKeysIndex + 1;
         for (int j = firstKey; j < whereIndex; j++)
         {
@@ -938,7 +941,7 @@ public static class ListCommands
     /// <summary>blockingPopGenericCommand: the first non-empty list in argument order is popped; else the client blocks on all of them.</summary>
     static void BlockingPop(Client c, CommandArgs a, bool head)
     {
-        if (!Server.TryParseBlockTimeout(c, a[a.Count - 1], out long deadline)) return;
+        if (!VermilionServer.TryParseBlockTimeout(c, a[a.Count - 1], out long deadline)) return;
         for (int j = 1; j < a.Count - 1; j++)
         {
             if (!c.Server.IsServableKey(a[j])) continue;
@@ -963,13 +966,13 @@ public static class ListCommands
     static void BLMove(Client c, CommandArgs a)
     {
         if (!TryParseEnd(c, a[3], out bool fromHead) || !TryParseEnd(c, a[4], out bool toHead)) return;
-        if (!Server.TryParseBlockTimeout(c, a[5], out long deadline)) return;
+        if (!VermilionServer.TryParseBlockTimeout(c, a[5], out long deadline)) return;
         BlockingMove(c, a, fromHead, toHead, deadline);
     }
 
     static void BRPopLPush(Client c, CommandArgs a)
     {
-        if (!Server.TryParseBlockTimeout(c, a[3], out long deadline)) return;
+        if (!VermilionServer.TryParseBlockTimeout(c, a[3], out long deadline)) return;
         BlockingMove(c, a, fromHead: false, toHead: true, deadline);
     }
 
@@ -991,6 +994,6 @@ public static class ListCommands
         int n = end - first;
         Span<int> keys = n <= 32 ? stackalloc int[n] : new int[n];
         for (int i = 0; i < n; i++) keys[i] = first + i;
-        c.Server.BlockForKeys(c, a, keys, ValueType.List, deadline, nullArrayOnTimeout: true);
+        c.Server.BlockForKeys(c, a, keys, DataType.List, deadline, nullArrayOnTimeout: true);
     }
 }

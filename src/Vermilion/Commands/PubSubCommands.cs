@@ -1,4 +1,8 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
+
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The pub/sub family: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, SSUBSCRIBE, SUNSUBSCRIBE,
@@ -208,19 +212,19 @@ public static class PubSubCommands
         t.Add(pubsubCommand);
     }
 
-    static void Subscribe(Client c, CommandArgs a) => SubscribeEach(c, a, Server.ChannelKind.Channel);
-    static void PSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, Server.ChannelKind.Pattern);
-    static void SSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, Server.ChannelKind.Shard);
-    static void Unsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, Server.ChannelKind.Channel);
-    static void PUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, Server.ChannelKind.Pattern);
-    static void SUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, Server.ChannelKind.Shard);
+    static void Subscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
+    static void PSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
+    static void SSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
+    static void Unsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
+    static void PUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
+    static void SUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
 
-    static void SubscribeEach(Client c, CommandArgs a, Server.ChannelKind kind)
+    static void SubscribeEach(Client c, CommandArgs a, VermilionServer.ChannelKind kind)
     {
         for (int i = 1; i < a.Count; i++) c.Server.Subscribe(c, a[i], kind);
     }
 
-    static void UnsubscribeEach(Client c, CommandArgs a, Server.ChannelKind kind)
+    static void UnsubscribeEach(Client c, CommandArgs a, VermilionServer.ChannelKind kind)
     {
         if (a.Count == 1) c.Server.UnsubscribeAll(c, kind);
         else for (int i = 1; i < a.Count; i++) c.Server.Unsubscribe(c, a[i], kind);

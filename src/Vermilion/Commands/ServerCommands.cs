@@ -1,4 +1,7 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+
+namespace Vermilion.Commands;
 
 /// <summary>The server family: INFO, DBSIZE, TIME, FLUSHDB, FLUSHALL, SHUTDOWN.</summary>
 public static class ServerCommands

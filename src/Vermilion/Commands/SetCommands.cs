@@ -1,4 +1,8 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
+
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The set family (Redis 7.0's t_set.c behaviour) over <see cref="SetValue"/>: intset or hashtable

@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The sorted set family (Redis 7.0's t_zset.c behaviour): ZADD and friends, ranges by rank,
@@ -1597,7 +1600,7 @@ public static class SortedSetCommands
     /// <summary>blockingGenericZpopCommand: pop from the first non-empty key, else block until one is ready or the timeout passes.</summary>
     static void BlockingPop(Client c, CommandArgs a, int firstKey, int keyCount, int timeoutIndex, bool max, long count, bool nested)
     {
-        if (!Server.TryParseBlockTimeout(c, a[timeoutIndex], out long deadline)) return;
+        if (!VermilionServer.TryParseBlockTimeout(c, a[timeoutIndex], out long deadline)) return;
         Span<int> keys = keyCount <= 64 ? stackalloc int[keyCount] : new int[keyCount];
         for (int i = 0; i < keyCount; i++) keys[i] = firstKey + i;
         foreach (int k in keys)
@@ -1607,7 +1610,7 @@ public static class SortedSetCommands
             PopGeneric(c, a, [k], max, emitKey: true, count, nested, nullWhenEmpty: true);
             return;
         }
-        c.Server.BlockForKeys(c, a, keys, ValueType.ZSet, deadline, nullArrayOnTimeout: true);
+        c.Server.BlockForKeys(c, a, keys, DataType.ZSet, deadline, nullArrayOnTimeout: true);
     }
 
     static void ZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 1, blocking: false);

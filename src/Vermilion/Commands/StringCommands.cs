@@ -1,6 +1,8 @@
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Server;
 
-namespace Vermilion;
+namespace Vermilion.Commands;
 
 /// <summary>
 /// The string family: GET/SET and their variants, counters (INCRBYFLOAT in emulated long double,

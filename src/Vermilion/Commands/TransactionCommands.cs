@@ -1,4 +1,7 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+
+namespace Vermilion.Commands;
 
 /// <summary>MULTI, EXEC, DISCARD, WATCH, UNWATCH; queueing and the watch registry live in Server/Transactions.cs.</summary>
 public static class TransactionCommands

@@ -1,6 +1,7 @@
 using System.Net;
+using Vermilion.Server;
 
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>
 /// The read handler of a listening socket (Redis's acceptTcpHandler/acceptUnixHandler): on each
@@ -10,13 +11,13 @@ namespace Vermilion;
 /// </summary>
 public sealed unsafe class AcceptHandler : IFileEventHandler
 {
-    readonly Server _server;
+    readonly VermilionServer _server;
     public int Fd { get; }
     public ConnectionType Type { get; }
     /// <summary>"127.0.0.1:6379" or the unix path, for logs.</summary>
     public string Description { get; }
 
-    public AcceptHandler(Server server, int fd, ConnectionType type, string description)
+    public AcceptHandler(VermilionServer server, int fd, ConnectionType type, string description)
     {
         _server = server;
         Fd = fd;

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>Redis's connection states (connection.h), in the same order.</summary>
 public enum ConnectionState { None, Connecting, Accepting, Connected, Closed, Error }

@@ -1,6 +1,7 @@
 using System.Net;
+using Vermilion.Server;
 
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>
 /// What differs between kinds of connection (Redis's ConnectionType vtable): socket options
@@ -48,8 +49,8 @@ public abstract unsafe class ConnectionType
     }
 
     /// <summary>The peer ("addr") and local ("laddr") as CLIENT LIST shows them.</summary>
-    public abstract string PeerAddress(Connection c, Server server);
-    public abstract string LocalAddress(Connection c, Server server);
+    public abstract string PeerAddress(Connection c, VermilionServer server);
+    public abstract string LocalAddress(Connection c, VermilionServer server);
 
     internal static string FormatIpPort(IPAddress? ip, int port) =>
         ip is null ? "?:0" : ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]:{port}" : $"{ip}:{port}";
@@ -82,13 +83,13 @@ public abstract unsafe class ConnectionType
             return n;
         }
 
-        public override string PeerAddress(Connection c, Server server)
+        public override string PeerAddress(Connection c, VermilionServer server)
         {
             var (ip, port) = Native.PeerAddress(c.Fd);
             return FormatIpPort(ip, port);
         }
 
-        public override string LocalAddress(Connection c, Server server)
+        public override string LocalAddress(Connection c, VermilionServer server)
         {
             var (ip, port) = Native.LocalAddress(c.Fd);
             return FormatIpPort(ip, port);
@@ -99,7 +100,7 @@ public abstract unsafe class ConnectionType
     {
         public override string Name => "unix";
         public override bool IsUnix => true;
-        public override string PeerAddress(Connection c, Server server) => server.Config.UnixSocket + ":0";
-        public override string LocalAddress(Connection c, Server server) => server.Config.UnixSocket + ":0";
+        public override string PeerAddress(Connection c, VermilionServer server) => server.Config.UnixSocket + ":0";
+        public override string LocalAddress(Connection c, VermilionServer server) => server.Config.UnixSocket + ":0";
     }
 }

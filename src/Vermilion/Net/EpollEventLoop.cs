@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>The Linux backend: one epoll instance, level-triggered, as ae_epoll.c.</summary>
 public sealed unsafe class EpollEventLoop : EventLoop

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Vermilion;
+namespace Vermilion.Net;
 
 [Flags]
 public enum FileEventMask { None = 0, Readable = 1, Writable = 2, Barrier = 4 }

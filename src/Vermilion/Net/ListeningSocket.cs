@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>
 /// Opens listening sockets the way Redis's anet.c does: socket, IPV6_V6ONLY for v6,

@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Runtime.InteropServices;
 
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>
 /// The whole P/Invoke surface: the libc socket, epoll and poll calls the event loop and the

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Net;
 
 /// <summary>
 /// The portable backend on poll(2), for Unix systems without epoll (and to test that the

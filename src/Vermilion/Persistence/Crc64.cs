@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// CRC-64/Jones as Redis computes it for DUMP payloads and RDB files: polynomial

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// The DUMP/RESTORE payload of Redis 7.0: the RDB type byte, the value in RDB encoding, the RDB

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// Redis's intset blob, the value of RDB_TYPE_SET_INTSET: encoding (bytes per element: 2, 4 or

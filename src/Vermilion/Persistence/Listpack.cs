@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// Redis's listpack, the blob that small hashes, sorted sets and list nodes are written as in

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// LZF, the compression Redis uses for long strings in RDB files and DUMP payloads.

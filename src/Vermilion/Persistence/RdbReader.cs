@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// A string read from RDB data: a slice of the input when stored verbatim, otherwise decoded

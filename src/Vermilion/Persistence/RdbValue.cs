@@ -1,7 +1,10 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>
 /// rdbSaveObject and rdbLoadObject for the collections Vermilion stores, in the RDB types Redis

@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Persistence;
 
 /// <summary>The object type byte that starts a value in an RDB file or a DUMP payload (Redis 7.0's numbering).</summary>
 public enum RdbType : byte

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 /// <summary>
 /// The 16 KiB buffers clients lease for query and reply data while bytes are in flight, so an

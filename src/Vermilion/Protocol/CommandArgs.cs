@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 /// <summary>
 /// The arguments of the request being executed: slices of one buffer (the client's query

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 /// <summary>
 /// Doubles as Redis reads and writes them: parsing with C strtod's grammar (decimal, hex floats,

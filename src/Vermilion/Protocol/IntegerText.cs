@@ -1,6 +1,6 @@
 using System.Buffers.Text;
 
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 /// <summary>Integers as Redis reads and writes them (util.c string2ll / ll2string).</summary>
 public static class IntegerText

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Text;
 
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 /// <summary>
 /// C's <c>long double</c> on x86-64 (the x87 80-bit format: a 64-bit mantissa, exponents down to

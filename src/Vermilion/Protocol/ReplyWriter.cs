@@ -1,7 +1,8 @@
 using System.Buffers.Text;
 using System.Text;
+using Vermilion.Server;
 
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 /// <summary>
 /// A client's output: RESP2/RESP3 encoding and the buffers the bytes wait in. As Redis, a first

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Protocol;
 
 public enum ParseStatus { Complete, Incomplete, Error }
 

@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using Vermilion.Net;
+using Vermilion.Protocol;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>
 /// Clients blocked on keys (BLPOP, BLMOVE, BLMPOP, BZPOPMIN, ...), as Redis 7.0's blocked.c: a
@@ -23,14 +26,14 @@ namespace Vermilion;
 /// meanwhile from beforeSleep (processUnblockedClients), never in the middle of another client's
 /// command. Timeouts sit in one ordered set (Redis's clients_timeout_table) behind a single timer.
 /// </summary>
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     sealed class BlockedOnKeys
     {
         public required Db Db;
         public required byte[][] Keys;
         public required byte[][] Argv;
-        public required ValueType Type;
+        public required DataType Type;
         public required bool NullArrayOnTimeout;
         /// <summary>Unix ms; 0 = none; <see cref="long.MaxValue"/> = past the clock's range (in the table, never fires, as in Redis).</summary>
         public required long Deadline;
@@ -272,7 +275,7 @@ public sealed partial class Server
     /// command, BLMOVE included) or, with <paramref name="nullArrayOnTimeout"/> false, a null. A
     /// client whose command is being served again and found nothing stays as it was.
     /// </summary>
-    public void BlockForKeys(Client c, CommandArgs args, ReadOnlySpan<int> keyArgs, ValueType type, long deadlineMs, bool nullArrayOnTimeout)
+    public void BlockForKeys(Client c, CommandArgs args, ReadOnlySpan<int> keyArgs, DataType type, long deadlineMs, bool nullArrayOnTimeout)
     {
         if (_servingBlocked && _blockedOnKeys.ContainsKey(c))
         {
@@ -469,7 +472,7 @@ public sealed partial class Server
         }
     }
 
-    static ValueType TypeOf(object item) => item is StoredObject stored ? stored.Type : ValueType.String;
+    static DataType TypeOf(object item) => item is StoredObject stored ? stored.Type : DataType.String;
 
     /// <summary>Runs the blocked client's command again for <paramref name="key"/>; its first call already counted it in the command stats.</summary>
     void ServeBlocked(Client c, BlockedOnKeys state, byte[] key)

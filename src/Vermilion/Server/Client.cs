@@ -1,6 +1,10 @@
 using System.Text;
+using Vermilion.Commands;
+using Vermilion.Net;
+using Vermilion.Protocol;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 [Flags]
 public enum ClientFlags
@@ -39,7 +43,7 @@ public sealed class Client : IConnectionHandler
     /// <summary>NET_MAX_WRITES_PER_EVENT: bytes written to one client per pass before others get a turn.</summary>
     public const int MaxWritesPerEvent = 64 * 1024;
 
-    public readonly Server Server;
+    public readonly VermilionServer Server;
     public Connection? Conn { get; private set; }
     public long Id { get; }
     public string? Name;
@@ -72,7 +76,7 @@ public sealed class Client : IConnectionHandler
     public int QueryBufferLength => _queryLen - _queryPos;
     public int QueryBufferFree => _query is null ? 0 : _query.Length - _queryLen;
 
-    internal Client(Server server, Connection? conn, long id)
+    internal Client(VermilionServer server, Connection? conn, long id)
     {
         Server = server;
         Conn = conn;

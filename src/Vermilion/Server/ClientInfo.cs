@@ -1,6 +1,7 @@
 using System.Text;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>The CLIENT LIST / CLIENT INFO line (catClientInfoString), and the short forms logs use.</summary>
 public static class ClientInfo

@@ -1,6 +1,8 @@
 using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 public enum ClientClass { Normal = 0, Replica = 1, PubSub = 2 }
 
@@ -18,7 +20,7 @@ public sealed class ConfigFileException(int line, string text, string reason) : 
     public string Reason { get; } = reason;
 
     public string Report() =>
-        $"\n*** FATAL CONFIG FILE ERROR (Redis {Server.RedisVersion}) ***\nReading the configuration file, at line {Line}\n>>> '{Text}'\n{Reason}\n";
+        $"\n*** FATAL CONFIG FILE ERROR (Redis {VermilionServer.RedisVersion}) ***\nReading the configuration file, at line {Line}\n>>> '{Text}'\n{Reason}\n";
 }
 
 /// <summary>
@@ -123,9 +125,9 @@ public sealed class Config
         Add(new IntegerOption("zset-max-listpack-entries", 0, long.MaxValue, () => ZsetMaxListpackEntries, v => ZsetMaxListpackEntries = v) { Alias = "zset-max-ziplist-entries" });
         Add(new IntegerOption("zset-max-listpack-value", 0, long.MaxValue, () => ZsetMaxListpackValue, v => ZsetMaxListpackValue = v) { Alias = "zset-max-ziplist-value", Memory = true });
         Add(new IntegerOption("tracking-table-max-keys", 0, long.MaxValue, () => TrackingTableMaxKeys, v => TrackingTableMaxKeys = v));
-        Add(new CustomOption("notify-keyspace-events", () => Server.FormatNotifyFlags(NotifyKeyspaceEvents), args =>
+        Add(new CustomOption("notify-keyspace-events", () => VermilionServer.FormatNotifyFlags(NotifyKeyspaceEvents), args =>
         {
-            if (Server.ParseNotifyFlags(args[0]) is not { } flags) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+            if (VermilionServer.ParseNotifyFlags(args[0]) is not { } flags) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
             NotifyKeyspaceEvents = flags;
             return null;
         }));

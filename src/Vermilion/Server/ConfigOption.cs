@@ -1,6 +1,7 @@
 using System.Globalization;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>
 /// One configuration parameter, as an entry of Redis's standardConfig table: its name (and old
@@ -13,7 +14,7 @@ public abstract class ConfigOption
     public string? Alias { get; init; }
     public bool Immutable { get; init; }
     /// <summary>Runs after a CONFIG SET stored the new value; returns an error to undo the change.</summary>
-    public Func<Server, string?>? Apply { get; init; }
+    public Func<VermilionServer, string?>? Apply { get; init; }
     /// <summary>Takes any number of words on a config line (bind, save); others take exactly one.</summary>
     public virtual bool MultiArg => false;
 

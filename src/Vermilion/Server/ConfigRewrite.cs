@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>
 /// CONFIG REWRITE: the config file is kept as written (comments, includes, unknown lines), each

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Vermilion.Net;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     /// <summary>MAX_CLIENTS_PER_CLOCK_TICK: with dynamic-hz, hz doubles while clients/hz exceeds it.</summary>
     const int MaxClientsPerClockTick = 200;

@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Text;
+using Vermilion.Commands;
+using Vermilion.Net;
+using Vermilion.Protocol;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 public enum PauseMode { None, Write, All }
 
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     readonly List<Client> _postponed = new();
     public PauseMode Pause { get; private set; }

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Vermilion.Commands;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>
 /// INFO's text: Redis 7.0's sections, field names and formats ("# Server\r\nredis_version:7.0.15\r\n…").
@@ -37,7 +38,7 @@ public static class Info
         return [.. s_everything.Where(result.Contains)];
     }
 
-    public static string Build(Server s, IReadOnlyList<string> requested)
+    public static string Build(VermilionServer s, IReadOnlyList<string> requested)
     {
         var sb = new StringBuilder(4096);
         foreach (var section in Sections(requested))
@@ -65,12 +66,12 @@ public static class Info
     static StringBuilder Field(this StringBuilder sb, string name, object value) =>
         sb.Append(name).Append(':').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append("\r\n");
 
-    static void Server(Server s, StringBuilder sb)
+    static void Server(VermilionServer s, StringBuilder sb)
     {
         long uptime = (s.UnixTimeMs - s.StartedAtMs) / 1000;
         sb.Append("# Server\r\n")
-          .Field("redis_version", Vermilion.Server.RedisVersion)
-          .Field("vermilion_version", Vermilion.Server.VermilionVersion)
+          .Field("redis_version", VermilionServer.RedisVersion)
+          .Field("vermilion_version", VermilionServer.VermilionVersion)
           .Field("redis_git_sha1", "00000000")
           .Field("redis_git_dirty", 0)
           .Field("redis_build_id", "0")
@@ -96,7 +97,7 @@ public static class Info
           .Field("io_threads_active", 0);
     }
 
-    static void Clients(Server s, StringBuilder sb)
+    static void Clients(VermilionServer s, StringBuilder sb)
     {
         long maxIn = 0, maxOut = 0;
         foreach (var c in s.Clients)
@@ -140,10 +141,10 @@ public static class Info
     }
 
     /// <summary>
-    /// used_memory is the dataset (<see cref="Server.UsedMemory"/>, exact) plus what the clients hold
+    /// used_memory is the dataset (<see cref="VermilionServer.UsedMemory"/>, exact) plus what the clients hold
     /// (<see cref="ClientInfo.MemoryBytes"/>); the runtime's own heap is not in it, RSS shows it.
     /// </summary>
-    static void Memory(Server s, StringBuilder sb)
+    static void Memory(VermilionServer s, StringBuilder sb)
     {
         long dataset = s.UsedMemory();
         long clients = s.ClientsMemory();
@@ -181,7 +182,7 @@ public static class Info
     static string Percent(long part, long whole) =>
         (whole == 0 ? 0 : 100.0 * part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
-    static void Persistence(Server s, StringBuilder sb)
+    static void Persistence(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Persistence\r\n")
           .Field("loading", 0)
@@ -194,7 +195,7 @@ public static class Info
           .Field("aof_last_bgrewrite_status", "ok");
     }
 
-    static void Stats(Server s, StringBuilder sb)
+    static void Stats(VermilionServer s, StringBuilder sb)
     {
         var st = s.Stats;
         sb.Append("# Stats\r\n")
@@ -239,7 +240,7 @@ public static class Info
           .Field("client_output_buffer_limit_disconnections", st.OutputBufferLimitDisconnections);
     }
 
-    static void Replication(Server s, StringBuilder sb)
+    static void Replication(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Replication\r\n")
           .Field("role", "master")
@@ -265,21 +266,21 @@ public static class Info
           .Field("used_cpu_user_children", "0.000000");
     }
 
-    static void ErrorStats(Server s, StringBuilder sb)
+    static void ErrorStats(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Errorstats\r\n");
         foreach (var (code, count) in s.Stats.ErrorCodes.OrderBy(e => e.Key, StringComparer.Ordinal))
             sb.Append("errorstat_").Append(code).Append(":count=").Append(count).Append("\r\n");
     }
 
-    static void Keyspace(Server s, StringBuilder sb)
+    static void Keyspace(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Keyspace\r\n");
         foreach (var db in s.Databases)
             if (db.Count > 0) sb.Append($"db{db.Id}:keys={db.Count},expires={db.ExpiresCount},avg_ttl={db.AverageTtl}\r\n");
     }
 
-    static void CommandStats(Server s, StringBuilder sb)
+    static void CommandStats(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Commandstats\r\n");
         var all = new List<CommandDef>();

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 public enum LogLevel { Debug = 0, Verbose = 1, Notice = 2, Warning = 3 }
 

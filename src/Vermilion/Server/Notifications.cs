@@ -1,6 +1,7 @@
 using System.Text;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>notify-keyspace-events classes (Redis's NOTIFY_* bits).</summary>
 [Flags]
@@ -30,7 +31,7 @@ public enum NotifyFlags
 /// include the event's class and K or E. Channel names are built in a reused buffer, so a server
 /// with notifications off pays one flag test per event.
 /// </summary>
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     byte[] _channelScratch = new byte[256];
 

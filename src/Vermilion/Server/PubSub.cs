@@ -1,4 +1,6 @@
-namespace Vermilion;
+using Vermilion.Storage;
+
+namespace Vermilion.Server;
 
 /// <summary>A client's subscriptions; allocated on its first SUBSCRIBE, so other clients pay nothing.</summary>
 public sealed class Subscriptions
@@ -27,7 +29,7 @@ public sealed class Subscriptions
 /// of the pubsub class is checked as it grows, so a subscriber that stops reading is closed
 /// (hard limit at once, soft limit after its seconds) and never slows the publisher.
 /// </summary>
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     public enum ChannelKind { Channel, Pattern, Shard }
 

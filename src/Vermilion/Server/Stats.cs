@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>The counters INFO stats reports, with Redis's names in comments where they differ.</summary>
 public sealed class Stats

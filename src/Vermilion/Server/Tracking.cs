@@ -1,4 +1,8 @@
-namespace Vermilion;
+using Vermilion.Commands;
+using Vermilion.Protocol;
+using Vermilion.Storage;
+
+namespace Vermilion.Server;
 
 /// <summary>A client's CLIENT TRACKING settings; null while tracking is off.</summary>
 public sealed class TrackingState
@@ -20,7 +24,7 @@ public sealed class TrackingState
 /// it speaks RESP3, or as a message on __redis__:invalidate if it subscribed there in RESP2.
 /// Keys are recognised per command through its key specifications (see Transactions.cs).
 /// </summary>
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     static readonly byte[] s_invalidateChannel = "__redis__:invalidate"u8.ToArray();
 

@@ -1,4 +1,8 @@
-namespace Vermilion;
+using Vermilion.Commands;
+using Vermilion.Protocol;
+using Vermilion.Storage;
+
+namespace Vermilion.Server;
 
 /// <summary>A client's MULTI: the queued commands and whether an error at queue time already doomed EXEC.</summary>
 public sealed class MultiState
@@ -21,7 +25,7 @@ public sealed record WatchedKey(Db Db, byte[] Key, bool LiveWithDeadline);
 /// modified (Redis signals from inside each command, so a write that changes nothing, such as
 /// SETNX on an existing key, does not dirty the watchers there; here it does).
 /// </summary>
-public sealed partial class Server
+public sealed partial class VermilionServer
 {
     /// <summary>Per database: key → clients watching it.</summary>
     readonly Dictionary<int, Dictionary<byte[], List<Client>>> _watchedKeys = new();

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>How BITFIELD treats a SET or INCRBY result that does not fit the field.</summary>
 public enum BitfieldOverflow : byte { Wrap, Sat, Fail }

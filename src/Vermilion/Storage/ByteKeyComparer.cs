@@ -1,6 +1,6 @@
 using System.IO.Hashing;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// Equality for binary keys and members held as byte[], with lookups straight from spans of the

@@ -1,4 +1,7 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+using Vermilion.Server;
+
+namespace Vermilion.Storage;
 
 /// <summary>
 /// One database: a <see cref="Keyspace"/> of keys, values and deadlines (Unix ms), with Redis's

@@ -1,4 +1,6 @@
-namespace Vermilion;
+using Vermilion.Server;
+
+namespace Vermilion.Storage;
 
 public enum MaxMemoryPolicy { VolatileLru, VolatileLfu, VolatileRandom, VolatileTtl, AllKeysLru, AllKeysLfu, AllKeysRandom, NoEviction }
 

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// Glob matching with Redis's rules (KEYS, SCAN MATCH, CONFIG GET, COMMAND LIST): <c>*</c> any run,

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// The "hashtable" encoding of a hash: chained buckets over a dense entry array. Each entry's

@@ -1,4 +1,4 @@
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// A hash, in Redis 7.0's two encodings. "listpack": every field and value in one array, as
@@ -59,7 +59,7 @@ public sealed class HashValue : StoredObject
         Grew(MemoryBytes - before);
     }
 
-    public override ValueType Type => ValueType.Hash;
+    public override DataType Type => DataType.Hash;
     public override string Encoding => _data is HashFieldTable ? "hashtable" : "listpack";
     public bool IsListpack => _data is byte[];
     public int Count => _data is HashFieldTable table ? table.Count : _listpackCount;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// Redis's intset: distinct integers in ascending order in one array, every element as wide as the

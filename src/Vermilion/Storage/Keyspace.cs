@@ -2,7 +2,7 @@ using System.IO.Hashing;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// One database's dictionary, built for memory and for a loop that must never stall.

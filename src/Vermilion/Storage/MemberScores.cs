@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// Member → score for a large sorted set (the dict half of Redis's "skiplist" encoding): ZSCORE

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// A hash table of distinct binary members: a set's "hashtable" encoding, in three arrays however

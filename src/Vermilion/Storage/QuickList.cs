@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// An element about to be stored in a list or compared with its entries, analysed once: a
@@ -106,7 +107,7 @@ public sealed class QuickList : SeparatelyKeyedObject
         _fill = Math.Clamp(fill, -s_sizeLimits.Length, (1 << 15) - 1);
     }
 
-    public override ValueType Type => ValueType.List;
+    public override DataType Type => DataType.List;
     public override string Encoding => "quicklist";
     public override long MemoryBytes => ObjectBytes + ArrayBytes(Key.Length) + _nodeBytes;
     public long Count => _count;

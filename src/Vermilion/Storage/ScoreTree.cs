@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>
 /// Which entries of a sorted set come before a position: true for a prefix of the (score, member)

@@ -1,4 +1,6 @@
-namespace Vermilion;
+using Vermilion.Protocol;
+
+namespace Vermilion.Storage;
 
 /// <summary>
 /// A set, in Redis 7.0's two encodings: "intset" (<see cref="IntSet"/>: sorted integers, so
@@ -63,7 +65,7 @@ public sealed class SetValue : StoredObject
         Grew(MemoryBytes - before);
     }
 
-    public override ValueType Type => ValueType.Set;
+    public override DataType Type => DataType.Set;
     public override string Encoding => Table is null ? "intset" : "hashtable";
     public bool IsIntSet => Table is null;
     public int Count => Table?.Count ?? Ints.Count;

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Vermilion.Protocol;
 
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>ZADD's options as zsetAdd takes them.</summary>
 [Flags]
@@ -67,7 +68,7 @@ public sealed class SortedSetValue : StoredObject
         Grew(MemoryBytes - before);
     }
 
-    public override ValueType Type => ValueType.ZSet;
+    public override DataType Type => DataType.ZSet;
     public override string Encoding => TreeOrder is null ? "listpack" : "skiplist";
     public bool IsPacked => TreeOrder is null;
     public int Count => TreeOrder?.Count ?? _count;

@@ -1,7 +1,7 @@
-namespace Vermilion;
+namespace Vermilion.Storage;
 
 /// <summary>The types TYPE reports.</summary>
-public enum ValueType : byte { String, List, Set, ZSet, Hash, Stream }
+public enum DataType : byte { String, List, Set, ZSet, Hash, Stream }
 
 /// <summary>OBJECT ENCODING of a string, kept in the entry's metadata (see <see cref="Keyspace"/>).</summary>
 public enum StringEncoding : byte { Embstr = 0, Int = 1, Raw = 2 }
@@ -17,7 +17,7 @@ public abstract class StoredObject
     public abstract ReadOnlySpan<byte> Key { get; }
     /// <summary>RENAME and MOVE: the same value under another key.</summary>
     public abstract void SetKey(ReadOnlySpan<byte> key);
-    public abstract ValueType Type { get; }
+    public abstract DataType Type { get; }
     /// <summary>Bytes this value holds on the managed heap, key included (used_memory).</summary>
     public abstract long MemoryBytes { get; }
     /// <summary>OBJECT ENCODING's answer for a collection (strings keep theirs in the keyspace entry).</summary>
@@ -65,7 +65,7 @@ public sealed class RawString(byte[] key, byte[] buffer, int length) : Separatel
     public byte[] Buffer = buffer;
     public int Length = length;
 
-    public override ValueType Type => ValueType.String;
+    public override DataType Type => DataType.String;
     public override long MemoryBytes => 40 + ArrayBytes(Key.Length) + ArrayBytes(Buffer.Length);
     public override StoredObject CopyAs(byte[] key) => new RawString(key, Value.ToArray(), Length);
     public ReadOnlySpan<byte> Value => Buffer.AsSpan(0, Length);

@@ -468,7 +468,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     {
         readonly OracleServer _redis = new();
         readonly InProcessServer _vermilion = new();
-        public Server Server => _vermilion.Server;
+        public VermilionServer Server => _vermilion.Server;
         public int RedisPort => _redis.Port;
         public int VermilionPort => _vermilion.Port;
 

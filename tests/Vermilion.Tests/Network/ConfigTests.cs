@@ -156,7 +156,7 @@ public class ConfigTests
             var file = Path.Combine(dir.FullName, "redis.conf");
             File.WriteAllText(file, $"# my settings\nport {port}\nbind 127.0.0.1\ntimeout 10\nunknownline is kept? no\n# end\n".Replace("unknownline is kept? no\n", ""));
             File.AppendAllText(file, "timeout 20\n");
-            using var server = new Server(Config.FromArgs(file));
+            using var server = new VermilionServer(Config.FromArgs(file));
             server.Log.Sink = TextWriter.Null;
             server.Start();
             using var c = RespSocket.Tcp(port);

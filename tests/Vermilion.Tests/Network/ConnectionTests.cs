@@ -158,7 +158,7 @@ public class ConnectionTests
     {
         // The server is listening but its loop is driven by the test, so the backlog fills first.
         int port = InProcessServer.FreeTcpPort();
-        using var server = new Server(Config.FromArgs("--port", port.ToString(), "--bind", "127.0.0.1", "--tcp-backlog", "4096", "--maxclients", "5000"));
+        using var server = new VermilionServer(Config.FromArgs("--port", port.ToString(), "--bind", "127.0.0.1", "--tcp-backlog", "4096", "--maxclients", "5000"));
         server.Log.Sink = TextWriter.Null;
         server.Listen();
         var sockets = new List<System.Net.Sockets.Socket>();
@@ -457,7 +457,7 @@ public class ConnectionTests
     public void ListensOnIPv6AndIPv4()
     {
         int port = InProcessServer.FreeTcpPort();
-        using var server = new Server(Config.FromArgs("--port", port.ToString(), "--bind", "127.0.0.1", "::1"));
+        using var server = new VermilionServer(Config.FromArgs("--port", port.ToString(), "--bind", "127.0.0.1", "::1"));
         server.Log.Sink = TextWriter.Null;
         server.Start();
         using var v6 = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);

@@ -7,7 +7,7 @@ namespace Vermilion.Tests;
 /// <summary>A Vermilion server started in the test process on a free loopback port and a unix socket in a temp dir.</summary>
 public sealed class InProcessServer : IDisposable
 {
-    public Server Server { get; private set; } = null!;
+    public VermilionServer Server { get; private set; } = null!;
     public int Port { get; private set; }
     public string UnixPath { get; }
     readonly string _dir;
@@ -24,7 +24,7 @@ public sealed class InProcessServer : IDisposable
             Port = FreeTcpPort();
             var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
             args.AddRange(extra);
-            Server = new Server(Config.FromArgs([.. args]));
+            Server = new VermilionServer(Config.FromArgs([.. args]));
             Server.Log.Sink = TextWriter.Null;
             Server.Log.Observer = line => { lock (LogLines) LogLines.Add(line); };
             try

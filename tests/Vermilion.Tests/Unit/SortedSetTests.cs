@@ -423,7 +423,7 @@ public class SortedSetTests
     [Fact]
     public void ZAddAndZScoreOnSmallSetsAllocateNothingPerRequest()
     {
-        using var server = new Server(Config.FromArgs("--port", "0", "--unixsocket", ""));
+        using var server = new VermilionServer(Config.FromArgs("--port", "0", "--unixsocket", ""));
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();

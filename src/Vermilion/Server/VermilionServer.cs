@@ -1,7 +1,12 @@
 using System.Diagnostics;
 using System.Net;
+using Vermilion.Commands;
+using Vermilion.Net;
+using Vermilion.Persistence;
+using Vermilion.Protocol;
+using Vermilion.Storage;
 
-namespace Vermilion;
+namespace Vermilion.Server;
 
 /// <summary>
 /// Owns everything one server instance has: configuration, event loop, listeners, clients,
@@ -9,7 +14,7 @@ namespace Vermilion;
 /// in one process (the tests do). All of it is touched only on the loop thread, except
 /// <see cref="RequestShutdown"/> and <see cref="Dispose"/>.
 /// </summary>
-public sealed partial class Server : IDisposable
+public sealed partial class VermilionServer : IDisposable
 {
     public const string RedisVersion = "7.0.15";
     public const string VermilionVersion = "0.1.0";
@@ -89,7 +94,7 @@ public sealed partial class Server : IDisposable
     /// <summary>Set once the loop has returned after a shutdown (SHUTDOWN, a signal, or Dispose).</summary>
     public WaitHandle Stopped => _stopped.WaitHandle;
 
-    public Server(Config config)
+    public VermilionServer(Config config)
     {
         Config = config;
         Log = new Log(config);
