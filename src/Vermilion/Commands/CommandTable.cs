@@ -66,7 +66,7 @@ public sealed record KeySpec(KeySpecFlags Flags, BeginSearch Begin, FindKeys Fin
 public readonly record struct KeyReference(int Position, KeySpecFlags Flags);
 
 /// <summary>Redis's getkeys_proc: adds the keys of <paramref name="argv"/> (argv[0] is the command name) to <paramref name="keys"/>; false if there are none.</summary>
-public delegate bool GetKeysProc(IReadOnlyList<byte[]> argv, List<KeyReference> keys);
+public delegate bool GetKeysProc(Argv argv, List<KeyReference> keys);
 
 public enum ArgType { String, Integer, Double, Key, Pattern, UnixTime, PureToken, OneOf, Block }
 
@@ -89,21 +89,21 @@ public sealed class CommandArgument(string name, ArgType type)
 }
 
 /// <summary>
-/// One command's metadata as data (Redis's redisCommand): name, arity (negative = at least),
+/// One command's metadata (Redis's redisCommand without its procs): arity (negative = at least),
 /// flags, ACL categories, the legacy key positions (which must agree with the key specifications,
-/// as Redis derives them), the COMMAND DOCS fields and, for container commands such as CLIENT and
-/// CONFIG, a table of subcommands. COMMAND INFO/DOCS/COUNT/LIST/GETKEYS read only this.
+/// as Redis derives them) and the COMMAND DOCS fields. Read once per process from
+/// Commands/Metadata/*.json by <see cref="CommandMetadata"/> and shared by every server, so immutable.
 /// </summary>
-public sealed class CommandDef
+public sealed class CommandSpec
 {
-    public required string Name { get; init; }
+    /// <summary>"get", or "client|kill" for a subcommand.</summary>
+    public required string FullName { get; init; }
     public required int Arity { get; init; }
     public CommandFlags Flags { get; init; }
     public string[] Categories { get; init; } = [];
     public int FirstKey { get; init; }
     public int LastKey { get; init; }
     public int KeyStep { get; init; }
-    public CommandProc? Proc { get; init; }
     /// <summary>COMMAND DOCS fields.</summary>
     public string Summary { get; init; } = "";
     public string Since { get; init; } = "";
@@ -115,17 +115,40 @@ public sealed class CommandDef
     public DocFlags DocFlags { get; init; }
     public string? DeprecatedSince { get; init; }
     public string? ReplacedBy { get; init; }
-    /// <summary>Where the keys are (COMMAND INFO's key specifications; COMMAND GETKEYS reads them).</summary>
+    /// <summary>Where the keys are (COMMAND INFO's key specifications; <see cref="KeyFinder"/> reads them).</summary>
     public KeySpec[] KeySpecs { get; init; } = [];
     /// <summary>The argument tree COMMAND DOCS shows.</summary>
     public CommandArgument[] Arguments { get; init; } = [];
-    /// <summary>Redis's getkeys_proc, for commands whose key flags depend on the arguments (key specs flagged variable_flags).</summary>
-    public GetKeysProc? GetKeys { get; init; }
-    public CommandDef? Parent { get; private set; }
-    public Dictionary<string, CommandDef>? Subcommands { get; private set; }
+}
 
-    /// <summary>"get", or "client|kill" for a subcommand, as error messages and CLIENT LIST name them.</summary>
-    public string FullName => Parent is null ? Name : Parent.Name + "|" + Name;
+/// <summary>
+/// A command of one server's table: its shared metadata, the code bound to it, its subcommands
+/// (CLIENT, CONFIG, ...) and its commandstats. Name, arity and flags are copied out of the
+/// metadata because dispatch reads them on every call.
+/// </summary>
+public sealed class CommandDef
+{
+    public CommandDef(CommandSpec spec, CommandDef? parent = null)
+    {
+        Spec = spec;
+        Parent = parent;
+        FullName = spec.FullName;
+        Name = parent is null ? FullName : FullName[(parent.Name.Length + 1)..];
+        Arity = spec.Arity;
+        Flags = spec.Flags;
+    }
+
+    public CommandSpec Spec { get; }
+    /// <summary>"kill" for CLIENT KILL; <see cref="FullName"/> is "client|kill", as error messages and CLIENT LIST name it.</summary>
+    public string Name { get; }
+    public string FullName { get; }
+    public int Arity { get; }
+    public CommandFlags Flags { get; }
+    public CommandProc? Proc { get; internal set; }
+    /// <summary>Redis's getkeys_proc, for commands whose key flags depend on the arguments (key specs flagged variable_flags).</summary>
+    public GetKeysProc? GetKeys { get; internal set; }
+    public CommandDef? Parent { get; }
+    public Dictionary<string, CommandDef>? Subcommands { get; private set; }
 
     /// <summary>commandstats: calls, time (Stopwatch ticks), failed and rejected calls.</summary>
     public long Calls, Ticks, FailedCalls, RejectedCalls;
@@ -134,14 +157,12 @@ public sealed class CommandDef
 
     internal CommandNameIndex? SubcommandIndex { get; private set; }
 
-    public CommandDef AddSubcommand(CommandDef sub)
+    internal void AddSubcommand(CommandDef sub)
     {
         Subcommands ??= new(StringComparer.OrdinalIgnoreCase);
         SubcommandIndex ??= new();
-        sub.Parent = this;
         Subcommands[sub.Name] = sub;
         SubcommandIndex.Add(sub.Name, sub);
-        return this;
     }
 
     /// <summary>Redis's arity rule: a positive arity is exact, a negative one a minimum.</summary>
@@ -150,39 +171,91 @@ public sealed class CommandDef
 
 /// <summary>
 /// All commands by name, looked up straight from the request bytes (case-insensitive, no
-/// allocation): names are at most a few dozen ASCII bytes, decoded onto the stack.
+/// allocation): names are at most a few dozen ASCII bytes, decoded onto the stack. Each family's
+/// Register binds its procs to the metadata by name; the table lists commands in binding order.
 /// </summary>
 public sealed class CommandTable
 {
     readonly List<CommandDef> _all = new();
     readonly CommandNameIndex _index = new();
 
-    public CommandTable()
+    public CommandTable() : this(RegisterAll) { }
+
+    /// <summary>A table of what <paramref name="register"/> binds; throws unless that is exactly the commands the metadata has.</summary>
+    internal CommandTable(Action<CommandTable> register)
     {
-        ConnectionCommands.Register(this);
-        ClientCommands.Register(this);
-        ServerCommands.Register(this);
-        ConfigCommands.Register(this);
-        IntrospectionCommands.Register(this);
-        StringCommands.Register(this);
-        BitmapCommands.Register(this);
-        KeyCommands.Register(this);
-        PubSubCommands.Register(this);
-        TransactionCommands.Register(this);
-        DumpCommands.Register(this);
-        SetCommands.Register(this);
-        HashCommands.Register(this);
-        ListCommands.Register(this);
-        SortedSetCommands.Register(this);
+        register(this);
+        CheckEveryCommandBound();
+    }
+
+    static void RegisterAll(CommandTable t)
+    {
+        ConnectionCommands.Register(t);
+        ClientCommands.Register(t);
+        ServerCommands.Register(t);
+        ConfigCommands.Register(t);
+        IntrospectionCommands.Register(t);
+        StringCommands.Register(t);
+        BitmapCommands.Register(t);
+        KeyCommands.Register(t);
+        PubSubCommands.Register(t);
+        TransactionCommands.Register(t);
+        DumpCommands.Register(t);
+        SetCommands.Register(t);
+        HashCommands.Register(t);
+        ListCommands.Register(t);
+        SortedSetCommands.Register(t);
     }
 
     public int Count => _all.Count;
     public IEnumerable<CommandDef> All => _all;
 
-    public void Add(CommandDef def)
+    /// <summary>
+    /// Binds a command's proc (and getkeys proc, if its key flags depend on the arguments) to its
+    /// metadata: "get", or "client|kill" for a subcommand, whose container joins the table with it.
+    /// </summary>
+    public void Bind(string fullName, CommandProc proc, GetKeysProc? getKeys = null)
     {
-        _all.Add(def);
-        _index.Add(def.Name, def);
+        var def = Define(fullName);
+        if (def.Proc is not null) throw new InvalidOperationException($"'{fullName}' is bound twice");
+        def.Proc = proc;
+        def.GetKeys = getKeys;
+    }
+
+    CommandDef Define(string fullName)
+    {
+        if (LookupByFullName(fullName) is { } existing) return existing;
+        if (!CommandMetadata.All.TryGetValue(fullName, out var spec))
+            throw new InvalidOperationException($"'{fullName}' is bound but has no metadata in Commands/Metadata/*.json");
+        int bar = fullName.IndexOf('|');
+        if (bar < 0)
+        {
+            var def = new CommandDef(spec);
+            _all.Add(def);
+            _index.Add(def.Name, def);
+            return def;
+        }
+        var parent = Define(fullName[..bar]);
+        var sub = new CommandDef(spec, parent);
+        parent.AddSubcommand(sub);
+        return sub;
+    }
+
+    /// <summary>
+    /// Every command of the metadata must be bound: a leaf to its proc, a container through its
+    /// subcommands, and to a proc of its own too when its arity lets it run alone (COMMAND).
+    /// Dispatch would otherwise reach a missing proc.
+    /// </summary>
+    void CheckEveryCommandBound()
+    {
+        var unbound = new List<string>();
+        foreach (var name in CommandMetadata.All.Keys)
+        {
+            var def = LookupByFullName(name);
+            if (def is null || (def.Proc is null && (def.Subcommands is null || def.ArityAccepts(1)))) unbound.Add(name);
+        }
+        if (unbound.Count > 0)
+            throw new InvalidOperationException("metadata without a binding: " + string.Join(", ", unbound));
     }
 
     public CommandDef? Lookup(ReadOnlySpan<byte> name) => _index.Find(name);
@@ -190,6 +263,17 @@ public sealed class CommandTable
     public CommandDef? Lookup(string name) => name.Length <= 64 && Ascii.IsValid(name) ? _index.Find(System.Text.Encoding.ASCII.GetBytes(name)) : null;
 
     public static CommandDef? LookupSub(CommandDef parent, ReadOnlySpan<byte> name) => parent.SubcommandIndex?.Find(name);
+
+    /// <summary>lookupCommandBySds: "get" or "client|kill", any case; more than one '|' finds nothing.</summary>
+    public CommandDef? LookupByFullName(string name)
+    {
+        var parts = name.Split('|');
+        if (parts.Length > 2) return null;
+        var cmd = Lookup(parts[0]);
+        if (parts.Length == 1) return cmd;
+        if (cmd?.Subcommands is null) return null;
+        return cmd.Subcommands.GetValueOrDefault(parts[1]);
+    }
 }
 
 /// <summary>

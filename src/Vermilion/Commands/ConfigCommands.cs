@@ -29,93 +29,11 @@ public static class ConfigCommands
 
     public static void Register(CommandTable t)
     {
-        var config = new CommandDef
-        {
-            Name = "config", Arity = -2, Categories = ["@slow"],
-            Group = "server", Since = "2.0.0",
-            Summary = "A container for server configuration commands",
-            Complexity = "Depends on subcommand.",
-        };
-
-        config.AddSubcommand(new()
-        {
-            Name = "get", Arity = -3, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
-            Proc = Get,
-            Group = "server", Since = "2.0.0",
-            Summary = "Get the values of configuration parameters",
-            Complexity = "O(N) when N is the number of configuration parameters provided",
-            History =
-            [
-                ("7.0.0", "Added the ability to pass multiple pattern parameters in one call"),
-            ],
-            Arguments =
-            [
-                new("parameter", ArgType.Block)
-                {
-                    Flags = ArgFlags.Multiple,
-                    Arguments =
-                    [
-                        new("parameter", ArgType.String),
-                    ],
-                },
-            ],
-        });
-
-        config.AddSubcommand(new()
-        {
-            Name = "set", Arity = -4, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
-            Proc = Set,
-            Group = "server", Since = "2.0.0",
-            Summary = "Set configuration parameters to the given values",
-            Complexity = "O(N) when N is the number of configuration parameters provided",
-            Tips = ["request_policy:all_nodes", "response_policy:all_succeeded"],
-            History =
-            [
-                ("7.0.0", "Added the ability to set multiple parameters in one call."),
-            ],
-            Arguments =
-            [
-                new("parameter_value", ArgType.Block)
-                {
-                    Flags = ArgFlags.Multiple,
-                    Arguments =
-                    [
-                        new("parameter", ArgType.String),
-                        new("value", ArgType.String),
-                    ],
-                },
-            ],
-        });
-
-        config.AddSubcommand(new()
-        {
-            Name = "resetstat", Arity = 2, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
-            Proc = ResetStat,
-            Group = "server", Since = "2.0.0",
-            Summary = "Reset the stats returned by INFO",
-            Complexity = "O(1)",
-        });
-
-        config.AddSubcommand(new()
-        {
-            Name = "rewrite", Arity = 2, Flags = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, Categories = ["@admin", "@slow", "@dangerous"],
-            Proc = Rewrite,
-            Group = "server", Since = "2.8.0",
-            Summary = "Rewrite the configuration file with the in memory configuration",
-            Complexity = "O(1)",
-        });
-
-        config.AddSubcommand(new()
-        {
-            Name = "help", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale, Categories = ["@slow"],
-            Proc = Help,
-            Group = "server", Since = "5.0.0",
-            Summary = "Show helpful text about the different subcommands",
-            Complexity = "O(1)",
-        });
-
-
-        t.Add(config);
+        t.Bind("config|get", Get);
+        t.Bind("config|set", Set);
+        t.Bind("config|resetstat", ResetStat);
+        t.Bind("config|rewrite", Rewrite);
+        t.Bind("config|help", Help);
     }
 
     static void Help(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_help);

@@ -8,116 +8,13 @@ public static class ConnectionCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new()
-        {
-            Name = "ping", Arity = -1, Flags = CommandFlags.Fast, Categories = ["@fast", "@connection"],
-            Proc = Ping,
-            Group = "connection", Since = "1.0.0",
-            Summary = "Ping the server",
-            Complexity = "O(1)",
-            Tips = ["request_policy:all_shards", "response_policy:all_succeeded"],
-            Arguments =
-            [
-                new("message", ArgType.String) { Flags = ArgFlags.Optional },
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "echo", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Categories = ["@fast", "@connection"],
-            Proc = Echo,
-            Group = "connection", Since = "1.0.0",
-            Summary = "Echo the given string",
-            Complexity = "O(1)",
-            Arguments =
-            [
-                new("message", ArgType.String),
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "quit", Arity = -1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"],
-            Proc = Quit,
-            Group = "connection", Since = "1.0.0",
-            Summary = "Close the connection",
-            Complexity = "O(1)",
-        });
-
-        t.Add(new()
-        {
-            Name = "hello", Arity = -1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"],
-            Proc = Hello,
-            Group = "connection", Since = "6.0.0",
-            Summary = "Handshake with Redis",
-            Complexity = "O(1)",
-            History =
-            [
-                ("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."),
-            ],
-            Arguments =
-            [
-                new("arguments", ArgType.Block)
-                {
-                    Flags = ArgFlags.Optional,
-                    Arguments =
-                    [
-                        new("protover", ArgType.Integer),
-                        new("username_password", ArgType.Block)
-                        {
-                            Token = "AUTH",
-                            Flags = ArgFlags.Optional,
-                            Arguments =
-                            [
-                                new("username", ArgType.String),
-                                new("password", ArgType.String),
-                            ],
-                        },
-                        new("clientname", ArgType.String) { Token = "SETNAME", Flags = ArgFlags.Optional },
-                    ],
-                },
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "auth", Arity = -2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"],
-            Proc = Auth,
-            Group = "connection", Since = "1.0.0",
-            Summary = "Authenticate to the server",
-            Complexity = "O(N) where N is the number of passwords defined for the user",
-            History =
-            [
-                ("6.0.0", "Added ACL style (username and password)."),
-            ],
-            Arguments =
-            [
-                new("username", ArgType.String) { Since = "6.0.0", Flags = ArgFlags.Optional },
-                new("password", ArgType.String),
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "select", Arity = 2, Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, Categories = ["@fast", "@connection"],
-            Proc = Select,
-            Group = "connection", Since = "1.0.0",
-            Summary = "Change the selected database for the current connection",
-            Complexity = "O(1)",
-            Arguments =
-            [
-                new("index", ArgType.Integer),
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "reset", Arity = 1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.NoAuth | CommandFlags.AllowBusy, Categories = ["@fast", "@connection"],
-            Proc = Reset,
-            Group = "connection", Since = "6.2.0",
-            Summary = "Reset the connection",
-            Complexity = "O(1)",
-        });
+        t.Bind("ping", Ping);
+        t.Bind("echo", Echo);
+        t.Bind("quit", Quit);
+        t.Bind("hello", Hello);
+        t.Bind("auth", Auth);
+        t.Bind("select", Select);
+        t.Bind("reset", Reset);
     }
 
     static void Ping(Client c, CommandArgs a)

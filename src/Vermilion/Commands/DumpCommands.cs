@@ -13,48 +13,8 @@ public static class DumpCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new()
-        {
-            Name = "dump", Arity = 2, Flags = CommandFlags.ReadOnly, Categories = ["@keyspace", "@read", "@slow"],
-            FirstKey = 1, LastKey = 1, KeyStep = 1,
-            Proc = Dump,
-            Group = "generic", Since = "2.6.0",
-            Summary = "Return a serialized version of the value stored at the specified key.",
-            Complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
-            Tips = ["nondeterministic_output"],
-            KeySpecs = [new(KeySpecFlags.RO | KeySpecFlags.Access, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
-            Arguments =
-            [
-                new("key", ArgType.Key) { KeySpecIndex = 0 },
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "restore", Arity = -4, Flags = CommandFlags.Write | CommandFlags.DenyOom, Categories = ["@keyspace", "@write", "@slow", "@dangerous"],
-            FirstKey = 1, LastKey = 1, KeyStep = 1,
-            Proc = Restore,
-            Group = "generic", Since = "2.6.0",
-            Summary = "Create a key using the provided serialized value, previously obtained using DUMP.",
-            Complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
-            History =
-            [
-                ("3.0.0", "Added the `REPLACE` modifier."),
-                ("5.0.0", "Added the `ABSTTL` modifier."),
-                ("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
-            ],
-            KeySpecs = [new(KeySpecFlags.OW | KeySpecFlags.Update, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0))],
-            Arguments =
-            [
-                new("key", ArgType.Key) { KeySpecIndex = 0 },
-                new("ttl", ArgType.Integer),
-                new("serialized-value", ArgType.String),
-                new("replace", ArgType.PureToken) { Token = "REPLACE", Since = "3.0.0", Flags = ArgFlags.Optional },
-                new("absttl", ArgType.PureToken) { Token = "ABSTTL", Since = "5.0.0", Flags = ArgFlags.Optional },
-                new("seconds", ArgType.Integer) { Token = "IDLETIME", Since = "5.0.0", Flags = ArgFlags.Optional },
-                new("frequency", ArgType.Integer) { Token = "FREQ", Since = "5.0.0", Flags = ArgFlags.Optional },
-            ],
-        });
+        t.Bind("dump", Dump);
+        t.Bind("restore", Restore);
     }
 
     /// <summary>A read like GET's (counts a hit or a miss, touches the key); nil for a missing key.</summary>

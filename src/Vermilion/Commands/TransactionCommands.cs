@@ -8,56 +8,11 @@ public static class TransactionCommands
 {
     public static void Register(CommandTable t)
     {
-        t.Add(new()
-        {
-            Name = "multi", Arity = 1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.AllowBusy, Categories = ["@fast", "@transaction"],
-            Proc = Multi,
-            Group = "transactions", Since = "1.2.0",
-            Summary = "Mark the start of a transaction block",
-            Complexity = "O(1)",
-        });
-
-        t.Add(new()
-        {
-            Name = "exec", Arity = 1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.SkipSlowlog, Categories = ["@slow", "@transaction"],
-            Proc = Exec,
-            Group = "transactions", Since = "1.2.0",
-            Summary = "Execute all commands issued after MULTI",
-            Complexity = "Depends on commands in the transaction",
-        });
-
-        t.Add(new()
-        {
-            Name = "discard", Arity = 1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.AllowBusy, Categories = ["@fast", "@transaction"],
-            Proc = Discard,
-            Group = "transactions", Since = "2.0.0",
-            Summary = "Discard all commands issued after MULTI",
-            Complexity = "O(N), when N is the number of queued commands",
-        });
-
-        t.Add(new()
-        {
-            Name = "watch", Arity = -2, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.AllowBusy, Categories = ["@fast", "@transaction"],
-            FirstKey = 1, LastKey = -1, KeyStep = 1,
-            Proc = Watch,
-            Group = "transactions", Since = "2.2.0",
-            Summary = "Watch the given keys to determine execution of the MULTI/EXEC block",
-            Complexity = "O(1) for every key.",
-            KeySpecs = [new(KeySpecFlags.RO, BeginSearch.ByIndex(1), FindKeys.Range(-1, 1, 0))],
-            Arguments =
-            [
-                new("key", ArgType.Key) { KeySpecIndex = 0, Flags = ArgFlags.Multiple },
-            ],
-        });
-
-        t.Add(new()
-        {
-            Name = "unwatch", Arity = 1, Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.AllowBusy, Categories = ["@fast", "@transaction"],
-            Proc = Unwatch,
-            Group = "transactions", Since = "2.2.0",
-            Summary = "Forget about all watched keys",
-            Complexity = "O(1)",
-        });
+        t.Bind("multi", Multi);
+        t.Bind("exec", Exec);
+        t.Bind("discard", Discard);
+        t.Bind("watch", Watch);
+        t.Bind("unwatch", Unwatch);
     }
 
     static void Multi(Client c, CommandArgs a)

@@ -78,13 +78,13 @@ public sealed partial class VermilionServer
     {
         var t = c.Tracking!;
         if (t.Bcast || (t.OptIn && !t.CachingYes) || (t.OptOut && t.CachingNo)) return;
-        var argv = new byte[args.Count][];
-        for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
-        if (!IntrospectionCommands.FindKeys(cmd, argv, _readKeys)) return;
+        if (!KeyFinder.FindKeys(cmd, new Argv(args), _readKeys)) return;
+        var lookup = _trackingTable.GetAlternateLookup<ReadOnlySpan<byte>>();
         foreach (var key in _readKeys)
         {
-            var name = argv[key.Position];
-            if (!_trackingTable.TryGetValue(name, out var ids)) _trackingTable[name] = ids = new();
+            var name = args[key.Position];
+            // The key's bytes are copied only when the table first stores it.
+            if (!lookup.TryGetValue(name, out var ids)) _trackingTable[name.ToArray()] = ids = new();
             ids.Add(c.Id);
         }
     }

@@ -89,14 +89,12 @@ public sealed partial class VermilionServer
     /// <summary>After a write command that did not fail: its written keys count as modified (WATCH, client tracking).</summary>
     void TouchWrittenKeys(Client c, CommandDef cmd, CommandArgs args)
     {
-        var argv = new byte[args.Count][];
-        for (int i = 0; i < argv.Length; i++) argv[i] = args.ToArray(i);
-        if (!IntrospectionCommands.FindKeys(cmd, argv, _writtenKeys)) return;
+        if (!KeyFinder.FindKeys(cmd, new Argv(args), _writtenKeys)) return;
         foreach (var key in _writtenKeys)
             if ((key.Flags & (KeySpecFlags.RW | KeySpecFlags.OW | KeySpecFlags.RM)) != 0)
             {
-                TouchWatchedKey(c.Db, argv[key.Position]);
-                InvalidateTrackedKey(argv[key.Position], c);
+                TouchWatchedKey(c.Db, args[key.Position]);
+                InvalidateTrackedKey(args[key.Position], c);
             }
     }
 

@@ -20,9 +20,15 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
 
     public CommandIntrospectionTests(Servers servers) => _servers = servers;
 
-    static CommandDef Def(string fullName) => IntrospectionCommands.LookupByFullName(new CommandTable(), fullName)!;
+    static CommandDef Def(string fullName) => new CommandTable().LookupByFullName(fullName)!;
 
-    static byte[][] Argv(params string[] args) => args.Select(Encoding.UTF8.GetBytes).ToArray();
+    /// <summary>A request as the server holds one: slices of one buffer.</summary>
+    static Argv Argv(params string[] args)
+    {
+        var request = new CommandArgs();
+        request.SetAll(args.Select(Encoding.UTF8.GetBytes).ToArray());
+        return new Argv(request);
+    }
 
     static IEnumerable<CommandDef> AllDefs(CommandTable table)
     {
@@ -39,7 +45,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     static (int Position, KeySpecFlags Flags)[] Keys(CommandDef cmd, params string[] args)
     {
         var keys = new List<KeyReference>();
-        bool found = IntrospectionCommands.FindKeys(cmd, Argv(args), keys);
+        bool found = KeyFinder.FindKeys(cmd, Argv(args), keys);
         Assert.Equal(found, keys.Count > 0);
         return keys.Select(k => (k.Position, k.Flags)).ToArray();
     }
@@ -67,13 +73,13 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     [Fact]
     public void CommandsWithoutKeySpecsHaveNoKeys()
     {
-        Assert.False(IntrospectionCommands.HasKeys(Def("ping")));
-        Assert.False(IntrospectionCommands.HasKeys(Def("client|id")));
-        Assert.True(IntrospectionCommands.HasKeys(Def("get")));
+        Assert.False(KeyFinder.HasKeys(Def("ping")));
+        Assert.False(KeyFinder.HasKeys(Def("client|id")));
+        Assert.True(KeyFinder.HasKeys(Def("get")));
         Assert.Empty(Keys(Def("ping"), "ping"));
     }
 
-    static CommandDef Synthetic(int arity, params KeySpec[] specs) => new() { Name = "x", Arity = arity, KeySpecs = specs };
+    static CommandDef Synthetic(int arity, params KeySpec[] specs) => new(new CommandSpec { FullName = "x", Arity = arity, KeySpecs = specs });
 
     [Fact]
     public void KeyNumSpecReadsTheCount()
@@ -82,9 +88,9 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         var eval = Synthetic(-3, new KeySpec(KeySpecFlags.RW, BeginSearch.ByIndex(2), FindKeys.KeyNum(0, 1, 1)));
         Assert.Equal([(3, KeySpecFlags.RW), (4, KeySpecFlags.RW)], Keys(eval, "eval", "s", "2", "a", "b", "arg"));
         Assert.Empty(Keys(eval, "eval", "s", "0", "arg"));
-        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(eval, Argv("eval", "s", "x", "a"), []));
-        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(eval, Argv("eval", "s", "-1", "a"), []));
-        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(eval, Argv("eval", "s", "5", "a"), []));
+        Assert.Equal(-1, KeyFinder.KeysFromSpecs(eval.Spec.KeySpecs, Argv("eval", "s", "x", "a"), []));
+        Assert.Equal(-1, KeyFinder.KeysFromSpecs(eval.Spec.KeySpecs, Argv("eval", "s", "-1", "a"), []));
+        Assert.Equal(-1, KeyFinder.KeysFromSpecs(eval.Spec.KeySpecs, Argv("eval", "s", "5", "a"), []));
     }
 
     [Fact]
@@ -106,22 +112,22 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     public void IncompleteOrUnknownSpecsAreInvalid()
     {
         var incomplete = Synthetic(-2, new KeySpec(KeySpecFlags.RO | KeySpecFlags.Incomplete, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)));
-        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(incomplete, Argv("x", "k"), []));
+        Assert.Equal(-1, KeyFinder.KeysFromSpecs(incomplete.Spec.KeySpecs, Argv("x", "k"), []));
         var unknown = Synthetic(-2, new KeySpec(KeySpecFlags.RO, BeginSearch.Unknown, FindKeys.Unknown));
-        Assert.Equal(-1, IntrospectionCommands.KeysFromSpecs(unknown, Argv("x", "k"), []));
+        Assert.Equal(-1, KeyFinder.KeysFromSpecs(unknown.Spec.KeySpecs, Argv("x", "k"), []));
         var notKey = Synthetic(-2, new KeySpec(KeySpecFlags.NotKey, BeginSearch.ByIndex(1), FindKeys.Range(0, 1, 0)));
-        Assert.False(IntrospectionCommands.HasKeys(notKey));
+        Assert.False(KeyFinder.HasKeys(notKey));
     }
 
     [Fact]
     public void LookupByFullName()
     {
         var t = new CommandTable();
-        Assert.Equal("get", IntrospectionCommands.LookupByFullName(t, "GET")!.FullName);
-        Assert.Equal("client|id", IntrospectionCommands.LookupByFullName(t, "Client|ID")!.FullName);
-        Assert.Equal("client", IntrospectionCommands.LookupByFullName(t, "client")!.FullName);
+        Assert.Equal("get", t.LookupByFullName("GET")!.FullName);
+        Assert.Equal("client|id", t.LookupByFullName("Client|ID")!.FullName);
+        Assert.Equal("client", t.LookupByFullName("client")!.FullName);
         foreach (var name in new[] { "", "|", "get|x", "client|", "|id", "client|id|x", "client||id", "nosuch" })
-            Assert.Null(IntrospectionCommands.LookupByFullName(t, name));
+            Assert.Null(t.LookupByFullName(name));
     }
 
     [Theory]
@@ -170,7 +176,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     /// <summary>populateCommandLegacyRangeSpec: Redis derives (first, last, step) and movablekeys from the key specs.</summary>
     static (int First, int Last, int Step, bool Movable) LegacyRange(CommandDef cmd)
     {
-        var specs = cmd.KeySpecs;
+        var specs = cmd.Spec.KeySpecs;
         bool movable = false;
         if (specs.Length == 0) return (0, 0, 0, movable);
         if (specs.Length == 1 && specs[0].Begin.Type == BeginSearchType.Index && specs[0].Find.Type == FindKeysType.Range)
@@ -200,7 +206,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         foreach (var cmd in AllDefs(new CommandTable()))
         {
             var (first, last, step, movable) = LegacyRange(cmd);
-            Assert.True((first, last, step) == (cmd.FirstKey, cmd.LastKey, cmd.KeyStep), $"{cmd.FullName}: key positions {cmd.FirstKey},{cmd.LastKey},{cmd.KeyStep}, key specs say {first},{last},{step}");
+            Assert.True((first, last, step) == (cmd.Spec.FirstKey, cmd.Spec.LastKey, cmd.Spec.KeyStep), $"{cmd.FullName}: key positions {cmd.Spec.FirstKey},{cmd.Spec.LastKey},{cmd.Spec.KeyStep}, key specs say {first},{last},{step}");
             Assert.True(movable == ((cmd.Flags & CommandFlags.MovableKeys) != 0), $"{cmd.FullName}: movablekeys should be {movable}");
         }
     }
@@ -211,15 +217,39 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         static IEnumerable<CommandArgument> Flatten(IEnumerable<CommandArgument> args) => args.SelectMany(a => Flatten(a.Arguments).Prepend(a));
         foreach (var cmd in AllDefs(new CommandTable()))
         {
-            foreach (var arg in Flatten(cmd.Arguments))
+            foreach (var arg in Flatten(cmd.Spec.Arguments))
             {
-                Assert.True(arg.KeySpecIndex < cmd.KeySpecs.Length, $"{cmd.FullName} {arg.Name}");
+                Assert.True(arg.KeySpecIndex < cmd.Spec.KeySpecs.Length, $"{cmd.FullName} {arg.Name}");
                 Assert.True((arg.Type == ArgType.Key) == (arg.KeySpecIndex >= 0), $"{cmd.FullName} {arg.Name}: key arguments and only they name a key spec");
                 Assert.True((arg.Type is ArgType.OneOf or ArgType.Block) == (arg.Arguments.Length > 0), $"{cmd.FullName} {arg.Name}");
             }
             Assert.True(cmd.Proc is not null || cmd.Subcommands is not null, $"{cmd.FullName} has neither a proc nor subcommands");
-            foreach (var cat in cmd.Categories) Assert.Contains(cat[1..], IntrospectionCommands.AclCategories);
+            foreach (var cat in cmd.Spec.Categories) Assert.Contains(cat[1..], IntrospectionCommands.AclCategories);
         }
+    }
+
+    /// <summary>The table binds exactly the commands the data files describe, subcommands included.</summary>
+    [Fact]
+    public void EveryCommandHasMetadataAndABinding()
+    {
+        var bound = AllDefs(new CommandTable()).Select(c => c.FullName).Order(StringComparer.Ordinal);
+        Assert.Equal(CommandMetadata.All.Keys.Order(StringComparer.Ordinal), bound);
+
+        // Metadata without a binding: a table of the string family alone misses everything else,
+        // subcommands and COMMAND itself (a container that also runs alone) included.
+        var unbound = Assert.Throws<InvalidOperationException>(() => new CommandTable(StringCommands.Register)).Message;
+        var missing = unbound[(unbound.IndexOf(": ") + 2)..].Split(", ");
+        Assert.Contains("hset", missing);
+        Assert.Contains("client|kill", missing);
+        Assert.Contains("client|setinfo", missing);
+        Assert.DoesNotContain("get", missing);
+        var commandAlone = Assert.Throws<InvalidOperationException>(() => new CommandTable(t => t.Bind("command|count", (_, _) => { }))).Message;
+        Assert.Contains("command", commandAlone[(commandAlone.IndexOf(": ") + 2)..].Split(", "));
+
+        // A binding without metadata.
+        Assert.Contains("no metadata", Assert.Throws<InvalidOperationException>(() => new CommandTable(t => t.Bind("nosuch", (_, _) => { }))).Message);
+        Assert.Contains("no metadata", Assert.Throws<InvalidOperationException>(() => new CommandTable(t => t.Bind("client|nosuch", (_, _) => { }))).Message);
+        Assert.Contains("bound twice", Assert.Throws<InvalidOperationException>(() => new CommandTable(t => { t.Bind("get", (_, _) => { }); t.Bind("GET", (_, _) => { }); })).Message);
     }
 
     // ---- differential: COMMAND INFO / DOCS for every registered command ----------------------------
