@@ -14,7 +14,7 @@ it is maintained by hand and this tool never reads or writes it.
 usage:
   tools/command_metadata.py --port 6379                          # regenerate every family file
   tools/command_metadata.py --port 6379 --add string getdel      # add GETDEL to string.json
-  tools/command_metadata.py --port 6379 --add server object object|encoding
+  tools/command_metadata.py --port 6379 --add key 'object|freq'   # a subcommand of OBJECT
 """
 import argparse, json, os, socket, sys
 
@@ -94,6 +94,12 @@ def write_family(conn, path, names):
         f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
+def family_files(directory):
+    """Each family file's path and the commands in it, in file order (not the hand-maintained one)."""
+    files = sorted(f for f in os.listdir(directory) if f.endswith(".json") and f != HAND_MAINTAINED)
+    return {os.path.join(directory, f): list(json.load(open(os.path.join(directory, f), encoding="utf-8"))) for f in files}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
@@ -108,12 +114,13 @@ def main():
         if family + ".json" == HAND_MAINTAINED: sys.exit(f"{HAND_MAINTAINED} is maintained by hand")
         path = os.path.join(a.dir, family + ".json")
         names = list(json.load(open(path, encoding="utf-8"))) if os.path.exists(path) else []
+        for file, others in family_files(a.dir).items():
+            if file != path:
+                for n in set(new) & set(others): sys.exit(f"'{n}' is already in {os.path.basename(file)}")
         write_family(conn, path, names + [n for n in new if n not in names])
         return
-    for file in sorted(os.listdir(a.dir)):
-        if file.endswith(".json") and file != HAND_MAINTAINED:
-            path = os.path.join(a.dir, file)
-            write_family(conn, path, list(json.load(open(path, encoding="utf-8"))))
+    for path, names in family_files(a.dir).items():
+        write_family(conn, path, names)
 
 
 main()

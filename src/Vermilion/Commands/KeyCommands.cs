@@ -15,6 +15,8 @@ public static class KeyCommands
     public static void Register(CommandTable t)
     {
         t.Bind("del", Del);
+        // Clients such as StackExchange.Redis delete with UNLINK. Values here are freed by the GC,
+        // so there is no separate lazy-free thread: UNLINK removes keys exactly as DEL does.
         t.Bind("unlink", Del);
         t.Bind("exists", Exists);
         t.Bind("expire", Expire);
