@@ -52,6 +52,7 @@ public static class CommandMetadata
     {
         var all = new Dictionary<string, CommandSpec>(StringComparer.Ordinal);
         var assembly = typeof(CommandMetadata).Assembly;
+        // Comments are allowed: manual.json opens with one saying why it is kept by hand.
         var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
