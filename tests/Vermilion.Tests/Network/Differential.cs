@@ -14,7 +14,7 @@ namespace Vermilion.Tests;
 /// public class FooTests(DifferentialServers servers) : IClassFixture&lt;DifferentialServers&gt;
 /// {
 ///     [Fact] public void Append() => servers.Same(["APPEND", "k", "x"], ["GET", "k"]);
-///     [Fact] public void Members() => servers.Same(new() { Resp = 3 }, ["SADD", "s", "a", "b"], ["~SMEMBERS", "s"]);
+///     [Fact] public void Members() => servers.Same(new SameOptions { Resp = 3 }, ["SADD", "s", "a", "b"], ["~SMEMBERS", "s"]);
 /// }
 /// </code>
 /// </summary>
