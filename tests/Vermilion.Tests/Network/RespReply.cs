@@ -18,6 +18,14 @@ public sealed record RespReply(char Type, string? Text, List<RespReply>? Items)
 
     public static RespReply Parse(byte[] raw) => Parse(Encoding.Latin1.GetString(raw));
 
+    /// <summary>Several replies one after the other.</summary>
+    public static List<RespReply> ParseAll(string raw)
+    {
+        var replies = new List<RespReply>();
+        for (int pos = 0; pos < raw.Length;) replies.Add(Read(raw, ref pos));
+        return replies;
+    }
+
     static RespReply Read(string s, ref int pos)
     {
         int eol = s.IndexOf("\r\n", pos, StringComparison.Ordinal);
