@@ -111,7 +111,7 @@ public class CollectionDumpTests(DifferentialServers servers) : IClassFixture<Di
     void CrossCheck(string name, string[][] build, string probeWrite, bool byteIdentical = false)
     {
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         foreach (var cmd in build) pair.Same(Cmd(cmd));
         string encoding = r.Call("OBJECT", "ENCODING", "k");
         Assert.True(encoding == v.Call("OBJECT", "ENCODING", "k"), $"{name}: built as {encoding} on Redis, {v.Call("OBJECT", "ENCODING", "k")} here");
@@ -185,7 +185,7 @@ public class CollectionDumpTests(DifferentialServers servers) : IClassFixture<Di
     public void RestoreHonoursTheThresholds()
     {
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         r.Call(Seq("SADD", "intset10", Enumerable.Range(0, 10).Select(i => i.ToString())));
         r.Call(Seq("SADD", "ints-as-table", Enumerable.Range(0, 10).Select(i => i.ToString())));
         r.Call("SADD", "ints-as-table", "x");
@@ -302,7 +302,7 @@ public class CollectionDumpTests(DifferentialServers servers) : IClassFixture<Di
             ("listpack hash with an unknown encoding", Blob(16, Listpack(null, Entry("f"), [0xF5, 1]))),
         };
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         foreach (var (name, body) in refusedByBoth)
         {
             var payload = Payload(body);

@@ -61,6 +61,21 @@ public class DifferentialServers : IDisposable
         }
     });
 
+    /// <summary>
+    /// Reads count keyspace hits and misses, writes do not: the script runs on both servers from
+    /// CONFIG RESETSTAT (replies not compared: some are random), then INFO's keyspace_hits and
+    /// keyspace_misses must be the same.
+    /// </summary>
+    public void SameKeyspaceHitsAndMisses(params string[][] script)
+    {
+        using var pair = Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
+        foreach (var cmd in script)
+        {
+            foreach (var s in pair.Both) s.Call(cmd);
+        }
+        pair.SameKeyspaceHitsAndMisses();
+    }
+
     void Run(SameOptions options, Action<ConnectionPair> script)
     {
         for (int attempt = 1; ; attempt++)
@@ -226,6 +241,8 @@ public sealed class ConnectionPair : IDisposable
     public RespSocket Redis { get; }
     public RespSocket Vermilion { get; }
     public RespSocket[] Both => [Redis, Vermilion];
+
+    public void Deconstruct(out RespSocket redis, out RespSocket vermilion) => (redis, vermilion) = (Redis, Vermilion);
 
     internal ConnectionPair(DifferentialServers servers, SameOptions options)
     {

@@ -21,7 +21,7 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     /// falling between two commands on one server shifts its answer by one, so a run may be
     /// repeated once or twice before it counts as a difference.
     /// </summary>
-    void SameAcrossClockTicks(params string[][] script) => servers.Same(new() { Attempts = 3 }, script);
+    void SameAcrossClockTicks(params string[][] script) => servers.Same(new SameOptions { Attempts = 3 }, script);
 
     static IEnumerable<(string Name, byte[] Value)> Values()
     {
@@ -57,10 +57,8 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     [Fact]
     public void PayloadsCrossBothWaysAndMatchRedisByteForByte()
     {
-        using var r = servers.Redis.Connect();
-        using var v = servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         foreach (var (name, value) in Values())
         {
             r.Call(Cmd("SET", "k", value));
@@ -181,10 +179,8 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     [Fact]
     public void UnstoredTypesAreBadData()
     {
-        using var r = servers.Redis.Connect();
-        using var v = servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         r.Call("XADD", "stream", "*", "f", "v");
         var payload = Dump(r, "stream");
         Assert.Equal("-ERR Bad data format\r\n", v.Call(Cmd("RESTORE", "stream", "0", payload)));
@@ -264,10 +260,8 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
         }
         writer.Reset();
 
-        using var r = servers.Redis.Connect();
-        using var v = servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         int compared = 0, restored = 0;
         for (int i = 0; i < 3000; i++)
         {

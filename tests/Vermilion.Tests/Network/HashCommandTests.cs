@@ -13,7 +13,7 @@ public class HashCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     void Same(params string[][] script) => servers.Same(script);
 
     /// <summary>Every reply compared by <paramref name="order"/>: a hashtable's order is its own.</summary>
-    void Same(Order order, params string[][] script) => servers.Same(new() { OrderOf = _ => order }, script);
+    void Same(Order order, params string[][] script) => servers.Same(new SameOptions { OrderOf = _ => order }, script);
 
     static string[] ManyFields(string command, string key, int from, int to, Func<int, string>? value = null)
     {
@@ -88,7 +88,7 @@ public class HashCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     [Fact]
     public void Resp3Shapes()
     {
-        using var pair = servers.Connect(new() { Resp = 3 });
+        using var pair = servers.Connect(new SameOptions { Resp = 3 });
         string[][] script =
         [
             ["DEL", "h", "big"], ["HSET", "h", "a", "1", "b", "2"], ["HGETALL", "h"], ["HGETALL", "nokey"], ["HGET", "h", "zz"],
@@ -178,7 +178,7 @@ public class HashCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     [InlineData(null, "1000000")]
     public void ScanIterationOfAHashtable(string? match, string? count)
     {
-        using var pair = servers.Connect(new() { Flush = false });
+        using var pair = servers.Connect(new SameOptions { Flush = false });
         foreach (var s in pair.Both)
         {
             s.Call("DEL", "t");
@@ -274,7 +274,7 @@ public class HashCommandTests(DifferentialServers servers) : IClassFixture<Diffe
     [Fact]
     public void KeyspaceHitsAndMissesAsRedis()
     {
-        using var pair = servers.Connect(new() { Setup = [["CONFIG", "RESETSTAT"]] });
+        using var pair = servers.Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
         string[][] script =
         [
             ["HSET", "h", "a", "1"], ["HGET", "h", "a"], ["HGET", "h", "zz"], ["HGET", "nokey", "a"], ["HMGET", "h", "a", "b"],
@@ -298,7 +298,7 @@ public class HashCommandTests(DifferentialServers servers) : IClassFixture<Diffe
         // Small thresholds, so that both encodings and the conversions between them come up often.
         using var small = servers.Configure("hash-max-listpack-entries", "16", "hash-max-listpack-value", "12");
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         string Key() => "h" + rng.Next(6);
         string Field() => rng.Next(8) == 0 ? "long-field-name-" + rng.Next(5) : "f" + rng.Next(30);
         string Int() => rng.Next(8) switch

@@ -135,7 +135,7 @@ public class ListCommandTests(DifferentialServers servers) : IClassFixture<Diffe
             ["LPOS", "nokey", "a"], ["LPOS", "s", "a"], ["LPOS", "l", "a", "RANK", "0"], ["LPOP", "l"], ["RPOP", "nokey"], ["LSET", "l", "0", "x"],
             ["LMOVE", "l", "m", "LEFT", "LEFT"], ["LMPOP", "1", "nokey", "LEFT"], ["BLPOP", "m", "0"], ["LREM", "nokey", "0", "a"], ["LINSERT", "nokey", "BEFORE", "a", "b"],
         ];
-        using var pair = servers.Connect(new() { Setup = [["CONFIG", "RESETSTAT"]] });
+        using var pair = servers.Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
         foreach (var cmd in script)
         {
             foreach (var s in pair.Both) s.Call(cmd);

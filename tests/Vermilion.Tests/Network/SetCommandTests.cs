@@ -204,7 +204,7 @@ public class SetCommandTests(DifferentialServers servers) : IClassFixture<Differ
     [Fact]
     public void Resp3RandomShapes()
     {
-        using var pair = servers.Connect(new() { Resp = 3, Flush = false });
+        using var pair = servers.Connect(new SameOptions { Resp = 3, Flush = false });
         foreach (var s in pair.Both)
         {
             s.Call("DEL", "t");
@@ -230,7 +230,7 @@ public class SetCommandTests(DifferentialServers servers) : IClassFixture<Differ
     public void SscanHashtableWalk()
     {
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         var members = Enumerable.Range(0, 1500).Select(i => i % 3 == 0 ? "m" + i : i.ToString()).ToArray();
         foreach (var s in pair.Both) s.Call(["SADD", "h", .. members]);
         foreach (var options in new[] { Array.Empty<string>(), ["COUNT", "1"], ["COUNT", "100"], ["MATCH", "m1*"], ["MATCH", "*7", "COUNT", "3"] })
@@ -285,22 +285,11 @@ public class SetCommandTests(DifferentialServers servers) : IClassFixture<Differ
         ["EXPIRE", "h", "1000"], ["TTL", "h"], ["SADD", "h", "c"], ["TTL", "h"], ["SREM", "h", "c"], ["TTL", "h"]);
 
     [Fact]
-    public void KeyspaceHitsAndMisses()
-    {
-        using var pair = servers.Connect(new() { Setup = [["CONFIG", "RESETSTAT"]] });
-        string[][] script =
-        [
-            ["SADD", "s", "1", "2"], ["SET", "str", "x"], ["SCARD", "s"], ["SCARD", "nokey"], ["SISMEMBER", "s", "1"], ["SMISMEMBER", "nokey", "1"],
-            ["SMEMBERS", "s"], ["SINTER", "s", "nokey", "s"], ["SUNION", "s", "nokey"], ["SINTERSTORE", "d", "s", "s"], ["SRANDMEMBER", "s"],
-            ["SRANDMEMBER", "nokey", "3"], ["SSCAN", "s", "0"], ["SSCAN", "nokey", "0"], ["SPOP", "s", "5"], ["SADD", "s", "1"], ["SPOP", "s"],
-            ["SMOVE", "d", "e", "1"], ["SCARD", "str"], ["SINTERCARD", "2", "d", "nokey"],
-        ];
-        foreach (var cmd in script)
-        {
-            foreach (var s in pair.Both) s.Call(cmd);
-        }
-        pair.SameKeyspaceHitsAndMisses();
-    }
+    public void KeyspaceHitsAndMisses() => servers.SameKeyspaceHitsAndMisses(
+        ["SADD", "s", "1", "2"], ["SET", "str", "x"], ["SCARD", "s"], ["SCARD", "nokey"], ["SISMEMBER", "s", "1"], ["SMISMEMBER", "nokey", "1"],
+        ["SMEMBERS", "s"], ["SINTER", "s", "nokey", "s"], ["SUNION", "s", "nokey"], ["SINTERSTORE", "d", "s", "s"], ["SRANDMEMBER", "s"],
+        ["SRANDMEMBER", "nokey", "3"], ["SSCAN", "s", "0"], ["SSCAN", "nokey", "0"], ["SPOP", "s", "5"], ["SADD", "s", "1"], ["SPOP", "s"],
+        ["SMOVE", "d", "e", "1"], ["SCARD", "str"], ["SINTERCARD", "2", "d", "nokey"]);
 
     /// <summary>A negative SRANDMEMBER count far beyond the output limit stops when the client is closed, as in Redis.</summary>
     [Fact]
@@ -374,7 +363,7 @@ public class SetCommandTests(DifferentialServers servers) : IClassFixture<Differ
         var rng = new Random(seed);
         using var small = servers.Configure("set-max-intset-entries", "16");
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         string Key() => "k" + rng.Next(8);
         string Member() => rng.Next(10) switch
         {
@@ -427,7 +416,7 @@ public class SetCommandTests(DifferentialServers servers) : IClassFixture<Differ
     /// <summary>SPOP/SRANDMEMBER on both servers, each checked against the members both had before.</summary>
     static void CheckRandom(ConnectionPair pair, string[] cmd, string context)
     {
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         string key = cmd[1], where = context + string.Join(' ', cmd);
         string type = r.Call("TYPE", key);
         Assert.Equal(type, v.Call("TYPE", key));

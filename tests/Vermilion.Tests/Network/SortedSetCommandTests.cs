@@ -182,67 +182,25 @@ public class SortedSetCommandTests(DifferentialServers servers) : IClassFixture<
         ["ZUNION", "3", "a", "b", "c", "WEIGHTS", "1e308", "1e308", "-1e308", "WITHSCORES"]);
 
     [Fact]
-    public void EncodingsFollowTheThresholds()
-    {
-        var script = new List<string[]>();
-        script.AddRange(Fill("z", 128, i => i.ToString(), i => "m" + i));
-        script.Add(["OBJECT", "ENCODING", "z"]);
-        script.Add(["ZADD", "z", "5", "m5"]);
-        script.Add(["OBJECT", "ENCODING", "z"]);
-        script.Add(["ZADD", "z", "1000", "m128"]);
-        script.Add(["OBJECT", "ENCODING", "z"]);
-        script.Add(["ZREMRANGEBYRANK", "z", "0", "-10"]);
-        script.Add(["OBJECT", "ENCODING", "z"]); // never converts back
-        script.Add(["ZADD", "v", "1", new string('x', 64)]);
-        script.Add(["OBJECT", "ENCODING", "v"]);
-        script.Add(["ZADD", "v", "2", new string('y', 65)]);
-        script.Add(["OBJECT", "ENCODING", "v"]);
-        script.Add(["ZADD", "w", "1", new string('y', 65)]);
-        script.Add(["OBJECT", "ENCODING", "w"]);
-        script.Add(["ZINCRBY", "w2", "1", new string('y', 65)]);
-        script.Add(["OBJECT", "ENCODING", "w2"]);
+    public void EncodingsFollowTheThresholds() => Same([
+        .. Fill("z", 128, i => i.ToString(), i => "m" + i), ["OBJECT", "ENCODING", "z"], ["ZADD", "z", "5", "m5"], ["OBJECT", "ENCODING", "z"],
+        ["ZADD", "z", "1000", "m128"], ["OBJECT", "ENCODING", "z"], ["ZREMRANGEBYRANK", "z", "0", "-10"], ["OBJECT", "ENCODING", "z"], // never converts back
+        ["ZADD", "v", "1", new string('x', 64)], ["OBJECT", "ENCODING", "v"], ["ZADD", "v", "2", new string('y', 65)], ["OBJECT", "ENCODING", "v"],
+        ["ZADD", "w", "1", new string('y', 65)], ["OBJECT", "ENCODING", "w"], ["ZINCRBY", "w2", "1", new string('y', 65)],
+        ["OBJECT", "ENCODING", "w2"],
         // Stored results take the encoding their size calls for.
-        script.Add(["ZRANGESTORE", "r", "z", "0", "2"]);
-        script.Add(["OBJECT", "ENCODING", "r"]);
-        script.Add(["ZUNIONSTORE", "u", "1", "z"]);
-        script.Add(["OBJECT", "ENCODING", "u"]);
-        script.Add(["ZUNIONSTORE", "u", "1", "v"]);
-        script.Add(["OBJECT", "ENCODING", "u"]);
-        script.Add(["COPY", "z", "zc"]);
-        script.Add(["OBJECT", "ENCODING", "zc"]);
-        script.Add(["ZRANGE", "zc", "0", "-1", "WITHSCORES"]);
-        script.Add(["CONFIG", "SET", "zset-max-listpack-entries", "4"]);
-        script.AddRange(Fill("c", 5, i => i.ToString(), i => "m" + i));
-        script.Add(["OBJECT", "ENCODING", "c"]);
-        script.Add(["ZADD", "d", "1", "a", "2", "b", "3", "c", "4", "d"]);
-        script.Add(["OBJECT", "ENCODING", "d"]);
-        script.Add(["ZADD", "d2", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"]);
-        script.Add(["OBJECT", "ENCODING", "d2"]);
-        script.Add(["ZINTERSTORE", "i", "2", "d2", "d2"]);
-        script.Add(["OBJECT", "ENCODING", "i"]);
-        script.Add(["ZDIFFSTORE", "i", "1", "d"]);
-        script.Add(["OBJECT", "ENCODING", "i"]);
-        script.Add(["ZRANGESTORE", "r", "d2", "0", "-1"]);
-        script.Add(["OBJECT", "ENCODING", "r"]);
-        script.Add(["ZRANGESTORE", "r", "d2", "-inf", "inf", "BYSCORE"]);
-        script.Add(["OBJECT", "ENCODING", "r"]);
-        script.Add(["CONFIG", "SET", "zset-max-listpack-entries", "0"]);
-        script.Add(["ZADD", "e", "1", "a"]);
-        script.Add(["OBJECT", "ENCODING", "e"]);
-        script.Add(["CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "2"]);
-        script.Add(["ZADD", "f", "1", "ab"]);
-        script.Add(["OBJECT", "ENCODING", "f"]);
-        script.Add(["ZADD", "g", "1", "abc"]);
-        script.Add(["OBJECT", "ENCODING", "g"]);
-        script.Add(["ZADD", "h", "1", "a", "2", "abc"]);
-        script.Add(["OBJECT", "ENCODING", "h"]);
-        script.Add(["CONFIG", "SET", "zset-max-ziplist-value", "0"]);
-        script.Add(["ZADD", "j", "1", ""]);
-        script.Add(["OBJECT", "ENCODING", "j"]);
-        script.Add(["ZADD", "j", "1", "x"]);
-        script.Add(["OBJECT", "ENCODING", "j"]);
-        Same([.. script]);
-    }
+        ["ZRANGESTORE", "r", "z", "0", "2"], ["OBJECT", "ENCODING", "r"], ["ZUNIONSTORE", "u", "1", "z"], ["OBJECT", "ENCODING", "u"],
+        ["ZUNIONSTORE", "u", "1", "v"], ["OBJECT", "ENCODING", "u"], ["COPY", "z", "zc"], ["OBJECT", "ENCODING", "zc"],
+        ["ZRANGE", "zc", "0", "-1", "WITHSCORES"], ["CONFIG", "SET", "zset-max-listpack-entries", "4"],
+        .. Fill("c", 5, i => i.ToString(), i => "m" + i), ["OBJECT", "ENCODING", "c"], ["ZADD", "d", "1", "a", "2", "b", "3", "c", "4", "d"],
+        ["OBJECT", "ENCODING", "d"], ["ZADD", "d2", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"], ["OBJECT", "ENCODING", "d2"],
+        ["ZINTERSTORE", "i", "2", "d2", "d2"], ["OBJECT", "ENCODING", "i"], ["ZDIFFSTORE", "i", "1", "d"], ["OBJECT", "ENCODING", "i"],
+        ["ZRANGESTORE", "r", "d2", "0", "-1"], ["OBJECT", "ENCODING", "r"], ["ZRANGESTORE", "r", "d2", "-inf", "inf", "BYSCORE"],
+        ["OBJECT", "ENCODING", "r"], ["CONFIG", "SET", "zset-max-listpack-entries", "0"], ["ZADD", "e", "1", "a"], ["OBJECT", "ENCODING", "e"],
+        ["CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "2"], ["ZADD", "f", "1", "ab"], ["OBJECT", "ENCODING", "f"],
+        ["ZADD", "g", "1", "abc"], ["OBJECT", "ENCODING", "g"], ["ZADD", "h", "1", "a", "2", "abc"], ["OBJECT", "ENCODING", "h"],
+        ["CONFIG", "SET", "zset-max-ziplist-value", "0"], ["ZADD", "j", "1", ""], ["OBJECT", "ENCODING", "j"], ["ZADD", "j", "1", "x"],
+        ["OBJECT", "ENCODING", "j"]]);
 
     /// <summary>A compact set keeps integral scores as integers, so -0 becomes 0 there and stays -0 in the tree.</summary>
     [Fact]
@@ -343,7 +301,7 @@ public class SortedSetCommandTests(DifferentialServers servers) : IClassFixture<
             ["ZSCAN", "z", "-1"], ["ZSCAN", "z", "0", "MATCH"], ["ZSCAN", "z", "0", "TYPE", "zset"], ["ZSCAN", "nokey", "0"], ["ZSCAN", "nokey", "x"],
             ["ZSCAN", "nokey", "0", "FOO"], ["SET", "s", "x"], ["ZSCAN", "s", "0"], ["ZSCAN", "s", "x"], ["ZSCAN", "z"]);
         using var pair = servers.Connect();
-        var (r, v) = (pair.Redis, pair.Vermilion);
+        var (r, v) = pair;
         foreach (var s in pair.Both)
         {
             for (int i = 0; i < 500; i++) s.Call("ZADD", "big", (i * 1e15).ToString("R"), "member:" + i);
@@ -366,22 +324,11 @@ public class SortedSetCommandTests(DifferentialServers servers) : IClassFixture<
     }
 
     [Fact]
-    public void ReadsCountKeyspaceHitsAndMisses()
-    {
-        var script = new string[][]
-        {
-            ["ZADD", "z", "1", "a"], ["SET", "s", "x"], ["ZCARD", "z"], ["ZCARD", "nokey"], ["ZSCORE", "s", "a"], ["ZMSCORE", "nokey", "a"],
-            ["ZRANGE", "z", "0", "-1"], ["ZRANGEBYSCORE", "nokey", "0", "1"], ["ZUNION", "3", "z", "s", "nokey"], ["ZUNIONSTORE", "d", "2", "z", "nokey"],
-            ["ZRANGESTORE", "d2", "z", "0", "-1"], ["ZRANDMEMBER", "z"], ["ZSCAN", "z", "0"], ["ZRANK", "nokey", "a"], ["ZINTERCARD", "2", "z", "nokey"],
-            ["ZADD", "z", "2", "b"], ["ZPOPMIN", "nokey"], ["ZREM", "nokey", "a"], ["ZCOUNT", "z", "0", "1"], ["ZLEXCOUNT", "nokey", "-", "+"],
-        };
-        using var pair = servers.Connect(new() { Setup = [["CONFIG", "RESETSTAT"]] });
-        foreach (var cmd in script)
-        {
-            foreach (var s in pair.Both) s.Call(cmd);
-        }
-        pair.SameKeyspaceHitsAndMisses();
-    }
+    public void ReadsCountKeyspaceHitsAndMisses() => servers.SameKeyspaceHitsAndMisses(
+        ["ZADD", "z", "1", "a"], ["SET", "s", "x"], ["ZCARD", "z"], ["ZCARD", "nokey"], ["ZSCORE", "s", "a"], ["ZMSCORE", "nokey", "a"],
+        ["ZRANGE", "z", "0", "-1"], ["ZRANGEBYSCORE", "nokey", "0", "1"], ["ZUNION", "3", "z", "s", "nokey"], ["ZUNIONSTORE", "d", "2", "z", "nokey"],
+        ["ZRANGESTORE", "d2", "z", "0", "-1"], ["ZRANDMEMBER", "z"], ["ZSCAN", "z", "0"], ["ZRANK", "nokey", "a"], ["ZINTERCARD", "2", "z", "nokey"],
+        ["ZADD", "z", "2", "b"], ["ZPOPMIN", "nokey"], ["ZREM", "nokey", "a"], ["ZCOUNT", "z", "0", "1"], ["ZLEXCOUNT", "nokey", "-", "+"]);
 
     [Fact]
     public void MemoryAccountingReturnsToZero()

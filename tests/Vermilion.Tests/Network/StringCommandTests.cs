@@ -106,7 +106,7 @@ public class StringCommandTests(DifferentialServers servers) : IClassFixture<Dif
             ["LCS"], ["LCS", "a"],
         ];
         servers.Same(script);
-        servers.Same(new() { Resp = 3 }, script);
+        servers.Same(new SameOptions { Resp = 3 }, script);
     }
 
     [Fact]
