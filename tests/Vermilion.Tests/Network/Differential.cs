@@ -62,38 +62,6 @@ public class DifferentialServers : IDisposable
     });
 
     /// <summary>
-    /// Reads count keyspace hits and misses, writes do not: the script runs on both servers from
-    /// CONFIG RESETSTAT (replies not compared: some are random), then INFO's keyspace_hits and
-    /// keyspace_misses must be the same.
-    /// </summary>
-    public void SameKeyspaceHitsAndMisses(params string[][] script)
-    {
-        using var pair = Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
-        foreach (var cmd in script)
-        {
-            foreach (var s in pair.Both) s.Call(cmd);
-        }
-        pair.SameKeyspaceHitsAndMisses();
-    }
-
-    void Run(SameOptions options, Action<ConnectionPair> script)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            using var pair = Connect(options);
-            try
-            {
-                script(pair);
-                return;
-            }
-            catch (XunitException) when (attempt < options.Attempts)
-            {
-                Thread.Sleep(10);
-            }
-        }
-    }
-
-    /// <summary>
     /// For scenarios of several clients, or of output that is not one reply per request: the
     /// scenario runs on Redis, then on Vermilion, each time writing a transcript (one line per
     /// step, from the connections it opens with the function it is given); the transcripts must be
@@ -111,6 +79,21 @@ public class DifferentialServers : IDisposable
             Assert.Fail($"line {i} of the transcripts\n redis:     {RespSocket.Show(e)}\n vermilion: {RespSocket.Show(a)}\nredis's lines before it:\n{string.Join("\n", before)}");
         }
         return expected;
+    }
+
+    /// <summary>
+    /// Reads count keyspace hits and misses, writes do not: the script runs on both servers from
+    /// CONFIG RESETSTAT (replies not compared: some are random), then INFO's keyspace_hits and
+    /// keyspace_misses must be the same.
+    /// </summary>
+    public void SameKeyspaceHitsAndMisses(params string[][] script)
+    {
+        using var pair = Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
+        foreach (var cmd in script)
+        {
+            foreach (var s in pair.Both) s.Call(cmd);
+        }
+        pair.SameKeyspaceHitsAndMisses();
     }
 
     /// <summary>
@@ -148,6 +131,24 @@ public class DifferentialServers : IDisposable
     public static void AssertSame(string what, string redis, string vermilion)
     {
         if (redis != vermilion) Assert.Fail($"{what}\n redis:     {RespSocket.Show(redis)}\n vermilion: {RespSocket.Show(vermilion)}");
+    }
+
+    /// <summary>The script on a new pair of connections; from the start again while the options allow more attempts.</summary>
+    void Run(SameOptions options, Action<ConnectionPair> script)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            using var pair = Connect(options);
+            try
+            {
+                script(pair);
+                return;
+            }
+            catch (XunitException) when (attempt < options.Attempts)
+            {
+                Thread.Sleep(10);
+            }
+        }
     }
 
     public void Dispose()

@@ -71,7 +71,7 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
             Assert.Equal("+OK\r\n", r.Call(Cmd("RESTORE", "copy", "0", fromVermilion, "REPLACE")));
             Assert.True(value.AsSpan().SequenceEqual(Bytes(v.Call("GET", "copy"))), $"{name}: Vermilion restored another value");
             Assert.True(value.AsSpan().SequenceEqual(Bytes(r.Call("GET", "copy"))), $"{name}: Redis restored another value");
-            Assert.Equal(r.Call("OBJECT", "ENCODING", "copy"), v.Call("OBJECT", "ENCODING", "copy"));
+            pair.Same(["OBJECT", "ENCODING", "copy"], $"{name}: ");
         }
     }
 
@@ -270,10 +270,10 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
             // only string payloads go to the oracle (CollectionDumpTests fuzzes collections).
             if (!stringType) continue;
             var expected = r.Call(restore);
-            Assert.True(expected == actual, $"mutation {i} ({Convert.ToHexString(payload)}):\n redis:     {expected}\n vermilion: {actual}");
+            DifferentialServers.AssertSame($"mutation {i} ({Convert.ToHexString(payload)})", expected, actual);
             if (actual == "+OK\r\n")
             {
-                Assert.Equal(r.Call("GET", "fuzz"), v.Call("GET", "fuzz"));
+                pair.Same(["GET", "fuzz"], $"mutation {i}: ");
                 restored++;
             }
             compared++;

@@ -367,7 +367,7 @@ public class HashCommandTests(DifferentialServers servers) : IClassFixture<Diffe
                     break;
             }
         }
-        Assert.Equal(r.Call("DBSIZE"), v.Call("DBSIZE"));
+        pair.Same(["DBSIZE"]);
         for (int k = 0; k < 6; k++) pair.Same(Step.Command("HGETALL", "h" + k) with { Order = Order.Pairs }, $"seed {seed}, at the end: ");
     }
 

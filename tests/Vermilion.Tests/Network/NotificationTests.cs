@@ -105,14 +105,12 @@ public class NotificationTests(DifferentialServers servers) : IClassFixture<Diff
     [Fact]
     public void ClassesFilterAndFormat()
     {
-        using var r = servers.Redis.Connect();
-        using var v = servers.Vermilion.Connect();
+        using var pair = servers.Connect(new SameOptions { Flush = false });
         foreach (var value in new[] { "KEA", "AKE", "Kg$", "Elshz", "Kx", "Em", "En", "KA", "K", "Ax", "gA", "z", "An", "q", "", "$lshzxetd" })
         {
-            Assert.Equal(r.Call("CONFIG", "SET", "notify-keyspace-events", value), v.Call("CONFIG", "SET", "notify-keyspace-events", value));
-            Assert.Equal(r.Call("CONFIG", "GET", "notify-keyspace-events"), v.Call("CONFIG", "GET", "notify-keyspace-events"));
+            pair.Same(["CONFIG", "SET", "notify-keyspace-events", value]);
+            pair.Same(["CONFIG", "GET", "notify-keyspace-events"]);
         }
-        r.Call("CONFIG", "SET", "notify-keyspace-events", "");
-        v.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        foreach (var s in pair.Both) s.Call("CONFIG", "SET", "notify-keyspace-events", "");
     }
 }

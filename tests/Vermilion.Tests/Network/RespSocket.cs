@@ -49,25 +49,6 @@ public sealed class RespSocket : IDisposable
         return Encoding.Latin1.GetBytes(sb.ToString());
     }
 
-    /// <summary>A request of binary arguments (DUMP payloads are not text).</summary>
-    public static byte[] Encode(params byte[][] args)
-    {
-        var request = new List<byte>(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
-        foreach (var a in args)
-        {
-            request.AddRange(Encoding.ASCII.GetBytes($"${a.Length}\r\n"));
-            request.AddRange(a);
-            request.AddRange("\r\n"u8.ToArray());
-        }
-        return [.. request];
-    }
-
-    public byte[] CallBytes(params byte[][] args)
-    {
-        Send(Encode(args));
-        return ReadReplyBytes();
-    }
-
     public void Send(byte[] data)
     {
         int sent = 0;
@@ -81,12 +62,6 @@ public sealed class RespSocket : IDisposable
     {
         Send(Encode(args));
         return ReadReply();
-    }
-
-    public byte[] CallBytes(params string[] args)
-    {
-        Send(Encode(args));
-        return ReadReplyBytes();
     }
 
     static readonly string s_pingMarker = Encoding.Latin1.GetString(Encode("PING", "__end__"));
