@@ -71,13 +71,16 @@ public sealed class AllocationProbe : IDisposable
         replies = "";
         for (int i = 0; i < 20; i++) replies = Run(bytes, commands);
         long best = long.MaxValue;
-        for (int round = 0; round < 3; round++)
-        {
-            _serverAllocated = 0;
-            for (int i = 0; i < 20; i++) Run(bytes, commands);
-            best = Math.Min(best, _serverAllocated);
-        }
+        for (int round = 0; round < 3; round++) best = Math.Min(best, Allocation(() => { for (int i = 0; i < 20; i++) Run(bytes, commands); }));
         return best;
+    }
+
+    /// <summary>What the server side allocated in the Runs that <paramref name="runs"/> makes.</summary>
+    public long Allocation(Action runs)
+    {
+        _serverAllocated = 0;
+        runs();
+        return _serverAllocated;
     }
 
     public void Dispose()

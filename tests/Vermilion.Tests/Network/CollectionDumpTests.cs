@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Xunit;
+using static Vermilion.Tests.DumpFormat;
 
 namespace Vermilion.Tests;
 
@@ -11,48 +12,11 @@ namespace Vermilion.Tests;
 /// payloads are refused, and mutated ones never hurt the server.
 /// </summary>
 [Trait("Category", "Network")]
-public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
+public class CollectionDumpTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    readonly StringCommandTests.Servers _servers;
-    public CollectionDumpTests(StringCommandTests.Servers servers) => _servers = servers;
+    static string Ok(RespSocket s, params object[] cmd) => s.Call(Cmd(cmd));
 
-    static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
-    static byte[][] Cmd(params object[] parts) => parts.Select(p => p as byte[] ?? B((string)p)).ToArray();
-
-    static byte[]? BulkValue(byte[] reply)
-    {
-        if (reply.Length == 0 || reply[0] != '$') return null;
-        int lineEnd = Array.IndexOf(reply, (byte)'\r');
-        int length = int.Parse(Encoding.ASCII.GetString(reply, 1, lineEnd - 1));
-        return length < 0 ? null : reply.AsSpan(lineEnd + 2, length).ToArray();
-    }
-
-    /// <summary>The bulk strings of a flat array reply, in order.</summary>
-    static List<string> Items(byte[] reply)
-    {
-        var items = new List<string>();
-        Assert.True(reply[0] == '*', Encoding.Latin1.GetString(reply));
-        int pos = Array.IndexOf(reply, (byte)'\n') + 1;
-        while (pos < reply.Length)
-        {
-            int lineEnd = Array.IndexOf(reply, (byte)'\r', pos);
-            int length = int.Parse(Encoding.ASCII.GetString(reply, pos + 1, lineEnd - pos - 1));
-            items.Add(Encoding.Latin1.GetString(reply, lineEnd + 2, length));
-            pos = lineEnd + 2 + length + 2;
-        }
-        return items;
-    }
-
-    static byte[] Payload(byte[] body)
-    {
-        var payload = new byte[body.Length + 10];
-        body.CopyTo(payload, 0);
-        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(body.Length), 10);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length + 2), Crc64.Compute(payload.AsSpan(0, body.Length + 2)));
-        return payload;
-    }
-
-    static string Ok(RespSocket s, params object[] cmd) => Encoding.Latin1.GetString(s.CallBytes(Cmd(cmd)));
+    static List<string> Items(string reply) => RespReply.Parse(reply).Texts();
 
     /// <summary>
     /// Sets as a sorted list; lists in order; hashes as their pairs, in order for a listpack (HGETALL's order is
@@ -62,11 +26,11 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
     {
         string type = s.Call("TYPE", key);
         string encoding = s.Call("OBJECT", "ENCODING", key);
-        if (type == "+set\r\n") return "set " + string.Join(",", Items(s.CallBytes(Cmd("SMEMBERS", key))).Order(StringComparer.Ordinal));
-        if (type == "+list\r\n") return "list " + string.Join(",", Items(s.CallBytes(Cmd("LRANGE", key, "0", "-1"))));
-        if (type == "+zset\r\n") return "zset " + string.Join(",", Items(s.CallBytes(Cmd("ZRANGE", key, "0", "-1", "WITHSCORES"))));
+        if (type == "+set\r\n") return "set " + string.Join(",", Items(s.Call("SMEMBERS", key)).Order(StringComparer.Ordinal));
+        if (type == "+list\r\n") return "list " + string.Join(",", Items(s.Call("LRANGE", key, "0", "-1")));
+        if (type == "+zset\r\n") return "zset " + string.Join(",", Items(s.Call("ZRANGE", key, "0", "-1", "WITHSCORES")));
         Assert.Equal("+hash\r\n", type);
-        var items = Items(s.CallBytes(Cmd("HGETALL", key)));
+        var items = Items(s.Call("HGETALL", key));
         var pairs = Enumerable.Range(0, items.Count / 2).Select(i => items[2 * i] + "=" + items[2 * i + 1]);
         if (!encoding.Contains("listpack")) pairs = pairs.Order(StringComparer.Ordinal);
         return "hash " + string.Join(",", pairs);
@@ -146,19 +110,12 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
     /// </summary>
     void CrossCheck(string name, string[][] build, string probeWrite, bool byteIdentical = false)
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
-        foreach (var cmd in build)
-        {
-            var expected = r.CallBytes(Cmd(cmd));
-            Assert.Equal(RespSocket.Escape(expected), RespSocket.Escape(v.CallBytes(Cmd(cmd))));
-        }
-        string encoding = r.Call("OBJECT", "ENCODING", "k");
-        Assert.True(encoding == v.Call("OBJECT", "ENCODING", "k"), $"{name}: built as {encoding} on Redis, {v.Call("OBJECT", "ENCODING", "k")} here");
-        var fromRedis = BulkValue(r.CallBytes(Cmd("DUMP", "k")))!;
-        var fromVermilion = BulkValue(v.CallBytes(Cmd("DUMP", "k")))!;
+        using var pair = servers.Connect();
+        var (r, v) = pair;
+        foreach (var cmd in build) pair.Same(Cmd(cmd));
+        string encoding = pair.Same(["OBJECT", "ENCODING", "k"], $"{name}: built as ");
+        var fromRedis = Dump(r, "k");
+        var fromVermilion = Dump(v, "k");
         if (encoding is "+intset\r\n" or "+listpack\r\n" || byteIdentical)
             Assert.True(fromRedis.AsSpan().SequenceEqual(fromVermilion),
                 $"{name}: DUMP differs\n redis:     {Convert.ToHexString(fromRedis)}\n vermilion: {Convert.ToHexString(fromVermilion)}");
@@ -166,11 +123,10 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
         Assert.Equal("+OK\r\n", Ok(r, "RESTORE", "copy", "0", fromRedis));
         Assert.Equal("+OK\r\n", Ok(v, "RESTORE", "copy", "0", fromRedis));
         Assert.Equal(Contents(r, "k"), Contents(v, "copy"));
-        Assert.Equal(r.Call("OBJECT", "ENCODING", "copy"), v.Call("OBJECT", "ENCODING", "copy"));
-        var write = probeWrite.Split(' ');
-        Assert.Equal(r.Call(write), v.Call(write));
+        pair.Same(["OBJECT", "ENCODING", "copy"], $"{name}: ");
+        pair.Same(probeWrite.Split(' '), $"{name}: ");
         Assert.Equal(Contents(r, "copy"), Contents(v, "copy"));
-        Assert.Equal(r.Call("OBJECT", "ENCODING", "copy"), v.Call("OBJECT", "ENCODING", "copy"));
+        pair.Same(["OBJECT", "ENCODING", "copy"], $"{name}: ");
 
         Assert.Equal("+OK\r\n", Ok(r, "RESTORE", "back", "0", fromVermilion));
         Assert.Equal(Contents(r, "k"), Contents(r, "back"));
@@ -204,36 +160,18 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
     public void ListsCrossBothWays()
     {
         foreach (var (name, build) in ListScenarios()) CrossCheck(name, build, "RPUSH copy x 1", byteIdentical: name != "after pops, trims and inserts");
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v }) s.Call("CONFIG", "SET", "list-max-listpack-size", "5");
-        try
-        {
-            foreach (var (name, build) in ListScenarios()) CrossCheck(name + " (nodes of 5)", build, "LPUSH copy x 1", byteIdentical: name != "after pops, trims and inserts");
-        }
-        finally
-        {
-            foreach (var s in new[] { r, v }) s.Call("CONFIG", "SET", "list-max-listpack-size", "-2");
-        }
+        using var nodesOf5 = servers.Configure("list-max-listpack-size", "5");
+        foreach (var (name, build) in ListScenarios()) CrossCheck(name + " (nodes of 5)", build, "LPUSH copy x 1", byteIdentical: name != "after pops, trims and inserts");
     }
 
     /// <summary>With the value limit raised, listpacks hold 12-bit and 32-bit strings: still Redis's bytes (LZF included).</summary>
     [Fact]
     public void LongListpackStringsDumpAsRedis()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v }) s.Call("CONFIG", "SET", "hash-max-listpack-value", "10000");
-        try
-        {
-            var random = new Random(3);
-            string Noise(int n) => new(Enumerable.Range(0, n).Select(_ => (char)random.Next('a', 'z' + 1)).ToArray());
-            CrossCheck("12-bit and 32-bit strings", [["HSET", "k", "f", new string('y', 4095), "g", new string('y', 4096), "h", Noise(5000), Noise(64), Noise(4095)]], "HSET copy a b");
-        }
-        finally
-        {
-            foreach (var s in new[] { r, v }) s.Call("CONFIG", "SET", "hash-max-listpack-value", "64");
-        }
+        using var longValues = servers.Configure("hash-max-listpack-value", "10000");
+        var random = new Random(3);
+        string Noise(int n) => new(Enumerable.Range(0, n).Select(_ => (char)random.Next('a', 'z' + 1)).ToArray());
+        CrossCheck("12-bit and 32-bit strings", [["HSET", "k", "f", new string('y', 4095), "g", new string('y', 4096), "h", Noise(5000), Noise(64), Noise(4095)]], "HSET copy a b");
     }
 
     /// <summary>
@@ -244,10 +182,8 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void RestoreHonoursTheThresholds()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         r.Call(Seq("SADD", "intset10", Enumerable.Range(0, 10).Select(i => i.ToString())));
         r.Call(Seq("SADD", "ints-as-table", Enumerable.Range(0, 10).Select(i => i.ToString())));
         r.Call("SADD", "ints-as-table", "x");
@@ -264,7 +200,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
         r.Call("ZREM", "zskip10", new string('w', 80));
         r.Call("ZADD", "zskip-long", "1", "a", "2", new string('w', 80));
         var keys = new[] { "intset10", "ints-as-table", "strings", "lp10", "table600", "table-long", "zlp10", "zskip10", "zskip-long" };
-        var payloads = keys.Select(k => BulkValue(r.CallBytes(Cmd("DUMP", k)))!).ToArray();
+        var payloads = keys.Select(k => Dump(r, k)).ToArray();
 
         var configs = new[]
         {
@@ -273,31 +209,18 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             ("hash-max-listpack-value", "0"), ("hash-max-listpack-value", "100"), ("hash-max-listpack-value", "1000"),
             ("zset-max-listpack-entries", "10"), ("zset-max-listpack-entries", "9"), ("zset-max-listpack-value", "2"), ("zset-max-listpack-value", "100"),
         };
-        try
+        // The loop changes the thresholds one after the other: they go back to these defaults after it.
+        using var defaults = servers.Configure("set-max-intset-entries", "512", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64",
+            "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
+        foreach (var (option, value) in configs)
         {
-            foreach (var (option, value) in configs)
+            foreach (var s in pair.Both) Assert.Equal("+OK\r\n", s.Call("CONFIG", "SET", option, value));
+            for (int i = 0; i < keys.Length; i++)
             {
-                foreach (var s in new[] { r, v }) Assert.Equal("+OK\r\n", s.Call("CONFIG", "SET", option, value));
-                for (int i = 0; i < keys.Length; i++)
-                {
-                    Assert.Equal("+OK\r\n", Ok(r, "RESTORE", "copy", "0", payloads[i], "REPLACE"));
-                    Assert.Equal("+OK\r\n", Ok(v, "RESTORE", "copy", "0", payloads[i], "REPLACE"));
-                    string where = $"{keys[i]} under {option} {value}";
-                    Assert.True(r.Call("OBJECT", "ENCODING", "copy") == v.Call("OBJECT", "ENCODING", "copy"),
-                        $"{where}: redis {r.Call("OBJECT", "ENCODING", "copy")}, vermilion {v.Call("OBJECT", "ENCODING", "copy")}");
-                    Assert.Equal(Contents(r, "copy"), Contents(v, "copy"));
-                }
-            }
-        }
-        finally
-        {
-            foreach (var s in new[] { r, v })
-            {
-                s.Call("CONFIG", "SET", "set-max-intset-entries", "512");
-                s.Call("CONFIG", "SET", "hash-max-listpack-entries", "512");
-                s.Call("CONFIG", "SET", "hash-max-listpack-value", "64");
-                s.Call("CONFIG", "SET", "zset-max-listpack-entries", "128");
-                s.Call("CONFIG", "SET", "zset-max-listpack-value", "64");
+                Assert.Equal("+OK\r\n", Ok(r, "RESTORE", "copy", "0", payloads[i], "REPLACE"));
+                Assert.Equal("+OK\r\n", Ok(v, "RESTORE", "copy", "0", payloads[i], "REPLACE"));
+                pair.Same(["OBJECT", "ENCODING", "copy"], $"{keys[i]} under {option} {value}: ");
+                Assert.Equal(Contents(r, "copy"), Contents(v, "copy"));
             }
         }
     }
@@ -376,10 +299,8 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             ("listpack zset with a score that is no number", Blob(17, Listpack(null, Entry("a"), Entry("x")))),
             ("listpack hash with an unknown encoding", Blob(16, Listpack(null, Entry("f"), [0xF5, 1]))),
         };
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         foreach (var (name, body) in refusedByBoth)
         {
             var payload = Payload(body);
@@ -407,7 +328,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             Assert.True(Ok(r, "RESTORE", "x", "0", payload, "REPLACE") == "+OK\r\n", $"redis-server refuses {Convert.ToHexString(body)}");
             Assert.True(Ok(v, "RESTORE", "x", "0", payload, "REPLACE") == "+OK\r\n", $"Vermilion refuses {Convert.ToHexString(body)}");
             Assert.Equal(Contents(r, "x"), Contents(v, "x"));
-            Assert.Equal(r.Call("OBJECT", "ENCODING", "x"), v.Call("OBJECT", "ENCODING", "x"));
+            pair.Same(["OBJECT", "ENCODING", "x"]);
         }
     }
 
@@ -419,7 +340,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void MutatedCollectionPayloadsNeverHurtTheServer()
     {
-        using var v = _servers.Vermilion.Connect();
+        using var v = servers.Vermilion.Connect();
         v.Call("FLUSHALL");
         v.Call("SADD", "intset", "1", "2", "3", "-40000", "5000000000");
         v.Call("SADD", "set", "a", "b", "c", "1", "long member " + new string('m', 40));
@@ -430,7 +351,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
         v.Call(["RPUSH", "list2", .. Enumerable.Range(0, 20).Select(i => "element " + i)]);
         v.Call("ZADD", "zlp", "1", "a", "2.5", "b", "-3", "c", "inf", "d", "100000", "12");
         v.Call("ZADD", "zskip", "1", "a", "2.5", "b", "-3", new string('z', 70), "-inf", "d");
-        var seeds = new[] { "intset", "set", "lp", "lp2", "table", "list", "list2", "zlp", "zskip" }.Select(k => BulkValue(v.CallBytes(Cmd("DUMP", k)))!).ToList();
+        var seeds = new[] { "intset", "set", "lp", "lp2", "table", "list", "list2", "zlp", "zskip" }.Select(k => Dump(v, k)).ToList();
         v.Call("FLUSHALL");
 
         var random = new Random(1234);
@@ -464,7 +385,7 @@ public class CollectionDumpTests : IClassFixture<StringCommandTests.Servers>
             Assert.True(reply == "+OK\r\n", $"mutation {i}: {reply}");
             restored++;
             var contents = Contents(v, "fuzz");
-            var again = BulkValue(v.CallBytes(Cmd("DUMP", "fuzz")))!;
+            var again = Dump(v, "fuzz");
             Assert.Equal("+OK\r\n", Ok(v, "RESTORE", "fuzz2", "0", again, "REPLACE"));
             Assert.Equal(contents, Contents(v, "fuzz2"));
         }

@@ -11,14 +11,10 @@ namespace Vermilion.Tests;
 /// and has subcommands Vermilion does not implement yet, so for CLIENT, CONFIG and COMMAND the
 /// subcommand entries are compared one by one, sorted, over the subcommands both have.
 /// </summary>
-public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests.Servers>
+public class CommandIntrospectionTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
     /// <summary>Vermilion's CLIENT has these two Redis 7.2 subcommands, which 7.0.15 does not know.</summary>
     static readonly HashSet<string> s_newerThanOracle = ["client|setinfo", "client|no-touch"];
-
-    readonly Servers _servers;
-
-    public CommandIntrospectionTests(Servers servers) => _servers = servers;
 
     static CommandDef Def(string fullName) => new CommandTable().LookupByFullName(fullName)!;
 
@@ -158,17 +154,17 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         string[] keys = ["g", "ge", "get", "GET", "set", "net", "aXXbYYc", "aXXbYY", "client|kill", "a*b", "a\\b", "[x", "x]", "-", "b", "^"];
         string[] patterns = ["*", "g?t", "[gs]et", "[^gs]et", "[a-f]et", "[f-h]et", "[h-f]et", "[get", "[ge", "a*b*c", "a\\*b", "a\\\\b",
             "\\[x", "[[]x", "x[]]", "[a-]", "[\\-]", "[^]", "*|*", "get**", "g*", "*t", "?", "[\\^]", "[]", "[a-c-e]"];
-        using var redis = _servers.Redis(2);
-        redis.CallBytes("select", "9");
-        redis.CallBytes("flushdb");
-        foreach (var k in keys) redis.CallBytes("set", k, "1");
+        using var redis = servers.Redis.Connect();
+        redis.Call("select", "9");
+        redis.Call("flushdb");
+        foreach (var k in keys) redis.Call("set", k, "1");
         foreach (var pattern in patterns)
         {
-            var expected = Names(redis.CallBytes("keys", pattern)).Order(StringComparer.Ordinal);
+            var expected = Names(redis.Call("keys", pattern)).Order(StringComparer.Ordinal);
             var actual = keys.Where(k => GlobPattern.Match(Encoding.ASCII.GetBytes(pattern), Encoding.ASCII.GetBytes(k), nocase: false)).Order(StringComparer.Ordinal);
             Assert.True(expected.SequenceEqual(actual), $"pattern {pattern}: redis [{string.Join(' ', expected)}], ours [{string.Join(' ', actual)}]");
         }
-        redis.CallBytes("flushdb");
+        redis.Call("flushdb");
     }
 
     // ---- unit: the metadata agrees with itself ---------------------------------------------------
@@ -264,26 +260,25 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         bool container = Def(fullName).Subcommands is not null;
         foreach (int resp in new[] { 2, 3 })
         {
-            using var redis = _servers.Redis(resp);
-            using var verm = _servers.Vermilion(resp);
+            using var pair = servers.Connect(new SameOptions { Resp = resp, Flush = false });
             foreach (var sub in new[] { "info", "docs" })
             {
-                byte[] expected = redis.CallBytes("command", sub, fullName);
-                byte[] actual = verm.CallBytes("command", sub, fullName);
-                if (container)
+                if (!container)
                 {
-                    var common = CommonSubcommands(Def(fullName), Resp.Parse(expected), sub);
-                    expected = Resp.Serialize(NormalizeContainer(Resp.Parse(expected), sub, common));
-                    actual = Resp.Serialize(NormalizeContainer(Resp.Parse(actual), sub, common));
+                    pair.Same(["command", sub, fullName]);
+                    continue;
                 }
-                Assert.True(expected.AsSpan().SequenceEqual(actual),
-                    $"RESP{resp} COMMAND {sub.ToUpperInvariant()} {fullName}\nredis:     {Show(expected)}\nvermilion: {Show(actual)}");
+                var expected = RespReply.Parse(pair.Redis.Call("command", sub, fullName));
+                var actual = RespReply.Parse(pair.Vermilion.Call("command", sub, fullName));
+                var common = CommonSubcommands(Def(fullName), expected, sub);
+                DifferentialServers.AssertSame($"RESP{resp} COMMAND {sub.ToUpperInvariant()} {fullName} (the subcommands both have, sorted)",
+                    NormalizeContainer(expected, sub, common).ToString(), NormalizeContainer(actual, sub, common).ToString());
             }
         }
     }
 
     /// <summary>The subcommands both servers have; Vermilion may lack some of Redis's, and has only the 7.2 extras beyond them.</summary>
-    static HashSet<string> CommonSubcommands(CommandDef container, Resp.Node redisReply, string sub)
+    static HashSet<string> CommonSubcommands(CommandDef container, RespReply redisReply, string sub)
     {
         var redisNames = sub == "info"
             ? redisReply.Items![0].Items![9].Items!.Select(e => e.Items![0].Text!).ToHashSet()
@@ -294,7 +289,7 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         return ours;
     }
 
-    static Resp.Node NormalizeContainer(Resp.Node reply, string sub, HashSet<string> keep)
+    static RespReply NormalizeContainer(RespReply reply, string sub, HashSet<string> keep)
     {
         if (sub == "info")
         {
@@ -312,44 +307,42 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     }
 
     /// <summary>A map's pairs: RESP3 maps and RESP2 flat arrays alike hold key, value, key, value.</summary>
-    static IEnumerable<(Resp.Node Key, Resp.Node Value)> Pairs(Resp.Node map)
+    static IEnumerable<(RespReply Key, RespReply Value)> Pairs(RespReply map)
     {
         for (int i = 0; i + 1 < map.Items!.Count; i += 2) yield return (map.Items[i], map.Items[i + 1]);
     }
 
-    static int IndexOfField(Resp.Node map, string key)
+    static int IndexOfField(RespReply map, string key)
     {
         for (int i = 0; i + 1 < map.Items!.Count; i += 2) if (map.Items[i].Text == key) return i;
         return -1;
     }
 
-    static Resp.Node? Field(Resp.Node map, string key)
+    static RespReply? Field(RespReply map, string key)
     {
         int i = IndexOfField(map, key);
         return i < 0 ? null : map.Items![i + 1];
     }
 
-    static string Show(byte[] raw) => Encoding.UTF8.GetString(raw.Length > 2000 ? raw[..2000] : raw).Replace("\r\n", "\\r\\n");
-
     /// <summary>Redis 7.2's CLIENT SETINFO and NO-TOUCH: the oracle cannot answer, so the expected replies are written out.</summary>
     [Fact]
     public void NewerClientSubcommandsHaveRedis72Metadata()
     {
-        using var verm = _servers.Vermilion(2);
+        using var verm = servers.Vermilion.Connect();
         Assert.Equal(
             "*1\r\n*10\r\n$14\r\nclient|setinfo\r\n:4\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n" +
             "*2\r\n$24\r\nrequest_policy:all_nodes\r\n$29\r\nresponse_policy:all_succeeded\r\n*0\r\n*0\r\n",
-            Encoding.UTF8.GetString(verm.CallBytes("command", "info", "client|setinfo")));
+            verm.Call("command", "info", "client|setinfo"));
         Assert.Equal(
             "*2\r\n$14\r\nclient|setinfo\r\n*10\r\n$7\r\nsummary\r\n$54\r\nSets information specific to the client or connection.\r\n" +
             "$5\r\nsince\r\n$5\r\n7.2.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n" +
             "*1\r\n*6\r\n$4\r\nname\r\n$4\r\nattr\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n" +
             "*6\r\n$4\r\nname\r\n$7\r\nlibname\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$8\r\nLIB-NAME\r\n" +
             "*6\r\n$4\r\nname\r\n$6\r\nlibver\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\ntoken\r\n$7\r\nLIB-VER\r\n",
-            Encoding.UTF8.GetString(verm.CallBytes("command", "docs", "client|setinfo")));
+            verm.Call("command", "docs", "client|setinfo"));
         Assert.Equal(
             "*1\r\n*10\r\n$15\r\nclient|no-touch\r\n:3\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n",
-            Encoding.UTF8.GetString(verm.CallBytes("command", "info", "client|no-touch")));
+            verm.Call("command", "info", "client|no-touch"));
     }
 
     // ---- differential: GETKEYS, LIST, HELP and the error paths -------------------------------------
@@ -386,20 +379,17 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         string[] args = command.Split(' ');
         foreach (int resp in new[] { 2, 3 })
         {
-            using var redis = _servers.Redis(resp);
-            using var verm = _servers.Vermilion(resp);
-            byte[] expected = redis.CallBytes(args), actual = verm.CallBytes(args);
-            Assert.True(expected.AsSpan().SequenceEqual(actual), $"RESP{resp} {command}\nredis:     {Show(expected)}\nvermilion: {Show(actual)}");
+            using var pair = servers.Connect(new SameOptions { Resp = resp, Flush = false });
+            pair.Same(args);
         }
     }
 
     [Fact]
     public void EmptyNameIsNotACommand()
     {
-        using var redis = _servers.Redis(2);
-        using var verm = _servers.Vermilion(2);
-        Assert.Equal(redis.CallBytes("command", "info", ""), verm.CallBytes("command", "info", ""));
-        Assert.Equal(redis.CallBytes("command", "docs", ""), verm.CallBytes("command", "docs", ""));
+        using var pair = servers.Connect(new SameOptions { Flush = false });
+        pair.Same(["command", "info", ""]);
+        pair.Same(["command", "docs", ""]);
     }
 
     /// <summary>COMMAND LIST's names come in hash order: the same set as Redis's, restricted to the commands Vermilion has.</summary>
@@ -417,24 +407,24 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     [InlineData("filterby aclcat fast")]
     public void ListMatchesRedisOverOurCommands(string filter)
     {
-        using var redis = _servers.Redis(2);
-        using var verm = _servers.Vermilion(2);
-        var ours = Names(verm.CallBytes("command", "list")).Except(s_newerThanOracle).ToHashSet();
+        using var redis = servers.Redis.Connect();
+        using var verm = servers.Vermilion.Connect();
+        var ours = Names(verm.Call("command", "list")).Except(s_newerThanOracle).ToHashSet();
         string[] args = ["command", "list", .. filter.Split(' ')];
-        var expected = Names(redis.CallBytes(args)).Where(ours.Contains).Order(StringComparer.Ordinal);
-        var actual = Names(verm.CallBytes(args)).Where(n => !s_newerThanOracle.Contains(n)).Order(StringComparer.Ordinal);
+        var expected = Names(redis.Call(args)).Where(ours.Contains).Order(StringComparer.Ordinal);
+        var actual = Names(verm.Call(args)).Where(n => !s_newerThanOracle.Contains(n)).Order(StringComparer.Ordinal);
         Assert.Equal(expected, actual);
     }
 
-    static List<string> Names(byte[] raw) => Resp.Parse(raw).Items!.Select(n => n.Text!).ToList();
+    static List<string> Names(string reply) => RespReply.Parse(reply).Texts();
 
     // ---- whole-table replies ---------------------------------------------------------------------
 
     [Fact]
     public void CountIsTheNumberOfRegisteredCommands()
     {
-        using var verm = _servers.Vermilion(2);
-        Assert.Equal($":{_servers.Server.Commands.Count}\r\n", Encoding.ASCII.GetString(verm.CallBytes("command", "count")));
+        using var verm = servers.Vermilion.Connect();
+        Assert.Equal($":{servers.Vermilion.Server.Commands.Count}\r\n", verm.Call("command", "count"));
     }
 
     [Theory]
@@ -442,30 +432,31 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     [InlineData(3)]
     public void WithoutNamesEveryCommandIsListed(int resp)
     {
-        using var verm = _servers.Vermilion(resp);
-        var table = _servers.Server.Commands;
+        using var pair = servers.Connect(new SameOptions { Resp = resp, Flush = false });
+        var verm = pair.Vermilion;
+        var table = servers.Vermilion.Server.Commands;
         var topLevel = table.All.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
 
         foreach (var args in new[] { new[] { "command" }, new[] { "command", "info" } })
         {
-            var all = Resp.Parse(verm.CallBytes(args));
+            var all = RespReply.Parse(verm.Call(args));
             Assert.Equal('*', all.Type);
             Assert.Equal(topLevel, all.Items!.Select(e => e.Items![0].Text!).Order(StringComparer.Ordinal));
             Assert.All(all.Items!, e => Assert.Equal(10, e.Items!.Count));
             // Each entry is what COMMAND INFO name answers.
             foreach (var entry in all.Items!)
             {
-                var one = Resp.Parse(verm.CallBytes("command", "info", entry.Items![0].Text!));
-                Assert.Equal(Resp.Serialize(entry), Resp.Serialize(one.Items![0]));
+                var one = RespReply.Parse(verm.Call("command", "info", entry.Items![0].Text!));
+                Assert.Equal(entry.ToString(), one.Items![0].ToString());
             }
         }
 
-        var docs = Resp.Parse(verm.CallBytes("command", "docs"));
+        var docs = RespReply.Parse(verm.Call("command", "docs"));
         Assert.Equal(resp == 3 ? '%' : '*', docs.Type);
         Assert.Equal(topLevel, Pairs(docs).Select(p => p.Key.Text!).Order(StringComparer.Ordinal));
 
         var everything = AllDefs(table).Select(c => c.FullName).Order(StringComparer.Ordinal);
-        Assert.Equal(everything, Names(verm.CallBytes("command", "list")).Order(StringComparer.Ordinal));
+        Assert.Equal(everything, Names(verm.Call("command", "list")).Order(StringComparer.Ordinal));
     }
 
     // ---- a real client -----------------------------------------------------------------------------
@@ -478,8 +469,8 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
     [InlineData("-3", "command", "docs", "get")]
     public void RedisCliPrintsTheSame(params string[] args)
     {
-        string expected = RedisCli(_servers.RedisPort, args);
-        string actual = RedisCli(_servers.VermilionPort, args);
+        string expected = RedisCli(servers.Redis.Port, args);
+        string actual = RedisCli(servers.Vermilion.Port, args);
         Assert.False(string.IsNullOrWhiteSpace(expected));
         Assert.Equal(expected, actual);
     }
@@ -489,119 +480,5 @@ public class CommandIntrospectionTests : IClassFixture<CommandIntrospectionTests
         var r = ExternalProcess.Run("redis-cli", ["-p", port.ToString(), .. args], timeoutMs: 10_000);
         Assert.Equal(0, r.ExitCode);
         return r.Stdout;
-    }
-
-    // ---- the two servers ---------------------------------------------------------------------------
-
-    /// <summary>One redis-server 7.0.15 (the oracle) and one in-process Vermilion for the whole class.</summary>
-    public sealed class Servers : IDisposable
-    {
-        readonly OracleServer _redis = new();
-        readonly InProcessServer _vermilion = new();
-        public VermilionServer Server => _vermilion.Server;
-        public int RedisPort => _redis.Port;
-        public int VermilionPort => _vermilion.Port;
-
-        public RespSocket Redis(int resp) => Connect(_redis.Connect(), resp);
-        public RespSocket Vermilion(int resp) => Connect(_vermilion.Connect(), resp);
-
-        static RespSocket Connect(RespSocket c, int resp)
-        {
-            if (resp == 3) c.CallBytes("hello", "3");
-            return c;
-        }
-
-        public void Dispose()
-        {
-            _vermilion.Dispose();
-            _redis.Dispose();
-        }
-    }
-
-    /// <summary>A small RESP2/RESP3 parser and writer, enough to reorder a container's subcommands.</summary>
-    public static class Resp
-    {
-        /// <summary>Type: the RESP prefix; Text: simple, error, bulk and verbatim payloads (and integers as text); Items: aggregates (maps flat).</summary>
-        public sealed record Node(char Type, string? Text, List<Node>? Items);
-
-        public static Node Parse(byte[] raw)
-        {
-            int pos = 0;
-            var node = Read(raw, ref pos) ?? throw new FormatException("incomplete reply");
-            return node;
-        }
-
-        /// <summary>The length of the first complete reply in <paramref name="data"/>, or 0 when more bytes are needed.</summary>
-        public static int CompleteLength(byte[] data, int start)
-        {
-            int pos = start;
-            return Read(data, ref pos) is null ? 0 : pos - start;
-        }
-
-        static Node? Read(byte[] d, ref int pos)
-        {
-            int eol = Array.IndexOf(d, (byte)'\r', pos);
-            if (eol < 0 || eol + 1 >= d.Length) return null;
-            char type = (char)d[pos];
-            string line = Encoding.UTF8.GetString(d, pos + 1, eol - pos - 1);
-            pos = eol + 2;
-            switch (type)
-            {
-                case '+': case '-': case ':': case '_': case '#': case ',': case '(':
-                    return new Node(type, line, null);
-                case '$': case '=': case '!':
-                {
-                    int len = int.Parse(line);
-                    if (len < 0) return new Node(type, null, null);
-                    if (pos + len + 2 > d.Length) return null;
-                    var text = Encoding.UTF8.GetString(d, pos, len);
-                    pos += len + 2;
-                    return new Node(type, text, null);
-                }
-                case '*': case '~': case '>': case '%': case '|':
-                {
-                    int n = int.Parse(line);
-                    if (n < 0) return new Node(type, null, null);
-                    if (type is '%' or '|') n *= 2;
-                    var items = new List<Node>(n);
-                    for (int i = 0; i < n; i++)
-                    {
-                        var item = Read(d, ref pos);
-                        if (item is null) return null;
-                        items.Add(item);
-                    }
-                    return new Node(type, null, items);
-                }
-                default:
-                    throw new FormatException($"unexpected RESP type '{type}'");
-            }
-        }
-
-        public static byte[] Serialize(Node node)
-        {
-            var sb = new StringBuilder();
-            Write(sb, node);
-            return Encoding.UTF8.GetBytes(sb.ToString());
-        }
-
-        static void Write(StringBuilder sb, Node n)
-        {
-            sb.Append(n.Type);
-            switch (n.Type)
-            {
-                case '$': case '=': case '!':
-                    if (n.Text is null) sb.Append("-1\r\n");
-                    else sb.Append(Encoding.UTF8.GetByteCount(n.Text)).Append("\r\n").Append(n.Text).Append("\r\n");
-                    break;
-                case '*': case '~': case '>': case '%': case '|':
-                    if (n.Items is null) { sb.Append("-1\r\n"); break; }
-                    sb.Append(n.Type is '%' or '|' ? n.Items.Count / 2 : n.Items.Count).Append("\r\n");
-                    foreach (var item in n.Items) Write(sb, item);
-                    break;
-                default:
-                    sb.Append(n.Text).Append("\r\n");
-                    break;
-            }
-        }
     }
 }

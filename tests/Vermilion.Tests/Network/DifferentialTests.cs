@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
 using Xunit;
 
 namespace Vermilion.Tests;
@@ -10,65 +8,12 @@ namespace Vermilion.Tests;
 /// two runs), and HELLO's extra vermilion_version pair (a documented difference).
 /// </summary>
 [Trait("Category", "Network")]
-public class DifferentialTests : IClassFixture<DifferentialTests.Servers>
+public class DifferentialTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    public sealed class Servers : IDisposable
-    {
-        public readonly OracleServer Redis = new();
-        public readonly InProcessServer Vermilion = new();
-        public void Dispose()
-        {
-            Redis.Dispose();
-            Vermilion.Dispose();
-        }
-    }
-
-    readonly Servers _servers;
-    public DifferentialTests(Servers servers) => _servers = servers;
-
-    /// <summary>One request; Replies = how many replies to read; Close = the server must close after them.</summary>
-    public sealed record Step(string Request, int Replies = 1, bool Close = false, string? Mask = null);
-
     static Step S(string request, int replies = 1) => new(request, replies);
-    static Step C(params string[] args) => new(Encoding.Latin1.GetString(RespSocket.Encode(args)));
+    static Step C(params string[] args) => Step.Command(args);
 
-    void Run(params Step[] script)
-    {
-        using var redis = _servers.Redis.Connect();
-        using var verm = _servers.Vermilion.Connect();
-        foreach (var conn in new[] { redis, verm }) Assert.Equal("+OK\r\n", conn.Call("FLUSHALL"));
-        foreach (var step in script)
-        {
-            var expected = Exchange(redis, step);
-            var actual = Exchange(verm, step);
-            if (step.Mask is not null)
-            {
-                // The vermilion_version pair is dropped rather than masked: Redis has no counterpart.
-                static string Apply(string text, string mask) =>
-                    Regex.Replace(text, mask, m => m.Value.Contains("vermilion_version") ? "" : "<masked>", RegexOptions.Multiline);
-                expected = Apply(expected, step.Mask);
-                actual = Apply(actual, step.Mask);
-            }
-            if (expected != actual)
-                Assert.Fail($"request {Show(step.Request)}\n redis:     {Show(expected)}\n vermilion: {Show(actual)}");
-            if (step.Close) return;
-        }
-    }
-
-    static string Exchange(RespSocket conn, Step step)
-    {
-        conn.Send(step.Request);
-        var sb = new StringBuilder();
-        if (step.Close)
-        {
-            Assert.True(conn.WaitForClose(out var rest), "expected the server to close after " + Show(step.Request));
-            return Encoding.Latin1.GetString(rest);
-        }
-        for (int i = 0; i < step.Replies; i++) sb.Append(conn.ReadReply());
-        return sb.ToString();
-    }
-
-    static string Show(string s) => s.Length > 300 ? Show(s[..300]) + "…" : s.Replace("\r", "\\r").Replace("\n", "\\n");
+    void Run(params Step[] script) => servers.Same(script);
 
     [Fact]
     public void PingEchoAndArity() => Run(
@@ -97,13 +42,13 @@ public class DifferentialTests : IClassFixture<DifferentialTests.Servers>
         // Masks: the client id, and the vermilion_version pair Redis does not send (the map count with it).
         const string mask = @"(%|\*)(7|8|14|16)\r\n|\$17\r\nvermilion_version\r\n\$\d+\r\n[^\r]*\r\n|\$2\r\nid\r\n:\d+\r\n";
         Run(
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("HELLO")), Mask: mask),
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("HELLO", "2")), Mask: mask),
+            C("HELLO") with { Mask = mask },
+            C("HELLO", "2") with { Mask = mask },
             C("HELLO", "4"), C("HELLO", "1"), C("HELLO", "abc"), C("HELLO", "2", "foo"), C("HELLO", "3", "SETNAME"),
             C("HELLO", "2", "SETNAME", "bad name"), C("HELLO", "2", "AUTH", "bob", "pw"), C("HELLO", "2", "AUTH", "default"),
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("HELLO", "3", "AUTH", "default", "anything", "SETNAME", "named")), Mask: mask),
+            C("HELLO", "3", "AUTH", "default", "anything", "SETNAME", "named") with { Mask = mask },
             C("CLIENT", "GETNAME"), C("GET", "missing"), C("SET", "k", "v"), C("GET", "k"), C("INCR", "k"),
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("HELLO", "2")), Mask: mask),
+            C("HELLO", "2") with { Mask = mask },
             C("GET", "missing"));
     }
 
@@ -115,10 +60,10 @@ public class DifferentialTests : IClassFixture<DifferentialTests.Servers>
     {
         const string mask = @"id=\d+|addr=[^ ]+|laddr=[^ ]+|fd=\d+|age=\d+|idle=\d+|qbuf-free=\d+|argv-mem=\d+|rbs=\d+|rbp=\d+|tot-mem=\d+|^\$\d+|^:\d+\r\n$";
         Run(
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("CLIENT", "ID")), Mask: mask),
+            C("CLIENT", "ID") with { Mask = mask },
             C("CLIENT", "GETNAME"), C("CLIENT", "SETNAME", "worker-1"), C("CLIENT", "GETNAME"),
             C("CLIENT", "SETNAME", "has space"), C("CLIENT", "SETNAME", "new\nline"), C("CLIENT", "SETNAME", ""), C("CLIENT", "GETNAME"),
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("CLIENT", "INFO")), Mask: mask),
+            C("CLIENT", "INFO") with { Mask = mask },
             C("CLIENT", "LIST", "TYPE", "foo"), C("CLIENT", "LIST", "ID", "abc"), C("CLIENT", "LIST", "ID"), C("CLIENT", "LIST", "foo"),
             C("CLIENT", "LIST", "ID", "999999"), C("CLIENT", "LIST", "TYPE", "pubsub"), C("CLIENT", "LIST", "TYPE", "master"),
             C("CLIENT", "KILL", "1.2.3.4:5"), C("CLIENT", "KILL", "ID", "abc"), C("CLIENT", "KILL", "ID", "0"), C("CLIENT", "KILL", "ID", "-3"),
@@ -138,8 +83,8 @@ public class DifferentialTests : IClassFixture<DifferentialTests.Servers>
     {
         // The pattern Redis's own test suite asserts for a bare RESP CLIENT LIST.
         const string mask = @"id=\d+|addr=[^ ]+|laddr=[^ ]+|fd=\d+|age=\d+|idle=\d+|qbuf-free=\d+|argv-mem=\d+|rbs=\d+|rbp=\d+|tot-mem=\d+|^\$\d+";
-        Run(new Step(Encoding.Latin1.GetString(RespSocket.Encode("CLIENT", "LIST", "ID", "999999")), Mask: mask),
-            new Step(Encoding.Latin1.GetString(RespSocket.Encode("CLIENT", "INFO")), Mask: mask));
+        Run(C("CLIENT", "LIST", "ID", "999999") with { Mask = mask },
+            C("CLIENT", "INFO") with { Mask = mask });
     }
 
     [Fact]
@@ -167,8 +112,8 @@ public class DifferentialTests : IClassFixture<DifferentialTests.Servers>
     [Fact]
     public void InfoSectionsAndFieldOrder()
     {
-        using var redis = _servers.Redis.Connect();
-        using var verm = _servers.Vermilion.Connect();
+        using var redis = servers.Redis.Connect();
+        using var verm = servers.Vermilion.Connect();
         // Field names of INFO clients are checked in order; values differ between servers.
         static string[] Keys(string info) => info.Split("\r\n").Where(l => l.Contains(':')).Select(l => l[..l.IndexOf(':')]).ToArray();
         Assert.Equal(Keys(redis.Call("INFO", "clients")), Keys(verm.Call("INFO", "clients")));

@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Text;
 using Xunit;
+using static Vermilion.Tests.DumpFormat;
 
 namespace Vermilion.Tests;
 
@@ -10,71 +10,18 @@ namespace Vermilion.Tests;
 /// hurt the server.
 /// </summary>
 [Trait("Category", "Network")]
-public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
+public class DumpCommandTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    readonly StringCommandTests.Servers _servers;
-    public DumpCommandTests(StringCommandTests.Servers servers) => _servers = servers;
-
     static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
 
-    /// <summary>A command of text and binary arguments.</summary>
-    static byte[][] Cmd(params object[] parts) => parts.Select(p => p as byte[] ?? B((string)p)).ToArray();
-
-    /// <summary>The contents of a bulk reply (null for a nil or anything else).</summary>
-    static byte[]? BulkValue(byte[] reply)
-    {
-        if (reply.Length == 0 || reply[0] != '$') return null;
-        int lineEnd = Array.IndexOf(reply, (byte)'\r');
-        int length = int.Parse(Encoding.ASCII.GetString(reply, 1, lineEnd - 1));
-        return length < 0 ? null : reply.AsSpan(lineEnd + 2, length).ToArray();
-    }
-
-    /// <summary>The body with the RDB version and the CRC-64 Redis puts after it.</summary>
-    static byte[] Payload(byte[] body, ushort version = 10)
-    {
-        var payload = new byte[body.Length + 10];
-        body.CopyTo(payload, 0);
-        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(body.Length), version);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(body.Length + 2), Crc64.Compute(payload.AsSpan(0, body.Length + 2)));
-        return payload;
-    }
-
-    static byte[] Payload(string bodyHex, ushort version = 10) => Payload(Convert.FromHexString(bodyHex), version);
-
-    void Same(params byte[][][] script)
-    {
-        string? difference = Difference(script);
-        Assert.True(difference is null, difference);
-    }
+    void Same(params string[][] script) => servers.Same(script);
 
     /// <summary>
     /// For scripts that read clocks (OBJECT IDLETIME, OBJECT FREQ): a second or minute boundary
     /// falling between two commands on one server shifts its answer by one, so a run may be
     /// repeated once or twice before it counts as a difference.
     /// </summary>
-    void SameAcrossClockTicks(params byte[][][] script)
-    {
-        string? difference = null;
-        for (int attempt = 0; attempt < 3 && (difference = Difference(script)) is not null; attempt++) Thread.Sleep(10);
-        Assert.True(difference is null, difference);
-    }
-
-    /// <summary>Runs the script on both servers from empty; the first reply that differs, or null.</summary>
-    string? Difference(byte[][][] script)
-    {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
-        foreach (var cmd in script)
-        {
-            var expected = r.CallBytes(cmd);
-            var actual = v.CallBytes(cmd);
-            if (!expected.AsSpan().SequenceEqual(actual))
-                return $"{string.Join(' ', cmd.Select(a => RespSocket.Escape(a)))}\n redis:     {RespSocket.Escape(expected)}\n vermilion: {RespSocket.Escape(actual)}";
-        }
-        return null;
-    }
+    void SameAcrossClockTicks(params string[][] script) => servers.Same(new SameOptions { Attempts = 3 }, script);
 
     static IEnumerable<(string Name, byte[] Value)> Values()
     {
@@ -110,23 +57,21 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void PayloadsCrossBothWaysAndMatchRedisByteForByte()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         foreach (var (name, value) in Values())
         {
-            r.CallBytes(Cmd("SET", "k", value));
-            v.CallBytes(Cmd("SET", "k", value));
-            var fromRedis = BulkValue(r.CallBytes(Cmd("DUMP", "k")))!;
-            var fromVermilion = BulkValue(v.CallBytes(Cmd("DUMP", "k")))!;
+            r.Call(Cmd("SET", "k", value));
+            v.Call(Cmd("SET", "k", value));
+            var fromRedis = Dump(r, "k");
+            var fromVermilion = Dump(v, "k");
             Assert.True(fromRedis.AsSpan().SequenceEqual(fromVermilion), $"{name}: DUMP differs\n redis:     {Convert.ToHexString(fromRedis[..Math.Min(64, fromRedis.Length)])}\n vermilion: {Convert.ToHexString(fromVermilion[..Math.Min(64, fromVermilion.Length)])}");
 
-            Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", "copy", "0", fromRedis, "REPLACE"))));
-            Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(r.CallBytes(Cmd("RESTORE", "copy", "0", fromVermilion, "REPLACE"))));
-            Assert.True(value.AsSpan().SequenceEqual(BulkValue(v.CallBytes(Cmd("GET", "copy")))), $"{name}: Vermilion restored another value");
-            Assert.True(value.AsSpan().SequenceEqual(BulkValue(r.CallBytes(Cmd("GET", "copy")))), $"{name}: Redis restored another value");
-            Assert.Equal(r.Call("OBJECT", "ENCODING", "copy"), v.Call("OBJECT", "ENCODING", "copy"));
+            Assert.Equal("+OK\r\n", v.Call(Cmd("RESTORE", "copy", "0", fromRedis, "REPLACE")));
+            Assert.Equal("+OK\r\n", r.Call(Cmd("RESTORE", "copy", "0", fromVermilion, "REPLACE")));
+            Assert.True(value.AsSpan().SequenceEqual(Bytes(v.Call("GET", "copy"))), $"{name}: Vermilion restored another value");
+            Assert.True(value.AsSpan().SequenceEqual(Bytes(r.Call("GET", "copy"))), $"{name}: Redis restored another value");
+            pair.Same(["OBJECT", "ENCODING", "copy"], $"{name}: ");
         }
     }
 
@@ -134,8 +79,8 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void RandomStringsDumpAsRedisDoes()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
+        using var r = servers.Redis.Connect();
+        using var v = servers.Vermilion.Connect();
         var random = new Random(2024);
         var alphabets = new[] { B("ab"), B("abc"), B("abcdefgh"), Enumerable.Range(0, 256).Select(i => (byte)i).ToArray(), B("a"), new byte[] { 0, 1 } };
         for (int i = 0; i < 400; i++)
@@ -153,11 +98,11 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
             }
             // A fresh key each time: Redis's own hash table is left uninitialised between compressions,
             // and the same buffer compressed twice could see its own stale entries.
-            var key = B("r" + i);
-            r.CallBytes(Cmd("SET", key, value));
-            v.CallBytes(Cmd("SET", key, value));
-            var expected = BulkValue(r.CallBytes(Cmd("DUMP", key)))!;
-            var actual = BulkValue(v.CallBytes(Cmd("DUMP", key)))!;
+            var key = "r" + i;
+            r.Call(Cmd("SET", key, value));
+            v.Call(Cmd("SET", key, value));
+            var expected = Dump(r, key);
+            var actual = Dump(v, key);
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"value {i} ({length} bytes) dumps differently");
         }
         r.Call("FLUSHALL");
@@ -219,13 +164,13 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
             Cmd("RESTORE", "n", "0", hello, "REPLACE"), Cmd("TTL", "n"));
 
         // A key past its deadline is not in the way.
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
+        using var r = servers.Redis.Connect();
+        using var v = servers.Vermilion.Connect();
         foreach (var s in new[] { r, v }) s.Call("SET", "gone", "1", "PX", "1");
         Thread.Sleep(5);
         foreach (var s in new[] { r, v })
         {
-            Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(s.CallBytes(Cmd("RESTORE", "gone", "0", hello))));
+            Assert.Equal("+OK\r\n", s.Call(Cmd("RESTORE", "gone", "0", hello)));
             Assert.Equal("$5\r\nhello\r\n", s.Call("GET", "gone"));
         }
     }
@@ -234,13 +179,11 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void UnstoredTypesAreBadData()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         r.Call("XADD", "stream", "*", "f", "v");
-        var payload = BulkValue(r.CallBytes(Cmd("DUMP", "stream")))!;
-        Assert.Equal("-ERR Bad data format\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", "stream", "0", payload))));
+        var payload = Dump(r, "stream");
+        Assert.Equal("-ERR Bad data format\r\n", v.Call(Cmd("RESTORE", "stream", "0", payload)));
         Assert.Equal(":0\r\n", v.Call("DBSIZE"));
         r.Call("FLUSHALL");
     }
@@ -249,9 +192,9 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     public void RelativeTtlSetsTheDeadline()
     {
         var hello = Payload("000568656c6c6f");
-        using var v = _servers.Vermilion.Connect();
+        using var v = servers.Vermilion.Connect();
         v.Call("FLUSHALL");
-        Assert.Equal("+OK\r\n", Encoding.ASCII.GetString(v.CallBytes(Cmd("RESTORE", "k", "100000", hello))));
+        Assert.Equal("+OK\r\n", v.Call(Cmd("RESTORE", "k", "100000", hello)));
         long pttl = long.Parse(v.Call("PTTL", "k").Trim(':', '\r', '\n'));
         Assert.InRange(pttl, 90_000, 100_000);
         Assert.Equal("$5\r\nhello\r\n", v.Call("GET", "k"));
@@ -261,7 +204,7 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     public void IdleTimeAsRedis()
     {
         var hello = Payload("000568656c6c6f");
-        var script = new List<byte[][]>();
+        var script = new List<string[]>();
         // Beyond a 24-bit clock wrap the result depends on the clock, the same on both servers.
         foreach (var idle in new[] { "0", "1000", "5000000", "16777214", "16777215", "16777216", "100000000", "9223372036854775", "9223372036854776", "9223372036854775807" })
             script.AddRange([Cmd("RESTORE", "k", "0", hello, "REPLACE", "IDLETIME", idle), Cmd("OBJECT", "IDLETIME", "k")]);
@@ -274,34 +217,20 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
     public void FrequencyUnderLfuAsRedis()
     {
         var hello = Payload("000568656c6c6f");
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v }) Assert.Equal("+OK\r\n", s.Call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"));
-        try
-        {
-            SameAcrossClockTicks(Cmd("RESTORE", "a", "0", hello, "FREQ", "0"), Cmd("OBJECT", "FREQ", "a"), Cmd("RESTORE", "b", "0", hello, "FREQ", "255"),
-                Cmd("OBJECT", "FREQ", "b"), Cmd("RESTORE", "c", "0", hello, "FREQ", "42"), Cmd("OBJECT", "FREQ", "c"),
-                Cmd("RESTORE", "d", "0", hello), Cmd("OBJECT", "FREQ", "d"), Cmd("RESTORE", "e", "0", hello, "IDLETIME", "100"),
-                Cmd("OBJECT", "FREQ", "e"), Cmd("OBJECT", "IDLETIME", "e"), Cmd("RESTORE", "c", "0", hello, "REPLACE"), Cmd("OBJECT", "FREQ", "c"),
-                Cmd("RESTORE", "c", "0", hello, "REPLACE", "FREQ", "7"), Cmd("OBJECT", "FREQ", "c"), Cmd("RESTORE", "c", "0", hello, "FREQ", "7"),
-                Cmd("OBJECT", "FREQ", "c"));
-        }
-        finally
-        {
-            r.Call("CONFIG", "SET", "maxmemory-policy", "noeviction");
-            v.Call("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        }
+        using var lfu = servers.Configure("maxmemory-policy", "allkeys-lfu");
+        SameAcrossClockTicks(Cmd("RESTORE", "a", "0", hello, "FREQ", "0"), Cmd("OBJECT", "FREQ", "a"), Cmd("RESTORE", "b", "0", hello, "FREQ", "255"),
+            Cmd("OBJECT", "FREQ", "b"), Cmd("RESTORE", "c", "0", hello, "FREQ", "42"), Cmd("OBJECT", "FREQ", "c"),
+            Cmd("RESTORE", "d", "0", hello), Cmd("OBJECT", "FREQ", "d"), Cmd("RESTORE", "e", "0", hello, "IDLETIME", "100"),
+            Cmd("OBJECT", "FREQ", "e"), Cmd("OBJECT", "IDLETIME", "e"), Cmd("RESTORE", "c", "0", hello, "REPLACE"), Cmd("OBJECT", "FREQ", "c"),
+            Cmd("RESTORE", "c", "0", hello, "REPLACE", "FREQ", "7"), Cmd("OBJECT", "FREQ", "c"), Cmd("RESTORE", "c", "0", hello, "FREQ", "7"),
+            Cmd("OBJECT", "FREQ", "c"));
     }
 
     [Fact]
     public void DumpCountsAHitOrAMiss()
     {
-        using var v = _servers.Vermilion.Connect();
-        v.Call("FLUSHALL");
-        v.Call("CONFIG", "RESETSTAT");
-        v.Call("SET", "k", "v");
-        v.Call("DUMP", "k");
-        v.Call("DUMP", "nokey");
+        servers.SameKeyspaceHitsAndMisses(["SET", "k", "v"], ["DUMP", "k"], ["DUMP", "nokey"]);
+        using var v = servers.Vermilion.Connect();
         var info = v.Call("INFO", "stats");
         Assert.Contains("keyspace_hits:1\r\n", info);
         Assert.Contains("keyspace_misses:1\r\n", info);
@@ -327,26 +256,24 @@ public class DumpCommandTests : IClassFixture<StringCommandTests.Servers>
         }
         writer.Reset();
 
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         int compared = 0, restored = 0;
         for (int i = 0; i < 3000; i++)
         {
             var payload = Mutate(random, seeds[random.Next(seeds.Count)]);
             bool stringType = payload.Length > 0 && payload[0] == 0;
             var restore = Cmd("RESTORE", "fuzz", "0", payload, "REPLACE");
-            var actual = Encoding.Latin1.GetString(v.CallBytes(restore));
-            Assert.True(actual == "+OK\r\n" || actual.StartsWith('-'), $"mutation {i}: {RespSocket.Escape(Encoding.Latin1.GetBytes(actual))}");
+            var actual = v.Call(restore);
+            Assert.True(actual == "+OK\r\n" || actual.StartsWith('-'), $"mutation {i}: {RespSocket.Show(actual)}");
             // Redis 7.0 does not sanitize collection payloads by default and may crash on a corrupt one:
             // only string payloads go to the oracle (CollectionDumpTests fuzzes collections).
             if (!stringType) continue;
-            var expected = Encoding.Latin1.GetString(r.CallBytes(restore));
-            Assert.True(expected == actual, $"mutation {i} ({Convert.ToHexString(payload)}):\n redis:     {expected}\n vermilion: {actual}");
+            var expected = r.Call(restore);
+            DifferentialServers.AssertSame($"mutation {i} ({Convert.ToHexString(payload)})", expected, actual);
             if (actual == "+OK\r\n")
             {
-                Assert.Equal(r.Call("GET", "fuzz"), v.Call("GET", "fuzz"));
+                pair.Same(["GET", "fuzz"], $"mutation {i}: ");
                 restored++;
             }
             compared++;

@@ -1,4 +1,3 @@
-using System.Text;
 using Xunit;
 
 namespace Vermilion.Tests;
@@ -9,81 +8,12 @@ namespace Vermilion.Tests;
 /// multisets where it does not (a hashtable), random replies by their invariants, then a seeded mix.
 /// </summary>
 [Trait("Category", "Network")]
-public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
+public class HashCommandTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    readonly StringCommandTests.Servers _servers;
-    public HashCommandTests(StringCommandTests.Servers servers) => _servers = servers;
+    void Same(params string[][] script) => servers.Same(script);
 
-    /// <summary>How two replies are compared.</summary>
-    enum Order { Exact, Elements, Pairs }
-
-    void Same(params string[][] script) => Same(Order.Exact, script);
-
-    void Same(Order order, params string[][] script)
-    {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
-        foreach (var cmd in script) Compare(r, v, cmd, order);
-    }
-
-    static void Compare(RespSocket r, RespSocket v, string[] cmd, Order order = Order.Exact, string context = "")
-    {
-        string expected = r.Call(cmd), actual = v.Call(cmd);
-        if (order != Order.Exact) (expected, actual) = (Canonical(expected, order), Canonical(actual, order));
-        Assert.True(expected == actual, $"{context}{string.Join(' ', cmd)}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
-    }
-
-    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
-
-    // ---- a small RESP reader, for replies whose order is not defined -------------------------
-
-    /// <summary>A reply as a tree: a string for a simple value (its raw text), a list for an aggregate (header first).</summary>
-    static object Parse(string reply)
-    {
-        int pos = 0;
-        return ParseAt(reply, ref pos);
-    }
-
-    static object ParseAt(string s, ref int pos)
-    {
-        int start = pos;
-        int end = s.IndexOf("\r\n", pos, StringComparison.Ordinal);
-        string line = s[pos..end];
-        pos = end + 2;
-        char type = line[0];
-        if (type is '$' or '=' or '!')
-        {
-            int n = int.Parse(line[1..]);
-            if (n >= 0) pos += n + 2;
-        }
-        else if (type is '*' or '%' or '~' or '>')
-        {
-            int n = int.Parse(line[1..]);
-            var list = new List<object> { line };
-            for (int i = 0; i < (type == '%' ? 2 * Math.Max(n, 0) : n); i++) list.Add(ParseAt(s, ref pos));
-            return list;
-        }
-        return s[start..pos];
-    }
-
-    /// <summary>The raw bytes of a parsed reply again.</summary>
-    static string Text(object o) => o is string s ? s : (string)((List<object>)o)[0] + "\r\n" + string.Concat(((List<object>)o).Skip(1).Select(Text));
-
-    /// <summary>The reply with its top-level elements (or field/value pairs) sorted; errors and scalars unchanged.</summary>
-    static string Canonical(string reply, Order order)
-    {
-        if (Parse(reply) is not List<object> list) return reply;
-        var items = list.Skip(1).Select(Text).ToList();
-        if (order == Order.Pairs) items = Enumerable.Range(0, items.Count / 2).Select(i => items[2 * i] + items[2 * i + 1]).ToList();
-        items.Sort(StringComparer.Ordinal);
-        return list[0] + "|" + string.Join("|", items);
-    }
-
-    static List<string> Elements(string reply) => Parse(reply) is List<object> list ? list.Skip(1).Select(Text).ToList() : throw new InvalidDataException(reply);
-
-    static string[] Cmd(params string[] args) => args;
+    /// <summary>Every reply compared by <paramref name="order"/>: a hashtable's order is its own.</summary>
+    void Same(Order order, params string[][] script) => servers.Same(new SameOptions { OrderOf = _ => order }, script);
 
     static string[] ManyFields(string command, string key, int from, int to, Func<int, string>? value = null)
     {
@@ -158,32 +88,30 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void Resp3Shapes()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        r.Call("HELLO", "3");
-        v.Call("HELLO", "3");
-        foreach (var cmd in new[]
-        {
-            Cmd("DEL", "h", "big"), Cmd("HSET", "h", "a", "1", "b", "2"), Cmd("HGETALL", "h"), Cmd("HGETALL", "nokey"), Cmd("HGET", "h", "zz"),
-            Cmd("HMGET", "h", "a", "zz"), Cmd("HRANDFIELD", "nokey"), Cmd("HRANDFIELD", "h", "10", "WITHVALUES"), Cmd("HRANDFIELD", "h", "-3", "WITHVALUES"),
-            Cmd("HRANDFIELD", "h", "0", "WITHVALUES"), Cmd("HRANDFIELD", "nokey", "3", "WITHVALUES"), Cmd("HKEYS", "nokey"), Cmd("HSCAN", "h", "0"),
-            Cmd("HSCAN", "nokey", "0"), Cmd("HINCRBYFLOAT", "h", "f", "1.5"),
-        })
+        using var pair = servers.Connect(new SameOptions { Resp = 3 });
+        string[][] script =
+        [
+            ["DEL", "h", "big"], ["HSET", "h", "a", "1", "b", "2"], ["HGETALL", "h"], ["HGETALL", "nokey"], ["HGET", "h", "zz"],
+            ["HMGET", "h", "a", "zz"], ["HRANDFIELD", "nokey"], ["HRANDFIELD", "h", "10", "WITHVALUES"], ["HRANDFIELD", "h", "-3", "WITHVALUES"],
+            ["HRANDFIELD", "h", "0", "WITHVALUES"], ["HRANDFIELD", "nokey", "3", "WITHVALUES"], ["HKEYS", "nokey"], ["HSCAN", "h", "0"],
+            ["HSCAN", "nokey", "0"], ["HINCRBYFLOAT", "h", "f", "1.5"],
+        ];
+        foreach (var cmd in script)
         {
             if (cmd[0] == "HRANDFIELD" && cmd.Length > 2 && cmd[2] == "-3")
             {
                 // Random picks: the shape is three [field, value] arrays.
-                var expected = Parse(r.Call(cmd));
-                var actual = (List<object>)Parse(v.Call(cmd));
-                Assert.Equal("*3", actual[0]);
-                foreach (var pair in actual.Skip(1)) Assert.Contains(Text(pair), new[] { "*2\r\n$1\r\na\r\n$1\r\n1\r\n", "*2\r\n$1\r\nb\r\n$1\r\n2\r\n" });
+                pair.Redis.Call(cmd);
+                var actual = RespReply.Parse(pair.Vermilion.Call(cmd));
+                Assert.Equal(('*', 3), (actual.Type, actual.Items!.Count));
+                foreach (var picked in actual.Items) Assert.Contains(picked.ToString(), new[] { "*2\r\n$1\r\na\r\n$1\r\n1\r\n", "*2\r\n$1\r\nb\r\n$1\r\n2\r\n" });
                 continue;
             }
-            Compare(r, v, cmd);
+            pair.Same(cmd);
         }
-        Compare(r, v, ManyFields("HSET", "big", 1, 600));
-        Compare(r, v, ["HGETALL", "big"], Order.Pairs);
-        Compare(r, v, ["HRANDFIELD", "big", "1000", "WITHVALUES"], Order.Elements);
+        pair.Same(ManyFields("HSET", "big", 1, 600));
+        pair.Same(Step.Command("HGETALL", "big") with { Order = Order.Pairs });
+        pair.Same(Step.Command("HRANDFIELD", "big", "1000", "WITHVALUES") with { Order = Order.Elements });
     }
 
     /// <summary>OBJECT ENCODING at hash-max-listpack-entries / -value (512 / 64), through every writing command and after CONFIG SET.</summary>
@@ -206,7 +134,8 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
             ["HINCRBYFLOAT", "fl2", "f", "1e70"], ["OBJECT", "ENCODING", "fl2"], ["HINCRBYFLOAT", "fl3", "f", "1e60"], ["OBJECT", "ENCODING", "fl3"],
             ["HGETALL", "fl3"], ["COPY", "h512", "c1"], ["OBJECT", "ENCODING", "c1"], ["COPY", "late", "c2"], ["OBJECT", "ENCODING", "c2"],
             ["RENAME", "c2", "c3"], ["OBJECT", "ENCODING", "c3"], ["OBJECT", "ENCODING", "nokey"]);
-        try
+        // The script changes the thresholds: they go back to these defaults after it.
+        using (servers.Configure("hash-max-listpack-entries", "512", "hash-max-listpack-value", "64"))
         {
             Same(
                 ["CONFIG", "SET", "hash-max-listpack-entries", "2"], ["HSET", "a", "f1", "1", "f2", "2"], ["OBJECT", "ENCODING", "a"],
@@ -216,14 +145,6 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
                 ["HSET", "d", "abc", "1"], ["HINCRBYFLOAT", "d", "y", "1.5"], ["OBJECT", "ENCODING", "d"], ["HINCRBYFLOAT", "d", "y", "1.25"],
                 ["OBJECT", "ENCODING", "d"], ["CONFIG", "SET", "hash-max-ziplist-value", "0"], ["HSET", "e", "", ""], ["OBJECT", "ENCODING", "e"],
                 ["HSET", "e", "a", ""], ["OBJECT", "ENCODING", "e"]);
-        }
-        finally
-        {
-            foreach (var server in new Func<RespSocket>[] { _servers.Redis.Connect, _servers.Vermilion.Connect })
-            {
-                using var s = server();
-                s.Call("CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64");
-            }
         }
     }
 
@@ -257,9 +178,8 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
     [InlineData(null, "1000000")]
     public void ScanIterationOfAHashtable(string? match, string? count)
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v })
+        using var pair = servers.Connect(new SameOptions { Flush = false });
+        foreach (var s in pair.Both)
         {
             s.Call("DEL", "t");
             s.Call(ManyFields("HSET", "t", 1, 3000));
@@ -267,25 +187,24 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
         var extra = new List<string>();
         if (match is not null) extra.AddRange(["MATCH", match]);
         if (count is not null) extra.AddRange(["COUNT", count]);
-        Assert.Equal(FullScan(r, extra), FullScan(v, extra));
+        Assert.Equal(FullScan(pair.Redis, "t", extra), FullScan(pair.Vermilion, "t", extra));
     }
 
-    static List<string> FullScan(RespSocket s, List<string> options)
+    /// <summary>Every field=value pair a whole HSCAN walk returns, once each, sorted.</summary>
+    static List<string> FullScan(RespSocket s, string key, List<string> options)
     {
         var pairs = new HashSet<string>();
         string cursor = "0";
         int calls = 0;
         do
         {
-            var reply = (List<object>)Parse(s.Call(["HSCAN", "t", cursor, .. options]));
-            cursor = ((string)reply[1]).Split("\r\n")[1];
-            var items = ((List<object>)reply[2]).Skip(1).Cast<string>().ToList();
-            for (int i = 0; i < items.Count; i += 2) pairs.Add(items[i] + items[i + 1]);
+            var reply = RespReply.Parse(s.Call(["HSCAN", key, cursor, .. options]));
+            cursor = reply.Items![0].Text!;
+            var items = reply.Items[1].Texts();
+            for (int i = 0; i < items.Count; i += 2) pairs.Add(items[i] + "=" + items[i + 1]);
             Assert.True(++calls < 100_000);
         } while (cursor != "0");
-        var sorted = pairs.ToList();
-        sorted.Sort(StringComparer.Ordinal);
-        return sorted;
+        return pairs.Order(StringComparer.Ordinal).ToList();
     }
 
     [Fact]
@@ -305,7 +224,7 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
     [InlineData(1000)]
     public void RandomFieldInvariants(int size)
     {
-        using var v = _servers.Vermilion.Connect();
+        using var v = servers.Vermilion.Connect();
         v.Call("DEL", "h");
         v.Call(ManyFields("HSET", "h", 1, size));
         Assert.Equal(size > 512 ? "$9\r\nhashtable\r\n" : "$8\r\nlistpack\r\n", v.Call("OBJECT", "ENCODING", "h"));
@@ -314,24 +233,24 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
         {
             foreach (bool withValues in new[] { false, true })
             {
-                var reply = Elements(v.Call(withValues ? ["HRANDFIELD", "h", count.ToString(), "WITHVALUES"] : ["HRANDFIELD", "h", count.ToString()]));
+                var reply = RespReply.Parse(v.Call(withValues ? ["HRANDFIELD", "h", count.ToString(), "WITHVALUES"] : ["HRANDFIELD", "h", count.ToString()])).Texts();
                 long expected = count < 0 ? -count : Math.Min(count, size);
                 Assert.Equal(withValues ? 2 * expected : expected, reply.Count);
                 var fields = new List<string>();
                 for (int i = 0; i < reply.Count; i += withValues ? 2 : 1)
                 {
-                    var field = reply[i].Split("\r\n")[1];
+                    var field = reply[i];
                     Assert.Matches(@"^f\d+$", field);
                     int n = int.Parse(field[1..]);
                     Assert.InRange(n, 1, size);
-                    if (withValues) Assert.Equal("v" + n, reply[i + 1].Split("\r\n")[1]);
+                    if (withValues) Assert.Equal("v" + n, reply[i + 1]);
                     fields.Add(field);
                 }
                 if (count > 0) Assert.Equal(fields.Count, fields.Distinct().Count());
             }
         }
         // Negative counts pick with repetition and reach every field eventually.
-        var seen = new HashSet<string>(Elements(v.Call("HRANDFIELD", "h", (-size * 30).ToString())));
+        var seen = new HashSet<string>(RespReply.Parse(v.Call("HRANDFIELD", "h", (-size * 30).ToString())).Texts());
         Assert.Equal(size, seen.Count);
     }
 
@@ -339,48 +258,35 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void RandomFieldsStopAtTheOutputBufferLimit()
     {
-        foreach (var connect in new Func<RespSocket>[] { _servers.Redis.Connect, _servers.Vermilion.Connect })
+        using var limit = servers.Configure("client-output-buffer-limit", "normal 1mb 0 0");
+        foreach (var connect in new Func<RespSocket>[] { servers.Redis.Connect, servers.Vermilion.Connect })
         {
             using var admin = connect();
-            Assert.Equal("+OK\r\n", admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"));
-            try
-            {
-                using var c = connect();
-                c.Call("HSET", "huge", "a", "1", "b", "2");
-                c.Send(RespSocket.Encode("HRANDFIELD", "huge", "-1000000000", "WITHVALUES"));
-                Assert.True(c.WaitForClose(out var rest, 10_000));
-                Assert.Empty(rest);
-                Assert.Equal("+PONG\r\n", admin.Call("PING"));
-            }
-            finally
-            {
-                admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
-            }
+            using var c = connect();
+            c.Call("HSET", "huge", "a", "1", "b", "2");
+            c.Send(RespSocket.Encode("HRANDFIELD", "huge", "-1000000000", "WITHVALUES"));
+            Assert.True(c.WaitForClose(out var rest, 10_000));
+            Assert.Empty(rest);
+            Assert.Equal("+PONG\r\n", admin.Call("PING"));
         }
     }
 
     [Fact]
     public void KeyspaceHitsAndMissesAsRedis()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        string Stats(RespSocket s) => string.Join(",", s.Call("INFO", "stats").Split("\r\n").Where(l => l.StartsWith("keyspace_")));
-        foreach (var s in new[] { r, v })
+        using var pair = servers.Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
+        string[][] script =
+        [
+            ["HSET", "h", "a", "1"], ["HGET", "h", "a"], ["HGET", "h", "zz"], ["HGET", "nokey", "a"], ["HMGET", "h", "a", "b"],
+            ["HMGET", "nokey", "a"], ["HLEN", "h"], ["HSTRLEN", "nokey", "a"], ["HEXISTS", "h", "a"], ["HKEYS", "h"], ["HVALS", "nokey"],
+            ["HGETALL", "h"], ["HRANDFIELD", "h"], ["HRANDFIELD", "nokey", "2"], ["HSCAN", "h", "0"], ["HSCAN", "nokey", "0"],
+            ["HINCRBY", "h", "n", "1"], ["HDEL", "nokey", "a"], ["HSETNX", "h", "x", "1"], ["SET", "s", "1"], ["HGET", "s", "a"],
+        ];
+        foreach (var cmd in script)
         {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "RESETSTAT");
+            pair.Same(cmd);
         }
-        foreach (var cmd in new[]
-        {
-            Cmd("HSET", "h", "a", "1"), Cmd("HGET", "h", "a"), Cmd("HGET", "h", "zz"), Cmd("HGET", "nokey", "a"), Cmd("HMGET", "h", "a", "b"),
-            Cmd("HMGET", "nokey", "a"), Cmd("HLEN", "h"), Cmd("HSTRLEN", "nokey", "a"), Cmd("HEXISTS", "h", "a"), Cmd("HKEYS", "h"), Cmd("HVALS", "nokey"),
-            Cmd("HGETALL", "h"), Cmd("HRANDFIELD", "h"), Cmd("HRANDFIELD", "nokey", "2"), Cmd("HSCAN", "h", "0"), Cmd("HSCAN", "nokey", "0"),
-            Cmd("HINCRBY", "h", "n", "1"), Cmd("HDEL", "nokey", "a"), Cmd("HSETNX", "h", "x", "1"), Cmd("SET", "s", "1"), Cmd("HGET", "s", "a"),
-        })
-        {
-            Compare(r, v, cmd);
-        }
-        Assert.Equal(Stats(r), Stats(v));
+        pair.SameKeyspaceHitsAndMisses();
     }
 
     /// <summary>Thousands of random hash commands over a few keys, both servers; every reply compared (order-free ones as multisets).</summary>
@@ -389,114 +295,87 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
     {
         int seed = Environment.GetEnvironmentVariable("VERMILION_SEED") is { } s ? int.Parse(s) : 20240704;
         var rng = new Random(seed);
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var c in new[] { r, v })
+        // Small thresholds, so that both encodings and the conversions between them come up often.
+        using var small = servers.Configure("hash-max-listpack-entries", "16", "hash-max-listpack-value", "12");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
+        string Key() => "h" + rng.Next(6);
+        string Field() => rng.Next(8) == 0 ? "long-field-name-" + rng.Next(5) : "f" + rng.Next(30);
+        string Int() => rng.Next(8) switch
         {
-            c.Call("FLUSHALL");
-            // Small thresholds, so that both encodings and the conversions between them come up often.
-            c.Call("CONFIG", "SET", "hash-max-listpack-entries", "16", "hash-max-listpack-value", "12");
+            0 => "9223372036854775807",
+            1 => "-9223372036854775808",
+            2 => "x" + rng.Next(10),
+            _ => (rng.Next(2001) - 1000).ToString(),
+        };
+        string Float() => rng.Next(6) switch
+        {
+            0 => (rng.NextDouble() * 100 - 50).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            1 => "1e" + rng.Next(-30, 80),
+            2 => rng.Next(4) == 0 ? "abc" : "0.1",
+            _ => Int(),
+        };
+        string Value() => rng.Next(5) switch
+        {
+            0 => Int(),
+            1 => "",
+            2 => new string((char)('a' + rng.Next(26)), rng.Next(1, 20)),
+            _ => rng.Next(100).ToString(),
+        };
+        string[] Pairs(string command)
+        {
+            var args = new List<string> { command, Key() };
+            for (int n = rng.Next(1, 5); n > 0; n--) args.AddRange([Field(), Value()]);
+            return [.. args];
         }
-        try
+        var commands = new List<Func<string[]>>
         {
-            string Key() => "h" + rng.Next(6);
-            string Field() => rng.Next(8) == 0 ? "long-field-name-" + rng.Next(5) : "f" + rng.Next(30);
-            string Int() => rng.Next(8) switch
+            () => Pairs("HSET"), () => Pairs("HSET"), () => Pairs("HMSET"), () => ["HSETNX", Key(), Field(), Value()], () => ["HGET", Key(), Field()],
+            () => ["HMGET", Key(), Field(), Field(), Field()], () => ["HDEL", Key(), Field(), Field()], () => ["HDEL", Key(), Field()],
+            () => ["HLEN", Key()], () => ["HSTRLEN", Key(), Field()], () => ["HEXISTS", Key(), Field()], () => ["HKEYS", Key()], () => ["HVALS", Key()],
+            () => ["HGETALL", Key()], () => ["HINCRBY", Key(), Field(), Int()], () => ["HINCRBYFLOAT", Key(), Field(), Float()],
+            () => ["HRANDFIELD", Key(), (rng.Next(41) - 20).ToString(), .. rng.Next(2) == 0 ? new[] { "WITHVALUES" } : []],
+            () => ["HRANDFIELD", Key()], () => ["HSCAN", Key(), "0", "COUNT", rng.Next(1, 20).ToString(), .. rng.Next(2) == 0 ? new[] { "MATCH", "f1*" } : []],
+            () => ["OBJECT", "ENCODING", Key()], () => ["DEL", Key()], () => ["SET", Key(), "s"], () => ["COPY", Key(), Key(), "REPLACE"],
+            () => ["RENAME", Key(), Key()], () => ["TYPE", Key()], () => ["EXISTS", Key()],
+        };
+        for (int i = 0; i < 5000; i++)
+        {
+            var cmd = commands[rng.Next(commands.Count)]();
+            string context = $"seed {seed}, command #{i}: ";
+            switch (cmd[0])
             {
-                0 => "9223372036854775807",
-                1 => "-9223372036854775808",
-                2 => "x" + rng.Next(10),
-                _ => (rng.Next(2001) - 1000).ToString(),
-            };
-            string Float() => rng.Next(6) switch
-            {
-                0 => (rng.NextDouble() * 100 - 50).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                1 => "1e" + rng.Next(-30, 80),
-                2 => rng.Next(4) == 0 ? "abc" : "0.1",
-                _ => Int(),
-            };
-            string Value() => rng.Next(5) switch
-            {
-                0 => Int(),
-                1 => "",
-                2 => new string((char)('a' + rng.Next(26)), rng.Next(1, 20)),
-                _ => rng.Next(100).ToString(),
-            };
-            string[] Pairs(string command)
-            {
-                var args = new List<string> { command, Key() };
-                for (int n = rng.Next(1, 5); n > 0; n--) args.AddRange([Field(), Value()]);
-                return [.. args];
+                case "HRANDFIELD":
+                    CheckRandomFields(r, v, cmd, context);
+                    break;
+                case "HSCAN":
+                    // Cursors and the hashtable's order are the server's own: compare what a full iteration returns.
+                    if (r.Call("OBJECT", "ENCODING", cmd[1]) == "$9\r\nhashtable\r\n")
+                    {
+                        v.Call(cmd);
+                        var options = cmd.Skip(3).ToList();
+                        Assert.True(FullScan(r, cmd[1], options).SequenceEqual(FullScan(v, cmd[1], options)), context + string.Join(' ', cmd));
+                    }
+                    else pair.Same(cmd, context);
+                    break;
+                case "HKEYS" or "HVALS" or "HGETALL":
+                    bool table = r.Call("OBJECT", "ENCODING", cmd[1]) == "$9\r\nhashtable\r\n";
+                    pair.Same(Step.Command(cmd) with { Order = !table ? Order.Exact : cmd[0] == "HGETALL" ? Order.Pairs : Order.Elements }, context);
+                    break;
+                default:
+                    pair.Same(cmd, context);
+                    break;
             }
-            var commands = new List<Func<string[]>>
-            {
-                () => Pairs("HSET"), () => Pairs("HSET"), () => Pairs("HMSET"), () => ["HSETNX", Key(), Field(), Value()], () => ["HGET", Key(), Field()],
-                () => ["HMGET", Key(), Field(), Field(), Field()], () => ["HDEL", Key(), Field(), Field()], () => ["HDEL", Key(), Field()],
-                () => ["HLEN", Key()], () => ["HSTRLEN", Key(), Field()], () => ["HEXISTS", Key(), Field()], () => ["HKEYS", Key()], () => ["HVALS", Key()],
-                () => ["HGETALL", Key()], () => ["HINCRBY", Key(), Field(), Int()], () => ["HINCRBYFLOAT", Key(), Field(), Float()],
-                () => ["HRANDFIELD", Key(), (rng.Next(41) - 20).ToString(), .. rng.Next(2) == 0 ? new[] { "WITHVALUES" } : []],
-                () => ["HRANDFIELD", Key()], () => ["HSCAN", Key(), "0", "COUNT", rng.Next(1, 20).ToString(), .. rng.Next(2) == 0 ? new[] { "MATCH", "f1*" } : []],
-                () => ["OBJECT", "ENCODING", Key()], () => ["DEL", Key()], () => ["SET", Key(), "s"], () => ["COPY", Key(), Key(), "REPLACE"],
-                () => ["RENAME", Key(), Key()], () => ["TYPE", Key()], () => ["EXISTS", Key()],
-            };
-            for (int i = 0; i < 5000; i++)
-            {
-                var cmd = commands[rng.Next(commands.Count)]();
-                string context = $"seed {seed}, command #{i}: ";
-                switch (cmd[0])
-                {
-                    case "HRANDFIELD":
-                        CheckRandomFields(r, v, cmd, context);
-                        break;
-                    case "HSCAN":
-                        // Cursors and the hashtable's order are the server's own: compare what a full iteration returns.
-                        if (r.Call("OBJECT", "ENCODING", cmd[1]) == "$9\r\nhashtable\r\n")
-                        {
-                            v.Call(cmd);
-                            var options = cmd.Skip(3).ToList();
-                            Assert.True(FullScanOf(r, cmd[1], options).SequenceEqual(FullScanOf(v, cmd[1], options)), context + string.Join(' ', cmd));
-                        }
-                        else Compare(r, v, cmd, Order.Exact, context);
-                        break;
-                    case "HKEYS" or "HVALS" or "HGETALL":
-                        bool table = r.Call("OBJECT", "ENCODING", cmd[1]) == "$9\r\nhashtable\r\n";
-                        Compare(r, v, cmd, !table ? Order.Exact : cmd[0] == "HGETALL" ? Order.Pairs : Order.Elements, context);
-                        break;
-                    default:
-                        Compare(r, v, cmd, Order.Exact, context);
-                        break;
-                }
-            }
-            Assert.Equal(r.Call("DBSIZE"), v.Call("DBSIZE"));
-            for (int k = 0; k < 6; k++) Compare(r, v, ["HGETALL", "h" + k], Order.Pairs, $"seed {seed}, at the end: ");
         }
-        finally
-        {
-            foreach (var c in new[] { r, v }) c.Call("CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64");
-        }
-    }
-
-    static List<string> FullScanOf(RespSocket s, string key, List<string> options)
-    {
-        var pairs = new List<string>();
-        string cursor = "0";
-        do
-        {
-            var reply = (List<object>)Parse(s.Call(["HSCAN", key, cursor, .. options]));
-            cursor = ((string)reply[1]).Split("\r\n")[1];
-            var items = ((List<object>)reply[2]).Skip(1).Cast<string>().ToList();
-            for (int i = 0; i < items.Count; i += 2) pairs.Add(items[i] + items[i + 1]);
-        } while (cursor != "0");
-        pairs = pairs.Distinct().ToList();
-        pairs.Sort(StringComparer.Ordinal);
-        return pairs;
+        pair.Same(["DBSIZE"]);
+        for (int k = 0; k < 6; k++) pair.Same(Step.Command("HGETALL", "h" + k) with { Order = Order.Pairs }, $"seed {seed}, at the end: ");
     }
 
     /// <summary>HRANDFIELD: errors and whole-hash answers equal; otherwise the sizes, distinctness and membership that must hold.</summary>
     static void CheckRandomFields(RespSocket r, RespSocket v, string[] cmd, string context)
     {
         string expected = r.Call(cmd), actual = v.Call(cmd);
-        string what = $"{context}{string.Join(' ', cmd)}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}";
+        string what = $"{context}{string.Join(' ', cmd)}\n redis:     {RespSocket.Show(expected)}\n vermilion: {RespSocket.Show(actual)}";
         if (expected[0] != '*' || actual[0] != '*')
         {
             // An error, a nil, or the single field of a one-field hash must be equal; a single random field must exist.
@@ -505,11 +384,11 @@ public class HashCommandTests : IClassFixture<StringCommandTests.Servers>
             else Assert.True(expected == actual, what);
             return;
         }
-        var all = Elements(r.Call("HGETALL", cmd[1]));
+        var all = RespReply.Parse(r.Call("HGETALL", cmd[1])).Texts();
         var map = new Dictionary<string, string>();
         for (int i = 0; i + 1 < all.Count; i += 2) map[all[i]] = all[i + 1];
-        var got = Elements(actual);
-        Assert.True(Elements(expected).Count == got.Count, what);
+        var got = RespReply.Parse(actual).Texts();
+        Assert.True(RespReply.Parse(expected).Items!.Count == got.Count, what);
         bool withValues = cmd.Length == 4;
         long count = long.Parse(cmd[2]);
         var fields = new List<string>();

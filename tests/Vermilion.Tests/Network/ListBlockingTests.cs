@@ -10,22 +10,10 @@ namespace Vermilion.Tests;
 /// and whether a client stayed blocked) must be the same.
 /// </summary>
 [Trait("Category", "Network")]
-public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
+public class ListBlockingTests(ListBlockingTests.Servers servers) : IClassFixture<ListBlockingTests.Servers>
 {
     /// <summary>The oracle runs at hz 100: Redis checks timeouts from its cron, so its 1 ms timeouts answer within 10 ms rather than 100.</summary>
-    public sealed class Servers : IDisposable
-    {
-        public readonly OracleServer Redis = new("--hz", "100");
-        public readonly InProcessServer Vermilion = new();
-        public void Dispose()
-        {
-            Redis.Dispose();
-            Vermilion.Dispose();
-        }
-    }
-
-    readonly Servers _servers;
-    public ListBlockingTests(Servers servers) => _servers = servers;
+    public sealed class Servers() : DifferentialServers(redisArgs: ["--hz", "100"], vermilionArgs: []);
 
     /// <summary>Named clients on one server, an admin connection, and the transcript.</summary>
     sealed class Scenario : IDisposable
@@ -189,25 +177,13 @@ public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
     }
 
     /// <summary>Runs the script on both servers and compares the transcripts; returns Redis's.</summary>
-    List<string> Same(Action<Scenario> script)
+    /// <summary>Runs the script on both servers and compares the transcripts; returns Redis's.</summary>
+    List<string> Same(Action<Scenario> script) => servers.Same(connect =>
     {
-        List<string> Run(Func<RespSocket> connect)
-        {
-            using var s = new Scenario(connect);
-            script(s);
-            return s.Log;
-        }
-        var expected = Run(_servers.Redis.Connect);
-        var actual = Run(_servers.Vermilion.Connect);
-        for (int i = 0; i < Math.Max(expected.Count, actual.Count); i++)
-        {
-            string e = i < expected.Count ? expected[i] : "(nothing)", a = i < actual.Count ? actual[i] : "(nothing)";
-            Assert.True(e == a, $"step {i}\n redis:     {Esc(e)}\n vermilion: {Esc(a)}\nredis transcript:\n{Esc(string.Join("\n", expected))}");
-        }
-        return expected;
-    }
-
-    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
+        using var s = new Scenario(connect);
+        script(s);
+        return s.Log;
+    });
 
     [Fact]
     public void ClientsAreServedInTheOrderTheyBlocked() => Same(s =>
@@ -280,7 +256,7 @@ public class ListBlockingTests : IClassFixture<ListBlockingTests.Servers>
     [Fact]
     public void SubSecondTimeoutPrecision()
     {
-        using var v = _servers.Vermilion.Connect();
+        using var v = servers.Vermilion.Connect();
         foreach (var seconds in new[] { 0.05, 0.3 })
         {
             var watch = Stopwatch.StartNew();

@@ -1,34 +1,15 @@
-using System.Text.RegularExpressions;
 using Xunit;
 
 namespace Vermilion.Tests;
 
 /// <summary>The list commands against redis-server 7.0.15: fixed scripts with every error path, encodings, stats, then a seeded random mix.</summary>
 [Trait("Category", "Network")]
-public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
+public class ListCommandTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    readonly StringCommandTests.Servers _servers;
-    public ListCommandTests(StringCommandTests.Servers servers) => _servers = servers;
+    /// <summary>Scripts start from the default node size, which some tests change.</summary>
+    static readonly SameOptions s_options = new() { Setup = [["CONFIG", "SET", "list-max-listpack-size", "-2"]] };
 
-    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
-
-    void Same(params string[][] script)
-    {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v })
-        {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "SET", "list-max-listpack-size", "-2");
-        }
-        foreach (var cmd in script)
-        {
-            var expected = r.Call(cmd);
-            var actual = v.Call(cmd);
-            if (cmd[0] == "HELLO") continue; // ids and vermilion_version differ
-            Assert.True(expected == actual, $"{string.Join(' ', cmd)}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
-        }
-    }
+    void Same(params string[][] script) => servers.Same(s_options, script);
 
     [Fact]
     public void PushAndPop() => Same(
@@ -118,8 +99,8 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
         ["LRANGE", "d", "0", "-1"], ["EXISTS", "l"]);
 
     [Fact]
-    public void Resp3NullsAndShapes() => Same(
-        ["HELLO", "3"], ["LPOP", "nokey"], ["LPOP", "nokey", "1"], ["RPOP", "nokey", "0"], ["LINDEX", "nokey", "0"], ["LPOS", "nokey", "a"],
+    public void Resp3NullsAndShapes() => servers.Same(s_options with { Resp = 3 },
+        ["LPOP", "nokey"], ["LPOP", "nokey", "1"], ["RPOP", "nokey", "0"], ["LINDEX", "nokey", "0"], ["LPOS", "nokey", "a"],
         ["LPOS", "nokey", "a", "COUNT", "0"], ["LMPOP", "1", "nokey", "LEFT"], ["LMOVE", "nokey", "d", "LEFT", "LEFT"], ["RPOPLPUSH", "nokey", "d"],
         ["BLPOP", "nokey", "0.001"], ["BLMOVE", "nokey", "d", "LEFT", "LEFT", "0.001"], ["BLMPOP", "0.001", "1", "nokey", "LEFT"],
         ["RPUSH", "l", "a", "1"], ["LPOP", "l", "0"], ["LMPOP", "1", "l", "RIGHT", "COUNT", "3"], ["LRANGE", "l", "0", "-1"], ["LINDEX", "l", "5"]);
@@ -143,8 +124,6 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
         ["RENAME", "copied", "renamed"], ["LRANGE", "renamed", "0", "-1"], ["MOVE", "renamed", "1"], ["SELECT", "1"], ["LRANGE", "renamed", "0", "-1"],
         ["SELECT", "0"], ["CONFIG", "SET", "list-max-listpack-size", "-2"]);
 
-    static readonly Regex s_hitsMisses = new(@"keyspace_(hits|misses):\d+");
-
     /// <summary>Reads count keyspace hits and misses as lookupKeyRead does (a key of another type is a hit); writes count nothing.</summary>
     [Fact]
     public void KeyspaceHitsAndMisses()
@@ -156,20 +135,11 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
             ["LPOS", "nokey", "a"], ["LPOS", "s", "a"], ["LPOS", "l", "a", "RANK", "0"], ["LPOP", "l"], ["RPOP", "nokey"], ["LSET", "l", "0", "x"],
             ["LMOVE", "l", "m", "LEFT", "LEFT"], ["LMPOP", "1", "nokey", "LEFT"], ["BLPOP", "m", "0"], ["LREM", "nokey", "0", "a"], ["LINSERT", "nokey", "BEFORE", "a", "b"],
         ];
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v })
-        {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "RESETSTAT");
-        }
+        using var pair = servers.Connect(new SameOptions { Setup = [["CONFIG", "RESETSTAT"]] });
         foreach (var cmd in script)
         {
-            r.Call(cmd);
-            v.Call(cmd);
-            string expected = string.Join(",", s_hitsMisses.Matches(r.Call("INFO", "stats")));
-            string actual = string.Join(",", s_hitsMisses.Matches(v.Call("INFO", "stats")));
-            Assert.True(expected == actual, $"after {string.Join(' ', cmd)}: redis {expected}, vermilion {actual}");
+            foreach (var s in pair.Both) s.Call(cmd);
+            pair.SameKeyspaceHitsAndMisses($"after {string.Join(' ', cmd)}: ");
         }
     }
 
@@ -198,8 +168,6 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
     [InlineData("-5")]
     public void LongListsAcrossNodes(string fill)
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
         var script = new List<string[]> { new[] { "CONFIG", "SET", "list-max-listpack-size", fill } };
         for (int i = 0; i < 40; i++)
         {
@@ -214,14 +182,7 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
             ["LTRIM", "big", "100", "-100"], ["LRANGE", "big", "0", "-1"], ["LPOP", "big", "333"], ["RPOP", "big", "444"], ["LRANGE", "big", "0", "-1"],
             ["LMPOP", "1", "big", "RIGHT", "COUNT", "10000"], ["EXISTS", "big"], ["CONFIG", "SET", "list-max-listpack-size", "-2"],
         ]);
-        r.Call("FLUSHALL");
-        v.Call("FLUSHALL");
-        foreach (var cmd in script)
-        {
-            var expected = r.Call(cmd);
-            var actual = v.Call(cmd);
-            Assert.True(expected == actual, $"fill {fill}: {string.Join(' ', cmd.Select(a => a.Length > 40 ? a[..40] + "…" : a))}\n redis:     {Esc(expected[..Math.Min(300, expected.Length)])}\n vermilion: {Esc(actual[..Math.Min(300, actual.Length)])}");
-        }
+        servers.Same([.. script]);
     }
 
     /// <summary>
@@ -233,13 +194,8 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
     {
         int seed = Environment.GetEnvironmentVariable("VERMILION_SEED") is { } s ? int.Parse(s) : 20240704;
         var rng = new Random(seed);
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var c in new[] { r, v })
-        {
-            c.Call("FLUSHALL");
-            c.Call("CONFIG", "SET", "list-max-listpack-size", "4");
-        }
+        using var small = servers.Configure("list-max-listpack-size", "4");
+        using var pair = servers.Connect();
         string Key() => "k" + rng.Next(6);
         string Val() => rng.Next(6) switch
         {
@@ -264,14 +220,7 @@ public class ListCommandTests : IClassFixture<StringCommandTests.Servers>
             () => ["SET", Key(), Val()], () => ["DEL", Key()], () => ["TYPE", Key()], () => ["EXISTS", Key()], () => ["COPY", Key(), Key(), "REPLACE"],
             () => ["RENAME", Key(), Key()], () => ["OBJECT", "ENCODING", Key()],
         };
-        for (int i = 0; i < 5000; i++)
-        {
-            var cmd = commands[rng.Next(commands.Count)]();
-            var expected = r.Call(cmd);
-            var actual = v.Call(cmd);
-            Assert.True(expected == actual, $"seed {seed}, command #{i}: {string.Join(' ', cmd)}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
-        }
-        for (int k = 0; k < 6; k++) Assert.Equal(r.Call("LRANGE", "k" + k, "0", "-1"), v.Call("LRANGE", "k" + k, "0", "-1"));
-        foreach (var c in new[] { r, v }) c.Call("CONFIG", "SET", "list-max-listpack-size", "-2");
+        for (int i = 0; i < 5000; i++) pair.Same(commands[rng.Next(commands.Count)](), $"seed {seed}, command #{i}: ");
+        for (int k = 0; k < 6; k++) pair.Same(["LRANGE", "k" + k, "0", "-1"]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Xunit;
 
 namespace Vermilion.Tests;
@@ -9,61 +8,30 @@ namespace Vermilion.Tests;
 /// compared message by message.
 /// </summary>
 [Trait("Category", "Network")]
-public class NotificationTests : IClassFixture<NotificationTests.Servers>
+public class NotificationTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    public sealed class Servers : IDisposable
-    {
-        public readonly OracleServer Redis = new();
-        public readonly InProcessServer Vermilion = new();
-        public void Dispose()
-        {
-            Redis.Dispose();
-            Vermilion.Dispose();
-        }
-    }
-
-    readonly Servers _servers;
-    public NotificationTests(Servers servers) => _servers = servers;
-
-    static string Events(Func<RespSocket> connect, string classes, string[][] script)
+    /// <summary>
+    /// The script runs with notify-keyspace-events set to <paramref name="classes"/> ("SLEEP ms"
+    /// waits); the transcript is the events a pattern subscriber received, "channel payload" each.
+    /// Only the events are compared: replies are the command tests' business (and SPOP's are random).
+    /// </summary>
+    void Same(string classes, params string[][] script) => servers.Same(connect =>
     {
         using var admin = connect();
         using var listener = connect();
         admin.Call("FLUSHALL");
         Assert.Equal("+OK\r\n", admin.Call("CONFIG", "SET", "notify-keyspace-events", classes));
         listener.Call("PSUBSCRIBE", "__key*__:*");
-        var replies = new StringBuilder();
         foreach (var cmd in script)
         {
             if (cmd[0] == "SLEEP") Thread.Sleep(int.Parse(cmd[1]));
-            else replies.Append(admin.Call(cmd));
+            else admin.Call(cmd);
         }
-        listener.Send(RespSocket.Encode("PING", "__end__"));
-        var events = new StringBuilder();
-        while (true)
-        {
-            var message = listener.ReadReply();
-            if (message.Contains("__end__")) break;
-            // pmessage, pattern, channel, payload: keep "channel payload".
-            var parts = message.Split("\r\n");
-            events.Append(parts[6]).Append(' ').Append(parts[8]).Append('\n');
-        }
+        // Every message before the marker's reply: pmessage, pattern, channel, payload; "channel payload" is kept.
+        var messages = RespReply.ParseAll(listener.RequestAll(""));
         admin.Call("CONFIG", "SET", "notify-keyspace-events", "");
-        return replies + "\n===\n" + events;
-    }
-
-    void Same(string classes, params string[][] script)
-    {
-        // Only the events are compared: replies are the command tests' business (and SPOP's are random).
-        var expected = Events(_servers.Redis.Connect, classes, script);
-        var actual = Events(_servers.Vermilion.Connect, classes, script);
-        if (expected[expected.IndexOf("\n===\n")..] == actual[actual.IndexOf("\n===\n")..]) return;
-        var e = expected.Replace("\r\n", " ").Split('\n');
-        var a = actual.Replace("\r\n", " ").Split('\n');
-        int first = 1;
-        while (first < Math.Min(e.Length, a.Length) && e[first] == a[first]) first++;
-        Assert.Fail($"first difference at line {first}\n--- redis:\n{string.Join('\n', e.Skip(Math.Max(0, first - 2)).Take(8))}\n--- vermilion:\n{string.Join('\n', a.Skip(Math.Max(0, first - 2)).Take(8))}");
-    }
+        return messages.Select(m => m.Items![2].Text + " " + m.Items[3].Text).ToList();
+    });
 
     [Theory]
     [InlineData("KEA")]
@@ -137,14 +105,12 @@ public class NotificationTests : IClassFixture<NotificationTests.Servers>
     [Fact]
     public void ClassesFilterAndFormat()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
+        using var pair = servers.Connect(new SameOptions { Flush = false });
         foreach (var value in new[] { "KEA", "AKE", "Kg$", "Elshz", "Kx", "Em", "En", "KA", "K", "Ax", "gA", "z", "An", "q", "", "$lshzxetd" })
         {
-            Assert.Equal(r.Call("CONFIG", "SET", "notify-keyspace-events", value), v.Call("CONFIG", "SET", "notify-keyspace-events", value));
-            Assert.Equal(r.Call("CONFIG", "GET", "notify-keyspace-events"), v.Call("CONFIG", "GET", "notify-keyspace-events"));
+            pair.Same(["CONFIG", "SET", "notify-keyspace-events", value]);
+            pair.Same(["CONFIG", "GET", "notify-keyspace-events"]);
         }
-        r.Call("CONFIG", "SET", "notify-keyspace-events", "");
-        v.Call("CONFIG", "SET", "notify-keyspace-events", "");
+        foreach (var s in pair.Both) s.Call("CONFIG", "SET", "notify-keyspace-events", "");
     }
 }

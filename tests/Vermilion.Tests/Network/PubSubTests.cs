@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using StackExchange.Redis;
 using Xunit;
 
@@ -7,54 +5,10 @@ namespace Vermilion.Tests;
 
 /// <summary>Pub/sub against redis-server 7.0.15: subscribed mode in RESP2 and RESP3, delivery to many clients, the pubsub output buffer limit, a real client.</summary>
 [Trait("Category", "Network")]
-public class PubSubTests : IClassFixture<PubSubTests.Servers>
+public class PubSubTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    public sealed class Servers : IDisposable
-    {
-        public readonly OracleServer Redis = new();
-        public readonly InProcessServer Vermilion = new();
-        public void Dispose()
-        {
-            Redis.Dispose();
-            Vermilion.Dispose();
-        }
-    }
-
-    readonly Servers _servers;
-    public PubSubTests(Servers servers) => _servers = servers;
-
-    /// <summary>Sends a command, then PING as a marker, and returns every reply before the marker's (a SUBSCRIBE of n channels answers n times).</summary>
-    static string Exchange(RespSocket s, params string[] cmd)
-    {
-        // One write, so both arrive in one read and run in the same event-loop turn on either server.
-        s.Send([.. RespSocket.Encode(cmd), .. RespSocket.Encode("PING", "__end__")]);
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var reply = s.ReadReply();
-            if (reply.Contains("__end__")) return sb.ToString();
-            sb.Append(reply);
-        }
-    }
-
-    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
-
-    void Same(int resp, params string[][] script)
-    {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        if (resp == 3)
-        {
-            r.Call("HELLO", "3");
-            v.Call("HELLO", "3");
-        }
-        foreach (var cmd in script)
-        {
-            var expected = Exchange(r, cmd);
-            var actual = Exchange(v, cmd);
-            Assert.True(expected == actual, $"RESP{resp} {string.Join(' ', cmd)}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
-        }
-    }
+    /// <summary>Each command's replies up to a PING marker (a SUBSCRIBE of n channels answers n times), on connections that stay as they were.</summary>
+    void Same(int resp, params string[][] script) => servers.Same(new SameOptions { Resp = resp, Flush = false, UntilPing = true }, script);
 
     [Theory]
     [InlineData(2)]
@@ -79,31 +33,28 @@ public class PubSubTests : IClassFixture<PubSubTests.Servers>
     [Fact]
     public void DeliveryToChannelPatternAndShardSubscribers()
     {
-        string Run(Func<RespSocket> connect)
+        servers.Same(connect =>
         {
             using var channel = connect();
             using var pattern = connect();
             using var shard = connect();
             using var resp3 = connect();
             using var publisher = connect();
-            Exchange(channel, "SUBSCRIBE", "news", "weather");
-            Exchange(pattern, "PSUBSCRIBE", "n?ws", "w*");
-            Exchange(shard, "SSUBSCRIBE", "news");
+            channel.CallAll("SUBSCRIBE", "news", "weather");
+            pattern.CallAll("PSUBSCRIBE", "n?ws", "w*");
+            shard.CallAll("SSUBSCRIBE", "news");
             resp3.Call("HELLO", "3");
-            Exchange(resp3, "SUBSCRIBE", "news");
-            var sb = new StringBuilder();
+            resp3.CallAll("SUBSCRIBE", "news");
+            var transcript = new List<string>();
             foreach (var (cmd, ch, msg) in new[] { ("PUBLISH", "news", "hello"), ("PUBLISH", "weather", "rain"), ("SPUBLISH", "news", "shard"),
                          ("PUBLISH", "nows", "typo"), ("PUBLISH", "other", "none"), ("PUBLISH", "news", new string('x', 70000)) })
-                sb.Append(publisher.Call(cmd, ch, msg));
-            sb.Append(publisher.Call("PUBSUB", "NUMSUB", "news", "weather", "nows"));
-            sb.Append(publisher.Call("PUBSUB", "SHARDNUMSUB", "news"));
-            sb.Append(publisher.Call("PUBSUB", "NUMPAT"));
-            foreach (var s in new[] { channel, pattern, shard, resp3 }) sb.Append('|').Append(Exchange(s, "PING"));
-            return sb.ToString();
-        }
-        var expected = Run(_servers.Redis.Connect);
-        var actual = Run(_servers.Vermilion.Connect);
-        Assert.True(expected == actual, $"\n redis:     {Esc(expected[..Math.Min(2000, expected.Length)])}\n vermilion: {Esc(actual[..Math.Min(2000, actual.Length)])}");
+                transcript.Add(publisher.Call(cmd, ch, msg));
+            transcript.Add(publisher.Call("PUBSUB", "NUMSUB", "news", "weather", "nows"));
+            transcript.Add(publisher.Call("PUBSUB", "SHARDNUMSUB", "news"));
+            transcript.Add(publisher.Call("PUBSUB", "NUMPAT"));
+            foreach (var s in new[] { channel, pattern, shard, resp3 }) transcript.Add(s.CallAll("PING"));
+            return transcript;
+        });
     }
 
     [Fact]
@@ -112,10 +63,10 @@ public class PubSubTests : IClassFixture<PubSubTests.Servers>
         using var s = new InProcessServer();
         using var sub = s.Connect();
         using var admin = s.Connect();
-        Exchange(sub, "CLIENT", "SETNAME", "listener");
-        Exchange(sub, "SUBSCRIBE", "a", "b");
-        Exchange(sub, "PSUBSCRIBE", "p*");
-        Exchange(sub, "SSUBSCRIBE", "s");
+        sub.CallAll("CLIENT", "SETNAME", "listener");
+        sub.CallAll("SUBSCRIBE", "a", "b");
+        sub.CallAll("PSUBSCRIBE", "p*");
+        sub.CallAll("SSUBSCRIBE", "s");
         var stats = admin.Call("INFO", "stats");
         Assert.Contains("pubsub_channels:2\r\n", stats);
         Assert.Contains("pubsub_patterns:1\r\n", stats);
@@ -133,7 +84,7 @@ public class PubSubTests : IClassFixture<PubSubTests.Servers>
         var subs = Enumerable.Range(0, 20).Select(_ => s.Connect()).ToList();
         try
         {
-            for (int i = 0; i < subs.Count; i++) Exchange(subs[i], i % 2 == 0 ? "SUBSCRIBE" : "PSUBSCRIBE", i % 2 == 0 ? "feed" : "fe*");
+            for (int i = 0; i < subs.Count; i++) subs[i].CallAll(i % 2 == 0 ? "SUBSCRIBE" : "PSUBSCRIBE", i % 2 == 0 ? "feed" : "fe*");
             using var pub = s.Connect();
             for (int m = 0; m < 300; m++) pub.Send(RespSocket.Encode("PUBLISH", "feed", "m" + m));
             for (int m = 0; m < 300; m++) Assert.Equal(":20\r\n", pub.ReadReply());
@@ -161,8 +112,8 @@ public class PubSubTests : IClassFixture<PubSubTests.Servers>
         long baseline = Field(admin.Call("INFO", "memory"), "used_memory_overhead");
         using var slow = s.Connect();
         using var fast = s.Connect();
-        Exchange(slow, "SUBSCRIBE", "firehose");
-        Exchange(fast, "SUBSCRIBE", "firehose");
+        slow.CallAll("SUBSCRIBE", "firehose");
+        fast.CallAll("SUBSCRIBE", "firehose");
         using var pub = s.Connect();
         var payload = new string('z', 8000);
         int received = 0, published = 0, closedAt = -1;

@@ -6,7 +6,8 @@ namespace Vermilion.Tests;
 
 /// <summary>
 /// A raw RESP connection for tests: sends exact bytes and reads exactly one reply at a time
-/// (any RESP2/RESP3 type), so replies can be compared byte for byte.
+/// (any RESP2/RESP3 type), so replies can be compared byte for byte. Text is Latin-1 both ways:
+/// one char per byte, so an argument "\xff" is the byte 0xFF and binary replies round-trip.
 /// </summary>
 public sealed class RespSocket : IDisposable
 {
@@ -39,27 +40,13 @@ public sealed class RespSocket : IDisposable
     {
         var sb = new StringBuilder();
         sb.Append('*').Append(args.Length).Append("\r\n");
-        foreach (var a in args) sb.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
-        return Encoding.UTF8.GetBytes(sb.ToString());
-    }
-
-    /// <summary>A request of binary arguments (DUMP payloads are not text).</summary>
-    public static byte[] Encode(params byte[][] args)
-    {
-        var request = new List<byte>(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
         foreach (var a in args)
         {
-            request.AddRange(Encoding.ASCII.GetBytes($"${a.Length}\r\n"));
-            request.AddRange(a);
-            request.AddRange("\r\n"u8.ToArray());
+            // Latin-1 would turn a wider char into '?' without a word: a test must say which bytes it means.
+            if (a.Any(c => c > '\xff')) throw new ArgumentException("arguments are bytes (Latin-1): " + a);
+            sb.Append('$').Append(a.Length).Append("\r\n").Append(a).Append("\r\n");
         }
-        return [.. request];
-    }
-
-    public byte[] CallBytes(params byte[][] args)
-    {
-        Send(Encode(args));
-        return ReadReplyBytes();
+        return Encoding.Latin1.GetBytes(sb.ToString());
     }
 
     public void Send(byte[] data)
@@ -77,10 +64,23 @@ public sealed class RespSocket : IDisposable
         return ReadReply();
     }
 
-    public byte[] CallBytes(params string[] args)
+    static readonly string s_pingMarker = Encoding.Latin1.GetString(Encode("PING", "__end__"));
+
+    /// <summary>Sends a command and returns every reply and push before the reply to a PING marker sent after it (a SUBSCRIBE of n channels answers n times).</summary>
+    public string CallAll(params string[] args) => RequestAll(Encoding.Latin1.GetString(Encode(args)));
+
+    /// <summary>CallAll for a raw request.</summary>
+    public string RequestAll(string request)
     {
-        Send(Encode(args));
-        return ReadReplyBytes();
+        // One write, so the request and the marker arrive in one read and run in the same event-loop turn on either server.
+        Send(request + s_pingMarker);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var reply = ReadReply();
+            if (reply.Contains("__end__")) return sb.ToString();
+            sb.Append(reply);
+        }
     }
 
     public string ReadReply(int timeoutMs = 5000) => Encoding.Latin1.GetString(ReadReplyBytes(timeoutMs));
@@ -99,9 +99,9 @@ public sealed class RespSocket : IDisposable
             }
             int wait = (int)(deadline - Environment.TickCount64);
             if (wait <= 0 || !Socket.Poll(wait * 1000, SelectMode.SelectRead))
-                throw new TimeoutException("no complete reply; received so far: " + Escape(_pending.ToArray()));
+                throw new TimeoutException("no complete reply; received so far: " + Show(_pending.ToArray()));
             int n = Socket.Receive(_chunk);
-            if (n == 0) throw new IOException("connection closed; received so far: " + Escape(_pending.ToArray()));
+            if (n == 0) throw new IOException("connection closed; received so far: " + Show(_pending.ToArray()));
             _pending.AddRange(_chunk.AsSpan(0, n).ToArray());
         }
     }
@@ -134,12 +134,14 @@ public sealed class RespSocket : IDisposable
     /// <summary>True when nothing arrives within <paramref name="quietMs"/>.</summary>
     public bool IsQuiet(int quietMs = 200) => _pending.Count == 0 && !Socket.Poll(quietMs * 1000, SelectMode.SelectRead);
 
-    /// <summary>At most 300 bytes, CR/LF visible: enough to see what went wrong without flooding the log.</summary>
-    public static string Escape(byte[] b)
+    /// <summary>Raw RESP text for a message: CR/LF visible, at most 600 chars, enough to see what went wrong without flooding the log.</summary>
+    public static string Show(string raw)
     {
-        var text = Encoding.Latin1.GetString(b, 0, Math.Min(b.Length, 300)).Replace("\r", "\\r").Replace("\n", "\\n");
-        return b.Length > 300 ? $"{text}… ({b.Length} bytes)" : text;
+        var text = raw[..Math.Min(raw.Length, 600)].Replace("\r", "\\r").Replace("\n", "\\n");
+        return raw.Length > 600 ? $"{text}… ({raw.Length} chars)" : text;
     }
+
+    public static string Show(byte[] raw) => Show(Encoding.Latin1.GetString(raw));
 
     /// <summary>Length of the first complete RESP value in <paramref name="buf"/> from <paramref name="pos"/>, or -1.</summary>
     public static int ReplyEnd(List<byte> buf, int pos)

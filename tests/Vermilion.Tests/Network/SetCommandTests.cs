@@ -11,84 +11,14 @@ namespace Vermilion.Tests;
 /// byte for byte, order included. SPOP and SRANDMEMBER are checked by what must hold of them.
 /// </summary>
 [Trait("Category", "Network")]
-public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
+public class SetCommandTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    readonly StringCommandTests.Servers _servers;
-    public SetCommandTests(StringCommandTests.Servers servers) => _servers = servers;
+    /// <summary>Scripts start from the default intset limit, which some tests change.</summary>
+    static readonly SameOptions s_options = new() { Setup = [["CONFIG", "SET", "set-max-intset-entries", "512"]] };
 
-    void Same(params string[][] script) => Same(resp3: false, script);
+    void Same(params string[][] script) => servers.Same(s_options, script);
 
-    void Same(bool resp3, params string[][] script)
-    {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v })
-        {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "SET", "set-max-intset-entries", "512");
-            if (resp3) s.Call("HELLO", "3");
-        }
-        foreach (var step in script)
-        {
-            bool unordered = step[0].StartsWith('~');
-            var cmd = unordered ? [step[0][1..], .. step[1..]] : step;
-            string expected = r.Call(cmd), actual = v.Call(cmd);
-            if (unordered) (expected, actual) = (Unordered(expected), Unordered(actual));
-            Assert.True(expected == actual, $"{string.Join(' ', cmd)}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
-        }
-    }
-
-    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
-
-    // ---- RESP helpers: raw replies (Latin1 text) split into elements -------------------------
-
-    /// <summary>Where the reply element starting at <paramref name="pos"/> ends.</summary>
-    static int End(string s, int pos)
-    {
-        int eol = s.IndexOf("\r\n", pos, StringComparison.Ordinal);
-        char type = s[pos];
-        if (type is '$' or '=' or '!')
-        {
-            int n = int.Parse(s[(pos + 1)..eol]);
-            return n < 0 ? eol + 2 : eol + 2 + n + 2;
-        }
-        if (type is '*' or '~' or '>' or '%')
-        {
-            int n = int.Parse(s[(pos + 1)..eol]);
-            if (type == '%') n *= 2;
-            int p = eol + 2;
-            for (int i = 0; i < n; i++) p = End(s, p);
-            return p;
-        }
-        return eol + 2;
-    }
-
-    /// <summary>The raw elements of an aggregate reply.</summary>
-    static List<string> Elements(string reply)
-    {
-        var items = new List<string>();
-        int p = reply.IndexOf("\r\n", StringComparison.Ordinal) + 2;
-        while (p < reply.Length)
-        {
-            int end = End(reply, p);
-            items.Add(reply[p..end]);
-            p = end;
-        }
-        return items;
-    }
-
-    static string BulkValue(string raw) => raw[(raw.IndexOf("\r\n", StringComparison.Ordinal) + 2)..^2];
-
-    /// <summary>An aggregate reply with its elements sorted, so that order does not count.</summary>
-    static string Unordered(string reply)
-    {
-        if (reply.Length == 0 || reply[0] is not ('*' or '~') || reply.StartsWith("*-1")) return reply;
-        var items = Elements(reply);
-        items.Sort(StringComparer.Ordinal);
-        return reply[..(reply.IndexOf("\r\n", StringComparison.Ordinal) + 2)] + string.Concat(items);
-    }
-
-    static List<string> Members(RespSocket s, string key) => Elements(s.Call("SMEMBERS", key)).Select(BulkValue).ToList();
+    static List<string> Members(RespSocket s, string key) => RespReply.Parse(s.Call("SMEMBERS", key)).Texts();
 
     /// <summary>A whole SSCAN walk; every member comes back at least once (duplicates allowed, as Redis).</summary>
     static List<string> ScanAll(RespSocket s, string key, params string[] options)
@@ -98,9 +28,9 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
         int calls = 0;
         do
         {
-            var reply = Elements(s.Call(["SSCAN", key, cursor, .. options]));
-            cursor = BulkValue(reply[0]);
-            found.AddRange(Elements(reply[1]).Select(BulkValue));
+            var reply = RespReply.Parse(s.Call(["SSCAN", key, cursor, .. options]));
+            cursor = reply.Items![0].Text!;
+            found.AddRange(reply.Items[1].Texts());
             Assert.True(++calls < 100_000, "SSCAN did not finish");
         } while (cursor != "0");
         return found;
@@ -190,17 +120,14 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void SpopCaseThreeEncoding()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v })
+        using var pair = servers.Connect(s_options);
+        foreach (var s in pair.Both)
         {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "SET", "set-max-intset-entries", "512");
             // A hashtable holding only integers: popping all but one leaves a one-integer intset.
             s.Call("SADD", "s", "x", "1", "2", "3", "4", "5", "6");
             s.Call("SREM", "s", "x");
             s.Call("EXPIRE", "s", "1000");
-            var popped = Elements(s.Call("SPOP", "s", "5")).Select(BulkValue).ToList();
+            var popped = RespReply.Parse(s.Call("SPOP", "s", "5")).Texts();
             Assert.Equal(5, popped.Distinct().Count());
             Assert.Equal("$6\r\nintset\r\n", s.Call("OBJECT", "ENCODING", "s"));
             Assert.Equal(":1000\r\n", s.Call("TTL", "s"));
@@ -208,10 +135,9 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
             Assert.Equal(new[] { "1", "2", "3", "4", "5", "6" }, popped.Concat(left).OrderBy(x => x));
             // Popping a few from a large hashtable pops one by one: the encoding stays.
             s.Call(["SADD", "h", .. Enumerable.Range(0, 600).Select(i => i.ToString())]);
-            Assert.Equal(10, Elements(s.Call("SPOP", "h", "10")).Distinct().Count());
+            Assert.Equal(10, RespReply.Parse(s.Call("SPOP", "h", "10")).Texts().Distinct().Count());
             Assert.Equal("$9\r\nhashtable\r\n", s.Call("OBJECT", "ENCODING", "h"));
             Assert.Equal(":590\r\n", s.Call("SCARD", "h"));
-            s.Call("CONFIG", "SET", "set-max-intset-entries", "512");
         }
     }
 
@@ -268,7 +194,7 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     }
 
     [Fact]
-    public void Resp3Shapes() => Same(resp3: true,
+    public void Resp3Shapes() => servers.Same(s_options with { Resp = 3 },
         ["SADD", "s", "3", "1", "2"], ["SMEMBERS", "s"], ["SMEMBERS", "nokey"], ["SPOP", "nokey"], ["SPOP", "nokey", "2"], ["SPOP", "s", "0"],
         ["SRANDMEMBER", "nokey"], ["SRANDMEMBER", "nokey", "2"], ["SRANDMEMBER", "s", "5"], ["SRANDMEMBER", "s", "0"], ["SINTER", "s", "s"],
         ["SINTER", "s", "nokey"], ["SUNION", "s", "nokey"], ["SDIFF", "s", "nokey"], ["SDIFF", "nokey", "s"], ["SMISMEMBER", "s", "1", "7"],
@@ -278,10 +204,9 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void Resp3RandomShapes()
     {
-        foreach (var server in new Func<RespSocket>[] { _servers.Redis.Connect, _servers.Vermilion.Connect })
+        using var pair = servers.Connect(new SameOptions { Resp = 3, Flush = false });
+        foreach (var s in pair.Both)
         {
-            using var s = server();
-            s.Call("HELLO", "3");
             s.Call("DEL", "t");
             s.Call("SADD", "t", "1", "2", "3", "x");
             Assert.StartsWith("~2\r\n", s.Call("SPOP", "t", "2"));
@@ -304,14 +229,10 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void SscanHashtableWalk()
     {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
+        using var pair = servers.Connect();
+        var (r, v) = pair;
         var members = Enumerable.Range(0, 1500).Select(i => i % 3 == 0 ? "m" + i : i.ToString()).ToArray();
-        foreach (var s in new[] { r, v })
-        {
-            s.Call("FLUSHALL");
-            s.Call(["SADD", "h", .. members]);
-        }
+        foreach (var s in pair.Both) s.Call(["SADD", "h", .. members]);
         foreach (var options in new[] { Array.Empty<string>(), ["COUNT", "1"], ["COUNT", "100"], ["MATCH", "m1*"], ["MATCH", "*7", "COUNT", "3"] })
         {
             var expected = ScanAll(r, "h", options).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -324,7 +245,7 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public void SscanGuaranteeUnderResizing()
     {
-        using var v = _servers.Vermilion.Connect();
+        using var v = servers.Vermilion.Connect();
         v.Call("DEL", "g");
         var stable = Enumerable.Range(0, 300).Select(i => "stable" + i).ToArray();
         v.Call(["SADD", "g", .. stable]);
@@ -334,9 +255,9 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
         int step = 0;
         do
         {
-            var reply = Elements(v.Call("SSCAN", "g", cursor, "COUNT", "5"));
-            cursor = BulkValue(reply[0]);
-            foreach (var m in Elements(reply[1]).Select(BulkValue)) found.Add(m);
+            var reply = RespReply.Parse(v.Call("SSCAN", "g", cursor, "COUNT", "5"));
+            cursor = reply.Items![0].Text!;
+            found.UnionWith(reply.Items[1].Texts());
             // Grow to thousands of members, then shrink back, while the scan goes on.
             if (step++ < 40)
             {
@@ -364,38 +285,21 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
         ["EXPIRE", "h", "1000"], ["TTL", "h"], ["SADD", "h", "c"], ["TTL", "h"], ["SREM", "h", "c"], ["TTL", "h"]);
 
     [Fact]
-    public void KeyspaceHitsAndMisses()
-    {
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        string[][] script =
-        [
-            ["SADD", "s", "1", "2"], ["SET", "str", "x"], ["SCARD", "s"], ["SCARD", "nokey"], ["SISMEMBER", "s", "1"], ["SMISMEMBER", "nokey", "1"],
-            ["SMEMBERS", "s"], ["SINTER", "s", "nokey", "s"], ["SUNION", "s", "nokey"], ["SINTERSTORE", "d", "s", "s"], ["SRANDMEMBER", "s"],
-            ["SRANDMEMBER", "nokey", "3"], ["SSCAN", "s", "0"], ["SSCAN", "nokey", "0"], ["SPOP", "s", "5"], ["SADD", "s", "1"], ["SPOP", "s"],
-            ["SMOVE", "d", "e", "1"], ["SCARD", "str"], ["SINTERCARD", "2", "d", "nokey"],
-        ];
-        var stats = new List<string>();
-        foreach (var s in new[] { r, v })
-        {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "RESETSTAT");
-            foreach (var cmd in script) s.Call(cmd);
-            var info = s.Call("INFO", "stats").Split("\r\n");
-            stats.Add(string.Join(' ', info.Where(l => l.StartsWith("keyspace_hits:") || l.StartsWith("keyspace_misses:"))));
-        }
-        Assert.Equal(stats[0], stats[1]);
-    }
+    public void KeyspaceHitsAndMisses() => servers.SameKeyspaceHitsAndMisses(
+        ["SADD", "s", "1", "2"], ["SET", "str", "x"], ["SCARD", "s"], ["SCARD", "nokey"], ["SISMEMBER", "s", "1"], ["SMISMEMBER", "nokey", "1"],
+        ["SMEMBERS", "s"], ["SINTER", "s", "nokey", "s"], ["SUNION", "s", "nokey"], ["SINTERSTORE", "d", "s", "s"], ["SRANDMEMBER", "s"],
+        ["SRANDMEMBER", "nokey", "3"], ["SSCAN", "s", "0"], ["SSCAN", "nokey", "0"], ["SPOP", "s", "5"], ["SADD", "s", "1"], ["SPOP", "s"],
+        ["SMOVE", "d", "e", "1"], ["SCARD", "str"], ["SINTERCARD", "2", "d", "nokey"]);
 
     /// <summary>A negative SRANDMEMBER count far beyond the output limit stops when the client is closed, as in Redis.</summary>
     [Fact]
     public void SrandmemberStopsAtTheOutputLimit()
     {
-        using var admin = _servers.Vermilion.Connect();
+        using var admin = servers.Vermilion.Connect();
         admin.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0");
         try
         {
-            using var v = _servers.Vermilion.Connect();
+            using var v = servers.Vermilion.Connect();
             v.Call("SADD", "big-out", "member");
             v.Send(RespSocket.Encode("SRANDMEMBER", "big-out", "-100000000"));
             Assert.True(v.WaitForClose(10_000));
@@ -413,8 +317,8 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     [Fact]
     public async Task RedisBenchmarkAndStackExchangeRedis()
     {
-        string p = _servers.Vermilion.Port.ToString();
-        using (var v = _servers.Vermilion.Connect()) v.Call("DEL", "myset");
+        string p = servers.Vermilion.Port.ToString();
+        using (var v = servers.Vermilion.Connect()) v.Call("DEL", "myset");
         var bench = ExternalProcess.Run("redis-benchmark", ["-p", p, "-t", "sadd,spop", "-n", "5000", "-c", "10", "-r", "1000", "-q", "--csv"], timeoutMs: 120_000);
         Assert.Equal(0, bench.ExitCode);
         Assert.Contains("\"SADD\",", bench.Stdout);
@@ -457,81 +361,68 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
     {
         int seed = Environment.GetEnvironmentVariable("VERMILION_SEED") is { } env ? int.Parse(env) : 20240607;
         var rng = new Random(seed);
-        using var r = _servers.Redis.Connect();
-        using var v = _servers.Vermilion.Connect();
-        foreach (var s in new[] { r, v })
+        using var small = servers.Configure("set-max-intset-entries", "16");
+        using var pair = servers.Connect();
+        var (r, v) = pair;
+        string Key() => "k" + rng.Next(8);
+        string Member() => rng.Next(10) switch
         {
-            s.Call("FLUSHALL");
-            s.Call("CONFIG", "SET", "set-max-intset-entries", "16");
-        }
-        try
-        {
-            string Key() => "k" + rng.Next(8);
-            string Member() => rng.Next(10) switch
-            {
-                0 => new[] { "70000", "-70000", "5000000000", "-9223372036854775808", "9223372036854775807" }[rng.Next(5)],
-                1 => new[] { "", "a", "b", "c", "\0", "x y", "01", "-0" }[rng.Next(8)],
-                2 => "m" + rng.Next(40),
-                _ => (rng.Next(40) - 10).ToString(),
-            };
-            string[] Members(int min, int max) => Enumerable.Range(0, rng.Next(min, max + 1)).Select(_ => Member()).ToArray();
-            string[] Keys(int min, int max) => Enumerable.Range(0, rng.Next(min, max + 1)).Select(_ => Key()).ToArray();
-            string Count() => rng.Next(8) switch { 0 => "-" + rng.Next(1, 30), 1 => "0", _ => rng.Next(1, 30).ToString() };
+            0 => new[] { "70000", "-70000", "5000000000", "-9223372036854775808", "9223372036854775807" }[rng.Next(5)],
+            1 => new[] { "", "a", "b", "c", "\0", "x y", "01", "-0" }[rng.Next(8)],
+            2 => "m" + rng.Next(40),
+            _ => (rng.Next(40) - 10).ToString(),
+        };
+        string[] Members(int min, int max) => Enumerable.Range(0, rng.Next(min, max + 1)).Select(_ => Member()).ToArray();
+        string[] Keys(int min, int max) => Enumerable.Range(0, rng.Next(min, max + 1)).Select(_ => Key()).ToArray();
+        string Count() => rng.Next(8) switch { 0 => "-" + rng.Next(1, 30), 1 => "0", _ => rng.Next(1, 30).ToString() };
 
-            var commands = new List<Func<string[]>>
-            {
-                () => ["SADD", Key(), .. Members(1, 5)], () => ["SADD", Key(), .. Members(1, 5)], () => ["SADD", Key(), .. Members(10, 20)],
-                () => ["SREM", Key(), .. Members(1, 6)], () => ["SCARD", Key()], () => ["SISMEMBER", Key(), Member()],
-                () => ["SMISMEMBER", Key(), .. Members(1, 4)], () => ["SMEMBERS", Key()], () => ["OBJECT", "ENCODING", Key()],
-                () => ["SMOVE", Key(), Key(), Member()], () => ["SINTER", .. Keys(1, 3)], () => ["SUNION", .. Keys(1, 3)],
-                () => ["SDIFF", .. Keys(1, 4)], () => ["SINTERCARD", "2", Key(), Key(), "LIMIT", rng.Next(3).ToString()],
-                () => ["SINTERSTORE", Key(), .. Keys(1, 3)], () => ["SUNIONSTORE", Key(), .. Keys(1, 3)], () => ["SDIFFSTORE", Key(), .. Keys(1, 4)],
-                () => ["SPOP", Key()], () => ["SPOP", Key(), Count()], () => ["SRANDMEMBER", Key()], () => ["SRANDMEMBER", Key(), Count()],
-                () => ["SSCAN", Key(), "0", "COUNT", rng.Next(1, 20).ToString()], () => ["DEL", Key()], () => ["SET", Key(), "str"],
-                () => ["EXPIRE", Key(), "1000"], () => ["TTL", Key()], () => ["COPY", Key(), Key(), "REPLACE"], () => ["RENAME", Key(), Key()],
-                () => ["TYPE", Key()], () => ["EXISTS", Key()],
-            };
-            for (int i = 0; i < 4000; i++)
-            {
-                var cmd = commands[rng.Next(commands.Count)]();
-                string where = $"seed {seed}, command #{i}: {string.Join(' ', cmd)}";
-                if (cmd[0] is "SPOP" or "SRANDMEMBER")
-                {
-                    CheckRandom(r, v, cmd, where);
-                    continue;
-                }
-                if (cmd[0] == "SSCAN")
-                {
-                    // Full walks compared as sets (hashtable cursors differ between the two).
-                    bool isSet = r.Call("TYPE", cmd[1]) == "+set\r\n";
-                    if (!isSet) { Assert.True(r.Call(cmd) == v.Call(cmd), where); continue; }
-                    Assert.Equal(ScanAll(r, cmd[1]).Distinct().Order(StringComparer.Ordinal), ScanAll(v, cmd[1]).Distinct().Order(StringComparer.Ordinal));
-                    continue;
-                }
-                bool ordered = cmd[0] is not ("SINTER" or "SUNION" or "SDIFF" or "SMEMBERS")
-                    || (cmd[0] == "SMEMBERS" && r.Call("OBJECT", "ENCODING", cmd[1]) == "$6\r\nintset\r\n");
-                string expected = r.Call(cmd), actual = v.Call(cmd);
-                if (!ordered) (expected, actual) = (Unordered(expected), Unordered(actual));
-                Assert.True(expected == actual, $"{where}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
-            }
-            Assert.Equal(r.Call("DBSIZE"), v.Call("DBSIZE"));
-        }
-        finally
+        var commands = new List<Func<string[]>>
         {
-            foreach (var s in new[] { r, v }) s.Call("CONFIG", "SET", "set-max-intset-entries", "512");
+            () => ["SADD", Key(), .. Members(1, 5)], () => ["SADD", Key(), .. Members(1, 5)], () => ["SADD", Key(), .. Members(10, 20)],
+            () => ["SREM", Key(), .. Members(1, 6)], () => ["SCARD", Key()], () => ["SISMEMBER", Key(), Member()],
+            () => ["SMISMEMBER", Key(), .. Members(1, 4)], () => ["SMEMBERS", Key()], () => ["OBJECT", "ENCODING", Key()],
+            () => ["SMOVE", Key(), Key(), Member()], () => ["SINTER", .. Keys(1, 3)], () => ["SUNION", .. Keys(1, 3)],
+            () => ["SDIFF", .. Keys(1, 4)], () => ["SINTERCARD", "2", Key(), Key(), "LIMIT", rng.Next(3).ToString()],
+            () => ["SINTERSTORE", Key(), .. Keys(1, 3)], () => ["SUNIONSTORE", Key(), .. Keys(1, 3)], () => ["SDIFFSTORE", Key(), .. Keys(1, 4)],
+            () => ["SPOP", Key()], () => ["SPOP", Key(), Count()], () => ["SRANDMEMBER", Key()], () => ["SRANDMEMBER", Key(), Count()],
+            () => ["SSCAN", Key(), "0", "COUNT", rng.Next(1, 20).ToString()], () => ["DEL", Key()], () => ["SET", Key(), "str"],
+            () => ["EXPIRE", Key(), "1000"], () => ["TTL", Key()], () => ["COPY", Key(), Key(), "REPLACE"], () => ["RENAME", Key(), Key()],
+            () => ["TYPE", Key()], () => ["EXISTS", Key()],
+        };
+        for (int i = 0; i < 4000; i++)
+        {
+            var cmd = commands[rng.Next(commands.Count)]();
+            string context = $"seed {seed}, command #{i}: ";
+            if (cmd[0] is "SPOP" or "SRANDMEMBER")
+            {
+                CheckRandom(pair, cmd, context);
+                continue;
+            }
+            if (cmd[0] == "SSCAN")
+            {
+                // Full walks compared as sets (hashtable cursors differ between the two).
+                bool isSet = r.Call("TYPE", cmd[1]) == "+set\r\n";
+                if (!isSet) { pair.Same(cmd, context); continue; }
+                Assert.Equal(ScanAll(r, cmd[1]).Distinct().Order(StringComparer.Ordinal), ScanAll(v, cmd[1]).Distinct().Order(StringComparer.Ordinal));
+                continue;
+            }
+            bool ordered = cmd[0] is not ("SINTER" or "SUNION" or "SDIFF" or "SMEMBERS")
+                || (cmd[0] == "SMEMBERS" && r.Call("OBJECT", "ENCODING", cmd[1]) == "$6\r\nintset\r\n");
+            pair.Same(Step.Command(cmd) with { Order = ordered ? Order.Exact : Order.Elements }, context);
         }
+        pair.Same(["DBSIZE"]);
     }
 
     /// <summary>SPOP/SRANDMEMBER on both servers, each checked against the members both had before.</summary>
-    static void CheckRandom(RespSocket r, RespSocket v, string[] cmd, string where)
+    static void CheckRandom(ConnectionPair pair, string[] cmd, string context)
     {
-        string key = cmd[1];
+        var (r, v) = pair;
+        string key = cmd[1], where = context + string.Join(' ', cmd);
         string type = r.Call("TYPE", key);
         Assert.Equal(type, v.Call("TYPE", key));
         if (type != "+set\r\n")
         {
-            string expected = r.Call(cmd), actual = v.Call(cmd);
-            Assert.True(expected == actual, $"{where}\n redis:     {Esc(expected)}\n vermilion: {Esc(actual)}");
+            pair.Same(cmd, context);
             return;
         }
         var before = Members(r, key).Order(StringComparer.Ordinal).ToList();
@@ -540,19 +431,19 @@ public class SetCommandTests : IClassFixture<StringCommandTests.Servers>
         string redisReply = r.Call(cmd), vermilionReply = v.Call(cmd);
         if (redisReply.StartsWith('-') || vermilionReply.StartsWith('-'))
         {
-            Assert.True(redisReply == vermilionReply, $"{where}\n redis:     {Esc(redisReply)}\n vermilion: {Esc(vermilionReply)}");
+            DifferentialServers.AssertSame(where, redisReply, vermilionReply);
             return;
         }
         foreach (var (s, reply) in new[] { (r, redisReply), (v, vermilionReply) })
         {
-            List<string> got = count is null ? [BulkValue(reply)] : Elements(reply).Select(BulkValue).ToList();
-            Assert.True(got.All(before.Contains), $"{where}: {Esc(reply)} has a non-member");
+            List<string> got = count is null ? [RespReply.Parse(reply).Text!] : RespReply.Parse(reply).Texts();
+            Assert.True(got.All(before.Contains), $"{where}: {RespSocket.Show(reply)} has a non-member");
             if (count is null) continue;
             if (cmd[0] == "SRANDMEMBER" && count < 0) Assert.True(got.Count == -count, where);
             else
             {
-                Assert.True(got.Count == Math.Min(count.Value, before.Count), $"{where}: {Esc(reply)}");
-                Assert.True(got.Distinct().Count() == got.Count, $"{where}: repeated members in {Esc(reply)}");
+                Assert.True(got.Count == Math.Min(count.Value, before.Count), $"{where}: {RespSocket.Show(reply)}");
+                Assert.True(got.Distinct().Count() == got.Count, $"{where}: repeated members in {RespSocket.Show(reply)}");
             }
             var after = Members(s, key);
             if (cmd[0] == "SPOP") Assert.Equal(before.Except(got).Order(StringComparer.Ordinal), after.Order(StringComparer.Ordinal));

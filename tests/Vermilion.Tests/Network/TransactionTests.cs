@@ -5,55 +5,29 @@ namespace Vermilion.Tests;
 
 /// <summary>MULTI/EXEC/DISCARD/WATCH against redis-server 7.0.15: queue-time errors, runtime errors, and WATCH broken by other clients, expiry, FLUSHALL and SWAPDB.</summary>
 [Trait("Category", "Network")]
-public class TransactionTests : IClassFixture<TransactionTests.Servers>
+public class TransactionTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
 {
-    public sealed class Servers : IDisposable
-    {
-        public readonly OracleServer Redis = new();
-        public readonly InProcessServer Vermilion = new();
-        public void Dispose()
-        {
-            Redis.Dispose();
-            Vermilion.Dispose();
-        }
-    }
-
-    readonly Servers _servers;
-    public TransactionTests(Servers servers) => _servers = servers;
-
-    static string Esc(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
-
     /// <summary>
     /// Runs the script on both servers with two connections, A and B ("B:" before a command sends it
     /// from B; "SLEEP ms" waits) and compares every reply.
     /// </summary>
     void Same(params string[][] script) => Same(2, script);
 
-    void Same(int resp, params string[][] script)
+    void Same(int resp, params string[][] script) => servers.Same(connect =>
     {
-        var replies = new List<string>[2];
-        for (int side = 0; side < 2; side++)
+        using var a = connect();
+        using var b = connect();
+        a.Call("FLUSHALL");
+        if (resp == 3) a.Call("HELLO", "3");
+        var transcript = new List<string>();
+        foreach (var cmd in script)
         {
-            using var a = side == 0 ? _servers.Redis.Connect() : _servers.Vermilion.Connect();
-            using var b = side == 0 ? _servers.Redis.Connect() : _servers.Vermilion.Connect();
-            a.Call("FLUSHALL");
-            if (resp == 3) a.Call("HELLO", "3");
-            replies[side] = new List<string>();
-            foreach (var cmd in script)
-            {
-                if (cmd[0] == "SLEEP") { Thread.Sleep(int.Parse(cmd[1])); continue; }
-                bool fromB = cmd[0] == "B:";
-                var args = fromB ? cmd[1..] : cmd;
-                replies[side].Add((fromB ? b : a).Call(args));
-            }
+            if (cmd[0] == "SLEEP") { Thread.Sleep(int.Parse(cmd[1])); continue; }
+            bool fromB = cmd[0] == "B:";
+            transcript.Add($"RESP{resp} {string.Join(' ', cmd)} => {(fromB ? b : a).Call(fromB ? cmd[1..] : cmd)}");
         }
-        int i = 0;
-        foreach (var cmd in script.Where(c => c[0] != "SLEEP"))
-        {
-            Assert.True(replies[0][i] == replies[1][i], $"RESP{resp} {string.Join(' ', cmd)}\n redis:     {Esc(replies[0][i])}\n vermilion: {Esc(replies[1][i])}");
-            i++;
-        }
-    }
+        return transcript;
+    });
 
     [Fact]
     public void ControlCommandsAndTheirErrors() => Same(
@@ -111,20 +85,20 @@ public class TransactionTests : IClassFixture<TransactionTests.Servers>
     [Fact]
     public void ExecServesBlockedClientsAfterTheTransaction()
     {
-        string Run(Func<RespSocket> connect)
+        servers.Same(connect =>
         {
             using var waiter = connect();
             using var writer = connect();
             writer.Call("DEL", "q");
             waiter.Send(RespSocket.Encode("BLPOP", "q", "0"));
             Assert.True(InProcessServer.WaitFor(() => writer.Call("INFO", "clients").Contains("blocked_clients:1\r\n")));
-            var sb = new System.Text.StringBuilder();
+            var transcript = new List<string>();
             foreach (var cmd in new[] { new[] { "MULTI" }, ["RPUSH", "q", "a", "b"], ["LPOP", "q"], ["RPUSH", "q", "c"], ["EXEC"] })
-                sb.Append(writer.Call(cmd));
-            sb.Append('|').Append(waiter.ReadReply()).Append('|').Append(writer.Call("LRANGE", "q", "0", "-1"));
-            return sb.ToString();
-        }
-        Assert.Equal(Run(_servers.Redis.Connect), Run(_servers.Vermilion.Connect));
+                transcript.Add(writer.Call(cmd));
+            transcript.Add(waiter.ReadReply());
+            transcript.Add(writer.Call("LRANGE", "q", "0", "-1"));
+            return transcript;
+        });
     }
 
     [Fact]

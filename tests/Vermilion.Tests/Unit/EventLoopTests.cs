@@ -17,99 +17,90 @@ public class EventLoopTests
         public void OnWritable(EventLoop loop, int fd) => Calls.Add("w");
     }
 
-    static (Socket A, Socket B) Pair()
+    /// <summary>A loop of the given backend and a connected socket pair: the tests watch B's fd and write from A.</summary>
+    sealed class LoopAndPair : IDisposable
     {
-        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        l.Listen();
-        var a = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        a.Connect(l.LocalEndPoint!);
-        return (a, l.Accept());
+        public readonly EventLoop Loop;
+        public readonly Socket A, B;
+        public int Fd => (int)B.Handle;
+
+        public LoopAndPair(string backend, int setSize = 1024)
+        {
+            Loop = EventLoop.Create(backend, setSize);
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen();
+            A = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            A.Connect(listener.LocalEndPoint!);
+            B = listener.Accept();
+        }
+
+        /// <summary>A sends the bytes; once they have arrived the loop runs one turn, without waiting.</summary>
+        public void SendAndRunOneTurn(params byte[] data)
+        {
+            A.Send(data);
+            Thread.Sleep(50);
+            Loop.ProcessEvents(dontWait: true);
+        }
+
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+            Loop.Dispose();
+        }
     }
 
     [Theory, MemberData(nameof(Backends))]
     public void ReadableThenWritableInOneTurn(string backend)
     {
-        using var loop = EventLoop.Create(backend, 1024);
-        var (a, b) = Pair();
-        using (a) using (b)
-        {
-            var rec = new Recorder();
-            int fd = (int)b.Handle;
-            Assert.True(loop.CreateFileEvent(fd, FileEventMask.Readable | FileEventMask.Writable, rec));
-            a.Send([1]);
-            Thread.Sleep(50);
-            loop.ProcessEvents(dontWait: true);
-            Assert.Equal(["r", "w"], rec.Calls);
-        }
+        using var t = new LoopAndPair(backend);
+        var rec = new Recorder();
+        Assert.True(t.Loop.CreateFileEvent(t.Fd, FileEventMask.Readable | FileEventMask.Writable, rec));
+        t.SendAndRunOneTurn(1);
+        Assert.Equal(["r", "w"], rec.Calls);
     }
 
     [Theory, MemberData(nameof(Backends))]
     public void BarrierRunsWritableFirst(string backend)
     {
-        using var loop = EventLoop.Create(backend, 1024);
-        var (a, b) = Pair();
-        using (a) using (b)
-        {
-            var rec = new Recorder();
-            int fd = (int)b.Handle;
-            loop.CreateFileEvent(fd, FileEventMask.Readable | FileEventMask.Writable | FileEventMask.Barrier, rec);
-            a.Send([1]);
-            Thread.Sleep(50);
-            loop.ProcessEvents(dontWait: true);
-            Assert.Equal(["w", "r"], rec.Calls);
-        }
+        using var t = new LoopAndPair(backend);
+        var rec = new Recorder();
+        t.Loop.CreateFileEvent(t.Fd, FileEventMask.Readable | FileEventMask.Writable | FileEventMask.Barrier, rec);
+        t.SendAndRunOneTurn(1);
+        Assert.Equal(["w", "r"], rec.Calls);
     }
 
     [Theory, MemberData(nameof(Backends))]
     public void HandlerRemovedByEarlierHandlerIsNotCalled(string backend)
     {
-        using var loop = EventLoop.Create(backend, 1024);
-        var (a, b) = Pair();
-        using (a) using (b)
-        {
-            var rec = new Recorder();
-            int fd = (int)b.Handle;
-            rec.OnRead = (l, f) => l.DeleteFileEvent(f, FileEventMask.Writable);
-            loop.CreateFileEvent(fd, FileEventMask.Readable | FileEventMask.Writable, rec);
-            a.Send([1]);
-            Thread.Sleep(50);
-            loop.ProcessEvents(dontWait: true);
-            Assert.Equal(["r"], rec.Calls);
-            Assert.Equal(FileEventMask.Readable, loop.GetFileEvents(fd));
-        }
+        using var t = new LoopAndPair(backend);
+        var rec = new Recorder { OnRead = (l, f) => l.DeleteFileEvent(f, FileEventMask.Writable) };
+        t.Loop.CreateFileEvent(t.Fd, FileEventMask.Readable | FileEventMask.Writable, rec);
+        t.SendAndRunOneTurn(1);
+        Assert.Equal(["r"], rec.Calls);
+        Assert.Equal(FileEventMask.Readable, t.Loop.GetFileEvents(t.Fd));
     }
 
     [Theory, MemberData(nameof(Backends))]
     public void LevelTriggeredFiresAgainUntilDrained(string backend)
     {
-        using var loop = EventLoop.Create(backend, 1024);
-        var (a, b) = Pair();
-        using (a) using (b)
-        {
-            var rec = new Recorder();
-            loop.CreateFileEvent((int)b.Handle, FileEventMask.Readable, rec);
-            a.Send([1, 2]);
-            Thread.Sleep(50);
-            loop.ProcessEvents(dontWait: true);
-            loop.ProcessEvents(dontWait: true);
-            Assert.Equal(["r", "r"], rec.Calls);
-        }
+        using var t = new LoopAndPair(backend);
+        var rec = new Recorder();
+        t.Loop.CreateFileEvent(t.Fd, FileEventMask.Readable, rec);
+        t.SendAndRunOneTurn(1, 2);
+        t.Loop.ProcessEvents(dontWait: true);
+        Assert.Equal(["r", "r"], rec.Calls);
     }
 
     [Theory, MemberData(nameof(Backends))]
     public void FdBeyondSetSizeGrowsTheTable(string backend)
     {
-        using var loop = EventLoop.Create(backend, 16);
-        var (a, b) = Pair();
-        using (a) using (b)
-        {
-            int fd = (int)b.Handle;
-            Assert.True(fd >= 16, "the test host has more than 16 fds open");
-            Assert.True(loop.CreateFileEvent(fd, FileEventMask.Readable, new Recorder()));
-            Assert.True(loop.SetSize > fd);
-            Assert.False(loop.Resize(fd), "cannot shrink below an fd in use");
-        }
+        using var t = new LoopAndPair(backend, setSize: 16);
+        Assert.True(t.Fd >= 16, "the test host has more than 16 fds open");
+        Assert.True(t.Loop.CreateFileEvent(t.Fd, FileEventMask.Readable, new Recorder()));
+        Assert.True(t.Loop.SetSize > t.Fd);
+        Assert.False(t.Loop.Resize(t.Fd), "cannot shrink below an fd in use");
     }
 
     [Theory, MemberData(nameof(Backends))]

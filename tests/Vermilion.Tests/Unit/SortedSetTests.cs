@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Xunit;
 
@@ -423,19 +421,7 @@ public class SortedSetTests
     [Fact]
     public void ZAddAndZScoreOnSmallSetsAllocateNothingPerRequest()
     {
-        using var server = new VermilionServer(Config.FromArgs("--port", "0", "--unixsocket", ""));
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        peer.Connect(listener.LocalEndPoint!);
-        using var accepted = listener.Accept();
-        accepted.Blocking = false;
-        var conn = new Connection((int)accepted.Handle, ConnectionType.Tcp);
-        Assert.True(conn.Accept());
-        var client = new Client(server, conn, 1);
-
-        string Command(params string[] args) => "*" + args.Length + "\r\n" + string.Concat(args.Select(a => "$" + a.Length + "\r\n" + a + "\r\n"));
+        using var probe = new AllocationProbe();
         byte[] Batch(int round)
         {
             // 300 requests (~13 KB): a batch fits the first query buffer, as in AllocationTests.
@@ -444,39 +430,17 @@ public class SortedSetTests
             {
                 string key = "zset:" + (i % 50).ToString("D2"), member = "member:" + (i % 10);
                 // Scores move between two values, so half the updates reorder the entry.
-                batch.Append(Command("ZADD", key, ((round + i) % 2 + i % 10).ToString(), member));
-                batch.Append(Command("ZSCORE", key, member));
+                batch.Append(AllocationProbe.Command("ZADD", key, ((round + i) % 2 + i % 10).ToString(), member));
+                batch.Append(AllocationProbe.Command("ZSCORE", key, member));
             }
             return Encoding.ASCII.GetBytes(batch.ToString());
         }
-        var replyBuffer = new byte[64 * 1024];
-        long serverAllocated = 0;
-        void RunBatch(byte[] request)
-        {
-            int sent = 0;
-            while (sent < request.Length) sent += peer.Send(request, sent, request.Length - sent, SocketFlags.None);
-            int replies = 0;
-            var deadline = Environment.TickCount64 + 10_000;
-            while (replies < 300)
-            {
-                long start = GC.GetAllocatedBytesForCurrentThread();
-                client.ReadQueryFromClient();
-                client.WriteToClient(handlerInstalled: false);
-                server.PendingWrites.Clear();
-                client.Flags &= ~ClientFlags.PendingWrite;
-                serverAllocated += GC.GetAllocatedBytesForCurrentThread() - start;
-                while (peer.Available > 0)
-                {
-                    int n = peer.Receive(replyBuffer);
-                    for (int k = 0; k < n; k++) if (replyBuffer[k] == (byte)':' || replyBuffer[k] == (byte)'$') replies++;
-                }
-                Assert.True(Environment.TickCount64 < deadline, $"timed out with {replies}/300 replies");
-            }
-        }
         var batches = new[] { Batch(0), Batch(1) };
-        for (int i = 0; i < 20; i++) RunBatch(batches[i % 2]); // warm up; creates the 50 sets
-        serverAllocated = 0;
-        for (int i = 0; i < 34; i++) RunBatch(batches[i % 2]); // 10,200 requests
+        for (int i = 0; i < 20; i++) probe.Run(batches[i % 2], 300); // warm up; creates the 50 sets
+        long serverAllocated = probe.Allocation(() =>
+        {
+            for (int i = 0; i < 34; i++) probe.Run(batches[i % 2], 300); // 10,200 requests
+        });
         Assert.True(serverAllocated < 1_000, $"{serverAllocated} bytes allocated by the server for 10,200 requests");
     }
 }
