@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Numerics;
 
 namespace Vermilion.Storage;
@@ -158,26 +157,25 @@ public sealed class HashFieldTable
     }
 
     /// <summary>
-    /// One step of a scan: adds the entries of the bucket under <paramref name="cursor"/> to
-    /// <paramref name="found"/> and returns the next cursor (0 when the walk is complete). The
-    /// cursor counts in reversed bit order, so buckets that split or merged in a resize between
-    /// calls are neither skipped nor, when the table did not shrink, visited twice.
+    /// One step of a scan (<see cref="ScanCursor.Step"/>): adds the entries of the bucket under
+    /// <paramref name="cursor"/> to <paramref name="found"/> and returns the next cursor (0 when
+    /// the walk is complete).
     /// </summary>
     public ulong Scan(ulong cursor, List<int> found)
     {
-        ulong mask = (ulong)_buckets.Length - 1;
-        for (int i = _buckets[(int)(cursor & mask)] - 1; i >= 0; i = _entries[i].Next - 1) found.Add(i);
-        cursor |= ~mask;
-        cursor = ReverseBits(ReverseBits(cursor) + 1);
-        return cursor;
+        var walker = new BucketWalker { Entries = _entries, Found = found };
+        return ScanCursor.Step(_buckets, null, cursor, ref walker);
     }
 
-    static ulong ReverseBits(ulong v)
+    struct BucketWalker : ScanCursor.IBucketWalker
     {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return BinaryPrimitives.ReverseEndianness(v);
+        public Entry[] Entries;
+        public List<int> Found;
+
+        public void Walk(int[] buckets, int bucket)
+        {
+            for (int i = buckets[bucket] - 1; i >= 0; i = Entries[i].Next - 1) Found.Add(i);
+        }
     }
 
     public HashFieldTable Copy()

@@ -288,51 +288,26 @@ public sealed class MemberTable
     }
 
     /// <summary>
-    /// One SSCAN step: the positions of the members in the bucket <paramref name="cursor"/> names
-    /// are added to <paramref name="found"/>; returns the next cursor, 0 when the walk is complete.
-    /// The cursor counts with its bits reversed, so the buckets a bucket splits into (or merges
-    /// from) when the table doubles (or halves) are visited together and none is skipped.
+    /// One SSCAN step (<see cref="ScanCursor.Step"/>): the positions of the members in the
+    /// bucket(s) <paramref name="cursor"/> names are added to <paramref name="found"/>; returns the
+    /// next cursor, 0 when the walk is complete.
     /// </summary>
     public ulong Scan(ulong cursor, List<int> found)
     {
         if (_count == 0) return 0;
-        if (_old is null)
+        var walker = new BucketWalker { Entries = _entries, Found = found };
+        return ScanCursor.Step(_buckets, _old, cursor, ref walker);
+    }
+
+    struct BucketWalker : ScanCursor.IBucketWalker
+    {
+        public int[] Entries;
+        public List<int> Found;
+
+        public void Walk(int[] buckets, int bucket)
         {
-            ulong mask = (ulong)_buckets.Length - 1;
-            Collect(_buckets, (int)(cursor & mask), found);
-            return NextCursor(cursor, mask);
+            for (int n = buckets[bucket]; n != 0; n = Entries[2 * n - 1]) Found.Add(n - 1);
         }
-        // While resizing: the bucket in the smaller table, then every bucket of the larger one it expands into.
-        var (small, large) = _old.Length <= _buckets.Length ? (_old, _buckets) : (_buckets, _old);
-        ulong smallMask = (ulong)small.Length - 1, largeMask = (ulong)large.Length - 1;
-        Collect(small, (int)(cursor & smallMask), found);
-        do
-        {
-            Collect(large, (int)(cursor & largeMask), found);
-            cursor = NextCursor(cursor, largeMask);
-        } while ((cursor & (smallMask ^ largeMask)) != 0);
-        return cursor;
-    }
-
-    void Collect(int[] table, int bucket, List<int> found)
-    {
-        for (int n = table[bucket]; n != 0; n = _entries[2 * n - 1]) found.Add(n - 1);
-    }
-
-    static ulong NextCursor(ulong cursor, ulong mask)
-    {
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
-    }
-
-    static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
     }
 
     /// <summary>An independent copy (COPY).</summary>
