@@ -5,11 +5,12 @@ namespace Vermilion.Protocol;
 
 /// <summary>
 /// C's <c>long double</c> on x86-64 (the x87 80-bit format: a 64-bit mantissa, exponents down to
-/// denormals at 2^-16445), which INCRBYFLOAT computes in. .NET has no such type, and doubles give
-/// other digits ("5010.60000000000000009" is what Redis answers for 10.6 + 5.0e3), so this
-/// emulates the three steps Redis takes, each exact and then rounded to nearest-even as the
-/// hardware and glibc do: strtold (<see cref="TryParse"/>), one addition, and printf("%.17Lf")
-/// with trailing zeros trimmed (<see cref="ToHumanString"/>).
+/// denormals at 2^-16445), which INCRBYFLOAT and blocking timeouts compute in. .NET has no such
+/// type, and doubles give other digits ("5010.60000000000000009" is what Redis answers for
+/// 10.6 + 5.0e3), so this emulates the steps Redis takes, each exact and then rounded to
+/// nearest-even as the hardware and glibc do: strtold (<see cref="TryParse"/>), one addition or
+/// multiplication, printf("%.17Lf") with trailing zeros trimmed (<see cref="ToHumanString"/>) and
+/// (long long)ceill (<see cref="CeilingToInt64"/>).
 /// </summary>
 public readonly struct LongDouble
 {
