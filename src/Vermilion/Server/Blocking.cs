@@ -356,4 +356,37 @@ public sealed partial class VermilionServer
         else if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
         UnblockOnKeys(c, UnblockReason.Served);
     }
+
+    // ---- WAIT ---------------------------------------------------------------------------------
+    // blocked.c's BLOCKED_WAIT: Vermilion has no replicas, so a WAIT that asks for any blocks
+    // until its timeout or CLIENT UNBLOCK, then answers 0 (KeyCommands.Wait parses the command).
+
+    /// <summary>Clients blocked in WAIT, with the timer that ends the wait (0: none, wait forever).</summary>
+    readonly Dictionary<Client, long> _waitingForReplicas = new();
+
+    internal void BlockForReplicas(Client c, long timeoutMs)
+    {
+        c.Flags |= ClientFlags.Blocked;
+        long timer = timeoutMs > 0 ? Loop.CreateTimeEvent(timeoutMs, (_, _) =>
+        {
+            _waitingForReplicas[c] = 0; // this timer is done; ending the wait must not delete it
+            EndWaitForReplicas(c, unblockedByError: false);
+            return EventLoop.NoMore;
+        }) : 0;
+        _waitingForReplicas[c] = timer;
+    }
+
+    /// <summary>Ends a WAIT: the count of acknowledging replicas (always 0 here), or the CLIENT UNBLOCK ERROR error. False if the client was not waiting.</summary>
+    internal bool EndWaitForReplicas(Client c, bool unblockedByError)
+    {
+        if (!_waitingForReplicas.Remove(c, out long timer)) return false;
+        if (timer != 0) Loop.DeleteTimeEvent(timer);
+        c.Flags &= ~ClientFlags.Blocked;
+        if (c.IsFreed) return true;
+        if (unblockedByError) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else c.Reply.Integer(0);
+        c.AfterCommands();
+        c.ProcessPendingInput();
+        return true;
+    }
 }
