@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Vermilion.Commands;
-using Vermilion.Net;
 using Vermilion.Protocol;
 using Vermilion.Storage;
 
