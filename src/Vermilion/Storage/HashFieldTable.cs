@@ -189,56 +189,10 @@ public sealed class HashFieldTable
 
     static long PairBytes(int length) => ArrayBytes(length);
 
-    static byte[] Pack(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        int header = VarintLength(field.Length);
-        var pair = GC.AllocateUninitializedArray<byte>(header + field.Length + value.Length);
-        WriteVarint(pair, (uint)field.Length);
-        field.CopyTo(pair.AsSpan(header));
-        value.CopyTo(pair.AsSpan(header + field.Length));
-        return pair;
-    }
+    /// <summary>A pair is laid out as a packed string, the field as its key: [field length, varint][field][value].</summary>
+    static byte[] Pack(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) => PackedString.Create(field, value);
 
-    static ReadOnlySpan<byte> FieldOf(byte[] pair)
-    {
-        int start = ReadVarint(pair, 0, out int length);
-        return pair.AsSpan(start, length);
-    }
+    static ReadOnlySpan<byte> FieldOf(byte[] pair) => PackedString.Key(pair);
 
-    static Span<byte> ValueOf(byte[] pair)
-    {
-        int start = ReadVarint(pair, 0, out int length);
-        return pair.AsSpan(start + length);
-    }
-
-    internal static int VarintLength(int n) => n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
-
-    /// <summary>Writes <paramref name="n"/> as a little-endian base-128 varint; returns its length.</summary>
-    internal static int WriteVarint(Span<byte> destination, uint n)
-    {
-        int i = 0;
-        for (; n >= 0x80; n >>= 7) destination[i++] = (byte)(n | 0x80);
-        destination[i++] = (byte)n;
-        return i;
-    }
-
-    /// <summary>Reads a varint at <paramref name="offset"/>; returns the offset just after it.</summary>
-    internal static int ReadVarint(ReadOnlySpan<byte> source, int offset, out int value)
-    {
-        int b = source[offset++];
-        if (b < 0x80)
-        {
-            value = b;
-            return offset;
-        }
-        int v = b & 0x7F, shift = 7;
-        do
-        {
-            b = source[offset++];
-            v |= (b & 0x7F) << shift;
-            shift += 7;
-        } while (b >= 0x80);
-        value = v;
-        return offset;
-    }
+    static Span<byte> ValueOf(byte[] pair) => PackedString.Value(pair);
 }

@@ -58,16 +58,8 @@ public sealed class MemberTable
 
     ReadOnlySpan<byte> MemberAt(int offset)
     {
-        var arena = _arena;
-        int length = 0, shift = 0;
-        byte b;
-        do
-        {
-            b = arena[offset++];
-            length |= (b & 0x7F) << shift;
-            shift += 7;
-        } while (b >= 0x80);
-        return arena.AsSpan(offset, length);
+        int start = Varint.Read(_arena, offset, out int length);
+        return _arena.AsSpan(start, length);
     }
 
     static int HashOf(ReadOnlySpan<byte> member) => ByteKeyComparer.Instance.GetHashCode(member);
@@ -141,9 +133,7 @@ public sealed class MemberTable
 
     int Append(ReadOnlySpan<byte> member)
     {
-        int header = 1;
-        for (uint n = (uint)member.Length; n >= 0x80; n >>= 7) header++;
-        int needed = _arenaUsed + header + member.Length;
+        int needed = _arenaUsed + Varint.Length(member.Length) + member.Length;
         if (needed > _arena.Length)
         {
             int capacity = (int)Math.Min(Array.MaxLength, (Math.Max(needed, (long)_arenaUsed + (_arenaUsed >> 1)) + 7) & ~7L);
@@ -151,11 +141,8 @@ public sealed class MemberTable
             _arena.AsSpan(0, _arenaUsed).CopyTo(grown);
             _arena = grown;
         }
-        int offset = _arenaUsed, i = offset;
-        uint length = (uint)member.Length;
-        for (; length >= 0x80; length >>= 7) _arena[i++] = (byte)(length | 0x80);
-        _arena[i++] = (byte)length;
-        member.CopyTo(_arena.AsSpan(i));
+        int offset = _arenaUsed;
+        member.CopyTo(_arena.AsSpan(offset + Varint.Write(_arena.AsSpan(offset), (uint)member.Length)));
         _arenaUsed = needed;
         return offset;
     }
@@ -198,9 +185,7 @@ public sealed class MemberTable
     int SizeAt(int offset)
     {
         var member = MemberAt(offset);
-        int header = 1;
-        for (uint n = (uint)member.Length; n >= 0x80; n >>= 7) header++;
-        return header + member.Length;
+        return Varint.Length(member.Length) + member.Length;
     }
 
     /// <summary>The chain link (a bucket head or an entry's next) that holds <paramref name="position"/> + 1.</summary>

@@ -31,12 +31,8 @@ public static class PackedString
 
     static byte[] Allocate(ReadOnlySpan<byte> key, int valueLength, out int valueStart)
     {
-        int header = VarintLength(key.Length);
-        var packed = GC.AllocateUninitializedArray<byte>(header + key.Length + valueLength);
-        uint n = (uint)key.Length;
-        int i = 0;
-        for (; n >= 0x80; n >>= 7) packed[i++] = (byte)(n | 0x80);
-        packed[i++] = (byte)n;
+        var packed = GC.AllocateUninitializedArray<byte>(Varint.Length(key.Length) + key.Length + valueLength);
+        int i = Varint.Write(packed, (uint)key.Length);
         key.CopyTo(packed.AsSpan(i));
         valueStart = i + key.Length;
         return packed;
@@ -46,7 +42,7 @@ public static class PackedString
     public static int ValueStart(byte[] packed) => KeyStart(packed, out int length) + length;
 
     /// <summary>Bytes the key takes in front of the value.</summary>
-    public static int KeyBytes(ReadOnlySpan<byte> key) => VarintLength(key.Length) + key.Length;
+    public static int KeyBytes(ReadOnlySpan<byte> key) => Varint.Length(key.Length) + key.Length;
 
     public static ReadOnlySpan<byte> Key(byte[] packed)
     {
@@ -60,24 +56,5 @@ public static class PackedString
         return packed.AsSpan(start + length);
     }
 
-    static int KeyStart(byte[] packed, out int length)
-    {
-        int b = packed[0];
-        if (b < 0x80)
-        {
-            length = b;
-            return 1;
-        }
-        int value = b & 0x7F, shift = 7, i = 1;
-        do
-        {
-            b = packed[i++];
-            value |= (b & 0x7F) << shift;
-            shift += 7;
-        } while (b >= 0x80);
-        length = value;
-        return i;
-    }
-
-    static int VarintLength(int n) => n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+    static int KeyStart(byte[] packed, out int length) => Varint.Read(packed, 0, out length);
 }
