@@ -18,20 +18,18 @@ if [ "${QUICK:-0}" = 1 ]; then ROUNDS=1; N=20000; NP=100000; KEYS=50000; IDLE=50
 ulimit -n 65536 2>/dev/null || true
 
 out=bench/out; results=bench/results; mkdir -p "$out" "$results"
-raw=$(mktemp); pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -f "$raw"; }
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+raw=$(mktemp)
+trap 'stop_all; rm -f "$raw"' EXIT
 
 echo "building Vermilion (NativeAOT and JIT)..."
 dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$out/aot" -v q -nologo >/dev/null
 dotnet publish src/Vermilion.Server -c Release -o "$out/jit" -v q -nologo >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
-
-# Called as pid=$(start_…): the caller adds the pid to pids (a subshell cannot).
-start_redis() { redis-server --port "$1" --bind 127.0.0.1 --protected-mode no --save "" --appendonly no --maxclients 20000 --daemonize no >/dev/null 2>&1 & echo $!; }
-start_vermilion() { "$2" --port "$1" --bind 127.0.0.1 --protected-mode no --maxclients 20000 >/dev/null 2>&1 & echo $!; }
+# Both servers take thousands of connections here (the 1000-client and idle-connection runs).
+start_redis_wide() { start_redis "$1" --protected-mode no --maxclients 20000; }
+start_vermilion_wide() { start_vermilion "$1" "$2" --protected-mode no --maxclients 20000; }
 
 record() { printf '{"kind":"%s","workload":"%s","server":"%s","value":%s,"build":"%s"}\n' "$1" "$2" "$3" "$4" "${5:-aot}" >>"$raw"; }
 
@@ -83,8 +81,8 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
   workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600")
 fi
 
-rp=$(free_port); rpid=$(start_redis "$rp"); pids+=("$rpid"); wait_ready "$rp"
-vp=$(free_port); vpid=$(start_vermilion "$vp" "$out/aot/vermilion-server"); pids+=("$vpid"); wait_ready "$vp"
+rp=$(free_port); rpid=$(start_redis_wide "$rp"); pids+=("$rpid"); wait_ready "$rp"
+vp=$(free_port); vpid=$(start_vermilion_wide "$vp" "$out/aot/vermilion-server"); pids+=("$vpid"); wait_ready "$vp"
 for port in $rp $vp; do
   for _ in $(seq 10); do redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
 done
@@ -118,13 +116,11 @@ done
 # workloads grew it to, so growth measured on a used Vermilion would read too low.
 fresh() { # fresh redis|vermilion: start one; sets fport and fpid
   fport=$(free_port)
-  if [ "$1" = redis ]; then fpid=$(start_redis "$fport"); else fpid=$(start_vermilion "$fport" "$out/aot/vermilion-server"); fi
+  if [ "$1" = redis ]; then fpid=$(start_redis_wide "$fport"); else fpid=$(start_vermilion_wide "$fport" "$out/aot/vermilion-server"); fi
   pids+=("$fpid")
   wait_ready "$fport"
 }
-stop_fresh() { kill "$fpid" 2>/dev/null || true; while kill -0 "$fpid" 2>/dev/null; do sleep 0.1; done; }
-rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
-used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
+stop_fresh() { stop_server "$fpid"; }
 
 echo "memory: $IDLE idle connections"
 for server in redis vermilion; do
@@ -164,8 +160,8 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
 fi
 
 echo "JIT build, one pass"
-kill "$vpid"; wait "$vpid" 2>/dev/null || true
-jp=$(free_port); jpid=$(start_vermilion "$jp" "$out/jit/vermilion-server"); pids+=("$jpid"); wait_ready "$jp"
+stop_server "$vpid"
+jp=$(free_port); jpid=$(start_vermilion_wide "$jp" "$out/jit/vermilion-server"); pids+=("$jpid"); wait_ready "$jp"
 for w in "${workloads[0]}" "${workloads[1]}"; do
   name=${w%%|*}; args=${w#*|}
   # shellcheck disable=SC2086

@@ -7,15 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HASHES=${HASHES:-100000}; FIELDS=${FIELDS:-100000}
 out=bench/out; mkdir -p "$out"
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 [ -x "$out/aot/vermilion-server" ] || dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$out/aot" -v q -nologo >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
-rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
-used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
 
 # hashes COUNT FIELDS_EACH: HSET commands, 100 fields per command at most
 hashes() {
@@ -38,8 +32,7 @@ measure() {
   for server in redis vermilion; do
     local port pid
     port=$(free_port)
-    if [ $server = redis ]; then redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 & pid=$!
-    else "$out/aot/vermilion-server" --port "$port" --bind 127.0.0.1 >/dev/null 2>&1 & pid=$!; fi
+    if [ $server = redis ]; then pid=$(start_redis "$port"); else pid=$(start_vermilion "$port" "$out/aot/vermilion-server"); fi
     pids+=("$pid"); wait_ready "$port"
     local before used_before
     before=$(rss "$pid"); used_before=$(used_memory "$port")
@@ -47,7 +40,7 @@ measure() {
     sleep 1
     printf '%-10s %-40s %s: RSS %d B, used_memory %d B\n' "$server" "$label" "$(redis-cli -p "$port" object encoding hash:0)" \
       $(( ($(rss "$pid") - before) / units )) $(( ($(used_memory "$port") - used_before) / units ))
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    stop_server "$pid"
   done
 }
 

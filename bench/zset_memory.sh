@@ -9,21 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 server_bin=${1:-src/Vermilion.Server/bin/Release/net10.0/vermilion-server}
 [ -x "$server_bin" ] || dotnet build src/Vermilion.Server -c Release -v q -nologo >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
-used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
-wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 measure() { # label keys members
   local label=$1 keys=$2 members=$3
   for server in redis vermilion; do
     port=$(free_port)
-    if [ $server = redis ]; then
-      redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/dev/null 2>&1 & pid=$!
-    else
-      "$server_bin" --port "$port" --bind 127.0.0.1 >/dev/null 2>&1 & pid=$!
-    fi
-    wait_ready "$port"
+    if [ $server = redis ]; then pid=$(start_redis "$port"); else pid=$(start_vermilion "$port" "$server_bin"); fi
+    pids+=("$pid"); wait_ready "$port"
     sleep 0.5
     local rss0 used0
     rss0=$(rss $pid); used0=$(used_memory "$port")
@@ -36,7 +30,7 @@ measure() { # label keys members
     printf '%-44s %-9s %-8s used_memory +%6.1f MB  RSS +%6.1f MB  (%d B / %d B per member)\n' "$label" "$server" "$encoding" \
       "$(awk "BEGIN {print ($used1 - $used0) / 1048576}")" "$(awk "BEGIN {print ($rss1 - $rss0) / 1048576}")" \
       $(( (used1 - used0) / (keys * members) )) $(( (rss1 - rss0) / (keys * members) ))
-    kill $pid; wait $pid 2>/dev/null || true
+    stop_server "$pid"
   done
 }
 

@@ -7,11 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 server_bin=${1:-src/Vermilion.Server/bin/Release/net10.0/vermilion-server}
 n=${N:-200000}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
-rport=$(free_port); redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/dev/null 2>&1 & rpid=$!
-vport=$(free_port); "$server_bin" --port "$vport" --bind 127.0.0.1 >/dev/null 2>&1 & vpid=$!
-trap 'kill $rpid $vpid 2>/dev/null || true' EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+rport=$(free_port); rpid=$(start_redis "$rport"); pids+=("$rpid")
+vport=$(free_port); vpid=$(start_vermilion "$vport" "$server_bin"); pids+=("$vpid")
 wait_ready "$rport"; wait_ready "$vport"
 rps() { redis-benchmark -p "$1" -n "$n" -P 16 -c 4 -r "$2" -q --csv "${@:3}" | tail -1 | cut -d'"' -f4; }
 printf '%10s  %22s  %22s  %30s\n' members "ZRANK redis/vermilion" "ZSCORE redis/vermilion" "ZRANGEBYSCORE x +inf LIMIT 0 10"

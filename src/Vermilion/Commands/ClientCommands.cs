@@ -92,13 +92,7 @@ public static class ClientCommands
         t.Bind("client|trackinginfo", TrackingInfo);
     }
 
-    internal static void ReplyHelp(Client c, string[] lines)
-    {
-        c.Reply.ArrayHeader(lines.Length);
-        foreach (var l in lines) c.Reply.Simple(l);
-    }
-
-    static void Help(Client c, CommandArgs a) => ReplyHelp(c, s_help);
+    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     static void Id(Client c, CommandArgs a) => c.Reply.Integer(c.Id);
 

@@ -36,7 +36,7 @@ public static class ConfigCommands
         t.Bind("config|help", Help);
     }
 
-    static void Help(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_help);
+    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     /// <summary>An exact name answers under the name as given; a pattern answers under the table's names.</summary>
     static void Get(Client c, CommandArgs a)

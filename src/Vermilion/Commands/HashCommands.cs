@@ -390,14 +390,14 @@ public static class HashCommands
     /// </summary>
     static void HScan(Client c, CommandArgs a)
     {
-        if (!KeyCommands.ParseScanCursor(c, a[2], out ulong cursor)) return;
+        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
         var hash = Read(c, a[1]);
         if (hash is null)
         {
-            KeyCommands.ReplyEmptyScan(c);
+            ScanOptions.ReplyEmpty(c);
             return;
         }
-        if (!KeyCommands.ParseCollectionScanOptions(c, a, out long count, out int pattern)) return;
+        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
         var found = new List<int>();
         if (hash.IsListpack)
         {
@@ -410,14 +410,11 @@ public static class HashCommands
             do cursor = hash.ScanTable(cursor, found);
             while (cursor != 0 && iterations-- > 0 && found.Count < count);
         }
-        bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        bool anyPattern = ScanOptions.FiltersByPattern(a, pattern);
         int kept = 0;
         for (int i = 0; i < found.Count; i++)
             if (!anyPattern || GlobPattern.Match(a[pattern], hash.FieldAt(found[i]), nocase: false)) found[kept++] = found[i];
-        c.Reply.ArrayHeader(2);
-        Span<byte> digits = stackalloc byte[20];
-        cursor.TryFormat(digits, out int length);
-        c.Reply.Bulk(digits[..length]);
+        ScanOptions.ReplyCursor(c, cursor);
         c.Reply.ArrayHeader(kept * 2L);
         for (int i = 0; i < kept; i++)
         {

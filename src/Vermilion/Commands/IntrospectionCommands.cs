@@ -60,7 +60,7 @@ public static class IntrospectionCommands
 
     static void Count(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Commands.Count);
 
-    static void Help(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_help);
+    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     static void Info(Client c, CommandArgs a)
     {

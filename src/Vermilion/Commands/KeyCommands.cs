@@ -334,62 +334,6 @@ public static class KeyCommands
         c.Reply.Ok();
     }
 
-    /// <summary>HSCAN/SSCAN/ZSCAN after the cursor: COUNT (an integer, at least 1) and MATCH, any order; false after replying the error.</summary>
-    internal static bool ParseCollectionScanOptions(Client c, CommandArgs a, out long count, out int pattern)
-    {
-        count = 10;
-        pattern = 0;
-        for (int i = 3; i < a.Count; i += 2)
-        {
-            bool hasValue = i + 1 < a.Count;
-            if (a.Is(i, "count") && hasValue)
-            {
-                if (!IntegerText.TryParse(a[i + 1], out count))
-                {
-                    c.Reply.Error("value is not an integer or out of range");
-                    return false;
-                }
-                if (count < 1)
-                {
-                    c.Reply.Error("syntax error");
-                    return false;
-                }
-            }
-            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
-            else
-            {
-                c.Reply.Error("syntax error");
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>A scan of a missing key: cursor 0, nothing found.</summary>
-    internal static void ReplyEmptyScan(Client c) => c.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
-
-    /// <summary>parseScanCursorOrReply: strtoul's rules (a sign is allowed and "-1" wraps), no leading space, nothing after the digits.</summary>
-    internal static bool ParseScanCursor(Client c, ReadOnlySpan<byte> text, out ulong cursor)
-    {
-        cursor = 0;
-        int i = 0;
-        bool negative = false;
-        if (text.Length > 0 && (text[0] == '+' || text[0] == '-')) negative = text[i++] == '-';
-        // strtoul reads "" and "-" as 0 with nothing left over.
-        for (; i < text.Length; i++)
-        {
-            uint digit = (uint)(text[i] - '0');
-            if (digit > 9 || cursor > (ulong.MaxValue - digit) / 10)
-            {
-                c.Reply.Error("invalid cursor");
-                return false;
-            }
-            cursor = cursor * 10 + digit;
-        }
-        if (negative) cursor = unchecked(0 - cursor);
-        return true;
-    }
-
     /// <summary>
     /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: walk the table from the cursor until
     /// COUNT entries were collected (at most 10×COUNT buckets), then drop keys that do not match
@@ -397,40 +341,15 @@ public static class KeyCommands
     /// </summary>
     static void Scan(Client c, CommandArgs a)
     {
-        if (!ParseScanCursor(c, a[1], out ulong cursor)) return;
-        long count = 10;
-        int pattern = 0, type = 0;
-        for (int i = 2; i < a.Count; i += 2)
-        {
-            bool hasValue = i + 1 < a.Count;
-            if (a.Is(i, "count") && hasValue)
-            {
-                if (!IntegerText.TryParse(a[i + 1], out count))
-                {
-                    c.Reply.Error("value is not an integer or out of range");
-                    return;
-                }
-                if (count < 1)
-                {
-                    c.Reply.Error("syntax error");
-                    return;
-                }
-            }
-            else if (a.Is(i, "match") && hasValue) pattern = i + 1;
-            else if (a.Is(i, "type") && hasValue) type = i + 1;
-            else
-            {
-                c.Reply.Error("syntax error");
-                return;
-            }
-        }
+        if (!ScanOptions.ParseCursor(c, a[1], out ulong cursor)) return;
+        if (!ScanOptions.Parse(c, a, first: 2, typeAllowed: true, out long count, out int pattern, out int type)) return;
         var db = c.Db;
         var found = new List<int>();
         long iterations = count * 10;
         do cursor = db.Keys.Scan(cursor, found);
         while (cursor != 0 && iterations-- > 0 && found.Count < count);
 
-        bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        bool anyPattern = ScanOptions.FiltersByPattern(a, pattern);
         var keys = new List<byte[]>(found.Count);
         foreach (int entry in found)
         {
@@ -441,10 +360,7 @@ public static class KeyCommands
             if (db.Lookup(copy, touch: false) < 0) continue;
             keys.Add(copy);
         }
-        c.Reply.ArrayHeader(2);
-        Span<byte> digits = stackalloc byte[20];
-        cursor.TryFormat(digits, out int length);
-        c.Reply.Bulk(digits[..length]);
+        ScanOptions.ReplyCursor(c, cursor);
         c.Reply.ArrayHeader(keys.Count);
         foreach (var key in keys) c.Reply.Bulk(key);
     }
@@ -485,7 +401,7 @@ public static class KeyCommands
         "    Prints this help.",
     ];
 
-    static void ObjectHelp(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_objectHelp);
+    static void ObjectHelp(Client c, CommandArgs a) => HelpReply.Write(c, s_objectHelp);
 
     /// <summary>OBJECT looks without touching; a missing key answers nil before anything else.</summary>
     static bool ObjectLookup(Client c, CommandArgs a, out int entry)

@@ -67,7 +67,7 @@ public static class PubSubCommands
         "    Prints this help.",
     ];
 
-    static void Help(Client c, CommandArgs a) => ClientCommands.ReplyHelp(c, s_help);
+    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     static void Channels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: false));
     static void ShardChannels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: true));

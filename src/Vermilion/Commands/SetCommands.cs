@@ -542,15 +542,15 @@ public static class SetCommands
     /// </summary>
     static void SScan(Client c, CommandArgs a)
     {
-        if (!KeyCommands.ParseScanCursor(c, a[2], out ulong cursor)) return;
+        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
         var set = Read(c, a[1]);
         if (set is null)
         {
-            KeyCommands.ReplyEmptyScan(c);
+            ScanOptions.ReplyEmpty(c);
             return;
         }
-        if (!KeyCommands.ParseCollectionScanOptions(c, a, out long count, out int pattern)) return;
-        bool anyPattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        bool anyPattern = ScanOptions.FiltersByPattern(a, pattern);
         Span<byte> digits = stackalloc byte[20];
         if (set.IsIntSet)
         {
@@ -580,9 +580,7 @@ public static class SetCommands
             for (int i = 0; i < found.Count; i++)
                 if (GlobPattern.Match(a[pattern], set.MemberAt(found[i]), nocase: false)) found[replied++] = found[i];
         }
-        c.Reply.ArrayHeader(2);
-        cursor.TryFormat(digits, out int length);
-        c.Reply.Bulk(digits[..length]);
+        ScanOptions.ReplyCursor(c, cursor);
         c.Reply.ArrayHeader(replied);
         for (int i = 0; i < replied; i++) c.Reply.Bulk(set.MemberAt(found[i]));
     }

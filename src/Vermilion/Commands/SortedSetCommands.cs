@@ -1230,15 +1230,15 @@ public static class SortedSetCommands
     /// </summary>
     static void ZScan(Client c, CommandArgs a)
     {
-        if (!KeyCommands.ParseScanCursor(c, a[2], out ulong cursor)) return;
+        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
         var set = Read(c, a[1]);
         if (set is null)
         {
-            KeyCommands.ReplyEmptyScan(c);
+            ScanOptions.ReplyEmpty(c);
             return;
         }
-        if (!KeyCommands.ParseCollectionScanOptions(c, a, out long count, out int pattern)) return;
-        bool usePattern = pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
+        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        bool usePattern = ScanOptions.FiltersByPattern(a, pattern);
         var found = new List<(byte[] Member, double Score)>();
         if (set.IsPacked)
         {
@@ -1259,11 +1259,9 @@ public static class SortedSetCommands
         int kept = 0;
         foreach (var (member, _) in found)
             if (!usePattern || GlobPattern.Match(a[pattern], member, nocase: false)) kept++;
-        c.Reply.ArrayHeader(2);
-        Span<byte> text = stackalloc byte[DoubleText.MaxLength];
-        cursor.TryFormat(text, out int length);
-        c.Reply.Bulk(text[..length]);
+        ScanOptions.ReplyCursor(c, cursor);
         c.Reply.ArrayHeader(kept * 2);
+        Span<byte> text = stackalloc byte[DoubleText.MaxLength];
         foreach (var (member, score) in found)
         {
             if (usePattern && !GlobPattern.Match(a[pattern], member, nocase: false)) continue;

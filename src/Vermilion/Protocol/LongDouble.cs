@@ -5,11 +5,12 @@ namespace Vermilion.Protocol;
 
 /// <summary>
 /// C's <c>long double</c> on x86-64 (the x87 80-bit format: a 64-bit mantissa, exponents down to
-/// denormals at 2^-16445), which INCRBYFLOAT computes in. .NET has no such type, and doubles give
-/// other digits ("5010.60000000000000009" is what Redis answers for 10.6 + 5.0e3), so this
-/// emulates the three steps Redis takes, each exact and then rounded to nearest-even as the
-/// hardware and glibc do: strtold (<see cref="TryParse"/>), one addition, and printf("%.17Lf")
-/// with trailing zeros trimmed (<see cref="ToHumanString"/>).
+/// denormals at 2^-16445), which INCRBYFLOAT and blocking timeouts compute in. .NET has no such
+/// type, and doubles give other digits ("5010.60000000000000009" is what Redis answers for
+/// 10.6 + 5.0e3), so this emulates the steps Redis takes, each exact and then rounded to
+/// nearest-even as the hardware and glibc do: strtold (<see cref="TryParse"/>), one addition or
+/// multiplication, printf("%.17Lf") with trailing zeros trimmed (<see cref="ToHumanString"/>) and
+/// (long long)ceill (<see cref="CeilingToInt64"/>).
 /// </summary>
 public readonly struct LongDouble
 {
@@ -236,6 +237,38 @@ public readonly struct LongDouble
         int e = Math.Min(a._exponent, b._exponent);
         var sum = a.Scaled(e) + b.Scaled(e);
         return Round(sum.Sign < 0, BigInteger.Abs(sum), BigInteger.One, e);
+    }
+
+    /// <summary>
+    /// The exact product rounded once, as the x87 FPU multiplies; infinite when either side is
+    /// (∞ × 0 would be NaN, which this type does not hold: no caller multiplies an infinity by zero).
+    /// </summary>
+    public static LongDouble operator *(LongDouble a, LongDouble b)
+    {
+        bool negative = a._negative != b._negative;
+        if (a._infinite || b._infinite) return new LongDouble(negative, 0, 0, infinite: true);
+        if (a._mantissa == 0 || b._mantissa == 0) return new LongDouble(negative, 0, 0);
+        return Round(negative, new BigInteger(a._mantissa) * b._mantissa, BigInteger.One, a._exponent + b._exponent);
+    }
+
+    /// <summary>
+    /// (long long)ceill(x): the x86 conversion gives LLONG_MIN (the "integer indefinite") for an
+    /// infinity and for a value past the long long range, and -0 is 0.
+    /// </summary>
+    public long CeilingToInt64()
+    {
+        if (_infinite) return long.MinValue;
+        // Value = _mantissa × 2^_exponent: its integer part and whether a fraction was cut off.
+        UInt128 floor;
+        bool fraction;
+        if (_exponent >= 64) return long.MinValue;
+        if (_exponent >= 0) (floor, fraction) = ((UInt128)_mantissa << _exponent, false);
+        else if (_exponent > -64) (floor, fraction) = (_mantissa >> -_exponent, _mantissa << (64 + _exponent) != 0);
+        else (floor, fraction) = (0, _mantissa != 0);
+        // ceil(-v) = -floor(v); ceil(v) = floor(v) + 1 when there was a fraction.
+        if (_negative) return floor <= (UInt128)long.MaxValue + 1 ? (long)-(Int128)floor : long.MinValue;
+        if (fraction) floor++;
+        return floor <= long.MaxValue ? (long)floor : long.MinValue;
     }
 
     BigInteger Scaled(int exponent)

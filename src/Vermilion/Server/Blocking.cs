@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Numerics;
-using System.Text;
 using Vermilion.Net;
 using Vermilion.Protocol;
 using Vermilion.Storage;
@@ -107,166 +104,21 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>
-    /// (long long)ceill(x * 1000.0) for the long double x that string2ld reads: strtold's syntax
-    /// (decimal, hex with a binary exponent, inf/infinity; no spaces, nothing after), no NaN, and
-    /// ERANGE beyond the long double range is an error. The arithmetic is the x87's: x rounded to
-    /// a 64-bit significand, the product rounded again, half to even. So "-0.001" is forever
-    /// (0.001L is a little under 0.001; ceill(-0.99…) is -0), exactly as in Redis. Values whose
-    /// milliseconds do not fit give <see cref="long.MinValue"/>, as the cast does.
+    /// (long long)ceill(x * 1000.0) for the long double x that string2ld reads, in the x87's
+    /// arithmetic (<see cref="LongDouble"/>: x rounded to a 64-bit significand, the product rounded
+    /// again, half to even). So "-0.001" is forever (0.001L is a little under 0.001; ceill(-0.99…)
+    /// is -0), exactly as in Redis. Infinities and milliseconds that do not fit a long long give
+    /// <see cref="long.MinValue"/>, as the cast does.
     /// </summary>
-    internal static bool TryParseTimeoutMilliseconds(ReadOnlySpan<byte> s, out long ms)
+    internal static bool TryParseTimeoutMilliseconds(ReadOnlySpan<byte> text, out long ms)
     {
         ms = 0;
-        if (s.Length == 0 || s.Length >= 5 * 1024) return false;
-        bool negative = false;
-        if (s[0] is (byte)'+' or (byte)'-')
-        {
-            negative = s[0] == '-';
-            s = s[1..];
-        }
-        if (Ascii.EqualsIgnoreCase(s, "inf"u8) || Ascii.EqualsIgnoreCase(s, "infinity"u8))
-        {
-            ms = long.MinValue;
-            return true;
-        }
-        bool hex = s.Length >= 2 && s[0] == '0' && (s[1] | 0x20) == 'x';
-        if (hex) s = s[2..];
-        // Mantissa digits (a point anywhere once), then an exponent: e and decimal for decimals, p and binary for hex.
-        var digits = new StringBuilder();
-        int fractionDigits = 0, firstNonZero = -1, i = 0;
-        bool point = false;
-        for (; i < s.Length; i++)
-        {
-            byte b = s[i];
-            bool isDigit = b is >= (byte)'0' and <= (byte)'9' || hex && (b | 0x20) is >= 'a' and <= 'f';
-            if (isDigit)
-            {
-                if (b != '0' && firstNonZero < 0) firstNonZero = digits.Length;
-                digits.Append((char)b);
-                if (point) fractionDigits++;
-            }
-            else if (b == '.' && !point) point = true;
-            else break;
-        }
-        if (digits.Length == 0) return false;
-        long exponent = 0;
-        if (i < s.Length)
-        {
-            if ((s[i] | 0x20) != (hex ? 'p' : 'e') || ++i == s.Length) return false;
-            bool expNegative = false;
-            if (s[i] is (byte)'+' or (byte)'-')
-            {
-                expNegative = s[i++] == '-';
-                if (i == s.Length) return false;
-            }
-            for (; i < s.Length; i++)
-            {
-                if (s[i] is < (byte)'0' or > (byte)'9') return false;
-                if (exponent < 1_000_000_000) exponent = exponent * 10 + (s[i] - '0');
-            }
-            if (expNegative) exponent = -exponent;
-        }
-        if (firstNonZero < 0) return true; // zero: forever
-        // ERANGE and the easy cases, from the power of the first significant digit (of 2 for hex,
-        // exact; of 10 for decimal, exact only at the two range boundaries, where it is refined).
-        BigInteger num, den = BigInteger.One;
-        if (hex)
-        {
-            var mantissa = BigInteger.Parse("0" + digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-            long binary = exponent - 4L * fractionDigits;
-            long top = (long)mantissa.GetBitLength() - 1 + binary;
-            // Beyond the largest long double (after rounding to 64 bits), or at most half the smallest subnormal.
-            if (top > 16383 || top == 16383 && RoundedTop(mantissa, BigInteger.One) + binary > 16383) return false;
-            if (top < -16446 || top == -16446 && mantissa.IsPowerOfTwo) return false;
-            if (top >= 62) return Overflowed(out ms);
-            if (top < -40) return Tiny(negative, out ms);
-            num = mantissa;
-            if (binary >= 0) num <<= (int)binary; else den <<= (int)-binary;
-        }
-        else
-        {
-            var mantissa = BigInteger.Parse(digits.ToString(), CultureInfo.InvariantCulture);
-            long decimalExp = exponent - fractionDigits;
-            long magnitude = digits.Length - fractionDigits - firstNonZero - 1 + exponent;
-            if (magnitude > 4932 || magnitude < -4951) return false;
-            bool boundary = magnitude is 4932 or -4951;
-            if (!boundary && magnitude > 17) return Overflowed(out ms);
-            if (!boundary && magnitude < -12) return Tiny(negative, out ms);
-            num = mantissa;
-            if (decimalExp >= 0) num *= BigInteger.Pow(10, (int)decimalExp); else den = BigInteger.Pow(10, (int)-decimalExp);
-            if (magnitude == 4932) return RoundedTop(num, den) < 16384 && Overflowed(out ms);
-            if (magnitude == -4951) return (num << 16446) > den && Tiny(negative, out ms);
-        }
-        // x = num/den to 64 bits: x = q × 2^-t; then the product with 1000, rounded again.
-        var q = RoundTo64Bits(num, den, out long t);
-        var product = RoundToSignificand(q * 1000, false, ref t);
-        BigInteger whole;
-        bool fraction;
-        if (t <= 0)
-        {
-            whole = product << (int)-t;
-            fraction = false;
-        }
-        else
-        {
-            whole = product >> (int)t;
-            fraction = !(product & ((BigInteger.One << (int)t) - 1)).IsZero;
-        }
-        // ceil: up for positive values; for negative ones ceil(-v) = -floor(v).
-        var result = negative ? -whole : fraction ? whole + 1 : whole;
-        ms = result >= long.MinValue && result <= long.MaxValue ? (long)result : long.MinValue;
+        if (!LongDouble.TryParse(text, out var seconds)) return false;
+        ms = (seconds * s_thousand).CeilingToInt64();
         return true;
     }
 
-    /// <summary>Milliseconds past a long long: the C cast gives LLONG_MIN.</summary>
-    static bool Overflowed(out long ms)
-    {
-        ms = long.MinValue;
-        return true;
-    }
-
-    /// <summary>|x × 1000| far below 1: ceill gives 1, or -0 (forever) for a negative x.</summary>
-    static bool Tiny(bool negative, out long ms)
-    {
-        ms = negative ? 0 : 1;
-        return true;
-    }
-
-    /// <summary>x = num/den rounded to a 64-bit significand: q × 2^-t.</summary>
-    static BigInteger RoundTo64Bits(BigInteger num, BigInteger den, out long t)
-    {
-        t = 66 - ((long)num.GetBitLength() - (long)den.GetBitLength());
-        var q = BigInteger.DivRem(t >= 0 ? num << (int)t : num, t >= 0 ? den : den << (int)-t, out var remainder);
-        return RoundToSignificand(q, !remainder.IsZero, ref t);
-    }
-
-    /// <summary>The power of 2 of num/den's leading bit once rounded to 64 bits.</summary>
-    static long RoundedTop(BigInteger num, BigInteger den)
-    {
-        RoundTo64Bits(num, den, out long t);
-        return 63 - t;
-    }
-
-    /// <summary>Rounds q (a value q × 2^-t; <paramref name="sticky"/>: lower non-zero bits were cut) to 64 significant bits, half to even.</summary>
-    static BigInteger RoundToSignificand(BigInteger q, bool sticky, ref long t)
-    {
-        int extra = (int)q.GetBitLength() - 64;
-        if (extra <= 0) return q;
-        var low = q & ((BigInteger.One << extra) - 1);
-        var half = BigInteger.One << (extra - 1);
-        q >>= extra;
-        t -= extra;
-        if (low > half || low == half && (sticky || !q.IsEven))
-        {
-            q += 1;
-            if (q.GetBitLength() > 64)
-            {
-                q >>= 1;
-                t -= 1;
-            }
-        }
-        return q;
-    }
+    static readonly LongDouble s_thousand = LongDouble.FromInteger(1000);
 
     /// <summary>
     /// blockForKeys: park <paramref name="c"/> until one of the keys at <paramref name="keyArgs"/>
@@ -503,5 +355,38 @@ public sealed partial class VermilionServer
         if (Stats.ErrorReplies != errors) cmd.FailedCalls++;
         else if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
         UnblockOnKeys(c, UnblockReason.Served);
+    }
+
+    // ---- WAIT ---------------------------------------------------------------------------------
+    // blocked.c's BLOCKED_WAIT: Vermilion has no replicas, so a WAIT that asks for any blocks
+    // until its timeout or CLIENT UNBLOCK, then answers 0 (KeyCommands.Wait parses the command).
+
+    /// <summary>Clients blocked in WAIT, with the timer that ends the wait (0: none, wait forever).</summary>
+    readonly Dictionary<Client, long> _waitingForReplicas = new();
+
+    internal void BlockForReplicas(Client c, long timeoutMs)
+    {
+        c.Flags |= ClientFlags.Blocked;
+        long timer = timeoutMs > 0 ? Loop.CreateTimeEvent(timeoutMs, (_, _) =>
+        {
+            _waitingForReplicas[c] = 0; // this timer is done; ending the wait must not delete it
+            EndWaitForReplicas(c, unblockedByError: false);
+            return EventLoop.NoMore;
+        }) : 0;
+        _waitingForReplicas[c] = timer;
+    }
+
+    /// <summary>Ends a WAIT: the count of acknowledging replicas (always 0 here), or the CLIENT UNBLOCK ERROR error. False if the client was not waiting.</summary>
+    internal bool EndWaitForReplicas(Client c, bool unblockedByError)
+    {
+        if (!_waitingForReplicas.Remove(c, out long timer)) return false;
+        if (timer != 0) Loop.DeleteTimeEvent(timer);
+        c.Flags &= ~ClientFlags.Blocked;
+        if (c.IsFreed) return true;
+        if (unblockedByError) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else c.Reply.Integer(0);
+        c.AfterCommands();
+        c.ProcessPendingInput();
+        return true;
     }
 }

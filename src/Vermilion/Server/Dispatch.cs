@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Vermilion.Commands;
-using Vermilion.Net;
 using Vermilion.Protocol;
 using Vermilion.Storage;
 
@@ -226,36 +225,5 @@ public sealed partial class VermilionServer
             c.Flags &= ~ClientFlags.Blocked;
             c.ProcessPendingInput();
         }
-    }
-
-    // ---- WAIT ---------------------------------------------------------------------------------
-
-    /// <summary>Clients blocked in WAIT, with the timer that ends the wait (0: none, wait forever).</summary>
-    readonly Dictionary<Client, long> _waitingForReplicas = new();
-
-    internal void BlockForReplicas(Client c, long timeoutMs)
-    {
-        c.Flags |= ClientFlags.Blocked;
-        long timer = timeoutMs > 0 ? Loop.CreateTimeEvent(timeoutMs, (_, _) =>
-        {
-            _waitingForReplicas[c] = 0; // this timer is done; ending the wait must not delete it
-            EndWaitForReplicas(c, unblockedByError: false);
-            return EventLoop.NoMore;
-        }) : 0;
-        _waitingForReplicas[c] = timer;
-    }
-
-    /// <summary>Ends a WAIT: the count of acknowledging replicas (always 0 here), or the CLIENT UNBLOCK ERROR error. False if the client was not waiting.</summary>
-    internal bool EndWaitForReplicas(Client c, bool unblockedByError)
-    {
-        if (!_waitingForReplicas.Remove(c, out long timer)) return false;
-        if (timer != 0) Loop.DeleteTimeEvent(timer);
-        c.Flags &= ~ClientFlags.Blocked;
-        if (c.IsFreed) return true;
-        if (unblockedByError) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
-        else c.Reply.Integer(0);
-        c.AfterCommands();
-        c.ProcessPendingInput();
-        return true;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Numerics;
 
 namespace Vermilion.Storage;
@@ -158,26 +157,25 @@ public sealed class HashFieldTable
     }
 
     /// <summary>
-    /// One step of a scan: adds the entries of the bucket under <paramref name="cursor"/> to
-    /// <paramref name="found"/> and returns the next cursor (0 when the walk is complete). The
-    /// cursor counts in reversed bit order, so buckets that split or merged in a resize between
-    /// calls are neither skipped nor, when the table did not shrink, visited twice.
+    /// One step of a scan (<see cref="ScanCursor.Step"/>): adds the entries of the bucket under
+    /// <paramref name="cursor"/> to <paramref name="found"/> and returns the next cursor (0 when
+    /// the walk is complete).
     /// </summary>
     public ulong Scan(ulong cursor, List<int> found)
     {
-        ulong mask = (ulong)_buckets.Length - 1;
-        for (int i = _buckets[(int)(cursor & mask)] - 1; i >= 0; i = _entries[i].Next - 1) found.Add(i);
-        cursor |= ~mask;
-        cursor = ReverseBits(ReverseBits(cursor) + 1);
-        return cursor;
+        var walker = new BucketWalker { Entries = _entries, Found = found };
+        return ScanCursor.Step(_buckets, null, cursor, ref walker);
     }
 
-    static ulong ReverseBits(ulong v)
+    struct BucketWalker : ScanCursor.IBucketWalker
     {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return BinaryPrimitives.ReverseEndianness(v);
+        public Entry[] Entries;
+        public List<int> Found;
+
+        public void Walk(int[] buckets, int bucket)
+        {
+            for (int i = buckets[bucket] - 1; i >= 0; i = Entries[i].Next - 1) Found.Add(i);
+        }
     }
 
     public HashFieldTable Copy()
@@ -191,56 +189,10 @@ public sealed class HashFieldTable
 
     static long PairBytes(int length) => ArrayBytes(length);
 
-    static byte[] Pack(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        int header = VarintLength(field.Length);
-        var pair = GC.AllocateUninitializedArray<byte>(header + field.Length + value.Length);
-        WriteVarint(pair, (uint)field.Length);
-        field.CopyTo(pair.AsSpan(header));
-        value.CopyTo(pair.AsSpan(header + field.Length));
-        return pair;
-    }
+    /// <summary>A pair is laid out as a packed string, the field as its key: [field length, varint][field][value].</summary>
+    static byte[] Pack(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value) => PackedString.Create(field, value);
 
-    static ReadOnlySpan<byte> FieldOf(byte[] pair)
-    {
-        int start = ReadVarint(pair, 0, out int length);
-        return pair.AsSpan(start, length);
-    }
+    static ReadOnlySpan<byte> FieldOf(byte[] pair) => PackedString.Key(pair);
 
-    static Span<byte> ValueOf(byte[] pair)
-    {
-        int start = ReadVarint(pair, 0, out int length);
-        return pair.AsSpan(start + length);
-    }
-
-    internal static int VarintLength(int n) => n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
-
-    /// <summary>Writes <paramref name="n"/> as a little-endian base-128 varint; returns its length.</summary>
-    internal static int WriteVarint(Span<byte> destination, uint n)
-    {
-        int i = 0;
-        for (; n >= 0x80; n >>= 7) destination[i++] = (byte)(n | 0x80);
-        destination[i++] = (byte)n;
-        return i;
-    }
-
-    /// <summary>Reads a varint at <paramref name="offset"/>; returns the offset just after it.</summary>
-    internal static int ReadVarint(ReadOnlySpan<byte> source, int offset, out int value)
-    {
-        int b = source[offset++];
-        if (b < 0x80)
-        {
-            value = b;
-            return offset;
-        }
-        int v = b & 0x7F, shift = 7;
-        do
-        {
-            b = source[offset++];
-            v |= (b & 0x7F) << shift;
-            shift += 7;
-        } while (b >= 0x80);
-        value = v;
-        return offset;
-    }
+    static Span<byte> ValueOf(byte[] pair) => PackedString.Value(pair);
 }

@@ -83,7 +83,7 @@ public sealed class HashValue : StoredObject
     }
 
     /// <summary>Bytes a field or value takes in the listpack.</summary>
-    public static int ListpackEntryBytes(int length) => HashFieldTable.VarintLength(length) + length;
+    public static int ListpackEntryBytes(int length) => Varint.Length(length) + length;
 
     // ---- reading ------------------------------------------------------------------------------
 
@@ -94,8 +94,8 @@ public sealed class HashValue : StoredObject
         int pos = 0;
         while (pos < lp.Length)
         {
-            int fieldStart = HashFieldTable.ReadVarint(lp, pos, out int fieldLength);
-            int valueStart = HashFieldTable.ReadVarint(lp, fieldStart + fieldLength, out int valueLength);
+            int fieldStart = Varint.Read(lp, pos, out int fieldLength);
+            int valueStart = Varint.Read(lp, fieldStart + fieldLength, out int valueLength);
             if (fieldLength == field.Length && lp.Slice(fieldStart, fieldLength).SequenceEqual(field)) return pos;
             pos = valueStart + valueLength;
         }
@@ -122,7 +122,7 @@ public sealed class HashValue : StoredObject
     public ReadOnlySpan<byte> FieldAt(int pair)
     {
         if (_data is HashFieldTable table) return table.Field(pair);
-        int start = HashFieldTable.ReadVarint(Listpack, pair, out int length);
+        int start = Varint.Read(Listpack, pair, out int length);
         return Listpack.Slice(start, length);
     }
 
@@ -147,8 +147,8 @@ public sealed class HashValue : StoredObject
 
     int ValueStart(int pair, out int length)
     {
-        int fieldStart = HashFieldTable.ReadVarint(Listpack, pair, out int fieldLength);
-        return HashFieldTable.ReadVarint(Listpack, fieldStart + fieldLength, out length);
+        int fieldStart = Varint.Read(Listpack, pair, out int fieldLength);
+        return Varint.Read(Listpack, fieldStart + fieldLength, out length);
     }
 
     int ValueEnd(int pair) => ValueStart(pair, out int length) + length;
@@ -239,10 +239,10 @@ public sealed class HashValue : StoredObject
         if (needed > Listpack.Length) Reallocate(Math.Max(needed, Listpack.Length + Listpack.Length / 4));
         var lp = Listpack;
         int pos = _listpackLength;
-        pos += HashFieldTable.WriteVarint(lp[pos..], (uint)field.Length);
+        pos += Varint.Write(lp[pos..], (uint)field.Length);
         field.CopyTo(lp[pos..]);
         pos += field.Length;
-        pos += HashFieldTable.WriteVarint(lp[pos..], (uint)value.Length);
+        pos += Varint.Write(lp[pos..], (uint)value.Length);
         value.CopyTo(lp[pos..]);
         _listpackLength = pos + value.Length;
         _listpackCount++;
@@ -250,15 +250,15 @@ public sealed class HashValue : StoredObject
 
     void ReplaceValue(int pair, ReadOnlySpan<byte> value)
     {
-        int fieldStart = HashFieldTable.ReadVarint(Listpack, pair, out int fieldLength);
+        int fieldStart = Varint.Read(Listpack, pair, out int fieldLength);
         int entry = fieldStart + fieldLength;
-        int oldEnd = HashFieldTable.ReadVarint(Listpack, entry, out int oldLength) + oldLength;
+        int oldEnd = Varint.Read(Listpack, entry, out int oldLength) + oldLength;
         int newEnd = entry + ListpackEntryBytes(value.Length);
         int delta = newEnd - oldEnd;
         if (delta > 0 && _listpackLength + delta > Listpack.Length) Reallocate(Math.Max(_listpackLength + delta, Listpack.Length + Listpack.Length / 4));
         var lp = Listpack;
         if (delta != 0) lp[oldEnd.._listpackLength].CopyTo(lp[newEnd..]);
-        int pos = entry + HashFieldTable.WriteVarint(lp[entry..], (uint)value.Length);
+        int pos = entry + Varint.Write(lp[entry..], (uint)value.Length);
         value.CopyTo(lp[pos..]);
         _listpackLength += delta;
     }

@@ -354,52 +354,26 @@ public sealed class Keyspace
     }
 
     /// <summary>
-    /// One SCAN step: adds the entries of the bucket(s) <paramref name="cursor"/> names to
-    /// <paramref name="found"/> and returns the next cursor (0 when the scan is complete).
-    /// The cursor counts with its bits reversed, so that buckets which split when the table
-    /// doubles (i and i + size) come right after each other and none is missed or walked twice.
+    /// One SCAN step (<see cref="ScanCursor.Step"/>): adds the entries of the bucket(s)
+    /// <paramref name="cursor"/> names to <paramref name="found"/> and returns the next cursor
+    /// (0 when the scan is complete).
     /// </summary>
     public ulong Scan(ulong cursor, List<int> found)
     {
         if (Count == 0) return 0;
-        if (_next is null)
+        var walker = new BucketWalker { Segments = _segments, Found = found };
+        return ScanCursor.Step(_table, _next, cursor, ref walker);
+    }
+
+    struct BucketWalker : ScanCursor.IBucketWalker
+    {
+        public Entry[][] Segments;
+        public List<int> Found;
+
+        public void Walk(int[] buckets, int bucket)
         {
-            ulong mask = (ulong)_table.Length - 1;
-            CollectBucket(_table, (int)(cursor & mask), found);
-            return NextCursor(cursor, mask);
+            for (int n = buckets[bucket]; n != 0; n = Segments[(n - 1) >> SegmentBits][(n - 1) & SegmentMask].Next) Found.Add(n - 1);
         }
-        // While rehashing, visit the bucket in the small table, then every bucket of the large
-        // table that it expands into.
-        var (small, large) = _table.Length <= _next.Length ? (_table, _next) : (_next, _table);
-        ulong smallMask = (ulong)small.Length - 1, largeMask = (ulong)large.Length - 1;
-        CollectBucket(small, (int)(cursor & smallMask), found);
-        do
-        {
-            CollectBucket(large, (int)(cursor & largeMask), found);
-            cursor = NextCursor(cursor, largeMask);
-        } while ((cursor & (smallMask ^ largeMask)) != 0);
-        return cursor;
-    }
-
-    static ulong NextCursor(ulong cursor, ulong mask)
-    {
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
-    }
-
-    static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
-    }
-
-    void CollectBucket(int[] table, int bucket, List<int> found)
-    {
-        for (int n = table[bucket]; n != 0; n = At(n - 1).Next) found.Add(n - 1);
     }
 
     // ---- resizing ----

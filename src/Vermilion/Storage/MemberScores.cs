@@ -142,26 +142,25 @@ public sealed class MemberScores
     }
 
     /// <summary>
-    /// One step of dictScan: adds the members of the bucket at <paramref name="cursor"/> and
-    /// returns the next cursor (0 when the walk is complete).
+    /// One step of dictScan (<see cref="ScanCursor.Step"/>): adds the members of the bucket at
+    /// <paramref name="cursor"/> and returns the next cursor (0 when the walk is complete).
     /// </summary>
     public ulong Scan(ulong cursor, List<(byte[] Member, double Score)> found)
     {
         if (Count == 0) return 0;
-        ulong mask = (ulong)_buckets.Length - 1;
-        for (int n = _buckets[(int)(cursor & mask)]; n != 0; n = _entries[n - 1].Next)
-            found.Add((_entries[n - 1].Member!, _entries[n - 1].Score));
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
+        var walker = new BucketWalker { Entries = _entries, Found = found };
+        return ScanCursor.Step(_buckets, null, cursor, ref walker);
     }
 
-    static ulong ReverseBits(ulong v)
+    struct BucketWalker : ScanCursor.IBucketWalker
     {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
+        public Entry[] Entries;
+        public List<(byte[] Member, double Score)> Found;
+
+        public void Walk(int[] buckets, int bucket)
+        {
+            for (int n = buckets[bucket]; n != 0; n = Entries[n - 1].Next)
+                Found.Add((Entries[n - 1].Member!, Entries[n - 1].Score));
+        }
     }
 }

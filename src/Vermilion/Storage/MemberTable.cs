@@ -58,16 +58,8 @@ public sealed class MemberTable
 
     ReadOnlySpan<byte> MemberAt(int offset)
     {
-        var arena = _arena;
-        int length = 0, shift = 0;
-        byte b;
-        do
-        {
-            b = arena[offset++];
-            length |= (b & 0x7F) << shift;
-            shift += 7;
-        } while (b >= 0x80);
-        return arena.AsSpan(offset, length);
+        int start = Varint.Read(_arena, offset, out int length);
+        return _arena.AsSpan(start, length);
     }
 
     static int HashOf(ReadOnlySpan<byte> member) => ByteKeyComparer.Instance.GetHashCode(member);
@@ -141,9 +133,7 @@ public sealed class MemberTable
 
     int Append(ReadOnlySpan<byte> member)
     {
-        int header = 1;
-        for (uint n = (uint)member.Length; n >= 0x80; n >>= 7) header++;
-        int needed = _arenaUsed + header + member.Length;
+        int needed = _arenaUsed + Varint.Length(member.Length) + member.Length;
         if (needed > _arena.Length)
         {
             int capacity = (int)Math.Min(Array.MaxLength, (Math.Max(needed, (long)_arenaUsed + (_arenaUsed >> 1)) + 7) & ~7L);
@@ -151,11 +141,8 @@ public sealed class MemberTable
             _arena.AsSpan(0, _arenaUsed).CopyTo(grown);
             _arena = grown;
         }
-        int offset = _arenaUsed, i = offset;
-        uint length = (uint)member.Length;
-        for (; length >= 0x80; length >>= 7) _arena[i++] = (byte)(length | 0x80);
-        _arena[i++] = (byte)length;
-        member.CopyTo(_arena.AsSpan(i));
+        int offset = _arenaUsed;
+        member.CopyTo(_arena.AsSpan(offset + Varint.Write(_arena.AsSpan(offset), (uint)member.Length)));
         _arenaUsed = needed;
         return offset;
     }
@@ -198,9 +185,7 @@ public sealed class MemberTable
     int SizeAt(int offset)
     {
         var member = MemberAt(offset);
-        int header = 1;
-        for (uint n = (uint)member.Length; n >= 0x80; n >>= 7) header++;
-        return header + member.Length;
+        return Varint.Length(member.Length) + member.Length;
     }
 
     /// <summary>The chain link (a bucket head or an entry's next) that holds <paramref name="position"/> + 1.</summary>
@@ -288,51 +273,26 @@ public sealed class MemberTable
     }
 
     /// <summary>
-    /// One SSCAN step: the positions of the members in the bucket <paramref name="cursor"/> names
-    /// are added to <paramref name="found"/>; returns the next cursor, 0 when the walk is complete.
-    /// The cursor counts with its bits reversed, so the buckets a bucket splits into (or merges
-    /// from) when the table doubles (or halves) are visited together and none is skipped.
+    /// One SSCAN step (<see cref="ScanCursor.Step"/>): the positions of the members in the
+    /// bucket(s) <paramref name="cursor"/> names are added to <paramref name="found"/>; returns the
+    /// next cursor, 0 when the walk is complete.
     /// </summary>
     public ulong Scan(ulong cursor, List<int> found)
     {
         if (_count == 0) return 0;
-        if (_old is null)
+        var walker = new BucketWalker { Entries = _entries, Found = found };
+        return ScanCursor.Step(_buckets, _old, cursor, ref walker);
+    }
+
+    struct BucketWalker : ScanCursor.IBucketWalker
+    {
+        public int[] Entries;
+        public List<int> Found;
+
+        public void Walk(int[] buckets, int bucket)
         {
-            ulong mask = (ulong)_buckets.Length - 1;
-            Collect(_buckets, (int)(cursor & mask), found);
-            return NextCursor(cursor, mask);
+            for (int n = buckets[bucket]; n != 0; n = Entries[2 * n - 1]) Found.Add(n - 1);
         }
-        // While resizing: the bucket in the smaller table, then every bucket of the larger one it expands into.
-        var (small, large) = _old.Length <= _buckets.Length ? (_old, _buckets) : (_buckets, _old);
-        ulong smallMask = (ulong)small.Length - 1, largeMask = (ulong)large.Length - 1;
-        Collect(small, (int)(cursor & smallMask), found);
-        do
-        {
-            Collect(large, (int)(cursor & largeMask), found);
-            cursor = NextCursor(cursor, largeMask);
-        } while ((cursor & (smallMask ^ largeMask)) != 0);
-        return cursor;
-    }
-
-    void Collect(int[] table, int bucket, List<int> found)
-    {
-        for (int n = table[bucket]; n != 0; n = _entries[2 * n - 1]) found.Add(n - 1);
-    }
-
-    static ulong NextCursor(ulong cursor, ulong mask)
-    {
-        cursor |= ~mask;
-        cursor = ReverseBits(cursor);
-        cursor++;
-        return ReverseBits(cursor);
-    }
-
-    static ulong ReverseBits(ulong v)
-    {
-        v = ((v >> 1) & 0x5555555555555555UL) | ((v & 0x5555555555555555UL) << 1);
-        v = ((v >> 2) & 0x3333333333333333UL) | ((v & 0x3333333333333333UL) << 2);
-        v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FUL) | ((v & 0x0F0F0F0F0F0F0F0FUL) << 4);
-        return System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(v);
     }
 
     /// <summary>An independent copy (COPY).</summary>

@@ -142,43 +142,11 @@ public sealed class SortedSetValue : StoredObject
 
     // ---- the compact encoding ------------------------------------------------------------------
 
-    static int VarintSize(ulong v)
-    {
-        int n = 1;
-        while (v >= 0x80) { v >>= 7; n++; }
-        return n;
-    }
-
-    static int WriteVarint(Span<byte> dst, ulong v)
-    {
-        int i = 0;
-        while (v >= 0x80)
-        {
-            dst[i++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        dst[i++] = (byte)v;
-        return i;
-    }
-
-    static ulong ReadVarint(ReadOnlySpan<byte> src, ref int pos)
-    {
-        ulong v = 0;
-        int shift = 0;
-        while (true)
-        {
-            byte b = src[pos++];
-            v |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return v;
-            shift += 7;
-        }
-    }
-
     static ulong ZigZag(long n) => (ulong)((n << 1) ^ (n >> 63));
     static long UnZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
-    /// <summary>The back length's own size: 7 bits per byte.</summary>
-    static int BackSize(int length) => length < 1 << 7 ? 1 : length < 1 << 14 ? 2 : length < 1 << 21 ? 3 : length < 1 << 28 ? 4 : 5;
+    /// <summary>The back length's own size: 7 bits per byte, as a varint's.</summary>
+    static int BackSize(int length) => Varint.Length(length);
 
     /// <summary>Size of an entry; <paramref name="body"/> is the size before the back length.</summary>
     static int EntrySize(int memberLength, double score, out int body, out ulong header, out ulong scoreBits)
@@ -186,17 +154,17 @@ public sealed class SortedSetValue : StoredObject
         bool integer = DoubleText.IsCompactInteger(score, out long n);
         header = ((ulong)memberLength << 1) | (integer ? 0UL : 1UL);
         scoreBits = integer ? ZigZag(n) : (ulong)BitConverter.DoubleToInt64Bits(score);
-        body = VarintSize(header) + memberLength + (integer ? VarintSize(scoreBits) : 8);
+        body = Varint.Length(header) + memberLength + (integer ? Varint.Length(scoreBits) : 8);
         return body + BackSize(body);
     }
 
     static int WriteEntry(Span<byte> dst, ReadOnlySpan<byte> member, double score)
     {
         int size = EntrySize(member.Length, score, out int body, out ulong header, out ulong scoreBits);
-        int w = WriteVarint(dst, header);
+        int w = Varint.Write(dst, header);
         member.CopyTo(dst[w..]);
         w += member.Length;
-        if ((header & 1) == 0) w += WriteVarint(dst[w..], scoreBits);
+        if ((header & 1) == 0) w += Varint.Write(dst[w..], scoreBits);
         else
         {
             BinaryPrimitives.WriteUInt64LittleEndian(dst[w..], scoreBits);
@@ -213,11 +181,11 @@ public sealed class SortedSetValue : StoredObject
     static int ReadEntry(ReadOnlySpan<byte> packed, int offset, out ReadOnlySpan<byte> member, out double score)
     {
         int p = offset;
-        ulong header = ReadVarint(packed, ref p);
+        ulong header = Varint.Read(packed, ref p);
         int length = (int)(header >> 1);
         member = packed.Slice(p, length);
         p += length;
-        if ((header & 1) == 0) score = UnZigZag(ReadVarint(packed, ref p));
+        if ((header & 1) == 0) score = UnZigZag(Varint.Read(packed, ref p));
         else
         {
             score = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReadInt64LittleEndian(packed[p..]));

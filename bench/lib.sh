@@ -1,0 +1,21 @@
+# Helpers the bench/*.sh scripts source (after `cd` to the repository root): a free port, a
+# server started and awaited, memory readings, and the servers killed when the script exits.
+# Both servers bind 127.0.0.1; Redis also gets --save "" --appendonly no, so it spends no time on
+# snapshots Vermilion does not take. A script adds its own options after the port.
+
+pids=()
+stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop_all EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done; echo "server on $1 did not start"; exit 1; }
+
+# pid=$(start_redis PORT [options]) / pid=$(start_vermilion PORT BINARY [options]): the caller
+# adds the pid to pids (a subshell cannot), and then waits for it with wait_ready PORT.
+start_redis() { local port=$1; shift; redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no "$@" >/dev/null 2>&1 & echo $!; }
+start_vermilion() { local port=$1 binary=$2; shift 2; "$binary" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & echo $!; }
+# The server runs in start_…'s subshell, so `wait` cannot see it: poll until it is gone.
+stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; do sleep 0.1; done; }
+
+rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
+used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }

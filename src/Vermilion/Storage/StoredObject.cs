@@ -1,0 +1,30 @@
+namespace Vermilion.Storage;
+
+/// <summary>
+/// A value that is not a packed string: it carries its own key. Most keys never need one: a
+/// string set by SET lives with its key in a single array (see <see cref="PackedString"/>), and
+/// the compact encodings of hashes and sorted sets keep the key in front of their entries the
+/// same way.
+/// </summary>
+public abstract class StoredObject
+{
+    public abstract ReadOnlySpan<byte> Key { get; }
+    /// <summary>RENAME and MOVE: the same value under another key.</summary>
+    public abstract void SetKey(ReadOnlySpan<byte> key);
+    public abstract DataType Type { get; }
+    /// <summary>Bytes this value holds on the managed heap, key included (used_memory).</summary>
+    public abstract long MemoryBytes { get; }
+    /// <summary>OBJECT ENCODING's answer for a collection (strings keep theirs in the keyspace entry).</summary>
+    public virtual string Encoding => "raw";
+    /// <summary>COPY: an independent duplicate under another key.</summary>
+    public abstract StoredObject CopyAs(byte[] key);
+
+    /// <summary>The keyspace holding this value, told of every change of <see cref="MemoryBytes"/> through <see cref="Grew"/>.</summary>
+    internal Keyspace? Owner;
+
+    /// <summary>A collection calls this whenever its size changes in place, so used_memory stays exact without rescans.</summary>
+    protected void Grew(long deltaBytes) => Owner?.ItemResized(deltaBytes);
+
+    /// <summary>The size of a byte array on the 64-bit runtime: header, length, data rounded to 8.</summary>
+    public static long ArrayBytes(int length) => 24 + ((length + 7L) & ~7L);
+}
