@@ -3,7 +3,9 @@
 # alternating, several rounds; prints requests/s and the ratio Vermilion/Redis per workload,
 # memory per idle connection and per key, and writes bench/results/latest.json.
 #   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)
-# Both servers bind 127.0.0.1 with the same settings. Redis also gets --save "" --appendonly no:
+#   VERMILION_BIN=path (run that binary instead of building)  RESULTS_NAME=latest (the JSON file name)  PIN=1
+# Both servers bind 127.0.0.1 with the same settings, pinned to CPU 1 with the clients on CPU 0
+# (bench/lib.sh; PIN=0 to run unpinned). Redis also gets --save "" --appendonly no:
 # Vermilion has no persistence yet, so Redis must not spend time on snapshots either.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +25,16 @@ out=bench/out; results=bench/results; mkdir -p "$out" "$results"
 raw=$(mktemp)
 trap 'stop_all; rm -f "$raw"' EXIT
 
-echo "building Vermilion (NativeAOT and JIT)..."
-dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$out/aot" -v q -nologo >/dev/null
-dotnet publish src/Vermilion.Server -c Release -o "$out/jit" -v q -nologo >/dev/null
+# VERMILION_BIN=path runs a given binary (say, an older build, to compare two builds against the
+# same Redis) and skips the build and the JIT pass.
+if [ -n "${VERMILION_BIN:-}" ]; then
+  aot_bin=$VERMILION_BIN; jit_bin=""
+else
+  echo "building Vermilion (NativeAOT and JIT)..."
+  dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$out/aot" -v q -nologo >/dev/null
+  dotnet publish src/Vermilion.Server -c Release -o "$out/jit" -v q -nologo >/dev/null
+  aot_bin=$out/aot/vermilion-server; jit_bin=$out/jit/vermilion-server
+fi
 
 # Both servers take thousands of connections here (the 1000-client and idle-connection runs).
 start_redis_wide() { start_redis "$1" --protected-mode no --maxclients 20000; }
@@ -51,7 +60,7 @@ bench() {
   local t csv before after
   for t in "${tests[@]}"; do
     before=$(cpu_ticks "$pid")
-    if ! csv=$(redis-benchmark -p "$port" --csv ${t:+-t "$t"} "${args[@]}" 2>/dev/null); then echo "  $name $t on $server: failed"; continue; fi
+    if ! csv=$("${on_client_cpu[@]}" redis-benchmark -p "$port" --csv ${t:+-t "$t"} "${args[@]}" 2>/dev/null); then echo "  $name $t on $server: failed"; continue; fi
     after=$(cpu_ticks "$pid")
     while IFS=, read -r test rps _; do
       test=${test//\"/}; rps=${rps//\"/}
@@ -82,9 +91,9 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
 fi
 
 rp=$(free_port); rpid=$(start_redis_wide "$rp"); pids+=("$rpid"); wait_ready "$rp"
-vp=$(free_port); vpid=$(start_vermilion_wide "$vp" "$out/aot/vermilion-server"); pids+=("$vpid"); wait_ready "$vp"
+vp=$(free_port); vpid=$(start_vermilion_wide "$vp" "$aot_bin"); pids+=("$vpid"); wait_ready "$vp"
 for port in $rp $vp; do
-  for _ in $(seq 10); do redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
+  for _ in $(seq 10); do "${on_client_cpu[@]}" redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
 done
 dotnet build bench/MultiExecBench -c Release -v q -nologo >/dev/null
 
@@ -106,7 +115,7 @@ for round in $(seq "$ROUNDS"); do
   for server in $order; do
     port=$rp pid=$rpid; [ "$server" = vermilion ] && port=$vp pid=$vpid
     before=$(cpu_ticks "$pid")
-    record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(dotnet bench/MultiExecBench/bin/Release/net10.0/MultiExecBench.dll "$port" 50 $((N / 4)))"
+    record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$("${on_client_cpu[@]}" dotnet bench/MultiExecBench/bin/Release/net10.0/MultiExecBench.dll "$port" 50 $((N / 4)))"
     after=$(cpu_ticks "$pid")
     record cpu "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $((N / 4)), 2))")"
   done
@@ -116,7 +125,7 @@ done
 # workloads grew it to, so growth measured on a used Vermilion would read too low.
 fresh() { # fresh redis|vermilion: start one; sets fport and fpid
   fport=$(free_port)
-  if [ "$1" = redis ]; then fpid=$(start_redis_wide "$fport"); else fpid=$(start_vermilion_wide "$fport" "$out/aot/vermilion-server"); fi
+  if [ "$1" = redis ]; then fpid=$(start_redis_wide "$fport"); else fpid=$(start_vermilion_wide "$fport" "$aot_bin"); fi
   pids+=("$fpid")
   wait_ready "$fport"
 }
@@ -159,18 +168,20 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
   for kind in list zset; do memory_per_collection "$kind" 10 "$BIG"; done
 fi
 
-echo "JIT build, one pass"
-stop_server "$vpid"
-jp=$(free_port); jpid=$(start_vermilion_wide "$jp" "$out/jit/vermilion-server"); pids+=("$jpid"); wait_ready "$jp"
-for w in "${workloads[0]}" "${workloads[1]}"; do
-  name=${w%%|*}; args=${w#*|}
-  # shellcheck disable=SC2086
-  bench "$name" redis "$rp" jit "$rpid" -- $args
-  # shellcheck disable=SC2086
-  bench "$name" vermilion "$jp" jit "$jpid" -- $args
-done
+if [ -n "$jit_bin" ]; then
+  echo "JIT build, one pass"
+  stop_server "$vpid"
+  jp=$(free_port); jpid=$(start_vermilion_wide "$jp" "$jit_bin"); pids+=("$jpid"); wait_ready "$jp"
+  for w in "${workloads[0]}" "${workloads[1]}"; do
+    name=${w%%|*}; args=${w#*|}
+    # shellcheck disable=SC2086
+    bench "$name" redis "$rp" jit "$rpid" -- $args
+    # shellcheck disable=SC2086
+    bench "$name" vermilion "$jp" jit "$jpid" -- $args
+  done
+fi
 
 echo
-python3 bench/report.py "$raw" "$results/latest.json"
+python3 bench/report.py "$raw" "$results/${RESULTS_NAME:-latest}.json"
 echo
-echo "(bench/results/latest.json; $ROUNDS rounds, median; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ))"
+echo "(bench/results/${RESULTS_NAME:-latest}.json; $ROUNDS rounds, median; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ))"

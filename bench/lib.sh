@@ -3,6 +3,15 @@
 # Both servers bind 127.0.0.1; Redis also gets --save "" --appendonly no, so it spends no time on
 # snapshots Vermilion does not take. A script adds its own options after the port.
 
+# On a 2-core machine the client takes a core of its own, so requests/s of unpipelined runs measure
+# mostly the client: servers run pinned to CPU 1 and clients (redis-benchmark, loaders) to CPU 0,
+# and each server's CPU time per request is the figure that compares them. PIN=0 turns it off.
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  on_server_cpu=(taskset -c 1); on_client_cpu=(taskset -c 0)
+else
+  on_server_cpu=(); on_client_cpu=()
+fi
+
 pids=()
 stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop_all EXIT
@@ -12,8 +21,8 @@ wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)"
 
 # pid=$(start_redis PORT [options]) / pid=$(start_vermilion PORT BINARY [options]): the caller
 # adds the pid to pids (a subshell cannot), and then waits for it with wait_ready PORT.
-start_redis() { local port=$1; shift; redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no "$@" >/dev/null 2>&1 & echo $!; }
-start_vermilion() { local port=$1 binary=$2; shift 2; "$binary" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & echo $!; }
+start_redis() { local port=$1; shift; "${on_server_cpu[@]}" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no "$@" >/dev/null 2>&1 & echo $!; }
+start_vermilion() { local port=$1 binary=$2; shift 2; "${on_server_cpu[@]}" "$binary" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & echo $!; }
 # The server runs in start_…'s subshell, so `wait` cannot see it: poll until it is gone.
 stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; do sleep 0.1; done; }
 

@@ -12,7 +12,7 @@ n=${N:-200000}
 rport=$(free_port); rpid=$(start_redis "$rport"); pids+=("$rpid")
 vport=$(free_port); vpid=$(start_vermilion "$vport" "$server_bin"); pids+=("$vpid")
 wait_ready "$rport"; wait_ready "$vport"
-rps() { redis-benchmark -p "$1" -n "$n" -P 16 -c 4 -r "$2" -q --csv "${@:3}" | tail -1 | cut -d'"' -f4; }
+rps() { "${on_client_cpu[@]}" redis-benchmark -p "$1" -n "$n" -P 16 -c 4 -r "$2" -q --csv "${@:3}" | tail -1 | cut -d'"' -f4; }
 printf '%10s  %22s  %22s  %30s\n' members "ZRANK redis/vermilion" "ZSCORE redis/vermilion" "ZRANGEBYSCORE x +inf LIMIT 0 10"
 for size in 1000 10000 100000 1000000; do
   for port in $rport $vport; do
