@@ -116,7 +116,7 @@ public class CollectionDumpTests(DifferentialServers servers) : IClassFixture<Di
         string encoding = pair.Same(["OBJECT", "ENCODING", "k"], $"{name}: built as ");
         var fromRedis = Dump(r, "k");
         var fromVermilion = Dump(v, "k");
-        if (encoding is "+intset\r\n" or "+listpack\r\n" || byteIdentical)
+        if (encoding is "$6\r\nintset\r\n" or "$8\r\nlistpack\r\n" || byteIdentical)
             Assert.True(fromRedis.AsSpan().SequenceEqual(fromVermilion),
                 $"{name}: DUMP differs\n redis:     {Convert.ToHexString(fromRedis)}\n vermilion: {Convert.ToHexString(fromVermilion)}");
 
