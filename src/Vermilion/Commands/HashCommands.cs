@@ -31,18 +31,8 @@ public static class HashCommands
         t.Bind("hscan", HScan);
     }
 
-    /// <summary>lookupKeyRead + checkType: a read counts a keyspace hit when the key exists (whatever its type) or a miss.</summary>
-    static HashValue? Read(Client c, ReadOnlySpan<byte> key)
-    {
-        int index = c.Db.Lookup(key);
-        if (index < 0)
-        {
-            c.Server.KeyMiss(c.Db, key);
-            return null;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        return c.Db.Keys.Item(index) as HashValue ?? throw WrongTypeException.Instance;
-    }
+    /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
+    static HashValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<HashValue>(c.Db, key);
 
     /// <summary>
     /// hashTypeTryConversion: before a write, a listpack hash converts if any of the arguments

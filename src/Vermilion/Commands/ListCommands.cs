@@ -43,22 +43,7 @@ public static class ListCommands
     // ---- reading ----
 
     /// <summary>lookupKeyRead for a list: a hit or a miss (a key of another type is a hit before WRONGTYPE, as in Redis).</summary>
-    static QuickList? ReadList(Client c, ReadOnlySpan<byte> key)
-    {
-        QuickList? list;
-        try
-        {
-            list = c.Db.Get<QuickList>(key);
-        }
-        catch (WrongTypeException)
-        {
-            c.Server.Stats.KeyspaceHits++;
-            throw;
-        }
-        if (list is null) c.Server.KeyMiss(c.Db, key);
-        else c.Server.Stats.KeyspaceHits++;
-        return list;
-    }
+    static QuickList? ReadList(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<QuickList>(c.Db, key);
 
     /// <summary>A new empty list under <paramref name="key"/>, with the node limit configured now (Redis fixes it at creation).</summary>
     static QuickList Create(Client c, ReadOnlySpan<byte> key)

@@ -35,18 +35,8 @@ public static class SetCommands
 
     static long MaxIntsetEntries(Client c) => c.Server.Config.SetMaxIntsetEntries;
 
-    /// <summary>lookupKeyRead + checkType: a found key counts as a hit (even of another type, as Redis), a missing one as a miss.</summary>
-    static SetValue? Read(Client c, ReadOnlySpan<byte> key)
-    {
-        int index = c.Db.Lookup(key);
-        if (index < 0)
-        {
-            c.Server.KeyMiss(c.Db, key);
-            return null;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        return c.Db.Keys.Item(index) as SetValue ?? throw WrongTypeException.Instance;
-    }
+    /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
+    static SetValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<SetValue>(c.Db, key);
 
     static void ReplyMember(Client c, SetValue set, int position)
     {

@@ -53,18 +53,8 @@ public static class SortedSetCommands
 
     // ---- shared pieces ------------------------------------------------------------------------
 
-    /// <summary>lookupKeyRead + checkType: counts a hit (even for another type, as Redis) or a miss.</summary>
-    static SortedSetValue? Read(Client c, ReadOnlySpan<byte> key)
-    {
-        int index = c.Db.Lookup(key);
-        if (index < 0)
-        {
-            c.Server.KeyMiss(c.Db, key);
-            return null;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        return c.Db.Keys.Item(index) as SortedSetValue ?? throw WrongTypeException.Instance;
-    }
+    /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
+    static SortedSetValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<SortedSetValue>(c.Db, key);
 
     /// <summary>getLongFromObjectOrReply: <paramref name="message"/> replaces Redis's default text when given.</summary>
     static bool ParseLong(Client c, ReadOnlySpan<byte> text, out long value, string? message = null)
@@ -1061,14 +1051,8 @@ public static class SortedSetCommands
         for (int i = 0; i < sources.Length; i++, j++)
         {
             sources[i].Weight = 1;
-            int index = c.Db.Lookup(a[j]);
-            if (index < 0)
-            {
-                c.Server.KeyMiss(c.Db, a[j]);
-                continue;
-            }
-            c.Server.Stats.KeyspaceHits++;
-            var item = c.Db.Keys.Item(index);
+            var item = c.Server.LookupKeyRead(c.Db, a[j]);
+            if (item is null) continue;
             sources[i].Set = item switch
             {
                 SortedSetValue sorted => sorted,
