@@ -380,14 +380,8 @@ public static class HashCommands
     /// </summary>
     static void HScan(Client c, CommandArgs a)
     {
-        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
-        var hash = Read(c, a[1]);
-        if (hash is null)
-        {
-            ScanOptions.ReplyEmpty(c);
-            return;
-        }
-        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        var hash = ScanOptions.ReadKey<HashValue>(c, a, out ulong cursor, out long count, out int pattern);
+        if (hash is null) return;
         var found = new List<int>();
         if (hash.IsListpack)
         {

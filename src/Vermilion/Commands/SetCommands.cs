@@ -532,14 +532,8 @@ public static class SetCommands
     /// </summary>
     static void SScan(Client c, CommandArgs a)
     {
-        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
-        var set = Read(c, a[1]);
-        if (set is null)
-        {
-            ScanOptions.ReplyEmpty(c);
-            return;
-        }
-        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        var set = ScanOptions.ReadKey<SetValue>(c, a, out ulong cursor, out long count, out int pattern);
+        if (set is null) return;
         bool anyPattern = ScanOptions.FiltersByPattern(a, pattern);
         Span<byte> digits = stackalloc byte[20];
         if (set.IsIntSet)

@@ -1214,14 +1214,8 @@ public static class SortedSetCommands
     /// </summary>
     static void ZScan(Client c, CommandArgs a)
     {
-        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
-        var set = Read(c, a[1]);
-        if (set is null)
-        {
-            ScanOptions.ReplyEmpty(c);
-            return;
-        }
-        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        var set = ScanOptions.ReadKey<SortedSetValue>(c, a, out ulong cursor, out long count, out int pattern);
+        if (set is null) return;
         bool usePattern = ScanOptions.FiltersByPattern(a, pattern);
         var found = new List<(byte[] Member, double Score)>();
         if (set.IsPacked)
