@@ -448,22 +448,18 @@ public static class SortedSetCommands
         else c.Reply.Integer(reverse ? set!.Count - 1 - rank : rank);
     }
 
-    static void ZCount(Client c, CommandArgs a)
-    {
-        if (!ScoreRange.TryParse(a[2], a[3], out var range))
-        {
-            c.Reply.Error("min or max is not a float");
-            return;
-        }
-        var set = Read(c, a[1]);
-        c.Reply.Integer(set is null ? 0 : CountInRange(set, range));
-    }
+    static void ZCount(Client c, CommandArgs a) =>
+        CountGeneric(c, a, ScoreRange.TryParse(a[2], a[3], out var range), range, "min or max is not a float");
 
-    static void ZLexCount(Client c, CommandArgs a)
+    static void ZLexCount(Client c, CommandArgs a) =>
+        CountGeneric(c, a, LexRange.TryParse(a[2], a[3], out var range), range, "min or max not valid string range item");
+
+    /// <summary>zcountCommand / zlexcountCommand: the range is checked before the key is read; a missing key counts 0.</summary>
+    static void CountGeneric<TRange>(Client c, CommandArgs a, bool parsed, in TRange range, string error) where TRange : struct, IRange
     {
-        if (!LexRange.TryParse(a[2], a[3], out var range))
+        if (!parsed)
         {
-            c.Reply.Error("min or max not valid string range item");
+            c.Reply.Error(error);
             return;
         }
         var set = Read(c, a[1]);
