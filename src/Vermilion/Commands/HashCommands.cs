@@ -144,26 +144,7 @@ public static class HashCommands
         }
     }
 
-    static void HDel(Client c, CommandArgs a)
-    {
-        var hash = c.Db.Get<HashValue>(a[1]);
-        int deleted = 0;
-        if (hash is not null)
-        {
-            for (int i = 2; i < a.Count; i++)
-            {
-                if (!hash.Remove(a[i])) continue;
-                deleted++;
-                if (hash.Count == 0) break;
-            }
-            if (deleted > 0) c.Server.Notify(NotifyFlags.Hash, "hdel", c.Db, a[1]);
-            if (hash.Count == 0)
-            {
-                c.Server.DeleteKey(c.Db, a[1]);
-            }
-        }
-        c.Reply.Integer(deleted);
-    }
+    static void HDel(Client c, CommandArgs a) => MemberRemoval.Remove<HashValue>(c, a, NotifyFlags.Hash, "hdel");
 
     static void HLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 

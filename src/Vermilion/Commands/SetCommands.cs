@@ -97,26 +97,7 @@ public static class SetCommands
         c.Reply.Integer(added);
     }
 
-    static void SRem(Client c, CommandArgs a)
-    {
-        var set = c.Db.Get<SetValue>(a[1]);
-        int removed = 0;
-        if (set is not null)
-        {
-            for (int i = 2; i < a.Count; i++)
-            {
-                if (!set.Remove(a[i])) continue;
-                removed++;
-                if (set.Count == 0) break;
-            }
-            if (removed > 0) c.Server.Notify(NotifyFlags.Set, "srem", c.Db, a[1]);
-            if (set.Count == 0)
-            {
-                c.Server.DeleteKey(c.Db, a[1]);
-            }
-        }
-        c.Reply.Integer(removed);
-    }
+    static void SRem(Client c, CommandArgs a) => MemberRemoval.Remove<SetValue>(c, a, NotifyFlags.Set, "srem");
 
     static void SCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 

@@ -396,24 +396,7 @@ public static class SortedSetCommands
         else c.Reply.Integer(ch ? added + updated : added);
     }
 
-    static void ZRem(Client c, CommandArgs a)
-    {
-        var set = c.Db.Get<SortedSetValue>(a[1]);
-        if (set is null)
-        {
-            c.Reply.Integer(0);
-            return;
-        }
-        long deleted = 0;
-        for (int j = 2; j < a.Count; j++)
-        {
-            if (set.Remove(a[j])) deleted++;
-            if (set.Count == 0) break;
-        }
-        if (deleted > 0) c.Server.Notify(NotifyFlags.ZSet, "zrem", c.Db, a[1]);
-        DeleteIfEmpty(c, set, a[1]);
-        c.Reply.Integer(deleted);
-    }
+    static void ZRem(Client c, CommandArgs a) => MemberRemoval.Remove<SortedSetValue>(c, a, NotifyFlags.ZSet, "zrem");
 
     // ---- reads --------------------------------------------------------------------------------
 
