@@ -125,23 +125,21 @@ public static class HashCommands
         c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);
     }
 
-    static void HGet(Client c, CommandArgs a)
-    {
-        var hash = Read(c, a[1]);
-        if (hash is not null && hash.TryGet(a[2], out var value)) c.Reply.Bulk(value);
-        else c.Reply.Null();
-    }
+    static void HGet(Client c, CommandArgs a) => ReplyField(c, Read(c, a[1]), a[2]);
 
     /// <summary>A missing key reads as an empty hash: a nil for every field.</summary>
     static void HMGet(Client c, CommandArgs a)
     {
         var hash = Read(c, a[1]);
         c.Reply.ArrayHeader(a.Count - 2);
-        for (int i = 2; i < a.Count; i++)
-        {
-            if (hash is not null && hash.TryGet(a[i], out var value)) c.Reply.Bulk(value);
-            else c.Reply.Null();
-        }
+        for (int i = 2; i < a.Count; i++) ReplyField(c, hash, a[i]);
+    }
+
+    /// <summary>addHashFieldToReply (HGET, HMGET): the field's value, nil when the hash or the field is missing.</summary>
+    static void ReplyField(Client c, HashValue? hash, ReadOnlySpan<byte> field)
+    {
+        if (hash is not null && hash.TryGet(field, out var value)) c.Reply.Bulk(value);
+        else c.Reply.Null();
     }
 
     static void HDel(Client c, CommandArgs a) => MemberRemoval.Remove<HashValue>(c, a, NotifyFlags.Hash, "hdel");
@@ -241,16 +239,7 @@ public static class HashCommands
     {
         if (a.Count >= 3)
         {
-            if (!IntegerText.TryParse(a[2], out long count))
-            {
-                c.Reply.Error("value is not an integer or out of range");
-                return;
-            }
-            if (count == long.MinValue)
-            {
-                c.Reply.Error("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-                return;
-            }
+            if (!LongArgument.ParseInRange(c, a[2], -long.MaxValue, long.MaxValue, out long count)) return;
             if (a.Count > 4 || (a.Count == 4 && !a.Is(3, "withvalues")))
             {
                 c.Reply.Error("syntax error");

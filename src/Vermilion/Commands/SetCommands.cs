@@ -265,16 +265,7 @@ public static class SetCommands
             else ReplyMember(c, one, random.Next(one.Count));
             return;
         }
-        if (!IntegerText.TryParse(a[2], out long l))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
-        if (l == long.MinValue)
-        {
-            c.Reply.Error("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-            return;
-        }
+        if (!LongArgument.ParseInRange(c, a[2], -long.MaxValue, long.MaxValue, out long l)) return;
         bool unique = l >= 0;
         long count = Math.Abs(l);
         var set = Read(c, a[1]);
