@@ -289,16 +289,7 @@ public static class ClientCommands
             SubcommandSyntaxError(c, a.GetString(1));
             return;
         }
-        if (!IntegerText.TryParse(a[2], out long ms))
-        {
-            c.Reply.Error("timeout is not an integer or out of range");
-            return;
-        }
-        if (ms < 0)
-        {
-            c.Reply.Error("timeout is negative");
-            return;
-        }
+        if (!LongArgument.ParseTimeoutMs(c, a[2], out long ms)) return;
         var mode = PauseMode.All;
         if (a.Count == 4)
         {

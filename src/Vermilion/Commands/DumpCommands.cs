@@ -20,16 +20,13 @@ public static class DumpCommands
     /// <summary>A read like GET's (counts a hit or a miss, touches the key); nil for a missing key.</summary>
     static void Dump(Client c, CommandArgs a)
     {
-        int index = c.Db.Lookup(a[1]);
-        if (index < 0)
+        var item = c.Server.LookupKeyRead(c.Db, a[1]);
+        if (item is null)
         {
-            c.Server.KeyMiss(c.Db, a[1]);
             c.Reply.Null();
             return;
         }
-        c.Server.Stats.KeyspaceHits++;
         var writer = c.Server.Serializer;
-        var item = c.Db.Keys.Item(index);
         if (item is byte[] packed) DumpPayload.WriteString(writer, PackedString.Value(packed));
         else if (!DumpPayload.TryWrite(writer, (StoredObject)item))
         {

@@ -31,18 +31,8 @@ public static class HashCommands
         t.Bind("hscan", HScan);
     }
 
-    /// <summary>lookupKeyRead + checkType: a read counts a keyspace hit when the key exists (whatever its type) or a miss.</summary>
-    static HashValue? Read(Client c, ReadOnlySpan<byte> key)
-    {
-        int index = c.Db.Lookup(key);
-        if (index < 0)
-        {
-            c.Server.KeyMiss(c.Db, key);
-            return null;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        return c.Db.Keys.Item(index) as HashValue ?? throw WrongTypeException.Instance;
-    }
+    /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
+    static HashValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<HashValue>(c.Db, key);
 
     /// <summary>
     /// hashTypeTryConversion: before a write, a listpack hash converts if any of the arguments
@@ -135,45 +125,24 @@ public static class HashCommands
         c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);
     }
 
-    static void HGet(Client c, CommandArgs a)
-    {
-        var hash = Read(c, a[1]);
-        if (hash is not null && hash.TryGet(a[2], out var value)) c.Reply.Bulk(value);
-        else c.Reply.Null();
-    }
+    static void HGet(Client c, CommandArgs a) => ReplyField(c, Read(c, a[1]), a[2]);
 
     /// <summary>A missing key reads as an empty hash: a nil for every field.</summary>
     static void HMGet(Client c, CommandArgs a)
     {
         var hash = Read(c, a[1]);
         c.Reply.ArrayHeader(a.Count - 2);
-        for (int i = 2; i < a.Count; i++)
-        {
-            if (hash is not null && hash.TryGet(a[i], out var value)) c.Reply.Bulk(value);
-            else c.Reply.Null();
-        }
+        for (int i = 2; i < a.Count; i++) ReplyField(c, hash, a[i]);
     }
 
-    static void HDel(Client c, CommandArgs a)
+    /// <summary>addHashFieldToReply (HGET, HMGET): the field's value, nil when the hash or the field is missing.</summary>
+    static void ReplyField(Client c, HashValue? hash, ReadOnlySpan<byte> field)
     {
-        var hash = c.Db.Get<HashValue>(a[1]);
-        int deleted = 0;
-        if (hash is not null)
-        {
-            for (int i = 2; i < a.Count; i++)
-            {
-                if (!hash.Remove(a[i])) continue;
-                deleted++;
-                if (hash.Count == 0) break;
-            }
-            if (deleted > 0) c.Server.Notify(NotifyFlags.Hash, "hdel", c.Db, a[1]);
-            if (hash.Count == 0)
-            {
-                c.Server.DeleteKey(c.Db, a[1]);
-            }
-        }
-        c.Reply.Integer(deleted);
+        if (hash is not null && hash.TryGet(field, out var value)) c.Reply.Bulk(value);
+        else c.Reply.Null();
     }
+
+    static void HDel(Client c, CommandArgs a) => MemberRemoval.Remove<HashValue>(c, a, NotifyFlags.Hash, "hdel");
 
     static void HLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
@@ -270,16 +239,7 @@ public static class HashCommands
     {
         if (a.Count >= 3)
         {
-            if (!IntegerText.TryParse(a[2], out long count))
-            {
-                c.Reply.Error("value is not an integer or out of range");
-                return;
-            }
-            if (count == long.MinValue)
-            {
-                c.Reply.Error("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-                return;
-            }
+            if (!LongArgument.ParseInRange(c, a[2], -long.MaxValue, long.MaxValue, out long count)) return;
             if (a.Count > 4 || (a.Count == 4 && !a.Is(3, "withvalues")))
             {
                 c.Reply.Error("syntax error");
@@ -390,14 +350,8 @@ public static class HashCommands
     /// </summary>
     static void HScan(Client c, CommandArgs a)
     {
-        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
-        var hash = Read(c, a[1]);
-        if (hash is null)
-        {
-            ScanOptions.ReplyEmpty(c);
-            return;
-        }
-        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        var hash = ScanOptions.ReadKey<HashValue>(c, a, out ulong cursor, out long count, out int pattern);
+        if (hash is null) return;
         var found = new List<int>();
         if (hash.IsListpack)
         {

@@ -199,57 +199,53 @@ public static class IntrospectionCommands
         }
         r.Bulk("flags"u8);
         WriteFlags(r, spec.Flags, CommandMetadata.KeySpecFlagNames);
-        r.Bulk("begin_search"u8);
-        r.MapHeader(2);
-        r.Bulk("type"u8);
         switch (spec.Begin.Type)
         {
             case BeginSearchType.Index:
-                r.Bulk("index"u8);
-                r.Bulk("spec"u8);
-                r.MapHeader(1);
+                WriteSearchStep(r, "begin_search"u8, "index"u8, specFields: 1);
                 r.Bulk("index"u8); r.Integer(spec.Begin.Index);
                 break;
             case BeginSearchType.Keyword:
-                r.Bulk("keyword"u8);
-                r.Bulk("spec"u8);
-                r.MapHeader(2);
+                WriteSearchStep(r, "begin_search"u8, "keyword"u8, specFields: 2);
                 r.Bulk("keyword"u8); r.Bulk(spec.Begin.Keyword!);
                 r.Bulk("startfrom"u8); r.Integer(spec.Begin.StartFrom);
                 break;
             default:
-                r.Bulk("unknown"u8);
-                r.Bulk("spec"u8);
-                r.MapHeader(0);
+                WriteSearchStep(r, "begin_search"u8, "unknown"u8, specFields: 0);
                 break;
         }
-        r.Bulk("find_keys"u8);
-        r.MapHeader(2);
-        r.Bulk("type"u8);
         switch (spec.Find.Type)
         {
             case FindKeysType.Range:
-                r.Bulk("range"u8);
-                r.Bulk("spec"u8);
-                r.MapHeader(3);
+                WriteSearchStep(r, "find_keys"u8, "range"u8, specFields: 3);
                 r.Bulk("lastkey"u8); r.Integer(spec.Find.LastKey);
                 r.Bulk("keystep"u8); r.Integer(spec.Find.KeyStep);
                 r.Bulk("limit"u8); r.Integer(spec.Find.Limit);
                 break;
             case FindKeysType.KeyNum:
-                r.Bulk("keynum"u8);
-                r.Bulk("spec"u8);
-                r.MapHeader(3);
+                WriteSearchStep(r, "find_keys"u8, "keynum"u8, specFields: 3);
                 r.Bulk("keynumidx"u8); r.Integer(spec.Find.KeyNumIndex);
                 r.Bulk("firstkey"u8); r.Integer(spec.Find.FirstKey);
                 r.Bulk("keystep"u8); r.Integer(spec.Find.KeyStep);
                 break;
             default:
-                r.Bulk("unknown"u8);
-                r.Bulk("spec"u8);
-                r.MapHeader(0);
+                WriteSearchStep(r, "find_keys"u8, "unknown"u8, specFields: 0);
                 break;
         }
+    }
+
+    /// <summary>
+    /// addReplyCommandKeySpecs' begin_search and find_keys alike: the step's name, then a map of
+    /// its type and its spec, whose <paramref name="specFields"/> pairs the caller writes.
+    /// </summary>
+    static void WriteSearchStep(ReplyWriter r, ReadOnlySpan<byte> step, ReadOnlySpan<byte> type, int specFields)
+    {
+        r.Bulk(step);
+        r.MapHeader(2);
+        r.Bulk("type"u8);
+        r.Bulk(type);
+        r.Bulk("spec"u8);
+        r.MapHeader(specFields);
     }
 
     // ---- COMMAND DOCS entry ------------------------------------------------------------------

@@ -467,21 +467,7 @@ public static class KeyCommands
     /// </summary>
     static void Wait(Client c, CommandArgs a)
     {
-        if (!IntegerText.TryParse(a[1], out long replicas))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
-        if (!IntegerText.TryParse(a[2], out long timeout))
-        {
-            c.Reply.Error("timeout is not an integer or out of range");
-            return;
-        }
-        if (timeout < 0)
-        {
-            c.Reply.Error("timeout is negative");
-            return;
-        }
+        if (!LongArgument.Parse(c, a[1], out long replicas) || !LongArgument.ParseTimeoutMs(c, a[2], out long timeout)) return;
         if (replicas <= 0) c.Reply.Integer(0);
         else c.Server.BlockForReplicas(c, timeout);
     }

@@ -43,22 +43,7 @@ public static class ListCommands
     // ---- reading ----
 
     /// <summary>lookupKeyRead for a list: a hit or a miss (a key of another type is a hit before WRONGTYPE, as in Redis).</summary>
-    static QuickList? ReadList(Client c, ReadOnlySpan<byte> key)
-    {
-        QuickList? list;
-        try
-        {
-            list = c.Db.Get<QuickList>(key);
-        }
-        catch (WrongTypeException)
-        {
-            c.Server.Stats.KeyspaceHits++;
-            throw;
-        }
-        if (list is null) c.Server.KeyMiss(c.Db, key);
-        else c.Server.Stats.KeyspaceHits++;
-        return list;
-    }
+    static QuickList? ReadList(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<QuickList>(c.Db, key);
 
     /// <summary>A new empty list under <paramref name="key"/>, with the node limit configured now (Redis fixes it at creation).</summary>
     static QuickList Create(Client c, ReadOnlySpan<byte> key)
@@ -78,13 +63,6 @@ public static class ListCommands
     static void Notify(Client c, string @event, ReadOnlySpan<byte> key) => c.Server.Notify(NotifyFlags.List, @event, c.Db, key);
 
     static string PopEvent(bool head) => head ? "lpop" : "rpop";
-
-    static bool TryParseLong(Client c, ReadOnlySpan<byte> text, out long value)
-    {
-        if (IntegerText.TryParse(text, out value)) return true;
-        c.Reply.Error("value is not an integer or out of range");
-        return false;
-    }
 
     /// <summary>getRangeLongFromObjectOrReply with a minimum: anything unparsable or below it gets <paramref name="error"/>.</summary>
     static bool TryParseAtLeast(Client c, ReadOnlySpan<byte> text, long min, string error, out long value)
@@ -224,7 +202,7 @@ public static class ListCommands
 
     static void LRange(Client c, CommandArgs a)
     {
-        if (!TryParseLong(c, a[2], out long start) || !TryParseLong(c, a[3], out long end)) return;
+        if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
         var list = ReadList(c, a[1]);
         if (list is null) c.Reply.ArrayHeader(0);
         else RangeReply(c, list, start, end, reverse: false);
@@ -238,7 +216,7 @@ public static class ListCommands
             c.Reply.Null();
             return;
         }
-        if (!TryParseLong(c, a[2], out long index)) return;
+        if (!LongArgument.Parse(c, a[2], out long index)) return;
         if (list.TryNormalize(index, out index)) list.Get(index).WriteBulk(c.Reply);
         else c.Reply.Null();
     }
@@ -251,7 +229,7 @@ public static class ListCommands
             c.Reply.Error("no such key");
             return;
         }
-        if (!TryParseLong(c, a[2], out long index)) return;
+        if (!LongArgument.Parse(c, a[2], out long index)) return;
         if (!list.TryNormalize(index, out index))
         {
             c.Reply.Error("index out of range");
@@ -299,7 +277,7 @@ public static class ListCommands
     /// <summary>LREM: count &gt; 0 from the head, &lt; 0 from the tail, 0 all.</summary>
     static void LRem(Client c, CommandArgs a)
     {
-        if (!TryParseLong(c, a[2], out long count)) return;
+        if (!LongArgument.Parse(c, a[2], out long count)) return;
         var list = c.Db.Get<QuickList>(a[1]);
         if (list is null)
         {
@@ -316,7 +294,7 @@ public static class ListCommands
 
     static void LTrim(Client c, CommandArgs a)
     {
-        if (!TryParseLong(c, a[2], out long start) || !TryParseLong(c, a[3], out long end)) return;
+        if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
         var list = c.Db.Get<QuickList>(a[1]);
         if (list is null)
         {
@@ -357,7 +335,7 @@ public static class ListCommands
             bool moreArgs = j < a.Count - 1;
             if (a.Is(j, "rank") && moreArgs)
             {
-                if (!TryParseLong(c, a[++j], out rank)) return;
+                if (!LongArgument.Parse(c, a[++j], out rank)) return;
                 if (rank == 0)
                 {
                     c.Reply.Error("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");

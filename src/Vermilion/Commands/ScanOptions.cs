@@ -1,5 +1,6 @@
 using Vermilion.Protocol;
 using Vermilion.Server;
+using Vermilion.Storage;
 
 namespace Vermilion.Commands;
 
@@ -32,9 +33,25 @@ public static class ScanOptions
         return true;
     }
 
-    /// <summary>HSCAN/SSCAN/ZSCAN after the cursor: COUNT and MATCH, any order; false after replying the error.</summary>
-    internal static bool ParseForKey(Client c, CommandArgs a, out long count, out int pattern) =>
-        Parse(c, a, first: 3, typeAllowed: false, out count, out pattern, out _);
+    /// <summary>
+    /// HSCAN/SSCAN/ZSCAN up to the walk, in Redis's order (hscanCommand and its siblings): the
+    /// cursor, then the key (lookupKeyReadOrReply with shared.emptyscan: a missing key answers an
+    /// empty scan whatever the options), then COUNT and MATCH. The collection, or null once an
+    /// error or the empty scan is replied.
+    /// </summary>
+    internal static T? ReadKey<T>(Client c, CommandArgs a, out ulong cursor, out long count, out int pattern) where T : StoredObject
+    {
+        count = 0;
+        pattern = 0;
+        if (!ParseCursor(c, a[2], out cursor)) return null;
+        var value = c.Server.LookupKeyRead<T>(c.Db, a[1]);
+        if (value is null)
+        {
+            ReplyEmpty(c);
+            return null;
+        }
+        return Parse(c, a, first: 3, typeAllowed: false, out count, out pattern, out _) ? value : null;
+    }
 
     /// <summary>
     /// The options from argument <paramref name="first"/> on: COUNT (an integer, at least 1), MATCH
@@ -79,7 +96,7 @@ public static class ScanOptions
         pattern != 0 && !(a.Length(pattern) == 1 && a[pattern][0] == '*');
 
     /// <summary>A scan of a missing key: cursor 0, nothing found.</summary>
-    internal static void ReplyEmpty(Client c) => c.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
+    static void ReplyEmpty(Client c) => c.Reply.Raw("*2\r\n$1\r\n0\r\n*0\r\n"u8);
 
     /// <summary>The reply's outer array and its first element, the next cursor in decimal; the elements follow.</summary>
     internal static void ReplyCursor(Client c, ulong cursor)

@@ -35,18 +35,8 @@ public static class SetCommands
 
     static long MaxIntsetEntries(Client c) => c.Server.Config.SetMaxIntsetEntries;
 
-    /// <summary>lookupKeyRead + checkType: a found key counts as a hit (even of another type, as Redis), a missing one as a miss.</summary>
-    static SetValue? Read(Client c, ReadOnlySpan<byte> key)
-    {
-        int index = c.Db.Lookup(key);
-        if (index < 0)
-        {
-            c.Server.KeyMiss(c.Db, key);
-            return null;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        return c.Db.Keys.Item(index) as SetValue ?? throw WrongTypeException.Instance;
-    }
+    /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
+    static SetValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<SetValue>(c.Db, key);
 
     static void ReplyMember(Client c, SetValue set, int position)
     {
@@ -107,26 +97,7 @@ public static class SetCommands
         c.Reply.Integer(added);
     }
 
-    static void SRem(Client c, CommandArgs a)
-    {
-        var set = c.Db.Get<SetValue>(a[1]);
-        int removed = 0;
-        if (set is not null)
-        {
-            for (int i = 2; i < a.Count; i++)
-            {
-                if (!set.Remove(a[i])) continue;
-                removed++;
-                if (set.Count == 0) break;
-            }
-            if (removed > 0) c.Server.Notify(NotifyFlags.Set, "srem", c.Db, a[1]);
-            if (set.Count == 0)
-            {
-                c.Server.DeleteKey(c.Db, a[1]);
-            }
-        }
-        c.Reply.Integer(removed);
-    }
+    static void SRem(Client c, CommandArgs a) => MemberRemoval.Remove<SetValue>(c, a, NotifyFlags.Set, "srem");
 
     static void SCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
@@ -294,16 +265,7 @@ public static class SetCommands
             else ReplyMember(c, one, random.Next(one.Count));
             return;
         }
-        if (!IntegerText.TryParse(a[2], out long l))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
-        if (l == long.MinValue)
-        {
-            c.Reply.Error("value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-            return;
-        }
+        if (!LongArgument.ParseInRange(c, a[2], -long.MaxValue, long.MaxValue, out long l)) return;
         bool unique = l >= 0;
         long count = Math.Abs(l);
         var set = Read(c, a[1]);
@@ -542,14 +504,8 @@ public static class SetCommands
     /// </summary>
     static void SScan(Client c, CommandArgs a)
     {
-        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
-        var set = Read(c, a[1]);
-        if (set is null)
-        {
-            ScanOptions.ReplyEmpty(c);
-            return;
-        }
-        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        var set = ScanOptions.ReadKey<SetValue>(c, a, out ulong cursor, out long count, out int pattern);
+        if (set is null) return;
         bool anyPattern = ScanOptions.FiltersByPattern(a, pattern);
         Span<byte> digits = stackalloc byte[20];
         if (set.IsIntSet)

@@ -53,39 +53,8 @@ public static class SortedSetCommands
 
     // ---- shared pieces ------------------------------------------------------------------------
 
-    /// <summary>lookupKeyRead + checkType: counts a hit (even for another type, as Redis) or a miss.</summary>
-    static SortedSetValue? Read(Client c, ReadOnlySpan<byte> key)
-    {
-        int index = c.Db.Lookup(key);
-        if (index < 0)
-        {
-            c.Server.KeyMiss(c.Db, key);
-            return null;
-        }
-        c.Server.Stats.KeyspaceHits++;
-        return c.Db.Keys.Item(index) as SortedSetValue ?? throw WrongTypeException.Instance;
-    }
-
-    /// <summary>getLongFromObjectOrReply: <paramref name="message"/> replaces Redis's default text when given.</summary>
-    static bool ParseLong(Client c, ReadOnlySpan<byte> text, out long value, string? message = null)
-    {
-        if (IntegerText.TryParse(text, out value)) return true;
-        c.Reply.Error(message ?? "value is not an integer or out of range");
-        return false;
-    }
-
-    /// <summary>getRangeLongFromObjectOrReply.</summary>
-    static bool ParseLongInRange(Client c, ReadOnlySpan<byte> text, long min, long max, out long value, string? message = null)
-    {
-        if (!ParseLong(c, text, out value, message)) return false;
-        if (value >= min && value <= max) return true;
-        c.Reply.Error(message ?? $"value is out of range, value must between {min} and {max}");
-        return false;
-    }
-
-    /// <summary>getPositiveLongFromObjectOrReply.</summary>
-    static bool ParsePositiveLong(Client c, ReadOnlySpan<byte> text, out long value, string? message = null) =>
-        ParseLongInRange(c, text, 0, long.MaxValue, out value, message ?? "value is out of range, must be positive");
+    /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
+    static SortedSetValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<SortedSetValue>(c.Db, key);
 
     static bool ParseScore(Client c, ReadOnlySpan<byte> text, out double value, string message = "value is not a valid float")
     {
@@ -406,45 +375,26 @@ public static class SortedSetCommands
         else c.Reply.Integer(ch ? added + updated : added);
     }
 
-    static void ZRem(Client c, CommandArgs a)
-    {
-        var set = c.Db.Get<SortedSetValue>(a[1]);
-        if (set is null)
-        {
-            c.Reply.Integer(0);
-            return;
-        }
-        long deleted = 0;
-        for (int j = 2; j < a.Count; j++)
-        {
-            if (set.Remove(a[j])) deleted++;
-            if (set.Count == 0) break;
-        }
-        if (deleted > 0) c.Server.Notify(NotifyFlags.ZSet, "zrem", c.Db, a[1]);
-        DeleteIfEmpty(c, set, a[1]);
-        c.Reply.Integer(deleted);
-    }
+    static void ZRem(Client c, CommandArgs a) => MemberRemoval.Remove<SortedSetValue>(c, a, NotifyFlags.ZSet, "zrem");
 
     // ---- reads --------------------------------------------------------------------------------
 
     static void ZCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
-    static void ZScore(Client c, CommandArgs a)
-    {
-        var set = Read(c, a[1]);
-        if (set is not null && set.TryGetScore(a[2], out double score)) c.Reply.Double(score);
-        else c.Reply.Null();
-    }
+    static void ZScore(Client c, CommandArgs a) => ReplyScore(c, Read(c, a[1]), a[2]);
 
     static void ZMScore(Client c, CommandArgs a)
     {
         var set = Read(c, a[1]);
         c.Reply.ArrayHeader(a.Count - 2);
-        for (int j = 2; j < a.Count; j++)
-        {
-            if (set is not null && set.TryGetScore(a[j], out double score)) c.Reply.Double(score);
-            else c.Reply.Null();
-        }
+        for (int j = 2; j < a.Count; j++) ReplyScore(c, set, a[j]);
+    }
+
+    /// <summary>zscoreCommand's and zmscoreCommand's answer for one member: its score, nil when the set or the member is missing.</summary>
+    static void ReplyScore(Client c, SortedSetValue? set, ReadOnlySpan<byte> member)
+    {
+        if (set is not null && set.TryGetScore(member, out double score)) c.Reply.Double(score);
+        else c.Reply.Null();
     }
 
     static void ZRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: false);
@@ -458,22 +408,18 @@ public static class SortedSetCommands
         else c.Reply.Integer(reverse ? set!.Count - 1 - rank : rank);
     }
 
-    static void ZCount(Client c, CommandArgs a)
-    {
-        if (!ScoreRange.TryParse(a[2], a[3], out var range))
-        {
-            c.Reply.Error("min or max is not a float");
-            return;
-        }
-        var set = Read(c, a[1]);
-        c.Reply.Integer(set is null ? 0 : CountInRange(set, range));
-    }
+    static void ZCount(Client c, CommandArgs a) =>
+        CountGeneric(c, a, ScoreRange.TryParse(a[2], a[3], out var range), range, "min or max is not a float");
 
-    static void ZLexCount(Client c, CommandArgs a)
+    static void ZLexCount(Client c, CommandArgs a) =>
+        CountGeneric(c, a, LexRange.TryParse(a[2], a[3], out var range), range, "min or max not valid string range item");
+
+    /// <summary>zcountCommand / zlexcountCommand: the range is checked before the key is read; a missing key counts 0.</summary>
+    static void CountGeneric<TRange>(Client c, CommandArgs a, bool parsed, in TRange range, string error) where TRange : struct, IRange
     {
-        if (!LexRange.TryParse(a[2], a[3], out var range))
+        if (!parsed)
         {
-            c.Reply.Error("min or max not valid string range item");
+            c.Reply.Error(error);
             return;
         }
         var set = Read(c, a[1]);
@@ -507,7 +453,7 @@ public static class SortedSetCommands
             if (!store && a.Is(j, "withscores")) withScores = true;
             else if (a.Is(j, "limit") && left >= 2)
             {
-                if (!ParseLong(c, a[j + 1], out offset) || !ParseLong(c, a[j + 2], out limit)) return;
+                if (!LongArgument.Parse(c, a[j + 1], out offset) || !LongArgument.Parse(c, a[j + 2], out limit)) return;
                 j += 2;
             }
             else if (reverse is null && a.Is(j, "rev")) reverse = true;
@@ -541,7 +487,7 @@ public static class SortedSetCommands
         switch (type)
         {
             case RangeType.Rank:
-                if (!ParseLong(c, a[minIndex], out rankStart) || !ParseLong(c, a[maxIndex], out rankEnd)) return;
+                if (!LongArgument.Parse(c, a[minIndex], out rankStart) || !LongArgument.Parse(c, a[maxIndex], out rankEnd)) return;
                 break;
             case RangeType.Score:
                 if (!ScoreRange.TryParse(a[minIndex], a[maxIndex], out scoreRange))
@@ -661,7 +607,7 @@ public static class SortedSetCommands
 
     static void ZRemRangeByRank(Client c, CommandArgs a)
     {
-        if (!ParseLong(c, a[2], out long start) || !ParseLong(c, a[3], out long end)) return;
+        if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
         var set = c.Db.Get<SortedSetValue>(a[1]);
         if (set is null)
         {
@@ -739,7 +685,7 @@ public static class SortedSetCommands
             return;
         }
         long count = -1;
-        if (a.Count == 3 && !ParsePositiveLong(c, a[2], out count)) return;
+        if (a.Count == 3 && !LongArgument.ParsePositive(c, a[2], out count)) return;
         // RESP3 nests the pairs only when a count was given.
         bool nested = c.Reply.Resp > 2 && count != -1;
         Span<int> keys = [1];
@@ -825,7 +771,7 @@ public static class SortedSetCommands
     /// <summary>zmpopGenericCommand: numkeys key [key ...] MIN|MAX [COUNT count].</summary>
     static void MPopGeneric(Client c, CommandArgs a, int numKeysIndex, bool blocking)
     {
-        if (!ParseLongInRange(c, a[numKeysIndex], 1, long.MaxValue, out long numKeys, "numkeys should be greater than 0")) return;
+        if (!LongArgument.ParseInRange(c, a[numKeysIndex], 1, long.MaxValue, out long numKeys, "numkeys should be greater than 0")) return;
         if (numKeys > a.Count - numKeysIndex - 2)
         {
             SyntaxError(c);
@@ -847,7 +793,7 @@ public static class SortedSetCommands
             if (count == -1 && a.Is(j, "count") && more)
             {
                 j++;
-                if (!ParseLongInRange(c, a[j], 1, long.MaxValue, out count, "count should be greater than 0")) return;
+                if (!LongArgument.ParseInRange(c, a[j], 1, long.MaxValue, out count, "count should be greater than 0")) return;
             }
             else
             {
@@ -872,7 +818,7 @@ public static class SortedSetCommands
     {
         if (a.Count >= 3)
         {
-            if (!ParseLongInRange(c, a[2], -long.MaxValue, long.MaxValue, out long l)) return;
+            if (!LongArgument.ParseInRange(c, a[2], -long.MaxValue, long.MaxValue, out long l)) return;
             bool withScores = false;
             if (a.Count > 4 || (a.Count == 4 && !a.Is(3, "withscores")))
             {
@@ -1045,7 +991,7 @@ public static class SortedSetCommands
     /// <summary>zunionInterDiffGenericCommand.</summary>
     static void Combine(Client c, CommandArgs a, int numKeysIndex, SetOperation op, bool store, bool cardinalityOnly)
     {
-        if (!ParseLong(c, a[numKeysIndex], out long setCount)) return;
+        if (!LongArgument.Parse(c, a[numKeysIndex], out long setCount)) return;
         if (setCount < 1)
         {
             c.Reply.Error($"at least 1 input key is needed for '{c.LastCommand?.FullName}' command");
@@ -1061,14 +1007,8 @@ public static class SortedSetCommands
         for (int i = 0; i < sources.Length; i++, j++)
         {
             sources[i].Weight = 1;
-            int index = c.Db.Lookup(a[j]);
-            if (index < 0)
-            {
-                c.Server.KeyMiss(c.Db, a[j]);
-                continue;
-            }
-            c.Server.Stats.KeyspaceHits++;
-            var item = c.Db.Keys.Item(index);
+            var item = c.Server.LookupKeyRead(c.Db, a[j]);
+            if (item is null) continue;
             sources[i].Set = item switch
             {
                 SortedSetValue sorted => sorted,
@@ -1110,7 +1050,7 @@ public static class SortedSetCommands
             else if (cardinalityOnly && remaining >= 2 && a.Is(j, "limit"))
             {
                 j++;
-                if (!ParsePositiveLong(c, a[j], out limit, "LIMIT can't be negative")) return;
+                if (!LongArgument.ParsePositive(c, a[j], out limit, "LIMIT can't be negative")) return;
                 j++;
             }
             else
@@ -1230,14 +1170,8 @@ public static class SortedSetCommands
     /// </summary>
     static void ZScan(Client c, CommandArgs a)
     {
-        if (!ScanOptions.ParseCursor(c, a[2], out ulong cursor)) return;
-        var set = Read(c, a[1]);
-        if (set is null)
-        {
-            ScanOptions.ReplyEmpty(c);
-            return;
-        }
-        if (!ScanOptions.ParseForKey(c, a, out long count, out int pattern)) return;
+        var set = ScanOptions.ReadKey<SortedSetValue>(c, a, out ulong cursor, out long count, out int pattern);
+        if (set is null) return;
         bool usePattern = ScanOptions.FiltersByPattern(a, pattern);
         var found = new List<(byte[] Member, double Score)>();
         if (set.IsPacked)

@@ -25,22 +25,14 @@ public static class RdbValue
             case RawString s:
                 writer.WriteType(RdbType.String);
                 writer.WriteString(s.Value);
-                return true;
-            case SetValue set:
-                WriteSet(writer, set);
-                return true;
-            case HashValue hash:
-                WriteHash(writer, hash);
-                return true;
-            case QuickList list:
-                WriteList(writer, list);
-                return true;
-            case SortedSetValue zset:
-                WriteSortedSet(writer, zset);
-                return true;
-            default:
-                return false;
+                break;
+            case SetValue set: WriteSet(writer, set); break;
+            case HashValue hash: WriteHash(writer, hash); break;
+            case QuickList list: WriteList(writer, list); break;
+            case SortedSetValue zset: WriteSortedSet(writer, zset); break;
+            default: return false;
         }
+        return true;
     }
 
     static void WriteSet(RdbWriter writer, SetValue set)

@@ -66,6 +66,13 @@ public static class Info
     static StringBuilder Field(this StringBuilder sb, string name, object value) =>
         sb.Append(name).Append(':').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append("\r\n");
 
+    /// <summary>A memory figure in bytes, then the same as bytesToHuman writes it under name_human (used_memory, used_memory_human).</summary>
+    static StringBuilder BytesField(this StringBuilder sb, string name, long bytes) =>
+        sb.Field(name, bytes).Append(name).Append("_human:").Append(Human(bytes)).Append("\r\n");
+
+    /// <summary>Redis's "%.2f" (ratios, percentages, kbps).</summary>
+    static string TwoDecimals(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
     static void Server(VermilionServer s, StringBuilder sb)
     {
         long uptime = (s.UnixTimeMs - s.StartedAtMs) / 1000;
@@ -137,7 +144,7 @@ public static class Info
         string[] units = ["K", "M", "G", "T", "P"];
         int i = -1;
         while (d >= 1024 && i < units.Length - 1) { d /= 1024; i++; }
-        return d.ToString("0.00", CultureInfo.InvariantCulture) + units[i];
+        return TwoDecimals(d) + units[i];
     }
 
     /// <summary>
@@ -155,22 +162,17 @@ public static class Info
         long system = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         long max = s.Config.MaxMemory;
         sb.Append("# Memory\r\n")
-          .Field("used_memory", used)
-          .Field("used_memory_human", Human(used))
-          .Field("used_memory_rss", rss)
-          .Field("used_memory_rss_human", Human(rss))
-          .Field("used_memory_peak", peak)
-          .Field("used_memory_peak_human", Human(peak))
+          .BytesField("used_memory", used)
+          .BytesField("used_memory_rss", rss)
+          .BytesField("used_memory_peak", peak)
           .Field("used_memory_peak_perc", Percent(used, peak))
           .Field("used_memory_overhead", clients)
           .Field("used_memory_dataset", dataset)
           .Field("used_memory_dataset_perc", Percent(dataset, used))
-          .Field("total_system_memory", system)
-          .Field("total_system_memory_human", Human(system))
-          .Field("maxmemory", max)
-          .Field("maxmemory_human", Human(max))
+          .BytesField("total_system_memory", system)
+          .BytesField("maxmemory", max)
           .Field("maxmemory_policy", s.Config.MaxMemoryPolicyName)
-          .Field("mem_fragmentation_ratio", (used == 0 ? 0 : (double)rss / used).ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("mem_fragmentation_ratio", TwoDecimals(used == 0 ? 0 : (double)rss / used))
           .Field("mem_fragmentation_bytes", rss - used)
           .Field("mem_not_counted_for_evict", clients)
           .Field("mem_clients_normal", clients)
@@ -180,7 +182,7 @@ public static class Info
     }
 
     static string Percent(long part, long whole) =>
-        (whole == 0 ? 0 : 100.0 * part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+        TwoDecimals(whole == 0 ? 0 : 100.0 * part / whole) + "%";
 
     static void Persistence(VermilionServer s, StringBuilder sb)
     {
@@ -206,8 +208,8 @@ public static class Info
           .Field("total_net_output_bytes", st.NetOutputBytes)
           .Field("total_net_repl_input_bytes", 0)
           .Field("total_net_repl_output_bytes", 0)
-          .Field("instantaneous_input_kbps", st.InstantaneousInputKbps.ToString("0.00", CultureInfo.InvariantCulture))
-          .Field("instantaneous_output_kbps", st.InstantaneousOutputKbps.ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("instantaneous_input_kbps", TwoDecimals(st.InstantaneousInputKbps))
+          .Field("instantaneous_output_kbps", TwoDecimals(st.InstantaneousOutputKbps))
           .Field("instantaneous_input_repl_kbps", "0.00")
           .Field("instantaneous_output_repl_kbps", "0.00")
           .Field("rejected_connections", st.RejectedConnections)
@@ -215,7 +217,7 @@ public static class Info
           .Field("sync_partial_ok", 0)
           .Field("sync_partial_err", 0)
           .Field("expired_keys", st.ExpiredKeys)
-          .Field("expired_stale_perc", (st.ExpiredStalePercent * 100).ToString("0.00", CultureInfo.InvariantCulture))
+          .Field("expired_stale_perc", TwoDecimals(st.ExpiredStalePercent * 100))
           .Field("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
           .Field("evicted_keys", st.EvictedKeys)
           .Field("evicted_clients", 0)
@@ -294,7 +296,7 @@ public static class Info
             if (cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0) continue;
             long usec = cmd.Ticks * 1_000_000 / Stopwatch.Frequency;
             double per = cmd.Calls == 0 ? 0 : (double)usec / cmd.Calls;
-            sb.Append($"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={usec},usec_per_call={per.ToString("0.00", CultureInfo.InvariantCulture)},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
+            sb.Append($"cmdstat_{cmd.FullName}:calls={cmd.Calls},usec={usec},usec_per_call={TwoDecimals(per)},rejected_calls={cmd.RejectedCalls},failed_calls={cmd.FailedCalls}\r\n");
         }
     }
 }

@@ -43,13 +43,6 @@ public sealed partial class VermilionServer
         return true;
     }
 
-    /// <summary>lookupKeyRead's miss: counted in keyspace_misses and notified as "keymiss" (class m).</summary>
-    public void KeyMiss(Db db, ReadOnlySpan<byte> key)
-    {
-        Stats.KeyspaceMisses++;
-        Notify(NotifyFlags.KeyMiss, "keymiss", db, key);
-    }
-
     /// <summary>notifyKeyspaceEvent.</summary>
     public void Notify(NotifyFlags type, string @event, Db db, ReadOnlySpan<byte> key)
     {

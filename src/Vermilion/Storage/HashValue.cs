@@ -14,7 +14,7 @@ namespace Vermilion.Storage;
 /// entry index in the table. A handle stays valid until the hash changes.
 /// </para>
 /// </summary>
-public sealed class HashValue : StoredObject
+public sealed class HashValue : StoredObject, IMemberCollection
 {
     /// <summary>Redis's listpack refuses to grow past 1 GB (lpSafeToAdd); a hash that would converts instead.</summary>
     public const long ListpackSafetyLimit = 1L << 30;

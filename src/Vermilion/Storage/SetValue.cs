@@ -9,7 +9,7 @@ namespace Vermilion.Storage;
 /// good: like Redis, a set never converts back. Members have positions 0..Count-1 in either
 /// encoding (ascending order in an intset), which is how commands iterate and pick at random.
 /// </summary>
-public sealed class SetValue : StoredObject
+public sealed class SetValue : StoredObject, IMemberCollection
 {
     /// <summary>
     /// The intset's array, laid out as a <see cref="PackedString"/> (the key, then the intset), or

@@ -25,7 +25,7 @@ public enum ZAddResult { Nop, Added, Updated, Unchanged, NotANumber }
 /// zset-max-listpack-entries members or gets a member longer than zset-max-listpack-value
 /// bytes, and never converts back (the STORE commands pick the encoding of a new result).
 /// </summary>
-public sealed class SortedSetValue : StoredObject
+public sealed class SortedSetValue : StoredObject, IMemberCollection
 {
     /// <summary>
     /// The compact encoding's array, laid out as a <see cref="PackedString"/> (the key, then the

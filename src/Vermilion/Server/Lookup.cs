@@ -1,0 +1,41 @@
+using System.Runtime.CompilerServices;
+using Vermilion.Storage;
+
+namespace Vermilion.Server;
+
+/// <summary>
+/// db.c's lookupKeyRead, the read every command of a family starts with: lazy expiry and the
+/// access clock (<see cref="Db.Lookup"/>), then keyspace_hits or keyspace_misses. Redis counts
+/// the hit before checkType, so a key of another type is a hit that then answers WRONGTYPE.
+/// </summary>
+public sealed partial class VermilionServer
+{
+    /// <summary>lookupKeyRead: the key's value (a packed string's array, a RawString or a collection), or null after counting a miss.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public object? LookupKeyRead(Db db, ReadOnlySpan<byte> key)
+    {
+        int index = db.Lookup(key);
+        if (index < 0)
+        {
+            KeyMiss(db, key);
+            return null;
+        }
+        Stats.KeyspaceHits++;
+        return db.Keys.Item(index);
+    }
+
+    /// <summary>lookupKeyRead + checkType: the collection under the key, null when it is missing, WRONGTYPE (after the hit) for another type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T? LookupKeyRead<T>(Db db, ReadOnlySpan<byte> key) where T : StoredObject
+    {
+        var item = LookupKeyRead(db, key);
+        return item is null ? null : item as T ?? throw WrongTypeException.Instance;
+    }
+
+    /// <summary>lookupKeyRead's miss: counted in keyspace_misses and notified as "keymiss" (class m).</summary>
+    public void KeyMiss(Db db, ReadOnlySpan<byte> key)
+    {
+        Stats.KeyspaceMisses++;
+        Notify(NotifyFlags.KeyMiss, "keymiss", db, key);
+    }
+}
