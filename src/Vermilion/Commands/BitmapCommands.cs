@@ -11,19 +11,8 @@ namespace Vermilion.Commands;
 /// string values seen as arrays of bits (see <see cref="Bitmap"/> for the bit arithmetic).
 /// GETBIT, SETBIT and BITCOUNT work on the stored value's span and allocate nothing.
 /// </summary>
-public static class BitmapCommands
+public static partial class BitmapCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("setbit", SetBit);
-        t.Bind("getbit", GetBit);
-        t.Bind("bitcount", BitCount);
-        t.Bind("bitpos", BitPos);
-        t.Bind("bitop", BitOp);
-        t.Bind("bitfield", BitField, getKeys: BitFieldGetKeys);
-        t.Bind("bitfield_ro", BitFieldRo);
-    }
-
     const string BitOffsetError = "bit offset is not an integer or out of range";
     const string SyntaxError = "syntax error";
 
@@ -65,6 +54,7 @@ public static class BitmapCommands
         return false;
     }
 
+    [Command("getbit")]
     static void GetBit(Client c, CommandArgs a)
     {
         if (!ParseBitOffset(c, a[2], fieldIndex: false, 0, out ulong offset)) return;
@@ -72,6 +62,7 @@ public static class BitmapCommands
         c.Reply.Integer(Bitmap.GetBit(value, offset));
     }
 
+    [Command("setbit")]
     static void SetBit(Client c, CommandArgs a)
     {
         if (!ParseBitOffset(c, a[2], fieldIndex: false, 0, out ulong offset)) return;
@@ -117,6 +108,7 @@ public static class BitmapCommands
     }
 
     /// <summary>BITCOUNT: a missing key counts 0 before the range is even read, as in Redis.</summary>
+    [Command("bitcount")]
     static void BitCount(Client c, CommandArgs a)
     {
         if (!Read(c, a[1], out var value))
@@ -150,6 +142,7 @@ public static class BitmapCommands
     /// BITPOS: a missing key is all zeros. Looking for a 0 without an explicit end, the zero just past
     /// the value counts (the string reads as zero-padded); with an end given it does not.
     /// </summary>
+    [Command("bitpos")]
     static void BitPos(Client c, CommandArgs a)
     {
         if (!ParseInteger(c, a[2], out long bit)) return;
@@ -203,6 +196,7 @@ public static class BitmapCommands
     /// zeros; an empty result deletes the destination. The destination may be one of the sources,
     /// so the result is built in a new array first.
     /// </summary>
+    [Command("bitop")]
     static void BitOp(Client c, CommandArgs a)
     {
         BitOperation op;
@@ -313,7 +307,9 @@ public static class BitmapCommands
         return true;
     }
 
+    [Command("bitfield", GetKeys = nameof(BitFieldGetKeys))]
     static void BitField(Client c, CommandArgs a) => BitFieldGeneric(c, a, readOnlyCommand: false);
+    [Command("bitfield_ro")]
     static void BitFieldRo(Client c, CommandArgs a) => BitFieldGeneric(c, a, readOnlyCommand: true);
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Vermilion.Commands;
 /// CLIENT and its subcommands. Replies and errors follow Redis 7.0.15; SETINFO and NO-TOUCH
 /// come from Redis 7.2 (clients send SETINFO on connect), as the README notes.
 /// </summary>
-public static class ClientCommands
+public static partial class ClientCommands
 {
     public const string InvalidNameError = "Client names cannot contain spaces, newlines or special characters.";
 
@@ -70,32 +70,13 @@ public static class ClientCommands
         "    Prints this help.",
     ];
 
-    public static void Register(CommandTable t)
-    {
-        t.Bind("client|id", Id);
-        t.Bind("client|getname", GetName);
-        t.Bind("client|setname", SetName);
-        t.Bind("client|setinfo", SetInfo);
-        t.Bind("client|info", Info);
-        t.Bind("client|list", List);
-        t.Bind("client|kill", Kill);
-        t.Bind("client|pause", Pause);
-        t.Bind("client|unpause", Unpause);
-        t.Bind("client|reply", Reply);
-        t.Bind("client|no-evict", NoEvict);
-        t.Bind("client|no-touch", NoTouch);
-        t.Bind("client|unblock", Unblock);
-        t.Bind("client|help", Help);
-        t.Bind("client|caching", Caching);
-        t.Bind("client|getredir", GetRedir);
-        t.Bind("client|tracking", Tracking);
-        t.Bind("client|trackinginfo", TrackingInfo);
-    }
-
+    [Command("client|help")]
     static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
+    [Command("client|id")]
     static void Id(Client c, CommandArgs a) => c.Reply.Integer(c.Id);
 
+    [Command("client|getname")]
     static void GetName(Client c, CommandArgs a)
     {
         if (c.Name is null) c.Reply.Null();
@@ -109,6 +90,7 @@ public static class ClientCommands
         return true;
     }
 
+    [Command("client|setname")]
     static void SetName(Client c, CommandArgs a)
     {
         if (!IsValidName(a[2]))
@@ -120,6 +102,7 @@ public static class ClientCommands
         c.Reply.Ok();
     }
 
+    [Command("client|setinfo")]
     static void SetInfo(Client c, CommandArgs a)
     {
         bool libName = a.Is(2, "lib-name");
@@ -138,8 +121,10 @@ public static class ClientCommands
         c.Reply.Ok();
     }
 
+    [Command("client|info")]
     static void Info(Client c, CommandArgs a) => c.Reply.Verbatim(ClientInfo.Line(c) + "\n");
 
+    [Command("client|list")]
     static void List(Client c, CommandArgs a)
     {
         HashSet<long>? ids = null;
@@ -189,6 +174,7 @@ public static class ClientCommands
     };
 
     /// <summary>CLIENT KILL, old form (an address; may kill the caller) and new form (filters, SKIPME yes by default).</summary>
+    [Command("client|kill")]
     static void Kill(Client c, CommandArgs a)
     {
         var server = c.Server;
@@ -282,6 +268,7 @@ public static class ClientCommands
         else caller.Server.FreeClient(victim);
     }
 
+    [Command("client|pause")]
     static void Pause(Client c, CommandArgs a)
     {
         if (a.Count > 4)
@@ -304,12 +291,14 @@ public static class ClientCommands
         c.Reply.Ok();
     }
 
+    [Command("client|unpause")]
     static void Unpause(Client c, CommandArgs a)
     {
         c.Server.UnpauseClients();
         c.Reply.Ok();
     }
 
+    [Command("client|reply")]
     static void Reply(Client c, CommandArgs a)
     {
         if (a.Is(2, "on"))
@@ -341,10 +330,13 @@ public static class ClientCommands
         c.Reply.Ok();
     }
 
+    [Command("client|no-evict")]
     static void NoEvict(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoEvict);
+    [Command("client|no-touch")]
     static void NoTouch(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoTouch);
 
     /// <summary>Clients blocked on keys or in WAIT can be unblocked; a client postponed by CLIENT PAUSE cannot (as Redis).</summary>
+    [Command("client|unblock")]
     static void Unblock(Client c, CommandArgs a)
     {
         if (a.Count > 4)
@@ -374,6 +366,7 @@ public static class ClientCommands
     /// Redis's checks: a mode cannot change while tracking is on, prefixes need BCAST and must not
     /// overlap, the redirect client must exist.
     /// </summary>
+    [Command("client|tracking")]
     static void Tracking(Client c, CommandArgs a)
     {
         bool on = a.Is(2, "on");
@@ -469,6 +462,7 @@ public static class ClientCommands
         c.Reply.Ok();
     }
 
+    [Command("client|caching")]
     static void Caching(Client c, CommandArgs a)
     {
         var t = c.Tracking;
@@ -503,8 +497,10 @@ public static class ClientCommands
         c.Reply.Ok();
     }
 
+    [Command("client|getredir")]
     static void GetRedir(Client c, CommandArgs a) => c.Reply.Integer(c.Tracking is null ? -1 : c.Tracking.RedirectId);
 
+    [Command("client|trackinginfo")]
     static void TrackingInfo(Client c, CommandArgs a)
     {
         var t = c.Tracking;

@@ -10,7 +10,7 @@ namespace Vermilion.Commands;
 /// with Redis 7.0's semantics: SET of several parameters is all-or-nothing, and changes that
 /// must reach the running server (port, bind, maxclients) are applied after every value is set.
 /// </summary>
-public static class ConfigCommands
+public static partial class ConfigCommands
 {
     static readonly string[] s_help =
     [
@@ -27,18 +27,11 @@ public static class ConfigCommands
         "    Prints this help.",
     ];
 
-    public static void Register(CommandTable t)
-    {
-        t.Bind("config|get", Get);
-        t.Bind("config|set", Set);
-        t.Bind("config|resetstat", ResetStat);
-        t.Bind("config|rewrite", Rewrite);
-        t.Bind("config|help", Help);
-    }
-
+    [Command("config|help")]
     static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     /// <summary>An exact name answers under the name as given; a pattern answers under the table's names.</summary>
+    [Command("config|get")]
     static void Get(Client c, CommandArgs a)
     {
         var table = c.Server.Config;
@@ -69,6 +62,7 @@ public static class ConfigCommands
         }
     }
 
+    [Command("config|set")]
     static void Set(Client c, CommandArgs a)
     {
         if (a.Count % 2 != 0)
@@ -149,6 +143,7 @@ public static class ConfigCommands
         for (int i = 0; i < count; i++) options[i].Set([old[i]]);
     }
 
+    [Command("config|resetstat")]
     static void ResetStat(Client c, CommandArgs a)
     {
         c.Server.Stats.ResetCounters();
@@ -161,6 +156,7 @@ public static class ConfigCommands
         c.Reply.Ok();
     }
 
+    [Command("config|rewrite")]
     static void Rewrite(Client c, CommandArgs a)
     {
         var file = c.Server.Config.ConfigFile;

@@ -4,19 +4,9 @@ using Vermilion.Server;
 namespace Vermilion.Commands;
 
 /// <summary>The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET.</summary>
-public static class ConnectionCommands
+public static partial class ConnectionCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("ping", Ping);
-        t.Bind("echo", Echo);
-        t.Bind("quit", Quit);
-        t.Bind("hello", Hello);
-        t.Bind("auth", Auth);
-        t.Bind("select", Select);
-        t.Bind("reset", Reset);
-    }
-
+    [Command("ping")]
     static void Ping(Client c, CommandArgs a)
     {
         if (a.Count > 2)
@@ -35,8 +25,10 @@ public static class ConnectionCommands
         else c.Reply.Bulk(a[1]);
     }
 
+    [Command("echo")]
     static void Echo(Client c, CommandArgs a) => c.Reply.Bulk(a[1]);
 
+    [Command("quit")]
     static void Quit(Client c, CommandArgs a)
     {
         c.Reply.Ok();
@@ -44,6 +36,7 @@ public static class ConnectionCommands
     }
 
     /// <summary>Only the default user exists and it has no password, so AUTH succeeds for "default" with any password (Redis's nopass).</summary>
+    [Command("auth")]
     static void Auth(Client c, CommandArgs a)
     {
         if (a.Count > 3)
@@ -60,6 +53,7 @@ public static class ConnectionCommands
         else c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
     }
 
+    [Command("hello")]
     static void Hello(Client c, CommandArgs a)
     {
         long version = 0;
@@ -123,6 +117,7 @@ public static class ConnectionCommands
         r.Bulk("modules"u8); r.ArrayHeader(0);
     }
 
+    [Command("select")]
     static void Select(Client c, CommandArgs a)
     {
         if (!IntegerText.TryParse(a[1], out long id) || id < int.MinValue || id > int.MaxValue)
@@ -140,6 +135,7 @@ public static class ConnectionCommands
     }
 
     /// <summary>RESET: back to a fresh connection's state (db 0, RESP2, no name, replies on, no subscriptions).</summary>
+    [Command("reset")]
     static void Reset(Client c, CommandArgs a)
     {
         c.Server.UnsubscribeEverything(c);

@@ -9,15 +9,10 @@ namespace Vermilion.Commands;
 /// DUMP and RESTORE: a key's value as Redis 7.0's serialized payload (see <see cref="DumpPayload"/>),
 /// so values move between Vermilion and redis-server in either direction.
 /// </summary>
-public static class DumpCommands
+public static partial class DumpCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("dump", Dump);
-        t.Bind("restore", Restore);
-    }
-
     /// <summary>A read like GET's (counts a hit or a miss, touches the key); nil for a missing key.</summary>
+    [Command("dump")]
     static void Dump(Client c, CommandArgs a)
     {
         var item = c.Server.LookupKeyRead(c.Db, a[1]);
@@ -44,6 +39,7 @@ public static class DumpCommands
     /// nothing (and REPLACE still removes the old key); a relative TTL that overflows wraps
     /// into the past, as in Redis.
     /// </summary>
+    [Command("restore")]
     static void Restore(Client c, CommandArgs a)
     {
         bool replace = false, absoluteTtl = false;

@@ -9,28 +9,8 @@ namespace Vermilion.Commands;
 /// hash-max-listpack-entries / hash-max-listpack-value as Redis does. Every command checks the
 /// key's type before it replies or writes anything; an emptied hash is deleted.
 /// </summary>
-public static class HashCommands
+public static partial class HashCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("hset", HSet);
-        t.Bind("hsetnx", HSetNx);
-        t.Bind("hget", HGet);
-        t.Bind("hmget", HMGet);
-        t.Bind("hmset", HMSet);
-        t.Bind("hdel", HDel);
-        t.Bind("hlen", HLen);
-        t.Bind("hstrlen", HStrLen);
-        t.Bind("hexists", HExists);
-        t.Bind("hkeys", HKeys);
-        t.Bind("hvals", HVals);
-        t.Bind("hgetall", HGetAll);
-        t.Bind("hincrby", HIncrBy);
-        t.Bind("hincrbyfloat", HIncrByFloat);
-        t.Bind("hrandfield", HRandField);
-        t.Bind("hscan", HScan);
-    }
-
     /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
     static HashValue? Read(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<HashValue>(c.Db, key);
 
@@ -71,7 +51,9 @@ public static class HashCommands
         return new HashValue(a[1], bytes <= HashValue.ListpackSafetyLimit ? (int)bytes : 0);
     }
 
+    [Command("hset")]
     static void HSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: true);
+    [Command("hmset")]
     static void HMSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: false);
 
     /// <summary>HSET answers how many fields were added; HMSET (deprecated) answers OK.</summary>
@@ -96,6 +78,7 @@ public static class HashCommands
         else c.Reply.Ok();
     }
 
+    [Command("hsetnx")]
     static void HSetNx(Client c, CommandArgs a)
     {
         var hash = c.Db.Get<HashValue>(a[1]);
@@ -125,9 +108,11 @@ public static class HashCommands
         c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);
     }
 
+    [Command("hget")]
     static void HGet(Client c, CommandArgs a) => ReplyField(c, Read(c, a[1]), a[2]);
 
     /// <summary>A missing key reads as an empty hash: a nil for every field.</summary>
+    [Command("hmget")]
     static void HMGet(Client c, CommandArgs a)
     {
         var hash = Read(c, a[1]);
@@ -142,24 +127,31 @@ public static class HashCommands
         else c.Reply.Null();
     }
 
+    [Command("hdel")]
     static void HDel(Client c, CommandArgs a) => MemberRemoval.Remove<HashValue>(c, a, NotifyFlags.Hash, "hdel");
 
+    [Command("hlen")]
     static void HLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
+    [Command("hstrlen")]
     static void HStrLen(Client c, CommandArgs a)
     {
         var hash = Read(c, a[1]);
         c.Reply.Integer(hash is not null && hash.TryGet(a[2], out var value) ? value.Length : 0);
     }
 
+    [Command("hexists")]
     static void HExists(Client c, CommandArgs a)
     {
         var hash = Read(c, a[1]);
         c.Reply.Integer(hash is not null && hash.FindPair(a[2]) >= 0 ? 1 : 0);
     }
 
+    [Command("hkeys")]
     static void HKeys(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: false);
+    [Command("hvals")]
     static void HVals(Client c, CommandArgs a) => ReplyAll(c, a, fields: false, values: true);
+    [Command("hgetall")]
     static void HGetAll(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: true);
 
     /// <summary>genericHgetallCommand: HGETALL answers a map (RESP3), HKEYS and HVALS an array; in the hash's own order.</summary>
@@ -178,6 +170,7 @@ public static class HashCommands
     }
 
     /// <summary>hincrbyCommand: the increment is checked first, then the key's type, then the field's value.</summary>
+    [Command("hincrby")]
     static void HIncrBy(Client c, CommandArgs a)
     {
         if (!IntegerText.TryParse(a[3], out long by))
@@ -204,6 +197,7 @@ public static class HashCommands
     }
 
     /// <summary>hincrbyfloatCommand: computed in long double and stored as its "%.17Lf" text, as Redis (see <see cref="LongDouble"/>).</summary>
+    [Command("hincrbyfloat")]
     static void HIncrByFloat(Client c, CommandArgs a)
     {
         if (!LongDouble.TryParse(a[3], out var by))
@@ -235,6 +229,7 @@ public static class HashCommands
     }
 
     /// <summary>HRANDFIELD key [count [WITHVALUES]]: the count is checked before the key.</summary>
+    [Command("hrandfield")]
     static void HRandField(Client c, CommandArgs a)
     {
         if (a.Count >= 3)
@@ -348,6 +343,7 @@ public static class HashCommands
     /// with cursor 0 (whatever cursor was given), as Redis; a hashtable walks its buckets until
     /// COUNT pairs were found (at most 10×COUNT buckets). MATCH filters by field.
     /// </summary>
+    [Command("hscan")]
     static void HScan(Client c, CommandArgs a)
     {
         var hash = ScanOptions.ReadKey<HashValue>(c, a, out ulong cursor, out long count, out int pattern);

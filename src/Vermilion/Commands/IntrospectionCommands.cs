@@ -10,7 +10,7 @@ namespace Vermilion.Commands;
 /// reply shapes (server.c: commandCommand, addReplyCommandInfo, addReplyCommandDocs,
 /// getKeysSubcommandImpl) in RESP2 and RESP3.
 /// </summary>
-public static class IntrospectionCommands
+public static partial class IntrospectionCommands
 {
     static readonly string[] s_help =
     [
@@ -37,20 +37,9 @@ public static class IntrospectionCommands
         "    Prints this help.",
     ];
 
-    public static void Register(CommandTable t)
-    {
-        t.Bind("command", All);
-        t.Bind("command|count", Count);
-        t.Bind("command|list", List);
-        t.Bind("command|info", Info);
-        t.Bind("command|docs", Docs);
-        t.Bind("command|getkeys", GetKeys);
-        t.Bind("command|getkeysandflags", GetKeysAndFlags);
-        t.Bind("command|help", Help);
-    }
-
     // ---- COMMAND, COUNT, LIST, INFO, DOCS, HELP ------------------------------------------------
 
+    [Command("command")]
     static void All(Client c, CommandArgs a)
     {
         var table = c.Server.Commands;
@@ -58,10 +47,13 @@ public static class IntrospectionCommands
         foreach (var cmd in table.All) WriteInfo(c.Reply, cmd);
     }
 
+    [Command("command|count")]
     static void Count(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Commands.Count);
 
+    [Command("command|help")]
     static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
+    [Command("command|info")]
     static void Info(Client c, CommandArgs a)
     {
         if (a.Count == 2)
@@ -74,6 +66,7 @@ public static class IntrospectionCommands
     }
 
     /// <summary>Unknown names are skipped (the map only has the commands found); no names means all.</summary>
+    [Command("command|docs")]
     static void Docs(Client c, CommandArgs a)
     {
         var table = c.Server.Commands;
@@ -93,6 +86,7 @@ public static class IntrospectionCommands
     }
 
     /// <summary>COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern]: names of commands and subcommands.</summary>
+    [Command("command|list")]
     static void List(Client c, CommandArgs a)
     {
         int filter = 0; // 0 none, 1 module, 2 aclcat, 3 pattern
@@ -329,7 +323,9 @@ public static class IntrospectionCommands
 
     // ---- GETKEYS, GETKEYSANDFLAGS ------------------------------------------------------------
 
+    [Command("command|getkeys")]
     static void GetKeys(Client c, CommandArgs a) => GetKeysImpl(c, a, withFlags: false);
+    [Command("command|getkeysandflags")]
     static void GetKeysAndFlags(Client c, CommandArgs a) => GetKeysImpl(c, a, withFlags: true);
 
     /// <summary>getKeysSubcommandImpl: the command after GETKEYS is looked up (with its subcommand), its arity checked, then its keys found.</summary>

@@ -10,42 +10,12 @@ namespace Vermilion.Commands;
 /// RENAMENX, COPY, MOVE, SWAPDB, OBJECT, WAIT and expiry (EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT,
 /// TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST).
 /// </summary>
-public static class KeyCommands
+public static partial class KeyCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("del", Del);
-        // Clients such as StackExchange.Redis delete with UNLINK. Values here are freed by the GC,
-        // so there is no separate lazy-free thread: UNLINK removes keys exactly as DEL does.
-        t.Bind("unlink", Del);
-        t.Bind("exists", Exists);
-        t.Bind("expire", Expire);
-        t.Bind("pexpire", PExpire);
-        t.Bind("expireat", ExpireAt);
-        t.Bind("pexpireat", PExpireAt);
-        t.Bind("ttl", Ttl);
-        t.Bind("pttl", PTtl);
-        t.Bind("expiretime", ExpireTime);
-        t.Bind("pexpiretime", PExpireTime);
-        t.Bind("persist", Persist);
-        t.Bind("type", Type);
-        t.Bind("rename", Rename);
-        t.Bind("renamenx", RenameNx);
-        t.Bind("keys", Keys);
-        t.Bind("touch", Touch);
-        t.Bind("copy", Copy);
-        t.Bind("move", Move);
-        t.Bind("swapdb", SwapDb);
-        t.Bind("scan", Scan);
-        t.Bind("randomkey", RandomKey);
-        t.Bind("object|encoding", ObjectEncoding);
-        t.Bind("object|freq", ObjectFreq);
-        t.Bind("object|help", ObjectHelp);
-        t.Bind("object|idletime", ObjectIdleTime);
-        t.Bind("object|refcount", ObjectRefCount);
-        t.Bind("wait", Wait);
-    }
-
+    [Command("del")]
+    // Clients such as StackExchange.Redis delete with UNLINK. Values here are freed by the GC,
+    // so there is no separate lazy-free thread: UNLINK removes keys exactly as DEL does.
+    [Command("unlink")]
     static void Del(Client c, CommandArgs a)
     {
         long n = 0;
@@ -54,6 +24,7 @@ public static class KeyCommands
         c.Reply.Integer(n);
     }
 
+    [Command("exists")]
     static void Exists(Client c, CommandArgs a)
     {
         long n = 0;
@@ -64,9 +35,13 @@ public static class KeyCommands
     [Flags]
     enum ExpireCondition { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8 }
 
+    [Command("expire")]
     static void Expire(Client c, CommandArgs a) => SetExpire(c, a, "expire", relative: true, seconds: true);
+    [Command("pexpire")]
     static void PExpire(Client c, CommandArgs a) => SetExpire(c, a, "pexpire", relative: true, seconds: false);
+    [Command("expireat")]
     static void ExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "expireat", relative: false, seconds: true);
+    [Command("pexpireat")]
     static void PExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "pexpireat", relative: false, seconds: false);
 
     /// <summary>
@@ -149,9 +124,13 @@ public static class KeyCommands
         c.Reply.Integer(1);
     }
 
+    [Command("ttl")]
     static void Ttl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: false);
+    [Command("pttl")]
     static void PTtl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: false);
+    [Command("expiretime")]
     static void ExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: true);
+    [Command("pexpiretime")]
     static void PExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: true);
 
     /// <summary>-2 for no key, -1 for no deadline; seconds are rounded to the nearest, as Redis.</summary>
@@ -174,6 +153,7 @@ public static class KeyCommands
         c.Reply.Integer(milliseconds ? ttl : (ttl + 500) / 1000);
     }
 
+    [Command("persist")]
     static void Persist(Client c, CommandArgs a)
     {
         bool removed = c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]);
@@ -181,12 +161,14 @@ public static class KeyCommands
         c.Reply.Integer(removed ? 1 : 0);
     }
 
+    [Command("type")]
     static void Type(Client c, CommandArgs a)
     {
         int entry = c.Db.Lookup(a[1], touch: false);
         c.Reply.Simple(entry < 0 ? "none"u8 : TypeName(c.Db.Keys.Item(entry)));
     }
 
+    [Command("touch")]
     static void Touch(Client c, CommandArgs a)
     {
         long n = 0;
@@ -194,6 +176,7 @@ public static class KeyCommands
         c.Reply.Integer(n);
     }
 
+    [Command("keys")]
     static void Keys(Client c, CommandArgs a)
     {
         var pattern = a[1];
@@ -206,7 +189,9 @@ public static class KeyCommands
         foreach (int entry in matches) c.Reply.Bulk(keys.Key(entry));
     }
 
+    [Command("rename")]
     static void Rename(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: false);
+    [Command("renamenx")]
     static void RenameNx(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: true);
 
     /// <summary>The value and its deadline move to the new name; renaming a key to itself changes nothing.</summary>
@@ -254,6 +239,7 @@ public static class KeyCommands
         return true;
     }
 
+    [Command("move")]
     static void Move(Client c, CommandArgs a)
     {
         if (!ParseDbIndex(c, a[2], out var target)) return;
@@ -275,6 +261,7 @@ public static class KeyCommands
     }
 
     /// <summary>COPY source destination [DB index] [REPLACE]: the copy gets the source's deadline.</summary>
+    [Command("copy")]
     static void Copy(Client c, CommandArgs a)
     {
         var target = c.Db;
@@ -307,6 +294,7 @@ public static class KeyCommands
         c.Reply.Integer(1);
     }
 
+    [Command("swapdb")]
     static void SwapDb(Client c, CommandArgs a)
     {
         if (!IntegerText.TryParse(a[1], out long first) || first < int.MinValue || first > int.MaxValue)
@@ -339,6 +327,7 @@ public static class KeyCommands
     /// COUNT entries were collected (at most 10×COUNT buckets), then drop keys that do not match
     /// the pattern or type and keys that have expired (deleting them, as Redis does).
     /// </summary>
+    [Command("scan")]
     static void Scan(Client c, CommandArgs a)
     {
         if (!ScanOptions.ParseCursor(c, a[1], out ulong cursor)) return;
@@ -375,6 +364,7 @@ public static class KeyCommands
         _ => "string"u8,
     };
 
+    [Command("randomkey")]
     static void RandomKey(Client c, CommandArgs a)
     {
         var key = c.Db.RandomKey(c.Server.Random);
@@ -401,6 +391,7 @@ public static class KeyCommands
         "    Prints this help.",
     ];
 
+    [Command("object|help")]
     static void ObjectHelp(Client c, CommandArgs a) => HelpReply.Write(c, s_objectHelp);
 
     /// <summary>OBJECT looks without touching; a missing key answers nil before anything else.</summary>
@@ -412,6 +403,7 @@ public static class KeyCommands
         return false;
     }
 
+    [Command("object|encoding")]
     static void ObjectEncoding(Client c, CommandArgs a)
     {
         if (!ObjectLookup(c, a, out int entry)) return;
@@ -429,6 +421,7 @@ public static class KeyCommands
         });
     }
 
+    [Command("object|refcount")]
     static void ObjectRefCount(Client c, CommandArgs a)
     {
         if (!ObjectLookup(c, a, out int entry)) return;
@@ -438,6 +431,7 @@ public static class KeyCommands
 
     const string PolicySwitchNote = " Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+    [Command("object|idletime")]
     static void ObjectIdleTime(Client c, CommandArgs a)
     {
         if (!ObjectLookup(c, a, out int entry)) return;
@@ -449,6 +443,7 @@ public static class KeyCommands
         c.Reply.Integer(c.Server.Eviction.IdleMs(c.Db.Keys.Lru(entry)) / 1000);
     }
 
+    [Command("object|freq")]
     static void ObjectFreq(Client c, CommandArgs a)
     {
         if (!ObjectLookup(c, a, out int entry)) return;
@@ -465,6 +460,7 @@ public static class KeyCommands
     /// Redis with none attached, WAIT 0 answers 0 at once; otherwise the client blocks until the
     /// timeout (0 = forever, or CLIENT UNBLOCK) and then answers 0.
     /// </summary>
+    [Command("wait")]
     static void Wait(Client c, CommandArgs a)
     {
         if (!LongArgument.Parse(c, a[1], out long replicas) || !LongArgument.ParseTimeoutMs(c, a[2], out long timeout)) return;

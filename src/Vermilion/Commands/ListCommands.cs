@@ -12,34 +12,8 @@ namespace Vermilion.Commands;
 /// Commands that take from several keys ask <see cref="VermilionServer.IsServableKey"/> so that a blocked
 /// client served for a ready key takes from that key, as Redis 7.0 does.
 /// </summary>
-public static class ListCommands
+public static partial class ListCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("lpush", LPush);
-        t.Bind("rpush", RPush);
-        t.Bind("lpushx", LPushX);
-        t.Bind("rpushx", RPushX);
-        t.Bind("lpop", LPop);
-        t.Bind("rpop", RPop);
-        t.Bind("llen", LLen);
-        t.Bind("lrange", LRange);
-        t.Bind("lindex", LIndex);
-        t.Bind("lset", LSet);
-        t.Bind("linsert", LInsert);
-        t.Bind("lrem", LRem);
-        t.Bind("ltrim", LTrim);
-        t.Bind("lpos", LPos);
-        t.Bind("lmove", LMove);
-        t.Bind("rpoplpush", RPopLPush);
-        t.Bind("lmpop", LMPop);
-        t.Bind("blpop", BLPop);
-        t.Bind("brpop", BRPop);
-        t.Bind("blmove", BLMove);
-        t.Bind("brpoplpush", BRPopLPush);
-        t.Bind("blmpop", BLMPop);
-    }
-
     // ---- reading ----
 
     /// <summary>lookupKeyRead for a list: a hit or a miss (a key of another type is a hit before WRONGTYPE, as in Redis).</summary>
@@ -105,9 +79,13 @@ public static class ListCommands
 
     // ---- pushing ----
 
+    [Command("lpush")]
     static void LPush(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: false);
+    [Command("rpush")]
     static void RPush(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: false);
+    [Command("lpushx")]
     static void LPushX(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: true);
+    [Command("rpushx")]
     static void RPushX(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: true);
 
     /// <summary>pushGenericCommand.</summary>
@@ -134,7 +112,9 @@ public static class ListCommands
 
     // ---- popping ----
 
+    [Command("lpop")]
     static void LPop(Client c, CommandArgs a) => Pop(c, a, head: true);
+    [Command("rpop")]
     static void RPop(Client c, CommandArgs a) => Pop(c, a, head: false);
 
     /// <summary>popGenericCommand: one element as a bulk, or with a count an array of up to that many.</summary>
@@ -198,8 +178,10 @@ public static class ListCommands
 
     // ---- reading ranges and elements ----
 
+    [Command("llen")]
     static void LLen(Client c, CommandArgs a) => c.Reply.Integer(ReadList(c, a[1])?.Count ?? 0);
 
+    [Command("lrange")]
     static void LRange(Client c, CommandArgs a)
     {
         if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
@@ -208,6 +190,7 @@ public static class ListCommands
         else RangeReply(c, list, start, end, reverse: false);
     }
 
+    [Command("lindex")]
     static void LIndex(Client c, CommandArgs a)
     {
         var list = ReadList(c, a[1]);
@@ -221,6 +204,7 @@ public static class ListCommands
         else c.Reply.Null();
     }
 
+    [Command("lset")]
     static void LSet(Client c, CommandArgs a)
     {
         var list = c.Db.Get<QuickList>(a[1]);
@@ -241,6 +225,7 @@ public static class ListCommands
     }
 
     /// <summary>LINSERT: the pivot is the first match from the head; -1 when there is none, 0 when the key is missing.</summary>
+    [Command("linsert")]
     static void LInsert(Client c, CommandArgs a)
     {
         bool after;
@@ -275,6 +260,7 @@ public static class ListCommands
     }
 
     /// <summary>LREM: count &gt; 0 from the head, &lt; 0 from the tail, 0 all.</summary>
+    [Command("lrem")]
     static void LRem(Client c, CommandArgs a)
     {
         if (!LongArgument.Parse(c, a[2], out long count)) return;
@@ -292,6 +278,7 @@ public static class ListCommands
         c.Reply.Integer(removed);
     }
 
+    [Command("ltrim")]
     static void LTrim(Client c, CommandArgs a)
     {
         if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
@@ -327,6 +314,7 @@ public static class ListCommands
     /// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]: indexes as LINDEX counts them.
     /// Arithmetic on the options wraps as Redis's C longs do (RANK -LONG_MIN stays negative).
     /// </summary>
+    [Command("lpos")]
     static void LPos(Client c, CommandArgs a)
     {
         long rank = 1, count = -1, maxlen = 0;
@@ -400,12 +388,14 @@ public static class ListCommands
 
     // ---- moving ----
 
+    [Command("lmove")]
     static void LMove(Client c, CommandArgs a)
     {
         if (!TryParseEnd(c, a[3], out bool fromHead) || !TryParseEnd(c, a[4], out bool toHead)) return;
         Move(c, a, fromHead, toHead);
     }
 
+    [Command("rpoplpush")]
     static void RPopLPush(Client c, CommandArgs a) => Move(c, a, fromHead: false, toHead: true);
 
     /// <summary>lmoveGenericCommand: both keys' types are checked before anything changes; source and destination may be the same list.</summary>
@@ -443,7 +433,9 @@ public static class ListCommands
 
     // ---- multi-key pops ----
 
+    [Command("lmpop")]
     static void LMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 1, blocking: false);
+    [Command("blmpop")]
     static void BLMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 2, blocking: true);
 
     /// <summary>lmpopGenericCommand: numkeys, then LEFT|RIGHT, then COUNT are checked (BLMPOP's timeout after them).</summary>
@@ -492,7 +484,9 @@ public static class ListCommands
 
     // ---- blocking ----
 
+    [Command("blpop")]
     static void BLPop(Client c, CommandArgs a) => BlockingPop(c, a, head: true);
+    [Command("brpop")]
     static void BRPop(Client c, CommandArgs a) => BlockingPop(c, a, head: false);
 
     /// <summary>blockingPopGenericCommand: the first non-empty list in argument order is popped; else the client blocks on all of them.</summary>
@@ -520,6 +514,7 @@ public static class ListCommands
         Block(c, a, 1, a.Count - 1, deadline);
     }
 
+    [Command("blmove")]
     static void BLMove(Client c, CommandArgs a)
     {
         if (!TryParseEnd(c, a[3], out bool fromHead) || !TryParseEnd(c, a[4], out bool toHead)) return;
@@ -527,6 +522,7 @@ public static class ListCommands
         BlockingMove(c, a, fromHead, toHead, deadline);
     }
 
+    [Command("brpoplpush")]
     static void BRPopLPush(Client c, CommandArgs a)
     {
         if (!VermilionServer.TryParseBlockTimeout(c, a[3], out long deadline)) return;

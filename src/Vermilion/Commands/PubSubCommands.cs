@@ -8,31 +8,19 @@ namespace Vermilion.Commands;
 /// The pub/sub family: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, SSUBSCRIBE, SUNSUBSCRIBE,
 /// PUBLISH, SPUBLISH and PUBSUB; the registries and delivery live in Server/PubSub.cs.
 /// </summary>
-public static class PubSubCommands
+public static partial class PubSubCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("subscribe", Subscribe);
-        t.Bind("unsubscribe", Unsubscribe);
-        t.Bind("psubscribe", PSubscribe);
-        t.Bind("punsubscribe", PUnsubscribe);
-        t.Bind("ssubscribe", SSubscribe);
-        t.Bind("sunsubscribe", SUnsubscribe);
-        t.Bind("publish", Publish);
-        t.Bind("spublish", SPublish);
-        t.Bind("pubsub|channels", Channels);
-        t.Bind("pubsub|help", Help);
-        t.Bind("pubsub|numpat", NumPat);
-        t.Bind("pubsub|numsub", NumSub);
-        t.Bind("pubsub|shardchannels", ShardChannels);
-        t.Bind("pubsub|shardnumsub", ShardNumSub);
-    }
-
+    [Command("subscribe")]
     static void Subscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
+    [Command("psubscribe")]
     static void PSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
+    [Command("ssubscribe")]
     static void SSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
+    [Command("unsubscribe")]
     static void Unsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
+    [Command("punsubscribe")]
     static void PUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
+    [Command("sunsubscribe")]
     static void SUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
 
     static void SubscribeEach(Client c, CommandArgs a, VermilionServer.ChannelKind kind)
@@ -46,7 +34,9 @@ public static class PubSubCommands
         else for (int i = 1; i < a.Count; i++) c.Server.Unsubscribe(c, a[i], kind);
     }
 
+    [Command("publish")]
     static void Publish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2]));
+    [Command("spublish")]
     static void SPublish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2], shard: true));
 
     static readonly string[] s_help =
@@ -67,9 +57,12 @@ public static class PubSubCommands
         "    Prints this help.",
     ];
 
+    [Command("pubsub|help")]
     static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
+    [Command("pubsub|channels")]
     static void Channels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: false));
+    [Command("pubsub|shardchannels")]
     static void ShardChannels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: true));
 
     /// <summary>PUBSUB CHANNELS / SHARDCHANNELS [pattern]: more than one pattern is refused as Redis's subcommand syntax error.</summary>
@@ -87,7 +80,9 @@ public static class PubSubCommands
         foreach (var name in matching) c.Reply.Bulk(name);
     }
 
+    [Command("pubsub|numsub")]
     static void NumSub(Client c, CommandArgs a) => CountSubscribers(c, a, shard: false);
+    [Command("pubsub|shardnumsub")]
     static void ShardNumSub(Client c, CommandArgs a) => CountSubscribers(c, a, shard: true);
 
     static void CountSubscribers(Client c, CommandArgs a, bool shard)
@@ -100,5 +95,6 @@ public static class PubSubCommands
         }
     }
 
+    [Command("pubsub|numpat")]
     static void NumPat(Client c, CommandArgs a) => c.Reply.Integer(c.Server.PubSubPatterns);
 }

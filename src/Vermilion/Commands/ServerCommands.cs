@@ -4,18 +4,9 @@ using Vermilion.Server;
 namespace Vermilion.Commands;
 
 /// <summary>The server family: INFO, DBSIZE, TIME, FLUSHDB, FLUSHALL, SHUTDOWN.</summary>
-public static class ServerCommands
+public static partial class ServerCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("info", InfoCommand);
-        t.Bind("dbsize", DbSize);
-        t.Bind("time", Time);
-        t.Bind("flushdb", FlushDb);
-        t.Bind("flushall", FlushAll);
-        t.Bind("shutdown", Shutdown);
-    }
-
+    [Command("info")]
     static void InfoCommand(Client c, CommandArgs a)
     {
         var sections = new string[a.Count - 1];
@@ -23,8 +14,10 @@ public static class ServerCommands
         c.Reply.Verbatim(Info.Build(c.Server, sections));
     }
 
+    [Command("dbsize")]
     static void DbSize(Client c, CommandArgs a) => c.Reply.Integer(c.Db.Count);
 
+    [Command("time")]
     static void Time(Client c, CommandArgs a)
     {
         long us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
@@ -41,6 +34,7 @@ public static class ServerCommands
         return false;
     }
 
+    [Command("flushdb")]
     static void FlushDb(Client c, CommandArgs a)
     {
         if (!ParseFlushMode(c, a)) return;
@@ -50,6 +44,7 @@ public static class ServerCommands
         c.Reply.Ok();
     }
 
+    [Command("flushall")]
     static void FlushAll(Client c, CommandArgs a)
     {
         if (!ParseFlushMode(c, a)) return;
@@ -67,6 +62,7 @@ public static class ServerCommands
     /// saved by default; SAVE cannot be honoured and fails as a failed save does in Redis.
     /// On success the client gets no reply: the server closes every connection and exits.
     /// </summary>
+    [Command("shutdown")]
     static void Shutdown(Client c, CommandArgs a)
     {
         bool save = false, nosave = false, abort = false;

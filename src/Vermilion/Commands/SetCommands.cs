@@ -10,29 +10,8 @@ namespace Vermilion.Commands;
 /// is replied or changed, results of SINTER/SUNION/SDIFF built as Redis builds them so that their
 /// encodings and (for intsets) their order are Redis's.
 /// </summary>
-public static class SetCommands
+public static partial class SetCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("sadd", SAdd);
-        t.Bind("srem", SRem);
-        t.Bind("scard", SCard);
-        t.Bind("sismember", SIsMember);
-        t.Bind("smismember", SMIsMember);
-        t.Bind("smembers", SMembers);
-        t.Bind("spop", SPop);
-        t.Bind("srandmember", SRandMember);
-        t.Bind("smove", SMove);
-        t.Bind("sinter", SInter);
-        t.Bind("sintercard", SInterCard);
-        t.Bind("sinterstore", SInterStore);
-        t.Bind("sunion", SUnion);
-        t.Bind("sunionstore", SUnionStore);
-        t.Bind("sdiff", SDiff);
-        t.Bind("sdiffstore", SDiffStore);
-        t.Bind("sscan", SScan);
-    }
-
     static long MaxIntsetEntries(Client c) => c.Server.Config.SetMaxIntsetEntries;
 
     /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
@@ -64,6 +43,7 @@ public static class SetCommands
         c.Reply.Integer(result.Count);
     }
 
+    [Command("sadd")]
     static void SAdd(Client c, CommandArgs a)
     {
         long max = MaxIntsetEntries(c);
@@ -97,12 +77,16 @@ public static class SetCommands
         c.Reply.Integer(added);
     }
 
+    [Command("srem")]
     static void SRem(Client c, CommandArgs a) => MemberRemoval.Remove<SetValue>(c, a, NotifyFlags.Set, "srem");
 
+    [Command("scard")]
     static void SCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
+    [Command("sismember")]
     static void SIsMember(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Contains(a[2]) == true ? 1 : 0);
 
+    [Command("smismember")]
     static void SMIsMember(Client c, CommandArgs a)
     {
         var set = Read(c, a[1]);
@@ -111,6 +95,7 @@ public static class SetCommands
     }
 
     /// <summary>SMEMBERS is SINTER of one key in Redis 7.0: a missing key is an empty set.</summary>
+    [Command("smembers")]
     static void SMembers(Client c, CommandArgs a)
     {
         var set = Read(c, a[1]);
@@ -122,6 +107,7 @@ public static class SetCommands
     /// SMOVE source destination member: a missing source answers 0 before any type is checked (as
     /// Redis 7.0); the same key on both sides only tells whether the member is there.
     /// </summary>
+    [Command("smove")]
     static void SMove(Client c, CommandArgs a)
     {
         if (c.Db.Lookup(a[1]) < 0)
@@ -160,6 +146,7 @@ public static class SetCommands
     }
 
     /// <summary>SPOP key [count]. The count is read before the key, and must not be negative.</summary>
+    [Command("spop")]
     static void SPop(Client c, CommandArgs a)
     {
         if (a.Count > 3)
@@ -250,6 +237,7 @@ public static class SetCommands
     }
 
     /// <summary>SRANDMEMBER key [count]: a negative count may repeat members; a positive one never does.</summary>
+    [Command("srandmember")]
     static void SRandMember(Client c, CommandArgs a)
     {
         if (a.Count > 3)
@@ -322,10 +310,13 @@ public static class SetCommands
         return sets;
     }
 
+    [Command("sinter")]
     static void SInter(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 1, a.Count - 1), destination: -1, cardinalityOnly: false, limit: 0);
+    [Command("sinterstore")]
     static void SInterStore(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 2, a.Count - 2), destination: 1, cardinalityOnly: false, limit: 0);
 
     /// <summary>SINTERCARD numkeys key [key ...] [LIMIT limit]: the arguments are checked before any key is read.</summary>
+    [Command("sintercard")]
     static void SInterCard(Client c, CommandArgs a)
     {
         if (!IntegerText.TryParse(a[1], out long numKeys) || numKeys < 1)
@@ -417,15 +408,19 @@ public static class SetCommands
         }
     }
 
+    [Command("sunion")]
     static void SUnion(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: false, Array.Empty<byte>()));
+    [Command("sdiff")]
     static void SDiff(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: true, Array.Empty<byte>()));
 
+    [Command("sunionstore")]
     static void SUnionStore(Client c, CommandArgs a)
     {
         var sets = ReadAll(c, a, 2, a.Count - 2);
         Store(c, a[1], Combine(c, sets, diff: false, a.ToArray(1)), "sunionstore");
     }
 
+    [Command("sdiffstore")]
     static void SDiffStore(Client c, CommandArgs a)
     {
         var sets = ReadAll(c, a, 2, a.Count - 2);
@@ -502,6 +497,7 @@ public static class SetCommands
     /// (missing: an empty scan, whatever the options), then the options. An intset answers
     /// everything at once with cursor 0, as Redis; a hashtable is walked bucket by bucket.
     /// </summary>
+    [Command("sscan")]
     static void SScan(Client c, CommandArgs a)
     {
         var set = ScanOptions.ReadKey<SetValue>(c, a, out ulong cursor, out long count, out int pattern);

@@ -10,47 +10,8 @@ namespace Vermilion.Commands;
 /// score and lex, the pops (blocking ones through Server.BlockForKeys), ZRANDMEMBER, the set
 /// operations and ZSCAN, on <see cref="SortedSetValue"/>.
 /// </summary>
-public static class SortedSetCommands
+public static partial class SortedSetCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("zadd", ZAdd);
-        t.Bind("zincrby", ZIncrBy);
-        t.Bind("zrem", ZRem);
-        t.Bind("zcard", ZCard);
-        t.Bind("zcount", ZCount);
-        t.Bind("zlexcount", ZLexCount);
-        t.Bind("zscore", ZScore);
-        t.Bind("zmscore", ZMScore);
-        t.Bind("zrank", ZRank);
-        t.Bind("zrevrank", ZRevRank);
-        t.Bind("zrange", ZRange);
-        t.Bind("zrangestore", ZRangeStore);
-        t.Bind("zrevrange", ZRevRange);
-        t.Bind("zrangebyscore", ZRangeByScore);
-        t.Bind("zrevrangebyscore", ZRevRangeByScore);
-        t.Bind("zrangebylex", ZRangeByLex);
-        t.Bind("zrevrangebylex", ZRevRangeByLex);
-        t.Bind("zremrangebyrank", ZRemRangeByRank);
-        t.Bind("zremrangebyscore", ZRemRangeByScore);
-        t.Bind("zremrangebylex", ZRemRangeByLex);
-        t.Bind("zpopmin", ZPopMin);
-        t.Bind("zpopmax", ZPopMax);
-        t.Bind("zmpop", ZMPop);
-        t.Bind("bzpopmin", BZPopMin);
-        t.Bind("bzpopmax", BZPopMax);
-        t.Bind("bzmpop", BZMPop);
-        t.Bind("zrandmember", ZRandMember);
-        t.Bind("zunion", ZUnion);
-        t.Bind("zinter", ZInter);
-        t.Bind("zdiff", ZDiff);
-        t.Bind("zunionstore", ZUnionStore);
-        t.Bind("zinterstore", ZInterStore);
-        t.Bind("zdiffstore", ZDiffStore);
-        t.Bind("zintercard", ZInterCard);
-        t.Bind("zscan", ZScan);
-    }
-
     // ---- shared pieces ------------------------------------------------------------------------
 
     /// <summary>lookupKeyRead + checkType (<see cref="VermilionServer.LookupKeyRead{T}"/>): a hit even for another type, or a miss.</summary>
@@ -275,7 +236,9 @@ public static class SortedSetCommands
 
     // ---- ZADD, ZINCRBY, ZREM ------------------------------------------------------------------
 
+    [Command("zadd")]
     static void ZAdd(Client c, CommandArgs a) => AddGeneric(c, a, ZAddFlags.None);
+    [Command("zincrby")]
     static void ZIncrBy(Client c, CommandArgs a) => AddGeneric(c, a, ZAddFlags.Incr);
 
     /// <summary>zaddGenericCommand: options, then every score parsed before anything changes.</summary>
@@ -375,14 +338,18 @@ public static class SortedSetCommands
         else c.Reply.Integer(ch ? added + updated : added);
     }
 
+    [Command("zrem")]
     static void ZRem(Client c, CommandArgs a) => MemberRemoval.Remove<SortedSetValue>(c, a, NotifyFlags.ZSet, "zrem");
 
     // ---- reads --------------------------------------------------------------------------------
 
+    [Command("zcard")]
     static void ZCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
+    [Command("zscore")]
     static void ZScore(Client c, CommandArgs a) => ReplyScore(c, Read(c, a[1]), a[2]);
 
+    [Command("zmscore")]
     static void ZMScore(Client c, CommandArgs a)
     {
         var set = Read(c, a[1]);
@@ -397,7 +364,9 @@ public static class SortedSetCommands
         else c.Reply.Null();
     }
 
+    [Command("zrank")]
     static void ZRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: false);
+    [Command("zrevrank")]
     static void ZRevRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: true);
 
     static void RankGeneric(Client c, CommandArgs a, bool reverse)
@@ -408,9 +377,11 @@ public static class SortedSetCommands
         else c.Reply.Integer(reverse ? set!.Count - 1 - rank : rank);
     }
 
+    [Command("zcount")]
     static void ZCount(Client c, CommandArgs a) =>
         CountGeneric(c, a, ScoreRange.TryParse(a[2], a[3], out var range), range, "min or max is not a float");
 
+    [Command("zlexcount")]
     static void ZLexCount(Client c, CommandArgs a) =>
         CountGeneric(c, a, LexRange.TryParse(a[2], a[3], out var range), range, "min or max not valid string range item");
 
@@ -430,12 +401,19 @@ public static class SortedSetCommands
 
     enum RangeType { Auto, Rank, Score, Lex }
 
+    [Command("zrange")]
     static void ZRange(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Auto, null);
+    [Command("zrangestore")]
     static void ZRangeStore(Client c, CommandArgs a) => RangeGeneric(c, a, 2, true, RangeType.Auto, null);
+    [Command("zrevrange")]
     static void ZRevRange(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Rank, true);
+    [Command("zrangebyscore")]
     static void ZRangeByScore(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Score, false);
+    [Command("zrevrangebyscore")]
     static void ZRevRangeByScore(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Score, true);
+    [Command("zrangebylex")]
     static void ZRangeByLex(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Lex, false);
+    [Command("zrevrangebylex")]
     static void ZRevRangeByLex(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Lex, true);
 
     /// <summary>
@@ -605,6 +583,7 @@ public static class SortedSetCommands
 
     // ---- ZREMRANGEBY* -------------------------------------------------------------------------
 
+    [Command("zremrangebyrank")]
     static void ZRemRangeByRank(Client c, CommandArgs a)
     {
         if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
@@ -627,6 +606,7 @@ public static class SortedSetCommands
         RemoveAndReply(c, a[1], set, (int)start, end - start + 1, "zremrangebyrank");
     }
 
+    [Command("zremrangebyscore")]
     static void ZRemRangeByScore(Client c, CommandArgs a)
     {
         if (!ScoreRange.TryParse(a[2], a[3], out var range))
@@ -637,6 +617,7 @@ public static class SortedSetCommands
         RemoveRangeGeneric(c, a, range);
     }
 
+    [Command("zremrangebylex")]
     static void ZRemRangeByLex(Client c, CommandArgs a)
     {
         if (!LexRange.TryParse(a[2], a[3], out var range))
@@ -674,7 +655,9 @@ public static class SortedSetCommands
 
     // ---- pops -----------------------------------------------------------------------------------
 
+    [Command("zpopmin")]
     static void ZPopMin(Client c, CommandArgs a) => PopMinMax(c, a, max: false);
+    [Command("zpopmax")]
     static void ZPopMax(Client c, CommandArgs a) => PopMinMax(c, a, max: true);
 
     static void PopMinMax(Client c, CommandArgs a, bool max)
@@ -746,7 +729,9 @@ public static class SortedSetCommands
         DeleteIfEmpty(c, set, a[keyIndex]);
     }
 
+    [Command("bzpopmin")]
     static void BZPopMin(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: false, -1, nested: false);
+    [Command("bzpopmax")]
     static void BZPopMax(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: true, -1, nested: false);
 
     /// <summary>blockingGenericZpopCommand: pop from the first non-empty key, else block until one is ready or the timeout passes.</summary>
@@ -765,7 +750,9 @@ public static class SortedSetCommands
         c.Server.BlockForKeys(c, a, keys, DataType.ZSet, deadline, nullArrayOnTimeout: true);
     }
 
+    [Command("zmpop")]
     static void ZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 1, blocking: false);
+    [Command("bzmpop")]
     static void BZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 2, blocking: true);
 
     /// <summary>zmpopGenericCommand: numkeys key [key ...] MIN|MAX [COUNT count].</summary>
@@ -814,6 +801,7 @@ public static class SortedSetCommands
 
     // ---- ZRANDMEMBER ------------------------------------------------------------------------------
 
+    [Command("zrandmember")]
     static void ZRandMember(Client c, CommandArgs a)
     {
         if (a.Count >= 3)
@@ -941,12 +929,19 @@ public static class SortedSetCommands
 
     enum SetOperation { Union, Inter, Diff }
 
+    [Command("zunion")]
     static void ZUnion(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Union, store: false, cardinalityOnly: false);
+    [Command("zinter")]
     static void ZInter(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Inter, store: false, cardinalityOnly: false);
+    [Command("zdiff")]
     static void ZDiff(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Diff, store: false, cardinalityOnly: false);
+    [Command("zunionstore")]
     static void ZUnionStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Union, store: true, cardinalityOnly: false);
+    [Command("zinterstore")]
     static void ZInterStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Inter, store: true, cardinalityOnly: false);
+    [Command("zdiffstore")]
     static void ZDiffStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Diff, store: true, cardinalityOnly: false);
+    [Command("zintercard")]
     static void ZInterCard(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Inter, store: false, cardinalityOnly: true);
 
     enum Aggregate { Sum, Min, Max }
@@ -1168,6 +1163,7 @@ public static class SortedSetCommands
     /// ten times as many buckets). Scores read as Redis writes them: the listpack's text
     /// (d2string) for a compact set, "%.17g" for the other.
     /// </summary>
+    [Command("zscan")]
     static void ZScan(Client c, CommandArgs a)
     {
         var set = ScanOptions.ReadKey<SortedSetValue>(c, a, out ulong cursor, out long count, out int pattern);

@@ -8,34 +8,8 @@ namespace Vermilion.Commands;
 /// The string family: GET/SET and their variants, counters (INCRBYFLOAT in emulated long double,
 /// see <see cref="LongDouble"/>), ranges and LCS. The bitmap commands are in <see cref="BitmapCommands"/>.
 /// </summary>
-public static class StringCommands
+public static partial class StringCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("get", Get);
-        t.Bind("set", Set, getKeys: SetGetKeys);
-        t.Bind("incr", Incr);
-        t.Bind("mget", MGet);
-        t.Bind("mset", MSet);
-        t.Bind("msetnx", MSetNx);
-        t.Bind("setnx", SetNx);
-        t.Bind("getset", GetSet);
-        t.Bind("getdel", GetDel);
-        t.Bind("append", Append);
-        t.Bind("strlen", StrLen);
-        t.Bind("decr", Decr);
-        t.Bind("incrby", IncrBy);
-        t.Bind("decrby", DecrBy);
-        t.Bind("getrange", GetRange);
-        t.Bind("substr", GetRange);
-        t.Bind("setrange", SetRange);
-        t.Bind("setex", SetEx);
-        t.Bind("psetex", PSetEx);
-        t.Bind("getex", GetEx);
-        t.Bind("incrbyfloat", IncrByFloat);
-        t.Bind("lcs", Lcs);
-    }
-
     /// <summary>setGetKeys: the key is overwritten, or read and updated when GET is given (the key spec's variable_flags).</summary>
     static bool SetGetKeys(Argv argv, List<KeyReference> keys)
     {
@@ -72,6 +46,7 @@ public static class StringCommands
         return false;
     }
 
+    [Command("get")]
     static void Get(Client c, CommandArgs a) => ReplyValue(c, a[1]);
 
     [Flags]
@@ -148,6 +123,7 @@ public static class StringCommands
         return value;
     }
 
+    [Command("set", GetKeys = nameof(SetGetKeys))]
     static void Set(Client c, CommandArgs a)
     {
         int expireArg = ParseOptions(c, a, 3, forGetEx: false, out var options);
@@ -180,7 +156,9 @@ public static class StringCommands
         if (!get) c.Reply.Ok();
     }
 
+    [Command("setex")]
     static void SetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Ex, "setex");
+    [Command("psetex")]
     static void PSetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Px, "psetex");
 
     static void SetWithTime(Client c, CommandArgs a, SetOptions unit, string command)
@@ -190,6 +168,7 @@ public static class StringCommands
     }
 
     /// <summary>GETEX: the value, then its deadline changed (a past EXAT/PXAT deletes the key) or removed (PERSIST).</summary>
+    [Command("getex")]
     static void GetEx(Client c, CommandArgs a)
     {
         int expireArg = ParseOptions(c, a, 2, forGetEx: true, out var options);
@@ -218,14 +197,18 @@ public static class StringCommands
         else if ((options & SetOptions.Persist) != 0 && c.Db.RemoveExpire(a[1])) c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
     }
 
+    [Command("incr")]
     static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
+    [Command("decr")]
     static void Decr(Client c, CommandArgs a) => IncrBy(c, a[1], -1);
 
+    [Command("incrby")]
     static void IncrBy(Client c, CommandArgs a)
     {
         if (ParseInteger(c, a[2], out long by)) IncrBy(c, a[1], by);
     }
 
+    [Command("decrby")]
     static void DecrBy(Client c, CommandArgs a)
     {
         if (!ParseInteger(c, a[2], out long by)) return;
@@ -263,6 +246,7 @@ public static class StringCommands
     }
 
     /// <summary>MGET answers nil for a key of another type rather than WRONGTYPE (it still counts as a hit).</summary>
+    [Command("mget")]
     static void MGet(Client c, CommandArgs a)
     {
         c.Reply.ArrayHeader(a.Count - 1);
@@ -283,6 +267,7 @@ public static class StringCommands
         return false;
     }
 
+    [Command("mset")]
     static void MSet(Client c, CommandArgs a)
     {
         if (!PairsOrError(c, a)) return;
@@ -295,6 +280,7 @@ public static class StringCommands
     }
 
     /// <summary>All or nothing: if any key exists, none is set.</summary>
+    [Command("msetnx")]
     static void MSetNx(Client c, CommandArgs a)
     {
         if (!PairsOrError(c, a)) return;
@@ -314,6 +300,7 @@ public static class StringCommands
         c.Reply.Integer(1);
     }
 
+    [Command("setnx")]
     static void SetNx(Client c, CommandArgs a)
     {
         if (c.Db.Exists(a[1]))
@@ -326,6 +313,7 @@ public static class StringCommands
         c.Reply.Integer(1);
     }
 
+    [Command("getset")]
     static void GetSet(Client c, CommandArgs a)
     {
         // Replied before the write: Set may reuse the old value's storage.
@@ -334,6 +322,7 @@ public static class StringCommands
         c.Server.Notify(NotifyFlags.String, "set", c.Db, a[1]);
     }
 
+    [Command("getdel")]
     static void GetDel(Client c, CommandArgs a)
     {
         if (ReplyValue(c, a[1]))
@@ -342,6 +331,7 @@ public static class StringCommands
         }
     }
 
+    [Command("strlen")]
     static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1], out var value) ? value.Length : 0);
 
     /// <summary>checkStringLength: a string may not grow past proto-max-bulk-len.</summary>
@@ -353,6 +343,7 @@ public static class StringCommands
         return false;
     }
 
+    [Command("append")]
     static void Append(Client c, CommandArgs a)
     {
         if (!c.Db.TryGetString(a[1], out var old))
@@ -369,6 +360,8 @@ public static class StringCommands
     }
 
     /// <summary>GETRANGE/SUBSTR: inclusive indexes, negative from the end, clamped to the string.</summary>
+    [Command("getrange")]
+    [Command("substr")]
     static void GetRange(Client c, CommandArgs a)
     {
         if (!ParseInteger(c, a[2], out long start) || !ParseInteger(c, a[3], out long end)) return;
@@ -389,6 +382,7 @@ public static class StringCommands
     }
 
     /// <summary>SETRANGE: overwrite from an offset, padding with zero bytes; an empty value changes nothing.</summary>
+    [Command("setrange")]
     static void SetRange(Client c, CommandArgs a)
     {
         if (!ParseInteger(c, a[2], out long offset)) return;
@@ -415,6 +409,7 @@ public static class StringCommands
     /// "%.17Lf" with trailing zeros trimmed. The result is kept as text: Redis creates it with
     /// createStringObject, so it is embstr even when it reads as an integer.
     /// </summary>
+    [Command("incrbyfloat")]
     static void IncrByFloat(Client c, CommandArgs a)
     {
         var value = default(LongDouble);
@@ -442,6 +437,7 @@ public static class StringCommands
     /// programming table Redis builds, walked back from the end in Redis's order (on a tie, the
     /// second string's index moves first) so that IDX reports the same matches, last ones first.
     /// </summary>
+    [Command("lcs")]
     static void Lcs(Client c, CommandArgs a)
     {
         Read(c, a[1], out _);

@@ -4,17 +4,9 @@ using Vermilion.Server;
 namespace Vermilion.Commands;
 
 /// <summary>MULTI, EXEC, DISCARD, WATCH, UNWATCH; queueing and the watch registry live in Server/Transactions.cs.</summary>
-public static class TransactionCommands
+public static partial class TransactionCommands
 {
-    public static void Register(CommandTable t)
-    {
-        t.Bind("multi", Multi);
-        t.Bind("exec", Exec);
-        t.Bind("discard", Discard);
-        t.Bind("watch", Watch);
-        t.Bind("unwatch", Unwatch);
-    }
-
+    [Command("multi")]
     static void Multi(Client c, CommandArgs a)
     {
         if (c.Multi is not null)
@@ -27,8 +19,10 @@ public static class TransactionCommands
         c.Reply.Ok();
     }
 
+    [Command("exec")]
     static void Exec(Client c, CommandArgs a) => c.Server.Exec(c);
 
+    [Command("discard")]
     static void Discard(Client c, CommandArgs a)
     {
         if (c.Multi is null)
@@ -40,6 +34,7 @@ public static class TransactionCommands
         c.Reply.Ok();
     }
 
+    [Command("watch")]
     static void Watch(Client c, CommandArgs a)
     {
         if (c.Multi is not null)
@@ -51,6 +46,7 @@ public static class TransactionCommands
         c.Reply.Ok();
     }
 
+    [Command("unwatch")]
     static void Unwatch(Client c, CommandArgs a)
     {
         c.Server.UnwatchAll(c);
