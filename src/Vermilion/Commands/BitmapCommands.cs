@@ -307,10 +307,8 @@ public static partial class BitmapCommands
         return true;
     }
 
-    [Command("bitfield", GetKeys = nameof(BitFieldGetKeys))]
-    static void BitField(Client c, CommandArgs a) => BitFieldGeneric(c, a, readOnlyCommand: false);
-    [Command("bitfield_ro")]
-    static void BitFieldRo(Client c, CommandArgs a) => BitFieldGeneric(c, a, readOnlyCommand: true);
+    [Command("bitfield", GetKeys = nameof(BitFieldGetKeys))] static void BitField(Client c, CommandArgs a) => BitFieldGeneric(c, a, readOnlyCommand: false);
+    [Command("bitfield_ro")] static void BitFieldRo(Client c, CommandArgs a) => BitFieldGeneric(c, a, readOnlyCommand: true);
 
     /// <summary>
     /// bitfieldGeneric: every operation is checked before any runs. With a SET or INCRBY the value is

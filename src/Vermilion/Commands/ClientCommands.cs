@@ -70,11 +70,9 @@ public static partial class ClientCommands
         "    Prints this help.",
     ];
 
-    [Command("client|help")]
-    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
+    [Command("client|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
-    [Command("client|id")]
-    static void Id(Client c, CommandArgs a) => c.Reply.Integer(c.Id);
+    [Command("client|id")] static void Id(Client c, CommandArgs a) => c.Reply.Integer(c.Id);
 
     [Command("client|getname")]
     static void GetName(Client c, CommandArgs a)
@@ -121,8 +119,7 @@ public static partial class ClientCommands
         c.Reply.Ok();
     }
 
-    [Command("client|info")]
-    static void Info(Client c, CommandArgs a) => c.Reply.Verbatim(ClientInfo.Line(c) + "\n");
+    [Command("client|info")] static void Info(Client c, CommandArgs a) => c.Reply.Verbatim(ClientInfo.Line(c) + "\n");
 
     [Command("client|list")]
     static void List(Client c, CommandArgs a)
@@ -330,10 +327,8 @@ public static partial class ClientCommands
         c.Reply.Ok();
     }
 
-    [Command("client|no-evict")]
-    static void NoEvict(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoEvict);
-    [Command("client|no-touch")]
-    static void NoTouch(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoTouch);
+    [Command("client|no-evict")] static void NoEvict(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoEvict);
+    [Command("client|no-touch")] static void NoTouch(Client c, CommandArgs a) => OnOff(c, a, ClientFlags.NoTouch);
 
     /// <summary>Clients blocked on keys or in WAIT can be unblocked; a client postponed by CLIENT PAUSE cannot (as Redis).</summary>
     [Command("client|unblock")]
@@ -497,8 +492,7 @@ public static partial class ClientCommands
         c.Reply.Ok();
     }
 
-    [Command("client|getredir")]
-    static void GetRedir(Client c, CommandArgs a) => c.Reply.Integer(c.Tracking is null ? -1 : c.Tracking.RedirectId);
+    [Command("client|getredir")] static void GetRedir(Client c, CommandArgs a) => c.Reply.Integer(c.Tracking is null ? -1 : c.Tracking.RedirectId);
 
     [Command("client|trackinginfo")]
     static void TrackingInfo(Client c, CommandArgs a)

@@ -172,7 +172,8 @@ public sealed class CommandDef
 /// <summary>
 /// All commands by name, looked up straight from the request bytes (case-insensitive, no
 /// allocation): names are at most a few dozen ASCII bytes, decoded onto the stack. Each family's
-/// Register binds its procs to the metadata by name; the table lists commands in binding order.
+/// Register, written at build time from its [Command] methods (<see cref="CommandAttribute"/>), binds
+/// its procs to the metadata by name; the table lists commands in binding order.
 /// </summary>
 public sealed class CommandTable
 {

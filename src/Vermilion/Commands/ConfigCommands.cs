@@ -27,8 +27,7 @@ public static partial class ConfigCommands
         "    Prints this help.",
     ];
 
-    [Command("config|help")]
-    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
+    [Command("config|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     /// <summary>An exact name answers under the name as given; a pattern answers under the table's names.</summary>
     [Command("config|get")]

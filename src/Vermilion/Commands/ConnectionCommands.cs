@@ -25,8 +25,7 @@ public static partial class ConnectionCommands
         else c.Reply.Bulk(a[1]);
     }
 
-    [Command("echo")]
-    static void Echo(Client c, CommandArgs a) => c.Reply.Bulk(a[1]);
+    [Command("echo")] static void Echo(Client c, CommandArgs a) => c.Reply.Bulk(a[1]);
 
     [Command("quit")]
     static void Quit(Client c, CommandArgs a)

@@ -51,10 +51,8 @@ public static partial class HashCommands
         return new HashValue(a[1], bytes <= HashValue.ListpackSafetyLimit ? (int)bytes : 0);
     }
 
-    [Command("hset")]
-    static void HSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: true);
-    [Command("hmset")]
-    static void HMSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: false);
+    [Command("hset")] static void HSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: true);
+    [Command("hmset")] static void HMSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: false);
 
     /// <summary>HSET answers how many fields were added; HMSET (deprecated) answers OK.</summary>
     static void SetPairs(Client c, CommandArgs a, bool reportAdded)
@@ -108,8 +106,7 @@ public static partial class HashCommands
         c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);
     }
 
-    [Command("hget")]
-    static void HGet(Client c, CommandArgs a) => ReplyField(c, Read(c, a[1]), a[2]);
+    [Command("hget")] static void HGet(Client c, CommandArgs a) => ReplyField(c, Read(c, a[1]), a[2]);
 
     /// <summary>A missing key reads as an empty hash: a nil for every field.</summary>
     [Command("hmget")]
@@ -127,11 +124,9 @@ public static partial class HashCommands
         else c.Reply.Null();
     }
 
-    [Command("hdel")]
-    static void HDel(Client c, CommandArgs a) => MemberRemoval.Remove<HashValue>(c, a, NotifyFlags.Hash, "hdel");
+    [Command("hdel")] static void HDel(Client c, CommandArgs a) => MemberRemoval.Remove<HashValue>(c, a, NotifyFlags.Hash, "hdel");
 
-    [Command("hlen")]
-    static void HLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
+    [Command("hlen")] static void HLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
     [Command("hstrlen")]
     static void HStrLen(Client c, CommandArgs a)
@@ -147,12 +142,9 @@ public static partial class HashCommands
         c.Reply.Integer(hash is not null && hash.FindPair(a[2]) >= 0 ? 1 : 0);
     }
 
-    [Command("hkeys")]
-    static void HKeys(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: false);
-    [Command("hvals")]
-    static void HVals(Client c, CommandArgs a) => ReplyAll(c, a, fields: false, values: true);
-    [Command("hgetall")]
-    static void HGetAll(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: true);
+    [Command("hkeys")] static void HKeys(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: false);
+    [Command("hvals")] static void HVals(Client c, CommandArgs a) => ReplyAll(c, a, fields: false, values: true);
+    [Command("hgetall")] static void HGetAll(Client c, CommandArgs a) => ReplyAll(c, a, fields: true, values: true);
 
     /// <summary>genericHgetallCommand: HGETALL answers a map (RESP3), HKEYS and HVALS an array; in the hash's own order.</summary>
     static void ReplyAll(Client c, CommandArgs a, bool fields, bool values)

@@ -47,11 +47,9 @@ public static partial class IntrospectionCommands
         foreach (var cmd in table.All) WriteInfo(c.Reply, cmd);
     }
 
-    [Command("command|count")]
-    static void Count(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Commands.Count);
+    [Command("command|count")] static void Count(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Commands.Count);
 
-    [Command("command|help")]
-    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
+    [Command("command|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
     [Command("command|info")]
     static void Info(Client c, CommandArgs a)
@@ -323,10 +321,8 @@ public static partial class IntrospectionCommands
 
     // ---- GETKEYS, GETKEYSANDFLAGS ------------------------------------------------------------
 
-    [Command("command|getkeys")]
-    static void GetKeys(Client c, CommandArgs a) => GetKeysImpl(c, a, withFlags: false);
-    [Command("command|getkeysandflags")]
-    static void GetKeysAndFlags(Client c, CommandArgs a) => GetKeysImpl(c, a, withFlags: true);
+    [Command("command|getkeys")] static void GetKeys(Client c, CommandArgs a) => GetKeysImpl(c, a, withFlags: false);
+    [Command("command|getkeysandflags")] static void GetKeysAndFlags(Client c, CommandArgs a) => GetKeysImpl(c, a, withFlags: true);
 
     /// <summary>getKeysSubcommandImpl: the command after GETKEYS is looked up (with its subcommand), its arity checked, then its keys found.</summary>
     static void GetKeysImpl(Client c, CommandArgs a, bool withFlags)

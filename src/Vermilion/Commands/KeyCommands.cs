@@ -35,14 +35,10 @@ public static partial class KeyCommands
     [Flags]
     enum ExpireCondition { None = 0, Nx = 1, Xx = 2, Gt = 4, Lt = 8 }
 
-    [Command("expire")]
-    static void Expire(Client c, CommandArgs a) => SetExpire(c, a, "expire", relative: true, seconds: true);
-    [Command("pexpire")]
-    static void PExpire(Client c, CommandArgs a) => SetExpire(c, a, "pexpire", relative: true, seconds: false);
-    [Command("expireat")]
-    static void ExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "expireat", relative: false, seconds: true);
-    [Command("pexpireat")]
-    static void PExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "pexpireat", relative: false, seconds: false);
+    [Command("expire")] static void Expire(Client c, CommandArgs a) => SetExpire(c, a, "expire", relative: true, seconds: true);
+    [Command("pexpire")] static void PExpire(Client c, CommandArgs a) => SetExpire(c, a, "pexpire", relative: true, seconds: false);
+    [Command("expireat")] static void ExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "expireat", relative: false, seconds: true);
+    [Command("pexpireat")] static void PExpireAt(Client c, CommandArgs a) => SetExpire(c, a, "pexpireat", relative: false, seconds: false);
 
     /// <summary>
     /// EXPIRE and friends: options first, then the time (overflow is an error, a time in the past
@@ -124,14 +120,10 @@ public static partial class KeyCommands
         c.Reply.Integer(1);
     }
 
-    [Command("ttl")]
-    static void Ttl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: false);
-    [Command("pttl")]
-    static void PTtl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: false);
-    [Command("expiretime")]
-    static void ExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: true);
-    [Command("pexpiretime")]
-    static void PExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: true);
+    [Command("ttl")] static void Ttl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: false);
+    [Command("pttl")] static void PTtl(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: false);
+    [Command("expiretime")] static void ExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: false, absolute: true);
+    [Command("pexpiretime")] static void PExpireTime(Client c, CommandArgs a) => ReplyTtl(c, a, milliseconds: true, absolute: true);
 
     /// <summary>-2 for no key, -1 for no deadline; seconds are rounded to the nearest, as Redis.</summary>
     static void ReplyTtl(Client c, CommandArgs a, bool milliseconds, bool absolute)
@@ -189,10 +181,8 @@ public static partial class KeyCommands
         foreach (int entry in matches) c.Reply.Bulk(keys.Key(entry));
     }
 
-    [Command("rename")]
-    static void Rename(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: false);
-    [Command("renamenx")]
-    static void RenameNx(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: true);
+    [Command("rename")] static void Rename(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: false);
+    [Command("renamenx")] static void RenameNx(Client c, CommandArgs a) => RenameKey(c, a, onlyIfAbsent: true);
 
     /// <summary>The value and its deadline move to the new name; renaming a key to itself changes nothing.</summary>
     static void RenameKey(Client c, CommandArgs a, bool onlyIfAbsent)
@@ -391,8 +381,7 @@ public static partial class KeyCommands
         "    Prints this help.",
     ];
 
-    [Command("object|help")]
-    static void ObjectHelp(Client c, CommandArgs a) => HelpReply.Write(c, s_objectHelp);
+    [Command("object|help")] static void ObjectHelp(Client c, CommandArgs a) => HelpReply.Write(c, s_objectHelp);
 
     /// <summary>OBJECT looks without touching; a missing key answers nil before anything else.</summary>
     static bool ObjectLookup(Client c, CommandArgs a, out int entry)

@@ -79,14 +79,10 @@ public static partial class ListCommands
 
     // ---- pushing ----
 
-    [Command("lpush")]
-    static void LPush(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: false);
-    [Command("rpush")]
-    static void RPush(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: false);
-    [Command("lpushx")]
-    static void LPushX(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: true);
-    [Command("rpushx")]
-    static void RPushX(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: true);
+    [Command("lpush")] static void LPush(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: false);
+    [Command("rpush")] static void RPush(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: false);
+    [Command("lpushx")] static void LPushX(Client c, CommandArgs a) => Push(c, a, head: true, onlyIfExists: true);
+    [Command("rpushx")] static void RPushX(Client c, CommandArgs a) => Push(c, a, head: false, onlyIfExists: true);
 
     /// <summary>pushGenericCommand.</summary>
     static void Push(Client c, CommandArgs a, bool head, bool onlyIfExists)
@@ -112,10 +108,8 @@ public static partial class ListCommands
 
     // ---- popping ----
 
-    [Command("lpop")]
-    static void LPop(Client c, CommandArgs a) => Pop(c, a, head: true);
-    [Command("rpop")]
-    static void RPop(Client c, CommandArgs a) => Pop(c, a, head: false);
+    [Command("lpop")] static void LPop(Client c, CommandArgs a) => Pop(c, a, head: true);
+    [Command("rpop")] static void RPop(Client c, CommandArgs a) => Pop(c, a, head: false);
 
     /// <summary>popGenericCommand: one element as a bulk, or with a count an array of up to that many.</summary>
     static void Pop(Client c, CommandArgs a, bool head)
@@ -178,8 +172,7 @@ public static partial class ListCommands
 
     // ---- reading ranges and elements ----
 
-    [Command("llen")]
-    static void LLen(Client c, CommandArgs a) => c.Reply.Integer(ReadList(c, a[1])?.Count ?? 0);
+    [Command("llen")] static void LLen(Client c, CommandArgs a) => c.Reply.Integer(ReadList(c, a[1])?.Count ?? 0);
 
     [Command("lrange")]
     static void LRange(Client c, CommandArgs a)
@@ -395,8 +388,7 @@ public static partial class ListCommands
         Move(c, a, fromHead, toHead);
     }
 
-    [Command("rpoplpush")]
-    static void RPopLPush(Client c, CommandArgs a) => Move(c, a, fromHead: false, toHead: true);
+    [Command("rpoplpush")] static void RPopLPush(Client c, CommandArgs a) => Move(c, a, fromHead: false, toHead: true);
 
     /// <summary>lmoveGenericCommand: both keys' types are checked before anything changes; source and destination may be the same list.</summary>
     static void Move(Client c, CommandArgs a, bool fromHead, bool toHead)
@@ -433,10 +425,8 @@ public static partial class ListCommands
 
     // ---- multi-key pops ----
 
-    [Command("lmpop")]
-    static void LMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 1, blocking: false);
-    [Command("blmpop")]
-    static void BLMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 2, blocking: true);
+    [Command("lmpop")] static void LMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 1, blocking: false);
+    [Command("blmpop")] static void BLMPop(Client c, CommandArgs a) => MPop(c, a, numKeysIndex: 2, blocking: true);
 
     /// <summary>lmpopGenericCommand: numkeys, then LEFT|RIGHT, then COUNT are checked (BLMPOP's timeout after them).</summary>
     static void MPop(Client c, CommandArgs a, int numKeysIndex, bool blocking)
@@ -484,10 +474,8 @@ public static partial class ListCommands
 
     // ---- blocking ----
 
-    [Command("blpop")]
-    static void BLPop(Client c, CommandArgs a) => BlockingPop(c, a, head: true);
-    [Command("brpop")]
-    static void BRPop(Client c, CommandArgs a) => BlockingPop(c, a, head: false);
+    [Command("blpop")] static void BLPop(Client c, CommandArgs a) => BlockingPop(c, a, head: true);
+    [Command("brpop")] static void BRPop(Client c, CommandArgs a) => BlockingPop(c, a, head: false);
 
     /// <summary>blockingPopGenericCommand: the first non-empty list in argument order is popped; else the client blocks on all of them.</summary>
     static void BlockingPop(Client c, CommandArgs a, bool head)

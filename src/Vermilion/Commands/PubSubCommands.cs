@@ -10,18 +10,12 @@ namespace Vermilion.Commands;
 /// </summary>
 public static partial class PubSubCommands
 {
-    [Command("subscribe")]
-    static void Subscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
-    [Command("psubscribe")]
-    static void PSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
-    [Command("ssubscribe")]
-    static void SSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
-    [Command("unsubscribe")]
-    static void Unsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
-    [Command("punsubscribe")]
-    static void PUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
-    [Command("sunsubscribe")]
-    static void SUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
+    [Command("subscribe")] static void Subscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
+    [Command("psubscribe")] static void PSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
+    [Command("ssubscribe")] static void SSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
+    [Command("unsubscribe")] static void Unsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
+    [Command("punsubscribe")] static void PUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
+    [Command("sunsubscribe")] static void SUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
 
     static void SubscribeEach(Client c, CommandArgs a, VermilionServer.ChannelKind kind)
     {
@@ -34,10 +28,8 @@ public static partial class PubSubCommands
         else for (int i = 1; i < a.Count; i++) c.Server.Unsubscribe(c, a[i], kind);
     }
 
-    [Command("publish")]
-    static void Publish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2]));
-    [Command("spublish")]
-    static void SPublish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2], shard: true));
+    [Command("publish")] static void Publish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2]));
+    [Command("spublish")] static void SPublish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2], shard: true));
 
     static readonly string[] s_help =
     [
@@ -57,13 +49,10 @@ public static partial class PubSubCommands
         "    Prints this help.",
     ];
 
-    [Command("pubsub|help")]
-    static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
+    [Command("pubsub|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
-    [Command("pubsub|channels")]
-    static void Channels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: false));
-    [Command("pubsub|shardchannels")]
-    static void ShardChannels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: true));
+    [Command("pubsub|channels")] static void Channels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: false));
+    [Command("pubsub|shardchannels")] static void ShardChannels(Client c, CommandArgs a) => ListChannels(c, a, c.Server.ChannelNames(shard: true));
 
     /// <summary>PUBSUB CHANNELS / SHARDCHANNELS [pattern]: more than one pattern is refused as Redis's subcommand syntax error.</summary>
     static void ListChannels(Client c, CommandArgs a, IEnumerable<byte[]> names)
@@ -80,10 +69,8 @@ public static partial class PubSubCommands
         foreach (var name in matching) c.Reply.Bulk(name);
     }
 
-    [Command("pubsub|numsub")]
-    static void NumSub(Client c, CommandArgs a) => CountSubscribers(c, a, shard: false);
-    [Command("pubsub|shardnumsub")]
-    static void ShardNumSub(Client c, CommandArgs a) => CountSubscribers(c, a, shard: true);
+    [Command("pubsub|numsub")] static void NumSub(Client c, CommandArgs a) => CountSubscribers(c, a, shard: false);
+    [Command("pubsub|shardnumsub")] static void ShardNumSub(Client c, CommandArgs a) => CountSubscribers(c, a, shard: true);
 
     static void CountSubscribers(Client c, CommandArgs a, bool shard)
     {
@@ -95,6 +82,5 @@ public static partial class PubSubCommands
         }
     }
 
-    [Command("pubsub|numpat")]
-    static void NumPat(Client c, CommandArgs a) => c.Reply.Integer(c.Server.PubSubPatterns);
+    [Command("pubsub|numpat")] static void NumPat(Client c, CommandArgs a) => c.Reply.Integer(c.Server.PubSubPatterns);
 }

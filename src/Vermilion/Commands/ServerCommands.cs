@@ -14,8 +14,7 @@ public static partial class ServerCommands
         c.Reply.Verbatim(Info.Build(c.Server, sections));
     }
 
-    [Command("dbsize")]
-    static void DbSize(Client c, CommandArgs a) => c.Reply.Integer(c.Db.Count);
+    [Command("dbsize")] static void DbSize(Client c, CommandArgs a) => c.Reply.Integer(c.Db.Count);
 
     [Command("time")]
     static void Time(Client c, CommandArgs a)

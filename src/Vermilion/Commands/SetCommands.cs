@@ -77,14 +77,11 @@ public static partial class SetCommands
         c.Reply.Integer(added);
     }
 
-    [Command("srem")]
-    static void SRem(Client c, CommandArgs a) => MemberRemoval.Remove<SetValue>(c, a, NotifyFlags.Set, "srem");
+    [Command("srem")] static void SRem(Client c, CommandArgs a) => MemberRemoval.Remove<SetValue>(c, a, NotifyFlags.Set, "srem");
 
-    [Command("scard")]
-    static void SCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
+    [Command("scard")] static void SCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
-    [Command("sismember")]
-    static void SIsMember(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Contains(a[2]) == true ? 1 : 0);
+    [Command("sismember")] static void SIsMember(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Contains(a[2]) == true ? 1 : 0);
 
     [Command("smismember")]
     static void SMIsMember(Client c, CommandArgs a)
@@ -310,10 +307,8 @@ public static partial class SetCommands
         return sets;
     }
 
-    [Command("sinter")]
-    static void SInter(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 1, a.Count - 1), destination: -1, cardinalityOnly: false, limit: 0);
-    [Command("sinterstore")]
-    static void SInterStore(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 2, a.Count - 2), destination: 1, cardinalityOnly: false, limit: 0);
+    [Command("sinter")] static void SInter(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 1, a.Count - 1), destination: -1, cardinalityOnly: false, limit: 0);
+    [Command("sinterstore")] static void SInterStore(Client c, CommandArgs a) => Intersect(c, a, ReadAll(c, a, 2, a.Count - 2), destination: 1, cardinalityOnly: false, limit: 0);
 
     /// <summary>SINTERCARD numkeys key [key ...] [LIMIT limit]: the arguments are checked before any key is read.</summary>
     [Command("sintercard")]
@@ -408,10 +403,8 @@ public static partial class SetCommands
         }
     }
 
-    [Command("sunion")]
-    static void SUnion(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: false, Array.Empty<byte>()));
-    [Command("sdiff")]
-    static void SDiff(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: true, Array.Empty<byte>()));
+    [Command("sunion")] static void SUnion(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: false, Array.Empty<byte>()));
+    [Command("sdiff")] static void SDiff(Client c, CommandArgs a) => ReplyAll(c, Combine(c, ReadAll(c, a, 1, a.Count - 1), diff: true, Array.Empty<byte>()));
 
     [Command("sunionstore")]
     static void SUnionStore(Client c, CommandArgs a)

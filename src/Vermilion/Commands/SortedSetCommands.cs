@@ -236,10 +236,8 @@ public static partial class SortedSetCommands
 
     // ---- ZADD, ZINCRBY, ZREM ------------------------------------------------------------------
 
-    [Command("zadd")]
-    static void ZAdd(Client c, CommandArgs a) => AddGeneric(c, a, ZAddFlags.None);
-    [Command("zincrby")]
-    static void ZIncrBy(Client c, CommandArgs a) => AddGeneric(c, a, ZAddFlags.Incr);
+    [Command("zadd")] static void ZAdd(Client c, CommandArgs a) => AddGeneric(c, a, ZAddFlags.None);
+    [Command("zincrby")] static void ZIncrBy(Client c, CommandArgs a) => AddGeneric(c, a, ZAddFlags.Incr);
 
     /// <summary>zaddGenericCommand: options, then every score parsed before anything changes.</summary>
     static void AddGeneric(Client c, CommandArgs a, ZAddFlags flags)
@@ -338,16 +336,13 @@ public static partial class SortedSetCommands
         else c.Reply.Integer(ch ? added + updated : added);
     }
 
-    [Command("zrem")]
-    static void ZRem(Client c, CommandArgs a) => MemberRemoval.Remove<SortedSetValue>(c, a, NotifyFlags.ZSet, "zrem");
+    [Command("zrem")] static void ZRem(Client c, CommandArgs a) => MemberRemoval.Remove<SortedSetValue>(c, a, NotifyFlags.ZSet, "zrem");
 
     // ---- reads --------------------------------------------------------------------------------
 
-    [Command("zcard")]
-    static void ZCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
+    [Command("zcard")] static void ZCard(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1])?.Count ?? 0);
 
-    [Command("zscore")]
-    static void ZScore(Client c, CommandArgs a) => ReplyScore(c, Read(c, a[1]), a[2]);
+    [Command("zscore")] static void ZScore(Client c, CommandArgs a) => ReplyScore(c, Read(c, a[1]), a[2]);
 
     [Command("zmscore")]
     static void ZMScore(Client c, CommandArgs a)
@@ -364,10 +359,8 @@ public static partial class SortedSetCommands
         else c.Reply.Null();
     }
 
-    [Command("zrank")]
-    static void ZRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: false);
-    [Command("zrevrank")]
-    static void ZRevRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: true);
+    [Command("zrank")] static void ZRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: false);
+    [Command("zrevrank")] static void ZRevRank(Client c, CommandArgs a) => RankGeneric(c, a, reverse: true);
 
     static void RankGeneric(Client c, CommandArgs a, bool reverse)
     {
@@ -401,20 +394,13 @@ public static partial class SortedSetCommands
 
     enum RangeType { Auto, Rank, Score, Lex }
 
-    [Command("zrange")]
-    static void ZRange(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Auto, null);
-    [Command("zrangestore")]
-    static void ZRangeStore(Client c, CommandArgs a) => RangeGeneric(c, a, 2, true, RangeType.Auto, null);
-    [Command("zrevrange")]
-    static void ZRevRange(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Rank, true);
-    [Command("zrangebyscore")]
-    static void ZRangeByScore(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Score, false);
-    [Command("zrevrangebyscore")]
-    static void ZRevRangeByScore(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Score, true);
-    [Command("zrangebylex")]
-    static void ZRangeByLex(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Lex, false);
-    [Command("zrevrangebylex")]
-    static void ZRevRangeByLex(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Lex, true);
+    [Command("zrange")] static void ZRange(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Auto, null);
+    [Command("zrangestore")] static void ZRangeStore(Client c, CommandArgs a) => RangeGeneric(c, a, 2, true, RangeType.Auto, null);
+    [Command("zrevrange")] static void ZRevRange(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Rank, true);
+    [Command("zrangebyscore")] static void ZRangeByScore(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Score, false);
+    [Command("zrevrangebyscore")] static void ZRevRangeByScore(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Score, true);
+    [Command("zrangebylex")] static void ZRangeByLex(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Lex, false);
+    [Command("zrevrangebylex")] static void ZRevRangeByLex(Client c, CommandArgs a) => RangeGeneric(c, a, 1, false, RangeType.Lex, true);
 
     /// <summary>
     /// zrangeGenericCommand: &lt;src&gt; &lt;min&gt; &lt;max&gt; [BYSCORE | BYLEX] [REV] [WITHSCORES] [LIMIT offset count],
@@ -655,10 +641,8 @@ public static partial class SortedSetCommands
 
     // ---- pops -----------------------------------------------------------------------------------
 
-    [Command("zpopmin")]
-    static void ZPopMin(Client c, CommandArgs a) => PopMinMax(c, a, max: false);
-    [Command("zpopmax")]
-    static void ZPopMax(Client c, CommandArgs a) => PopMinMax(c, a, max: true);
+    [Command("zpopmin")] static void ZPopMin(Client c, CommandArgs a) => PopMinMax(c, a, max: false);
+    [Command("zpopmax")] static void ZPopMax(Client c, CommandArgs a) => PopMinMax(c, a, max: true);
 
     static void PopMinMax(Client c, CommandArgs a, bool max)
     {
@@ -729,10 +713,8 @@ public static partial class SortedSetCommands
         DeleteIfEmpty(c, set, a[keyIndex]);
     }
 
-    [Command("bzpopmin")]
-    static void BZPopMin(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: false, -1, nested: false);
-    [Command("bzpopmax")]
-    static void BZPopMax(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: true, -1, nested: false);
+    [Command("bzpopmin")] static void BZPopMin(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: false, -1, nested: false);
+    [Command("bzpopmax")] static void BZPopMax(Client c, CommandArgs a) => BlockingPop(c, a, 1, a.Count - 2, a.Count - 1, max: true, -1, nested: false);
 
     /// <summary>blockingGenericZpopCommand: pop from the first non-empty key, else block until one is ready or the timeout passes.</summary>
     static void BlockingPop(Client c, CommandArgs a, int firstKey, int keyCount, int timeoutIndex, bool max, long count, bool nested)
@@ -750,10 +732,8 @@ public static partial class SortedSetCommands
         c.Server.BlockForKeys(c, a, keys, DataType.ZSet, deadline, nullArrayOnTimeout: true);
     }
 
-    [Command("zmpop")]
-    static void ZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 1, blocking: false);
-    [Command("bzmpop")]
-    static void BZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 2, blocking: true);
+    [Command("zmpop")] static void ZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 1, blocking: false);
+    [Command("bzmpop")] static void BZMPop(Client c, CommandArgs a) => MPopGeneric(c, a, 2, blocking: true);
 
     /// <summary>zmpopGenericCommand: numkeys key [key ...] MIN|MAX [COUNT count].</summary>
     static void MPopGeneric(Client c, CommandArgs a, int numKeysIndex, bool blocking)
@@ -929,20 +909,13 @@ public static partial class SortedSetCommands
 
     enum SetOperation { Union, Inter, Diff }
 
-    [Command("zunion")]
-    static void ZUnion(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Union, store: false, cardinalityOnly: false);
-    [Command("zinter")]
-    static void ZInter(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Inter, store: false, cardinalityOnly: false);
-    [Command("zdiff")]
-    static void ZDiff(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Diff, store: false, cardinalityOnly: false);
-    [Command("zunionstore")]
-    static void ZUnionStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Union, store: true, cardinalityOnly: false);
-    [Command("zinterstore")]
-    static void ZInterStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Inter, store: true, cardinalityOnly: false);
-    [Command("zdiffstore")]
-    static void ZDiffStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Diff, store: true, cardinalityOnly: false);
-    [Command("zintercard")]
-    static void ZInterCard(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Inter, store: false, cardinalityOnly: true);
+    [Command("zunion")] static void ZUnion(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Union, store: false, cardinalityOnly: false);
+    [Command("zinter")] static void ZInter(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Inter, store: false, cardinalityOnly: false);
+    [Command("zdiff")] static void ZDiff(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Diff, store: false, cardinalityOnly: false);
+    [Command("zunionstore")] static void ZUnionStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Union, store: true, cardinalityOnly: false);
+    [Command("zinterstore")] static void ZInterStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Inter, store: true, cardinalityOnly: false);
+    [Command("zdiffstore")] static void ZDiffStore(Client c, CommandArgs a) => Combine(c, a, 2, SetOperation.Diff, store: true, cardinalityOnly: false);
+    [Command("zintercard")] static void ZInterCard(Client c, CommandArgs a) => Combine(c, a, 1, SetOperation.Inter, store: false, cardinalityOnly: true);
 
     enum Aggregate { Sum, Min, Max }
 

@@ -46,8 +46,7 @@ public static partial class StringCommands
         return false;
     }
 
-    [Command("get")]
-    static void Get(Client c, CommandArgs a) => ReplyValue(c, a[1]);
+    [Command("get")] static void Get(Client c, CommandArgs a) => ReplyValue(c, a[1]);
 
     [Flags]
     enum SetOptions { None = 0, Nx = 1, Xx = 2, Get = 4, KeepTtl = 8, Persist = 16, Ex = 32, Px = 64, ExAt = 128, PxAt = 256 }
@@ -156,10 +155,8 @@ public static partial class StringCommands
         if (!get) c.Reply.Ok();
     }
 
-    [Command("setex")]
-    static void SetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Ex, "setex");
-    [Command("psetex")]
-    static void PSetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Px, "psetex");
+    [Command("setex")] static void SetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Ex, "setex");
+    [Command("psetex")] static void PSetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Px, "psetex");
 
     static void SetWithTime(Client c, CommandArgs a, SetOptions unit, string command)
     {
@@ -197,10 +194,8 @@ public static partial class StringCommands
         else if ((options & SetOptions.Persist) != 0 && c.Db.RemoveExpire(a[1])) c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
     }
 
-    [Command("incr")]
-    static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
-    [Command("decr")]
-    static void Decr(Client c, CommandArgs a) => IncrBy(c, a[1], -1);
+    [Command("incr")] static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
+    [Command("decr")] static void Decr(Client c, CommandArgs a) => IncrBy(c, a[1], -1);
 
     [Command("incrby")]
     static void IncrBy(Client c, CommandArgs a)
@@ -331,8 +326,7 @@ public static partial class StringCommands
         }
     }
 
-    [Command("strlen")]
-    static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1], out var value) ? value.Length : 0);
+    [Command("strlen")] static void StrLen(Client c, CommandArgs a) => c.Reply.Integer(Read(c, a[1], out var value) ? value.Length : 0);
 
     /// <summary>checkStringLength: a string may not grow past proto-max-bulk-len.</summary>
     static bool LengthAllowed(Client c, long offset, long append)

@@ -19,8 +19,7 @@ public static partial class TransactionCommands
         c.Reply.Ok();
     }
 
-    [Command("exec")]
-    static void Exec(Client c, CommandArgs a) => c.Server.Exec(c);
+    [Command("exec")] static void Exec(Client c, CommandArgs a) => c.Server.Exec(c);
 
     [Command("discard")]
     static void Discard(Client c, CommandArgs a)
