@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Vermilion.Generators;
 
@@ -42,7 +43,7 @@ public sealed class CommandBindingGenerator : IIncrementalGenerator
     {
         var bindings = context.SyntaxProvider.ForAttributeWithMetadataName(
             AttributeName,
-            predicate: static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
+            predicate: static (node, _) => node is MethodDeclarationSyntax,
             transform: static (ctx, _) => Read(ctx))
             .SelectMany(static (b, _) => b)
             .Collect();
