@@ -135,15 +135,18 @@ public class EvictionTests
         Assert.Equal(Math.Max(0, before - 10), after);
     }
 
-    [Fact]
-    public void VolatileLfuEvictsOnlyKeysWithADeadline()
+    /// <summary>The volatile-* policies sample only keys with a deadline: persistent keys all stay.</summary>
+    [Theory]
+    [InlineData(MaxMemoryPolicy.VolatileLfu, 300, 0.2, 300)]
+    [InlineData(MaxMemoryPolicy.VolatileRandom, 500, 0.3, 300)]
+    public void VolatilePoliciesEvictOnlyKeysWithADeadline(MaxMemoryPolicy policy, int keys, double fraction, int volatileLeftBelow)
     {
-        Use(MaxMemoryPolicy.VolatileLfu);
-        Fill("persistent", 300);
-        Fill("volatile", 300, ttlMs: 60_000);
-        Assert.True(EvictFraction(0.2));
-        Assert.Equal(300, Alive("persistent", 300));
-        Assert.True(Alive("volatile", 300) < 300);
+        Use(policy);
+        Fill("persistent", keys);
+        Fill("volatile", keys, ttlMs: 60_000);
+        Assert.True(EvictFraction(fraction));
+        Assert.Equal(keys, Alive("persistent", keys));
+        Assert.True(Alive("volatile", keys) < volatileLeftBelow);
     }
 
     [Fact]
@@ -173,16 +176,6 @@ public class EvictionTests
         Assert.InRange(b, 200, 800);
     }
 
-    [Fact]
-    public void VolatileRandomEvictsOnlyKeysWithADeadline()
-    {
-        Use(MaxMemoryPolicy.VolatileRandom);
-        Fill("persistent", 500);
-        Fill("volatile", 500, ttlMs: 60_000);
-        Assert.True(EvictFraction(0.3));
-        Assert.Equal(500, Alive("persistent", 500));
-        Assert.True(Alive("volatile", 500) < 300);
-    }
 
     [Fact]
     public void SmallIntegersAreSharedOnlyWithoutLruOrLfu()
