@@ -22,6 +22,8 @@ for build in old new; do
   valgrind --tool=callgrind --callgrind-out-file="$work/$build.out" "$work/$build/vermilion-server" --port "$port" --bind 127.0.0.1 >"$work/$build.log" 2>&1 &
   pid=$!; pids+=("$pid")
   for _ in $(seq 300); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done
+  # Without a server, redis-benchmark would retry forever: stop here instead.
+  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] || { echo "$build build did not start under valgrind:"; tail -5 "$work/$build.log"; exit 1; }
   for t in $TESTS; do
     redis-cli -p "$port" flushall >/dev/null
     redis-benchmark -p "$port" -c 1 -n 2000 -t "$t" -q >/dev/null 2>&1 # first touches (tables, pools) out of the count
