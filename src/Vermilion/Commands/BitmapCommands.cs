@@ -17,7 +17,6 @@ public static partial class BitmapCommands
     const string SyntaxError = "syntax error";
 
     static bool Read(Client c, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value) => StringCommands.Read(c, key, out value);
-    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value) => StringCommands.ParseInteger(c, text, out value);
 
     /// <summary>
     /// getBitOffsetFromArgument: a bit offset below proto-max-bulk-len bytes. BITFIELD also takes
@@ -119,7 +118,7 @@ public static partial class BitmapCommands
         long first = 0, last = value.Length * 8L - 1;
         if (a.Count is 4 or 5)
         {
-            if (!ParseInteger(c, a[2], out long start) || !ParseInteger(c, a[3], out long end)) return;
+            if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
             bool inBits = false;
             // As Redis 7.0: two negative indexes in the wrong order count 0 before BYTE|BIT is even read.
             bool emptyBackwards = start < 0 && end < 0 && start > end;
@@ -145,7 +144,7 @@ public static partial class BitmapCommands
     [Command("bitpos")]
     static void BitPos(Client c, CommandArgs a)
     {
-        if (!ParseInteger(c, a[2], out long bit)) return;
+        if (!LongArgument.Parse(c, a[2], out long bit)) return;
         if (bit is not (0 or 1))
         {
             c.Reply.Error("The bit argument must be 1 or 0.");
@@ -160,13 +159,13 @@ public static partial class BitmapCommands
         bool endGiven = false;
         if (a.Count is >= 4 and <= 6)
         {
-            if (!ParseInteger(c, a[3], out long start)) return;
+            if (!LongArgument.Parse(c, a[3], out long start)) return;
             bool inBits = false;
             if (a.Count == 6 && !ParseUnit(c, a[5], out inBits)) return;
             long end = value.Length - 1;
             if (a.Count >= 5)
             {
-                if (!ParseInteger(c, a[4], out end)) return;
+                if (!LongArgument.Parse(c, a[4], out end)) return;
                 endGiven = true;
             }
             if (!BitRange(value.Length, start, end, inBits, out first, out last))
@@ -290,7 +289,7 @@ public static partial class BitmapCommands
         }
         if (!ParseBitOffset(c, a[j + 2], fieldIndex: true, op.Bits, out op.Offset)) return -1;
         if (op.Kind == FieldOpKind.Get) return j + 3;
-        if (!ParseInteger(c, a[j + 3], out op.Value)) return -1;
+        if (!LongArgument.Parse(c, a[j + 3], out op.Value)) return -1;
         return j + 4;
     }
 

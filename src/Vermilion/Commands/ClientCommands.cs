@@ -344,11 +344,7 @@ public static partial class ClientCommands
             c.Reply.Error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             return;
         }
-        if (!IntegerText.TryParse(a[2], out long id))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
+        if (!LongArgument.Parse(c, a[2], out long id)) return;
         var target = c.Server.FindClient(id);
         bool error = a.Count == 4 && a.Is(3, "error");
         bool unblocked = target is not null && (c.Server.EndWaitForReplicas(target, error)
@@ -377,11 +373,7 @@ public static partial class ClientCommands
             if (a.Is(j, "redirect") && more)
             {
                 j++;
-                if (!IntegerText.TryParse(a[j], out long id))
-                {
-                    c.Reply.Error("value is not an integer or out of range");
-                    return;
-                }
+                if (!LongArgument.Parse(c, a[j], out long id)) return;
                 if (id != c.Id && c.Server.FindClient(id) is null)
                 {
                     c.Reply.Error("The client ID you want redirect to does not exist");

@@ -119,17 +119,8 @@ public static partial class ConnectionCommands
     [Command("select")]
     static void Select(Client c, CommandArgs a)
     {
-        if (!IntegerText.TryParse(a[1], out long id) || id < int.MinValue || id > int.MaxValue)
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
-        if (id < 0 || id >= c.Server.Databases.Length)
-        {
-            c.Reply.Error("DB index is out of range");
-            return;
-        }
-        c.SelectDb((int)id);
+        if (!LongArgument.ParseDbIndex(c, a[1], out var db)) return;
+        c.SelectDb(db.Id);
         c.Reply.Ok();
     }
 

@@ -51,7 +51,7 @@ public static partial class DumpCommands
             else if (a.Is(j, "absttl")) absoluteTtl = true;
             else if (a.Is(j, "idletime") && hasValue && frequency == -1)
             {
-                if (!ParseInteger(c, a[++j], out idleSeconds)) return;
+                if (!LongArgument.Parse(c, a[++j], out idleSeconds)) return;
                 if (idleSeconds < 0)
                 {
                     c.Reply.Error("Invalid IDLETIME value, must be >= 0");
@@ -60,7 +60,7 @@ public static partial class DumpCommands
             }
             else if (a.Is(j, "freq") && hasValue && idleSeconds == -1)
             {
-                if (!ParseInteger(c, a[++j], out frequency)) return;
+                if (!LongArgument.Parse(c, a[++j], out frequency)) return;
                 if (frequency is < 0 or > 255)
                 {
                     c.Reply.Error("Invalid FREQ value, must be >= 0 and <= 255");
@@ -82,7 +82,7 @@ public static partial class DumpCommands
             c.Reply.Error("-BUSYKEY Target key name already exists.");
             return;
         }
-        if (!ParseInteger(c, a[2], out long ttl)) return;
+        if (!LongArgument.Parse(c, a[2], out long ttl)) return;
         if (ttl < 0)
         {
             c.Reply.Error("Invalid TTL value, must be >= 0");
@@ -122,10 +122,4 @@ public static partial class DumpCommands
         c.Reply.Ok();
     }
 
-    static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
-    {
-        if (IntegerText.TryParse(text, out value)) return true;
-        c.Reply.Error("value is not an integer or out of range");
-        return false;
-    }
 }

@@ -165,11 +165,7 @@ public static partial class HashCommands
     [Command("hincrby")]
     static void HIncrBy(Client c, CommandArgs a)
     {
-        if (!IntegerText.TryParse(a[3], out long by))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
+        if (!LongArgument.Parse(c, a[3], out long by)) return;
         var hash = c.Db.Get<HashValue>(a[1]);
         long value = 0;
         if (hash is not null && hash.TryGet(a[2], out var old) && !IntegerText.TryParse(old, out value))

@@ -69,11 +69,7 @@ public static partial class KeyCommands
             c.Reply.Error("GT and LT options at the same time are not compatible");
             return;
         }
-        if (!IntegerText.TryParse(a[2], out long when))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
+        if (!LongArgument.Parse(c, a[2], out long when)) return;
         long now = c.Server.UnixTimeMs;
         long basetime = relative ? now : 0;
         if (seconds)
@@ -211,28 +207,10 @@ public static partial class KeyCommands
         else c.Reply.Ok();
     }
 
-    /// <summary>A database index as SELECT, MOVE and COPY read it; replies the error and returns false.</summary>
-    static bool ParseDbIndex(Client c, ReadOnlySpan<byte> text, out Db db)
-    {
-        db = c.Db;
-        if (!IntegerText.TryParse(text, out long index) || index < int.MinValue || index > int.MaxValue)
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return false;
-        }
-        if (index < 0 || index >= c.Server.Databases.Length)
-        {
-            c.Reply.Error("DB index is out of range");
-            return false;
-        }
-        db = c.Server.Databases[index];
-        return true;
-    }
-
     [Command("move")]
     static void Move(Client c, CommandArgs a)
     {
-        if (!ParseDbIndex(c, a[2], out var target)) return;
+        if (!LongArgument.ParseDbIndex(c, a[2], out var target)) return;
         var source = c.Db;
         if (target == source)
         {
@@ -261,7 +239,7 @@ public static partial class KeyCommands
             if (a.Is(j, "replace")) replace = true;
             else if (a.Is(j, "db") && j + 1 < a.Count)
             {
-                if (!ParseDbIndex(c, a[++j], out target)) return;
+                if (!LongArgument.ParseDbIndex(c, a[++j], out target)) return;
             }
             else
             {

@@ -1,5 +1,6 @@
 using Vermilion.Protocol;
 using Vermilion.Server;
+using Vermilion.Storage;
 
 namespace Vermilion.Commands;
 
@@ -7,7 +8,7 @@ namespace Vermilion.Commands;
 /// An integer argument read as Redis's object.c reads one (getLongFromObjectOrReply and its
 /// range and positive forms, and timeout.c's getTimeoutFromObjectOrReply for milliseconds):
 /// string2ll's rules, and on failure the error replied here, Redis's text unless a command
-/// gives its own.
+/// gives its own; and the database index SELECT, MOVE and COPY take.
 /// </summary>
 static class LongArgument
 {
@@ -39,5 +40,23 @@ static class LongArgument
         if (milliseconds >= 0) return true;
         c.Reply.Error("timeout is negative");
         return false;
+    }
+
+    /// <summary>A database index as SELECT, MOVE and COPY read it; replies the error and returns false.</summary>
+    internal static bool ParseDbIndex(Client c, ReadOnlySpan<byte> text, out Db db)
+    {
+        db = c.Db;
+        if (!IntegerText.TryParse(text, out long index) || index < int.MinValue || index > int.MaxValue)
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return false;
+        }
+        if (index < 0 || index >= c.Server.Databases.Length)
+        {
+            c.Reply.Error("DB index is out of range");
+            return false;
+        }
+        db = c.Server.Databases[index];
+        return true;
     }
 }

@@ -69,11 +69,7 @@ public static class ScanOptions
             bool hasValue = i + 1 < a.Count;
             if (a.Is(i, "count") && hasValue)
             {
-                if (!IntegerText.TryParse(a[i + 1], out count))
-                {
-                    c.Reply.Error("value is not an integer or out of range");
-                    return false;
-                }
+                if (!LongArgument.Parse(c, a[i + 1], out count)) return false;
                 if (count < 1)
                 {
                     c.Reply.Error("syntax error");

@@ -102,7 +102,7 @@ public static partial class StringCommands
     /// <summary>getExpireMillisecondsOrReply: a positive time, as an absolute Unix ms deadline; 0 after an error reply.</summary>
     static long ExpireDeadline(Client c, ReadOnlySpan<byte> text, SetOptions unit, string command)
     {
-        if (!ParseInteger(c, text, out long value)) return 0;
+        if (!LongArgument.Parse(c, text, out long value)) return 0;
         bool seconds = (unit & (SetOptions.Ex | SetOptions.ExAt)) != 0;
         if (value <= 0 || (seconds && value > long.MaxValue / 1000))
         {
@@ -200,13 +200,13 @@ public static partial class StringCommands
     [Command("incrby")]
     static void IncrBy(Client c, CommandArgs a)
     {
-        if (ParseInteger(c, a[2], out long by)) IncrBy(c, a[1], by);
+        if (LongArgument.Parse(c, a[2], out long by)) IncrBy(c, a[1], by);
     }
 
     [Command("decrby")]
     static void DecrBy(Client c, CommandArgs a)
     {
-        if (!ParseInteger(c, a[2], out long by)) return;
+        if (!LongArgument.Parse(c, a[2], out long by)) return;
         if (by == long.MinValue)
         {
             c.Reply.Error("decrement would overflow");
@@ -215,19 +215,12 @@ public static partial class StringCommands
         IncrBy(c, a[1], -by);
     }
 
-    /// <summary>getLongLongFromObjectOrReply: false after replying the error.</summary>
-    internal static bool ParseInteger(Client c, ReadOnlySpan<byte> text, out long value)
-    {
-        if (IntegerText.TryParse(text, out value)) return true;
-        c.Reply.Error("value is not an integer or out of range");
-        return false;
-    }
 
     /// <summary>incrDecrCommand: the value must read as a 64-bit integer and the sum must not overflow.</summary>
     static void IncrBy(Client c, ReadOnlySpan<byte> key, long by)
     {
         long value = 0;
-        if (c.Db.TryGetString(key, out var old) && !ParseInteger(c, old, out value)) return;
+        if (c.Db.TryGetString(key, out var old) && !LongArgument.Parse(c, old, out value)) return;
         if ((by < 0 && value < 0 && by < long.MinValue - value) || (by > 0 && value > 0 && by > long.MaxValue - value))
         {
             c.Reply.Error("increment or decrement would overflow");
@@ -358,7 +351,7 @@ public static partial class StringCommands
     [Command("substr")]
     static void GetRange(Client c, CommandArgs a)
     {
-        if (!ParseInteger(c, a[2], out long start) || !ParseInteger(c, a[3], out long end)) return;
+        if (!LongArgument.Parse(c, a[2], out long start) || !LongArgument.Parse(c, a[3], out long end)) return;
         Read(c, a[1], out var value);
         long len = value.Length;
         if (start < 0 && end < 0 && start > end)
@@ -379,7 +372,7 @@ public static partial class StringCommands
     [Command("setrange")]
     static void SetRange(Client c, CommandArgs a)
     {
-        if (!ParseInteger(c, a[2], out long offset)) return;
+        if (!LongArgument.Parse(c, a[2], out long offset)) return;
         if (offset < 0)
         {
             c.Reply.Error("offset is out of range");
@@ -445,7 +438,7 @@ public static partial class StringCommands
             else if (a.Is(j, "withmatchlen")) withMatchLength = true;
             else if (a.Is(j, "minmatchlen") && j + 1 < a.Count)
             {
-                if (!ParseInteger(c, a[++j], out minMatchLength)) return;
+                if (!LongArgument.Parse(c, a[++j], out minMatchLength)) return;
                 if (minMatchLength < 0) minMatchLength = 0;
             }
             else
