@@ -73,6 +73,24 @@ public sealed class Config
     public string LogFile = "";
     public string PidFile = "";
     public string Dir = ".";
+    // Running as a service (Redis's daemonize, supervised, syslog-*, oom-score-adj, disable-thp, proc title).
+    public bool Daemonize;
+    public string Supervised = "no";
+    public bool SyslogEnabled;
+    public string SyslogIdent = "redis";
+    public string SyslogFacility = "local0";
+    public string OomScoreAdj = "no";
+    public int[] OomScoreAdjValues = [0, 200, 800];
+    public bool DisableThp = true;
+    public bool SetProcTitle = true;
+    public string ProcTitleTemplate = "{title} {listen-addr} {server-mode}";
+    // The operator's commands: SLOWLOG, LATENCY, lazy freeing, DEBUG.
+    public long SlowlogLogSlowerThan = 10000;
+    public long SlowlogMaxLen = 128;
+    public long LatencyMonitorThreshold;
+    public bool LazyfreeLazyEviction, LazyfreeLazyExpire, LazyfreeLazyServerDel, LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
+    /// <summary>enable-debug-command: "no", "yes" or "local" (only from loopback and unix sockets).</summary>
+    public string EnableDebugCommand = "no";
     /// <summary>Redis 7.2's max-new-connections-per-cycle; 1000 (MAX_ACCEPTS_PER_CALL) as in 7.0.</summary>
     public int MaxNewConnectionsPerCycle = 1000;
     /// <summary>Beyond Redis: re-arm TCP_QUICKACK after each read.</summary>
@@ -134,7 +152,25 @@ public sealed class Config
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });
         Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));
-        Add(new CustomOption("daemonize", () => "no", SetDaemonize) { Immutable = true });
+        Add(new BoolOption("daemonize", () => Daemonize, v => Daemonize = v) { Immutable = true });
+        Add(new EnumOption("supervised", ["upstart", "systemd", "auto", "no"], () => Supervised, v => Supervised = v) { Immutable = true });
+        Add(new BoolOption("syslog-enabled", () => SyslogEnabled, v => SyslogEnabled = v) { Immutable = true });
+        Add(new StringOption("syslog-ident", () => SyslogIdent, v => SyslogIdent = v) { Immutable = true });
+        Add(new EnumOption("syslog-facility", ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], () => SyslogFacility, v => SyslogFacility = v) { Immutable = true });
+        Add(new EnumOption("oom-score-adj", ["no", "yes", "relative", "absolute"], () => OomScoreAdj, v => OomScoreAdj = v));
+        Add(new CustomOption("oom-score-adj-values", () => string.Join(' ', OomScoreAdjValues), SetOomScoreAdjValues, multiArg: true));
+        Add(new BoolOption("disable-thp", () => DisableThp, v => DisableThp = v) { Immutable = true });
+        Add(new BoolOption("set-proc-title", () => SetProcTitle, v => SetProcTitle = v) { Immutable = true });
+        Add(new StringOption("proc-title-template", () => ProcTitleTemplate, v => ProcTitleTemplate = v));
+        Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v));
+        Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v));
+        Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v));
+        Add(new BoolOption("lazyfree-lazy-eviction", () => LazyfreeLazyEviction, v => LazyfreeLazyEviction = v));
+        Add(new BoolOption("lazyfree-lazy-expire", () => LazyfreeLazyExpire, v => LazyfreeLazyExpire = v));
+        Add(new BoolOption("lazyfree-lazy-server-del", () => LazyfreeLazyServerDel, v => LazyfreeLazyServerDel = v));
+        Add(new BoolOption("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v));
+        Add(new BoolOption("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v));
+        Add(new EnumOption("enable-debug-command", ["no", "yes", "local"], () => EnableDebugCommand, v => EnableDebugCommand = v) { Immutable = true });
         Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir));
         // Persistence is not built yet: these report Redis's "off" values (redis-benchmark reads them)
         // and refuse anything that would ask for snapshots or an append-only file.
@@ -169,12 +205,19 @@ public sealed class Config
 
     const string NoPersistence = "persistence (RDB/AOF) is not implemented in Vermilion yet";
 
-    string? SetDaemonize(string[] args)
+    string? SetOomScoreAdjValues(string[] args)
     {
-        var v = args[0].ToLowerInvariant();
-        if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
-        // .NET cannot fork; run under a supervisor (systemd, nohup) instead.
-        return v == "yes" ? "daemonize yes is not supported by Vermilion; use a process supervisor" : null;
+        // CONFIG SET passes one string; a config file line passes three words (setConfigOOMScoreAdjValuesOption).
+        if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (args.Length != 3) return "Invalid oom-score-adj-values: expected 3 values";
+        var values = new int[3];
+        for (int i = 0; i < 3; i++)
+        {
+            if (!int.TryParse(args[i], out values[i]) || values[i] < -2000 || values[i] > 2000)
+                return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+        }
+        OomScoreAdjValues = values;
+        return null;
     }
 
     string? SetDir(string[] args)
