@@ -22,7 +22,13 @@ run() { # label, then dotnet test arguments
   local log; log=$(mktemp)
   echo "== $label"
   set +e
-  dotnet test tests/Vermilion.Tests -c Release --no-build -nologo "$@" 2>&1 | tee "$log" | grep -E '^\s+(Failed|Passed|Skipped) |Failed!|Passed!|error' | grep -v '^\s*Passed ' 
+  # A failing test prints its name, message and stack (the block up to the next test or the summary).
+  dotnet test tests/Vermilion.Tests -c Release --no-build -nologo "$@" 2>&1 | tee "$log" | awk '
+    /^ +Failed / { block = 1 }
+    /^ +(Passed|Skipped) / { block = 0 }
+    /^(Failed|Passed)! / { block = 0; print; fflush(); next }
+    block || /error/ { print; fflush() }'
+
   set -e
   local line; line=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -1)
   if [ -z "$line" ]; then echo "test.sh: $label did not report results"; tail -40 "$log"; failed=$((failed + 1)); rm -f "$log"; return; fi
