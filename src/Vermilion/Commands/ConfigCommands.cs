@@ -29,7 +29,7 @@ public static partial class ConfigCommands
 
     [Command("config|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
-    /// <summary>An exact name answers under the name as given; a pattern answers under the table's names.</summary>
+    /// <summary>An exact name answers under the name as given; a pattern answers under the table's names, hidden ones left out (configGetCommand).</summary>
     [Command("config|get")]
     static void Get(Client c, CommandArgs a)
     {
@@ -46,6 +46,7 @@ public static partial class ConfigCommands
             }
             foreach (var option in table.Options)
             {
+                if (option.Hidden) continue;
                 foreach (var name in option.Alias is null ? [option.Name] : new[] { option.Name, option.Alias })
                 {
                     if (matches.Any(m => m.Name == name)) continue;
@@ -89,6 +90,11 @@ public static partial class ConfigCommands
                 (failedArg, failure) = (name, "can't set immutable config");
                 continue;
             }
+            if (option.Protected && !Config.AllowProtectedAction(table.EnableProtectedConfigs, c.Server.IsLocalClient(c)))
+            {
+                (failedArg, failure) = (name, "can't set protected config");
+                continue;
+            }
             if (Array.IndexOf(options, option, 0, i) >= 0)
             {
                 (failedArg, failure) = (name, "duplicate parameter");
@@ -112,7 +118,9 @@ public static partial class ConfigCommands
         var changed = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            var error = options[i].Set([values[i]]);
+            // A multi-word parameter's value is split at spaces (performInterfaceSet); a feature not
+            // built refuses any value but its default here, at once (a config file waits for its end).
+            var error = options[i].Set([values[i]]) ?? options[i].MissingFeature();
             if (error is not null)
             {
                 Restore(options, old, i + 1);
