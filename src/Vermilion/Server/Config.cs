@@ -235,8 +235,8 @@ public sealed class Config
         Add(new BoolOption("crash-log-enabled", true));
         Add(new BoolOption("crash-memcheck-enabled", true));
         Add(new StringOption("ignore-warnings", ""));
-        // RESTORE always checks a payload whole before it creates the key (Persistence/DumpPayload),
-        // which is what "yes" asks for; "no" and "clients" allow less checking, so all three are safe.
+        // RESTORE decodes a payload whole into a new object before it creates the key
+        // (Persistence/DumpPayload), so a malformed payload is refused whatever this says.
         Add(new EnumOption("sanitize-dump-payload", ["no", "yes", "clients"], "no"));
         Add(new IntegerOption("shutdown-timeout", 0, int.MaxValue, 10));
         Add(ShutdownOnSignal("shutdown-on-sigint"));
