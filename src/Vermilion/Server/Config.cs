@@ -540,29 +540,45 @@ public sealed class Config
     {
         var config = new Config();
         var text = new StringBuilder();
-        int i = 0;
-        string? file = null;
-        if (args.Length > 0 && !args[0].StartsWith("--"))
+        int j = 0;
+        if (args.Length > 0 && !args[0].StartsWith('-'))
         {
-            file = args[0];
-            i = 1;
-            text.Append(file == "-" ? Console.In.ReadToEnd() : ReadFile(file));
-            if (file != "-") config.ConfigFile = Path.GetFullPath(file);
+            text.Append(ReadFile(args[0]));
+            config.ConfigFile = Path.GetFullPath(args[0]);
+            j = 1;
         }
-        // As redis-server: options become "name value value" lines, values quoted, after a newline.
+        // As redis-server's main: "--name" starts a line, other words are its values (quoted, so
+        // sdssplitargs gives them back). After a bare "--name" the next word is its value even if it
+        // starts with "--", except that "--save" followed by an option (or last) means save "".
+        // A "-" first or last reads config text from stdin, after the file's.
         var options = new StringBuilder();
-        for (; i < args.Length; i++)
+        bool fromStdin = false, handledLast = true;
+        for (; j < args.Length; j++)
         {
-            if (args[i].StartsWith("--") && args[i].Length > 2)
+            string a = args[j];
+            bool last = j == args.Length - 1;
+            if (a == "-" && (j == 0 || last))
+            {
+                fromStdin = true;
+            }
+            else if (handledLast && a.StartsWith("--"))
             {
                 if (options.Length > 0) options.Append('\n');
-                options.Append(args[i], 2, args[i].Length - 2).Append(' ');
+                options.Append(a, 2, a.Length - 2).Append(' ');
+                handledLast = SplitLine(a) is not { Length: 1 };
+                if (!handledLast && a.Equals("--save", StringComparison.OrdinalIgnoreCase) && (last || args[j + 1].StartsWith("--")))
+                {
+                    options.Append("\"\"");
+                    handledLast = true;
+                }
             }
             else
             {
-                options.Append(Repr(args[i])).Append(' ');
+                options.Append(Repr(a)).Append(' ');
+                handledLast = true;
             }
         }
+        if (fromStdin) text.Append(Console.In.ReadToEnd());
         text.Append('\n').Append(options);
         config.LoadText(text.ToString());
         config.CheckFeatures();

@@ -265,6 +265,14 @@ public class ConfigParityTests
             Assert.Equal(1, r.ExitCode);
             Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nappendonly yes: persistence (RDB/AOF) is not built in Vermilion yet (issue 15)\n", r.Stderr);
 
+            // redis-server's argument rules: "--name value" in one word; after a bare "--name" the next word is its
+            // value even when it starts with "--"; "--save" followed by an option means save "".
+            Assert.Equal(5, Config.FromArgs("--timeout 5").Timeout);
+            Assert.Equal("--x", Config.FromArgs("--ignore-warnings", "--x").Find("ignore-warnings")!.Get());
+            var saveless = Config.FromArgs("--save", "--timeout", "9");
+            Assert.Equal(("", 9), (saveless.Find("save")!.Get(), saveless.Timeout));
+            Assert.Equal(["127.0.0.1", "::1"], Config.FromArgs("--bind", "127.0.0.1", "::1").Bind);
+
             // include with a pattern reads every match in name order; none is no error.
             WriteConf(dir, "timeout 7\n", "a.part");
             WriteConf(dir, "timeout 8\n", "b.part");
