@@ -285,8 +285,8 @@ public sealed class Config
             Alias = "slaveof", Immutable = true, NotBuilt = Replication,
             ConfigLine = () => ReplicaOf.Length == 0 ? null : "replicaof " + ReplicaOf,
         });
-        Add(new StringOption("masterauth", "") { NotBuilt = Replication });
-        Add(new StringOption("masteruser", "") { NotBuilt = Replication });
+        Add(new StringOption("masterauth", "") { Sensitive = true, NotBuilt = Replication });
+        Add(new StringOption("masteruser", "") { Sensitive = true, NotBuilt = Replication });
         Add(new BoolOption("replica-serve-stale-data", true) { Alias = "slave-serve-stale-data", NotBuilt = Replication });
         Add(new BoolOption("replica-read-only", true) { Alias = "slave-read-only", NotBuilt = Replication });
         Add(new BoolOption("replica-lazy-flush", false) { Alias = "slave-lazy-flush", NotBuilt = Replication });
@@ -332,7 +332,7 @@ public sealed class Config
 
         // ACL: only the default user with no password exists (AUTH in ConnectionCommands).
         Add(new StringOption("aclfile", "") { Immutable = true, NotBuilt = Acl });
-        Add(new StringOption("requirepass", "") { NotBuilt = Acl });
+        Add(new StringOption("requirepass", "") { Sensitive = true, NotBuilt = Acl });
         Add(new IntegerOption("acllog-max-len", 0, long.MaxValue, 128) { NotBuilt = Acl });
         Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels") { NotBuilt = Acl });
 

@@ -26,6 +26,8 @@ public abstract class ConfigOption
     public string? NotBuilt { get; init; }
     /// <summary>With <see cref="NotBuilt"/>: which values need no missing feature, when more than the default do (shutdown-on-sigterm "nosave").</summary>
     public Func<string, bool>? Supported { get; init; }
+    /// <summary>SENSITIVE_CONFIG (passwords): an error never repeats the value.</summary>
+    public bool Sensitive { get; init; }
     /// <summary>The value as CONFIG GET showed it when the table was built (the default).</summary>
     public string Default { get; internal set; } = "";
     /// <summary>Runs after a CONFIG SET stored the new value; returns an error to undo the change.</summary>
@@ -47,7 +49,8 @@ public abstract class ConfigOption
     {
         if (NotBuilt is null) return null;
         string value = Get();
-        return (Supported?.Invoke(value) ?? value == Default) ? null : $"{Name} {(value.Length == 0 ? "\"\"" : value)}: {NotBuilt}";
+        if (Supported?.Invoke(value) ?? value == Default) return null;
+        return Sensitive ? $"{Name}: {NotBuilt}" : $"{Name} {(value.Length == 0 ? "\"\"" : value)}: {NotBuilt}";
     }
 
     internal static string Quote(string value) =>
