@@ -74,6 +74,9 @@ public static partial class ConfigCommands
         int n = (a.Count - 2) / 2;
         var options = new ConfigOption[n];
         var values = new string[n];
+        // The name errors report: Redis registers an alias as an entry of its own, so an error
+        // names the alias when the alias was given (and an alias plus its name are not duplicates).
+        var names = new string[n];
         string? unknown = null, failedArg = null, failure = null;
         for (int i = 0; i < n; i++)
         {
@@ -95,7 +98,8 @@ public static partial class ConfigCommands
                 (failedArg, failure) = (name, "can't set protected config");
                 continue;
             }
-            if (Array.IndexOf(options, option, 0, i) >= 0)
+            names[i] = option.Alias is not null && name.Equals(option.Alias, StringComparison.OrdinalIgnoreCase) ? option.Alias : option.Name;
+            if (Enumerable.Range(0, i).Any(j => options[j] == option && names[j] == names[i]))
             {
                 (failedArg, failure) = (name, "duplicate parameter");
                 continue;
@@ -124,7 +128,7 @@ public static partial class ConfigCommands
             if (error is not null)
             {
                 Restore(options, old, i + 1);
-                c.Reply.Error($"CONFIG SET failed (possibly related to argument '{options[i].Name}') - {error}");
+                c.Reply.Error($"CONFIG SET failed (possibly related to argument '{names[i]}') - {error}");
                 return;
             }
             changed[i] = options[i].Get() != old[i];
@@ -136,10 +140,10 @@ public static partial class ConfigCommands
             if (apply is null || !changed[i] || !applied.Add(apply)) continue;
             var error = apply(c.Server);
             if (error is null) continue;
-            c.Server.Log.Warning($"Failed applying new configuration. Possibly related to new {options[i].Name} setting. Restoring previous settings.");
+            c.Server.Log.Warning($"Failed applying new configuration. Possibly related to new {names[i]} setting. Restoring previous settings.");
             Restore(options, old, n);
             foreach (var f in applied) f(c.Server);
-            c.Reply.Error($"CONFIG SET failed (possibly related to argument '{options[i].Name}') - {error}");
+            c.Reply.Error($"CONFIG SET failed (possibly related to argument '{names[i]}') - {error}");
             return;
         }
         c.Reply.Ok();

@@ -137,15 +137,15 @@ public sealed class Config
         Add(new IntegerOption("tcp-keepalive", 0, int.MaxValue, () => TcpKeepAlive, v => TcpKeepAlive = (int)v));
         Add(new IntegerOption("timeout", 0, int.MaxValue, () => Timeout, v => Timeout = (int)v));
         Add(new IntegerOption("maxclients", 1, uint.MaxValue, () => MaxClients, v => MaxClients = v) { Apply = s => s.ApplyMaxClients() });
-        // Redis accepts any int and clamps to 1..500 (updateHZ).
-        Add(new IntegerOption("hz", int.MinValue, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500)));
+        // Redis takes 0..INT_MAX and clamps to 1..500 (updateHZ).
+        Add(new IntegerOption("hz", 0, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500)));
         Add(new BoolOption("dynamic-hz", () => DynamicHz, v => DynamicHz = v));
         Add(new IntegerOption("client-query-buffer-limit", 1024 * 1024, long.MaxValue, () => ClientQueryBufferLimit, v => ClientQueryBufferLimit = v) { Memory = true });
         Add(new IntegerOption("proto-max-bulk-len", 1024 * 1024, long.MaxValue, () => ProtoMaxBulkLen, v => ProtoMaxBulkLen = v) { Memory = true });
         Add(new CustomOption("client-output-buffer-limit", GetOutputLimits, SetOutputLimits, multiArg: true));
         Add(new IntegerOption("active-expire-effort", 1, 10, () => ActiveExpireEffort, v => ActiveExpireEffort = (int)v));
         Add(new IntegerOption("databases", 1, int.MaxValue, () => Databases, v => Databases = (int)v) { Immutable = true });
-        Add(new IntegerOption("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v) { Memory = true, Apply = s => s.ApplyMaxMemory() });
+        Add(new IntegerOption("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v) { Memory = true, Unsigned = true, Apply = s => s.ApplyMaxMemory() });
         Add(new EnumOption("maxmemory-policy", s_policyNames, () => s_policyNames[(int)MaxMemoryPolicy], v => MaxMemoryPolicy = (MaxMemoryPolicy)Array.IndexOf(s_policyNames, v))
         {
             Apply = s => s.ApplyMaxMemory(),
@@ -216,7 +216,13 @@ public sealed class Config
     {
         Add(new BoolOption("activerehashing", true));
         Add(new BoolOption("jemalloc-bg-thread", true));
-        Add(new BoolOption("activedefrag", false));
+        // As a Redis built without its own jemalloc (isValidActiveDefrag without HAVE_DEFRAG): "yes" is refused.
+        Add(new CustomOption("activedefrag", () => "no", args => args[0].ToLowerInvariant() switch
+        {
+            "no" => null,
+            "yes" => "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution",
+            _ => "argument must be 'yes' or 'no'",
+        }));
         Add(new IntegerOption("active-defrag-cycle-min", 1, 99, 1));
         Add(new IntegerOption("active-defrag-cycle-max", 1, 99, 25));
         Add(new IntegerOption("active-defrag-threshold-lower", 0, 1000, 10));
@@ -328,7 +334,7 @@ public sealed class Config
         Add(new IntegerOption("cluster-announce-bus-port", 0, 65535, 0) { NotBuilt = Cluster });
         Add(new IntegerOption("cluster-announce-tls-port", 0, 65535, 0) { NotBuilt = Cluster });
         Add(new EnumOption("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip") { NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, 0) { Memory = true, NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, 0) { Memory = true, Unsigned = true, NotBuilt = Cluster });
 
         // ACL: only the default user with no password exists (AUTH in ConnectionCommands).
         Add(new StringOption("aclfile", "") { Immutable = true, NotBuilt = Acl });
@@ -509,9 +515,10 @@ public sealed class Config
 
     string? SetOutputLimits(string[] args)
     {
-        // CONFIG SET passes the whole value as one string; a config file line passes words.
+        // CONFIG SET passes the whole value as one string; a config file line passes words. None changes nothing.
         if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (args.Length % 4 != 0 || args.Length == 0) return "Wrong number of arguments in buffer limit configuration.";
+        if (args.Length == 0) return null;
+        if (args.Length % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
         var updated = (OutputBufferLimit[])OutputLimits.Clone();
         for (int j = 0; j < args.Length; j += 4)
         {

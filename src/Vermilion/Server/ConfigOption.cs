@@ -96,6 +96,8 @@ public sealed class IntegerOption : ConfigOption
 
     public bool Memory { get; init; }
     public bool Percent { get; init; }
+    /// <summary>An unsigned long long in Redis (maxmemory): values past long's range are kept as long.MaxValue, "unlimited" all the same.</summary>
+    public bool Unsigned { get; init; }
     public bool Octal { get; init; }
 
     public IntegerOption(string name, long min, long max, Func<long> get, Action<long> set) : base(name) =>
@@ -120,7 +122,17 @@ public sealed class IntegerOption : ConfigOption
     {
         string s = args[0];
         long v;
-        if (Memory && TryParseMemory(s, out v)) { }
+        if (Memory && TryParseMemory(s, out ulong bytes))
+        {
+            // numericBoundaryCheck: an unsigned long long parameter compares as unsigned, the others as signed.
+            if (Unsigned)
+            {
+                if (bytes < (ulong)_min || bytes > ulong.MaxValue) return $"argument must be between {_min} and {ulong.MaxValue} inclusive";
+                _set((long)Math.Min(bytes, long.MaxValue));
+                return null;
+            }
+            v = unchecked((long)bytes);
+        }
         else if (Percent && s.Length > 1 && s[^1] == '%' && IntegerText.TryParse(s[..^1], out v) && v >= 0)
         {
             if (-v < _min) return $"percentage argument must be less or equal to {-_min}";
@@ -141,26 +153,37 @@ public sealed class IntegerOption : ConfigOption
         return null;
     }
 
-    /// <summary>Redis's memtoull: digits then an optional unit; k/m/g are powers of 1000, kb/mb/gb of 1024.</summary>
-    public static bool TryParseMemory(string s, out long value)
+    /// <summary>
+    /// Redis's memtoull: digits then an optional unit; k/m/g are powers of 1000, kb/mb/gb of 1024.
+    /// As there, no digits is 0 and too many saturate (strtoull), and the unit multiplies modulo 2^64.
+    /// </summary>
+    public static bool TryParseMemory(string s, out ulong value)
     {
         value = 0;
         int i = 0;
+        if (s.StartsWith('-')) return false;
         while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
-        if (i == 0) return false;
-        long mul = s[i..].ToLowerInvariant() switch
+        ulong mul = s[i..].ToLowerInvariant() switch
         {
             "" or "b" => 1,
             "k" => 1000, "kb" => 1024,
             "m" => 1000 * 1000, "mb" => 1024 * 1024,
-            "g" => 1000L * 1000 * 1000, "gb" => 1024L * 1024 * 1024,
+            "g" => 1000UL * 1000 * 1000, "gb" => 1024UL * 1024 * 1024,
             _ => 0,
         };
-        if (mul == 0 || !ulong.TryParse(s.AsSpan(0, i), NumberStyles.None, CultureInfo.InvariantCulture, out ulong n)) return false;
-        ulong r = n * (ulong)mul;
-        if (mul != 0 && r / (ulong)mul != n || r > long.MaxValue) return false;
-        value = (long)r;
+        if (mul == 0 || i >= 128) return false;
+        ulong n = 0;
+        foreach (char c in s.AsSpan(0, i)) n = n > (ulong.MaxValue - (ulong)(c - '0')) / 10 ? ulong.MaxValue : n * 10 + (ulong)(c - '0');
+        value = unchecked(n * mul);
         return true;
+    }
+
+    /// <summary>A memory value that fits a long (client-output-buffer-limit's limits).</summary>
+    public static bool TryParseMemory(string s, out long value)
+    {
+        bool ok = TryParseMemory(s, out ulong v);
+        value = unchecked((long)v);
+        return ok && value >= 0;
     }
 }
 
