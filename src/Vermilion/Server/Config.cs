@@ -247,6 +247,13 @@ public sealed class Config
         Add(new IntegerOption("shutdown-timeout", 0, int.MaxValue, 10));
         Add(ShutdownOnSignal("shutdown-on-sigint"));
         Add(ShutdownOnSignal("shutdown-on-sigterm"));
+        // Redis's HIDDEN_CONFIG debugging knobs (its test suite sets them by name): nothing loads or
+        // saves an RDB here, there is no watchdog and no panic to exit on.
+        Add(new BoolOption("use-exit-on-panic", false) { Hidden = true });
+        Add(new IntegerOption("rdb-key-save-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("key-load-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("watchdog-period", 0, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, 2 * 1024 * 1024) { Hidden = true });
     }
 
     const string Persistence = "persistence (RDB/AOF) is not built in Vermilion yet (issue 15)";

@@ -162,6 +162,13 @@ public class ConfigParityTests
         using var v = servers.Vermilion.Connect();
         Assert.Equal("+OK\r\n", v.Call("CONFIG", "SET", "tcp-quickack", "no"));
         Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'event-loop') - can't set immutable config\r\n", v.Call("CONFIG", "SET", "event-loop", "poll"));
+        // Redis's own hidden parameters: by name, never for a pattern (introspection.tcl "CONFIG GET hidden configs").
+        using var r = servers.Redis.Connect();
+        foreach (var name in new[] { "key-load-delay", "rdb-key-save-delay", "use-exit-on-panic", "watchdog-period", "loading-process-events-interval-bytes" })
+        {
+            Assert.Equal(r.Call("CONFIG", "GET", name), v.Call("CONFIG", "GET", name));
+            Assert.DoesNotContain(name, v.Call("CONFIG", "GET", "*"));
+        }
     }
 
     // ---- config text ----------------------------------------------------------------------------
@@ -213,6 +220,32 @@ public class ConfigParityTests
             Assert.Equal(theirs.Stderr, ours.Stderr);
         }
         finally { dir.Delete(true); }
+    }
+
+    /// <summary>redis-server's argument rules (tests/unit/introspection.tcl "command line arguments - error cases"), stderr byte for byte.</summary>
+    [Theory]
+    [InlineData("--port")]
+    [InlineData("--port|6380|--loglevel")]
+    [InlineData("--port|6379|6380")]
+    [InlineData("--port|--loglevel|verbose")]
+    [InlineData("--port|--bla|--loglevel|verbose")]
+    [InlineData("--logfile|--my--log--file|--loglevel|--bla")]
+    [InlineData("--shutdown-on-sigint")]
+    [InlineData("--shutdown-on-sigint|now force|--shutdown-on-sigterm")]
+    [InlineData("--replicaof|127.0.0.1|abc")]
+    [InlineData("--replicaof|--127.0.0.1|abc")]
+    [InlineData("--replicaof|--127.0.0.1|--abc")]
+    [InlineData("--maxmemory 1x")]
+    [InlineData("--activedefrag|yes")]
+    public void BadCommandLinesFailAsRedis(string argsSplitAtBars)
+    {
+        var args = argsSplitAtBars.Split('|');
+        var ours = Run("vermilion", args);
+        var theirs = Run("redis-server", args);
+        Assert.Equal(1, theirs.ExitCode);
+        Assert.Contains("FATAL CONFIG FILE ERROR", theirs.Stderr);
+        Assert.Equal(1, ours.ExitCode);
+        Assert.Equal(theirs.Stderr, ours.Stderr);
     }
 
     /// <summary>A file that cannot be opened: Redis logs one line on stdout and exits 1; an include loop (Redis recurses until it crashes) stops with the line that closes it.</summary>
@@ -281,6 +314,9 @@ public class ConfigParityTests
             var saveless = Config.FromArgs("--save", "--timeout", "9");
             Assert.Equal(("", 9), (saveless.Find("save")!.Get(), saveless.Timeout));
             Assert.Equal(["127.0.0.1", "::1"], Config.FromArgs("--bind", "127.0.0.1", "::1").Bind);
+            var words = Config.FromArgs(WriteConf(dir, "", "empty.conf"), "loglevel", "verbose", "--maxmemory '700mb'", "--proc-title-template", "--save", "--save", "", "--shutdown-on-sigint", "nosave", "force", "now");
+            Assert.Equal(("verbose", 734003200L, "--save", "", "nosave now force"),
+                (words.LogLevel, words.MaxMemory, words.ProcTitleTemplate, words.Find("save")!.Get(), words.Find("shutdown-on-sigint")!.Get()));
 
             // include with a pattern reads every match in name order; none is no error.
             WriteConf(dir, "timeout 7\n", "a.part");
