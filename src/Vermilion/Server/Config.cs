@@ -275,9 +275,23 @@ public sealed class Config
         Add(new CustomOption("save", GetSave, SetSave, multiArg: true) { NotBuilt = Persistence });
         Add(new BoolOption("appendonly", false) { NotBuilt = Persistence });
         Add(new EnumOption("appendfsync", ["everysec", "always", "no"], "everysec") { NotBuilt = Persistence });
-        Add(new StringOption("dbfilename", "dump.rdb") { Protected = true, NotBuilt = Persistence });
-        Add(new StringOption("appendfilename", "appendonly.aof") { Immutable = true, NotBuilt = Persistence });
-        Add(new StringOption("appenddirname", "appendonlydir") { Immutable = true, NotBuilt = Persistence });
+        // isValidDBfilename, isValidAOFfilename, isValidAOFdirname: a base name, not a path.
+        static bool IsBaseName(string v) => v.AsSpan().IndexOfAny('/', '\\') < 0;
+        Add(new StringOption("dbfilename", "dump.rdb")
+        {
+            Protected = true, NotBuilt = Persistence,
+            Validate = v => IsBaseName(v) ? null : "dbfilename can't be a path, just a filename",
+        });
+        Add(new StringOption("appendfilename", "appendonly.aof")
+        {
+            Immutable = true, NotBuilt = Persistence,
+            Validate = v => v.Length == 0 ? "appendfilename can't be empty" : IsBaseName(v) ? null : "appendfilename can't be a path, just a filename",
+        });
+        Add(new StringOption("appenddirname", "appendonlydir")
+        {
+            Immutable = true, NotBuilt = Persistence,
+            Validate = v => v.Length == 0 ? "appenddirname can't be empty" : IsBaseName(v) ? null : "appenddirname can't be a path, just a dirname",
+        });
         Add(new BoolOption("rdbchecksum", true) { Immutable = true, NotBuilt = Persistence });
         Add(new BoolOption("rdbcompression", true) { NotBuilt = Persistence });
         Add(new BoolOption("rdb-del-sync-files", false) { NotBuilt = Persistence });

@@ -228,10 +228,14 @@ public sealed class StringOption : ConfigOption
         (_get, _set) = (() => value, v => value = v);
     }
 
+    /// <summary>Redis's is_valid_fn: an error for a value it refuses, checked before anything is stored.</summary>
+    public Func<string, string?>? Validate { get; init; }
+
     public override string Get() => _get();
 
     public override string? Set(string[] args)
     {
+        if (Validate?.Invoke(args[0]) is { } error) return error;
         _set(args[0]);
         return null;
     }

@@ -205,6 +205,9 @@ public class ConfigParityTests
     [InlineData("shutdown-on-sigterm save nosave")]
     [InlineData("sentinel monitor x")]
     [InlineData("mymodule.option")]
+    [InlineData("dbfilename /tmp/dump.rdb")]
+    [InlineData("appendfilename \"\"")]
+    [InlineData("appenddirname a/b")]
     [InlineData("timeout 10\nhz 5\n\n# comment\n  tcp-keepalive x")]
     public void BadConfigLinesFailAsRedis(string text)
     {
