@@ -20,7 +20,8 @@ try
 }
 catch (ConfigFileException e)
 {
-    Console.Error.Write(e.Report());
+    // As Redis: a bad line is reported on stderr; a file that cannot be opened is a log line (stdout).
+    (e.Unreadable ? Console.Out : Console.Error).Write(e.Report());
     return 1;
 }
 

@@ -29,7 +29,7 @@ public static partial class ConfigCommands
 
     [Command("config|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
-    /// <summary>An exact name answers under the name as given; a pattern answers under the table's names.</summary>
+    /// <summary>An exact name answers under the name as given; a pattern answers under the table's names, hidden ones left out (configGetCommand).</summary>
     [Command("config|get")]
     static void Get(Client c, CommandArgs a)
     {
@@ -46,6 +46,7 @@ public static partial class ConfigCommands
             }
             foreach (var option in table.Options)
             {
+                if (option.Hidden) continue;
                 foreach (var name in option.Alias is null ? [option.Name] : new[] { option.Name, option.Alias })
                 {
                     if (matches.Any(m => m.Name == name)) continue;
@@ -73,6 +74,9 @@ public static partial class ConfigCommands
         int n = (a.Count - 2) / 2;
         var options = new ConfigOption[n];
         var values = new string[n];
+        // The name errors report: Redis registers an alias as an entry of its own, so an error
+        // names the alias when the alias was given (and an alias plus its name are not duplicates).
+        var names = new string[n];
         string? unknown = null, failedArg = null, failure = null;
         for (int i = 0; i < n; i++)
         {
@@ -89,7 +93,13 @@ public static partial class ConfigCommands
                 (failedArg, failure) = (name, "can't set immutable config");
                 continue;
             }
-            if (Array.IndexOf(options, option, 0, i) >= 0)
+            if (option.Protected && !Config.AllowProtectedAction(table.EnableProtectedConfigs, c.Server.IsLocalClient(c)))
+            {
+                (failedArg, failure) = (name, "can't set protected config");
+                continue;
+            }
+            names[i] = option.Alias is not null && name.Equals(option.Alias, StringComparison.OrdinalIgnoreCase) ? option.Alias : option.Name;
+            if (Enumerable.Range(0, i).Any(j => options[j] == option && names[j] == names[i]))
             {
                 (failedArg, failure) = (name, "duplicate parameter");
                 continue;
@@ -112,11 +122,13 @@ public static partial class ConfigCommands
         var changed = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            var error = options[i].Set([values[i]]);
+            // A multi-word parameter's value is split at spaces (performInterfaceSet); a feature not
+            // built refuses any value but its default here, at once (a config file waits for its end).
+            var error = options[i].Set([values[i]]) ?? options[i].MissingFeature();
             if (error is not null)
             {
                 Restore(options, old, i + 1);
-                c.Reply.Error($"CONFIG SET failed (possibly related to argument '{options[i].Name}') - {error}");
+                c.Reply.Error($"CONFIG SET failed (possibly related to argument '{names[i]}') - {error}");
                 return;
             }
             changed[i] = options[i].Get() != old[i];
@@ -128,10 +140,10 @@ public static partial class ConfigCommands
             if (apply is null || !changed[i] || !applied.Add(apply)) continue;
             var error = apply(c.Server);
             if (error is null) continue;
-            c.Server.Log.Warning($"Failed applying new configuration. Possibly related to new {options[i].Name} setting. Restoring previous settings.");
+            c.Server.Log.Warning($"Failed applying new configuration. Possibly related to new {names[i]} setting. Restoring previous settings.");
             Restore(options, old, n);
             foreach (var f in applied) f(c.Server);
-            c.Reply.Error($"CONFIG SET failed (possibly related to argument '{options[i].Name}') - {error}");
+            c.Reply.Error($"CONFIG SET failed (possibly related to argument '{names[i]}') - {error}");
             return;
         }
         c.Reply.Ok();

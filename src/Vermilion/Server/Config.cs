@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Vermilion.Protocol;
 using Vermilion.Storage;
@@ -15,12 +16,21 @@ public struct OutputBufferLimit
 /// <summary>Raised for a bad line while loading configuration; the host prints it as Redis does and exits 1.</summary>
 public sealed class ConfigFileException(int line, string text, string reason) : Exception(reason)
 {
+    /// <summary>The line (1-based) in the text being read, or 0 for a check after the whole text was read.</summary>
     public int Line { get; } = line;
     public string Text { get; } = text;
     public string Reason { get; } = reason;
+    /// <summary>A config file that cannot be opened: Redis logs one line and exits instead of the report.</summary>
+    public bool Unreadable { get; init; }
 
-    public string Report() =>
-        $"\n*** FATAL CONFIG FILE ERROR (Redis {VermilionServer.RedisVersion}) ***\nReading the configuration file, at line {Line}\n>>> '{Text}'\n{Reason}\n";
+    /// <summary>What loadServerConfigFromString's loaderr prints (the line part only while a line was being read).</summary>
+    public string Report()
+    {
+        if (Unreadable)
+            return $"{Environment.ProcessId}:C {DateTime.Now.ToString("dd MMM yyyy HH:mm:ss.fff", CultureInfo.InvariantCulture)} # {Reason}\n";
+        var where = Line > 0 ? $"Reading the configuration file, at line {Line}\n>>> '{Text}'\n" : "";
+        return $"\n*** FATAL CONFIG FILE ERROR (Redis {VermilionServer.RedisVersion}) ***\n{where}{Reason}\n";
+    }
 }
 
 /// <summary>
@@ -99,6 +109,15 @@ public sealed class Config
     public string EventLoop = Environment.GetEnvironmentVariable("VERMILION_EVENT_LOOP") is "poll" or "epoll"
         ? Environment.GetEnvironmentVariable("VERMILION_EVENT_LOOP")! : (OperatingSystem.IsLinux() ? "epoll" : "poll");
 
+    /// <summary>enable-protected-configs: whether CONFIG SET may change dir and dbfilename: "no", "yes" or "local".</summary>
+    public string EnableProtectedConfigs = "no";
+    /// <summary>replicaof as "host port", or "" (replication is not built, so only "" is accepted).</summary>
+    public string ReplicaOf = "";
+    /// <summary>save's (seconds, changes) pairs; only an empty list is accepted (persistence is not built).</summary>
+    List<(long Seconds, long Changes)> _saveParams = [];
+    /// <summary>While config text is read: save lines append, and only the first one replaces the list (setConfigSaveOption).</summary>
+    bool _loading, _saveLoaded;
+
     /// <summary>The file the configuration came from (CONFIG REWRITE writes it back), or null.</summary>
     public string? ConfigFile;
 
@@ -118,15 +137,15 @@ public sealed class Config
         Add(new IntegerOption("tcp-keepalive", 0, int.MaxValue, () => TcpKeepAlive, v => TcpKeepAlive = (int)v));
         Add(new IntegerOption("timeout", 0, int.MaxValue, () => Timeout, v => Timeout = (int)v));
         Add(new IntegerOption("maxclients", 1, uint.MaxValue, () => MaxClients, v => MaxClients = v) { Apply = s => s.ApplyMaxClients() });
-        // Redis accepts any int and clamps to 1..500 (updateHZ).
-        Add(new IntegerOption("hz", int.MinValue, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500)));
+        // Redis takes 0..INT_MAX and clamps to 1..500 (updateHZ).
+        Add(new IntegerOption("hz", 0, int.MaxValue, () => Hz, v => Hz = (int)Math.Clamp(v, 1, 500)));
         Add(new BoolOption("dynamic-hz", () => DynamicHz, v => DynamicHz = v));
         Add(new IntegerOption("client-query-buffer-limit", 1024 * 1024, long.MaxValue, () => ClientQueryBufferLimit, v => ClientQueryBufferLimit = v) { Memory = true });
         Add(new IntegerOption("proto-max-bulk-len", 1024 * 1024, long.MaxValue, () => ProtoMaxBulkLen, v => ProtoMaxBulkLen = v) { Memory = true });
         Add(new CustomOption("client-output-buffer-limit", GetOutputLimits, SetOutputLimits, multiArg: true));
         Add(new IntegerOption("active-expire-effort", 1, 10, () => ActiveExpireEffort, v => ActiveExpireEffort = (int)v));
         Add(new IntegerOption("databases", 1, int.MaxValue, () => Databases, v => Databases = (int)v) { Immutable = true });
-        Add(new IntegerOption("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v) { Memory = true, Apply = s => s.ApplyMaxMemory() });
+        Add(new IntegerOption("maxmemory", 0, long.MaxValue, () => MaxMemory, v => MaxMemory = v) { Memory = true, Unsigned = true, Apply = s => s.ApplyMaxMemory() });
         Add(new EnumOption("maxmemory-policy", s_policyNames, () => s_policyNames[(int)MaxMemoryPolicy], v => MaxMemoryPolicy = (MaxMemoryPolicy)Array.IndexOf(s_policyNames, v))
         {
             Apply = s => s.ApplyMaxMemory(),
@@ -171,14 +190,196 @@ public sealed class Config
         Add(new BoolOption("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v));
         Add(new BoolOption("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v));
         Add(new EnumOption("enable-debug-command", ["no", "yes", "local"], () => EnableDebugCommand, v => EnableDebugCommand = v) { Immutable = true });
-        Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir));
-        // Persistence is not built yet: these report Redis's "off" values (redis-benchmark reads them)
-        // and refuse anything that would ask for snapshots or an append-only file.
-        Add(new CustomOption("save", () => "", args => args is [""] ? null : NoPersistence));
-        Add(new CustomOption("appendonly", () => "no", args => args is ["no"] or ["NO"] ? null : NoPersistence));
-        Add(new IntegerOption("max-new-connections-per-cycle", 1, 1000, () => MaxNewConnectionsPerCycle, v => MaxNewConnectionsPerCycle = (int)v));
-        Add(new BoolOption("tcp-quickack", () => TcpQuickAck, v => TcpQuickAck = v));
-        Add(new EnumOption("event-loop", ["epoll", "poll"], () => EventLoop, v => EventLoop = v) { Immutable = true });
+        Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir) { Protected = true });
+        Add(new EnumOption("enable-protected-configs", s_protectedAction, () => EnableProtectedConfigs, v => EnableProtectedConfigs = v) { Immutable = true });
+        // Beyond Redis. Hidden, as Redis's HIDDEN_CONFIG: "CONFIG GET *" lists only Redis's names (the
+        // Redis suite's "CONFIG sanity" sets every listed name back to its value, and event-loop is
+        // immutable); CONFIG GET/SET and redis.conf still take them by exact name.
+        Add(new IntegerOption("max-new-connections-per-cycle", 1, 1000, () => MaxNewConnectionsPerCycle, v => MaxNewConnectionsPerCycle = (int)v) { Hidden = true });
+        Add(new BoolOption("tcp-quickack", () => TcpQuickAck, v => TcpQuickAck = v) { Hidden = true });
+        Add(new EnumOption("event-loop", ["epoll", "poll"], () => EventLoop, v => EventLoop = v) { Immutable = true, Hidden = true });
+        AddTuningKnobs();
+        AddNotBuilt();
+        foreach (var o in _options) o.Default = o.Get();
+    }
+
+    /// <summary>
+    /// Redis tuning knobs with nothing for them to tune here yet: stored, shown by CONFIG GET and
+    /// written by CONFIG REWRITE so a stock redis.conf loads, but they have no effect. Why, per group:
+    /// the .NET runtime owns memory (no jemalloc, so no background thread or active defrag) and
+    /// rehashes its dictionaries itself; the event loop is single-threaded by design (io-threads,
+    /// CPU lists); there is no Lua (busy-reply-threshold), no stream or HyperLogLog type yet
+    /// (stream-node-*, hll-sparse-max-bytes), no crash report, no start-up logo, no replica to wait
+    /// for at shutdown (shutdown-timeout, and shutdown-on-* flags other than "save").
+    /// </summary>
+    void AddTuningKnobs()
+    {
+        Add(new BoolOption("activerehashing", true));
+        Add(new BoolOption("jemalloc-bg-thread", true));
+        // As a Redis built without its own jemalloc (isValidActiveDefrag without HAVE_DEFRAG): "yes" is refused.
+        Add(new CustomOption("activedefrag", () => "no", args => args[0].ToLowerInvariant() switch
+        {
+            "no" => null,
+            "yes" => "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution",
+            _ => "argument must be 'yes' or 'no'",
+        }));
+        Add(new IntegerOption("active-defrag-cycle-min", 1, 99, 1));
+        Add(new IntegerOption("active-defrag-cycle-max", 1, 99, 25));
+        Add(new IntegerOption("active-defrag-threshold-lower", 0, 1000, 10));
+        Add(new IntegerOption("active-defrag-threshold-upper", 0, 1000, 100));
+        Add(new IntegerOption("active-defrag-max-scan-fields", 1, long.MaxValue, 1000));
+        Add(new IntegerOption("active-defrag-ignore-bytes", 1, long.MaxValue, 100L << 20) { Memory = true });
+        Add(new IntegerOption("io-threads", 1, 128, 1) { Immutable = true });
+        Add(new BoolOption("io-threads-do-reads", false) { Immutable = true });
+        foreach (var name in new[] { "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist" })
+            Add(new StringOption(name, "") { Immutable = true });
+        Add(new IntegerOption("busy-reply-threshold", 0, long.MaxValue, 5000) { Alias = "lua-time-limit" });
+        Add(new IntegerOption("stream-node-max-bytes", 0, long.MaxValue, 4096) { Memory = true });
+        Add(new IntegerOption("stream-node-max-entries", 0, long.MaxValue, 100));
+        Add(new IntegerOption("hll-sparse-max-bytes", 0, long.MaxValue, 3000) { Memory = true });
+        Add(new BoolOption("always-show-logo", false) { Immutable = true });
+        Add(new BoolOption("crash-log-enabled", true));
+        Add(new BoolOption("crash-memcheck-enabled", true));
+        Add(new StringOption("ignore-warnings", ""));
+        // RESTORE decodes a payload whole into a new object before it creates the key
+        // (Persistence/DumpPayload), so a malformed payload is refused whatever this says.
+        Add(new EnumOption("sanitize-dump-payload", ["no", "yes", "clients"], "no"));
+        Add(new IntegerOption("shutdown-timeout", 0, int.MaxValue, 10));
+        Add(ShutdownOnSignal("shutdown-on-sigint"));
+        Add(ShutdownOnSignal("shutdown-on-sigterm"));
+        // Redis's HIDDEN_CONFIG debugging knobs (its test suite sets them by name): nothing loads or
+        // saves an RDB here, there is no watchdog and no panic to exit on.
+        Add(new BoolOption("use-exit-on-panic", false) { Hidden = true });
+        Add(new IntegerOption("rdb-key-save-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("key-load-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("watchdog-period", 0, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, 2 * 1024 * 1024) { Hidden = true });
+    }
+
+    const string Persistence = "persistence (RDB/AOF) is not built in Vermilion yet (issue 15)";
+    const string Replication = "replication is not built in Vermilion yet";
+    const string Cluster = "cluster mode is not built in Vermilion yet";
+    const string Acl = "ACL (users, passwords, ACL LOG) is not built in Vermilion yet";
+    const string Tls = "TLS is not built in Vermilion yet";
+    const string Modules = "modules are not built in Vermilion yet";
+
+    /// <summary>
+    /// Parameters of features not built yet. Each is accepted at its default value (a stock
+    /// redis.conf names most of them); any other value stops startup, after the whole config text
+    /// and the command line are read (<see cref="CheckFeatures"/>), or fails CONFIG SET at once.
+    /// </summary>
+    void AddNotBuilt()
+    {
+        // Persistence. save and appendonly keep the values Vermilion has always reported ("" and
+        // no): it does not snapshot, so Redis's default save "3600 1 300 100 60 10000" would be untrue.
+        Add(new CustomOption("save", GetSave, SetSave, multiArg: true) { NotBuilt = Persistence });
+        Add(new BoolOption("appendonly", false) { NotBuilt = Persistence });
+        Add(new EnumOption("appendfsync", ["everysec", "always", "no"], "everysec") { NotBuilt = Persistence });
+        // isValidDBfilename, isValidAOFfilename, isValidAOFdirname: a base name, not a path.
+        static bool IsBaseName(string v) => v.AsSpan().IndexOfAny('/', '\\') < 0;
+        Add(new StringOption("dbfilename", "dump.rdb")
+        {
+            Protected = true, NotBuilt = Persistence,
+            Validate = v => IsBaseName(v) ? null : "dbfilename can't be a path, just a filename",
+        });
+        Add(new StringOption("appendfilename", "appendonly.aof")
+        {
+            Immutable = true, NotBuilt = Persistence,
+            Validate = v => v.Length == 0 ? "appendfilename can't be empty" : IsBaseName(v) ? null : "appendfilename can't be a path, just a filename",
+        });
+        Add(new StringOption("appenddirname", "appendonlydir")
+        {
+            Immutable = true, NotBuilt = Persistence,
+            Validate = v => v.Length == 0 ? "appenddirname can't be empty" : IsBaseName(v) ? null : "appenddirname can't be a path, just a dirname",
+        });
+        Add(new BoolOption("rdbchecksum", true) { Immutable = true, NotBuilt = Persistence });
+        Add(new BoolOption("rdbcompression", true) { NotBuilt = Persistence });
+        Add(new BoolOption("rdb-del-sync-files", false) { NotBuilt = Persistence });
+        Add(new BoolOption("rdb-save-incremental-fsync", true) { NotBuilt = Persistence });
+        Add(new BoolOption("stop-writes-on-bgsave-error", true) { NotBuilt = Persistence });
+        Add(new BoolOption("aof-rewrite-incremental-fsync", true) { NotBuilt = Persistence });
+        Add(new BoolOption("no-appendfsync-on-rewrite", false) { NotBuilt = Persistence });
+        Add(new BoolOption("aof-load-truncated", true) { NotBuilt = Persistence });
+        Add(new BoolOption("aof-use-rdb-preamble", true) { NotBuilt = Persistence });
+        Add(new BoolOption("aof-timestamp-enabled", false) { NotBuilt = Persistence });
+        Add(new BoolOption("aof-disable-auto-gc", false) { NotBuilt = Persistence });
+        Add(new IntegerOption("auto-aof-rewrite-percentage", 0, int.MaxValue, 100) { NotBuilt = Persistence });
+        Add(new IntegerOption("auto-aof-rewrite-min-size", 0, long.MaxValue, 64L << 20) { Memory = true, NotBuilt = Persistence });
+
+        // Replication (and the primary's side of it: backlog, min-replicas, diskless sync).
+        Add(new CustomOption("replicaof", () => ReplicaOf, SetReplicaOf, multiArg: true)
+        {
+            Alias = "slaveof", Immutable = true, NotBuilt = Replication,
+            ConfigLine = () => ReplicaOf.Length == 0 ? null : "replicaof " + ReplicaOf,
+        });
+        Add(new StringOption("masterauth", "") { Sensitive = true, NotBuilt = Replication });
+        Add(new StringOption("masteruser", "") { Sensitive = true, NotBuilt = Replication });
+        Add(new BoolOption("replica-serve-stale-data", true) { Alias = "slave-serve-stale-data", NotBuilt = Replication });
+        Add(new BoolOption("replica-read-only", true) { Alias = "slave-read-only", NotBuilt = Replication });
+        Add(new BoolOption("replica-lazy-flush", false) { Alias = "slave-lazy-flush", NotBuilt = Replication });
+        Add(new BoolOption("replica-ignore-maxmemory", true) { Alias = "slave-ignore-maxmemory", NotBuilt = Replication });
+        Add(new BoolOption("replica-announced", true) { NotBuilt = Replication });
+        Add(new BoolOption("replica-ignore-disk-write-errors", false) { NotBuilt = Replication });
+        Add(new StringOption("replica-announce-ip", "") { Alias = "slave-announce-ip", NotBuilt = Replication });
+        Add(new IntegerOption("replica-announce-port", 0, 65535, 0) { Alias = "slave-announce-port", NotBuilt = Replication });
+        Add(new IntegerOption("replica-priority", 0, int.MaxValue, 100) { Alias = "slave-priority", NotBuilt = Replication });
+        Add(new BoolOption("repl-disable-tcp-nodelay", false) { NotBuilt = Replication });
+        Add(new BoolOption("repl-diskless-sync", true) { NotBuilt = Replication });
+        Add(new IntegerOption("repl-diskless-sync-delay", 0, int.MaxValue, 5) { NotBuilt = Replication });
+        Add(new IntegerOption("repl-diskless-sync-max-replicas", 0, int.MaxValue, 0) { NotBuilt = Replication });
+        Add(new EnumOption("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], "disabled") { NotBuilt = Replication });
+        Add(new IntegerOption("repl-timeout", 1, int.MaxValue, 60) { NotBuilt = Replication });
+        Add(new IntegerOption("repl-ping-replica-period", 1, int.MaxValue, 10) { Alias = "repl-ping-slave-period", NotBuilt = Replication });
+        Add(new IntegerOption("repl-backlog-size", 1, long.MaxValue, 1L << 20) { Memory = true, NotBuilt = Replication });
+        Add(new IntegerOption("repl-backlog-ttl", 0, long.MaxValue, 3600) { NotBuilt = Replication });
+        Add(new IntegerOption("min-replicas-to-write", 0, int.MaxValue, 0) { Alias = "min-slaves-to-write", NotBuilt = Replication });
+        Add(new IntegerOption("min-replicas-max-lag", 0, int.MaxValue, 10) { Alias = "min-slaves-max-lag", NotBuilt = Replication });
+        Add(new StringOption("bind-source-addr", "") { NotBuilt = Replication });
+        Add(new EnumOption("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], "ignore") { NotBuilt = Replication });
+
+        // Cluster.
+        Add(new BoolOption("cluster-enabled", false) { Immutable = true, NotBuilt = Cluster });
+        Add(new StringOption("cluster-config-file", "nodes.conf") { Immutable = true, NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-port", 0, 65535, 0) { Immutable = true, NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-node-timeout", 0, long.MaxValue, 15000) { NotBuilt = Cluster });
+        Add(new BoolOption("cluster-require-full-coverage", true) { NotBuilt = Cluster });
+        Add(new BoolOption("cluster-replica-no-failover", false) { Alias = "cluster-slave-no-failover", NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-replica-validity-factor", 0, int.MaxValue, 10) { Alias = "cluster-slave-validity-factor", NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-migration-barrier", 0, int.MaxValue, 1) { NotBuilt = Cluster });
+        Add(new BoolOption("cluster-allow-replica-migration", true) { NotBuilt = Cluster });
+        Add(new BoolOption("cluster-allow-reads-when-down", false) { NotBuilt = Cluster });
+        Add(new BoolOption("cluster-allow-pubsubshard-when-down", true) { NotBuilt = Cluster });
+        Add(new StringOption("cluster-announce-ip", "") { NotBuilt = Cluster });
+        Add(new StringOption("cluster-announce-hostname", "") { NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-announce-port", 0, 65535, 0) { NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-announce-bus-port", 0, 65535, 0) { NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-announce-tls-port", 0, 65535, 0) { NotBuilt = Cluster });
+        Add(new EnumOption("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip") { NotBuilt = Cluster });
+        Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, 0) { Memory = true, Unsigned = true, NotBuilt = Cluster });
+
+        // ACL: only the default user with no password exists (AUTH in ConnectionCommands).
+        Add(new StringOption("aclfile", "") { Immutable = true, NotBuilt = Acl });
+        Add(new StringOption("requirepass", "") { Sensitive = true, NotBuilt = Acl });
+        Add(new IntegerOption("acllog-max-len", 0, long.MaxValue, 128) { NotBuilt = Acl });
+        Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels") { NotBuilt = Acl });
+
+        // TLS (the parameters of a Redis built with TLS, as Debian's is).
+        Add(new IntegerOption("tls-port", 0, 65535, 0) { NotBuilt = Tls });
+        Add(new IntegerOption("tls-session-cache-size", 0, int.MaxValue, 20 * 1024) { NotBuilt = Tls });
+        Add(new IntegerOption("tls-session-cache-timeout", 0, int.MaxValue, 300) { NotBuilt = Tls });
+        Add(new BoolOption("tls-cluster", false) { NotBuilt = Tls });
+        Add(new BoolOption("tls-replication", false) { NotBuilt = Tls });
+        Add(new EnumOption("tls-auth-clients", ["no", "yes", "optional"], "yes") { NotBuilt = Tls });
+        Add(new BoolOption("tls-prefer-server-ciphers", false) { NotBuilt = Tls });
+        Add(new BoolOption("tls-session-caching", true) { NotBuilt = Tls });
+        foreach (var name in new[] { "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
+                                     "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-protocols",
+                                     "tls-ciphers", "tls-ciphersuites" })
+            Add(new StringOption(name, "") { NotBuilt = Tls });
+
+        // Network and memory features of their own.
+        Add(new IntegerOption("socket-mark-id", 0, uint.MaxValue, 0) { Immutable = true, NotBuilt = "socket marks (SO_MARK) are not built in Vermilion yet" });
+        Add(new IntegerOption("maxmemory-clients", -100, long.MaxValue, 0) { Memory = true, Percent = true, NotBuilt = "client eviction (maxmemory-clients) is not built in Vermilion yet" });
     }
 
     /// <summary>maxmemory-policy names in <see cref="Vermilion.MaxMemoryPolicy"/> order; Redis lists them in this order in its error.</summary>
@@ -203,7 +404,87 @@ public sealed class Config
         return null;
     }
 
-    const string NoPersistence = "persistence (RDB/AOF) is not implemented in Vermilion yet";
+    static readonly string[] s_protectedAction = ["no", "yes", "local"];
+
+    /// <summary>enable-protected-configs / enable-debug-command: allowProtectedAction.</summary>
+    public static bool AllowProtectedAction(string setting, bool localClient) => setting == "yes" || (setting == "local" && localClient);
+
+    string GetSave() => string.Join(' ', _saveParams.Select(p => $"{p.Seconds} {p.Changes}"));
+
+    /// <summary>setConfigSaveOption: pairs of seconds (≥ 1) and changes (≥ 0); a single "" empties the list.</summary>
+    string? SetSave(string[] args)
+    {
+        if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (args.Length % 2 != 0) return "Invalid save parameters";
+        var pairs = new List<(long, long)>();
+        for (int j = 0; j < args.Length; j += 2)
+        {
+            if (!long.TryParse(args[j], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long seconds) || seconds < 1
+                || !long.TryParse(args[j + 1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long changes) || changes < 0)
+                return "Invalid save parameters";
+            pairs.Add((seconds, changes));
+        }
+        // In a file, the first save line replaces the default and later ones add to it; "" always empties.
+        if (!_loading || !_saveLoaded || args.Length == 0) _saveParams = [];
+        if (_loading) _saveLoaded = true;
+        _saveParams.AddRange(pairs);
+        return null;
+    }
+
+    /// <summary>setConfigReplicaOfOption: "host port" or "no one".</summary>
+    string? SetReplicaOf(string[] args)
+    {
+        if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (args.Length != 2) return "wrong number of arguments";
+        if (args[0].Equals("no", StringComparison.OrdinalIgnoreCase) && args[1].Equals("one", StringComparison.OrdinalIgnoreCase))
+        {
+            ReplicaOf = "";
+            return null;
+        }
+        if (!int.TryParse(args[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int port) || port < 0 || port > 65535)
+            return "Invalid master port";
+        ReplicaOf = args[0] + " " + port;
+        return null;
+    }
+
+    static readonly string[] s_shutdownFlags = ["save", "nosave", "now", "force"];
+
+    /// <summary>
+    /// shutdown-on-sigint/sigterm: a set of SHUTDOWN's flags, "default" when empty (a MULTI_ARG enum of
+    /// bit flags in Redis). Only "save" needs a missing feature; the others change nothing without
+    /// persistence or replicas, so they are stored.
+    /// </summary>
+    CustomOption ShutdownOnSignal(string name)
+    {
+        int flags = 0;
+        string Get()
+        {
+            if (flags == 0) return "default";
+            return string.Join(' ', s_shutdownFlags.Where((_, i) => (flags & (1 << i)) != 0));
+        }
+        string? Set(string[] args)
+        {
+            if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            int value = 0;
+            foreach (var word in args)
+            {
+                string w = word.ToLowerInvariant();
+                int i = Array.IndexOf(s_shutdownFlags, w);
+                if (i < 0 && w != "default") value = -1;
+                if (value < 0 || i < 0) continue;
+                value |= 1 << i;
+            }
+            if (value < 0 || args.Length == 0) return "argument(s) must be one of the following: default, save, nosave, now, force";
+            if ((value & 3) == 3) return "shutdown options SAVE and NOSAVE can't be used simultaneously";
+            flags = value;
+            return null;
+        }
+        return new CustomOption(name, Get, Set, multiArg: true)
+        {
+            NotBuilt = Persistence,
+            Supported = v => !v.Split(' ').Contains("save"),
+        };
+    }
 
     string? SetOomScoreAdjValues(string[] args)
     {
@@ -220,16 +501,21 @@ public sealed class Config
         return null;
     }
 
+    /// <summary>setConfigDirOption: chdir, and on failure strerror's text as Redis reports it.</summary>
     string? SetDir(string[] args)
     {
+        if (args.Length != 1) return "wrong number of arguments";
+        string path = args[0];
         try
         {
-            Directory.SetCurrentDirectory(args[0]);
+            Directory.SetCurrentDirectory(path);
             Dir = Directory.GetCurrentDirectory();
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (UnauthorizedAccessException) { return "Permission denied"; }
+        catch (Exception e) when (e is IOException or ArgumentException)
         {
+            if (path.Length > 0 && File.Exists(path)) return "Not a directory";
             return "No such file or directory";
         }
     }
@@ -250,9 +536,10 @@ public sealed class Config
 
     string? SetOutputLimits(string[] args)
     {
-        // CONFIG SET passes the whole value as one string; a config file line passes words.
+        // CONFIG SET passes the whole value as one string; a config file line passes words. None changes nothing.
         if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (args.Length % 4 != 0 || args.Length == 0) return "Wrong number of arguments in buffer limit configuration.";
+        if (args.Length == 0) return null;
+        if (args.Length % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
         var updated = (OutputBufferLimit[])OutputLimits.Clone();
         for (int j = 0; j < args.Length; j += 4)
         {
@@ -274,47 +561,99 @@ public sealed class Config
 
     /// <summary>
     /// The host's arguments, as redis-server takes them: an optional config file (or "-" for
-    /// stdin) and then "--name value ..." pairs, which become config lines after the file's.
+    /// stdin) and then "--name value ..." pairs, which become config lines after the file's, so a
+    /// later line wins. Parameters of features not built are checked on the final values.
     /// </summary>
     public static Config FromArgs(params string[] args)
     {
         var config = new Config();
         var text = new StringBuilder();
-        int i = 0;
-        string? file = null;
-        if (args.Length > 0 && !args[0].StartsWith("--"))
+        int j = 0;
+        if (args.Length > 0 && !args[0].StartsWith('-'))
         {
-            file = args[0];
-            i = 1;
-            text.Append(file == "-" ? Console.In.ReadToEnd() : ReadFile(file, 0, ""));
-            if (file != "-") config.ConfigFile = Path.GetFullPath(file);
+            text.Append(ReadFile(args[0]));
+            config.ConfigFile = Path.GetFullPath(args[0]);
+            j = 1;
         }
-        // As redis-server: options become "name value value" lines, values quoted, after a newline.
+        // As redis-server's main: "--name" starts a line, other words are its values (quoted, so
+        // sdssplitargs gives them back). After a bare "--name" the next word is its value even if it
+        // starts with "--", except that "--save" followed by an option (or last) means save "".
+        // A "-" first or last reads config text from stdin, after the file's.
         var options = new StringBuilder();
-        for (; i < args.Length; i++)
+        bool fromStdin = false, handledLast = true;
+        for (; j < args.Length; j++)
         {
-            if (args[i].StartsWith("--") && args[i].Length > 2)
+            string a = args[j];
+            bool last = j == args.Length - 1;
+            if (a == "-" && (j == 0 || last))
+            {
+                fromStdin = true;
+            }
+            else if (handledLast && a.StartsWith("--"))
             {
                 if (options.Length > 0) options.Append('\n');
-                options.Append(args[i], 2, args[i].Length - 2).Append(' ');
+                options.Append(a, 2, a.Length - 2).Append(' ');
+                handledLast = SplitLine(a) is not { Length: 1 };
+                if (!handledLast && a.Equals("--save", StringComparison.OrdinalIgnoreCase) && (last || args[j + 1].StartsWith("--")))
+                {
+                    options.Append("\"\"");
+                    handledLast = true;
+                }
             }
             else
             {
-                options.Append(Repr(args[i])).Append(' ');
+                options.Append(Repr(a)).Append(' ');
+                handledLast = true;
             }
         }
+        if (fromStdin) text.Append(Console.In.ReadToEnd());
         text.Append('\n').Append(options);
         config.LoadText(text.ToString());
+        config.CheckFeatures();
         return config;
     }
 
-    static string ReadFile(string path, int depth, string line)
+    /// <summary>Stops startup when a parameter of a feature not built ended away from its default (after the command line had its say).</summary>
+    public void CheckFeatures()
     {
+        foreach (var option in _options)
+        {
+            if (option.MissingFeature() is { } error) throw new ConfigFileException(0, "", error);
+        }
+    }
+
+    /// <summary>The text of a config file (loadServerConfig); a pattern ("conf.d/*.conf") reads every match in order, none being no error.</summary>
+    static string ReadFile(string path)
+    {
+        if (path.AsSpan().IndexOfAny("*?[") >= 0)
+        {
+            var text = new StringBuilder();
+            foreach (var match in Glob(path)) text.Append(ReadFile(match));
+            return text.ToString();
+        }
         try { return File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigFileException(0, line, $"Fatal error, can't open config file '{path}': {e.Message}");
+            string reason = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+                UnauthorizedAccessException => "Permission denied",
+                _ => e.Message,
+            };
+            throw new ConfigFileException(0, "", $"Fatal error, can't open config file '{path}': {reason}") { Unreadable = true };
         }
+    }
+
+    /// <summary>glob(3) for an include: the pattern is in the file name; the directory part is taken as written.</summary>
+    static IEnumerable<string> Glob(string path)
+    {
+        string dir = Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
+        var pattern = Encoding.UTF8.GetBytes(Path.GetFileName(path));
+        if (!Directory.Exists(dir)) return [];
+        return Directory.EnumerateFiles(dir)
+            .Where(f => !Path.GetFileName(f).StartsWith('.') && GlobPattern.Match(pattern, Encoding.UTF8.GetBytes(Path.GetFileName(f)), nocase: false))
+            .Order(StringComparer.Ordinal)
+            .Select(f => dir == "." && !path.StartsWith("./") ? Path.GetFileName(f) : f);
     }
 
     /// <summary>sdscatrepr: a double-quoted form with escapes, as Redis shows values in its error lines.</summary>
@@ -352,8 +691,22 @@ public sealed class Config
         return result;
     }
 
-    /// <summary>Applies config text line by line; throws <see cref="ConfigFileException"/> on the first bad line.</summary>
+    /// <summary>Directives Redis 7.0 still reads and ignores (deprecated_configs in loadServerConfigFromString).</summary>
+    static readonly string[] s_deprecated = ["list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands"];
+
+    /// <summary>
+    /// Applies config text line by line, as loadServerConfigFromString: a parameter's later line
+    /// replaces an earlier one (save adds to it); throws <see cref="ConfigFileException"/> on the first bad line.
+    /// </summary>
     public void LoadText(string text, int depth = 0)
+    {
+        bool outer = !_loading;
+        _loading = true;
+        try { LoadLines(text, depth); }
+        finally { if (outer) _loading = false; }
+    }
+
+    void LoadLines(string text, int depth)
     {
         var lines = text.Split('\n');
         for (int n = 0; n < lines.Length; n++)
@@ -364,17 +717,34 @@ public sealed class Config
             if (argv.Length == 0) continue;
             string name = argv[0].ToLowerInvariant();
             var values = argv[1..];
-            if (name == "include" && values.Length == 1)
+            if (Find(name) is { } option)
             {
-                if (depth > 16) throw new ConfigFileException(n + 1, line, "Too many nested includes");
-                LoadText(ReadFile(values[0], depth, line), depth + 1);
+                if (!option.MultiArg && values.Length != 1) throw new ConfigFileException(n + 1, line, "wrong number of arguments");
+                // A multi-word parameter given as one quoted word ("--save '900 1'") is split as a line would be.
+                if (option.MultiArg && values is [{ Length: > 0 } single]) values = SplitLine(single) ?? [];
+                if (option.Set(values) is { } error) throw new ConfigFileException(n + 1, line, error);
                 continue;
             }
-            var option = Find(name);
-            if (option is null || values.Length == 0 || (!option.MultiArg && values.Length != 1))
-                throw new ConfigFileException(n + 1, line, "Bad directive or wrong number of arguments");
-            var error = option.Set(values);
-            if (error is not null) throw new ConfigFileException(n + 1, line, error);
+            if (values.Length == 1 && s_deprecated.Contains(name)) continue;
+            string? unsupported = null;
+            switch (name)
+            {
+                case "include" when values.Length == 1:
+                    // Redis has no guard and recurses until it crashes; a loop here stops with the line that closes it.
+                    if (depth >= 16) throw new ConfigFileException(n + 1, line, "Too many nested includes (an include loop?)");
+                    LoadLines(ReadFile(values[0]), depth + 1);
+                    continue;
+                case "rename-command" when values.Length == 2: unsupported = "rename-command is not built in Vermilion yet"; break;
+                case "user" when values.Length >= 1: unsupported = "ACL users are not built in Vermilion yet"; break;
+                case "loadmodule" when values.Length >= 1: unsupported = Modules; break;
+                case "sentinel" when values.Length > 0: unsupported = "sentinel directive while not in sentinel mode"; break;
+                case "sentinel": unsupported = "Sentinel mode is not built in Vermilion yet"; break;
+                default:
+                    if (name.Contains('.'))
+                        unsupported = values.Length == 0 ? "Module config specified without value" : Modules;
+                    break;
+            }
+            throw new ConfigFileException(n + 1, line, unsupported ?? "Bad directive or wrong number of arguments");
         }
     }
 }

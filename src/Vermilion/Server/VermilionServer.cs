@@ -306,6 +306,10 @@ public sealed partial class VermilionServer : IDisposable
         Stats.ConnectionsReceived++;
     }
 
+    /// <summary>islocalClient: a unix socket client, or one whose peer is loopback (enable-protected-configs "local").</summary>
+    internal bool IsLocalClient(Client c) =>
+        c.IsUnixSocket || (c.Conn is { } conn && IsLocalAddress(Native.PeerAddress(conn.Fd).Ip));
+
     /// <summary>islocalClient: exactly 127.0.0.1 or ::1, as Redis 7.0 compares the address text.</summary>
     static bool IsLocalAddress(IPAddress? ip) =>
         ip is not null && (ip.Equals(IPAddress.Loopback) || ip.Equals(IPAddress.IPv6Loopback));
