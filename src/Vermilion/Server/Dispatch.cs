@@ -59,7 +59,7 @@ public sealed partial class VermilionServer
         }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
-        if (Config.MaxMemory != 0 && !Eviction.MakeRoom(Databases, _usedMemory ??= UsedMemory)
+        if (Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed
             && ((cmd.Flags & CommandFlags.DenyOom) != 0 || (c.Multi is not null && !ControlsTransaction(cmd))))
         {
             RejectCommand(c, s_oomError, cmd);
@@ -125,12 +125,42 @@ public sealed partial class VermilionServer
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
-        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0) TouchWrittenKeys(c, cmd, args);
+        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys) TouchWrittenKeys(c, cmd, args);
+        _commandSignalsOwnKeys = false;
         if (TrackingClients > 0)
         {
             if (c.Tracking is not null && (cmd.Flags & CommandFlags.ReadOnly) != 0) RememberReadKeys(c, cmd, args);
             AfterTrackedCommand(c, cmd);
         }
+    }
+
+    Client? _evictingFor;
+    bool _evictionProcRunning;
+
+    /// <summary>
+    /// performEvictions for the command of <paramref name="c"/> (null: from the eviction time
+    /// proc). Used memory is the dataset plus the client's query buffer, so an argument larger
+    /// than the room left is refused as Redis refuses it (its query buffer is in used_memory).
+    /// Nothing is evicted while clients are paused. When the time budget runs out, a time event
+    /// goes on evicting every loop turn until under the limit (startEvictionTimeProc).
+    /// </summary>
+    internal EvictionResult PerformEvictions(Client? c)
+    {
+        if (ClientsPaused) return EvictionResult.Ok;
+        _evictingFor = c;
+        var result = Eviction.MakeRoom(Databases, _usedMemory ??= () => UsedMemory() + (_evictingFor?.QueryBufferLength ?? 0));
+        _evictingFor = null;
+        if (result == EvictionResult.Running && !_evictionProcRunning)
+        {
+            _evictionProcRunning = true;
+            Loop.CreateTimeEvent(0, (_, _) =>
+            {
+                if (Config.MaxMemory != 0 && PerformEvictions(null) == EvictionResult.Running) return 0;
+                _evictionProcRunning = false;
+                return Net.EventLoop.NoMore;
+            });
+        }
+        return result;
     }
 
     /// <summary>The commands that run at once inside MULTI rather than being queued.</summary>
@@ -201,9 +231,15 @@ public sealed partial class VermilionServer
     {
         if (Pause == PauseMode.None) return false;
         if (Pause == PauseMode.All) return true;
-        // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate.
-        return (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
+        // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate,
+        // and EXEC of a transaction that queued any (processCommand reads mstate.cmd_flags).
+        const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
+        if ((cmd.Flags & mayReplicate) != 0) return true;
+        return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
+
+    /// <summary>checkClientPauseTimeoutAndReturnIfPaused: while paused, keys neither expire nor are evicted.</summary>
+    public bool ClientsPaused => Pause != PauseMode.None && UnixTimeMs <= PauseEndMs;
 
     /// <summary>pauseClients: overlapping pauses keep the later end and the stricter mode.</summary>
     public void PauseClients(long endMs, PauseMode mode)
