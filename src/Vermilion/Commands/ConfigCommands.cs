@@ -80,18 +80,18 @@ public static partial class ConfigCommands
             var option = table.Find(name);
             if (option is null)
             {
-                unknown ??= name;
+                unknown ??= a.GetCString(2 + 2 * i); // as the error quotes it
                 continue;
             }
             if (unknown is not null || failure is not null) continue;
             if (option.Immutable)
             {
-                (failedArg, failure) = (name, "can't set immutable config");
+                (failedArg, failure) = (a.GetCString(2 + 2 * i), "can't set immutable config");
                 continue;
             }
             if (Array.IndexOf(options, option, 0, i) >= 0)
             {
-                (failedArg, failure) = (name, "duplicate parameter");
+                (failedArg, failure) = (a.GetCString(2 + 2 * i), "duplicate parameter");
                 continue;
             }
             options[i] = option;

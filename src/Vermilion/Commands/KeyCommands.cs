@@ -56,7 +56,7 @@ public static partial class KeyCommands
             else if (a.Is(j, "lt")) condition |= ExpireCondition.Lt;
             else
             {
-                c.Reply.Error($"Unsupported option {a.GetString(j)}");
+                c.Reply.Error($"Unsupported option {a.GetCString(j)}");
                 return;
             }
         }

@@ -70,7 +70,7 @@ public static partial class PubSubCommands
     {
         if (a.Count > 3)
         {
-            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetString(1)}'. Try PUBSUB HELP.");
+            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetCString(1, 128)}'. Try PUBSUB HELP.");
             return;
         }
         var matching = new List<byte[]>();

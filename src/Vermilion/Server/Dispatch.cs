@@ -46,7 +46,7 @@ public sealed partial class VermilionServer
             var sub = CommandTable.LookupSub(cmd, args[1]);
             if (sub is null)
             {
-                RejectCommand(c, $"unknown subcommand '{Truncate(args.GetString(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                RejectCommand(c, $"unknown subcommand '{args.GetCString(1, 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
                 return true;
             }
             cmd = sub;
@@ -182,7 +182,7 @@ public sealed partial class VermilionServer
         if (cmd?.FullName == "exec")
         {
             DiscardTransaction(c);
-            c.Reply.ErrorRaw(System.Text.Encoding.UTF8.GetBytes($"-EXECABORT Transaction discarded because of: {error.TrimStart('-')}\r\n"));
+            c.Reply.Error($"-EXECABORT Transaction discarded because of: {error.TrimStart('-')}");
         }
         else
         {
@@ -198,19 +198,11 @@ public sealed partial class VermilionServer
         for (int i = 1; i < args.Count && sb.Length < 128; i++)
         {
             int room = 128 - sb.Length;
-            sb.Append('\'').Append(Truncate(Latin1(args[i]), room)).Append("' ");
+            sb.Append('\'').Append(args.GetCString(i, room)).Append("' ");
         }
-        return $"unknown command '{Truncate(Latin1(args[0]), 128)}', with args beginning with: {sb}";
+        return $"unknown command '{args.GetCString(0, 128)}', with args beginning with: {sb}";
     }
 
-    static string Latin1(ReadOnlySpan<byte> s)
-    {
-        // Redis prints with %s: stop at a NUL byte, bytes go out unchanged.
-        int nul = s.IndexOf((byte)0);
-        return Encoding.Latin1.GetString(nul < 0 ? s : s[..nul]);
-    }
-
-    static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
     long _lastSecurityWarningMs;
 
