@@ -89,4 +89,27 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
         a.Dispose();
         Assert.True(InProcessServer.WaitFor(() => admin.Call("INFO", "clients").Contains("tracking_clients:0\r\n")));
     }
+
+    /// <summary>
+    /// The writer's own invalidations follow its reply: after EXEC's whole array, not inside it,
+    /// one message per key, and FLUSHDB's null too (trackingHandlePendingKeyInvalidations; issue 13).
+    /// </summary>
+    [Fact]
+    public void OwnInvalidationsFollowTheWholeExecReply() => servers.Same(connect =>
+    {
+        using var a = connect();
+        a.Call("FLUSHALL");
+        a.Call("HELLO", "3");
+        static string Batch(params string[] cmds) => string.Concat(cmds.Select(c => System.Text.Encoding.Latin1.GetString(RespSocket.Encode(c.Split(' ')))));
+        // Each batch is one write, so a transaction and the marker after it run in one turn.
+        return [.. new[]
+        {
+            Batch("CLIENT TRACKING ON", "MSET a{t} 1 b{t} 2", "GET a{t}", "GET b{t}"),
+            Batch("MULTI", "INCR a{t}", "GET b{t}", "EXEC"),
+            Batch("MGET a{t} b{t}", "MSET a{t} 3 b{t} 4"),
+            Batch("GET a{t}", "MULTI", "FLUSHDB", "PING", "EXEC"),
+            Batch("GET c", "MULTI", "SET c 1", "DEL c", "EXEC"),
+            Batch("GET c", "FLUSHALL"),
+        }.Select(a.RequestAll)];
+    });
 }
