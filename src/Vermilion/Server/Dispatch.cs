@@ -59,8 +59,7 @@ public sealed partial class VermilionServer
         }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
-        if (Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed
-            && ((cmd.Flags & CommandFlags.DenyOom) != 0 || (c.Multi is not null && !ControlsTransaction(cmd))))
+        if (Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed && RejectedOnOom(c, cmd))
         {
             RejectCommand(c, s_oomError, cmd);
             return true;
@@ -125,13 +124,27 @@ public sealed partial class VermilionServer
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
-        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys) TouchWrittenKeys(c, cmd, args);
+        // A command that blocked (BLMOVE waiting) wrote nothing yet: its keys are signalled when it is served.
+        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
+            && (c.Flags & ClientFlags.Blocked) == 0) TouchWrittenKeys(c, cmd, args);
         _commandSignalsOwnKeys = false;
         if (TrackingClients > 0)
         {
             if (c.Tracking is not null && (cmd.Flags & CommandFlags.ReadOnly) != 0) RememberReadKeys(c, cmd, args);
             AfterTrackedCommand(c, cmd);
         }
+    }
+
+    /// <summary>
+    /// processCommand's reject_cmd_on_oom: deny-oom commands, EXEC of a transaction that queued one
+    /// (mstate.cmd_flags), and inside MULTI anything but EXEC, DISCARD, QUIT and RESET (queueing grows memory).
+    /// </summary>
+    static bool RejectedOnOom(Client c, CommandDef cmd)
+    {
+        if ((cmd.Flags & CommandFlags.DenyOom) != 0) return true;
+        if (c.Multi is null) return false;
+        if (cmd.FullName == "exec") return (c.Multi.QueuedFlags & CommandFlags.DenyOom) != 0;
+        return cmd.FullName is not ("discard" or "quit" or "reset");
     }
 
     Client? _evictingFor;

@@ -117,13 +117,17 @@ public sealed partial class VermilionServer
     /// </summary>
     void AfterTrackedCommand(Client c, CommandDef cmd)
     {
-        if (_ownInvalidations.Count > 0 && (c.Flags & ClientFlags.InExec) == 0)
-        {
-            if (!c.IsFreed && c.Tracking is not null)
-                foreach (var key in _ownInvalidations) SendInvalidation(c, key is null ? null : [key]);
-            _ownInvalidations.Clear();
-        }
+        if ((c.Flags & ClientFlags.InExec) == 0) FlushOwnInvalidations(c);
         if (c.Tracking is { } t && cmd.FullName != "client|caching") t.CachingYes = t.CachingNo = false;
+    }
+
+    /// <summary>trackingHandlePendingKeyInvalidations: what the client's command (or its served blocked command) invalidated for itself.</summary>
+    void FlushOwnInvalidations(Client c)
+    {
+        if (_ownInvalidations.Count == 0) return;
+        if (!c.IsFreed && c.Tracking is not null)
+            foreach (var key in _ownInvalidations) SendInvalidation(c, key is null ? null : [key]);
+        _ownInvalidations.Clear();
     }
 
     /// <summary>trackingInvalidateKeysOnFlush: every tracking client hears "everything is gone" (a null key list).</summary>

@@ -112,4 +112,22 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
             Batch("GET c", "FLUSHALL"),
         }.Select(a.RequestAll)];
     });
+
+    /// <summary>A blocked BLMOVE served into a key its client tracks: the reply first, then the invalidation (afterCommand in blocked.c; unit/tracking).</summary>
+    [Fact]
+    public void ServedBlockedClientGetsItsInvalidationAfterTheReply() => servers.Same(connect =>
+    {
+        using var a = connect();
+        using var b = connect();
+        a.Call("FLUSHALL");
+        a.Call("HELLO", "3");
+        b.Call("RPUSH", "list2{t}", "a");
+        var t = new List<string> { a.Call("CLIENT", "TRACKING", "on"), a.Call("LRANGE", "list2{t}", "0", "-1") };
+        a.Send(RespSocket.Encode("BLMOVE", "list1{t}", "list2{t}", "left", "left", "0"));
+        Assert.True(InProcessServer.WaitFor(() => b.Call("INFO", "clients").Contains("\r\nblocked_clients:1\r\n"), 10_000));
+        t.Add(b.Call("RPUSH", "list1{t}", "foo"));
+        t.Add(a.ReadReply());
+        t.Add(a.ReadReply());
+        return t;
+    });
 }

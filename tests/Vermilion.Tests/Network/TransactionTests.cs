@@ -193,4 +193,38 @@ public class TransactionTests(DifferentialServers servers) : IClassFixture<Diffe
         t.Add($"expired after: {Expired(a) - before}");
         return t;
     });
+
+    /// <summary>Over maxmemory, EXEC runs a read-only transaction but refuses one that queued a deny-oom command (mstate.cmd_flags; unit/multi).</summary>
+    [Fact]
+    public void ExecUnderOomRefusesOnlyTransactionsThatUseMemory() => servers.Same(connect =>
+    {
+        using var a = connect();
+        using var b = connect();
+        a.Call("FLUSHALL");
+        var t = new List<string>();
+        try
+        {
+            t.Add(a.Call("SET", "x", "value"));
+            t.Add(a.Call("MULTI"));
+            t.Add(a.Call("GET", "x"));
+            t.Add(a.Call("PING"));
+            t.Add(b.Call("CONFIG", "SET", "maxmemory", "1"));
+            t.Add(a.Call("EXEC"));
+            t.Add(b.Call("CONFIG", "SET", "maxmemory", "0"));
+            t.Add(a.Call("MULTI"));
+            t.Add(a.Call("SET", "x", "1"));
+            t.Add(a.Call("GET", "x"));
+            t.Add(b.Call("CONFIG", "SET", "maxmemory", "1"));
+            t.Add(a.Call("EXEC"));
+            t.Add(a.Call("MULTI"));
+            t.Add(a.Call("GET", "x"));
+            t.Add(a.Call("DISCARD"));
+        }
+        finally
+        {
+            b.Call("CONFIG", "SET", "maxmemory", "0");
+        }
+        t.Add(a.Call("GET", "x"));
+        return t;
+    });
 }
