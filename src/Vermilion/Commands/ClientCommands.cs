@@ -106,7 +106,7 @@ public static partial class ClientCommands
         bool libName = a.Is(2, "lib-name");
         if (!libName && !a.Is(2, "lib-ver"))
         {
-            c.Reply.Error($"Unrecognized option '{a.GetString(2)}'");
+            c.Reply.Error($"Unrecognized option '{a.GetCString(2)}'");
             return;
         }
         if (!IsValidName(a[3]))
@@ -130,7 +130,7 @@ public static partial class ClientCommands
             var type = ParseType(a.GetString(3));
             if (type is null)
             {
-                c.Reply.Error($"Unknown client type '{a.GetString(3)}'");
+                c.Reply.Error($"Unknown client type '{a.GetCString(3)}'");
                 return;
             }
             // Only normal clients exist so far: replicas, masters and pub/sub clients come later.
@@ -177,7 +177,7 @@ public static partial class ClientCommands
         var server = c.Server;
         if (a.Count == 3)
         {
-            string addr = a.GetString(2);
+            string addr = a.GetCString(2);
             foreach (var other in server.Clients.ToList())
             {
                 if (other.Conn is null || other.Conn.Type.PeerAddress(other.Conn, server) != addr) continue;
@@ -198,7 +198,7 @@ public static partial class ClientCommands
                 c.Reply.Error("syntax error");
                 return;
             }
-            string value = a.GetString(j + 1);
+            string value = a.GetCString(j + 1);
             if (a.Is(j, "id"))
             {
                 if (!IntegerText.TryParse(a[j + 1], out id) || id <= 0)
@@ -270,7 +270,7 @@ public static partial class ClientCommands
     {
         if (a.Count > 4)
         {
-            SubcommandSyntaxError(c, a.GetString(1));
+            SubcommandSyntaxError(c, a.GetCString(1, 128));
             return;
         }
         if (!LongArgument.ParseTimeoutMs(c, a[2], out long ms)) return;
@@ -336,7 +336,7 @@ public static partial class ClientCommands
     {
         if (a.Count > 4)
         {
-            SubcommandSyntaxError(c, a.GetString(1));
+            SubcommandSyntaxError(c, a.GetCString(1, 128));
             return;
         }
         if (a.Count == 4 && !a.Is(3, "timeout") && !a.Is(3, "error"))
@@ -432,7 +432,7 @@ public static partial class ClientCommands
             foreach (var q in existing)
                 if (!p.AsSpan().SequenceEqual(q) && (p.AsSpan().StartsWith(q) || q.AsSpan().StartsWith(p)))
                 {
-                    c.Reply.Error($"Prefix '{Encoding.UTF8.GetString(p)}' overlaps with an existing prefix '{Encoding.UTF8.GetString(q)}'. Prefixes for a single client must not overlap.");
+                    c.Reply.Error($"Prefix '{CommandArgs.CString(p)}' overlaps with an existing prefix '{CommandArgs.CString(q)}'. Prefixes for a single client must not overlap.");
                     return;
                 }
             for (int k = i + 1; k < state.Prefixes.Count; k++)
@@ -440,7 +440,7 @@ public static partial class ClientCommands
                 var q = state.Prefixes[k];
                 if (p.AsSpan().StartsWith(q) || q.AsSpan().StartsWith(p))
                 {
-                    c.Reply.Error($"Prefix '{Encoding.UTF8.GetString(p)}' overlaps with another provided prefix '{Encoding.UTF8.GetString(q)}'. Prefixes for a single client must not overlap.");
+                    c.Reply.Error($"Prefix '{CommandArgs.CString(p)}' overlaps with another provided prefix '{CommandArgs.CString(q)}'. Prefixes for a single client must not overlap.");
                     return;
                 }
             }

@@ -84,13 +84,13 @@ public static partial class ConfigCommands
             var option = table.Find(name);
             if (option is null)
             {
-                unknown ??= name;
+                unknown ??= a.GetCString(2 + 2 * i); // as the error quotes it
                 continue;
             }
             if (unknown is not null || failure is not null) continue;
             if (option.Immutable)
             {
-                (failedArg, failure) = (name, "can't set immutable config");
+                (failedArg, failure) = (a.GetCString(2 + 2 * i), "can't set immutable config");
                 continue;
             }
             if (option.Protected && !Config.AllowProtectedAction(table.EnableProtectedConfigs, c.Server.IsLocalClient(c)))
@@ -101,7 +101,7 @@ public static partial class ConfigCommands
             names[i] = option.Alias is not null && name.Equals(option.Alias, StringComparison.OrdinalIgnoreCase) ? option.Alias : option.Name;
             if (Enumerable.Range(0, i).Any(j => options[j] == option && names[j] == names[i]))
             {
-                (failedArg, failure) = (name, "duplicate parameter");
+                (failedArg, failure) = (a.GetCString(2 + 2 * i), "duplicate parameter");
                 continue;
             }
             options[i] = option;

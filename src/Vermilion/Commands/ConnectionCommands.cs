@@ -92,7 +92,7 @@ public static partial class ConnectionCommands
             }
             else
             {
-                c.Reply.Error($"Syntax error in HELLO option '{a.GetString(j)}'");
+                c.Reply.Error($"Syntax error in HELLO option '{a.GetCString(j)}'");
                 return;
             }
         }

@@ -28,7 +28,8 @@ public static partial class KeyCommands
     static void Exists(Client c, CommandArgs a)
     {
         long n = 0;
-        for (int i = 1; i < a.Count; i++) if (c.Db.Exists(a[i])) n++;
+        // touchCommand: lookupKeyRead, so each key's access clock is reset and hits/misses count.
+        for (int i = 1; i < a.Count; i++) if (c.Server.LookupKeyRead(c.Db, a[i]) is not null) n++;
         c.Reply.Integer(n);
     }
 
@@ -55,7 +56,7 @@ public static partial class KeyCommands
             else if (a.Is(j, "lt")) condition |= ExpireCondition.Lt;
             else
             {
-                c.Reply.Error($"Unsupported option {a.GetString(j)}");
+                c.Reply.Error($"Unsupported option {a.GetCString(j)}");
                 return;
             }
         }
@@ -160,7 +161,8 @@ public static partial class KeyCommands
     static void Touch(Client c, CommandArgs a)
     {
         long n = 0;
-        for (int i = 1; i < a.Count; i++) if (c.Db.Exists(a[i])) n++;
+        // touchCommand: lookupKeyRead, so each key's access clock is reset and hits/misses count.
+        for (int i = 1; i < a.Count; i++) if (c.Server.LookupKeyRead(c.Db, a[i]) is not null) n++;
         c.Reply.Integer(n);
     }
 

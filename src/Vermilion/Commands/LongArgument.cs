@@ -46,11 +46,8 @@ static class LongArgument
     internal static bool ParseDbIndex(Client c, ReadOnlySpan<byte> text, out Db db)
     {
         db = c.Db;
-        if (!IntegerText.TryParse(text, out long index) || index < int.MinValue || index > int.MaxValue)
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return false;
-        }
+        // getIntFromObjectOrReply: an integer outside int's range has its own text.
+        if (!ParseInRange(c, text, int.MinValue, int.MaxValue, out long index)) return false;
         if (index < 0 || index >= c.Server.Databases.Length)
         {
             c.Reply.Error("DB index is out of range");

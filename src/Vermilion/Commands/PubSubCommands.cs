@@ -12,7 +12,18 @@ public static partial class PubSubCommands
 {
     [Command("subscribe")] static void Subscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
     [Command("psubscribe")] static void PSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
-    [Command("ssubscribe")] static void SSubscribe(Client c, CommandArgs a) => SubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
+    [Command("ssubscribe")]
+    static void SSubscribe(Client c, CommandArgs a)
+    {
+        // ssubscribeCommand: a DENY BLOCKING client (one running EXEC) expects one reply per
+        // command; SUBSCRIBE and PSUBSCRIBE keep working inside MULTI for backward compatibility.
+        if (c.Server.DeniesBlocking(c))
+        {
+            c.Reply.Error("SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+            return;
+        }
+        SubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
+    }
     [Command("unsubscribe")] static void Unsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Channel);
     [Command("punsubscribe")] static void PUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Pattern);
     [Command("sunsubscribe")] static void SUnsubscribe(Client c, CommandArgs a) => UnsubscribeEach(c, a, VermilionServer.ChannelKind.Shard);
@@ -59,7 +70,7 @@ public static partial class PubSubCommands
     {
         if (a.Count > 3)
         {
-            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetString(1)}'. Try PUBSUB HELP.");
+            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetCString(1, 128)}'. Try PUBSUB HELP.");
             return;
         }
         var matching = new List<byte[]>();

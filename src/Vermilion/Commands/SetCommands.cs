@@ -107,6 +107,8 @@ public static partial class SetCommands
     [Command("smove")]
     static void SMove(Client c, CommandArgs a)
     {
+        // smoveCommand signals the source only when the member left it, the destination only when it was added.
+        c.Server.SignalsOwnKeys();
         if (c.Db.Lookup(a[1]) < 0)
         {
             c.Db.Lookup(a[2]); // Redis looks the destination up too (lazy expiry)
@@ -130,6 +132,7 @@ public static partial class SetCommands
         {
             c.Server.DeleteKey(c.Db, a[1]);
         }
+        c.Server.SignalModifiedKey(c, a[1]);
         bool added = true;
         if (destination is null)
         {
@@ -138,7 +141,11 @@ public static partial class SetCommands
             c.Db.Add(destination);
         }
         else added = destination.Add(a[3], MaxIntsetEntries(c));
-        if (added) c.Server.Notify(NotifyFlags.Set, "sadd", c.Db, a[2]);
+        if (added)
+        {
+            c.Server.SignalModifiedKey(c, a[2]);
+            c.Server.Notify(NotifyFlags.Set, "sadd", c.Db, a[2]);
+        }
         c.Reply.Integer(1);
     }
 

@@ -25,6 +25,21 @@ public sealed class CommandArgs
     /// <summary>For names, messages and errors only; not for the request path's hot commands.</summary>
     public string GetString(int i) => Encoding.UTF8.GetString(this[i]);
 
+    /// <summary>
+    /// The argument as C's %s prints it into an error: up to its first NUL byte, one char per byte
+    /// (Latin-1), so <see cref="ReplyWriter.Error"/> writes the client's bytes back unchanged. Only
+    /// for error texts (it allocates). <paramref name="max"/> is a precision, as %.128s.
+    /// </summary>
+    public string GetCString(int i, int max = int.MaxValue) => CString(this[i], max);
+
+    /// <inheritdoc cref="GetCString"/>
+    public static string CString(ReadOnlySpan<byte> bytes, int max = int.MaxValue)
+    {
+        int nul = bytes.IndexOf((byte)0);
+        if (nul >= 0) bytes = bytes[..nul];
+        return Encoding.Latin1.GetString(bytes.Length > max ? bytes[..max] : bytes);
+    }
+
     public bool Is(int i, string ascii) => Ascii.EqualsIgnoreCase(this[i], ascii);
 
     internal void Reset(byte[] buffer)

@@ -138,14 +138,21 @@ public sealed class ReplyWriter
     public void Simple(string text) { if (!Muted) { Raw("+"u8); RawString(text); Raw("\r\n"u8); } }
 
     /// <summary>addReplyError: a text that starts with '-' carries its own code; otherwise "-ERR " is put in front.
-    /// CR and LF inside would break the protocol, so they become spaces, as Redis does.</summary>
+    /// CR and LF inside would break the protocol, so they become spaces, as Redis does. An error text
+    /// is a byte string: each char is one byte (Latin-1), so a client's bytes quoted in it (read with
+    /// <see cref="CommandArgs.GetCString"/>) go back exactly as they came, as Redis's %s echoes them.</summary>
     public void Error(string text)
     {
         _stats.CountError(text.Length > 0 && text[0] == '-' ? text.AsSpan(1) : "ERR");
         if (Muted) return;
         if (text.Length == 0 || text[0] != '-') Raw("-ERR "u8);
         if (text.AsSpan().IndexOfAny('\r', '\n') >= 0) text = text.Replace('\r', ' ').Replace('\n', ' ');
-        RawString(text);
+        if (text.Length <= 512)
+        {
+            Span<byte> bytes = stackalloc byte[text.Length];
+            Raw(bytes[..Encoding.Latin1.GetBytes(text, bytes)]);
+        }
+        else Raw(Encoding.Latin1.GetBytes(text));
         Raw("\r\n"u8);
     }
 

@@ -12,7 +12,7 @@ public enum ParseStatus { Complete, Incomplete, Error }
 /// </summary>
 public ref struct RespRequestReader
 {
-    /// <summary>PROTO_INLINE_MAX_SIZE: the longest inline request or *N / $N header line.</summary>
+    /// <summary>PROTO_INLINE_MAX_SIZE: the most bytes an inline request or a *N / $N header line may buffer before its end arrives.</summary>
     public const int InlineMaxSize = 64 * 1024;
 
     readonly ReadOnlySpan<byte> _data;
@@ -121,7 +121,10 @@ public ref struct RespRequestReader
     ParseStatus ReadInline(CommandArgs args)
     {
         int nl = Find(0, (byte)'\n');
-        if (nl < 0 ? _data.Length > InlineMaxSize : nl > InlineMaxSize) return Fail("Protocol error: too big inline request");
+        // processInlineBuffer: the limit is on what is buffered *without* a newline; a line whose
+        // newline has arrived runs at any length (how much arrives before the check is the
+        // reader's 16 KB reads, see Client.ReadQueryFromClient).
+        if (nl < 0 && _data.Length > InlineMaxSize) return Fail("Protocol error: too big inline request");
         if (nl < 0) return Incomplete(_data.Length + 1);
         int end = nl;
         if (end > 0 && _data[end - 1] == (byte)'\r') end--;

@@ -355,6 +355,8 @@ public sealed partial class VermilionServer
         if (Stats.ErrorReplies != errors) cmd.FailedCalls++;
         else if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);
         UnblockOnKeys(c, UnblockReason.Served);
+        // afterCommand(receiver): its own invalidations (BLMOVE into a key it tracks) follow its reply.
+        if (TrackingClients > 0) FlushOwnInvalidations(c);
     }
 
     // ---- WAIT ---------------------------------------------------------------------------------

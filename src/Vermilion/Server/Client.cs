@@ -104,7 +104,12 @@ public sealed class Client : IConnectionHandler
         if (conn is null) return;
         Server.Stats.ReadsProcessed++;
         PrepareQueryBuffer();
-        int n = conn.Read(_query.AsSpan(_queryLen));
+        var free = _query.AsSpan(_queryLen);
+        // An inline request in progress is read PROTO_IOBUF_LEN (16 KB) at a time, as Redis reads:
+        // its 64 KB limit is on what is buffered without a newline, so the read size decides where
+        // a long line stops being accepted (lines ending within 80 KB run, as in Redis).
+        if (_queryLen > _queryPos && _query![_queryPos] != (byte)'*' && free.Length > BufferPool.ChunkSize) free = free[..BufferPool.ChunkSize];
+        int n = conn.Read(free);
         if (n < 0)
         {
             if (conn.State == ConnectionState.Connected) { ReleaseQueryBufferIfEmpty(); return; }

@@ -32,7 +32,7 @@ public sealed partial class VermilionServer
         }
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
-        ActiveExpireCycle();
+        if (!ClientsPaused) ActiveExpireCycle(); // the dataset stays as it is while clients are paused
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();

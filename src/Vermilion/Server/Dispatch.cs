@@ -46,7 +46,7 @@ public sealed partial class VermilionServer
             var sub = CommandTable.LookupSub(cmd, args[1]);
             if (sub is null)
             {
-                RejectCommand(c, $"unknown subcommand '{Truncate(args.GetString(1), 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                RejectCommand(c, $"unknown subcommand '{args.GetCString(1, 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
                 return true;
             }
             cmd = sub;
@@ -59,8 +59,7 @@ public sealed partial class VermilionServer
         }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
-        if (Config.MaxMemory != 0 && !Eviction.MakeRoom(Databases, _usedMemory ??= UsedMemory)
-            && ((cmd.Flags & CommandFlags.DenyOom) != 0 || (c.Multi is not null && !ControlsTransaction(cmd))))
+        if (Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed && RejectedOnOom(c, cmd))
         {
             RejectCommand(c, s_oomError, cmd);
             return true;
@@ -125,12 +124,56 @@ public sealed partial class VermilionServer
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
-        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0) TouchWrittenKeys(c, cmd, args);
+        // A command that blocked (BLMOVE waiting) wrote nothing yet: its keys are signalled when it is served.
+        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
+            && (c.Flags & ClientFlags.Blocked) == 0) TouchWrittenKeys(c, cmd, args);
+        _commandSignalsOwnKeys = false;
         if (TrackingClients > 0)
         {
             if (c.Tracking is not null && (cmd.Flags & CommandFlags.ReadOnly) != 0) RememberReadKeys(c, cmd, args);
             AfterTrackedCommand(c, cmd);
         }
+    }
+
+    /// <summary>
+    /// processCommand's reject_cmd_on_oom: deny-oom commands, EXEC of a transaction that queued one
+    /// (mstate.cmd_flags), and inside MULTI anything but EXEC, DISCARD, QUIT and RESET (queueing grows memory).
+    /// </summary>
+    static bool RejectedOnOom(Client c, CommandDef cmd)
+    {
+        if ((cmd.Flags & CommandFlags.DenyOom) != 0) return true;
+        if (c.Multi is null) return false;
+        if (cmd.FullName == "exec") return (c.Multi.QueuedFlags & CommandFlags.DenyOom) != 0;
+        return cmd.FullName is not ("discard" or "quit" or "reset");
+    }
+
+    Client? _evictingFor;
+    bool _evictionProcRunning;
+
+    /// <summary>
+    /// performEvictions for the command of <paramref name="c"/> (null: from the eviction time
+    /// proc). Used memory is the dataset plus the client's query buffer, so an argument larger
+    /// than the room left is refused as Redis refuses it (its query buffer is in used_memory).
+    /// Nothing is evicted while clients are paused. When the time budget runs out, a time event
+    /// goes on evicting every loop turn until under the limit (startEvictionTimeProc).
+    /// </summary>
+    internal EvictionResult PerformEvictions(Client? c)
+    {
+        if (ClientsPaused) return EvictionResult.Ok;
+        _evictingFor = c;
+        var result = Eviction.MakeRoom(Databases, _usedMemory ??= () => UsedMemory() + (_evictingFor?.QueryBufferLength ?? 0));
+        _evictingFor = null;
+        if (result == EvictionResult.Running && !_evictionProcRunning)
+        {
+            _evictionProcRunning = true;
+            Loop.CreateTimeEvent(0, (_, _) =>
+            {
+                if (Config.MaxMemory != 0 && PerformEvictions(null) == EvictionResult.Running) return 0;
+                _evictionProcRunning = false;
+                return Net.EventLoop.NoMore;
+            });
+        }
+        return result;
     }
 
     /// <summary>The commands that run at once inside MULTI rather than being queued.</summary>
@@ -152,7 +195,7 @@ public sealed partial class VermilionServer
         if (cmd?.FullName == "exec")
         {
             DiscardTransaction(c);
-            c.Reply.ErrorRaw(System.Text.Encoding.UTF8.GetBytes($"-EXECABORT Transaction discarded because of: {error.TrimStart('-')}\r\n"));
+            c.Reply.Error($"-EXECABORT Transaction discarded because of: {error.TrimStart('-')}");
         }
         else
         {
@@ -168,19 +211,11 @@ public sealed partial class VermilionServer
         for (int i = 1; i < args.Count && sb.Length < 128; i++)
         {
             int room = 128 - sb.Length;
-            sb.Append('\'').Append(Truncate(Latin1(args[i]), room)).Append("' ");
+            sb.Append('\'').Append(args.GetCString(i, room)).Append("' ");
         }
-        return $"unknown command '{Truncate(Latin1(args[0]), 128)}', with args beginning with: {sb}";
+        return $"unknown command '{args.GetCString(0, 128)}', with args beginning with: {sb}";
     }
 
-    static string Latin1(ReadOnlySpan<byte> s)
-    {
-        // Redis prints with %s: stop at a NUL byte, bytes go out unchanged.
-        int nul = s.IndexOf((byte)0);
-        return Encoding.Latin1.GetString(nul < 0 ? s : s[..nul]);
-    }
-
-    static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
     long _lastSecurityWarningMs;
 
@@ -201,9 +236,15 @@ public sealed partial class VermilionServer
     {
         if (Pause == PauseMode.None) return false;
         if (Pause == PauseMode.All) return true;
-        // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate.
-        return (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0;
+        // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate,
+        // and EXEC of a transaction that queued any (processCommand reads mstate.cmd_flags).
+        const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
+        if ((cmd.Flags & mayReplicate) != 0) return true;
+        return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
+
+    /// <summary>checkClientPauseTimeoutAndReturnIfPaused: while paused, keys neither expire nor are evicted.</summary>
+    public bool ClientsPaused => Pause != PauseMode.None && UnixTimeMs <= PauseEndMs;
 
     /// <summary>pauseClients: overlapping pauses keep the later end and the stricter mode.</summary>
     public void PauseClients(long endMs, PauseMode mode)

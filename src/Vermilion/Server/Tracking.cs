@@ -31,7 +31,8 @@ public sealed partial class VermilionServer
     readonly Dictionary<byte[], HashSet<long>> _trackingTable = new(ByteKeyComparer.Instance);
     /// <summary>BCAST prefix → subscribed clients and the keys modified under it since the last flush (with who modified them, for NOLOOP).</summary>
     readonly Dictionary<byte[], (HashSet<Client> Clients, List<(byte[] Key, Client? By)> Pending)> _bcastPrefixes = new(ByteKeyComparer.Instance);
-    readonly List<byte[]> _ownInvalidations = new();
+    /// <summary>tracking_pending_keys: invalidations for the client whose command is running, sent after its reply (null: a flush).</summary>
+    readonly List<byte[]?> _ownInvalidations = new();
     readonly List<KeyReference> _readKeys = new();
     public int TrackingClients { get; private set; }
     public int TrackingTotalKeys => _trackingTable.Count;
@@ -103,21 +104,30 @@ public sealed partial class VermilionServer
             var target = FindClient(id);
             if (target?.Tracking is not { Bcast: false } t) continue;
             if (t.NoLoop && target == by) continue;
-            // The writer's own invalidation follows its reply, as Redis holds it until the command is done.
+            // The writer's own invalidation follows its reply (and a whole EXEC's), as Redis holds it until the command is done.
             if (target == CurrentClient) _ownInvalidations.Add(storedKey);
             else SendInvalidation(target, [storedKey]);
         }
     }
 
-    /// <summary>After each command: the running client's own invalidations, and the end of CLIENT CACHING's one-command scope.</summary>
+    /// <summary>
+    /// After each command: the running client's own invalidations (trackingHandlePendingKeyInvalidations,
+    /// from afterCommand: only at the top-level call, so none lands inside EXEC's array), one message
+    /// per key as Redis sends them; and the end of CLIENT CACHING's one-command scope.
+    /// </summary>
     void AfterTrackedCommand(Client c, CommandDef cmd)
     {
-        if (_ownInvalidations.Count > 0)
-        {
-            SendInvalidation(c, _ownInvalidations);
-            _ownInvalidations.Clear();
-        }
+        if ((c.Flags & ClientFlags.InExec) == 0) FlushOwnInvalidations(c);
         if (c.Tracking is { } t && cmd.FullName != "client|caching") t.CachingYes = t.CachingNo = false;
+    }
+
+    /// <summary>trackingHandlePendingKeyInvalidations: what the client's command (or its served blocked command) invalidated for itself.</summary>
+    void FlushOwnInvalidations(Client c)
+    {
+        if (_ownInvalidations.Count == 0) return;
+        if (!c.IsFreed && c.Tracking is not null)
+            foreach (var key in _ownInvalidations) SendInvalidation(c, key is null ? null : [key]);
+        _ownInvalidations.Clear();
     }
 
     /// <summary>trackingInvalidateKeysOnFlush: every tracking client hears "everything is gone" (a null key list).</summary>
@@ -125,7 +135,11 @@ public sealed partial class VermilionServer
     {
         if (TrackingClients == 0) return;
         foreach (var c in Clients)
-            if (c.Tracking is not null) SendInvalidation(c, null);
+        {
+            if (c.Tracking is null) continue;
+            if (c == CurrentClient) _ownInvalidations.Add(null); // after its reply, as the keys' own
+            else SendInvalidation(c, null);
+        }
         _trackingTable.Clear();
     }
 
@@ -178,15 +192,18 @@ public sealed partial class VermilionServer
                 // The redirect client is gone: a RESP3 client is told once; invalidations are lost.
                 if (!t.RedirectBroken && c.Resp == 3)
                 {
+                    bool wasMuted = BeginPush(c);
                     c.Reply.PushHeader(2);
                     c.Reply.Bulk("tracking-redir-broken"u8);
                     c.Reply.Integer(t.RedirectId);
+                    c.Reply.Muted = wasMuted;
                     Delivered(c);
                 }
                 t.RedirectBroken = true;
                 return;
             }
         }
+        bool muted = BeginPush(target);
         if (target.Resp == 3)
         {
             target.Reply.PushHeader(2);
@@ -195,7 +212,11 @@ public sealed partial class VermilionServer
         else
         {
             // RESP2 can only receive invalidations as a pub/sub message on __redis__:invalidate.
-            if (target.Subscriptions is null || Subscriptions.IndexOf(target.Subscriptions.Channels, s_invalidateChannel) < 0) return;
+            if (target.Subscriptions is null || Subscriptions.IndexOf(target.Subscriptions.Channels, s_invalidateChannel) < 0)
+            {
+                target.Reply.Muted = muted;
+                return;
+            }
             target.Reply.ArrayHeader(3);
             target.Reply.Bulk("message"u8);
             target.Reply.Bulk(s_invalidateChannel);
@@ -207,6 +228,7 @@ public sealed partial class VermilionServer
             target.Reply.ArrayHeader(keys.Count);
             foreach (var key in keys) target.Reply.Bulk(key);
         }
+        target.Reply.Muted = muted;
         Delivered(target);
     }
 }

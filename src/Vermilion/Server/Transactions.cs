@@ -10,6 +10,8 @@ public sealed class MultiState
     public readonly List<(CommandDef Command, byte[][] Argv)> Queued = new();
     public bool Aborted;
     public long QueuedBytes;
+    /// <summary>mstate.cmd_flags: the union of the queued commands' flags (CLIENT PAUSE WRITE holds back an EXEC with writes).</summary>
+    public CommandFlags QueuedFlags;
 }
 
 /// <summary>A WATCHed key: its database, and whether it had a deadline still ahead when watched (expiry then counts as a change).</summary>
@@ -86,6 +88,22 @@ public sealed partial class VermilionServer
         }
     }
 
+    /// <summary>Set by a command that calls <see cref="SignalModifiedKey"/> itself, so Execute skips the key-spec guess.</summary>
+    bool _commandSignalsOwnKeys;
+
+    /// <summary>
+    /// For a write command whose keys change only on some paths (SMOVE touches its destination only
+    /// when the member was added, as Redis's smoveCommand): it signals each modified key itself.
+    /// </summary>
+    public void SignalsOwnKeys() => _commandSignalsOwnKeys = true;
+
+    /// <summary>signalModifiedKey: watchers of the key fail their EXEC, trackers hear an invalidation.</summary>
+    public void SignalModifiedKey(Client c, ReadOnlySpan<byte> key)
+    {
+        TouchWatchedKey(c.Db, key);
+        InvalidateTrackedKey(key, c);
+    }
+
     /// <summary>After a write command that did not fail: its written keys count as modified (WATCH, client tracking).</summary>
     void TouchWrittenKeys(Client c, CommandDef cmd, CommandArgs args)
     {
@@ -133,6 +151,7 @@ public sealed partial class VermilionServer
             c.Multi!.QueuedBytes += argv[i].Length;
         }
         c.Multi!.Queued.Add((cmd, argv));
+        c.Multi.QueuedFlags |= cmd.Flags;
         c.Reply.Simple("QUEUED"u8);
     }
 

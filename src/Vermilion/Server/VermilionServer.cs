@@ -65,7 +65,7 @@ public sealed partial class VermilionServer : IDisposable
         if (Config.MaxMemory != 0 && used > Config.MaxMemory)
         {
             Log.Warning($"WARNING: the new maxmemory value set via CONFIG SET ({Config.MaxMemory}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.");
-            Eviction.MakeRoom(Databases, UsedMemory);
+            PerformEvictions(null);
         }
         return null;
     }
@@ -102,7 +102,7 @@ public sealed partial class VermilionServer : IDisposable
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs);
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved };
+        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, DatasetFrozen = () => ClientsPaused };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

@@ -34,7 +34,8 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         long deadline = Keys.Deadline(index);
         if (deadline != 0 && deadline <= nowMs())
         {
-            RemoveExpired(key);
+            // expireIfNeeded: while clients are paused the dataset stays as it is; the key only reads as gone.
+            if (DatasetFrozen?.Invoke() != true) RemoveExpired(key);
             return -1;
         }
         if (touch) Keys.SetLru(index, eviction.Touch(Keys.Lru(index)));
@@ -369,6 +370,9 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>Told of keys that go by expiry or eviction (WATCH and keyspace notifications listen).</summary>
     public KeyRemovedHandler? KeyRemoved;
 
+    /// <summary>True while CLIENT PAUSE holds the dataset still: expired keys read as missing but are not deleted (checkClientPauseTimeoutAndReturnIfPaused).</summary>
+    public Func<bool>? DatasetFrozen;
+
     public bool EvictRandom(Random random, bool volatileOnly)
     {
         int index = volatileOnly ? Keys.RandomVolatileEntry(random) : Keys.RandomEntry(random);
@@ -381,12 +385,20 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// </summary>
     public byte[]? RandomKey(Random random)
     {
+        // While paused nothing is deleted: after this many expired picks, one is returned anyway
+        // (as Redis does on a replica, whose expired keys also stay).
+        int triesWhileFrozen = 100;
         while (Keys.Count > 0)
         {
             int index = Keys.RandomEntry(random);
             var key = Keys.Key(index);
             long deadline = Keys.Deadline(index);
             if (deadline == 0 || deadline > nowMs()) return key.ToArray();
+            if (DatasetFrozen?.Invoke() == true)
+            {
+                if (--triesWhileFrozen == 0) return key.ToArray();
+                continue;
+            }
             RemoveExpired(key);
         }
         return null;

@@ -4,6 +4,9 @@ namespace Vermilion.Storage;
 
 public enum MaxMemoryPolicy { VolatileLru, VolatileLfu, VolatileRandom, VolatileTtl, AllKeysLru, AllKeysLfu, AllKeysRandom, NoEviction }
 
+/// <summary>performEvictions' answer: under the limit; over it but evicting goes on later (the time budget ran out); or nothing more to evict.</summary>
+public enum EvictionResult { Ok, Running, Failed }
+
 /// <summary>
 /// Access tracking and eviction, as Redis 7.0's evict.c behaves: every entry keeps 24 bits of
 /// either an LRU clock (seconds) or LFU state (16 bits of minutes, 8 bits of a logarithmic
@@ -88,25 +91,27 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
 
     /// <summary>
     /// performEvictions: evicts keys until <paramref name="usedMemory"/> is at most maxmemory.
-    /// False when memory stays over the limit (noeviction, or nothing left to evict), which makes
+    /// Failed when memory stays over the limit (noeviction, or nothing left to evict), which makes
     /// write commands fail with OOM. Like Redis it stops after a time budget set by
-    /// maxmemory-eviction-tenacity and lets the next command continue.
+    /// maxmemory-eviction-tenacity and answers Running: the caller keeps evicting from a time
+    /// event (evictionTimeProc) until under the limit, so large writes cannot outrun eviction.
     /// </summary>
-    public bool MakeRoom(Db[] dbs, Func<long> usedMemory)
+    public EvictionResult MakeRoom(Db[] dbs, Func<long> usedMemory)
     {
         long limit = config.MaxMemory;
-        if (limit == 0 || usedMemory() <= limit) return true;
-        if (config.MaxMemoryPolicy == MaxMemoryPolicy.NoEviction) return false;
+        if (limit == 0 || usedMemory() <= limit) return EvictionResult.Ok;
+        if (config.MaxMemoryPolicy == MaxMemoryPolicy.NoEviction) return EvictionResult.Failed;
         long budgetTicks = TenacityBudgetUs() * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + budgetTicks;
         int evicted = 0;
         while (usedMemory() > limit)
         {
-            if (!EvictOne(dbs)) return false;
+            if (!EvictOne(dbs)) return EvictionResult.Failed;
             stats.EvictedKeys++;
-            if ((++evicted & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadline) return true;
+            if ((++evicted & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+                return usedMemory() > limit ? EvictionResult.Running : EvictionResult.Ok;
         }
-        return true;
+        return EvictionResult.Ok;
     }
 
     /// <summary>evictionTimeLimitUs: 50 µs per step of tenacity up to 10, then growing by 15% a step.</summary>

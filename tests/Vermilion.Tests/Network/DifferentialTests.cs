@@ -145,4 +145,42 @@ public class DifferentialTests(DifferentialServers servers) : IClassFixture<Diff
         Run(S("PING\r\nQUIT\r\nPING\r\n", 2), new Step("", Close: true));
         Run(new Step("QUIT a b\r\n", Close: true));
     }
+
+    /// <summary>Errors quote a client's bytes as %s prints them: raw (not re-encoded), cut at a NUL, %.128s where Redis truncates (issue 13).</summary>
+    [Fact]
+    public void ErrorsEchoRawBytes() => Run(
+        C("\xe9\x96\xff", "a\xe9", "\xff\x00x"), C("CLIENT", "\xe9\xff"), C("OBJECT", "\xc3\xa9" + new string('\xe9', 200)),
+        C("CLIENT", "KILL", "TYPE", "\xe9"), C("CLIENT", "KILL", "USER", "\xfe\xff"), C("PUBSUB", "CHANNELS", "a", "b"),
+        C("CONFIG", "SET", "\xe9", "1"), C("HELLO", "3", "\xe9"), C("CLIENT", "NO-EVICT", "\xe9"), C("CLIENT", "TRACKING", "on", "\xe9"),
+        C("MULTI"), C("\xe9\x96"), C("EXEC"), S("\xe9\xff\r\n"), C("SET", "k", "v", "\xe9"), C("EXPIRE", "k", "1", "\xe9"));
+
+    /// <summary>
+    /// An inline request is refused only once more than 64 KB are buffered without its newline;
+    /// reads of 16 KB make a line ending within 80 KB run, in one send or split (issue 13).
+    /// </summary>
+    [Theory]
+    [InlineData(65_530, 0)]
+    [InlineData(65_540, 0)]
+    [InlineData(70_000, 0)]
+    [InlineData(80_000, 0)]
+    [InlineData(100_000, 0)]
+    [InlineData(70_000, 60_000)]
+    [InlineData(70_000, 66_000)]
+    public void LongInlineRequests(int length, int splitAt) => servers.Same(connect =>
+    {
+        using var s = connect();
+        var line = "SET inline " + new string('v', length - 11) + "\r\n";
+        if (splitAt == 0) s.Send(line);
+        else
+        {
+            s.Send(line[..splitAt]);
+            Thread.Sleep(200); // the first part is read and checked alone
+            s.Send(line[splitAt..]);
+        }
+        var reply = s.ReadReply(timeoutMs: 10_000);
+        var transcript = new List<string> { reply };
+        if (reply.StartsWith('-')) transcript.Add(s.WaitForClose() ? "closed" : "open");
+        else transcript.Add(s.Call("STRLEN", "inline"));
+        return transcript;
+    });
 }

@@ -157,4 +157,27 @@ public class KeyCommandTests(DifferentialServers servers) : IClassFixture<Differ
         SameUnflushed(["GET", "kept"], ["SET", "a", "1"], ["APPEND", "kept", "x"], ["INCR", "kept"], ["DEL", "kept"], ["GET", "kept"], ["EXISTS", "a"],
             ["SET", "kept", "2"], ["SETEX", "x", "-1", "y"], ["CONFIG", "GET", "maxmemory"]);
     }
+
+    /// <summary>SELECT, MOVE and COPY ... DB past int's range answer getIntFromObjectOrReply's range error; SWAPDB its own (issue 13).</summary>
+    [Fact]
+    public void DbIndexesPastIntRange() => Same(
+        ["SET", "k", "v"], ["SELECT", "2147483648"], ["SELECT", "-2147483649"], ["SELECT", "2147483647"], ["SELECT", "x"],
+        ["SELECT", "9223372036854775808"], ["MOVE", "k", "2147483648"], ["MOVE", "k", "-1"], ["COPY", "k", "k2", "DB", "2147483648"],
+        ["COPY", "k", "k2", "DB", "99"], ["SWAPDB", "0", "2147483648"], ["SWAPDB", "2147483648", "0"], ["SWAPDB", "0", "99"]);
+
+    /// <summary>TOUCH is a read: it counts hits and misses, and resets the key's idle time (issue 13).</summary>
+    [Fact]
+    public void TouchResetsIdleTimeAndCountsHits()
+    {
+        servers.SameKeyspaceHitsAndMisses(["SET", "k", "v"], ["TOUCH", "k", "nokey", "k"]);
+        servers.Same(connect =>
+        {
+            using var s = connect();
+            s.Call("FLUSHALL");
+            s.Call("SET", "k", "v");
+            Thread.Sleep(2100);
+            long idle = long.Parse(s.Call("OBJECT", "IDLETIME", "k").Trim(':', '\r', '\n'));
+            return [$"idle before: {idle >= 2}", s.Call("TOUCH", "k"), s.Call("OBJECT", "IDLETIME", "k")];
+        });
+    }
 }

@@ -106,4 +106,36 @@ public class MemoryTests
         Assert.True(Alive("late:") > 1900, "keys expiring late survive");
         Assert.True(Alive("soon:") < 1500, "keys expiring soon went first");
     }
+
+    /// <summary>
+    /// Eviction keeps up with writes larger than its time budget: with tenacity 0 each command may
+    /// evict only 16 keys, and the eviction time event must go on until memory is under the limit
+    /// (performEvictions + evictionTimeProc; issue 13: 391 MB under a 50 MB limit before).
+    /// </summary>
+    [Fact]
+    public void AllKeysLruHoldsTheLimitUnderLargeWrites()
+    {
+        using var server = new InProcessServer(extra: ["--maxmemory", "20mb", "--maxmemory-policy", "allkeys-lru", "--maxmemory-eviction-tenacity", "0"]);
+        using var s = server.Connect();
+        const long limit = 20 * 1024 * 1024;
+        Fill(s, "small:", 16_000, new string('v', 1000));
+        var big = new string('b', 4 * 1024 * 1024);
+        for (int i = 0; i < 12; i++) Assert.Equal("+OK\r\n", s.Call("SET", "big:" + i, big));
+        Assert.True(InProcessServer.WaitFor(() => Field(s, "memory", "used_memory_dataset") <= limit, 10_000),
+            $"used_memory_dataset stays at {Field(s, "memory", "used_memory_dataset")}");
+        Assert.True(Field(s, "stats", "evicted_keys") > 0);
+        Assert.Equal("$4194304\r\n" + big + "\r\n", s.Call("GET", "big:11"));
+    }
+
+    /// <summary>Under noeviction an argument larger than the room left is refused: the query buffer holding it counts as used memory (issue 13).</summary>
+    [Fact]
+    public void NoEvictionRefusesAnArgumentLargerThanTheLimit()
+    {
+        using var server = new InProcessServer(extra: ["--maxmemory", "20mb", "--maxmemory-policy", "noeviction"]);
+        using var s = server.Connect();
+        Assert.Equal("+OK\r\n", s.Call("SET", "fits", new string('f', 1024 * 1024)));
+        Assert.Equal("-OOM command not allowed when used memory > 'maxmemory'.\r\n", s.Call("SET", "huge", new string('h', 30 * 1024 * 1024)));
+        Assert.Equal(":0\r\n", s.Call("EXISTS", "huge"));
+        Assert.Equal("+OK\r\n", s.Call("SET", "small", "still fits"));
+    }
 }

@@ -169,4 +169,36 @@ public class PubSubTests(DifferentialServers servers) : IClassFixture<Differenti
         Assert.Equal("order-1", await got.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("orders=order-1", await gotPattern.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    /// <summary>
+    /// CLIENT REPLY OFF and SKIP mute replies, not pushes: (un)subscribe confirmations and messages
+    /// still arrive, in RESP2 and RESP3 (Redis's CLIENT_PUSHING; issue 13).
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void PushesBypassClientReplyOffAndSkip(int resp) => servers.Same(connect =>
+    {
+        using var s = connect();
+        using var publisher = connect();
+        if (resp == 3) s.Call("HELLO", "3");
+        static string Batch(params string[][] cmds) => string.Concat(cmds.Select(c => System.Text.Encoding.Latin1.GetString(RespSocket.Encode(c))));
+        s.Send(Batch(["CLIENT", "REPLY", "OFF"], ["SUBSCRIBE", "ch", "ch2"], ["PSUBSCRIBE", "p*"], ["SSUBSCRIBE", "sh"], ["PING"]));
+        // Muted, the subscriber cannot say it is ready: publish until the message has a receiver.
+        Assert.True(InProcessServer.WaitFor(() => publisher.Call("PUBLISH", "ch", "m") != ":0\r\n"));
+        publisher.Call("PUBLISH", "px", "pm");
+        publisher.Call("SPUBLISH", "sh", "sm");
+        var transcript = new List<string>
+        {
+            s.RequestAll(Batch(["UNSUBSCRIBE", "ch"], ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["SUNSUBSCRIBE"], ["SUNSUBSCRIBE"], ["GET", "k"],
+                ["CLIENT", "REPLY", "SKIP"], ["SUBSCRIBE", "skipped"], ["UNSUBSCRIBE", "skipped"], ["CLIENT", "REPLY", "ON"])),
+        };
+        return transcript;
+    });
+
+    /// <summary>Inside EXEC a client may not block: SSUBSCRIBE is refused, SUBSCRIBE and PSUBSCRIBE still subscribe (issue 13).</summary>
+    [Fact]
+    public void SsubscribeIsRefusedInsideExec() => servers.Same(
+        ["MULTI"], ["SSUBSCRIBE", "sh"], ["SUBSCRIBE", "ch"], ["PSUBSCRIBE", "p*"], ["EXEC"], ["PUBSUB", "SHARDNUMSUB", "sh"],
+        ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["MULTI"], ["SSUBSCRIBE", "a", "b"], ["EXEC"], ["SSUBSCRIBE", "outside"], ["SUNSUBSCRIBE"]);
 }

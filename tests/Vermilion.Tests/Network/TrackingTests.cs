@@ -89,4 +89,45 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
         a.Dispose();
         Assert.True(InProcessServer.WaitFor(() => admin.Call("INFO", "clients").Contains("tracking_clients:0\r\n")));
     }
+
+    /// <summary>
+    /// The writer's own invalidations follow its reply: after EXEC's whole array, not inside it,
+    /// one message per key, and FLUSHDB's null too (trackingHandlePendingKeyInvalidations; issue 13).
+    /// </summary>
+    [Fact]
+    public void OwnInvalidationsFollowTheWholeExecReply() => servers.Same(connect =>
+    {
+        using var a = connect();
+        a.Call("FLUSHALL");
+        a.Call("HELLO", "3");
+        static string Batch(params string[] cmds) => string.Concat(cmds.Select(c => System.Text.Encoding.Latin1.GetString(RespSocket.Encode(c.Split(' ')))));
+        // Each batch is one write, so a transaction and the marker after it run in one turn.
+        return [.. new[]
+        {
+            Batch("CLIENT TRACKING ON", "MSET a{t} 1 b{t} 2", "GET a{t}", "GET b{t}"),
+            Batch("MULTI", "INCR a{t}", "GET b{t}", "EXEC"),
+            Batch("MGET a{t} b{t}", "MSET a{t} 3 b{t} 4"),
+            Batch("GET a{t}", "MULTI", "FLUSHDB", "PING", "EXEC"),
+            Batch("GET c", "MULTI", "SET c 1", "DEL c", "EXEC"),
+            Batch("GET c", "FLUSHALL"),
+        }.Select(a.RequestAll)];
+    });
+
+    /// <summary>A blocked BLMOVE served into a key its client tracks: the reply first, then the invalidation (afterCommand in blocked.c; unit/tracking).</summary>
+    [Fact]
+    public void ServedBlockedClientGetsItsInvalidationAfterTheReply() => servers.Same(connect =>
+    {
+        using var a = connect();
+        using var b = connect();
+        a.Call("FLUSHALL");
+        a.Call("HELLO", "3");
+        b.Call("RPUSH", "list2{t}", "a");
+        var t = new List<string> { a.Call("CLIENT", "TRACKING", "on"), a.Call("LRANGE", "list2{t}", "0", "-1") };
+        a.Send(RespSocket.Encode("BLMOVE", "list1{t}", "list2{t}", "left", "left", "0"));
+        Assert.True(InProcessServer.WaitFor(() => b.Call("INFO", "clients").Contains("\r\nblocked_clients:1\r\n"), 10_000));
+        t.Add(b.Call("RPUSH", "list1{t}", "foo"));
+        t.Add(a.ReadReply());
+        t.Add(a.ReadReply());
+        return t;
+    });
 }

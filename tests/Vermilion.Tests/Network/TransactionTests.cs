@@ -137,4 +137,94 @@ public class TransactionTests(DifferentialServers servers) : IClassFixture<Diffe
         Assert.False(await stale.ExecuteAsync());
         Assert.Equal(7, (long)await db.StringGetAsync("balance"));
     }
+
+    /// <summary>SMOVE changes the destination only when the member was added, the source only when it left (issue 13).</summary>
+    [Fact]
+    public void SMoveDirtiesOnlyTheKeysItChanged() => Same(
+        ["SADD", "src", "m", "n"], ["SADD", "dst", "m"],
+        ["WATCH", "dst"], ["B:", "SMOVE", "src", "dst", "m"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "src", "dst"], ["B:", "SMOVE", "src", "dst", "nosuch"], ["B:", "SMOVE", "nokey", "dst", "n"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "dst"], ["B:", "SMOVE", "src", "dst", "n"], ["MULTI"], ["PING"], ["EXEC"],
+        ["WATCH", "src"], ["B:", "SMOVE", "dst", "dst", "n"], ["B:", "SADD", "src", "x"], ["B:", "SMOVE", "src", "dst", "x"], ["MULTI"], ["PING"], ["EXEC"]);
+
+    /// <summary>Waits (generously) until the server counts <paramref name="n"/> blocked clients.</summary>
+    static void WaitForBlocked(RespSocket s, int n) =>
+        Assert.True(InProcessServer.WaitFor(() => s.Call("INFO", "clients").Contains($"\r\nblocked_clients:{n}\r\n"), 10_000), $"never {n} blocked clients");
+
+    /// <summary>CLIENT PAUSE WRITE holds back EXEC of a transaction that queued a write; read-only ones run (unit/pause; issue 13).</summary>
+    [Fact]
+    public void PauseWriteHoldsExecOfWrites() => servers.Same(connect =>
+    {
+        using var a = connect();
+        using var b = connect();
+        a.Call("FLUSHALL");
+        var t = new List<string> { b.Call("MULTI"), b.Call("SET", "FOO", "BAR"), a.Call("CLIENT", "PAUSE", "60000", "WRITE") };
+        b.Send(RespSocket.Encode("EXEC"));
+        WaitForBlocked(a, 1);
+        t.Add(a.Call("GET", "FOO"));
+        t.Add(a.Call("MULTI"));
+        t.Add(a.Call("PING"));
+        t.Add(a.Call("GET", "FOO"));
+        t.Add(a.Call("EXEC")); // read-only: runs while paused
+        t.Add(a.Call("CLIENT", "UNPAUSE"));
+        t.Add(b.ReadReply());
+        t.Add(a.Call("GET", "FOO"));
+        return t;
+    });
+
+    /// <summary>While clients are paused keys read as expired but are not deleted, actively or lazily; afterwards they go (issue 13).</summary>
+    [Fact]
+    public void PausedKeysReadAsExpiredButStay() => servers.Same(connect =>
+    {
+        using var a = connect();
+        a.Call("FLUSHALL");
+        static long Expired(RespSocket s) => long.Parse(System.Text.RegularExpressions.Regex.Match(s.Call("INFO", "stats"), @"expired_keys:(\d+)").Groups[1].Value);
+        long before = Expired(a);
+        var t = new List<string> { a.Call("MULTI"), a.Call("SET", "foo{t}", "bar", "PX", "10"), a.Call("SET", "bar{t}", "foo", "PX", "10"),
+            a.Call("CLIENT", "PAUSE", "50000", "WRITE"), a.Call("EXEC") };
+        Thread.Sleep(300); // past the deadlines, and a few active expiry cycles
+        t.Add(a.Call("GET", "foo{t}"));
+        t.Add(a.Call("EXISTS", "bar{t}"));
+        t.Add(a.Call("DBSIZE"));
+        t.Add($"expired while paused: {Expired(a) - before}");
+        t.Add(a.Call("CLIENT", "UNPAUSE"));
+        t.Add(a.Call("GET", "foo{t}"));
+        t.Add(a.Call("GET", "bar{t}"));
+        t.Add($"expired after: {Expired(a) - before}");
+        return t;
+    });
+
+    /// <summary>Over maxmemory, EXEC runs a read-only transaction but refuses one that queued a deny-oom command (mstate.cmd_flags; unit/multi).</summary>
+    [Fact]
+    public void ExecUnderOomRefusesOnlyTransactionsThatUseMemory() => servers.Same(connect =>
+    {
+        using var a = connect();
+        using var b = connect();
+        a.Call("FLUSHALL");
+        var t = new List<string>();
+        try
+        {
+            t.Add(a.Call("SET", "x", "value"));
+            t.Add(a.Call("MULTI"));
+            t.Add(a.Call("GET", "x"));
+            t.Add(a.Call("PING"));
+            t.Add(b.Call("CONFIG", "SET", "maxmemory", "1"));
+            t.Add(a.Call("EXEC"));
+            t.Add(b.Call("CONFIG", "SET", "maxmemory", "0"));
+            t.Add(a.Call("MULTI"));
+            t.Add(a.Call("SET", "x", "1"));
+            t.Add(a.Call("GET", "x"));
+            t.Add(b.Call("CONFIG", "SET", "maxmemory", "1"));
+            t.Add(a.Call("EXEC"));
+            t.Add(a.Call("MULTI"));
+            t.Add(a.Call("GET", "x"));
+            t.Add(a.Call("DISCARD"));
+        }
+        finally
+        {
+            b.Call("CONFIG", "SET", "maxmemory", "0");
+        }
+        t.Add(a.Call("GET", "x"));
+        return t;
+    });
 }

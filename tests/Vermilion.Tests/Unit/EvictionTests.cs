@@ -41,7 +41,7 @@ public class EvictionTests
     {
         long used = Used();
         _config.MaxMemory = used - (long)(used * fraction);
-        return _eviction.MakeRoom(_dbs, Used);
+        return _eviction.MakeRoom(_dbs, Used) != EvictionResult.Failed;
     }
 
     void Use(MaxMemoryPolicy policy)

@@ -149,6 +149,8 @@ public class RespRequestReaderTests
         Assert.Equal("Protocol error: too big inline request", Read("PING " + big).Error);
         // Just under the limit Redis keeps waiting.
         Assert.Equal(ParseStatus.Incomplete, Read("PING " + new string('a', 60_000)).Status);
+        // An inline line whose end has arrived runs at any length (processInlineBuffer limits only what waits for a newline).
+        Assert.Equal(ParseStatus.Complete, Read("PING " + big + "\r\n").Status);
     }
 
     [Fact]
