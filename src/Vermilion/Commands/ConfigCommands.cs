@@ -95,7 +95,7 @@ public static partial class ConfigCommands
             }
             if (option.Protected && !Config.AllowProtectedAction(table.EnableProtectedConfigs, c.Server.IsLocalClient(c)))
             {
-                (failedArg, failure) = (name, "can't set protected config");
+                (failedArg, failure) = (a.GetCString(2 + 2 * i), "can't set protected config");
                 continue;
             }
             names[i] = option.Alias is not null && name.Equals(option.Alias, StringComparison.OrdinalIgnoreCase) ? option.Alias : option.Name;
