@@ -179,6 +179,9 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
 
     public bool Delete(ReadOnlySpan<byte> key) => Keys.Remove(key) is not null;
 
+    /// <summary>Removes the key and hands back its value (UNLINK passes it to lazy freeing), or null when absent.</summary>
+    public object? Remove(ReadOnlySpan<byte> key) => Keys.Remove(key);
+
     /// <summary>RENAME: the value, its access data and deadline move to <paramref name="to"/>, replacing what was there.</summary>
     public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to) => Transplant(from, this, to);
 
@@ -227,12 +230,14 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         target.KeyAdded?.Invoke(target, to);
     }
 
-    public void Clear()
+    /// <summary>Empties the database; returns the old keyspace (FLUSHALL ASYNC hands it to lazy freeing, SYNC drops it).</summary>
+    public Keyspace Clear()
     {
-        // Dropping the structure frees it in the background: the GC does what Redis's lazyfree thread does.
+        var old = Keys;
         Keys = new Keyspace();
         AverageTtl = 0;
         _expireCursor = 0;
+        return old;
     }
 
     /// <summary>Every entry whose key is not past its deadline (KEYS): expired keys are skipped, not deleted, as Redis.</summary>
@@ -354,20 +359,26 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>Evicts <paramref name="key"/> if it is still there.</summary>
     public bool EvictKey(ReadOnlySpan<byte> key)
     {
-        if (Keys.Remove(key) is null) return false;
+        var item = Keys.Remove(key);
+        if (item is null) return false;
+        ValueDropped?.Invoke(item, KeyRemoval.Evicted);
         KeyRemoved?.Invoke(this, key, KeyRemoval.Evicted);
         return true;
     }
 
     void RemoveExpired(ReadOnlySpan<byte> key)
     {
-        Keys.Remove(key);
+        var item = Keys.Remove(key);
+        if (item is not null) ValueDropped?.Invoke(item, KeyRemoval.Expired);
         stats.ExpiredKeys++;
         KeyRemoved?.Invoke(this, key, KeyRemoval.Expired);
     }
 
     /// <summary>Told of keys that go by expiry or eviction (WATCH and keyspace notifications listen).</summary>
     public KeyRemovedHandler? KeyRemoved;
+
+    /// <summary>Given the value of a key that expired or was evicted (lazyfree-lazy-expire / -eviction may free it in the background).</summary>
+    public Action<object, KeyRemoval>? ValueDropped;
 
     public bool EvictRandom(Random random, bool volatileOnly)
     {
