@@ -136,12 +136,13 @@ public sealed class CommandDef
         Name = parent is null ? FullName : FullName[(parent.Name.Length + 1)..];
         Arity = spec.Arity;
         Flags = spec.Flags;
-        Protected = FullName == "debug" || parent?.FullName == "module";
+        Protected = FullName is "debug" or "module|load" or "module|loadex" or "module|unload";
     }
 
     /// <summary>
     /// CMD_PROTECTED: allowed only as enable-debug-command / enable-module-command say. COMMAND
-    /// INFO hides this flag, so the metadata cannot carry it; Redis 7.0 has exactly these two.
+    /// INFO hides this flag, so the metadata cannot carry it; Redis 7.0 sets it on DEBUG and on
+    /// MODULE LOAD, LOADEX and UNLOAD (MODULE LIST and HELP are always allowed).
     /// </summary>
     public bool Protected { get; }
 

@@ -113,7 +113,7 @@ public static partial class MemoryCommands
         long rss = Info.ResidentSetBytes();
 
         var r = c.Reply;
-        r.MapHeader(25 + nonEmpty);
+        r.MapHeader(27 + nonEmpty);
         Field(r, "peak.allocated", peak);
         Field(r, "total.allocated", total);
         Field(r, "startup.allocated", startup);

@@ -4,8 +4,8 @@ using Vermilion.Server;
 namespace Vermilion.Commands;
 
 /// <summary>
-/// MODULE, behind enable-module-command (the dispatcher refuses it otherwise, as Redis 7.0's
-/// CMD_PROTECTED check). Redis modules are native shared libraries written against Redis's C ABI
+/// MODULE: LOAD, LOADEX and UNLOAD are behind enable-module-command (the dispatcher refuses them
+/// otherwise, as Redis 7.0's CMD_PROTECTED check); LIST and HELP always answer. Redis modules are native shared libraries written against Redis's C ABI
 /// (RedisModule_* over robj, dict, the event loop): they cannot run inside a .NET server and will
 /// not be supported. So no module is ever loaded: LIST is empty, LOAD and LOADEX fail as a
 /// library that does not load fails in Redis, and UNLOAD finds no module of that name.

@@ -57,7 +57,7 @@ public sealed partial class VermilionServer
             RejectCommand(c, $"wrong number of arguments for '{cmd.FullName}' command", cmd);
             return true;
         }
-        // One bool for every other command; only DEBUG and MODULE read their setting.
+        // One bool for every other command; only DEBUG and MODULE LOAD/LOADEX/UNLOAD read their setting.
         if (cmd.Protected && !AllowProtectedAction(c, cmd))
         {
             bool debug = cmd.FullName == "debug";
