@@ -19,8 +19,9 @@ public static partial class KeyCommands
     static void DelGeneric(Client c, CommandArgs a, bool lazy)
     {
         long n = 0;
+        // expireIfNeeded first: a key past its deadline is expired (and notified so), not deleted.
         for (int i = 1; i < a.Count; i++)
-            if (c.Server.DeleteKey(c.Db, a[i], lazy)) n++;
+            if (c.Db.Lookup(a[i], touch: false) >= 0 && c.Server.DeleteKey(c.Db, a[i], lazy)) n++;
         c.Reply.Integer(n);
     }
 
