@@ -343,4 +343,24 @@ public class DebugLocalTests
         Assert.Equal("*0\r\n", remote.Call("MODULE", "LIST"));
         Assert.Equal("+PONG\r\n", remote.Call("PING"));
     }
+
+    /// <summary>The Tcl suite starts servers with --enable-debug-command yes: the executable must take it.</summary>
+    [Fact]
+    public void ExecutableStartsWithDebugEnabled()
+    {
+        int port = InProcessServer.FreeTcpPort();
+        var (file, prefix) = ExternalProcess.VermilionServer;
+        using var p = ExternalProcess.Start(file, [.. prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--enable-debug-command", "yes", "--enable-module-command", "no"]);
+        try
+        {
+            Assert.True(InProcessServer.WaitFor(() => ExternalProcess.Run("redis-cli", ["-p", port.ToString(), "PING"], timeoutMs: 5_000).Stdout == "PONG\n", 15_000));
+            Assert.Equal("OK\n", ExternalProcess.Run("redis-cli", ["-p", port.ToString(), "DEBUG", "SLEEP", "0"]).Stdout);
+            Assert.Equal("yes\n", ExternalProcess.Run("redis-cli", ["-p", port.ToString(), "CONFIG", "GET", "enable-debug-command"]).Stdout.Split('\n')[1] + "\n");
+        }
+        finally
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+    }
 }
