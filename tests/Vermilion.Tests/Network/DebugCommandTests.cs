@@ -165,7 +165,31 @@ public class DebugCommandTests(DebugCommandTests.Servers servers) : IClassFixtur
         ["LOLWUT", "VERSION", "99999999999999999999"],
         ["LOLWUT", "VERSION", "7"],
         ["LOLWUT", "VERSION", "8", "extra"],
-        ["LOLWUT", "VERSION", "-3"]);
+        ["LOLWUT", "VERSION", "-3"],
+        ["LOLWUT", "VERSION", "4"],
+        // Schotter: the first two rows of squares stand straight, so a picture of two rows is the same drawing.
+        ["LOLWUT", "VERSION", "5", "20", "3", "2"],
+        ["LOLWUT", "VERSION", "5", "1", "1", "1"],
+        ["LOLWUT", "VERSION", "5", "0", "-5", "-5"],
+        ["LOLWUT", "VERSION", "5", "2000", "300", "1"],
+        ["LOLWUT", "VERSION", "5", "33", "7", "2"],
+        ["LOLWUT", "VERSION", "5", "3", "1", "2"],
+        ["LOLWUT", "VERSION", "5", "5", "2", "1"],
+        ["LOLWUT", "VERSION", "5", "77", "13", "2"],
+        ["LOLWUT", "VERSION", "5", "x"],
+        ["LOLWUT", "VERSION", "5", "10", "x"],
+        ["LOLWUT", "VERSION", "5", "10", "2", "x"]);
+
+    [Fact]
+    public void SchotterDrawsAsManySquaresAsAsked()
+    {
+        using var s = servers.Vermilion.Connect();
+        string art = s.Call("LOLWUT", "VERSION", "5");
+        Assert.EndsWith("\n\nGeorg Nees - schotter, plotter on paper, 1968. Redis ver. 7.0.15\n\r\n", art);
+        // 66 columns by default: every line of the drawing is 66 Braille characters.
+        var lines = art.Split('\n');
+        Assert.Equal(66 * 3, lines[1].Length); // Latin-1 view of UTF-8: three bytes a character
+    }
 
     /// <summary>Every CLUSTER subcommand, with arguments its arity accepts, then the arity and unknown-name errors the dispatcher gives first.</summary>
     [Fact]
