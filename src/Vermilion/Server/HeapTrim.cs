@@ -7,7 +7,8 @@ namespace Vermilion.Server;
 /// off; a large value deleted). Redis's jemalloc returns freed pages by itself; the .NET GC keeps
 /// a grown heap committed until a collection finds it free, and an idle server runs no
 /// collections: measured, RSS stayed at 299 MB for good after a 300 MB peak of unread replies
-/// (Redis: back to 14 MB after 12 s). So serverCron watches the heap, once a second: when the
+/// (Redis: back to 14 MB after 12 s), and GC settings alone (ConserveMemory=5, RetainVM off)
+/// changed nothing, since they act only when a collection runs. So serverCron watches the heap, once a second: when the
 /// committed heap is at least twice what is live and 32 MB more, it runs one aggressive
 /// compacting collection (the one that decommits what it frees); RSS is back to 27 MB within a
 /// second. That collection pauses the loop in proportion to the live data (measured on the

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -201,5 +203,58 @@ public class LazyFreeTests
         Assert.Equal("+PONG\r\n", s.Call("PING"));
         Assert.True(Info(s, "used_memory") < before * 2);
         AssertFreed(s, 1);
+    }
+}
+
+/// <summary>
+/// The executable gives a transient peak back (Server/HeapTrim.cs): ~100 MB of replies a client
+/// never reads, then the client goes; RSS must fall back most of the way on its own.
+/// </summary>
+[Trait("Category", "Network")]
+public class HeapTrimTests
+{
+    static long RssMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        return 0;
+    }
+
+    [Fact]
+    public void RssFallsAfterAnUnreadPipelineIsCut()
+    {
+        int port = InProcessServer.FreeTcpPort();
+        var (file, prefix) = ExternalProcess.VermilionServer;
+        using var p = ExternalProcess.Start(file, [.. prefix, "--port", port.ToString(), "--bind", "127.0.0.1"]);
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        try
+        {
+            Assert.True(InProcessServer.WaitFor(() => ExternalProcess.Run("redis-cli", ["-p", port.ToString(), "PING"], timeoutMs: 5_000).Stdout == "PONG\n", 15_000));
+            Assert.Equal("OK\n", ExternalProcess.Run("redis-cli", ["-p", port.ToString(), "SET", "k", new string('x', 1000)]).Stdout);
+            long before = RssMb(p.Id);
+            using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                client.ReceiveBufferSize = 4096;
+                client.Connect("127.0.0.1", port);
+                client.SendTimeout = 2000;
+                var gets = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("GET k\r\n", 10_000)));
+                try
+                {
+                    for (int i = 0; i < 10; i++) client.Send(gets);
+                }
+                catch (SocketException) { } // the server stopped reading: its output is full enough
+                Assert.True(InProcessServer.WaitFor(() => RssMb(p.Id) > before + 60, 20_000), $"no peak: {before} MB then {RssMb(p.Id)} MB");
+            }
+            long peak = RssMb(p.Id);
+            // serverCron checks once a second; a loaded machine gets a generous wait.
+            Assert.True(InProcessServer.WaitFor(() => RssMb(p.Id) < before + (peak - before) / 3, 30_000),
+                $"RSS stayed up: {before} MB before, {peak} MB at the peak, {RssMb(p.Id)} MB now");
+        }
+        finally
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
     }
 }
