@@ -246,6 +246,12 @@ public static partial class DebugCommands
         if (!LongArgument.ParsePositive(c, a[2], out long count)) return;
         long size = 0;
         if (a.Count == 5 && !LongArgument.ParsePositive(c, a[4], out size)) return;
+        // Redis would die allocating a value it cannot hold; we answer as every other string write does.
+        if (size > Math.Min(c.Server.Config.ProtoMaxBulkLen, Array.MaxLength - 1024))
+        {
+            c.Reply.Error("string exceeds maximum allowed size (proto-max-bulk-len)");
+            return;
+        }
         var prefix = a.Count >= 4 ? a[3].ToArray() : "key"u8.ToArray();
         Span<byte> digits = stackalloc byte[20];
         for (long j = 0; j < count; j++)

@@ -312,6 +312,8 @@ public class DebugCommandTests(DebugCommandTests.Servers servers) : IClassFixtur
         Assert.Equal("+PONG\r\n", s.Call("PING"));
         Assert.StartsWith("*", s.Call("DEBUG", "HELP"));
         Assert.Equal("+Apparently Redis did not crash: test passed\r\n", s.Call("DEBUG", "STRINGMATCH-LEN"));
+        Assert.Equal("-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n", s.Call("DEBUG", "POPULATE", "1", "big", "99999999999"));
+        Assert.Equal("+PONG\r\n", s.Call("PING"));
     }
 }
 
