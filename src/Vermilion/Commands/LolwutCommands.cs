@@ -9,8 +9,7 @@ namespace Vermilion.Commands;
 /// 5 (and 4.9) draws Georg Nees's "Schotter", 6 (and 5.9) a city skyline; any other version,
 /// its own 7.0.15 included, answers just "Redis ver. " and the version. The version named is
 /// the Redis version Vermilion is compatible with, as INFO's redis_version, so what clients read
-/// is the same (Vermilion's own version is INFO's vermilion_version). VERSION 6's skyline is not
-/// drawn here: it answers the version line.
+/// is the same (Vermilion's own version is INFO's vermilion_version).
 /// </summary>
 public static partial class LolwutCommands
 {
@@ -28,6 +27,8 @@ public static partial class LolwutCommands
         }
         if ((version.StartsWith("5.") && version[2] != '9') || version.StartsWith("4.9"))
             Schotter(c, a, first);
+        else if ((version.StartsWith("6.") && version[2] != '9') || version.StartsWith("5.9"))
+            Skyline(c, a, first);
         else
             c.Reply.Verbatim($"Redis ver. {VermilionServer.RedisVersion}\n");
     }
@@ -69,6 +70,86 @@ public static partial class LolwutCommands
             }
         }
         c.Reply.Verbatim(canvas.ToBraille() + $"\nGeorg Nees - schotter, plotter on paper, 1968. Redis ver. {VermilionServer.RedisVersion}\n");
+    }
+
+    /// <summary>
+    /// lolwut6Command: [columns] [rows], 80 and 20 by default, each clamped to 1..1000. A city at
+    /// night in four shades printed as ANSI colour cells, one space each: two rows of grey towers
+    /// behind, then black towers with lit windows in front, on a white sky.
+    /// </summary>
+    static void Skyline(Client c, CommandArgs a, int first)
+    {
+        Span<long> values = [80, 20];
+        for (int i = 0; i < 2 && first + i < a.Count; i++)
+            if (!LongArgument.Parse(c, a[first + i], out values[i])) return;
+        int width = (int)Math.Clamp(values[0], 1, 1000), height = (int)Math.Clamp(values[1], 1, 1000);
+        var city = new byte[width * height];
+        Array.Fill(city, Sky);
+        var random = Random.Shared;
+        // The far row is the palest and tallest and overlaps itself; the nearer grey row leaves gaps.
+        for (int x = -10; x < width;)
+        {
+            x += random.Next(8);
+            int w = 10 + random.Next(9);
+            Tower(city, width, height, x, w, height / 2 + random.Next(Math.Max(1, height / 2)), FarGrey, random, windows: false);
+            x += w / 2;
+        }
+        for (int x = -10; x < width;)
+        {
+            x += random.Next(8);
+            int w = 10 + random.Next(9);
+            Tower(city, width, height, x, w, height / 2 + random.Next(Math.Max(1, height / 3)), NearGrey, random, windows: false);
+            x += w + 1;
+        }
+        for (int x = -10; x < width;)
+        {
+            x += random.Next(8);
+            int w = 5 + random.Next(14);
+            if (w % 4 != 0) w += w % 3;
+            Tower(city, width, height, x, w, height / 3 + random.Next(Math.Max(1, height / 2)), Black, random, windows: true);
+            x += w + 5;
+        }
+
+        var sb = new StringBuilder();
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++) sb.Append("\u001b[").Append(s_shades[city[y * width + x]]).Append(" \u001b[0m");
+            if (y != height - 1) sb.Append('\n');
+        }
+        sb.Append("\nDedicated to the 8 bit game developers of past and present.\nOriginal 8 bit image from Plaguemon by hikikomori. Redis ver. ")
+          .Append(VermilionServer.RedisVersion).Append('\n');
+        c.Reply.Verbatim(sb.ToString());
+    }
+
+    const byte Black = 0, NearGrey = 1, FarGrey = 2, Sky = 3;
+
+    /// <summary>Foreground and background SGR codes of each shade: black, dark grey, light grey, white.</summary>
+    static readonly string[] s_shades = ["0;30;40m", "0;90;100m", "0;37;47m", "0;97;107m"];
+
+    /// <summary>
+    /// One tower standing on the bottom row: its roof is two cells narrower on each side; a front
+    /// tower has windows two cells wide on every other row and column pair, lit in one of the greys.
+    /// </summary>
+    static void Tower(byte[] city, int width, int height, int left, int towerWidth, int towerHeight, byte shade, Random random, bool windows)
+    {
+        int bottom = height - 1, roof = bottom - towerHeight + 1;
+        for (int y = Math.Max(roof, 0); y <= bottom; y++)
+        {
+            byte window = 0;
+            for (int x = Math.Max(left, 0); x < Math.Min(left + towerWidth, width); x++)
+            {
+                if (y == roof && (x <= left + 1 || x >= left + towerWidth - 2)) continue;
+                byte cell = shade;
+                int column = x - left - 2, row = y - roof - 2;
+                if (windows && column >= 0 && x < left + towerWidth - 2 && row >= 0 && y < bottom - 1 && (column / 2) % 2 == 1 && row % 2 == 1)
+                {
+                    // Both cells of a window share its light.
+                    if (column % 2 == 0) window = (byte)(1 + random.Next(2));
+                    cell = window;
+                }
+                city[y * width + x] = cell;
+            }
+        }
     }
 
     /// <summary>A black-and-white canvas with straight lines, printed as Braille characters.</summary>

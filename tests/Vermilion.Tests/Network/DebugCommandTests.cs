@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace Vermilion.Tests;
@@ -179,6 +180,19 @@ public class DebugCommandTests(DebugCommandTests.Servers servers) : IClassFixtur
         ["LOLWUT", "VERSION", "5", "x"],
         ["LOLWUT", "VERSION", "5", "10", "x"],
         ["LOLWUT", "VERSION", "5", "10", "2", "x"]);
+
+    [Fact]
+    public void SkylineHasTheSizeAsked()
+    {
+        using var s = servers.Vermilion.Connect();
+        string art = s.Call("LOLWUT", "VERSION", "6", "30", "12");
+        Assert.EndsWith("\nDedicated to the 8 bit game developers of past and present.\nOriginal 8 bit image from Plaguemon by hikikomori. Redis ver. 7.0.15\n\r\n", art);
+        var rows = art[(art.IndexOf("\r\n") + 2)..].Split('\n')[..12];
+        Assert.All(rows, row => Assert.Equal(30, Regex.Matches(row, "\u001b\\[0;(30;40|90;100|37;47|97;107)m \u001b\\[0m").Count));
+        Assert.StartsWith("-ERR value is not an integer", s.Call("LOLWUT", "VERSION", "6", "x"));
+        // Clamped as Redis: one cell at least, a thousand at most.
+        Assert.Equal(1, Regex.Matches(s.Call("LOLWUT", "VERSION", "6", "0", "-4"), "\u001b\\[0m").Count);
+    }
 
     [Fact]
     public void SchotterDrawsAsManySquaresAsAsked()
