@@ -96,12 +96,12 @@ public static partial class DebugCommands
         }
         else if (a.Is(1, "set-active-expire") && n == 3)
         {
-            c.Server.ActiveExpireEnabled = Atoi(a[2]) != 0;
+            c.Server.ActiveExpireEnabled = IntegerText.Atoi(a[2]) != 0;
             c.Reply.Ok();
         }
         else if (a.Is(1, "pause-cron") && n == 3)
         {
-            c.Server.CronPaused = Atoi(a[2]) != 0;
+            c.Server.CronPaused = IntegerText.Atoi(a[2]) != 0;
             c.Reply.Ok();
         }
         else if (a.Is(1, "quicklist-packed-threshold") && n == 3)
@@ -133,17 +133,6 @@ public static partial class DebugCommands
     }
 
     static string Truncate(string s) => s.Length <= 128 ? s : s[..128];
-
-    /// <summary>atoi: the leading integer, 0 when there is none.</summary>
-    static long Atoi(ReadOnlySpan<byte> s)
-    {
-        int i = 0;
-        while (i < s.Length && s[i] is (byte)' ' or (byte)'\t') i++;
-        int start = i;
-        if (i < s.Length && s[i] is (byte)'-' or (byte)'+') i++;
-        while (i < s.Length && s[i] is >= (byte)'0' and <= (byte)'9') i++;
-        return IntegerText.TryParse(s[start..i], out long v) ? v : 0;
-    }
 
     /// <summary>DEBUG ERROR: the text as a protocol error, CR and LF made spaces.</summary>
     static void Error(Client c, ReadOnlySpan<byte> text)
