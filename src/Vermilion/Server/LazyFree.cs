@@ -103,13 +103,15 @@ public sealed partial class VermilionServer
     /// <summary>The background freeing of big values (lazyfree.c's BIO_LAZY_FREE jobs).</summary>
     public LazyFree LazyFree { get; }
 
-    /// <summary>A key removed by a command (DEL, UNLINK): its value is freed in the background when <paramref name="lazy"/> and big enough (dbAsyncDelete).</summary>
+    /// <summary>
+    /// dbGenericDelete: the key is gone and notified as "del"; when <paramref name="lazy"/> (UNLINK,
+    /// or the lazyfree-lazy-user-del / -server-del setting) a big value is freed in the background.
+    /// </summary>
     public bool DeleteKey(Db db, ReadOnlySpan<byte> key, bool lazy)
     {
-        if (!lazy) return DeleteKey(db, key);
         var item = db.Remove(key);
         if (item is null) return false;
-        LazyFree.Free(item);
+        if (lazy) LazyFree.Free(item);
         Notify(NotifyFlags.Generic, "del", db, key);
         return true;
     }

@@ -186,6 +186,12 @@ public class LazyFreeTests
         Assert.True(InProcessServer.WaitFor(() => s.Call("DBSIZE") == ":0\r\n", 10_000));
         AssertFreed(s, 16);
 
+        // A deletion the server makes (an empty STORE result replacing a big set) with lazyfree-lazy-server-del.
+        s.Call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes");
+        BigSet(s, "dest");
+        Assert.Equal(":0\r\n", s.Call("SINTERSTORE", "dest", "nothing"));
+        AssertFreed(s, 17);
+
         s.Call("CONFIG", "RESETSTAT");
         Assert.Equal(0, Info(s, "lazyfreed_objects"));
     }
