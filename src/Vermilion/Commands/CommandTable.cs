@@ -136,7 +136,15 @@ public sealed class CommandDef
         Name = parent is null ? FullName : FullName[(parent.Name.Length + 1)..];
         Arity = spec.Arity;
         Flags = spec.Flags;
+        Protected = FullName is "debug" or "module|load" or "module|loadex" or "module|unload";
     }
+
+    /// <summary>
+    /// CMD_PROTECTED: allowed only as enable-debug-command / enable-module-command say. COMMAND
+    /// INFO hides this flag, so the metadata cannot carry it; Redis 7.0 sets it on DEBUG and on
+    /// MODULE LOAD, LOADEX and UNLOAD (MODULE LIST and HELP are always allowed).
+    /// </summary>
+    public bool Protected { get; }
 
     public CommandSpec Spec { get; }
     /// <summary>"kill" for CLIENT KILL; <see cref="FullName"/> is "client|kill", as error messages and CLIENT LIST name it.</summary>
@@ -206,6 +214,11 @@ public sealed class CommandTable
         HashCommands.Register(t);
         ListCommands.Register(t);
         SortedSetCommands.Register(t);
+        ClusterCommands.Register(t);
+        ModuleCommands.Register(t);
+        MemoryCommands.Register(t);
+        DebugCommands.Register(t);
+        LolwutCommands.Register(t);
     }
 
     public int Count => _all.Count;

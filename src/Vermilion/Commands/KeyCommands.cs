@@ -12,15 +12,16 @@ namespace Vermilion.Commands;
 /// </summary>
 public static partial class KeyCommands
 {
-    [Command("del")]
-    // Clients such as StackExchange.Redis delete with UNLINK. Values here are freed by the GC,
-    // so there is no separate lazy-free thread: UNLINK removes keys exactly as DEL does.
-    [Command("unlink")]
-    static void Del(Client c, CommandArgs a)
+    /// <summary>delGenericCommand: DEL frees lazily when lazyfree-lazy-user-del says so, UNLINK always (Server/LazyFree.cs).</summary>
+    [Command("del")] static void Del(Client c, CommandArgs a) => DelGeneric(c, a, c.Server.Config.LazyfreeLazyUserDel);
+    [Command("unlink")] static void Unlink(Client c, CommandArgs a) => DelGeneric(c, a, lazy: true);
+
+    static void DelGeneric(Client c, CommandArgs a, bool lazy)
     {
         long n = 0;
+        // expireIfNeeded first: a key past its deadline is expired (and notified so), not deleted.
         for (int i = 1; i < a.Count; i++)
-            if (c.Server.DeleteKey(c.Db, a[i])) n++;
+            if (c.Db.Lookup(a[i], touch: false) >= 0 && c.Server.DeleteKey(c.Db, a[i], lazy)) n++;
         c.Reply.Integer(n);
     }
 

@@ -25,10 +25,16 @@ public static partial class ServerCommands
         c.Reply.Bulk(us % 1_000_000);
     }
 
-    /// <summary>[ASYNC|SYNC]: both drop the arena at once; the GC frees it off the loop, which is what ASYNC buys in Redis.</summary>
-    static bool ParseFlushMode(Client c, CommandArgs a)
+    /// <summary>getFlushCommandFlags: [ASYNC|SYNC]; without either, lazyfree-lazy-user-flush decides.</summary>
+    static bool ParseFlushMode(Client c, CommandArgs a, out bool async)
     {
-        if (a.Count == 1 || (a.Count == 2 && (a.Is(1, "async") || a.Is(1, "sync")))) return true;
+        async = c.Server.Config.LazyfreeLazyUserFlush;
+        if (a.Count == 1) return true;
+        if (a.Count == 2 && (a.Is(1, "async") || a.Is(1, "sync")))
+        {
+            async = a.Is(1, "async");
+            return true;
+        }
         c.Reply.Error("syntax error");
         return false;
     }
@@ -36,23 +42,18 @@ public static partial class ServerCommands
     [Command("flushdb")]
     static void FlushDb(Client c, CommandArgs a)
     {
-        if (!ParseFlushMode(c, a)) return;
-        c.Server.TouchAllWatchedKeysInDb(c.Db);
+        if (!ParseFlushMode(c, a, out bool async)) return;
         c.Server.InvalidateAllTracking();
-        c.Db.Clear();
+        c.Server.EmptyDb(c.Db, async);
         c.Reply.Ok();
     }
 
     [Command("flushall")]
     static void FlushAll(Client c, CommandArgs a)
     {
-        if (!ParseFlushMode(c, a)) return;
+        if (!ParseFlushMode(c, a, out bool async)) return;
         c.Server.InvalidateAllTracking();
-        foreach (var db in c.Server.Databases)
-        {
-            c.Server.TouchAllWatchedKeysInDb(db);
-            db.Clear();
-        }
+        foreach (var db in c.Server.Databases) c.Server.EmptyDb(db, async);
         c.Reply.Ok();
     }
 

@@ -9,6 +9,22 @@ public static class IntegerText
     /// Strict parse, as string2ll: 1..20 bytes, "0" or an optional '-' then a non-zero digit and
     /// digits; no '+', no spaces, no leading zeros, no overflow.
     /// </summary>
+    /// <summary>
+    /// C's atoi, as the DEBUG switches read their argument: leading blanks, an optional sign,
+    /// the digits that follow; 0 when there are none. Saturates instead of overflowing.
+    /// </summary>
+    public static long Atoi(ReadOnlySpan<byte> s)
+    {
+        int i = 0;
+        while (i < s.Length && s[i] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\v' or (byte)'\f') i++;
+        bool negative = i < s.Length && s[i] == '-';
+        if (i < s.Length && s[i] is (byte)'-' or (byte)'+') i++;
+        long v = 0;
+        for (; i < s.Length && s[i] is >= (byte)'0' and <= (byte)'9'; i++)
+            v = v > (long.MaxValue - 9) / 10 ? long.MaxValue : v * 10 + (s[i] - '0');
+        return negative ? -v : v;
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> s, out long value)
     {
         value = 0;

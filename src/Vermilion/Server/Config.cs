@@ -101,6 +101,8 @@ public sealed class Config
     public bool LazyfreeLazyEviction, LazyfreeLazyExpire, LazyfreeLazyServerDel, LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
     /// <summary>enable-debug-command: "no", "yes" or "local" (only from loopback and unix sockets).</summary>
     public string EnableDebugCommand = "no";
+    /// <summary>enable-module-command: the same three values for MODULE (Vermilion loads no modules; see ModuleCommands).</summary>
+    public string EnableModuleCommand = "no";
     /// <summary>Redis 7.2's max-new-connections-per-cycle; 1000 (MAX_ACCEPTS_PER_CALL) as in 7.0.</summary>
     public int MaxNewConnectionsPerCycle = 1000;
     /// <summary>Beyond Redis: re-arm TCP_QUICKACK after each read.</summary>
@@ -190,6 +192,7 @@ public sealed class Config
         Add(new BoolOption("lazyfree-lazy-user-del", () => LazyfreeLazyUserDel, v => LazyfreeLazyUserDel = v));
         Add(new BoolOption("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v));
         Add(new EnumOption("enable-debug-command", ["no", "yes", "local"], () => EnableDebugCommand, v => EnableDebugCommand = v) { Immutable = true });
+        Add(new EnumOption("enable-module-command", ["no", "yes", "local"], () => EnableModuleCommand, v => EnableModuleCommand = v) { Immutable = true });
         Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir) { Protected = true });
         Add(new EnumOption("enable-protected-configs", s_protectedAction, () => EnableProtectedConfigs, v => EnableProtectedConfigs = v) { Immutable = true });
         // Beyond Redis. Hidden, as Redis's HIDDEN_CONFIG: "CONFIG GET *" lists only Redis's names (the

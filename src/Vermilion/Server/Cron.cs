@@ -24,6 +24,7 @@ public sealed partial class VermilionServer
         EffectiveHz = Config.Hz;
         if (Config.DynamicHz)
             while (ClientCount / EffectiveHz > MaxClientsPerClockTick && EffectiveHz < 500) EffectiveHz = Math.Min(500, EffectiveHz * 2);
+        if (CronPaused) return 1000 / EffectiveHz;
 
         if (UnixTimeMs - _lastInstantaneousSampleMs >= 100)
         {
@@ -32,10 +33,12 @@ public sealed partial class VermilionServer
         }
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
-        if (!ClientsPaused) ActiveExpireCycle(); // the dataset stays as it is while clients are paused
+        // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.
+        if (ActiveExpireEnabled && !ClientsPaused) ActiveExpireCycle();
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
+        TrimHeapAfterPeak();
         return 1000 / EffectiveHz;
     }
 

@@ -57,6 +57,13 @@ public sealed partial class VermilionServer
             RejectCommand(c, $"wrong number of arguments for '{cmd.FullName}' command", cmd);
             return true;
         }
+        // One bool for every other command; only DEBUG and MODULE LOAD/LOADEX/UNLOAD read their setting.
+        if (cmd.Protected && !AllowProtectedAction(c, cmd))
+        {
+            bool debug = cmd.FullName == "debug";
+            RejectCommand(c, $"{(debug ? "DEBUG" : "MODULE")} command not allowed. If the {(debug ? "enable-debug-command" : "enable-module-command")} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.", cmd);
+            return true;
+        }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
         if (Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed && RejectedOnOom(c, cmd))
@@ -203,6 +210,15 @@ public sealed partial class VermilionServer
             c.Reply.Error(error);
         }
         c.Reply.Muted = muted;
+    }
+
+    /// <summary>allowProtectedAction: "yes", or "local" and the client is on a unix socket or at 127.0.0.1 / ::1 (islocalClient).</summary>
+    bool AllowProtectedAction(Client c, CommandDef cmd)
+    {
+        string setting = cmd.FullName == "debug" ? Config.EnableDebugCommand : Config.EnableModuleCommand;
+        if (setting == "yes") return true;
+        if (setting != "local" || c.Conn is null) return false;
+        return c.IsUnixSocket || IsLocalAddress(Vermilion.Net.Native.PeerAddress(c.Conn.Fd).Ip);
     }
 
     static string UnknownCommandError(CommandArgs args)

@@ -71,7 +71,7 @@ public static class Info
         sb.Field(name, bytes).Append(name).Append("_human:").Append(Human(bytes)).Append("\r\n");
 
     /// <summary>Redis's "%.2f" (ratios, percentages, kbps).</summary>
-    static string TwoDecimals(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+    internal static string TwoDecimals(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 
     static void Server(VermilionServer s, StringBuilder sb)
     {
@@ -177,8 +177,8 @@ public static class Info
           .Field("mem_not_counted_for_evict", clients)
           .Field("mem_clients_normal", clients)
           .Field("mem_allocator", ".NET GC")
-          .Field("lazyfree_pending_objects", 0)
-          .Field("lazyfreed_objects", 0);
+          .Field("lazyfree_pending_objects", s.LazyFree.Pending)
+          .Field("lazyfreed_objects", Interlocked.Read(ref s.Stats.LazyfreedObjects));
     }
 
     static string Percent(long part, long whole) =>
@@ -248,7 +248,7 @@ public static class Info
           .Field("role", "master")
           .Field("connected_slaves", 0)
           .Field("master_failover_state", "no-failover")
-          .Field("master_replid", s.RunId)
+          .Field("master_replid", s.ReplicationId)
           .Field("master_replid2", new string('0', 40))
           .Field("master_repl_offset", 0)
           .Field("second_repl_offset", -1)

@@ -35,13 +35,11 @@ public sealed partial class VermilionServer
 {
     byte[] _channelScratch = new byte[256];
 
-    /// <summary>A command's deletion of a key (DEL, an emptied collection, an empty STORE result): gone, and notified as "del".</summary>
-    public bool DeleteKey(Db db, ReadOnlySpan<byte> key)
-    {
-        if (!db.Delete(key)) return false;
-        Notify(NotifyFlags.Generic, "del", db, key);
-        return true;
-    }
+    /// <summary>
+    /// dbDelete: a deletion the server makes (an emptied collection, an empty STORE result): gone,
+    /// and notified as "del"; lazyfree-lazy-server-del frees a big value in the background (Server/LazyFree.cs).
+    /// </summary>
+    public bool DeleteKey(Db db, ReadOnlySpan<byte> key) => DeleteKey(db, key, Config.LazyfreeLazyServerDel);
 
     /// <summary>notifyKeyspaceEvent.</summary>
     public void Notify(NotifyFlags type, string @event, Db db, ReadOnlySpan<byte> key)

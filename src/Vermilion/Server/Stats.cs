@@ -15,6 +15,8 @@ public sealed class Stats
     public double ExpiredStalePercent;   // expired_stale_perc, as a fraction
     public long ReplyBufferShrinks, ReplyBufferExpands;
     public long UsedMemoryPeak;
+    /// <summary>lazyfreed_objects: added to by the lazyfree thread (Interlocked).</summary>
+    public long LazyfreedObjects;
     /// <summary>Not in Redis: readable events handled on listening sockets (tests show bursts take several rounds).</summary>
     public long AcceptRounds;
     /// <summary>Errors by their first word (INFO errorstats).</summary>
@@ -53,6 +55,7 @@ public sealed class Stats
         ExpiredStalePercent = 0;
         ReplyBufferShrinks = ReplyBufferExpands = OutputBufferLimitDisconnections = 0;
         ErrorCodes.Clear();
+        Interlocked.Exchange(ref LazyfreedObjects, 0);
         foreach (var s in _samples) Array.Clear(s);
     }
 

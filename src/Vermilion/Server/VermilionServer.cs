@@ -102,7 +102,9 @@ public sealed partial class VermilionServer : IDisposable
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs);
-        for (int i = 0; i < Databases.Length; i++) Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, DatasetFrozen = () => ClientsPaused };
+        LazyFree = new LazyFree(Stats);
+        for (int i = 0; i < Databases.Length; i++)
+            Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
@@ -258,6 +260,7 @@ public sealed partial class VermilionServer : IDisposable
             _stopped.Set();
         }
         Loop.Dispose();
+        LazyFree.Dispose();
     }
 
     // ---- clients ------------------------------------------------------------------------------

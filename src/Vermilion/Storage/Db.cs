@@ -180,6 +180,9 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
 
     public bool Delete(ReadOnlySpan<byte> key) => Keys.Remove(key) is not null;
 
+    /// <summary>Removes the key and hands back its value (UNLINK passes it to lazy freeing), or null when absent.</summary>
+    public object? Remove(ReadOnlySpan<byte> key) => Keys.Remove(key);
+
     /// <summary>RENAME: the value, its access data and deadline move to <paramref name="to"/>, replacing what was there.</summary>
     public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to) => Transplant(from, this, to);
 
@@ -228,12 +231,14 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         target.KeyAdded?.Invoke(target, to);
     }
 
-    public void Clear()
+    /// <summary>Empties the database; returns the old keyspace (FLUSHALL ASYNC hands it to lazy freeing, SYNC drops it).</summary>
+    public Keyspace Clear()
     {
-        // Dropping the structure frees it in the background: the GC does what Redis's lazyfree thread does.
+        var old = Keys;
         Keys = new Keyspace();
         AverageTtl = 0;
         _expireCursor = 0;
+        return old;
     }
 
     /// <summary>Every entry whose key is not past its deadline (KEYS): expired keys are skipped, not deleted, as Redis.</summary>
@@ -355,14 +360,17 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>Evicts <paramref name="key"/> if it is still there.</summary>
     public bool EvictKey(ReadOnlySpan<byte> key)
     {
-        if (Keys.Remove(key) is null) return false;
+        var item = Keys.Remove(key);
+        if (item is null) return false;
+        ValueDropped?.Invoke(item, KeyRemoval.Evicted);
         KeyRemoved?.Invoke(this, key, KeyRemoval.Evicted);
         return true;
     }
 
     void RemoveExpired(ReadOnlySpan<byte> key)
     {
-        Keys.Remove(key);
+        var item = Keys.Remove(key);
+        if (item is not null) ValueDropped?.Invoke(item, KeyRemoval.Expired);
         stats.ExpiredKeys++;
         KeyRemoved?.Invoke(this, key, KeyRemoval.Expired);
     }
@@ -372,6 +380,8 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
 
     /// <summary>True while CLIENT PAUSE holds the dataset still: expired keys read as missing but are not deleted (checkClientPauseTimeoutAndReturnIfPaused).</summary>
     public Func<bool>? DatasetFrozen;
+    /// <summary>Given the value of a key that expired or was evicted (lazyfree-lazy-expire / -eviction may free it in the background).</summary>
+    public Action<object, KeyRemoval>? ValueDropped;
 
     public bool EvictRandom(Random random, bool volatileOnly)
     {

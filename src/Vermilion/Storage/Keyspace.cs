@@ -53,6 +53,33 @@ public sealed class Keyspace
     public long ItemBytes { get; private set; }
     public bool IsRehashing => _rehashIndex >= 0;
     public int BucketCount => _table.Length + (_next?.Length ?? 0);
+    /// <summary>
+    /// The lazyfree thread's work on a flushed keyspace (no one else holds it any more): clears
+    /// the entry segments one by one, so the references to every key's value go away off the loop.
+    /// </summary>
+    internal void Release()
+    {
+        foreach (var segment in _segments) Array.Clear(segment);
+        _segments = [];
+        _deadlines = [];
+        _table = [];
+        _next = null;
+    }
+
+    /// <summary>DEBUG HTSTATS: the bucket table's size, and the one being rehashed into (0 when none).</summary>
+    public int TableSize => _table.Length;
+    public int RehashTargetSize => _next?.Length ?? 0;
+
+    /// <summary>The part of <see cref="StructureBytes"/> that holds deadlines (MEMORY STATS overhead.hashtable.expires); one add per segment.</summary>
+    public long DeadlineBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var d in _deadlines) bytes += (d?.Length ?? 0) * 8L;
+            return bytes;
+        }
+    }
 
     /// <summary>Bytes of the structure itself: entry segments, bucket tables, deadline segments.</summary>
     public long StructureBytes { get; private set; } = 4 * 4;

@@ -958,6 +958,9 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// <summary>The number of entries in node <paramref name="index"/> (DUMP writes each node as one listpack, as Redis does).</summary>
     public int NodeLength(int index) => NodeEntries(NodeAt(index));
 
+    /// <summary>A node's size as Redis's node->sz counts it (entries plus the listpack header and end byte), for DEBUG OBJECT's ql_uncompressed_size.</summary>
+    public int NodeSize(int index) => End(NodeAt(index)) - Start(NodeAt(index)) + ListpackOverhead;
+
     /// <summary>Entries per node, head to tail (tests and memory notes).</summary>
     internal int[] NodeSizes()
     {

@@ -33,4 +33,17 @@ public class IntegerTextTests
     [InlineData("123456789012345678901")]
     public void RejectsWhatString2llRejects(string text) =>
         Assert.False(IntegerText.TryParse(Encoding.ASCII.GetBytes(text), out _));
+
+    [Theory]
+    [InlineData("1", 1)]
+    [InlineData("0", 0)]
+    [InlineData("", 0)]
+    [InlineData("abc", 0)]
+    [InlineData("01", 1)]
+    [InlineData("+7", 7)]
+    [InlineData("  -12xyz", -12)]
+    [InlineData("3.9", 3)]
+    [InlineData("99999999999999999999999", long.MaxValue)]
+    public void AtoiReadsTheLeadingInteger(string text, long expected) =>
+        Assert.Equal(expected, IntegerText.Atoi(Encoding.ASCII.GetBytes(text)));
 }
