@@ -152,8 +152,15 @@ public sealed class CommandDef
 
     /// <summary>commandstats: calls, time (Stopwatch ticks), failed and rejected calls.</summary>
     public long Calls, Ticks, FailedCalls, RejectedCalls;
+    /// <summary>The latency histogram (LATENCY HISTOGRAM, INFO latencystats); null until the command first runs with latency-tracking on.</summary>
+    public LatencyHistogram? Latency;
 
-    public void ResetStats() => Calls = Ticks = FailedCalls = RejectedCalls = 0;
+    /// <summary>CONFIG RESETSTAT (resetCommandTableStats): the counters and the histogram.</summary>
+    public void ResetStats()
+    {
+        Calls = Ticks = FailedCalls = RejectedCalls = 0;
+        Latency = null;
+    }
 
     internal CommandNameIndex? SubcommandIndex { get; private set; }
 
@@ -206,6 +213,9 @@ public sealed class CommandTable
         HashCommands.Register(t);
         ListCommands.Register(t);
         SortedSetCommands.Register(t);
+        MonitorCommands.Register(t);
+        SlowlogCommands.Register(t);
+        LatencyCommands.Register(t);
     }
 
     public int Count => _all.Count;
