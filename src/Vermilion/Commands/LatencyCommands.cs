@@ -35,11 +35,18 @@ public static partial class LatencyCommands
 
     [Command("latency|help")] static void Help(Client c, CommandArgs a) => HelpReply.Write(c, s_help);
 
+    /// <summary>An event name as Redis reads it, a C string: up to a NUL byte, bytes as they are.</summary>
+    static string EventName(ReadOnlySpan<byte> arg)
+    {
+        int nul = arg.IndexOf((byte)0);
+        return Encoding.Latin1.GetString(nul < 0 ? arg : arg[..nul]);
+    }
+
     /// <summary>HISTORY event: [unix time, milliseconds] pairs, oldest first; an empty array for an unknown event.</summary>
     [Command("latency|history")]
     static void History(Client c, CommandArgs a)
     {
-        var ts = c.Server.LatencyEvents.Find(a.GetString(2));
+        var ts = c.Server.LatencyEvents.Find(EventName(a[2]));
         if (ts is null)
         {
             c.Reply.ArrayHeader(0);
@@ -83,7 +90,7 @@ public static partial class LatencyCommands
             return;
         }
         int resets = 0;
-        for (int i = 2; i < a.Count; i++) resets += monitor.Reset(a.GetString(i));
+        for (int i = 2; i < a.Count; i++) resets += monitor.Reset(EventName(a[i]));
         c.Reply.Integer(resets);
     }
 
@@ -144,7 +151,7 @@ public static partial class LatencyCommands
     [Command("latency|graph")]
     static void Graph(Client c, CommandArgs a)
     {
-        string name = a.GetString(2);
+        string name = EventName(a[2]);
         var ts = c.Server.LatencyEvents.Find(name);
         if (ts is null)
         {
