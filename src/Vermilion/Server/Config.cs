@@ -166,9 +166,9 @@ public sealed class Config
         Add(new BoolOption("disable-thp", () => DisableThp, v => DisableThp = v) { Immutable = true });
         Add(new BoolOption("set-proc-title", () => SetProcTitle, v => SetProcTitle = v) { Immutable = true });
         Add(new StringOption("proc-title-template", () => ProcTitleTemplate, v => ProcTitleTemplate = v));
-        Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v));
-        Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v));
-        Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v));
+        Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v) { Apply = s => s.ObservationSettingsChanged() });
+        Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v) { Apply = s => s.ObservationSettingsChanged() });
+        Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v) { Apply = s => s.ObservationSettingsChanged() });
         Add(new BoolOption("latency-tracking", () => LatencyTracking, v => LatencyTracking = v));
         Add(new CustomOption("latency-tracking-info-percentiles", () => LatencyHistogram.FormatPercentiles(LatencyTrackingInfoPercentiles), args =>
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Vermilion.Protocol;
 
@@ -30,6 +31,7 @@ public sealed class LatencyHistogram
     public long TotalCount { get; private set; }
 
     /// <summary>updateCommandLatencyHistogram: Redis records the command's microseconds as nanoseconds, clamped to the range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void RecordMicroseconds(long us)
     {
         long ns = us * 1000;
@@ -37,8 +39,10 @@ public sealed class LatencyHistogram
         TotalCount++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int BucketOf(long value) => 64 - BitOperations.LeadingZeroCount((ulong)(value | SubBucketMask)) - (HalfCountMagnitude + 1);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int IndexOf(long value)
     {
         int bucket = BucketOf(value);

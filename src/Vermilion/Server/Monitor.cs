@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Vermilion.Commands;
 using Vermilion.Protocol;
 
@@ -20,18 +21,60 @@ public sealed partial class VermilionServer
 
     public int MonitorCount => _monitors.Count;
 
-    static readonly long s_ticksPerMicrosecond = Math.Max(1, Stopwatch.Frequency / 1_000_000);
+    /// <summary>Stopwatch ticks are nanoseconds on Linux: a division by a constant (a multiply) there, a real division elsewhere.
+    /// An instance field, not a static: reading it needs no class-initialization check.</summary>
+    readonly bool _nanosecondTicks = Stopwatch.Frequency == 1_000_000_000;
 
-    internal static long Microseconds(long ticks) => ticks / s_ticksPerMicrosecond;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long Microseconds(long ticks) =>
+        _nanosecondTicks ? ticks / 1000 : (long)(ticks * (1_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>
+    /// The shortest command (µs) that needs more than the histogram: the lower of the latency
+    /// threshold and the slow log's; 0 while a monitor listens or the slow log is over its length;
+    /// -1 (everything is) until <see cref="ObserveNotable"/> works it out again after a change.
+    /// </summary>
+    long _notableFromUs = -1;
+
+    /// <summary>CONFIG SET of slowlog-log-slower-than, slowlog-max-len or latency-monitor-threshold, and MONITOR, change what is notable.</summary>
+    internal string? ObservationSettingsChanged()
+    {
+        _notableFromUs = -1;
+        return null;
+    }
+
+    long NotableFromUs()
+    {
+        if (_monitors.Count > 0) return 0;
+        long from = long.MaxValue;
+        long threshold = Config.LatencyMonitorThreshold;
+        if (threshold > 0 && threshold < long.MaxValue / 1000) from = threshold * 1000;
+        if (Config.SlowlogLogSlowerThan >= 0)
+        {
+            from = Math.Min(from, Config.SlowlogLogSlowerThan);
+            if (Slowlog.Count > Config.SlowlogMaxLen) from = 0;
+        }
+        return from;
+    }
 
     /// <summary>
     /// call() after the command ran: the "command"/"fast-command" latency sample, the slow log
     /// (deferred for a command that blocked), MONITOR, and the latency histogram (also deferred).
-    /// Each is one compare when off or under its threshold; the histogram is an increment.
+    /// Hot path: inlined into Execute, the common case is two compares and the histogram's
+    /// increment; anything that happens (a spike, a slow command, a blocked command, a monitor)
+    /// goes out of line to <see cref="ObserveNotable"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void ObserveCall(Client c, CommandDef cmd, CommandArgs args, long ticks)
     {
         long us = Microseconds(ticks);
+        if (us >= _notableFromUs || (c.Flags & ClientFlags.Blocked) != 0) ObserveNotable(c, cmd, args, us);
+        else if (Config.LatencyTracking) (cmd.Latency ??= new()).RecordMicroseconds(us);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void ObserveNotable(Client c, CommandDef cmd, CommandArgs args, long us)
+    {
         if (LatencyMonitor.Over(Config, us / 1000))
             LatencyEvents.AddSample((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", us / 1000, WallClockSeconds());
         if ((c.Flags & ClientFlags.Blocked) != 0)
@@ -44,6 +87,8 @@ public sealed partial class VermilionServer
             if (Config.LatencyTracking) (cmd.Latency ??= new()).RecordMicroseconds(us);
         }
         if (_monitors.Count > 0 && (cmd.Flags & (CommandFlags.SkipMonitor | CommandFlags.Admin)) == 0) FeedMonitors(c, c.DbIndex, cmd, args);
+        // What was notable may have changed (a first call, new settings, the slow log trimmed).
+        _notableFromUs = NotableFromUs();
     }
 
     /// <summary>slowlogPushCurrentCommand: SKIP_SLOWLOG commands (EXEC, the ones that carry secrets) are never logged.</summary>
@@ -68,6 +113,13 @@ public sealed partial class VermilionServer
         if (LatencyMonitor.Over(Config, replyUs / 1000)) LatencyEvents.AddSample("command-unblocking", replyUs / 1000, WallClockSeconds());
     }
 
+    /// <summary>latencyAddSampleIfNeeded for the server's own work (expire-cycle, ...): milliseconds of <paramref name="ticks"/> against latency-monitor-threshold.</summary>
+    internal void AddLatencySampleIfNeeded(string eventName, long ticks)
+    {
+        long ms = Microseconds(ticks) / 1000;
+        if (LatencyMonitor.Over(Config, ms)) LatencyEvents.AddSample(eventName, ms, WallClockSeconds());
+    }
+
     /// <summary>time(NULL), as slow log entries and latency samples are stamped.</summary>
     static long WallClockSeconds() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
@@ -77,6 +129,7 @@ public sealed partial class VermilionServer
         if ((c.Flags & ClientFlags.Monitor) != 0) return;
         c.Flags |= ClientFlags.Monitor;
         _monitors.Add(c);
+        ObservationSettingsChanged();
         c.Reply.Ok();
     }
 
@@ -86,6 +139,7 @@ public sealed partial class VermilionServer
         if ((c.Flags & ClientFlags.Monitor) == 0) return;
         c.Flags &= ~ClientFlags.Monitor;
         _monitors.Remove(c);
+        ObservationSettingsChanged();
     }
 
     /// <summary>
