@@ -16,7 +16,6 @@ public static class Info
     static readonly string[] s_defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
     /// <summary>Every section in the order Redis prints them (commandstats sits after modules).</summary>
     static readonly string[] s_everything = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
-    static readonly string[] s_allSections = [.. s_everything.Where(s => s != "modules")];
 
     /// <summary>Which sections an INFO request names: default, all, everything, or a list.</summary>
     public static string[] Sections(IReadOnlyList<string> requested)
@@ -28,7 +27,8 @@ public static class Info
             string[] add = r switch
             {
                 "default" => s_defaultSections,
-                "all" => s_allSections,
+                // "all" leaves out only what modules add; the "# Modules" list itself is printed.
+                "all" => s_everything,
                 "everything" => s_everything,
                 _ => [r],
             };
