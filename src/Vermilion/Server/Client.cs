@@ -301,8 +301,9 @@ public sealed class Client : IConnectionHandler
 
     public string NameOrEmpty => Name ?? "";
 
-    /// <summary>getClientPeerId: "ip:port", or "path:0" from the unix socket (slow log entries show it).</summary>
-    public string PeerId => Conn is { } conn ? conn.Type.PeerAddress(conn, Server) : "";
+    /// <summary>getClientPeerId: "ip:port", or "path:0" from the unix socket (slow log entries and MONITOR lines show it); asked of the socket once, as Redis caches it.</summary>
+    public string PeerId => _peerId ??= Conn is { } conn ? conn.Type.PeerAddress(conn, Server) : "";
+    string? _peerId;
 
     /// <summary>Microseconds the command that blocked took on its first call (Redis's c->duration), added when it is served.</summary>
     public long BlockedCommandUs;
