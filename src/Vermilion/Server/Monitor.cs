@@ -19,8 +19,6 @@ public sealed partial class VermilionServer
     readonly List<Client> _monitors = new();
     readonly ArrayBufferWriter<byte> _monitorLine = new(256);
 
-    public int MonitorCount => _monitors.Count;
-
     /// <summary>Stopwatch ticks are nanoseconds on Linux: a division by a constant (a multiply) there, a real division elsewhere.
     /// An instance field, not a static: reading it needs no class-initialization check.</summary>
     readonly bool _nanosecondTicks = Stopwatch.Frequency == 1_000_000_000;
@@ -36,7 +34,10 @@ public sealed partial class VermilionServer
     /// </summary>
     long _notableFromUs = -1;
 
-    /// <summary>CONFIG SET of slowlog-log-slower-than, slowlog-max-len or latency-monitor-threshold, and MONITOR, change what is notable.</summary>
+    /// <summary>
+    /// CONFIG SET of slowlog-log-slower-than, slowlog-max-len or latency-monitor-threshold, and
+    /// MONITOR, change what is notable. Returns null: it is also those options' Apply (no error).
+    /// </summary>
     internal string? ObservationSettingsChanged()
     {
         _notableFromUs = -1;
