@@ -191,6 +191,9 @@ public class ObservabilityDifferentialTests(DifferentialServers servers) : IClas
         log.Add(Masked(monitor.ReadReply()));
         log.Add(Regex.Match(c.Call("CLIENT", "INFO"), @"flags=\S+").Value);
         log.Add(Masked(monitor.ReadReply()));
+        // CLIENT LIST is an admin command: not fed to the monitor.
+        log.Add(string.Join(" ", Regex.Matches(c.Call("CLIENT", "LIST"), @"flags=\S+").Select(m => m.Value)));
+        log.Add(monitor.IsQuiet(100) ? "CLIENT LIST not shown" : Masked(monitor.ReadReply()));
         monitor.Call("HELLO", "3");
         log.Add(Masked(monitor.ReadReply()));
         log.Add(monitor.Call("PING"));
