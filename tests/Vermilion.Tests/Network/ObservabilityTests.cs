@@ -83,6 +83,16 @@ public class ObservabilityTests
 
         Assert.True(long.Parse(c.Call("LATENCY", "RESET").TrimStart(':')) >= 1);
         Assert.Equal("*0\r\n", c.Call("LATENCY", "LATEST"));
+
+        // EXEC's time includes the commands it ran (call() nests), in commandstats and the latency event.
+        c.Call("CONFIG", "RESETSTAT");
+        c.Call("MULTI");
+        c.Call("SMEMBERS", "big");
+        c.Call("EXEC");
+        string stats = c.Call("INFO", "commandstats");
+        long Usec(string cmd) => long.Parse(Regex.Match(stats, $@"cmdstat_{cmd}:calls=1,usec=(\d+),").Groups[1].Value);
+        Assert.True(Usec("exec") >= Usec("smembers"), stats);
+        Assert.Contains(RespReply.Parse(c.Call("LATENCY", "LATEST")).Items!, e => e.Items![0].Text == "command");
     }
 
     [Fact]
