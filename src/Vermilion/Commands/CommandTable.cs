@@ -160,8 +160,15 @@ public sealed class CommandDef
 
     /// <summary>commandstats: calls, time (Stopwatch ticks), failed and rejected calls.</summary>
     public long Calls, Ticks, FailedCalls, RejectedCalls;
+    /// <summary>The latency histogram (LATENCY HISTOGRAM, INFO latencystats); null until the command first runs with latency-tracking on.</summary>
+    public LatencyHistogram? Latency;
 
-    public void ResetStats() => Calls = Ticks = FailedCalls = RejectedCalls = 0;
+    /// <summary>CONFIG RESETSTAT (resetCommandTableStats): the counters and the histogram.</summary>
+    public void ResetStats()
+    {
+        Calls = Ticks = FailedCalls = RejectedCalls = 0;
+        Latency = null;
+    }
 
     internal CommandNameIndex? SubcommandIndex { get; private set; }
 
@@ -219,6 +226,9 @@ public sealed class CommandTable
         MemoryCommands.Register(t);
         DebugCommands.Register(t);
         LolwutCommands.Register(t);
+        MonitorCommands.Register(t);
+        SlowlogCommands.Register(t);
+        LatencyCommands.Register(t);
     }
 
     public int Count => _all.Count;

@@ -131,6 +131,7 @@ public static partial class ConnectionCommands
         c.Server.UnsubscribeEverything(c);
         c.Server.DiscardTransaction(c);
         c.Server.DisableTracking(c);
+        c.Server.StopMonitor(c);
         c.SelectDb(0);
         c.Reply.Resp = 2;
         c.Name = null;

@@ -1,3 +1,4 @@
+using Vermilion.Protocol;
 using Vermilion.Server;
 
 namespace Vermilion.Commands;
@@ -10,5 +11,13 @@ public static class HelpReply
     {
         c.Reply.ArrayHeader(lines.Length);
         foreach (var l in lines) c.Reply.Simple(l);
+    }
+
+    /// <summary>addReplySubcommandSyntaxError: a known subcommand given a number of arguments it does not take ("... for 'get'. Try SLOWLOG HELP.").</summary>
+    internal static void SubcommandSyntaxError(Client c, CommandArgs a)
+    {
+        string sub = a.GetString(1);
+        if (sub.Length > 128) sub = sub[..128];
+        c.Reply.Error($"unknown subcommand or wrong number of arguments for '{sub}'. Try {a.GetString(0).ToUpperInvariant()} HELP.");
     }
 }

@@ -198,9 +198,14 @@ public sealed partial class VermilionServer
     /// <summary>CLIENT UNBLOCK: as Redis's updateStatsOnUnblock with had_errors set, the blocked command counts as failed even for TIMEOUT.</summary>
     internal bool UnblockByRequest(Client target, bool error)
     {
-        if (!_blockedOnKeys.ContainsKey(target)) return false;
+        if (!_blockedOnKeys.TryGetValue(target, out var state)) return false;
         UnblockOnKeys(target, error ? UnblockReason.Error : UnblockReason.Timeout);
-        if (target.LastCommand is { } cmd) cmd.FailedCalls++;
+        if (target.LastCommand is { } cmd)
+        {
+            cmd.FailedCalls++;
+            _blockedArgs.SetAll(state.Argv);
+            ObserveUnblocked(target, cmd, _blockedArgs, 0);
+        }
         return true;
     }
 
@@ -337,6 +342,7 @@ public sealed partial class VermilionServer
         long errors = Stats.ErrorReplies;
         bool muted = c.Reply.Muted;
         c.Reply.Muted = state.ReplyMuted;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             cmd.Proc!(c, _blockedArgs);
@@ -351,6 +357,7 @@ public sealed partial class VermilionServer
             c.Reply.Muted = muted;
         }
         if (_stillBlocked) return;
+        ObserveUnblocked(c, cmd, _blockedArgs, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         // updateStatsOnUnblock: an error while serving (BLMOVE to a key of another type) fails the call.
         if (Stats.ErrorReplies != errors) cmd.FailedCalls++;
         else if (_watchingClients > 0 || TrackingClients > 0) TouchWrittenKeys(c, cmd, _blockedArgs);

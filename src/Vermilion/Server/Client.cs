@@ -30,6 +30,8 @@ public enum ClientFlags
     DirtyCas = 1 << 13,
     /// <summary>EXEC is running the queue: blocking commands must not block.</summary>
     InExec = 1 << 14,
+    /// <summary>In MONITOR mode ('O'): receives every command as a line; may not touch the keyspace.</summary>
+    Monitor = 1 << 15,
 }
 
 /// <summary>
@@ -303,6 +305,13 @@ public sealed class Client : IConnectionHandler
     public TrackingState? Tracking;
 
     public string NameOrEmpty => Name ?? "";
+
+    /// <summary>getClientPeerId: "ip:port", or "path:0" from the unix socket (slow log entries and MONITOR lines show it); asked of the socket once, as Redis caches it.</summary>
+    public string PeerId => _peerId ??= Conn is { } conn ? conn.Type.PeerAddress(conn, Server) : "";
+    string? _peerId;
+
+    /// <summary>Microseconds the command that blocked took on its first call (Redis's c->duration), added when it is served.</summary>
+    public long BlockedCommandUs;
 
     internal static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);
 }

@@ -71,6 +71,7 @@ public static class ClientInfo
     {
         var sb = new StringBuilder();
         var f = c.Flags;
+        if ((f & ClientFlags.Monitor) != 0) sb.Append('O');
         if (c.Subscriptions is not null) sb.Append('P');
         if ((f & ClientFlags.Multi) != 0) sb.Append('x');
         if ((f & ClientFlags.Blocked) != 0) sb.Append('b');

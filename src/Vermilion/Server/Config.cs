@@ -98,6 +98,10 @@ public sealed class Config
     public long SlowlogLogSlowerThan = 10000;
     public long SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
+    /// <summary>latency-tracking: a latency histogram per command (LATENCY HISTOGRAM, INFO latencystats).</summary>
+    public bool LatencyTracking = true;
+    /// <summary>latency-tracking-info-percentiles: the percentiles INFO latencystats prints.</summary>
+    public double[] LatencyTrackingInfoPercentiles = [50, 99, 99.9];
     public bool LazyfreeLazyEviction, LazyfreeLazyExpire, LazyfreeLazyServerDel, LazyfreeLazyUserDel, LazyfreeLazyUserFlush;
     /// <summary>enable-debug-command: "no", "yes" or "local" (only from loopback and unix sockets).</summary>
     public string EnableDebugCommand = "no";
@@ -183,9 +187,16 @@ public sealed class Config
         Add(new BoolOption("disable-thp", () => DisableThp, v => DisableThp = v) { Immutable = true });
         Add(new BoolOption("set-proc-title", () => SetProcTitle, v => SetProcTitle = v) { Immutable = true });
         Add(new StringOption("proc-title-template", () => ProcTitleTemplate, v => ProcTitleTemplate = v));
-        Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v));
-        Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v));
-        Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v));
+        Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v) { Apply = s => s.ObservationSettingsChanged() });
+        Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v) { Apply = s => s.ObservationSettingsChanged() });
+        Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v) { Apply = s => s.ObservationSettingsChanged() });
+        Add(new BoolOption("latency-tracking", () => LatencyTracking, v => LatencyTracking = v));
+        Add(new CustomOption("latency-tracking-info-percentiles", () => LatencyHistogram.FormatPercentiles(LatencyTrackingInfoPercentiles), args =>
+        {
+            if (LatencyHistogram.ParsePercentiles(args, out var percentiles) is { } error) return error;
+            LatencyTrackingInfoPercentiles = percentiles;
+            return null;
+        }, multiArg: true));
         Add(new BoolOption("lazyfree-lazy-eviction", () => LazyfreeLazyEviction, v => LazyfreeLazyEviction = v));
         Add(new BoolOption("lazyfree-lazy-expire", () => LazyfreeLazyExpire, v => LazyfreeLazyExpire = v));
         Add(new BoolOption("lazyfree-lazy-server-del", () => LazyfreeLazyServerDel, v => LazyfreeLazyServerDel = v));

@@ -86,7 +86,8 @@ public sealed partial class VermilionServer
         int keysPerLoop = 20 + 20 / 4 * effort;
         int stalePercent = 10 - effort;
         long budgetUs = 1_000_000L * (25 + 2 * effort) / EffectiveHz / 100;
-        long deadline = Stopwatch.GetTimestamp() + budgetUs * Stopwatch.Frequency / 1_000_000;
+        long started = Stopwatch.GetTimestamp();
+        long deadline = started + budgetUs * Stopwatch.Frequency / 1_000_000;
         long sampled = 0, expired = 0;
         for (int n = 0; n < Databases.Length; n++)
         {
@@ -105,5 +106,6 @@ public sealed partial class VermilionServer
         // expired_stale_perc: a moving average of the share of sampled keys found expired.
         double current = sampled == 0 ? 0 : (double)expired / sampled;
         Stats.ExpiredStalePercent = current * 0.05 + Stats.ExpiredStalePercent * 0.95;
+        AddLatencySampleIfNeeded("expire-cycle", Stopwatch.GetTimestamp() - started);
     }
 }

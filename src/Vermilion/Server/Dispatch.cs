@@ -82,7 +82,13 @@ public sealed partial class VermilionServer
             RejectCommand(c, "Command not allowed inside a transaction", cmd);
             return true;
         }
-        if (IsPostponed(c, cmd))
+        // A monitor is a replica to Redis: it may not touch the keyspace, and CLIENT PAUSE does not hold it.
+        if ((c.Flags & ClientFlags.Monitor) != 0 && (cmd.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
+        {
+            RejectCommand(c, "Replica can't interact with the keyspace", cmd);
+            return true;
+        }
+        if ((c.Flags & ClientFlags.Monitor) == 0 && IsPostponed(c, cmd))
         {
             c.Flags |= ClientFlags.Blocked;
             _postponed.Add(c);
@@ -110,6 +116,8 @@ public sealed partial class VermilionServer
     /// </summary>
     void Execute(Client c, CommandDef cmd, CommandArgs args)
     {
+        // This command's time runs from the end of the one before; EXEC's includes the commands it ran.
+        long started = _commandClock;
         long errorsBefore = Stats.ErrorReplies;
         var caller = CurrentClient;
         CurrentClient = c;
@@ -124,10 +132,11 @@ public sealed partial class VermilionServer
         CurrentClient = caller;
         // One clock read per command: it ends this command's time and starts the next one's
         // (measured: two reads per command were the largest single cost with -P 16).
-        long now = Stopwatch.GetTimestamp();
-        cmd.Ticks += now - _commandClock;
+        long now = Stopwatch.GetTimestamp(), ticks = now - started;
+        cmd.Ticks += ticks;
         _commandClock = now;
         cmd.Calls++;
+        ObserveCall(c, cmd, args, ticks);
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;

@@ -15,8 +15,7 @@ public static class Info
 {
     static readonly string[] s_defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
     /// <summary>Every section in the order Redis prints them (commandstats sits after modules).</summary>
-    static readonly string[] s_everything = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace"];
-    static readonly string[] s_allSections = [.. s_everything.Where(s => s != "modules")];
+    static readonly string[] s_everything = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"];
 
     /// <summary>Which sections an INFO request names: default, all, everything, or a list.</summary>
     public static string[] Sections(IReadOnlyList<string> requested)
@@ -28,7 +27,8 @@ public static class Info
             string[] add = r switch
             {
                 "default" => s_defaultSections,
-                "all" => s_allSections,
+                // "all" leaves out only what modules add; the "# Modules" list itself is printed.
+                "all" => s_everything,
                 "everything" => s_everything,
                 _ => [r],
             };
@@ -58,6 +58,7 @@ public static class Info
                 case "cluster": sb.Append("# Cluster\r\ncluster_enabled:0\r\n"); break;
                 case "keyspace": Keyspace(s, sb); break;
                 case "commandstats": CommandStats(s, sb); break;
+                case "latencystats": LatencyStats(s, sb); break;
             }
         }
         return sb.ToString();
@@ -282,16 +283,39 @@ public static class Info
             if (db.Count > 0) sb.Append($"db{db.Id}:keys={db.Count},expires={db.ExpiresCount},avg_ttl={db.AverageTtl}\r\n");
     }
 
-    static void CommandStats(VermilionServer s, StringBuilder sb)
+    /// <summary>
+    /// "# Latencystats": latency_percentiles_usec_&lt;command&gt;:p50=…,p99=…,p99.9=… for each command
+    /// with a histogram (genRedisInfoStringLatencyStats); empty while latency-tracking is off.
+    /// </summary>
+    static void LatencyStats(VermilionServer s, StringBuilder sb)
     {
-        sb.Append("# Commandstats\r\n");
+        sb.Append("# Latencystats\r\n");
+        if (!s.Config.LatencyTracking) return;
+        foreach (var cmd in AllCommands(s))
+        {
+            if (cmd.Latency is not { } h) continue;
+            sb.Append("latency_percentiles_usec_").Append(cmd.FullName).Append(':');
+            h.AppendPercentiles(sb, s.Config.LatencyTrackingInfoPercentiles);
+            sb.Append("\r\n");
+        }
+    }
+
+    /// <summary>Every command and subcommand, by name (Redis prints in its dict's order; ours is stable).</summary>
+    static IEnumerable<CommandDef> AllCommands(VermilionServer s)
+    {
         var all = new List<CommandDef>();
         foreach (var cmd in s.Commands.All)
         {
             all.Add(cmd);
             if (cmd.Subcommands is not null) all.AddRange(cmd.Subcommands.Values);
         }
-        foreach (var cmd in all.OrderBy(c => c.FullName, StringComparer.Ordinal))
+        return all.OrderBy(c => c.FullName, StringComparer.Ordinal);
+    }
+
+    static void CommandStats(VermilionServer s, StringBuilder sb)
+    {
+        sb.Append("# Commandstats\r\n");
+        foreach (var cmd in AllCommands(s))
         {
             if (cmd.Calls == 0 && cmd.FailedCalls == 0 && cmd.RejectedCalls == 0) continue;
             long usec = cmd.Ticks * 1_000_000 / Stopwatch.Frequency;

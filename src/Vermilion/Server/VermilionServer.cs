@@ -348,6 +348,7 @@ public sealed partial class VermilionServer : IDisposable
         UnsubscribeEverything(c);
         DiscardTransaction(c);
         DisableTracking(c);
+        StopMonitor(c);
         if ((c.Flags & ClientFlags.Blocked) != 0)
         {
             _postponed.Remove(c);

@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Xunit;
+using static Vermilion.Tests.AllocationProbe;
+
+namespace Vermilion.Tests;
+
+/// <summary>
+/// SLOWLOG, LATENCY and MONITOR on an in-process Vermilion: what the differential tests cannot
+/// show (exact trimmed entries, latency events from a slow command, the unix socket's MONITOR
+/// line, a monitor that never reads) and that timing every command allocates nothing.
+/// </summary>
+[Trait("Category", "Network")]
+public class ObservabilityTests
+{
+    static List<string> Texts(string reply) => RespReply.Parse(reply).Texts();
+
+    [Fact]
+    public void SlowlogTrimsArgumentsAndKeepsMaxLen()
+    {
+        using var server = new InProcessServer();
+        using var c = server.Connect();
+        c.Call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        c.Call("CLIENT", "SETNAME", "trimmer");
+        c.Call("SLOWLOG", "RESET");
+        c.Call(["SADD", "set", .. Enumerable.Range(3, 31).Select(i => i.ToString())]);
+        c.Call("SADD", "set", "foo", new string('A', 129));
+        var entries = RespReply.Parse(c.Call("SLOWLOG", "GET", "2"));
+        var tooLong = entries.Items![0];
+        Assert.Equal(["SADD", "set", "foo", new string('A', 128) + "... (1 more bytes)"], tooLong.Items![3].Texts());
+        Assert.Equal("trimmer", tooLong.Items[5].Text);
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", tooLong.Items[4].Text);
+        var many = entries.Items[1].Items![3].Texts();
+        Assert.Equal(32, many.Count);
+        Assert.Equal("... (2 more arguments)", many[^1]);
+        Assert.Equal("31", many[^2]);
+        Assert.True(long.Parse(entries.Items[0].Items![0].Text!) == long.Parse(entries.Items[1].Items![0].Text!) + 1, "ids count up");
+
+        c.Call("CONFIG", "SET", "slowlog-max-len", "10");
+        for (int i = 0; i < 30; i++) c.Call("PING");
+        Assert.Equal(":10\r\n", c.Call("SLOWLOG", "LEN"));
+        Assert.Equal(5, RespReply.Parse(c.Call("SLOWLOG", "GET", "5")).Items!.Count);
+        Assert.Equal("+OK\r\n", c.Call("SLOWLOG", "RESET"));
+        Assert.Equal(":1\r\n", c.Call("SLOWLOG", "LEN")); // the RESET itself, logged after it ran
+        c.Call("CONFIG", "SET", "slowlog-log-slower-than", "-1");
+        c.Call("SLOWLOG", "RESET");
+        c.Call("PING");
+        Assert.Equal(":0\r\n", c.Call("SLOWLOG", "LEN"));
+    }
+
+    /// <summary>A command over the latency threshold becomes a "command" event (LATEST, HISTORY, GRAPH, DOCTOR) and a slow log entry.</summary>
+    [Fact]
+    public void SlowCommandRecordsLatencyEventAndSlowlogEntry()
+    {
+        using var server = new InProcessServer();
+        using var c = server.Connect();
+        // 200k members: SMEMBERS of them takes well over a millisecond on any machine.
+        for (int batch = 0; batch < 20; batch++)
+            c.Call(["SADD", "big", .. Enumerable.Range(batch * 10_000, 10_000).Select(i => "member:" + i)]);
+        c.Call("CONFIG", "SET", "latency-monitor-threshold", "1");
+        c.Call("CONFIG", "SET", "slowlog-log-slower-than", "1000");
+        c.Call("SLOWLOG", "RESET");
+        c.Call("LATENCY", "RESET");
+        c.Call("SMEMBERS", "big");
+
+        var latest = RespReply.Parse(c.Call("LATENCY", "LATEST")).Items!;
+        var command = Assert.Single(latest, e => e.Items![0].Text == "command");
+        long ms = long.Parse(command.Items![2].Text!), max = long.Parse(command.Items[3].Text!);
+        Assert.True(ms >= 1 && max >= ms, $"latest {ms} ms, max {max} ms");
+        var history = RespReply.Parse(c.Call("LATENCY", "HISTORY", "command")).Items!;
+        Assert.Contains(history, s => s.Items![0].Text == command.Items[1].Text);
+        Assert.Equal(":0\r\n", c.Call("LATENCY", "RESET", "COMMAND-x"));
+
+        string graph = RespReply.Parse(c.Call("LATENCY", "GRAPH", "command")).Text!;
+        Assert.StartsWith("command - high ", graph);
+        Assert.Contains("\n" + new string('-', 80) + "\n", graph);
+        string doctor = RespReply.Parse(c.Call("LATENCY", "DOCTOR")).Text!;
+        Assert.Contains("1. command: ", doctor);
+        Assert.Contains("latency spikes (average ", doctor);
+
+        var slow = RespReply.Parse(c.Call("SLOWLOG", "GET")).Items!;
+        Assert.Contains(slow, e => e.Items![3].Texts().SequenceEqual(["SMEMBERS", "big"]) && long.Parse(e.Items[2].Text!) >= 1000);
+
+        Assert.True(long.Parse(c.Call("LATENCY", "RESET").TrimStart(':')) >= 1);
+        Assert.Equal("*0\r\n", c.Call("LATENCY", "LATEST"));
+
+        // EXEC's time includes the commands it ran (call() nests), in commandstats and the latency event.
+        c.Call("CONFIG", "RESETSTAT");
+        c.Call("MULTI");
+        c.Call("SMEMBERS", "big");
+        c.Call("EXEC");
+        string stats = c.Call("INFO", "commandstats");
+        long Usec(string cmd) => long.Parse(Regex.Match(stats, $@"cmdstat_{cmd}:calls=1,usec=(\d+),").Groups[1].Value);
+        Assert.True(Usec("exec") >= Usec("smembers"), stats);
+        Assert.Contains(RespReply.Parse(c.Call("LATENCY", "LATEST")).Items!, e => e.Items![0].Text == "command");
+    }
+
+    [Fact]
+    public void LatencyHistogramCountsCallsPerCommandAndResetsWithStats()
+    {
+        using var server = new InProcessServer();
+        using var c = server.Connect();
+        c.Call("CONFIG", "RESETSTAT");
+        Assert.Equal(["config|resetstat"], Texts(c.Call("LATENCY", "HISTOGRAM")).Where((_, i) => i % 2 == 0));
+        c.Call("SET", "a", "b");
+        c.Call("SET", "c", "d");
+        var histogram = RespReply.Parse(c.Call("LATENCY", "HISTOGRAM", "set")).Items!;
+        Assert.Equal("set", histogram[0].Text);
+        var body = histogram[1].Items!;
+        Assert.Equal(["calls", "2", "histogram_usec"], body.Take(3).Select(i => i.Text));
+        var buckets = body[3].Items!.Select(i => long.Parse(i.Text!)).ToList();
+        Assert.Equal(2, buckets[^1]); // cumulative: the last bucket holds every call
+        c.Call("CONFIG", "SET", "latency-tracking", "no");
+        c.Call("SET", "a", "b");
+        Assert.Contains("calls\r\n:2\r\n", c.Call("LATENCY", "HISTOGRAM", "set"));
+        Assert.DoesNotContain("latency_percentiles_usec_", c.Call("INFO", "latencystats"));
+        c.Call("CONFIG", "SET", "latency-tracking", "yes");
+        Assert.Matches(@"latency_percentiles_usec_set:p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r\n", c.Call("INFO", "latencystats"));
+        Assert.Contains("# Latencystats", c.Call("INFO", "all"));
+        Assert.DoesNotContain("# Latencystats", c.Call("INFO"));
+        c.Call("CONFIG", "RESETSTAT");
+        Assert.DoesNotContain("latency_percentiles_usec_set", c.Call("INFO", "latencystats"));
+    }
+
+    /// <summary>A blocked BLPOP joins the histogram when served (once), not when it blocks.</summary>
+    [Fact]
+    public void BlockedCommandIsTimedWhenServed()
+    {
+        using var server = new InProcessServer();
+        using var c = server.Connect();
+        using var blocked = server.Connect();
+        c.Call("CONFIG", "RESETSTAT");
+        blocked.Send(RespSocket.Encode("BLPOP", "list", "0"));
+        Assert.True(InProcessServer.WaitFor(() => c.Call("INFO", "clients").Contains("blocked_clients:1")));
+        Assert.DoesNotContain("blpop", c.Call("LATENCY", "HISTOGRAM", "blpop"));
+        c.Call("LPUSH", "list", "a");
+        Assert.Equal(["list", "a"], Texts(blocked.ReadReply()));
+        Assert.Contains("calls\r\n:1\r\n", c.Call("LATENCY", "HISTOGRAM", "blpop"));
+    }
+
+    [Fact]
+    public void MonitorShowsUnixSocketClientsAndRedactsHello()
+    {
+        using var server = new InProcessServer();
+        using var monitor = server.Connect();
+        using var local = server.ConnectUnix();
+        Assert.Equal("+OK\r\n", monitor.Call("MONITOR"));
+        local.Call("SET", "k", "v");
+        string line = monitor.ReadReply();
+        Assert.Matches(@"^\+\d+\.\d{6} \[0 unix:" + Regex.Escape(server.UnixPath) + @"\] ""SET"" ""k"" ""v""\r\n$", line);
+        local.Call("HELLO", "3", "AUTH", "default", "secret", "SETNAME", "x");
+        Assert.EndsWith(@"] ""HELLO"" ""3"" ""AUTH"" ""(redacted)"" ""(redacted)"" ""SETNAME"" ""x""" + "\r\n", monitor.ReadReply());
+    }
+
+    /// <summary>
+    /// A monitor that never reads fills its output buffer; the normal class's limit (the class
+    /// Redis gives a monitor) cuts it, and the client whose commands it watched is not hurt.
+    /// </summary>
+    [Fact]
+    public void MonitorThatNeverReadsIsCutByOutputBufferLimit()
+    {
+        using var server = new InProcessServer();
+        using var c = server.Connect();
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"));
+        using var monitor = server.Connect();
+        monitor.Socket.ReceiveBufferSize = 4096;
+        Assert.Equal("+OK\r\n", monitor.Call("MONITOR"));
+        string value = new('v', 64 * 1024);
+        bool cut = false;
+        for (int i = 0; i < 400 && !cut; i++)
+        {
+            Assert.Equal("+OK\r\n", c.Call("SET", "key:" + i, value));
+            if (i % 20 == 19) cut = !c.Call("CLIENT", "LIST").Contains("flags=O");
+        }
+        Assert.True(cut, "the monitor was not disconnected");
+        Assert.True(server.LogContains("scheduled to be closed ASAP for overcoming of output buffer limits"));
+        Assert.Equal($"${value.Length}\r\n{value}\r\n", c.Call("GET", "key:0"));
+        c.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
+    }
+
+    /// <summary>Timing each command for the slow log, the latency monitor and the histograms allocates nothing per request.</summary>
+    [Fact]
+    public void TimingCommandsAllocatesNothingPerRequest()
+    {
+        var batch = new StringBuilder();
+        for (int i = 0; i < 250; i++)
+        {
+            string key = "key:" + (i % 100).ToString("D3");
+            batch.Append(Command("SET", key, "xyz")).Append(Command("GET", key));
+        }
+        using var probe = new AllocationProbe("--latency-monitor-threshold", "100", "--slowlog-log-slower-than", "10000", "--latency-tracking", "yes");
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 500, out var replies);
+        Assert.StartsWith("+OK\r\n$3\r\nxyz\r\n", replies);
+        Assert.True(allocated < 1_000, $"{allocated} bytes allocated for {20 * 500} requests");
+    }
+}
