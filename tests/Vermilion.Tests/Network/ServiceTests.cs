@@ -16,11 +16,11 @@ namespace Vermilion.Tests;
 public sealed class ServiceTests : IDisposable
 {
     readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vermilion-service-");
+    /// <summary>Servers started here, daemons included: a failed assertion must not leave one running.</summary>
     readonly List<int> _daemons = new();
 
     public void Dispose()
     {
-        // A daemon is not our child: stop any a failed test left behind, by its pid.
         foreach (int pid in _daemons)
             if (IsAlive(pid)) kill(pid, 9);
         _dir.Delete(true);
@@ -36,6 +36,13 @@ public sealed class ServiceTests : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return psi;
+    }
+
+    Process Launch(ProcessStartInfo psi)
+    {
+        var p = Process.Start(psi)!;
+        _daemons.Add(p.Id);
+        return p;
     }
 
     static bool TryPing(int port)
@@ -204,8 +211,8 @@ public sealed class ServiceTests : IDisposable
         using var notify = new NotifySocket(PathIn("notify.sock"), abstractSocket);
         int port = InProcessServer.FreeTcpPort();
         string pidFile = PathIn("v.pid");
-        using var p = Process.Start(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--pidfile", pidFile, .. unitArgs],
-            new() { ["NOTIFY_SOCKET"] = notify.Address }))!;
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--pidfile", pidFile, .. unitArgs],
+            new() { ["NOTIFY_SOCKET"] = notify.Address }));
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.Equal("STATUS=Vermilion is loading...\n", notify.Next());
         Assert.Equal("STATUS=Ready to accept connections\n", notify.Next());
@@ -226,8 +233,8 @@ public sealed class ServiceTests : IDisposable
     {
         using var notify = new NotifySocket(PathIn("notify.sock"), isAbstract: false);
         int port = InProcessServer.FreeTcpPort();
-        using var p = Process.Start(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1",
-            "--supervised", "auto", "--daemonize", "yes", "--loglevel", "verbose"], new() { ["NOTIFY_SOCKET"] = notify.Address }))!;
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1",
+            "--supervised", "auto", "--daemonize", "yes", "--loglevel", "verbose"], new() { ["NOTIFY_SOCKET"] = notify.Address }));
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.Equal("STATUS=Vermilion is loading...\n", notify.Next());
         Assert.Equal("STATUS=Ready to accept connections\n", notify.Next());
@@ -250,7 +257,7 @@ public sealed class ServiceTests : IDisposable
         int port = InProcessServer.FreeTcpPort();
         var psi = StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--supervised", "systemd"]);
         psi.Environment.Remove("NOTIFY_SOCKET");
-        using var p = Process.Start(psi)!;
+        using var p = Launch(psi);
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
         Assert.Equal(0, kill(p.Id, 15));
@@ -266,7 +273,7 @@ public sealed class ServiceTests : IDisposable
         // Redis writes the pid file best effort (7.0 says nothing; 7.2 warns): the server still runs.
         int port = InProcessServer.FreeTcpPort();
         string pidFile = PathIn("missing-dir/v.pid");
-        using var p = Process.Start(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--pidfile", pidFile]))!;
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--pidfile", pidFile]));
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
         using (var c = RespSocket.Tcp(port))
@@ -274,7 +281,7 @@ public sealed class ServiceTests : IDisposable
         Assert.Equal(0, kill(p.Id, 15));
         Assert.True(p.WaitForExit(15_000));
         Assert.Equal(0, p.ExitCode);
-        Assert.Contains("Failed to write PID file", stdout.Result);
+        Assert.Contains("Failed to write PID file: No such file or directory", stdout.Result);
     }
 
     /// <summary>
@@ -291,12 +298,19 @@ public sealed class ServiceTests : IDisposable
         string pidFile = PathIn("v.pid");
         string[] parts = [Server.File, .. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--pidfile", pidFile];
         string command = string.Join(' ', parts.Select(a => "'" + a + "'"));
-        using var p = Process.Start(StartInfo("sh", ["-c", $"trap '' INT TERM; exec {command}"]))!;
+        using var p = Launch(StartInfo("sh", ["-c", $"trap '' INT TERM; exec {command}"]));
         var stdout = p.StandardOutput.ReadToEndAsync();
-        Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
-        Assert.Equal(p.Id, ReadPid(pidFile));
-        Assert.Equal(0, kill(p.Id, signal));
-        Assert.True(p.WaitForExit(15_000), name + " was ignored");
+        try
+        {
+            Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
+            Assert.Equal(p.Id, ReadPid(pidFile));
+            Assert.Equal(0, kill(p.Id, signal));
+            Assert.True(p.WaitForExit(15_000), name + " was ignored");
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill();
+        }
         Assert.Equal(0, p.ExitCode);
         Assert.False(File.Exists(pidFile));
         Assert.Contains($":signal-handler (", stdout.Result);
@@ -318,8 +332,8 @@ public sealed class ServiceTests : IDisposable
     {
         int start = OomScoreOf(Environment.ProcessId); // what the server inherits
         int port = InProcessServer.FreeTcpPort();
-        using var p = Process.Start(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1",
-            "--oom-score-adj", "absolute", "--oom-score-adj-values", "100 200 800"]))!;
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1",
+            "--oom-score-adj", "absolute", "--oom-score-adj-values", "100 200 800"]));
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
         try
@@ -368,9 +382,9 @@ public sealed class ServiceTests : IDisposable
     {
         if (geteuid() != 0) return; // setpriv needs root; OomScoreAdjWritesProcAsRedis took the unprivileged path already
         int port = InProcessServer.FreeTcpPort();
-        using var p = Process.Start(StartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+        using var p = Launch(StartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
             Server.File, .. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--oom-score-adj", "absolute", "--oom-score-adj-values", "-500 0 0"],
-            new() { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" }))!;
+            new() { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" }));
         var stdout = p.StandardOutput.ReadToEndAsync();
         try
         {
@@ -397,7 +411,7 @@ public sealed class ServiceTests : IDisposable
     {
         int port = InProcessServer.FreeTcpPort();
         string logFile = PathIn("v.log");
-        using var p = Process.Start(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--logfile", logFile]))!;
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--logfile", logFile]));
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
         Assert.Equal(0, kill(p.Id, 15));
@@ -425,7 +439,7 @@ public sealed class ServiceTests : IDisposable
     public void ProcTitleTemplateNamesTheProcessAndIsValidatedAsRedis()
     {
         int port = InProcessServer.FreeTcpPort();
-        using var p = Process.Start(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--proc-title-template", "vrm {port}"]))!;
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--proc-title-template", "vrm {port}"]));
         try
         {
             Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
