@@ -265,6 +265,22 @@ public sealed class ServiceTests : IDisposable
         Assert.Contains("systemd supervision error: NOTIFY_SOCKET not found!", stdout.Result);
     }
 
+    [Fact]
+    public void SupervisedUpstartStopsItselfToSignalReadinessThenServes()
+    {
+        int port = InProcessServer.FreeTcpPort();
+        using var p = Launch(StartInfo(Server.File, [.. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--supervised", "upstart"],
+            new() { ["UPSTART_JOB"] = "vermilion" }));
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        // upstart's "expect stop": the job is started once the process stops itself with SIGSTOP.
+        Assert.True(InProcessServer.WaitFor(() => ProcStat(p.Id)[0] == "T", 15_000), "the server did not stop itself");
+        Assert.Equal(0, kill(p.Id, 18)); // SIGCONT, as upstart sends
+        Assert.True(InProcessServer.WaitFor(() => TryPing(port), 15_000));
+        Assert.Equal(0, kill(p.Id, 15));
+        Assert.True(p.WaitForExit(15_000));
+        Assert.Contains("supervised by upstart, will stop to signal readiness.", stdout.Result);
+    }
+
     // ---- pid file and signals -----------------------------------------------------------------
 
     [Fact]
@@ -380,7 +396,8 @@ public sealed class ServiceTests : IDisposable
     [Fact]
     public void OomScoreAdjUnprivilegedCannotLowerTheScore()
     {
-        if (geteuid() != 0) return; // setpriv needs root; OomScoreAdjWritesProcAsRedis took the unprivileged path already
+        // setpriv (util-linux) needs root; without root OomScoreAdjWritesProcAsRedis took the unprivileged path already.
+        if (geteuid() != 0 || !File.Exists("/usr/bin/setpriv")) return;
         int port = InProcessServer.FreeTcpPort();
         using var p = Launch(StartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
             Server.File, .. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--oom-score-adj", "absolute", "--oom-score-adj-values", "-500 0 0"],
