@@ -41,12 +41,19 @@ public sealed class Daemon
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, System.Reflection.Assembly.GetEntryAssembly()!.GetName().Name + ".dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment[ChildMarker] = "1";
-        using var child = Process.Start(psi);
-        if (child is null)
+        Process? started;
+        try { started = Process.Start(psi); }
+        catch (System.ComponentModel.Win32Exception e)
         {
-            Console.Error.WriteLine("Can't start the daemon process.");
+            Console.Error.WriteLine($"Can't start the daemon process {host}: {e.Message}");
             return 1;
         }
+        if (started is null)
+        {
+            Console.Error.WriteLine($"Can't start the daemon process {host}.");
+            return 1;
+        }
+        using var child = started;
         if (stdinConfig is not null)
         {
             child.StandardInput.Write(stdinConfig);
