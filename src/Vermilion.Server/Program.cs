@@ -1,7 +1,9 @@
-using System.Runtime.InteropServices;
 using Vermilion.Server;
+using Vermilion.Service;
 
 // vermilion-server [/path/to/redis.conf] [--name value ...], as redis-server takes its arguments.
+// How it runs as a service (daemonize, supervised, signals, pid file) is told in Service/ServiceLifecycle.cs.
+ServiceLifecycle.UnignoreShutdownSignals(); // before anything starts .NET's signal handling
 if (args.Length == 1 && args[0] is "-v" or "--version")
 {
     Console.WriteLine($"Redis server v={VermilionServer.RedisVersion} sha=00000000:0 malloc=dotnet bits=64 build=0 (Vermilion {VermilionServer.VermilionVersion})");
@@ -11,6 +13,14 @@ if (args.Length == 1 && args[0] is "-h" or "--help")
 {
     Console.Error.WriteLine("Usage: ./vermilion-server [/path/to/redis.conf] [options] [-]\n       ./vermilion-server - (read config from stdin)\n       ./vermilion-server -v or --version\n       ./vermilion-server -h or --help\n\nExamples:\n       ./vermilion-server (run the server with default conf)\n       ./vermilion-server /etc/redis/6379.conf\n       ./vermilion-server --port 7777\n       ./vermilion-server /etc/myredis.conf --loglevel verbose");
     return 1;
+}
+
+// A config read from stdin is kept: a daemon's parent hands the same text to the child.
+string? stdinConfig = null;
+if (args.Length > 0 && args[0] == "-")
+{
+    stdinConfig = Console.In.ReadToEnd();
+    Console.SetIn(new StringReader(stdinConfig));
 }
 
 Config config;
@@ -24,12 +34,23 @@ catch (ConfigFileException e)
     (e.Unreadable ? Console.Out : Console.Error).Write(e.Report());
     return 1;
 }
+if (ServiceLifecycle.LogFileError(config) is { } logFileError)
+{
+    Console.Error.Write($"\n*** FATAL CONFIG FILE ERROR (Redis {VermilionServer.RedisVersion}) ***\n{logFileError}\n");
+    return 1;
+}
+
+using var service = ServiceLifecycle.Begin(config, new Log(config));
+if (service.MustDaemonize) return Daemon.RunParent(args, stdinConfig);
 
 using var server = new VermilionServer(config);
+service.Attach(server);
 server.Log.Notice("oO0OoO0OoO0Oo Vermilion is starting oO0OoO0OoO0Oo");
 server.Log.Notice($"Vermilion version={VermilionServer.VermilionVersion}, Redis compatibility={VermilionServer.RedisVersion}, bits=64, pid={Environment.ProcessId}, just started");
-if (config.ConfigFile is null)
+if (args.Length == 0)
     server.Log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use vermilion-server /path/to/redis.conf");
+else
+    server.Log.Notice("Configuration loaded");
 try
 {
     server.Listen();
@@ -37,11 +58,10 @@ try
 catch (ServerStartException e)
 {
     server.Log.Warning(e.Message);
+    service.Failed(e.Message);
     return 1;
 }
-
-// As Redis: SIGTERM and SIGINT ask serverCron to shut down cleanly (listeners closed, unix socket and pid file removed).
-using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; server.Log.Warning("Received SIGTERM scheduling shutdown..."); server.RequestShutdown(); });
-using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; server.Log.Warning("Received SIGINT scheduling shutdown..."); server.RequestShutdown(); });
+service.Started(server);
 server.RunLoop();
+service.Stopping();
 return 0;

@@ -60,6 +60,75 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, EntryPoint = "setrlimit", SetLastError = true)] public static partial int SetRLimit(int resource, RLimit* limit);
     [LibraryImport(Libc, EntryPoint = "getpid")] public static partial int GetPid();
 
+    // ---- process calls for running as a service (Service/): session, fds, signals, prctl ----
+
+    public const int SIGINT = 2, SIGTERM = 15, SIGSTOP = 19;
+    const int O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_APPEND = 0x400, F_DUPFD_CLOEXEC = 1030;
+    public const int PR_SET_THP_DISABLE = 41;
+
+    [LibraryImport(Libc, EntryPoint = "setsid", SetLastError = true)] public static partial int SetSid();
+    [LibraryImport(Libc, EntryPoint = "dup2", SetLastError = true)] private static partial int Dup2(int oldFd, int newFd);
+    // open(2) is variadic; its mode is passed as a plain int argument, which is how Linux's x86-64 and arm64 ABIs pass it.
+    [LibraryImport(Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial int Open(string path, int flags, int mode);
+    [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)] public static partial int Kill(int pid, int sig);
+    [LibraryImport(Libc, EntryPoint = "prctl", SetLastError = true)] public static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+    [LibraryImport(Libc, EntryPoint = "sigaction", SetLastError = true)] private static partial int SigAction(int sig, byte* act, byte* oldAct);
+
+    /// <summary>A close-on-exec copy of fd (so a child we start does not inherit it).</summary>
+    public static int DupCloexec(int fd) => Fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+    /// <summary>daemonize's last step: each of fds (stdin, stdout, stderr and any copies of them) on /dev/null. False if /dev/null cannot be opened.</summary>
+    public static bool PointAtDevNull(ReadOnlySpan<int> fds)
+    {
+        int devNull = Open("/dev/null", O_RDWR, 0);
+        if (devNull < 0) return false;
+        bool kept = false;
+        foreach (int fd in fds)
+        {
+            if (fd == devNull) kept = true;
+            else Dup2(devNull, fd);
+        }
+        if (!kept) Close(devNull);
+        return true;
+    }
+
+    /// <summary>fopen(path, "a") and fclose: 0 if the file can be opened for appending (created 0644 if missing), else errno.</summary>
+    public static int TryOpenForAppend(string path)
+    {
+        int fd = Open(path, O_WRONLY | O_CREAT | O_APPEND, 0x1a4 /* 0644 */);
+        if (fd < 0) return LastErrno;
+        Close(fd);
+        return 0;
+    }
+
+    /// <summary>open(path, O_WRONLY) + one write, as Redis writes /proc files: 0 on success, else errno.</summary>
+    public static int WriteExistingFile(string path, ReadOnlySpan<byte> data)
+    {
+        int fd = Open(path, O_WRONLY, 0);
+        if (fd < 0) return LastErrno;
+        nint n;
+        fixed (byte* p = data) n = Write(fd, p, data.Length);
+        int errno = n < 0 ? LastErrno : 0;
+        Close(fd);
+        return errno;
+    }
+
+    /// <summary>
+    /// Sets sig back to SIG_DFL if the process inherited it as SIG_IGN, and says whether it did.
+    /// Only the handler, the first field of struct sigaction on Linux (glibc and musl), is read;
+    /// the buffer is larger than any libc's struct sigaction, and an all-zero one is SIG_DFL with
+    /// an empty mask and no flags.
+    /// </summary>
+    public static bool ResetIgnoredSignal(int sig)
+    {
+        byte* old = stackalloc byte[512];
+        new Span<byte>(old, 512).Clear();
+        if (SigAction(sig, null, old) != 0 || *(nint*)old != 1 /* SIG_IGN */) return false;
+        byte* dfl = stackalloc byte[512];
+        new Span<byte>(dfl, 512).Clear();
+        return SigAction(sig, dfl, null) == 0;
+    }
+
     public static int LastErrno => Marshal.GetLastPInvokeError();
 
     /// <summary>strerror(errno), as Redis puts it in its log lines ("Address already in use").</summary>

@@ -176,17 +176,17 @@ public sealed class Config
         }));
         Add(new EnumOption("loglevel", ["debug", "verbose", "notice", "warning"], () => LogLevel, v => LogLevel = v));
         Add(new StringOption("logfile", () => LogFile, v => LogFile = v) { Immutable = true });
-        Add(new StringOption("pidfile", () => PidFile, v => PidFile = v));
+        Add(new StringOption("pidfile", () => PidFile, v => PidFile = v) { Immutable = true });
         Add(new BoolOption("daemonize", () => Daemonize, v => Daemonize = v) { Immutable = true });
         Add(new EnumOption("supervised", ["upstart", "systemd", "auto", "no"], () => Supervised, v => Supervised = v) { Immutable = true });
         Add(new BoolOption("syslog-enabled", () => SyslogEnabled, v => SyslogEnabled = v) { Immutable = true });
         Add(new StringOption("syslog-ident", () => SyslogIdent, v => SyslogIdent = v) { Immutable = true });
         Add(new EnumOption("syslog-facility", ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], () => SyslogFacility, v => SyslogFacility = v) { Immutable = true });
-        Add(new EnumOption("oom-score-adj", ["no", "yes", "relative", "absolute"], () => OomScoreAdj, v => OomScoreAdj = v));
-        Add(new CustomOption("oom-score-adj-values", () => string.Join(' ', OomScoreAdjValues), SetOomScoreAdjValues, multiArg: true));
+        Add(new EnumOption("oom-score-adj", ["no", "yes", "relative", "absolute"], () => OomScoreAdj, v => OomScoreAdj = v) { Apply = Vermilion.Service.OomScore.ApplyConfigSet });
+        Add(new CustomOption("oom-score-adj-values", () => string.Join(' ', OomScoreAdjValues), SetOomScoreAdjValues, multiArg: true) { Apply = Vermilion.Service.OomScore.ApplyValuesConfigSet });
         Add(new BoolOption("disable-thp", () => DisableThp, v => DisableThp = v) { Immutable = true });
         Add(new BoolOption("set-proc-title", () => SetProcTitle, v => SetProcTitle = v) { Immutable = true });
-        Add(new StringOption("proc-title-template", () => ProcTitleTemplate, v => ProcTitleTemplate = v));
+        Add(new Vermilion.Service.ProcTitleTemplateOption(this) { Apply = Vermilion.Service.ProcessTitle.ApplyConfigSet });
         Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v) { Apply = s => s.ObservationSettingsChanged() });
         Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v) { Apply = s => s.ObservationSettingsChanged() });
         Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v) { Apply = s => s.ObservationSettingsChanged() });
@@ -504,7 +504,7 @@ public sealed class Config
     {
         // CONFIG SET passes one string; a config file line passes three words (setConfigOOMScoreAdjValuesOption).
         if (args.Length == 1) args = args[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (args.Length != 3) return "Invalid oom-score-adj-values: expected 3 values";
+        if (args.Length != 3) return "wrong number of arguments";
         var values = new int[3];
         for (int i = 0; i < 3; i++)
         {

@@ -1,25 +1,33 @@
 using System.Globalization;
+using Vermilion.Service;
 
 namespace Vermilion.Server;
 
 public enum LogLevel { Debug = 0, Verbose = 1, Notice = 2, Warning = 3 }
 
 /// <summary>
-/// Redis's log: "pid:M 24 Nov 2026 14:00:00.123 * message", to a file (logfile) or stdout,
-/// filtered by loglevel. The level is re-read from the config on every call, so CONFIG SET
-/// loglevel takes effect at once.
+/// Redis's log (serverLogRaw): "pid:M 24 Nov 2026 14:00:00.123 * message", to a file (logfile,
+/// opened for each line as Redis does, so a rotated file is picked up) or stdout, filtered by
+/// loglevel, and with syslog-enabled also to the local syslog. The level is re-read from the
+/// config on every call, so CONFIG SET loglevel takes effect at once.
 /// </summary>
 public sealed class Log
 {
     readonly Config _config;
     readonly int _pid = Environment.ProcessId;
     readonly object _lock = new();
+    readonly Syslog? _syslog;
     /// <summary>Where lines go when no logfile is set; tests capture them here.</summary>
     public TextWriter? Sink { get; set; }
     /// <summary>Tests read recent lines to assert on log messages.</summary>
     public Action<string>? Observer { get; set; }
 
-    public Log(Config config) => _config = config;
+    public Log(Config config)
+    {
+        _config = config;
+        // syslog-* are immutable, so the socket is opened once (openlog with LOG_NDELAY, as Redis).
+        if (config.SyslogEnabled) _syslog = new Syslog(config.SyslogIdent, config.SyslogFacility);
+    }
 
     LogLevel Current => _config.LogLevel switch
     {
@@ -42,7 +50,30 @@ public sealed class Log
         {
             if (_config.LogFile.Length > 0)
             {
-                try { File.AppendAllText(_config.LogFile, line + "\n"); } catch (IOException) { }
+                try { File.AppendAllText(_config.LogFile, line + "\n"); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+            else (Sink ?? Console.Out).WriteLine(line);
+        }
+        _syslog?.Send(level, message);
+    }
+
+    /// <summary>
+    /// serverLogFromHandler: the short form Redis writes from a signal handler, "pid:signal-handler
+    /// (unix time) message", to the logfile or stdout (nothing when daemonized without a logfile);
+    /// not to syslog.
+    /// </summary>
+    public void FromSignalHandler(LogLevel level, string message)
+    {
+        Observer?.Invoke(message);
+        if (level < Current || (_config.LogFile.Length == 0 && _config.Daemonize)) return;
+        string line = $"{_pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) {message}";
+        lock (_lock)
+        {
+            if (_config.LogFile.Length > 0)
+            {
+                try { File.AppendAllText(_config.LogFile, line + "\n"); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             }
             else (Sink ?? Console.Out).WriteLine(line);
         }

@@ -146,8 +146,18 @@ public sealed partial class VermilionServer : IDisposable
         if (_listeners.Count == 0) throw new ServerStartException("Configured to not listen anywhere, exiting.");
         if (Config.PidFile.Length > 0)
         {
+            // createPidFile: best effort; Redis 7.2's warning (7.0 says nothing) with strerror's words.
             try { File.WriteAllText(Config.PidFile, Environment.ProcessId + "\n"); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Log.Warning($"Failed to write PID file: {e.Message}"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                string reason = e switch
+                {
+                    DirectoryNotFoundException or FileNotFoundException => "No such file or directory",
+                    UnauthorizedAccessException => "Permission denied",
+                    _ => e.Message,
+                };
+                Log.Warning($"Failed to write PID file: {reason}");
+            }
         }
         Loop.CreateTimeEvent(1, ServerCron);
         if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
