@@ -230,9 +230,13 @@ public sealed partial class VermilionServer : IDisposable
         Loop.Wake();
     }
 
+    /// <summary>Called as a shutdown begins (the host tells its supervisor: systemd's STOPPING=1).</summary>
+    public Action? ShuttingDown { get; set; }
+
     /// <summary>prepareForShutdown: closes listeners, removes the unix socket and pid file. Then the loop stops.</summary>
     internal void PrepareForShutdown(string reason)
     {
+        ShuttingDown?.Invoke();
         Log.Warning(reason);
         CloseListeners(tcp: true, unix: true);
         if (Config.UnixSocket.Length > 0)
@@ -245,7 +249,7 @@ public sealed partial class VermilionServer : IDisposable
             Log.Notice("Removing the pid file.");
             try { File.Delete(Config.PidFile); } catch (IOException) { }
         }
-        Log.Warning("Redis is now ready to exit, bye bye...");
+        Log.Warning("Vermilion is now ready to exit, bye bye...");
         _shutDown = true;
         Loop.Stop();
     }

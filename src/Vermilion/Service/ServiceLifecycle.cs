@@ -82,6 +82,8 @@ public sealed class ServiceLifecycle : IDisposable
     public void Attach(VermilionServer server)
     {
         _server = server;
+        // prepareForShutdown tells systemd at its start, whatever began the shutdown (SHUTDOWN too).
+        server.ShuttingDown = Stopping;
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnSignal(ctx, "SIGTERM")));
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => OnSignal(ctx, "SIGINT")));
     }
@@ -116,7 +118,7 @@ public sealed class ServiceLifecycle : IDisposable
     /// <summary>The server could not start: a waiting daemon parent prints the reason.</summary>
     public void Failed(string reason) => _daemon?.ReportFailure(reason);
 
-    /// <summary>The loop has returned (SHUTDOWN or a signal): STOPPING=1 unless a signal already sent it.</summary>
+    /// <summary>The shutdown began (SHUTDOWN or a signal): STOPPING=1 unless it was already sent.</summary>
     public void Stopping() => Supervision?.Stopping();
 
     public void Dispose()
