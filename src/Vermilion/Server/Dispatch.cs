@@ -241,7 +241,6 @@ public sealed partial class VermilionServer
         return $"unknown command '{args.GetCString(0, 128)}', with args beginning with: {sb}";
     }
 
-
     long _lastSecurityWarningMs;
 
     /// <summary>securityWarningCommand: "POST" or "Host:" means an HTTP request; close with no reply, log at most once a minute.</summary>
