@@ -177,8 +177,12 @@ public sealed partial class VermilionServer
     {
         if (ClientsPaused) return EvictionResult.Ok;
         _evictingFor = c;
+        // performEvictions' "eviction-cycle" latency event, for a call that evicted something: the
+        // clock is read only while latency-monitor-threshold is set (this runs before every command).
+        long started = Config.LatencyMonitorThreshold != 0 ? Stopwatch.GetTimestamp() : 0, evictedBefore = Stats.EvictedKeys;
         var result = Eviction.MakeRoom(Databases, _usedMemory ??= () => UsedMemory() + (_evictingFor?.QueryBufferLength ?? 0));
         _evictingFor = null;
+        if (started != 0 && Stats.EvictedKeys != evictedBefore) AddLatencySampleIfNeeded("eviction-cycle", Stopwatch.GetTimestamp() - started);
         if (result == EvictionResult.Running && !_evictionProcRunning)
         {
             _evictionProcRunning = true;

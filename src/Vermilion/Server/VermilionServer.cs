@@ -101,7 +101,7 @@ public sealed partial class VermilionServer : IDisposable
         UpdateCachedTime();
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
-        Eviction = new Eviction(config, Stats, () => UnixTimeMs);
+        Eviction = new Eviction(config, Stats, () => UnixTimeMs) { KeyEvicted = ticks => AddLatencySampleIfNeeded("eviction-del", ticks) };
         LazyFree = new LazyFree(Stats);
         for (int i = 0; i < Databases.Length; i++)
             Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };

@@ -96,6 +96,9 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
     /// maxmemory-eviction-tenacity and answers Running: the caller keeps evicting from a time
     /// event (evictionTimeProc) until under the limit, so large writes cannot outrun eviction.
     /// </summary>
+    /// <summary>Given the stopwatch ticks one eviction took (the "eviction-del" latency event), while latency-monitor-threshold is set.</summary>
+    public Action<long>? KeyEvicted;
+
     public EvictionResult MakeRoom(Db[] dbs, Func<long> usedMemory)
     {
         long limit = config.MaxMemory;
@@ -104,9 +107,13 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
         long budgetTicks = TenacityBudgetUs() * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + budgetTicks;
         int evicted = 0;
+        // Timing each deletion costs two clock reads: only while latency-monitor-threshold is set.
+        var timeDeletion = config.LatencyMonitorThreshold != 0 ? KeyEvicted : null;
         while (usedMemory() > limit)
         {
+            long before = timeDeletion is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             if (!EvictOne(dbs)) return EvictionResult.Failed;
+            timeDeletion?.Invoke(System.Diagnostics.Stopwatch.GetTimestamp() - before);
             stats.EvictedKeys++;
             if ((++evicted & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
                 return usedMemory() > limit ? EvictionResult.Running : EvictionResult.Ok;

@@ -62,6 +62,23 @@ public class EvictionTests
         Assert.Equal(0, _stats.EvictedKeys);
     }
 
+    /// <summary>Each eviction is timed for the "eviction-del" latency event only while latency-monitor-threshold is set.</summary>
+    [Fact]
+    public void EvictionsAreTimedOnlyWithALatencyThreshold()
+    {
+        Use(MaxMemoryPolicy.AllKeysRandom);
+        Fill("k", 1000);
+        long timed = 0;
+        _eviction.KeyEvicted = ticks => { Assert.True(ticks >= 0); timed++; };
+        Assert.True(EvictFraction(0.1));
+        Assert.Equal(0, timed);
+        _config.LatencyMonitorThreshold = 1;
+        long before = _stats.EvictedKeys;
+        Assert.True(EvictFraction(0.1));
+        Assert.True(timed > 0);
+        Assert.Equal(_stats.EvictedKeys - before, timed);
+    }
+
     [Fact]
     public void AllKeysLruEvictsTheLeastRecentlyUsed()
     {
