@@ -71,13 +71,18 @@ public static partial class ConnectionCommands
                 return;
             }
         }
-        string? user = null, name = null;
+        // helloCommand takes its options in order: a SETNAME before a failing AUTH (or a bad option) stays set.
         for (int j = next; j < a.Count; j++)
         {
             int more = a.Count - 1 - j;
             if (a.Is(j, "auth") && more >= 2)
             {
-                user = a.GetString(j + 1);
+                // Only the passwordless default user exists: it takes any password.
+                if (a.GetString(j + 1) != "default")
+                {
+                    c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+                    return;
+                }
                 j += 2;
             }
             else if (a.Is(j, "setname") && more >= 1)
@@ -87,7 +92,8 @@ public static partial class ConnectionCommands
                     c.Reply.Error(ClientCommands.InvalidNameError);
                     return;
                 }
-                name = a.GetString(j + 1);
+                string name = a.GetString(j + 1);
+                c.Name = name.Length == 0 ? null : name;
                 j++;
             }
             else
@@ -96,12 +102,6 @@ public static partial class ConnectionCommands
                 return;
             }
         }
-        if (user is not null && user != "default")
-        {
-            c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
-            return;
-        }
-        if (name is not null) c.Name = name.Length == 0 ? null : name;
         if (version != 0) c.Reply.Resp = (int)version;
         var r = c.Reply;
         // Redis's seven pairs, plus our own version next to the Redis version clients gate features on.

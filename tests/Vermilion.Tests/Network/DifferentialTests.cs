@@ -49,7 +49,11 @@ public class DifferentialTests(DifferentialServers servers) : IClassFixture<Diff
             C("HELLO", "3", "AUTH", "default", "anything", "SETNAME", "named") with { Mask = mask },
             C("CLIENT", "GETNAME"), C("GET", "missing"), C("SET", "k", "v"), C("GET", "k"), C("INCR", "k"),
             C("HELLO", "2") with { Mask = mask },
-            C("GET", "missing"));
+            C("GET", "missing"),
+            // Options in order: a SETNAME before a failing AUTH or a bad option stays; after, it is never reached.
+            C("HELLO", "2", "SETNAME", "first", "AUTH", "bob", "pw"), C("CLIENT", "GETNAME"),
+            C("HELLO", "2", "SETNAME", "second", "BOGUS"), C("CLIENT", "GETNAME"),
+            C("HELLO", "2", "AUTH", "bob", "pw", "SETNAME", "third"), C("CLIENT", "GETNAME"));
     }
 
     [Fact]
