@@ -71,6 +71,8 @@ public sealed partial class VermilionServer
             RejectCommand(c, s_oomError, cmd);
             return true;
         }
+        // trackingLimitUsedSlots runs before every command (a queued one too), not only from the cron.
+        if (TrackingClients > 0) LimitTrackingTable();
         // Subscribed in RESP2, the connection carries messages: only (un)subscribing, PING, QUIT and RESET.
         if (c.Subscriptions is not null && c.Resp == 2 && !AllowedWhileSubscribed(cmd))
         {

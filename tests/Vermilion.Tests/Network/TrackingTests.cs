@@ -130,4 +130,34 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
         t.Add(a.ReadReply());
         return t;
     });
+    /// <summary>
+    /// tracking-table-max-keys lowered: the table is trimmed before the next command runs, a queued
+    /// one too, so the invalidation comes before QUEUED (trackingLimitUsedSlots in processCommand;
+    /// unit/tracking's regression test for #11715).
+    /// </summary>
+    [Fact]
+    public void TrackingTableIsTrimmedBeforeAQueuedCommand() => servers.Same(connect =>
+    {
+        using var a = connect();
+        using var admin = connect();
+        admin.Call("FLUSHALL");
+        var t = new List<string> { admin.Call("CONFIG", "SET", "tracking-table-max-keys", "2") };
+        try
+        {
+            a.Call("HELLO", "3");
+            t.Add(a.Call("CLIENT", "TRACKING", "on"));
+            t.Add(a.Call("MGET", "1{tag}", "2{tag}"));
+            t.Add(a.Call("MULTI"));
+            t.Add(admin.Call("CONFIG", "SET", "tracking-table-max-keys", "1"));
+            a.Send(RespSocket.Encode("PING"));
+            t.Add(a.ReadReply());
+            t.Add(a.ReadReply());
+            t.Add(a.Call("EXEC"));
+        }
+        finally
+        {
+            admin.Call("CONFIG", "SET", "tracking-table-max-keys", "1000000");
+        }
+        return t;
+    });
 }
