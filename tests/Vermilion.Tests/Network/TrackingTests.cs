@@ -158,6 +158,7 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
         {
             admin.Call("CONFIG", "SET", "tracking-table-max-keys", "1000000");
         }
-        return t;
+        // Which of the two keys goes is a random pick in Redis (raxRandomWalk).
+        return [.. t.Select(line => System.Text.RegularExpressions.Regex.Replace(line, @"[12]\{tag\}", "?{tag}"))];
     });
 }
