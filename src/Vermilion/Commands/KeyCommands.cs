@@ -29,8 +29,8 @@ public static partial class KeyCommands
     static void Exists(Client c, CommandArgs a)
     {
         long n = 0;
-        // touchCommand: lookupKeyRead, so each key's access clock is reset and hits/misses count.
-        for (int i = 1; i < a.Count; i++) if (c.Server.LookupKeyRead(c.Db, a[i]) is not null) n++;
+        // existsCommand: LOOKUP_NOTOUCH, so hits and misses count but the access clock stays.
+        for (int i = 1; i < a.Count; i++) if (c.Server.KeyExistsForRead(c.Db, a[i])) n++;
         c.Reply.Integer(n);
     }
 

@@ -24,6 +24,18 @@ public sealed partial class VermilionServer
         return db.Keys.Item(index);
     }
 
+    /// <summary>lookupKeyReadWithFlags(LOOKUP_NOTOUCH), as EXISTS looks: hits and misses count, the access clock stays.</summary>
+    public bool KeyExistsForRead(Db db, ReadOnlySpan<byte> key)
+    {
+        if (db.Lookup(key, touch: false) < 0)
+        {
+            KeyMiss(db, key);
+            return false;
+        }
+        Stats.KeyspaceHits++;
+        return true;
+    }
+
     /// <summary>lookupKeyRead + checkType: the collection under the key, null when it is missing, WRONGTYPE (after the hit) for another type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T? LookupKeyRead<T>(Db db, ReadOnlySpan<byte> key) where T : StoredObject

@@ -170,14 +170,18 @@ public class KeyCommandTests(DifferentialServers servers) : IClassFixture<Differ
     public void TouchResetsIdleTimeAndCountsHits()
     {
         servers.SameKeyspaceHitsAndMisses(["SET", "k", "v"], ["TOUCH", "k", "nokey", "k"]);
+        servers.SameKeyspaceHitsAndMisses(["SET", "k", "v"], ["EXISTS", "k", "nokey", "k"]);
         servers.Same(connect =>
         {
             using var s = connect();
             s.Call("FLUSHALL");
             s.Call("SET", "k", "v");
             Thread.Sleep(2100);
-            long idle = long.Parse(s.Call("OBJECT", "IDLETIME", "k").Trim(':', '\r', '\n'));
-            return [$"idle before: {idle >= 2}", s.Call("TOUCH", "k"), s.Call("OBJECT", "IDLETIME", "k")];
+            long Idle() => long.Parse(s.Call("OBJECT", "IDLETIME", "k").Trim(':', '\r', '\n'));
+            long idle = Idle();
+            // TTL, PTTL, TYPE and EXISTS look without touching (LOOKUP_NOTOUCH); TOUCH touches.
+            var looks = new[] { s.Call("TTL", "k"), s.Call("PTTL", "k"), s.Call("TYPE", "k"), s.Call("EXISTS", "k") };
+            return [$"idle before: {idle >= 2}", .. looks, $"idle after looking: {Idle() >= 2}", s.Call("TOUCH", "k"), s.Call("OBJECT", "IDLETIME", "k")];
         });
     }
 }
