@@ -23,13 +23,16 @@ public sealed class SyncConnection : IDisposable
     SyncConnection(Socket socket) => _socket = socket;
 
     /// <summary>
-    /// connBlockingConnect: resolves <paramref name="host"/> (blocking, as getaddrinfo is), then tries
-    /// each address with a non-blocking connect and waits at most <paramref name="timeoutMs"/> for it.
-    /// Null when no address connects. TCP_NODELAY is set, as migrateGetSocket does.
+    /// connBlockingConnect (connSocketBlockingConnect): resolves <paramref name="host"/> (blocking, as
+    /// getaddrinfo is) and starts a non-blocking connect to each address until one does not fail at
+    /// once (anetTcpNonBlockConnect); null when none does. Then it waits at most
+    /// <paramref name="timeoutMs"/> for the socket to be writable and, as Redis 7.0 does, returns the
+    /// connection whatever the wait gave: a refused or unfinished connect shows in the first write.
+    /// The port is a getaddrinfo service number: negative fails, the rest wraps to 16 bits.
     /// </summary>
     public static SyncConnection? Connect(string host, int port, long timeoutMs)
     {
-        if (port is < 0 or > IPEndPoint.MaxPort) return null;
+        if (port < 0 || host.Length == 0) return null;
         IPAddress[] addresses;
         try
         {
@@ -47,17 +50,14 @@ public sealed class SyncConnection : IDisposable
                 socket.Blocking = false;
                 try
                 {
-                    socket.Connect(new IPEndPoint(address, port));
+                    socket.Connect(new IPEndPoint(address, port & 0xFFFF));
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress) { }
-                // Writable means connected or failed; SO_ERROR tells which (anetTcpNonBlockConnect + aeWait).
-                if (socket.Poll(Microseconds(timeoutMs), SelectMode.SelectWrite)
-                    && (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)! == 0)
-                {
-                    socket.Blocking = true;
-                    socket.NoDelay = true;
-                    return new SyncConnection(socket);
-                }
+                socket.Poll(Microseconds(timeoutMs), SelectMode.SelectWrite);
+                socket.Blocking = true;
+                // connEnableTcpNoDelay's failure is ignored, as in Redis.
+                try { socket.NoDelay = true; } catch (SocketException) { }
+                return new SyncConnection(socket);
             }
             catch (SocketException) { }
             socket.Dispose();
@@ -82,7 +82,7 @@ public sealed class SyncConnection : IDisposable
             }
             return true;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
         {
             return false;
         }
@@ -123,7 +123,7 @@ public sealed class SyncConnection : IDisposable
                 _inEnd += n;
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
         {
             return null;
         }
