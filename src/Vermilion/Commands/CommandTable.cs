@@ -17,7 +17,7 @@ public enum CommandFlags
     Blocking = 1 << 6, Loading = 1 << 7, Stale = 1 << 8, SkipMonitor = 1 << 9, SkipSlowlog = 1 << 10,
     Fast = 1 << 11, NoAuth = 1 << 12, MayReplicate = 1 << 13, Sentinel = 1 << 14, OnlySentinel = 1 << 15,
     NoMandatoryKeys = 1 << 16, Protected = 1 << 17, NoAsyncLoading = 1 << 18, NoMulti = 1 << 19,
-    MovableKeys = 1 << 20, AllowBusy = 1 << 21,
+    MovableKeys = 1 << 20, AllowBusy = 1 << 21, Asking = 1 << 22,
 }
 
 /// <summary>COMMAND DOCS "doc_flags".</summary>

@@ -22,8 +22,7 @@ public static partial class DumpCommands
             return;
         }
         var writer = c.Server.Serializer;
-        if (item is byte[] packed) DumpPayload.WriteString(writer, PackedString.Value(packed));
-        else if (!DumpPayload.TryWrite(writer, (StoredObject)item))
+        if (!TryWritePayload(writer, item))
         {
             c.Reply.Error("DUMP does not support this type yet");
             return;
@@ -32,14 +31,27 @@ public static partial class DumpCommands
         writer.Reset();
     }
 
+    /// <summary>createDumpPayload for a stored item (a packed string or an object), as DUMP and MIGRATE send it.</summary>
+    static bool TryWritePayload(RdbWriter writer, object item)
+    {
+        if (item is byte[] packed)
+        {
+            DumpPayload.WriteString(writer, PackedString.Value(packed));
+            return true;
+        }
+        return DumpPayload.TryWrite(writer, (StoredObject)item);
+    }
+
     /// <summary>
     /// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency],
     /// checking in Redis's order: options (IDLETIME and FREQ exclude each other), an existing
     /// key, the TTL, the payload's footer, then its value. A deadline already past creates
     /// nothing (and REPLACE still removes the old key); a relative TTL that overflows wraps
     /// into the past, as in Redis.
+    /// RESTORE-ASKING is the same command with the asking flag, which only matters in cluster mode.
     /// </summary>
     [Command("restore")]
+    [Command("restore-asking")]
     static void Restore(Client c, CommandArgs a)
     {
         bool replace = false, absoluteTtl = false;

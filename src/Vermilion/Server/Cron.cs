@@ -38,6 +38,7 @@ public sealed partial class VermilionServer
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
+        MigrateSocketsCron();
         TrimHeapAfterPeak();
         return 1000 / EffectiveHz;
     }

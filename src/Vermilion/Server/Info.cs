@@ -228,6 +228,7 @@ public static class Info
           .Field("pubsub_patterns", s.PubSubPatterns)
           .Field("pubsubshard_channels", s.PubSubShardChannels)
           .Field("total_forks", 0)
+          .Field("migrate_cached_sockets", s.MigrateCachedSockets)
           .Field("tracking_total_keys", s.TrackingTotalKeys)
           .Field("tracking_total_items", s.TrackingTotalItems)
           .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)
