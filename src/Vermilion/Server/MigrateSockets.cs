@@ -77,6 +77,13 @@ public sealed class MigrateSockets
             }
     }
 
+    /// <summary>At shutdown: every cached connection closed.</summary>
+    public void CloseAll()
+    {
+        foreach (var cached in _byName.Values) cached.Connection.Dispose();
+        _byName.Clear();
+    }
+
     /// <summary>C's atoi: optional blanks and sign, then digits up to the first non-digit; 0 when there are none.</summary>
     static int Atoi(ReadOnlySpan<byte> text)
     {

@@ -241,6 +241,23 @@ public sealed partial class VermilionServer
                     else return false;
                 }
                 return false;
+            case "migrate":
+                // migrateCommand redacts as it parses its options: AUTH's password, AUTH2's user and password.
+                for (int i = 6; i < args.Count && i <= j; i++)
+                {
+                    if (args.Is(i, "auth") && i + 1 < args.Count)
+                    {
+                        if (j == i + 1) return true;
+                        i++;
+                    }
+                    else if (args.Is(i, "auth2") && i + 2 < args.Count)
+                    {
+                        if (j == i + 1 || j == i + 2) return true;
+                        i += 2;
+                    }
+                    else if (!args.Is(i, "copy") && !args.Is(i, "replace")) return false;
+                }
+                return false;
             default:
                 return false;
         }

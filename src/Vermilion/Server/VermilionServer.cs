@@ -273,6 +273,7 @@ public sealed partial class VermilionServer : IDisposable
             FinishShutdown();
             _stopped.Set();
         }
+        _migrateSockets?.CloseAll();
         Loop.Dispose();
         LazyFree.Dispose();
     }

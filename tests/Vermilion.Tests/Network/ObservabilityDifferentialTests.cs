@@ -36,6 +36,10 @@ public class ObservabilityDifferentialTests(DifferentialServers servers) : IClas
             ["AUTH", "secret"],
             ["AUTH", "user", "secret"],
             ["AUTH", "a", "b", "c"],
+            // No key to move: NOKEY before any connection, the secrets redacted as parsed.
+            ["MIGRATE", "127.0.0.1", "1", "", "0", "1000", "COPY", "AUTH", "secret", "KEYS", "nokey"],
+            ["MIGRATE", "127.0.0.1", "1", "nokey", "0", "1000", "REPLACE", "AUTH2", "user", "secret"],
+            ["MIGRATE", "127.0.0.1", "1", "nokey", "0", "1000", "AUTH", "secret", "BOGUS", "x"],
             ["MULTI"], ["SET", "a", "1"], ["GET", "a"], ["EXEC"],
             ["NOSUCHCOMMAND"],
             ["GET"],
