@@ -20,7 +20,8 @@ namespace Vermilion.Service;
 /// (<see cref="ProcessTitle"/>), THP (<see cref="TransparentHugePages"/>), oom_score_adj
 /// (<see cref="OomScore"/>), READY=1, and "ready" to a waiting daemon parent; or
 /// <see cref="Failed"/> with the reason.</item>
-/// <item><see cref="Stopping"/> when the loop has returned (STOPPING=1 if no signal sent it yet).</item>
+/// <item><see cref="Stopping"/> as the shutdown begins (the server's ShuttingDown hook, a signal, or
+/// the loop's return, whichever comes first): STOPPING=1, once.</item>
 /// </list>
 /// Logging (logfile, syslog) is Server/Log.cs; the pid file is written and removed by the server.
 /// </summary>
