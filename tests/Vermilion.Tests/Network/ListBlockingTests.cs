@@ -88,8 +88,9 @@ public class ListBlockingTests(ListBlockingTests.Servers servers) : IClassFixtur
                 bool blocked = info.Contains("blocked_clients:1\r\n");
                 if (blocked && (info.Contains("clients_in_timeout_table:0\r\n") || Environment.TickCount64 - started > 200))
                 {
-                    Assert.Equal(":1\r\n", _admin.Call("CLIENT", "UNBLOCK", id));
-                    reply = "blocked, then " + c.ReadReply(3000);
+                    // :0 — a short timeout ran out between INFO and UNBLOCK (a loaded machine): its reply is the answer.
+                    bool unblocked = _admin.Call("CLIENT", "UNBLOCK", id) == ":1\r\n";
+                    reply = (unblocked ? "blocked, then " : "") + c.ReadReply(3000);
                     break;
                 }
             }
