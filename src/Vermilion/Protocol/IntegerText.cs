@@ -6,10 +6,6 @@ namespace Vermilion.Protocol;
 public static class IntegerText
 {
     /// <summary>
-    /// Strict parse, as string2ll: 1..20 bytes, "0" or an optional '-' then a non-zero digit and
-    /// digits; no '+', no spaces, no leading zeros, no overflow.
-    /// </summary>
-    /// <summary>
     /// C's atoi, as the DEBUG switches read their argument: leading blanks, an optional sign,
     /// the digits that follow; 0 when there are none. Saturates instead of overflowing.
     /// </summary>
@@ -25,6 +21,10 @@ public static class IntegerText
         return negative ? -v : v;
     }
 
+    /// <summary>
+    /// Strict parse, as string2ll: 1..20 bytes, "0" or an optional '-' then a non-zero digit and
+    /// digits; no '+', no spaces, no leading zeros, no overflow.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> s, out long value)
     {
         value = 0;

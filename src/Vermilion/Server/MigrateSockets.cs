@@ -1,5 +1,6 @@
 using System.Text;
 using Vermilion.Net;
+using Vermilion.Protocol;
 
 namespace Vermilion.Server;
 
@@ -52,7 +53,7 @@ public sealed class MigrateSockets
             victim.Value.Connection.Dispose();
             _byName.Remove(victim.Key);
         }
-        var connection = SyncConnection.Connect(Encoding.Latin1.GetString(host), Atoi(port), timeoutMs);
+        var connection = SyncConnection.Connect(Encoding.Latin1.GetString(host), (int)Math.Clamp(IntegerText.Atoi(port), int.MinValue, int.MaxValue), timeoutMs);
         if (connection is null) return null;
         cached = new Cached(connection, now);
         _byName.Add(name, cached);
@@ -82,19 +83,6 @@ public sealed class MigrateSockets
     {
         foreach (var cached in _byName.Values) cached.Connection.Dispose();
         _byName.Clear();
-    }
-
-    /// <summary>C's atoi: optional blanks and sign, then digits up to the first non-digit; 0 when there are none.</summary>
-    static int Atoi(ReadOnlySpan<byte> text)
-    {
-        int i = 0;
-        while (i < text.Length && (text[i] == ' ' || (text[i] >= '\t' && text[i] <= '\r'))) i++;
-        bool negative = false;
-        if (i < text.Length && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
-        long value = 0;
-        for (; i < text.Length && text[i] >= '0' && text[i] <= '9'; i++)
-            value = Math.Min(value * 10 + (text[i] - '0'), int.MaxValue + 1L);
-        return (int)(negative ? -value : Math.Min(value, int.MaxValue));
     }
 }
 
