@@ -270,7 +270,7 @@ public static partial class ClientCommands
     {
         if (a.Count > 4)
         {
-            SubcommandSyntaxError(c, a.GetCString(1, 128));
+            HelpReply.SubcommandSyntaxError(c, a);
             return;
         }
         if (!LongArgument.ParseTimeoutMs(c, a[2], out long ms)) return;
@@ -336,7 +336,7 @@ public static partial class ClientCommands
     {
         if (a.Count > 4)
         {
-            SubcommandSyntaxError(c, a.GetCString(1, 128));
+            HelpReply.SubcommandSyntaxError(c, a);
             return;
         }
         if (a.Count == 4 && !a.Is(3, "timeout") && !a.Is(3, "error"))
@@ -518,8 +518,4 @@ public static partial class ClientCommands
         c.Reply.ArrayHeader(prefixes.Count);
         foreach (var p in prefixes) c.Reply.Bulk(p);
     }
-
-    /// <summary>addReplySubcommandSyntaxError, for a known subcommand given a number of arguments it does not take.</summary>
-    internal static void SubcommandSyntaxError(Client c, string sub) =>
-        c.Reply.Error($"unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP.");
 }

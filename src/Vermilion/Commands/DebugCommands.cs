@@ -129,10 +129,8 @@ public static partial class DebugCommands
         else if ((a.Is(1, "set-disable-deny-scripts") || a.Is(1, "set-skip-checksum-validation") || a.Is(1, "aof-flush-sleep")) && n == 3)
             c.Reply.Ok();
         else if (a.Is(1, "replybuffer") && n == 4) ReplyBuffer(c, a);
-        else c.Reply.Error($"unknown subcommand or wrong number of arguments for '{Truncate(a.GetString(1))}'. Try DEBUG HELP.");
+        else HelpReply.SubcommandSyntaxError(c, a);
     }
-
-    static string Truncate(string s) => s.Length <= 128 ? s : s[..128];
 
     /// <summary>DEBUG ERROR: the text as a protocol error, CR and LF made spaces.</summary>
     static void Error(Client c, ReadOnlySpan<byte> text)
@@ -412,7 +410,7 @@ public static partial class DebugCommands
         }
         else if (!a.Is(2, "resizing"))
         {
-            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{Truncate(a.GetString(1))}'. Try DEBUG HELP.");
+            HelpReply.SubcommandSyntaxError(c, a);
             return;
         }
         c.Reply.Ok();

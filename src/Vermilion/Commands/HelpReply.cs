@@ -14,10 +14,6 @@ public static class HelpReply
     }
 
     /// <summary>addReplySubcommandSyntaxError: a known subcommand given a number of arguments it does not take ("... for 'get'. Try SLOWLOG HELP.").</summary>
-    internal static void SubcommandSyntaxError(Client c, CommandArgs a)
-    {
-        string sub = a.GetString(1);
-        if (sub.Length > 128) sub = sub[..128];
-        c.Reply.Error($"unknown subcommand or wrong number of arguments for '{sub}'. Try {a.GetString(0).ToUpperInvariant()} HELP.");
-    }
+    internal static void SubcommandSyntaxError(Client c, CommandArgs a) =>
+        c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetCString(1, 128)}'. Try {a.GetCString(0).ToUpperInvariant()} HELP.");
 }

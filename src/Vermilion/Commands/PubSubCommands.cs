@@ -70,7 +70,7 @@ public static partial class PubSubCommands
     {
         if (a.Count > 3)
         {
-            c.Reply.Error($"unknown subcommand or wrong number of arguments for '{a.GetCString(1, 128)}'. Try PUBSUB HELP.");
+            HelpReply.SubcommandSyntaxError(c, a);
             return;
         }
         var matching = new List<byte[]>();
