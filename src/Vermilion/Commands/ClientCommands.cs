@@ -180,7 +180,7 @@ public static partial class ClientCommands
             string addr = a.GetCString(2);
             foreach (var other in server.Clients.ToList())
             {
-                if (other.Conn is null || other.Conn.Type.PeerAddress(other.Conn, server) != addr) continue;
+                if (other.Conn is null || other.PeerId != addr) continue;
                 c.Reply.Ok();
                 KillClient(c, other);
                 return;
@@ -249,7 +249,7 @@ public static partial class ClientCommands
             if (id != 0 && other.Id != id) continue;
             if (type is not null && type != "normal") continue;
             var conn = other.Conn;
-            if (addrFilter is not null && (conn is null || conn.Type.PeerAddress(conn, server) != addrFilter)) continue;
+            if (addrFilter is not null && (conn is null || other.PeerId != addrFilter)) continue;
             if (laddrFilter is not null && (conn is null || conn.Type.LocalAddress(conn, server) != laddrFilter)) continue;
             if (other == c && skipMe) continue;
             victims.Add(other);

@@ -15,7 +15,7 @@ public static class ClientInfo
     {
         var s = c.Server;
         var conn = c.Conn;
-        string addr = conn is null ? "" : conn.Type.PeerAddress(conn, s);
+        string addr = c.PeerId;
         string laddr = conn is null ? "" : conn.Type.LocalAddress(conn, s);
         int fd = conn?.Fd ?? -1;
         string events = (conn?.HasReadHandler == true ? "r" : "") + (conn?.HasWriteHandler == true ? "w" : "");

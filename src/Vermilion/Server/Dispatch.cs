@@ -227,14 +227,9 @@ public sealed partial class VermilionServer
         c.Reply.Muted = muted;
     }
 
-    /// <summary>allowProtectedAction: "yes", or "local" and the client is on a unix socket or at 127.0.0.1 / ::1 (islocalClient).</summary>
-    bool AllowProtectedAction(Client c, CommandDef cmd)
-    {
-        string setting = cmd.FullName == "debug" ? Config.EnableDebugCommand : Config.EnableModuleCommand;
-        if (setting == "yes") return true;
-        if (setting != "local" || c.Conn is null) return false;
-        return c.IsUnixSocket || IsLocalAddress(Vermilion.Net.Native.PeerAddress(c.Conn.Fd).Ip);
-    }
+    /// <summary>allowProtectedAction for DEBUG (enable-debug-command) and MODULE LOAD/LOADEX/UNLOAD (enable-module-command).</summary>
+    bool AllowProtectedAction(Client c, CommandDef cmd) =>
+        Config.AllowProtectedAction(cmd.FullName == "debug" ? Config.EnableDebugCommand : Config.EnableModuleCommand, IsLocalClient(c));
 
     static string UnknownCommandError(CommandArgs args)
     {

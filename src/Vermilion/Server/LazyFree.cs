@@ -9,14 +9,13 @@ namespace Vermilion.Server;
 /// the lazyfree-lazy-* settings send values here; INFO reports lazyfree_pending_objects and
 /// lazyfreed_objects as Redis 7.0 counts them (one per value, one per key of a flushed database).
 ///
-/// Why this matters in .NET, where nothing is freed by hand: dropping the last reference to a
-/// value is O(1) on the loop, but what follows is not free. A big collection is a graph of
-/// arrays that has usually reached gen2; clearing its arrays (a flushed keyspace's segments hold
-/// a reference per key) touches every element, writes through the GC's card table, and leaves
-/// the background GC a smaller graph to mark. Doing that here keeps the loop's latency flat, as
-/// Redis's thread does for its free() calls. Small values (an effort of at most 64 elements,
-/// LAZYFREE_THRESHOLD) are simply dropped: queueing them costs more than it saves. Issue 14
-/// moves storage off the managed heap; there this thread will do the actual freeing.
+/// What it does in .NET, where nothing is freed by hand: dropping the last reference to a value
+/// is O(1) wherever it happens, so for a deleted value the thread only drops the reference the
+/// queue held and counts it. A flushed keyspace is the case with work in it: clearing its entry
+/// segments (a reference per key) touches every element and writes through the GC's card table,
+/// and that happens here, off the loop, as Redis's thread does its free() calls. Small values (an
+/// effort of at most 64 elements, LAZYFREE_THRESHOLD) are not queued at all. Issue 14 moves
+/// storage off the managed heap; there this thread will free values for real.
 /// </summary>
 public sealed class LazyFree : IDisposable
 {

@@ -104,12 +104,11 @@ public sealed partial class VermilionServer
         if (subs is null || Own(subs, kind).Count == 0)
         {
             if (!notify) return;
-            bool muted = BeginPush(c);
+            using var pushing = new Pushing(c);
             c.Reply.PushHeader(3);
             c.Reply.Bulk(UnsubscribeWord(kind));
             c.Reply.Null();
             c.Reply.Integer(subs is null ? 0 : ReplyCount(subs, kind));
-            c.Reply.Muted = muted;
             return;
         }
         foreach (var name in Own(subs, kind).ToArray()) Unsubscribe(c, name, kind, notify);
@@ -127,24 +126,31 @@ public sealed partial class VermilionServer
 
     static void Confirm(Client c, ReadOnlySpan<byte> word, ReadOnlySpan<byte> name, int count)
     {
-        bool muted = BeginPush(c);
+        using var pushing = new Pushing(c);
         c.Reply.PushHeader(3);
         c.Reply.Bulk(word);
         c.Reply.Bulk(name);
         c.Reply.Integer(count);
-        c.Reply.Muted = muted;
     }
 
     /// <summary>
-    /// CLIENT_PUSHING (prepareClientToWrite): pub/sub messages, (un)subscribe confirmations and
-    /// tracking invalidations are written even under CLIENT REPLY OFF or SKIP; only a client
-    /// about to be closed gets nothing. Returns the muting to put back afterwards.
+    /// CLIENT_PUSHING (prepareClientToWrite), for the scope of one push: pub/sub messages,
+    /// (un)subscribe confirmations and tracking invalidations are written even under CLIENT REPLY
+    /// OFF or SKIP; only a client about to be closed gets nothing. Disposing puts the muting back.
     /// </summary>
-    internal static bool BeginPush(Client c)
+    internal readonly ref struct Pushing
     {
-        bool muted = c.Reply.Muted;
-        c.Reply.Muted = (c.Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap)) != 0;
-        return muted;
+        readonly Client _client;
+        readonly bool _muted;
+
+        public Pushing(Client c)
+        {
+            _client = c;
+            _muted = c.Reply.Muted;
+            c.Reply.Muted = (c.Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap)) != 0;
+        }
+
+        public void Dispose() => _client.Reply.Muted = _muted;
     }
 
     /// <summary>pubsubPublishMessage: deliver to the channel's subscribers, then to matching patterns; the number of receivers.</summary>
@@ -157,12 +163,13 @@ public sealed partial class VermilionServer
             foreach (var c in clients)
             {
                 if (c.IsFreed) continue;
-                bool muted = BeginPush(c);
-                c.Reply.PushHeader(3);
-                c.Reply.Bulk(shard ? "smessage"u8 : "message"u8);
-                c.Reply.Bulk(channel);
-                c.Reply.Bulk(message);
-                c.Reply.Muted = muted;
+                using (new Pushing(c))
+                {
+                    c.Reply.PushHeader(3);
+                    c.Reply.Bulk(shard ? "smessage"u8 : "message"u8);
+                    c.Reply.Bulk(channel);
+                    c.Reply.Bulk(message);
+                }
                 Delivered(c);
                 receivers++;
             }
@@ -174,13 +181,14 @@ public sealed partial class VermilionServer
             foreach (var c in subscribers)
             {
                 if (c.IsFreed) continue;
-                bool muted = BeginPush(c);
-                c.Reply.PushHeader(4);
-                c.Reply.Bulk("pmessage"u8);
-                c.Reply.Bulk(pattern);
-                c.Reply.Bulk(channel);
-                c.Reply.Bulk(message);
-                c.Reply.Muted = muted;
+                using (new Pushing(c))
+                {
+                    c.Reply.PushHeader(4);
+                    c.Reply.Bulk("pmessage"u8);
+                    c.Reply.Bulk(pattern);
+                    c.Reply.Bulk(channel);
+                    c.Reply.Bulk(message);
+                }
                 Delivered(c);
                 receivers++;
             }

@@ -192,43 +192,41 @@ public sealed partial class VermilionServer
                 // The redirect client is gone: a RESP3 client is told once; invalidations are lost.
                 if (!t.RedirectBroken && c.Resp == 3)
                 {
-                    bool wasMuted = BeginPush(c);
-                    c.Reply.PushHeader(2);
-                    c.Reply.Bulk("tracking-redir-broken"u8);
-                    c.Reply.Integer(t.RedirectId);
-                    c.Reply.Muted = wasMuted;
+                    using (new Pushing(c))
+                    {
+                        c.Reply.PushHeader(2);
+                        c.Reply.Bulk("tracking-redir-broken"u8);
+                        c.Reply.Integer(t.RedirectId);
+                    }
                     Delivered(c);
                 }
                 t.RedirectBroken = true;
                 return;
             }
         }
-        bool muted = BeginPush(target);
-        if (target.Resp == 3)
+        // RESP2 can only receive invalidations as a pub/sub message on __redis__:invalidate.
+        if (target.Resp != 3 && (target.Subscriptions is null || Subscriptions.IndexOf(target.Subscriptions.Channels, s_invalidateChannel) < 0)) return;
+        using (new Pushing(target))
         {
-            target.Reply.PushHeader(2);
-            target.Reply.Bulk("invalidate"u8);
-        }
-        else
-        {
-            // RESP2 can only receive invalidations as a pub/sub message on __redis__:invalidate.
-            if (target.Subscriptions is null || Subscriptions.IndexOf(target.Subscriptions.Channels, s_invalidateChannel) < 0)
+            if (target.Resp == 3)
             {
-                target.Reply.Muted = muted;
-                return;
+                target.Reply.PushHeader(2);
+                target.Reply.Bulk("invalidate"u8);
             }
-            target.Reply.ArrayHeader(3);
-            target.Reply.Bulk("message"u8);
-            target.Reply.Bulk(s_invalidateChannel);
+            else
+            {
+                target.Reply.ArrayHeader(3);
+                target.Reply.Bulk("message"u8);
+                target.Reply.Bulk(s_invalidateChannel);
+            }
+            // Redis writes the flush's null in the tracking client's protocol, even to a RESP2 redirect target.
+            if (keys is null) target.Reply.Raw(c.Resp == 3 ? "_\r\n"u8 : "$-1\r\n"u8);
+            else
+            {
+                target.Reply.ArrayHeader(keys.Count);
+                foreach (var key in keys) target.Reply.Bulk(key);
+            }
         }
-        // Redis writes the flush's null in the tracking client's protocol, even to a RESP2 redirect target.
-        if (keys is null) target.Reply.Raw(c.Resp == 3 ? "_\r\n"u8 : "$-1\r\n"u8);
-        else
-        {
-            target.Reply.ArrayHeader(keys.Count);
-            foreach (var key in keys) target.Reply.Bulk(key);
-        }
-        target.Reply.Muted = muted;
         Delivered(target);
     }
 }
