@@ -158,9 +158,9 @@ public static partial class DebugCommands
             c.Reply.Error("no such key");
             return;
         }
-        var item = keys.Item(entry);
+        var item = keys.Object(entry);
         bool shared = keys.IsShared(entry);
-        string encoding = item is StoredObject stored ? stored.Encoding : keys.Encoding(entry) switch
+        string encoding = item is not null ? item.Encoding : keys.Encoding(entry) switch
         {
             StringEncoding.Int => "int",
             StringEncoding.Embstr => "embstr",
@@ -168,10 +168,10 @@ public static partial class DebugCommands
         };
         uint lru = keys.Lru(entry);
         var sb = new StringBuilder()
-            .Append("Value at:0x").Append(RuntimeHelpers.GetHashCode(item).ToString("x"))
+            .Append("Value at:0x").Append((item is null ? entry : RuntimeHelpers.GetHashCode(item)).ToString("x"))
             .Append(" refcount:").Append(shared ? int.MaxValue : 1)
             .Append(" encoding:").Append(encoding)
-            .Append(" serializedlength:").Append(SerializedLength(c.Server.Serializer, item))
+            .Append(" serializedlength:").Append(SerializedLength(c.Server.Serializer, keys, entry))
             .Append(" lru:").Append(lru)
             .Append(" lru_seconds_idle:").Append(c.Server.Eviction.IdleMs(lru) / 1000);
         if (item is QuickList list)
@@ -188,12 +188,12 @@ public static partial class DebugCommands
     }
 
     /// <summary>rdbSavedObjectLen: the value's RDB form without its type byte.</summary>
-    static long SerializedLength(RdbWriter writer, object item)
+    static long SerializedLength(RdbWriter writer, Keyspace keys, int entry)
     {
         writer.Reset();
-        bool written = item is byte[] packed
-            ? WriteString(writer, PackedString.Value(packed))
-            : RdbValue.TryWrite(writer, (StoredObject)item);
+        bool written = keys.Object(entry) is { } value
+            ? RdbValue.TryWrite(writer, value)
+            : keys.TryGetString(entry, out var text) && WriteString(writer, text);
         long length = written ? writer.Length - 1 : 0;
         writer.Reset();
         return length;
@@ -218,7 +218,7 @@ public static partial class DebugCommands
             c.Reply.Error("no such key");
             return;
         }
-        if (c.Db.Keys.Item(entry) is not StoredObject value || value.Encoding != encoding)
+        if (c.Db.Keys.Object(entry) is not { } value || value.Encoding != encoding)
         {
             c.Reply.Error($"Not a {encoding} encoded object.");
             return;
@@ -264,7 +264,7 @@ public static partial class DebugCommands
         for (int i = 2; i < a.Count; i++)
         {
             int entry = c.Db.Keys.Find(a[i]);
-            var digest = entry < 0 ? new byte[ValueDigest.Size] : ValueDigest.OfValue(c.Db.Keys.Item(entry), c.Db.Keys.Deadline(entry) != 0);
+            var digest = entry < 0 ? new byte[ValueDigest.Size] : ValueDigest.OfValue(c.Db.Keys, entry);
             c.Reply.Simple(Convert.ToHexStringLower(digest));
         }
     }
@@ -384,7 +384,7 @@ public static partial class DebugCommands
             c.Reply.Error("no such key");
             return;
         }
-        long count = c.Db.Keys.Item(entry) switch
+        long count = c.Db.Keys.Object(entry) switch
         {
             SetValue { IsIntSet: false } set => set.Count,
             HashValue { IsListpack: false } hash => hash.Count,
@@ -439,7 +439,7 @@ public static partial class DebugCommands
                 var dbDigest = new byte[Size + 4];
                 foreach (int entry in db.Keys.Entries())
                 {
-                    var value = OfValue(db.Keys.Item(entry), db.Keys.Deadline(entry) != 0);
+                    var value = OfValue(db.Keys, entry);
                     var key = db.Keys.Key(entry);
                     var input = new byte[key.Length + Size];
                     key.CopyTo(input);
@@ -454,21 +454,19 @@ public static partial class DebugCommands
             return total;
         }
 
-        public static byte[] OfValue(object item, bool hasDeadline)
+        public static byte[] OfValue(Keyspace keys, int entry)
         {
+            bool hasDeadline = keys.Deadline(entry) != 0;
             var digest = new byte[Size];
             var unordered = new byte[Size];
             Span<byte> scratch = stackalloc byte[64];
-            switch (item)
+            if (keys.TryGetString(entry, out var text))
             {
-                case byte[] packed:
-                    Mix(digest, [(byte)DataType.String]);
-                    Mix(digest, PackedString.Value(packed));
-                    break;
-                case RawString raw:
-                    Mix(digest, [(byte)DataType.String]);
-                    Mix(digest, raw.Value);
-                    break;
+                Mix(digest, [(byte)DataType.String]);
+                Mix(digest, text);
+            }
+            else switch (keys.Object(entry))
+            {
                 case QuickList list:
                     Mix(digest, [(byte)DataType.List]);
                     var cursor = list.At(0, forward: true);

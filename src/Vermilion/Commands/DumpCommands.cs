@@ -15,14 +15,14 @@ public static partial class DumpCommands
     [Command("dump")]
     static void Dump(Client c, CommandArgs a)
     {
-        var item = c.Server.LookupKeyRead(c.Db, a[1]);
-        if (item is null)
+        int entry = c.Server.LookupKeyRead(c.Db, a[1]);
+        if (entry < 0)
         {
             c.Reply.Null();
             return;
         }
         var writer = c.Server.Serializer;
-        if (!TryWritePayload(writer, item))
+        if (!TryWritePayload(writer, c.Db.Keys, entry))
         {
             c.Reply.Error("DUMP does not support this type yet");
             return;
@@ -31,15 +31,13 @@ public static partial class DumpCommands
         writer.Reset();
     }
 
-    /// <summary>createDumpPayload for a stored item (a packed string or an object), as DUMP and MIGRATE send it.</summary>
-    static bool TryWritePayload(RdbWriter writer, object item)
+    /// <summary>createDumpPayload for a keyspace entry (a string record or an object), as DUMP and MIGRATE send it.</summary>
+    static bool TryWritePayload(RdbWriter writer, Keyspace keys, int entry)
     {
-        if (item is byte[] packed)
-        {
-            DumpPayload.WriteString(writer, PackedString.Value(packed));
-            return true;
-        }
-        return DumpPayload.TryWrite(writer, (StoredObject)item);
+        if (keys.Object(entry) is { } value) return DumpPayload.TryWrite(writer, value);
+        keys.TryGetString(entry, out var text);
+        DumpPayload.WriteString(writer, text);
+        return true;
     }
 
     /// <summary>

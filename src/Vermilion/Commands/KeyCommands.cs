@@ -155,7 +155,7 @@ public static partial class KeyCommands
     static void Type(Client c, CommandArgs a)
     {
         int entry = c.Db.Lookup(a[1], touch: false);
-        c.Reply.Simple(entry < 0 ? "none"u8 : TypeName(c.Db.Keys.Item(entry)));
+        c.Reply.Simple(entry < 0 ? "none"u8 : TypeName(c.Db.Keys.Type(entry)));
     }
 
     [Command("touch")]
@@ -163,7 +163,7 @@ public static partial class KeyCommands
     {
         long n = 0;
         // touchCommand: lookupKeyRead, so each key's access clock is reset and hits/misses count.
-        for (int i = 1; i < a.Count; i++) if (c.Server.LookupKeyRead(c.Db, a[i]) is not null) n++;
+        for (int i = 1; i < a.Count; i++) if (c.Server.LookupKeyRead(c.Db, a[i]) >= 0) n++;
         c.Reply.Integer(n);
     }
 
@@ -315,7 +315,7 @@ public static partial class KeyCommands
         {
             var key = db.Keys.Key(entry);
             if (anyPattern && !GlobPattern.Match(a[pattern], key, nocase: false)) continue;
-            if (type != 0 && !Ascii.EqualsIgnoreCase(a[type], TypeName(db.Keys.Item(entry)))) continue;
+            if (type != 0 && !Ascii.EqualsIgnoreCase(a[type], TypeName(db.Keys.Type(entry)))) continue;
             var copy = key.ToArray();
             if (db.Lookup(copy, touch: false) < 0) continue;
             keys.Add(copy);
@@ -325,7 +325,7 @@ public static partial class KeyCommands
         foreach (var key in keys) c.Reply.Bulk(key);
     }
 
-    static ReadOnlySpan<byte> TypeName(object item) => item is byte[] or RawString ? "string"u8 : ((StoredObject)item).Type switch
+    static ReadOnlySpan<byte> TypeName(DataType type) => type switch
     {
         DataType.List => "list"u8,
         DataType.Set => "set"u8,
@@ -377,8 +377,7 @@ public static partial class KeyCommands
     static void ObjectEncoding(Client c, CommandArgs a)
     {
         if (!ObjectLookup(c, a, out int entry)) return;
-        var item = c.Db.Keys.Item(entry);
-        if (item is StoredObject stored)
+        if (c.Db.Keys.Object(entry) is { } stored)
         {
             c.Reply.Bulk(stored.Encoding);
             return;

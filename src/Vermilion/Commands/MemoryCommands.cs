@@ -75,7 +75,7 @@ public static partial class MemoryCommands
 
     /// <summary>MEMORY USAGE's figure for a live entry.</summary>
     public static long KeyBytes(Keyspace keys, int entry) =>
-        EntryBytes + Keyspace.SizeOf(keys.Item(entry)) + (keys.Deadline(entry) != 0 ? DeadlineBytes : 0);
+        EntryBytes + keys.ValueBytes(entry) + (keys.Deadline(entry) != 0 ? DeadlineBytes : 0);
 
     /// <summary>
     /// MEMORY STATS: Redis 7.0's fields in its order (getMemoryOverheadData). The allocator
@@ -107,8 +107,10 @@ public static partial class MemoryCommands
         long net = total - startup;
         long dataset = total - overhead;
         var gc = GC.GetGCMemoryInfo();
-        long allocated = GC.GetTotalMemory(forceFullCollection: false);
-        long active = Math.Max(gc.TotalCommittedBytes, allocated);
+        // Two allocators: the GC's heap, and the pages of string records (Storage/RecordHeap).
+        var (records, recordPages) = RecordMemory(c.Server);
+        long allocated = GC.GetTotalMemory(forceFullCollection: false) + records;
+        long active = Math.Max(gc.TotalCommittedBytes + recordPages, allocated);
         long resident = active;
         long rss = Info.ResidentSetBytes();
 
@@ -201,11 +203,24 @@ public static partial class MemoryCommands
         c.Reply.Verbatim(report);
     }
 
-    /// <summary>MEMORY MALLOC-STATS: the allocator here is the .NET GC; its figures, one per line.</summary>
+    /// <summary>Bytes string records hold in their slots, and bytes their pages map, over every database.</summary>
+    static (long Allocated, long Mapped) RecordMemory(VermilionServer s)
+    {
+        long allocated = 0, mapped = 0;
+        foreach (var db in s.Databases)
+        {
+            allocated += db.Keys.ItemBytes - db.Keys.ObjectBytes;
+            mapped += db.Keys.RecordMappedBytes;
+        }
+        return (allocated, mapped);
+    }
+
+    /// <summary>MEMORY MALLOC-STATS: the allocators here are the .NET GC and the record pages; their figures, one per line.</summary>
     [Command("memory|malloc-stats")]
     static void MallocStats(Client c, CommandArgs a)
     {
         var gc = GC.GetGCMemoryInfo();
+        var (records, recordPages) = RecordMemory(c.Server);
         var sb = new StringBuilder("___ Begin .NET GC statistics ___\n")
             .Append("heap.size: ").Append(gc.HeapSizeBytes).Append('\n')
             .Append("heap.committed: ").Append(gc.TotalCommittedBytes).Append('\n')
@@ -221,7 +236,11 @@ public static partial class MemoryCommands
             .Append("pause.time_percentage: ").Append(Info.TwoDecimals(gc.PauseTimePercentage)).Append('\n');
         for (int g = 0; g < gc.GenerationInfo.Length; g++)
             sb.Append("gen").Append(g).Append(".size_after: ").Append(gc.GenerationInfo[g].SizeAfterBytes).Append('\n');
-        sb.Append("--- End .NET GC statistics ---\n");
+        sb.Append("--- End .NET GC statistics ---\n")
+          .Append("___ Begin string record pages ___\n")
+          .Append("records.allocated: ").Append(records).Append('\n')
+          .Append("records.mapped: ").Append(recordPages).Append('\n')
+          .Append("--- End string record pages ---\n");
         c.Reply.Verbatim(sb.ToString());
     }
 

@@ -78,13 +78,13 @@ public static partial class DumpCommands
 
         // Keys that are here (a read lookup each, as Redis's); none at all is not an error.
         var keys = new List<int>(keyCount);
-        var items = new List<object>(keyCount);
+        var entries = new List<int>(keyCount);
         for (int j = firstKey; j < firstKey + keyCount; j++)
         {
-            var item = server.LookupKeyRead(c.Db, a[j]);
-            if (item is null) continue;
+            int entry = server.LookupKeyRead(c.Db, a[j]);
+            if (entry < 0) continue;
             keys.Add(j);
-            items.Add(item);
+            entries.Add(entry);
         }
         if (keys.Count == 0)
         {
@@ -131,7 +131,7 @@ public static partial class DumpCommands
                     if (ttl < 1) ttl = 1;
                 }
                 var writer = server.Serializer;
-                if (!TryWritePayload(writer, items[i]))
+                if (!TryWritePayload(writer, c.Db.Keys, entries[i]))
                 {
                     c.Reply.Error("DUMP does not support this type yet");
                     return;

@@ -975,9 +975,9 @@ public static partial class SortedSetCommands
         for (int i = 0; i < sources.Length; i++, j++)
         {
             sources[i].Weight = 1;
-            var item = c.Server.LookupKeyRead(c.Db, a[j]);
-            if (item is null) continue;
-            sources[i].Set = item switch
+            int entry = c.Server.LookupKeyRead(c.Db, a[j]);
+            if (entry < 0) continue;
+            sources[i].Set = c.Db.Keys.Object(entry) switch
             {
                 SortedSetValue sorted => sorted,
                 SetValue set => AsSortedSet(set),

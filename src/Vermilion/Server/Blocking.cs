@@ -317,7 +317,7 @@ public sealed partial class VermilionServer
                     int index = db.Lookup(key, touch: false);
                     if (index < 0) break;
                     // Each type serves only its own clients (a zset wakes BZPOPMIN, not BLPOP).
-                    if (TypeOf(db.Keys.Item(index)) != state.Type) continue;
+                    if (db.Keys.Type(index) != state.Type) continue;
                     ServeBlocked(c, state, key);
                 }
             }
@@ -329,7 +329,6 @@ public sealed partial class VermilionServer
         }
     }
 
-    static DataType TypeOf(object item) => item is StoredObject stored ? stored.Type : DataType.String;
 
     /// <summary>Runs the blocked client's command again for <paramref name="key"/>; its first call already counted it in the command stats.</summary>
     void ServeBlocked(Client c, BlockedOnKeys state, byte[] key)

@@ -177,7 +177,7 @@ public static class Info
           .Field("mem_fragmentation_bytes", rss - used)
           .Field("mem_not_counted_for_evict", clients)
           .Field("mem_clients_normal", clients)
-          .Field("mem_allocator", ".NET GC")
+          .Field("mem_allocator", ".NET GC + record pages")
           .Field("lazyfree_pending_objects", s.LazyFree.Pending)
           .Field("lazyfreed_objects", Interlocked.Read(ref s.Stats.LazyfreedObjects));
     }

@@ -9,13 +9,13 @@ namespace Vermilion.Server;
 /// the lazyfree-lazy-* settings send values here; INFO reports lazyfree_pending_objects and
 /// lazyfreed_objects as Redis 7.0 counts them (one per value, one per key of a flushed database).
 ///
-/// What it does in .NET, where nothing is freed by hand: dropping the last reference to a value
-/// is O(1) wherever it happens, so for a deleted value the thread only drops the reference the
-/// queue held and counts it. A flushed keyspace is the case with work in it: clearing its entry
-/// segments (a reference per key) touches every element and writes through the GC's card table,
-/// and that happens here, off the loop, as Redis's thread does its free() calls. Small values (an
-/// effort of at most 64 elements, LAZYFREE_THRESHOLD) are not queued at all. Issue 14 moves
-/// storage off the managed heap; there this thread will free values for real.
+/// What it does here: a deleted collection is a managed object, and dropping the last reference
+/// to it is O(1) wherever it happens, so for one the thread only drops the reference the queue
+/// held and counts it (string records are freed on the loop: one slot each, or one munmap for a
+/// big one). A flushed keyspace is the case with real work in it: every page of its string
+/// records goes back to the kernel (munmap, which for gigabytes takes the kernel a while) and
+/// its object table is dropped, here, off the loop, as Redis's thread does its free() calls.
+/// Small values (an effort of at most 64 elements, LAZYFREE_THRESHOLD) are not queued at all.
 /// </summary>
 public sealed class LazyFree : IDisposable
 {
@@ -36,7 +36,7 @@ public sealed class LazyFree : IDisposable
     /// lazyfreeGetFreeEffort: how much work freeing the value takes, in elements (a list's
     /// nodes, a table's entries); the compact encodings are one allocation.
     /// </summary>
-    public static long FreeEffort(object item) => item switch
+    public static long FreeEffort(StoredObject value) => value switch
     {
         QuickList list => list.NodeCount,
         SetValue { IsIntSet: false } set => set.Count,
@@ -46,10 +46,10 @@ public sealed class LazyFree : IDisposable
     };
 
     /// <summary>freeObjAsync: a deleted value goes to the background when its effort is above the threshold; true if it did.</summary>
-    public bool Free(object item)
+    public bool Free(StoredObject value)
     {
-        if (FreeEffort(item) <= Threshold) return false;
-        Enqueue(item, 1);
+        if (FreeEffort(value) <= Threshold) return false;
+        Enqueue(value, 1);
         return true;
     }
 
@@ -108,17 +108,16 @@ public sealed partial class VermilionServer
     /// </summary>
     public bool DeleteKey(Db db, ReadOnlySpan<byte> key, bool lazy)
     {
-        var item = db.Remove(key);
-        if (item is null) return false;
-        if (lazy) LazyFree.Free(item);
+        if (!db.Remove(key, out var value)) return false;
+        if (lazy && value is not null) LazyFree.Free(value);
         Notify(NotifyFlags.Generic, "del", db, key);
         return true;
     }
 
     /// <summary>Expiry and eviction: lazyfree-lazy-expire and lazyfree-lazy-eviction choose the background.</summary>
-    void OnValueDropped(object item, KeyRemoval why)
+    void OnValueDropped(StoredObject value, KeyRemoval why)
     {
-        if (why == KeyRemoval.Expired ? Config.LazyfreeLazyExpire : Config.LazyfreeLazyEviction) LazyFree.Free(item);
+        if (why == KeyRemoval.Expired ? Config.LazyfreeLazyExpire : Config.LazyfreeLazyEviction) LazyFree.Free(value);
     }
 
     /// <summary>
@@ -129,6 +128,7 @@ public sealed partial class VermilionServer
     {
         TouchAllWatchedKeysInDb(db);
         var old = db.Clear();
-        if (async) LazyFree.FreeKeyspace(old);
+        if (async && old.Count > 0) LazyFree.FreeKeyspace(old);
+        else old.Release();
     }
 }

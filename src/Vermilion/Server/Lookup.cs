@@ -10,18 +10,18 @@ namespace Vermilion.Server;
 /// </summary>
 public sealed partial class VermilionServer
 {
-    /// <summary>lookupKeyRead: the key's value (a packed string's array, a RawString or a collection), or null after counting a miss.</summary>
+    /// <summary>lookupKeyRead: the key's entry in db.Keys, or -1 after counting a miss.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public object? LookupKeyRead(Db db, ReadOnlySpan<byte> key)
+    public int LookupKeyRead(Db db, ReadOnlySpan<byte> key)
     {
         int index = db.Lookup(key);
         if (index < 0)
         {
             KeyMiss(db, key);
-            return null;
+            return -1;
         }
         Stats.KeyspaceHits++;
-        return db.Keys.Item(index);
+        return index;
     }
 
     /// <summary>lookupKeyReadWithFlags(LOOKUP_NOTOUCH), as EXISTS looks: hits and misses count, the access clock stays.</summary>
@@ -40,8 +40,8 @@ public sealed partial class VermilionServer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T? LookupKeyRead<T>(Db db, ReadOnlySpan<byte> key) where T : StoredObject
     {
-        var item = LookupKeyRead(db, key);
-        return item is null ? null : item as T ?? throw WrongTypeException.Instance;
+        int index = LookupKeyRead(db, key);
+        return index < 0 ? null : db.Keys.Object(index) as T ?? throw WrongTypeException.Instance;
     }
 
     /// <summary>lookupKeyRead's miss: counted in keyspace_misses and notified as "keymiss" (class m).</summary>

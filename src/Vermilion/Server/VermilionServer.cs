@@ -388,6 +388,8 @@ public sealed partial class VermilionServer : IDisposable
         FlushBroadcastInvalidations();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
+        // Between iterations no command holds a span of a string record: the removed ones can go.
+        foreach (var db in Databases) db.Keys.FreeRemoved();
     }
 
     /// <summary>Writes each pending client's replies directly; only a client whose socket is full gets a write handler.</summary>

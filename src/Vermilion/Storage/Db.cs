@@ -60,15 +60,9 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         otherType = false;
         int index = Lookup(key);
         if (index < 0) return false;
-        var item = Keys.Item(index);
-        if (item is byte[] packed) value = PackedString.Value(packed);
-        else if (item is RawString raw) value = raw.Value;
-        else
-        {
-            otherType = true;
-            return false;
-        }
-        return true;
+        if (Keys.TryGetString(index, out value)) return true;
+        otherType = true;
+        return false;
     }
 
     /// <summary>
@@ -79,14 +73,14 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     {
         int index = Lookup(key);
         if (index < 0) return null;
-        return Keys.Item(index) as T ?? throw WrongTypeException.Instance;
+        return Keys.Object(index) as T ?? throw WrongTypeException.Instance;
     }
 
     /// <summary>dbAdd: a new key holding <paramref name="value"/> (the key must not exist); wakes clients blocked on it.</summary>
     public void Add(StoredObject value)
     {
         int index = Keys.AddOrFind(value.Key, out _);
-        Keys.SetItem(index, value);
+        Keys.SetObject(index, value);
         Keys.SetLru(index, eviction.NewAccess());
         KeyAdded?.Invoke(this, value.Key);
     }
@@ -110,7 +104,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     public void SetRaw(ReadOnlySpan<byte> key, byte[] value)
     {
         int index = AddOrReplace(key, out bool existed);
-        Keys.SetItem(index, new RawString(key.ToArray(), value, value.Length));
+        Keys.SetObject(index, new RawString(key.ToArray(), value, value.Length));
         Keys.SetEncoding(index, StringEncoding.Raw, shared: false);
         if (existed) Keys.ClearDeadline(index);
     }
@@ -118,10 +112,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     void Store(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool keepTtl, bool integerEncoding = true)
     {
         int index = AddOrReplace(key, out bool existed);
-        var old = existed ? Keys.Item(index) : null;
-        // A value of the same length is overwritten in place: steady-state SETs allocate nothing.
-        if (old is byte[] packed && PackedString.Value(packed) is var slot && slot.Length == value.Length) value.CopyTo(slot);
-        else Keys.SetItem(index, PackedString.Create(key, value));
+        Keys.SetString(index, key, value);
         // tryObjectEncoding: integers up to 20 characters are "int" (0..9999 shared), short strings embstr.
         long n = 0;
         bool isInteger = integerEncoding && value.Length <= 20 && IntegerText.TryParse(value, out n);
@@ -152,15 +143,16 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     public Span<byte> GetWritable(ReadOnlySpan<byte> key, int minLength)
     {
         int index = AddOrReplace(key, out bool existed);
-        var item = existed ? Keys.Item(index) : null;
-        if (item is StoredObject and not RawString) throw WrongTypeException.Instance;
+        var item = existed ? Keys.Object(index) : null;
+        if (item is not null and not RawString) throw WrongTypeException.Instance;
         if (item is not RawString raw)
         {
-            var value = item is byte[] packed ? PackedString.Value(packed) : default;
+            ReadOnlySpan<byte> value = default;
+            if (existed) Keys.TryGetString(index, out value);
             var buffer = new byte[Math.Max(minLength, value.Length)];
             value.CopyTo(buffer);
             raw = new RawString(key.ToArray(), buffer, value.Length);
-            Keys.SetItem(index, raw);
+            Keys.SetObject(index, raw);
             Keys.SetEncoding(index, StringEncoding.Raw, shared: false);
         }
         long before = raw.MemoryBytes;
@@ -178,10 +170,10 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         return target.Length;
     }
 
-    public bool Delete(ReadOnlySpan<byte> key) => Keys.Remove(key) is not null;
+    public bool Delete(ReadOnlySpan<byte> key) => Keys.Remove(key, out _);
 
-    /// <summary>Removes the key and hands back its value (UNLINK passes it to lazy freeing), or null when absent.</summary>
-    public object? Remove(ReadOnlySpan<byte> key) => Keys.Remove(key);
+    /// <summary>Removes the key; a collection comes back in <paramref name="value"/> (UNLINK passes it to lazy freeing). False when absent.</summary>
+    public bool Remove(ReadOnlySpan<byte> key, out StoredObject? value) => Keys.Remove(key, out value);
 
     /// <summary>RENAME: the value, its access data and deadline move to <paramref name="to"/>, replacing what was there.</summary>
     public void Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to) => Transplant(from, this, to);
@@ -194,21 +186,23 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         int index = Lookup(key, touch: false);
         uint attributes = Keys.Attributes(index);
         long deadline = Keys.Deadline(index);
-        var item = Keys.Remove(key)!;
+        // A string record is copied (the key is part of it, the target may be another heap); it
+        // stays readable until the next FreeRemoved, after its entry is gone.
+        Keys.TryGetString(index, out var text);
+        Keys.Remove(key, out var value);
         target.Delete(to);
         int added = target.Keys.AddOrFind(to, out _);
-        target.Keys.SetItem(added, WithKey(item, to));
+        if (value is null) target.Keys.SetString(added, to, text);
+        else target.Keys.SetObject(added, WithKey(value, to));
         target.Keys.SetAttributes(added, attributes);
         if (deadline != 0) target.Keys.SetDeadline(added, deadline);
         target.KeyAdded?.Invoke(target, to);
     }
 
-    static object WithKey(object item, ReadOnlySpan<byte> key)
+    static StoredObject WithKey(StoredObject value, ReadOnlySpan<byte> key)
     {
-        if (item is byte[] packed) return PackedString.Key(packed).SequenceEqual(key) ? packed : PackedString.Create(key, PackedString.Value(packed));
-        var stored = (StoredObject)item;
-        if (!stored.Key.SequenceEqual(key)) stored.SetKey(key);
-        return stored;
+        if (!value.Key.SequenceEqual(key)) value.SetKey(key);
+        return value;
     }
 
     /// <summary>COPY: a duplicate of the value (same encoding, not shared, fresh access data) and the deadline.</summary>
@@ -217,21 +211,19 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         int index = Lookup(key, touch: false);
         var encoding = Keys.Encoding(index);
         long deadline = Keys.Deadline(index);
-        object copy = Keys.Item(index) switch
-        {
-            byte[] packed => PackedString.Create(to, PackedString.Value(packed)),
-            var stored => ((StoredObject)stored).CopyAs(to.ToArray()),
-        };
+        var copy = Keys.Object(index)?.CopyAs(to.ToArray());
+        Keys.TryGetString(index, out var text);
         target.Delete(to);
         int added = target.Keys.AddOrFind(to, out _);
-        target.Keys.SetItem(added, copy);
+        if (copy is null) target.Keys.SetString(added, to, text);
+        else target.Keys.SetObject(added, copy);
         target.Keys.SetEncoding(added, encoding, shared: false);
         target.Keys.SetLru(added, eviction.NewAccess());
         if (deadline != 0) target.Keys.SetDeadline(added, deadline);
         target.KeyAdded?.Invoke(target, to);
     }
 
-    /// <summary>Empties the database; returns the old keyspace (FLUSHALL ASYNC hands it to lazy freeing, SYNC drops it).</summary>
+    /// <summary>Empties the database; returns the old keyspace (FLUSHALL ASYNC hands it to lazy freeing, SYNC releases it at once).</summary>
     public Keyspace Clear()
     {
         var old = Keys;
@@ -360,17 +352,15 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>Evicts <paramref name="key"/> if it is still there.</summary>
     public bool EvictKey(ReadOnlySpan<byte> key)
     {
-        var item = Keys.Remove(key);
-        if (item is null) return false;
-        ValueDropped?.Invoke(item, KeyRemoval.Evicted);
+        if (!Keys.Remove(key, out var value)) return false;
+        if (value is not null) ValueDropped?.Invoke(value, KeyRemoval.Evicted);
         KeyRemoved?.Invoke(this, key, KeyRemoval.Evicted);
         return true;
     }
 
     void RemoveExpired(ReadOnlySpan<byte> key)
     {
-        var item = Keys.Remove(key);
-        if (item is not null) ValueDropped?.Invoke(item, KeyRemoval.Expired);
+        if (Keys.Remove(key, out var value) && value is not null) ValueDropped?.Invoke(value, KeyRemoval.Expired);
         stats.ExpiredKeys++;
         KeyRemoved?.Invoke(this, key, KeyRemoval.Expired);
     }
@@ -381,7 +371,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>True while CLIENT PAUSE holds the dataset still: expired keys read as missing but are not deleted (checkClientPauseTimeoutAndReturnIfPaused).</summary>
     public Func<bool>? DatasetFrozen;
     /// <summary>Given the value of a key that expired or was evicted (lazyfree-lazy-expire / -eviction may free it in the background).</summary>
-    public Action<object, KeyRemoval>? ValueDropped;
+    public Action<StoredObject, KeyRemoval>? ValueDropped;
 
     public bool EvictRandom(Random random, bool volatileOnly)
     {

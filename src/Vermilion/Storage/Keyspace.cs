@@ -7,9 +7,12 @@ namespace Vermilion.Storage;
 /// <summary>
 /// One database's dictionary, built for memory and for a loop that must never stall.
 ///
-/// Entries live in an arena of fixed-size segments (16 bytes each: the item, the next entry of
-/// the bucket's chain, 32 bits of metadata), so growing never copies entries and a freed entry is
-/// reused. The bucket table is a power-of-two array of entry numbers; when it fills, a table
+/// Entries live in an arena of fixed-size segments (16 bytes each: where the value is, the next
+/// entry of the bucket's chain, 32 bits of metadata), so growing never copies entries and a freed
+/// entry is reused. Nothing in an entry is a reference: a string's key and value are a record in
+/// the keyspace's <see cref="RecordHeap"/> (off the managed heap), and any other value (a
+/// collection, a string grown in place) is a managed object in a table of its own, named by its
+/// slot. So the garbage collector has nothing to trace in a database of strings, however large. The bucket table is a power-of-two array of entry numbers; when it fills, a table
 /// twice the size is allocated and buckets move to it a few at a time, on every lookup and from
 /// serverCron, as Redis's incremental rehash does. Only chains move; the entries stay put.
 /// SCAN walks buckets with Redis's reversed-binary cursor, which visits every bucket of
@@ -25,8 +28,8 @@ public sealed class Keyspace
 {
     struct Entry
     {
-        public object? Item; // byte[] (PackedString) or StoredObject; null when free
-        public int Next;     // next entry number + 1 in the bucket chain, or the free list
+        public long Value; // > 0: a record's address in _heap; < 0: -(object slot + 1); 0 when free
+        public int Next;   // next entry number + 1 in the bucket chain, or the free list
         public uint Meta;
     }
 
@@ -34,6 +37,8 @@ public sealed class Keyspace
     const uint LruMask = 0xFFFFFF, EncodingShift = 24, EncodingMask = 3u << 24, SharedBit = 1u << 26, SavedBit = 1u << 27;
 
     Entry[][] _segments = [];
+    readonly RecordHeap _heap = new();
+    readonly ObjectSlots _objects = new();
     long[]?[] _deadlines = [];
     int[] _volatileInSegment = [];
     int _highWater, _freeHead = -1;
@@ -49,17 +54,23 @@ public sealed class Keyspace
 
     public int Count { get; private set; }
     public int VolatileCount { get; private set; }
-    /// <summary>Bytes held by keys and values (their arrays and objects), for used_memory.</summary>
-    public long ItemBytes { get; private set; }
+    /// <summary>Bytes held by keys and values (string records, collection objects), for used_memory.</summary>
+    public long ItemBytes => _heap.AllocatedBytes + _objects.Bytes;
+    /// <summary>The part of <see cref="ItemBytes"/> held by managed objects (collections, strings grown in place).</summary>
+    public long ObjectBytes => _objects.Bytes;
+    /// <summary>Bytes mapped for string records (MEMORY STATS): the records, free slots and page headers.</summary>
+    public long RecordMappedBytes => _heap.MappedBytes;
     public bool IsRehashing => _rehashIndex >= 0;
     public int BucketCount => _table.Length + (_next?.Length ?? 0);
     /// <summary>
-    /// The lazyfree thread's work on a flushed keyspace (no one else holds it any more): clears
-    /// the entry segments one by one, so the references to every key's value go away off the loop.
+    /// A flushed keyspace (no one else holds it any more) gives its memory back: every record
+    /// page to the kernel, every collection to the collector. The lazyfree thread does it for
+    /// FLUSHALL ASYNC, the loop for a synchronous flush.
     /// </summary>
-    internal void Release()
+    public void Release()
     {
-        foreach (var segment in _segments) Array.Clear(segment);
+        _heap.ReleaseAll();
+        _objects.Release();
         _segments = [];
         _deadlines = [];
         _table = [];
@@ -81,35 +92,117 @@ public sealed class Keyspace
         }
     }
 
-    /// <summary>Bytes of the structure itself: entry segments, bucket tables, deadline segments.</summary>
-    public long StructureBytes { get; private set; } = 4 * 4;
+    /// <summary>Bytes of the structure itself: entry segments, bucket tables, deadline segments, the object table.</summary>
+    public long StructureBytes => _structureBytes + _objects.TableBytes;
+    long _structureBytes = 4 * 4;
 
     ref Entry At(int index) => ref _segments[index >> SegmentBits][index & SegmentMask];
 
-    public object Item(int index) => At(index).Item!;
-    public void SetItem(int index, object item)
+    // ---- values ----
+
+    /// <summary>The entry's value when it is an object (a collection, a string grown in place); null for a string record.</summary>
+    public StoredObject? Object(int index)
     {
-        ref var e = ref At(index);
-        ItemBytes += SizeOf(item) - SizeOf(e.Item);
-        if (e.Item is StoredObject old && !ReferenceEquals(old, item)) old.Owner = null;
-        if (item is StoredObject stored) stored.Owner = this;
-        e.Item = item;
+        long v = At(index).Value;
+        return v < 0 ? _objects[(int)(-v - 1)] : null;
     }
 
-    public static long SizeOf(object? item) => item switch
+    /// <summary>Whether the entry holds a string (a record or a <see cref="RawString"/>).</summary>
+    public bool IsString(int index)
     {
-        null => 0,
-        byte[] b => StoredObject.ArrayBytes(b.Length),
-        StoredObject o => o.MemoryBytes,
-        _ => 0,
-    };
+        long v = At(index).Value;
+        return v > 0 || _objects[(int)(-v - 1)] is RawString;
+    }
+
+    public DataType Type(int index)
+    {
+        long v = At(index).Value;
+        return v > 0 ? DataType.String : _objects[(int)(-v - 1)]!.Type;
+    }
+
+    /// <summary>The string value of the entry; false (and an empty span) when it holds another type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetString(int index, out ReadOnlySpan<byte> value)
+    {
+        long v = At(index).Value;
+        if (v > 0)
+        {
+            value = RecordHeap.Value(v);
+            return true;
+        }
+        if (_objects[(int)(-v - 1)] is RawString raw)
+        {
+            value = raw.Value;
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>
+    /// The entry now holds the string <paramref name="value"/> (any previous value is released).
+    /// A record of the same size class is rewritten in place: steady-state SETs allocate nothing.
+    /// </summary>
+    public void SetString(int index, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => value.CopyTo(SetString(index, key, value.Length));
+
+    /// <summary>
+    /// As <see cref="SetString(int, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>, handing back the
+    /// value's bytes for the caller to fill. <paramref name="key"/> is the entry's key.
+    /// </summary>
+    public Span<byte> SetString(int index, ReadOnlySpan<byte> key, int length)
+    {
+        ref var e = ref At(index);
+        long old = e.Value;
+        if (old > 0 && _heap.TryResizeInPlace(old, length)) return RecordHeap.Value(old);
+        e.Value = _heap.Allocate(key, length);
+        ReleaseValue(old);
+        return RecordHeap.Value(e.Value);
+    }
+
+    /// <summary>The entry now holds <paramref name="value"/> (any previous value is released).</summary>
+    public void SetObject(int index, StoredObject value)
+    {
+        ref var e = ref At(index);
+        long old = e.Value;
+        if (old < 0 && ReferenceEquals(_objects[(int)(-old - 1)], value)) return;
+        value.Owner = this;
+        e.Value = -(_objects.Add(value) + 1L);
+        ReleaseValue(old);
+    }
+
+    /// <summary>A value leaves its entry: a record is freed once no command can be reading it, an object is forgotten.</summary>
+    StoredObject? ReleaseValue(long v)
+    {
+        if (v > 0)
+        {
+            _heap.Remove(v);
+            return null;
+        }
+        if (v == 0) return null;
+        var obj = _objects.Remove((int)(-v - 1));
+        obj.Owner = null;
+        return obj;
+    }
+
+    /// <summary>
+    /// Frees the string records removed or replaced since the last call. The server calls it
+    /// once per event-loop iteration, when no command holds a span of a record.
+    /// </summary>
+    public void FreeRemoved() => _heap.FreeRemoved();
+
+    /// <summary>Bytes the entry's value takes (MEMORY USAGE), key included.</summary>
+    public long ValueBytes(int index)
+    {
+        long v = At(index).Value;
+        return v > 0 ? RecordHeap.SlotBytes(v) : _objects[(int)(-v - 1)]!.MemoryBytes;
+    }
 
     /// <summary>Call after a StoredObject changed size in place.</summary>
-    public void Resized(int index, long oldBytes) => ItemBytes += SizeOf(At(index).Item) - oldBytes;
-    internal void ItemResized(long deltaBytes) => ItemBytes += deltaBytes;
+    public void Resized(int index, long oldBytes) => _objects.Resized(Object(index)!.MemoryBytes - oldBytes);
+    internal void ItemResized(long deltaBytes) => _objects.Resized(deltaBytes);
 
-    public static ReadOnlySpan<byte> KeyOf(object item) => item is byte[] packed ? PackedString.Key(packed) : ((StoredObject)item).Key;
-    public ReadOnlySpan<byte> Key(int index) => KeyOf(At(index).Item!);
+    ReadOnlySpan<byte> KeyOf(long v) => v > 0 ? RecordHeap.Key(v) : _objects[(int)(-v - 1)]!.Key;
+    public ReadOnlySpan<byte> Key(int index) => KeyOf(At(index).Value);
 
     /// <summary>The access, encoding and shared bits, to carry an entry to another key (RENAME, MOVE).</summary>
     public uint Attributes(int index) => At(index).Meta & (LruMask | EncodingMask | SharedBit);
@@ -156,15 +249,16 @@ public sealed class Keyspace
         for (int n = table[(int)(h & (uint)(table.Length - 1))]; n != 0;)
         {
             ref var e = ref At(n - 1);
-            if (KeyOf(e.Item!).SequenceEqual(key)) return n - 1;
+            if (KeyOf(e.Value).SequenceEqual(key)) return n - 1;
             n = e.Next;
         }
         return -1;
     }
 
     /// <summary>
-    /// The entry of <paramref name="key"/>, added when missing (then its item is null and the
-    /// caller must <see cref="SetItem"/> one before anything else looks at it).
+    /// The entry of <paramref name="key"/>, added when missing (then it holds no value and the
+    /// caller must set one, <see cref="SetString(int, ReadOnlySpan{byte}, int)"/> or <see cref="SetObject"/>, before
+    /// anything else looks at it).
     /// </summary>
     public int AddOrFind(ReadOnlySpan<byte> key, out bool existed)
     {
@@ -210,7 +304,7 @@ public sealed class Keyspace
             Array.Resize(ref _deadlines, _segments.Length);
             Array.Resize(ref _volatileInSegment, _segments.Length);
             _segments[^1] = new Entry[SegmentSize];
-            StructureBytes += SegmentSize * 16L;
+            _structureBytes += SegmentSize * 16L;
         }
         return _highWater++;
     }
@@ -228,35 +322,38 @@ public sealed class Keyspace
             _volatileInSegment = [0];
         }
         int size = Math.Max(16, _segments[0].Length * 2);
-        StructureBytes += (size - _segments[0].Length) * 16L;
+        _structureBytes += (size - _segments[0].Length) * 16L;
         Array.Resize(ref _segments[0], size);
         if (_deadlines[0] is not null)
         {
-            StructureBytes += (size - _deadlines[0]!.Length) * 8L;
+            _structureBytes += (size - _deadlines[0]!.Length) * 8L;
             Array.Resize(ref _deadlines[0], size);
         }
     }
 
-    /// <summary>Removes <paramref name="key"/>; returns its former item, or null when it was absent.</summary>
-    public object? Remove(ReadOnlySpan<byte> key)
+    /// <summary>
+    /// Removes <paramref name="key"/>; false when it was absent. A collection comes back in
+    /// <paramref name="value"/> (lazy freeing may take it); a string record is freed at the next
+    /// <see cref="FreeRemoved"/>, so <paramref name="key"/> may be a span of that record.
+    /// </summary>
+    public bool Remove(ReadOnlySpan<byte> key, out StoredObject? value)
     {
-        if (Count == 0) return null;
+        value = null;
+        if (Count == 0) return false;
         if (_rehashIndex >= 0) RehashStep(1);
         ulong h = Hash(key);
         int index = UnlinkFrom(_table, h, key);
         if (index < 0 && _next is not null) index = UnlinkFrom(_next, h, key);
-        if (index < 0) return null;
+        if (index < 0) return false;
         ref var e = ref At(index);
-        var item = e.Item;
-        ItemBytes -= SizeOf(item);
-        if (item is StoredObject stored) stored.Owner = null;
+        value = ReleaseValue(e.Value);
         ClearDeadline(index);
-        e.Item = null;
+        e.Value = 0;
         e.Meta = 0;
         e.Next = _freeHead + 1;
         _freeHead = index;
         Count--;
-        return item;
+        return true;
     }
 
     int UnlinkFrom(int[] table, ulong h, ReadOnlySpan<byte> key)
@@ -265,7 +362,7 @@ public sealed class Keyspace
         while (link != 0)
         {
             ref var e = ref At(link - 1);
-            if (KeyOf(e.Item!).SequenceEqual(key))
+            if (KeyOf(e.Value).SequenceEqual(key))
             {
                 int index = link - 1;
                 link = e.Next;
@@ -288,7 +385,7 @@ public sealed class Keyspace
         if (d is null)
         {
             d = _deadlines[s] = new long[_segments[s].Length];
-            StructureBytes += d.Length * 8L;
+            _structureBytes += d.Length * 8L;
         }
         if (d[index & SegmentMask] == 0)
         {
@@ -308,7 +405,7 @@ public sealed class Keyspace
         // A segment whose keys no longer expire gives its deadline array back.
         if (--_volatileInSegment[s] == 0)
         {
-            StructureBytes -= _deadlines[s]!.Length * 8L;
+            _structureBytes -= _deadlines[s]!.Length * 8L;
             _deadlines[s] = null;
         }
         return true;
@@ -358,7 +455,7 @@ public sealed class Keyspace
         for (int i = 0; i < _highWater; i++, index++)
         {
             if (index == _highWater) index = 0;
-            if (At(index).Item is not null) return index;
+            if (At(index).Value != 0) return index;
         }
         return -1;
     }
@@ -377,7 +474,7 @@ public sealed class Keyspace
     public IEnumerable<int> Entries()
     {
         for (int i = 0; i < _highWater; i++)
-            if (At(i).Item is not null) yield return i;
+            if (At(i).Value != 0) yield return i;
     }
 
     /// <summary>
@@ -424,7 +521,7 @@ public sealed class Keyspace
             {
                 ref var e = ref At(n - 1);
                 int following = e.Next;
-                ref int bucket = ref _next[(int)(Hash(KeyOf(e.Item!)) & (uint)mask)];
+                ref int bucket = ref _next[(int)(Hash(KeyOf(e.Value)) & (uint)mask)];
                 e.Next = bucket;
                 bucket = n;
                 n = following;
@@ -433,7 +530,7 @@ public sealed class Keyspace
         }
     done:
         if (_rehashIndex < _table.Length) return true;
-        StructureBytes -= 4L * _table.Length;
+        _structureBytes -= 4L * _table.Length;
         _table = _next;
         _next = null;
         _rehashIndex = -1;
@@ -458,7 +555,7 @@ public sealed class Keyspace
     {
         if (size == _table.Length) return;
         _next = new int[size];
-        StructureBytes += 4L * size;
+        _structureBytes += 4L * size;
         _rehashIndex = 0;
     }
 }

@@ -86,7 +86,8 @@ public class EvictionTests
         Fill("cold", 1000);
         _now += 100_000;
         Fill("hot", 1000);
-        Assert.True(EvictFraction(0.4));
+        // 30% of the memory is about 800 of the 2000 keys: the entries and buckets stay behind.
+        Assert.True(EvictFraction(0.3));
         Assert.True(Used() <= _config.MaxMemory);
         int cold = Alive("cold", 1000), hot = Alive("hot", 1000);
         // About 800 keys go; with sampling nearly all of them come from the cold half.
@@ -132,7 +133,7 @@ public class EvictionTests
         Fill("frequent", 1000);
         for (int round = 0; round < 20; round++)
             for (int i = 0; i < 1000; i++) _dbs[0].TryGetString(K("frequent" + i), out _);
-        Assert.True(EvictFraction(0.4));
+        Assert.True(EvictFraction(0.3));
         int frequent = Alive("frequent", 1000), rare = Alive("rare", 1000);
         Assert.True(frequent >= 950, $"frequent alive: {frequent}, rare: {rare}");
     }

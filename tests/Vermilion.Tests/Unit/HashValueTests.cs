@@ -100,7 +100,7 @@ public class HashValueTests
         var h = new HashValue(key);
         h.Set(B("first"), B("1"), 16, 64);
         int index = ks.AddOrFind(key, out _);
-        ks.SetItem(index, h);
+        ks.SetObject(index, h);
         long baseline = ks.ItemBytes - h.MemoryBytes;
         var rng = new Random(7);
         for (int i = 0; i < 3000; i++)

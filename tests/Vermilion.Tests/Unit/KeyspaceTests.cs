@@ -12,7 +12,7 @@ public class KeyspaceTests
     {
         int index = ks.AddOrFind(K(i), out bool existed);
         Assert.False(existed);
-        ks.SetItem(index, PackedString.Create(K(i), Encoding.ASCII.GetBytes(value)));
+        ks.SetString(index, K(i), Encoding.ASCII.GetBytes(value));
         return index;
     }
 
@@ -55,9 +55,10 @@ public class KeyspaceTests
         long empty = ks.ItemBytes;
         for (int i = 0; i < 1000; i++) Add(ks, i);
         Assert.True(ks.ItemBytes > empty);
-        for (int i = 0; i < 1000; i++) Assert.NotNull(ks.Remove(K(i)));
-        Assert.Null(ks.Remove(K(0)));
+        for (int i = 0; i < 1000; i++) Assert.True(ks.Remove(K(i), out _));
+        Assert.False(ks.Remove(K(0), out _));
         Assert.Equal(0, ks.Count);
+        ks.FreeRemoved();
         Assert.Equal(empty, ks.ItemBytes);
         int reused = Add(ks, 5);
         Assert.True(reused < 1000, "a freed entry is reused");
@@ -90,7 +91,7 @@ public class KeyspaceTests
             for (int i = 0; i < 200; i++)
             {
                 if (end > start) { if (next < end) Add(ks, next++); }
-                else if (nextToRemove < start) ks.Remove(K(nextToRemove++));
+                else if (nextToRemove < start) ks.Remove(K(nextToRemove++), out _);
             }
             if (rng.Next(4) == 0) ks.ShrinkIfSparse();
             ks.RehashStep(rng.Next(1, 50));
@@ -128,7 +129,7 @@ public class KeyspaceTests
         Assert.Equal(new HashSet<int> { a, b }, visited);
         Assert.True(ks.ClearDeadline(a));
         Assert.False(ks.ClearDeadline(a));
-        ks.Remove(K(2));
+        ks.Remove(K(2), out _);
         Assert.Equal(0, ks.VolatileCount);
         int none = 0;
         Assert.Equal(-1, ks.NextVolatile(ref none));
@@ -177,10 +178,10 @@ public class KeyspaceTests
     {
         var ks = new Keyspace();
         for (int i = 0; i < 1000; i++) Add(ks, i);
-        for (int i = 0; i < 1000; i++) if (i != 777) ks.Remove(K(i));
+        for (int i = 0; i < 1000; i++) if (i != 777) ks.Remove(K(i), out _);
         var rng = new Random(1);
         for (int i = 0; i < 20; i++) Assert.Equal("key:777", Encoding.ASCII.GetString(ks.Key(ks.RandomEntry(rng))));
-        ks.Remove(K(777));
+        ks.Remove(K(777), out _);
         Assert.Equal(-1, ks.RandomEntry(rng));
     }
 

@@ -30,7 +30,7 @@ public class QuickListTests
     {
         var keys = new Keyspace();
         var list = new QuickList(B("key"), fill);
-        keys.SetItem(keys.AddOrFind("key"u8, out _), list);
+        keys.SetObject(keys.AddOrFind("key"u8, out _), list);
         return (list, keys);
     }
 

@@ -156,7 +156,7 @@ public class SetValueTests
         var key = B("set");
         var set = new SetValue(key, forIntegers: true);
         int index = keyspace.AddOrFind(key, out _);
-        keyspace.SetItem(index, set);
+        keyspace.SetObject(index, set);
         void Exact() => Assert.Equal(set.MemoryBytes, keyspace.ItemBytes);
 
         for (int i = 0; i < 5; i++) Assert.True(set.Add(B(i.ToString()), maxIntsetEntries: 8));

@@ -88,14 +88,20 @@ public class ValueSizeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void PackedAndRawStrings()
+    public void StringRecordsAndRawStrings()
     {
+        // A string record costs its slot, and nothing on the managed heap.
+        var keys = new Keyspace();
         byte[] key = Bytes("key"), value = new byte[1000];
-        PackedString.Create(key, value);
+        keys.SetString(keys.AddOrFind("warm"u8, out _), "warm"u8, value); // the first page of the size class
+        long warm = keys.ItemBytes;
+        int entry = keys.AddOrFind(key, out _);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var packed = PackedString.Create(key, value);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(allocated, Keyspace.SizeOf(packed));
+        keys.SetString(entry, key, value);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(RecordHeap.SlotBytesFor(key.Length, value.Length), keys.ItemBytes - warm);
+        Assert.Equal(keys.ItemBytes - warm, keys.ValueBytes(entry));
+        keys.Release();
         var raw = new RawString(Bytes("key"), new byte[100_000], 100_000);
         AssertSizeMatchesAllocation("raw string", raw);
     }
