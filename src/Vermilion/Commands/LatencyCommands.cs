@@ -248,6 +248,9 @@ public static partial class LatencyCommands
                 case "eviction-cycle" or "eviction-del" or "eviction-lazyfree":
                     advice.Add("- Evicting keys took long: sudden drops of 'maxmemory' or very large values force long eviction cycles.");
                     break;
+                case "gc-pause":
+                    advice.Add("- The .NET garbage collector stopped the server (INFO memory's gc_* fields count and time its pauses): young-generation pauses grow with what survives them (bursts of writes), blocking full ones with the whole heap. Keep background GC on (vermilion-server's default), and run MEMORY PURGE on a large dataset only when a pause is acceptable.");
+                    break;
             }
         }
         if (advice.Count == 0)

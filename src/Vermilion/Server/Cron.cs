@@ -10,7 +10,8 @@ public sealed partial class VermilionServer
 
     /// <summary>
     /// serverCron, every 1000/hz ms: shutdown requests, the end of a CLIENT PAUSE, idle
-    /// timeouts and output buffer limits (clientsCron), the instantaneous metrics.
+    /// timeouts and output buffer limits (clientsCron), the instantaneous metrics, the runtime's
+    /// GC pauses (Vermilion's own: <see cref="Server.GcPauses"/>).
     /// </summary>
     long ServerCron(EventLoop loop, long id)
     {
@@ -31,6 +32,7 @@ public sealed partial class VermilionServer
             Stats.SampleInstantaneous(UnixTimeMs);
             _lastInstantaneousSampleMs = UnixTimeMs;
         }
+        GcPauses.Sample(UnixTime);
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
         // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
 using Vermilion.Commands;
@@ -160,7 +161,8 @@ public static class Info
         long rss = ResidentSetBytes();
         s.Stats.UsedMemoryPeak = Math.Max(s.Stats.UsedMemoryPeak, used);
         long peak = s.Stats.UsedMemoryPeak;
-        long system = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var gc = GC.GetGCMemoryInfo();
+        long system = gc.TotalAvailableMemoryBytes;
         long max = s.Config.MaxMemory;
         sb.Append("# Memory\r\n")
           .BytesField("used_memory", used)
@@ -180,6 +182,31 @@ public static class Info
           .Field("mem_allocator", ".NET GC + record pages")
           .Field("lazyfree_pending_objects", s.LazyFree.Pending)
           .Field("lazyfreed_objects", Interlocked.Read(ref s.Stats.LazyfreedObjects));
+        Runtime(s, gc, sb);
+    }
+
+    /// <summary>How the collector runs, from its configuration: does not change while the process lives.</summary>
+    static readonly string s_gcMode = (GCSettings.IsServerGC ? "server" : "workstation")
+        + (GC.GetConfigurationVariables().TryGetValue("ConcurrentGC", out var concurrent) && concurrent is true ? "-concurrent" : "");
+
+    /// <summary>
+    /// Vermilion's own fields after Redis's: the .NET runtime that used_memory_rss holds and whose
+    /// collections pause the loop. Heap size and committed bytes are as of the last collection (0
+    /// before the first); the collection counts are the process's; the pauses are since the server
+    /// started (<see cref="GcPauses"/>), the longest since then or CONFIG RESETSTAT.
+    /// </summary>
+    static void Runtime(VermilionServer s, GCMemoryInfo gc, StringBuilder sb)
+    {
+        sb.Field("gc_mode", s_gcMode)
+          .Field("gc_heap_size", gc.HeapSizeBytes)
+          .Field("gc_committed", gc.TotalCommittedBytes)
+          .Field("gc_collections_gen0", GC.CollectionCount(0))
+          .Field("gc_collections_gen1", GC.CollectionCount(1))
+          .Field("gc_collections_gen2", GC.CollectionCount(2))
+          .Field("gc_pause_count", s.GcPauses.Count)
+          .Field("gc_pause_total_usec", s.GcPauses.TotalMicroseconds)
+          .Field("gc_pause_max_usec", s.Stats.GcPauseMaxUsec)
+          .Field("gc_pause_last_usec", s.GcPauses.LastMicroseconds);
     }
 
     static string Percent(long part, long whole) =>
@@ -241,7 +268,9 @@ public static class Info
           .Field("reply_buffer_shrinks", st.ReplyBufferShrinks)
           .Field("reply_buffer_expands", st.ReplyBufferExpands)
           // Redis 7.2's counter (7.0 has none): clients closed for their output buffer limit.
-          .Field("client_output_buffer_limit_disconnections", st.OutputBufferLimitDisconnections);
+          .Field("client_output_buffer_limit_disconnections", st.OutputBufferLimitDisconnections)
+          // Vermilion's own (Redis 7.2 sums its iterations, eventloop_duration_sum): the longest one since start or CONFIG RESETSTAT.
+          .Field("eventloop_duration_max_usec", s.Microseconds(st.EventLoopDurationMax));
     }
 
     static void Replication(VermilionServer s, StringBuilder sb)

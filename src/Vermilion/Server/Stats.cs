@@ -15,6 +15,10 @@ public sealed class Stats
     public double ExpiredStalePercent;   // expired_stale_perc, as a fraction
     public long ReplyBufferShrinks, ReplyBufferExpands;
     public long UsedMemoryPeak;
+    /// <summary>Not in Redis: gc_pause_max_usec, the longest collection <see cref="GcPauses"/> saw.</summary>
+    public long GcPauseMaxUsec;
+    /// <summary>Not in Redis: eventloop_duration_max_usec, in Stopwatch ticks: the longest iteration of the loop (events, time events, before-sleep).</summary>
+    public long EventLoopDurationMax;
     /// <summary>lazyfreed_objects: added to by the lazyfree thread (Interlocked).</summary>
     public long LazyfreedObjects;
     /// <summary>Not in Redis: readable events handled on listening sockets (tests show bursts take several rounds).</summary>
@@ -54,6 +58,7 @@ public sealed class Stats
         ExpiredKeys = EvictedKeys = KeyspaceHits = KeyspaceMisses = ExpiredTimeCapReached = 0;
         ExpiredStalePercent = 0;
         ReplyBufferShrinks = ReplyBufferExpands = OutputBufferLimitDisconnections = 0;
+        GcPauseMaxUsec = EventLoopDurationMax = 0;
         ErrorCodes.Clear();
         Interlocked.Exchange(ref LazyfreedObjects, 0);
         foreach (var s in _samples) Array.Clear(s);

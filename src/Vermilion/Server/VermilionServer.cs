@@ -25,6 +25,8 @@ public sealed partial class VermilionServer : IDisposable
     public readonly Config Config;
     public readonly Log Log;
     public readonly Stats Stats = new();
+    /// <summary>The runtime's collections as INFO and LATENCY show them; serverCron samples it.</summary>
+    public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
     public readonly CommandTable Commands = new();
     /// <summary>The arguments of the request being executed, reused for every request.</summary>
@@ -103,13 +105,24 @@ public sealed partial class VermilionServer : IDisposable
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs) { KeyEvicted = ticks => AddLatencySampleIfNeeded("eviction-del", ticks) };
         LazyFree = new LazyFree(Stats);
+        GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
             Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
-        Loop.AfterSleep = UpdateCachedTime;
+        Loop.AfterSleep = AfterSleep;
         EffectiveHz = config.Hz;
+    }
+
+    /// <summary>When the loop's poll returned; 0 until it has (eventloop_duration_max_usec).</summary>
+    long _iterationStart;
+
+    /// <summary>afterSleep: the cached time, and the start of this iteration's processing (Redis 7.2's el_start).</summary>
+    void AfterSleep()
+    {
+        _iterationStart = Stopwatch.GetTimestamp();
+        UpdateCachedTime();
     }
 
     void UpdateCachedTime()
@@ -390,6 +403,14 @@ public sealed partial class VermilionServer : IDisposable
         FreeClientsInAsyncFreeQueue();
         // Between iterations no command holds a span of a string record: the removed ones can go.
         foreach (var db in Databases) db.Keys.FreeRemoved();
+        // The iteration ends here, about to poll: its file events, time events and this pass, as
+        // Redis 7.2 times its EL_DURATION_TYPE_EL from afterSleep to the end of beforeSleep.
+        if (_iterationStart != 0)
+        {
+            long ticks = Stopwatch.GetTimestamp() - _iterationStart;
+            if (ticks > Stats.EventLoopDurationMax) Stats.EventLoopDurationMax = ticks;
+            _iterationStart = 0;
+        }
     }
 
     /// <summary>Writes each pending client's replies directly; only a client whose socket is full gets a write handler.</summary>
