@@ -3,13 +3,14 @@ using System.Runtime;
 using Vermilion.Server;
 using Vermilion.Storage;
 
-// Grows one Db to N keys (SET key:%010d with a 10-byte value) the way the loop would: each insert
+// Grows one Db to N keys (SET key:%010d with a 10-byte value, or with --hashes a small hash of
+// two fields, a listpack as HSET makes it) the way the loop would: each insert
 // timed alone, with the Cron's millisecond of rehashing every 100 ms of inserts (hz 10). Prints
 // the worst pauses split into those with and without a GC inside them, so a rehash stall and a
 // collector stall are told apart.
-//   dotnet run -c Release --project bench/KeyspaceGrowth [N=10000000] [-v: list every insert over 2 ms]
-int n = args.Length > 0 ? int.Parse(args[0]) : 10_000_000;
-bool verbose = args.Contains("-v");
+//   dotnet run -c Release --project bench/KeyspaceGrowth -- [N=10000000] [-v: list every insert over 2 ms] [--hashes]
+int n = args.Length > 0 && int.TryParse(args[0], out int given) ? given : 10_000_000;
+bool verbose = args.Contains("-v"), hashes = args.Contains("--hashes");
 var config = new Config();
 var stats = new Stats();
 long Now() => Environment.TickCount64;
@@ -28,7 +29,14 @@ for (int i = 0; i < n; i++)
     WriteDigits(key[4..], i);
     int gcBefore = GC.CollectionCount(0);
     long t0 = Stopwatch.GetTimestamp();
-    db.Set(key, value);
+    if (hashes)
+    {
+        var hash = new HashValue(key);
+        hash.Set("name"u8, value, 128, 64);
+        hash.Set("count"u8, "12"u8, 128, 64);
+        db.Add(hash);
+    }
+    else db.Set(key, value);
     long took = Stopwatch.GetTimestamp() - t0;
     if (took > cronTicks)
     {
