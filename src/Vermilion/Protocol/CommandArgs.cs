@@ -19,6 +19,8 @@ public sealed class CommandArgs
 
     public ReadOnlySpan<byte> this[int i] => new(Buffer, _offset[i], _length[i]);
     public int Length(int i) => _length[i];
+    /// <summary>Where argument <paramref name="i"/> starts in <see cref="Buffer"/>.</summary>
+    public int Offset(int i) => _offset[i];
 
     public byte[] ToArray(int i) => this[i].ToArray();
 

@@ -156,14 +156,14 @@ public sealed class Client : IConnectionHandler
         if (_query is null)
         {
             _query = pool.Rent((int)Math.Min(need, int.MaxValue - 64));
-            _queryPos = _queryLen = 0;
+            _queryPos = _queryLen = _prefetchedTo = 0;
             return;
         }
         int unread = _queryLen - _queryPos;
         if (_queryPos > 0)
         {
             Buffer.BlockCopy(_query, _queryPos, _query, 0, unread);
-            _queryPos = 0;
+            _queryPos = _prefetchedTo = 0;
             _queryLen = unread;
         }
         if (_queryLen < _query.Length && (_needBytes <= _query.Length)) return;
@@ -181,7 +181,7 @@ public sealed class Client : IConnectionHandler
         {
             Server.Pool.Return(_query);
             _query = null;
-            _queryPos = _queryLen = 0;
+            _queryPos = _queryLen = _prefetchedTo = 0;
             _needBytes = 0;
         }
     }
@@ -194,6 +194,7 @@ public sealed class Client : IConnectionHandler
         server.StartCommandClock();
         while (_queryPos < _queryLen)
         {
+            if (_queryPos >= _prefetchedTo && _queryLen - _queryPos >= PrefetchMinBytes) PrefetchKeys();
             if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;
             if (_needBytes > _queryLen - _queryPos) break;
             var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen);
@@ -215,6 +216,29 @@ public sealed class Client : IConnectionHandler
             if (Reply.ListNodes > 0) server.CheckOutputBufferLimits(this, async: true);
         }
         AfterCommands();
+    }
+
+    // Pipelined requests get their keys' cache lines loaded ahead (Keyspace.Prefetch); a lone
+    // request is never parsed twice for it. A batch of 16 covers the misses of the next ones
+    // while a GET takes ~0.4 µs; measured at -P 128 (the README's benchmark section).
+    const int PrefetchBatch = 16, PrefetchMinBytes = 256;
+    int _prefetchedTo;
+
+    /// <summary>Parses up to <see cref="PrefetchBatch"/> waiting multibulk requests and prefetches the key each names second (GET k, SET k v, HSET k ...).</summary>
+    void PrefetchKeys()
+    {
+        var scratch = Server.PrefetchArgs;
+        Span<(int, int)> keys = stackalloc (int, int)[PrefetchBatch];
+        int n = 0, pos = _queryPos;
+        while (n < PrefetchBatch && pos < _queryLen && _query![pos] == (byte)'*')
+        {
+            var reader = new RespRequestReader(_query, pos, _queryLen, Server.Config.ProtoMaxBulkLen);
+            if (reader.Read(scratch, _query) != ParseStatus.Complete) break;
+            if (scratch.Count >= 2) keys[n++] = (scratch.Offset(1), scratch.Length(1));
+            pos += reader.Consumed;
+        }
+        _prefetchedTo = pos;
+        if (n > 1) Db.Keys.Prefetch(_query!, keys[..n]);
     }
 
     /// <summary>Queues the client for the before-sleep write pass, or closes it if it asked to close and has nothing to send.</summary>
@@ -286,7 +310,7 @@ public sealed class Client : IConnectionHandler
             Server.Pool.Return(_query);
             _query = null;
         }
-        _queryPos = _queryLen = 0;
+        _queryPos = _queryLen = _prefetchedTo = 0;
     }
 
     /// <summary>Reply bytes counted against client-output-buffer-limit: the list nodes, not the first buffer (as Redis).</summary>

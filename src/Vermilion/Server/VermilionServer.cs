@@ -31,6 +31,8 @@ public sealed partial class VermilionServer : IDisposable
     public readonly CommandTable Commands = new();
     /// <summary>The arguments of the request being executed, reused for every request.</summary>
     public readonly CommandArgs Args = new();
+    /// <summary>Where Client.PrefetchKeys parses the requests it looks ahead at (never the request being run).</summary>
+    internal readonly CommandArgs PrefetchArgs = new();
     public readonly Db[] Databases;
     public readonly Eviction Eviction;
     /// <summary>RANDOMKEY and eviction sampling; not for anything secret.</summary>

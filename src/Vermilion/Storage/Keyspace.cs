@@ -233,6 +233,42 @@ public sealed class Keyspace
 
     ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)_seed);
 
+    /// <summary>
+    /// Valkey 8's batch prefetch (memory_prefetch.c): a lookup is three dependent cache misses
+    /// (bucket, entry, record), and in a deep pipeline they were 60% of a GET's time. For the keys
+    /// of the requests waiting in a query buffer, each step's loads are started for every key
+    /// before any is waited for, so the misses overlap instead of queueing; the lookups that
+    /// follow find their lines in the cache. Only hints: nothing changes, nothing is decided here.
+    /// </summary>
+    public void Prefetch(byte[] buffer, ReadOnlySpan<(int Offset, int Length)> keys)
+    {
+        if (Count == 0) return;
+        Span<int> chain = stackalloc int[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            ulong h = Hash(buffer.AsSpan(keys[i].Offset, keys[i].Length));
+            // While rehashing, buckets below _rehashIndex have moved to the new table.
+            var table = _table;
+            int bucket = (int)(h & (uint)(table.Length - 1));
+            if (_next is not null && bucket < _rehashIndex) bucket = (int)(h & (uint)((table = _next).Length - 1));
+            ref int head = ref table[bucket];
+            RecordHeap.Prefetch(ref head);
+            chain[i] = bucket | (table == _next ? int.MinValue : 0);
+        }
+        for (int i = 0; i < keys.Length; i++)
+        {
+            int n = chain[i] < 0 ? _next![chain[i] & int.MaxValue] : _table[chain[i]];
+            if (n != 0) RecordHeap.Prefetch(ref At(n - 1));
+            chain[i] = n;
+        }
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (chain[i] == 0) continue;
+            long v = At(chain[i] - 1).Value;
+            if (v > 0) RecordHeap.Prefetch(v);
+        }
+    }
+
     /// <summary>The entry number of <paramref name="key"/>, or -1.</summary>
     public int Find(ReadOnlySpan<byte> key)
     {

@@ -185,6 +185,29 @@ public class KeyspaceTests
         Assert.Equal(-1, ks.RandomEntry(rng));
     }
 
+    /// <summary>Prefetching is only a hint: in either table while rehashing, for keys present or not, it changes nothing.</summary>
+    [Fact]
+    public void PrefetchOfABatchChangesNothing()
+    {
+        var ks = new Keyspace();
+        var buffer = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 40).Select(i => "key:" + i * 3 + "|")));
+        var slices = new List<(int, int)>();
+        for (int start = 0, i = 0; i < 40; i++)
+        {
+            int end = Array.IndexOf(buffer, (byte)'|', start);
+            slices.Add((start, end - start));
+            start = end + 1;
+        }
+        ks.Prefetch(buffer, slices.ToArray()); // empty
+        for (int i = 0; i < 5000; i++)
+        {
+            Add(ks, i);
+            if (i % 7 == 0) ks.Prefetch(buffer, slices.ToArray());
+        }
+        Assert.Equal(5000, ks.Count);
+        for (int i = 0; i < 5000; i++) Assert.True(ks.Find(K(i)) >= 0);
+    }
+
     [Fact]
     public void RawStringGrowsGreedilyAndZeroFills()
     {
