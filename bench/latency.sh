@@ -7,9 +7,10 @@
 #          LOAD_DEPTH commands in flight (bench/latency_load.c), so the keyspace grows to KEYS
 #   churn  SET/GET of random keys among those KEYS for CHURN_SECONDS, CHURN_CLIENTS connections
 #          with CHURN_DEPTH in flight each (redis-benchmark -c 50 -P 16's shape over the loaded keys)
-# then FLUSHALL SYNC and RSS again. During each phase bench/latency_probe.c sends one PING every
-# 1 ms on its own connection; a reply's latency is taken from the PING's scheduled send time (wrk2's
-# correction for coordinated omission), so a 30 ms stall counts in ~30 samples, not one.
+# then FLUSHALL SYNC and RSS again. During each phase bench/latency_probe.c (SCHED_FIFO when root,
+# so the loader beside it on CPU 0 does not delay it) sends one PING every 1 ms on its own
+# connection, open loop, and takes each reply's latency from the PING's scheduled send time: a
+# 30 ms stall counts in ~30 samples, not one (no coordinated omission, the figure wrk2 corrects to).
 # Prints one markdown table (rows: metrics; columns: phase × server) and writes
 # bench/results/latency-latest.json.
 #   KEYS=8000000 VALUE_SIZE=64 CHURN_SECONDS=20 SERVERS=redis,vermilion IDLE_SECONDS=3
@@ -35,7 +36,8 @@ IFS=, read -ra servers <<<"$SERVERS"
 case ",$SERVERS," in *,vermilion,*) vermilion_bin=$(aot_binary) ;; esac
 
 # CPU pressure (/proc/pressure/cpu "some" total, µs): time some task here waited for a CPU. Other
-# work on the machine inflates every tail figure, so each phase records how much there was.
+# work on the machine inflates every tail figure, so each phase records how much there was (the
+# loader waiting while the probe runs counts too, a few % of a loaded phase).
 cpu_waited() { awk '/^some/ {sub("total=", "", $5); print $5}' /proc/pressure/cpu 2>/dev/null || echo 0; }
 
 # probe_during PORT PHASE -- COMMAND...: the probe's summary in $d/PHASE.probe, taken while COMMAND runs.
