@@ -31,7 +31,7 @@ if [ -n "${VERMILION_BIN:-}" ]; then
   aot_bin=$VERMILION_BIN; jit_bin=""
 else
   echo "building Vermilion (NativeAOT and JIT)..."
-  dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$out/aot" -v q -nologo >/dev/null
+  publish_aot
   dotnet publish src/Vermilion.Server -c Release -o "$out/jit" -v q -nologo >/dev/null
   aot_bin=$out/aot/vermilion-server; jit_bin=$out/jit/vermilion-server
 fi

@@ -28,3 +28,14 @@ stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; d
 
 rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
 used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
+
+# The NativeAOT build the scripts measure: publish_aot builds this tree into bench/out/aot;
+# aot_binary prints the binary to run, VERMILION_BIN when given (an older build, say), else the
+# freshly published one.
+publish_aot() { dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o bench/out/aot -v q -nologo >/dev/null; }
+aot_binary() {
+  if [ -n "${VERMILION_BIN:-}" ]; then echo "$VERMILION_BIN"; return; fi
+  echo "building Vermilion (NativeAOT)..." >&2
+  publish_aot
+  echo bench/out/aot/vermilion-server
+}
