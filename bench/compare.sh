@@ -78,6 +78,8 @@ bench() {
 workloads=(
   "50 clients|-c 50 -n $N -t set,get"
   "50 clients -P 16|-c 50 -n $NP -P 16 -t set,get"
+  "50 clients -P 128|-c 50 -n $NP -P 128 -t set,get"
+  "50 clients -P 128, 256-byte values|-c 50 -n $NP -P 128 -d 256 -t set"
   "50 clients|-c 50 -n $N -t ping_inline,ping_mbulk"
   "50 clients|-c 50 -n $N -t incr"
   "50 clients, random keys over 1M|-c 50 -n $N -r 1000000 -t set,get"
