@@ -35,6 +35,7 @@ for (int i = 0; i < n; i++)
         hash.Set("name"u8, value, 128, 64);
         hash.Set("count"u8, "12"u8, 128, 64);
         db.Add(hash);
+        db.Views.ReturnTo(0); // as the server does after each command: the new hash was lent as a view of its record
     }
     else db.Set(key, value);
     long took = Stopwatch.GetTimestamp() - t0;

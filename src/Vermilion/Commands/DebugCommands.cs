@@ -439,7 +439,10 @@ public static partial class DebugCommands
                 var dbDigest = new byte[Size + 4];
                 foreach (int entry in db.Keys.Entries())
                 {
+                    // One view at a time: a dataset of small hashes must not lend one per key.
+                    int views = db.Views.Lent;
                     var value = OfValue(db.Keys, entry);
+                    db.Views.ReturnTo(views);
                     var key = db.Keys.Key(entry);
                     var input = new byte[key.Length + Size];
                     key.CopyTo(input);

@@ -1,0 +1,288 @@
+using System.Text;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>
+/// Compact collections stored as records and seen through views (<see cref="ValueViews"/>): a
+/// view detached when its key goes, a conversion to the big encoding, several views at once,
+/// records carried by RENAME/MOVE/COPY, used_memory, and no allocation in steady state.
+/// </summary>
+public class ValueViewsTests : IDisposable
+{
+    long _now = 1_700_000_000_000;
+    readonly Stats _stats = new();
+    readonly ValueViews _views = new();
+    readonly Db _db, _other;
+
+    public ValueViewsTests()
+    {
+        var eviction = new Eviction(new Config(), _stats, () => _now);
+        _db = new Db(0, () => _now, _stats, eviction, _views);
+        _other = new Db(1, () => _now, _stats, eviction, _views);
+    }
+
+    public void Dispose()
+    {
+        EndCommand();
+        _db.Clear().Release();
+        _other.Clear().Release();
+    }
+
+    static byte[] B(string s) => Encoding.ASCII.GetBytes(s);
+    static string S(ReadOnlySpan<byte> b) => Encoding.ASCII.GetString(b);
+
+    /// <summary>What the server does after each command and each loop iteration.</summary>
+    void EndCommand()
+    {
+        _views.ReturnTo(0);
+        _db.Keys.FreeRemoved();
+        _other.Keys.FreeRemoved();
+    }
+
+    void AddHash(Db db, string key, params string[] pairs)
+    {
+        var hash = new HashValue(B(key));
+        for (int i = 0; i < pairs.Length; i += 2) hash.Set(B(pairs[i]), B(pairs[i + 1]), 128, 64);
+        db.Add(hash);
+    }
+
+    static Dictionary<string, string> Pairs(HashValue h)
+    {
+        var d = new Dictionary<string, string>();
+        for (int p = h.FirstPair(); p >= 0; p = h.NextPair(p)) d[S(h.FieldAt(p))] = S(h.ValueAt(p));
+        return d;
+    }
+
+    /// <summary>The keyspace's used_memory share equals the sum of what each key reports (MEMORY USAGE).</summary>
+    static void AssertAccountingExact(Db db)
+    {
+        long sum = 0;
+        foreach (int entry in db.Keys.Entries()) sum += db.Keys.ValueBytes(entry);
+        Assert.Equal(sum, db.Keys.ItemBytes);
+    }
+
+    [Fact]
+    public void ACompactHashIsARecordWithNoManagedObject()
+    {
+        AddHash(_db, "h", "name", "value", "count", "12");
+        EndCommand();
+        int entry = _db.Keys.Find(B("h"));
+        Assert.Equal(RecordKind.Hash, _db.Keys.Kind(entry));
+        Assert.Equal(DataType.Hash, _db.Keys.Type(entry));
+        Assert.False(_db.Keys.IsString(entry));
+        Assert.False(_db.Keys.TryGetString(entry, out _));
+        Assert.Equal(0, _db.Keys.ObjectBytes);
+        Assert.Throws<WrongTypeException>(() => _db.TryGetString(B("h"), out _));
+        var view = _db.Get<HashValue>(B("h"))!;
+        Assert.Equal("listpack", view.Encoding);
+        Assert.Equal("h", S(view.Key));
+        Assert.Equal(new Dictionary<string, string> { ["name"] = "value", ["count"] = "12" }, Pairs(view));
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void WritesThroughAViewLandInTheRecordAsItGrowsAndShrinks()
+    {
+        AddHash(_db, "h", "a", "1");
+        EndCommand();
+        var model = new Dictionary<string, string> { ["a"] = "1" };
+        var rng = new Random(3);
+        for (int i = 0; i < 2000; i++)
+        {
+            var h = _db.Get<HashValue>(B("h"))!;
+            string field = "f" + rng.Next(60), value = new string('v', rng.Next(0, 60));
+            if (rng.Next(3) == 0)
+            {
+                Assert.Equal(model.Remove(field), h.Remove(B(field)));
+                if (h.Count == 0)
+                {
+                    _db.Delete(B("h"));
+                    AddHash(_db, "h", "a", "1");
+                    model["a"] = "1";
+                }
+            }
+            else
+            {
+                Assert.Equal(!model.ContainsKey(field), h.Set(B(field), B(value), 128, 64));
+                model[field] = value;
+            }
+            EndCommand(); // the record may have moved: the next command finds it through its entry
+            if (i % 97 == 0) AssertAccountingExact(_db);
+        }
+        var final = _db.Get<HashValue>(B("h"))!;
+        Assert.Equal("listpack", final.Encoding);
+        Assert.Equal(model, Pairs(final));
+        Assert.Equal(model.Count, final.Count);
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void AViewIsDetachedWhenItsKeyIsDeleted()
+    {
+        AddHash(_db, "h", "a", "1", "b", "2");
+        EndCommand();
+        var view = _db.Get<HashValue>(B("h"))!;
+        Assert.True(_db.Delete(B("h")));
+        // The view keeps what it saw, as a managed value removed from the keyspace does...
+        Assert.Equal(2, view.Count);
+        Assert.True(view.TryGet(B("b"), out var b) && S(b) == "2");
+        // ...and its writes go nowhere, even when a new key takes the entry and the record's slot.
+        AddHash(_db, "other", "x", "y");
+        view.Set(B("c"), B("3"), 128, 64);
+        view.Remove(B("a"));
+        Assert.Null(_db.Get<HashValue>(B("h")));
+        var other = _db.Get<HashValue>(B("other"))!;
+        Assert.Equal(new Dictionary<string, string> { ["x"] = "y" }, Pairs(other));
+        EndCommand();
+        Assert.Equal(new Dictionary<string, string> { ["x"] = "y" }, Pairs(_db.Get<HashValue>(B("other"))!));
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void AViewThatConvertsBecomesTheEntrysManagedObject()
+    {
+        AddHash(_db, "h", "a", "1");
+        EndCommand();
+        long heapBefore = _db.Keys.ItemBytes;
+        var view = _db.Get<HashValue>(B("h"))!;
+        view.Set(B("long"), B(new string('x', 100)), 128, 64); // longer than hash-max-listpack-value
+        Assert.Equal("hashtable", view.Encoding);
+        int entry = _db.Keys.Find(B("h"));
+        Assert.Equal(RecordKind.String, _db.Keys.Kind(entry));
+        Assert.Same(view, _db.Keys.Object(entry));
+        Assert.Equal(view.MemoryBytes, _db.Keys.ObjectBytes);
+        Assert.True(_db.Keys.ItemBytes > heapBefore);
+        EndCommand();
+        // It did not go back to the pool: the keyspace still holds it, whole.
+        var again = _db.Get<HashValue>(B("h"))!;
+        Assert.Same(view, again);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["long"] = new string('x', 100) }, Pairs(again));
+        again.Set(B("more"), B("m"), 128, 64);
+        Assert.Equal(again.MemoryBytes, _db.Keys.ObjectBytes);
+        AssertAccountingExact(_db);
+        // A later view (another key) is a fresh one, not the promoted object.
+        AddHash(_db, "small", "s", "1");
+        EndCommand();
+        Assert.NotSame(view, _db.Get<HashValue>(B("small")));
+    }
+
+    [Fact]
+    public void SeveralViewsAtOnceAndTheSameKeyTwice()
+    {
+        AddHash(_db, "a", "f", "1");
+        AddHash(_db, "b", "f", "2");
+        AddHash(_other, "a", "f", "3");
+        EndCommand();
+        var a = _db.Get<HashValue>(B("a"))!;
+        var b = _db.Get<HashValue>(B("b"))!;
+        var otherA = _other.Get<HashValue>(B("a"))!;
+        Assert.NotSame(a, b);
+        Assert.NotSame(a, otherA);
+        Assert.Same(a, _db.Get<HashValue>(B("a")));
+        Assert.Equal(3, _views.Lent);
+        // Growing one (its record moves) leaves the others as they were, and the second lookup sees it.
+        for (int i = 0; i < 50; i++) a.Set(B("g" + i), B("value" + i), 128, 64);
+        Assert.True(b.TryGet(B("f"), out var fb) && S(fb) == "2");
+        Assert.True(otherA.TryGet(B("f"), out var fo) && S(fo) == "3");
+        Assert.Equal(51, _db.Get<HashValue>(B("a"))!.Count);
+        EndCommand();
+        Assert.Equal(0, _views.Lent);
+        Assert.Equal(51, _db.Get<HashValue>(B("a"))!.Count);
+    }
+
+    [Fact]
+    public void ANestedCommandReturnsOnlyItsOwnViews()
+    {
+        AddHash(_db, "a", "f", "1");
+        AddHash(_db, "b", "f", "2");
+        EndCommand();
+        var a = _db.Get<HashValue>(B("a"))!;
+        int mark = _views.Lent;
+        var b = _db.Get<HashValue>(B("b"))!;
+        _views.ReturnTo(mark);
+        Assert.Equal(1, _views.Lent);
+        Assert.True(a.TryGet(B("f"), out var fa) && S(fa) == "1");
+        Assert.Throws<InvalidOperationException>(() => b.Count);
+    }
+
+    [Fact]
+    public void RenameMoveAndCopyCarryTheRecord()
+    {
+        AddHash(_db, "h", "a", "1", "b", "2");
+        _db.SetExpire(B("h"), _now + 10_000);
+        EndCommand();
+        _db.Rename(B("h"), B("renamed"));
+        EndCommand();
+        var renamed = _db.Get<HashValue>(B("renamed"))!;
+        Assert.Equal("renamed", S(renamed.Key));
+        Assert.Equal(2, renamed.Count);
+        Assert.Equal(_now + 10_000, _db.GetExpire(B("renamed")));
+        _db.CopyTo(B("renamed"), _db, B("copy"));
+        renamed.Set(B("a"), B("changed"), 128, 64);
+        var copy = _db.Get<HashValue>(B("copy"))!;
+        Assert.True(copy.TryGet(B("a"), out var ca) && S(ca) == "1");
+        Assert.Equal(RecordKind.Hash, _db.Keys.Kind(_db.Keys.Find(B("copy"))));
+        EndCommand();
+        _db.MoveTo(B("copy"), _other);
+        EndCommand();
+        Assert.False(_db.Exists(B("copy")));
+        var moved = _other.Get<HashValue>(B("copy"))!;
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }, Pairs(moved));
+        AssertAccountingExact(_db);
+        AssertAccountingExact(_other);
+    }
+
+    [Fact]
+    public void AFlushDetachesTheViewsOfTheOldKeyspace()
+    {
+        AddHash(_db, "h", "a", "1");
+        EndCommand();
+        var view = _db.Get<HashValue>(B("h"))!;
+        _db.Clear().Release(); // its pages are unmapped
+        Assert.True(view.TryGet(B("a"), out var a) && S(a) == "1");
+        view.Set(B("b"), B("2"), 128, 64);
+        Assert.Equal(0, _db.Count);
+    }
+
+    [Fact]
+    public void StringCommandsOverAHashRecordAnswerWrongTypeOrReplaceIt()
+    {
+        AddHash(_db, "h", "a", "1");
+        EndCommand();
+        var view = _db.Get<HashValue>(B("h"))!;
+        _db.Set(B("h"), B("now a string")); // SET replaces any type: the view detaches
+        Assert.True(_db.TryGetString(B("h"), out var text) && S(text) == "now a string");
+        Assert.True(view.TryGet(B("a"), out _));
+        Assert.Throws<WrongTypeException>(() => _db.Get<HashValue>(B("h")));
+        EndCommand();
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void SteadyStateCommandsAllocateNothing()
+    {
+        for (int k = 0; k < 10; k++) AddHash(_db, "h" + k, "field", "xyz", "counter", "1");
+        EndCommand();
+        var keys = Enumerable.Range(0, 10).Select(k => B("h" + k)).ToArray();
+        byte[] field = B("field"), value = B("abc"), other = B("other");
+        void Round()
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                var h = _db.Get<HashValue>(keys[i % 10])!;
+                h.Set(field, value, 128, 64);
+                var second = _db.Get<HashValue>(keys[(i + 1) % 10])!;
+                second.TryGet(field, out _);
+                h.Set(other, value, 128, 64);
+                h.Remove(other);
+                _views.ReturnTo(0);
+            }
+            _db.Keys.FreeRemoved();
+        }
+        Round();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Round();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
