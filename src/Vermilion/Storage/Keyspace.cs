@@ -144,6 +144,7 @@ public sealed class Keyspace
         return KindOf(e) switch
         {
             RecordKind.Hash => DataType.Hash,
+            RecordKind.IntSet => DataType.Set,
             _ => DataType.String,
         };
     }

@@ -10,4 +10,6 @@ public enum RecordKind : byte
     String = 0,
     /// <summary>A listpack hash: [field/value count, int32][the entries, <see cref="HashValue"/>'s layout].</summary>
     Hash = 1,
+    /// <summary>An intset set: the <see cref="IntSet"/>'s header and elements.</summary>
+    IntSet = 2,
 }

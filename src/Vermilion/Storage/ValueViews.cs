@@ -30,7 +30,7 @@ public sealed class ValueViews
     const int PoolLimit = 32;
 
     readonly List<RecordView> _lent = [];
-    readonly Stack<RecordView>[] _pool = [new(), new()];
+    readonly Stack<RecordView>[] _pool = [new(), new(), new(), new(), new()];
 
     /// <summary>Views out now: the mark a caller passes back to <see cref="ReturnTo"/>.</summary>
     public int Lent => _lent.Count;
@@ -57,6 +57,7 @@ public sealed class ValueViews
         view.View = kind switch
         {
             RecordKind.Hash => HashValue.CreateView(view),
+            RecordKind.IntSet => SetValue.CreateView(view),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         return view;

@@ -259,10 +259,113 @@ public class ValueViewsTests : IDisposable
         AssertAccountingExact(_db);
     }
 
+    void AddSet(Db db, string key, params long[] members)
+    {
+        var set = new SetValue(B(key), forIntegers: true);
+        foreach (long m in members) set.AddInteger(m, 512);
+        db.Add(set);
+    }
+
+    static List<long> Members(SetValue set) => Enumerable.Range(0, set.Count).Select(set.IntegerAt).ToList();
+
+    [Fact]
+    public void AnIntsetViewWidensGrowsAndShrinksInItsRecord()
+    {
+        AddSet(_db, "s", 5);
+        EndCommand();
+        int entry = _db.Keys.Find(B("s"));
+        Assert.Equal(RecordKind.IntSet, _db.Keys.Kind(entry));
+        Assert.Equal(DataType.Set, _db.Keys.Type(entry));
+        var model = new SortedSet<long> { 5 };
+        var rng = new Random(5);
+        for (int i = 0; i < 3000; i++)
+        {
+            var set = _db.Get<SetValue>(B("s"))!;
+            // Mostly small values, now and then one that widens every element.
+            long value = rng.Next(10) switch { 0 => rng.NextInt64(int.MinValue, int.MaxValue) * 3L, 1 => rng.Next(-100_000, 100_000), _ => rng.Next(-200, 200) };
+            if (rng.Next(3) == 0 && set.Count > 1)
+            {
+                long victim = set.IntegerAt(rng.Next(set.Count));
+                Assert.True(set.Remove(B(victim.ToString())));
+                model.Remove(victim);
+            }
+            else Assert.Equal(model.Add(value), set.AddInteger(value, 512));
+            EndCommand();
+            if (i % 101 == 0) AssertAccountingExact(_db);
+        }
+        var final = _db.Get<SetValue>(B("s"))!;
+        Assert.Equal("intset", final.Encoding);
+        Assert.Equal(model.ToList(), Members(final));
+        Assert.Equal(0, _db.Keys.ObjectBytes);
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void AnIntsetViewConvertsOnATextMemberOrPastTheLimit()
+    {
+        AddSet(_db, "text", 1, 2, 3);
+        AddSet(_db, "many", 1, 2, 3);
+        EndCommand();
+        var text = _db.Get<SetValue>(B("text"))!;
+        Assert.True(text.Add(B("abc"), 512));
+        Assert.Equal("hashtable", text.Encoding);
+        var many = _db.Get<SetValue>(B("many"))!;
+        Assert.True(many.AddInteger(4, 3));
+        Assert.Equal("hashtable", many.Encoding);
+        Assert.Equal(text.MemoryBytes + many.MemoryBytes, _db.Keys.ObjectBytes);
+        EndCommand();
+        Assert.Same(text, _db.Get<SetValue>(B("text")));
+        Assert.Equal(4, _db.Get<SetValue>(B("many"))!.Count);
+        Assert.True(_db.Get<SetValue>(B("text"))!.Contains(B("2")));
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void AnIntsetViewTakesTheContentsOfAnotherSet()
+    {
+        AddSet(_db, "s", 1, 2, 3, 4, 5, 6);
+        EndCommand();
+        var set = _db.Get<SetValue>(B("s"))!;
+        var survivors = new SetValue([], forIntegers: true);
+        survivors.AddInteger(100_000, 512);
+        survivors.AddInteger(7, 512);
+        set.TakeContents(survivors);
+        EndCommand();
+        Assert.Equal([7, 100_000], Members(_db.Get<SetValue>(B("s"))!));
+        var table = new SetValue([], forIntegers: false);
+        table.Add(B("x"), 512);
+        _db.Get<SetValue>(B("s"))!.TakeContents(table);
+        EndCommand();
+        var now = _db.Get<SetValue>(B("s"))!;
+        Assert.Equal("hashtable", now.Encoding);
+        Assert.True(now.Contains(B("x")));
+        Assert.Equal("s", S(now.Key));
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void ADeletedIntsetViewKeepsItsMembers()
+    {
+        AddSet(_db, "s", 1, 2);
+        EndCommand();
+        var set = _db.Get<SetValue>(B("s"))!;
+        _db.Delete(B("s"));
+        AddSet(_db, "t", 9);
+        Assert.True(set.AddInteger(3, 512));
+        Assert.Equal([1, 2, 3], Members(set));
+        Assert.Equal([9], Members(_db.Get<SetValue>(B("t"))!));
+        EndCommand();
+        Assert.Equal([9], Members(_db.Get<SetValue>(B("t"))!));
+    }
+
     [Fact]
     public void SteadyStateCommandsAllocateNothing()
     {
         for (int k = 0; k < 10; k++) AddHash(_db, "h" + k, "field", "xyz", "counter", "1");
+        AddSet(_db, "ints", 1000, 2000);
+        var setKey = B("ints");
+        var digits = Enumerable.Range(0, 100).Select(i => B(i.ToString())).ToArray();
+        byte[] B3(int i) => digits[i];
         EndCommand();
         var keys = Enumerable.Range(0, 10).Select(k => B("h" + k)).ToArray();
         byte[] field = B("field"), value = B("abc"), other = B("other");
@@ -276,6 +379,10 @@ public class ValueViewsTests : IDisposable
                 second.TryGet(field, out _);
                 h.Set(other, value, 128, 64);
                 h.Remove(other);
+                var set = _db.Get<SetValue>(setKey)!;
+                set.AddInteger(i, 512);
+                set.Contains(field);
+                set.Remove(B3(i));
                 _views.ReturnTo(0);
             }
             _db.Keys.FreeRemoved();
