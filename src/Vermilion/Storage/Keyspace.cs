@@ -145,6 +145,7 @@ public sealed class Keyspace
         {
             RecordKind.Hash => DataType.Hash,
             RecordKind.IntSet => DataType.Set,
+            RecordKind.SortedSet => DataType.ZSet,
             _ => DataType.String,
         };
     }

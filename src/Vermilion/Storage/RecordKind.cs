@@ -12,4 +12,6 @@ public enum RecordKind : byte
     Hash = 1,
     /// <summary>An intset set: the <see cref="IntSet"/>'s header and elements.</summary>
     IntSet = 2,
+    /// <summary>A listpack sorted set: [entry count, int32][the entries, <see cref="SortedSetValue"/>'s layout].</summary>
+    SortedSet = 3,
 }

@@ -58,6 +58,7 @@ public sealed class ValueViews
         {
             RecordKind.Hash => HashValue.CreateView(view),
             RecordKind.IntSet => SetValue.CreateView(view),
+            RecordKind.SortedSet => SortedSetValue.CreateView(view),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         return view;

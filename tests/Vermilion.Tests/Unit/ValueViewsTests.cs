@@ -358,12 +358,106 @@ public class ValueViewsTests : IDisposable
         Assert.Equal([9], Members(_db.Get<SetValue>(B("t"))!));
     }
 
+    void AddSortedSet(Db db, string key, params (double Score, string Member)[] entries)
+    {
+        var zset = SortedSetValue.Create(B(key), packed: true);
+        foreach (var (score, member) in entries) zset.Add(score, B(member), ZAddFlags.None, 128, 64, out _);
+        db.Add(zset);
+    }
+
+    static List<(double, string)> Entries(SortedSetValue zset)
+    {
+        var list = new List<(double, string)>();
+        for (var c = zset.At(0); c.IsValid; c.MoveNext()) list.Add((c.Score, S(c.Member)));
+        return list;
+    }
+
+    [Fact]
+    public void ASortedSetViewKeepsOrderThroughAddsRemovesAndRanges()
+    {
+        AddSortedSet(_db, "z", (1, "a"));
+        EndCommand();
+        int entry = _db.Keys.Find(B("z"));
+        Assert.Equal(RecordKind.SortedSet, _db.Keys.Kind(entry));
+        Assert.Equal(DataType.ZSet, _db.Keys.Type(entry));
+        var model = new Dictionary<string, double> { ["a"] = 1 };
+        var rng = new Random(9);
+        for (int i = 0; i < 3000; i++)
+        {
+            var z = _db.Get<SortedSetValue>(B("z"))!;
+            string member = "m" + rng.Next(80);
+            double score = rng.Next(4) == 0 ? rng.NextDouble() * 1e6 : rng.Next(-50, 50);
+            switch (rng.Next(6))
+            {
+                case 0:
+                    Assert.Equal(model.Remove(member), z.Remove(B(member)));
+                    break;
+                case 1 when z.Count > 3:
+                    int rank = rng.Next(z.Count - 2);
+                    foreach (var (_, m) in Entries(z).Skip(rank).Take(2)) model.Remove(m);
+                    z.RemoveRange(rank, 2);
+                    break;
+                default:
+                    z.Add(score, B(member), ZAddFlags.None, 128, 64, out _);
+                    model[member] = score;
+                    break;
+            }
+            if (z.Count == 0)
+            {
+                _db.Delete(B("z"));
+                AddSortedSet(_db, "z", (1, "a"));
+                model["a"] = 1;
+            }
+            z.Validate();
+            EndCommand();
+            if (i % 103 == 0) AssertAccountingExact(_db);
+        }
+        var final = _db.Get<SortedSetValue>(B("z"))!;
+        Assert.True(final.IsPacked);
+        Assert.Equal(model.OrderBy(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Value, p.Key)).ToList(), Entries(final));
+        Assert.Equal(0, _db.Keys.ObjectBytes);
+    }
+
+    [Fact]
+    public void ASortedSetViewConvertsToTheTree()
+    {
+        AddSortedSet(_db, "z", (1, "a"), (2, "b"));
+        EndCommand();
+        var z = _db.Get<SortedSetValue>(B("z"))!;
+        z.Add(3, B(new string('c', 100)), ZAddFlags.None, 128, 64, out _);
+        Assert.Equal("skiplist", z.Encoding);
+        Assert.Equal(z.MemoryBytes, _db.Keys.ObjectBytes);
+        EndCommand();
+        var again = _db.Get<SortedSetValue>(B("z"))!;
+        Assert.Same(z, again);
+        Assert.Equal([(1, "a"), (2, "b"), (3, new string('c', 100))], Entries(again));
+        again.Validate();
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void ADeletedSortedSetViewKeepsItsEntries()
+    {
+        AddSortedSet(_db, "z", (1, "a"), (2, "b"));
+        EndCommand();
+        var z = _db.Get<SortedSetValue>(B("z"))!;
+        _db.Delete(B("z"));
+        AddSortedSet(_db, "y", (5, "e"));
+        z.Add(0, B("first"), ZAddFlags.None, 128, 64, out _);
+        Assert.Equal([(0, "first"), (1, "a"), (2, "b")], Entries(z));
+        Assert.Equal([(5, "e")], Entries(_db.Get<SortedSetValue>(B("y"))!));
+        EndCommand();
+        Assert.Equal([(5, "e")], Entries(_db.Get<SortedSetValue>(B("y"))!));
+    }
+
     [Fact]
     public void SteadyStateCommandsAllocateNothing()
     {
         for (int k = 0; k < 10; k++) AddHash(_db, "h" + k, "field", "xyz", "counter", "1");
         AddSet(_db, "ints", 1000, 2000);
         var setKey = B("ints");
+        AddSortedSet(_db, "zset", (1, "one"), (2, "two"));
+        var zsetKey = B("zset");
         var digits = Enumerable.Range(0, 100).Select(i => B(i.ToString())).ToArray();
         byte[] B3(int i) => digits[i];
         EndCommand();
@@ -383,6 +477,11 @@ public class ValueViewsTests : IDisposable
                 set.AddInteger(i, 512);
                 set.Contains(field);
                 set.Remove(B3(i));
+                var zset = _db.Get<SortedSetValue>(zsetKey)!;
+                zset.Add(i, field, ZAddFlags.None, 128, 64, out _);
+                zset.Add(i, other, ZAddFlags.None, 128, 64, out _);
+                zset.Remove(other);
+                zset.TryGetScore(field, out _);
                 _views.ReturnTo(0);
             }
             _db.Keys.FreeRemoved();
