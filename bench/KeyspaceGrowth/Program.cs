@@ -11,7 +11,7 @@ using Vermilion.Storage;
 // collector stall are told apart.
 //   dotnet run -c Release --project bench/KeyspaceGrowth -- [N=10000000] [-v: list every insert over 2 ms] [--hashes|--sets|--zsets|--lists]
 int n = args.Length > 0 && int.TryParse(args[0], out int given) ? given : 10_000_000;
-bool verbose = args.Contains("-v"), hashes = args.Contains("--hashes"), sets = args.Contains("--sets"), zsets = args.Contains("--zsets");
+bool verbose = args.Contains("-v"), hashes = args.Contains("--hashes"), sets = args.Contains("--sets"), zsets = args.Contains("--zsets"), lists = args.Contains("--lists");
 var config = new Config();
 var stats = new Stats();
 long Now() => Environment.TickCount64;
@@ -53,6 +53,15 @@ for (int i = 0; i < n; i++)
         zset.Add(1, "alpha"u8, ZAddFlags.None, 128, 64, out _);
         zset.Add(2.5, "beta"u8, ZAddFlags.None, 128, 64, out _);
         db.Add(zset);
+        db.Views.ReturnTo(0);
+    }
+    else if (lists)
+    {
+        var list = new QuickList(key.ToArray(), -2);
+        list.PushTail(value);
+        list.PushTail("12"u8);
+        list.PushTail("abc"u8);
+        db.Add(list);
         db.Views.ReturnTo(0);
     }
     else db.Set(key, value);

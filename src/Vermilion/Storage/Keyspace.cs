@@ -146,6 +146,7 @@ public sealed class Keyspace
             RecordKind.Hash => DataType.Hash,
             RecordKind.IntSet => DataType.Set,
             RecordKind.SortedSet => DataType.ZSet,
+            RecordKind.List => DataType.List,
             _ => DataType.String,
         };
     }
@@ -271,16 +272,17 @@ public sealed class Keyspace
 
     /// <summary>
     /// A view converted to its big encoding: the entry holds it as a managed object from now on
-    /// and its record goes. Its bytes are not counted here: the conversion's closing
-    /// <see cref="StoredObject"/> size report (made while a view reports 0) counts them all.
+    /// and its record goes. Its bytes are counted now when <paramref name="countNow"/> (a list,
+    /// which reports each later change), else by the conversion's closing size report (a hash or
+    /// set measures before and after, and a view measures 0), so they are not counted here.
     /// </summary>
-    internal void Promote(int index, StoredObject value)
+    internal void Promote(int index, StoredObject value, bool countNow)
     {
         ref var e = ref At(index);
         _heap.Remove(e.Value);
         value.Owner = this;
         e.Value = -(_objects.Add(value) + 1L);
-        _objects.Resized(-value.MemoryBytes);
+        if (!countNow) _objects.Resized(-value.MemoryBytes);
         e.Meta &= ~KindMask;
     }
 

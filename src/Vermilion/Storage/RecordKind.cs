@@ -14,4 +14,6 @@ public enum RecordKind : byte
     IntSet = 2,
     /// <summary>A listpack sorted set: [entry count, int32][the entries, <see cref="SortedSetValue"/>'s layout].</summary>
     SortedSet = 3,
+    /// <summary>A list of one node: [fill, int32][the node, <see cref="QuickList"/>'s layout, with no spare room].</summary>
+    List = 4,
 }

@@ -32,9 +32,9 @@ public sealed class RecordView
     }
 
     /// <summary>The view converted to its big encoding: the entry now holds it as a managed object (see <see cref="Keyspace.Promote"/>).</summary>
-    internal void Promote(StoredObject value)
+    internal void Promote(StoredObject value, bool countNow = false)
     {
-        Keys!.Promote(Entry, value);
+        Keys!.Promote(Entry, value, countNow);
         Promoted = true;
         Keys = null;
         Entry = -1;

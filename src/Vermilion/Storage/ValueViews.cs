@@ -47,6 +47,7 @@ public sealed class ValueViews
         view.Keys = keys;
         view.Entry = entry;
         view.Address = address;
+        view.View.Bind(view); // a type that caches what its record says (a list's count) reads it now
         _lent.Add(view);
         return view.View;
     }
@@ -59,6 +60,7 @@ public sealed class ValueViews
             RecordKind.Hash => HashValue.CreateView(view),
             RecordKind.IntSet => SetValue.CreateView(view),
             RecordKind.SortedSet => SortedSetValue.CreateView(view),
+            RecordKind.List => QuickList.CreateView(view),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         return view;

@@ -450,6 +450,152 @@ public class ValueViewsTests : IDisposable
         Assert.Equal([(5, "e")], Entries(_db.Get<SortedSetValue>(B("y"))!));
     }
 
+    void AddList(Db db, string key, int fill, params string[] elements)
+    {
+        var list = new QuickList(B(key), fill);
+        foreach (var e in elements) list.PushTail(B(e));
+        db.Add(list);
+    }
+
+    static List<string> Elements(QuickList list)
+    {
+        var all = new List<string>();
+        var cursor = list.At(0, forward: true);
+        Span<byte> scratch = stackalloc byte[20];
+        while (cursor.Next(out var e)) all.Add(S(e.Text(scratch)));
+        return all;
+    }
+
+    [Fact]
+    public void AListViewEditsItsOneNodeInTheRecord()
+    {
+        AddList(_db, "l", -2, "a");
+        EndCommand();
+        int entry = _db.Keys.Find(B("l"));
+        Assert.Equal(RecordKind.List, _db.Keys.Kind(entry));
+        Assert.Equal(DataType.List, _db.Keys.Type(entry));
+        var model = new List<string> { "a" };
+        var rng = new Random(13);
+        for (int i = 0; i < 4000; i++)
+        {
+            var list = _db.Get<QuickList>(B("l"))!;
+            string value = rng.Next(3) == 0 ? rng.Next(-300, 300).ToString() : new string((char)('a' + rng.Next(26)), rng.Next(0, 70));
+            switch (rng.Next(8))
+            {
+                case 0: list.PushHead(B(value)); model.Insert(0, value); break;
+                case 1: list.PushTail(B(value)); model.Add(value); break;
+                case 2 when model.Count > 1: list.RemoveEnd(head: true); model.RemoveAt(0); break;
+                case 3 when model.Count > 1: list.RemoveEnd(head: false); model.RemoveAt(model.Count - 1); break;
+                case 4:
+                    int at = rng.Next(model.Count);
+                    list.Set(at, B(value));
+                    model[at] = value;
+                    break;
+                case 5:
+                    int pivot = rng.Next(model.Count);
+                    bool after = rng.Next(2) == 0;
+                    list.Insert(pivot, after, B(value));
+                    model.Insert(after ? pivot + 1 : pivot, value);
+                    break;
+                case 6 when model.Count > 2:
+                    var victim = model[rng.Next(model.Count)];
+                    long removed = list.RemoveMatching(new ListElement(B(victim)), 0, fromTail: rng.Next(2) == 0);
+                    Assert.Equal(model.RemoveAll(x => x == victim), removed);
+                    if (model.Count == 0)
+                    {
+                        _db.Delete(B("l"));
+                        AddList(_db, "l", -2, "a");
+                        model.Add("a");
+                    }
+                    break;
+                default:
+                    // Keep it within one node: trim from the head when it grows past ~4 KB.
+                    if (model.Sum(x => x.Length + 2) > 4000)
+                    {
+                        list.RemoveHead(model.Count / 2);
+                        model.RemoveRange(0, model.Count / 2);
+                    }
+                    break;
+            }
+            list.Validate();
+            Assert.Equal(model.Count, list.Count);
+            EndCommand();
+            if (i % 97 == 0) AssertAccountingExact(_db);
+        }
+        var final = _db.Get<QuickList>(B("l"))!;
+        Assert.Equal(1, final.NodeCount);
+        Assert.Equal(RecordKind.List, _db.Keys.Kind(_db.Keys.Find(B("l"))));
+        Assert.Equal(model, Elements(final));
+        Assert.Equal(0, _db.Keys.ObjectBytes);
+    }
+
+    [Fact]
+    public void AListViewNeedingASecondNodeBecomesTheEntrysManagedObject()
+    {
+        AddList(_db, "l", 4, "1", "2", "3");
+        EndCommand();
+        var list = _db.Get<QuickList>(B("l"))!;
+        list.PushTail(B("4"));
+        Assert.Equal(1, list.NodeCount);
+        list.PushTail(B("5")); // fill 4: a second node
+        Assert.Equal(2, list.NodeCount);
+        Assert.Equal(RecordKind.String, _db.Keys.Kind(_db.Keys.Find(B("l"))));
+        Assert.Equal(list.MemoryBytes, _db.Keys.ObjectBytes);
+        list.Validate();
+        EndCommand();
+        var again = _db.Get<QuickList>(B("l"))!;
+        Assert.Same(list, again);
+        Assert.Equal(["1", "2", "3", "4", "5"], Elements(again));
+        again.PushHead(B("0"));
+        again.Validate();
+        Assert.Equal(again.MemoryBytes, _db.Keys.ObjectBytes);
+        AssertAccountingExact(_db);
+
+        // The split of a record's node in LINSERT takes the same way out.
+        AddList(_db, "m", 4, "a", "b", "c", "d");
+        EndCommand();
+        var m = _db.Get<QuickList>(B("m"))!;
+        m.Insert(1, after: true, B("x"));
+        m.Validate();
+        Assert.Equal(["a", "b", "x", "c", "d"], Elements(m));
+        Assert.Equal(again.MemoryBytes + m.MemoryBytes, _db.Keys.ObjectBytes);
+        EndCommand();
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
+    public void AListViewEmptiedAndRefilledInOneCommandStaysARecord()
+    {
+        AddList(_db, "l", -2, "only");
+        EndCommand();
+        var source = _db.Get<QuickList>(B("l"))!;
+        var destination = _db.Get<QuickList>(B("l"))!; // LMOVE l l: one view
+        Assert.Same(source, destination);
+        source.RemoveEnd(head: true);
+        Assert.Equal(0, source.Count);
+        destination.PushHead(B("only"));
+        destination.Validate();
+        EndCommand();
+        Assert.Equal(RecordKind.List, _db.Keys.Kind(_db.Keys.Find(B("l"))));
+        Assert.Equal(["only"], Elements(_db.Get<QuickList>(B("l"))!));
+    }
+
+    [Fact]
+    public void ADeletedListViewKeepsItsElements()
+    {
+        AddList(_db, "l", -2, "a", "b");
+        EndCommand();
+        var list = _db.Get<QuickList>(B("l"))!;
+        _db.Delete(B("l"));
+        AddList(_db, "k", -2, "z");
+        list.PushTail(B("c"));
+        Assert.Equal(["a", "b", "c"], Elements(list));
+        Assert.Equal("l", S(list.Key));
+        Assert.Equal(["z"], Elements(_db.Get<QuickList>(B("k"))!));
+        EndCommand();
+        Assert.Equal(["z"], Elements(_db.Get<QuickList>(B("k"))!));
+    }
+
     [Fact]
     public void SteadyStateCommandsAllocateNothing()
     {
@@ -458,6 +604,8 @@ public class ValueViewsTests : IDisposable
         var setKey = B("ints");
         AddSortedSet(_db, "zset", (1, "one"), (2, "two"));
         var zsetKey = B("zset");
+        AddList(_db, "list", -2, "x", "y");
+        var listKey = B("list");
         var digits = Enumerable.Range(0, 100).Select(i => B(i.ToString())).ToArray();
         byte[] B3(int i) => digits[i];
         EndCommand();
@@ -482,6 +630,12 @@ public class ValueViewsTests : IDisposable
                 zset.Add(i, other, ZAddFlags.None, 128, 64, out _);
                 zset.Remove(other);
                 zset.TryGetScore(field, out _);
+                var list = _db.Get<QuickList>(listKey)!;
+                list.PushHead(value);
+                list.PushTail(field);
+                list.Get(1);
+                list.RemoveEnd(head: true);
+                list.RemoveEnd(head: false);
                 _views.ReturnTo(0);
             }
             _db.Keys.FreeRemoved();
