@@ -223,7 +223,7 @@ public static partial class DebugCommands
             c.Reply.Error($"Not a {encoding} encoded object.");
             return;
         }
-        c.Server.Log.Debug($"{title} of key '{Encoding.Latin1.GetString(key)}': {value.Type}, {value.MemoryBytes} bytes");
+        c.Server.Log.Debug($"{title} of key '{Encoding.Latin1.GetString(key)}': {value.Type}, {c.Db.Keys.ValueBytes(entry)} bytes");
         c.Reply.Simple($"{title} structure printed on stdout");
     }
 

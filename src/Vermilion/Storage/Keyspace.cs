@@ -10,9 +10,11 @@ namespace Vermilion.Storage;
 /// Entries live in an arena of fixed-size segments (16 bytes each: where the value is, the next
 /// entry of the bucket's chain, 32 bits of metadata), so growing never copies entries and a freed
 /// entry is reused. Nothing in an entry is a reference: a string's key and value are a record in
-/// the keyspace's <see cref="RecordHeap"/> (off the managed heap), and any other value (a
+/// the keyspace's <see cref="RecordHeap"/> (off the managed heap), and so is a collection in its
+/// compact encoding (seen through views, <see cref="ValueViews"/>); any other value (a big
 /// collection, a string grown in place) is a managed object in a table of its own, named by its
-/// slot. So the garbage collector has nothing to trace in a database of strings, however large. The bucket table is a power-of-two array of entry numbers; when it fills, a table
+/// slot. So the garbage collector has nothing to trace in a database of strings and small
+/// collections, however large. The bucket table is a power-of-two array of entry numbers; when it fills, a table
 /// twice the size is allocated and buckets move to it a few at a time, on every lookup and from
 /// serverCron, as Redis's incremental rehash does. Only chains move; the entries stay put.
 /// SCAN walks buckets with Redis's reversed-binary cursor, which visits every bucket of

@@ -1,10 +1,12 @@
 namespace Vermilion.Storage;
 
 /// <summary>
-/// A value that is not a packed string: it carries its own key. Most keys never need one: a
-/// string set by SET lives with its key in a single array (see <see cref="PackedString"/>), and
-/// the compact encodings of hashes and sorted sets keep the key in front of their entries the
-/// same way.
+/// A value that is not a string record: it carries its own key. Most keys never need one: a
+/// string set by SET, and a collection in its compact encoding, is a record in the keyspace's
+/// <see cref="RecordHeap"/> with its key; commands see such a collection through an instance
+/// of its type lent as a view of the record (<see cref="ValueViews"/>). A compact collection
+/// not in a keyspace (just created, or a view whose key was deleted) keeps its key in front of
+/// its entries in one array (<see cref="PackedString"/>).
 /// </summary>
 public abstract class StoredObject
 {

@@ -192,6 +192,33 @@ public class ValueViewsTests : IDisposable
     }
 
     [Fact]
+    public void ACommandOverManyKeysFindsItsViewsThroughTheIndex()
+    {
+        for (int k = 0; k < 500; k++) AddHash(_db, "h" + k, "f", k.ToString());
+        EndCommand();
+        var views = Enumerable.Range(0, 500).Select(k => _db.Get<HashValue>(B("h" + k))!).ToArray();
+        Assert.Equal(500, _views.Lent);
+        Assert.Equal(500, views.Distinct().Count());
+        for (int k = 0; k < 500; k += 7) Assert.Same(views[k], _db.Get<HashValue>(B("h" + k)));
+        // Deleting detaches exactly the deleted key's view; a new key on the freed entry gets a view of its own.
+        _db.Delete(B("h10"));
+        AddHash(_db, "new", "f", "new");
+        var fresh = _db.Get<HashValue>(B("new"))!;
+        Assert.NotSame(views[10], fresh);
+        views[10].Set(B("f"), B("changed"), 128, 64);
+        Assert.True(fresh.TryGet(B("f"), out var nf) && S(nf) == "new");
+        Assert.True(views[11].TryGet(B("f"), out var v11) && S(v11) == "11");
+        // Growing one moves its record; the index still finds the same view.
+        for (int i = 0; i < 30; i++) views[20].Set(B("g" + i), B("value"), 128, 64);
+        Assert.Same(views[20], _db.Get<HashValue>(B("h20")));
+        EndCommand();
+        Assert.Equal(0, _views.Lent);
+        Assert.Equal(31, _db.Get<HashValue>(B("h20"))!.Count);
+        Assert.Null(_db.Get<HashValue>(B("h10")));
+        AssertAccountingExact(_db);
+    }
+
+    [Fact]
     public void ANestedCommandReturnsOnlyItsOwnViews()
     {
         AddHash(_db, "a", "f", "1");
