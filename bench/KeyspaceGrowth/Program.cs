@@ -4,13 +4,14 @@ using Vermilion.Server;
 using Vermilion.Storage;
 
 // Grows one Db to N keys (SET key:%010d with a 10-byte value, or with --hashes a small hash of
-// two fields, a listpack as HSET makes it) the way the loop would: each insert
+// two fields, a listpack as HSET makes it, --sets an intset of three members, --zsets a listpack
+// sorted set of two, --lists a one-node list of three elements) the way the loop would: each insert
 // timed alone, with the Cron's millisecond of rehashing every 100 ms of inserts (hz 10). Prints
 // the worst pauses split into those with and without a GC inside them, so a rehash stall and a
 // collector stall are told apart.
-//   dotnet run -c Release --project bench/KeyspaceGrowth -- [N=10000000] [-v: list every insert over 2 ms] [--hashes]
+//   dotnet run -c Release --project bench/KeyspaceGrowth -- [N=10000000] [-v: list every insert over 2 ms] [--hashes|--sets|--zsets|--lists]
 int n = args.Length > 0 && int.TryParse(args[0], out int given) ? given : 10_000_000;
-bool verbose = args.Contains("-v"), hashes = args.Contains("--hashes");
+bool verbose = args.Contains("-v"), hashes = args.Contains("--hashes"), sets = args.Contains("--sets"), zsets = args.Contains("--zsets"), lists = args.Contains("--lists");
 var config = new Config();
 var stats = new Stats();
 long Now() => Environment.TickCount64;
@@ -35,6 +36,33 @@ for (int i = 0; i < n; i++)
         hash.Set("name"u8, value, 128, 64);
         hash.Set("count"u8, "12"u8, 128, 64);
         db.Add(hash);
+        db.Views.ReturnTo(0); // as the server does after each command: the new hash was lent as a view of its record
+    }
+    else if (sets)
+    {
+        var set = new SetValue(key, forIntegers: true, intsetCapacity: 3);
+        set.Add("1"u8, 512);
+        set.Add("20"u8, 512);
+        set.Add("300"u8, 512);
+        db.Add(set);
+        db.Views.ReturnTo(0);
+    }
+    else if (zsets)
+    {
+        var zset = SortedSetValue.Create(key, packed: true);
+        zset.Add(1, "alpha"u8, ZAddFlags.None, 128, 64, out _);
+        zset.Add(2.5, "beta"u8, ZAddFlags.None, 128, 64, out _);
+        db.Add(zset);
+        db.Views.ReturnTo(0);
+    }
+    else if (lists)
+    {
+        var list = new QuickList(key.ToArray(), -2);
+        list.PushTail(value);
+        list.PushTail("12"u8);
+        list.PushTail("abc"u8);
+        db.Add(list);
+        db.Views.ReturnTo(0);
     }
     else db.Set(key, value);
     long took = Stopwatch.GetTimestamp() - t0;

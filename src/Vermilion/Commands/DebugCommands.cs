@@ -223,7 +223,7 @@ public static partial class DebugCommands
             c.Reply.Error($"Not a {encoding} encoded object.");
             return;
         }
-        c.Server.Log.Debug($"{title} of key '{Encoding.Latin1.GetString(key)}': {value.Type}, {value.MemoryBytes} bytes");
+        c.Server.Log.Debug($"{title} of key '{Encoding.Latin1.GetString(key)}': {value.Type}, {c.Db.Keys.ValueBytes(entry)} bytes");
         c.Reply.Simple($"{title} structure printed on stdout");
     }
 
@@ -439,7 +439,10 @@ public static partial class DebugCommands
                 var dbDigest = new byte[Size + 4];
                 foreach (int entry in db.Keys.Entries())
                 {
+                    // One view at a time: a dataset of small hashes must not lend one per key.
+                    int views = db.Views.Lent;
                     var value = OfValue(db.Keys, entry);
+                    db.Views.ReturnTo(views);
                     var key = db.Keys.Key(entry);
                     var input = new byte[key.Length + Size];
                     key.CopyTo(input);

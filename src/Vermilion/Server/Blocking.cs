@@ -342,6 +342,7 @@ public sealed partial class VermilionServer
         bool muted = c.Reply.Muted;
         c.Reply.Muted = state.ReplyMuted;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        int views = Views.Lent;
         try
         {
             cmd.Proc!(c, _blockedArgs);
@@ -352,6 +353,7 @@ public sealed partial class VermilionServer
         }
         finally
         {
+            Views.ReturnTo(views);
             _servingKey = null;
             c.Reply.Muted = muted;
         }

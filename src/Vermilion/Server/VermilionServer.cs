@@ -98,6 +98,9 @@ public sealed partial class VermilionServer : IDisposable
     /// <summary>Set once the loop has returned after a shutdown (SHUTDOWN, a signal, or Dispose).</summary>
     public WaitHandle Stopped => _stopped.WaitHandle;
 
+    /// <summary>The views commands get of compact collections (records): lent per command, returned after it (<see cref="ValueViews"/>).</summary>
+    public ValueViews Views { get; } = new();
+
     public VermilionServer(Config config)
     {
         Config = config;
@@ -109,7 +112,7 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
+            Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

@@ -14,10 +14,12 @@ public delegate void KeySignal(Db db, ReadOnlySpan<byte> key);
 public enum KeyRemoval { Expired, Evicted }
 public delegate void KeyRemovedHandler(Db db, ReadOnlySpan<byte> key, KeyRemoval why);
 
-public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
+public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction, ValueViews? views = null)
 {
     public int Id { get; } = id;
-    public Keyspace Keys { get; private set; } = new();
+    /// <summary>Lends the views of compact collections (<see cref="ValueViews"/>); the server shares one between its databases.</summary>
+    public ValueViews Views { get; } = views ??= new();
+    public Keyspace Keys { get; private set; } = new(views);
 
     /// <summary>INFO keyspace avg_ttl: a running estimate from the keys the active cycle samples, as Redis's.</summary>
     public long AverageTtl { get; private set; }
@@ -68,6 +70,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     /// <summary>
     /// lookupKey + checkType for a collection: the live value, or null when the key is missing;
     /// WRONGTYPE when it holds another type. Counts as an access (LRU/LFU), not as a hit or miss.
+    /// A compact collection comes as a view of its record, valid until the command ends.
     /// </summary>
     public T? Get<T>(ReadOnlySpan<byte> key) where T : StoredObject
     {
@@ -76,11 +79,15 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         return Keys.Object(index) as T ?? throw WrongTypeException.Instance;
     }
 
-    /// <summary>dbAdd: a new key holding <paramref name="value"/> (the key must not exist); wakes clients blocked on it.</summary>
+    /// <summary>
+    /// dbAdd: a new key holding <paramref name="value"/> (the key must not exist); wakes clients
+    /// blocked on it. A compact collection is copied into a record and <paramref name="value"/>
+    /// becomes a view of it for the rest of the command (<see cref="Keyspace.Store"/>).
+    /// </summary>
     public void Add(StoredObject value)
     {
         int index = Keys.AddOrFind(value.Key, out _);
-        Keys.SetObject(index, value);
+        Keys.Store(index, value);
         Keys.SetLru(index, eviction.NewAccess());
         KeyAdded?.Invoke(this, value.Key);
     }
@@ -186,13 +193,14 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         int index = Lookup(key, touch: false);
         uint attributes = Keys.Attributes(index);
         long deadline = Keys.Deadline(index);
-        // A string record is copied (the key is part of it, the target may be another heap); it
-        // stays readable until the next FreeRemoved, after its entry is gone.
-        Keys.TryGetString(index, out var text);
+        // A record (a string, a compact collection) is copied: the key is part of it and the
+        // target may be another heap. It stays readable until the next FreeRemoved, after its
+        // entry is gone.
+        Keys.TryGetRecord(index, out var kind, out var record);
         Keys.Remove(key, out var value);
         target.Delete(to);
         int added = target.Keys.AddOrFind(to, out _);
-        if (value is null) target.Keys.SetString(added, to, text);
+        if (value is null) record.CopyTo(target.Keys.SetRecord(added, kind, to, record.Length));
         else target.Keys.SetObject(added, WithKey(value, to));
         target.Keys.SetAttributes(added, attributes);
         if (deadline != 0) target.Keys.SetDeadline(added, deadline);
@@ -211,11 +219,11 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
         int index = Lookup(key, touch: false);
         var encoding = Keys.Encoding(index);
         long deadline = Keys.Deadline(index);
-        var copy = Keys.Object(index)?.CopyAs(to.ToArray());
-        Keys.TryGetString(index, out var text);
+        bool isRecord = Keys.TryGetRecord(index, out var kind, out var record);
+        var copy = isRecord ? null : Keys.Object(index)!.CopyAs(to.ToArray());
         target.Delete(to);
         int added = target.Keys.AddOrFind(to, out _);
-        if (copy is null) target.Keys.SetString(added, to, text);
+        if (copy is null) record.CopyTo(target.Keys.SetRecord(added, kind, to, record.Length));
         else target.Keys.SetObject(added, copy);
         target.Keys.SetEncoding(added, encoding, shared: false);
         target.Keys.SetLru(added, eviction.NewAccess());
@@ -227,7 +235,9 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction)
     public Keyspace Clear()
     {
         var old = Keys;
-        Keys = new Keyspace();
+        // Its pages may be unmapped at once: a view of one of its records must not read them.
+        Views.DetachAll(old);
+        Keys = new Keyspace(Views);
         AverageTtl = 0;
         _expireCursor = 0;
         return old;

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Vermilion.Storage;
 
 /// <summary>
@@ -13,6 +15,12 @@ namespace Vermilion.Storage;
 /// Pairs are addressed by a handle: the byte offset of the pair's field in the listpack, or the
 /// entry index in the table. A handle stays valid until the hash changes.
 /// </para>
+/// <para>
+/// In the keyspace a listpack hash is a record ([pair count, int32][the entries], no spare room:
+/// the record's size class is the room) and commands get a view of it (<see cref="ValueViews"/>);
+/// a hashtable hash is a managed object. A hash created by a command owns an array until
+/// <see cref="Db.Add"/> copies it into a record.
+/// </para>
 /// </summary>
 public sealed class HashValue : StoredObject, IMemberCollection
 {
@@ -20,16 +28,37 @@ public sealed class HashValue : StoredObject, IMemberCollection
     public const long ListpackSafetyLimit = 1L << 30;
 
     /// <summary>
-    /// The listpack or the <see cref="HashFieldTable"/>: one reference, so a small hash's object is
-    /// 40 bytes. The listpack is a byte[] laid out as a <see cref="PackedString"/>: the key, then
-    /// the entries and spare room; the table holds the key itself.
+    /// The listpack, the <see cref="HashFieldTable"/>, or the <see cref="RecordView"/> of a
+    /// record holding the listpack. An owned listpack is a byte[] laid out as a
+    /// <see cref="PackedString"/>: the key, then the entries and spare room; the table holds the
+    /// key itself.
     /// </summary>
     object _data;
+    // An owned listpack's used bytes and pair count (a record holds its own).
     int _listpackLength;
     int _listpackCount;
 
-    /// <summary>The listpack's entries and its spare room, after the key.</summary>
-    Span<byte> Listpack => PackedString.Value((byte[])_data);
+    /// <summary>A record's value starts with the pair count.</summary>
+    const int RecordHeader = 4;
+
+    /// <summary>The listpack's entries and any spare room (a record has none), after the key or the record's header.</summary>
+    Span<byte> Listpack => _data is RecordView record ? record.Value[RecordHeader..] : PackedString.Value((byte[])_data);
+
+    /// <summary>The listpack's entries.</summary>
+    ReadOnlySpan<byte> Entries => _data is RecordView record ? record.Value[RecordHeader..] : PackedString.Value((byte[])_data)[.._listpackLength];
+
+    /// <summary>Bytes the listpack's entries take (0 for a table).</summary>
+    int Used => _data is RecordView record ? record.Value.Length - RecordHeader : _listpackLength;
+
+    int PackedCount
+    {
+        get => _data is RecordView record ? BinaryPrimitives.ReadInt32LittleEndian(record.Value) : _listpackCount;
+        set
+        {
+            if (_data is RecordView record) BinaryPrimitives.WriteInt32LittleEndian(record.Value, value);
+            else _listpackCount = value;
+        }
+    }
 
     /// <summary>An empty listpack hash with room for <paramref name="listpackCapacity"/> bytes of entries.</summary>
     public HashValue(ReadOnlySpan<byte> key, int listpackCapacity = 0) => _data = PackedString.AllocateRounded(key, listpackCapacity);
@@ -41,15 +70,24 @@ public sealed class HashValue : StoredObject, IMemberCollection
         _listpackCount = count;
     }
 
+    /// <summary>A pooled view (<see cref="ValueViews"/>), parked on <paramref name="record"/> until lent.</summary>
+    internal static HashValue CreateView(RecordView record) => new(record, 0, 0);
+
     /// <summary>An empty hashtable-encoded hash sized for <paramref name="capacity"/> fields (RESTORE of more than hash-max-listpack-entries).</summary>
     public static HashValue CreateTable(ReadOnlySpan<byte> key, int capacity) => new(new HashFieldTable(capacity) { Key = key.ToArray() }, 0, 0);
 
-    public override ReadOnlySpan<byte> Key => _data is HashFieldTable table ? table.Key : PackedString.Key((byte[])_data);
+    public override ReadOnlySpan<byte> Key => _data switch
+    {
+        HashFieldTable table => table.Key,
+        RecordView record => record.Key,
+        _ => PackedString.Key((byte[])_data),
+    };
 
     public override void SetKey(ReadOnlySpan<byte> key)
     {
         long before = MemoryBytes;
         if (_data is HashFieldTable table) table.Key = key.ToArray();
+        else if (_data is RecordView) throw new InvalidOperationException("a record's key changes with the record (Db.Transplant)");
         else
         {
             var moved = PackedString.AllocateRounded(key, _listpackLength);
@@ -61,13 +99,21 @@ public sealed class HashValue : StoredObject, IMemberCollection
 
     public override DataType Type => DataType.Hash;
     public override string Encoding => _data is HashFieldTable ? "hashtable" : "listpack";
-    public bool IsListpack => _data is byte[];
-    public int Count => _data is HashFieldTable table ? table.Count : _listpackCount;
+    public bool IsListpack => _data is not HashFieldTable;
+    public int Count => _data is HashFieldTable table ? table.Count : PackedCount;
     /// <summary>Bytes the listpack's entries take (0 for a hashtable).</summary>
-    public int ListpackBytes => _listpackLength;
+    public int ListpackBytes => Used;
 
-    /// <summary>The object (header, owner reference, its own three fields), and the encoding's arrays, the key's among them.</summary>
-    public override long MemoryBytes => 40 + (_data is HashFieldTable table ? table.MemoryBytes : ArrayBytes(((byte[])_data).Length));
+    /// <summary>
+    /// The object (header, owner reference, its own three fields), and the encoding's arrays, the
+    /// key's among them; 0 for a view, whose bytes are its record's (counted by the RecordHeap).
+    /// </summary>
+    public override long MemoryBytes => _data switch
+    {
+        HashFieldTable table => 40 + table.MemoryBytes,
+        byte[] owned => 40 + ArrayBytes(owned.Length),
+        _ => 0,
+    };
 
     public override StoredObject CopyAs(byte[] key)
     {
@@ -77,9 +123,38 @@ public sealed class HashValue : StoredObject, IMemberCollection
             copy.Key = key;
             return new HashValue(copy, 0, 0);
         }
-        var lp = PackedString.AllocateRounded(key, _listpackLength);
-        Listpack[.._listpackLength].CopyTo(PackedString.Value(lp));
-        return new HashValue(lp, _listpackLength, _listpackCount);
+        var entries = Entries;
+        var lp = PackedString.AllocateRounded(key, entries.Length);
+        entries.CopyTo(PackedString.Value(lp));
+        return new HashValue(lp, entries.Length, PackedCount);
+    }
+
+    // ---- as a record (see ValueViews) ---------------------------------------------------------
+
+    internal override RecordKind CompactKind => _data is byte[] ? RecordKind.Hash : RecordKind.String;
+    internal override int CompactLength => RecordHeader + _listpackLength;
+
+    internal override void WriteCompact(Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(into, _listpackCount);
+        Entries.CopyTo(into[RecordHeader..]);
+    }
+
+    internal override void Bind(RecordView record)
+    {
+        _data = record;
+        _listpackLength = _listpackCount = 0;
+    }
+
+    internal override void Materialize()
+    {
+        var entries = Entries;
+        int count = PackedCount;
+        var owned = PackedString.AllocateRounded(Key, entries.Length);
+        entries.CopyTo(PackedString.Value(owned));
+        _data = owned;
+        _listpackLength = entries.Length;
+        _listpackCount = count;
     }
 
     /// <summary>Bytes a field or value takes in the listpack.</summary>
@@ -90,7 +165,7 @@ public sealed class HashValue : StoredObject, IMemberCollection
     public int FindPair(ReadOnlySpan<byte> field)
     {
         if (_data is HashFieldTable table) return table.Find(field);
-        ReadOnlySpan<byte> lp = Listpack[.._listpackLength];
+        var lp = Entries;
         int pos = 0;
         while (pos < lp.Length)
         {
@@ -116,7 +191,7 @@ public sealed class HashValue : StoredObject, IMemberCollection
     {
         if (_data is HashFieldTable table) return pair + 1 < table.Count ? pair + 1 : -1;
         int next = ValueEnd(pair);
-        return next < _listpackLength ? next : -1;
+        return next < Used ? next : -1;
     }
 
     public ReadOnlySpan<byte> FieldAt(int pair)
@@ -164,7 +239,7 @@ public sealed class HashValue : StoredObject, IMemberCollection
     {
         long before = MemoryBytes;
         bool added;
-        if (_data is byte[] && (field.Length > maxListpackValue || value.Length > maxListpackValue)) MoveToTable();
+        if (IsListpack && (field.Length > maxListpackValue || value.Length > maxListpackValue)) MoveToTable();
         if (_data is HashFieldTable table) added = table.Set(field, value);
         else
         {
@@ -172,7 +247,7 @@ public sealed class HashValue : StoredObject, IMemberCollection
             added = pair < 0;
             if (added) Append(field, value);
             else ReplaceValue(pair, value);
-            if (_listpackCount > maxListpackEntries) MoveToTable();
+            if (PackedCount > maxListpackEntries) MoveToTable();
         }
         Grew(MemoryBytes - before);
         return added;
@@ -203,13 +278,14 @@ public sealed class HashValue : StoredObject, IMemberCollection
             removed = pair >= 0;
             if (removed)
             {
-                int end = ValueEnd(pair);
+                int end = ValueEnd(pair), used = Used;
                 var lp = Listpack;
-                lp[end.._listpackLength].CopyTo(lp[pair..]);
-                _listpackLength -= end - pair;
-                _listpackCount--;
-                // Give back room a shrinking hash no longer needs, as Redis reallocates its listpack.
-                if (Listpack.Length > 2 * _listpackLength + 16) Reallocate(_listpackLength);
+                lp[end..used].CopyTo(lp[pair..]);
+                SetUsed(used - (end - pair));
+                PackedCount--;
+                // Give back room a shrinking hash no longer needs, as Redis reallocates its listpack
+                // (a record does it in SetUsed).
+                if (_data is byte[] && Listpack.Length > 2 * _listpackLength + 16) Reallocate(_listpackLength);
             }
         }
         if (removed) Grew(MemoryBytes - before);
@@ -225,42 +301,63 @@ public sealed class HashValue : StoredObject, IMemberCollection
         Grew(MemoryBytes - before);
     }
 
+    /// <summary>The listpack's entries are now <paramref name="bytes"/> long (a record is resized to them, in place within its size class).</summary>
+    void SetUsed(int bytes)
+    {
+        if (_data is RecordView record) record.Resize(RecordHeader + bytes);
+        else _listpackLength = bytes;
+    }
+
+    /// <summary>Room for <paramref name="bytes"/> of entries before writing them (a record gets exactly that; an array a quarter more).</summary>
+    void EnsureRoom(int bytes)
+    {
+        if (_data is RecordView record)
+        {
+            if (bytes > Used) record.Resize(RecordHeader + bytes);
+        }
+        else if (bytes > Listpack.Length) Reallocate(Math.Max(bytes, Listpack.Length + Listpack.Length / 4));
+    }
+
+    /// <summary>A view that converts becomes its entry's managed object (the record goes).</summary>
     void MoveToTable()
     {
-        var table = new HashFieldTable(_listpackCount) { Key = Key.ToArray() };
+        var table = new HashFieldTable(PackedCount) { Key = Key.ToArray() };
         for (int pair = FirstPair(); pair >= 0; pair = NextPair(pair)) table.Add(FieldAt(pair), ValueAt(pair));
+        var view = _data as RecordView;
         _data = table;
         _listpackLength = _listpackCount = 0;
+        view?.Promote(this);
     }
 
     void Append(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
-        int needed = _listpackLength + ListpackEntryBytes(field.Length) + ListpackEntryBytes(value.Length);
-        if (needed > Listpack.Length) Reallocate(Math.Max(needed, Listpack.Length + Listpack.Length / 4));
+        int pos = Used;
+        int needed = pos + ListpackEntryBytes(field.Length) + ListpackEntryBytes(value.Length);
+        EnsureRoom(needed);
         var lp = Listpack;
-        int pos = _listpackLength;
         pos += Varint.Write(lp[pos..], (uint)field.Length);
         field.CopyTo(lp[pos..]);
         pos += field.Length;
         pos += Varint.Write(lp[pos..], (uint)value.Length);
         value.CopyTo(lp[pos..]);
-        _listpackLength = pos + value.Length;
-        _listpackCount++;
+        SetUsed(needed);
+        PackedCount++;
     }
 
     void ReplaceValue(int pair, ReadOnlySpan<byte> value)
     {
+        int used = Used;
         int fieldStart = Varint.Read(Listpack, pair, out int fieldLength);
         int entry = fieldStart + fieldLength;
         int oldEnd = Varint.Read(Listpack, entry, out int oldLength) + oldLength;
         int newEnd = entry + ListpackEntryBytes(value.Length);
         int delta = newEnd - oldEnd;
-        if (delta > 0 && _listpackLength + delta > Listpack.Length) Reallocate(Math.Max(_listpackLength + delta, Listpack.Length + Listpack.Length / 4));
+        if (delta > 0) EnsureRoom(used + delta);
         var lp = Listpack;
-        if (delta != 0) lp[oldEnd.._listpackLength].CopyTo(lp[newEnd..]);
+        if (delta != 0) lp[oldEnd..used].CopyTo(lp[newEnd..]);
         int pos = entry + Varint.Write(lp[entry..], (uint)value.Length);
         value.CopyTo(lp[pos..]);
-        _listpackLength += delta;
+        if (delta != 0) SetUsed(used + delta);
     }
 
     void Reallocate(int capacity)

@@ -12,6 +12,11 @@ namespace Vermilion.Storage;
 /// a span of their width (the 4-byte offset leaves 64-bit elements unaligned, which x64 and arm64 read as fast).
 /// The intset may start part-way into its array: a set keeps its key in front of it (see
 /// <see cref="Keyed"/>), and growing the array carries those bytes along.
+/// <para>
+/// Or the intset is a keyspace record's whole value (a set seen through a view, see
+/// <see cref="ValueViews"/>): the same bytes, exactly as long as the elements need, resized
+/// through its <see cref="RecordView"/> (the record's size class is the spare room).
+/// </para>
 /// </summary>
 public struct IntSet
 {
@@ -20,6 +25,8 @@ public struct IntSet
     byte[]? _blob;
     /// <summary>Where the intset's header is in <see cref="_blob"/>.</summary>
     int _start;
+    /// <summary>The record holding the intset instead of <see cref="_blob"/>.</summary>
+    RecordView? _record;
 
     /// <summary>The intset that starts at <paramref name="start"/> of <paramref name="blob"/> (as <see cref="Blob"/> left it).</summary>
     public IntSet(byte[] blob, int start)
@@ -28,7 +35,10 @@ public struct IntSet
         _start = start;
     }
 
-    /// <summary>The array the intset lives in (it changes when the intset grows or shrinks).</summary>
+    /// <summary>The intset that is <paramref name="record"/>'s value.</summary>
+    internal IntSet(RecordView record) => _record = record;
+
+    /// <summary>The array the intset lives in (it changes when the intset grows or shrinks); null for a record's.</summary>
     public readonly byte[]? Blob => _blob;
 
     /// <summary>
@@ -42,7 +52,7 @@ public struct IntSet
         int bytes = Math.Max(elements.Length, Math.Min(capacity, MaxCount) * from.Width);
         var blob = PackedString.AllocateRounded(key, HeaderBytes + bytes);
         var set = new IntSet(blob, start);
-        set.Header = from._blob is null ? 0 : from.Header;
+        set.Header = from.IsEmpty ? 0 : from.Header;
         elements.CopyTo(blob.AsSpan(start + HeaderBytes));
         return set;
     }
@@ -50,10 +60,18 @@ public struct IntSet
     /// <summary>The most elements an intset holds here: its widest form must fit one .NET array (~268M; Redis allows 2^30).</summary>
     public static readonly int MaxCount = (Array.MaxLength - HeaderBytes) / 8 - 1;
 
-    public readonly int Count => _blob is null ? 0 : Header & CountMask;
+    readonly bool IsEmpty => _blob is null && _record is null;
+
+    /// <summary>The header and elements, and any spare room after them in an array.</summary>
+    readonly Span<byte> Bytes => _record is not null ? _record.Value : _blob is null ? default : _blob.AsSpan(_start);
+
+    /// <summary>The header and the elements: a record's value as it is (<see cref="Keyspace.Store"/>).</summary>
+    public readonly ReadOnlySpan<byte> Raw => IsEmpty ? default : Bytes[..(HeaderBytes + Count * Width)];
+
+    public readonly int Count => IsEmpty ? 0 : Header & CountMask;
     /// <summary>Bytes per element: 2, 4 or 8.</summary>
-    public readonly int Width => _blob is null ? 2 : 2 << (int)((uint)Header >> 30);
-    readonly ref int Header => ref Unsafe.As<byte, int>(ref _blob![_start]);
+    public readonly int Width => IsEmpty ? 2 : 2 << (int)((uint)Header >> 30);
+    readonly ref int Header => ref Unsafe.As<byte, int>(ref MemoryMarshal.GetReference(Bytes));
 
     public readonly long this[int index] => Width switch
     {
@@ -63,7 +81,7 @@ public struct IntSet
     };
 
     readonly Span<T> Elements<T>() where T : struct =>
-        _blob is null ? default : MemoryMarshal.Cast<byte, T>(_blob.AsSpan(_start + HeaderBytes, Count * Unsafe.SizeOf<T>()));
+        IsEmpty ? default : MemoryMarshal.Cast<byte, T>(Bytes.Slice(HeaderBytes, Count * Unsafe.SizeOf<T>()));
 
     static int WidthFor(long value) => value == (short)value ? 2 : value == (int)value ? 4 : 8;
 
@@ -90,17 +108,16 @@ public struct IntSet
         if (WidthFor(value) > width)
         {
             Widen(WidthFor(value), count + 1, value < 0 ? 1 : 0);
-            SetCount(count + 1);
             Set(value < 0 ? 0 : count, value);
             return true;
         }
         int index = IndexOf(value);
         if (index >= 0) return false;
         index = ~index;
-        EnsureCapacity(_start + HeaderBytes + (count + 1) * width);
-        var blob = _blob!;
-        int at = _start + HeaderBytes + index * width;
-        Buffer.BlockCopy(blob, at, blob, at + width, (count - index) * width);
+        EnsureCapacity(HeaderBytes + (count + 1) * width);
+        var bytes = Bytes;
+        int at = HeaderBytes + index * width;
+        bytes.Slice(at, (count - index) * width).CopyTo(bytes[(at + width)..]);
         SetCount(count + 1);
         Set(index, value);
         return true;
@@ -117,17 +134,26 @@ public struct IntSet
     public void RemoveAt(int index)
     {
         int width = Width, count = Count;
-        var blob = _blob!;
-        int at = _start + HeaderBytes + index * width;
-        Buffer.BlockCopy(blob, at + width, blob, at, (count - index - 1) * width);
+        var bytes = Bytes;
+        int at = HeaderBytes + index * width;
+        bytes.Slice(at + width, (count - index - 1) * width).CopyTo(bytes[at..]);
         SetCount(count - 1);
+        int needed = HeaderBytes + (count - 1) * width;
+        if (_record is not null)
+        {
+            _record.Resize(needed);
+            return;
+        }
         // Give memory back once less than half of a larger array is in use.
-        int needed = _start + HeaderBytes + (count - 1) * width;
-        if (blob.Length > 64 && needed * 2 < blob.Length) Resize(RoundUp8(needed));
+        needed += _start;
+        if (_blob!.Length > 64 && needed * 2 < _blob.Length) Resize(RoundUp8(needed));
     }
 
-    /// <summary>Room for <paramref name="count"/> elements at the current width, allocated once.</summary>
-    public void Reserve(int count) => EnsureCapacity(_start + HeaderBytes + count * Width);
+    /// <summary>Room for <paramref name="count"/> elements at the current width, allocated once (a record is always exact).</summary>
+    public void Reserve(int count)
+    {
+        if (_record is null) EnsureCapacity(HeaderBytes + count * Width);
+    }
 
     /// <summary>Gives back what a <see cref="Reserve"/> for duplicates left unused.</summary>
     public void TrimExcess()
@@ -137,7 +163,7 @@ public struct IntSet
     }
 
     /// <summary>The elements as stored: <see cref="Count"/> integers of <see cref="Width"/> bytes, little-endian (the body of Redis's intset blob).</summary>
-    public readonly ReadOnlySpan<byte> ElementBytes => _blob is null ? default : _blob.AsSpan(_start + HeaderBytes, Count * Width);
+    public readonly ReadOnlySpan<byte> ElementBytes => IsEmpty ? default : Bytes.Slice(HeaderBytes, Count * Width);
 
     /// <summary>
     /// An intset of <paramref name="width"/>-byte elements copied from their little-endian bytes
@@ -157,23 +183,51 @@ public struct IntSet
         return true;
     }
 
-    /// <summary>An independent copy with the same width.</summary>
-    public readonly IntSet Clone() => new() { _blob = (byte[]?)_blob?.Clone(), _start = _start };
-
-    readonly void Set(int index, long value)
+    /// <summary>An independent copy with the same width, in an array.</summary>
+    public readonly IntSet Clone()
     {
-        switch (Width)
+        if (_record is null) return new() { _blob = (byte[]?)_blob?.Clone(), _start = _start };
+        var raw = Raw;
+        var blob = new byte[RoundUp8(raw.Length)];
+        raw.CopyTo(blob);
+        return new() { _blob = blob };
+    }
+
+    readonly void Set(int index, long value) => Write(Bytes, Width, index, value);
+
+    static void Write(Span<byte> bytes, int width, int index, long value)
+    {
+        var at = bytes[(HeaderBytes + index * width)..];
+        switch (width)
         {
-            case 2: Elements<short>()[index] = (short)value; break;
-            case 4: Elements<int>()[index] = (int)value; break;
-            default: Elements<long>()[index] = value; break;
+            case 2: MemoryMarshal.Write(at, (short)value); break;
+            case 4: MemoryMarshal.Write(at, (int)value); break;
+            default: MemoryMarshal.Write(at, value); break;
         }
+    }
+
+    static long Read(ReadOnlySpan<byte> bytes, int width, int index)
+    {
+        var at = bytes[(HeaderBytes + index * width)..];
+        return width switch
+        {
+            2 => MemoryMarshal.Read<short>(at),
+            4 => MemoryMarshal.Read<int>(at),
+            _ => MemoryMarshal.Read<long>(at),
+        };
     }
 
     readonly void SetCount(int count) => Header = (Header & ~CountMask) | count;
 
+    /// <summary>Room for <paramref name="bytes"/> of header and elements.</summary>
     void EnsureCapacity(int bytes)
     {
+        if (_record is not null)
+        {
+            if (bytes > _record.Value.Length) _record.Resize(bytes);
+            return;
+        }
+        bytes += _start;
         if (_blob is not null && _blob.Length >= bytes) return;
         // Small sets get exactly what they need (rounded to the 8 bytes the runtime pads to anyway);
         // larger ones a quarter more, so that each new member does not copy the whole array.
@@ -187,17 +241,17 @@ public struct IntSet
         _blob = grown;
     }
 
-    /// <summary>intsetUpgradeAndAdd: every element rewritten at <paramref name="width"/>, leaving a free slot first or last.</summary>
+    /// <summary>
+    /// intsetUpgradeAndAdd: every element rewritten at <paramref name="width"/>, in place from the
+    /// last (each moves to a higher offset), leaving a free slot first or last.
+    /// </summary>
     void Widen(int width, int newCount, int offset)
     {
-        int count = Count;
-        int bytes = _start + HeaderBytes + newCount * width;
-        var wide = new byte[bytes <= 64 ? RoundUp8(bytes) : (int)Math.Min(Array.MaxLength & ~7, RoundUp8(bytes) + (long)(bytes / 4))];
-        if (_blob is not null) Buffer.BlockCopy(_blob, 0, wide, 0, _start);
-        var old = this;
-        _blob = wide;
+        int count = Count, oldWidth = Width;
+        EnsureCapacity(HeaderBytes + newCount * width);
+        var bytes = Bytes;
+        for (int i = count - 1; i >= 0; i--) Write(bytes, width, i + offset, Read(bytes, oldWidth, i));
         Header = (System.Numerics.BitOperations.Log2((uint)width) - 1) << 30 | newCount;
-        for (int i = 0; i < count; i++) Set(i + offset, old[i]);
     }
 
     static int RoundUp8(int n) => (n + 7) & ~7;

@@ -10,9 +10,11 @@ namespace Vermilion.Storage;
 /// Entries live in an arena of fixed-size segments (16 bytes each: where the value is, the next
 /// entry of the bucket's chain, 32 bits of metadata), so growing never copies entries and a freed
 /// entry is reused. Nothing in an entry is a reference: a string's key and value are a record in
-/// the keyspace's <see cref="RecordHeap"/> (off the managed heap), and any other value (a
+/// the keyspace's <see cref="RecordHeap"/> (off the managed heap), and so is a collection in its
+/// compact encoding (seen through views, <see cref="ValueViews"/>); any other value (a big
 /// collection, a string grown in place) is a managed object in a table of its own, named by its
-/// slot. So the garbage collector has nothing to trace in a database of strings, however large. The bucket table is a power-of-two array of entry numbers; when it fills, a table
+/// slot. So the garbage collector has nothing to trace in a database of strings and small
+/// collections, however large. The bucket table is a power-of-two array of entry numbers; when it fills, a table
 /// twice the size is allocated and buckets move to it a few at a time, on every lookup and from
 /// serverCron, as Redis's incremental rehash does. Only chains move; the entries stay put.
 /// SCAN walks buckets with Redis's reversed-binary cursor, which visits every bucket of
@@ -20,25 +22,29 @@ namespace Vermilion.Storage;
 /// the table grows or shrinks in between.
 ///
 /// Metadata per entry: 24 bits of LRU clock or LFU state (as Redis's robj.lru), 2 bits of string
-/// encoding, a shared-integer bit (OBJECT REFCOUNT) and the snapshot mark (see
-/// <see cref="IsSaved"/>). Deadlines live in a parallel segment array that exists only for
+/// encoding, a shared-integer bit (OBJECT REFCOUNT), the snapshot mark (see
+/// <see cref="IsSaved"/>) and 4 bits of <see cref="RecordKind"/>: a record holds a string or a
+/// collection in its compact encoding, which commands see through a view (<see cref="ValueViews"/>). Deadlines live in a parallel segment array that exists only for
 /// segments holding a key with a deadline.
 /// </summary>
 public sealed class Keyspace
 {
     struct Entry
     {
-        public long Value; // > 0: a record's address in _heap; < 0: -(object slot + 1); 0 when free
+        public long Value; // > 0: a record's address in _heap (its kind in Meta); < 0: -(object slot + 1); 0 when free
         public int Next;   // next entry number + 1 in the bucket chain, or the free list
         public uint Meta;
     }
 
     const int SegmentBits = 14, SegmentSize = 1 << SegmentBits, SegmentMask = SegmentSize - 1;
     const uint LruMask = 0xFFFFFF, EncodingShift = 24, EncodingMask = 3u << 24, SharedBit = 1u << 26, SavedBit = 1u << 27;
+    const int KindShift = 28;
+    const uint KindMask = 0xFu << KindShift;
 
     Entry[][] _segments = [];
     readonly RecordHeap _heap = new();
     readonly ObjectSlots _objects = new();
+    readonly ValueViews _views;
     long[]?[] _deadlines = [];
     int[] _volatileInSegment = [];
     int _highWater, _freeHead = -1;
@@ -51,6 +57,14 @@ public sealed class Keyspace
 
     readonly ulong _seed = (ulong)Random.Shared.NextInt64();
     uint _savedParity;
+
+    public Keyspace() : this(new ValueViews()) { }
+
+    /// <summary>A keyspace whose compact collections are lent through <paramref name="views"/> (one per server).</summary>
+    public Keyspace(ValueViews views) => _views = views;
+
+    /// <summary>The views this keyspace lends (shared with the server's other databases).</summary>
+    public ValueViews Views => _views;
 
     public int Count { get; private set; }
     public int VolatileCount { get; private set; }
@@ -100,35 +114,75 @@ public sealed class Keyspace
 
     // ---- values ----
 
-    /// <summary>The entry's value when it is an object (a collection, a string grown in place); null for a string record.</summary>
+    /// <summary>
+    /// The entry's value when it is a collection or a string grown in place; null for a string
+    /// record. A compact collection's record is lent as a view (<see cref="ValueViews"/>), valid
+    /// until the command ends.
+    /// </summary>
     public StoredObject? Object(int index)
     {
-        long v = At(index).Value;
-        return v < 0 ? _objects[(int)(-v - 1)] : null;
+        ref var e = ref At(index);
+        if (e.Value < 0) return _objects[(int)(-e.Value - 1)];
+        var kind = KindOf(e);
+        return kind == RecordKind.String ? null : _views.Lend(this, index, e.Value, kind);
     }
+
+    static RecordKind KindOf(in Entry e) => (RecordKind)(e.Meta >> KindShift);
+
+    /// <summary>What the entry's record holds; <see cref="RecordKind.String"/> for a managed value too.</summary>
+    public RecordKind Kind(int index) => At(index).Value > 0 ? KindOf(At(index)) : RecordKind.String;
 
     /// <summary>Whether the entry holds a string (a record or a <see cref="RawString"/>).</summary>
     public bool IsString(int index)
     {
-        long v = At(index).Value;
-        return v > 0 || _objects[(int)(-v - 1)] is RawString;
+        ref var e = ref At(index);
+        return e.Value > 0 ? KindOf(e) == RecordKind.String : _objects[(int)(-e.Value - 1)] is RawString;
     }
 
     public DataType Type(int index)
     {
-        long v = At(index).Value;
-        return v > 0 ? DataType.String : _objects[(int)(-v - 1)]!.Type;
+        ref var e = ref At(index);
+        if (e.Value < 0) return _objects[(int)(-e.Value - 1)]!.Type;
+        return KindOf(e) switch
+        {
+            RecordKind.Hash => DataType.Hash,
+            RecordKind.IntSet => DataType.Set,
+            RecordKind.SortedSet => DataType.ZSet,
+            RecordKind.List => DataType.List,
+            _ => DataType.String,
+        };
+    }
+
+    /// <summary>The entry's record (a string's value or a compact collection's blob, see <see cref="Kind"/>); false for a managed value.</summary>
+    public bool TryGetRecord(int index, out RecordKind kind, out ReadOnlySpan<byte> value)
+    {
+        ref var e = ref At(index);
+        if (e.Value > 0)
+        {
+            kind = KindOf(e);
+            value = RecordHeap.Value(e.Value);
+            return true;
+        }
+        kind = RecordKind.String;
+        value = default;
+        return false;
     }
 
     /// <summary>The string value of the entry; false (and an empty span) when it holds another type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetString(int index, out ReadOnlySpan<byte> value)
     {
-        long v = At(index).Value;
-        if (v > 0)
+        ref var e = ref At(index);
+        long v = e.Value;
+        if (v > 0 && KindOf(e) == RecordKind.String)
         {
             value = RecordHeap.Value(v);
             return true;
+        }
+        if (v > 0)
+        {
+            value = default;
+            return false;
         }
         if (_objects[(int)(-v - 1)] is RawString raw)
         {
@@ -153,28 +207,93 @@ public sealed class Keyspace
     {
         ref var e = ref At(index);
         long old = e.Value;
-        if (old > 0 && _heap.TryResizeInPlace(old, length)) return RecordHeap.Value(old);
-        e.Value = _heap.Allocate(key, length);
-        ReleaseValue(old);
-        return RecordHeap.Value(e.Value);
+        if (old > 0 && KindOf(e) == RecordKind.String && _heap.TryResizeInPlace(old, length)) return RecordHeap.Value(old);
+        return SetRecord(index, RecordKind.String, key, length);
     }
 
-    /// <summary>The entry now holds <paramref name="value"/> (any previous value is released).</summary>
+    /// <summary>
+    /// The entry now holds a new record of <paramref name="kind"/> with <paramref name="length"/>
+    /// value bytes for the caller to fill (any previous value is released). <paramref name="key"/>
+    /// is the entry's key.
+    /// </summary>
+    public Span<byte> SetRecord(int index, RecordKind kind, ReadOnlySpan<byte> key, int length)
+    {
+        ref var e = ref At(index);
+        long old = e.Value;
+        long address = _heap.Allocate(key, length);
+        ReleaseValue(index, old);
+        e.Value = address;
+        e.Meta = (e.Meta & ~KindMask) | ((uint)kind << KindShift);
+        return RecordHeap.Value(address);
+    }
+
+    /// <summary>
+    /// The entry now holds <paramref name="value"/> (any previous value is released): a compact
+    /// collection as a record, the object becoming a view of it until the command ends
+    /// (<see cref="ValueViews"/>); anything else as a managed object.
+    /// </summary>
+    public void Store(int index, StoredObject value)
+    {
+        var kind = value.CompactKind;
+        if (kind == RecordKind.String)
+        {
+            SetObject(index, value);
+            return;
+        }
+        value.WriteCompact(SetRecord(index, kind, value.Key, value.CompactLength));
+        _views.Adopt(this, index, At(index).Value, kind, value);
+    }
+
+    /// <summary>The entry now holds <paramref name="value"/> as a managed object (any previous value is released).</summary>
     public void SetObject(int index, StoredObject value)
     {
         ref var e = ref At(index);
         long old = e.Value;
         if (old < 0 && ReferenceEquals(_objects[(int)(-old - 1)], value)) return;
         value.Owner = this;
+        ReleaseValue(index, old);
         e.Value = -(_objects.Add(value) + 1L);
-        ReleaseValue(old);
+        e.Meta &= ~KindMask;
     }
 
-    /// <summary>A value leaves its entry: a record is freed once no command can be reading it, an object is forgotten.</summary>
-    StoredObject? ReleaseValue(long v)
+    /// <summary>
+    /// A view's record grows or shrinks to <paramref name="length"/> value bytes: in place when
+    /// it stays in its size class, else moved (the old one freed at the next
+    /// <see cref="FreeRemoved"/>, so spans of it stay readable in this command). The record's address.
+    /// </summary>
+    internal long ResizeRecord(int index, long address, int length)
+    {
+        if (_heap.TryResizeInPlace(address, length)) return address;
+        var old = RecordHeap.Value(address);
+        long moved = _heap.Allocate(RecordHeap.Key(address), length);
+        old[..Math.Min(old.Length, length)].CopyTo(RecordHeap.Value(moved));
+        At(index).Value = moved;
+        _heap.Remove(address);
+        return moved;
+    }
+
+    /// <summary>
+    /// A view converted to its big encoding: the entry holds it as a managed object from now on
+    /// and its record goes. Its bytes are counted now when <paramref name="countNow"/> (a list,
+    /// which reports each later change), else by the conversion's closing size report (a hash or
+    /// set measures before and after, and a view measures 0), so they are not counted here.
+    /// </summary>
+    internal void Promote(int index, StoredObject value, bool countNow)
+    {
+        ref var e = ref At(index);
+        _heap.Remove(e.Value);
+        value.Owner = this;
+        e.Value = -(_objects.Add(value) + 1L);
+        if (!countNow) _objects.Resized(-value.MemoryBytes);
+        e.Meta &= ~KindMask;
+    }
+
+    /// <summary>A value leaves its entry: a record is freed once no command can be reading it (a view of it detaches), an object is forgotten.</summary>
+    StoredObject? ReleaseValue(int index, long v)
     {
         if (v > 0)
         {
+            if (KindOf(At(index)) != RecordKind.String) _views.Detach(this, index);
             _heap.Remove(v);
             return null;
         }
@@ -188,7 +307,12 @@ public sealed class Keyspace
     /// Frees the string records removed or replaced since the last call. The server calls it
     /// once per event-loop iteration, when no command holds a span of a record.
     /// </summary>
-    public void FreeRemoved() => _heap.FreeRemoved();
+    public void FreeRemoved()
+    {
+        // No command runs now: a view still out (lent outside one) goes back before its record can.
+        _views.ReturnTo(0);
+        _heap.FreeRemoved();
+    }
 
     /// <summary>Bytes the entry's value takes (MEMORY USAGE), key included.</summary>
     public long ValueBytes(int index)
@@ -206,7 +330,7 @@ public sealed class Keyspace
 
     /// <summary>The access, encoding and shared bits, to carry an entry to another key (RENAME, MOVE).</summary>
     public uint Attributes(int index) => At(index).Meta & (LruMask | EncodingMask | SharedBit);
-    public void SetAttributes(int index, uint attributes) => At(index).Meta = (At(index).Meta & SavedBit) | (attributes & ~SavedBit);
+    public void SetAttributes(int index, uint attributes) => At(index).Meta = (At(index).Meta & (SavedBit | KindMask)) | (attributes & ~(SavedBit | KindMask));
 
     public uint Lru(int index) => At(index).Meta & LruMask;
     public void SetLru(int index, uint lru) => At(index).Meta = (At(index).Meta & ~LruMask) | (lru & LruMask);
@@ -382,7 +506,7 @@ public sealed class Keyspace
         if (index < 0 && _next is not null) index = UnlinkFrom(_next, h, key);
         if (index < 0) return false;
         ref var e = ref At(index);
-        value = ReleaseValue(e.Value);
+        value = ReleaseValue(index, e.Value);
         ClearDeadline(index);
         e.Value = 0;
         e.Meta = 0;

@@ -78,6 +78,11 @@ public readonly ref struct ListEntry
 /// entry count (and 8 KB). A full end node gets a new neighbour; an insert into a full middle
 /// node splits it and merges the halves with their neighbours when they fit. list-compress-depth
 /// is accepted but nodes are never compressed (Redis LZF-compresses inner nodes).
+///
+/// In the keyspace a list of one node is a record ([fill, int32][the node, exactly as long as its
+/// entries: no spare room, the record's size class is the room]) and commands get a view of it
+/// (<see cref="ValueViews"/>), which edits the node in place; a list that needs a second node
+/// becomes a managed object (<see cref="LeaveRecord"/>) and stays one.
 /// </summary>
 public sealed class QuickList : SeparatelyKeyedObject
 {
@@ -93,13 +98,17 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// <summary>The object itself: header, Key, Owner, _store, _count, _nodeBytes, _first, _nodeCount, _fill.</summary>
     const long ObjectBytes = 72;
 
-    // The nodes: null, the only node (byte[]: most lists are small), or a ring of them (byte[][],
-    // capacity a power of two, the head at _first).
+    // The nodes: null, the only node (byte[]: most lists are small), a ring of them (byte[][],
+    // capacity a power of two, the head at _first), or the RecordView of a record holding the
+    // only node (a view: _count, _nodeCount and _fill are read from the record when it is lent).
     object? _store;
     int _first, _nodeCount;
     long _count;
     long _nodeBytes;        // the ring array and every node array, as the managed heap holds them
-    readonly int _fill;
+    int _fill;
+
+    /// <summary>A record's value starts with the list's fill.</summary>
+    const int RecordHeader = 4;
 
     public QuickList(byte[] key, int fill) : base(key)
     {
@@ -107,9 +116,19 @@ public sealed class QuickList : SeparatelyKeyedObject
         _fill = Math.Clamp(fill, -s_sizeLimits.Length, (1 << 15) - 1);
     }
 
+    /// <summary>A pooled view (<see cref="ValueViews"/>), parked on <paramref name="record"/> until lent.</summary>
+    internal static QuickList CreateView(RecordView record)
+    {
+        var view = new QuickList([], 0);
+        view.Bind(record);
+        return view;
+    }
+
+    public override ReadOnlySpan<byte> Key => _store is RecordView record ? record.Key : base.Key;
     public override DataType Type => DataType.List;
     public override string Encoding => "quicklist";
-    public override long MemoryBytes => ObjectBytes + ArrayBytes(Key.Length) + _nodeBytes;
+    /// <summary>The object, its key and node arrays; 0 for a view, whose bytes are its record's (counted by the RecordHeap).</summary>
+    public override long MemoryBytes => _store is RecordView ? 0 : ObjectBytes + ArrayBytes(Key.Length) + _nodeBytes;
     public long Count => _count;
     public int NodeCount => _nodeCount;
     public int Fill => _fill;
@@ -119,10 +138,10 @@ public sealed class QuickList : SeparatelyKeyedObject
         var copy = new QuickList(key, _fill);
         for (int i = 0; i < _nodeCount; i++)
         {
-            var node = NodeAt(i);
+            var node = Node(i);
             int start = Start(node), used = End(node) - start;
             var exact = copy.NewNode(used, 0);
-            node.AsSpan(start, used).CopyTo(exact.AsSpan(NodeHeader));
+            node.Slice(start, used).CopyTo(exact.AsSpan(NodeHeader));
             SetCount(exact, NodeEntries(node));
             SetEnd(exact, NodeHeader + used);
             copy.InsertNode(i, exact);
@@ -133,12 +152,110 @@ public sealed class QuickList : SeparatelyKeyedObject
 
     // ---- node header ----
 
-    static int NodeEntries(byte[] n) => BinaryPrimitives.ReadInt32LittleEndian(n);
-    static int Start(byte[] n) => BinaryPrimitives.ReadInt32LittleEndian(n.AsSpan(4));
-    static int End(byte[] n) => BinaryPrimitives.ReadInt32LittleEndian(n.AsSpan(8));
-    static void SetCount(byte[] n, int v) => BinaryPrimitives.WriteInt32LittleEndian(n, v);
-    static void SetStart(byte[] n, int v) => BinaryPrimitives.WriteInt32LittleEndian(n.AsSpan(4), v);
-    static void SetEnd(byte[] n, int v) => BinaryPrimitives.WriteInt32LittleEndian(n.AsSpan(8), v);
+    static int NodeEntries(ReadOnlySpan<byte> n) => BinaryPrimitives.ReadInt32LittleEndian(n);
+    static int Start(ReadOnlySpan<byte> n) => BinaryPrimitives.ReadInt32LittleEndian(n[4..]);
+    static int End(ReadOnlySpan<byte> n) => BinaryPrimitives.ReadInt32LittleEndian(n[8..]);
+    static void SetCount(Span<byte> n, int v) => BinaryPrimitives.WriteInt32LittleEndian(n, v);
+    static void SetStart(Span<byte> n, int v) => BinaryPrimitives.WriteInt32LittleEndian(n[4..], v);
+    static void SetEnd(Span<byte> n, int v) => BinaryPrimitives.WriteInt32LittleEndian(n[8..], v);
+
+    // ---- as a record (see ValueViews) ----
+
+    /// <summary>The record's node, after the fill.</summary>
+    static Span<byte> RecordNode(RecordView record) => record.Value[RecordHeader..];
+
+    /// <summary>The record's node is now <paramref name="length"/> bytes, header included (the prefix kept).</summary>
+    static Span<byte> ResizeRecordNode(RecordView record, int length) => record.Resize(RecordHeader + length)[RecordHeader..];
+
+    internal override RecordKind CompactKind => _store is null or byte[] ? RecordKind.List : RecordKind.String;
+    internal override int CompactLength => RecordHeader + NodeHeader + (_store is byte[] node ? End(node) - Start(node) : 0);
+
+    internal override void WriteCompact(Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(into, _fill);
+        var node = into[RecordHeader..];
+        int used = 0;
+        if (_store is byte[] owned)
+        {
+            used = End(owned) - Start(owned);
+            owned.AsSpan(Start(owned), used).CopyTo(node[NodeHeader..]);
+        }
+        SetCount(node, (int)_count);
+        SetStart(node, NodeHeader);
+        SetEnd(node, NodeHeader + used);
+    }
+
+    /// <summary>A view takes the list's state from its record (a parked one holds none).</summary>
+    internal override void Bind(RecordView record)
+    {
+        _store = record;
+        _first = 0;
+        _nodeBytes = 0;
+        if (!record.IsBound)
+        {
+            _count = _nodeCount = 0;
+            return;
+        }
+        _fill = BinaryPrimitives.ReadInt32LittleEndian(record.Value);
+        _count = NodeEntries(RecordNode(record));
+        _nodeCount = _count > 0 ? 1 : 0;
+    }
+
+    internal override void Materialize()
+    {
+        var record = (RecordView)_store!;
+        SetKey(record.Key);
+        _nodeBytes = 0;
+        _store = _nodeCount == 0 ? null : CopyNode(RecordNode(record));
+    }
+
+    /// <summary>A node array of its own holding <paramref name="node"/>'s entries, with no spare room.</summary>
+    byte[] CopyNode(ReadOnlySpan<byte> node)
+    {
+        int start = Start(node), used = End(node) - start;
+        var owned = NewNode(used, 0);
+        node.Slice(start, used).CopyTo(owned.AsSpan(NodeHeader));
+        SetCount(owned, NodeEntries(node));
+        SetEnd(owned, NodeHeader + used);
+        return owned;
+    }
+
+    /// <summary>
+    /// The list is about to need a second node: its node becomes an array of its own and the list
+    /// its entry's managed object for good (it is counted in used_memory from now on, each later
+    /// change through <see cref="Account"/>).
+    /// </summary>
+    void LeaveRecord()
+    {
+        if (_store is not RecordView record) return;
+        SetKey(record.Key);
+        _nodeBytes = 0;
+        _store = _nodeCount == 0 ? null : CopyNode(RecordNode(record));
+        record.Promote(this, countNow: true);
+    }
+
+    /// <summary>Splice for the record's node: the bytes after the change move, the record is resized to fit the entries exactly.</summary>
+    static Span<byte> SpliceRecord(RecordView record, int at, int removeLength, int insertLength)
+    {
+        var node = RecordNode(record);
+        int end = End(node), delta = insertLength - removeLength;
+        if (delta > 0) node = ResizeRecordNode(record, end + delta);
+        node[(at + removeLength)..end].CopyTo(node[(at + insertLength)..]);
+        SetEnd(node, end + delta);
+        if (delta < 0) node = ResizeRecordNode(record, end + delta);
+        return node.Slice(at, insertLength);
+    }
+
+    /// <summary>After entries were dropped in place (LREM): the record's node packed to its front and resized to fit.</summary>
+    static void RepackRecord(RecordView record)
+    {
+        var node = RecordNode(record);
+        int start = Start(node), used = End(node) - start;
+        node.Slice(start, used).CopyTo(node[NodeHeader..]);
+        SetStart(node, NodeHeader);
+        SetEnd(node, NodeHeader + used);
+        ResizeRecordNode(record, NodeHeader + used);
+    }
 
     /// <summary>A node array with room for <paramref name="used"/> bytes of entries (placed at the front) and <paramref name="slack"/> more.</summary>
     byte[] NewNode(int used, int slack)
@@ -161,7 +278,11 @@ public sealed class QuickList : SeparatelyKeyedObject
 
     // ---- the ring of nodes ----
 
+    /// <summary>Node <paramref name="i"/> as an array; only for a list that is not a record.</summary>
     byte[] NodeAt(int i) => _store is byte[][] ring ? ring[(_first + i) & (ring.Length - 1)] : (byte[])_store!;
+
+    /// <summary>Node <paramref name="i"/>, an array's or the record's (valid until the list changes).</summary>
+    Span<byte> Node(int i) => _store is RecordView record ? RecordNode(record) : NodeAt(i);
 
     void SetNodeAt(int i, byte[] node)
     {
@@ -202,6 +323,16 @@ public sealed class QuickList : SeparatelyKeyedObject
 
     void RemoveNode(int index)
     {
+        if (_store is RecordView record)
+        {
+            // The list is empty (the command deletes the key); the record keeps an empty node meanwhile.
+            var node = ResizeRecordNode(record, NodeHeader);
+            SetCount(node, 0);
+            SetStart(node, NodeHeader);
+            SetEnd(node, NodeHeader);
+            _nodeCount = 0;
+            return;
+        }
         Account(-ArrayBytes(NodeAt(index).Length));
         if (_store is not byte[][] ring)
         {
@@ -308,7 +439,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     }
 
     /// <summary>Reads the entry at <paramref name="pos"/>; returns its size in the node.</summary>
-    static int ReadEntry(byte[] node, int pos, out ListEntry entry)
+    static int ReadEntry(ReadOnlySpan<byte> node, int pos, out ListEntry entry)
     {
         int tag = node[pos], content;
         if (tag < 0x80)
@@ -319,7 +450,7 @@ public sealed class QuickList : SeparatelyKeyedObject
         else if (tag < 0xC0)
         {
             int len = tag & 0x3F;
-            entry = new ListEntry(node.AsSpan(pos + 1, len));
+            entry = new ListEntry(node.Slice(pos + 1, len));
             content = 1 + len;
         }
         else if (tag < 0xE0)
@@ -334,20 +465,20 @@ public sealed class QuickList : SeparatelyKeyedObject
         else if (tag < 0xF0)
         {
             int len = ((tag & 0x0F) << 8) | node[pos + 1];
-            entry = new ListEntry(node.AsSpan(pos + 2, len));
+            entry = new ListEntry(node.Slice(pos + 2, len));
             content = 2 + len;
         }
         else
         {
-            int len = BinaryPrimitives.ReadInt32LittleEndian(node.AsSpan(pos + 1));
-            entry = new ListEntry(node.AsSpan(pos + 5, len));
+            int len = BinaryPrimitives.ReadInt32LittleEndian(node[(pos + 1)..]);
+            entry = new ListEntry(node.Slice(pos + 5, len));
             content = 5 + len;
         }
         return content + BacklenSize(content);
     }
 
     /// <summary>The start of the entry that ends at <paramref name="end"/>.</summary>
-    static int EntryBefore(byte[] node, int end)
+    static int EntryBefore(ReadOnlySpan<byte> node, int end)
     {
         int p = end - 1, content = 0, shift = 0;
         while (true)
@@ -362,12 +493,12 @@ public sealed class QuickList : SeparatelyKeyedObject
     }
 
     /// <summary>The size of the entry at <paramref name="pos"/>, without decoding it.</summary>
-    static int SizeAt(byte[] node, int pos) => ReadEntry(node, pos, out _);
+    static int SizeAt(ReadOnlySpan<byte> node, int pos) => ReadEntry(node, pos, out _);
 
     // ---- limits ----
 
     /// <summary>_quicklistNodeAllowInsert: whether one more element of <paramref name="valueLength"/> bytes keeps the node within the limits.</summary>
-    bool AllowInsert(byte[] node, int valueLength)
+    bool AllowInsert(ReadOnlySpan<byte> node, int valueLength)
     {
         long estimate = (long)End(node) - Start(node) + ListpackOverhead + valueLength + EstimateOverhead;
         return WithinLimits(estimate, NodeEntries(node) + 1L);
@@ -400,6 +531,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// </summary>
     Span<byte> Splice(int index, int at, int removeLength, int insertLength)
     {
+        if (_store is RecordView record) return SpliceRecord(record, at, removeLength, insertLength);
         var node = NodeAt(index);
         int start = Start(node), end = End(node);
         int delta = insertLength - removeLength;
@@ -455,6 +587,11 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// <summary>A node left mostly empty by removals gives memory back (Redis reallocates listpacks on delete).</summary>
     void ShrinkIfSparse(int index)
     {
+        if (_store is RecordView record)
+        {
+            RepackRecord(record);
+            return;
+        }
         var node = NodeAt(index);
         int start = Start(node), used = End(node) - start, capacity = node.Length - NodeHeader;
         if (capacity - used <= used + 64) return;
@@ -480,6 +617,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// </summary>
     void TrimToFit(int index)
     {
+        if (_store is RecordView) return; // a record's node has no spare room
         var node = NodeAt(index);
         int used = End(node) - Start(node), spare = node.Length - NodeHeader - used;
         if (spare > 16 && spare > used / 16) Repack(index, 0);
@@ -491,6 +629,18 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// </summary>
     void InsertNodeWith(int index, in ListElement e, int size, int room = 0, bool roomInFront = false)
     {
+        if (_store is RecordView record && _nodeCount == 0)
+        {
+            // An emptied view pushed into again (LMOVE of a one-element list onto itself): the record holds the node.
+            var only = ResizeRecordNode(record, NodeHeader + size);
+            WriteEntry(only.Slice(NodeHeader, size), e);
+            SetCount(only, 1);
+            SetStart(only, NodeHeader);
+            SetEnd(only, NodeHeader + size);
+            _nodeCount = 1;
+            return;
+        }
+        LeaveRecord();
         var node = NewNode(size, room);
         int start = roomInFront ? node.Length - size : NodeHeader;
         WriteEntry(node.AsSpan(start, size), e);
@@ -514,12 +664,12 @@ public sealed class QuickList : SeparatelyKeyedObject
     {
         int size = EntrySize(e);
         int index = head ? 0 : _nodeCount - 1;
-        if (_nodeCount > 0 && AllowInsert(NodeAt(index), e.Text.Length))
+        if (_nodeCount > 0 && AllowInsert(Node(index), e.Text.Length))
         {
-            var node = NodeAt(index);
+            var node = Node(index);
             int at = head ? Start(node) : End(node);
             WriteEntry(Splice(index, at, 0, size), e);
-            node = NodeAt(index);
+            node = Node(index);
             SetCount(node, NodeEntries(node) + 1);
         }
         else
@@ -530,7 +680,7 @@ public sealed class QuickList : SeparatelyKeyedObject
             long expected = more;
             if (_nodeCount > 0)
             {
-                var full = NodeAt(index);
+                var full = Node(index);
                 if (_nodeCount >= 4) expected = Math.Max(expected, End(full) - Start(full) - size);
                 TrimToFit(index);
             }
@@ -546,7 +696,8 @@ public sealed class QuickList : SeparatelyKeyedObject
     /// </summary>
     public void Reserve(long bytes, bool head)
     {
-        if (_nodeCount == 0 || bytes <= 0) return;
+        // A record grows with each push, in place within its size class.
+        if (_nodeCount == 0 || bytes <= 0 || _store is RecordView) return;
         int index = head ? 0 : _nodeCount - 1;
         var node = NodeAt(index);
         int start = Start(node), end = End(node), used = end - start;
@@ -575,13 +726,13 @@ public sealed class QuickList : SeparatelyKeyedObject
     {
         if (head)
         {
-            var node = NodeAt(0);
+            var node = Node(0);
             ReadEntry(node, Start(node), out var entry);
             return entry;
         }
         else
         {
-            var node = NodeAt(_nodeCount - 1);
+            var node = Node(_nodeCount - 1);
             ReadEntry(node, EntryBefore(node, End(node)), out var entry);
             return entry;
         }
@@ -599,7 +750,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     {
         while (n > 0 && _nodeCount > 0)
         {
-            var node = NodeAt(0);
+            var node = Node(0);
             int entries = NodeEntries(node);
             if (n >= entries)
             {
@@ -611,7 +762,7 @@ public sealed class QuickList : SeparatelyKeyedObject
             int start = Start(node), pos = start;
             for (long i = 0; i < n; i++) pos += SizeAt(node, pos);
             Splice(0, start, pos - start, 0);
-            node = NodeAt(0);
+            node = Node(0);
             SetCount(node, entries - (int)n);
             _count -= n;
             n = 0;
@@ -624,7 +775,7 @@ public sealed class QuickList : SeparatelyKeyedObject
         while (n > 0 && _nodeCount > 0)
         {
             int last = _nodeCount - 1;
-            var node = NodeAt(last);
+            var node = Node(last);
             int entries = NodeEntries(node);
             if (n >= entries)
             {
@@ -636,7 +787,7 @@ public sealed class QuickList : SeparatelyKeyedObject
             int end = End(node), pos = end;
             for (long i = 0; i < n; i++) pos = EntryBefore(node, pos);
             Splice(last, pos, end - pos, 0);
-            node = NodeAt(last);
+            node = Node(last);
             SetCount(node, entries - (int)n);
             _count -= n;
             n = 0;
@@ -654,16 +805,16 @@ public sealed class QuickList : SeparatelyKeyedObject
         {
             i = 0;
             k = index;
-            while (k >= NodeEntries(NodeAt(i))) k -= NodeEntries(NodeAt(i++));
+            while (k >= NodeEntries(Node(i))) k -= NodeEntries(Node(i++));
         }
         else
         {
             i = _nodeCount - 1;
             k = _count - 1 - index; // from the end
-            while (k >= NodeEntries(NodeAt(i))) k -= NodeEntries(NodeAt(i--));
-            k = NodeEntries(NodeAt(i)) - 1 - k;
+            while (k >= NodeEntries(Node(i))) k -= NodeEntries(Node(i--));
+            k = NodeEntries(Node(i)) - 1 - k;
         }
-        var node = NodeAt(i);
+        var node = Node(i);
         int entries = NodeEntries(node);
         int pos;
         if (k < entries - k)
@@ -691,7 +842,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     public ListEntry Get(long index)
     {
         Locate(index, out int i, out int pos);
-        ReadEntry(NodeAt(i), pos, out var entry);
+        ReadEntry(Node(i), pos, out var entry);
         return entry;
     }
 
@@ -700,7 +851,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     {
         var e = new ListElement(value);
         Locate(index, out int i, out int pos);
-        int old = SizeAt(NodeAt(i), pos);
+        int old = SizeAt(Node(i), pos);
         WriteEntry(Splice(i, pos, old, EntrySize(e)), e);
     }
 
@@ -714,27 +865,27 @@ public sealed class QuickList : SeparatelyKeyedObject
         var e = new ListElement(value);
         int size = EntrySize(e);
         Locate(index, out int i, out int pos);
-        var node = NodeAt(i);
+        var node = Node(i);
         int entries = NodeEntries(node);
         int at = after ? pos + SizeAt(node, pos) : pos;
         _count++;
         if (AllowInsert(node, value.Length))
         {
             WriteEntry(Splice(i, at, 0, size), e);
-            SetCount(NodeAt(i), entries + 1);
+            SetCount(Node(i), entries + 1);
             return;
         }
         bool atTail = after && at == End(node), atHead = !after && at == Start(node);
-        if (atTail && i + 1 < _nodeCount && AllowInsert(NodeAt(i + 1), value.Length))
+        if (atTail && i + 1 < _nodeCount && AllowInsert(Node(i + 1), value.Length))
         {
-            WriteEntry(Splice(i + 1, Start(NodeAt(i + 1)), 0, size), e);
-            SetCount(NodeAt(i + 1), NodeEntries(NodeAt(i + 1)) + 1);
+            WriteEntry(Splice(i + 1, Start(Node(i + 1)), 0, size), e);
+            SetCount(Node(i + 1), NodeEntries(Node(i + 1)) + 1);
             return;
         }
-        if (atHead && i > 0 && AllowInsert(NodeAt(i - 1), value.Length))
+        if (atHead && i > 0 && AllowInsert(Node(i - 1), value.Length))
         {
-            WriteEntry(Splice(i - 1, End(NodeAt(i - 1)), 0, size), e);
-            SetCount(NodeAt(i - 1), NodeEntries(NodeAt(i - 1)) + 1);
+            WriteEntry(Splice(i - 1, End(Node(i - 1)), 0, size), e);
+            SetCount(Node(i - 1), NodeEntries(Node(i - 1)) + 1);
             return;
         }
         if (atTail || atHead)
@@ -743,12 +894,14 @@ public sealed class QuickList : SeparatelyKeyedObject
             return;
         }
         // Split at the insertion point: the element joins the half on its side of the split.
+        LeaveRecord();
+        node = NodeAt(i);
         int frontEntries = 0;
         for (int p = Start(node); p < at; p += SizeAt(node, p)) frontEntries++;
         int backUsed = End(node) - at;
         var back = NewNode(backUsed, after ? size : 0);
         int backStart = NodeHeader + (after ? size : 0);
-        node.AsSpan(at, backUsed).CopyTo(back.AsSpan(backStart));
+        node.Slice(at, backUsed).CopyTo(back.AsSpan(backStart));
         SetStart(back, backStart);
         SetEnd(back, backStart + backUsed);
         SetCount(back, entries - frontEntries);
@@ -800,7 +953,7 @@ public sealed class QuickList : SeparatelyKeyedObject
         for (int step = 0; step < _nodeCount && (limit == 0 || removed < limit);)
         {
             int i = fromTail ? _nodeCount - 1 - step : step;
-            var node = NodeAt(i);
+            var node = Node(i);
             int start = Start(node), end = End(node), entries = NodeEntries(node), dropped = 0;
             if (!fromTail)
             {
@@ -815,7 +968,7 @@ public sealed class QuickList : SeparatelyKeyedObject
                     }
                     else
                     {
-                        if (write != read) node.AsSpan(read, size).CopyTo(node.AsSpan(write));
+                        if (write != read) node.Slice(read, size).CopyTo(node.Slice(write));
                         write += size;
                     }
                     read += size;
@@ -838,7 +991,7 @@ public sealed class QuickList : SeparatelyKeyedObject
                     else
                     {
                         write -= size;
-                        if (write != at) node.AsSpan(at, size).CopyTo(node.AsSpan(write));
+                        if (write != at) node.Slice(at, size).CopyTo(node.Slice(write));
                     }
                     read = at;
                 }
@@ -867,7 +1020,7 @@ public sealed class QuickList : SeparatelyKeyedObject
     public Cursor At(long index, bool forward)
     {
         Locate(index, out int i, out int pos);
-        if (!forward) pos += SizeAt(NodeAt(i), pos);
+        if (!forward) pos += SizeAt(Node(i), pos);
         return new Cursor(this, i, pos, forward);
     }
 
@@ -898,13 +1051,13 @@ public sealed class QuickList : SeparatelyKeyedObject
                         entry = default;
                         return false;
                     }
-                    var node = list.NodeAt(_node);
+                    var node = list.Node(_node);
                     if (_pos < End(node))
                     {
                         _pos += ReadEntry(node, _pos, out entry);
                         return true;
                     }
-                    if (++_node < list._nodeCount) _pos = Start(list.NodeAt(_node));
+                    if (++_node < list._nodeCount) _pos = Start(list.Node(_node));
                 }
             }
             while (true)
@@ -914,14 +1067,14 @@ public sealed class QuickList : SeparatelyKeyedObject
                     entry = default;
                     return false;
                 }
-                var node = list.NodeAt(_node);
+                var node = list.Node(_node);
                 if (_pos > Start(node))
                 {
                     _pos = EntryBefore(node, _pos);
                     ReadEntry(node, _pos, out entry);
                     return true;
                 }
-                if (--_node >= 0) _pos = End(list.NodeAt(_node));
+                if (--_node >= 0) _pos = End(list.Node(_node));
             }
         }
     }
@@ -930,11 +1083,11 @@ public sealed class QuickList : SeparatelyKeyedObject
     internal void Validate()
     {
         long total = 0, bytes = _store is byte[][] r ? RingBytes(r.Length) : 0;
-        if (_store is byte[][] && _nodeCount < 2 || _store is byte[] && _nodeCount != 1 || _store is null && _nodeCount != 0)
+        if (_store is byte[][] && _nodeCount < 2 || _store is byte[] && _nodeCount != 1 || _store is null && _nodeCount != 0 || _store is RecordView && _nodeCount > 1)
             throw new InvalidOperationException($"{_nodeCount} nodes in a {_store?.GetType().Name ?? "null"} store");
         for (int i = 0; i < _nodeCount; i++)
         {
-            var node = NodeAt(i);
+            var node = Node(i);
             int start = Start(node), end = End(node), n = 0;
             if (start < NodeHeader || end > node.Length || start > end) throw new InvalidOperationException($"node {i}: bad range [{start}, {end}) in {node.Length}");
             for (int p = start; p < end; n++)
@@ -947,25 +1100,26 @@ public sealed class QuickList : SeparatelyKeyedObject
             if (n != NodeEntries(node) || n == 0) throw new InvalidOperationException($"node {i}: {n} entries, header says {NodeEntries(node)}");
             total += n;
             bytes += ArrayBytes(node.Length);
+            if (_store is RecordView && (start != NodeHeader || end != node.Length)) throw new InvalidOperationException($"record node: [{start}, {end}) in {node.Length}");
         }
         if (total != _count) throw new InvalidOperationException($"count {_count}, nodes hold {total}");
-        if (bytes != _nodeBytes) throw new InvalidOperationException($"accounted {_nodeBytes} bytes, nodes hold {bytes}");
+        if (_store is not RecordView && bytes != _nodeBytes) throw new InvalidOperationException($"accounted {_nodeBytes} bytes, nodes hold {bytes}");
         if (_store is byte[][] ring)
             for (int i = _nodeCount; i < ring.Length; i++)
                 if (ring[(_first + i) & (ring.Length - 1)] is not null) throw new InvalidOperationException("stale node reference in the ring");
     }
 
     /// <summary>The number of entries in node <paramref name="index"/> (DUMP writes each node as one listpack, as Redis does).</summary>
-    public int NodeLength(int index) => NodeEntries(NodeAt(index));
+    public int NodeLength(int index) => NodeEntries(Node(index));
 
     /// <summary>A node's size as Redis's node->sz counts it (entries plus the listpack header and end byte), for DEBUG OBJECT's ql_uncompressed_size.</summary>
-    public int NodeSize(int index) => End(NodeAt(index)) - Start(NodeAt(index)) + ListpackOverhead;
+    public int NodeSize(int index) => End(Node(index)) - Start(Node(index)) + ListpackOverhead;
 
     /// <summary>Entries per node, head to tail (tests and memory notes).</summary>
     internal int[] NodeSizes()
     {
         var sizes = new int[_nodeCount];
-        for (int i = 0; i < _nodeCount; i++) sizes[i] = NodeEntries(NodeAt(i));
+        for (int i = 0; i < _nodeCount; i++) sizes[i] = NodeEntries(Node(i));
         return sizes;
     }
 }

@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 namespace Vermilion.Storage;
 
 /// <summary>
-/// The one owner of off-heap memory: a keyspace's string records (key and value) in pages the
-/// garbage collector never sees, so a database of millions of strings adds nothing for a
+/// The one owner of off-heap memory: a keyspace's records (a key and a string value, or a
+/// collection in its compact encoding, see <see cref="RecordKind"/>) in pages the garbage
+/// collector never sees, so a database of millions of strings adds nothing for a
 /// collection to trace, copy or card-scan (a managed array per key made every gen0/gen1 pause
 /// grow with the dataset: 37–68 ms at 8M keys where Redis stalls ≤ 8 ms).
 ///

@@ -8,13 +8,18 @@ namespace Vermilion.Storage;
 /// are at most set-max-intset-entries of them, then "hashtable" (<see cref="MemberTable"/>) for
 /// good: like Redis, a set never converts back. Members have positions 0..Count-1 in either
 /// encoding (ascending order in an intset), which is how commands iterate and pick at random.
+/// <para>
+/// In the keyspace an intset is a record (the intset's bytes are its value) and commands get a
+/// view of it (<see cref="ValueViews"/>); a hashtable set is a managed object.
+/// </para>
 /// </summary>
 public sealed class SetValue : StoredObject, IMemberCollection
 {
     /// <summary>
-    /// The intset's array, laid out as a <see cref="PackedString"/> (the key, then the intset), or
-    /// the <see cref="MemberTable"/>, which holds the key: one reference, so a small set's object
-    /// is 32 bytes and its key costs no array of its own.
+    /// The intset's array, laid out as a <see cref="PackedString"/> (the key, then the intset),
+    /// the <see cref="MemberTable"/>, which holds the key, or the <see cref="RecordView"/> of the
+    /// record holding the intset: one reference, so a small set's object is 32 bytes and its key
+    /// costs no array of its own.
     /// </summary>
     object _data;
 
@@ -22,20 +27,28 @@ public sealed class SetValue : StoredObject, IMemberCollection
 
     /// <summary>
     /// A view of an intset-encoded set's intset (DUMP writes its elements as they are); after
-    /// changing one, <see cref="Keep"/> stores the array it may have moved to.
+    /// changing one, <see cref="Keep"/> stores the array it may have moved to (a record's moves
+    /// are its <see cref="RecordView"/>'s).
     /// </summary>
     public IntSet Ints
     {
         get
         {
+            if (_data is RecordView record) return new IntSet(record);
             var blob = (byte[])_data;
             return new IntSet(blob, PackedString.ValueStart(blob));
         }
     }
 
-    void Keep(in IntSet ints) => _data = ints.Blob!;
+    void Keep(in IntSet ints)
+    {
+        if (_data is not RecordView) _data = ints.Blob!;
+    }
 
     SetValue(object data) => _data = data;
+
+    /// <summary>A pooled view (<see cref="ValueViews"/>), parked on <paramref name="record"/> until lent.</summary>
+    internal static SetValue CreateView(RecordView record) => new((object)record);
 
     /// <summary>
     /// An empty set, an intset when <paramref name="forIntegers"/> (createIntsetObject; with room
@@ -55,12 +68,18 @@ public sealed class SetValue : StoredObject, IMemberCollection
     /// <summary>setTypeCreate: the encoding that can hold <paramref name="firstMember"/>.</summary>
     public static SetValue CreateFor(ReadOnlySpan<byte> key, ReadOnlySpan<byte> firstMember) => new(key, IntegerText.TryParse(firstMember, out _));
 
-    public override ReadOnlySpan<byte> Key => _data is MemberTable table ? table.Key : PackedString.Key((byte[])_data);
+    public override ReadOnlySpan<byte> Key => _data switch
+    {
+        MemberTable table => table.Key,
+        RecordView record => record.Key,
+        _ => PackedString.Key((byte[])_data),
+    };
 
     public override void SetKey(ReadOnlySpan<byte> key)
     {
         long before = MemoryBytes;
         if (_data is MemberTable table) table.Key = key.ToArray();
+        else if (_data is RecordView) throw new InvalidOperationException("a record's key changes with the record (Db.Transplant)");
         else Keep(IntSet.Keyed(key, Ints));
         Grew(MemoryBytes - before);
     }
@@ -70,8 +89,24 @@ public sealed class SetValue : StoredObject, IMemberCollection
     public bool IsIntSet => Table is null;
     public int Count => Table?.Count ?? Ints.Count;
 
-    /// <summary>This object (header, owner and data references) and the encoding's arrays, the key's among them.</summary>
-    public override long MemoryBytes => 32 + (_data is MemberTable table ? table.MemoryBytes : ArrayBytes(((byte[])_data).Length));
+    /// <summary>
+    /// This object (header, owner and data references) and the encoding's arrays, the key's among
+    /// them; 0 for a view, whose bytes are its record's (counted by the RecordHeap).
+    /// </summary>
+    public override long MemoryBytes => _data switch
+    {
+        MemberTable table => 32 + table.MemoryBytes,
+        byte[] owned => 32 + ArrayBytes(owned.Length),
+        _ => 0,
+    };
+
+    // ---- as a record (see ValueViews) ---------------------------------------------------------
+
+    internal override RecordKind CompactKind => _data is byte[] ? RecordKind.IntSet : RecordKind.String;
+    internal override int CompactLength => Ints.Raw.Length;
+    internal override void WriteCompact(Span<byte> into) => Ints.Raw.CopyTo(into);
+    internal override void Bind(RecordView record) => _data = record;
+    internal override void Materialize() => _data = IntSet.Keyed(Key, Ints).Blob!;
 
     /// <summary>
     /// Sizes a new set for the members about to be added (<paramref name="members"/> of
@@ -147,14 +182,16 @@ public sealed class SetValue : StoredObject, IMemberCollection
         return true;
     }
 
-    /// <summary>setTypeConvert to a hashtable sized for the members it already has.</summary>
+    /// <summary>setTypeConvert to a hashtable sized for the members it already has; a view becomes its entry's managed object (the record goes).</summary>
     void ConvertToTable()
     {
         var ints = Ints;
         var table = new MemberTable(ints.Count) { Key = Key.ToArray() };
         Span<byte> digits = stackalloc byte[20];
         for (int i = 0; i < ints.Count; i++) table.AddNew(digits[..IntegerText.Format(ints[i], digits)]);
+        var view = _data as RecordView;
         _data = table;
+        view?.Promote(this);
     }
 
     public bool Remove(ReadOnlySpan<byte> member)
@@ -216,7 +253,14 @@ public sealed class SetValue : StoredObject, IMemberCollection
         if (other._data is MemberTable table)
         {
             table.Key = Key.ToArray();
+            var view = _data as RecordView;
             _data = table;
+            view?.Promote(this);
+        }
+        else if (_data is RecordView record)
+        {
+            var raw = other.Ints.Raw;
+            raw.CopyTo(record.Resize(raw.Length));
         }
         else Keep(IntSet.Keyed(Key, other.Ints));
         other._data = new MemberTable();

@@ -24,6 +24,10 @@ public enum ZAddResult { Nop, Added, Updated, Unchanged, NotANumber }
 /// member → score, sharing the member arrays. A set converts once it holds more than
 /// zset-max-listpack-entries members or gets a member longer than zset-max-listpack-value
 /// bytes, and never converts back (the STORE commands pick the encoding of a new result).
+///
+/// In the keyspace a compact set is a record ([entry count, int32][the entries], no spare room:
+/// the record's size class is the room) and commands get a view of it (<see cref="ValueViews"/>);
+/// a tree-encoded set is a managed object.
 /// </summary>
 public sealed class SortedSetValue : StoredObject, IMemberCollection
 {
@@ -33,7 +37,32 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
     /// set's object is 40 bytes and its key costs no array of its own.
     /// </summary>
     object _data;
-    int _used, _count;
+    // An owned array's used bytes and entry count (a record holds its own).
+    int _ownedUsed, _ownedCount;
+
+    /// <summary>A record's value starts with the entry count.</summary>
+    const int RecordHeader = 4;
+
+    /// <summary>Bytes the compact encoding's entries take; setting it resizes a record (in place within its size class).</summary>
+    int Used
+    {
+        get => _data is RecordView record ? record.Value.Length - RecordHeader : _ownedUsed;
+        set
+        {
+            if (_data is RecordView record) record.Resize(RecordHeader + value);
+            else _ownedUsed = value;
+        }
+    }
+
+    int PackedCount
+    {
+        get => _data is RecordView record ? BinaryPrimitives.ReadInt32LittleEndian(record.Value) : _ownedCount;
+        set
+        {
+            if (_data is RecordView record) BinaryPrimitives.WriteInt32LittleEndian(record.Value, value);
+            else _ownedCount = value;
+        }
+    }
 
     /// <summary>The "skiplist" encoding's parts, and the key.</summary>
     sealed class Tree(byte[] key)
@@ -51,6 +80,9 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
 
     SortedSetValue(object data) => _data = data;
 
+    /// <summary>A pooled view (<see cref="ValueViews"/>), parked on <paramref name="record"/> until lent.</summary>
+    internal static SortedSetValue CreateView(RecordView record) => new(record);
+
     /// <summary>
     /// A new, empty sorted set in the compact encoding with room for <paramref name="capacity"/>
     /// bytes of entries, or in the tree encoding when <paramref name="packed"/> is false.
@@ -58,12 +90,18 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
     public static SortedSetValue Create(ReadOnlySpan<byte> key, bool packed, int capacity = 0) =>
         new(packed ? PackedString.AllocateRounded(key, capacity) : new Tree(key.ToArray()));
 
-    public override ReadOnlySpan<byte> Key => _data is Tree tree ? tree.Key : PackedString.Key((byte[])_data);
+    public override ReadOnlySpan<byte> Key => _data switch
+    {
+        Tree tree => tree.Key,
+        RecordView record => record.Key,
+        _ => PackedString.Key((byte[])_data),
+    };
 
     public override void SetKey(ReadOnlySpan<byte> key)
     {
         long before = MemoryBytes;
         if (_data is Tree tree) tree.Key = key.ToArray();
+        else if (_data is RecordView) throw new InvalidOperationException("a record's key changes with the record (Db.Transplant)");
         else _data = PackedString.Create(key, Packed);
         Grew(MemoryBytes - before);
     }
@@ -71,14 +109,44 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
     public override DataType Type => DataType.ZSet;
     public override string Encoding => TreeOrder is null ? "listpack" : "skiplist";
     public bool IsPacked => TreeOrder is null;
-    public int Count => TreeOrder?.Count ?? _count;
+    public int Count => TreeOrder?.Count ?? PackedCount;
 
-    // Header 16, two references, two ints.
-    public override long MemoryBytes => 40 + (_data is Tree tree ? tree.MemoryBytes : ArrayBytes(((byte[])_data).Length));
+    /// <summary>Header 16, two references, two ints, and the encoding's arrays; 0 for a view, whose bytes are its record's (counted by the RecordHeap).</summary>
+    public override long MemoryBytes => _data switch
+    {
+        Tree tree => 40 + tree.MemoryBytes,
+        byte[] owned => 40 + ArrayBytes(owned.Length),
+        _ => 0,
+    };
+
+    // ---- as a record (see ValueViews) ---------------------------------------------------------
+
+    internal override RecordKind CompactKind => _data is byte[] ? RecordKind.SortedSet : RecordKind.String;
+    internal override int CompactLength => RecordHeader + _ownedUsed;
+
+    internal override void WriteCompact(Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(into, _ownedCount);
+        Packed.CopyTo(into[RecordHeader..]);
+    }
+
+    internal override void Bind(RecordView record)
+    {
+        _data = record;
+        _ownedUsed = _ownedCount = 0;
+    }
+
+    internal override void Materialize()
+    {
+        int used = Used, count = PackedCount;
+        _data = PackedString.Create(Key, Packed);
+        _ownedUsed = used;
+        _ownedCount = count;
+    }
 
     public override StoredObject CopyAs(byte[] key)
     {
-        if (TreeOrder is null) return new SortedSetValue(PackedString.Create(key, Packed)) { _used = _used, _count = _count };
+        if (TreeOrder is null) return new SortedSetValue(PackedString.Create(key, Packed)) { _ownedUsed = Used, _ownedCount = PackedCount };
         var copy = Create(key, packed: false);
         copy.TreeScores!.EnsureCapacity(Count);
         for (var c = TreeOrder.At(0); c.IsValid; c.MoveNext()) copy.AppendToTree(c.Score, c.Member.ToArray());
@@ -109,8 +177,8 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
         if (packed)
         {
             var entries = set.Body;
-            foreach (var (score, member) in sorted) set._used += WriteEntry(entries[set._used..], member, score);
-            set._count = sorted.Count;
+            foreach (var (score, member) in sorted) set.Used += WriteEntry(entries[set.Used..], member, score);
+            set.PackedCount = sorted.Count;
         }
         else
         {
@@ -210,9 +278,9 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
         return offset - back - body;
     }
 
-    /// <summary>The compact encoding's entries and spare room, after the key.</summary>
-    Span<byte> Body => PackedString.Value((byte[])_data);
-    ReadOnlySpan<byte> Packed => Body[.._used];
+    /// <summary>The compact encoding's entries and spare room, after the key (a record has no spare room).</summary>
+    Span<byte> Body => _data is RecordView record ? record.Value[RecordHeader..] : PackedString.Value((byte[])_data);
+    ReadOnlySpan<byte> Packed => _data is RecordView record ? record.Value[RecordHeader..] : PackedString.Value((byte[])_data)[.._ownedUsed];
 
     /// <summary>Offset of the member's entry, or -1.</summary>
     int FindPacked(ReadOnlySpan<byte> member, out double score, out int next)
@@ -232,14 +300,14 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
     int PackedOffsetOf(int rank)
     {
         var packed = Packed;
-        if (rank <= _count / 2)
+        if (rank <= PackedCount / 2)
         {
             int offset = 0;
             for (int i = 0; i < rank; i++) offset = ReadEntry(packed, offset, out _, out _);
             return offset;
         }
-        int at = _used;
-        for (int i = _count; i > rank; i--) at = PreviousEntry(packed, at);
+        int at = Used;
+        for (int i = PackedCount; i > rank; i--) at = PreviousEntry(packed, at);
         return at;
     }
 
@@ -254,39 +322,44 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
             offset = next;
         }
         int size = EntrySize(member.Length, score, out _, out _, out _);
-        int needed = _used + size;
+        int used = Used, needed = used + size;
         // Exactly what is needed, as listpack reallocs: small sets are many, and their slack
         // would be most of the saving.
-        if (needed > Body.Length) Reallocate(needed, keep: _used);
+        if (_data is RecordView) Used = needed;
+        else if (needed > Body.Length) Reallocate(needed, keep: used);
         var body = Body;
-        body[offset.._used].CopyTo(body[(offset + size)..]);
+        body[offset..used].CopyTo(body[(offset + size)..]);
         WriteEntry(body[offset..], member, score);
-        _used = needed;
-        _count++;
+        if (_data is byte[]) _ownedUsed = needed;
+        PackedCount++;
     }
 
     void DeletePacked(int offset, int end, int entries)
     {
         var body = Body;
-        body[end.._used].CopyTo(body[offset..]);
-        _used -= end - offset;
-        _count -= entries;
-        // Give memory back once the array is mostly empty.
-        if (body.Length > 64 && _used < body.Length / 2) Reallocate(_used, keep: _used);
+        int used = Used;
+        body[end..used].CopyTo(body[offset..]);
+        Used = used - (end - offset);
+        PackedCount -= entries;
+        // Give memory back once the array is mostly empty (a record shrinks with Used).
+        if (_data is byte[] && body.Length > 64 && _ownedUsed < body.Length / 2) Reallocate(_ownedUsed, keep: _ownedUsed);
     }
 
+    /// <summary>A view that converts becomes its entry's managed object (the record goes, readable until the loop iteration ends).</summary>
     void ConvertToTree()
     {
-        var packed = (byte[])_data;
-        ReadOnlySpan<byte> entries = PackedString.Value(packed)[.._used];
-        _data = new Tree(PackedString.Key(packed).ToArray());
-        TreeScores!.EnsureCapacity(_count);
+        var entries = Packed;
+        int count = PackedCount;
+        var view = _data as RecordView;
+        _data = new Tree(Key.ToArray());
+        TreeScores!.EnsureCapacity(count);
         for (int offset = 0; offset < entries.Length;)
         {
             offset = ReadEntry(entries, offset, out var member, out double score);
             AppendToTree(score, member.ToArray());
         }
-        _used = _count = 0;
+        _ownedUsed = _ownedCount = 0;
+        view?.Promote(this);
     }
 
     // ---- the commands' view --------------------------------------------------------------------
@@ -361,7 +434,7 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
         if ((flags & ZAddFlags.Xx) != 0) return ZAddResult.Nop;
         if (TreeOrder is null)
         {
-            if (_count + 1L > maxEntries || member.Length > maxValue) ConvertToTree();
+            if (PackedCount + 1L > maxEntries || member.Length > maxValue) ConvertToTree();
             else
             {
                 InsertPacked(member, score);
@@ -462,8 +535,8 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
     {
         if (TreeOrder is not null) return TreeOrder.LowerBound(ref bound) - 1;
         var packed = Packed;
-        int rank = _count - 1;
-        for (int offset = _used; offset > 0; rank--)
+        int rank = PackedCount - 1;
+        for (int offset = Used; offset > 0; rank--)
         {
             offset = PreviousEntry(packed, offset);
             ReadEntry(packed, offset, out var m, out double s);
@@ -541,7 +614,7 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
                 return;
             }
             _offset = ReadEntry(_set.Packed, _offset, out _, out _);
-            if (_offset >= _set._used) _offset = -1;
+            if (_offset >= _set.Used) _offset = -1;
         }
 
         public void MovePrev()
@@ -579,17 +652,17 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
             int n = 0;
             double previousScore = double.NegativeInfinity;
             byte[]? previousMember = null;
-            for (int offset = 0; offset < _used; n++)
+            for (int offset = 0; offset < Used; n++)
             {
                 int next = ReadEntry(Packed, offset, out var m, out double s);
-                if (next < _used && PreviousEntry(Packed, next) != offset) throw new InvalidOperationException("back length");
+                if (next < Used && PreviousEntry(Packed, next) != offset) throw new InvalidOperationException("back length");
                 if (previousMember is not null && (s < previousScore || (s == previousScore && m.SequenceCompareTo(previousMember) <= 0)))
                     throw new InvalidOperationException("order");
                 previousScore = s;
                 previousMember = m.ToArray();
                 offset = next;
             }
-            if (n != _count) throw new InvalidOperationException($"count {_count}, entries {n}");
+            if (n != PackedCount) throw new InvalidOperationException($"count {PackedCount}, entries {n}");
             return;
         }
         TreeOrder.Validate();
