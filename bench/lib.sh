@@ -26,7 +26,7 @@ start_vermilion() { local port=$1 binary=$2; shift 2; "${on_server_cpu[@]}" "$bi
 # The server runs in start_…'s subshell, so `wait` cannot see it: poll until it is gone.
 stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; do sleep 0.1; done; }
 
-rss() { awk '/VmRSS/ {printf "%d\n", $2 * 1024}' "/proc/$1/status"; } # %d: print would switch to 3.35e+09 past 2^31
+rss() { awk '/VmRSS/ {printf "%.0f\n", $2 * 1024}' "/proc/$1/status"; } # print would switch to 3.35e+09 past 2^31, mawk's %d stops at 2^31
 used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
 
 # The NativeAOT build the scripts measure: publish_aot builds this tree into bench/out/aot;
