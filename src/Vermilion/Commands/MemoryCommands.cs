@@ -156,7 +156,17 @@ public static partial class MemoryCommands
     }
 
     /// <summary>What an empty server holds in our accounting: each database's empty keyspace.</summary>
-    static long StartupBytes(VermilionServer s) => s.Databases.Length * new Keyspace().StructureBytes;
+    static long StartupBytes(VermilionServer s) => s.Databases.Length * s_emptyKeyspaceBytes;
+
+    static readonly long s_emptyKeyspaceBytes = EmptyKeyspaceBytes();
+
+    static long EmptyKeyspaceBytes()
+    {
+        var keys = new Keyspace();
+        long bytes = keys.StructureBytes;
+        keys.Release(); // its first page goes back at once
+        return bytes;
+    }
 
     static void Field(ReplyWriter r, string name, long value)
     {

@@ -172,7 +172,7 @@ public sealed class HashFieldTable
         public Entry[] Entries;
         public List<int> Found;
 
-        public void Walk(int[] buckets, int bucket)
+        public void Walk(ReadOnlySpan<int> buckets, int bucket)
         {
             for (int i = buckets[bucket] - 1; i >= 0; i = Entries[i].Next - 1) Found.Add(i);
         }

@@ -41,18 +41,20 @@ public sealed class Keyspace
     const int KindShift = 28;
     const uint KindMask = 0xFu << KindShift;
 
-    Entry[][] _segments = [];
+    // The structure lives in the heap's pages too (NativeBlock): growing to millions of keys
+    // allocates nothing managed, so the collector has no reason to run.
+    NativeBlock<Entry>[] _segments = [];
     readonly RecordHeap _heap = new();
     readonly ObjectSlots _objects = new();
     readonly ValueViews _views;
-    long[]?[] _deadlines = [];
+    NativeBlock<long>[] _deadlines = [];
     int[] _volatileInSegment = [];
     int _highWater, _freeHead = -1;
 
     // Bucket tables hold entry number + 1 (0 = empty). While _rehashIndex >= 0 both are in use
     // and buckets of _table below _rehashIndex have moved to _next.
-    int[] _table = new int[4];
-    int[]? _next;
+    NativeBlock<int> _table;
+    NativeBlock<int> _next; // allocated only while rehashing
     int _rehashIndex = -1;
 
     readonly ulong _seed = (ulong)Random.Shared.NextInt64();
@@ -61,7 +63,11 @@ public sealed class Keyspace
     public Keyspace() : this(new ValueViews()) { }
 
     /// <summary>A keyspace whose compact collections are lent through <paramref name="views"/> (one per server).</summary>
-    public Keyspace(ValueViews views) => _views = views;
+    public Keyspace(ValueViews views)
+    {
+        _views = views;
+        _table = _heap.AllocateBlock<int>(4);
+    }
 
     /// <summary>The views this keyspace lends (shared with the server's other databases).</summary>
     public ValueViews Views => _views;
@@ -75,7 +81,7 @@ public sealed class Keyspace
     /// <summary>Bytes mapped for string records (MEMORY STATS): the records, free slots and page headers.</summary>
     public long RecordMappedBytes => _heap.MappedBytes;
     public bool IsRehashing => _rehashIndex >= 0;
-    public int BucketCount => _table.Length + (_next?.Length ?? 0);
+    public int BucketCount => _table.Length + _next.Length;
     /// <summary>
     /// A flushed keyspace (no one else holds it any more) gives its memory back: every record
     /// page to the kernel, every collection to the collector. The lazyfree thread does it for
@@ -87,13 +93,12 @@ public sealed class Keyspace
         _objects.Release();
         _segments = [];
         _deadlines = [];
-        _table = [];
-        _next = null;
+        _table = _next = default;
     }
 
     /// <summary>DEBUG HTSTATS: the bucket table's size, and the one being rehashed into (0 when none).</summary>
     public int TableSize => _table.Length;
-    public int RehashTargetSize => _next?.Length ?? 0;
+    public int RehashTargetSize => _next.Length;
 
     /// <summary>The part of <see cref="StructureBytes"/> that holds deadlines (MEMORY STATS overhead.hashtable.expires); one add per segment.</summary>
     public long DeadlineBytes
@@ -101,7 +106,7 @@ public sealed class Keyspace
         get
         {
             long bytes = 0;
-            foreach (var d in _deadlines) bytes += (d?.Length ?? 0) * 8L;
+            foreach (var d in _deadlines) bytes += d.Length * 8L;
             return bytes;
         }
     }
@@ -372,16 +377,15 @@ public sealed class Keyspace
         {
             ulong h = Hash(buffer.AsSpan(keys[i].Offset, keys[i].Length));
             // While rehashing, buckets below _rehashIndex have moved to the new table.
-            var table = _table;
-            int bucket = (int)(h & (uint)(table.Length - 1));
-            if (_next is not null && bucket < _rehashIndex) bucket = (int)(h & (uint)((table = _next).Length - 1));
-            ref int head = ref table[bucket];
-            RecordHeap.Prefetch(ref head);
-            chain[i] = bucket | (table == _next ? int.MinValue : 0);
+            int bucket = (int)(h & (uint)(_table.Length - 1));
+            bool moved = _next.IsAllocated && bucket < _rehashIndex;
+            if (moved) bucket = (int)(h & (uint)(_next.Length - 1));
+            RecordHeap.Prefetch(ref (moved ? _next : _table)[bucket]);
+            chain[i] = bucket | (moved ? int.MinValue : 0);
         }
         for (int i = 0; i < keys.Length; i++)
         {
-            int n = chain[i] < 0 ? _next![chain[i] & int.MaxValue] : _table[chain[i]];
+            int n = chain[i] < 0 ? _next[chain[i] & int.MaxValue] : _table[chain[i]];
             if (n != 0) RecordHeap.Prefetch(ref At(n - 1));
             chain[i] = n;
         }
@@ -400,11 +404,11 @@ public sealed class Keyspace
         if (_rehashIndex >= 0) RehashStep(1);
         ulong h = Hash(key);
         int found = FindIn(_table, h, key);
-        if (found < 0 && _next is not null) found = FindIn(_next, h, key);
+        if (found < 0 && _next.IsAllocated) found = FindIn(_next, h, key);
         return found;
     }
 
-    int FindIn(int[] table, ulong h, ReadOnlySpan<byte> key)
+    int FindIn(NativeBlock<int> table, ulong h, ReadOnlySpan<byte> key)
     {
         for (int n = table[(int)(h & (uint)(table.Length - 1))]; n != 0;)
         {
@@ -427,7 +431,7 @@ public sealed class Keyspace
         if (Count > 0)
         {
             int found = FindIn(_table, h, key);
-            if (found < 0 && _next is not null) found = FindIn(_next, h, key);
+            if (found < 0 && _next.IsAllocated) found = FindIn(_next, h, key);
             if (found >= 0)
             {
                 existed = true;
@@ -437,7 +441,7 @@ public sealed class Keyspace
         existed = false;
         if (_rehashIndex < 0 && Count >= _table.Length) StartResize(_table.Length * 2);
         int index = AllocateEntry();
-        var table = _next ?? _table;
+        var table = _next.IsAllocated ? _next : _table;
         ref int bucket = ref table[(int)(h & (uint)(table.Length - 1))];
         ref var entry = ref At(index);
         entry.Next = bucket;
@@ -463,7 +467,7 @@ public sealed class Keyspace
             Array.Resize(ref _segments, _segments.Length + 1);
             Array.Resize(ref _deadlines, _segments.Length);
             Array.Resize(ref _volatileInSegment, _segments.Length);
-            _segments[^1] = new Entry[SegmentSize];
+            _segments[^1] = _heap.AllocateBlock<Entry>(SegmentSize);
             _structureBytes += SegmentSize * 16L;
         }
         return _highWater++;
@@ -477,18 +481,27 @@ public sealed class Keyspace
     {
         if (_segments.Length == 0)
         {
-            _segments = [[]];
-            _deadlines = [null];
+            _segments = [default];
+            _deadlines = [default];
             _volatileInSegment = [0];
         }
         int size = Math.Max(16, _segments[0].Length * 2);
         _structureBytes += (size - _segments[0].Length) * 16L;
-        Array.Resize(ref _segments[0], size);
-        if (_deadlines[0] is not null)
+        _segments[0] = Resized(_segments[0], size);
+        if (_deadlines[0].IsAllocated)
         {
-            _structureBytes += (size - _deadlines[0]!.Length) * 8L;
-            Array.Resize(ref _deadlines[0], size);
+            _structureBytes += (size - _deadlines[0].Length) * 8L;
+            _deadlines[0] = Resized(_deadlines[0], size);
         }
+    }
+
+    /// <summary>A copy of <paramref name="block"/> with room for <paramref name="length"/> values; the old one is freed.</summary>
+    NativeBlock<T> Resized<T>(NativeBlock<T> block, int length) where T : unmanaged
+    {
+        var grown = _heap.AllocateBlock<T>(length);
+        block.Span.CopyTo(grown.Span);
+        _heap.FreeBlock(block);
+        return grown;
     }
 
     /// <summary>
@@ -503,7 +516,7 @@ public sealed class Keyspace
         if (_rehashIndex >= 0) RehashStep(1);
         ulong h = Hash(key);
         int index = UnlinkFrom(_table, h, key);
-        if (index < 0 && _next is not null) index = UnlinkFrom(_next, h, key);
+        if (index < 0 && _next.IsAllocated) index = UnlinkFrom(_next, h, key);
         if (index < 0) return false;
         ref var e = ref At(index);
         value = ReleaseValue(index, e.Value);
@@ -516,7 +529,7 @@ public sealed class Keyspace
         return true;
     }
 
-    int UnlinkFrom(int[] table, ulong h, ReadOnlySpan<byte> key)
+    int UnlinkFrom(NativeBlock<int> table, ulong h, ReadOnlySpan<byte> key)
     {
         ref int link = ref table[(int)(h & (uint)(table.Length - 1))];
         while (link != 0)
@@ -536,15 +549,15 @@ public sealed class Keyspace
     // ---- deadlines ----
 
     /// <summary>The entry's deadline in Unix ms, or 0 without one.</summary>
-    public long Deadline(int index) => _deadlines[index >> SegmentBits] is { } d ? d[index & SegmentMask] : 0;
+    public long Deadline(int index) => _deadlines[index >> SegmentBits] is { IsAllocated: true } d ? d[index & SegmentMask] : 0;
 
     public void SetDeadline(int index, long whenMs)
     {
         int s = index >> SegmentBits;
         var d = _deadlines[s];
-        if (d is null)
+        if (!d.IsAllocated)
         {
-            d = _deadlines[s] = new long[_segments[s].Length];
+            d = _deadlines[s] = _heap.AllocateBlock<long>(_segments[s].Length);
             _structureBytes += d.Length * 8L;
         }
         if (d[index & SegmentMask] == 0)
@@ -559,14 +572,15 @@ public sealed class Keyspace
     {
         int s = index >> SegmentBits;
         var d = _deadlines[s];
-        if (d is null || d[index & SegmentMask] == 0) return false;
+        if (!d.IsAllocated || d[index & SegmentMask] == 0) return false;
         d[index & SegmentMask] = 0;
         VolatileCount--;
         // A segment whose keys no longer expire gives its deadline array back.
         if (--_volatileInSegment[s] == 0)
         {
-            _structureBytes -= _deadlines[s]!.Length * 8L;
-            _deadlines[s] = null;
+            _structureBytes -= d.Length * 8L;
+            _heap.FreeBlock(d);
+            _deadlines[s] = default;
         }
         return true;
     }
@@ -584,7 +598,7 @@ public sealed class Keyspace
             if (cursor >= _highWater) cursor = 0;
             int s = cursor >> SegmentBits;
             var d = _deadlines[s];
-            if (d is null)
+            if (!d.IsAllocated)
             {
                 scanned += SegmentSize - (cursor & SegmentMask);
                 cursor = (s + 1) << SegmentBits;
@@ -646,15 +660,15 @@ public sealed class Keyspace
     {
         if (Count == 0) return 0;
         var walker = new BucketWalker { Segments = _segments, Found = found };
-        return ScanCursor.Step(_table, _next, cursor, ref walker);
+        return ScanCursor.Step(_table.Span, _next.Span, cursor, ref walker);
     }
 
     struct BucketWalker : ScanCursor.IBucketWalker
     {
-        public Entry[][] Segments;
+        public NativeBlock<Entry>[] Segments;
         public List<int> Found;
 
-        public void Walk(int[] buckets, int bucket)
+        public void Walk(ReadOnlySpan<int> buckets, int bucket)
         {
             for (int n = buckets[bucket]; n != 0; n = Segments[(n - 1) >> SegmentBits][(n - 1) & SegmentMask].Next) Found.Add(n - 1);
         }
@@ -668,7 +682,7 @@ public sealed class Keyspace
     /// </summary>
     public bool RehashStep(int buckets)
     {
-        if (_next is null) return false;
+        if (!_next.IsAllocated) return false;
         int emptyVisits = buckets * 10;
         int mask = _next.Length - 1;
         while (buckets-- > 0 && _rehashIndex < _table.Length)
@@ -691,8 +705,9 @@ public sealed class Keyspace
     done:
         if (_rehashIndex < _table.Length) return true;
         _structureBytes -= 4L * _table.Length;
+        _heap.FreeBlock(_table);
         _table = _next;
-        _next = null;
+        _next = default;
         _rehashIndex = -1;
         return false;
     }
@@ -714,7 +729,7 @@ public sealed class Keyspace
     void StartResize(int size)
     {
         if (size == _table.Length) return;
-        _next = new int[size];
+        _next = _heap.AllocateBlock<int>(size);
         _structureBytes += 4L * size;
         _rehashIndex = 0;
     }

@@ -157,7 +157,7 @@ public sealed class MemberScores
         public Entry[] Entries;
         public List<(byte[] Member, double Score)> Found;
 
-        public void Walk(int[] buckets, int bucket)
+        public void Walk(ReadOnlySpan<int> buckets, int bucket)
         {
             for (int n = buckets[bucket]; n != 0; n = Entries[n - 1].Next)
                 Found.Add((Entries[n - 1].Member!, Entries[n - 1].Score));

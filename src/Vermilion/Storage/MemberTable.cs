@@ -289,7 +289,7 @@ public sealed class MemberTable
         public int[] Entries;
         public List<int> Found;
 
-        public void Walk(int[] buckets, int bucket)
+        public void Walk(ReadOnlySpan<int> buckets, int bucket)
         {
             for (int n = buckets[bucket]; n != 0; n = Entries[2 * n - 1]) Found.Add(n - 1);
         }

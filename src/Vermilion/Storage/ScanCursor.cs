@@ -19,25 +19,26 @@ public static class ScanCursor
     /// </summary>
     public interface IBucketWalker
     {
-        void Walk(int[] buckets, int bucket);
+        void Walk(ReadOnlySpan<int> buckets, int bucket);
     }
 
     /// <summary>
     /// One dictScan step: walks the bucket(s) <paramref name="cursor"/> names and returns the
     /// next cursor (0 when the scan is complete). <paramref name="resizing"/> is the other bucket
-    /// array while an incremental resize is under way (else null): then the bucket of the smaller
+    /// array while an incremental resize is under way (else empty): then the bucket of the smaller
     /// array is walked, and every bucket of the larger array it expands into.
     /// </summary>
-    public static ulong Step<TWalker>(int[] buckets, int[]? resizing, ulong cursor, ref TWalker walker)
+    public static ulong Step<TWalker>(ReadOnlySpan<int> buckets, ReadOnlySpan<int> resizing, ulong cursor, ref TWalker walker)
         where TWalker : struct, IBucketWalker
     {
-        if (resizing is null)
+        if (resizing.IsEmpty)
         {
             ulong mask = (ulong)buckets.Length - 1;
             walker.Walk(buckets, (int)(cursor & mask));
             return Next(cursor, mask);
         }
-        var (small, large) = buckets.Length <= resizing.Length ? (buckets, resizing) : (resizing, buckets);
+        var small = buckets.Length <= resizing.Length ? buckets : resizing;
+        var large = buckets.Length <= resizing.Length ? resizing : buckets;
         ulong smallMask = (ulong)small.Length - 1, largeMask = (ulong)large.Length - 1;
         walker.Walk(small, (int)(cursor & smallMask));
         do

@@ -18,11 +18,12 @@ public class ScanCursorTests
         public int[]? Old;
         public int RehashIndex;
 
-        public bool Holds(int[] array, int bucket, uint hash)
+        public bool Holds(ReadOnlySpan<int> array, int bucket, uint hash)
         {
             uint oldMask = Old is null ? 0 : (uint)Old.Length - 1;
             bool moved = Old is null || (hash & oldMask) < RehashIndex;
-            return ReferenceEquals(array, moved ? Buckets : Old) && (hash & ((uint)array.Length - 1)) == bucket;
+            // The same array (a span's == compares where it starts and its length).
+            return array == (ReadOnlySpan<int>)(moved ? Buckets : Old!) && (hash & ((uint)array.Length - 1)) == bucket;
         }
 
         public void StartResize(int size)
@@ -51,7 +52,7 @@ public class ScanCursorTests
         public ModelTable Table;
         public List<uint> Found;
 
-        public void Walk(int[] buckets, int bucket)
+        public void Walk(ReadOnlySpan<int> buckets, int bucket)
         {
             foreach (uint h in Table.Elements)
                 if (Table.Holds(buckets, bucket, h)) Found.Add(h);
