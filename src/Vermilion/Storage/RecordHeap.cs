@@ -16,8 +16,10 @@ namespace Vermilion.Storage;
 /// to 256, then four classes per doubling to 32 KB, as jemalloc's bins), hands out never-used
 /// slots first and then the ones freed to its own free list, and is unmapped when its last slot
 /// is freed (one empty page per class is kept against alloc/free thrash at a page boundary).
-/// Records above 32 KB get a mapping of their own. A flushed keyspace returns everything to the
-/// kernel at once (<see cref="ReleaseAll"/>), which is why every keyspace has its own heap.
+/// Records above 32 KB get a mapping of their own. The keyspace's own tables (entry segments,
+/// bucket tables, deadlines) are <see cref="NativeBlock{T}"/>s from the same pages. A flushed
+/// keyspace returns everything to the kernel at once (<see cref="ReleaseAll"/>), which is why
+/// every keyspace has its own heap.
 ///
 /// A record is [key length, varint][value length, varint][key][value]. Freeing is deferred: a
 /// removed record stays readable until <see cref="FreeRemoved"/> runs at a point where no command
