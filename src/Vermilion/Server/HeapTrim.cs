@@ -13,7 +13,8 @@ namespace Vermilion.Server;
 /// compacting collection (the one that decommits what it frees); RSS is back to 27 MB within a
 /// second. That collection pauses the loop in proportion to the live data (measured on the
 /// loaded 2-core machine: 40 ms with an empty dataset, 106-350 ms with 150 MB live), so it runs
-/// by itself only while the live data is small (at most 128 MB) and at most once per 10 s;
+/// by itself only while the live managed data is small (at most 128 MB; the keyspace's records
+/// are off the managed heap and do not count) and at most once per 10 s;
 /// above that MEMORY PURGE does it when the operator chooses.
 /// </summary>
 public sealed partial class VermilionServer
@@ -47,7 +48,10 @@ public sealed partial class VermilionServer
         if (UnixTimeMs - _lastTrimCheckMs < 1000 || UnixTimeMs - _lastTrimMs < TrimIntervalMs) return;
         _lastTrimCheckMs = UnixTimeMs;
         long committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
-        long live = UsedMemory() + ClientsMemory() + RuntimeBaselineBytes;
+        // Only what lives on the managed heap: string records and compact collections are in
+        // the keyspaces' own pages, which the collector neither holds nor pauses for.
+        long live = ClientsMemory() + RuntimeBaselineBytes;
+        foreach (var db in Databases) live += db.Keys.ManagedBytes;
         if (live > TrimMaxLiveBytes || committed - live < TrimMinimumBytes || committed < live * TrimRatio) return;
         var pausedBefore = GC.GetTotalPauseDuration();
         CompactHeap();

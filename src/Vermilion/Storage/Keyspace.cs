@@ -78,6 +78,8 @@ public sealed class Keyspace
     public long ItemBytes => _heap.AllocatedBytes + _objects.Bytes;
     /// <summary>The part of <see cref="ItemBytes"/> held by managed objects (collections, strings grown in place).</summary>
     public long ObjectBytes => _objects.Bytes;
+    /// <summary>What of this keyspace is on the managed heap: its objects and their slot table (the rest is in <see cref="RecordHeap"/>'s pages).</summary>
+    public long ManagedBytes => _objects.Bytes + _objects.TableBytes;
     /// <summary>Bytes mapped for string records (MEMORY STATS): the records, free slots and page headers.</summary>
     public long RecordMappedBytes => _heap.MappedBytes;
     public bool IsRehashing => _rehashIndex >= 0;
