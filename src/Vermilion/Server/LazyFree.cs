@@ -128,7 +128,8 @@ public sealed partial class VermilionServer
     {
         TouchAllWatchedKeysInDb(db);
         var old = db.Clear();
-        if (async && old.Count > 0) LazyFree.FreeKeyspace(old);
+        if (old is null) return;
+        if (async) LazyFree.FreeKeyspace(old);
         else old.Release();
     }
 }

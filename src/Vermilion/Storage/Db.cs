@@ -231,15 +231,20 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
         target.KeyAdded?.Invoke(target, to);
     }
 
-    /// <summary>Empties the database; returns the old keyspace (FLUSHALL ASYNC hands it to lazy freeing, SYNC releases it at once).</summary>
-    public Keyspace Clear()
+    /// <summary>
+    /// Empties the database; returns the old keyspace (FLUSHALL ASYNC hands it to lazy freeing,
+    /// SYNC releases it at once), or null when it never held a key and is kept (a FLUSHALL of
+    /// fifteen unused databases maps and unmaps no pages).
+    /// </summary>
+    public Keyspace? Clear()
     {
+        AverageTtl = 0;
+        _expireCursor = 0;
+        if (Keys.IsUnused) return null;
         var old = Keys;
         // Its pages may be unmapped at once: a view of one of its records must not read them.
         Views.DetachAll(old);
         Keys = new Keyspace(Views);
-        AverageTtl = 0;
-        _expireCursor = 0;
         return old;
     }
 

@@ -73,6 +73,8 @@ public sealed class Keyspace
     public ValueViews Views => _views;
 
     public int Count { get; private set; }
+    /// <summary>No key was ever added: nothing of it is worth giving back.</summary>
+    public bool IsUnused => _highWater == 0;
     public int VolatileCount { get; private set; }
     /// <summary>Bytes held by keys and values (string records, collection objects), for used_memory.</summary>
     public long ItemBytes => _heap.AllocatedBytes + _objects.Bytes;

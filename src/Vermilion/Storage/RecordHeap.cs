@@ -167,7 +167,14 @@ public sealed unsafe partial class RecordHeap
     }
 
     /// <summary>Frees the records removed since the last call; no span of them may be in use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FreeRemoved()
+    {
+        // Called for every database once per loop iteration: most have nothing to free.
+        if (_removedCount != 0) FreeRemovedRecords();
+    }
+
+    void FreeRemovedRecords()
     {
         for (int i = 0; i < _removedCount; i++) Release(_removed[i]);
         _removedCount = 0;

@@ -25,8 +25,8 @@ public class ValueViewsTests : IDisposable
     public void Dispose()
     {
         EndCommand();
-        _db.Clear().Release();
-        _other.Clear().Release();
+        _db.Clear()?.Release();
+        _other.Clear()?.Release();
     }
 
     static byte[] B(string s) => Encoding.ASCII.GetBytes(s);
@@ -266,7 +266,7 @@ public class ValueViewsTests : IDisposable
         AddHash(_db, "h", "a", "1");
         EndCommand();
         var view = _db.Get<HashValue>(B("h"))!;
-        _db.Clear().Release(); // its pages are unmapped
+        _db.Clear()!.Release(); // its pages are unmapped
         Assert.True(view.TryGet(B("a"), out var a) && S(a) == "1");
         view.Set(B("b"), B("2"), 128, 64);
         Assert.Equal(0, _db.Count);
