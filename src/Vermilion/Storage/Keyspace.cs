@@ -316,6 +316,7 @@ public sealed class Keyspace
     /// Frees the string records removed or replaced since the last call. The server calls it
     /// once per event-loop iteration, when no command holds a span of a record.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void FreeRemoved()
     {
         // No command runs now: a view still out (lent outside one) goes back before its record can.

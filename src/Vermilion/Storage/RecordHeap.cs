@@ -109,7 +109,8 @@ public sealed unsafe partial class RecordHeap
     {
         byte* p = (byte*)address;
         int n = ReadVarint(p, out int keyLength);
-        int headerEnd = n + ReadVarint(p + n, out _);
+        int headerEnd = n + ReadVarint(p + n, out int oldLength);
+        if (oldLength == valueLength) return true; // the steady-state SET: nothing to rewrite
         if (Varint.Length(valueLength) != headerEnd - n) return false;
         long size = RecordSize(keyLength, valueLength);
         var page = PageOf(address);

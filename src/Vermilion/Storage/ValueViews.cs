@@ -136,7 +136,14 @@ public sealed class ValueViews
     }
 
     /// <summary>Every view lent since <paramref name="mark"/> (a <see cref="Lent"/> read earlier) goes back to the pool.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void ReturnTo(int mark)
+    {
+        // Every command and every loop iteration calls this; most lent nothing.
+        if (_lent.Count > mark || _indexed) ReturnViews(mark);
+    }
+
+    void ReturnViews(int mark)
     {
         for (int i = _lent.Count - 1; i >= mark; i--)
         {
