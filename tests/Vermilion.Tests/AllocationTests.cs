@@ -29,6 +29,22 @@ public class AllocationTests
         AssertNothingPerRequest(allocated, 20 * 500);
     }
 
+    /// <summary>HSET of a new key makes the hash straight into a record, seen through a pooled view: creating (and deleting) small hashes allocates nothing.</summary>
+    [Fact]
+    public void CreatingSmallHashesAllocatesNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
+        {
+            string key = "h:" + (i % 50).ToString("D3");
+            batch.Append(Command("HSET", key, "name", "value-" + i, "count", "12")).Append(Command("DEL", key));
+        }
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 200, out var replies);
+        Assert.StartsWith(":2\r\n:1\r\n:2\r\n:1\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 200);
+    }
+
     /// <summary>SETBIT, GETBIT, BITCOUNT and BITPOS work on the stored value's span: once a key's value exists, nothing is allocated.</summary>
     [Fact]
     public void PipelinedBitmapCommandsAllocateNothingPerRequest()

@@ -35,20 +35,25 @@ public static partial class HashCommands
         if (hash.ListpackBytes + sum > HashValue.ListpackSafetyLimit) hash.ConvertToTable();
     }
 
-    /// <summary>A new hash for the pairs a[first..]: a listpack sized to hold them all when they fit one.</summary>
-    static HashValue NewHash(Client c, CommandArgs a, int first)
+    /// <summary>
+    /// A new hash for the pairs a[first..]. When they all fit a listpack it is already the key's,
+    /// a record in the keyspace (<paramref name="mustAdd"/> false); otherwise a hash the caller
+    /// fills, converts and then adds.
+    /// </summary>
+    static HashValue NewHash(Client c, CommandArgs a, int first, out bool mustAdd)
     {
         var config = c.Server.Config;
+        mustAdd = true;
         long bytes = 0;
-        if ((a.Count - first) / 2 <= config.HashMaxListpackEntries)
+        if ((a.Count - first) / 2 > config.HashMaxListpackEntries) return new HashValue(a[1]);
+        for (int i = first; i < a.Count && bytes <= HashValue.ListpackSafetyLimit; i++)
         {
-            for (int i = first; i < a.Count && bytes <= HashValue.ListpackSafetyLimit; i++)
-            {
-                if (a.Length(i) > config.HashMaxListpackValue) return new HashValue(a[1]);
-                bytes += HashValue.ListpackEntryBytes(a.Length(i));
-            }
+            if (a.Length(i) > config.HashMaxListpackValue) return new HashValue(a[1]);
+            bytes += HashValue.ListpackEntryBytes(a.Length(i));
         }
-        return new HashValue(a[1], bytes <= HashValue.ListpackSafetyLimit ? (int)bytes : 0);
+        if (bytes > HashValue.ListpackSafetyLimit) return new HashValue(a[1]);
+        mustAdd = false;
+        return c.Db.AddHash(a[1]);
     }
 
     [Command("hset")] static void HSet(Client c, CommandArgs a) => SetPairs(c, a, reportAdded: true);
@@ -64,13 +69,13 @@ public static partial class HashCommands
         }
         var config = c.Server.Config;
         var hash = c.Db.Get<HashValue>(a[1]);
-        bool created = hash is null;
-        hash ??= NewHash(c, a, 2);
+        bool mustAdd = false;
+        hash ??= NewHash(c, a, 2, out mustAdd);
         ConvertForArguments(hash, a, 2, a.Count - 1, config.HashMaxListpackValue);
         int added = 0;
         for (int i = 2; i < a.Count; i += 2)
             if (hash.Set(a[i], a[i + 1], config.HashMaxListpackEntries, config.HashMaxListpackValue)) added++;
-        if (created) c.Db.Add(hash);
+        if (mustAdd) c.Db.Add(hash);
         c.Server.Notify(NotifyFlags.Hash, "hset", c.Db, a[1]);
         if (reportAdded) c.Reply.Integer(added);
         else c.Reply.Ok();
@@ -86,11 +91,11 @@ public static partial class HashCommands
             return;
         }
         var config = c.Server.Config;
-        bool created = hash is null;
-        hash ??= NewHash(c, a, 2);
+        bool mustAdd = false;
+        hash ??= NewHash(c, a, 2, out mustAdd);
         ConvertForArguments(hash, a, 2, 3, config.HashMaxListpackValue);
         hash.Set(a[2], a[3], config.HashMaxListpackEntries, config.HashMaxListpackValue);
-        if (created) c.Db.Add(hash);
+        if (mustAdd) c.Db.Add(hash);
         c.Server.Notify(NotifyFlags.Hash, "hset", c.Db, a[1]);
         c.Reply.Integer(1);
     }

@@ -40,6 +40,8 @@ public sealed class HashValue : StoredObject, IMemberCollection
 
     /// <summary>A record's value starts with the pair count.</summary>
     const int RecordHeader = 4;
+    /// <summary>A record holding a listpack hash with no fields: the pair count (0), no entries.</summary>
+    internal const int EmptyRecordBytes = RecordHeader;
 
     /// <summary>The listpack's entries and any spare room (a record has none), after the key or the record's header.</summary>
     Span<byte> Listpack => _data is RecordView record ? record.Value[RecordHeader..] : PackedString.Value((byte[])_data);
