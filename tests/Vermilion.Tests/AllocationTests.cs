@@ -45,6 +45,22 @@ public class AllocationTests
         AssertNothingPerRequest(allocated, 20 * 200);
     }
 
+    /// <summary>ZADD of a new key makes the sorted set straight into a record, as HSET does for hashes.</summary>
+    [Fact]
+    public void CreatingSmallSortedSetsAllocatesNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
+        {
+            string key = "z:" + (i % 50).ToString("D3");
+            batch.Append(Command("ZADD", key, "1", "one", (i % 7).ToString(), "member-" + i)).Append(Command("DEL", key));
+        }
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 200, out var replies);
+        Assert.StartsWith(":2\r\n:1\r\n:2\r\n:1\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 200);
+    }
+
     /// <summary>SETBIT, GETBIT, BITCOUNT and BITPOS work on the stored value's span: once a key's value exists, nothing is allocated.</summary>
     [Fact]
     public void PipelinedBitmapCommandsAllocateNothingPerRequest()

@@ -295,18 +295,12 @@ public static partial class SortedSetCommands
                 return;
             }
             bool packed = config.ZsetMaxListpackEntries != 0 && config.ZsetMaxListpackValue >= a.Length(scoreIndex + 1);
-            int bytes = 0;
-            if (packed && elements <= config.ZsetMaxListpackEntries)
+            if (packed) set = c.Db.AddSortedSet(key); // a record from the start: nothing managed per new key
+            else
             {
-                // Members are almost always distinct here: size the array once.
-                for (int j = 0; j < elements && bytes >= 0; j++)
-                {
-                    int length = a.Length(scoreIndex + 1 + j * 2);
-                    bytes = length > config.ZsetMaxListpackValue ? -1 : bytes + SortedSetValue.CompactEntrySize(length, scores[j]);
-                }
+                set = SortedSetValue.Create(key, packed: false);
+                c.Db.Add(set);
             }
-            set = SortedSetValue.Create(key, packed, Math.Max(bytes, 0));
-            c.Db.Add(set);
         }
         for (int j = 0; j < elements; j++)
         {

@@ -93,18 +93,23 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
     }
 
     /// <summary>
-    /// dbAdd of a listpack hash with no fields yet, made straight into a record and seen through a
-    /// pooled view for the rest of the command: a new key allocates nothing managed (a HashValue
-    /// built first and copied in left its object and array behind as garbage, ~18 MB of collector
-    /// budget committed after building 100k hashes).
+    /// dbAdd of an empty collection in its compact encoding, made straight into a record and seen
+    /// through a pooled view for the rest of the command: a new key allocates nothing managed (a
+    /// value built first and copied in left its object and array behind as garbage, ~18 MB of
+    /// collector budget committed after building 100k hashes).
     /// </summary>
-    public HashValue AddHash(ReadOnlySpan<byte> key)
+    public HashValue AddHash(ReadOnlySpan<byte> key) => AddRecord<HashValue>(key, RecordKind.Hash, HashValue.EmptyRecordBytes);
+
+    /// <inheritdoc cref="AddHash"/>
+    public SortedSetValue AddSortedSet(ReadOnlySpan<byte> key) => AddRecord<SortedSetValue>(key, RecordKind.SortedSet, SortedSetValue.EmptyRecordBytes);
+
+    T AddRecord<T>(ReadOnlySpan<byte> key, RecordKind kind, int emptyBytes) where T : StoredObject
     {
         int index = Keys.AddOrFind(key, out _);
-        Keys.SetRecord(index, RecordKind.Hash, key, HashValue.EmptyRecordBytes).Clear();
+        Keys.SetRecord(index, kind, key, emptyBytes).Clear();
         Keys.SetLru(index, eviction.NewAccess());
         KeyAdded?.Invoke(this, key);
-        return (HashValue)Keys.Object(index)!;
+        return (T)Keys.Object(index)!;
     }
 
     /// <summary>signalKeyAsReady: told of every key that comes into being (clients blocked on it may now be served).</summary>

@@ -42,6 +42,8 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
 
     /// <summary>A record's value starts with the entry count.</summary>
     const int RecordHeader = 4;
+    /// <summary>A record holding a listpack sorted set with no members: the member count (0), no entries.</summary>
+    internal const int EmptyRecordBytes = RecordHeader;
 
     /// <summary>Bytes the compact encoding's entries take; setting it resizes a record (in place within its size class).</summary>
     int Used
@@ -187,9 +189,6 @@ public sealed class SortedSetValue : StoredObject, IMemberCollection
         }
         return set;
     }
-
-    /// <summary>Bytes one entry takes in the compact encoding.</summary>
-    public static int CompactEntrySize(int memberLength, double score) => EntrySize(memberLength, score, out _, out _, out _);
 
     /// <summary>
     /// A new compact array with room for <paramref name="capacity"/> bytes of entries (rounded up
