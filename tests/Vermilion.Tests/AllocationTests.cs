@@ -45,6 +45,22 @@ public class AllocationTests
         AssertNothingPerRequest(allocated, 20 * 200);
     }
 
+    /// <summary>SADD of integers to a new key makes the intset straight into a record, as HSET does for hashes.</summary>
+    [Fact]
+    public void CreatingSmallIntsetsAllocatesNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
+        {
+            string key = "s:" + (i % 50).ToString("D3");
+            batch.Append(Command("SADD", key, "3", (i % 9 + 10).ToString(), (70000 + i).ToString())).Append(Command("DEL", key));
+        }
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 200, out var replies);
+        Assert.StartsWith(":3\r\n:1\r\n:3\r\n:1\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 200);
+    }
+
     /// <summary>ZADD of a new key makes the sorted set straight into a record, as HSET does for hashes.</summary>
     [Fact]
     public void CreatingSmallSortedSetsAllocatesNothingPerRequest()

@@ -48,7 +48,7 @@ public static partial class SetCommands
     {
         long max = MaxIntsetEntries(c);
         var set = c.Db.Get<SetValue>(a[1]);
-        bool created = set is null;
+        bool mustAdd = false;
         if (set is null)
         {
             // Redis starts an intset and converts at the first non-integer; a hashtable from the
@@ -62,13 +62,19 @@ public static partial class SetCommands
             }
             // Up to the intset limit: a longer SADD converts anyway, and duplicates may be many.
             int members = (int)Math.Min(a.Count - 2, allIntegers ? Math.Min(max, IntSet.MaxCount) : int.MaxValue);
-            set = new SetValue(a[1], forIntegers: allIntegers, intsetCapacity: members);
-            set.Reserve(members, bytes);
+            // An intset that will stay one is a record from the start: nothing managed per new key.
+            if (allIntegers && a.Count - 2 <= max) set = c.Db.AddIntSet(a[1]);
+            else
+            {
+                set = new SetValue(a[1], forIntegers: allIntegers, intsetCapacity: members);
+                set.Reserve(members, bytes);
+                mustAdd = true;
+            }
         }
         int added = 0;
         for (int i = 2; i < a.Count; i++)
             if (set.Add(a[i], max)) added++;
-        if (created)
+        if (mustAdd)
         {
             if (added < a.Count - 2) set.TrimExcess(); // repeated members: do not keep room for them
             c.Db.Add(set);

@@ -101,6 +101,9 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
     public HashValue AddHash(ReadOnlySpan<byte> key) => AddRecord<HashValue>(key, RecordKind.Hash, HashValue.EmptyRecordBytes);
 
     /// <inheritdoc cref="AddHash"/>
+    public SetValue AddIntSet(ReadOnlySpan<byte> key) => AddRecord<SetValue>(key, RecordKind.IntSet, IntSet.EmptyRecordBytes);
+
+    /// <inheritdoc cref="AddHash"/>
     public SortedSetValue AddSortedSet(ReadOnlySpan<byte> key) => AddRecord<SortedSetValue>(key, RecordKind.SortedSet, SortedSetValue.EmptyRecordBytes);
 
     T AddRecord<T>(ReadOnlySpan<byte> key, RecordKind kind, int emptyBytes) where T : StoredObject

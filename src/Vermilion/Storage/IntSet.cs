@@ -21,6 +21,8 @@ namespace Vermilion.Storage;
 public struct IntSet
 {
     const int HeaderBytes = 4;
+    /// <summary>A record holding an empty intset: the header alone (no elements, 16-bit width).</summary>
+    internal const int EmptyRecordBytes = HeaderBytes;
     const int CountMask = (1 << 30) - 1;
     byte[]? _blob;
     /// <summary>Where the intset's header is in <see cref="_blob"/>.</summary>
