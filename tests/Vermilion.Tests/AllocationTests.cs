@@ -61,6 +61,22 @@ public class AllocationTests
         AssertNothingPerRequest(allocated, 20 * 200);
     }
 
+    /// <summary>RPUSH/LPUSH to a new key make the list straight into a record, as HSET does for hashes.</summary>
+    [Fact]
+    public void CreatingSmallListsAllocatesNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
+        {
+            string key = "l:" + (i % 50).ToString("D3");
+            batch.Append(Command(i % 2 == 0 ? "RPUSH" : "LPUSH", key, "a", "element-" + i, "c")).Append(Command("DEL", key));
+        }
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 200, out var replies);
+        Assert.StartsWith(":3\r\n:1\r\n:3\r\n:1\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 200);
+    }
+
     /// <summary>ZADD of a new key makes the sorted set straight into a record, as HSET does for hashes.</summary>
     [Fact]
     public void CreatingSmallSortedSetsAllocatesNothingPerRequest()

@@ -19,13 +19,8 @@ public static partial class ListCommands
     /// <summary>lookupKeyRead for a list: a hit or a miss (a key of another type is a hit before WRONGTYPE, as in Redis).</summary>
     static QuickList? ReadList(Client c, ReadOnlySpan<byte> key) => c.Server.LookupKeyRead<QuickList>(c.Db, key);
 
-    /// <summary>A new empty list under <paramref name="key"/>, with the node limit configured now (Redis fixes it at creation).</summary>
-    static QuickList Create(Client c, ReadOnlySpan<byte> key)
-    {
-        var list = new QuickList(key.ToArray(), c.Server.Config.ListMaxListpackSize);
-        c.Db.Add(list);
-        return list;
-    }
+    /// <summary>A new empty list under <paramref name="key"/>, with the node limit configured now (Redis fixes it at creation): a record from the start.</summary>
+    static QuickList Create(Client c, ReadOnlySpan<byte> key) => c.Db.AddList(key, c.Server.Config.ListMaxListpackSize);
 
     /// <summary>Redis deletes a list when its last element goes.</summary>
     static void DeleteIfEmpty(Client c, QuickList list, ReadOnlySpan<byte> key)

@@ -106,10 +106,16 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
     /// <inheritdoc cref="AddHash"/>
     public SortedSetValue AddSortedSet(ReadOnlySpan<byte> key) => AddRecord<SortedSetValue>(key, RecordKind.SortedSet, SortedSetValue.EmptyRecordBytes);
 
-    T AddRecord<T>(ReadOnlySpan<byte> key, RecordKind kind, int emptyBytes) where T : StoredObject
+    /// <inheritdoc cref="AddHash"/>
+    public QuickList AddList(ReadOnlySpan<byte> key, int fill) => AddRecord<QuickList>(key, RecordKind.List, QuickList.EmptyRecordBytes, fill);
+
+    T AddRecord<T>(ReadOnlySpan<byte> key, RecordKind kind, int emptyBytes, int listFill = 0) where T : StoredObject
     {
         int index = Keys.AddOrFind(key, out _);
-        Keys.SetRecord(index, kind, key, emptyBytes).Clear();
+        var value = Keys.SetRecord(index, kind, key, emptyBytes);
+        // Every empty compact value is zeros but a list's, whose node header says where it ends.
+        if (kind == RecordKind.List) QuickList.WriteEmptyRecord(value, listFill);
+        else value.Clear();
         Keys.SetLru(index, eviction.NewAccess());
         KeyAdded?.Invoke(this, key);
         return (T)Keys.Object(index)!;

@@ -112,9 +112,11 @@ public sealed class QuickList : SeparatelyKeyedObject
 
     public QuickList(byte[] key, int fill) : base(key)
     {
-        // quicklistSetFill: beyond these the limits stop changing.
-        _fill = Math.Clamp(fill, -s_sizeLimits.Length, (1 << 15) - 1);
+        _fill = ClampFill(fill);
     }
+
+    /// <summary>quicklistSetFill: beyond these the limits stop changing.</summary>
+    static int ClampFill(int fill) => Math.Clamp(fill, -s_sizeLimits.Length, (1 << 15) - 1);
 
     /// <summary>A pooled view (<see cref="ValueViews"/>), parked on <paramref name="record"/> until lent.</summary>
     internal static QuickList CreateView(RecordView record)
@@ -169,6 +171,19 @@ public sealed class QuickList : SeparatelyKeyedObject
 
     internal override RecordKind CompactKind => _store is null or byte[] ? RecordKind.List : RecordKind.String;
     internal override int CompactLength => RecordHeader + NodeHeader + (_store is byte[] node ? End(node) - Start(node) : 0);
+
+    /// <summary>A record holding an empty list: the fill and an empty node's header.</summary>
+    internal const int EmptyRecordBytes = RecordHeader + NodeHeader;
+
+    /// <summary>Writes an empty list with <paramref name="fill"/> (clamped as the constructor does) into a record's value of <see cref="EmptyRecordBytes"/>.</summary>
+    internal static void WriteEmptyRecord(Span<byte> into, int fill)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(into, ClampFill(fill));
+        var node = into[RecordHeader..];
+        SetCount(node, 0);
+        SetStart(node, NodeHeader);
+        SetEnd(node, NodeHeader);
+    }
 
     internal override void WriteCompact(Span<byte> into)
     {
