@@ -219,7 +219,7 @@ public static partial class MemoryCommands
         long allocated = 0, mapped = 0;
         foreach (var db in s.Databases)
         {
-            allocated += db.Keys.ItemBytes - db.Keys.ObjectBytes;
+            allocated += db.Keys.RecordBytes;
             mapped += db.Keys.RecordMappedBytes;
         }
         return (allocated, mapped);

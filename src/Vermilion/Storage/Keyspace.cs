@@ -80,6 +80,8 @@ public sealed class Keyspace
     public long ItemBytes => _heap.AllocatedBytes + _objects.Bytes;
     /// <summary>The part of <see cref="ItemBytes"/> held by managed objects (collections, strings grown in place).</summary>
     public long ObjectBytes => _objects.Bytes;
+    /// <summary>The part of <see cref="ItemBytes"/> held by records in the keyspace's pages.</summary>
+    public long RecordBytes => _heap.AllocatedBytes;
     /// <summary>What of this keyspace is on the managed heap: its objects and their slot table (the rest is in <see cref="RecordHeap"/>'s pages).</summary>
     public long ManagedBytes => _objects.Bytes + _objects.TableBytes;
     /// <summary>Bytes mapped for string records (MEMORY STATS): the records, free slots and page headers.</summary>
@@ -216,7 +218,7 @@ public sealed class Keyspace
     {
         ref var e = ref At(index);
         long old = e.Value;
-        if (old > 0 && KindOf(e) == RecordKind.String && _heap.TryResizeInPlace(old, length)) return RecordHeap.Value(old);
+        if (old > 0 && KindOf(e) == RecordKind.String && _heap.TryResizeInPlace(old, length, out var inPlace)) return inPlace;
         return SetRecord(index, RecordKind.String, key, length);
     }
 

@@ -105,11 +105,15 @@ public sealed unsafe partial class RecordHeap
     /// record still fits its slot and its header keeps its size: a SET of a similar-size value
     /// allocates nothing. False when a new record is needed.
     /// </summary>
-    public bool TryResizeInPlace(long address, int valueLength)
+    public bool TryResizeInPlace(long address, int valueLength) => TryResizeInPlace(address, valueLength, out _);
+
+    /// <summary>As <see cref="TryResizeInPlace(long, int)"/>, handing back the resized value (the header is read once).</summary>
+    public bool TryResizeInPlace(long address, int valueLength, out Span<byte> value)
     {
         byte* p = (byte*)address;
         int n = ReadVarint(p, out int keyLength);
         int headerEnd = n + ReadVarint(p + n, out int oldLength);
+        value = new Span<byte>(p + headerEnd + keyLength, valueLength);
         if (oldLength == valueLength) return true; // the steady-state SET: nothing to rewrite
         if (Varint.Length(valueLength) != headerEnd - n) return false;
         long size = RecordSize(keyLength, valueLength);
