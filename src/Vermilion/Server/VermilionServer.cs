@@ -25,6 +25,9 @@ public sealed partial class VermilionServer : IDisposable
     public readonly Config Config;
     public readonly Log Log;
     public readonly Stats Stats = new();
+    /// <summary>server.dirty: changes to the dataset since the last successful save (save points,
+    /// rdb_changes_since_last_save); a command that moved it is propagated to the AOF and replicas.</summary>
+    public long Dirty;
     /// <summary>The runtime's collections as INFO and LATENCY show them; serverCron samples it.</summary>
     public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
