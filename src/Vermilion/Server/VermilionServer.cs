@@ -28,6 +28,8 @@ public sealed partial class VermilionServer : IDisposable
     /// <summary>server.dirty: changes to the dataset since the last successful save (save points,
     /// rdb_changes_since_last_save); a command that moved it is propagated to the AOF and replicas.</summary>
     public long Dirty;
+    /// <summary>Who receives the effect stream (the AOF while appendonly is on; replicas later): empty, nothing is encoded.</summary>
+    public readonly List<IEffectSink> EffectSinks = new();
     /// <summary>The runtime's collections as INFO and LATENCY show them; serverCron samples it.</summary>
     public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
