@@ -119,6 +119,8 @@ public class RespRequestReaderTests
     [InlineData("*99999999999999999999\r\n", "Protocol error: invalid multibulk length")]
     [InlineData("*1\r\n$04\r\nPING\r\n", "Protocol error: invalid bulk length")]
     [InlineData("*1\r\n$-1\r\n", "Protocol error: invalid bulk length")]
+    [InlineData("*1\r\n$999999999\r\n", "Protocol error: invalid bulk length")] // nine digits, over proto-max-bulk-len
+    [InlineData("*1\r\n$00\r\n\r\n", "Protocol error: invalid bulk length")]
     [InlineData("*1\r\n$x\r\n", "Protocol error: invalid bulk length")]
     [InlineData("*1\r\n:4\r\nPING\r\n", "Protocol error: expected '$', got ':'")]
     [InlineData("*1\r\nPING\r\n", "Protocol error: expected '$', got 'P'")]
