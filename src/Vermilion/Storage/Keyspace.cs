@@ -367,6 +367,19 @@ public sealed class Keyspace
     }
     public void BeginSnapshot() => _savedParity ^= 1;
 
+    /// <summary>
+    /// Set while a fork-less snapshot of this keyspace is in progress (Persistence/Snapshot): called
+    /// with an entry not yet saved when a lookup finds it or a removal takes it, so its value at
+    /// the cut is written before anything can change it (every write starts with one of the two).
+    /// Null otherwise: one branch on the lookup path.
+    /// </summary>
+    public Action<Keyspace, int>? BeforeFirstChange;
+
+    void CaptureIfUnsaved(int index)
+    {
+        if (BeforeFirstChange is { } capture && !IsSaved(index)) capture(this, index);
+    }
+
     ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)_seed);
 
     /// <summary>
@@ -412,6 +425,7 @@ public sealed class Keyspace
         ulong h = Hash(key);
         int found = FindIn(_table, h, key);
         if (found < 0 && _next.IsAllocated) found = FindIn(_next, h, key);
+        if (found >= 0 && BeforeFirstChange is not null) CaptureIfUnsaved(found);
         return found;
     }
 
@@ -441,6 +455,7 @@ public sealed class Keyspace
             if (found < 0 && _next.IsAllocated) found = FindIn(_next, h, key);
             if (found >= 0)
             {
+                if (BeforeFirstChange is not null) CaptureIfUnsaved(found);
                 existed = true;
                 return found;
             }
@@ -525,6 +540,7 @@ public sealed class Keyspace
         int index = UnlinkFrom(_table, h, key);
         if (index < 0 && _next.IsAllocated) index = UnlinkFrom(_next, h, key);
         if (index < 0) return false;
+        if (BeforeFirstChange is not null) CaptureIfUnsaved(index);
         ref var e = ref At(index);
         value = ReleaseValue(index, e.Value);
         ClearDeadline(index);

@@ -219,4 +219,28 @@ public class KeyspaceTests
         span[9] = 1;
         Assert.Equal(10, raw.Grow(5).Length); // never shrinks
     }
+
+    [Fact]
+    public void ASnapshotCapturesEachOldEntryOnceBeforeItsFirstChange()
+    {
+        var ks = new Keyspace();
+        for (int i = 0; i < 100; i++) Add(ks, i);
+        var captured = new List<string>();
+        ks.BeginSnapshot();
+        ks.BeforeFirstChange = (k, index) =>
+        {
+            captured.Add(Encoding.ASCII.GetString(k.Key(index)));
+            k.MarkSaved(index);
+        };
+        Assert.True(ks.Find(K(1)) >= 0);
+        Assert.True(ks.Find(K(1)) >= 0); // saved already: not again
+        ks.AddOrFind(K(2), out _);
+        Assert.True(ks.Remove(K(3), out _));
+        Add(ks, 1000, "new"); // born after the cut: never captured
+        Assert.True(ks.Find(K(1000)) >= 0);
+        Assert.True(ks.Remove(K(1000), out _));
+        Add(ks, 1001, "reuses a freed entry");
+        Assert.True(ks.Find(K(1001)) >= 0);
+        Assert.Equal(new[] { "key:1", "key:2", "key:3" }, captured);
+    }
 }
