@@ -320,6 +320,8 @@ public sealed partial class VermilionServer
                     if (db.Keys.Type(index) != state.Type) continue;
                     ServeBlocked(c, state, key);
                 }
+                // The key may have expired when looked up: its DEL goes out (Redis's same edge case).
+                PropagatePendingEffects();
             }
         }
         finally
@@ -357,6 +359,8 @@ public sealed partial class VermilionServer
             _servingKey = null;
             c.Reply.Muted = muted;
         }
+        // afterCommand(receiver): what serving it changed goes out now, alone or in MULTI/EXEC.
+        if (EffectSinks.Count > 0) EndServedCall(cmd);
         if (_stillBlocked) return;
         ObserveUnblocked(c, cmd, _blockedArgs, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         // updateStatsOnUnblock: an error while serving (BLMOVE to a key of another type) fails the call.

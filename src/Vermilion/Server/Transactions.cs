@@ -116,13 +116,14 @@ public sealed partial class VermilionServer
             }
     }
 
-    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey), and are notified.</summary>
+    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey), are notified, and propagate as a DEL.</summary>
     void OnKeyRemoved(Db db, ReadOnlySpan<byte> key, KeyRemoval why)
     {
         if (why == KeyRemoval.Expired) Notify(NotifyFlags.Expired, "expired", db, key);
         else Notify(NotifyFlags.Evicted, "evicted", db, key);
         TouchWatchedKey(db, key);
         InvalidateTrackedKey(key, null);
+        PropagateDeletion(db, key, why);
     }
 
     /// <summary>dbAdd: clients blocked on the key may be served, and the "new" event goes out.</summary>
