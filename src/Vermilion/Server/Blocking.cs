@@ -77,6 +77,12 @@ public sealed partial class VermilionServer
     public bool IsServableKey(ReadOnlySpan<byte> key) => _servingKey is null || key.SequenceEqual(_servingKey);
 
     /// <summary>
+    /// Whether the running command is a blocked client's, served later for a ready key: Redis serves
+    /// those in blocked.c, not through the command, and propagates and counts them its own way.
+    /// </summary>
+    public bool ServingBlocked => _servingKey is not null;
+
+    /// <summary>
     /// getTimeoutFromObjectOrReply for blocking commands: the absolute deadline in Unix ms (0 =
     /// forever), or false after replying Redis's error. Milliseconds that do not fit a long long
     /// come out negative in Redis (the C cast gives LLONG_MIN), so "negative" is their error too.

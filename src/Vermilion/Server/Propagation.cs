@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Vermilion.Commands;
 using Vermilion.Protocol;
 using Vermilion.Storage;
@@ -27,7 +26,7 @@ public sealed partial class VermilionServer
     /// <summary>server.also_propagate: the pending effects of the running top-level call.</summary>
     byte[] _effectBytes = new byte[4096];
     int _effectLength;
-    (int Db, int Start, int Length)[] _effectOps = new (int, int, int)[16];
+    EffectOp[] _effectOps = new EffectOp[16];
     int _effectCount;
     /// <summary>CLIENT_PREVENT_PROP / CLIENT_FORCE_AOF|REPL of the running command; set only while a sink listens.</summary>
     bool _preventPropagation, _forcePropagation;
@@ -43,7 +42,7 @@ public sealed partial class VermilionServer
     {
         if (EffectSinks.Count == 0) return default;
         BeginEffect(db.Id, argc);
-        return new EffectWriter(this, argc);
+        return new EffectWriter(this);
     }
 
     /// <summary>
@@ -126,8 +125,15 @@ public sealed partial class VermilionServer
             if (transaction) Feed(sinks, _effectOps[0].Db, MultiBytes);
             for (int i = 0; i < _effectCount; i++)
             {
-                var (db, start, length) = _effectOps[i];
-                Feed(sinks, db, _effectBytes.AsSpan(start, length));
+                var op = _effectOps[i];
+                // A command written with fewer or more arguments than its header says would corrupt
+                // every consumer from here on: refuse it loudly instead.
+                if (op.Missing != 0)
+                {
+                    _effectCount = _effectLength = 0;
+                    throw new InvalidOperationException($"an effect was written with {op.Missing} arguments fewer than announced");
+                }
+                Feed(sinks, op.Db, _effectBytes.AsSpan(op.Start, op.Length));
             }
             if (transaction) Feed(sinks, _effectOps[_effectCount - 1].Db, ExecBytes);
         }
@@ -149,7 +155,7 @@ public sealed partial class VermilionServer
     void BeginEffect(int db, int argc)
     {
         if (_effectCount == _effectOps.Length) Array.Resize(ref _effectOps, _effectOps.Length * 2);
-        _effectOps[_effectCount++] = (db, _effectLength, 0);
+        _effectOps[_effectCount++] = new EffectOp { Db = db, Start = _effectLength, Missing = argc + 1 };
         WriteHeader((byte)'*', argc);
         EndArg();
     }
@@ -181,11 +187,22 @@ public sealed partial class VermilionServer
         _effectBytes[_effectLength++] = (byte)'\n';
     }
 
-    /// <summary>The effect being written ends where the buffer does.</summary>
+    /// <summary>The effect being written ends where the buffer does, one argument nearer its announced count.</summary>
     void EndArg()
     {
         ref var op = ref _effectOps[_effectCount - 1];
         op.Length = _effectLength - op.Start;
+        if (--op.Missing < 0)
+        {
+            _effectCount = _effectLength = 0;
+            throw new InvalidOperationException("an effect was written with more arguments than announced");
+        }
+    }
+
+    /// <summary>One pending effect: where its RESP array lies in the buffer, and how many announced arguments it still lacks.</summary>
+    struct EffectOp
+    {
+        public int Db, Start, Length, Missing;
     }
 
     void Reserve(int bytes)
@@ -201,27 +218,18 @@ public sealed partial class VermilionServer
     public ref struct EffectWriter
     {
         readonly VermilionServer? _server;
-        int _left;
 
-        internal EffectWriter(VermilionServer server, int argc)
-        {
-            _server = server;
-            _left = argc;
-        }
+        internal EffectWriter(VermilionServer server) => _server = server;
 
-        public EffectWriter Arg(ReadOnlySpan<byte> arg)
+        public EffectWriter Arg(scoped ReadOnlySpan<byte> arg)
         {
-            if (_server is null) return this;
-            Debug.Assert(_left-- > 0, "more arguments than announced");
-            _server.WriteBulk(arg);
+            _server?.WriteBulk(arg);
             return this;
         }
 
         public EffectWriter Arg(long value)
         {
-            if (_server is null) return this;
-            Debug.Assert(_left-- > 0, "more arguments than announced");
-            _server.WriteBulk(value);
+            _server?.WriteBulk(value);
             return this;
         }
 
