@@ -38,12 +38,14 @@ public sealed class RecordingSink : IEffectSink
 /// The effect stream's oracle: redis-server 7.0.15 with appendonly yes, whose incr AOF holds what it
 /// propagates, beside a Vermilion whose <see cref="RecordingSink"/> records what it propagates. Both
 /// have DEBUG enabled (DEBUG SET-ACTIVE-EXPIRE keeps lazy expiry apart from the active cycle).
+/// appendfsync no: with everysec, redis-server postpones a write while a background fsync runs, so
+/// its file could lag the replies; with no, every iteration's effects are written before its replies.
 /// </summary>
 public sealed class EffectServers : DifferentialServers
 {
     public RecordingSink Sink { get; } = new();
 
-    public EffectServers() : base(["--appendonly", "yes", "--enable-debug-command", "yes"], ["--enable-debug-command", "yes"])
+    public EffectServers() : base(["--appendonly", "yes", "--appendfsync", "no", "--enable-debug-command", "yes"], ["--enable-debug-command", "yes"])
     {
         Vermilion.Server.EffectSinks.Add(Sink);
     }
@@ -150,15 +152,48 @@ public static class EffectScript
         SameStreams(servers, redisFrom, vermilionFrom, context);
     }
 
+    /// <summary>
+    /// A scenario of several connections (blocked clients served later...), run on redis-server
+    /// then on Vermilion from a FLUSHALL: the effect streams written meanwhile must be the same,
+    /// and server.dirty must have moved as far. <paramref name="waitMs"/>: how long the streams may
+    /// take to agree (active expiry and eviction run on the servers' own clocks).
+    /// </summary>
+    public static void Scenario(EffectServers servers, Action<Func<RespSocket>> scenario, int waitMs = 0, Func<List<string>, List<string>>? canonical = null)
+    {
+        var sides = new (Func<RespSocket> Connect, Func<byte[]> Stream, Func<RespSocket, long> Dirty)[]
+        {
+            (servers.Redis.Connect, servers.RedisAof, EffectServers.RedisDirty),
+            (servers.Vermilion.Connect, servers.Sink.Bytes, _ => servers.VermilionDirty),
+        };
+        var marks = new int[2];
+        var moved = new long[2];
+        for (int i = 0; i < 2; i++)
+        {
+            using var admin = sides[i].Connect();
+            Assert.Equal("+OK\r\n", admin.Call("FLUSHALL"));
+            marks[i] = sides[i].Stream().Length;
+            long before = sides[i].Dirty(admin);
+            scenario(sides[i].Connect);
+            moved[i] = sides[i].Dirty(admin) - before;
+        }
+        SameStreams(servers, marks[0], marks[1], ["(scenario)"], waitMs, canonical);
+        DifferentialServers.AssertSame("server.dirty moved by the scenario", moved[0].ToString(), moved[1].ToString());
+    }
+
+    /// <summary>Waits until <paramref name="n"/> clients are blocked (INFO's blocked_clients).</summary>
+    public static void WaitBlocked(RespSocket admin, int n) =>
+        Assert.True(InProcessServer.WaitFor(() => admin.Call("INFO", "clients").Contains($"\r\nblocked_clients:{n}\r\n")), $"{n} clients never blocked");
+
     /// <summary>The streams written since the marks must be the same; they are read again for a while if not (active expiry runs on its own clock).</summary>
-    public static void SameStreams(EffectServers servers, int redisFrom, int vermilionFrom, List<string> context, int waitMs = 0)
+    public static void SameStreams(EffectServers servers, int redisFrom, int vermilionFrom, List<string> context, int waitMs = 0, Func<List<string>, List<string>>? canonical = null)
     {
         List<string> expected = [], actual = [];
         var deadline = Environment.TickCount64 + waitMs;
+        canonical ??= lines => lines;
         do
         {
-            expected = EffectServers.Lines(servers.RedisAof(), redisFrom);
-            actual = EffectServers.Lines(servers.Sink.Bytes(), vermilionFrom);
+            expected = canonical(EffectServers.Lines(servers.RedisAof(), redisFrom));
+            actual = canonical(EffectServers.Lines(servers.Sink.Bytes(), vermilionFrom));
             if (expected.SequenceEqual(actual)) return;
             Thread.Sleep(20);
         }

@@ -109,3 +109,224 @@ public class EffectStreamTests(EffectServers servers) : IClassFixture<EffectServ
         ["CONFIG", "SET", "lazyfree-lazy-expire", "yes"], ["GET", "k7"], ["CONFIG", "SET", "lazyfree-lazy-expire", "no"],
         ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
 }
+
+/// <summary>What blocked clients served later, expiry, eviction and the lazyfree settings propagate, against redis-server 7.0.15's AOF.</summary>
+[Trait("Category", "Network")]
+public class EffectStreamScenarioTests(EffectServers servers) : IClassFixture<EffectServers>
+{
+    static byte[] Command(params string[] args) => RespSocket.Encode(args);
+
+    /// <summary>Each blocking command waits on an empty key; a push from another client serves it (blocked.c's serveClientsBlockedOn*Key).</summary>
+    [Theory]
+    [InlineData("BLPOP l1 0", "RPUSH l1 x y")]
+    [InlineData("BRPOP l2 l1 0", "LPUSH l1 a b")]
+    [InlineData("BLMOVE s d RIGHT LEFT 0", "RPUSH s 1 2")]
+    [InlineData("blmove s d left right 0", "RPUSH s 1 2")]
+    [InlineData("BRPOPLPUSH s2 d 0", "RPUSH s2 1")]
+    [InlineData("BLMPOP 0 2 m1 m2 LEFT COUNT 5", "RPUSH m2 a b")]
+    [InlineData("blmpop 0 1 m1 right", "RPUSH m1 a b c")]
+    [InlineData("BZPOPMIN z1 0", "ZADD z1 1 a 2 b")]
+    [InlineData("BZPOPMAX z0 z2 0", "ZADD z2 1 a 2 b")]
+    [InlineData("BZMPOP 0 1 z3 MAX COUNT 2", "ZADD z3 1 a 2 b 3 c")]
+    [InlineData("bzmpop 0 1 z3 min", "ZADD z3 1 a")]
+    public void BlockedClientServedLater(string blocking, string push) => EffectScript.Scenario(servers, connect =>
+    {
+        using var waiter = connect();
+        using var pusher = connect();
+        waiter.Send(Command(blocking.Split(' ')));
+        EffectScript.WaitBlocked(pusher, 1);
+        pusher.Call(push.Split(' '));
+        waiter.ReadReply();
+    });
+
+    [Fact]
+    public void BlockedClientsInAChain() => EffectScript.Scenario(servers, connect =>
+    {
+        using var mover = connect();
+        using var popper = connect();
+        using var pusher = connect();
+        foreach (var c in new[] { mover, popper, pusher }) c.Call("SELECT", "3");
+        mover.Send(Command("BLMOVE", "c1", "c2", "LEFT", "LEFT", "0"));
+        EffectScript.WaitBlocked(pusher, 1);
+        popper.Send(Command("BLPOP", "c2", "0"));
+        EffectScript.WaitBlocked(pusher, 2);
+        pusher.Call("RPUSH", "c1", "v", "w");
+        mover.ReadReply();
+        popper.ReadReply();
+        pusher.Call("SELECT", "0");
+        pusher.Call("SET", "after", "1");
+    });
+
+    [Fact]
+    public void BlockingCommandsInsideMulti() => EffectScript.Run(servers,
+        ["MULTI"], ["BLPOP", "empty", "0"], ["BZPOPMIN", "empty", "0"], ["EXEC"],
+        ["MULTI"], ["RPUSH", "l", "a"], ["BLPOP", "l", "0"], ["EXEC"],
+        ["RPUSH", "l", "b"], ["MULTI"], ["BRPOP", "l", "0"], ["EXEC"]);
+
+    /// <summary>Keys that expire by the active cycle each go as a DEL of their own (propagate_no_multi).</summary>
+    [Fact]
+    public void ActiveExpiry() => EffectScript.Scenario(servers, connect =>
+    {
+        using var c = connect();
+        c.Call("SET", "a", "1", "PX", "1");
+        c.Call("SELECT", "5");
+        c.Call("SET", "b", "1", "PX", "1");
+        c.Call("SET", "keep", "1");
+        Assert.True(InProcessServer.WaitFor(() => c.Call("DBSIZE") == ":1\r\n" && c.Call("SELECT", "0") == "+OK\r\n" && c.Call("DBSIZE") == ":0\r\n" && c.Call("SELECT", "5") == "+OK\r\n"));
+    }, waitMs: 2000);
+
+    /// <summary>With lazyfree-lazy-expire, expired keys (lazily or actively), EXPIRE and GETEX into the past go as UNLINK.</summary>
+    [Fact]
+    public void LazyfreeLazyExpire()
+    {
+        using var _ = servers.Configure("lazyfree-lazy-expire", "yes");
+        EffectScript.Run(servers,
+            ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["SET", "a", "1", "PX", "10"], ["SET", "b", "1"], ["SET", "c", "1"], ["SLEEP", "30"],
+            ["GET", "a"], ["EXPIRE", "b", "-1"], ["GETEX", "c", "PXAT", "1"], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    }
+
+    /// <summary>lazyfree-lazy-user-del makes GETDEL an UNLINK; DEL stays DEL (it is propagated as sent).</summary>
+    [Fact]
+    public void LazyfreeLazyUserDel()
+    {
+        using var _ = servers.Configure("lazyfree-lazy-user-del", "yes");
+        EffectScript.Run(servers, ["MSET", "a", "1", "b", "2"], ["GETDEL", "a"], ["DEL", "b"]);
+    }
+
+    /// <summary>
+    /// Eviction propagates each evicted key as a DEL (UNLINK with lazyfree-lazy-eviction) before the
+    /// command that needed the room; one volatile key under volatile-lru makes the choice certain.
+    /// </summary>
+    [Theory]
+    [InlineData("no")]
+    [InlineData("yes")]
+    public void Eviction(string lazy)
+    {
+        using var _ = servers.Configure("maxmemory-policy", "volatile-lru", "lazyfree-lazy-eviction", lazy);
+        EffectScript.Scenario(servers, connect =>
+        {
+            using var c = connect();
+            c.Call("SET", "stays", "1");
+            c.Call("SET", "goes", "1", "EX", "1000");
+            c.Call("CONFIG", "SET", "maxmemory", "1");
+            c.Call("SET", "refused", "1");
+            c.Call("CONFIG", "SET", "maxmemory", "0");
+            c.Call("SET", "after", "1");
+        });
+    }
+}
+
+/// <summary>Effects whose arguments are random (SPOP's members) or whose order follows each server's own table (SCAN), and RESTORE's payloads.</summary>
+[Trait("Category", "Network")]
+public class EffectStreamRandomTests(EffectServers servers) : IClassFixture<EffectServers>
+{
+    /// <summary>SREM's member masked: which members a random pop takes differs between the servers.</summary>
+    static List<string> MaskMembers(List<string> lines) => lines.Select(l => l.StartsWith("SREM ") ? string.Join(' ', l.Split(' ')[..2]) + " ?" : l).ToList();
+
+    /// <summary>
+    /// SPOP goes as SREM of what it took; with a count, one SREM per member in the order replied
+    /// (wrapped in MULTI/EXEC when more than one; 7.0 does not batch them), for both of spopWithCountCommand's
+    /// strategies (few popped, or few left), and for an intset (members as decimal text) and a hashtable.
+    /// </summary>
+    [Theory]
+    [InlineData("1 2 3 4 5 6 7 8 9 10", "3")]
+    [InlineData("1 2 3 4 5 6 7 8 9 10", "9")]
+    [InlineData("a b c d e f g h i j", "2")]
+    [InlineData("a b c d e f g h i j", "8")]
+    [InlineData("a b c", "1")]
+    [InlineData("a b c", "")]
+    public void SPop(string members, string count)
+    {
+        var replies = new List<string>();
+        EffectScript.Scenario(servers, connect =>
+        {
+            using var c = connect();
+            c.Call(["SADD", "s", .. members.Split(' ')]);
+            replies.Add(c.Call(count == "" ? ["SPOP", "s"] : ["SPOP", "s", count]));
+        }, canonical: MaskMembers);
+        // And on Vermilion, the SREMs name exactly the members it answered, in order.
+        var answered = count == "" ? [RespReply.Parse(replies[1]).Text!] : RespReply.Parse(replies[1]).Texts();
+        var lines = EffectServers.Lines(servers.Sink.Bytes(), 0);
+        var srems = lines.Skip(lines.FindLastIndex(l => l.StartsWith("SADD s "))).Where(l => l.StartsWith("SREM s ")).Select(l => l["SREM s ".Length..]).ToList();
+        Assert.Equal(answered, srems);
+    }
+
+    /// <summary>RESTORE with a relative TTL goes with the absolute deadline and ABSTTL; one already past deletes the replaced key (DEL) or does nothing.</summary>
+    [Fact]
+    public void Restore()
+    {
+        string payload;
+        using (var s = servers.Redis.Connect())
+        {
+            s.Call("SET", "src", "value");
+            payload = RespReply.Parse(s.Call("DUMP", "src")).Text!;
+        }
+        EffectScript.Run(servers,
+            ["RESTORE", "r1", "0", payload], ["restore", "r2", "100000", payload], ["RESTORE", "r3", "4102444800000", payload, "ABSTTL"],
+            ["RESTORE", "r2", "50000", payload, "REPLACE", "IDLETIME", "10"], ["RESTORE", "r1", "1", payload, "REPLACE", "ABSTTL"],
+            ["RESTORE", "r9", "1", payload, "ABSTTL"], ["RESTORE", "r3", "0", payload], ["RESTORE-ASKING", "r4", "1000", payload], ["EXISTS", "r1", "r2", "r3", "r4", "r9"]);
+    }
+
+    /// <summary>SCAN and RANDOMKEY may expire many keys: their DELs are not wrapped in MULTI/EXEC (CMD_TOUCHES_ARBITRARY_KEYS). Which order each server's table gives them differs.</summary>
+    [Theory]
+    [InlineData("SCAN", "0", "COUNT", "100")]
+    [InlineData("RANDOMKEY")]
+    public void CommandsTouchingArbitraryKeys(params string[] command)
+    {
+        static List<string> Sorted(List<string> lines) => lines.Order(StringComparer.Ordinal).ToList();
+        EffectScript.Scenario(servers, connect =>
+        {
+            using var c = connect();
+            c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+            foreach (var k in new[] { "a", "b", "c", "d" }) c.Call("SET", k, "1", "PX", "10");
+            Thread.Sleep(30);
+            c.Call(command);
+            c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        }, canonical: Sorted);
+        Assert.DoesNotContain("MULTI", EffectServers.Lines(servers.Sink.Bytes(), 0));
+    }
+
+    /// <summary>
+    /// WATCH, EXEC's check of watched keys and FLUSHDB's touching of them only ask whether a key
+    /// has expired (keyIsExpired): they delete nothing, so they propagate nothing.
+    /// </summary>
+    [Fact]
+    public void WatchedKeysThatExpired() => EffectScript.Run(servers,
+        ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["SET", "w1", "1", "PX", "10"], ["SET", "w2", "1", "PX", "10"], ["SET", "w3", "1", "PX", "100"], ["SLEEP", "30"],
+        ["WATCH", "w1"], ["MULTI"], ["SET", "x", "1"], ["EXEC"],
+        ["WATCH", "w3"], ["SLEEP", "100"], ["MULTI"], ["SET", "x", "2"], ["EXEC"],
+        ["WATCH", "w2"], ["FLUSHDB"], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+}
+
+/// <summary>MIGRATE between the two servers, each way: the source propagates a DEL of the keys the target took (nothing with COPY); the target its RESTOREs.</summary>
+[Trait("Category", "Network")]
+public class EffectStreamMigrateTests(EffectServers servers) : IClassFixture<EffectServers>
+{
+    [Theory]
+    [InlineData("REPLACE")]
+    [InlineData("COPY REPLACE")]
+    public void Migrate(string options)
+    {
+        using var redis = servers.Redis.Connect();
+        using var vermilion = servers.Vermilion.Connect();
+        foreach (var s in new[] { redis, vermilion })
+        {
+            s.Call("FLUSHALL");
+            s.Call("MSET", "k1", "a", "k2", "b", "k3", "c");
+        }
+        // Redis migrates to Vermilion, then Vermilion to Redis; each time the source's and the target's deltas are kept.
+        var deltas = new List<string>[4];
+        (int Redis, int Vermilion) Marks() => (servers.RedisAof().Length, servers.Sink.Bytes().Length);
+        var before = Marks();
+        Assert.Equal("+OK\r\n", redis.Call(["MIGRATE", "127.0.0.1", servers.Vermilion.Port.ToString(), "", "0", "5000", .. options.Split(' '), "KEYS", "k1", "k2"]));
+        deltas[0] = EffectServers.Lines(servers.RedisAof(), before.Redis);            // Redis as the source
+        deltas[1] = EffectServers.Lines(servers.Sink.Bytes(), before.Vermilion);      // Vermilion as the target
+        before = Marks();
+        Assert.Equal("+OK\r\n", vermilion.Call(["MIGRATE", "127.0.0.1", servers.Redis.Port.ToString(), "", "0", "5000", .. options.Split(' '), "KEYS", "k1", "k2"]));
+        deltas[2] = EffectServers.Lines(servers.Sink.Bytes(), before.Vermilion);      // Vermilion as the source
+        deltas[3] = EffectServers.Lines(servers.RedisAof(), before.Redis);            // Redis as the target
+        DifferentialServers.AssertSame("the source's effects", string.Join("\n", deltas[0]), string.Join("\n", deltas[2]));
+        DifferentialServers.AssertSame("the target's effects", string.Join("\n", deltas[3]), string.Join("\n", deltas[1]));
+        Assert.Equal(options.StartsWith("COPY") ? [] : new List<string> { "DEL k1 k2" }, deltas[2]);
+    }
+}
