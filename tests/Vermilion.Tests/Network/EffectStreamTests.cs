@@ -330,3 +330,124 @@ public class EffectStreamMigrateTests(EffectServers servers) : IClassFixture<Eff
         Assert.Equal(options.StartsWith("COPY") ? [] : new List<string> { "DEL k1 k2" }, deltas[2]);
     }
 }
+
+/// <summary>
+/// A seeded random mix of write commands over a few keys of every type (so some meet the wrong type,
+/// a missing key, an empty result): every reply and every server.dirty delta the same as
+/// redis-server's, then the same effect stream.
+/// </summary>
+[Trait("Category", "Network")]
+public class EffectStreamMixTests(EffectServers servers) : IClassFixture<EffectServers>
+{
+    static readonly string[] Keys = ["s1", "s2", "l1", "l2", "h1", "h2", "z1", "z2", "t1", "t2", "none"];
+
+    static string[] Next(Random r)
+    {
+        string K() => Keys[r.Next(Keys.Length)];
+        // Mostly a key of the type the command wants (its prefix), now and then any key.
+        string S() => Of('s');
+        string L() => Of('l');
+        string H() => Of('h');
+        string T() => Of('t');
+        string Z() => Of('z');
+        string Of(char type) => r.Next(5) == 0 ? K() : type + (1 + r.Next(2)).ToString();
+        string V() => r.Next(4) switch { 0 => r.Next(-5, 20).ToString(), 1 => "v" + r.Next(6), 2 => r.Next(100).ToString() + ".5", _ => "" };
+        string M() => "m" + r.Next(8);
+        string N(int max) => r.Next(max).ToString();
+        string[] None = [];
+        return r.Next(60) switch
+        {
+            0 => ["SET", S(), V()],
+            1 => ["SET", S(), V(), "EX", "1000"],
+            2 => ["SET", S(), V(), r.Next(2) == 0 ? "NX" : "XX", "GET"],
+            3 => ["SET", S(), V(), "KEEPTTL"],
+            4 => ["SETNX", S(), V()],
+            5 => ["GETSET", S(), V()],
+            6 => ["GETDEL", S()],
+            7 => ["GETEX", S(), .. r.Next(2) == 0 ? ["PERSIST"] : new[] { "PX", "500000" }],
+            8 => ["APPEND", S(), V()],
+            9 => ["SETRANGE", S(), N(6), V()],
+            10 => ["INCR", S()],
+            11 => ["INCRBY", S(), N(10)],
+            12 => ["INCRBYFLOAT", S(), "1.25"],
+            13 => ["MSET", S(), V(), S(), V()],
+            14 => ["MSETNX", S(), V(), S(), V()],
+            15 => ["SETBIT", S(), N(20), N(2)],
+            16 => ["BITFIELD", S(), "SET", "u4", N(16), N(16), "INCRBY", "u4", "0", N(3)],
+            17 => ["BITOP", r.Next(2) == 0 ? "OR" : "AND", S(), S(), S()],
+            18 => ["DEL", K(), K()],
+            19 => ["UNLINK", K()],
+            20 => ["EXPIRE", K(), r.Next(3) == 0 ? "-1" : "1000", .. r.Next(3) == 0 ? ["NX"] : None],
+            21 => ["PEXPIREAT", K(), r.Next(2) == 0 ? "1" : "4102444800000"],
+            22 => ["PERSIST", K()],
+            23 => ["RENAME", K(), K()],
+            24 => ["RENAMENX", K(), K()],
+            25 => ["COPY", K(), K(), .. r.Next(2) == 0 ? ["REPLACE"] : None],
+            26 => ["MOVE", K(), "1"],
+            27 => ["LPUSH", L(), V(), V()],
+            28 => ["RPUSH", L(), V()],
+            29 => ["LPUSHX", L(), V()],
+            30 => ["LPOP", L(), .. r.Next(2) == 0 ? [N(4)] : None],
+            31 => ["RPOP", L()],
+            32 => ["LSET", L(), N(3), V()],
+            33 => ["LINSERT", L(), "BEFORE", V(), V()],
+            34 => ["LREM", L(), N(3), V()],
+            35 => ["LTRIM", L(), N(3), "-" + N(3)],
+            36 => ["LMOVE", L(), L(), "LEFT", "RIGHT"],
+            37 => ["LMPOP", "2", L(), L(), "RIGHT", "COUNT", "2"],
+            38 => ["HSET", H(), M(), V(), M(), V()],
+            39 => ["HSETNX", H(), M(), V()],
+            40 => ["HDEL", H(), M(), M()],
+            41 => ["HINCRBY", H(), M(), N(5)],
+            42 => ["HINCRBYFLOAT", H(), M(), "0.5"],
+            43 => ["SADD", T(), M(), M(), N(5)],
+            44 => ["SREM", T(), M(), N(5)],
+            45 => ["SMOVE", T(), T(), M()],
+            46 => [r.Next(3) switch { 0 => "SINTERSTORE", 1 => "SUNIONSTORE", _ => "SDIFFSTORE" }, T(), T(), T()],
+            47 => ["ZADD", Z(), N(5), M(), N(5), M()],
+            48 => ["ZADD", Z(), r.Next(2) == 0 ? "GT" : "XX", "CH", N(5), M()],
+            49 => ["ZINCRBY", Z(), N(3), M()],
+            50 => ["ZREM", Z(), M(), M()],
+            51 => ["ZREMRANGEBYSCORE", Z(), N(3), N(5)],
+            52 => ["ZREMRANGEBYRANK", Z(), "0", N(2)],
+            53 => ["ZPOPMIN", Z(), .. r.Next(2) == 0 ? [N(3)] : None],
+            54 => ["ZMPOP", "1", Z(), "MAX", "COUNT", r.Next(2) == 0 ? "1" : "2"],
+            55 => [r.Next(3) switch { 0 => "ZUNIONSTORE", 1 => "ZINTERSTORE", _ => "ZDIFFSTORE" }, Z(), "2", Z(), Z()],
+            56 => ["ZRANGESTORE", Z(), Z(), "0", N(3)],
+            57 => ["GET", S()],
+            58 => ["~SPOP", T(), "100"],
+            _ => ["EXISTS", K(), K()],
+        };
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RandomWrites(int seed)
+    {
+        var r = new Random(seed);
+        var script = new List<string[]>();
+        for (int i = 0; i < 800; i++)
+        {
+            // Now and then a few commands go in a transaction.
+            if (r.Next(40) == 0)
+            {
+                script.Add(["MULTI"]);
+                // (SPOP's reply would then be compared in order, inside EXEC's.)
+                for (int j = r.Next(1, 4); j > 0; j--)
+                {
+                    var cmd = Next(r);
+                    script.Add(cmd is ["~SPOP", var key, ..] ? ["DEL", key] : cmd);
+                }
+                script.Add(["EXEC"]);
+            }
+            else script.Add(Next(r));
+        }
+        int from = servers.Sink.Bytes().Length;
+        EffectScript.Run(servers, [.. script]);
+        // Most of the mix changes something: the comparison is not of two empty streams.
+        var produced = EffectServers.Lines(servers.Sink.Bytes(), from);
+        Assert.True(produced.Count > 250, $"{produced.Count} effects: {string.Join(" | ", produced.Take(40))}");
+    }
+}
