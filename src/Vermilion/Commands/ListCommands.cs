@@ -432,6 +432,7 @@ public static partial class ListCommands
         // itself (lowercase) and, pushing through lmoveHandlePush alone, leaves dirty as it was.
         bool served = c.Server.ServingBlocked;
         if (!served) c.Server.Dirty++;
+        if (!c.Server.Propagating) return;
         if (a.Is(0, "blmove"))
         {
             if (served) c.Server.Rewrite(c, 5).Arg("LMOVE"u8).Arg(a[1]).Arg(a[2]).Arg(fromHead ? "left"u8 : "right"u8).Arg(toHead ? "left"u8 : "right"u8);

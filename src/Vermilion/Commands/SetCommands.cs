@@ -186,8 +186,7 @@ public static partial class SetCommands
         int position = c.Server.Random.Next(set.Count);
         ReplyMember(c, set, position);
         // A random pick is no effect to replay: SPOP goes as SREM of the member it took.
-        Span<byte> digits = stackalloc byte[20];
-        c.Server.Rewrite(c, 3).Arg("SREM"u8).Arg(a[1]).Arg(set.MemberAt(position, digits));
+        if (c.Server.Propagating) RewriteAsSRem(c, a[1], set, position);
         set.RemoveAt(position);
         c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
@@ -195,6 +194,14 @@ public static partial class SetCommands
         {
             c.Server.DeleteKey(c.Db, a[1]);
         }
+    }
+
+    /// <summary>SREM of the member at <paramref name="position"/> (an intset's as decimal text), instead of the running command or beside it.</summary>
+    static void RewriteAsSRem(Client c, ReadOnlySpan<byte> key, SetValue set, int position, bool beside = false)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        var effect = beside ? c.Server.AlsoPropagate(c.Db, 3) : c.Server.Rewrite(c, 3);
+        effect.Arg("SREM"u8).Arg(key).Arg(set.MemberAt(position, digits));
     }
 
     static bool ParseCount(Client c, ReadOnlySpan<byte> text, out long count)
@@ -239,19 +246,20 @@ public static partial class SetCommands
         c.Server.PreventPropagation();
         c.Reply.SetHeader(count);
         long remaining = size - count;
-        Span<byte> digits = stackalloc byte[20];
+        bool propagating = c.Server.Propagating;
         if (remaining * 5 > count)
         {
             for (long i = 0; i < count; i++)
             {
                 int position = random.Next(set.Count);
                 ReplyMember(c, set, position);
-                c.Server.AlsoPropagate(c.Db, 3).Arg("SREM"u8).Arg(a[1]).Arg(set.MemberAt(position, digits));
+                if (propagating) RewriteAsSRem(c, a[1], set, position, beside: true);
                 set.RemoveAt(position);
             }
             return;
         }
         SetValue? survivors = null;
+        Span<byte> digits = stackalloc byte[20];
         long max = MaxIntsetEntries(c);
         for (long i = 0; i < remaining; i++)
         {
@@ -264,7 +272,7 @@ public static partial class SetCommands
         for (int i = 0; i < set.Count; i++)
         {
             ReplyMember(c, set, i);
-            c.Server.AlsoPropagate(c.Db, 3).Arg("SREM"u8).Arg(a[1]).Arg(set.MemberAt(i, digits));
+            if (propagating) RewriteAsSRem(c, a[1], set, i, beside: true);
         }
         set.TakeContents(survivors!);
     }
