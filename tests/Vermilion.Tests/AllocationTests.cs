@@ -124,4 +124,46 @@ public class AllocationTests
         Assert.Equal(0, probe.Server.Stats.ErrorReplies);
         AssertNothingPerRequest(allocated, 20 * 350);
     }
+
+    /// <summary>A sink that only counts what it is given, as a consumer copying into its own buffer would.</summary>
+    sealed class CountingSink : IEffectSink
+    {
+        public long Commands, Bytes;
+
+        public void Append(int db, ReadOnlySpan<byte> command)
+        {
+            Commands++;
+            Bytes += command.Length;
+        }
+    }
+
+    /// <summary>
+    /// With a sink listening, propagating allocates nothing per command: the effects are encoded
+    /// into one buffer the server keeps (grown in the warm-up rounds), whether a command goes as
+    /// itself (SET, INCR, pushes and pops, HSET, SADD, ZADD, DEL) or rewritten (SET EX → SET PXAT,
+    /// EXPIRE → PEXPIREAT, SPOP → SREM), alone or as several effects in MULTI/EXEC (SPOP with a count).
+    /// </summary>
+    [Fact]
+    public void PropagatingToASinkAllocatesNothingPerRequest()
+    {
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 50; i++)
+        {
+            string key = "k:" + (i % 10);
+            batch.Append(Command("SET", key, "xyz")).Append(Command("SET", key, "abc", "EX", "1000")).Append(Command("EXPIRE", key, "2000"))
+                .Append(Command("INCR", "n:" + (i % 10))).Append(Command("RPUSH", "l", "a", "b")).Append(Command("RPOP", "l")).Append(Command("LPOP", "l"))
+                .Append(Command("HSET", "h", "f", "v")).Append(Command("SADD", "s", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"))
+                .Append(Command("SPOP", "s")).Append(Command("SPOP", "s", "2")).Append(Command("ZADD", "z", "1", "m")).Append(Command("DEL", "z"));
+        }
+        using var probe = new AllocationProbe();
+        var sink = new CountingSink();
+        probe.Server.EffectSinks.Add(sink);
+        // The list keeps one element: an emptied list deleted and made again costs its own bytes, with or without a sink.
+        probe.Run(System.Text.Encoding.ASCII.GetBytes(Command("RPUSH", "l", "keep")), 1);
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 650, out _);
+        Assert.Equal(0, probe.Server.Stats.ErrorReplies);
+        // Every command is at least one effect (SPOP of two is four: MULTI, two SREMs, EXEC).
+        Assert.True(sink.Commands >= 80 * 650, $"{sink.Commands} effects");
+        AssertNothingPerRequest(allocated, 20 * 650);
+    }
 }

@@ -76,7 +76,11 @@ public static partial class BitmapCommands
         var value = c.Db.GetWritable(a[1], needed);
         int old = Bitmap.SetBit(value, offset, (int)bit);
         // As Redis: the event only when the key was created, grew, or the bit really changed.
-        if (before < needed || old != bit) c.Server.Notify(NotifyFlags.String, "setbit", c.Db, a[1]);
+        if (before < needed || old != bit)
+        {
+            c.Server.Dirty++;
+            c.Server.Notify(NotifyFlags.String, "setbit", c.Db, a[1]);
+        }
         c.Reply.Integer(old);
     }
 
@@ -220,7 +224,7 @@ public static partial class BitmapCommands
         }
         if (maxLength == 0)
         {
-            c.Server.DeleteKey(c.Db, a[2]);
+            if (c.Server.DeleteKey(c.Db, a[2])) c.Server.Dirty++;
             c.Reply.Integer(0);
             return;
         }
@@ -238,6 +242,7 @@ public static partial class BitmapCommands
             else Bitmap.Xor(result, source);
         }
         c.Db.SetRaw(a[2], result);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "set", c.Db, a[2]);
         c.Reply.Integer(maxLength);
     }
@@ -335,6 +340,8 @@ public static partial class BitmapCommands
 
         ReadOnlySpan<byte> readable;
         Span<byte> writable = default;
+        // lookupStringForBitCommand's dirty: a key created or grown makes every write a change.
+        bool grown = false;
         if (!writes) Read(c, a[1], out readable);
         else
         {
@@ -344,7 +351,9 @@ public static partial class BitmapCommands
                 return;
             }
             if (!LengthAllowed(c, (highestBit >> 3) + 1)) return;
-            writable = c.Db.GetWritable(a[1], (int)(highestBit >> 3) + 1);
+            int needed = (int)(highestBit >> 3) + 1;
+            grown = !c.Db.TryGetString(a[1], out var current) || current.Length < needed;
+            writable = c.Db.GetWritable(a[1], needed);
             readable = writable;
         }
 
@@ -368,7 +377,7 @@ public static partial class BitmapCommands
                     {
                         c.Reply.Integer(incr ? stored : old);
                         Bitmap.WriteField(writable, op.Offset, op.Bits, (ulong)stored);
-                        changes++;
+                        if (grown || old != stored) changes++;
                     }
                     else c.Reply.Null();
                     break;
@@ -381,14 +390,19 @@ public static partial class BitmapCommands
                     {
                         c.Reply.Integer((long)(incr ? stored : old));
                         Bitmap.WriteField(writable, op.Offset, op.Bits, stored);
-                        changes++;
+                        if (grown || old != stored) changes++;
                     }
                     else c.Reply.Null();
                     break;
                 }
             }
         }
-        if (changes > 0) c.Server.Notify(NotifyFlags.String, "setbit", c.Db, a[1]);
+        // Only writes that changed a value count (and are notified), as bitfieldGeneric counts them.
+        if (changes > 0)
+        {
+            c.Server.Dirty += changes;
+            c.Server.Notify(NotifyFlags.String, "setbit", c.Db, a[1]);
+        }
     }
 
     /// <summary>

@@ -118,7 +118,13 @@ public static partial class DumpCommands
             bool deleted = replace && db.Delete(key);
             if (ttl != 0 && deadline <= now)
             {
-                if (deleted) c.Server.Notify(NotifyFlags.Generic, "del", db, key);
+                // Born expired: only the replaced key's deletion is an effect, propagated as a DEL.
+                if (deleted)
+                {
+                    c.Server.Notify(NotifyFlags.Generic, "del", db, key);
+                    c.Server.Dirty++;
+                    c.Server.Rewrite(c, 2).Arg("DEL"u8).Arg(key);
+                }
                 c.Reply.Ok();
                 return;
             }
@@ -126,6 +132,9 @@ public static partial class DumpCommands
             else db.Add(value);
         }
         if (ttl != 0) db.SetExpire(key, deadline);
+        // A relative TTL is propagated as the absolute deadline, flagged ABSTTL at the end.
+        if (ttl != 0 && !absoluteTtl) c.Server.Rewrite(c, a.Count + 1).Arg(a[0]).Arg(key).Arg(deadline).Args(a, 3).Arg("ABSTTL"u8);
+        c.Server.Dirty++;
         if (idleSeconds >= 0) db.SetIdleTime(key, idleSeconds);
         if (frequency >= 0) db.SetFrequency(key, (int)frequency);
         c.Server.Notify(NotifyFlags.Generic, "restore", db, key);

@@ -76,6 +76,8 @@ public static partial class HashCommands
         for (int i = 2; i < a.Count; i += 2)
             if (hash.Set(a[i], a[i + 1], config.HashMaxListpackEntries, config.HashMaxListpackValue)) added++;
         if (mustAdd) c.Db.Add(hash);
+        // Every pair counts, new or not (hsetCommand adds (argc - 2) / 2).
+        c.Server.Dirty += (a.Count - 2) / 2;
         c.Server.Notify(NotifyFlags.Hash, "hset", c.Db, a[1]);
         if (reportAdded) c.Reply.Integer(added);
         else c.Reply.Ok();
@@ -96,6 +98,7 @@ public static partial class HashCommands
         ConvertForArguments(hash, a, 2, 3, config.HashMaxListpackValue);
         hash.Set(a[2], a[3], config.HashMaxListpackEntries, config.HashMaxListpackValue);
         if (mustAdd) c.Db.Add(hash);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Hash, "hset", c.Db, a[1]);
         c.Reply.Integer(1);
     }
@@ -108,6 +111,7 @@ public static partial class HashCommands
         hash ??= new HashValue(a[1]);
         hash.Set(a[2], value, config.HashMaxListpackEntries, config.HashMaxListpackValue);
         if (created) c.Db.Add(hash);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Hash, @event, c.Db, a[1]);
     }
 
@@ -219,6 +223,8 @@ public static partial class HashCommands
         var text = System.Text.Encoding.ASCII.GetBytes(value.ToHumanString());
         Store(c, hash, a, text, "hincrbyfloat");
         c.Reply.Bulk(text);
+        // Propagated as HSET of the value it made, so float formatting never differs on a replica or reload.
+        c.Server.Rewrite(c, 4).Arg("HSET"u8).Arg(a[1]).Arg(a[2]).Arg(text);
     }
 
     /// <summary>HRANDFIELD key [count [WITHVALUES]]: the count is checked before the key.</summary>

@@ -22,6 +22,7 @@ public static partial class KeyCommands
         // expireIfNeeded first: a key past its deadline is expired (and notified so), not deleted.
         for (int i = 1; i < a.Count; i++)
             if (c.Db.Lookup(a[i], touch: false) >= 0 && c.Server.DeleteKey(c.Db, a[i], lazy)) n++;
+        c.Server.Dirty += n;
         c.Reply.Integer(n);
     }
 
@@ -105,16 +106,22 @@ public static partial class KeyCommands
             c.Reply.Integer(0);
             return;
         }
-        // A deadline already past deletes the key at once (Redis turns the command into a DEL).
+        // A deadline already past deletes the key at once, propagated as a DEL (UNLINK with
+        // lazyfree-lazy-expire); otherwise the effect is PEXPIREAT with the absolute deadline in ms
+        // and the options as given (PEXPIREAT itself goes as it came).
         if (when <= now)
         {
-            c.Server.DeleteKey(db, a[1]);
+            bool lazy = c.Server.Config.LazyfreeLazyExpire;
+            c.Server.DeleteKey(db, a[1], lazy);
+            c.Server.Rewrite(c, 2).Arg(lazy ? "UNLINK"u8 : "DEL"u8).Arg(a[1]);
         }
         else
         {
             db.SetExpire(a[1], when);
+            if (relative || seconds) c.Server.Rewrite(c, a.Count).Arg("PEXPIREAT"u8).Arg(a[1]).Arg(when).Args(a, 3);
             c.Server.Notify(NotifyFlags.Generic, "expire", db, a[1]);
         }
+        c.Server.Dirty++;
         c.Reply.Integer(1);
     }
 
@@ -147,7 +154,11 @@ public static partial class KeyCommands
     static void Persist(Client c, CommandArgs a)
     {
         bool removed = c.Db.Exists(a[1]) && c.Db.RemoveExpire(a[1]);
-        if (removed) c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
+        if (removed)
+        {
+            c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
+            c.Server.Dirty++;
+        }
         c.Reply.Integer(removed ? 1 : 0);
     }
 
@@ -204,6 +215,7 @@ public static partial class KeyCommands
             return;
         }
         db.Rename(a[1], a[2]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Generic, "rename_from", db, a[1]);
         c.Server.Notify(NotifyFlags.Generic, "rename_to", db, a[2]);
         if (onlyIfAbsent) c.Reply.Integer(1);
@@ -226,6 +238,7 @@ public static partial class KeyCommands
             return;
         }
         source.MoveTo(a[1], target);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Generic, "move_from", source, a[1]);
         c.Server.Notify(NotifyFlags.Generic, "move_to", target, a[1]);
         c.Reply.Integer(1);
@@ -261,6 +274,7 @@ public static partial class KeyCommands
             return;
         }
         c.Db.CopyTo(a[1], target, a[2]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Generic, "copy_to", target, a[2]);
         c.Reply.Integer(1);
     }
@@ -290,6 +304,8 @@ public static partial class KeyCommands
             dbs[first].SwapWith(dbs[second]);
             c.Server.SignalSwappedDatabases(dbs[first], dbs[second]);
         }
+        // Even SWAPDB of a database with itself counts (and so is propagated), as in Redis.
+        c.Server.Dirty++;
         c.Reply.Ok();
     }
 

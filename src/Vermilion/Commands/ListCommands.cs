@@ -97,6 +97,7 @@ public static partial class ListCommands
         for (int j = 3; j < a.Count; j++) more += QuickList.EntrySize(new ListElement(a[j]));
         if (list.Count > 0 && more > 0) list.Reserve(QuickList.EntrySize(new ListElement(a[2])) + more, head);
         for (int i = 2; i < a.Count; i++) list.Push(new ListElement(a[i]), head, i == 2 ? more : 0);
+        c.Server.Dirty += a.Count - 2;
         Notify(c, head ? "lpush" : "rpush", a[1]);
         c.Reply.Integer(list.Count);
     }
@@ -133,16 +134,18 @@ public static partial class ListCommands
         {
             list.Peek(head).WriteBulk(c.Reply);
             list.RemoveEnd(head);
+            c.Server.Dirty++;
         }
         else PopRange(c, list, head, count);
         Notify(c, PopEvent(head), a[1]);
         DeleteIfEmpty(c, list, a[1]);
     }
 
-    /// <summary>Replies with up to <paramref name="count"/> elements from one end, in popping order, and removes them.</summary>
-    static void PopRange(Client c, QuickList list, bool head, long count)
+    /// <summary>Replies with up to <paramref name="count"/> elements from one end, in popping order, and removes them; returns how many.</summary>
+    static long PopRange(Client c, QuickList list, bool head, long count)
     {
         long n = Math.Min(count, list.Count);
+        c.Server.Dirty += n;
         if (head)
         {
             RangeReply(c, list, 0, n - 1, reverse: false);
@@ -153,14 +156,19 @@ public static partial class ListCommands
             RangeReply(c, list, -n, -1, reverse: true);
             list.RemoveTail(n);
         }
+        return n;
     }
 
-    /// <summary>listPopRangeAndReplyWithKey: [key, [elements]] for LMPOP and BLMPOP.</summary>
+    /// <summary>
+    /// listPopRangeAndReplyWithKey: [key, [elements]] for LMPOP and BLMPOP, propagated (served at
+    /// once or later) as LPOP/RPOP of the key with the count it took.
+    /// </summary>
     static void PopRangeWithKey(Client c, QuickList list, ReadOnlySpan<byte> key, bool head, long count)
     {
         c.Reply.ArrayHeader(2);
         c.Reply.Bulk(key);
-        PopRange(c, list, head, count);
+        long n = PopRange(c, list, head, count);
+        c.Server.Rewrite(c, 3).Arg(head ? "LPOP"u8 : "RPOP"u8).Arg(key).Arg(n);
         Notify(c, PopEvent(head), key);
         DeleteIfEmpty(c, list, key);
     }
@@ -208,6 +216,7 @@ public static partial class ListCommands
             return;
         }
         list.Set(index, a[3]);
+        c.Server.Dirty++;
         Notify(c, "lset", a[1]);
         c.Reply.Ok();
     }
@@ -238,6 +247,7 @@ public static partial class ListCommands
             if (entry.Matches(pivot))
             {
                 list.Insert(index, after, a[4]);
+                c.Server.Dirty++;
                 Notify(c, "linsert", a[1]);
                 c.Reply.Integer(list.Count);
                 return;
@@ -261,6 +271,7 @@ public static partial class ListCommands
         // -LONG_MIN stays negative in Redis, so no number of removals reaches it: all go.
         long limit = count == long.MinValue ? 0 : Math.Abs(count);
         long removed = list.RemoveMatching(new ListElement(a[3]), limit, fromTail: count < 0);
+        c.Server.Dirty += removed;
         if (removed > 0) Notify(c, "lrem", a[1]);
         DeleteIfEmpty(c, list, a[1]);
         c.Reply.Integer(removed);
@@ -293,6 +304,7 @@ public static partial class ListCommands
         }
         list.RemoveHead(left);
         list.RemoveTail(right);
+        c.Server.Dirty += left + right;
         Notify(c, "ltrim", a[1]);
         DeleteIfEmpty(c, list, a[1]);
         c.Reply.Ok();
@@ -416,6 +428,17 @@ public static partial class ListCommands
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         Notify(c, PopEvent(fromHead), a[1]);
         DeleteIfEmpty(c, source, a[1]);
+        // BLMOVE and BRPOPLPUSH go as LMOVE and RPOPLPUSH. Served later, Redis writes the ends
+        // itself (lowercase) and, pushing through lmoveHandlePush alone, leaves dirty as it was.
+        bool served = c.Server.ServingBlocked;
+        if (!served) c.Server.Dirty++;
+        if (!c.Server.Propagating) return;
+        if (a.Is(0, "blmove"))
+        {
+            if (served) c.Server.Rewrite(c, 5).Arg("LMOVE"u8).Arg(a[1]).Arg(a[2]).Arg(fromHead ? "left"u8 : "right"u8).Arg(toHead ? "left"u8 : "right"u8);
+            else c.Server.Rewrite(c, 5).Arg("LMOVE"u8).Arg(a[1]).Arg(a[2]).Arg(a[3]).Arg(a[4]);
+        }
+        else if (a.Is(0, "brpoplpush")) c.Server.Rewrite(c, 3).Arg("RPOPLPUSH"u8).Arg(a[1]).Arg(a[2]);
     }
 
     // ---- multi-key pops ----
@@ -485,6 +508,9 @@ public static partial class ListCommands
             c.Reply.Bulk(a[j]);
             list.Peek(head).WriteBulk(c.Reply);
             list.RemoveEnd(head);
+            // Propagated as LPOP/RPOP of the key; served later, Redis pops without counting it in dirty.
+            if (!c.Server.ServingBlocked) c.Server.Dirty++;
+            c.Server.Rewrite(c, 2).Arg(head ? "LPOP"u8 : "RPOP"u8).Arg(a[j]);
             Notify(c, PopEvent(head), a[j]);
             DeleteIfEmpty(c, list, a[j]);
             return;

@@ -27,6 +27,7 @@ static class MemberRemoval
                 if (collection.Count == 0) break;
             }
             if (removed > 0) c.Server.Notify(type, @event, c.Db, a[1]);
+            c.Server.Dirty += removed;
             if (collection.Count == 0) c.Server.DeleteKey(c.Db, a[1]);
         }
         c.Reply.Integer(removed);

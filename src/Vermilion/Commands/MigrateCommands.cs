@@ -168,6 +168,7 @@ public static partial class DumpCommands
             {
                 bool errorFromTarget = false;
                 int acknowledged = 0;
+                List<int>? deleted = null;
                 for (; acknowledged < sent.Count; acknowledged++)
                 {
                     var restoreReply = connection.ReadLine(timeout);
@@ -192,7 +193,15 @@ public static partial class DumpCommands
                         var key = a[sent[acknowledged]];
                         server.DeleteKey(c.Db, key);
                         server.SignalModifiedKey(c, key);
+                        server.Dirty++;
+                        (deleted ??= new()).Add(sent[acknowledged]);
                     }
+                }
+                // Propagated as a DEL of the keys the target acknowledged (none: nothing changed here).
+                if (deleted is not null && server.Propagating)
+                {
+                    var effect = server.Rewrite(c, deleted.Count + 1).Arg("DEL"u8);
+                    foreach (int i in deleted) effect = effect.Arg(a[i]);
                 }
                 // A socket error before any reply (and not a timeout) goes to the one retry below.
                 bool retry = !errorFromTarget && socketError && acknowledged == 0 && mayRetry && !connection.TimedOut;

@@ -44,7 +44,9 @@ public static partial class ServerCommands
     {
         if (!ParseFlushMode(c, a, out bool async)) return;
         c.Server.InvalidateAllTracking();
-        c.Server.EmptyDb(c.Db, async);
+        c.Server.Dirty += c.Server.EmptyDb(c.Db, async);
+        // Propagated even when the database was already empty, as Redis forces it.
+        c.Server.ForcePropagation();
         c.Reply.Ok();
     }
 
@@ -53,7 +55,8 @@ public static partial class ServerCommands
     {
         if (!ParseFlushMode(c, a, out bool async)) return;
         c.Server.InvalidateAllTracking();
-        foreach (var db in c.Server.Databases) c.Server.EmptyDb(db, async);
+        foreach (var db in c.Server.Databases) c.Server.Dirty += c.Server.EmptyDb(db, async);
+        c.Server.ForcePropagation();
         c.Reply.Ok();
     }
 

@@ -38,8 +38,13 @@ public static partial class SetCommands
         {
             c.Db.Add(result);
             c.Server.Notify(NotifyFlags.Set, @event, c.Db, destination);
+            c.Server.Dirty++;
         }
-        else if (deleted) c.Server.Notify(NotifyFlags.Generic, "del", c.Db, destination);
+        else if (deleted)
+        {
+            c.Server.Notify(NotifyFlags.Generic, "del", c.Db, destination);
+            c.Server.Dirty++;
+        }
         c.Reply.Integer(result.Count);
     }
 
@@ -80,6 +85,7 @@ public static partial class SetCommands
             c.Db.Add(set);
         }
         if (added > 0) c.Server.Notify(NotifyFlags.Set, "sadd", c.Db, a[1]);
+        c.Server.Dirty += added;
         c.Reply.Integer(added);
     }
 
@@ -139,6 +145,7 @@ public static partial class SetCommands
             c.Server.DeleteKey(c.Db, a[1]);
         }
         c.Server.SignalModifiedKey(c, a[1]);
+        c.Server.Dirty++;
         bool added = true;
         if (destination is null)
         {
@@ -149,6 +156,7 @@ public static partial class SetCommands
         else added = destination.Add(a[3], MaxIntsetEntries(c));
         if (added)
         {
+            c.Server.Dirty++;
             c.Server.SignalModifiedKey(c, a[2]);
             c.Server.Notify(NotifyFlags.Set, "sadd", c.Db, a[2]);
         }
@@ -177,12 +185,23 @@ public static partial class SetCommands
         }
         int position = c.Server.Random.Next(set.Count);
         ReplyMember(c, set, position);
+        // A random pick is no effect to replay: SPOP goes as SREM of the member it took.
+        if (c.Server.Propagating) RewriteAsSRem(c, a[1], set, position);
         set.RemoveAt(position);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
         if (set.Count == 0)
         {
             c.Server.DeleteKey(c.Db, a[1]);
         }
+    }
+
+    /// <summary>SREM of the member at <paramref name="position"/> (an intset's as decimal text), instead of the running command or beside it.</summary>
+    static void RewriteAsSRem(Client c, ReadOnlySpan<byte> key, SetValue set, int position, bool beside = false)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        var effect = beside ? c.Server.AlsoPropagate(c.Db, 3) : c.Server.Rewrite(c, 3);
+        effect.Arg("SREM"u8).Arg(key).Arg(set.MemberAt(position, digits));
     }
 
     static bool ParseCount(Client c, ReadOnlySpan<byte> text, out long count)
@@ -196,7 +215,9 @@ public static partial class SetCommands
     /// spopWithCountCommand's three cases, which decide what the key holds afterwards: the whole set
     /// (answered as SUNION of it, so an all-integer result comes sorted, then the key is deleted);
     /// a few members popped one by one; or, when few would remain, the survivors drawn into a new
-    /// set (whose encoding follows them) and the rest of the old one answered.
+    /// set (whose encoding follows them) and the rest of the old one answered. Propagated as a DEL
+    /// in the first case, else as one SREM per member answered, in the order answered (Redis 7.0
+    /// does not batch them; several go in MULTI/EXEC).
     /// </summary>
     static void SPopCount(Client c, CommandArgs a)
     {
@@ -214,19 +235,25 @@ public static partial class SetCommands
             c.Server.Stats.KeyspaceHits++; // Redis answers through sunionDiffGenericCommand, whose lookupKeyRead counts a hit
             ReplyAll(c, Combine(c, [set], diff: false, Array.Empty<byte>()));
             c.Db.Delete(a[1]);
+            c.Server.Dirty += size;
+            c.Server.Rewrite(c, 2).Arg("DEL"u8).Arg(a[1]);
             c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
             c.Server.Notify(NotifyFlags.Generic, "del", c.Db, a[1]);
             return;
         }
         c.Server.Notify(NotifyFlags.Set, "spop", c.Db, a[1]);
+        c.Server.Dirty += count;
+        c.Server.PreventPropagation();
         c.Reply.SetHeader(count);
         long remaining = size - count;
+        bool propagating = c.Server.Propagating;
         if (remaining * 5 > count)
         {
             for (long i = 0; i < count; i++)
             {
                 int position = random.Next(set.Count);
                 ReplyMember(c, set, position);
+                if (propagating) RewriteAsSRem(c, a[1], set, position, beside: true);
                 set.RemoveAt(position);
             }
             return;
@@ -242,7 +269,11 @@ public static partial class SetCommands
             survivors.Add(member, max);
             set.RemoveAt(position);
         }
-        for (int i = 0; i < set.Count; i++) ReplyMember(c, set, i);
+        for (int i = 0; i < set.Count; i++)
+        {
+            ReplyMember(c, set, i);
+            if (propagating) RewriteAsSRem(c, a[1], set, i, beside: true);
+        }
         set.TakeContents(survivors!);
     }
 
@@ -365,7 +396,7 @@ public static partial class SetCommands
         {
             if (destination > 0)
             {
-                c.Server.DeleteKey(c.Db, a[destination]);
+                if (c.Server.DeleteKey(c.Db, a[destination])) c.Server.Dirty++;
                 c.Reply.Integer(0);
             }
             else if (cardinalityOnly) c.Reply.Integer(0);

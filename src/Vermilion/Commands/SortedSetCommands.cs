@@ -43,6 +43,7 @@ public static partial class SortedSetCommands
     {
         c.Db.Delete(value.Key);
         c.Db.Add(value);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.ZSet, @event, c.Db, value.Key);
     }
 
@@ -307,6 +308,7 @@ public static partial class SortedSetCommands
             var result = set.Add(scores[j], a[scoreIndex + 1 + j * 2], flags, config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue, out double newScore);
             if (result == ZAddResult.NotANumber)
             {
+                // As Redis, the error skips counting what changed before it: nothing is propagated.
                 c.Reply.Error("resulting score is not a number (NaN)");
                 if (added + updated > 0) c.Server.Notify(NotifyFlags.ZSet, incr ? "zincr" : "zadd", c.Db, a[1]);
                 return;
@@ -316,6 +318,7 @@ public static partial class SortedSetCommands
             if (result != ZAddResult.Nop) processed++;
             score = newScore;
         }
+        c.Server.Dirty += added + updated;
         if (added + updated > 0) c.Server.Notify(NotifyFlags.ZSet, incr ? "zincr" : "zadd", c.Db, a[1]);
         ReplyAdd(c, incr, ch, processed, added, updated, score);
     }
@@ -549,7 +552,7 @@ public static partial class SortedSetCommands
     {
         if (entries is null || entries.Count == 0)
         {
-            c.Server.DeleteKey(c.Db, destination);
+            if (c.Server.DeleteKey(c.Db, destination)) c.Server.Dirty++;
             c.Reply.Integer(0);
             return;
         }
@@ -627,6 +630,7 @@ public static partial class SortedSetCommands
         if (count > 0)
         {
             set.RemoveRange(start, (int)count);
+            c.Server.Dirty += count;
             c.Server.Notify(NotifyFlags.ZSet, @event, c.Db, key);
             DeleteIfEmpty(c, set, key);
         }
@@ -655,7 +659,9 @@ public static partial class SortedSetCommands
 
     /// <summary>
     /// genericZpopCommand: pops from the first of <paramref name="keys"/> that exists (WRONGTYPE if
-    /// it is not a sorted set). Count -1 is a plain single pop.
+    /// it is not a sorted set). Count -1 is a plain single pop. ZMPOP, BZMPOP and BZPOPMIN/MAX (the
+    /// forms that name the key in their reply) are propagated as ZPOPMIN/ZPOPMAX of the key popped,
+    /// with the number taken unless it was a plain pop; served later or at once alike.
     /// </summary>
     static void PopGeneric(Client c, CommandArgs a, ReadOnlySpan<int> keys, bool max, bool emitKey, long count, bool nested, bool nullWhenEmpty)
     {
@@ -678,9 +684,16 @@ public static partial class SortedSetCommands
             c.Reply.ArrayHeader(0);
             return;
         }
-        if (count == -1) count = 1;
+        bool plain = count == -1;
+        if (plain) count = 1;
         long length = set.Count;
         long n = Math.Min(count, length);
+        c.Server.Dirty += n;
+        if (emitKey)
+        {
+            var effect = c.Server.Rewrite(c, plain ? 2 : 3).Arg(max ? "ZPOPMAX"u8 : "ZPOPMIN"u8).Arg(a[keyIndex]);
+            if (!plain) effect.Arg(n);
+        }
         if (!nested && !emitKey) c.Reply.ArrayHeader(n * 2);
         else if (nested && !emitKey) c.Reply.ArrayHeader(n);
         else if (!nested)
@@ -1108,7 +1121,7 @@ public static partial class SortedSetCommands
             var destination = a[1];
             if (result.Count == 0)
             {
-                c.Server.DeleteKey(c.Db, destination);
+                if (c.Server.DeleteKey(c.Db, destination)) c.Server.Dirty++;
                 c.Reply.Integer(0);
                 return;
             }

@@ -129,12 +129,12 @@ public static partial class StringCommands
         if (expireArg < 0) return;
         long deadline = 0;
         if (expireArg > 0 && (deadline = ExpireDeadline(c, a[expireArg], options & AnyExpire, "set")) == 0) return;
-        StoreWithOptions(c, a[1], a[2], options, deadline);
+        StoreWithOptions(c, a, a[1], a[2], options, deadline);
     }
 
     /// <summary>setGenericCommand: GET replies the old value first; NX/XX may refuse; the deadline is
     /// replaced (or kept with KEEPTTL).</summary>
-    static void StoreWithOptions(Client c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetOptions options, long deadline)
+    static void StoreWithOptions(Client c, CommandArgs a, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetOptions options, long deadline)
     {
         bool get = (options & SetOptions.Get) != 0;
         if (get) ReplyValue(c, key); // before the write: Set may reuse the old value's storage
@@ -146,13 +146,26 @@ public static partial class StringCommands
         }
         if ((options & SetOptions.KeepTtl) != 0) c.Db.Overwrite(key, value);
         else c.Db.Set(key, value);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "set", c.Db, key);
         if (deadline != 0)
         {
             c.Db.SetExpire(key, deadline);
+            // Propagated with the deadline made absolute, whatever the unit and command (SETEX too).
+            c.Server.Rewrite(c, 5).Arg("SET"u8).Arg(key).Arg(value).Arg("PXAT"u8).Arg(deadline);
             c.Server.Notify(NotifyFlags.Generic, "expire", c.Db, key);
         }
+        else if (get && c.Server.Propagating) RewriteWithoutGet(c, a);
         if (!get) c.Reply.Ok();
+    }
+
+    /// <summary>setGenericCommand propagates SET ... GET without its GET arguments (every one, as typed).</summary>
+    static void RewriteWithoutGet(Client c, CommandArgs a)
+    {
+        int gets = 0;
+        for (int j = 3; j < a.Count; j++) if (a.Is(j, "get")) gets++;
+        var effect = c.Server.Rewrite(c, a.Count - gets);
+        for (int j = 0; j < a.Count; j++) if (j < 3 || !a.Is(j, "get")) effect = effect.Arg(a[j]);
     }
 
     [Command("setex")] static void SetEx(Client c, CommandArgs a) => SetWithTime(c, a, SetOptions.Ex, "setex");
@@ -161,7 +174,7 @@ public static partial class StringCommands
     static void SetWithTime(Client c, CommandArgs a, SetOptions unit, string command)
     {
         long deadline = ExpireDeadline(c, a[2], unit, command);
-        if (deadline != 0) StoreWithOptions(c, a[1], a[3], unit, deadline);
+        if (deadline != 0) StoreWithOptions(c, a, a[1], a[3], unit, deadline);
     }
 
     /// <summary>GETEX: the value, then its deadline changed (a past EXAT/PXAT deletes the key) or removed (PERSIST).</summary>
@@ -181,17 +194,27 @@ public static partial class StringCommands
         c.Reply.Bulk(value);
         if (deadline != 0)
         {
+            // GETEX is never propagated as itself: a DEL (UNLINK), a PEXPIREAT or a PERSIST.
             if (deadline <= c.Server.UnixTimeMs)
             {
-                c.Server.DeleteKey(c.Db, a[1]);
+                bool lazy = c.Server.Config.LazyfreeLazyExpire;
+                c.Server.DeleteKey(c.Db, a[1], lazy);
+                c.Server.Rewrite(c, 2).Arg(lazy ? "UNLINK"u8 : "DEL"u8).Arg(a[1]);
             }
             else
             {
                 c.Db.SetExpire(a[1], deadline);
+                c.Server.Rewrite(c, 3).Arg("PEXPIREAT"u8).Arg(a[1]).Arg(deadline);
                 c.Server.Notify(NotifyFlags.Generic, "expire", c.Db, a[1]);
             }
+            c.Server.Dirty++;
         }
-        else if ((options & SetOptions.Persist) != 0 && c.Db.RemoveExpire(a[1])) c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
+        else if ((options & SetOptions.Persist) != 0 && c.Db.RemoveExpire(a[1]))
+        {
+            c.Server.Rewrite(c, 2).Arg("PERSIST"u8).Arg(a[1]);
+            c.Server.Notify(NotifyFlags.Generic, "persist", c.Db, a[1]);
+            c.Server.Dirty++;
+        }
     }
 
     [Command("incr")] static void Incr(Client c, CommandArgs a) => IncrBy(c, a[1], 1);
@@ -229,6 +252,7 @@ public static partial class StringCommands
         value += by;
         Span<byte> text = stackalloc byte[20];
         c.Db.Overwrite(key, text[..IntegerText.Format(value, text)]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "incrby", c.Db, key);
         c.Reply.Integer(value);
     }
@@ -264,6 +288,7 @@ public static partial class StringCommands
             c.Db.Set(a[i], a[i + 1]);
             c.Server.Notify(NotifyFlags.String, "set", c.Db, a[i]);
         }
+        c.Server.Dirty += (a.Count - 1) / 2;
         c.Reply.Ok();
     }
 
@@ -285,6 +310,7 @@ public static partial class StringCommands
             c.Db.Set(a[i], a[i + 1]);
             c.Server.Notify(NotifyFlags.String, "set", c.Db, a[i]);
         }
+        c.Server.Dirty += (a.Count - 1) / 2;
         c.Reply.Integer(1);
     }
 
@@ -297,6 +323,7 @@ public static partial class StringCommands
             return;
         }
         c.Db.Set(a[1], a[2]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "set", c.Db, a[1]);
         c.Reply.Integer(1);
     }
@@ -307,7 +334,10 @@ public static partial class StringCommands
         // Replied before the write: Set may reuse the old value's storage.
         ReplyValue(c, a[1]);
         c.Db.Set(a[1], a[2]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "set", c.Db, a[1]);
+        // Propagated as SET (the old value it replied plays no part in the dataset).
+        c.Server.Rewrite(c, 3).Arg("SET"u8).Arg(a[1]).Arg(a[2]);
     }
 
     [Command("getdel")]
@@ -315,7 +345,11 @@ public static partial class StringCommands
     {
         if (ReplyValue(c, a[1]))
         {
-            c.Server.DeleteKey(c.Db, a[1]);
+            // As DEL does: lazyfree-lazy-user-del frees in the background, and the effect is then an UNLINK.
+            bool lazy = c.Server.Config.LazyfreeLazyUserDel;
+            c.Server.DeleteKey(c.Db, a[1], lazy);
+            c.Server.Dirty++;
+            c.Server.Rewrite(c, 2).Arg(lazy ? "UNLINK"u8 : "DEL"u8).Arg(a[1]);
         }
     }
 
@@ -336,12 +370,14 @@ public static partial class StringCommands
         if (!c.Db.TryGetString(a[1], out var old))
         {
             c.Db.Set(a[1], a[2]);
+            c.Server.Dirty++;
             c.Server.Notify(NotifyFlags.String, "append", c.Db, a[1]);
             c.Reply.Integer(a.Length(2));
             return;
         }
         if (!LengthAllowed(c, old.Length, a.Length(2))) return;
         int length = c.Db.Append(a[1], a[2]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "append", c.Db, a[1]);
         c.Reply.Integer(length);
     }
@@ -387,6 +423,7 @@ public static partial class StringCommands
         if (!LengthAllowed(c, offset, add)) return;
         var target = c.Db.GetWritable(a[1], (int)(offset + add));
         a[3].CopyTo(target[(int)offset..]);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "setrange", c.Db, a[1]);
         c.Reply.Integer(target.Length);
     }
@@ -415,8 +452,11 @@ public static partial class StringCommands
         Span<byte> bytes = text.Length <= 256 ? stackalloc byte[text.Length] : new byte[text.Length];
         Encoding.ASCII.GetBytes(text, bytes);
         c.Db.OverwriteText(a[1], bytes);
+        c.Server.Dirty++;
         c.Server.Notify(NotifyFlags.String, "incrbyfloat", c.Db, a[1]);
         c.Reply.Bulk(bytes);
+        // Always propagated as the value it made, so float formatting never differs on a replica or reload.
+        c.Server.Rewrite(c, 4).Arg("SET"u8).Arg(a[1]).Arg(bytes).Arg("KEEPTTL"u8);
     }
 
     /// <summary>

@@ -77,6 +77,12 @@ public sealed partial class VermilionServer
     public bool IsServableKey(ReadOnlySpan<byte> key) => _servingKey is null || key.SequenceEqual(_servingKey);
 
     /// <summary>
+    /// Whether the running command is a blocked client's, served later for a ready key: Redis serves
+    /// those in blocked.c, not through the command, and propagates and counts them its own way.
+    /// </summary>
+    public bool ServingBlocked => _servingKey is not null;
+
+    /// <summary>
     /// getTimeoutFromObjectOrReply for blocking commands: the absolute deadline in Unix ms (0 =
     /// forever), or false after replying Redis's error. Milliseconds that do not fit a long long
     /// come out negative in Redis (the C cast gives LLONG_MIN), so "negative" is their error too.
@@ -320,6 +326,8 @@ public sealed partial class VermilionServer
                     if (db.Keys.Type(index) != state.Type) continue;
                     ServeBlocked(c, state, key);
                 }
+                // The key may have expired when looked up: its DEL goes out (Redis's same edge case).
+                PropagatePendingEffects();
             }
         }
         finally
@@ -357,6 +365,8 @@ public sealed partial class VermilionServer
             _servingKey = null;
             c.Reply.Muted = muted;
         }
+        // afterCommand(receiver): what serving it changed goes out now, alone or in MULTI/EXEC.
+        if (EffectSinks.Count > 0) EndServedCall(cmd);
         if (_stillBlocked) return;
         ObserveUnblocked(c, cmd, _blockedArgs, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         // updateStatsOnUnblock: an error while serving (BLMOVE to a key of another type) fails the call.

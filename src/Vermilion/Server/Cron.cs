@@ -110,5 +110,7 @@ public sealed partial class VermilionServer
         double current = sampled == 0 ? 0 : (double)expired / sampled;
         Stats.ExpiredStalePercent = current * 0.05 + Stats.ExpiredStalePercent * 0.95;
         AddLatencySampleIfNeeded("expire-cycle", Stopwatch.GetTimestamp() - started);
+        // activeExpireCycle propagates under propagate_no_multi: each expired key's DEL alone.
+        PropagatePendingEffects();
     }
 }

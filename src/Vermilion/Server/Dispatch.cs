@@ -120,7 +120,7 @@ public sealed partial class VermilionServer
     {
         // This command's time runs from the end of the one before; EXEC's includes the commands it ran.
         long started = _commandClock;
-        long errorsBefore = Stats.ErrorReplies;
+        long errorsBefore = Stats.ErrorReplies, dirtyBefore = Dirty;
         var caller = CurrentClient;
         CurrentClient = c;
         int views = Views.Lent;
@@ -146,6 +146,8 @@ public sealed partial class VermilionServer
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
+        // call()'s propagation: one branch while nothing listens to the effect stream (Server/Propagation.cs).
+        if (EffectSinks.Count > 0) PropagateCall(c, cmd, args, Dirty != dirtyBefore);
         // A command that blocked (BLMOVE waiting) wrote nothing yet: its keys are signalled when it is served.
         if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
             && (c.Flags & ClientFlags.Blocked) == 0) TouchWrittenKeys(c, cmd, args);
@@ -188,6 +190,8 @@ public sealed partial class VermilionServer
         long started = Config.LatencyMonitorThreshold != 0 ? Stopwatch.GetTimestamp() : 0, evictedBefore = Stats.EvictedKeys;
         var result = Eviction.MakeRoom(Databases, _usedMemory ??= () => UsedMemory() + (_evictingFor?.QueryBufferLength ?? 0));
         _evictingFor = null;
+        // performEvictions ends with propagatePendingCommands under propagate_no_multi: one DEL per evicted key.
+        PropagatePendingEffects();
         if (started != 0 && Stats.EvictedKeys != evictedBefore) AddLatencySampleIfNeeded("eviction-cycle", Stopwatch.GetTimestamp() - started);
         if (result == EvictionResult.Running && !_evictionProcRunning)
         {

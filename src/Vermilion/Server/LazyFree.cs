@@ -123,13 +123,16 @@ public sealed partial class VermilionServer
     /// <summary>
     /// FLUSHDB/FLUSHALL: the database is emptied at once; with ASYNC (or lazyfree-lazy-user-flush
     /// and no SYNC) the old keyspace goes to the lazyfree thread, otherwise it is dropped here.
+    /// Returns how many keys went: emptyData's count, which FLUSHDB/FLUSHALL add to server.dirty.
     /// </summary>
-    public void EmptyDb(Db db, bool async)
+    public long EmptyDb(Db db, bool async)
     {
         TouchAllWatchedKeysInDb(db);
         var old = db.Clear();
-        if (old is null) return;
+        if (old is null) return 0;
+        long removed = old.Count;
         if (async) LazyFree.FreeKeyspace(old);
         else old.Release();
+        return removed;
     }
 }

@@ -40,8 +40,8 @@ public sealed partial class VermilionServer
         c.Watched ??= new();
         foreach (var w in c.Watched) if (w.Db == db && w.Key.AsSpan().SequenceEqual(key)) return;
         var copy = key.ToArray();
-        int index = db.Lookup(copy, touch: false);
-        c.Watched.Add(new WatchedKey(db, copy, index >= 0 && db.Keys.Deadline(index) != 0));
+        // watchForKey only asks whether the key has expired (keyIsExpired): it deletes nothing.
+        c.Watched.Add(new WatchedKey(db, copy, db.IsLive(copy) && db.GetExpire(copy) != -1));
         if (!_watchedKeys.TryGetValue(db.Id, out var byKey)) _watchedKeys[db.Id] = byKey = new(ByteKeyComparer.Instance);
         if (!byKey.TryGetValue(copy, out var clients)) byKey[copy] = clients = new();
         clients.Add(c);
@@ -82,7 +82,7 @@ public sealed partial class VermilionServer
             if (!_watchedKeys.TryGetValue(db.Id, out var byKey)) continue;
             foreach (var (key, clients) in byKey)
             {
-                if (!emptied.Exists(key) && (swappedWith is null || !swappedWith.Exists(key))) continue;
+                if (!emptied.IsLive(key) && (swappedWith is null || !swappedWith.IsLive(key))) continue;
                 foreach (var c in clients) c.Flags |= ClientFlags.DirtyCas;
             }
         }
@@ -116,13 +116,14 @@ public sealed partial class VermilionServer
             }
     }
 
-    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey), and are notified.</summary>
+    /// <summary>Expiry and eviction change a key as a write does (signalModifiedKey), are notified, and propagate as a DEL.</summary>
     void OnKeyRemoved(Db db, ReadOnlySpan<byte> key, KeyRemoval why)
     {
         if (why == KeyRemoval.Expired) Notify(NotifyFlags.Expired, "expired", db, key);
         else Notify(NotifyFlags.Evicted, "evicted", db, key);
         TouchWatchedKey(db, key);
         InvalidateTrackedKey(key, null);
+        PropagateDeletion(db, key, why);
     }
 
     /// <summary>dbAdd: clients blocked on the key may be served, and the "new" event goes out.</summary>
@@ -137,7 +138,7 @@ public sealed partial class VermilionServer
     {
         if (c.Watched is null) return false;
         foreach (var w in c.Watched)
-            if (w.LiveWithDeadline && !w.Db.Exists(w.Key)) return true;
+            if (w.LiveWithDeadline && !w.Db.IsLive(w.Key)) return true;
         return false;
     }
 

@@ -408,6 +408,9 @@ public sealed partial class VermilionServer : IDisposable
     {
         UpdateCachedTime();
         ProcessUnblockedClients();
+        // A backstop: effects left by work outside any command (a key that expired when looked at
+        // between commands) reach the sinks before they write out this iteration.
+        PropagatePendingEffects();
         FlushBroadcastInvalidations();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();

@@ -44,6 +44,19 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
         return index;
     }
 
+    /// <summary>
+    /// keyIsExpired's complement: the key is there and not past its deadline. Nothing is deleted,
+    /// so asking propagates nothing (WATCH, EXEC's check and FLUSHDB's touching of watched keys
+    /// only ask in Redis; a lookup would expire the key and propagate its DEL).
+    /// </summary>
+    public bool IsLive(ReadOnlySpan<byte> key)
+    {
+        int index = Keys.Find(key);
+        if (index < 0) return false;
+        long deadline = Keys.Deadline(index);
+        return deadline == 0 || deadline > nowMs();
+    }
+
     /// <summary>EXISTS and TYPE look without counting as an access, as Redis's LOOKUP_NOTOUCH.</summary>
     public bool Exists(ReadOnlySpan<byte> key) => Lookup(key, touch: false) >= 0;
 

@@ -12,6 +12,8 @@ public sealed class OracleServer : IDisposable
 {
     public int Port { get; private set; }
     public string UnixPath { get; }
+    /// <summary>Its working directory and --dir: where its RDB and appendonlydir go.</summary>
+    public string Dir => _dir;
     Process _process = null!;
     readonly string _dir;
 
