@@ -151,6 +151,7 @@ public sealed partial class VermilionServer
         ObserveCall(c, cmd, args, ticks);
         bool failed = Stats.ErrorReplies != errorsBefore;
         if (failed) cmd.FailedCalls++;
+        else if (EffectSinks.Count > 0) ProvisionalPropagate(c, cmd, args);
         Stats.CommandsProcessed++;
         // A command that blocked (BLMOVE waiting) wrote nothing yet: its keys are signalled when it is served.
         if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
