@@ -1,0 +1,223 @@
+using System.Text;
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>The AOF writer on its own: what Append puts in the file, when the file is written relative to replies, restarts, automatic rewrites.</summary>
+[Trait("Category", "Network")]
+public class AofTests
+{
+    static InProcessServer Serve(AofDir dir, params string[] extra) =>
+        new(c => c.Dir = dir.Path, "epoll", ["--appendonly", "yes", "--aof-use-rdb-preamble", "no", .. extra]);
+
+    static byte[] Command(params string[] args) => RespSocket.Encode(args);
+
+    /// <summary>feedAppendOnlyFile: a SELECT when the database changes (not before each command), the command as given, all of it written by one flush.</summary>
+    [Fact]
+    public void AppendWritesSelectOnlyWhenTheDatabaseChanges()
+    {
+        using var dir = new AofDir();
+        var (start, server) = AofServers.LoadVermilion(dir, "--aof-use-rdb-preamble", "no");
+        Assert.True(start.Started);
+        using (server)
+        {
+            var aof = server!.Aof;
+            Assert.Equal(AofState.On, aof.State);
+            Assert.Contains(aof, server.EffectSinks);
+            aof.Append(0, Command("SET", "a", "1"));
+            aof.Append(0, Command("SET", "b", "2"));
+            aof.Append(3, Command("DEL", "c"));
+            aof.Append(0, Command("INCR", "n"));
+            Assert.True(aof.BufferLength > 0);
+            Assert.Equal("", dir.Read("appendonly.aof.1.incr.aof")); // nothing before the flush
+            aof.Flush(force: false);
+            Assert.Equal(0, aof.BufferLength);
+            Assert.Equal(AofDir.Resp(["SELECT", "0"], ["SET", "a", "1"], ["SET", "b", "2"], ["SELECT", "3"], ["DEL", "c"], ["SELECT", "0"], ["INCR", "n"]),
+                dir.Read("appendonly.aof.1.incr.aof"));
+            Assert.Equal(0, AofServers.CheckAof(dir.Manifest).ExitCode);
+        }
+    }
+
+    /// <summary>aof-timestamp-enabled: a "#TS:unix" annotation opens the first write of each second; loaders skip it.</summary>
+    [Fact]
+    public void TimestampAnnotationsAreWrittenAndSkippedOnLoad()
+    {
+        using var dir = new AofDir();
+        var (_, server) = AofServers.LoadVermilion(dir, "--aof-use-rdb-preamble", "no", "--aof-timestamp-enabled", "yes");
+        using (server)
+        {
+            server!.Aof.Append(0, Command("SET", "a", "1"));
+            server.Aof.Append(0, Command("SET", "b", "2"));
+            server.Aof.Flush(force: false);
+        }
+        string incr = dir.Read("appendonly.aof.1.incr.aof");
+        Assert.Matches(@"^#TS:\d{10}\r\n\*2\r\n\$6\r\nSELECT", incr);
+        Assert.Equal(2, incr.Split("#TS:").Length); // one annotation: both writes fell in the same second
+        Assert.Equal(0, AofServers.CheckAof(dir.Manifest).ExitCode);
+        var (again, loaded) = AofServers.LoadVermilion(dir);
+        Assert.True(again.Started);
+        Assert.Equal(2, loaded!.Databases[0].Count);
+        loaded.Dispose();
+        // redis-server loads it too.
+        using var copy = dir.Copy();
+        Assert.True(AofServers.StartRedis(copy).Started);
+    }
+
+    /// <summary>
+    /// flushAppendOnlyFile runs in beforeSleep before replies are written: under every policy a
+    /// client holding a reply finds its command in the file (always also fdatasyncs before). A
+    /// pipeline of commands is in the file, all of it, when the first reply arrives.
+    /// </summary>
+    [Theory]
+    [InlineData("always")]
+    [InlineData("everysec")]
+    [InlineData("no")]
+    public void ReplyLeavesOnlyAfterItsCommandIsInTheFile(string policy)
+    {
+        using var dir = new AofDir();
+        using var s = Serve(dir, "--appendfsync", policy);
+        using var c = s.Connect();
+        string incr = dir.File("appendonly.aof.1.incr.aof");
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal("+OK\r\n", c.Call("SET", "k" + i, "value-" + i + "-end"));
+            Assert.Contains("value-" + i + "-end", File.ReadAllText(incr));
+        }
+        var pipeline = new StringBuilder();
+        for (int i = 0; i < 100; i++) pipeline.Append(AofDir.Resp(["RPUSH", "list", "item-" + i + "-end"]));
+        c.Send(pipeline.ToString());
+        Assert.Equal(":1\r\n", c.ReadReply());
+        Assert.Contains("item-99-end", File.ReadAllText(incr));
+        for (int i = 1; i < 100; i++) c.ReadReply();
+        Assert.Contains($"aof_last_write_status:ok", c.Call("INFO", "persistence"));
+    }
+
+    /// <summary>What was written, and rewritten, comes back after a restart: every type, several databases, deadlines, a rewrite in the middle.</summary>
+    [Fact]
+    public void RestartLoadsBaseAndIncr()
+    {
+        using var dir = new AofDir();
+        string before;
+        using (var s = Serve(dir))
+        {
+            using var c = s.Connect();
+            AofData.Write(c, 0, 60);
+            Assert.Equal("+Background append only file rewriting started\r\n", c.Call("BGREWRITEAOF"));
+            AofServers.WaitForRewrite(c);
+            AofData.Write(c, 60, 120);
+            before = AofServers.Canonical(c);
+            Assert.Equal(["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"], dir.Files());
+        }
+        Assert.Equal(0, AofServers.CheckAof(dir.Manifest).ExitCode);
+        using var again = Serve(dir);
+        using var c2 = again.Connect();
+        Assert.Equal(before, AofServers.Canonical(c2));
+    }
+
+    /// <summary>serverCron's automatic rewrite: past auto-aof-rewrite-min-size and grown by the percentage since the last rewrite.</summary>
+    [Fact]
+    public void GrowthStartsAnAutomaticRewrite()
+    {
+        using var dir = new AofDir();
+        using var s = Serve(dir, "--auto-aof-rewrite-min-size", "4kb", "--auto-aof-rewrite-percentage", "100", "--hz", "100");
+        using var c = s.Connect();
+        for (int i = 0; i < 100; i++) c.Call("SET", "key", new string('x', 100)); // one key rewritten over and over
+        Assert.True(InProcessServer.WaitFor(() => c.Call("INFO", "persistence").Contains("aof_rewrites:1"), 5000));
+        Assert.True(s.LogContains("Starting automatic rewriting of AOF on"));
+        AofServers.WaitForRewrite(c);
+        var info = c.Call("INFO", "persistence");
+        // The rewritten base holds one SET: far smaller than the 100 the incr file had.
+        Assert.Matches(@"aof_base_size:\d{2,3}\r\n", info);
+        Assert.Equal(0, AofServers.CheckAof(dir.Manifest).ExitCode);
+    }
+
+    /// <summary>CONFIG SET appendonly yes on a server with data: the base holds the data, later writes go to the incr, a restart has both.</summary>
+    [Fact]
+    public void TurningAofOnAtRunTimeWritesABaseFirst()
+    {
+        using var dir = new AofDir();
+        string before;
+        using (var s = new InProcessServer(c => c.Dir = dir.Path, "epoll", "--aof-use-rdb-preamble", "no"))
+        {
+            using var c = s.Connect();
+            AofData.Write(c, 0, 40);
+            Assert.Contains("aof_enabled:0", c.Call("INFO", "persistence"));
+            Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "yes"));
+            AofServers.WaitForRewrite(c);
+            Assert.Contains("aof_enabled:1", c.Call("INFO", "persistence"));
+            AofData.Write(c, 40, 50);
+            before = AofServers.Canonical(c);
+            Assert.Equal(["appendonly.aof.1.base.aof", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"], dir.Files());
+            // And off again: nothing more is appended.
+            Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "no"));
+            long size = new FileInfo(dir.File("appendonly.aof.1.incr.aof")).Length;
+            c.Call("SET", "after-off", "1");
+            Assert.Equal(size, new FileInfo(dir.File("appendonly.aof.1.incr.aof")).Length);
+        }
+        using var again = Serve(dir);
+        using var c2 = again.Connect();
+        Assert.Equal(before, AofServers.Canonical(c2));
+    }
+
+    /// <summary>The AOF's INFO persistence lines, in Redis's order, with and without appendonly.</summary>
+    [Fact]
+    public void InfoFieldsInRedisOrder()
+    {
+        using var dir = new AofDir();
+        using var s = Serve(dir);
+        using var c = s.Connect();
+        var names = c.Call("INFO", "persistence").Split("\r\n").Where(l => l.StartsWith("aof_")).Select(l => l[..l.IndexOf(':')]);
+        Assert.Equal(["aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled", "aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec",
+            "aof_last_bgrewrite_status", "aof_rewrites", "aof_rewrites_consecutive_failures", "aof_last_write_status", "aof_last_cow_size",
+            "aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length", "aof_pending_bio_fsync", "aof_delayed_fsync"], names);
+    }
+}
+
+/// <summary>A dataset of every type and encoding, written the same way to any server: deadlines absolute, several databases.</summary>
+public static class AofData
+{
+    /// <summary>One base for every deadline in the process, so two servers given the same writes hold the same deadlines.</summary>
+    static readonly long s_deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 86_400_000;
+
+    public static void Write(RespSocket c, int from, int to)
+    {
+        long deadline = s_deadline;
+        foreach (int db in new[] { 0, 1, 9, 15 })
+        {
+            Assert.Equal("+OK\r\n", c.Call("SELECT", db.ToString()));
+            for (int i = from; i < to; i++)
+            {
+                string k = $"{db}:{i}";
+                c.Call("SET", "s:" + k, i % 3 == 0 ? i.ToString() : "v\r\n\0" + k);
+                c.Call("RPUSH", "l:" + k, "a", i.ToString(), "");
+                if (i % 20 == 0)
+                {
+                    var many = new List<string> { "RPUSH", "bigl:" + k };
+                    for (int j = 0; j < 150; j++) many.Add("e" + j);
+                    c.Call([.. many]);
+                }
+                c.Call("SADD", "is:" + k, "1", "2", (i * 1000).ToString());
+                c.Call("SADD", "ss:" + k, "x", "y z", i.ToString());
+                c.Call("ZADD", "z:" + k, "1.5", "a", "-inf", "low", "inf", "high", "0.1", "tenth", i.ToString(), "n");
+                c.Call("HSET", "h:" + k, "f", "v", "n", i.ToString());
+                if (i % 25 == 0)
+                {
+                    var big = new List<string> { "HSET", "bigh:" + k };
+                    for (int j = 0; j < 200; j++) { big.Add("f" + j); big.Add(new string('v', j % 70)); }
+                    c.Call([.. big]);
+                    var bigz = new List<string> { "ZADD", "bigz:" + k };
+                    for (int j = 0; j < 200; j++) { bigz.Add((j / 7.0).ToString("R", System.Globalization.CultureInfo.InvariantCulture)); bigz.Add("m" + j); }
+                    c.Call([.. bigz]);
+                    var bigs = new List<string> { "SADD", "bigs:" + k };
+                    for (int j = 0; j < 600; j++) bigs.Add("m" + j);
+                    c.Call([.. bigs]);
+                }
+                if (i % 4 == 0) c.Call("PEXPIREAT", "s:" + k, (deadline + i).ToString());
+                if (i % 7 == 0) c.Call("PEXPIREAT", "h:" + k, (deadline + i).ToString());
+                if (i % 10 == 9) c.Call("DEL", "l:" + k);
+                if (i % 11 == 5) c.Call("INCRBY", "counter", i.ToString());
+            }
+        }
+        c.Call("SELECT", "0");
+    }
+}
