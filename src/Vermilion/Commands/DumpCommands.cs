@@ -116,7 +116,7 @@ public static partial class DumpCommands
             }
 
             bool deleted = replace && db.Delete(key);
-            if (ttl != 0 && deadline <= now)
+            if (ttl != 0 && deadline <= now && !c.Server.Loading)
             {
                 if (deleted) c.Server.Notify(NotifyFlags.Generic, "del", db, key);
                 c.Reply.Ok();

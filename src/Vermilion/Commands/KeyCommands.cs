@@ -105,8 +105,9 @@ public static partial class KeyCommands
             c.Reply.Integer(0);
             return;
         }
-        // A deadline already past deletes the key at once (Redis turns the command into a DEL).
-        if (when <= now)
+        // A deadline already past deletes the key at once (Redis turns the command into a DEL);
+        // not while loading, when the file's later commands may still touch the key.
+        if (when <= now && !c.Server.Loading)
         {
             c.Server.DeleteKey(db, a[1]);
         }

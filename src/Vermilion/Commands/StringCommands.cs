@@ -181,7 +181,7 @@ public static partial class StringCommands
         c.Reply.Bulk(value);
         if (deadline != 0)
         {
-            if (deadline <= c.Server.UnixTimeMs)
+            if (deadline <= c.Server.UnixTimeMs && !c.Server.Loading)
             {
                 c.Server.DeleteKey(c.Db, a[1]);
             }

@@ -17,6 +17,17 @@ public sealed partial class VermilionServer
     public AppendOnlyFile Aof { get; }
 
     /// <summary>
+    /// server.loading: the dataset is being loaded. Nothing expires meanwhile (keyIsExpired and
+    /// checkAlreadyExpired say no while loading): a file replays the history it recorded, and a
+    /// key whose deadline has passed since must still take the commands that followed it then
+    /// (an APPEND, a PERSIST), or the replay would build a different dataset.
+    /// </summary>
+    public bool Loading { get; private set; }
+
+    /// <summary>The clock the databases expire keys by: stopped while loading.</summary>
+    long ExpiryClockMs() => Loading ? 0 : UnixTimeMs;
+
+    /// <summary>
     /// hasActiveChildProcess: a rewrite (or, once BGSAVE is built, a save) is writing the
     /// dataset out; another cannot start, and no-appendfsync-on-rewrite holds back fsyncs.
     /// </summary>
@@ -37,8 +48,13 @@ public sealed partial class VermilionServer
             if (Aof.State == AofState.On)
             {
                 var replay = new AofReplayClient(this);
+                Loading = true;
                 try { Aof.LoadOnStart(replay); }
-                finally { replay.Release(); }
+                finally
+                {
+                    Loading = false;
+                    replay.Release();
+                }
             }
             Aof.OpenOnServerStart();
             Aof.DeleteHistoryFiles();

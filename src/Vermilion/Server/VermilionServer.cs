@@ -117,7 +117,7 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
+            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

@@ -155,6 +155,32 @@ public class AofLoadDifferentialTests(ITestOutputHelper output)
         Assert.Equal(new FileInfo(rdir.File("appendonly.aof.1.base.aof")).Length, new FileInfo(vdir.File("appendonly.aof.1.base.aof")).Length);
     }
 
+    /// <summary>
+    /// Nothing expires while an AOF loads (Redis's keyIsExpired/checkAlreadyExpired while loading):
+    /// a deadline that has passed since it was written still lets the commands after it act on
+    /// the key, so PERSIST keeps it and APPEND extends it (and it expires afterwards), as in Redis.
+    /// </summary>
+    [Fact]
+    public void NothingExpiresWhileLoadingLikeRedis()
+    {
+        using var vdir = new AofDir();
+        vdir.Write("appendonly.aof.manifest", "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+        vdir.Write("appendonly.aof.1.base.aof", AofDir.Resp(["SELECT", "0"], ["SET", "kept", "v"], ["PEXPIREAT", "kept", "1000"]));
+        vdir.Write("appendonly.aof.1.incr.aof", AofDir.Resp(["SELECT", "0"], ["PERSIST", "kept"], ["SET", "gone", "v", "PXAT", "2000"], ["APPEND", "gone", "x"],
+            ["SET", "getex", "v"], ["GETEX", "getex", "PXAT", "3000"], ["LPUSH", "getex2", "a"], ["PEXPIREAT", "getex2", "4000"], ["RPUSH", "getex2", "b"], ["PERSIST", "getex2"]));
+        using var rdir = vdir.Copy();
+        string redisData;
+        using (var r = new OracleServer("--dir", rdir.Path, "--appendonly", "yes"))
+        using (var c = r.Connect())
+            redisData = AofServers.Canonical(c);
+        using var v = new InProcessServer(c => c.Dir = vdir.Path, "epoll", "--appendonly", "yes");
+        using var vc = v.Connect();
+        Assert.Equal(redisData, AofServers.Canonical(vc));
+        Assert.Contains("kept string", redisData);
+        Assert.Contains("getex2 list", redisData);
+        Assert.DoesNotContain("gone", redisData);
+    }
+
     /// <summary>A pre-7.0 appendonly.aof in dir is moved into the AOF directory as its base, with the same manifest and log line as Redis.</summary>
     [Fact]
     public void OldSingleFileAofIsMigratedLikeRedis()
