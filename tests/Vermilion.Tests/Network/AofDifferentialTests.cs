@@ -104,6 +104,30 @@ public class AofDifferentialTests
         }
     }
 
+    /// <summary>BGREWRITEAOF inside MULTI is scheduled (serverCron starts it), as CONFIG SET appendonly yes inside MULTI is.</summary>
+    [Fact]
+    public void RewriteInsideExecIsScheduled()
+    {
+        using var rdir = new AofDir();
+        using var vdir = new AofDir();
+        var (redis, vermilion) = Pair(rdir, vdir, "--appendonly", "yes");
+        using (redis)
+        using (vermilion)
+        {
+            using var r = redis.Connect();
+            using var v = vermilion.Connect();
+            Both(r, v, "SET", "a", "1");
+            Both(r, v, "MULTI");
+            Both(r, v, "BGREWRITEAOF");
+            Assert.Equal("*1\r\n+Background append only file rewriting scheduled\r\n", v.Call("EXEC"));
+            Assert.Equal("*1\r\n+Background append only file rewriting scheduled\r\n", r.Call("EXEC"));
+            AofServers.WaitForRewrite(r);
+            AofServers.WaitForRewrite(v);
+            SameDirectories(rdir, vdir);
+            Assert.Contains("aof_rewrites:1", v.Call("INFO", "persistence"));
+        }
+    }
+
     /// <summary>
     /// The same writes to both, a rewrite between them; then each server's directory is loaded
     /// by the other kind of server: redis-server holds Vermilion's dataset and Vermilion
