@@ -93,6 +93,9 @@ public sealed class AppendOnlyFile : IEffectSink, IDisposable
     /// </summary>
     public Action<Stream>? RdbWriter { get; set; }
 
+    /// <summary>DEBUG AOF-FLUSH-SLEEP: microseconds each write of the buffer waits first (server.aof_flush_sleep).</summary>
+    public int FlushSleepUs { get; set; }
+
     /// <summary>What exit(1) does here: the executable exits; a test replaces it.</summary>
     public Action<string> Exit { get; set; } = _ => Environment.Exit(1);
 
@@ -210,6 +213,7 @@ public sealed class AppendOnlyFile : IEffectSink, IDisposable
             Log.Notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
         }
 
+        if (FlushSleepUs > 0) Thread.Sleep(TimeSpan.FromMicroseconds(FlushSleepUs));
         long started = Stopwatch.GetTimestamp();
         long written = fd.Write(_buf.AsSpan(0, _bufLen), out int errno);
         long ticks = Stopwatch.GetTimestamp() - started;

@@ -92,6 +92,20 @@ public class AofTests
         Assert.Contains($"aof_last_write_status:ok", c.Call("INFO", "persistence"));
     }
 
+    /// <summary>DEBUG AOF-FLUSH-SLEEP slows each write of the AOF buffer, and the reply waits for it.</summary>
+    [Fact]
+    public void FlushSleepDelaysTheReply()
+    {
+        using var dir = new AofDir();
+        using var s = Serve(dir, "--enable-debug-command", "yes");
+        using var c = s.Connect();
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "AOF-FLUSH-SLEEP", "200000"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("+OK\r\n", c.Call("SET", "slow", "1"));
+        Assert.True(watch.ElapsedMilliseconds >= 190, $"{watch.ElapsedMilliseconds} ms");
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "AOF-FLUSH-SLEEP", "0"));
+    }
+
     /// <summary>What was written, and rewritten, comes back after a restart: every type, several databases, deadlines, a rewrite in the middle.</summary>
     [Fact]
     public void RestartLoadsBaseAndIncr()
