@@ -26,10 +26,13 @@ public sealed class AofBackgroundJobs(Log log) : IDisposable
     /// <summary>startAppendOnly forgets an old fsync error ("AOF reopen, just ignore the AOF fsync error in bio job").</summary>
     public void ClearFsyncError() => _fsyncErrno = 0;
 
+    /// <summary>The sync the fsync thread runs: fdatasync; a test puts a slow disk here.</summary>
+    internal Func<PosixFile, int> DataSync { get; set; } = file => file.DataSync();
+
     /// <summary>aof_background_fsync: fdatasync the file off the loop.</summary>
     public void Fsync(PosixFile file) => _fsync.Add(() =>
     {
-        int errno = file.DataSync();
+        int errno = DataSync(file);
         // A file closed meanwhile (AOF turned off) did not fail to sync.
         if (errno != 0 && errno != Net.Native.EBADF && errno != Net.Native.EINVAL)
         {

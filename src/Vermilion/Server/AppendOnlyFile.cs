@@ -908,6 +908,9 @@ public sealed class AppendOnlyFile : IEffectSink, IDisposable
         _fd = null;
     }
 
+    /// <summary>The fsync and close threads (tests slow the disk down through them).</summary>
+    internal AofBackgroundJobs BackgroundJobs => _bio;
+
     /// <summary>For tests: waits until background fsyncs, closes and deletes are done.</summary>
     public bool WaitForBackgroundJobs(TimeSpan timeout) => _bio.WaitIdle(timeout);
 }

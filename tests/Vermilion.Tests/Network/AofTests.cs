@@ -92,6 +92,40 @@ public class AofTests
         Assert.Contains($"aof_last_write_status:ok", c.Call("INFO", "persistence"));
     }
 
+    /// <summary>
+    /// everysec on a busy disk: while the background fsync has not returned, the next write of
+    /// the buffer waits (the reply does not: everysec promises at most two seconds), for up to
+    /// 2 seconds; then it is written anyway, aof_delayed_fsync counts it and Redis's line is logged.
+    /// </summary>
+    [Fact]
+    public void EverysecWaitsAtMostTwoSecondsForABusyFsync()
+    {
+        using var dir = new AofDir();
+        using var s = Serve(dir, "--appendfsync", "everysec", "--hz", "50");
+        using var gate = new ManualResetEventSlim();
+        s.Server.Aof.BackgroundJobs.DataSync = f =>
+        {
+            gate.Wait();
+            return f.DataSync();
+        };
+        using var c = s.Connect();
+        try
+        {
+            Assert.Equal("+OK\r\n", c.Call("SET", "a", "1"));
+            // Within the next second the unsynced bytes get their background fsync, which now hangs.
+            Assert.True(InProcessServer.WaitFor(() => c.Call("INFO", "persistence").Contains("aof_pending_bio_fsync:1"), 5000));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal("+OK\r\n", c.Call("SET", "b", "postponed-value"));
+            Assert.DoesNotContain("postponed-value", dir.Read("appendonly.aof.1.incr.aof"));
+            Assert.True(InProcessServer.WaitFor(() => dir.Read("appendonly.aof.1.incr.aof").Contains("postponed-value"), 5000));
+            Assert.InRange(watch.ElapsedMilliseconds, 900, 3500);
+            Assert.Contains("aof_delayed_fsync:1", c.Call("INFO", "persistence"));
+            Assert.True(s.LogContains("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis."));
+        }
+        finally { gate.Set(); }
+        Assert.True(InProcessServer.WaitFor(() => c.Call("INFO", "persistence").Contains("aof_pending_bio_fsync:0")));
+    }
+
     /// <summary>DEBUG AOF-FLUSH-SLEEP slows each write of the AOF buffer, and the reply waits for it.</summary>
     [Fact]
     public void FlushSleepDelaysTheReply()
