@@ -91,7 +91,14 @@ public sealed class AofLoader(Log log, string directory, bool loadTruncated, Aof
         {
             log.Notice(oldStyle ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
             file.Position = 0;
-            if (rdbLoader is null || !rdbLoader(file))
+            bool loaded;
+            try { loaded = rdbLoader is not null && rdbLoader(file); }
+            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException)
+            {
+                log.Warning($"Error reading the RDB image: {e.Message}");
+                loaded = false;
+            }
+            if (!loaded)
             {
                 if (rdbLoader is null) log.Warning("This build of Vermilion has no RDB loader to read an RDB base or preamble with");
                 log.Warning(oldStyle ? $"Error reading the RDB preamble of the AOF file {fileName}, AOF loading aborted"

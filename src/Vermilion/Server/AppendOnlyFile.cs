@@ -518,9 +518,11 @@ public sealed class AppendOnlyFile : IEffectSink, IDisposable
                 stream.FlushToDisk();
             }
         }
-        catch (PosixFileException e)
+        catch (Exception e) when (e is PosixFileException or IOException or InvalidOperationException)
         {
-            Log.Warning($"Write error writing append only file on disk: {PosixFile.StrError(e.Errno)}");
+            // A failed write or sync, or a value the writer has no form for (Redis panics there):
+            // the rewrite fails and the files in place stay as they are.
+            Log.Warning($"Write error writing append only file on disk: {(e is PosixFileException p ? PosixFile.StrError(p.Errno) : e.Message)}");
             File.Delete(temp);
             return false;
         }

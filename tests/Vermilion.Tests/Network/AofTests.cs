@@ -207,6 +207,94 @@ public class AofTests
         Assert.Equal(before, AofServers.Canonical(c2));
     }
 
+    /// <summary>An RDB image as the seams see one: magic, version, EOF opcode, 8 checksum bytes (a fake: nothing in between).</summary>
+    static readonly byte[] s_fakeRdb = [.. "REDIS0010"u8, 0xFF, 1, 2, 3, 4, 5, 6, 7, 8];
+
+    /// <summary>Stands in for the RDB loader: reads through the EOF opcode and the checksum, and says how often it ran.</summary>
+    static AofLoader.RdbImageLoader FakeRdbLoader(List<long> calls) => stream =>
+    {
+        calls.Add(stream.Position);
+        int b;
+        while ((b = stream.ReadByte()) != 0xFF) if (b < 0) return false;
+        stream.ReadExactly(new byte[8]);
+        return true;
+    };
+
+    static VermilionServer Unloaded(AofDir dir, params string[] extra)
+    {
+        var server = new VermilionServer(AofServers.ConfigFor(dir, ["--port", "0", "--appendonly", "yes", .. extra]));
+        server.Log.Sink = TextWriter.Null;
+        return server;
+    }
+
+    /// <summary>
+    /// A base that starts with "REDIS" goes to the RDB loader seam, positioned at the magic; the
+    /// incr files follow. Without a loader the file is refused with Redis's line and one saying why.
+    /// </summary>
+    [Fact]
+    public void RdbBaseGoesToTheRdbLoader()
+    {
+        using var dir = new AofDir();
+        dir.Write("appendonly.aof.manifest", "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+        dir.Write("appendonly.aof.1.base.rdb", s_fakeRdb);
+        dir.Write("appendonly.aof.1.incr.aof", AofDir.Resp(["SET", "after", "base"]));
+        var calls = new List<long>();
+        using (var server = Unloaded(dir))
+        {
+            server.Aof.RdbLoader = FakeRdbLoader(calls);
+            server.LoadDataFromDisk();
+            Assert.Equal([0L], calls);
+            Assert.Equal(1, server.Databases[0].Count);
+        }
+        using (var server = Unloaded(dir))
+        {
+            var lines = new List<string>();
+            server.Log.Observer = lines.Add;
+            server.Aof.RdbLoader = null;
+            Assert.Throws<ServerStartException>(server.LoadDataFromDisk);
+            Assert.Contains("Reading RDB base file on AOF loading...", lines);
+            Assert.Contains("Error reading the RDB base file appendonly.aof.1.base.rdb, AOF loading aborted", lines);
+        }
+    }
+
+    /// <summary>An old single-file AOF with an RDB preamble: migrated, the preamble to the RDB loader, then the commands of its tail.</summary>
+    [Fact]
+    public void OldAofWithRdbPreambleLoadsItsTail()
+    {
+        using var dir = new AofDir();
+        Directory.Delete(dir.AofPath);
+        File.WriteAllBytes(Path.Combine(dir.Path, "appendonly.aof"), [.. s_fakeRdb, .. Encoding.Latin1.GetBytes(AofDir.Resp(["SELECT", "0"], ["SET", "tail", "1"], ["RPUSH", "l", "x"]))]);
+        var calls = new List<long>();
+        using var server = Unloaded(dir);
+        var lines = new List<string>();
+        server.Log.Observer = lines.Add;
+        server.Aof.RdbLoader = FakeRdbLoader(calls);
+        server.LoadDataFromDisk();
+        Assert.Single(calls);
+        Assert.Equal(2, server.Databases[0].Count);
+        Assert.Contains("Reading RDB preamble from AOF file...", lines);
+        Assert.Contains("Reading the remaining AOF tail...", lines);
+        Assert.Equal("file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n", dir.Read("appendonly.aof.manifest"));
+    }
+
+    /// <summary>With an RDB writer and aof-use-rdb-preamble yes the base is its image, named .rdb; with the preamble off it is commands, named .aof.</summary>
+    [Theory]
+    [InlineData("yes", "appendonly.aof.2.base.rdb")]
+    [InlineData("no", "appendonly.aof.2.base.aof")]
+    public void RdbWriterMakesTheBase(string preamble, string baseName)
+    {
+        using var dir = new AofDir();
+        using var s = new InProcessServer(c => c.Dir = dir.Path, "epoll", "--appendonly", "yes", "--aof-use-rdb-preamble", preamble);
+        s.Server.Aof.RdbWriter = stream => stream.Write(s_fakeRdb);
+        using var c = s.Connect();
+        c.Call("SET", "k", "v");
+        Assert.Equal("+Background append only file rewriting started\r\n", c.Call("BGREWRITEAOF"));
+        AofServers.WaitForRewrite(c);
+        Assert.Contains(baseName, dir.Files());
+        if (preamble == "yes") Assert.Equal(s_fakeRdb, File.ReadAllBytes(dir.File(baseName)));
+        else Assert.StartsWith("*2\r\n$6\r\nSELECT", dir.Read(baseName));
+    }
+
     /// <summary>The AOF's INFO persistence lines, in Redis's order, with and without appendonly.</summary>
     [Fact]
     public void InfoFieldsInRedisOrder()
