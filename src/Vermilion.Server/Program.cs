@@ -53,11 +53,12 @@ else
     server.Log.Notice("Configuration loaded");
 try
 {
+    server.LoadDataFromDisk();
     server.Listen();
 }
 catch (ServerStartException e)
 {
-    server.Log.Warning(e.Message);
+    if (!e.Logged) server.Log.Warning(e.Message);
     service.Failed(e.Message);
     return 1;
 }

@@ -125,8 +125,14 @@ public static partial class DebugCommands
         else if (a.Is(1, "htstats") && n == 3) HashTableStats(c, a[2]);
         else if (a.Is(1, "htstats-key") && n == 3) KeyHashTableStats(c, a[2]);
         // Switches of subsystems Vermilion does not have (scripting, replication, RDB checksums,
-        // the AOF, reply buffer resizing): accepted so the suite's set-up runs, nothing to change.
-        else if ((a.Is(1, "set-disable-deny-scripts") || a.Is(1, "set-skip-checksum-validation") || a.Is(1, "aof-flush-sleep")) && n == 3)
+        // reply buffer resizing): accepted so the suite's set-up runs, nothing to change.
+        else if (a.Is(1, "aof-flush-sleep") && n == 3)
+        {
+            // server.aof_flush_sleep: microseconds each AOF write waits first (tests slow the disk with it).
+            c.Server.Aof.FlushSleepUs = (int)Math.Clamp(IntegerText.Atoi(a[2]), 0, int.MaxValue);
+            c.Reply.Ok();
+        }
+        else if ((a.Is(1, "set-disable-deny-scripts") || a.Is(1, "set-skip-checksum-validation")) && n == 3)
             c.Reply.Ok();
         else if (a.Is(1, "replybuffer") && n == 4) ReplyBuffer(c, a);
         else HelpReply.SubcommandSyntaxError(c, a);

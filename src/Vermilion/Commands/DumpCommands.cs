@@ -116,7 +116,7 @@ public static partial class DumpCommands
             }
 
             bool deleted = replace && db.Delete(key);
-            if (ttl != 0 && deadline <= now)
+            if (ttl != 0 && deadline <= now && !c.Server.Loading)
             {
                 // Born expired: only the replaced key's deletion is an effect, propagated as a DEL.
                 if (deleted)

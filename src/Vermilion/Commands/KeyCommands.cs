@@ -108,8 +108,9 @@ public static partial class KeyCommands
         }
         // A deadline already past deletes the key at once, propagated as a DEL (UNLINK with
         // lazyfree-lazy-expire); otherwise the effect is PEXPIREAT with the absolute deadline in ms
-        // and the options as given (PEXPIREAT itself goes as it came).
-        if (when <= now)
+        // and the options as given (PEXPIREAT itself goes as it came). Not while loading, when
+        // the file's later commands may still touch the key (checkAlreadyExpired).
+        if (when <= now && !c.Server.Loading)
         {
             bool lazy = c.Server.Config.LazyfreeLazyExpire;
             c.Server.DeleteKey(db, a[1], lazy);

@@ -195,7 +195,7 @@ public static partial class StringCommands
         if (deadline != 0)
         {
             // GETEX is never propagated as itself: a DEL (UNLINK), a PEXPIREAT or a PERSIST.
-            if (deadline <= c.Server.UnixTimeMs)
+            if (deadline <= c.Server.UnixTimeMs && !c.Server.Loading)
             {
                 bool lazy = c.Server.Config.LazyfreeLazyExpire;
                 c.Server.DeleteKey(c.Db, a[1], lazy);

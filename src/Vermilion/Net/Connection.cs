@@ -48,13 +48,15 @@ public sealed class Connection : IFileEventHandler
     public int Write(ReadOnlySpan<byte> data) => Type.Write(this, data);
 
     public bool SetReadHandler(EventLoop loop, bool on) => SetHandler(loop, FileEventMask.Readable, on);
-    public bool SetWriteHandler(EventLoop loop, bool on) => SetHandler(loop, FileEventMask.Writable, on);
+    /// <summary>connSetWriteHandlerWithBarrier: with <paramref name="barrier"/> the writable event fires before the readable one in an iteration.</summary>
+    public bool SetWriteHandler(EventLoop loop, bool on, bool barrier = false) =>
+        SetHandler(loop, barrier ? FileEventMask.Writable | FileEventMask.Barrier : FileEventMask.Writable, on);
 
     bool SetHandler(EventLoop loop, FileEventMask mask, bool on)
     {
         if (Fd < 0) return false;
         _loop = loop;
-        if (on) return (loop.GetFileEvents(Fd) & mask) != 0 || loop.CreateFileEvent(Fd, mask, this);
+        if (on) return (loop.GetFileEvents(Fd) & mask) == mask || loop.CreateFileEvent(Fd, mask, this);
         loop.DeleteFileEvent(Fd, mask);
         return true;
     }

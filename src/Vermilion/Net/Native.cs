@@ -129,6 +129,31 @@ internal static unsafe partial class Native
         return SigAction(sig, dfl, null) == 0;
     }
 
+    // ---- files as persistence writes them (Persistence/PosixFile): open, fdatasync/fsync, ftruncate, rename ----
+
+    public const int ENOENT = 2, ENOSPC = 28, EINVAL = 22;
+    public const int O_RDONLY = 0, O_WRONLY_CREATE_APPEND = O_WRONLY | O_CREAT | O_APPEND, O_WRONLY_CREATE_TRUNCATE = O_WRONLY | O_CREAT | 0x200 /* O_TRUNC */;
+    const int O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
+
+    [LibraryImport(Libc, EntryPoint = "fsync", SetLastError = true)] public static partial int Fsync(int fd);
+    [LibraryImport(Libc, EntryPoint = "fdatasync", SetLastError = true)] public static partial int Fdatasync(int fd);
+    [LibraryImport(Libc, EntryPoint = "ftruncate", SetLastError = true)] public static partial int Ftruncate(int fd, long length);
+    [LibraryImport(Libc, EntryPoint = "truncate", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int Truncate(string path, long length);
+    [LibraryImport(Libc, EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int Rename(string from, string to);
+
+    /// <summary>open(2) with a close-on-exec fd (mode 0644 when it creates the file): the fd, or -1 with errno in <see cref="LastErrno"/>.</summary>
+    public static int OpenFile(string path, int flags) => Open(path, flags | O_CLOEXEC, 0x1a4 /* 0644 */);
+
+    /// <summary>fsyncFileDir: fsync the directory so a rename or a new file in it survives a crash; 0 or errno (EBADF/EINVAL, a directory that cannot be synced, count as success).</summary>
+    public static int SyncDirectory(string dir)
+    {
+        int fd = Open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0) return LastErrno;
+        int errno = Fsync(fd) == 0 ? 0 : LastErrno;
+        Close(fd);
+        return errno is EBADF or EINVAL ? 0 : errno;
+    }
+
     public static int LastErrno => Marshal.GetLastPInvokeError();
 
     /// <summary>strerror(errno), as Redis puts it in its log lines ("Address already in use").</summary>

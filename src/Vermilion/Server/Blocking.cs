@@ -67,7 +67,7 @@ public sealed partial class VermilionServer
     /// Whether <paramref name="c"/> may not block: inside EXEC, Redis answers a blocking command
     /// that would block as if it timed out at once (CLIENT_DENY_BLOCKING).
     /// </summary>
-    public bool DeniesBlocking(Client c) => (c.Flags & ClientFlags.InExec) != 0;
+    public bool DeniesBlocking(Client c) => (c.Flags & (ClientFlags.InExec | ClientFlags.DenyBlocking)) != 0;
 
     /// <summary>
     /// A multi-key blocking command checks each key with this: while a blocked client is served

@@ -32,6 +32,8 @@ public enum ClientFlags
     InExec = 1 << 14,
     /// <summary>In MONITOR mode ('O'): receives every command as a line; may not touch the keyspace.</summary>
     Monitor = 1 << 15,
+    /// <summary>CLIENT_DENY_BLOCKING: a blocking command answers at once (the AOF's replay client).</summary>
+    DenyBlocking = 1 << 16,
 }
 
 /// <summary>

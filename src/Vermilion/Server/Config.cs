@@ -117,6 +117,20 @@ public sealed class Config
 
     /// <summary>enable-protected-configs: whether CONFIG SET may change dir and dbfilename: "no", "yes" or "local".</summary>
     public string EnableProtectedConfigs = "no";
+    // The append-only file (Redis 7.0's multi-part AOF; Server/AppendOnlyFile.cs).
+    public bool AppendOnly;
+    public AppendFsync AppendFsync = AppendFsync.EverySec;
+    public string AppendFilename = "appendonly.aof";
+    public string AppendDirName = "appendonlydir";
+    public bool AofUseRdbPreamble = true;
+    public bool AofLoadTruncated = true;
+    public bool AofTimestampEnabled;
+    public bool AofRewriteIncrementalFsync = true;
+    public bool AofDisableAutoGc;
+    public bool NoAppendfsyncOnRewrite;
+    public int AutoAofRewritePercentage = 100;
+    public long AutoAofRewriteMinSize = 64L << 20;
+
     /// <summary>replicaof as "host port", or "" (replication is not built, so only "" is accepted).</summary>
     public string ReplicaOf = "";
     /// <summary>save's (seconds, changes) pairs; only an empty list is accepted (persistence is not built).</summary>
@@ -212,9 +226,43 @@ public sealed class Config
         Add(new IntegerOption("max-new-connections-per-cycle", 1, 1000, () => MaxNewConnectionsPerCycle, v => MaxNewConnectionsPerCycle = (int)v) { Hidden = true });
         Add(new BoolOption("tcp-quickack", () => TcpQuickAck, v => TcpQuickAck = v) { Hidden = true });
         Add(new EnumOption("event-loop", ["epoll", "poll"], () => EventLoop, v => EventLoop = v) { Immutable = true, Hidden = true });
+        AddAppendOnly();
         AddTuningKnobs();
         AddNotBuilt();
         foreach (var o in _options) o.Default = o.Get();
+    }
+
+    /// <summary>isValidAOFfilename / isValidAOFdirname (and isValidDBfilename): a base name, not a path.</summary>
+    static bool IsBaseName(string v) => v.AsSpan().IndexOfAny('/', '\\') < 0;
+
+    /// <summary>The AOF's parameters (config.c's entries for them), read by Server/AppendOnlyFile at each use.</summary>
+    void AddAppendOnly()
+    {
+        Add(new BoolOption("appendonly", () => AppendOnly, v => AppendOnly = v) { Apply = s => s.ApplyAppendOnly() });
+        Add(new EnumOption("appendfsync", ["everysec", "always", "no"], () => AppendFsync switch
+        {
+            AppendFsync.Always => "always",
+            AppendFsync.No => "no",
+            _ => "everysec",
+        }, v => AppendFsync = v switch { "always" => AppendFsync.Always, "no" => AppendFsync.No, _ => AppendFsync.EverySec }));
+        Add(new StringOption("appendfilename", () => AppendFilename, v => AppendFilename = v)
+        {
+            Immutable = true,
+            Validate = v => v.Length == 0 ? "appendfilename can't be empty" : IsBaseName(v) ? null : "appendfilename can't be a path, just a filename",
+        });
+        Add(new StringOption("appenddirname", () => AppendDirName, v => AppendDirName = v)
+        {
+            Immutable = true,
+            Validate = v => v.Length == 0 ? "appenddirname can't be empty" : IsBaseName(v) ? null : "appenddirname can't be a path, just a dirname",
+        });
+        Add(new BoolOption("aof-rewrite-incremental-fsync", () => AofRewriteIncrementalFsync, v => AofRewriteIncrementalFsync = v));
+        Add(new BoolOption("no-appendfsync-on-rewrite", () => NoAppendfsyncOnRewrite, v => NoAppendfsyncOnRewrite = v));
+        Add(new BoolOption("aof-load-truncated", () => AofLoadTruncated, v => AofLoadTruncated = v));
+        Add(new BoolOption("aof-use-rdb-preamble", () => AofUseRdbPreamble, v => AofUseRdbPreamble = v));
+        Add(new BoolOption("aof-timestamp-enabled", () => AofTimestampEnabled, v => AofTimestampEnabled = v));
+        Add(new BoolOption("aof-disable-auto-gc", () => AofDisableAutoGc, v => AofDisableAutoGc = v) { Apply = s => s.ApplyAofAutoGc() });
+        Add(new IntegerOption("auto-aof-rewrite-percentage", 0, int.MaxValue, () => AutoAofRewritePercentage, v => AutoAofRewritePercentage = (int)v));
+        Add(new IntegerOption("auto-aof-rewrite-min-size", 0, long.MaxValue, () => AutoAofRewriteMinSize, v => AutoAofRewriteMinSize = v) { Memory = true });
     }
 
     /// <summary>
@@ -284,41 +332,19 @@ public sealed class Config
     /// </summary>
     void AddNotBuilt()
     {
-        // Persistence. save and appendonly keep the values Vermilion has always reported ("" and
-        // no): it does not snapshot, so Redis's default save "3600 1 300 100 60 10000" would be untrue.
+        // Persistence. save keeps the value Vermilion has always reported (""): it does not
+        // snapshot, so Redis's default save "3600 1 300 100 60 10000" would be untrue.
         Add(new CustomOption("save", GetSave, SetSave, multiArg: true) { NotBuilt = Persistence });
-        Add(new BoolOption("appendonly", false) { NotBuilt = Persistence });
-        Add(new EnumOption("appendfsync", ["everysec", "always", "no"], "everysec") { NotBuilt = Persistence });
-        // isValidDBfilename, isValidAOFfilename, isValidAOFdirname: a base name, not a path.
-        static bool IsBaseName(string v) => v.AsSpan().IndexOfAny('/', '\\') < 0;
         Add(new StringOption("dbfilename", "dump.rdb")
         {
             Protected = true, NotBuilt = Persistence,
             Validate = v => IsBaseName(v) ? null : "dbfilename can't be a path, just a filename",
-        });
-        Add(new StringOption("appendfilename", "appendonly.aof")
-        {
-            Immutable = true, NotBuilt = Persistence,
-            Validate = v => v.Length == 0 ? "appendfilename can't be empty" : IsBaseName(v) ? null : "appendfilename can't be a path, just a filename",
-        });
-        Add(new StringOption("appenddirname", "appendonlydir")
-        {
-            Immutable = true, NotBuilt = Persistence,
-            Validate = v => v.Length == 0 ? "appenddirname can't be empty" : IsBaseName(v) ? null : "appenddirname can't be a path, just a dirname",
         });
         Add(new BoolOption("rdbchecksum", true) { Immutable = true, NotBuilt = Persistence });
         Add(new BoolOption("rdbcompression", true) { NotBuilt = Persistence });
         Add(new BoolOption("rdb-del-sync-files", false) { NotBuilt = Persistence });
         Add(new BoolOption("rdb-save-incremental-fsync", true) { NotBuilt = Persistence });
         Add(new BoolOption("stop-writes-on-bgsave-error", true) { NotBuilt = Persistence });
-        Add(new BoolOption("aof-rewrite-incremental-fsync", true) { NotBuilt = Persistence });
-        Add(new BoolOption("no-appendfsync-on-rewrite", false) { NotBuilt = Persistence });
-        Add(new BoolOption("aof-load-truncated", true) { NotBuilt = Persistence });
-        Add(new BoolOption("aof-use-rdb-preamble", true) { NotBuilt = Persistence });
-        Add(new BoolOption("aof-timestamp-enabled", false) { NotBuilt = Persistence });
-        Add(new BoolOption("aof-disable-auto-gc", false) { NotBuilt = Persistence });
-        Add(new IntegerOption("auto-aof-rewrite-percentage", 0, int.MaxValue, 100) { NotBuilt = Persistence });
-        Add(new IntegerOption("auto-aof-rewrite-min-size", 0, long.MaxValue, 64L << 20) { Memory = true, NotBuilt = Persistence });
 
         // Replication (and the primary's side of it: backlog, min-replicas, diskless sync).
         Add(new CustomOption("replicaof", () => ReplicaOf, SetReplicaOf, multiArg: true)

@@ -40,6 +40,7 @@ public sealed partial class VermilionServer
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
+        Aof.Cron(secondElapsed: RunWithPeriod(1000));
         MigrateSocketsCron();
         TrimHeapAfterPeak();
         return 1000 / EffectiveHz;

@@ -73,6 +73,12 @@ public sealed partial class VermilionServer
         }
         // trackingLimitUsedSlots runs before every command (a queued one too), not only from the cron.
         if (TrackingClients > 0) LimitTrackingTable();
+        // writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and PING) get MISCONF.
+        if (Aof.State != AofState.Off && DiskErrorFor(c, cmd) is { } diskError)
+        {
+            RejectCommand(c, diskError, cmd);
+            return true;
+        }
         // Subscribed in RESP2, the connection carries messages: only (un)subscribing, PING, QUIT and RESET.
         if (c.Subscriptions is not null && c.Resp == 2 && !AllowedWhileSubscribed(cmd))
         {

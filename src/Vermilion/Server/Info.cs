@@ -219,10 +219,35 @@ public static class Info
           .Field("async_loading", 0)
           .Field("rdb_bgsave_in_progress", 0)
           .Field("rdb_last_save_time", s.StartedAtMs / 1000)
-          .Field("rdb_last_bgsave_status", "ok")
-          .Field("aof_enabled", 0)
-          .Field("aof_rewrite_in_progress", 0)
-          .Field("aof_last_bgrewrite_status", "ok");
+          .Field("rdb_last_bgsave_status", "ok");
+        AppendOnlyFields(s, sb);
+    }
+
+    /// <summary>
+    /// The AOF's lines of INFO persistence, in Redis's order (genRedisInfoString): the aof_*
+    /// block every server shows, then, while appendonly is yes, the sizes and buffers.
+    /// </summary>
+    static void AppendOnlyFields(VermilionServer s, StringBuilder sb)
+    {
+        var aof = s.Aof;
+        sb.Field("aof_enabled", aof.State != AofState.Off ? 1 : 0)
+          .Field("aof_rewrite_in_progress", aof.RewriteInProgress ? 1 : 0)
+          .Field("aof_rewrite_scheduled", aof.RewriteScheduled ? 1 : 0)
+          .Field("aof_last_rewrite_time_sec", aof.RewriteTimeLast)
+          .Field("aof_current_rewrite_time_sec", aof.CurrentRewriteTime)
+          .Field("aof_last_bgrewrite_status", aof.LastBgRewriteOk ? "ok" : "err")
+          .Field("aof_rewrites", aof.Rewrites)
+          .Field("aof_rewrites_consecutive_failures", aof.RewritesConsecutiveFailures)
+          .Field("aof_last_write_status", aof.LastWriteOk ? "ok" : "err")
+          .Field("aof_last_cow_size", 0);
+        // (module_fork_in_progress and module_fork_last_cow_size follow here in Redis's order.)
+        if (!s.Config.AppendOnly) return;
+        sb.Field("aof_current_size", aof.CurrentSize)
+          .Field("aof_base_size", aof.RewriteBaseSize)
+          .Field("aof_pending_rewrite", aof.RewriteScheduled ? 1 : 0)
+          .Field("aof_buffer_length", aof.BufferLength)
+          .Field("aof_pending_bio_fsync", aof.PendingBioFsync)
+          .Field("aof_delayed_fsync", aof.DelayedFsync);
     }
 
     static void Stats(VermilionServer s, StringBuilder sb)

@@ -192,7 +192,7 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>sdscatrepr: quoted; backslash and quote escaped, \n \r \t \a \b by name, other non-printable bytes as \xHH.</summary>
-    static void AppendRepr(ArrayBufferWriter<byte> w, ReadOnlySpan<byte> s)
+    internal static void AppendRepr(ArrayBufferWriter<byte> w, ReadOnlySpan<byte> s)
     {
         Append(w, "\"");
         foreach (byte b in s)

@@ -117,12 +117,13 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
+            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
         Loop.AfterSleep = AfterSleep;
         EffectiveHz = config.Hz;
+        Aof = new AppendOnlyFile(this);
     }
 
     /// <summary>When the loop's poll returned; 0 until it has (eventloop_duration_max_usec).</summary>
@@ -146,6 +147,7 @@ public sealed partial class VermilionServer : IDisposable
     /// <summary>Opens the listeners and runs the loop on its own thread. Throws <see cref="ServerStartException"/> if it cannot listen.</summary>
     public void Start()
     {
+        LoadDataFromDisk();
         Listen();
         _thread = new Thread(RunLoop) { Name = "vermilion-loop", IsBackground = true };
         _thread.Start();
@@ -261,6 +263,7 @@ public sealed partial class VermilionServer : IDisposable
     {
         ShuttingDown?.Invoke();
         Log.Warning(reason);
+        Aof.FlushForShutdown();
         CloseListeners(tcp: true, unix: true);
         if (Config.UnixSocket.Length > 0)
         {
@@ -299,6 +302,7 @@ public sealed partial class VermilionServer : IDisposable
         _migrateSockets?.CloseAll();
         Loop.Dispose();
         LazyFree.Dispose();
+        Aof.Dispose();
     }
 
     // ---- clients ------------------------------------------------------------------------------
@@ -412,6 +416,9 @@ public sealed partial class VermilionServer : IDisposable
         // between commands) reach the sinks before they write out this iteration.
         PropagatePendingEffects();
         FlushBroadcastInvalidations();
+        // flushAppendOnlyFile before handleClientsWithPendingWrites: no reply of this iteration
+        // leaves before its command is in the AOF (and, with appendfsync always, on disk).
+        if (Aof.State != AofState.Off) Aof.Flush(force: false);
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
         // Between iterations no command holds a span of a string record: the removed ones can go.
@@ -426,9 +433,15 @@ public sealed partial class VermilionServer : IDisposable
         }
     }
 
-    /// <summary>Writes each pending client's replies directly; only a client whose socket is full gets a write handler.</summary>
+    /// <summary>
+    /// Writes each pending client's replies directly; only a client whose socket is full gets a
+    /// write handler. With appendfsync always that handler is a barrier (writable before
+    /// readable), as Redis installs it: a reply written by it next iteration holds only commands
+    /// already fsynced, not those its own readable event is about to run.
+    /// </summary>
     void HandleClientsWithPendingWrites()
     {
+        bool barrier = Aof.State == AofState.On && Config.AppendFsync == AppendFsync.Always;
         var pending = PendingWrites;
         for (int i = 0; i < pending.Count; i++)
         {
@@ -437,7 +450,7 @@ public sealed partial class VermilionServer : IDisposable
             if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) != 0) continue;
             c.WriteToClient(handlerInstalled: false);
             if (!c.IsFreed && c.Reply.HasPending && (c.Flags & ClientFlags.CloseAsap) == 0)
-                c.Conn!.SetWriteHandler(Loop, true);
+                c.Conn!.SetWriteHandler(Loop, true, barrier);
         }
         pending.Clear();
     }
@@ -530,4 +543,8 @@ public sealed partial class VermilionServer : IDisposable
     }
 }
 
-public sealed class ServerStartException(string message) : Exception(message);
+/// <summary>The server cannot start; <see cref="Logged"/> when the reasons are already in the log (the AOF's load errors).</summary>
+public sealed class ServerStartException(string message, bool logged = false) : Exception(message)
+{
+    public bool Logged { get; } = logged;
+}

@@ -99,9 +99,7 @@ public class ConfigParityTests
         using var c = s.Connect();
         string Refused(string name, string value, string feature) =>
             $"-ERR CONFIG SET failed (possibly related to argument '{name}') - {name} {value}: {feature} is not built in Vermilion yet{(feature.StartsWith("persistence") ? " (issue 15)" : "")}\r\n";
-        Assert.Equal(Refused("appendonly", "yes", "persistence (RDB/AOF)"), c.Call("CONFIG", "SET", "appendonly", "yes"));
         Assert.Equal(Refused("save", "900 1", "persistence (RDB/AOF)"), c.Call("CONFIG", "SET", "save", "900 1"));
-        Assert.Equal(Refused("appendfsync", "always", "persistence (RDB/AOF)"), c.Call("CONFIG", "SET", "appendfsync", "always"));
         Assert.Equal(Refused("replica-read-only", "no", "replication"), c.Call("CONFIG", "SET", "replica-read-only", "no"));
         Assert.Equal(Refused("min-replicas-to-write", "1", "replication"), c.Call("CONFIG", "SET", "min-replicas-to-write", "1"));
         // A password is never repeated in the error.
@@ -112,9 +110,9 @@ public class ConfigParityTests
         Assert.Equal(Refused("maxmemory-clients", "10%", "client eviction (maxmemory-clients)"), c.Call("CONFIG", "SET", "maxmemory-clients", "10%"));
         Assert.Equal(Refused("shutdown-on-sigterm", "save now", "persistence (RDB/AOF)"), c.Call("CONFIG", "SET", "shutdown-on-sigterm", "save now"));
         // All or nothing: a refused value leaves the others of the same CONFIG SET as they were.
-        Assert.StartsWith("-ERR", c.Call("CONFIG", "SET", "timeout", "30", "appendonly", "yes"));
+        Assert.StartsWith("-ERR", c.Call("CONFIG", "SET", "timeout", "30", "replica-read-only", "no"));
         Assert.Equal("*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n", c.Call("CONFIG", "GET", "timeout"));
-        Assert.Equal("*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n", c.Call("CONFIG", "GET", "appendonly"));
+        Assert.Equal("*2\r\n$17\r\nreplica-read-only\r\n$3\r\nyes\r\n", c.Call("CONFIG", "GET", "replica-read-only"));
         // Their defaults, and values that ask nothing of the missing feature, are taken.
         Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "no", "save", "", "requirepass", "", "maxmemory-clients", "0"));
         Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "shutdown-on-sigterm", "nosave now"));
@@ -306,9 +304,9 @@ public class ConfigParityTests
             Assert.Equal("tls-port 6380: TLS is not built in Vermilion yet", e.Reason);
 
             // The built binary: same message, exit 1, never a half-started server.
-            var r = Run("vermilion", "--port", "0", "--appendonly", "yes");
+            var r = Run("vermilion", "--port", "0", "--min-replicas-to-write", "1");
             Assert.Equal(1, r.ExitCode);
-            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nappendonly yes: persistence (RDB/AOF) is not built in Vermilion yet (issue 15)\n", r.Stderr);
+            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nmin-replicas-to-write 1: replication is not built in Vermilion yet\n", r.Stderr);
 
             // redis-server's argument rules: "--name value" in one word; after a bare "--name" the next word is its
             // value even when it starts with "--"; "--save" followed by an option means save "".

@@ -13,7 +13,14 @@ public sealed class InProcessServer : IDisposable
     readonly string _dir;
     public readonly List<string> LogLines = new();
 
-    public InProcessServer(string backend = "epoll", params string[] extra)
+    public InProcessServer(string backend = "epoll", params string[] extra) : this(null, backend, extra) { }
+
+    /// <summary>
+    /// With <paramref name="configure"/> run on the parsed configuration before the server is built:
+    /// how a test gives a server its own dir (Config.Dir) without "--dir", which would chdir the
+    /// whole test process into a directory that goes away.
+    /// </summary>
+    public InProcessServer(Action<Config>? configure, string backend = "epoll", params string[] extra)
     {
         _dir = Path.Combine(Path.GetTempPath(), "vermilion-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_dir);
@@ -24,7 +31,9 @@ public sealed class InProcessServer : IDisposable
             Port = FreeTcpPort();
             var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
             args.AddRange(extra);
-            Server = new VermilionServer(Config.FromArgs([.. args]));
+            var config = Config.FromArgs([.. args]);
+            configure?.Invoke(config);
+            Server = new VermilionServer(config);
             Server.Log.Sink = TextWriter.Null;
             Server.Log.Observer = line => { lock (LogLines) LogLines.Add(line); };
             try
