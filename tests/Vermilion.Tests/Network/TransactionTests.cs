@@ -72,7 +72,7 @@ public class TransactionTests(DifferentialServers servers) : IClassFixture<Diffe
 
     [Fact]
     public void WatchBrokenByExpiry() => Same(
-        ["SET", "k", "1", "PX", "50"], ["WATCH", "k"], ["SLEEP", "120"], ["MULTI"], ["PING"], ["EXEC"],
+        ["SET", "k", "1", "PX", "400"], ["WATCH", "k"], ["SLEEP", "500"], ["MULTI"], ["PING"], ["EXEC"],
         ["SET", "j", "1", "PX", "10"], ["SLEEP", "50"], ["WATCH", "j"], ["MULTI"], ["PING"], ["EXEC"],
         ["SET", "p", "1", "EX", "100"], ["WATCH", "p"], ["MULTI"], ["PING"], ["EXEC"]);
 
