@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -83,7 +82,7 @@ public static partial class DebugCommands
         else if (a.Is(1, "listpack") && n == 3) DescribeEncoding(c, a[2], "listpack", "Listpack");
         else if (a.Is(1, "quicklist") && n is 3 or 4) DescribeEncoding(c, a[2], "quicklist", "Quicklist");
         else if (a.Is(1, "populate") && n is >= 3 and <= 5) Populate(c, a);
-        else if (a.Is(1, "digest") && n == 2) c.Reply.Simple(Convert.ToHexStringLower(ValueDigest.OfDataset(c.Server)));
+        else if (a.Is(1, "digest") && n == 2) c.Reply.Simple(Convert.ToHexStringLower(DatasetDigest.OfDataset(c.Server)));
         else if (a.Is(1, "digest-value")) DigestValues(c, a);
         else if (a.Is(1, "protocol") && n == 3) Protocol(c, a[2]);
         else if (a.Is(1, "sleep") && n == 3)
@@ -270,7 +269,7 @@ public static partial class DebugCommands
         for (int i = 2; i < a.Count; i++)
         {
             int entry = c.Db.Keys.Find(a[i]);
-            var digest = entry < 0 ? new byte[ValueDigest.Size] : ValueDigest.OfValue(c.Db.Keys, entry);
+            var digest = entry < 0 ? new byte[DatasetDigest.Size] : DatasetDigest.OfValue(c.Db.Keys, entry);
             c.Reply.Simple(Convert.ToHexStringLower(digest));
         }
     }
@@ -420,125 +419,5 @@ public static partial class DebugCommands
             return;
         }
         c.Reply.Ok();
-    }
-
-    /// <summary>
-    /// DEBUG DIGEST and DIGEST-VALUE: a SHA-1 based signature of contents, with Redis's order
-    /// semantics though not its bytes. A value's digest starts from its type; a list or string
-    /// mixes its elements in order (digest = SHA1(digest ‖ element)); a set, hash or sorted set
-    /// XORs the SHA-1 of each member (field ‖ value, member ‖ score as %.17g), so its order does
-    /// not count; a key with a deadline mixes a marker. Elements are read as text, so the same
-    /// contents give the same digest whatever the encoding. The dataset's digest XORs each key's
-    /// SHA1(key ‖ value digest) per database and mixes in the database number; empty is zeros.
-    /// </summary>
-    static class ValueDigest
-    {
-        public const int Size = 20;
-
-        public static byte[] OfDataset(VermilionServer server)
-        {
-            var total = new byte[Size];
-            Span<byte> keyDigest = stackalloc byte[Size];
-            foreach (var db in server.Databases)
-            {
-                if (db.Count == 0) continue;
-                var dbDigest = new byte[Size + 4];
-                foreach (int entry in db.Keys.Entries())
-                {
-                    // One view at a time: a dataset of small hashes must not lend one per key.
-                    int views = db.Views.Lent;
-                    var value = OfValue(db.Keys, entry);
-                    db.Views.ReturnTo(views);
-                    var key = db.Keys.Key(entry);
-                    var input = new byte[key.Length + Size];
-                    key.CopyTo(input);
-                    value.CopyTo(input.AsSpan(key.Length));
-                    SHA1.HashData(input, keyDigest);
-                    Xor(dbDigest, keyDigest);
-                }
-                BinaryPrimitives.WriteInt32BigEndian(dbDigest.AsSpan(Size), db.Id);
-                SHA1.HashData(dbDigest, keyDigest);
-                Xor(total, keyDigest);
-            }
-            return total;
-        }
-
-        public static byte[] OfValue(Keyspace keys, int entry)
-        {
-            bool hasDeadline = keys.Deadline(entry) != 0;
-            var digest = new byte[Size];
-            var unordered = new byte[Size];
-            Span<byte> scratch = stackalloc byte[64];
-            if (keys.TryGetString(entry, out var text))
-            {
-                Mix(digest, [(byte)DataType.String]);
-                Mix(digest, text);
-            }
-            else switch (keys.Object(entry))
-            {
-                case QuickList list:
-                    Mix(digest, [(byte)DataType.List]);
-                    var cursor = list.At(0, forward: true);
-                    while (cursor.Next(out var element)) Mix(digest, element.Text(scratch));
-                    break;
-                case SetValue set:
-                    Mix(digest, [(byte)DataType.Set]);
-                    for (int i = 0; i < set.Count; i++) XorHash(unordered, set.IsIntSet ? Digits(set.IntegerAt(i), scratch) : set.MemberAt(i));
-                    Mix(digest, unordered);
-                    break;
-                case HashValue hash:
-                    Mix(digest, [(byte)DataType.Hash]);
-                    for (int p = hash.FirstPair(); p >= 0; p = hash.NextPair(p)) XorHash(unordered, Pair(hash.FieldAt(p), hash.ValueAt(p)));
-                    Mix(digest, unordered);
-                    break;
-                case SortedSetValue zset:
-                    Mix(digest, [(byte)DataType.ZSet]);
-                    Span<byte> score = stackalloc byte[DoubleText.MaxLength];
-                    for (var z = zset.At(0); z.IsValid; z.MoveNext())
-                    {
-                        var member = z.Read(out double s);
-                        XorHash(unordered, Pair(member, score[..DoubleText.Format(s, score)]));
-                    }
-                    Mix(digest, unordered);
-                    break;
-                case StoredObject other:
-                    Mix(digest, [(byte)other.Type]);
-                    break;
-            }
-            if (hasDeadline) Mix(digest, "!!expire!!"u8);
-            return digest;
-        }
-
-        static ReadOnlySpan<byte> Digits(long value, Span<byte> scratch) => scratch[..IntegerText.Format(value, scratch)];
-
-        /// <summary>length ‖ first ‖ second, so ("ab","c") and ("a","bc") differ.</summary>
-        static byte[] Pair(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
-        {
-            var pair = new byte[4 + first.Length + second.Length];
-            BinaryPrimitives.WriteInt32BigEndian(pair, first.Length);
-            first.CopyTo(pair.AsSpan(4));
-            second.CopyTo(pair.AsSpan(4 + first.Length));
-            return pair;
-        }
-
-        static void Mix(byte[] digest, ReadOnlySpan<byte> data)
-        {
-            var input = new byte[Size + data.Length];
-            digest.CopyTo(input, 0);
-            data.CopyTo(input.AsSpan(Size));
-            SHA1.HashData(input, digest);
-        }
-
-        static void XorHash(byte[] digest, ReadOnlySpan<byte> data)
-        {
-            Span<byte> h = stackalloc byte[Size];
-            SHA1.HashData(data, h);
-            Xor(digest, h);
-        }
-
-        static void Xor(Span<byte> into, ReadOnlySpan<byte> h)
-        {
-            for (int i = 0; i < Size; i++) into[i] ^= h[i];
-        }
     }
 }
