@@ -229,6 +229,7 @@ public sealed class CommandTable
         MonitorCommands.Register(t);
         SlowlogCommands.Register(t);
         LatencyCommands.Register(t);
+        PersistenceCommands.Register(t);
     }
 
     public int Count => _all.Count;

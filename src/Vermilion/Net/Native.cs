@@ -14,7 +14,7 @@ internal static unsafe partial class Native
     const string Libc = "libc";
 
     // errno values (Linux).
-    public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EMFILE = 24, ENFILE = 23, ENOPROTOOPT = 92,
+    public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENFILE = 23, ENOPROTOOPT = 92,
         EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99;
 
     public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
@@ -99,6 +99,26 @@ internal static unsafe partial class Native
         if (fd < 0) return LastErrno;
         Close(fd);
         return 0;
+    }
+
+    [LibraryImport(Libc, EntryPoint = "fsync", SetLastError = true)] private static partial int Fsync(int fd);
+
+    /// <summary>
+    /// fsyncFileDir: open(dir, O_RDONLY) + fsync + close, so a rename into the directory survives a
+    /// crash (.NET opens no handle on a directory). 0 on success, else errno; EBADF and EINVAL
+    /// (file systems that cannot sync a directory) count as success, as Redis counts them.
+    /// </summary>
+    public static int FsyncDirectory(string path)
+    {
+        int fd = Open(path, 0 /* O_RDONLY */, 0);
+        if (fd < 0)
+        {
+            int openErrno = LastErrno;
+            return openErrno == EISDIR ? 0 : openErrno; // a system that opens no directory at all
+        }
+        int errno = Fsync(fd) == 0 ? 0 : LastErrno;
+        Close(fd);
+        return errno is EBADF or EINVAL ? 0 : errno;
     }
 
     /// <summary>open(path, O_WRONLY) + one write, as Redis writes /proc files: 0 on success, else errno.</summary>

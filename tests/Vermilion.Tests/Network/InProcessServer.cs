@@ -22,7 +22,9 @@ public sealed class InProcessServer : IDisposable
         for (int attempt = 1; ; attempt++)
         {
             Port = FreeTcpPort();
-            var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
+            // No save points, as the oracle runs (OracleServer): a FLUSHALL or SHUTDOWN in a test must
+            // not write dump.rdb into the test's directory. A later --save in extra adds them back.
+            var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend, "--save", "" };
             args.AddRange(extra);
             Server = new VermilionServer(Config.FromArgs([.. args]));
             Server.Log.Sink = TextWriter.Null;
