@@ -51,6 +51,7 @@ if (args.Length == 0)
     server.Log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use vermilion-server /path/to/redis.conf");
 else
     server.Log.Notice("Configuration loaded");
+// loadDataFromDisk (the AOF, else the RDB) before the server listens, so no client ever sees part of the data.
 try
 {
     server.LoadDataFromDisk();

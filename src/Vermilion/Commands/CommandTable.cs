@@ -230,6 +230,7 @@ public sealed class CommandTable
         SlowlogCommands.Register(t);
         LatencyCommands.Register(t);
         AppendOnlyCommands.Register(t);
+        PersistenceCommands.Register(t);
     }
 
     public int Count => _all.Count;

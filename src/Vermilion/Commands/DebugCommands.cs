@@ -12,8 +12,8 @@ namespace Vermilion.Commands;
 /// DEBUG (debug.c debugCommand), the subcommands the test suite and operators use. The
 /// dispatcher lets it run only as enable-debug-command allows. What would crash or stop the
 /// process in Redis (SEGFAULT, PANIC, ASSERT, OOM, RESTART) is refused with an error: a .NET
-/// server has no core dump or crash report to show for it. RELOAD and LOADAOF need persistence,
-/// which is not built yet.
+/// server has no core dump or crash report to show for it. LOADAOF needs the AOF, which is not
+/// built yet.
 /// </summary>
 public static partial class DebugCommands
 {
@@ -43,6 +43,19 @@ public static partial class DebugCommands
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
         "    true, false.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed. Setting it to 1 reenables back the default.",
@@ -70,8 +83,9 @@ public static partial class DebugCommands
         else if (a.Is(1, "segfault") || a.Is(1, "panic") || a.Is(1, "assert") || a.Is(1, "oom")
                  || a.Is(1, "restart") || a.Is(1, "crash-and-recover") || a.Is(1, "leak"))
             c.Reply.Error($"DEBUG {a.GetString(1).ToUpperInvariant()} is not supported: Vermilion does not crash, leak or restart on request");
-        else if (a.Is(1, "reload") || a.Is(1, "loadaof"))
-            c.Reply.Error($"DEBUG {a.GetString(1).ToUpperInvariant()} needs persistence (RDB/AOF), which Vermilion does not have yet");
+        else if (a.Is(1, "reload")) Reload(c, a);
+        else if (a.Is(1, "loadaof"))
+            c.Reply.Error("DEBUG LOADAOF needs the AOF, which Vermilion does not have yet");
         else if (a.Is(1, "log") && n == 3)
         {
             c.Server.Log.Warning("DEBUG LOG: " + Encoding.Latin1.GetString(a[2]));
@@ -123,18 +137,43 @@ public static partial class DebugCommands
         else if (a.Is(1, "stringmatch-len") && n == 2) StringMatchFuzz(c);
         else if (a.Is(1, "htstats") && n == 3) HashTableStats(c, a[2]);
         else if (a.Is(1, "htstats-key") && n == 3) KeyHashTableStats(c, a[2]);
-        // Switches of subsystems Vermilion does not have (scripting, replication, RDB checksums,
-        // reply buffer resizing): accepted so the suite's set-up runs, nothing to change.
         else if (a.Is(1, "aof-flush-sleep") && n == 3)
         {
             // server.aof_flush_sleep: microseconds each AOF write waits first (tests slow the disk with it).
             c.Server.Aof.FlushSleepUs = (int)Math.Clamp(IntegerText.Atoi(a[2]), 0, int.MaxValue);
             c.Reply.Ok();
         }
-        else if ((a.Is(1, "set-disable-deny-scripts") || a.Is(1, "set-skip-checksum-validation")) && n == 3)
+        else if (a.Is(1, "set-skip-checksum-validation") && n == 3)
+        {
+            // RDB loads stop comparing the trailer (RESTORE's payload checks are DumpPayload's own).
+            c.Server.SkipChecksumValidation = IntegerText.Atoi(a[2]) != 0;
+            c.Reply.Ok();
+        }
+        // A switch of a subsystem Vermilion does not have (scripting): accepted so the suite's
+        // set-up runs, nothing to change.
+        else if (a.Is(1, "set-disable-deny-scripts") && n == 3)
             c.Reply.Ok();
         else if (a.Is(1, "replybuffer") && n == 4) ReplyBuffer(c, a);
         else HelpReply.SubcommandSyntaxError(c, a);
+    }
+
+    /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (see <see cref="VermilionServer.DebugReload"/>).</summary>
+    static void Reload(Client c, CommandArgs a)
+    {
+        bool merge = false, flush = true, save = true;
+        for (int j = 2; j < a.Count; j++)
+        {
+            if (a.Is(j, "merge")) merge = true;
+            else if (a.Is(j, "noflush")) flush = false;
+            else if (a.Is(j, "nosave")) save = false;
+            else
+            {
+                c.Reply.Error("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+                return;
+            }
+        }
+        if (c.Server.DebugReload(merge, flush, save) is { } error) c.Reply.Error(error);
+        else c.Reply.Ok();
     }
 
     /// <summary>DEBUG ERROR: the text as a protocol error, CR and LF made spaces.</summary>

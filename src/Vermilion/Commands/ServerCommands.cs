@@ -50,30 +50,37 @@ public static partial class ServerCommands
         c.Reply.Ok();
     }
 
+    /// <summary>FLUSHALL (flushAllDataAndResetRDB): every database emptied, then with save points the empty dataset saved at once.</summary>
     [Command("flushall")]
     static void FlushAll(Client c, CommandArgs a)
     {
         if (!ParseFlushMode(c, a, out bool async)) return;
         c.Server.InvalidateAllTracking();
-        foreach (var db in c.Server.Databases) c.Server.Dirty += c.Server.EmptyDb(db, async);
+        long removed = 0;
+        foreach (var db in c.Server.Databases) removed += c.Server.EmptyDb(db, async);
+        c.Server.ResetRdbAfterFlushAll(removed);
         c.Server.ForcePropagation();
         c.Reply.Ok();
     }
 
     /// <summary>
-    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Vermilion has no persistence yet, so nothing is
-    /// saved by default; SAVE cannot be honoured and fails as a failed save does in Redis.
-    /// On success the client gets no reply: the server closes every connection and exits.
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (db.c shutdownCommand): saves when save points
+    /// exist unless NOSAVE, or always with SAVE; a failed save cancels the shutdown unless FORCE.
+    /// NOW changes nothing here (there are no replicas to wait for), and no shutdown is ever in
+    /// progress for ABORT to cancel. On success the client gets no reply: the server closes every
+    /// connection and exits.
     /// </summary>
     [Command("shutdown")]
     static void Shutdown(Client c, CommandArgs a)
     {
-        bool save = false, nosave = false, abort = false;
+        var flags = ShutdownFlags.None;
+        bool abort = false;
         for (int i = 1; i < a.Count; i++)
         {
-            if (a.Is(i, "nosave")) nosave = true;
-            else if (a.Is(i, "save")) save = true;
-            else if (a.Is(i, "now") || a.Is(i, "force")) { }
+            if (a.Is(i, "nosave")) flags |= ShutdownFlags.NoSave;
+            else if (a.Is(i, "save")) flags |= ShutdownFlags.Save;
+            else if (a.Is(i, "now")) flags |= ShutdownFlags.Now;
+            else if (a.Is(i, "force")) flags |= ShutdownFlags.Force;
             else if (a.Is(i, "abort")) abort = true;
             else
             {
@@ -81,7 +88,7 @@ public static partial class ServerCommands
                 return;
             }
         }
-        if ((abort && a.Count != 2) || (save && nosave))
+        if ((abort && flags != ShutdownFlags.None) || (flags & (ShutdownFlags.Save | ShutdownFlags.NoSave)) == (ShutdownFlags.Save | ShutdownFlags.NoSave))
         {
             c.Reply.Error("syntax error");
             return;
@@ -91,12 +98,11 @@ public static partial class ServerCommands
             c.Reply.Error("No shutdown in progress.");
             return;
         }
-        if (save)
+        if ((flags & ShutdownFlags.Now) == 0 && c.Server.DeniesBlocking(c))
         {
-            c.Server.Log.Warning("Error trying to save the DB: persistence is not implemented in Vermilion yet, can't exit.");
-            c.Reply.Error("Errors trying to SHUTDOWN. Check logs.");
+            c.Reply.Error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
             return;
         }
-        c.Server.PrepareForShutdown("User requested shutdown...");
+        if (!c.Server.PrepareForShutdown("User requested shutdown...", flags)) c.Reply.Error("Errors trying to SHUTDOWN. Check logs.");
     }
 }

@@ -14,7 +14,7 @@ internal static unsafe partial class Native
     const string Libc = "libc";
 
     // errno values (Linux).
-    public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EMFILE = 24, ENFILE = 23, ENOPROTOOPT = 92,
+    public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENFILE = 23, ENOPROTOOPT = 92,
         EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99;
 
     public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
@@ -131,7 +131,7 @@ internal static unsafe partial class Native
 
     // ---- files as persistence writes them (Persistence/PosixFile): open, fdatasync/fsync, ftruncate, rename ----
 
-    public const int ENOENT = 2, ENOSPC = 28, EINVAL = 22;
+    public const int ENOENT = 2, ENOSPC = 28;
     public const int O_RDONLY = 0, O_WRONLY_CREATE_APPEND = O_WRONLY | O_CREAT | O_APPEND, O_WRONLY_CREATE_TRUNCATE = O_WRONLY | O_CREAT | 0x200 /* O_TRUNC */;
     const int O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
 

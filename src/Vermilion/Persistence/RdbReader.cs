@@ -40,15 +40,27 @@ public ref struct RdbReader(ReadOnlySpan<byte> data)
 
     readonly ReadOnlySpan<byte> _data = data;
     int _position;
+    bool _ranOut;
 
     public readonly int Position => _position;
     public readonly int Remaining => _data.Length - _position;
+
+    /// <summary>
+    /// Whether a read failed for want of bytes past the end of the data (rather than on bytes
+    /// that make no sense): an RDB file's loader, which reads through a window, then reads more
+    /// of the file and tries again, where other failures are corruption.
+    /// </summary>
+    public readonly bool RanOut => _ranOut;
+
+    /// <summary>A caller's own check found the data too short for what it announces (a count of elements past the bytes left).</summary>
+    public void NoteRanOut() => _ranOut = true;
 
     public bool TryReadByte(out byte value)
     {
         if (_position >= _data.Length)
         {
             value = 0;
+            _ranOut = true;
             return false;
         }
         value = _data[_position++];
@@ -60,6 +72,7 @@ public ref struct RdbReader(ReadOnlySpan<byte> data)
         if (count > (ulong)Remaining)
         {
             bytes = default;
+            _ranOut = true;
             return false;
         }
         bytes = _data.Slice(_position, (int)count);

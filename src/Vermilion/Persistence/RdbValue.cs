@@ -6,6 +6,9 @@ using Vermilion.Storage;
 
 namespace Vermilion.Persistence;
 
+/// <summary>What <see cref="RdbValue.Read"/> made of the bytes.</summary>
+public enum RdbReadResult { Ok, Empty, Corrupt }
+
 /// <summary>
 /// rdbSaveObject and rdbLoadObject for the collections Vermilion stores, in the RDB types Redis
 /// 7.0 writes: a small encoding as its blob (an intset, a listpack) in one RDB string, a large
@@ -17,23 +20,38 @@ namespace Vermilion.Persistence;
 /// </summary>
 public static class RdbValue
 {
-    /// <summary>Writes the type byte and the value; false for a type with no RDB form here yet.</summary>
-    public static bool TryWrite(RdbWriter writer, StoredObject value)
+    /// <summary>Writes the type byte and the value (a DUMP payload's start); false for a type with no RDB form here yet.</summary>
+    public static bool TryWrite(RdbWriter writer, StoredObject value) => TryWrite(writer, value, default, keyed: false);
+
+    /// <summary>rdbSaveKeyValuePair's tail in an RDB file: the type byte, the key, then the value.</summary>
+    public static bool TryWriteKeyed(RdbWriter writer, ReadOnlySpan<byte> key, StoredObject value) => TryWrite(writer, value, key, keyed: true);
+
+    static bool TryWrite(RdbWriter writer, StoredObject value, ReadOnlySpan<byte> key, bool keyed)
     {
+        if (TypeOf(value) is not { } type) return false;
+        writer.WriteType(type);
+        if (keyed) writer.WriteString(key);
         switch (value)
         {
-            case RawString s:
-                writer.WriteType(RdbType.String);
-                writer.WriteString(s.Value);
-                break;
+            case RawString s: writer.WriteString(s.Value); break;
             case SetValue set: WriteSet(writer, set); break;
             case HashValue hash: WriteHash(writer, hash); break;
             case QuickList list: WriteList(writer, list); break;
             case SortedSetValue zset: WriteSortedSet(writer, zset); break;
-            default: return false;
         }
         return true;
     }
+
+    /// <summary>rdbSaveObjectType: the RDB type Redis 7.0 writes for the value's encoding; null for a type with no RDB form here yet.</summary>
+    static RdbType? TypeOf(StoredObject value) => value switch
+    {
+        RawString => RdbType.String,
+        SetValue set => set.IsIntSet ? RdbType.SetIntset : RdbType.Set,
+        HashValue hash => hash.IsListpack ? RdbType.HashListpack : RdbType.Hash,
+        QuickList => RdbType.ListQuicklist2,
+        SortedSetValue zset => zset.IsPacked ? RdbType.ZSetListpack : RdbType.ZSet2,
+        _ => null,
+    };
 
     static void WriteSet(RdbWriter writer, SetValue set)
     {
@@ -43,12 +61,10 @@ public static class RdbValue
             int size = IntSetBlob.Size(ints);
             var blob = ArrayPool<byte>.Shared.Rent(size);
             IntSetBlob.Write(ints, blob);
-            writer.WriteType(RdbType.SetIntset);
             writer.WriteString(blob.AsSpan(0, size));
             ArrayPool<byte>.Shared.Return(blob);
             return;
         }
-        writer.WriteType(RdbType.Set);
         writer.WriteLength((ulong)set.Count);
         for (int i = 0; i < set.Count; i++) writer.WriteString(set.MemberAt(i));
     }
@@ -64,11 +80,9 @@ public static class RdbValue
                 lp.Append(hash.FieldAt(pair));
                 lp.Append(hash.ValueAt(pair));
             }
-            writer.WriteType(RdbType.HashListpack);
             writer.WriteString(lp.Finish());
             return;
         }
-        writer.WriteType(RdbType.Hash);
         writer.WriteLength((ulong)hash.Count);
         for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair))
         {
@@ -80,7 +94,6 @@ public static class RdbValue
     /// <summary>RDB_TYPE_LIST_QUICKLIST_2: the node count, then each node as a packed container (2) and its listpack.</summary>
     static void WriteList(RdbWriter writer, QuickList list)
     {
-        writer.WriteType(RdbType.ListQuicklist2);
         writer.WriteLength((ulong)list.NodeCount);
         if (list.Count == 0) return;
         var cursor = list.At(0, forward: true);
@@ -115,11 +128,9 @@ public static class RdbValue
                 if (DoubleText.IsCompactInteger(score, out long integer)) lp.Append(integer);
                 else lp.Append(text[..DoubleText.FormatCompact(score, text)]);
             }
-            writer.WriteType(RdbType.ZSetListpack);
             writer.WriteString(lp.Finish());
             return;
         }
-        writer.WriteType(RdbType.ZSet2);
         writer.WriteLength((ulong)zset.Count);
         Span<byte> bits = stackalloc byte[8];
         for (var c = zset.At(zset.Count - 1); c.IsValid; c.MovePrev())
@@ -136,24 +147,74 @@ public static class RdbValue
     /// <summary>
     /// Reads a value of <paramref name="type"/> (any type but a string) for <paramref name="key"/>;
     /// false when the data is truncated, malformed, empty, has duplicates, or is of a type Vermilion
-    /// does not store yet.
+    /// does not store yet (RESTORE answers "Bad data format" for all of these, as Redis does).
     /// </summary>
-    public static bool TryRead(ref RdbReader reader, RdbType type, ReadOnlySpan<byte> key, Config config, out StoredObject? value)
+    public static bool TryRead(ref RdbReader reader, RdbType type, ReadOnlySpan<byte> key, Config config, out StoredObject? value) =>
+        Read(ref reader, type, key, config, out value) == RdbReadResult.Ok;
+
+    /// <summary>
+    /// rdbLoadObject for every collection type Redis 7.0 loads, the old encodings included
+    /// (zipmap, ziplists, quicklists of ziplists), converted as Redis converts them: into the
+    /// compact encoding unless the current thresholds say otherwise. An empty collection is
+    /// <see cref="RdbReadResult.Empty"/> (its bytes consumed), which an RDB file's loader skips
+    /// as Redis does since #8453; anything else that does not make a value is
+    /// <see cref="RdbReadResult.Corrupt"/>.
+    /// </summary>
+    public static RdbReadResult Read(ref RdbReader reader, RdbType type, ReadOnlySpan<byte> key, Config config, out StoredObject? value)
     {
+        value = null;
+        if (IsEmpty(ref reader, type)) return RdbReadResult.Empty;
         value = type switch
         {
             RdbType.Set => ReadSet(ref reader, key, config.SetMaxIntsetEntries),
             RdbType.SetIntset => ReadIntSet(ref reader, key, config.SetMaxIntsetEntries),
             RdbType.Hash => ReadHash(ref reader, key, config.HashMaxListpackEntries, config.HashMaxListpackValue),
             RdbType.HashListpack => ReadHashListpack(ref reader, key, config.HashMaxListpackEntries),
+            RdbType.HashZiplist => ReadHashZiplist(ref reader, key, config.HashMaxListpackEntries),
+            RdbType.HashZipmap => ReadHashZipmap(ref reader, key, config.HashMaxListpackEntries, config.HashMaxListpackValue),
             RdbType.ListQuicklist2 => ReadQuicklist(ref reader, key, config.ListMaxListpackSize),
+            RdbType.ListQuicklist => ReadZiplistQuicklist(ref reader, key, config.ListMaxListpackSize),
+            RdbType.ListZiplist => ReadListZiplist(ref reader, key, config.ListMaxListpackSize),
             RdbType.List => ReadList(ref reader, key, config.ListMaxListpackSize),
             RdbType.ZSetListpack => ReadSortedSetListpack(ref reader, key, config.ZsetMaxListpackEntries),
+            RdbType.ZSetZiplist => ReadSortedSetZiplist(ref reader, key, config.ZsetMaxListpackEntries),
             RdbType.ZSet2 or RdbType.ZSet => ReadSortedSet(ref reader, key, binaryScores: type == RdbType.ZSet2,
                 config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue),
             _ => null,
         };
-        return value is not null;
+        if (value is null) return RdbReadResult.Corrupt;
+        // A quicklist whose every node was empty (Redis skips empty nodes, then the key).
+        return value is QuickList { Count: 0 } ? RdbReadResult.Empty : RdbReadResult.Ok;
+    }
+
+    /// <summary>
+    /// rdbLoadObject's emptykey cases, looked at before anything is built: a count of 0 for the
+    /// types that start with one, a listpack or ziplist blob without entries. The bytes are
+    /// consumed only when the value is empty. (An empty intset or zipmap is corrupt, as in Redis.)
+    /// </summary>
+    static bool IsEmpty(ref RdbReader reader, RdbType type)
+    {
+        var peek = reader;
+        switch (type)
+        {
+            case RdbType.List or RdbType.Set or RdbType.ZSet or RdbType.Hash or RdbType.ZSet2 or RdbType.ListQuicklist or RdbType.ListQuicklist2:
+                if (!peek.TryReadLength(out ulong count) || count != 0) return false;
+                break;
+            case RdbType.HashListpack or RdbType.ZSetListpack or RdbType.ListZiplist or RdbType.ZSetZiplist or RdbType.HashZiplist:
+                if (!peek.TryReadString(out var blob)) return false;
+                using (blob)
+                {
+                    bool empty = type is RdbType.HashListpack or RdbType.ZSetListpack
+                        ? ListpackReader.TryOpen(blob.Value, out var lp) && lp.Count == 0
+                        : ZiplistReader.TryOpen(blob.Value, out var zl) && zl.Count == 0;
+                    if (!empty) return false;
+                }
+                break;
+            default:
+                return false;
+        }
+        reader = peek;
+        return true;
     }
 
     /// <summary>
@@ -163,7 +224,12 @@ public static class RdbValue
     static bool TryReadCount(ref RdbReader reader, int bytesPerItem, out int count)
     {
         count = 0;
-        if (!reader.TryReadLength(out ulong length) || length == 0 || length > (ulong)reader.Remaining / (ulong)bytesPerItem) return false;
+        if (!reader.TryReadLength(out ulong length) || length == 0) return false;
+        if (length > (ulong)reader.Remaining / (ulong)bytesPerItem)
+        {
+            reader.NoteRanOut();
+            return false;
+        }
         count = (int)length;
         return true;
     }
@@ -222,28 +288,73 @@ public static class RdbValue
     static HashValue? ReadHashListpack(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries)
     {
         if (!reader.TryReadString(out var blob)) return null;
+        using (blob) return HashFromListpack(blob.Value, key, maxEntries);
+    }
+
+    static HashValue? HashFromListpack(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> key, long maxEntries)
+    {
+        if (!ListpackReader.TryOpen(blob, out var lp) || lp.Count == 0 || lp.Count % 2 != 0) return null;
+        int pairs = lp.Count / 2;
+        HashValue hash;
+        Span<byte> digits = stackalloc byte[20];
+        if (pairs > maxEntries) hash = HashValue.CreateTable(key, pairs);
+        else
+        {
+            // Sized once: the entries' lengths in Vermilion's layout.
+            long bytes = 0;
+            var sizing = lp;
+            while (sizing.MoveNext()) bytes += HashValue.ListpackEntryBytes(sizing.Text(digits).Length);
+            hash = new HashValue(key, (int)Math.Min(bytes, Array.MaxLength));
+        }
+        Span<byte> fieldDigits = stackalloc byte[20];
+        while (lp.MoveNext())
+        {
+            var field = lp.Text(fieldDigits);
+            lp.MoveNext();
+            if (!hash.AddIfAbsent(field, lp.Text(digits))) return null;
+        }
+        return hash;
+    }
+
+    /// <summary>
+    /// RDB_TYPE_HASH_ZIPLIST (Redis 3.2 to 6.2): converted to a listpack as Redis 7.0 does
+    /// (ziplistPairsConvertAndValidateIntegrity: pairs, no duplicate field), then a hash table
+    /// past hash-max-listpack-entries. As in Redis, value lengths are not checked here.
+    /// </summary>
+    static HashValue? ReadHashZiplist(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries)
+    {
+        if (!reader.TryReadString(out var blob)) return null;
         using (blob)
         {
-            if (!ListpackReader.TryOpen(blob.Value, out var lp) || lp.Count == 0 || lp.Count % 2 != 0) return null;
-            int pairs = lp.Count / 2;
-            HashValue hash;
+            if (!ZiplistReader.TryOpen(blob.Value, out var zl) || zl.Count % 2 != 0) return null;
+            using var lp = new ListpackBuilder(blob.Value.Length);
             Span<byte> digits = stackalloc byte[20];
-            if (pairs > maxEntries) hash = HashValue.CreateTable(key, pairs);
-            else
+            while (zl.MoveNext()) lp.Append(zl.Text(digits));
+            return HashFromListpack(lp.Finish(), key, maxEntries);
+        }
+    }
+
+    /// <summary>
+    /// RDB_TYPE_HASH_ZIPMAP (Redis 2.x): its pairs into a listpack, no duplicate field; a hash
+    /// table past hash-max-listpack-entries or when a field or value is longer than
+    /// hash-max-listpack-value, as Redis 7.0's loader converts it.
+    /// </summary>
+    static HashValue? ReadHashZipmap(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries, long maxValue)
+    {
+        if (!reader.TryReadString(out var blob)) return null;
+        using (blob)
+        {
+            if (!ZipmapReader.TryOpen(blob.Value, out var zm)) return null;
+            using var lp = new ListpackBuilder(blob.Value.Length * 2);
+            long longest = 0;
+            while (zm.MoveNext())
             {
-                // Sized once: the entries' lengths in Vermilion's layout.
-                long bytes = 0;
-                var sizing = lp;
-                while (sizing.MoveNext()) bytes += HashValue.ListpackEntryBytes(sizing.Text(digits).Length);
-                hash = new HashValue(key, (int)Math.Min(bytes, Array.MaxLength));
+                longest = Math.Max(longest, Math.Max(zm.Field.Length, zm.Value.Length));
+                lp.Append(zm.Field);
+                lp.Append(zm.Value);
             }
-            Span<byte> fieldDigits = stackalloc byte[20];
-            while (lp.MoveNext())
-            {
-                var field = lp.Text(fieldDigits);
-                lp.MoveNext();
-                if (!hash.AddIfAbsent(field, lp.Text(digits))) return null;
-            }
+            var hash = HashFromListpack(lp.Finish(), key, maxEntries);
+            if (hash is { IsListpack: true } && longest > maxValue) hash.ConvertToTable();
             return hash;
         }
     }
@@ -275,7 +386,43 @@ public static class RdbValue
                 while (lp.MoveNext()) list.PushTail(lp.Text(digits));
             }
         }
-        return list.Count > 0 ? list : null;
+        return list;
+    }
+
+    /// <summary>
+    /// RDB_TYPE_LIST_QUICKLIST (Redis 3.2 to 6.2): the node count, then each node as a ziplist;
+    /// every element is pushed into a list split by list-max-listpack-size. An empty ziplist node
+    /// is skipped, as Redis skips it.
+    /// </summary>
+    static QuickList? ReadZiplistQuicklist(ref RdbReader reader, ReadOnlySpan<byte> key, int fill)
+    {
+        if (!TryReadCount(ref reader, 1, out int nodes)) return null;
+        var list = new QuickList(key.ToArray(), fill);
+        Span<byte> digits = stackalloc byte[20];
+        for (int n = 0; n < nodes; n++)
+        {
+            if (!reader.TryReadString(out var data)) return null;
+            using (data)
+            {
+                if (data.Value.Length == 0 || !ZiplistReader.TryOpen(data.Value, out var zl)) return null;
+                while (zl.MoveNext()) list.PushTail(zl.Text(digits));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>RDB_TYPE_LIST_ZIPLIST (Redis 2.6 to 3.0): one ziplist, its elements pushed into a list split by list-max-listpack-size.</summary>
+    static QuickList? ReadListZiplist(ref RdbReader reader, ReadOnlySpan<byte> key, int fill)
+    {
+        if (!reader.TryReadString(out var data)) return null;
+        using (data)
+        {
+            if (!ZiplistReader.TryOpen(data.Value, out var zl)) return null;
+            var list = new QuickList(key.ToArray(), fill);
+            Span<byte> digits = stackalloc byte[20];
+            while (zl.MoveNext()) list.PushTail(zl.Text(digits));
+            return list;
+        }
     }
 
     /// <summary>RDB_TYPE_LIST (Redis before 3.2, and other tools): a count and the elements.</summary>
@@ -298,24 +445,47 @@ public static class RdbValue
     static SortedSetValue? ReadSortedSetListpack(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries)
     {
         if (!reader.TryReadString(out var blob)) return null;
+        using (blob) return SortedSetFromListpack(blob.Value, key, maxEntries);
+    }
+
+    static SortedSetValue? SortedSetFromListpack(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> key, long maxEntries)
+    {
+        if (!ListpackReader.TryOpen(blob, out var lp) || lp.Count == 0 || lp.Count % 2 != 0) return null;
+        var entries = new List<(double Score, byte[] Member)>(lp.Count / 2);
+        Span<byte> digits = stackalloc byte[20];
+        while (lp.MoveNext())
+        {
+            var member = lp.Text(digits).ToArray();
+            lp.MoveNext();
+            double score;
+            if (lp.IsInteger) score = lp.Integer;
+            else if (!DoubleText.TryParse(lp.String, out score)) return null;
+            if (entries.Count > 0 && ScoreTree.Compare(entries[^1].Score, entries[^1].Member, score, member) >= 0) return null;
+            entries.Add((score, member));
+        }
+        // In order, a duplicate member could still hide under another score.
+        if (!AllDistinct(entries)) return null;
+        return SortedSetValue.Build(key, entries, packed: entries.Count <= maxEntries);
+    }
+
+    /// <summary>
+    /// RDB_TYPE_ZSET_ZIPLIST (Redis 2.6 to 6.2): members and scores alternate as in the listpack
+    /// form it is converted to; compact unless it holds more than zset-max-listpack-entries
+    /// members, as Redis 7.0 converts it.
+    /// </summary>
+    static SortedSetValue? ReadSortedSetZiplist(ref RdbReader reader, ReadOnlySpan<byte> key, long maxEntries)
+    {
+        if (!reader.TryReadString(out var blob)) return null;
         using (blob)
         {
-            if (!ListpackReader.TryOpen(blob.Value, out var lp) || lp.Count == 0 || lp.Count % 2 != 0) return null;
-            var entries = new List<(double Score, byte[] Member)>(lp.Count / 2);
-            Span<byte> digits = stackalloc byte[20];
-            while (lp.MoveNext())
+            if (!ZiplistReader.TryOpen(blob.Value, out var zl) || zl.Count % 2 != 0) return null;
+            using var lp = new ListpackBuilder(blob.Value.Length);
+            while (zl.MoveNext())
             {
-                var member = lp.Text(digits).ToArray();
-                lp.MoveNext();
-                double score;
-                if (lp.IsInteger) score = lp.Integer;
-                else if (!DoubleText.TryParse(lp.String, out score)) return null;
-                if (entries.Count > 0 && ScoreTree.Compare(entries[^1].Score, entries[^1].Member, score, member) >= 0) return null;
-                entries.Add((score, member));
+                if (zl.IsInteger) lp.Append(zl.Integer);
+                else lp.Append(zl.String);
             }
-            // In order, a duplicate member could still hide under another score.
-            if (!AllDistinct(entries)) return null;
-            return SortedSetValue.Build(key, entries, packed: entries.Count <= maxEntries);
+            return SortedSetFromListpack(lp.Finish(), key, maxEntries);
         }
     }
 

@@ -29,12 +29,40 @@ public static class RdbFormat
 }
 
 /// <summary>
-/// Writes values in Redis's RDB encoding into a growable buffer: lengths in 1, 2, 5 or 9 bytes,
-/// strings as small integers, LZF-compressed or verbatim, choosing as rdbSaveRawString does, so
-/// the bytes are the ones redis-server writes. DUMP uses it now; saving whole RDB files will use
-/// the same methods and drain <see cref="Written"/> to the file as it fills. One instance per
-/// server, reused: its buffer and LZF table are kept between calls (a buffer grown for a large
-/// value goes back to the pool on <see cref="Reset"/>).
+/// A finished piece of an RDB stream: bytes [0, <see cref="Length"/>) of a buffer rented from
+/// <see cref="ArrayPool{T}.Shared"/>. Whoever receives it owns it: the writer never touches the
+/// buffer again, and the receiver gives it back with <see cref="Return"/> once the bytes are
+/// written (from any thread: the shared pool is thread-safe).
+/// </summary>
+public readonly struct RdbChunk(byte[] buffer, int length)
+{
+    public byte[] Buffer { get; } = buffer;
+    public int Length { get; } = length;
+    public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
+    public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+}
+
+/// <summary>Where a streaming <see cref="RdbWriter"/> hands its finished chunks, in order.</summary>
+public interface IRdbChunkSink
+{
+    /// <summary>Takes ownership of <paramref name="chunk"/> (see <see cref="RdbChunk"/>).</summary>
+    void Accept(RdbChunk chunk);
+}
+
+/// <summary>
+/// Writes values in Redis's RDB encoding: lengths in 1, 2, 5 or 9 bytes, strings as small
+/// integers, LZF-compressed or verbatim, choosing as rdbSaveRawString does, so the bytes are the
+/// ones redis-server writes. Two modes:
+/// <list type="bullet">
+/// <item>a growable buffer (DUMP, MIGRATE): the value is read from <see cref="Written"/>. One
+/// instance per server, reused: its buffer and LZF table are kept between calls (a buffer grown
+/// for a large value goes back to the pool on <see cref="Reset"/>);</item>
+/// <item>streaming (RDB files, <see cref="RdbFileWriter"/>): bytes fill pooled chunks of at
+/// least the chunk size, and each full chunk is handed to an <see cref="IRdbChunkSink"/> as the
+/// next bytes need room, so a file of any size never needs more than a chunk (or one value's
+/// LZF output) in memory. Written bytes are never revisited, so a chunk may leave at any
+/// point, even in the middle of a value.</item>
+/// </list>
 /// </summary>
 public sealed class RdbWriter
 {
@@ -44,23 +72,52 @@ public sealed class RdbWriter
     byte[] _buffer;
     int _length;
     readonly Lzf _lzf = new();
+    readonly IRdbChunkSink? _sink;
+    readonly int _chunkSize;
 
     public RdbWriter() => _buffer = _small;
+
+    /// <summary>A streaming writer: full chunks of at least <paramref name="chunkSize"/> bytes go to <paramref name="sink"/>.</summary>
+    public RdbWriter(IRdbChunkSink sink, int chunkSize)
+    {
+        _sink = sink;
+        _chunkSize = chunkSize;
+        _buffer = [];
+    }
+
+    /// <summary>rdbcompression: strings longer than 20 bytes are tried with LZF only when set (Redis's default).</summary>
+    public bool Compress { get; set; } = true;
+
+    /// <summary>Streaming: hands what is written so far to the sink as a (possibly short) chunk.</summary>
+    public void Flush()
+    {
+        if (_sink is null || _length == 0) return;
+        _sink.Accept(new RdbChunk(_buffer, _length));
+        _buffer = [];
+        _length = 0;
+    }
 
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
     public int Length => _length;
 
     public void Reset()
     {
-        if (_buffer != _small) ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = _small;
+        if (_buffer != _small && _buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = _sink is null ? _small : [];
         _length = 0;
     }
 
     /// <summary>At least <paramref name="size"/> free bytes at the end of the buffer.</summary>
     Span<byte> Reserve(int size)
     {
-        if (_buffer.Length - _length < size)
+        if (_buffer.Length - _length < size && _sink is not null)
+        {
+            // Streaming: the full chunk leaves as it is; the bytes to come start a new one.
+            Flush();
+            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_chunkSize, size));
+        }
+        else if (_buffer.Length - _length < size)
         {
             long wanted = Math.Max((long)_length + size, (long)_buffer.Length * 2);
             var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, Array.MaxLength));
@@ -79,6 +136,16 @@ public sealed class RdbWriter
 
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
+        // Streaming, a long value is split over chunks rather than given a buffer of its size.
+        while (_sink is not null && bytes.Length > _chunkSize)
+        {
+            int room = _buffer.Length - _length;
+            if (room == 0) room = Reserve(_chunkSize).Length;
+            int n = Math.Min(room, bytes.Length);
+            bytes[..n].CopyTo(_buffer.AsSpan(_length));
+            _length += n;
+            bytes = bytes[n..];
+        }
         bytes.CopyTo(Reserve(bytes.Length));
         _length += bytes.Length;
     }
@@ -86,7 +153,12 @@ public sealed class RdbWriter
     public void WriteType(RdbType type) => WriteByte((byte)type);
 
     /// <summary>rdbSaveLen.</summary>
-    public void WriteLength(ulong length) => _length += EncodeLength(length, Reserve(9));
+    public void WriteLength(ulong length)
+    {
+        // Reserve first: streaming, it may hand the chunk over and start _length again at 0.
+        var destination = Reserve(9);
+        _length += EncodeLength(length, destination);
+    }
 
     /// <summary>A length in the fewest bytes: 6 bits, 14 bits (big-endian), or a marker byte and 32 or 64 bits big-endian.</summary>
     public static int EncodeLength(ulong length, Span<byte> destination)
@@ -154,7 +226,7 @@ public sealed class RdbWriter
                 return;
             }
         }
-        if (value.Length > 20 && TryWriteCompressed(value)) return;
+        if (value.Length > 20 && Compress && TryWriteCompressed(value)) return;
         WriteLength((ulong)value.Length);
         WriteRaw(value);
     }

@@ -36,7 +36,7 @@ public sealed partial class VermilionServer
     /// <summary>
     /// main()'s loading steps for the AOF, before the server listens: aofLoadManifestFromDisk
     /// (always: a manifest that does not parse is fatal even with appendonly no), the base and
-    /// incr files when appendonly is yes (loadDataFromDisk; the RDB file is the other branch),
+    /// incr files when appendonly is yes (loadDataFromDisk), else the RDB file,
     /// aofOpenIfNeededOnServerStart, aofDelHistoryFiles. Throws <see cref="ServerStartException"/>
     /// once the reasons are logged: Redis's exit(1), the server never starts with part of the data.
     /// </summary>
@@ -56,6 +56,7 @@ public sealed partial class VermilionServer
                     replay.Release();
                 }
             }
+            else if (!LoadRdbOnStart()) throw new AofStartupException();
             Aof.OpenOnServerStart();
             Aof.DeleteHistoryFiles();
         }

@@ -13,6 +13,10 @@ public struct OutputBufferLimit
     public long SoftSeconds;
 }
 
+/// <summary>SHUTDOWN's flags (server.h SHUTDOWN_*), also the values of shutdown-on-sigint/sigterm.</summary>
+[Flags]
+public enum ShutdownFlags { None = 0, Save = 1, NoSave = 2, Now = 4, Force = 8 }
+
 /// <summary>Raised for a bad line while loading configuration; the host prints it as Redis does and exits 1.</summary>
 public sealed class ConfigFileException(int line, string text, string reason) : Exception(reason)
 {
@@ -133,8 +137,23 @@ public sealed class Config
 
     /// <summary>replicaof as "host port", or "" (replication is not built, so only "" is accepted).</summary>
     public string ReplicaOf = "";
-    /// <summary>save's (seconds, changes) pairs; only an empty list is accepted (persistence is not built).</summary>
-    List<(long Seconds, long Changes)> _saveParams = [];
+    /// <summary>save's (seconds, changes) pairs: Redis's default save points (initServerConfig) until a save line or CONFIG SET replaces them.</summary>
+    List<(long Seconds, long Changes)> _saveParams = [(3600, 1), (300, 100), (60, 10000)];
+    /// <summary>The save points serverCron checks (server.saveparams); empty with save "".</summary>
+    public IReadOnlyList<(long Seconds, long Changes)> SaveParams => _saveParams;
+    // RDB files (Server/Saving.cs, Persistence/RdbFile*).
+    public string DbFilename = "dump.rdb";
+    public bool RdbCompression = true;
+    public bool RdbChecksum = true;
+    public bool RdbSaveIncrementalFsync = true;
+    /// <summary>stop-writes-on-bgsave-error: writes get MISCONF after a failed background save (with BGSAVE).</summary>
+    public bool StopWritesOnBgsaveError = true;
+    /// <summary>rdb-del-sync-files: deletes the RDB a replica synced from when persistence is off; kept for replication, which is not built.</summary>
+    public bool RdbDelSyncFiles;
+    /// <summary>rdb-key-save-delay (hidden, for tests): microseconds slept after each key saved; negative: 1 µs with probability 1/-N (debugDelay).</summary>
+    public int RdbKeySaveDelay;
+    /// <summary>shutdown-on-sigint / shutdown-on-sigterm: <see cref="ShutdownFlags"/> for a shutdown a signal asks for (none: save if save points exist).</summary>
+    public ShutdownFlags ShutdownOnSigint, ShutdownOnSigterm;
     /// <summary>While config text is read: save lines append, and only the first one replaces the list (setConfigSaveOption).</summary>
     bool _loading, _saveLoaded;
 
@@ -272,7 +291,7 @@ public sealed class Config
     /// rehashes its dictionaries itself; the event loop is single-threaded by design (io-threads,
     /// CPU lists); there is no Lua (busy-reply-threshold), no stream or HyperLogLog type yet
     /// (stream-node-*, hll-sparse-max-bytes), no crash report, no start-up logo, no replica to wait
-    /// for at shutdown (shutdown-timeout, and shutdown-on-* flags other than "save").
+    /// for at shutdown (shutdown-timeout). shutdown-on-sigint/sigterm sit here beside it but are wired.
     /// </summary>
     void AddTuningKnobs()
     {
@@ -307,18 +326,17 @@ public sealed class Config
         // (Persistence/DumpPayload), so a malformed payload is refused whatever this says.
         Add(new EnumOption("sanitize-dump-payload", ["no", "yes", "clients"], "no"));
         Add(new IntegerOption("shutdown-timeout", 0, int.MaxValue, 10));
-        Add(ShutdownOnSignal("shutdown-on-sigint"));
-        Add(ShutdownOnSignal("shutdown-on-sigterm"));
-        // Redis's HIDDEN_CONFIG debugging knobs (its test suite sets them by name): nothing loads or
-        // saves an RDB here, there is no watchdog and no panic to exit on.
+        Add(ShutdownOnSignal("shutdown-on-sigint", () => ShutdownOnSigint, v => ShutdownOnSigint = v));
+        Add(ShutdownOnSignal("shutdown-on-sigterm", () => ShutdownOnSigterm, v => ShutdownOnSigterm = v));
+        // Redis's HIDDEN_CONFIG debugging knobs (its test suite sets them by name): rdb-key-save-delay
+        // slows saves down; there is no watchdog and no panic to exit on, and loading is not slowed.
         Add(new BoolOption("use-exit-on-panic", false) { Hidden = true });
-        Add(new IntegerOption("rdb-key-save-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("rdb-key-save-delay", int.MinValue, int.MaxValue, () => RdbKeySaveDelay, v => RdbKeySaveDelay = (int)v) { Hidden = true });
         Add(new IntegerOption("key-load-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
         Add(new IntegerOption("watchdog-period", 0, int.MaxValue, 0) { Hidden = true });
         Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, 2 * 1024 * 1024) { Hidden = true });
     }
 
-    const string Persistence = "persistence (RDB/AOF) is not built in Vermilion yet (issue 15)";
     const string Replication = "replication is not built in Vermilion yet";
     const string Cluster = "cluster mode is not built in Vermilion yet";
     const string Acl = "ACL (users, passwords, ACL LOG) is not built in Vermilion yet";
@@ -332,19 +350,23 @@ public sealed class Config
     /// </summary>
     void AddNotBuilt()
     {
-        // Persistence. save keeps the value Vermilion has always reported (""): it does not
-        // snapshot, so Redis's default save "3600 1 300 100 60 10000" would be untrue.
-        Add(new CustomOption("save", GetSave, SetSave, multiArg: true) { NotBuilt = Persistence });
-        Add(new StringOption("dbfilename", "dump.rdb")
+        // Persistence: RDB (Server/Saving.cs); the AOF's parameters are with the other wired ones above.
+        Add(new CustomOption("save", GetSave, SetSave, multiArg: true)
         {
-            Protected = true, NotBuilt = Persistence,
+            // rewriteConfigSaveOption: one line per save point, or save "" (forced: written even at the default).
+            ConfigLine = () => _saveParams.Count == 0 ? "save \"\"" : string.Join('\n', _saveParams.Select(p => $"save {p.Seconds} {p.Changes}")),
+            AlwaysRewrite = true,
+        });
+        Add(new StringOption("dbfilename", () => DbFilename, v => DbFilename = v)
+        {
+            Protected = true,
             Validate = v => IsBaseName(v) ? null : "dbfilename can't be a path, just a filename",
         });
-        Add(new BoolOption("rdbchecksum", true) { Immutable = true, NotBuilt = Persistence });
-        Add(new BoolOption("rdbcompression", true) { NotBuilt = Persistence });
-        Add(new BoolOption("rdb-del-sync-files", false) { NotBuilt = Persistence });
-        Add(new BoolOption("rdb-save-incremental-fsync", true) { NotBuilt = Persistence });
-        Add(new BoolOption("stop-writes-on-bgsave-error", true) { NotBuilt = Persistence });
+        Add(new BoolOption("rdbchecksum", () => RdbChecksum, v => RdbChecksum = v) { Immutable = true });
+        Add(new BoolOption("rdbcompression", () => RdbCompression, v => RdbCompression = v));
+        Add(new BoolOption("rdb-del-sync-files", () => RdbDelSyncFiles, v => RdbDelSyncFiles = v));
+        Add(new BoolOption("rdb-save-incremental-fsync", () => RdbSaveIncrementalFsync, v => RdbSaveIncrementalFsync = v));
+        Add(new BoolOption("stop-writes-on-bgsave-error", () => StopWritesOnBgsaveError, v => StopWritesOnBgsaveError = v));
 
         // Replication (and the primary's side of it: backlog, min-replicas, diskless sync).
         Add(new CustomOption("replicaof", () => ReplicaOf, SetReplicaOf, multiArg: true)
@@ -491,14 +513,14 @@ public sealed class Config
 
     /// <summary>
     /// shutdown-on-sigint/sigterm: a set of SHUTDOWN's flags, "default" when empty (a MULTI_ARG enum of
-    /// bit flags in Redis). Only "save" needs a missing feature; the others change nothing without
-    /// persistence or replicas, so they are stored.
+    /// bit flags in Redis). NOW and FORCE change nothing without replicas or an AOF; SAVE and NOSAVE
+    /// decide whether the signal's shutdown saves.
     /// </summary>
-    CustomOption ShutdownOnSignal(string name)
+    CustomOption ShutdownOnSignal(string name, Func<ShutdownFlags> get, Action<ShutdownFlags> set)
     {
-        int flags = 0;
         string Get()
         {
+            var flags = (int)get();
             if (flags == 0) return "default";
             return string.Join(' ', s_shutdownFlags.Where((_, i) => (flags & (1 << i)) != 0));
         }
@@ -516,14 +538,10 @@ public sealed class Config
             }
             if (value < 0 || args.Length == 0) return "argument(s) must be one of the following: default, save, nosave, now, force";
             if ((value & 3) == 3) return "shutdown options SAVE and NOSAVE can't be used simultaneously";
-            flags = value;
+            set((ShutdownFlags)value);
             return null;
         }
-        return new CustomOption(name, Get, Set, multiArg: true)
-        {
-            NotBuilt = Persistence,
-            Supported = v => !v.Split(' ').Contains("save"),
-        };
+        return new CustomOption(name, Get, Set, multiArg: true);
     }
 
     string? SetOomScoreAdjValues(string[] args)

@@ -32,6 +32,8 @@ public abstract class ConfigOption
     public string Default { get; internal set; } = "";
     /// <summary>Runs after a CONFIG SET stored the new value; returns an error to undo the change.</summary>
     public Func<VermilionServer, string?>? Apply { get; init; }
+    /// <summary>CONFIG REWRITE writes it even at its default value (rewriteConfigSaveOption's force: a save line keeps the defaults from applying).</summary>
+    public bool AlwaysRewrite { get; init; }
     /// <summary>MULTI_ARG_CONFIG: takes any number of words on a config line (bind, save); others take exactly one.</summary>
     public virtual bool MultiArg => false;
 

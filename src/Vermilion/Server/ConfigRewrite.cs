@@ -35,7 +35,7 @@ public static class ConfigRewrite
         {
             if (seen.Contains(option)) continue;
             var line = option.ToConfigLine();
-            if (line is not null && line != defaults.Find(option.Name)!.ToConfigLine()) appended.Add(line);
+            if (line is not null && (option.AlwaysRewrite || line != defaults.Find(option.Name)!.ToConfigLine())) appended.Add(line);
         }
         var result = output.Where(l => l is not null).Select(l => l!).ToList();
         while (result.Count > 0 && result[^1].Trim().Length == 0 && appended.Count > 0) result.RemoveAt(result.Count - 1);

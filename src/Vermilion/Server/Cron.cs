@@ -11,7 +11,7 @@ public sealed partial class VermilionServer
     /// <summary>
     /// serverCron, every 1000/hz ms: shutdown requests, the end of a CLIENT PAUSE, idle
     /// timeouts and output buffer limits (clientsCron), the instantaneous metrics, the runtime's
-    /// GC pauses (Vermilion's own: <see cref="Server.GcPauses"/>).
+    /// GC pauses (Vermilion's own: <see cref="Server.GcPauses"/>), save points (Saving.cs).
     /// </summary>
     long ServerCron(EventLoop loop, long id)
     {
@@ -19,8 +19,15 @@ public sealed partial class VermilionServer
         _cronLoops++;
         if (_shutdownRequested && !_shutDown)
         {
-            PrepareForShutdown("User requested shutdown...");
-            return EventLoop.NoMore;
+            var flags = _shutdownSignal switch
+            {
+                Native.SIGINT => Config.ShutdownOnSigint,
+                Native.SIGTERM => Config.ShutdownOnSigterm,
+                _ => ShutdownFlags.None,
+            };
+            if (PrepareForShutdown("User requested shutdown...", flags)) return EventLoop.NoMore;
+            // A failed save cancels the shutdown (cancelShutdown): the server goes on serving.
+            _shutdownRequested = false;
         }
         EffectiveHz = Config.Hz;
         if (Config.DynamicHz)
@@ -41,6 +48,8 @@ public sealed partial class VermilionServer
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
         Aof.Cron(secondElapsed: RunWithPeriod(1000));
+        BackgroundSaveCron();
+        SavePointsCron();
         MigrateSocketsCron();
         TrimHeapAfterPeak();
         return 1000 / EffectiveHz;

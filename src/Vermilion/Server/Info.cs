@@ -9,7 +9,7 @@ namespace Vermilion.Server;
 
 /// <summary>
 /// INFO's text: Redis 7.0's sections, field names and formats ("# Server\r\nredis_version:7.0.15\r\n…").
-/// Fields for features Vermilion does not have yet (persistence, replication) show the values a
+/// Fields for features Vermilion does not have yet (the AOF, replication) show the values a
 /// Redis server without them shows. Memory figures are the managed heap and the process RSS.
 /// </summary>
 public static class Info
@@ -212,14 +212,33 @@ public static class Info
     static string Percent(long part, long whole) =>
         TwoDecimals(whole == 0 ? 0 : 100.0 * part / whole) + "%";
 
+    /// <summary>
+    /// Redis 7.0's persistence section, every field in its order: the RDB's are live
+    /// (Server/Saving.cs, BackgroundSave.cs); with no fork, current_cow_size is what the fork-less
+    /// save holds beyond the dataset (chunks not yet written, flushed keyspaces it still reads)
+    /// and current_fork_perc its progress; loading is 0 (a file is loaded before the server listens).
+    /// </summary>
     static void Persistence(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Persistence\r\n")
           .Field("loading", 0)
           .Field("async_loading", 0)
-          .Field("rdb_bgsave_in_progress", 0)
-          .Field("rdb_last_save_time", s.StartedAtMs / 1000)
-          .Field("rdb_last_bgsave_status", "ok");
+          .Field("current_cow_peak", 0)
+          .Field("current_cow_size", s.SnapshotExtraBytes)
+          .Field("current_cow_size_age", 0)
+          .Field("current_fork_perc", (s.SaveKeysTotal == 0 ? 0.0 : 100.0 * s.SaveKeysProcessed / s.SaveKeysTotal).ToString("F2", CultureInfo.InvariantCulture))
+          .Field("current_save_keys_processed", s.SaveKeysProcessed)
+          .Field("current_save_keys_total", s.SaveKeysTotal)
+          .Field("rdb_changes_since_last_save", s.Dirty)
+          .Field("rdb_bgsave_in_progress", s.BackgroundSaveInProgress ? 1 : 0)
+          .Field("rdb_last_save_time", s.LastSave)
+          .Field("rdb_last_bgsave_status", s.LastBgsaveOk ? "ok" : "err")
+          .Field("rdb_last_bgsave_time_sec", s.RdbLastSaveSeconds)
+          .Field("rdb_current_bgsave_time_sec", s.CurrentBgsaveSeconds)
+          .Field("rdb_saves", s.RdbSaves)
+          .Field("rdb_last_cow_size", 0)
+          .Field("rdb_last_load_keys_expired", s.RdbLastLoadKeysExpired)
+          .Field("rdb_last_load_keys_loaded", s.RdbLastLoadKeysLoaded);
         AppendOnlyFields(s, sb);
     }
 
@@ -239,8 +258,9 @@ public static class Info
           .Field("aof_rewrites", aof.Rewrites)
           .Field("aof_rewrites_consecutive_failures", aof.RewritesConsecutiveFailures)
           .Field("aof_last_write_status", aof.LastWriteOk ? "ok" : "err")
-          .Field("aof_last_cow_size", 0);
-        // (module_fork_in_progress and module_fork_last_cow_size follow here in Redis's order.)
+          .Field("aof_last_cow_size", 0)
+          .Field("module_fork_in_progress", 0)
+          .Field("module_fork_last_cow_size", 0);
         if (!s.Config.AppendOnly) return;
         sb.Field("aof_current_size", aof.CurrentSize)
           .Field("aof_base_size", aof.RewriteBaseSize)

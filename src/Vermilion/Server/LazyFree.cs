@@ -131,6 +131,8 @@ public sealed partial class VermilionServer
         var old = db.Clear();
         if (old is null) return 0;
         long removed = old.Count;
+        // A background save that has not written this keyspace yet keeps reading it, and frees it when done.
+        if (SnapshotAdopts(old)) return removed;
         if (async) LazyFree.FreeKeyspace(old);
         else old.Release();
         return removed;

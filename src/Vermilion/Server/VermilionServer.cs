@@ -124,6 +124,7 @@ public sealed partial class VermilionServer : IDisposable
         Loop.AfterSleep = AfterSleep;
         EffectiveHz = config.Hz;
         Aof = new AppendOnlyFile(this);
+        AttachRdbToAof();
     }
 
     /// <summary>When the loop's poll returned; 0 until it has (eventloop_duration_max_usec).</summary>
@@ -248,22 +249,38 @@ public sealed partial class VermilionServer : IDisposable
         }
     }
 
-    /// <summary>Asks for a shutdown from any thread (SIGTERM/SIGINT): serverCron carries it out, as Redis does.</summary>
-    public void RequestShutdown()
+    /// <summary>
+    /// Asks for a shutdown from any thread (SIGTERM/SIGINT): serverCron carries it out, as Redis
+    /// does, with the flags shutdown-on-sigint/sigterm give <paramref name="signal"/> (0: none).
+    /// </summary>
+    public void RequestShutdown(int signal = 0)
     {
+        _shutdownSignal = signal;
         _shutdownRequested = true;
         Loop.Wake();
     }
 
+    volatile int _shutdownSignal;
+
     /// <summary>Called as a shutdown begins (the host tells its supervisor: systemd's STOPPING=1).</summary>
     public Action? ShuttingDown { get; set; }
 
-    /// <summary>prepareForShutdown: closes listeners, removes the unix socket and pid file. Then the loop stops.</summary>
-    internal void PrepareForShutdown(string reason)
+    /// <summary>
+    /// prepareForShutdown and finishShutdown: saves as <paramref name="flags"/> and the save points
+    /// say (Server/Saving.cs), closes listeners, removes the unix socket and pid file. Then the
+    /// loop stops. False when the save failed without FORCE: nothing closed, the server goes on.
+    /// </summary>
+    internal bool PrepareForShutdown(string reason, ShutdownFlags flags)
     {
         ShuttingDown?.Invoke();
         Log.Warning(reason);
+        if (BackgroundSaveInProgress)
+        {
+            Log.Warning("There is a child saving an .rdb. Killing it!");
+            CancelBackgroundSave();
+        }
         Aof.FlushForShutdown();
+        if (!SaveBeforeShutdown(flags)) return false;
         CloseListeners(tcp: true, unix: true);
         if (Config.UnixSocket.Length > 0)
         {
@@ -278,11 +295,13 @@ public sealed partial class VermilionServer : IDisposable
         Log.Warning("Vermilion is now ready to exit, bye bye...");
         _shutDown = true;
         Loop.Stop();
+        return true;
     }
 
     void FinishShutdown()
     {
-        if (!_shutDown) PrepareForShutdown("Shutting down (server disposed).");
+        // A server disposed (tests, an embedding host) is not asked to persist anything.
+        if (!_shutDown) PrepareForShutdown("Shutting down (server disposed).", ShutdownFlags.NoSave);
         while (_head is not null) FreeClient(_head);
     }
 

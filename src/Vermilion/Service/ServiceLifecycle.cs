@@ -102,7 +102,7 @@ public sealed class ServiceLifecycle : IDisposable
         }
         server.Log.FromSignalHandler(LogLevel.Warning, $"Received {name} scheduling shutdown...");
         Supervision?.Stopping();
-        server.RequestShutdown();
+        server.RequestShutdown(ctx.Signal == PosixSignal.SIGINT ? Native.SIGINT : Native.SIGTERM);
     }
 
     /// <summary>The server listens and wrote its pid file.</summary>

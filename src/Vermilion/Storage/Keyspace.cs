@@ -668,6 +668,14 @@ public sealed class Keyspace
     // ---- iteration ----
 
     /// <summary>Every live entry number, in arena order. The keyspace must not change meanwhile.</summary>
+    /// <summary>The first entry in use at <paramref name="from"/> or after it, or -1: a walk that can stop and resume (a snapshot's slices).</summary>
+    public int NextEntry(int from)
+    {
+        for (int i = from; i < _highWater; i++)
+            if (At(i).Value != 0) return i;
+        return -1;
+    }
+
     public IEnumerable<int> Entries()
     {
         for (int i = 0; i < _highWater; i++)

@@ -388,9 +388,11 @@ public class ConnectionTests
     }
 
     [Fact]
-    public void ShutdownSaveFailsWithoutPersistence()
+    public void ShutdownSaveThatFailsKeepsServing()
     {
-        using var s = new InProcessServer();
+        // A dir that is gone by the time of the save: the temp file cannot be created.
+        string gone = Path.Combine(Path.GetTempPath(), "vermilion-gone-" + Guid.NewGuid().ToString("N"));
+        using var s = new InProcessServer(config => config.Dir = gone);
         using var c = s.Connect();
         Assert.Equal("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", c.Call("SHUTDOWN", "SAVE"));
         Assert.Equal("+PONG\r\n", c.Call("PING"));

@@ -36,7 +36,28 @@ public static class ExternalProcess
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (psi.ArgumentList.Count > 0 && psi.ArgumentList[0] == VermilionServer.Prefix[0]) psi.WorkingDirectory = ScratchDirectory();
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+    }
+
+    static readonly string s_scratchRoot = Path.Combine(Path.GetTempPath(), $"vermilion-exec-{Environment.ProcessId}");
+    static int s_scratchCount;
+
+    /// <summary>
+    /// A new empty directory for one vermilion-server process to run in. With Redis's default save
+    /// points a server saves dump.rdb into its directory when SIGTERM stops it, and loads it when it
+    /// starts: in a directory of its own, no test leaves a dataset behind for the next one to load.
+    /// All of them go when the test process exits.
+    /// </summary>
+    public static string ScratchDirectory()
+    {
+        int n = Interlocked.Increment(ref s_scratchCount);
+        if (n == 1)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try { Directory.Delete(s_scratchRoot, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            };
+        return Directory.CreateDirectory(Path.Combine(s_scratchRoot, n.ToString())).FullName;
     }
 
     /// <summary>The vermilion-server executable built next to the tests, run through the dotnet host.</summary>

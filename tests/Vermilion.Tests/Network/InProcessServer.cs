@@ -29,9 +29,13 @@ public sealed class InProcessServer : IDisposable
         for (int attempt = 1; ; attempt++)
         {
             Port = FreeTcpPort();
-            var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend };
+            // No save points, as the oracle runs (OracleServer): a FLUSHALL or SHUTDOWN in a test must
+            // not write dump.rdb into the test's directory. A later --save in extra adds them back.
+            var args = new List<string> { "--port", Port.ToString(), "--bind", "127.0.0.1", "--unixsocket", UnixPath, "--event-loop", backend, "--save", "" };
             args.AddRange(extra);
             var config = Config.FromArgs([.. args]);
+            // Files a test makes (SAVE, SHUTDOWN SAVE, the AOF) go to the server's own temp dir.
+            config.Dir = _dir;
             configure?.Invoke(config);
             Server = new VermilionServer(config);
             Server.Log.Sink = TextWriter.Null;

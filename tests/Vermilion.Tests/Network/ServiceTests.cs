@@ -34,6 +34,8 @@ public sealed class ServiceTests : IDisposable
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        // Where a SIGTERM's save (Redis's default save points) writes, away from other tests (ExternalProcess.ScratchDirectory).
+        psi.WorkingDirectory = ExternalProcess.ScratchDirectory();
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return psi;
     }
@@ -400,7 +402,9 @@ public sealed class ServiceTests : IDisposable
         if (geteuid() != 0 || !File.Exists("/usr/bin/setpriv")) return;
         int port = InProcessServer.FreeTcpPort();
         using var p = Launch(StartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-            Server.File, .. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--oom-score-adj", "absolute", "--oom-score-adj-values", "-500 0 0"],
+            Server.File, .. Server.Prefix, "--port", port.ToString(), "--bind", "127.0.0.1", "--oom-score-adj", "absolute", "--oom-score-adj-values", "-500 0 0",
+            // nobody may not write a snapshot where it runs: no save points, or SIGTERM's save would fail and keep it running.
+            "--save", ""],
             new() { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" }));
         var stdout = p.StandardOutput.ReadToEndAsync();
         try

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Vermilion.Storage;
+
+namespace Vermilion.Persistence;
+
+/// <summary>
+/// A point-in-time snapshot of the dataset taken without fork (what Redis's BGSAVE child sees),
+/// written through an <see cref="RdbFileWriter"/> on the loop thread. The cut costs nothing per
+/// key: every keyspace with keys flips its saved mark (<see cref="Keyspace.BeginSnapshot"/>), so
+/// each entry is unsaved and an entry created later is born saved. From then on two paths write
+/// the unsaved entries, each exactly once, as they were at the cut:
+/// <list type="bullet">
+/// <item><see cref="Step"/>, from a time event, walks the keyspaces in entry order for a slice of
+/// at most ~1 ms, so the loop never stalls for longer;</item>
+/// <item>the keyspace's <see cref="Keyspace.BeforeFirstChange"/> hook writes an entry the moment a
+/// lookup or a removal reaches it, before the command can change it (under a SELECTDB of its own
+/// when the walk is in another database; the loader takes SELECTDB in any order).</item>
+/// </list>
+/// A keyspace flushed (FLUSHDB, FLUSHALL) or swapped (SWAPDB) meanwhile is still the one the
+/// cut saw: the snapshot keeps walking it under the database number it had at the cut, and a
+/// flushed one is only released once the walk is done (<see cref="Adopt"/>). Chunks leave for the
+/// sink as they fill; nothing here touches them again.
+/// </summary>
+public sealed class Snapshot : IDisposable
+{
+    sealed class Space(int db, Keyspace keys)
+    {
+        public readonly int Db = db;
+        public readonly Keyspace Keys = keys;
+        public readonly long Size = keys.Count, Expires = keys.VolatileCount;
+        public bool Begun, Adopted;
+    }
+
+    readonly RdbFileWriter _file;
+    readonly Space[] _spaces;
+    readonly Action<Keyspace, int> _capture;
+    readonly Action<Keyspace> _release;
+    int _space, _cursor;
+    bool _done;
+
+    /// <summary>Keys at the cut (current_save_keys_total).</summary>
+    public long KeysTotal { get; }
+    /// <summary>Keys written so far, by the walk or before a change (current_save_keys_processed).</summary>
+    public long KeysProcessed { get; private set; }
+    /// <summary>Bytes of keyspaces kept alive only for this snapshot (flushed after the cut).</summary>
+    public long AdoptedBytes { get; private set; }
+
+    /// <param name="file">Where the keys go; its header is written already.</param>
+    /// <param name="keyspaces">Each database's keyspace, by database number, at the cut.</param>
+    /// <param name="release">Frees a keyspace adopted after a flush, once the walk is past it.</param>
+    public Snapshot(RdbFileWriter file, IReadOnlyList<Keyspace> keyspaces, Action<Keyspace> release)
+    {
+        _file = file;
+        _release = release;
+        _capture = Capture;
+        var spaces = new List<Space>();
+        for (int db = 0; db < keyspaces.Count; db++)
+        {
+            var keys = keyspaces[db];
+            if (keys.Count == 0) continue;
+            keys.BeginSnapshot();
+            keys.BeforeFirstChange = _capture;
+            spaces.Add(new Space(db, keys));
+            KeysTotal += keys.Count;
+        }
+        _spaces = spaces.ToArray();
+    }
+
+    Space? SpaceOf(Keyspace keys)
+    {
+        foreach (var s in _spaces) if (ReferenceEquals(s.Keys, keys)) return s;
+        return null;
+    }
+
+    void Capture(Keyspace keys, int entry)
+    {
+        var space = SpaceOf(keys)!;
+        _file.WriteKey(space.Db, keys, entry);
+        keys.MarkSaved(entry);
+        KeysProcessed++;
+    }
+
+    /// <summary>
+    /// A keyspace flushed after the cut: false when this snapshot does not need it (the caller
+    /// frees it); true when it does, and it is released when the walk is done with it. Nothing
+    /// can reach it any more, so its hook is no longer needed.
+    /// </summary>
+    public bool Adopt(Keyspace keys)
+    {
+        var space = SpaceOf(keys);
+        if (space is null || _done || IsWalked(space)) return false;
+        keys.BeforeFirstChange = null;
+        space.Adopted = true;
+        AdoptedBytes += keys.ItemBytes;
+        return true;
+    }
+
+    bool IsWalked(Space space) => Array.IndexOf(_spaces, space) < _space;
+
+    /// <summary>
+    /// Writes unsaved keys until <paramref name="deadline"/> (a Stopwatch timestamp) or, with
+    /// <paramref name="maxKeys"/>, that many keys (rdb-key-save-delay's pacing). True once every
+    /// key is written: the walk is over and the file has its EOF and checksum.
+    /// </summary>
+    public bool Step(long deadline, long maxKeys = long.MaxValue)
+    {
+        if (_done) return true;
+        int sinceClock = 0;
+        while (_space < _spaces.Length)
+        {
+            var space = _spaces[_space];
+            var keys = space.Keys;
+            if (!space.Begun)
+            {
+                _file.BeginDatabase(space.Db, space.Size, space.Expires);
+                space.Begun = true;
+            }
+            while ((_cursor = keys.NextEntry(_cursor)) >= 0)
+            {
+                if (maxKeys <= 0) return false;
+                // The clock is read every 32 keys: a slice overshoots by at most that many keys.
+                if (++sinceClock == 32)
+                {
+                    sinceClock = 0;
+                    if (Stopwatch.GetTimestamp() >= deadline) return false;
+                }
+                if (!keys.IsSaved(_cursor))
+                {
+                    _file.WriteKey(space.Db, keys, _cursor);
+                    keys.MarkSaved(_cursor);
+                    KeysProcessed++;
+                    maxKeys--;
+                }
+                _cursor++;
+            }
+            Leave(space);
+            _space++;
+            _cursor = 0;
+        }
+        _file.Finish();
+        _done = true;
+        return true;
+    }
+
+    void Leave(Space space)
+    {
+        if (ReferenceEquals(space.Keys.BeforeFirstChange, _capture)) space.Keys.BeforeFirstChange = null;
+        if (space.Adopted)
+        {
+            space.Adopted = false;
+            AdoptedBytes -= space.Keys.ItemBytes;
+            _release(space.Keys);
+        }
+    }
+
+    /// <summary>Ends the snapshot, finished or not: hooks removed, adopted keyspaces released, an unfinished file abandoned.</summary>
+    public void Dispose()
+    {
+        for (int i = _space; i < _spaces.Length; i++) Leave(_spaces[i]);
+        _space = _spaces.Length;
+        if (!_done) _file.Dispose();
+        _done = true;
+    }
+}

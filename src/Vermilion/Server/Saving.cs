@@ -1,0 +1,395 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vermilion.Net;
+using Vermilion.Persistence;
+using Vermilion.Storage;
+
+namespace Vermilion.Server;
+
+/// <summary>
+/// RDB persistence as the server uses it (rdb.c rdbSave/rdbLoad, server.c's save points and
+/// finishShutdown, db.c flushAllDataAndResetRDB, debug.c DEBUG RELOAD): the dataset written to
+/// dir/dbfilename through a temp file, fsynced, renamed and the directory fsynced; loaded into
+/// fresh databases that replace the live ones only once the whole file has loaded; and the
+/// counters INFO persistence shows. The file format itself is Persistence/RdbFileWriter and
+/// RdbFileLoader.
+/// </summary>
+public sealed partial class VermilionServer
+{
+    /// <summary>CONFIG_BGSAVE_RETRY_DELAY: after a failed save, a save point waits this long before trying again.</summary>
+    const int BgsaveRetryDelaySeconds = 5;
+
+    long _lastSave = -1, _lastBgsaveTry;
+
+    /// <summary>server.lastsave (LASTSAVE, rdb_last_save_time): the last successful save, Unix seconds; the start until then, as Redis counts the dataset saved at startup.</summary>
+    public long LastSave => _lastSave < 0 ? StartedAtMs / 1000 : _lastSave;
+    /// <summary>server.lastbgsave_status (rdb_last_bgsave_status): false after a save point's save failed.</summary>
+    public bool LastBgsaveOk { get; private set; } = true;
+    /// <summary>stat_rdb_saves: SAVE commands and save points' saves, successful or not.</summary>
+    public long RdbSaves { get; private set; }
+    /// <summary>rdb_save_time_last (rdb_last_bgsave_time_sec): seconds the last save point's save took; -1 before the first.</summary>
+    public long RdbLastSaveSeconds { get; private set; } = -1;
+    /// <summary>rdb_last_load_keys_loaded / _expired: what the last load kept and dropped.</summary>
+    public long RdbLastLoadKeysLoaded { get; private set; }
+    public long RdbLastLoadKeysExpired { get; private set; }
+    /// <summary>DEBUG SET-SKIP-CHECKSUM-VALIDATION: loads do not compare the RDB trailer.</summary>
+    public bool SkipChecksumValidation { get; set; }
+
+
+    /// <summary>dir/dbfilename, absolute (dir is where Redis chdir'ed to; the process's directory may have moved since for another server in the same process).</summary>
+    public string RdbFilePath => Path.Combine(Path.GetFullPath(Config.Dir), Config.DbFilename);
+
+    /// <summary>How a snapshot of this server is written now (rdbSaveInfoAuxFields and the config): for SAVE here and for a background save.</summary>
+    public RdbFileOptions SnapshotOptions(bool aofBase = false) => new()
+    {
+        Compression = Config.RdbCompression,
+        Checksum = Config.RdbChecksum,
+        CreatedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        UsedMemory = UsedMemory(),
+        AofBase = aofBase,
+        Policy = Config.MaxMemoryPolicy,
+    };
+
+    // ---- saving ------------------------------------------------------------------------------
+
+    /// <summary>saveCommand: counted in rdb_saves whether it succeeds or not.</summary>
+    public bool SaveCommand()
+    {
+        RdbSaves++;
+        return RdbSave();
+    }
+
+    /// <summary>
+    /// rdbSave: the whole dataset, synchronously, to temp-&lt;pid&gt;.rdb in dir (fsynced each 4 MB
+    /// with rdb-save-incremental-fsync, then fsynced), renamed over dbfilename, the directory
+    /// fsynced. Success resets dirty and sets lastsave; a failure is logged with Redis's lines
+    /// and leaves the old file as it was.
+    /// </summary>
+    public bool RdbSave()
+    {
+        // rdbSave while a background save runs would race it for the temp file: Redis's callers kill the child first.
+        CancelBackgroundSave();
+        if (OpenTempRdb(out string temp) is not { } file) return false;
+        string step = "rdbSaveRio";
+        try
+        {
+            using (file)
+            {
+                WriteDataset(new RdbFileSink(file, Config.RdbSaveIncrementalFsync));
+                step = "fsync";
+                file.Flush(flushToDisk: true);
+                step = "fclose";
+            }
+        }
+        catch (Exception e)
+        {
+            Log.Warning($"Write error saving DB on disk({step}): {ErrorReason(e)}");
+            TryDelete(temp);
+            return false;
+        }
+        if (CommitRdbFile(temp, RdbFilePath) is { } error)
+        {
+            Log.Warning(error);
+            return false;
+        }
+        Log.Notice("DB saved on disk");
+        Dirty = 0;
+        _lastSave = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        LastBgsaveOk = true;
+        return true;
+    }
+
+    /// <summary>temp-&lt;pid&gt;.rdb in dir, created for writing; null (logged as Redis logs it) when it cannot be.</summary>
+    FileStream? OpenTempRdb(out string temp)
+    {
+        string dir = Path.GetDirectoryName(RdbFilePath)!, tempName = $"temp-{Environment.ProcessId}.rdb";
+        temp = Path.Combine(dir, tempName);
+        try
+        {
+            return new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Failed opening the temp RDB file {tempName} (in server root dir {dir}) for saving: {ErrorReason(e)}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A written and synced temp file renamed over <paramref name="target"/>, then the directory
+    /// synced so the rename survives a crash. Null, or Redis's log line for what failed (the temp
+    /// file is removed). Touches no server state: a background save's thread calls it.
+    /// </summary>
+    string? CommitRdbFile(string temp, string target)
+    {
+        string dir = Path.GetDirectoryName(target)!;
+        try
+        {
+            File.Move(temp, target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            return $"Error moving temp DB file {Path.GetFileName(temp)} on the final destination {Path.GetFileName(target)} (in server root dir {dir}): {ErrorReason(e)}";
+        }
+        int errno = Native.SyncDirectory(dir);
+        return errno == 0 ? null : $"Write error saving DB on disk(fsyncFileDir): {Native.StrError(errno)}";
+    }
+
+    /// <summary>rdbSaveRio over the live dataset in one go: every non-empty database, every key (expired ones too, as Redis), then EOF and the checksum.</summary>
+    void WriteDataset(IRdbChunkSink sink, bool aofBase = false)
+    {
+        using var file = new RdbFileWriter(sink, SnapshotOptions(aofBase), Eviction);
+        for (int i = 0; i < Databases.Length; i++)
+        {
+            var keys = Databases[i].Keys;
+            if (keys.Count == 0) continue;
+            file.BeginDatabase(i, keys.Count, keys.VolatileCount);
+            foreach (int entry in keys.Entries())
+            {
+                file.WriteKey(i, keys, entry);
+                if (Config.RdbKeySaveDelay != 0) DebugDelay(Config.RdbKeySaveDelay);
+            }
+        }
+        file.Finish();
+    }
+
+    /// <summary>debugDelay: a negative value sleeps 1 µs with probability 1/-N (short sleeps made statistically), a positive one that many µs.</summary>
+    void DebugDelay(int microseconds)
+    {
+        if (microseconds < 0) microseconds = Random.Next(-microseconds) == 0 ? 1 : 0;
+        if (microseconds == 0) return;
+        long until = Stopwatch.GetTimestamp() + microseconds * Stopwatch.Frequency / 1_000_000;
+        if (microseconds >= 2000) Thread.Sleep(microseconds / 1000);
+        while (Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+    }
+
+    /// <summary>
+    /// serverCron's save points: the first whose changes and seconds have both passed saves,
+    /// unless the last save point's save failed less than 5 s ago. Only when no background
+    /// save runs.
+    /// </summary>
+    void SavePointsCron()
+    {
+        if (BackgroundSaveInProgress) return;
+        foreach (var (seconds, changes) in Config.SaveParams)
+        {
+            if (Dirty >= changes && UnixTime - LastSave > seconds
+                && (UnixTime - _lastBgsaveTry > BgsaveRetryDelaySeconds || LastBgsaveOk))
+            {
+                Log.Notice($"{changes} changes in {seconds} seconds. Saving...");
+                SaveForSavePoint();
+                break;
+            }
+        }
+    }
+
+    /// <summary>What a save point starts: rdbSaveBackground, the fork-less BGSAVE (Server/BackgroundSave.cs).</summary>
+    void SaveForSavePoint() => StartBackgroundSave();
+
+    /// <summary>
+    /// flushAllDataAndResetRDB's tail, after FLUSHALL emptied every database: the keys removed
+    /// count as changes, and with save points the empty dataset is saved at once (so a restart
+    /// does not bring the old keys back), which resets dirty.
+    /// </summary>
+    public void ResetRdbAfterFlushAll(long keysRemoved)
+    {
+        Dirty += keysRemoved;
+        // killRDBChild: a background save of the data just flushed is dropped, as Redis kills its child.
+        CancelBackgroundSave();
+        if (Config.SaveParams.Count > 0) RdbSave();
+    }
+
+    /// <summary>
+    /// finishShutdown's save: with save points unless NOSAVE, or with SAVE. False (logged) when
+    /// it failed and FORCE was not given: the shutdown is cancelled and the server goes on.
+    /// </summary>
+    internal bool SaveBeforeShutdown(ShutdownFlags flags)
+    {
+        bool save = (flags & ShutdownFlags.Save) != 0, nosave = (flags & ShutdownFlags.NoSave) != 0;
+        if (!((Config.SaveParams.Count > 0 && !nosave) || save)) return true;
+        Log.Notice("Saving the final RDB snapshot before exiting.");
+        if (RdbSave()) return true;
+        if ((flags & ShutdownFlags.Force) != 0)
+        {
+            Log.Warning("Error trying to save the DB. Exit anyway.");
+            return true;
+        }
+        Log.Warning("Error trying to save the DB, can't exit.");
+        Log.Warning("Errors trying to shut down the server. Check the logs for more information.");
+        return false;
+    }
+
+    // ---- loading -----------------------------------------------------------------------------
+
+    /// <summary>
+    /// The AOF's RDB hooks (aof-use-rdb-preamble): a base written as an RDB image with aof-base
+    /// set, and a base (or an old AOF's preamble) loaded with its expired keys kept, into the
+    /// live databases (startup: nothing is served yet, and a failure exits), leaving the stream
+    /// just past the image so an old AOF's commands can follow.
+    /// </summary>
+    void AttachRdbToAof()
+    {
+        Aof.RdbWriter = stream => WriteDataset(new RdbFileSink(stream, incrementalFsync: false), aofBase: true);
+        Aof.RdbLoader = stream =>
+        {
+            long start = stream.Position;
+            var loader = new RdbFileLoader(Config, Databases, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+            {
+                AofBase = true,
+                VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
+            };
+            bool loaded = loader.Load(stream);
+            RdbLastLoadKeysLoaded += loader.KeysLoaded;
+            if (!loaded)
+            {
+                Log.Warning($"Fatal error loading the AOF base: {loader.Error}");
+                return false;
+            }
+            if (stream.CanSeek) stream.Position = start + loader.BytesRead;
+            return true;
+        };
+    }
+
+    /// <summary>
+    /// loadDataFromDisk's RDB half, before the server serves: dir/dbfilename when it exists.
+    /// False when it cannot be loaded whole (the reason is logged): the server must exit
+    /// rather than serve part of the data.
+    /// </summary>
+    bool LoadRdbOnStart()
+    {
+        string path = RdbFilePath;
+        if (!File.Exists(path)) return true;
+        long start = Stopwatch.GetTimestamp();
+        if (LoadRdbFile(path) is { } error)
+        {
+            Log.Warning($"Fatal error loading the DB: {error}. Exiting.");
+            return false;
+        }
+        Log.Notice($"DB loaded from disk: {Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)} seconds");
+        return true;
+    }
+
+    /// <summary>
+    /// rdbLoad, all or nothing: the file is read into fresh databases, which then replace the
+    /// live ones (or, with <paramref name="flush"/> false, have their keys moved into them,
+    /// <paramref name="merge"/> deciding whether a key already there is replaced or refused).
+    /// Null on success; else why, and the dataset is as it was.
+    /// </summary>
+    public string? LoadRdbFile(string path, bool flush = true, bool merge = false)
+    {
+        var fresh = new Db[Databases.Length];
+        for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
+        var loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+        {
+            AllowDuplicates = merge,
+            VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
+        };
+        RdbLastLoadKeysLoaded = RdbLastLoadKeysExpired = 0;
+        bool loaded;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            loaded = loader.Load(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Release(fresh);
+            return ErrorReason(e);
+        }
+        RdbLastLoadKeysLoaded = loader.KeysLoaded;
+        RdbLastLoadKeysExpired = loader.KeysExpired;
+        if (!loaded)
+        {
+            Release(fresh);
+            return loader.Error;
+        }
+        if (!flush && !merge && FirstConflict(fresh) is { } conflict)
+        {
+            Release(fresh);
+            Log.Warning($"RDB has duplicated key '{conflict}'");
+            return "Duplicated key found in RDB file";
+        }
+        if (flush) ReplaceDatabases(fresh);
+        else MergeDatabases(fresh);
+        Eviction.ClearPool();
+        return null;
+    }
+
+    /// <summary>emptyData, then the loaded databases in their place: watchers of the old keys and tracking clients are told, the old keyspaces released.</summary>
+    void ReplaceDatabases(Db[] loaded)
+    {
+        // The old keyspaces are released below: a background save still reading them stops first.
+        CancelBackgroundSave();
+        InvalidateAllTracking();
+        for (int i = 0; i < Databases.Length; i++)
+        {
+            TouchAllWatchedKeysInDb(Databases[i]);
+            Databases[i].SwapWith(loaded[i]);
+        }
+        Release(loaded);
+    }
+
+    /// <summary>DEBUG RELOAD NOFLUSH: each loaded key moves into the live database, replacing a key of the same name (MERGE).</summary>
+    void MergeDatabases(Db[] loaded)
+    {
+        for (int i = 0; i < Databases.Length; i++)
+        {
+            var keys = new List<byte[]>(loaded[i].Count);
+            foreach (int entry in loaded[i].Keys.Entries()) keys.Add(loaded[i].Keys.Key(entry).ToArray());
+            foreach (var key in keys)
+            {
+                // A key may have expired since the load began: then it is simply gone.
+                if (loaded[i].Lookup(key, touch: false) >= 0) loaded[i].MoveTo(key, Databases[i]);
+            }
+        }
+        Release(loaded);
+    }
+
+    /// <summary>A loaded key that already exists in the live databases (NOFLUSH without MERGE refuses the load), or null.</summary>
+    string? FirstConflict(Db[] loaded)
+    {
+        for (int i = 0; i < loaded.Length; i++)
+            foreach (int entry in loaded[i].Keys.Entries())
+            {
+                var key = loaded[i].Keys.Key(entry);
+                if (Databases[i].Keys.Find(key) >= 0) return $"{System.Text.Encoding.Latin1.GetString(key)}' in DB {i}";
+            }
+        return null;
+    }
+
+    static void Release(Db[] databases)
+    {
+        foreach (var db in databases) db.Clear()?.Release();
+    }
+
+    /// <summary>
+    /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), then load the file back,
+    /// replacing the dataset (unless NOFLUSH). The reply's error, or null for +OK.
+    /// </summary>
+    public string? DebugReload(bool merge, bool flush, bool save)
+    {
+        if (save && !RdbSave()) return "-ERR";
+        if (LoadRdbFile(RdbFilePath, flush, merge) is not null) return "Error trying to load the RDB dump";
+        Log.Warning("DB reloaded by DEBUG RELOAD");
+        return null;
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /// <summary>strerror's text for a failed file operation, as Redis logs it.</summary>
+    static string ErrorReason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "Permission denied",
+        FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
+        // On Unix the runtime keeps errno as the HResult of the IOException it raises.
+        IOException { HResult: > 0 and < 4096 } io => Native.StrError(io.HResult),
+        _ => e.Message,
+    };
+
+    static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,111 @@
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>
+/// BGSAVE without fork (Server/BackgroundSave.cs, Persistence/Snapshot.cs): the file holds the
+/// dataset exactly as it was when BGSAVE answered, whatever the writes meanwhile, and redis-server
+/// 7.0.15 loads it to the same DEBUG DIGEST. The walk is slowed with rdb-key-save-delay so the
+/// writes land while keys are still unsaved.
+/// </summary>
+public class BackgroundSaveTests
+{
+    static bool WaitForSaveEnd(RespSocket c) =>
+        InProcessServer.WaitFor(() => c.Call("INFO", "persistence").Contains("rdb_bgsave_in_progress:0\r\n"), 30_000);
+
+    static void Populate(RespSocket c, int db, int keys)
+    {
+        c.Call("SELECT", db.ToString());
+        for (int i = 0; i < keys; i++)
+        {
+            c.Send(RespSocket.Encode("SET", $"s:{i}", $"value-{i}"));
+            c.Send(RespSocket.Encode("HSET", $"h:{i}", "a", "1", "b", i.ToString()));
+            c.Send(RespSocket.Encode("RPUSH", $"l:{i}", "x", "y", i.ToString()));
+            c.Send(RespSocket.Encode("SADD", $"n:{i}", "1", "2", i.ToString()));
+            c.Send(RespSocket.Encode("ZADD", $"z:{i}", "1", "a", i.ToString(), "b"));
+        }
+        for (int i = 0; i < keys * 5; i++) c.ReadReply();
+        c.Call("EXPIRE", "s:1", "10000");
+        c.Call("SELECT", "0");
+    }
+
+    [Fact]
+    public void TheFileIsTheDatasetAtTheCutWhateverIsWrittenMeanwhile()
+    {
+        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes");
+        using var c = s.Connect();
+        foreach (int db in new[] { 0, 1, 2, 3 }) Populate(c, db, 300);
+        // A big hash and list: past the compact encodings.
+        for (int i = 0; i < 600; i++) c.Call("HSET", "bighash", $"f{i}", $"v{i}");
+        for (int i = 0; i < 600; i++) c.Call("RPUSH", "biglist", $"e{i}");
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "200"); // 5000 keys a second: the writes below land mid-save
+        string cut = c.Call("DEBUG", "DIGEST");
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("BGSAVE"));
+        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("SAVE"));
+        Assert.Contains("rdb_bgsave_in_progress:1\r\n", c.Call("INFO", "persistence"));
+
+        // Every kind of change, most to keys the walk has not reached yet.
+        for (int i = 299; i >= 200; i--)
+        {
+            c.Call("SET", $"s:{i}", "changed");
+            c.Call("HSET", $"h:{i}", "c", "new");
+            c.Call("LPUSH", $"l:{i}", "front");
+            c.Call("SREM", $"n:{i}", "1");
+            c.Call("ZINCRBY", $"z:{i}", "5", "a");
+            c.Call("APPEND", $"s:{i - 100}", "-more");
+        }
+        c.Call("DEL", "s:50", "h:51", "l:52");
+        c.Call("RENAME", "s:60", "renamed");
+        c.Call("PEXPIRE", "s:70", "1");
+        c.Call("HSET", "bighash", "f0", "changed");
+        c.Call("LPOP", "biglist");
+        c.Call("SET", "born-after-the-cut", "x");
+        c.Call("SELECT", "1");
+        c.Call("FLUSHDB");
+        c.Call("SWAPDB", "2", "3");
+        c.Call("SELECT", "2");
+        c.Call("MOVE", "s:5", "0");
+        c.Call("SET", "s:6", "after-swap");
+        c.Call("SELECT", "0");
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        Assert.True(WaitForSaveEnd(c));
+        var info = c.Call("INFO", "persistence");
+        Assert.Contains("rdb_last_bgsave_status:ok\r\n", info);
+        Assert.Contains("rdb_changes_since_last_save:", info);
+
+        string file = Path.Combine(s.Server.Config.Dir, "dump.rdb");
+        var check = ExternalProcess.Run("redis-check-rdb", [file], timeoutMs: 60_000);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+        using var loaded = new OracleServer("--dir", s.Server.Config.Dir, "--dbfilename", "dump.rdb", "--enable-debug-command", "yes");
+        using var r = loaded.Connect();
+        // s:70 expired after the cut, s:1 keeps its TTL: the file is the dataset of the cut, digest for digest.
+        Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
+    }
+
+    [Fact]
+    public void FlushAllStopsTheSaveAndSchedulingWaitsForIt()
+    {
+        using var s = new InProcessServer();
+        using var c = s.Connect();
+        Populate(c, 0, 200);
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "100000");
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("BGSAVE", "SCHEDULE"));
+        Assert.Equal("+OK\r\n", c.Call("FLUSHALL"));
+        Assert.True(WaitForSaveEnd(c));
+        // Killed as Redis kills its child: the status stays ok, the temp file is gone, nothing was renamed in.
+        Assert.Contains("rdb_last_bgsave_status:ok\r\n", c.Call("INFO", "persistence"));
+        Assert.Empty(Directory.GetFiles(s.Server.Config.Dir, "*.rdb"));
+        Assert.Contains(s.LogLines.ToArray(), l => l.Contains("Background saving terminated by signal"));
+
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        c.Call("SET", "k", "v");
+        Assert.Equal("+OK\r\n", c.Call("MULTI"));
+        Assert.Equal("+QUEUED\r\n", c.Call("BGSAVE"));
+        Assert.Equal("*1\r\n+Background saving scheduled\r\n", c.Call("EXEC"));
+        Assert.True(InProcessServer.WaitFor(() => File.Exists(Path.Combine(s.Server.Config.Dir, "dump.rdb")), 10_000));
+        Assert.True(WaitForSaveEnd(c));
+        Assert.Equal("-ERR syntax error\r\n", c.Call("BGSAVE", "NOW"));
+    }
+}
