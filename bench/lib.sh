@@ -22,7 +22,8 @@ wait_ready() { for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)"
 # pid=$(start_redis PORT [options]) / pid=$(start_vermilion PORT BINARY [options]): the caller
 # adds the pid to pids (a subshell cannot), and then waits for it with wait_ready PORT.
 start_redis() { local port=$1; shift; "${on_server_cpu[@]}" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no "$@" >/dev/null 2>&1 & echo $!; }
-start_vermilion() { local port=$1 binary=$2; shift 2; "${on_server_cpu[@]}" "$binary" --port "$port" --bind 127.0.0.1 "$@" >/dev/null 2>&1 & echo $!; }
+# --save "" as for redis-server above: no save point fires a BGSAVE in the middle of a measurement.
+start_vermilion() { local port=$1 binary=$2; shift 2; "${on_server_cpu[@]}" "$binary" --port "$port" --bind 127.0.0.1 --save "" "$@" >/dev/null 2>&1 & echo $!; }
 # The server runs in start_…'s subshell, so `wait` cannot see it: poll until it is gone.
 stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; do sleep 0.1; done; }
 

@@ -54,17 +54,20 @@ public sealed partial class AppendOnlyFile
         _rewriteTimeStart = Now();
         RewriteInProgress = true;
         string temp = Path.Combine(Dir, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
-        bool ok = ProduceBase(temp);
-        if (ok) Log.Notice($"Successfully created the temporary AOF base file {Path.GetFileName(temp)}");
-        RewriteDone(ok);
+        // The rewrite child's work, the dataset at the cut: with the RDB preamble, the fork-less
+        // snapshot writes it between events (Server/BackgroundSave.cs); a base of commands is
+        // still written at once.
+        _rewriteBaseIsRdb = Config.AofUseRdbPreamble && RdbWriter is not null;
+        if (_rewriteBaseIsRdb && _server.StartAofBaseSnapshot(temp, BaseWritten)) return true;
+        BaseWritten(RewriteAppendOnlyFile(temp));
         return true;
     }
 
-    /// <summary>
-    /// The rewrite child's work: the dataset at the cut, written to <paramref name="tempFile"/>.
-    /// Today a synchronous dump on the loop thread; the fork-less snapshot takes its place.
-    /// </summary>
-    bool ProduceBase(string tempFile) => RewriteAppendOnlyFile(tempFile);
+    void BaseWritten(bool ok)
+    {
+        if (ok) Log.Notice($"Successfully created the temporary AOF base file temp-rewriteaof-bg-{Environment.ProcessId}.aof");
+        RewriteDone(ok);
+    }
 
     /// <summary>
     /// rewriteAppendOnlyFile: the dataset into temp-rewriteaof-&lt;pid&gt;.aof (an RDB image with the

@@ -6,14 +6,15 @@ using Vermilion.Storage;
 namespace Vermilion.Server;
 
 /// <summary>
-/// BGSAVE without fork (rdb.c rdbSaveBackground, server.c checkChildrenDone →
-/// backgroundSaveDoneHandler, killRDBChild). .NET cannot fork, so the point-in-time copy that
-/// Redis gets from the kernel's copy-on-write is made by <see cref="Snapshot"/>: the cut is taken
-/// when BGSAVE answers, a time event writes the keys in slices of at most ~1 ms between events,
-/// and a key is written before the first command that touches it; the chunks go to a writer
-/// thread (<see cref="BackgroundFileSink"/>) that writes, syncs and renames the file. The server
-/// keeps Redis's books: rdb_bgsave_in_progress, the dirty count at the start, lastbgsave_status,
-/// the scheduled save, the save points' retry delay.
+/// BGSAVE and the AOF rewrite's base without fork (rdb.c rdbSaveBackground, aof.c
+/// rewriteAppendOnlyFileBackground, server.c checkChildrenDone, killRDBChild). .NET cannot fork,
+/// so the point-in-time copy Redis gets from the kernel's copy-on-write is made by
+/// <see cref="Snapshot"/>: the cut is taken when the command answers, a time event writes the
+/// keys in slices of at most ~1 ms between events, and a key is written before the first command
+/// that touches it; the chunks go to a writer thread (<see cref="BackgroundFileSink"/>) that
+/// writes, syncs and (for BGSAVE) renames the file. One runs at a time, as Redis runs one child.
+/// The server keeps Redis's books: rdb_bgsave_in_progress, the dirty count at the start,
+/// lastbgsave_status, the scheduled save, the save points' retry delay.
 /// </summary>
 public sealed partial class VermilionServer
 {
@@ -23,20 +24,19 @@ public sealed partial class VermilionServer
     Snapshot? _snapshot;
     BackgroundFileSink? _snapshotSink;
     string? _snapshotTemp;
+    Action<bool, string?>? _snapshotDone;
+    bool _snapshotForAof, _snapshotCompleted, _bgsaveScheduled;
     long _snapshotStartedMs, _dirtyBeforeBgsave, _keyDelayClock;
-    bool _bgsaveScheduled;
 
-    /// <summary>server.child_type == CHILD_TYPE_RDB: a background save is running.</summary>
-    public bool BackgroundSaveInProgress => _snapshot is not null;
-    /// <summary>rdb_bgsave_scheduled: BGSAVE SCHEDULE (or BGSAVE inside EXEC) waits for the running rewrite.</summary>
-    public bool BackgroundSaveScheduled => _bgsaveScheduled;
-    /// <summary>current_save_keys_processed / _total.</summary>
+    /// <summary>server.child_type == CHILD_TYPE_RDB: a BGSAVE is running.</summary>
+    public bool BackgroundSaveInProgress => _snapshot is not null && !_snapshotForAof;
+    /// <summary>current_save_keys_processed / _total (a rewrite's too, as Redis reports its child's).</summary>
     public long SaveKeysProcessed => _snapshot?.KeysProcessed ?? 0;
     public long SaveKeysTotal => _snapshot?.KeysTotal ?? 0;
     /// <summary>current_cow_size's counterpart: bytes the save holds beyond the dataset (chunks not yet written, flushed keyspaces it still reads).</summary>
     public long SnapshotExtraBytes => (_snapshotSink?.PendingBytes ?? 0) + (_snapshot?.AdoptedBytes ?? 0);
     /// <summary>rdb_current_bgsave_time_sec: -1 when none runs.</summary>
-    public long CurrentBgsaveSeconds => _snapshot is null ? -1 : (UnixTimeMs - _snapshotStartedMs) / 1000;
+    public long CurrentBgsaveSeconds => BackgroundSaveInProgress ? (UnixTimeMs - _snapshotStartedMs) / 1000 : -1;
 
     /// <summary>
     /// bgsaveCommand's start (rdbSaveBackground): false, logged, when the temp file cannot be
@@ -53,37 +53,65 @@ public sealed partial class VermilionServer
             LastBgsaveOk = false;
             return false;
         }
-        _snapshotTemp = temp;
-        _snapshotSink = new BackgroundFileSink(file, Config.RdbSaveIncrementalFsync, () => CommitRdbFile(temp, target));
-        var keyspaces = new Keyspace[Databases.Length];
-        for (int i = 0; i < keyspaces.Length; i++) keyspaces[i] = Databases[i].Keys;
-        _snapshot = new Snapshot(new RdbFileWriter(_snapshotSink, SnapshotOptions(), Eviction), keyspaces, ReleaseFlushedKeyspace);
-        _snapshotStartedMs = UnixTimeMs;
-        _keyDelayClock = Stopwatch.GetTimestamp();
         RdbSaves++;
         Log.Notice($"Background saving started by pid {Environment.ProcessId}");
-        Loop.CreateTimeEvent(0, (_, _) => BackgroundSaveStep());
+        StartSnapshot(file, temp, () => CommitRdbFile(temp, target), forAof: false, FinishBackgroundSave);
         return true;
     }
 
     /// <summary>
-    /// The time event of a running save: one slice of the walk, then (once the file is
-    /// complete) wait for the writer thread and finish as backgroundSaveDoneHandler.
-    /// rdb-key-save-delay paces the walk (one key per that many µs) without holding the loop.
+    /// The AOF rewrite's base with the RDB preamble, at the cut the rewrite has just made:
+    /// <paramref name="done"/> runs once <paramref name="tempBase"/> is written and synced (or
+    /// failed); false when the file cannot be created.
     /// </summary>
-    long BackgroundSaveStep()
+    internal bool StartAofBaseSnapshot(string tempBase, Action<bool> done)
+    {
+        if (_snapshot is not null) return false;
+        FileStream file;
+        try
+        {
+            file = new FileStream(tempBase, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): {ErrorReason(e)}");
+            return false;
+        }
+        StartSnapshot(file, tempBase, () => null, forAof: true, (ok, error) =>
+        {
+            if (error is not null) Log.Warning(error);
+            done(ok);
+        });
+        return true;
+    }
+
+    void StartSnapshot(FileStream file, string temp, Func<string?> commit, bool forAof, Action<bool, string?> done)
+    {
+        _snapshotTemp = temp;
+        _snapshotForAof = forAof;
+        _snapshotDone = done;
+        _snapshotSink = new BackgroundFileSink(file, forAof ? Config.AofRewriteIncrementalFsync : Config.RdbSaveIncrementalFsync, commit);
+        var keyspaces = new Keyspace[Databases.Length];
+        for (int i = 0; i < keyspaces.Length; i++) keyspaces[i] = Databases[i].Keys;
+        _snapshot = new Snapshot(new RdbFileWriter(_snapshotSink, SnapshotOptions(aofBase: forAof), Eviction), keyspaces, keys => keys.Release());
+        _snapshotStartedMs = UnixTimeMs;
+        _keyDelayClock = Stopwatch.GetTimestamp();
+        Loop.CreateTimeEvent(0, (_, _) => SnapshotStep());
+    }
+
+    /// <summary>
+    /// The time event of a running snapshot: one slice of the walk, then (once the file is
+    /// complete) wait for the writer thread and finish. rdb-key-save-delay paces the walk (one
+    /// key per that many µs) without holding the loop.
+    /// </summary>
+    long SnapshotStep()
     {
         var snapshot = _snapshot;
         if (snapshot is null) return EventLoop.NoMore;
         var sink = _snapshotSink!;
-        if (sink.IsFinished && !sink.Succeeded)
-        {
-            FinishBackgroundSave(ok: false, sink.Error);
-            return EventLoop.NoMore;
-        }
         long now = Stopwatch.GetTimestamp();
-        // The writer thread is behind by more than 64 MB: let it catch up rather than buffer the dataset.
-        if (sink.PendingBytes < 64L << 20)
+        // The writer thread is behind by more than 64 MB (or failed): let it catch up rather than buffer the dataset.
+        if (!sink.IsFinished && sink.PendingBytes < 64L << 20)
         {
             long maxKeys = long.MaxValue;
             if (Config.RdbKeySaveDelay > 0)
@@ -99,16 +127,19 @@ public sealed partial class VermilionServer
             }
         }
         if (!sink.IsFinished) return 0;
-        FinishBackgroundSave(sink.Succeeded, sink.Error);
+        bool ok = sink.Succeeded;
+        string? error = sink.Error;
+        var done = _snapshotDone!;
+        string temp = _snapshotTemp!;
+        EndSnapshot();
+        if (!ok) TryDelete(temp);
+        done(ok, error);
         return EventLoop.NoMore;
     }
 
-    bool _snapshotCompleted;
-
-    /// <summary>backgroundSaveDoneHandlerDisk: the books of a save that ended (not a cancelled one).</summary>
+    /// <summary>backgroundSaveDoneHandlerDisk: the books of a BGSAVE that ended (not a cancelled one).</summary>
     void FinishBackgroundSave(bool ok, string? error)
     {
-        EndSnapshot();
         RdbLastSaveSeconds = (UnixTimeMs - _snapshotStartedMs) / 1000;
         if (ok)
         {
@@ -123,19 +154,30 @@ public sealed partial class VermilionServer
             if (error is not null) Log.Warning(error);
             Log.Warning("Background saving error");
             LastBgsaveOk = false;
-            TryDelete(_snapshotTemp!);
         }
-        _snapshotTemp = null;
     }
 
-    /// <summary>killRDBChild: a running save stops (FLUSHALL, SHUTDOWN, DEBUG RELOAD); its temp file goes, lastbgsave_status stays.</summary>
+    /// <summary>killRDBChild: a running BGSAVE stops (FLUSHALL, SHUTDOWN, a SAVE); its temp file goes, lastbgsave_status stays.</summary>
     public void CancelBackgroundSave()
     {
-        if (_snapshot is null) return;
-        EndSnapshot();
-        TryDelete(_snapshotTemp!);
-        _snapshotTemp = null;
+        if (!BackgroundSaveInProgress) return;
+        CancelSnapshot();
         Log.Warning("Background saving terminated by signal 10");
+    }
+
+    /// <summary>
+    /// Any running snapshot stops, a rewrite's too (killAppendOnlyChild: the rewrite fails): what
+    /// must happen before the keyspaces it reads are released (DEBUG RELOAD, SHUTDOWN).
+    /// </summary>
+    internal void CancelSnapshot()
+    {
+        if (_snapshot is null) return;
+        string temp = _snapshotTemp!;
+        bool forAof = _snapshotForAof;
+        var done = _snapshotDone!;
+        EndSnapshot();
+        TryDelete(temp);
+        if (forAof) done(false, "Killing running AOF rewrite child");
     }
 
     void EndSnapshot()
@@ -144,13 +186,13 @@ public sealed partial class VermilionServer
         _snapshotSink!.Dispose();
         _snapshot = null;
         _snapshotSink = null;
+        _snapshotDone = null;
+        _snapshotTemp = null;
         _snapshotCompleted = false;
     }
 
-    /// <summary>A keyspace flushed while a save runs: the save may still need it, and frees it when done.</summary>
+    /// <summary>A keyspace flushed while a snapshot runs: the snapshot may still need it, and frees it when done.</summary>
     internal bool SnapshotAdopts(Keyspace flushed) => _snapshot?.Adopt(flushed) == true;
-
-    void ReleaseFlushedKeyspace(Keyspace keys) => keys.Release();
 
     /// <summary>rdb_bgsave_scheduled = 1: the cron starts it once nothing else runs.</summary>
     public void ScheduleBackgroundSave() => _bgsaveScheduled = true;
@@ -158,7 +200,7 @@ public sealed partial class VermilionServer
     /// <summary>serverCron: a scheduled BGSAVE starts once nothing else runs.</summary>
     void BackgroundSaveCron()
     {
-        if (_bgsaveScheduled && _snapshot is null && !Aof.RewriteInProgress)
+        if (_bgsaveScheduled && !HasActiveChildProcess)
         {
             _bgsaveScheduled = false;
             StartBackgroundSave();

@@ -73,8 +73,8 @@ public sealed partial class VermilionServer
         }
         // trackingLimitUsedSlots runs before every command (a queued one too), not only from the cron.
         if (TrackingClients > 0) LimitTrackingTable();
-        // writeCommandsDeniedByDiskError: while the AOF cannot be written, writes (and PING) get MISCONF.
-        if (Aof.State != AofState.Off && DiskErrorFor(c, cmd) is { } diskError)
+        // writeCommandsDeniedByDiskError: while the RDB or the AOF cannot be written, writes (and PING) get MISCONF.
+        if ((Aof.State != AofState.Off || !LastBgsaveOk) && DiskErrorFor(c, cmd) is { } diskError)
         {
             RejectCommand(c, diskError, cmd);
             return true;

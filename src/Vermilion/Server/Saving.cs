@@ -319,8 +319,8 @@ public sealed partial class VermilionServer
     /// <summary>emptyData, then the loaded databases in their place: watchers of the old keys and tracking clients are told, the old keyspaces released.</summary>
     void ReplaceDatabases(Db[] loaded)
     {
-        // The old keyspaces are released below: a background save still reading them stops first.
-        CancelBackgroundSave();
+        // The old keyspaces are released below: a snapshot still reading them stops first.
+        CancelSnapshot();
         InvalidateAllTracking();
         for (int i = 0; i < Databases.Length; i++)
         {

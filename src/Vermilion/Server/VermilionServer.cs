@@ -279,6 +279,11 @@ public sealed partial class VermilionServer : IDisposable
             Log.Warning("There is a child saving an .rdb. Killing it!");
             CancelBackgroundSave();
         }
+        else if (HasActiveChildProcess)
+        {
+            Log.Warning("There is a child rewriting the AOF. Killing it!");
+            CancelSnapshot();
+        }
         Aof.FlushForShutdown();
         if (!SaveBeforeShutdown(flags)) return false;
         CloseListeners(tcp: true, unix: true);

@@ -108,4 +108,20 @@ public class BackgroundSaveTests
         Assert.True(WaitForSaveEnd(c));
         Assert.Equal("-ERR syntax error\r\n", c.Call("BGSAVE", "NOW"));
     }
+
+    [Fact]
+    public void AFailedBackgroundSaveStopsWritesWithMisconf()
+    {
+        string gone = Path.Combine(Path.GetTempPath(), "vermilion-gone-" + Guid.NewGuid().ToString("N"));
+        using var s = new InProcessServer(config => config.Dir = gone, "epoll", "--save", "3600 1");
+        using var c = s.Connect();
+        Assert.Equal("-ERR\r\n", c.Call("BGSAVE"));
+        Assert.Contains("rdb_last_bgsave_status:err\r\n", c.Call("INFO", "persistence"));
+        const string misconf = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n";
+        Assert.Equal(misconf, c.Call("SET", "k", "v"));
+        Assert.Equal(misconf, c.Call("PING"));
+        Assert.Equal("$-1\r\n", c.Call("GET", "k"));
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"));
+        Assert.Equal("+OK\r\n", c.Call("SET", "k", "v"));
+    }
 }
