@@ -171,7 +171,7 @@ public sealed partial class VermilionServer
     /// </summary>
     void SavePointsCron()
     {
-        if (BackgroundSaveInProgress) return;
+        if (HasActiveChildProcess) return;
         foreach (var (seconds, changes) in Config.SaveParams)
         {
             if (Dirty >= changes && UnixTime - LastSave > seconds
