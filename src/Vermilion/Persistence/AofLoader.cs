@@ -256,7 +256,7 @@ public sealed class AofLoader(Log log, string directory, bool loadTruncated, Aof
             if (line[0] != '*') return ReadResult.FormatError;
             // "*" alone at the end of the file: readerr at EOF, a short read.
             if (n == 1 || line[1] == 0) return ReadResult.ShortRead;
-            long argc = Strtol(CString(line[1..n]));
+            long argc = IntegerText.Atoi(CString(line[1..n]));
             if (argc < 1 || argc > int.MaxValue) return ReadResult.FormatError;
 
             _slices.Clear();
@@ -265,7 +265,7 @@ public sealed class AofLoader(Log log, string directory, bool loadTruncated, Aof
             {
                 if (!FGets(line, out n)) return ReadResult.ShortRead;
                 if (line[0] != '$') return ReadResult.FormatError;
-                long len = Strtol(CString(line[1..n]));
+                long len = IntegerText.Atoi(CString(line[1..n]));
                 // Redis reads the length into an unsigned long: a negative one asks for an
                 // impossible allocation. It is a malformed file, not a short one.
                 if (len < 0 || len > Array.MaxLength - used) return ReadResult.FormatError;
@@ -281,23 +281,6 @@ public sealed class AofLoader(Log log, string directory, bool loadTruncated, Aof
             args.Reset(_argBytes);
             foreach (var (offset, length) in _slices) args.Add(offset, length);
             return ReadResult.Command;
-        }
-
-        /// <summary>atoi/strtol(s, NULL, 10): blanks, a sign, digits up to the first other byte; saturating.</summary>
-        static long Strtol(ReadOnlySpan<byte> s)
-        {
-            int i = 0;
-            while (i < s.Length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
-            bool negative = false;
-            if (i < s.Length && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-            long value = 0;
-            for (; i < s.Length && s[i] >= '0' && s[i] <= '9'; i++)
-            {
-                int digit = s[i] - '0';
-                if (value > (long.MaxValue - digit) / 10) return negative ? long.MinValue : long.MaxValue;
-                value = value * 10 + digit;
-            }
-            return negative ? -value : value;
         }
     }
 }

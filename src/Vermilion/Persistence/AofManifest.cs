@@ -195,7 +195,7 @@ public sealed class AofManifest
                     name = Encoding.UTF8.GetString(end >= 0 ? value[..end] : value);
                     if (name.Contains('/')) throw new AofManifestException("File can't be a path, just a filename", lineNumber, shown);
                 }
-                else if (args.Is(i, "seq")) seq = Atoll(args[i + 1]);
+                else if (args.Is(i, "seq")) seq = IntegerText.Atoi(args[i + 1]);
                 else if (args.Is(i, "type")) type = args.Length(i + 1) > 0 ? args[i + 1][0] : (byte)0;
             }
             if (name is null || seq == 0 || type == 0)
@@ -221,23 +221,6 @@ public sealed class AofManifest
             }
         }
         return m;
-    }
-
-    /// <summary>atoll: optional leading blanks and sign, then digits up to the first other byte; saturates as glibc's strtoll.</summary>
-    static long Atoll(ReadOnlySpan<byte> s)
-    {
-        int i = 0;
-        while (i < s.Length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
-        bool negative = false;
-        if (i < s.Length && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-        long value = 0;
-        for (; i < s.Length && s[i] >= '0' && s[i] <= '9'; i++)
-        {
-            int digit = s[i] - '0';
-            if (value > (long.MaxValue - digit) / 10) return negative ? long.MinValue : long.MaxValue;
-            value = value * 10 + digit;
-        }
-        return negative ? -value : value;
     }
 }
 

@@ -6,19 +6,25 @@ namespace Vermilion.Protocol;
 public static class IntegerText
 {
     /// <summary>
-    /// C's atoi, as the DEBUG switches read their argument: leading blanks, an optional sign,
-    /// the digits that follow; 0 when there are none. Saturates instead of overflowing.
+    /// C's atoi/atoll/strtol(s, NULL, 10), as DEBUG switches, the AOF manifest and the AOF
+    /// loader's lengths read numbers: leading blanks, an optional sign, the digits that follow
+    /// (0 when there are none); out of range it saturates to long.MaxValue or long.MinValue, as
+    /// glibc's strtoll.
     /// </summary>
     public static long Atoi(ReadOnlySpan<byte> s)
     {
         int i = 0;
-        while (i < s.Length && s[i] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\v' or (byte)'\f') i++;
-        bool negative = i < s.Length && s[i] == '-';
-        if (i < s.Length && s[i] is (byte)'-' or (byte)'+') i++;
-        long v = 0;
-        for (; i < s.Length && s[i] is >= (byte)'0' and <= (byte)'9'; i++)
-            v = v > (long.MaxValue - 9) / 10 ? long.MaxValue : v * 10 + (s[i] - '0');
-        return negative ? -v : v;
+        while (i < s.Length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+        bool negative = false;
+        if (i < s.Length && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+        long value = 0;
+        for (; i < s.Length && s[i] >= '0' && s[i] <= '9'; i++)
+        {
+            int digit = s[i] - '0';
+            if (value > (long.MaxValue - digit) / 10) return negative ? long.MinValue : long.MaxValue;
+            value = value * 10 + digit;
+        }
+        return negative ? -value : value;
     }
 
     /// <summary>
