@@ -40,3 +40,9 @@ aot_binary() {
   publish_aot
   echo bench/out/aot/vermilion-server
 }
+
+# The 1 ms PING probe and the loader of latency.sh and persistence.sh, compiled into $out.
+build_latency_tools() {
+  cc -O2 -Wall -o "$out/latency_probe" bench/latency_probe.c
+  cc -O2 -Wall -o "$out/latency_load" bench/latency_load.c
+}

@@ -25,8 +25,7 @@ out=bench/out; mkdir -p "$out" bench/results
 . bench/lib.sh
 work=$(mktemp -d)
 trap 'stop_all; rm -rf "$work"' EXIT
-cc -O2 -Wall -o "$out/latency_probe" bench/latency_probe.c
-cc -O2 -Wall -o "$out/latency_load" bench/latency_load.c
+build_latency_tools
 IFS=, read -ra servers <<<"$SERVERS"
 case ",$SERVERS," in *,vermilion,*) vermilion_bin=$(aot_binary) ;; esac
 
