@@ -15,7 +15,11 @@ public sealed class MultiState
 }
 
 /// <summary>A WATCHed key: its database, and whether it had a deadline still ahead when watched (expiry then counts as a change).</summary>
-public sealed record WatchedKey(Db Db, byte[] Key, bool LiveWithDeadline);
+public sealed record WatchedKey(Db Db, byte[] Key, bool LiveWithDeadline)
+{
+    /// <summary>watchedKey.expired: the key was there but already expired at WATCH; deleting it then changes nothing logically.</summary>
+    public bool ExpiredAtWatch;
+}
 
 /// <summary>
 /// MULTI/EXEC/WATCH as Redis's multi.c. Commands sent inside MULTI are checked (existence, arity,
@@ -23,9 +27,9 @@ public sealed record WatchedKey(Db Db, byte[] Key, bool LiveWithDeadline);
 /// runs the queue without interleaving and without rolling back runtime errors. WATCH marks a
 /// client dirty (EXEC answers a null array) when a watched key is written by anyone, evicted,
 /// expires, or goes with FLUSHDB/FLUSHALL/SWAPDB. A write is recognised per command: after a
-/// write command that did not fail, each key its key specifications mark as written counts as
-/// modified (Redis signals from inside each command, so a write that changes nothing, such as
-/// SETNX on an existing key, does not dirty the watchers there; here it does).
+/// write command that did not fail and changed the dataset (moved dirty), each key its key
+/// specifications mark as written counts as modified (Redis signals from inside each command
+/// where it counts the change, so SETNX on an existing key dirties no watcher in either).
 /// </summary>
 public sealed partial class VermilionServer
 {
@@ -41,7 +45,8 @@ public sealed partial class VermilionServer
         foreach (var w in c.Watched) if (w.Db == db && w.Key.AsSpan().SequenceEqual(key)) return;
         var copy = key.ToArray();
         // watchForKey only asks whether the key has expired (keyIsExpired): it deletes nothing.
-        c.Watched.Add(new WatchedKey(db, copy, db.IsLive(copy) && db.GetExpire(copy) != -1));
+        bool live = db.IsLive(copy);
+        c.Watched.Add(new WatchedKey(db, copy, live && db.GetExpire(copy) != -1) { ExpiredAtWatch = !live && db.Keys.Find(copy) >= 0 });
         if (!_watchedKeys.TryGetValue(db.Id, out var byKey)) _watchedKeys[db.Id] = byKey = new(ByteKeyComparer.Instance);
         if (!byKey.TryGetValue(copy, out var clients)) byKey[copy] = clients = new();
         clients.Add(c);
@@ -66,8 +71,24 @@ public sealed partial class VermilionServer
     public void TouchWatchedKey(Db db, ReadOnlySpan<byte> key)
     {
         if (_watchingClients == 0 || !_watchedKeys.TryGetValue(db.Id, out var byKey)) return;
-        if (byKey.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var clients))
-            foreach (var c in clients) c.Flags |= ClientFlags.DirtyCas;
+        if (!byKey.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var clients)) return;
+        foreach (var c in clients)
+        {
+            // A key that had already expired when it was watched, now deleted (its expiry noticed, or a
+            // DEL of it): logically nothing changed, so EXEC still runs; the flag is cleared.
+            if (WatchedEntry(c, db, key) is { ExpiredAtWatch: true } w && db.Keys.Find(key) < 0)
+            {
+                w.ExpiredAtWatch = false;
+                continue;
+            }
+            c.Flags |= ClientFlags.DirtyCas;
+        }
+    }
+
+    static WatchedKey? WatchedEntry(Client c, Db db, ReadOnlySpan<byte> key)
+    {
+        foreach (var w in c.Watched!) if (w.Db == db && w.Key.AsSpan().SequenceEqual(key)) return w;
+        return null;
     }
 
     /// <summary>

@@ -76,6 +76,13 @@ public class TransactionTests(DifferentialServers servers) : IClassFixture<Diffe
         ["SET", "j", "1", "PX", "10"], ["SLEEP", "50"], ["WATCH", "j"], ["MULTI"], ["PING"], ["EXEC"],
         ["SET", "p", "1", "EX", "100"], ["WATCH", "p"], ["MULTI"], ["PING"], ["EXEC"]);
 
+    /// <summary>multi.c touchWatchedKey: a key already expired when watched, then deleted (DEL, or a read that expires it), changed nothing: EXEC runs.</summary>
+    [Fact]
+    public void DeletingAWatchedStaleKeyDoesNotFailExec() => Same(
+        ["SET", "x", "foo", "PX", "1"], ["SLEEP", "10"], ["WATCH", "x"], ["DEL", "x"], ["MULTI"], ["PING"], ["EXEC"],
+        ["SET", "y", "foo", "PX", "1"], ["SLEEP", "10"], ["WATCH", "y"], ["GET", "y"], ["MULTI"], ["PING"], ["EXEC"],
+        ["SET", "z", "foo", "PX", "1"], ["SLEEP", "10"], ["WATCH", "z"], ["SET", "z", "bar"], ["MULTI"], ["PING"], ["EXEC"]);
+
     [Fact]
     public void AbortedExecIsANullInBothProtocols() => Same(3,
         ["SET", "k", "1"], ["WATCH", "k"], ["B:", "SET", "k", "2"], ["MULTI"], ["GET", "k"], ["EXEC"],
