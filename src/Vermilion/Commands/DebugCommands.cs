@@ -12,8 +12,8 @@ namespace Vermilion.Commands;
 /// DEBUG (debug.c debugCommand), the subcommands the test suite and operators use. The
 /// dispatcher lets it run only as enable-debug-command allows. What would crash or stop the
 /// process in Redis (SEGFAULT, PANIC, ASSERT, OOM, RESTART) is refused with an error: a .NET
-/// server has no core dump or crash report to show for it. LOADAOF needs the AOF, which is not
-/// built yet.
+/// server has no core dump or crash report to show for it. RELOAD and LOADAOF are the
+/// persistence's (Server/Saving.cs, Server/AppendOnly.cs).
 /// </summary>
 public static partial class DebugCommands
 {
@@ -85,7 +85,10 @@ public static partial class DebugCommands
             c.Reply.Error($"DEBUG {a.GetString(1).ToUpperInvariant()} is not supported: Vermilion does not crash, leak or restart on request");
         else if (a.Is(1, "reload")) Reload(c, a);
         else if (a.Is(1, "loadaof"))
-            c.Reply.Error("DEBUG LOADAOF needs the AOF, which Vermilion does not have yet");
+        {
+            c.Server.DebugLoadAof();
+            c.Reply.Ok();
+        }
         else if (a.Is(1, "log") && n == 3)
         {
             c.Server.Log.Warning("DEBUG LOG: " + Encoding.Latin1.GetString(a[2]));

@@ -82,6 +82,38 @@ public sealed partial class VermilionServer
         return null;
     }
 
+    /// <summary>
+    /// DEBUG LOADAOF (debug.c): the AOF flushed, the data emptied and loaded again from the AOF
+    /// directory through a connectionless client, with nothing propagated back into it; dirty is
+    /// then 0. A load that fails is Redis's exit(1): the server never goes on with part of the data.
+    /// </summary>
+    public void DebugLoadAof()
+    {
+        if (Aof.State == AofState.On) Aof.Flush(force: true);
+        foreach (var db in Databases) EmptyDb(db, async: false);
+        bool listening = EffectSinks.Remove(Aof);
+        var replay = new AofReplayClient(this);
+        Loading = true;
+        bool ok;
+        try
+        {
+            ok = Aof.Reload(replay);
+        }
+        catch (AofStartupException)
+        {
+            ok = false;
+        }
+        finally
+        {
+            Loading = false;
+            replay.Release();
+            if (listening) EffectSinks.Add(Aof);
+        }
+        if (!ok) Aof.Exit("Failed loading the AOF by DEBUG LOADAOF");
+        Dirty = 0;
+        Log.Warning("Append Only File loaded by DEBUG LOADAOF");
+    }
+
     /// <summary>CONFIG SET aof-disable-auto-gc no: history files left behind go now (updateAofAutoGCEnabled).</summary>
     internal string? ApplyAofAutoGc()
     {

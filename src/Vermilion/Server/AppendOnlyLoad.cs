@@ -62,6 +62,17 @@ public sealed partial class AppendOnlyFile
             Log.Notice($"DB loaded from append only file: {Seconds(started)} seconds");
     }
 
+    /// <summary>
+    /// DEBUG LOADAOF's load (debug.c): the manifest read again, history dropped, every file
+    /// replayed into the (emptied) dataset; false after Redis's log lines when it fails.
+    /// </summary>
+    public bool Reload(IAofReplay replay)
+    {
+        LoadManifestFromDisk();
+        DeleteHistoryFiles();
+        return LoadAppendOnlyFiles(replay) is not (AofLoadStatus.Failed or AofLoadStatus.OpenError);
+    }
+
     static string Seconds(long startedTicks) =>
         (Stopwatch.GetElapsedTime(startedTicks).TotalSeconds).ToString("0.000", CultureInfo.InvariantCulture);
 

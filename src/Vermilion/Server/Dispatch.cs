@@ -153,12 +153,13 @@ public sealed partial class VermilionServer
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
         // call()'s propagation: one branch while nothing listens to the effect stream (Server/Propagation.cs).
-        if (EffectSinks.Count > 0) PropagateCall(c, cmd, args, Dirty != dirtyBefore);
+        // A command that lowered dirty (SAVE, DEBUG LOADAOF) changed nothing to propagate, as call() clamps it at 0.
+        if (EffectSinks.Count > 0) PropagateCall(c, cmd, args, Dirty > dirtyBefore);
         // A command that blocked (BLMOVE waiting) wrote nothing yet: its keys are signalled when it is served.
         // One that left dirty alone changed nothing (SETNX on an existing key, DEL of a missing one):
         // Redis calls signalModifiedKey where it counts a change, so neither is signalled.
         if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
-            && Dirty != dirtyBefore && (c.Flags & ClientFlags.Blocked) == 0) TouchWrittenKeys(c, cmd, args);
+            && Dirty > dirtyBefore && (c.Flags & ClientFlags.Blocked) == 0) TouchWrittenKeys(c, cmd, args);
         _commandSignalsOwnKeys = false;
         if (TrackingClients > 0)
         {

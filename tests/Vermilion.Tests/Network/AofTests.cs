@@ -303,6 +303,34 @@ public class AofTests
         Assert.Equal("$11\r\nthe-rewrite\r\n", r.Call("GET", "after"));
     }
 
+    /// <summary>DEBUG LOADAOF (unit/other's "Same dataset digest if saving/reloading as AOF?"): the dataset after a reload from the directory is the one before it, TTLs included, and the AOF goes on from there.</summary>
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public void DebugLoadAofReloadsTheSameDataset(string preamble)
+    {
+        using var dir = new AofDir();
+        using var s = new InProcessServer(c => c.Dir = dir.Path, "epoll", "--enable-debug-command", "yes", "--aof-use-rdb-preamble", preamble);
+        using var c = s.Connect();
+        c.Call("SET", "k", "v");
+        c.Call("SET", "t", "v", "EX", "1000");
+        c.Call("RPUSH", "l", "a", "b");
+        c.Call("ZADD", "z", "1.5", "m");
+        Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "yes"));
+        AofServers.WaitForRewrite(c);
+        c.Call("HSET", "h", "f", "1"); // after the rewrite: in the incr file
+        c.Call("SELECT", "3");
+        c.Call("SET", "in3", "x");
+        string digest = c.Call("DEBUG", "DIGEST");
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "LOADAOF"));
+        Assert.Equal(digest, c.Call("DEBUG", "DIGEST"));
+        Assert.Contains("rdb_changes_since_last_save:0\r\n", c.Call("INFO", "persistence"));
+        c.Call("SET", "after", "reload");
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "LOADAOF"));
+        Assert.Equal("$6\r\nreload\r\n", c.Call("GET", "after"));
+        Assert.Equal(":1\r\n", c.Call("EXISTS", "in3"));
+    }
+
     /// <summary>The AOF's INFO persistence lines, in Redis's order, with and without appendonly.</summary>
     [Fact]
     public void InfoFieldsInRedisOrder()
