@@ -7,7 +7,7 @@
 #            the latency floor of this load without a save ...
 #   bgsave   ... and the same churn with a BGSAVE started 1 s in: the probe's tail, the save's time, the
 #            RSS peak above the RSS before it (Redis: fork + copy-on-write; Vermilion: no fork, the
-#            fork-less snapshot's buffers), and the loop's own longest iteration (Vermilion's INFO)
+#            fork-less snapshot's buffers), and the loop's own longest iteration during it (Vermilion's INFO)
 #   reload   a restart on that file: wall time until PING answers with every key back
 #   aof      SET throughput (redis-benchmark -c 50, no pipeline) with appendonly yes and appendfsync
 #            always, then everysec, from an empty server
@@ -37,6 +37,8 @@ start() { # start SERVER PORT DIR extra...: the pid
     vermilion) start_vermilion "$port" "$vermilion_bin" --dir "$dir" "$@" ;;
   esac
 }
+# RSS of a server's children (Redis's BGSAVE child; Vermilion forks none); a child may exit while it is read.
+children_rss() { local sum=0 c r; for c in $(pgrep -P "$1" || true); do r=$(rss "$c" 2>/dev/null || true); sum=$((sum + ${r:-0})); done; echo "$sum"; }
 bgsave_running() { redis-cli -p "$1" info persistence | tr -d '\r' | grep -q '^rdb_bgsave_in_progress:1'; }
 
 for server in "${servers[@]}"; do
@@ -61,12 +63,12 @@ for server in "${servers[@]}"; do
     if [ "$phase" = bgsave ]; then
       sleep 1
       before=$(rss "$pid"); peak=$before
-      redis-cli -p "$port" config set latency-monitor-threshold 0 >/dev/null 2>&1 || true
+      redis-cli -p "$port" config resetstat >/dev/null # the loop's longest iteration from here on: SAVE's stall is not the BGSAVE's
       t0=$(now); redis-cli -p "$port" bgsave >/dev/null
       sleep 0.05
       # Redis's RSS peak is the child's (fork + copy-on-write) plus the parent's.
       while bgsave_running "$port"; do
-        r=$(($(rss "$pid") + $(pgrep -P "$pid" | while read -r c; do rss "$c"; done | awk '{s+=$1} END {print s+0}')))
+        r=$(($(rss "$pid") + $(children_rss "$pid")))
         [ "$r" -gt "$peak" ] && peak=$r
         sleep 0.05
       done

@@ -30,16 +30,25 @@ public static class RdbFormat
 
 /// <summary>
 /// A finished piece of an RDB stream: bytes [0, <see cref="Length"/>) of a buffer rented from
-/// <see cref="ArrayPool{T}.Shared"/>. Whoever receives it owns it: the writer never touches the
-/// buffer again, and the receiver gives it back with <see cref="Return"/> once the bytes are
-/// written (from any thread: the shared pool is thread-safe).
+/// <see cref="Pool"/>. Whoever receives it owns it: the writer never touches the buffer again,
+/// and the receiver gives it back with <see cref="Return"/> once the bytes are written (from any
+/// thread).
 /// </summary>
 public readonly struct RdbChunk(byte[] buffer, int length)
 {
     public byte[] Buffer { get; } = buffer;
     public int Length { get; } = length;
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
-    public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+    public void Return() => Pool.Return(Buffer);
+
+    /// <summary>
+    /// Where streaming chunks come from and go back to: one pool shared by every thread. A
+    /// background save rents on the loop thread and returns on its writer thread; with the
+    /// shared pool's per-thread caches each returned chunk stayed with the writer and the loop
+    /// allocated a new 64 KB array for every chunk, a gen0 collection every few megabytes
+    /// (measured: 39 ms probe stalls during a BGSAVE of 2.2M keys).
+    /// </summary>
+    public static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 16 << 20, maxArraysPerBucket: 64);
 }
 
 /// <summary>Where a streaming <see cref="RdbWriter"/> hands its finished chunks, in order.</summary>
@@ -102,7 +111,7 @@ public sealed class RdbWriter
 
     public void Reset()
     {
-        if (_buffer != _small && _buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer != _small && _buffer.Length > 0) (_sink is null ? ArrayPool<byte>.Shared : RdbChunk.Pool).Return(_buffer);
         _buffer = _sink is null ? _small : [];
         _length = 0;
     }
@@ -114,8 +123,8 @@ public sealed class RdbWriter
         {
             // Streaming: the full chunk leaves as it is; the bytes to come start a new one.
             Flush();
-            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_chunkSize, size));
+            if (_buffer.Length > 0) RdbChunk.Pool.Return(_buffer);
+            _buffer = RdbChunk.Pool.Rent(Math.Max(_chunkSize, size));
         }
         else if (_buffer.Length - _length < size)
         {
