@@ -97,6 +97,7 @@ public sealed class RdbWriter
         _length = 0;
     }
 
+    /// <summary>What is written so far (streaming: what is written since the last chunk left).</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
     public int Length => _length;
 
@@ -136,15 +137,20 @@ public sealed class RdbWriter
 
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
-        // Streaming, a long value is split over chunks rather than given a buffer of its size.
-        while (_sink is not null && bytes.Length > _chunkSize)
+        if (_sink is not null)
         {
-            int room = _buffer.Length - _length;
-            if (room == 0) room = Reserve(_chunkSize).Length;
-            int n = Math.Min(room, bytes.Length);
-            bytes[..n].CopyTo(_buffer.AsSpan(_length));
-            _length += n;
-            bytes = bytes[n..];
+            // Streaming, bytes fill what is left of the chunk and go on in the next: chunks leave
+            // full, and a long value never needs a buffer of its size.
+            while (bytes.Length > 0)
+            {
+                int room = _buffer.Length - _length;
+                if (room == 0) room = Reserve(Math.Min(bytes.Length, _chunkSize)).Length;
+                int n = Math.Min(room, bytes.Length);
+                bytes[..n].CopyTo(_buffer.AsSpan(_length));
+                _length += n;
+                bytes = bytes[n..];
+            }
+            return;
         }
         bytes.CopyTo(Reserve(bytes.Length));
         _length += bytes.Length;
@@ -153,7 +159,12 @@ public sealed class RdbWriter
     public void WriteType(RdbType type) => WriteByte((byte)type);
 
     /// <summary>rdbSaveLen.</summary>
-    public void WriteLength(ulong length) => _length += EncodeLength(length, Reserve(9));
+    public void WriteLength(ulong length)
+    {
+        // Reserve first: streaming, it may start a new chunk and reset the length.
+        var space = Reserve(9);
+        _length += EncodeLength(length, space);
+    }
 
     /// <summary>A length in the fewest bytes: 6 bits, 14 bits (big-endian), or a marker byte and 32 or 64 bits big-endian.</summary>
     public static int EncodeLength(ulong length, Span<byte> destination)

@@ -232,7 +232,7 @@ public sealed partial class VermilionServer
         long start = Stopwatch.GetTimestamp();
         if (LoadRdbFile(path) is { } error)
         {
-            Log.Warning($"Fatal error loading the DB: {error}. Exiting.");
+            Log.Warning($"Fatal error loading the DB: {error.TrimEnd('.')}. Exiting.");
             return false;
         }
         Log.Notice($"DB loaded from disk: {Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)} seconds");
@@ -325,9 +325,14 @@ public sealed partial class VermilionServer
         return null;
     }
 
+    /// <summary>Databases that will not be used again give their keyspaces back whole, used or not (a keyspace maps a page as it is made).</summary>
     static void Release(Db[] databases)
     {
-        foreach (var db in databases) db.Clear()?.Release();
+        foreach (var db in databases)
+        {
+            db.Views.DetachAll(db.Keys);
+            db.Keys.Release();
+        }
     }
 
     /// <summary>
