@@ -342,7 +342,11 @@ public sealed partial class VermilionServer
     public string? DebugReload(bool merge, bool flush, bool save)
     {
         if (save && !RdbSave()) return "-ERR";
-        if (LoadRdbFile(RdbFilePath, flush, merge) is not null) return "Error trying to load the RDB dump";
+        if (LoadRdbFile(RdbFilePath, flush, merge) is { } error)
+        {
+            Log.Warning($"DEBUG RELOAD: {error}");
+            return "Error trying to load the RDB dump";
+        }
         Log.Warning("DB reloaded by DEBUG RELOAD");
         return null;
     }
