@@ -330,7 +330,8 @@ public sealed class Config
             Validate = v => v.Length == 0 ? "appenddirname can't be empty" : IsBaseName(v) ? null : "appenddirname can't be a path, just a dirname",
         });
         Add(new BoolOption("rdbchecksum", () => RdbChecksum, v => RdbChecksum = v) { Immutable = true });
-        Add(new BoolOption("rdbcompression", () => RdbCompression, v => RdbCompression = v));
+        // rdbSaveRawString reads it for DUMP, MIGRATE and DEBUG OBJECT's serializedlength too.
+        Add(new BoolOption("rdbcompression", () => RdbCompression, v => RdbCompression = v) { Apply = s => { s.Serializer.Compress = RdbCompression; return null; } });
         Add(new BoolOption("rdb-del-sync-files", () => RdbDelSyncFiles, v => RdbDelSyncFiles = v));
         Add(new BoolOption("rdb-save-incremental-fsync", () => RdbSaveIncrementalFsync, v => RdbSaveIncrementalFsync = v));
         Add(new BoolOption("stop-writes-on-bgsave-error", () => StopWritesOnBgsaveError, v => StopWritesOnBgsaveError = v));

@@ -207,7 +207,10 @@ public class PersistenceTests(PersistenceServers servers) : IClassFixture<Persis
             ["CONFIG", "SET", "save", "1"], ["CONFIG", "SET", "save", "0 1"], ["CONFIG", "SET", "save", "x y"], ["CONFIG", "SET", "save", "1 -1"],
             ["CONFIG", "SET", "save", ""], ["CONFIG", "GET", "save"],
             ["CONFIG", "GET", "dbfilename"], ["CONFIG", "SET", "dbfilename", "a/b.rdb"], ["CONFIG", "SET", "dir", "/tmp"],
-            ["CONFIG", "GET", "rdbcompression"], ["CONFIG", "SET", "rdbcompression", "no"], ["CONFIG", "GET", "rdbcompression"], ["CONFIG", "SET", "rdbcompression", "yes"],
+            // rdbcompression also decides DUMP's bytes (rdbSaveRawString).
+            ["SET", "c", new string('c', 100)], ["DUMP", "c"],
+            ["CONFIG", "GET", "rdbcompression"], ["CONFIG", "SET", "rdbcompression", "no"], ["CONFIG", "GET", "rdbcompression"], ["DUMP", "c"],
+            ["CONFIG", "SET", "rdbcompression", "yes"], ["DUMP", "c"],
             ["CONFIG", "SET", "rdbchecksum", "no"], ["CONFIG", "GET", "rdbchecksum"],
             ["CONFIG", "SET", "rdb-save-incremental-fsync", "no"], ["CONFIG", "GET", "rdb-save-incremental-fsync"], ["CONFIG", "SET", "rdb-save-incremental-fsync", "yes"],
             ["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"], ["CONFIG", "GET", "stop-writes-on-bgsave-error"], ["CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"],
