@@ -387,10 +387,12 @@ public class ConnectionTests
         s.Dispose();
     }
 
+    /// <summary>A SHUTDOWN whose save fails is cancelled: an error, and the server goes on (dir set on the config directly: CONFIG SET dir would chdir the test process).</summary>
     [Fact]
-    public void ShutdownSaveFailsWithoutPersistence()
+    public void ShutdownWhoseSaveFailsIsCancelled()
     {
         using var s = new InProcessServer();
+        s.Server.Config.Dir = Path.Combine(Path.GetTempPath(), "vermilion-no-such-dir-" + Guid.NewGuid().ToString("N"));
         using var c = s.Connect();
         Assert.Equal("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", c.Call("SHUTDOWN", "SAVE"));
         Assert.Equal("+PONG\r\n", c.Call("PING"));
