@@ -276,7 +276,7 @@ public sealed partial class VermilionServer
         if (!flush && !merge && FirstConflict(fresh) is { } conflict)
         {
             Release(fresh);
-            Log.Warning($"RDB has duplicated key '{conflict}'");
+            Log.Warning($"RDB has duplicated key '{conflict.Key}' in DB {conflict.Db}");
             return "Duplicated key found in RDB file";
         }
         if (flush) ReplaceDatabases(fresh);
@@ -314,13 +314,13 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>A loaded key that already exists in the live databases (NOFLUSH without MERGE refuses the load), or null.</summary>
-    string? FirstConflict(Db[] loaded)
+    (string Key, int Db)? FirstConflict(Db[] loaded)
     {
         for (int i = 0; i < loaded.Length; i++)
             foreach (int entry in loaded[i].Keys.Entries())
             {
                 var key = loaded[i].Keys.Key(entry);
-                if (Databases[i].Keys.Find(key) >= 0) return $"{System.Text.Encoding.Latin1.GetString(key)}' in DB {i}";
+                if (Databases[i].Keys.Find(key) >= 0) return (System.Text.Encoding.Latin1.GetString(key), i);
             }
         return null;
     }
