@@ -213,10 +213,11 @@ public sealed class RdbFileWriter : IDisposable
     {
         CheckOpen();
         _writer.WriteByte(OpcodeEof);
-        _writer.Flush();
+        // The bytes not handed over yet join the checksum here, so the trailer shares their chunk.
+        if (_options.Checksum) _crc = Crc64.Compute(_writer.Written, _crc);
+        _trailer = true;
         Span<byte> crc = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(crc, _options.Checksum ? _crc : 0);
-        _trailer = true;
         _writer.WriteRaw(crc);
         _writer.Flush();
         _finished = true;
@@ -229,7 +230,7 @@ public sealed class RdbFileWriter : IDisposable
         _finished = true;
     }
 
-    /// <summary>Between the inner writer and the caller's sink: each chunk is checksummed and counted as it leaves.</summary>
+    /// <summary>Between the inner writer and the caller's sink: each chunk is checksummed and counted as it leaves (from the trailer on, everything before it is summed already).</summary>
     sealed class Checksummer(RdbFileWriter file) : IRdbChunkSink
     {
         public void Accept(RdbChunk chunk)

@@ -106,6 +106,7 @@ public sealed class RdbWriter
         _length = 0;
     }
 
+    /// <summary>What is written so far (streaming: what is written since the last chunk left).</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
     public int Length => _length;
 
@@ -145,15 +146,20 @@ public sealed class RdbWriter
 
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
-        // Streaming, a long value is split over chunks rather than given a buffer of its size.
-        while (_sink is not null && bytes.Length > _chunkSize)
+        if (_sink is not null)
         {
-            int room = _buffer.Length - _length;
-            if (room == 0) room = Reserve(_chunkSize).Length;
-            int n = Math.Min(room, bytes.Length);
-            bytes[..n].CopyTo(_buffer.AsSpan(_length));
-            _length += n;
-            bytes = bytes[n..];
+            // Streaming, bytes fill what is left of the chunk and go on in the next: chunks leave
+            // full, and a long value never needs a buffer of its size.
+            while (bytes.Length > 0)
+            {
+                int room = _buffer.Length - _length;
+                if (room == 0) room = Reserve(Math.Min(bytes.Length, _chunkSize)).Length;
+                int n = Math.Min(room, bytes.Length);
+                bytes[..n].CopyTo(_buffer.AsSpan(_length));
+                _length += n;
+                bytes = bytes[n..];
+            }
+            return;
         }
         bytes.CopyTo(Reserve(bytes.Length));
         _length += bytes.Length;

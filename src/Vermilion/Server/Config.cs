@@ -363,7 +363,8 @@ public sealed class Config
             Validate = v => IsBaseName(v) ? null : "dbfilename can't be a path, just a filename",
         });
         Add(new BoolOption("rdbchecksum", () => RdbChecksum, v => RdbChecksum = v) { Immutable = true });
-        Add(new BoolOption("rdbcompression", () => RdbCompression, v => RdbCompression = v));
+        // rdbSaveRawString reads it for DUMP, MIGRATE and DEBUG OBJECT's serializedlength too.
+        Add(new BoolOption("rdbcompression", () => RdbCompression, v => RdbCompression = v) { Apply = s => { s.Serializer.Compress = RdbCompression; return null; } });
         Add(new BoolOption("rdb-del-sync-files", () => RdbDelSyncFiles, v => RdbDelSyncFiles = v));
         Add(new BoolOption("rdb-save-incremental-fsync", () => RdbSaveIncrementalFsync, v => RdbSaveIncrementalFsync = v));
         Add(new BoolOption("stop-writes-on-bgsave-error", () => StopWritesOnBgsaveError, v => StopWritesOnBgsaveError = v));

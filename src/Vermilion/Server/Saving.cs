@@ -263,7 +263,7 @@ public sealed partial class VermilionServer
         long start = Stopwatch.GetTimestamp();
         if (LoadRdbFile(path) is { } error)
         {
-            Log.Warning($"Fatal error loading the DB: {error}. Exiting.");
+            Log.Warning($"Fatal error loading the DB: {error.TrimEnd('.')}. Exiting.");
             return false;
         }
         Log.Notice($"DB loaded from disk: {Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)} seconds");
@@ -307,7 +307,7 @@ public sealed partial class VermilionServer
         if (!flush && !merge && FirstConflict(fresh) is { } conflict)
         {
             Release(fresh);
-            Log.Warning($"RDB has duplicated key '{conflict}'");
+            Log.Warning($"RDB has duplicated key '{conflict.Key}' in DB {conflict.Db}");
             return "Duplicated key found in RDB file";
         }
         if (flush) ReplaceDatabases(fresh);
@@ -347,20 +347,25 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>A loaded key that already exists in the live databases (NOFLUSH without MERGE refuses the load), or null.</summary>
-    string? FirstConflict(Db[] loaded)
+    (string Key, int Db)? FirstConflict(Db[] loaded)
     {
         for (int i = 0; i < loaded.Length; i++)
             foreach (int entry in loaded[i].Keys.Entries())
             {
                 var key = loaded[i].Keys.Key(entry);
-                if (Databases[i].Keys.Find(key) >= 0) return $"{System.Text.Encoding.Latin1.GetString(key)}' in DB {i}";
+                if (Databases[i].Keys.Find(key) >= 0) return (System.Text.Encoding.Latin1.GetString(key), i);
             }
         return null;
     }
 
+    /// <summary>Databases that will not be used again give their keyspaces back whole, used or not (a keyspace maps a page as it is made).</summary>
     static void Release(Db[] databases)
     {
-        foreach (var db in databases) db.Clear()?.Release();
+        foreach (var db in databases)
+        {
+            db.Views.DetachAll(db.Keys);
+            db.Keys.Release();
+        }
     }
 
     /// <summary>
@@ -370,7 +375,11 @@ public sealed partial class VermilionServer
     public string? DebugReload(bool merge, bool flush, bool save)
     {
         if (save && !RdbSave()) return "-ERR";
-        if (LoadRdbFile(RdbFilePath, flush, merge) is not null) return "Error trying to load the RDB dump";
+        if (LoadRdbFile(RdbFilePath, flush, merge) is { } error)
+        {
+            Log.Warning($"DEBUG RELOAD: {error}");
+            return "Error trying to load the RDB dump";
+        }
         Log.Warning("DB reloaded by DEBUG RELOAD");
         return null;
     }

@@ -114,6 +114,7 @@ public sealed partial class VermilionServer : IDisposable
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
         Eviction = new Eviction(config, Stats, () => UnixTimeMs) { KeyEvicted = ticks => AddLatencySampleIfNeeded("eviction-del", ticks) };
+        Serializer.Compress = config.RdbCompression;
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)

@@ -387,6 +387,7 @@ public class ConnectionTests
         s.Dispose();
     }
 
+    /// <summary>A SHUTDOWN whose save fails is cancelled: an error, and the server goes on (dir set on the config directly: CONFIG SET dir would chdir the test process).</summary>
     [Fact]
     public void ShutdownSaveThatFailsKeepsServing()
     {

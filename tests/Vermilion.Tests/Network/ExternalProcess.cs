@@ -47,17 +47,32 @@ public static class ExternalProcess
     /// A new empty directory for one vermilion-server process to run in. With Redis's default save
     /// points a server saves dump.rdb into its directory when SIGTERM stops it, and loads it when it
     /// starts: in a directory of its own, no test leaves a dataset behind for the next one to load.
-    /// All of them go when the test process exits.
+    /// They go when the test process exits, or (when the test host is killed first) at the next run.
     /// </summary>
     public static string ScratchDirectory()
     {
         int n = Interlocked.Increment(ref s_scratchCount);
         if (n == 1)
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                try { Directory.Delete(s_scratchRoot, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            };
+        {
+            RemoveStaleScratch();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(s_scratchRoot);
+        }
         return Directory.CreateDirectory(Path.Combine(s_scratchRoot, n.ToString())).FullName;
+    }
+
+    /// <summary>The scratch roots of test processes that are gone.</summary>
+    static void RemoveStaleScratch()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "vermilion-exec-*"))
+        {
+            if (int.TryParse(Path.GetFileName(dir)["vermilion-exec-".Length..], out int pid) && !Directory.Exists($"/proc/{pid}"))
+                TryDelete(dir);
+        }
+    }
+
+    static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>The vermilion-server executable built next to the tests, run through the dotnet host.</summary>
