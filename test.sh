@@ -46,7 +46,8 @@ echo "== NativeAOT publish smoke test"
 aot_out=$(mktemp -d)
 if dotnet publish src/Vermilion.Server -c Release -p:PublishAot=true -o "$aot_out" -v q -nologo >"$aot_out/publish.log" 2>&1; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$aot_out/vermilion-server" --port "$port" --bind 127.0.0.1 >"$aot_out/server.log" 2>&1 &
+  # Its dir is the build output: the SIGTERM that stops it saves there (save points are on by default), never in the checkout.
+  "$aot_out/vermilion-server" --port "$port" --bind 127.0.0.1 --dir "$aot_out" >"$aot_out/server.log" 2>&1 &
   pid=$!
   ok=0
   for _ in $(seq 50); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && { ok=1; break; }; sleep 0.1; done
