@@ -7,7 +7,7 @@
 #            the latency floor of this load without a save ...
 #   bgsave   ... and the same churn with a BGSAVE started 1 s in: the probe's tail, the save's time, the
 #            RSS peak above the RSS before it (Redis: fork + copy-on-write; Vermilion: no fork, the
-#            fork-less snapshot's buffers), and the loop's own longest iteration during it (Vermilion's INFO)
+#            fork-less snapshot's buffers), and the loop's own longest iteration in each phase (Vermilion's INFO)
 #   reload   a restart on that file: wall time until PING answers with every key back
 #   aof      SET throughput (redis-benchmark -c 50, no pipeline) with appendonly yes and appendfsync
 #            always, then everysec, from an empty server
@@ -58,12 +58,12 @@ for server in "${servers[@]}"; do
 
   echo "$server: churn ${CHURN_SECONDS}s, then churn with a BGSAVE"
   for phase in churn bgsave; do
+    redis-cli -p "$port" config resetstat >/dev/null # the loop's longest iteration of this phase alone (SAVE's stall is not in it)
     "${on_client_cpu[@]}" "$out/latency_probe" "$port" >"$d/$phase.probe" & probe=$!; pids+=("$probe")
     "${on_client_cpu[@]}" "$out/latency_load" "$port" churn "$KEYS" "$VALUE_SIZE" 16 50 "$CHURN_SECONDS" >/dev/null & load=$!; pids+=("$load")
     if [ "$phase" = bgsave ]; then
       sleep 1
       before=$(rss "$pid"); peak=$before
-      redis-cli -p "$port" config resetstat >/dev/null # the loop's longest iteration from here on: SAVE's stall is not the BGSAVE's
       t0=$(now); redis-cli -p "$port" bgsave >/dev/null
       sleep 0.05
       # Redis's RSS peak is the child's (fork + copy-on-write) plus the parent's.
@@ -77,8 +77,8 @@ for server in "${servers[@]}"; do
     fi
     wait "$load"
     kill -TERM "$probe"; wait "$probe"
+    redis-cli -p "$port" info stats | tr -d '\r' | awk -F: '$1 == "eventloop_duration_max_usec" {print $2}' >"$d/$phase.loop_max_usec"
   done
-  redis-cli -p "$port" info stats | tr -d '\r' | awk -F: '$1 == "eventloop_duration_max_usec" {print $2}' >"$d/loop_max_usec"
   redis-cli -p "$port" save >/dev/null # the file of the dataset as it is now, for the reload
   keys=$(redis-cli -p "$port" dbsize)
   stop_server "$pid"
@@ -122,7 +122,8 @@ for phase, label in (("churn", "churn"), ("bgsave", "churn + BGSAVE")):
         row(f"{label}: probe {k} (ms)", lambda s, p=phase, k=k: "%.2f" % probe(s, p).get(k, float("nan")))
 row("BGSAVE (s)", lambda s: "%.2f" % float(read(s, "bgsave_seconds")))
 row("RSS added during BGSAVE (MB)", lambda s: "%.0f" % (int(read(s, "bgsave_extra_rss")) / 1e6))
-row("longest loop iteration (ms)", lambda s: "%.1f" % (int(read(s, "loop_max_usec")) / 1e3) if read(s, "loop_max_usec") else "n/a")
+for phase, label in (("churn", "churn"), ("bgsave", "churn + BGSAVE")):
+    row(f"{label}: longest loop iteration (ms)", lambda s, p=phase: "%.1f" % (int(read(s, p + ".loop_max_usec")) / 1e3) if read(s, p + ".loop_max_usec") else "n/a")
 row("SET appendfsync always (req/s)", lambda s: read(s, "aof_always"))
 row("SET appendfsync everysec (req/s)", lambda s: read(s, "aof_everysec"))
 print("| " + params + " | " + " | ".join(servers) + " |")
