@@ -46,8 +46,11 @@ public sealed class BackgroundFileSink : IRdbChunkSink, IDisposable
         _queue.Add(chunk);
     }
 
-    /// <summary>Every chunk is handed over: finish the file.</summary>
-    public void Complete() => _queue.CompleteAdding();
+    /// <summary>Every chunk is handed over: finish the file (again: nothing more).</summary>
+    public void Complete()
+    {
+        if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+    }
 
     void Run()
     {

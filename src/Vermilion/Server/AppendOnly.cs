@@ -8,7 +8,7 @@ namespace Vermilion.Server;
 /// <summary>
 /// The server's side of the AOF (aof.c and the parts of server.c, config.c and networking.c
 /// that call it): loading at startup, the flush in beforeSleep, serverCron's steps, CONFIG SET
-/// appendonly, the MISCONF check and the fake client that replays an AOF. The AOF itself (its
+/// appendonly and the fake client that replays an AOF. The AOF itself (its
 /// buffer, files, manifest and rewrite) is <see cref="AppendOnlyFile"/>.
 /// </summary>
 public sealed partial class VermilionServer
@@ -120,27 +120,6 @@ public sealed partial class VermilionServer
         if (!Config.AofDisableAutoGc) Aof.DeleteHistoryFiles();
         return null;
     }
-
-    /// <summary>
-    /// writeCommandsDeniedByDiskError for a command about to run: the MISCONF error when the last
-    /// background save failed (with stop-writes-on-bgsave-error and save points) or the AOF
-    /// cannot be written, and the command is a write, an EXEC that queued one, or PING (as
-    /// Redis, so a health check notices); null otherwise.
-    /// </summary>
-    internal string? DiskErrorFor(Client c, CommandDef cmd)
-    {
-        bool rdbError = RdbDiskError;
-        if (!rdbError && Aof.State == AofState.Off) return null;
-        bool write = (cmd.Flags & CommandFlags.Write) != 0
-                     || (c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & CommandFlags.Write) != 0);
-        if (!write && cmd.FullName != "ping") return null;
-        return rdbError ? MisconfRdb : Aof.DiskError();
-    }
-
-    /// <summary>DISK_ERROR_TYPE_RDB: one bool on the command path.</summary>
-    internal bool RdbDiskError => !LastBgsaveOk && Config.StopWritesOnBgsaveError && Config.SaveParams.Count > 0;
-
-    const string MisconfRdb = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
     /// <summary>
     /// createAOFClient: the client an AOF is replayed through. It has no connection and never

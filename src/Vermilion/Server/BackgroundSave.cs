@@ -25,7 +25,7 @@ public sealed partial class VermilionServer
     BackgroundFileSink? _snapshotSink;
     string? _snapshotTemp;
     Action<bool, string?>? _snapshotDone;
-    bool _snapshotForAof, _snapshotCompleted, _bgsaveScheduled;
+    bool _snapshotForAof, _bgsaveScheduled;
     long _snapshotStartedMs, _dirtyBeforeBgsave, _keyDelayClock;
 
     /// <summary>server.child_type == CHILD_TYPE_RDB: a BGSAVE is running.</summary>
@@ -120,11 +120,8 @@ public sealed partial class VermilionServer
                 maxKeys = (now - _keyDelayClock) / per;
                 _keyDelayClock += maxKeys * per;
             }
-            if (snapshot.Step(now + SliceTicks, maxKeys) && !_snapshotCompleted)
-            {
-                _snapshotCompleted = true;
-                sink.Complete();
-            }
+            // Once the walk is over, every turn says so; completing the sink again is a no-op.
+            if (snapshot.Step(now + SliceTicks, maxKeys)) sink.Complete();
         }
         if (!sink.IsFinished) return 0;
         bool ok = sink.Succeeded;
@@ -188,7 +185,6 @@ public sealed partial class VermilionServer
         _snapshotSink = null;
         _snapshotDone = null;
         _snapshotTemp = null;
-        _snapshotCompleted = false;
     }
 
     /// <summary>A keyspace flushed while a snapshot runs: the snapshot may still need it, and frees it when done.</summary>

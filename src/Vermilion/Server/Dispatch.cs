@@ -169,6 +169,27 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>
+    /// writeCommandsDeniedByDiskError for a command about to run: the MISCONF error when the last
+    /// background save failed (with stop-writes-on-bgsave-error and save points) or the AOF
+    /// cannot be written, and the command is a write, an EXEC that queued one, or PING (as
+    /// Redis, so a health check notices); null otherwise.
+    /// </summary>
+    internal string? DiskErrorFor(Client c, CommandDef cmd)
+    {
+        bool rdbError = RdbDiskError;
+        if (!rdbError && Aof.State == AofState.Off) return null;
+        bool write = (cmd.Flags & CommandFlags.Write) != 0
+                     || (c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & CommandFlags.Write) != 0);
+        if (!write && cmd.FullName != "ping") return null;
+        return rdbError ? MisconfRdb : Aof.DiskError();
+    }
+
+    /// <summary>DISK_ERROR_TYPE_RDB: one bool on the command path.</summary>
+    internal bool RdbDiskError => !LastBgsaveOk && Config.StopWritesOnBgsaveError && Config.SaveParams.Count > 0;
+
+    const string MisconfRdb = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+    /// <summary>
     /// processCommand's reject_cmd_on_oom: deny-oom commands, EXEC of a transaction that queued one
     /// (mstate.cmd_flags), and inside MULTI anything but EXEC, DISCARD, QUIT and RESET (queueing grows memory).
     /// </summary>
