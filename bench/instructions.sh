@@ -3,14 +3,14 @@
 # on the same workloads: a count that does not move with the load on the machine, so a change to
 # the hot path shows even where CPU time per request is within noise (user-space only; the
 # syscalls per request are the same for both).
-#   bench/instructions.sh OLD_BINARY NEW_BINARY    N=20000 requests per test, TESTS="get set ..."
+#   bench/instructions.sh OLD_BINARY NEW_BINARY    N=20000 requests per test, P=1 pipeline depth, TESTS="get set ..."
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ $# = 2 ] || { echo "usage: bench/instructions.sh OLD_BINARY NEW_BINARY"; exit 2; }
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is missing (apt-get install -y valgrind)"; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-N=${N:-20000}; TESTS=${TESTS:-get set incr lpush rpush lpop sadd hset spop zadd zpopmin ping_mbulk}
+P=${P:-1}; N=${N:-20000}; TESTS=${TESTS:-get set incr lpush rpush lpop sadd hset spop zadd zpopmin ping_mbulk}
 work=$(mktemp -d)
 trap 'stop_all; rm -rf "$work"' EXIT
 
@@ -28,7 +28,7 @@ for build in old new; do
     redis-cli -p "$port" flushall >/dev/null
     redis-benchmark -p "$port" -c 1 -n 2000 -t "$t" -q >/dev/null 2>&1 # first touches (tables, pools) out of the count
     callgrind_control -z "$pid" >/dev/null 2>&1
-    redis-benchmark -p "$port" -c 10 -n "$N" -t "$t" -q >/dev/null 2>&1
+    redis-benchmark -p "$port" -c 10 -P "$P" -n "$N" -t "$t" -q >/dev/null 2>&1
     callgrind_control -d "$t" "$pid" >/dev/null 2>&1
     dump=$(ls -t "$work/$build.out"* | head -1)
     count[$build,$t]=$(awk '/^(summary|totals):/ {print $2; exit}' "$dump")
@@ -36,7 +36,7 @@ for build in old new; do
   stop_server "$pid"
 done
 
-echo "| workload (10 clients, $N requests) | old instructions/request | new | new/old |"
+echo "| workload (10 clients, -P $P, $N requests) | old instructions/request | new | new/old |"
 echo "|---|---:|---:|---:|"
 for t in $TESTS; do
   python3 -c "o, n = ${count[old,$t]} / $N, ${count[new,$t]} / $N; print(f'| ${t^^} | {o:,.0f} | {n:,.0f} | {n / o:.3f}x |')"

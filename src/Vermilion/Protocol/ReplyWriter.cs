@@ -118,11 +118,23 @@ public sealed class ReplyWriter
     void Line(byte prefix, long value)
     {
         var span = Reserve(24);
+        int w = LineInto(span, prefix, value);
+        Advance(w);
+    }
+
+    /// <summary>Writes `prefix value \r\n` at the start of <paramref name="span"/> (24 bytes at least) and returns its length.</summary>
+    static int LineInto(Span<byte> span, byte prefix, long value)
+    {
         span[0] = prefix;
-        Utf8Formatter.TryFormat(value, span[1..], out int w);
+        int w;
+        // Lengths and counts are mostly under 100: two digits written directly (the general
+        // formatter was 1.8% of a -P 128 GET).
+        if ((ulong)value < 10) { span[1] = (byte)('0' + value); w = 1; }
+        else if ((ulong)value < 100) { span[1] = (byte)('0' + value / 10); span[2] = (byte)('0' + value % 10); w = 2; }
+        else Utf8Formatter.TryFormat(value, span[1..], out w);
         span[1 + w] = (byte)'\r';
         span[2 + w] = (byte)'\n';
-        Advance(w + 3);
+        return w + 3;
     }
 
     // ---- RESP types --------------------------------------------------------------------------
@@ -168,17 +180,19 @@ public sealed class ReplyWriter
     public void Bulk(ReadOnlySpan<byte> value)
     {
         if (Muted) return;
-        Line((byte)'$', value.Length);
         if (value.Length <= 64)
         {
-            var span = Reserve(value.Length + 2);
-            value.CopyTo(span);
-            span[value.Length] = (byte)'\r';
-            span[value.Length + 1] = (byte)'\n';
-            Advance(value.Length + 2);
+            // Header and value in one reservation: a short bulk is the commonest reply.
+            var span = Reserve(value.Length + 26);
+            int w = LineInto(span, (byte)'$', value.Length);
+            value.CopyTo(span[w..]);
+            span[w + value.Length] = (byte)'\r';
+            span[w + value.Length + 1] = (byte)'\n';
+            Advance(w + value.Length + 2);
         }
         else
         {
+            Line((byte)'$', value.Length);
             Raw(value);
             Raw("\r\n"u8);
         }

@@ -158,14 +158,14 @@ public sealed class Client : IConnectionHandler
         if (_query is null)
         {
             _query = pool.Rent((int)Math.Min(need, int.MaxValue - 64));
-            _queryPos = _queryLen = _prefetchedTo = 0;
+            _queryPos = _queryLen = 0;
             return;
         }
         int unread = _queryLen - _queryPos;
         if (_queryPos > 0)
         {
             Buffer.BlockCopy(_query, _queryPos, _query, 0, unread);
-            _queryPos = _prefetchedTo = 0;
+            _queryPos = 0;
             _queryLen = unread;
         }
         if (_queryLen < _query.Length && (_needBytes <= _query.Length)) return;
@@ -183,7 +183,7 @@ public sealed class Client : IConnectionHandler
         {
             Server.Pool.Return(_query);
             _query = null;
-            _queryPos = _queryLen = _prefetchedTo = 0;
+            _queryPos = _queryLen = 0;
             _needBytes = 0;
         }
     }
@@ -192,55 +192,56 @@ public sealed class Client : IConnectionHandler
     public void ProcessInputBuffer()
     {
         var server = Server;
-        var args = server.Args;
+        // A client served while another's command runs (the loop pumped from inside a command) parses
+        // into arguments of its own, and never into the pipeline batch the outer client is using.
+        var batch = server.Batch;
+        bool batching = batch.Owner is null;
+        var single = batching ? server.Args : server.NestedArgs;
+        if (batching) batch.Owner = this;
         server.StartCommandClock();
-        while (_queryPos < _queryLen)
+        try
         {
-            if (_queryPos >= _prefetchedTo && _queryLen - _queryPos >= PrefetchMinBytes) PrefetchKeys();
-            if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;
-            if (_needBytes > _queryLen - _queryPos) break;
-            var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen);
-            var status = reader.Read(args, _query!);
-            if (status == ParseStatus.Incomplete)
+            while (_queryPos < _queryLen)
             {
-                _needBytes = reader.BytesNeeded;
-                break;
+                if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;
+                if (_needBytes > _queryLen - _queryPos) break;
+                if (batching && batch.Next == batch.Count && _queryLen - _queryPos >= PipelineBatch.MinBytes) batch.Fill(this, _query!, _queryPos, _queryLen);
+                CommandArgs args;
+                int consumed;
+                if (batch.Next < batch.Count && batching)
+                {
+                    (args, consumed) = batch.Take(this);
+                }
+                else
+                {
+                    var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen);
+                    var status = reader.Read(single, _query!);
+                    if (status == ParseStatus.Incomplete)
+                    {
+                        _needBytes = reader.BytesNeeded;
+                        break;
+                    }
+                    _needBytes = 0;
+                    if (status == ParseStatus.Error)
+                    {
+                        SetProtocolError(reader.Error!);
+                        break;
+                    }
+                    args = single;
+                    consumed = reader.Consumed;
+                }
+                if (args.Count > 0 && !server.Call(this, args)) break; // postponed by CLIENT PAUSE
+                _queryPos += consumed;
+                if (IsFreed) return;
+                if (Reply.ListNodes > 0) server.CheckOutputBufferLimits(this, async: true);
             }
-            _needBytes = 0;
-            if (status == ParseStatus.Error)
-            {
-                SetProtocolError(reader.Error!);
-                break;
-            }
-            if (args.Count > 0 && !server.Call(this, args)) break; // postponed by CLIENT PAUSE
-            _queryPos += reader.Consumed;
-            if (IsFreed) return;
-            if (Reply.ListNodes > 0) server.CheckOutputBufferLimits(this, async: true);
+        }
+        finally
+        {
+            // The batch holds offsets into this query buffer: it never outlives this pass.
+            if (batching) batch.Release();
         }
         AfterCommands();
-    }
-
-    // Pipelined requests get their keys' cache lines loaded ahead (Keyspace.Prefetch); a lone
-    // request is never parsed twice for it. A batch of 16 covers the misses of the next ones
-    // while a GET takes ~0.4 µs; measured at -P 128 (the README's benchmark section).
-    const int PrefetchBatch = 16, PrefetchMinBytes = 256;
-    int _prefetchedTo;
-
-    /// <summary>Parses up to <see cref="PrefetchBatch"/> waiting multibulk requests and prefetches the key each names second (GET k, SET k v, HSET k ...).</summary>
-    void PrefetchKeys()
-    {
-        var scratch = Server.PrefetchArgs;
-        Span<(int, int)> keys = stackalloc (int, int)[PrefetchBatch];
-        int n = 0, pos = _queryPos;
-        while (n < PrefetchBatch && pos < _queryLen && _query![pos] == (byte)'*')
-        {
-            var reader = new RespRequestReader(_query, pos, _queryLen, Server.Config.ProtoMaxBulkLen);
-            if (reader.Read(scratch, _query) != ParseStatus.Complete) break;
-            if (scratch.Count >= 2) keys[n++] = (scratch.Offset(1), scratch.Length(1));
-            pos += reader.Consumed;
-        }
-        _prefetchedTo = pos;
-        if (n > 1) Db.Keys.Prefetch(_query!, keys[..n]);
     }
 
     /// <summary>Queues the client for the before-sleep write pass, or closes it if it asked to close and has nothing to send.</summary>
@@ -312,7 +313,7 @@ public sealed class Client : IConnectionHandler
             Server.Pool.Return(_query);
             _query = null;
         }
-        _queryPos = _queryLen = _prefetchedTo = 0;
+        _queryPos = _queryLen = 0;
     }
 
     /// <summary>Reply bytes counted against client-output-buffer-limit: the list nodes, not the first buffer (as Redis).</summary>

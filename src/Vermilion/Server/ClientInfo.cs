@@ -38,7 +38,7 @@ public static class ClientInfo
           .Append(" multi=").Append(c.Multi?.Queued.Count ?? -1)
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qfree)
-          .Append(" argv-mem=").Append(c == s.CurrentClient ? ArgvMemory(s.Args) : s.BlockedArgvBytes(c))
+          .Append(" argv-mem=").Append(c == s.CurrentClient && s.CurrentArgs is { } running ? ArgvMemory(running) : s.BlockedArgvBytes(c))
           .Append(" multi-mem=").Append(c.Multi?.QueuedBytes ?? 0)
           .Append(" rbs=").Append(c.Reply.BufferSize)
           .Append(" rbp=").Append(c.Reply.Peak)

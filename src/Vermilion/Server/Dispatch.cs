@@ -16,6 +16,8 @@ public sealed partial class VermilionServer
     public int BlockedClients => _postponed.Count + _waitingForReplicas.Count + _blockedOnKeys.Count;
     /// <summary>The client whose command is running (CLIENT LIST shows its argv-mem).</summary>
     public Client? CurrentClient { get; private set; }
+    /// <summary>The arguments <see cref="CurrentClient"/>'s command runs with (CLIENT LIST's argv-mem).</summary>
+    internal CommandArgs? CurrentArgs { get; private set; }
     long _commandClock;
     Func<long>? _usedMemory;
     const string s_oomError = "-OOM command not allowed when used memory > 'maxmemory'.";
@@ -128,7 +130,9 @@ public sealed partial class VermilionServer
         long started = _commandClock;
         long errorsBefore = Stats.ErrorReplies, dirtyBefore = Dirty;
         var caller = CurrentClient;
+        var callerArgs = CurrentArgs;
         CurrentClient = c;
+        CurrentArgs = args;
         int views = Views.Lent;
         try
         {
@@ -141,7 +145,10 @@ public sealed partial class VermilionServer
         // The views of compact collections this command got go back to the pool (a nested
         // command's only its own): the lent list stays a few entries long.
         Views.ReturnTo(views);
-        CurrentClient = caller;
+        // Outside a nested call this stores null, which needs no GC write barrier (measured: the two
+        // barriers per command were 1.3% of a -P 128 GET).
+        if (caller is null) { CurrentClient = null; CurrentArgs = null; }
+        else { CurrentClient = caller; CurrentArgs = callerArgs; }
         // One clock read per command: it ends this command's time and starts the next one's
         // (measured: two reads per command were the largest single cost with -P 16).
         long now = Stopwatch.GetTimestamp(), ticks = now - started;

@@ -34,10 +34,12 @@ public sealed partial class VermilionServer : IDisposable
     public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
     public readonly CommandTable Commands = new();
-    /// <summary>The arguments of the request being executed, reused for every request.</summary>
+    /// <summary>Where a request read on its own (not in a pipeline batch) is parsed, reused for every request.</summary>
     public readonly CommandArgs Args = new();
-    /// <summary>Where Client.PrefetchKeys parses the requests it looks ahead at (never the request being run).</summary>
-    internal readonly CommandArgs PrefetchArgs = new();
+    /// <summary>The same for a client served while another's command runs (the loop pumped from inside a command).</summary>
+    internal readonly CommandArgs NestedArgs = new();
+    /// <summary>The pipelined requests parsed ahead for the client being served (Server/PipelineBatch.cs).</summary>
+    internal readonly PipelineBatch Batch = new();
     public readonly Db[] Databases;
     public readonly Eviction Eviction;
     /// <summary>RANDOMKEY and eviction sampling; not for anything secret.</summary>

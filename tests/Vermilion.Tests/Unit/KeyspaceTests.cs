@@ -198,14 +198,33 @@ public class KeyspaceTests
             slices.Add((start, end - start));
             start = end + 1;
         }
-        ks.Prefetch(buffer, slices.ToArray()); // empty
+        ks.Prefetch(buffer, slices.ToArray(), new ulong[slices.Count]); // empty
         for (int i = 0; i < 5000; i++)
         {
             Add(ks, i);
-            if (i % 7 == 0) ks.Prefetch(buffer, slices.ToArray());
+            if (i % 7 == 0) ks.Prefetch(buffer, slices.ToArray(), new ulong[slices.Count]);
         }
         Assert.Equal(5000, ks.Count);
         for (int i = 0; i < 5000; i++) Assert.True(ks.Find(K(i)) >= 0);
+    }
+
+    [Fact]
+    public void KeyHashHintIsUsedOnlyForTheBytesAtItsAddress()
+    {
+        var ks = new Keyspace();
+        for (int i = 0; i < 100; i++) Add(ks, i);
+        var buffer = Encoding.ASCII.GetBytes("xx" + Encoding.ASCII.GetString(K(42)) + "yy");
+        var atAddress = buffer.AsSpan(2, K(42).Length);
+        var hashes = new ulong[1];
+        ks.Prefetch(buffer, new[] { (2, K(42).Length) }, hashes);
+        ks.HintKeyHash(buffer, 2, K(42).Length, hashes[0]);
+        Assert.True(ks.Find(atAddress) >= 0);
+        // A wrong hint misleads only a lookup of that very span: the same bytes elsewhere are hashed.
+        ks.HintKeyHash(buffer, 2, K(42).Length, hashes[0] ^ 0x5555);
+        Assert.True(ks.Find(K(42)) >= 0);
+        Assert.True(ks.Find(atAddress) < 0);
+        ks.ClearKeyHashHint();
+        Assert.True(ks.Find(atAddress) >= 0);
     }
 
     [Fact]
