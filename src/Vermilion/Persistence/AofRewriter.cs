@@ -10,46 +10,69 @@ namespace Vermilion.Persistence;
 /// so no command grows past what a client could send), and PEXPIREAT with the absolute deadline
 /// for a key that has one. With aof-timestamp-enabled the file opens with "#TS:&lt;now&gt;".
 /// Keys whose deadline has passed but that were not yet expired are written with it, as Redis
-/// writes them: the loader expires them.
+/// writes them: the loader expires them. Bytes fill pooled chunks that go to the sink as they
+/// fill, as <see cref="RdbFileWriter"/>'s do, so a fork-less <see cref="Snapshot"/> can feed it in
+/// slices (a key saved out of turn comes under a SELECT of its own database, and the next key
+/// under another).
 /// </summary>
-public sealed class AofRewriter(Stream output)
+public sealed class AofRewriter : IDatasetWriter
 {
     /// <summary>AOF_REWRITE_ITEMS_PER_CMD.</summary>
     public const int ItemsPerCommand = 64;
 
+    readonly RdbWriter _output;
     readonly byte[] _digits = new byte[DoubleText.MaxLength + 24];
+    int _database = -1;
 
-    /// <summary>rewriteAppendOnlyFileRio: every database, every key. The keyspaces must not change meanwhile.</summary>
-    public void WriteDataset(IReadOnlyList<Db> databases, long? timestamp)
+    /// <param name="sink">Where the chunks go.</param>
+    /// <param name="timestamp">With aof-timestamp-enabled: the "#TS:" annotation the base opens with.</param>
+    public AofRewriter(IRdbChunkSink sink, long? timestamp)
     {
+        _output = new RdbWriter(sink, RdbFileWriter.ChunkSize);
         if (timestamp is { } ts)
         {
             Raw("#TS:"u8);
             Number(ts);
             Raw("\r\n"u8);
         }
-        foreach (var db in databases)
+    }
+
+    public void BeginDatabase(int dbIndex, long size, long expires) => Select(dbIndex);
+
+    void Select(int dbIndex)
+    {
+        if (dbIndex == _database) return;
+        Raw("*2\r\n$6\r\nSELECT\r\n"u8);
+        Bulk(dbIndex);
+        _database = dbIndex;
+    }
+
+    public void WriteKey(int dbIndex, Keyspace keys, int entry)
+    {
+        Select(dbIndex);
+        // One view at a time: a dataset of small collections must not lend one per key.
+        int views = keys.Views.Lent;
+        try
         {
-            if (db.Count == 0) continue;
-            Raw("*2\r\n$6\r\nSELECT\r\n"u8);
-            Bulk(db.Id);
-            var keys = db.Keys;
-            foreach (int entry in keys.Entries())
-            {
-                // One view at a time: a dataset of small collections must not lend one per key.
-                int views = db.Views.Lent;
-                WriteKey(keys, entry);
-                db.Views.ReturnTo(views);
-                long deadline = keys.Deadline(entry);
-                if (deadline != 0)
-                {
-                    Raw("*3\r\n$9\r\nPEXPIREAT\r\n"u8);
-                    Bulk(keys.Key(entry));
-                    Bulk(deadline);
-                }
-            }
+            WriteKey(keys, entry);
+        }
+        finally
+        {
+            keys.Views.ReturnTo(views);
+        }
+        long deadline = keys.Deadline(entry);
+        if (deadline != 0)
+        {
+            Raw("*3\r\n$9\r\nPEXPIREAT\r\n"u8);
+            Bulk(keys.Key(entry));
+            Bulk(deadline);
         }
     }
+
+    public void Finish() => _output.Flush();
+
+    /// <summary>An unfinished base is abandoned: the chunk being filled goes back to the pool.</summary>
+    public void Dispose() => _output.Reset();
 
     void WriteKey(Keyspace keys, int entry)
     {
@@ -150,5 +173,5 @@ public sealed class AofRewriter(Stream output)
 
     void Number(long value) => Raw(_digits.AsSpan(0, IntegerText.Format(value, _digits)));
 
-    void Raw(ReadOnlySpan<byte> bytes) => output.Write(bytes);
+    void Raw(ReadOnlySpan<byte> bytes) => _output.WriteRaw(bytes);
 }

@@ -39,7 +39,7 @@ public readonly record struct RdbFileOptions
 /// value</c>, <c>FF</c>, CRC-64 (little-endian) of everything before it. Not written: the
 /// replication AUX fields (no replication), functions and module data (not built).
 /// </summary>
-public sealed class RdbFileWriter : IDisposable
+public sealed class RdbFileWriter : IDatasetWriter
 {
     /// <summary>The size chunks are made in (a key bigger than a chunk gets one of its size, or is split).</summary>
     public const int ChunkSize = 64 * 1024;

@@ -5,7 +5,7 @@ namespace Vermilion.Persistence;
 
 /// <summary>
 /// A point-in-time snapshot of the dataset taken without fork (what Redis's BGSAVE child sees),
-/// written through an <see cref="RdbFileWriter"/> on the loop thread. The cut costs nothing per
+/// written through an <see cref="IDatasetWriter"/> (an RDB file, or an AOF base of commands) on the loop thread. The cut costs nothing per
 /// key: every keyspace with keys flips its saved mark (<see cref="Keyspace.BeginSnapshot"/>), so
 /// each entry is unsaved and an entry created later is born saved. From then on two paths write
 /// the unsaved entries, each exactly once, as they were at the cut:
@@ -31,7 +31,7 @@ public sealed class Snapshot : IDisposable
         public bool Begun, Adopted;
     }
 
-    readonly RdbFileWriter _file;
+    readonly IDatasetWriter _file;
     readonly Space[] _spaces;
     readonly Action<Keyspace, int> _capture;
     readonly Action<Keyspace> _release;
@@ -45,10 +45,10 @@ public sealed class Snapshot : IDisposable
     /// <summary>Bytes of keyspaces kept alive only for this snapshot (flushed after the cut).</summary>
     public long AdoptedBytes { get; private set; }
 
-    /// <param name="file">Where the keys go; its header is written already.</param>
+    /// <param name="file">Where the keys go; its header (if it has one) is written already.</param>
     /// <param name="keyspaces">Each database's keyspace, by database number, at the cut.</param>
     /// <param name="release">Frees a keyspace adopted after a flush, once the walk is past it.</param>
-    public Snapshot(RdbFileWriter file, IReadOnlyList<Keyspace> keyspaces, Action<Keyspace> release)
+    public Snapshot(IDatasetWriter file, IReadOnlyList<Keyspace> keyspaces, Action<Keyspace> release)
     {
         _file = file;
         _release = release;

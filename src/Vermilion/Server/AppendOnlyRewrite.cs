@@ -54,11 +54,10 @@ public sealed partial class AppendOnlyFile
         _rewriteTimeStart = Now();
         RewriteInProgress = true;
         string temp = Path.Combine(Dir, $"temp-rewriteaof-bg-{Environment.ProcessId}.aof");
-        // The rewrite child's work, the dataset at the cut: with the RDB preamble, the fork-less
-        // snapshot writes it between events (Server/BackgroundSave.cs); a base of commands is
-        // still written at once.
+        // The rewrite child's work, the dataset at the cut: the fork-less snapshot writes it
+        // between events (Server/BackgroundSave.cs), as an RDB image or as commands.
         _rewriteBaseIsRdb = Config.AofUseRdbPreamble && RdbWriter is not null;
-        if (_rewriteBaseIsRdb && _server.StartAofBaseSnapshot(temp, BaseWritten)) return true;
+        if (_server.StartAofBaseSnapshot(temp, _rewriteBaseIsRdb, BaseWritten)) return true;
         BaseWritten(RewriteAppendOnlyFile(temp));
         return true;
     }
@@ -90,7 +89,7 @@ public sealed partial class AppendOnlyFile
             {
                 var stream = new PosixFileStream(file, Config.AofRewriteIncrementalFsync ? AutoSyncBytes : 0);
                 if (_rewriteBaseIsRdb) RdbWriter!(stream);
-                else new AofRewriter(stream).WriteDataset(_server.Databases, Config.AofTimestampEnabled ? Now() : null);
+                else _server.WriteDataset(new AofRewriter(new RdbFileSink(stream, incrementalFsync: false), Config.AofTimestampEnabled ? Now() : null));
                 stream.FlushToDisk();
             }
         }

@@ -55,16 +55,16 @@ public sealed partial class VermilionServer
         }
         RdbSaves++;
         Log.Notice($"Background saving started by pid {Environment.ProcessId}");
-        StartSnapshot(file, temp, () => CommitRdbFile(temp, target), forAof: false, FinishBackgroundSave);
+        StartSnapshot(file, temp, () => CommitRdbFile(temp, target), forAof: false, sink => NewRdbFile(sink), FinishBackgroundSave);
         return true;
     }
 
     /// <summary>
-    /// The AOF rewrite's base with the RDB preamble, at the cut the rewrite has just made:
-    /// <paramref name="done"/> runs once <paramref name="tempBase"/> is written and synced (or
-    /// failed); false when the file cannot be created.
+    /// The AOF rewrite's base, an RDB image (<paramref name="rdbPreamble"/>) or commands, at the
+    /// cut the rewrite has just made: <paramref name="done"/> runs once <paramref name="tempBase"/>
+    /// is written and synced (or failed); false when the file cannot be created.
     /// </summary>
-    internal bool StartAofBaseSnapshot(string tempBase, Action<bool> done)
+    internal bool StartAofBaseSnapshot(string tempBase, bool rdbPreamble, Action<bool> done)
     {
         if (_snapshot is not null) return false;
         FileStream file;
@@ -77,7 +77,8 @@ public sealed partial class VermilionServer
             Log.Warning($"Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): {ErrorReason(e)}");
             return false;
         }
-        StartSnapshot(file, tempBase, () => null, forAof: true, (ok, error) =>
+        long? timestamp = Config.AofTimestampEnabled ? UnixTime : null;
+        StartSnapshot(file, tempBase, () => null, forAof: true, sink => rdbPreamble ? NewRdbFile(sink, aofBase: true) : new AofRewriter(sink, timestamp), (ok, error) =>
         {
             if (error is not null) Log.Warning(error);
             done(ok);
@@ -85,7 +86,7 @@ public sealed partial class VermilionServer
         return true;
     }
 
-    void StartSnapshot(FileStream file, string temp, Func<string?> commit, bool forAof, Action<bool, string?> done)
+    void StartSnapshot(FileStream file, string temp, Func<string?> commit, bool forAof, Func<IRdbChunkSink, IDatasetWriter> format, Action<bool, string?> done)
     {
         _snapshotTemp = temp;
         _snapshotForAof = forAof;
@@ -93,7 +94,7 @@ public sealed partial class VermilionServer
         _snapshotSink = new BackgroundFileSink(file, forAof ? Config.AofRewriteIncrementalFsync : Config.RdbSaveIncrementalFsync, commit);
         var keyspaces = new Keyspace[Databases.Length];
         for (int i = 0; i < keyspaces.Length; i++) keyspaces[i] = Databases[i].Keys;
-        _snapshot = new Snapshot(new RdbFileWriter(_snapshotSink, SnapshotOptions(aofBase: forAof), Eviction), keyspaces, keys => keys.Release());
+        _snapshot = new Snapshot(format(_snapshotSink), keyspaces, keys => keys.Release());
         _snapshotStartedMs = UnixTimeMs;
         _keyDelayClock = Stopwatch.GetTimestamp();
         Loop.CreateTimeEvent(0, (_, _) => SnapshotStep());

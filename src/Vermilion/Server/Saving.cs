@@ -75,7 +75,7 @@ public sealed partial class VermilionServer
         {
             using (file)
             {
-                WriteDataset(new RdbFileSink(file, Config.RdbSaveIncrementalFsync));
+                WriteDataset(NewRdbFile(new RdbFileSink(file, Config.RdbSaveIncrementalFsync)));
                 step = "fsync";
                 file.Flush(flushToDisk: true);
                 step = "fclose";
@@ -136,23 +136,28 @@ public sealed partial class VermilionServer
         return errno == 0 ? null : $"Write error saving DB on disk(fsyncFileDir): {Native.StrError(errno)}";
     }
 
-    /// <summary>rdbSaveRio over the live dataset in one go: every non-empty database, every key (expired ones too, as Redis), then EOF and the checksum.</summary>
-    void WriteDataset(IRdbChunkSink sink, bool aofBase = false)
+    /// <summary>rdbSaveRio (or rewriteAppendOnlyFileRio) over the live dataset in one go: every non-empty database, every key (expired ones too, as Redis), then the end (an RDB's EOF and checksum).</summary>
+    internal void WriteDataset(IDatasetWriter file)
     {
-        using var file = new RdbFileWriter(sink, SnapshotOptions(aofBase), Eviction);
-        for (int i = 0; i < Databases.Length; i++)
+        using (file)
         {
-            var keys = Databases[i].Keys;
-            if (keys.Count == 0) continue;
-            file.BeginDatabase(i, keys.Count, keys.VolatileCount);
-            foreach (int entry in keys.Entries())
+            for (int i = 0; i < Databases.Length; i++)
             {
-                file.WriteKey(i, keys, entry);
-                if (Config.RdbKeySaveDelay != 0) DebugDelay(Config.RdbKeySaveDelay);
+                var keys = Databases[i].Keys;
+                if (keys.Count == 0) continue;
+                file.BeginDatabase(i, keys.Count, keys.VolatileCount);
+                foreach (int entry in keys.Entries())
+                {
+                    file.WriteKey(i, keys, entry);
+                    if (Config.RdbKeySaveDelay != 0) DebugDelay(Config.RdbKeySaveDelay);
+                }
             }
+            file.Finish();
         }
-        file.Finish();
     }
+
+    /// <summary>The RDB file a save writes into <paramref name="sink"/> (the AOF's base, with aof-base set, when <paramref name="aofBase"/>).</summary>
+    RdbFileWriter NewRdbFile(IRdbChunkSink sink, bool aofBase = false) => new(sink, SnapshotOptions(aofBase), Eviction);
 
     /// <summary>debugDelay: a negative value sleeps 1 µs with probability 1/-N (short sleeps made statistically), a positive one that many µs.</summary>
     void DebugDelay(int microseconds)
@@ -230,7 +235,7 @@ public sealed partial class VermilionServer
     /// </summary>
     void AttachRdbToAof()
     {
-        Aof.RdbWriter = stream => WriteDataset(new RdbFileSink(stream, incrementalFsync: false), aofBase: true);
+        Aof.RdbWriter = stream => WriteDataset(NewRdbFile(new RdbFileSink(stream, incrementalFsync: false), aofBase: true));
         Aof.RdbLoader = stream =>
         {
             long start = stream.Position;

@@ -13,6 +13,15 @@ public class BackgroundSaveTests
     static bool WaitForSaveEnd(RespSocket c) =>
         InProcessServer.WaitFor(() => c.Call("INFO", "persistence").Contains("rdb_bgsave_in_progress:0\r\n"), 30_000);
 
+    /// <summary>The dataset of <see cref="TheFileIsTheDatasetAtTheCutWhateverIsWrittenMeanwhile"/> and the test below.</summary>
+    static void Populate(RespSocket c)
+    {
+        foreach (int db in new[] { 0, 1, 2, 3 }) Populate(c, db, 300);
+        // A big hash and list: past the compact encodings.
+        for (int i = 0; i < 600; i++) c.Call("HSET", "bighash", $"f{i}", $"v{i}");
+        for (int i = 0; i < 600; i++) c.Call("RPUSH", "biglist", $"e{i}");
+    }
+
     static void Populate(RespSocket c, int db, int keys)
     {
         c.Call("SELECT", db.ToString());
@@ -29,23 +38,9 @@ public class BackgroundSaveTests
         c.Call("SELECT", "0");
     }
 
-    [Fact]
-    public void TheFileIsTheDatasetAtTheCutWhateverIsWrittenMeanwhile()
+    /// <summary>Every kind of change, most to keys a walk slowed by rdb-key-save-delay has not reached yet.</summary>
+    static void ChangeEverything(RespSocket c)
     {
-        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes");
-        using var c = s.Connect();
-        foreach (int db in new[] { 0, 1, 2, 3 }) Populate(c, db, 300);
-        // A big hash and list: past the compact encodings.
-        for (int i = 0; i < 600; i++) c.Call("HSET", "bighash", $"f{i}", $"v{i}");
-        for (int i = 0; i < 600; i++) c.Call("RPUSH", "biglist", $"e{i}");
-        c.Call("CONFIG", "SET", "rdb-key-save-delay", "200"); // 5000 keys a second: the writes below land mid-save
-        string cut = c.Call("DEBUG", "DIGEST");
-        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
-        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("BGSAVE"));
-        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("SAVE"));
-        Assert.Contains("rdb_bgsave_in_progress:1\r\n", c.Call("INFO", "persistence"));
-
-        // Every kind of change, most to keys the walk has not reached yet.
         for (int i = 299; i >= 200; i--)
         {
             c.Call("SET", $"s:{i}", "changed");
@@ -68,6 +63,22 @@ public class BackgroundSaveTests
         c.Call("MOVE", "s:5", "0");
         c.Call("SET", "s:6", "after-swap");
         c.Call("SELECT", "0");
+    }
+
+    [Fact]
+    public void TheFileIsTheDatasetAtTheCutWhateverIsWrittenMeanwhile()
+    {
+        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes");
+        using var c = s.Connect();
+        Populate(c);
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "200"); // 5000 keys a second: the writes below land mid-save
+        string cut = c.Call("DEBUG", "DIGEST");
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("BGSAVE"));
+        Assert.Equal("-ERR Background save already in progress\r\n", c.Call("SAVE"));
+        Assert.Contains("rdb_bgsave_in_progress:1\r\n", c.Call("INFO", "persistence"));
+
+        ChangeEverything(c);
         c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
         Assert.True(WaitForSaveEnd(c));
         var info = c.Call("INFO", "persistence");
@@ -81,6 +92,44 @@ public class BackgroundSaveTests
         using var r = loaded.Connect();
         // s:70 expired after the cut, s:1 keeps its TTL: the file is the dataset of the cut, digest for digest.
         Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
+    }
+
+    /// <summary>
+    /// The AOF rewrite's base of commands (aof-use-rdb-preamble no) is the same fork-less snapshot:
+    /// written in slices while writes go on, it holds the dataset of the cut. redis-server 7.0.15,
+    /// given the base alone as an old single-file AOF, loads it to the digest of the cut.
+    /// </summary>
+    [Fact]
+    public void TheAofBaseOfCommandsIsTheDatasetAtTheCut()
+    {
+        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes", "--aof-use-rdb-preamble", "no", "--appendonly", "yes");
+        using var c = s.Connect();
+        Populate(c);
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "200");
+        string cut = c.Call("DEBUG", "DIGEST");
+        Assert.Equal("+Background append only file rewriting started\r\n", c.Call("BGREWRITEAOF"));
+        Assert.Contains("aof_rewrite_in_progress:1\r\n", c.Call("INFO", "persistence"));
+        ChangeEverything(c);
+        // s:70's 1 ms TTL: expired by a lookup (and so deleted in the incr file) before the digest, as the reload drops it.
+        Assert.True(InProcessServer.WaitFor(() => c.Call("EXISTS", "s:70") == ":0\r\n"));
+        string after = c.Call("DEBUG", "DIGEST");
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        AofServers.WaitForRewrite(c);
+        Assert.Contains("aof_last_bgrewrite_status:ok\r\n", c.Call("INFO", "persistence"));
+
+        var bases = Directory.GetFiles(Path.Combine(s.Server.Config.Dir, "appendonlydir"), "*.base.aof");
+        var only = Directory.CreateTempSubdirectory("vermilion-aof-base-").FullName;
+        try
+        {
+            File.Copy(Assert.Single(bases), Path.Combine(only, "base.aof"));
+            using var loaded = new OracleServer("--dir", only, "--appendonly", "yes", "--appendfilename", "base.aof", "--enable-debug-command", "yes");
+            using var r = loaded.Connect();
+            Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
+        }
+        finally { Directory.Delete(only, recursive: true); }
+        // The base and the incr files after it: the dataset of now.
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "LOADAOF"));
+        Assert.Equal(after, c.Call("DEBUG", "DIGEST"));
     }
 
     [Fact]
