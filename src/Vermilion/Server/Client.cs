@@ -34,6 +34,8 @@ public enum ClientFlags
     Monitor = 1 << 15,
     /// <summary>CLIENT_DENY_BLOCKING: a blocking command answers at once (the AOF's replay client).</summary>
     DenyBlocking = 1 << 16,
+    /// <summary>CLIENT_PROTECTED: its command blocks while events are served (DEBUG RELOAD's load); no socket events, freed only afterwards.</summary>
+    Protected = 1 << 17,
 }
 
 /// <summary>
