@@ -148,8 +148,8 @@ public sealed partial class VermilionServer : IDisposable
 
     /// <summary>
     /// <see cref="Open"/> on the calling thread, then the loop on a thread of its own. Throws
-    /// <see cref="ServerStartException"/> if it cannot listen or load; returns without a loop when
-    /// a SHUTDOWN or a signal came while it loaded (<see cref="Stopped"/> is then set by Dispose).
+    /// <see cref="ServerStartException"/> if it cannot listen or load; returns without a loop,
+    /// stopped, when a SHUTDOWN or a signal came while it loaded.
     /// </summary>
     public void Start()
     {
@@ -180,7 +180,13 @@ public sealed partial class VermilionServer : IDisposable
             while (_head is not null) FreeClient(_head);
             throw;
         }
-        if (_shutDown || Loop.StopRequested) return false;
+        if (_shutDown || Loop.StopRequested)
+        {
+            // Redis exits here: the clients that connected during the load are let go now.
+            FinishShutdown();
+            _stopped.Set();
+            return false;
+        }
         if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
         if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
         return true;
