@@ -69,6 +69,9 @@ public sealed class LoadingTests : IDisposable
 
         public void Release() => _release.Set();
 
+        /// <summary>The start's end: served (or failed, or stopped), within 30 s.</summary>
+        public Task Finished() => Started.WaitAsync(TimeSpan.FromSeconds(30));
+
         public RespSocket Connect() => RespSocket.Unix(_socket);
 
         public bool LogContains(string text)
@@ -95,7 +98,7 @@ public sealed class LoadingTests : IDisposable
 
     /// <summary>The same requests, one connection each, to redis-server and to Vermilion while each loads the same file: the same replies, and INFO persistence with the same fields in the same order.</summary>
     [Fact]
-    public void ClientDuringLoadIsAnsweredAsRedis()
+    public async Task ClientDuringLoadIsAnsweredAsRedis()
     {
         WriteDump();
         // 200 ms a key, 300 keys: a minute of loading, answering between keys; the probes take a few seconds.
@@ -131,12 +134,12 @@ public sealed class LoadingTests : IDisposable
             Assert.Equal(Names(expected), Names(actual));
         }
         held.Release();
-        held.Started.Wait(30_000);
+        await held.Finished();
     }
 
     /// <summary>INFO persistence while the file loads (its size, what is read so far, the used-mem AUX) and after (no loading_* lines, the keys counted).</summary>
     [Fact]
-    public void InfoShowsTheLoadAsItGoesAndNotAfter()
+    public async Task InfoShowsTheLoadAsItGoesAndNotAfter()
     {
         WriteDump();
         long size = new FileInfo(RdbPath).Length;
@@ -159,7 +162,7 @@ public sealed class LoadingTests : IDisposable
             Assert.DoesNotContain("db0:", RespReply.Parse(c.Call("INFO", "keyspace")).Text!);
         }
         held.Release();
-        Assert.True(held.Started.Wait(30_000));
+        await held.Finished();
         using (var c = held.Connect())
         {
             var info = Info(c);
@@ -174,7 +177,7 @@ public sealed class LoadingTests : IDisposable
 
     /// <summary>A file that turns out damaged after clients connected: they only ever saw -LOADING, the start fails with the reason, and the listeners and clients are gone.</summary>
     [Fact]
-    public void FailingLoadStillRefusesToStart()
+    public async Task FailingLoadStillRefusesToStart()
     {
         WriteDump();
         var bytes = File.ReadAllBytes(RdbPath);
@@ -185,8 +188,7 @@ public sealed class LoadingTests : IDisposable
         Assert.Equal(LoadingReply, c.Call("GET", "key:1"));
         Assert.Equal(LoadingReply, c.Call("DBSIZE"));
         held.Release();
-        var e = Assert.Throws<AggregateException>(() => held.Started.Wait(30_000));
-        Assert.IsType<ServerStartException>(e.InnerException);
+        await Assert.ThrowsAsync<ServerStartException>(held.Finished);
         Assert.True(held.LogContains("Fatal error loading the DB"));
         Assert.True(c.WaitForClose(out _), "the client connected during the load is dropped");
         Assert.Throws<SocketException>(() => held.Connect().Dispose());
@@ -194,7 +196,7 @@ public sealed class LoadingTests : IDisposable
 
     /// <summary>SHUTDOWN SAVE during the load: the half-loaded data is not saved (Redis forces NOSAVE), the start ends without serving.</summary>
     [Fact]
-    public void ShutdownDuringLoadSavesNothing()
+    public async Task ShutdownDuringLoadSavesNothing()
     {
         WriteDump();
         var before = File.ReadAllBytes(RdbPath);
@@ -206,7 +208,7 @@ public sealed class LoadingTests : IDisposable
             Assert.True(c.WaitForClose(out var rest), "SHUTDOWN closes the connection");
             Assert.Empty(rest);
         }
-        Assert.True(held.Started.Wait(30_000), "the start returns once the load stopped");
+        await held.Finished(); // the start returns once the load stopped
         Assert.Equal(before, File.ReadAllBytes(RdbPath));
         Assert.True(held.LogContains("User requested shutdown..."));
         Assert.False(held.LogContains("ready to accept connections"));
@@ -253,7 +255,7 @@ public sealed class LoadingTests : IDisposable
 
     /// <summary>An AOF is replayed while clients get -LOADING too (every 1024 commands); INFO counts all its files' bytes.</summary>
     [Fact]
-    public void AofLoadServesClientsLoading()
+    public async Task AofLoadServesClientsLoading()
     {
         using (var writer = new InProcessServer(c => c.Dir = _dir.FullName, "epoll", "--appendonly", "yes", "--aof-use-rdb-preamble", "no"))
         using (var c = writer.Connect())
@@ -274,7 +276,7 @@ public sealed class LoadingTests : IDisposable
             Assert.Equal(size.ToString(), f["loading_total_bytes"]);
         }
         held.Release();
-        Assert.True(held.Started.Wait(30_000));
+        await held.Finished();
         using (var c = held.Connect())
         {
             Assert.Equal(":3000\r\n", c.Call("DBSIZE"));
