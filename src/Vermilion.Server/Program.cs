@@ -51,11 +51,12 @@ if (args.Length == 0)
     server.Log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use vermilion-server /path/to/redis.conf");
 else
     server.Log.Notice("Configuration loaded");
-// loadDataFromDisk (the AOF, else the RDB) before the server listens, so no client ever sees part of the data.
+// Listen, then loadDataFromDisk (the AOF, else the RDB): clients that connect meanwhile get
+// -LOADING, no command sees part of the data. READY=1 and the daemon's parent wait for the load.
 try
 {
-    server.LoadDataFromDisk();
-    server.Listen();
+    // SHUTDOWN or a signal during the load: Redis exits 0 from inside it, without saving.
+    if (!server.Open()) return 0;
 }
 catch (ServerStartException e)
 {

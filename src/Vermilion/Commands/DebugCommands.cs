@@ -86,8 +86,8 @@ public static partial class DebugCommands
         else if (a.Is(1, "reload")) Reload(c, a);
         else if (a.Is(1, "loadaof"))
         {
-            c.Server.DebugLoadAof();
-            c.Reply.Ok();
+            if (c.Server.DebugLoadAof() is { } error) c.Reply.Error(error);
+            else c.Reply.Ok();
         }
         else if (a.Is(1, "log") && n == 3)
         {

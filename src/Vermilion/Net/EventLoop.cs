@@ -140,8 +140,13 @@ public abstract class EventLoop : IDisposable
 
     public static long NowMs() => Environment.TickCount64;
 
-    /// <summary>One turn of the loop, in ae's order: before-sleep, poll, after-sleep, file events, time events.</summary>
-    public int ProcessEvents(bool dontWait = false)
+    /// <summary>
+    /// One turn of the loop, in ae's order: before-sleep, poll, after-sleep, file events, time
+    /// events. <paramref name="timeEvents"/> false is ae's AE_FILE_EVENTS alone, as
+    /// processEventsWhileBlocked asks (no timer runs inside a load); the count returned is the
+    /// fds that fired.
+    /// </summary>
+    public int ProcessEvents(bool dontWait = false, bool timeEvents = true)
     {
         int timeout = -1;
         if (dontWait) timeout = 0;
@@ -175,7 +180,7 @@ public abstract class EventLoop : IDisposable
             if (invert && (_events[fd].Mask & fired & FileEventMask.Readable) != 0)
                 _events[fd].Handler?.OnReadable(this, fd);
         }
-        ProcessTimeEvents();
+        if (timeEvents) ProcessTimeEvents();
         return n;
     }
 
@@ -198,6 +203,9 @@ public abstract class EventLoop : IDisposable
     {
         while (!_stop) ProcessEvents();
     }
+
+    /// <summary>Set once <see cref="Stop"/> was called: a load serving events in between stops too.</summary>
+    public bool StopRequested => _stop;
 
     /// <summary>Asks the loop to return from <see cref="Run"/>; safe from any thread.</summary>
     public void Stop()

@@ -44,6 +44,17 @@ public sealed class AofLoader(Log log, string directory, bool loadTruncated, Aof
 
     /// <summary>AOF_ANNOTATION_LINE_MAX_LEN: the buffer each line is read into.</summary>
     const int LineBuffer = 1024;
+    /// <summary>loadSingleAppendOnlyFile serves clients once every this many commands.</summary>
+    const int CommandsPerProgress = 1024;
+
+    /// <summary>
+    /// The loader's progress (loadingIncrProgress, then processEventsWhileBlocked): the bytes read
+    /// since the last call, before every 1024th command (the first too). False stops the load
+    /// (<see cref="Interrupted"/>): the server is shutting down.
+    /// </summary>
+    public Func<long, bool>? Progress { get; init; }
+    /// <summary>The last load stopped because <see cref="Progress"/> said so; its status is Failed, and nothing was logged as an error.</summary>
+    public bool Interrupted { get; private set; }
 
     /// <summary>
     /// Loads <paramref name="fileName"/> (a name in the AOF directory). <paramref name="oldStyle"/>:
@@ -112,10 +123,20 @@ public sealed class AofLoader(Log log, string directory, bool loadTruncated, Aof
         }
         reader.Start(start);
 
-        long validUpTo = 0, validBeforeMulti = 0;
+        long validUpTo = 0, validBeforeMulti = 0, reported = start, loops = 0;
         var args = new CommandArgs();
         while (true)
         {
+            if (Progress is not null && loops++ % CommandsPerProgress == 0)
+            {
+                long delta = reader.Offset - reported;
+                reported += delta;
+                if (!Progress(delta))
+                {
+                    Interrupted = true;
+                    return AofLoadStatus.Failed;
+                }
+            }
             var read = reader.ReadCommand(args);
             if (read == ReadResult.End) break;
             if (read == ReadResult.FormatError)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Vermilion.Protocol;
 using Vermilion.Server;
 using Vermilion.Storage;
 
@@ -79,6 +80,23 @@ public sealed class RdbFileLoader
     /// <summary>rdb_last_load_keys_expired: keys read and dropped because their deadline had passed.</summary>
     public long KeysExpired { get; private set; }
     public long EmptyKeysSkipped { get; private set; }
+    /// <summary>The used-mem AUX field (loading_rdb_used_mem: INFO's estimate of a load's size when the file's is unknown), 0 without one.</summary>
+    public long CreatedUsedMemory { get; private set; }
+
+    /// <summary>
+    /// rdbLoadProgressCallback: called with the bytes read so far each time another
+    /// <see cref="ProgressInterval"/> bytes have been read, between items (never while one is
+    /// half applied); the server serves clients from it. Answering false stops the load
+    /// (<see cref="Interrupted"/>): the server is shutting down.
+    /// </summary>
+    public Func<long, bool>? Progress { get; init; }
+    /// <summary>loading-process-events-interval-bytes; 0: no progress calls.</summary>
+    public long ProgressInterval { get; init; }
+    /// <summary>After each key read, kept or expired (key-load-delay's debugDelay).</summary>
+    public Action? KeyRead { get; init; }
+    /// <summary>The load stopped because <see cref="Progress"/> said so, not because of the file.</summary>
+    public bool Interrupted { get; private set; }
+    long _lastProgress;
     /// <summary>Why the load failed (one line, with the file offset), or null.</summary>
     public string? Error { get; private set; }
     /// <summary>Bytes of the file taken by the load (through the CRC on success).</summary>
@@ -122,7 +140,21 @@ public sealed class RdbFileLoader
                 // A value whose construction failed (a listpack past 2 GB...) is bad data, never a crash.
                 return Fail($"Internal error in RDB reading offset {offset}: {e.Message}");
             }
-            if (outcome == Outcome.Done) Consume(reader.Position);
+            if (outcome == Outcome.Done)
+            {
+                Consume(reader.Position);
+                if (ProgressInterval > 0 && Progress is not null && BytesRead / ProgressInterval > _lastProgress / ProgressInterval)
+                {
+                    _lastProgress = BytesRead;
+                    if (!Progress(BytesRead))
+                    {
+                        // Not the file's fault: nothing to warn about.
+                        Interrupted = true;
+                        Error = $"Loading interrupted at offset {BytesRead}: the server is shutting down";
+                        return false;
+                    }
+                }
+            }
             else if (outcome == Outcome.Failed) return false;
             else if (!reader.RanOut)
                 return Fail($"Corrupt RDB data at offset {offset}{_what}. Unrecoverable error, aborting now.");
@@ -314,8 +346,10 @@ public sealed class RdbFileLoader
     /// <summary>The AUX fields Redis logs; the rest are ignored, as the AUX contract says.</summary>
     void LogAux(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (_log is null) return;
         string v = Encoding.Latin1.GetString(value);
+        // strtoll's value, as Redis keeps it for INFO's loading_* estimate.
+        if (Is(key, "used-mem")) CreatedUsedMemory = IntegerText.Atoi(value);
+        if (_log is null) return;
         if (key.Length > 0 && key[0] == '%') _log.Notice($"RDB '{Encoding.Latin1.GetString(key)}': {v}");
         else if (Is(key, "redis-ver")) _log.Notice($"Loading RDB produced by version {v}");
         else if (Is(key, "ctime"))
@@ -398,6 +432,7 @@ public sealed class RdbFileLoader
     {
         long expire = _expire, idle = _idle, frequency = _frequency;
         ResetKeyState();
+        KeyRead?.Invoke();
         if (!AofBase && expire != -1 && expire < _now)
         {
             KeysExpired++;

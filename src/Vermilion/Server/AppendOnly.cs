@@ -17,28 +17,19 @@ public sealed partial class VermilionServer
     public AppendOnlyFile Aof { get; }
 
     /// <summary>
-    /// server.loading: the dataset is being loaded. Nothing expires meanwhile (keyIsExpired and
-    /// checkAlreadyExpired say no while loading): a file replays the history it recorded, and a
-    /// key whose deadline has passed since must still take the commands that followed it then
-    /// (an APPEND, a PERSIST), or the replay would build a different dataset.
-    /// </summary>
-    public bool Loading { get; private set; }
-
-    /// <summary>The clock the databases expire keys by: stopped while loading.</summary>
-    long ExpiryClockMs() => Loading ? 0 : UnixTimeMs;
-
-    /// <summary>
     /// hasActiveChildProcess: a rewrite or a background save is writing the dataset out; another
     /// cannot start, and no-appendfsync-on-rewrite holds back fsyncs.
     /// </summary>
     public bool HasActiveChildProcess => Aof.RewriteInProgress || _snapshot is not null;
 
     /// <summary>
-    /// main()'s loading steps for the AOF, before the server listens: aofLoadManifestFromDisk
-    /// (always: a manifest that does not parse is fatal even with appendonly no), the base and
-    /// incr files when appendonly is yes (loadDataFromDisk), else the RDB file,
-    /// aofOpenIfNeededOnServerStart, aofDelHistoryFiles. Throws <see cref="ServerStartException"/>
-    /// once the reasons are logged: Redis's exit(1), the server never starts with part of the data.
+    /// main()'s loading steps, once the server listens (clients get -LOADING meanwhile):
+    /// aofLoadManifestFromDisk (always: a manifest that does not parse is fatal even with
+    /// appendonly no), the base and incr files when appendonly is yes (loadDataFromDisk), else
+    /// the RDB file, aofOpenIfNeededOnServerStart, aofDelHistoryFiles. Throws
+    /// <see cref="ServerStartException"/> once the reasons are logged: Redis's exit(1), the
+    /// server never starts with part of the data. A SHUTDOWN or a signal during the load stops it
+    /// and returns (Redis exits 0 from inside the load): nothing is opened or saved then.
     /// </summary>
     public void LoadDataFromDisk()
     {
@@ -48,20 +39,17 @@ public sealed partial class VermilionServer
             if (Aof.State == AofState.On)
             {
                 var replay = new AofReplayClient(this);
-                Loading = true;
                 try { Aof.LoadOnStart(replay); }
-                finally
-                {
-                    Loading = false;
-                    replay.Release();
-                }
+                finally { replay.Release(); }
             }
             else if (!LoadRdbOnStart()) throw new AofStartupException();
+            if (LoadInterrupted) return;
             Aof.OpenOnServerStart();
             Aof.DeleteHistoryFiles();
         }
         catch (AofStartupException e)
         {
+            if (LoadInterrupted) return;
             throw new ServerStartException(e.Message, logged: true);
         }
     }
@@ -85,15 +73,17 @@ public sealed partial class VermilionServer
     /// <summary>
     /// DEBUG LOADAOF (debug.c): the AOF flushed, the data emptied and loaded again from the AOF
     /// directory through a connectionless client, with nothing propagated back into it; dirty is
-    /// then 0. A load that fails is Redis's exit(1): the server never goes on with part of the data.
+    /// then 0. Other clients get -LOADING while it loads (the caller waits, protected). A load
+    /// that fails is Redis's exit(1): the server never goes on with part of the data. The reply's
+    /// error, or null for +OK: -LOADING when a load is already running (no load inside a load).
     /// </summary>
-    public void DebugLoadAof()
+    public string? DebugLoadAof()
     {
+        if (Loading) return LoadingError;
         if (Aof.State == AofState.On) Aof.Flush(force: true);
         foreach (var db in Databases) EmptyDb(db, async: false);
         bool listening = EffectSinks.Remove(Aof);
         var replay = new AofReplayClient(this);
-        Loading = true;
         bool ok;
         try
         {
@@ -105,13 +95,15 @@ public sealed partial class VermilionServer
         }
         finally
         {
-            Loading = false;
             replay.Release();
             if (listening) EffectSinks.Add(Aof);
         }
+        // A SHUTDOWN during the load: the server is going away, not failing.
+        if (!ok && LoadInterrupted) return "Loading interrupted: the server is shutting down";
         if (!ok) Aof.Exit("Failed loading the AOF by DEBUG LOADAOF");
         Dirty = 0;
         Log.Warning("Append Only File loaded by DEBUG LOADAOF");
+        return null;
     }
 
     /// <summary>CONFIG SET aof-disable-auto-gc no: history files left behind go now (updateAofAutoGCEnabled).</summary>
@@ -174,7 +166,8 @@ public sealed partial class VermilionServer
             server.Views.ReturnTo(views);
             server.CurrentClient = caller;
             server._commandSignalsOwnKeys = false;
-            if (server._readyKeys.Count > 0) server.HandleClientsBlockedOnKeys();
+            // Keys made ready for blocked clients wait for the load's end (DEBUG LOADAOF's own
+            // processCommand tail): served now, they would run on half the data.
             c.Reply.Discard();
             return AofReplayResult.Ran;
         }

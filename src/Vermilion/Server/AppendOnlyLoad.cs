@@ -89,8 +89,8 @@ public sealed partial class AppendOnlyFile
         }
         if (am.IsEmpty) return AofLoadStatus.NotExist;
 
-        int total = (am.Base is null ? 0 : 1) + am.Incr.Count, number = 0;
-        long totalSize = 0, baseSize = 0;
+        int total = (am.Base is null ? 0 : 1) + am.Incr.Count;
+        long totalSize = 0;
         foreach (var info in am.Base is null ? am.Incr : am.Incr.Prepend(am.Base))
         {
             totalSize += FileSize(info.FileName, out var sizeStatus);
@@ -99,7 +99,24 @@ public sealed partial class AppendOnlyFile
         }
         if (totalSize == 0) return AofLoadStatus.Empty;
 
-        var loader = new AofLoader(Log, AofDir, Config.AofLoadTruncated, RdbLoader);
+        // startLoading ... stopLoading: INFO's loading_* fields, -LOADING for other clients, served every 1024 commands.
+        _server.StartLoading(totalSize);
+        try
+        {
+            return LoadFiles(am, total, totalSize, replay);
+        }
+        finally
+        {
+            _server.StopLoading();
+        }
+    }
+
+    /// <summary>loadAppendOnlyFiles' part between startLoading and stopLoading: the base, then each incr file.</summary>
+    AofLoadStatus LoadFiles(AofManifest am, int total, long totalSize, IAofReplay replay)
+    {
+        int number = 0;
+        long baseSize = 0;
+        var loader = new AofLoader(Log, AofDir, Config.AofLoadTruncated, RdbLoader) { Progress = _server.LoadingIncrProgress };
         var status = AofLoadStatus.Ok;
         if (am.Base is { } b)
         {

@@ -34,6 +34,8 @@ public enum ClientFlags
     Monitor = 1 << 15,
     /// <summary>CLIENT_DENY_BLOCKING: a blocking command answers at once (the AOF's replay client).</summary>
     DenyBlocking = 1 << 16,
+    /// <summary>CLIENT_PROTECTED: its command blocks while events are served (DEBUG RELOAD's load); no socket events, freed only afterwards.</summary>
+    Protected = 1 << 17,
 }
 
 /// <summary>
@@ -192,11 +194,11 @@ public sealed class Client : IConnectionHandler
     public void ProcessInputBuffer()
     {
         var server = Server;
-        // A client served while another's command runs (the loop pumped from inside a command) parses
-        // into arguments of its own, and never into the pipeline batch the outer client is using.
+        // A client served while another's command runs (ProcessEventsWhileBlocked) parses into
+        // arguments of its own (server.Args is swapped), never into the outer client's batch.
         var batch = server.Batch;
         bool batching = batch.Owner is null;
-        var single = batching ? server.Args : server.NestedArgs;
+        var single = server.Args;
         if (batching) batch.Owner = this;
         server.StartCommandClock();
         try

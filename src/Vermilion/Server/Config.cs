@@ -152,6 +152,10 @@ public sealed class Config
     public bool RdbDelSyncFiles;
     /// <summary>rdb-key-save-delay (hidden, for tests): microseconds slept after each key saved; negative: 1 µs with probability 1/-N (debugDelay).</summary>
     public int RdbKeySaveDelay;
+    /// <summary>key-load-delay (hidden, for tests): the same delay after each key an RDB load reads (rdbLoadRio's debugDelay), so a test can watch a load.</summary>
+    public int KeyLoadDelay;
+    /// <summary>loading-process-events-interval-bytes (hidden): an RDB load serves clients (-LOADING, INFO) each time this many more bytes are read (rdbLoadProgressCallback).</summary>
+    public long LoadingProcessEventsIntervalBytes = 2 * 1024 * 1024;
     /// <summary>shutdown-on-sigint / shutdown-on-sigterm: <see cref="ShutdownFlags"/> for a shutdown a signal asks for (none: save if save points exist).</summary>
     public ShutdownFlags ShutdownOnSigint, ShutdownOnSigterm;
     /// <summary>While config text is read: save lines append, and only the first one replaces the list (setConfigSaveOption).</summary>
@@ -329,12 +333,12 @@ public sealed class Config
         Add(ShutdownOnSignal("shutdown-on-sigint", () => ShutdownOnSigint, v => ShutdownOnSigint = v));
         Add(ShutdownOnSignal("shutdown-on-sigterm", () => ShutdownOnSigterm, v => ShutdownOnSigterm = v));
         // Redis's HIDDEN_CONFIG debugging knobs (its test suite sets them by name): rdb-key-save-delay
-        // slows saves down; there is no watchdog and no panic to exit on, and loading is not slowed.
+        // and key-load-delay slow saves and loads down; there is no watchdog and no panic to exit on.
         Add(new BoolOption("use-exit-on-panic", false) { Hidden = true });
         Add(new IntegerOption("rdb-key-save-delay", int.MinValue, int.MaxValue, () => RdbKeySaveDelay, v => RdbKeySaveDelay = (int)v) { Hidden = true });
-        Add(new IntegerOption("key-load-delay", int.MinValue, int.MaxValue, 0) { Hidden = true });
+        Add(new IntegerOption("key-load-delay", int.MinValue, int.MaxValue, () => KeyLoadDelay, v => KeyLoadDelay = (int)v) { Hidden = true });
         Add(new IntegerOption("watchdog-period", 0, int.MaxValue, 0) { Hidden = true });
-        Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, 2 * 1024 * 1024) { Hidden = true });
+        Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, () => LoadingProcessEventsIntervalBytes, v => LoadingProcessEventsIntervalBytes = v) { Hidden = true });
     }
 
     const string Replication = "replication is not built in Vermilion yet";

@@ -92,6 +92,13 @@ public sealed partial class VermilionServer
             RejectCommand(c, "Command not allowed inside a transaction", cmd);
             return true;
         }
+        // While a file loads, only commands flagged loading run (INFO, CONFIG, CLIENT, SELECT,
+        // MULTI...; not PING), and an EXEC only if everything it queued is (mstate.cmd_inv_flags).
+        if (Loading && DeniedWhileLoading(c, cmd))
+        {
+            RejectCommand(c, LoadingError, cmd);
+            return true;
+        }
         // A monitor is a replica to Redis: it may not touch the keyspace, and CLIENT PAUSE does not hold it.
         if ((c.Flags & ClientFlags.Monitor) != 0 && (cmd.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
         {
@@ -191,6 +198,16 @@ public sealed partial class VermilionServer
         return rdbError ? MisconfRdb : Aof.DiskError();
     }
 
+    /// <summary>processCommand's is_denyloading_command: not flagged loading, or an EXEC that queued a command that is not.</summary>
+    static bool DeniedWhileLoading(Client c, CommandDef cmd)
+    {
+        if ((cmd.Flags & CommandFlags.Loading) == 0) return true;
+        if (c.Multi is null || cmd.FullName != "exec") return false;
+        foreach (var (queued, _) in c.Multi.Queued)
+            if ((queued.Flags & CommandFlags.Loading) == 0) return true;
+        return false;
+    }
+
     /// <summary>DISK_ERROR_TYPE_RDB: one bool on the command path.</summary>
     internal bool RdbDiskError => !LastBgsaveOk && Config.StopWritesOnBgsaveError && Config.SaveParams.Count > 0;
 
@@ -220,7 +237,8 @@ public sealed partial class VermilionServer
     /// </summary>
     internal EvictionResult PerformEvictions(Client? c)
     {
-        if (ClientsPaused) return EvictionResult.Ok;
+        // isSafeToPerformEvictions: nothing is evicted while clients are paused or a file loads (a CONFIG SET maxmemory then must not cut into an AOF's replay).
+        if (ClientsPaused || Loading) return EvictionResult.Ok;
         _evictingFor = c;
         // performEvictions' "eviction-cycle" latency event, for a call that evicted something: the
         // clock is read only while latency-monitor-threshold is set (this runs before every command).

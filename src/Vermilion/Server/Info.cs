@@ -216,12 +216,13 @@ public static class Info
     /// Redis 7.0's persistence section, every field in its order: the RDB's are live
     /// (Server/Saving.cs, BackgroundSave.cs); with no fork, current_cow_size is what the fork-less
     /// save holds beyond the dataset (chunks not yet written, flushed keyspaces it still reads)
-    /// and current_fork_perc its progress; loading is 0 (a file is loaded before the server listens).
+    /// and current_fork_perc its progress; while a file loads, loading is 1 and the loading_*
+    /// fields follow the AOF's.
     /// </summary>
     static void Persistence(VermilionServer s, StringBuilder sb)
     {
         sb.Append("# Persistence\r\n")
-          .Field("loading", 0)
+          .Field("loading", s.Loading ? 1 : 0)
           .Field("async_loading", 0)
           .Field("current_cow_peak", 0)
           .Field("current_cow_size", s.SnapshotExtraBytes)
@@ -240,6 +241,36 @@ public static class Info
           .Field("rdb_last_load_keys_expired", s.RdbLastLoadKeysExpired)
           .Field("rdb_last_load_keys_loaded", s.RdbLastLoadKeysLoaded);
         AppendOnlyFields(s, sb);
+        if (s.Loading) LoadingFields(s, sb);
+    }
+
+    /// <summary>
+    /// genRedisInfoString's loading block: the share of the files read (of the RDB's used-mem
+    /// AUX when the size is unknown, held under 100%), and the time left at the pace so far
+    /// (1 in the first second, for want of a better figure).
+    /// </summary>
+    static void LoadingFields(VermilionServer s, StringBuilder sb)
+    {
+        double perc = 0;
+        long remaining = 1, loaded = s.LoadingLoadedBytes;
+        if (s.LoadingTotalBytes != 0)
+        {
+            perc = (double)loaded / s.LoadingTotalBytes * 100;
+            remaining = s.LoadingTotalBytes - loaded;
+        }
+        else if (s.LoadingRdbUsedMem != 0)
+        {
+            perc = Math.Min(99.99, (double)loaded / s.LoadingRdbUsedMem * 100);
+            remaining = Math.Max(1, s.LoadingRdbUsedMem - loaded);
+        }
+        long elapsed = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - s.LoadingStartTime;
+        long eta = elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1);
+        sb.Field("loading_start_time", s.LoadingStartTime)
+          .Field("loading_total_bytes", s.LoadingTotalBytes)
+          .Field("loading_rdb_used_mem", s.LoadingRdbUsedMem)
+          .Field("loading_loaded_bytes", loaded)
+          .Field("loading_loaded_perc", TwoDecimals(perc))
+          .Field("loading_eta_seconds", eta);
     }
 
     /// <summary>

@@ -239,27 +239,35 @@ public sealed partial class VermilionServer
         Aof.RdbLoader = stream =>
         {
             long start = stream.Position;
-            var loader = new RdbFileLoader(Config, Databases, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+            RdbFileLoader? loader = null;
+            loader = new RdbFileLoader(Config, Databases, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
             {
                 AofBase = true,
                 VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
+                // rdbLoadRio's progress callback: the base is the AOF's first file, so its offset is the load's.
+                Progress = position => LoadingAbsProgress(start + position, loader!),
+                ProgressInterval = Config.LoadingProcessEventsIntervalBytes,
+                KeyRead = Config.KeyLoadDelay != 0 ? () => DebugDelay(Config.KeyLoadDelay) : null,
             };
             bool loaded = loader.Load(stream);
-            RdbLastLoadKeysLoaded += loader.KeysLoaded;
+            RdbLastLoadKeysLoaded = loader.KeysLoaded;
+            RdbLastLoadKeysExpired = loader.KeysExpired;
             if (!loaded)
             {
-                Log.Warning($"Fatal error loading the AOF base: {loader.Error}");
+                if (!loader.Interrupted) Log.Warning($"Fatal error loading the AOF base: {loader.Error}");
                 return false;
             }
             if (stream.CanSeek) stream.Position = start + loader.BytesRead;
+            // loadingAbsProgress(ftello(fp)) once the image is read: the commands after it count from here.
+            LoadingLoadedBytes = start + loader.BytesRead;
             return true;
         };
     }
 
     /// <summary>
-    /// loadDataFromDisk's RDB half, before the server serves: dir/dbfilename when it exists.
-    /// False when it cannot be loaded whole (the reason is logged): the server must exit
-    /// rather than serve part of the data.
+    /// loadDataFromDisk's RDB half, listening (other clients get -LOADING): dir/dbfilename when
+    /// it exists. False when it cannot be loaded whole (the reason is logged): the server must
+    /// exit rather than serve part of the data. A load stopped by a shutdown is not a failure.
     /// </summary>
     bool LoadRdbOnStart()
     {
@@ -268,6 +276,7 @@ public sealed partial class VermilionServer
         long start = Stopwatch.GetTimestamp();
         if (LoadRdbFile(path) is { } error)
         {
+            if (LoadInterrupted) return true;
             Log.Warning($"Fatal error loading the DB: {error.TrimEnd('.')}. Exiting.");
             return false;
         }
@@ -279,28 +288,49 @@ public sealed partial class VermilionServer
     /// rdbLoad, all or nothing: the file is read into fresh databases, which then replace the
     /// live ones (or, with <paramref name="flush"/> false, have their keys moved into them,
     /// <paramref name="merge"/> deciding whether a key already there is replaced or refused).
-    /// Null on success; else why, and the dataset is as it was.
+    /// Between startLoading and stopLoading: clients are served every
+    /// loading-process-events-interval-bytes, and get -LOADING (no command sees the fresh
+    /// databases before they are whole). Null on success; else why, and the dataset is as it was.
     /// </summary>
     public string? LoadRdbFile(string path, bool flush = true, bool merge = false)
     {
         var fresh = new Db[Databases.Length];
         for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
-        var loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+        RdbFileLoader? loader = null;
+        loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
         {
             AllowDuplicates = merge,
             VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
+            Progress = position => LoadingAbsProgress(position, loader!),
+            ProgressInterval = Config.LoadingProcessEventsIntervalBytes,
+            KeyRead = Config.KeyLoadDelay != 0 ? () => DebugDelay(Config.KeyLoadDelay) : null,
         };
         RdbLastLoadKeysLoaded = RdbLastLoadKeysExpired = 0;
         bool loaded;
+        FileStream stream;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-            loaded = loader.Load(stream);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Release(fresh);
             return ErrorReason(e);
+        }
+        // startLoadingFile: the file's size is what loading_loaded_perc counts toward.
+        StartLoading(stream.Length);
+        try
+        {
+            using (stream) loaded = loader.Load(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Release(fresh);
+            return ErrorReason(e);
+        }
+        finally
+        {
+            StopLoading();
         }
         RdbLastLoadKeysLoaded = loader.KeysLoaded;
         RdbLastLoadKeysExpired = loader.KeysExpired;
@@ -375,18 +405,96 @@ public sealed partial class VermilionServer
 
     /// <summary>
     /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), then load the file back,
-    /// replacing the dataset (unless NOFLUSH). The reply's error, or null for +OK.
+    /// replacing the dataset (unless NOFLUSH); other clients get -LOADING meanwhile while the
+    /// caller waits (protected). The reply's error, or null for +OK.
     /// </summary>
     public string? DebugReload(bool merge, bool flush, bool save)
     {
+        // DEBUG is flagged loading, so it runs during a load: it may not save half a dataset or load inside a load.
+        if (Loading) return LoadingError;
         if (save && !RdbSave()) return "-ERR";
         if (LoadRdbFile(RdbFilePath, flush, merge) is { } error)
         {
+            if (LoadInterrupted) return "Loading interrupted: the server is shutting down";
             Log.Warning($"DEBUG RELOAD: {error}");
             return "Error trying to load the RDB dump";
         }
         Log.Warning("DB reloaded by DEBUG RELOAD");
         return null;
+    }
+
+    // ---- the state of a load (rdb.c startLoading, loadingAbsProgress, loadingIncrProgress, stopLoading) ----
+
+    /// <summary>
+    /// server.loading: a file is being loaded (at startup, DEBUG RELOAD, DEBUG LOADAOF). Commands
+    /// not flagged loading are refused with -LOADING (Dispatch.cs). Nothing expires meanwhile
+    /// (keyIsExpired and checkAlreadyExpired say no while loading): an AOF replays the history it
+    /// recorded, and a key whose deadline has passed since must still take the commands that
+    /// followed it then (an APPEND, a PERSIST), or the replay would build a different dataset.
+    /// </summary>
+    public bool Loading { get; private set; }
+    /// <summary>loading_start_time (Unix seconds), loading_total_bytes (the files' size), loading_rdb_used_mem (the RDB's used-mem AUX), loading_loaded_bytes.</summary>
+    public long LoadingStartTime { get; private set; }
+    public long LoadingTotalBytes { get; private set; }
+    public long LoadingRdbUsedMem { get; private set; }
+    public long LoadingLoadedBytes { get; private set; }
+
+    /// <summary>
+    /// For tests: while this answers true, a load waits at its next progress step, serving
+    /// events as it would between two steps. A load made slow on purpose, not by timing luck.
+    /// </summary>
+    public Func<bool>? HoldLoading { get; set; }
+
+    /// <summary>shared.loadingerr.</summary>
+    internal const string LoadingError = "-LOADING Redis is loading the dataset in memory";
+
+    /// <summary>The clock the databases expire keys by: stopped while loading.</summary>
+    long ExpiryClockMs() => Loading ? 0 : UnixTimeMs;
+
+    /// <summary>The server began shutting down during a load (SHUTDOWN, a signal, Dispose): the load stops at its next step.</summary>
+    bool LoadInterrupted => _shutDown || Loop.StopRequested;
+
+    /// <summary>startLoading: the progress fields reset, and the keys counted from 0.</summary>
+    internal void StartLoading(long totalBytes)
+    {
+        Loading = true;
+        LoadingStartTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        LoadingLoadedBytes = 0;
+        LoadingTotalBytes = totalBytes;
+        LoadingRdbUsedMem = 0;
+        RdbLastLoadKeysExpired = RdbLastLoadKeysLoaded = 0;
+        BlockingOperationStarts();
+    }
+
+    /// <summary>stopLoading.</summary>
+    internal void StopLoading() => Loading = false;
+
+    /// <summary>rdbLoadProgressCallback's step: loadingAbsProgress, the counts so far, then events served. False: stop, the server is shutting down.</summary>
+    bool LoadingAbsProgress(long position, RdbFileLoader loader)
+    {
+        LoadingLoadedBytes = position;
+        LoadingRdbUsedMem = loader.CreatedUsedMemory;
+        RdbLastLoadKeysLoaded = loader.KeysLoaded;
+        RdbLastLoadKeysExpired = loader.KeysExpired;
+        return ServeWhileLoading();
+    }
+
+    /// <summary>The AOF loader's step (every 1024 commands): loadingIncrProgress, then events served. False: stop.</summary>
+    internal bool LoadingIncrProgress(long delta)
+    {
+        LoadingLoadedBytes += delta;
+        return ServeWhileLoading();
+    }
+
+    bool ServeWhileLoading()
+    {
+        ProcessEventsWhileBlocked();
+        while (HoldLoading?.Invoke() == true && !LoadInterrupted)
+        {
+            Thread.Sleep(1);
+            ProcessEventsWhileBlocked();
+        }
+        return !LoadInterrupted;
     }
 
     // ---- helpers -----------------------------------------------------------------------------

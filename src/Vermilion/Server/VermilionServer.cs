@@ -34,10 +34,8 @@ public sealed partial class VermilionServer : IDisposable
     public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
     public readonly CommandTable Commands = new();
-    /// <summary>Where a request read on its own (not in a pipeline batch) is parsed, reused for every request.</summary>
-    public readonly CommandArgs Args = new();
-    /// <summary>The same for a client served while another's command runs (the loop pumped from inside a command).</summary>
-    internal readonly CommandArgs NestedArgs = new();
+    /// <summary>Where a request read on its own (not in a pipeline batch) is parsed, reused for every request; another instance while events are served inside a blocking operation (<see cref="ProcessEventsWhileBlocked"/>), whose own request still holds these.</summary>
+    public CommandArgs Args { get; private set; } = new();
     /// <summary>The pipelined requests parsed ahead for the client being served (Server/PipelineBatch.cs).</summary>
     internal readonly PipelineBatch Batch = new();
     public readonly Db[] Databases;
@@ -133,10 +131,10 @@ public sealed partial class VermilionServer : IDisposable
     /// <summary>When the loop's poll returned; 0 until it has (eventloop_duration_max_usec).</summary>
     long _iterationStart;
 
-    /// <summary>afterSleep: the cached time, and the start of this iteration's processing (Redis 7.2's el_start).</summary>
+    /// <summary>afterSleep: the cached time, and the start of this iteration's processing (Redis 7.2's el_start); a turn taken inside a blocking operation is not an iteration of its own.</summary>
     void AfterSleep()
     {
-        _iterationStart = Stopwatch.GetTimestamp();
+        if (!ProcessingEventsWhileBlocked) _iterationStart = Stopwatch.GetTimestamp();
         UpdateCachedTime();
     }
 
@@ -148,16 +146,53 @@ public sealed partial class VermilionServer : IDisposable
 
     // ---- startup and shutdown ----------------------------------------------------------------
 
-    /// <summary>Opens the listeners and runs the loop on its own thread. Throws <see cref="ServerStartException"/> if it cannot listen.</summary>
+    /// <summary>
+    /// <see cref="Open"/> on the calling thread, then the loop on a thread of its own. Throws
+    /// <see cref="ServerStartException"/> if it cannot listen or load; returns without a loop,
+    /// stopped, when a SHUTDOWN or a signal came while it loaded.
+    /// </summary>
     public void Start()
     {
-        LoadDataFromDisk();
-        Listen();
+        if (!Open()) return;
         _thread = new Thread(RunLoop) { Name = "vermilion-loop", IsBackground = true };
         _thread.Start();
     }
 
-    /// <summary>Opens the listeners, writes the pid file and arms serverCron.</summary>
+    /// <summary>
+    /// main()'s order from initServer on: listenToPort (and the pid file), then loadDataFromDisk
+    /// with the listeners open, so a client that connects during a long load is answered
+    /// -LOADING (and INFO, CONFIG... as Redis, Dispatch.cs) instead of waiting in the backlog,
+    /// then "Ready to accept connections". The thread that calls it is the loop's thread until
+    /// it returns. Throws <see cref="ServerStartException"/> (listeners closed, clients dropped:
+    /// Redis's exit(1)) when it cannot listen or the data cannot be loaded whole. False when the
+    /// server shut down during the load (SHUTDOWN, SIGTERM: Redis exits 0 from inside the load).
+    /// </summary>
+    public bool Open()
+    {
+        Listen();
+        try
+        {
+            LoadDataFromDisk();
+        }
+        catch (ServerStartException)
+        {
+            CloseListeners(tcp: true, unix: true);
+            while (_head is not null) FreeClient(_head);
+            throw;
+        }
+        if (_shutDown || Loop.StopRequested)
+        {
+            // Redis exits here: the clients that connected during the load are let go now.
+            FinishShutdown();
+            _stopped.Set();
+            return false;
+        }
+        if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
+        if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
+        return true;
+    }
+
+    /// <summary>Opens the listeners, writes the pid file and arms serverCron (its first run comes once the loop runs: nothing is loaded yet).</summary>
     public void Listen()
     {
         var error = OpenTcpListeners();
@@ -189,8 +224,6 @@ public sealed partial class VermilionServer : IDisposable
             }
         }
         Loop.CreateTimeEvent(1, ServerCron);
-        if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
-        if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
     }
 
     /// <summary>listenToPort: one socket per bind address; an optional ("-") address that is not available is skipped.</summary>
@@ -275,6 +308,8 @@ public sealed partial class VermilionServer : IDisposable
     /// </summary>
     internal bool PrepareForShutdown(string reason, ShutdownFlags flags)
     {
+        // shutdownCommand: a dataset half read is never saved over the file it comes from.
+        if (Loading) flags = (flags & ~ShutdownFlags.Save) | ShutdownFlags.NoSave;
         ShuttingDown?.Invoke();
         Log.Warning(reason);
         if (BackgroundSaveInProgress)
@@ -405,10 +440,15 @@ public sealed partial class VermilionServer : IDisposable
 
     public Client? FindClient(long id) => _clientsById.GetValueOrDefault(id);
 
-    /// <summary>freeClient: unlink, close the connection, return every buffer. Safe to call twice.</summary>
+    /// <summary>freeClient: unlink, close the connection, return every buffer. Safe to call twice. A protected client (its command is still running) is only marked, and freed after it.</summary>
     public void FreeClient(Client c)
     {
         if (c.IsFreed) return;
+        if ((c.Flags & ClientFlags.Protected) != 0)
+        {
+            FreeClientAsync(c);
+            return;
+        }
         if (c.Prev is null) _head = c.Next; else c.Prev.Next = c.Next;
         if (c.Next is null) _tail = c.Prev; else c.Next.Prev = c.Prev;
         c.Prev = c.Next = null;
@@ -438,6 +478,11 @@ public sealed partial class VermilionServer : IDisposable
     void BeforeSleep()
     {
         UpdateCachedTime();
+        if (ProcessingEventsWhileBlocked)
+        {
+            BeforeSleepWhileBlocked();
+            return;
+        }
         ProcessUnblockedClients();
         // A backstop: effects left by work outside any command (a key that expired when looked at
         // between commands) reach the sinks before they write out this iteration.
@@ -466,26 +511,157 @@ public sealed partial class VermilionServer : IDisposable
     /// readable), as Redis installs it: a reply written by it next iteration holds only commands
     /// already fsynced, not those its own readable event is about to run.
     /// </summary>
-    void HandleClientsWithPendingWrites()
+    /// <returns>How many clients it wrote to (processEventsWhileBlocked counts them as events).</returns>
+    int HandleClientsWithPendingWrites()
     {
         bool barrier = Aof.State == AofState.On && Config.AppendFsync == AppendFsync.Always;
         var pending = PendingWrites;
+        int processed = 0;
         for (int i = 0; i < pending.Count; i++)
         {
             var c = pending[i];
             c.Flags &= ~ClientFlags.PendingWrite;
-            if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) != 0) continue;
+            // A protected client's reply waits for its command to end (unprotectClient queues it again).
+            if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed | ClientFlags.Protected)) != 0) continue;
             c.WriteToClient(handlerInstalled: false);
+            processed++;
             if (!c.IsFreed && c.Reply.HasPending && (c.Flags & ClientFlags.CloseAsap) == 0)
                 c.Conn!.SetWriteHandler(Loop, true, barrier);
         }
         pending.Clear();
+        return processed;
     }
 
-    void FreeClientsInAsyncFreeQueue()
+    /// <returns>How many clients it freed; a protected one stays queued until its command ends.</returns>
+    int FreeClientsInAsyncFreeQueue()
     {
-        for (int i = 0; i < _clientsToClose.Count; i++) FreeClient(_clientsToClose[i]);
-        _clientsToClose.Clear();
+        int freed = 0, kept = 0;
+        for (int i = 0; i < _clientsToClose.Count; i++)
+        {
+            var c = _clientsToClose[i];
+            if ((c.Flags & ClientFlags.Protected) != 0) _clientsToClose[kept++] = c;
+            else
+            {
+                FreeClient(c);
+                freed++;
+            }
+        }
+        _clientsToClose.RemoveRange(kept, _clientsToClose.Count - kept);
+        return freed;
+    }
+
+    // ---- serving events inside a blocking operation --------------------------------------------
+
+    int _blockedDepth;
+    long _eventsWhileBlocked;
+    readonly List<CommandArgs> _argsWhileBlocked = new();
+    /// <summary>Unix ms up to which whileBlockedCron's periodic work is done (server.blocked_last_cron).</summary>
+    long _blockedLastCron;
+
+    /// <summary>
+    /// ProcessingEventsWhileBlocked: events are being served from inside a blocking operation (a
+    /// load; a busy script later). What reads it must not re-enter what is blocked: beforeSleep
+    /// does only its vital part, no time event runs (no serverCron: no save point, no active
+    /// expiry, no eviction cycle, no background-save slice), blocked clients are not served.
+    /// </summary>
+    public bool ProcessingEventsWhileBlocked => _blockedDepth > 0;
+
+    /// <summary>
+    /// processEventsWhileBlocked (networking.c): called from time to time by an operation that
+    /// blocks the loop (a load's progress steps, rdbLoadProgressCallback and the AOF loader's
+    /// every-1024-commands step), so clients are accepted, read, answered (-LOADING but for the
+    /// commands flagged loading, Dispatch.cs) and closed meanwhile. Up to four non-blocking turns
+    /// of the loop's file events with before/after sleep, while each still found something to
+    /// do (accept, read, write, close need a few), then whileBlockedCron. The client whose
+    /// command blocks (DEBUG RELOAD's) is protected as protectClient does: no read or write
+    /// events, and a kill only marks it. Requests read meanwhile parse into arguments of their
+    /// own, since the blocked command's are still in use. Nothing is loaded or saved from here.
+    /// </summary>
+    public void ProcessEventsWhileBlocked()
+    {
+        UpdateCachedTime();
+        var running = CurrentClient;
+        bool protect = running is not null && (running.Flags & ClientFlags.Protected) == 0;
+        if (protect) ProtectClient(running!);
+        var args = Args;
+        if (_argsWhileBlocked.Count <= _blockedDepth) _argsWhileBlocked.Add(new CommandArgs());
+        Args = _argsWhileBlocked[_blockedDepth];
+        _blockedDepth++;
+        try
+        {
+            for (int iterations = 4; iterations > 0; iterations--)
+            {
+                long before = _eventsWhileBlocked;
+                _eventsWhileBlocked += Loop.ProcessEvents(dontWait: true, timeEvents: false);
+                if (_eventsWhileBlocked == before) break;
+            }
+            WhileBlockedCron();
+        }
+        finally
+        {
+            _blockedDepth--;
+            Args = args;
+            CurrentClient = running;
+            if (protect) UnprotectClient(running!);
+        }
+    }
+
+    /// <summary>beforeSleep's vital subset inside a blocking operation: the AOF flush (replies wait for it), writes, closes.</summary>
+    void BeforeSleepWhileBlocked()
+    {
+        if (Aof.State != AofState.Off) Aof.Flush(force: false);
+        _eventsWhileBlocked += HandleClientsWithPendingWrites();
+        _eventsWhileBlocked += FreeClientsInAsyncFreeQueue();
+    }
+
+    /// <summary>
+    /// whileBlockedCron: what cannot wait for the operation to end. A SIGTERM or SIGINT that
+    /// came during a load shuts the server down without saving (the half-loaded dataset must not
+    /// overwrite the file): the load sees the loop stopping at its next step and gives up.
+    /// </summary>
+    void WhileBlockedCron()
+    {
+        if (_blockedLastCron >= UnixTimeMs) return;
+        long started = Stopwatch.GetTimestamp();
+        _blockedLastCron = UnixTimeMs;
+        if (Loading) Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
+        AddLatencySampleIfNeeded("while-blocked-cron", Stopwatch.GetTimestamp() - started);
+        if (_shutdownRequested && !_shutDown && Loading)
+        {
+            PrepareForShutdown("User requested shutdown...", ShutdownFlags.NoSave);
+            _shutdownRequested = false;
+        }
+    }
+
+    /// <summary>blockingOperationStarts: whileBlockedCron's clock starts now.</summary>
+    internal void BlockingOperationStarts() => _blockedLastCron = UnixTimeMs;
+
+    /// <summary>
+    /// protectClient: the client's command blocks while events are served; with no read or write
+    /// event it cannot be re-entered or closed by an error on its socket, and a kill only marks
+    /// it (freed once unprotected).
+    /// </summary>
+    void ProtectClient(Client c)
+    {
+        c.Flags |= ClientFlags.Protected;
+        if (c.Conn is { } conn)
+        {
+            conn.SetReadHandler(Loop, false);
+            conn.SetWriteHandler(Loop, false);
+        }
+    }
+
+    /// <summary>unprotectClient: events back on, and what it has to send queued for the next write pass.</summary>
+    void UnprotectClient(Client c)
+    {
+        c.Flags &= ~ClientFlags.Protected;
+        if (c.IsFreed || c.Conn is not { } conn) return;
+        conn.SetReadHandler(Loop, true);
+        if (c.Reply.HasPending && (c.Flags & (ClientFlags.PendingWrite | ClientFlags.CloseAsap)) == 0)
+        {
+            c.Flags |= ClientFlags.PendingWrite;
+            PendingWrites.Add(c);
+        }
     }
 
     /// <summary>

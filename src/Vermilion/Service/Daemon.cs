@@ -10,7 +10,7 @@ namespace Vermilion.Service;
 /// binary (keeping the dll argument under the dotnet host) with <see cref="ChildMarker"/> set and
 /// the child's stdout on a pipe, and hands it the config text if it came from stdin. The child
 /// starts a new session, keeps a close-on-exec copy of that pipe, puts stdin/stdout/stderr on
-/// /dev/null and, once it listens (pid file written), writes one line to the pipe: "ready", or
+/// /dev/null and, once it listens (pid file written) and loaded its data, writes one line to the pipe: "ready", or
 /// "error: reason". The parent exits 0 on "ready", and otherwise 1 with the reason on stderr, so
 /// a daemon that cannot start is never reported as started (Redis's parent exits 0 regardless).
 /// </summary>
@@ -108,7 +108,7 @@ public sealed class Daemon
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    /// <summary>The server listens: the parent may exit 0.</summary>
+    /// <summary>The server listens and loaded its data: the parent may exit 0.</summary>
     public void ReportReady() => Send(Ready);
 
     /// <summary>The server cannot start: the parent prints the reason and exits 1.</summary>

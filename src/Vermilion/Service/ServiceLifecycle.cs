@@ -16,7 +16,7 @@ namespace Vermilion.Service;
 /// SIGSTOP); then daemonize when asked for and not supervised (<see cref="Daemon"/>: the parent
 /// re-executes the binary and waits for the child to listen; the child detaches).</item>
 /// <item><see cref="Attach"/> once the server exists: SIGTERM/SIGINT schedule a clean shutdown.</item>
-/// <item><see cref="Started"/> once it listens and wrote its pid file: process title
+/// <item><see cref="Started"/> once it listens, wrote its pid file and loaded its data (Redis sends READY after loadDataFromDisk): process title
 /// (<see cref="ProcessTitle"/>), THP (<see cref="TransparentHugePages"/>), oom_score_adj
 /// (<see cref="OomScore"/>), READY=1, and "ready" to a waiting daemon parent; or
 /// <see cref="Failed"/> with the reason.</item>
@@ -105,7 +105,7 @@ public sealed class ServiceLifecycle : IDisposable
         server.RequestShutdown(ctx.Signal == PosixSignal.SIGINT ? Native.SIGINT : Native.SIGTERM);
     }
 
-    /// <summary>The server listens and wrote its pid file.</summary>
+    /// <summary>The server listens, wrote its pid file and loaded its data.</summary>
     public void Started(VermilionServer server)
     {
         ProcessTitle.Set(_config);

@@ -16,9 +16,16 @@ public sealed class OracleServer : IDisposable
     public string Dir => _dir;
     Process _process = null!;
     readonly string _dir;
+    readonly bool _acceptLoading;
 
-    public OracleServer(params string[] extra)
+    public OracleServer(params string[] extra) : this(false, extra) { }
+
+    /// <summary>A redis-server handed over while it may still be loading its data: -LOADING to the probe's PING counts as serving (INFO answers during a load).</summary>
+    public static OracleServer WhileLoading(params string[] extra) => new(true, extra);
+
+    OracleServer(bool acceptLoading, string[] extra)
     {
+        _acceptLoading = acceptLoading;
         _dir = Path.Combine(Path.GetTempPath(), "vermilion-oracle-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_dir);
         UnixPath = Path.Combine(_dir, "redis.sock");
@@ -71,7 +78,8 @@ public sealed class OracleServer : IDisposable
             try
             {
                 using var probe = RespSocket.Tcp(Port);
-                if (probe.Call("PING") == "+PONG\r\n") return probe.Call("INFO", "server").Contains($"\r\nprocess_id:{_process.Id}\r\n");
+                string pong = probe.Call("PING");
+                if (pong == "+PONG\r\n" || (_acceptLoading && pong.StartsWith("-LOADING"))) return probe.Call("INFO", "server").Contains($"\r\nprocess_id:{_process.Id}\r\n");
             }
             catch (SocketException)
             {
