@@ -231,6 +231,7 @@ public sealed class CommandTable
         LatencyCommands.Register(t);
         AppendOnlyCommands.Register(t);
         PersistenceCommands.Register(t);
+        ScriptingCommands.Register(t);
     }
 
     public int Count => _all.Count;
