@@ -122,7 +122,7 @@ public sealed partial class VermilionServer
         var parts = Encoding.Latin1.GetString(body[2..end]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0 || parts[0] != "lua")
         {
-            error = $"Unexpected engine in script shebang: {(parts.Length == 0 ? "" : parts[0])}";
+            error = $"Unexpected engine in script shebang: #!{(parts.Length == 0 ? "" : parts[0])}";
             return 0;
         }
         var flags = ScriptFlags.None;
