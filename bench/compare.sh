@@ -75,6 +75,11 @@ bench() {
   done
 }
 
+SCRIPT_TRIVIAL="return 1"
+SCRIPT_INCR="return redis.call('incr', KEYS[1])"
+SCRIPT_TEN="for i = 1, 5 do redis.call('incr', KEYS[1]) redis.call('get', KEYS[1]) end return 1"
+sha_of() { printf '%s' "$1" | sha1sum | cut -c1-40; }
+SHA_TRIVIAL=$(sha_of "$SCRIPT_TRIVIAL"); SHA_INCR=$(sha_of "$SCRIPT_INCR"); SHA_TEN=$(sha_of "$SCRIPT_TEN")
 workloads=(
   "50 clients|-c 50 -n $N -t set,get"
   "50 clients -P 16|-c 50 -n $NP -P 16 -t set,get"
@@ -85,6 +90,10 @@ workloads=(
   "50 clients, random keys over 1M|-c 50 -n $N -r 1000000 -t set,get"
   "50 clients|-c 50 -n $N -t mset"
   "1000 clients|-c 1000 -n $N -t set,get"
+  # EVALSHA of three cached scripts (loaded into both servers below): trivial, one INCR, ten commands.
+  "50 clients -P 16 EVALSHA return 1|-c 50 -n $NP -P 16 evalsha $SHA_TRIVIAL 0"
+  "50 clients -P 16 EVALSHA incr|-c 50 -n $NP -P 16 evalsha $SHA_INCR 1 counter"
+  "50 clients -P 16 EVALSHA 10 commands|-c 50 -n $NP -P 16 evalsha $SHA_TEN 1 counter"
 )
 # PUBLISH to a channel with 10 subscribers on each server (started below), as a custom command.
 workloads+=("50 clients, 10 subscribers|-c 50 -n $N PUBLISH news hello-subscribers")
@@ -96,6 +105,9 @@ rp=$(free_port); rpid=$(start_redis_wide "$rp"); pids+=("$rpid"); wait_ready "$r
 vp=$(free_port); vpid=$(start_vermilion_wide "$vp" "$aot_bin"); pids+=("$vpid"); wait_ready "$vp"
 for port in $rp $vp; do
   for _ in $(seq 10); do "${on_client_cpu[@]}" redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
+done
+for port in $rp $vp; do
+  for script in "$SCRIPT_TRIVIAL" "$SCRIPT_INCR" "$SCRIPT_TEN"; do redis-cli -p "$port" script load "$script" >/dev/null; done
 done
 dotnet build bench/MultiExecBench -c Release -v q -nologo >/dev/null
 

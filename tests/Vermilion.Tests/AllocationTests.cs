@@ -166,4 +166,18 @@ public class AllocationTests
         Assert.True(sink.Commands >= 80 * 650, $"{sink.Commands} effects");
         AssertNothingPerRequest(allocated, 20 * 650);
     }
+
+    /// <summary>A cached EVALSHA of `return 1`: the sha is looked up by span, KEYS/ARGV live in Lua, the reply is written in place.</summary>
+    [Fact]
+    public void CachedEvalShaAllocatesNothingPerRequest()
+    {
+        using var probe = new AllocationProbe();
+        string sha = VermilionServer.ScriptSha("return 1"u8);
+        probe.BestRoundAllocation(Command("SCRIPT", "LOAD", "return 1"), 1, out _);
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++) batch.Append(Command("EVALSHA", sha, "0"));
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 100, out var replies);
+        Assert.StartsWith(":1\r\n:1\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 100);
+    }
 }

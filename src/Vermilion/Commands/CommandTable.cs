@@ -232,6 +232,7 @@ public sealed class CommandTable
         LatencyCommands.Register(t);
         AppendOnlyCommands.Register(t);
         PersistenceCommands.Register(t);
+        ScriptingCommands.Register(t);
     }
 
     public int Count => _all.Count;

@@ -68,7 +68,9 @@ public sealed partial class VermilionServer
         }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
-        if (Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed && RejectedOnOom(c, cmd))
+        // The outcome is kept for scripts (server.pre_command_oom_state): their deny-oom commands are refused by it.
+        PreCommandOom = Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed;
+        if (PreCommandOom && RejectedOnOom(c, cmd))
         {
             RejectCommand(c, s_oomError, cmd);
             return true;
@@ -135,7 +137,7 @@ public sealed partial class VermilionServer
     {
         // This command's time runs from the end of the one before; EXEC's includes the commands it ran.
         long started = _commandClock;
-        long errorsBefore = Stats.ErrorReplies, dirtyBefore = Dirty;
+        long errorsBefore = Stats.ErrorReplies, dirtyBefore = Dirty, nestedBefore = _nestedErrorReplies;
         var caller = CurrentClient;
         var callerArgs = CurrentArgs;
         CurrentClient = c;
@@ -163,7 +165,10 @@ public sealed partial class VermilionServer
         _commandClock = now;
         cmd.Calls++;
         ObserveCall(c, cmd, args, ticks);
-        bool failed = Stats.ErrorReplies != errorsBefore;
+        // A script's commands count their own errors: EVAL failed only if its reply is an error.
+        long nested = _nestedErrorReplies - nestedBefore;
+        bool failed = Stats.ErrorReplies - nested != errorsBefore || _failedWithoutCount;
+        _failedWithoutCount = false;
         if (failed) cmd.FailedCalls++;
         Stats.CommandsProcessed++;
         // call()'s propagation: one branch while nothing listens to the effect stream (Server/Propagation.cs).
@@ -190,12 +195,18 @@ public sealed partial class VermilionServer
     /// </summary>
     internal string? DiskErrorFor(Client c, CommandDef cmd)
     {
-        bool rdbError = RdbDiskError;
-        if (!rdbError && Aof.State == AofState.Off) return null;
+        if (!RdbDiskError && Aof.State == AofState.Off) return null;
         bool write = (cmd.Flags & CommandFlags.Write) != 0
                      || (c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & CommandFlags.Write) != 0);
         if (!write && cmd.FullName != "ping") return null;
-        return rdbError ? MisconfRdb : Aof.DiskError();
+        return WriteDeniedByDiskError();
+    }
+
+    /// <summary>writeCommandsDeniedByDiskError's error text for any write (a script that declared it may write asks before running).</summary>
+    internal string? WriteDeniedByDiskError()
+    {
+        if (RdbDiskError) return MisconfRdb;
+        return Aof.State == AofState.Off ? null : Aof.DiskError();
     }
 
     /// <summary>processCommand's is_denyloading_command: not flagged loading, or an EXEC that queued a command that is not.</summary>

@@ -1,0 +1,407 @@
+using System.Security.Cryptography;
+using System.Text;
+using Vermilion.Commands;
+using Vermilion.Protocol;
+using Vermilion.Scripting;
+
+namespace Vermilion.Server;
+
+/// <summary>The flags a script declares on its <c>#!lua flags=</c> line (script.h SCRIPT_FLAG_*).</summary>
+[Flags]
+public enum ScriptFlags
+{
+    None = 0,
+    NoWrites = 1 << 0,
+    AllowOom = 1 << 1,
+    AllowStale = 1 << 2,
+    NoCluster = 1 << 3,
+    AllowCrossSlotKeys = 1 << 4,
+    /// <summary>No shebang: 7.0's compatibility mode (OOM and write checks at the first write).</summary>
+    EvalCompatMode = 1 << 5,
+}
+
+/// <summary>A cached script: its body (SCRIPT LOAD's or EVAL's), its flags, its compiled function.</summary>
+public sealed class CachedScript(byte[] body, ScriptFlags flags, CompiledScript function)
+{
+    public byte[] Body { get; } = body;
+    public ScriptFlags Flags { get; } = flags;
+    public CompiledScript Function { get; } = function;
+}
+
+/// <summary>
+/// EVAL's machinery (eval.c evalGenericCommand/luaCreateFunction, script.c scriptPrepareForRun
+/// and scriptCall): the script cache (sha1 → script, unbounded, never persisted or replicated),
+/// the shebang, and the run of one script: its commands go through the server's own dispatch
+/// (<see cref="Execute"/>) from the script client, after scriptCall's checks. A script is atomic
+/// because it runs inside the EVAL command on the loop thread. Its writes reach the effect stream
+/// as themselves: the script client runs like a command of EXEC (InExec), so they collect as one
+/// call's effects, and EVAL's own arguments are never propagated; the caller's call() hands them
+/// to the sinks in MULTI/EXEC when there are several.
+/// </summary>
+public sealed partial class VermilionServer
+{
+    LuaEngine? _lua;
+    readonly Dictionary<string, CachedScript> _scripts = new(StringComparer.Ordinal);
+    long _scriptBodyBytes;
+    ScriptRun? _scriptRun;
+    /// <summary>redisLrand48's state outlives SCRIPT FLUSH (it is a C static in Redis).</summary>
+    ulong? _randomState;
+
+    /// <summary>Error replies counted inside the running script (its commands'); EVAL fails only by its own reply.</summary>
+    long _nestedErrorReplies;
+    /// <summary>EVAL answered an error already counted inside it: failed, not counted twice.</summary>
+    bool _failedWithoutCount;
+
+    /// <summary>server.pre_command_oom_state: memory was over maxmemory when the running command started.</summary>
+    internal bool PreCommandOom;
+
+    public int CachedScripts => _scripts.Count;
+    public long ScriptsBodyBytes => _scriptBodyBytes;
+    public long LuaMemory => _lua?.UsedMemory ?? 0;
+    /// <summary>A script is running (the loop is inside EVAL).</summary>
+    public bool ScriptRunning => _scriptRun?.Active == true;
+
+    LuaEngine Lua => _lua ??= new LuaEngine();
+
+    /// <summary>sha1hex of a body, lowercase.</summary>
+    public static string ScriptSha(ReadOnlySpan<byte> body)
+    {
+        Span<byte> hash = stackalloc byte[20];
+        SHA1.HashData(body, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>
+    /// luaCreateFunction: the cached script of <paramref name="body"/>, compiling and caching it
+    /// the first time; null after replying the error (shebang or compile).
+    /// </summary>
+    public CachedScript? LoadScript(Client c, ReadOnlySpan<byte> body, string? sha = null)
+    {
+        sha ??= ScriptSha(body);
+        if (_scripts.TryGetValue(sha, out var cached)) return cached;
+        var flags = ParseShebang(body, out int skip, out string? error);
+        if (error is not null)
+        {
+            c.Reply.Error(error);
+            return null;
+        }
+        var function = Lua.Compile(body[skip..], out error);
+        if (function is null)
+        {
+            c.Reply.Error(error!);
+            return null;
+        }
+        var script = new CachedScript(body.ToArray(), flags, function);
+        _scripts[sha] = script;
+        _scriptBodyBytes += body.Length;
+        return script;
+    }
+
+    /// <summary>The cached script of a sha1 as a client typed it (any case); no allocation.</summary>
+    public CachedScript? FindScript(ReadOnlySpan<byte> sha)
+    {
+        if (sha.Length != 40) return null;
+        Span<char> lower = stackalloc char[40];
+        for (int i = 0; i < 40; i++) lower[i] = (char)(sha[i] is >= (byte)'A' and <= (byte)'Z' ? sha[i] + 32 : sha[i]);
+        return _scripts.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(lower, out var s) ? s : null;
+    }
+
+    /// <summary>
+    /// evalExtractShebangFlags: a body starting "#!" names its engine and flags on that line;
+    /// <paramref name="skip"/> is the line's length without its newline (the newline stays, so
+    /// line numbers in errors do not move). No shebang: compatibility mode.
+    /// </summary>
+    static ScriptFlags ParseShebang(ReadOnlySpan<byte> body, out int skip, out string? error)
+    {
+        skip = 0;
+        error = null;
+        if (!body.StartsWith("#!"u8)) return ScriptFlags.EvalCompatMode;
+        int end = body.IndexOf((byte)'\n');
+        if (end < 0) end = body.Length;
+        skip = end;
+        var parts = Encoding.Latin1.GetString(body[2..end]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || parts[0] != "lua")
+        {
+            error = $"Unexpected engine in script shebang: #!{(parts.Length == 0 ? "" : parts[0])}";
+            return 0;
+        }
+        var flags = ScriptFlags.None;
+        for (int i = 1; i < parts.Length; i++)
+        {
+            if (!parts[i].StartsWith("flags=", StringComparison.Ordinal))
+            {
+                error = $"Unknown lua shebang option: {parts[i]}";
+                return 0;
+            }
+            foreach (var f in parts[i]["flags=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                switch (f)
+                {
+                    case "no-writes": flags |= ScriptFlags.NoWrites; break;
+                    case "allow-oom": flags |= ScriptFlags.AllowOom; break;
+                    case "allow-stale": flags |= ScriptFlags.AllowStale; break;
+                    case "no-cluster": flags |= ScriptFlags.NoCluster; break;
+                    case "allow-cross-slot-keys": flags |= ScriptFlags.AllowCrossSlotKeys; break;
+                    default:
+                        error = $"Unexpected flag in script shebang: {f}";
+                        return 0;
+                }
+            }
+        }
+        return flags;
+    }
+
+    /// <summary>
+    /// evalGenericCommand for EVAL/EVALSHA/EVAL_RO/EVALSHA_RO: numkeys, the script (compiled now
+    /// for EVAL, looked up for EVALSHA), scriptPrepareForRun's checks, then the run.
+    /// </summary>
+    public void Eval(Client c, CommandArgs a, bool bySha, bool readOnly)
+    {
+        if (!IntegerText.TryParse(a[2], out long numkeys))
+        {
+            c.Reply.Error("value is not an integer or out of range");
+            return;
+        }
+        if (numkeys > a.Count - 3)
+        {
+            c.Reply.Error("Number of keys can't be greater than number of args");
+            return;
+        }
+        if (numkeys < 0)
+        {
+            c.Reply.Error("Number of keys can't be negative");
+            return;
+        }
+        Span<byte> shaBytes = stackalloc byte[40];
+        ReadOnlySpan<byte> sha = shaBytes;
+        CachedScript? script;
+        if (bySha)
+        {
+            script = FindScript(a[1]);
+            if (script is null)
+            {
+                c.Reply.ErrorRaw("-NOSCRIPT No matching script. Please use EVAL.\r\n"u8);
+                return;
+            }
+            for (int i = 0; i < 40; i++) shaBytes[i] = (byte)(a[1][i] | 0x20);
+        }
+        else
+        {
+            var hex = ScriptSha(a[1]);
+            script = LoadScript(c, a[1], hex);
+            if (script is null) return;
+            Encoding.ASCII.GetBytes(hex, shaBytes);
+        }
+        var flags = script.Flags;
+        if ((flags & ScriptFlags.EvalCompatMode) == 0)
+        {
+            if ((flags & ScriptFlags.NoWrites) == 0)
+            {
+                // scriptPrepareForRun: a script that may write needs a writable server.
+                if (WriteDeniedByDiskError() is { } diskError)
+                {
+                    c.Reply.Error(diskError);
+                    return;
+                }
+                if (readOnly)
+                {
+                    c.Reply.Error("Can not execute a script with write flag using *_ro command.");
+                    return;
+                }
+                // scriptFlagsToCmdFlags makes such a script deny-oom: processCommand's OOM error.
+                if ((flags & ScriptFlags.AllowOom) == 0 && PreCommandOom)
+                {
+                    c.Reply.Error(s_oomError);
+                    return;
+                }
+            }
+        }
+        RunScript(c, script, sha, a, (int)numkeys, readOnly || (flags & ScriptFlags.NoWrites) != 0);
+    }
+
+    void RunScript(Client c, CachedScript script, ReadOnlySpan<byte> sha, CommandArgs a, int numkeys, bool readOnly)
+    {
+        var run = _scriptRun ??= new ScriptRun(this);
+        var lua = Lua;
+        if (_randomState is { } state)
+        {
+            lua.RandomState = state;
+            _randomState = null;
+        }
+        run.Begin(c, script.Flags, readOnly);
+        try
+        {
+            lua.Run(script.Function, sha, a, 3, numkeys, run, c.Reply);
+        }
+        finally
+        {
+            run.End();
+        }
+        // The script's commands were propagated as themselves; EVAL itself never is.
+        PreventPropagation();
+    }
+
+    /// <summary>SCRIPT FLUSH: the whole VM goes (scriptingReset), the cache with it.</summary>
+    public void FlushScripts()
+    {
+        if (_lua is not null) _randomState = _lua.RandomState;
+        _lua?.Dispose();
+        _lua = null;
+        _scripts.Clear();
+        _scriptBodyBytes = 0;
+    }
+
+    /// <summary>
+    /// One script's run and the host side of its redis.* calls: the script client (a client with
+    /// no connection, like the AOF's replay client: its replies are read back, never sent), the
+    /// run's flags, and scriptCall's checks before each command.
+    /// </summary>
+    sealed class ScriptRun : IScriptHost
+    {
+        /// <summary>Redis 7.0's scripting client takes id 1 at startup (so the first connection is 3).</summary>
+        const long ScriptClientId = 1;
+        readonly VermilionServer _server;
+        readonly Client _client;
+        byte[] _copy = new byte[1024];
+        ScriptFlags _flags;
+        bool _readOnly, _wroteDirty;
+        int _replFlags;
+        Client? _caller;
+        public bool Active;
+
+        public ScriptRun(VermilionServer server)
+        {
+            _server = server;
+            _client = new Client(server, null, ScriptClientId) { Flags = ClientFlags.DenyBlocking | ClientFlags.InExec };
+        }
+
+        public int Resp
+        {
+            get => _client.Reply.Resp;
+            set => _client.Reply.Resp = value;
+        }
+
+        public void Begin(Client caller, ScriptFlags flags, bool readOnly)
+        {
+            _caller = caller;
+            _flags = flags;
+            _readOnly = readOnly;
+            _wroteDirty = false;
+            _replFlags = 3;
+            Active = true;
+            _client.SelectDb(caller.DbIndex);
+            _client.Reply.Resp = 2;
+            _client.Reply.Discard();
+        }
+
+        public void End()
+        {
+            _client.Reply.Discard();
+            _caller = null;
+            Active = false;
+        }
+
+        public ReadOnlySpan<byte> Call(CommandArgs args)
+        {
+            var server = _server;
+            long errorsBefore = server.Stats.ErrorReplies;
+            var reply = Run(args);
+            // Errors inside the script are the script's commands', not EVAL's (Execute tells them apart).
+            server._nestedErrorReplies += server.Stats.ErrorReplies - errorsBefore;
+            return reply;
+        }
+
+        public void CountError(ReadOnlySpan<byte> error)
+        {
+            _server.Stats.CountError(error);
+            _server._nestedErrorReplies++;
+        }
+
+        public void FailedWithoutCount() => _server._failedWithoutCount = true;
+
+        ReadOnlySpan<byte> Run(CommandArgs args)
+        {
+            var server = _server;
+            var c = _client;
+            c.Reply.Discard();
+            var cmd = server.Commands.Lookup(args[0]);
+            if (cmd is not null && cmd.Subcommands is not null && args.Count >= 2) cmd = CommandTable.LookupSub(cmd, args[1]);
+            if (cmd is null) return CheckError("-ERR Unknown Redis command called from script\r\n"u8);
+            if (!cmd.ArityAccepts(args.Count)) return CheckError("-ERR Wrong number of args calling Redis command from script\r\n"u8);
+            if ((cmd.Flags & CommandFlags.NoScript) != 0) return CheckError("-ERR This Redis command is not allowed from script\r\n"u8);
+            // scriptVerifyWriteCommandAllow
+            if (_readOnly && (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0)
+                return CheckError("-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
+            if ((cmd.Flags & CommandFlags.Write) != 0 && !_wroteDirty && server.DiskErrorFor(c, cmd) is { } diskError)
+                return CheckError(ErrorBytes(diskError));
+            // scriptVerifyOOM: a deny-oom command while memory was over the limit when EVAL started,
+            // unless the script declared allow-oom or already wrote (it cannot stop half-way).
+            if ((_flags & ScriptFlags.AllowOom) == 0 && server.Config.MaxMemory != 0 && !_wroteDirty && server.PreCommandOom
+                && (cmd.Flags & CommandFlags.DenyOom) != 0)
+                return CheckError(ErrorBytes(s_oomError));
+            if ((cmd.Flags & CommandFlags.Write) != 0) _wroteDirty = true;
+            c.LastCommand = cmd;
+            int effects = server._effectCount, effectBytes = server._effectLength;
+            server.Execute(c, cmd, args);
+            // redis.set_repl without REPL_AOF: what this command propagated is dropped (one stream serves the AOF and replicas alike).
+            if ((_replFlags & 1) == 0 && server._effectCount > effects)
+            {
+                server._effectCount = effects;
+                server._effectLength = effectBytes;
+            }
+            return ReplyBytes();
+        }
+
+        /// <summary>scriptCall's refusals are counted as error replies (the command's rejected call, as processCommand's).</summary>
+        ReadOnlySpan<byte> CheckError(ReadOnlySpan<byte> resp)
+        {
+            _server.Stats.CountError(resp[1..]);
+            return resp;
+        }
+
+        ReadOnlySpan<byte> ErrorBytes(string error)
+        {
+            var text = (error.StartsWith('-') ? error : "-ERR " + error) + "\r\n";
+            return Encoding.Latin1.GetBytes(text);
+        }
+
+        /// <summary>The script client's reply, contiguous: the first buffer itself when it all fits there.</summary>
+        ReadOnlySpan<byte> ReplyBytes()
+        {
+            var reply = _client.Reply;
+            if (reply.ListNodes == 0) return reply.Pending;
+            int total = 0;
+            while (reply.HasPending)
+            {
+                var part = reply.Pending;
+                if (total + part.Length > _copy.Length) Array.Resize(ref _copy, Math.Max(_copy.Length * 2, total + part.Length));
+                part.CopyTo(_copy.AsSpan(total));
+                total += part.Length;
+                reply.Consume(part.Length);
+            }
+            return _copy.AsSpan(0, total);
+        }
+
+        public bool? AclCheck(CommandArgs args)
+        {
+            var cmd = _server.Commands.Lookup(args[0]);
+            if (cmd is not null && cmd.Subcommands is not null && args.Count >= 2) cmd = CommandTable.LookupSub(cmd, args[1]);
+            // No ACL yet: the default user may run every command.
+            return cmd is null ? null : true;
+        }
+
+        public void Log(int level, string message)
+        {
+            var log = _server.Log;
+            switch (level)
+            {
+                case 0: log.Debug(message); break;
+                case 1: log.Verbose(message); break;
+                case 2: log.Notice(message); break;
+                default: log.Warning(message); break;
+            }
+        }
+
+        public void SetReplication(int flags) => _replFlags = flags;
+    }
+}
