@@ -29,6 +29,19 @@ public class AllocationTests
         AssertNothingPerRequest(allocated, 20 * 500);
     }
 
+    /// <summary>Batches bigger than a 16 KB read (256-byte values, as redis-benchmark -P 128 -d 256): the client reads into pooled 64 KB buffers, nothing per request.</summary>
+    [Fact]
+    public void PipelinedBigBatchesAllocateNothingPerRequest()
+    {
+        var value = new string('v', 256);
+        var batch = new System.Text.StringBuilder();
+        for (int i = 0; i < 128; i++) batch.Append(Command("SET", "key:" + (i % 50).ToString("D3"), value));
+        using var probe = new AllocationProbe();
+        long allocated = probe.BestRoundAllocation(batch.ToString(), 128, out var replies);
+        Assert.StartsWith("+OK\r\n+OK\r\n", replies);
+        AssertNothingPerRequest(allocated, 20 * 128);
+    }
+
     /// <summary>
     /// A new small collection is made straight into its keyspace record and seen through a pooled
     /// view (Db.AddHash, AddIntSet, AddSortedSet, AddList): creating and deleting keys of each

@@ -70,6 +70,10 @@ public sealed class Client : IConnectionHandler
     byte[]? _query;
     int _queryPos, _queryLen;
     long _needBytes;
+    // The last read filled all the room it had: more was waiting, so the next reads go into a
+    // 64 KB buffer (Redis reads all of a grown query buffer at once; measured at -P 128 with
+    // 256-byte values: 3 reads per batch of 16 KB, 1.5x Redis's read calls).
+    bool _readLarge;
     public int QueryPeak;
 
     // Links in the server's client list, in creation order (CLIENT LIST order).
@@ -116,6 +120,8 @@ public sealed class Client : IConnectionHandler
         // a long line stops being accepted (lines ending within 80 KB run, as in Redis).
         if (_queryLen > _queryPos && _query![_queryPos] != (byte)'*' && free.Length > BufferPool.ChunkSize) free = free[..BufferPool.ChunkSize];
         int n = conn.Read(free);
+        if (n == free.Length) _readLarge = true;
+        else if (n < BufferPool.ChunkSize / 4) _readLarge = false;
         if (n < 0)
         {
             if (conn.State == ConnectionState.Connected) { ReleaseQueryBufferIfEmpty(); return; }
@@ -156,7 +162,7 @@ public sealed class Client : IConnectionHandler
     void PrepareQueryBuffer()
     {
         var pool = Server.Pool;
-        long need = Math.Max(_needBytes, BufferPool.ChunkSize);
+        long need = Math.Max(_needBytes, _readLarge ? BufferPool.LargeChunkSize : BufferPool.ChunkSize);
         if (_query is null)
         {
             _query = pool.Rent((int)Math.Min(need, int.MaxValue - 64));
@@ -170,9 +176,13 @@ public sealed class Client : IConnectionHandler
             _queryPos = 0;
             _queryLen = unread;
         }
-        if (_queryLen < _query.Length && (_needBytes <= _query.Length)) return;
-        // Full, or the request being read needs more than fits: grow to what it needs, at least double.
+        // Room left, unless a client reading large has little of it in a small buffer.
+        if (_queryLen < _query.Length && _needBytes <= _query.Length
+            && (!_readLarge || _query.Length >= BufferPool.LargeChunkSize || _query.Length - _queryLen >= BufferPool.ChunkSize / 2)) return;
+        // Full, or the request being read needs more than fits: grow to what it needs, at least
+        // double (a small buffer becomes a pooled large one).
         long size = Math.Max(_needBytes, (long)_query.Length * 2);
+        if (size <= BufferPool.LargeChunkSize) size = BufferPool.LargeChunkSize;
         var bigger = pool.Rent((int)Math.Min(size, Array.MaxLength));
         Buffer.BlockCopy(_query, 0, bigger, 0, _queryLen);
         pool.Return(_query);
