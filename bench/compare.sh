@@ -5,8 +5,8 @@
 #   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)
 #   VERMILION_BIN=path (run that binary instead of building)  RESULTS_NAME=latest (the JSON file name)  PIN=1
 # Both servers bind 127.0.0.1 with the same settings, pinned to CPU 1 with the clients on CPU 0
-# (bench/lib.sh; PIN=0 to run unpinned). Redis also gets --save "" --appendonly no:
-# Vermilion has no persistence yet, so Redis must not spend time on snapshots either.
+# (bench/lib.sh; PIN=0 to run unpinned). Both run with --save "" (and no AOF), so neither spends
+# time on snapshots while measured (bench/persistence.sh measures those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
