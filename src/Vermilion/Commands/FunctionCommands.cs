@@ -170,9 +170,7 @@ public static partial class ScriptingCommands
     [Command("function|dump")]
     static void FunctionDump(Client c, CommandArgs a)
     {
-        var codes = new List<byte[]>();
-        foreach (var library in c.Server.Functions.Libraries.Values) codes.Add(library.Code);
-        c.Reply.Bulk(FunctionsPayload.Dump(codes));
+        c.Reply.Bulk(FunctionsPayload.Dump(c.Server.LibraryCodes()));
     }
 
     /// <summary>

@@ -77,8 +77,22 @@ public sealed partial class VermilionServer
     public FunctionSet Functions => _functionSet;
     public int FunctionCount => _functionSet.Functions.Count;
     public int LibraryCount => _functionSet.Libraries.Count;
+    /// <summary>
+    /// used_memory_functions (functionsMemoryOverhead): the registry's own memory. 200 bytes with
+    /// no library, as 7.0.15 reports (its empty dictionaries); then each library's code and an
+    /// entry per function.
+    /// </summary>
+    public long FunctionsOverhead => 200 + _functionSet.CodeBytes + 64L * (_functionSet.Functions.Count + _functionSet.Libraries.Count);
     /// <summary>used_memory_vm_functions: what the functions engine's Lua state holds.</summary>
     public long FunctionsLuaMemory => _functionsLua?.UsedMemory ?? 0;
+
+    /// <summary>Every library's code, for an RDB file or an AOF base.</summary>
+    public List<byte[]> LibraryCodes()
+    {
+        var codes = new List<byte[]>(_functionSet.Libraries.Count);
+        foreach (var library in _functionSet.Libraries.Values) codes.Add(library.Code);
+        return codes;
+    }
 
     /// <summary>
     /// functionsCreateWithLibraryCtx: parse the #! line, compile and run the library's body,
@@ -211,6 +225,31 @@ public sealed partial class VermilionServer
             return false;
         }
         bodyStart = end;
+        return true;
+    }
+
+    /// <summary>rdbFunctionLoad's creation: no timeout; a library already in <paramref name="set"/> is an error unless <paramref name="replace"/> (RDBFLAGS_ALLOW_DUP).</summary>
+    internal string? LoadLibraryFromRdb(FunctionSet set, byte[] code, bool replace) =>
+        CreateLibrary(set, code, replace, timeoutMs: 0, out var error) is null ? error : null;
+
+    /// <summary>
+    /// A load's libraries after its keys loaded: they replace the live set when the dataset is
+    /// replaced (emptyData flushes functions: startup, DEBUG RELOAD), else join it (DEBUG RELOAD
+    /// NOFLUSH, the AOF base), replacing same-named libraries with MERGE. False (nothing
+    /// changed) when a name collides.
+    /// </summary>
+    internal bool JoinLoadedFunctions(FunctionSet loaded, bool flush, bool merge)
+    {
+        if (flush)
+        {
+            ReplaceFunctionSet(loaded);
+            return true;
+        }
+        if (!JoinFunctionSet(loaded, merge, out var error))
+        {
+            Log.Warning($"Failed loading library, {error}");
+            return false;
+        }
         return true;
     }
 
