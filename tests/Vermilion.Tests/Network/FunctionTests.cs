@@ -198,7 +198,8 @@ public class FunctionTests(DifferentialServers servers) : IClassFixture<Differen
         Both("FUNCTION", "RESTORE", dump);
         Both("FUNCTION", "RESTORE", dump, "REPLACE");
         Both("FUNCTION", "RESTORE", two, "FLUSH");
-        Both("FUNCTION", "RESTORE", two, "APPEND");
+        // One colliding library: which of several Redis names first is its dict's (seeded) order.
+        Both("FUNCTION", "RESTORE", dump, "APPEND");
         Both("FUNCTION", "RESTORE", dump, "nosuch");
         Both("FCALL", "myfunc", "0", "back");
         for (int i = 0; i < two.Length; i++) Both("FUNCTION", "RESTORE", two[..i], "REPLACE");
