@@ -39,6 +39,16 @@ public sealed class AofRewriter : IDatasetWriter
 
     public void BeginDatabase(int dbIndex, long size, long expires) => Select(dbIndex);
 
+    /// <summary>rewriteFunctions: each library as the FUNCTION LOAD that recreates it.</summary>
+    public void WriteFunctions(IReadOnlyList<byte[]> libraries)
+    {
+        foreach (var code in libraries)
+        {
+            Raw("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"u8);
+            Bulk(code);
+        }
+    }
+
     void Select(int dbIndex)
     {
         if (dbIndex == _database) return;

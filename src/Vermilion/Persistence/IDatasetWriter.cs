@@ -10,6 +10,8 @@ namespace Vermilion.Persistence;
 /// </summary>
 public interface IDatasetWriter : IDisposable
 {
+    /// <summary>The function libraries' code, before any database (rdbSaveFunctions, aof.c rewriteFunctions).</summary>
+    void WriteFunctions(IReadOnlyList<byte[]> libraries);
     /// <summary>A database with keys is about to be walked; <paramref name="size"/> and <paramref name="expires"/> are its counts at the cut.</summary>
     void BeginDatabase(int dbIndex, long size, long expires);
     /// <summary>The key at <paramref name="entry"/> of <paramref name="keys"/> (database <paramref name="dbIndex"/>) as it is now, with its deadline.</summary>

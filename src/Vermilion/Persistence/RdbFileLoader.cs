@@ -15,8 +15,8 @@ namespace Vermilion.Persistence;
 /// quicklist encodings converted by <see cref="RdbValue"/>), EOF and the CRC-64 (a stored 0
 /// skips the check); bytes after the CRC are ignored. Empty collections are skipped and keys
 /// already past their deadline dropped (counted), unless the file is an AOF base. A duplicate
-/// key, a database number out of range, a type Vermilion cannot store (modules, streams,
-/// functions), a checksum mismatch and any truncated or malformed byte end the load with
+/// key, a database number out of range, a type Vermilion cannot store (modules, streams), a
+/// library that does not load (<see cref="LoadLibrary"/>), a checksum mismatch and any truncated or malformed byte end the load with
 /// <see cref="Error"/> set; nothing throws out of <see cref="Load"/>.
 ///
 /// The caller gives fresh databases and swaps them in only when the load succeeded, so a failed
@@ -71,6 +71,8 @@ public sealed class RdbFileLoader
     public bool AofBase { get; init; }
     /// <summary>DEBUG RELOAD MERGE (RDBFLAGS_ALLOW_DUP): a key already in the databases is replaced instead of ending the load.</summary>
     public bool AllowDuplicates { get; init; }
+    /// <summary>Creates a library from its code (the server's functions engine, into a set kept apart until the load succeeds): null, or the error that fails the load.</summary>
+    public Func<byte[], string?>? LoadLibrary { get; init; }
     /// <summary>rdbchecksum and DEBUG SET-SKIP-CHECKSUM-VALIDATION: whether the trailer is compared.</summary>
     public bool VerifyChecksum { get; init; } = true;
 
@@ -326,10 +328,37 @@ public sealed class RdbFileLoader
                 Fail($"The RDB file contains AUX module data I can't load: no matching module '{ModuleName(moduleId)}' (offset {offset}); modules are not built in Vermilion");
                 return Outcome.Failed;
             case OpcodeFunction or OpcodeFunction2:
-                Fail($"The RDB file contains a function library (opcode 0x{type:X2} {(type == OpcodeFunction2 ? "FUNCTION2" : "FUNCTION")} at offset {offset}), which Vermilion cannot load: functions are not built yet");
-                return Outcome.Failed;
+                return Function(ref reader, type, offset);
         }
         return Key(ref reader, type, offset);
+    }
+
+    /// <summary>
+    /// rdbFunctionLoad: a library's code (FUNCTION2, or 7.0-rc's FUNCTION turned into that form),
+    /// handed to <see cref="LoadLibrary"/> once read whole; its error ends the load as Redis's
+    /// "Failed loading library" does.
+    /// </summary>
+    Outcome Function(ref RdbReader reader, byte type, long offset)
+    {
+        _what = " (a function library)";
+        var code = FunctionsPayload.TryReadLibrary(ref reader, type, out var error);
+        if (code is null)
+        {
+            if (reader.RanOut) return Outcome.Incomplete;
+            Fail($"Failed loading library, {error} (offset {offset})");
+            return Outcome.Failed;
+        }
+        if (LoadLibrary is null)
+        {
+            Fail($"The RDB file contains a function library (offset {offset}) and this load takes none");
+            return Outcome.Failed;
+        }
+        if (LoadLibrary(code) is { } failed)
+        {
+            Fail($"Failed loading library, {failed}");
+            return Outcome.Failed;
+        }
+        return Outcome.Done;
     }
 
     Outcome Aux(ref RdbReader reader)

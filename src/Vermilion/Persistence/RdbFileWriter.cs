@@ -96,6 +96,12 @@ public sealed class RdbFileWriter : IDatasetWriter
         WriteAux(Encoding.ASCII.GetBytes(key), digits[..Protocol.IntegerText.Format(value, digits)]);
     }
 
+    /// <summary>rdbSaveFunctions: after the AUX fields and before the databases, each library as FUNCTION2 and its code.</summary>
+    public void WriteFunctions(IReadOnlyList<byte[]> libraries)
+    {
+        foreach (var code in libraries) FunctionsPayload.WriteLibrary(_writer, code);
+    }
+
     /// <summary>
     /// rdbSaveDb's start: SELECTDB and RESIZEDB for a database about to be written (call it only
     /// for a database with keys: Redis writes nothing for an empty one). The sizes are hints for

@@ -27,7 +27,7 @@ namespace Vermilion.Scripting;
 /// (see <see cref="LuaApi"/>). A periodic hook (busy scripts) fits as one more primitive the
 /// prelude installs with debug.sethook; a second engine serves FUNCTION.
 /// </summary>
-public sealed unsafe class LuaEngine : IDisposable
+public sealed unsafe partial class LuaEngine : IDisposable
 {
     /// <summary>Lua memory beyond which an allocation fails with "not enough memory" (caught by the script's pcall).</summary>
     public const long DefaultMemoryCap = 1L << 30;
@@ -50,8 +50,9 @@ public sealed unsafe class LuaEngine : IDisposable
         public int Armed;
     }
 
-    public LuaEngine(long memoryCap = DefaultMemoryCap, string version = "7.0.15", int versionNum = 0x07000f)
+    public LuaEngine(long memoryCap = DefaultMemoryCap, string version = "7.0.15", int versionNum = 0x07000f, bool functions = false)
     {
+        _functions = functions;
         EnsureResolver();
         _alloc = (AllocState*)NativeMemory.AllocZeroed((nuint)sizeof(AllocState));
         _alloc->Cap = memoryCap;
@@ -101,11 +102,13 @@ public sealed unsafe class LuaEngine : IDisposable
         Primitive("rand", &RandPrimitive);
         Primitive("randomseed", &SeedPrimitive);
         Primitive("setupvalue", &SetUpvaluePrimitive);
+        if (_functions) AddFunctionPrimitives();
         PushString(L, version);
         lua_setfield(L, -2, "version");
         lua_pushnumber(L, versionNum);
         lua_setfield(L, -2, "version_num");
-        if (lua_pcall(L, 1, 3, 0) != LUA_OK) throw new InvalidOperationException("prelude: " + ErrorText());
+        if (lua_pcall(L, 1, 4, 0) != LUA_OK) throw new InvalidOperationException("prelude: " + ErrorText());
+        KeepLoader();
         _handlerRef = luaL_ref(L, LUA_REGISTRYINDEX);
         _globalsRef = luaL_ref(L, LUA_REGISTRYINDEX);
         // The globals proxy becomes the thread's globals: scripts, and functions loadstring makes

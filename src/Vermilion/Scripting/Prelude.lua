@@ -315,4 +315,6 @@ gproxy = protect(G)
 G._G = gproxy
 Gmeta = protect({})
 setmeta(G, { __index = function(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end })
+-- The functions engine reshapes this environment (FunctionPrelude.lua).
+if P.functions then return P.functions(P, G, gproxy, handler, protect, readonly, redis, cfunction) end
 return gproxy, G, handler

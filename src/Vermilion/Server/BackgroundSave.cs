@@ -94,7 +94,10 @@ public sealed partial class VermilionServer
         _snapshotSink = new BackgroundFileSink(file, forAof ? Config.AofRewriteIncrementalFsync : Config.RdbSaveIncrementalFsync, commit);
         var keyspaces = new Keyspace[Databases.Length];
         for (int i = 0; i < keyspaces.Length; i++) keyspaces[i] = Databases[i].Keys;
-        _snapshot = new Snapshot(format(_snapshotSink), keyspaces, keys => keys.Release());
+        var writer = format(_snapshotSink);
+        // The libraries as they are at the cut (their code is immutable): written first, as Redis does.
+        writer.WriteFunctions(LibraryCodes());
+        _snapshot = new Snapshot(writer, keyspaces, keys => keys.Release());
         _snapshotStartedMs = UnixTimeMs;
         _keyDelayClock = Stopwatch.GetTimestamp();
         Loop.CreateTimeEvent(0, (_, _) => SnapshotStep());

@@ -141,6 +141,7 @@ public sealed partial class VermilionServer
     {
         using (file)
         {
+            file.WriteFunctions(LibraryCodes());
             for (int i = 0; i < Databases.Length; i++)
             {
                 var keys = Databases[i].Keys;
@@ -240,9 +241,11 @@ public sealed partial class VermilionServer
         {
             long start = stream.Position;
             RdbFileLoader? loader = null;
+            var functions = new FunctionSet();
             loader = new RdbFileLoader(Config, Databases, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
             {
                 AofBase = true,
+                LoadLibrary = code => LoadLibraryFromRdb(functions, code, replace: false),
                 VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
                 // rdbLoadRio's progress callback: the base is the AOF's first file, so its offset is the load's.
                 Progress = position => LoadingAbsProgress(start + position, loader!),
@@ -252,9 +255,10 @@ public sealed partial class VermilionServer
             bool loaded = loader.Load(stream);
             RdbLastLoadKeysLoaded = loader.KeysLoaded;
             RdbLastLoadKeysExpired = loader.KeysExpired;
-            if (!loaded)
+            if (!loaded || !JoinLoadedFunctions(functions, flush: false, merge: false))
             {
-                if (!loader.Interrupted) Log.Warning($"Fatal error loading the AOF base: {loader.Error}");
+                DiscardFunctionSet(functions);
+                if (!loader.Interrupted) Log.Warning($"Fatal error loading the AOF base: {loader.Error ?? "its libraries collide with loaded ones"}");
                 return false;
             }
             if (stream.CanSeek) stream.Position = start + loader.BytesRead;
@@ -297,9 +301,12 @@ public sealed partial class VermilionServer
         var fresh = new Db[Databases.Length];
         for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
         RdbFileLoader? loader = null;
+        // The file's libraries are made apart too, and join (or replace) the live ones with its keys.
+        var functions = new FunctionSet();
         loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
         {
             AllowDuplicates = merge,
+            LoadLibrary = code => LoadLibraryFromRdb(functions, code, replace: merge),
             VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
             Progress = position => LoadingAbsProgress(position, loader!),
             ProgressInterval = Config.LoadingProcessEventsIntervalBytes,
@@ -315,6 +322,7 @@ public sealed partial class VermilionServer
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Release(fresh);
+            DiscardFunctionSet(functions);
             return ErrorReason(e);
         }
         // startLoadingFile: the file's size is what loading_loaded_perc counts toward.
@@ -326,6 +334,7 @@ public sealed partial class VermilionServer
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Release(fresh);
+            DiscardFunctionSet(functions);
             return ErrorReason(e);
         }
         finally
@@ -337,13 +346,21 @@ public sealed partial class VermilionServer
         if (!loaded)
         {
             Release(fresh);
+            DiscardFunctionSet(functions);
             return loader.Error;
         }
         if (!flush && !merge && FirstConflict(fresh) is { } conflict)
         {
             Release(fresh);
+            DiscardFunctionSet(functions);
             Log.Warning($"RDB has duplicated key '{conflict.Key}' in DB {conflict.Db}");
             return "Duplicated key found in RDB file";
+        }
+        if (!JoinLoadedFunctions(functions, flush, merge))
+        {
+            Release(fresh);
+            DiscardFunctionSet(functions);
+            return "Error trying to load the RDB dump: its libraries collide with the loaded ones";
         }
         if (flush) ReplaceDatabases(fresh);
         else MergeDatabases(fresh);

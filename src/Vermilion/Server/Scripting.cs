@@ -193,30 +193,35 @@ public sealed partial class VermilionServer
             Encoding.ASCII.GetBytes(hex, shaBytes);
         }
         var flags = script.Flags;
-        if ((flags & ScriptFlags.EvalCompatMode) == 0)
-        {
-            if ((flags & ScriptFlags.NoWrites) == 0)
-            {
-                // scriptPrepareForRun: a script that may write needs a writable server.
-                if (WriteDeniedByDiskError() is { } diskError)
-                {
-                    c.Reply.Error(diskError);
-                    return;
-                }
-                if (readOnly)
-                {
-                    c.Reply.Error("Can not execute a script with write flag using *_ro command.");
-                    return;
-                }
-                // scriptFlagsToCmdFlags makes such a script deny-oom: processCommand's OOM error.
-                if ((flags & ScriptFlags.AllowOom) == 0 && PreCommandOom)
-                {
-                    c.Reply.Error(s_oomError);
-                    return;
-                }
-            }
-        }
+        if (!MayRun(c, flags, readOnly)) return;
         RunScript(c, script, sha, a, (int)numkeys, readOnly || (flags & ScriptFlags.NoWrites) != 0);
+    }
+
+    /// <summary>
+    /// scriptPrepareForRun's checks of a script's declared flags (EVAL's shebang, a function's
+    /// registration): one that may write needs a writable server, an *_RO command, and memory
+    /// under maxmemory unless it allows OOM. False after replying the error.
+    /// </summary>
+    internal bool MayRun(Client c, ScriptFlags flags, bool readOnly)
+    {
+        if ((flags & ScriptFlags.EvalCompatMode) != 0 || (flags & ScriptFlags.NoWrites) != 0) return true;
+        if (WriteDeniedByDiskError() is { } diskError)
+        {
+            c.Reply.Error(diskError);
+            return false;
+        }
+        if (readOnly)
+        {
+            c.Reply.Error("Can not execute a script with write flag using *_ro command.");
+            return false;
+        }
+        // scriptFlagsToCmdFlags makes such a script deny-oom: processCommand's OOM error.
+        if ((flags & ScriptFlags.AllowOom) == 0 && PreCommandOom)
+        {
+            c.Reply.Error(s_oomError);
+            return false;
+        }
+        return true;
     }
 
     void RunScript(Client c, CachedScript script, ReadOnlySpan<byte> sha, CommandArgs a, int numkeys, bool readOnly)
