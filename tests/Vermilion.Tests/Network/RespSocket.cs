@@ -18,7 +18,7 @@ public sealed class RespSocket : IDisposable
     RespSocket(Socket s)
     {
         Socket = s;
-        s.ReceiveTimeout = 5000;
+        s.ReceiveTimeout = 15_000; // a reply of megabytes from a server on a loaded 2-core machine can pause longer than 5 s
     }
 
     public static RespSocket Tcp(int port, IPAddress? from = null)
