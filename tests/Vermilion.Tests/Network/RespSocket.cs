@@ -18,7 +18,7 @@ public sealed class RespSocket : IDisposable
     RespSocket(Socket s)
     {
         Socket = s;
-        s.ReceiveTimeout = 15_000; // a reply of megabytes from a server on a loaded 2-core machine can pause longer than 5 s
+        s.ReceiveTimeout = 5000;
     }
 
     public static RespSocket Tcp(int port, IPAddress? from = null)
@@ -103,6 +103,8 @@ public sealed class RespSocket : IDisposable
             int n = Socket.Receive(_chunk);
             if (n == 0) throw new IOException("connection closed; received so far: " + Show(_pending.ToArray()));
             _pending.AddRange(_chunk.AsSpan(0, n).ToArray());
+            // The time limit is for silence: a long reply still arriving on a loaded machine is not stalled.
+            deadline = Environment.TickCount64 + timeoutMs;
         }
     }
 
