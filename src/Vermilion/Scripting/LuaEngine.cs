@@ -24,8 +24,9 @@ namespace Vermilion.Scripting;
 /// </list>
 /// Everything Lua-side that Redis adds (the redis table, readonly globals, math.random, no
 /// bytecode, Redis's pcall) is Prelude.lua; the C# primitives it calls never raise a Lua error
-/// (see <see cref="LuaApi"/>). A periodic hook (busy scripts) fits as one more primitive the
-/// prelude installs with debug.sethook; a second engine serves FUNCTION.
+/// (see <see cref="LuaApi"/>). Busy scripts: a count hook the prelude installs with
+/// debug.sethook asks <see cref="IScriptHost.Interrupt"/> every 100000 instructions. A second
+/// engine serves FUNCTION.
 /// </summary>
 public sealed unsafe class LuaEngine : IDisposable
 {
@@ -101,6 +102,7 @@ public sealed unsafe class LuaEngine : IDisposable
         Primitive("rand", &RandPrimitive);
         Primitive("randomseed", &SeedPrimitive);
         Primitive("setupvalue", &SetUpvaluePrimitive);
+        Primitive("interrupt", &InterruptPrimitive);
         PushString(L, version);
         lua_setfield(L, -2, "version");
         lua_pushnumber(L, versionNum);
@@ -745,6 +747,25 @@ public sealed unsafe class LuaEngine : IDisposable
         lua_settop(L, 2);
         if (lua_type(L, 1) == LUA_TFUNCTION) lua_setupvalue(L, 1, 1);
         return 0;
+    }
+
+    /// <summary>
+    /// The busy hook's C side (luaMaskCountHook's scriptInterrupt), every 100000 instructions:
+    /// true when the script must stop. The host may serve other clients meanwhile; none of them
+    /// runs Lua (only allow-busy commands run), and the allocator is disarmed as in every primitive.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    static int InterruptPrimitive(nint L)
+    {
+        var self = Self(L);
+        int armed = self._alloc->Armed;
+        self._alloc->Armed = 0;
+        bool kill;
+        try { kill = self._host?.Interrupt() == true; }
+        catch (Exception) { kill = false; }
+        self._alloc->Armed = armed;
+        lua_pushboolean(L, kill ? 1 : 0);
+        return 1;
     }
 
     /// <summary>redisSrand48: the seed's 32 bits above 0x330E.</summary>

@@ -284,6 +284,29 @@ for _, name in rawipairs({ 'insert', 'remove', 'sort', 'setn' }) do
   end)
 end
 
+-- ---- busy scripts: luaMaskCountHook ----
+-- Every 100000 instructions the hook asks the host (P.interrupt: past busy-reply-threshold it
+-- serves other clients, processEventsWhileBlocked) whether SCRIPT KILL (or a shutdown) stopped the
+-- script; the host only answers, the error is raised here. Redis sets its C hook for each run; a
+-- Lua hook set once costs the same per 100000 instructions and nothing per script. Once killed,
+-- the hook fires on every line, so a pcall in the script cannot catch the error and go on; the
+-- first line of the next script (no longer killed) puts the count hook back.
+local sethook, cinterrupt = debug.sethook, P.interrupt
+local linemode = false
+local function counthook()
+  if cinterrupt() then
+    if not linemode then
+      linemode = true
+      sethook(counthook, 'l', 0)
+    end
+    error({ err = 'ERR Script killed by user with SCRIPT KILL...' })
+  elseif linemode then
+    linemode = false
+    sethook(counthook, '', 100000)
+  end
+end
+sethook(counthook, '', 100000)
+
 -- ---- what 7.0.15 does not have ----
 G.print, G.dofile, G.loadfile, G.getfenv, G.setfenv, G.newproxy, G.module, G.require = nil, nil, nil, nil, nil, nil, nil, nil
 G.debug = nil
@@ -294,7 +317,7 @@ G.__redis__err__handler = function(e)
   repeat
     i = getinfo(level, 'nSl')
     level = level + 1
-  until i == nil or (i.what ~= 'C' and i.source ~= PRELUDE)
+  until i == nil or (i.what ~= 'C' and i.what ~= 'tail' and i.source ~= PRELUDE)
   if type(e) ~= 'table' then e = { err = 'ERR ' .. tostring(e) } end
   if i then
     rawset0(e, 'source', i.source)

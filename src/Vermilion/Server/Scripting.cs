@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Vermilion.Commands;
@@ -60,6 +61,49 @@ public sealed partial class VermilionServer
     public long LuaMemory => _lua?.UsedMemory ?? 0;
     /// <summary>A script is running (the loop is inside EVAL).</summary>
     public bool ScriptRunning => _scriptRun?.Active == true;
+    /// <summary>
+    /// scriptIsTimedout (isInsideYieldingLongCommand for scripts): the running script passed
+    /// busy-reply-threshold and the loop is served from its hook; only allow-busy commands run.
+    /// </summary>
+    public bool ScriptTimedOut => _scriptRun?.TimedOut == true;
+
+    const string SlowEvalError = "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    const string SlowFunctionError = "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+    /// <summary>
+    /// shared.slowevalerr / slowscripterr: the -BUSY text naming the KILL that stops the running
+    /// script (SCRIPT KILL for EVAL, FUNCTION KILL for FCALL), for every check that refuses a
+    /// command while a script is busy (processCommand, SHUTDOWN without NOSAVE, the wrong KILL).
+    /// </summary>
+    public string BusyError => _scriptRun?.EvalMode == false ? SlowFunctionError : SlowEvalError;
+
+    /// <summary>
+    /// scriptKill: SCRIPT KILL (<paramref name="byScriptKill"/>) or FUNCTION KILL. Nothing
+    /// running: NOTBUSY; a script that wrote cannot be undone: UNKILLABLE; the wrong KILL for the
+    /// kind running: the BUSY text naming the right one. Otherwise the script stops at its next
+    /// hook and its caller gets "Script killed by user with SCRIPT KILL...".
+    /// </summary>
+    public void KillScript(Client c, bool byScriptKill)
+    {
+        var run = _scriptRun;
+        if (run is null || !run.Active)
+        {
+            c.Reply.Error("-NOTBUSY No scripts in execution right now.");
+            return;
+        }
+        if (run.WroteDirty)
+        {
+            c.Reply.Error("-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+            return;
+        }
+        if (byScriptKill != run.EvalMode)
+        {
+            c.Reply.Error(BusyError);
+            return;
+        }
+        run.Killed = true;
+        c.Reply.Ok();
+    }
 
     LuaEngine Lua => _lua ??= new LuaEngine();
 
@@ -229,6 +273,7 @@ public sealed partial class VermilionServer
             _randomState = null;
         }
         run.Begin(c, script.Flags, readOnly);
+        run.SetName("f_"u8, sha);
         try
         {
             lua.Run(script.Function, sha, a, 3, numkeys, run, c.Reply);
@@ -268,6 +313,19 @@ public sealed partial class VermilionServer
         int _replFlags;
         Client? _caller;
         public bool Active;
+        /// <summary>SCRIPT_EVAL_MODE: an EVAL (SCRIPT KILL stops it), not an FCALL (FUNCTION KILL). Set before <see cref="Begin"/>; reset to true by <see cref="End"/>.</summary>
+        public bool EvalMode = true;
+        /// <summary>SCRIPT_TIMEDOUT: past busy-reply-threshold, the caller protected, the loop served from the hook.</summary>
+        public bool TimedOut;
+        /// <summary>SCRIPT_KILLED: SCRIPT KILL asked; the hook stops the script.</summary>
+        public bool Killed;
+        /// <summary>run_ctx->start_time (Stopwatch ticks), and the name the slow-script log line gives.</summary>
+        long _started;
+        byte[] _nameBytes = new byte[42];
+        int _nameLength;
+
+        /// <summary>SCRIPT_WRITE_DIRTY: the script ran a write command; SCRIPT KILL refuses it.</summary>
+        public bool WroteDirty => _wroteDirty;
 
         public ScriptRun(VermilionServer server)
         {
@@ -288,6 +346,7 @@ public sealed partial class VermilionServer
             _readOnly = readOnly;
             _wroteDirty = false;
             _replFlags = 3;
+            _started = Stopwatch.GetTimestamp();
             Active = true;
             _client.SelectDb(caller.DbIndex);
             _client.Reply.Resp = 2;
@@ -297,8 +356,56 @@ public sealed partial class VermilionServer
         public void End()
         {
             _client.Reply.Discard();
+            // scriptResetRun: a script that timed out gives the loop back and its caller its events.
+            if (TimedOut)
+            {
+                TimedOut = false;
+                if (_caller is not null) _server.UnprotectClient(_caller);
+            }
+            Killed = false;
+            EvalMode = true;
+            _nameLength = 0;
             _caller = null;
             Active = false;
+        }
+
+        /// <summary>The script's name for the slow-script log line (lua_cur_script: f_&lt;sha&gt; for EVAL), copied without allocating per run.</summary>
+        public void SetName(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> name)
+        {
+            if (_nameBytes.Length < prefix.Length + name.Length) _nameBytes = new byte[prefix.Length + name.Length];
+            prefix.CopyTo(_nameBytes);
+            name.CopyTo(_nameBytes.AsSpan(prefix.Length));
+            _nameLength = prefix.Length + name.Length;
+        }
+
+        /// <summary>
+        /// scriptInterrupt: below busy-reply-threshold nothing happens; past it the script is timed
+        /// out (logged once, the caller protected as protectClient does, so it can neither be read
+        /// nor freed under the running command), and each hook serves the loop once
+        /// (processEventsWhileBlocked). Stops the script when SCRIPT KILL asked, or the server is
+        /// shutting down (SHUTDOWN NOSAVE from the loop, or the server disposed: Redis exits).
+        /// </summary>
+        public bool Interrupt()
+        {
+            var server = _server;
+            if (Killed || server._shutDown || server.Loop.StopRequested) return true;
+            if (!TimedOut)
+            {
+                long threshold = server.Config.BusyReplyThreshold;
+                if (threshold <= 0) return false;
+                long elapsed = (long)Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+                if (elapsed < threshold) return false;
+                server.Log.Warning($"Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {(EvalMode ? "SCRIPT KILL" : "FUNCTION KILL")} command. Script name is: {Encoding.Latin1.GetString(_nameBytes, 0, _nameLength)}.");
+                TimedOut = true;
+                server.BlockingOperationStarts();
+                if (_caller is not null && (_caller.Flags & ClientFlags.Protected) == 0) server.ProtectClient(_caller);
+            }
+            // Errors other clients get meanwhile (-BUSY) are theirs, not the running EVAL's.
+            long errorsBefore = server.Stats.ErrorReplies;
+            server.ProcessEventsWhileBlocked();
+            server._nestedErrorReplies += server.Stats.ErrorReplies - errorsBefore;
+            if (Killed) server.Log.Warning("Lua script killed by user with SCRIPT KILL.");
+            return Killed || server._shutDown || server.Loop.StopRequested;
         }
 
         public ReadOnlySpan<byte> Call(CommandArgs args)
