@@ -56,6 +56,8 @@ internal static unsafe partial class LuaApi
     // ---- reading values (none of these raise) ----
     [LibraryImport(Lua)] public static partial int lua_type(nint L, int idx);
     [LibraryImport(Lua)] public static partial int lua_toboolean(nint L, int idx);
+    /// <summary>A number, or a string that converts to one (lua_str2number).</summary>
+    [LibraryImport(Lua)] public static partial int lua_isnumber(nint L, int idx);
     [LibraryImport(Lua)] public static partial double lua_tonumber(nint L, int idx);
     /// <summary>Converts a number in place to its %.14g text (allocates: only where the allocator cannot fail).</summary>
     [LibraryImport(Lua)] public static partial byte* lua_tolstring(nint L, int idx, out nuint len);

@@ -103,6 +103,11 @@ public sealed unsafe class LuaEngine : IDisposable
         Primitive("randomseed", &SeedPrimitive);
         Primitive("setupvalue", &SetUpvaluePrimitive);
         Primitive("interrupt", &InterruptPrimitive);
+        Primitive("struct_pack", &StructLibrary.Pack);
+        Primitive("struct_unpack", &StructLibrary.Unpack);
+        Primitive("struct_size", &StructLibrary.Size);
+        Primitive("msgpack_pack", &MessagePackLibrary.Pack);
+        Primitive("msgpack_unpack", &MessagePackLibrary.Unpack);
         PushString(L, version);
         lua_setfield(L, -2, "version");
         lua_pushnumber(L, versionNum);
@@ -581,6 +586,17 @@ public sealed unsafe class LuaEngine : IDisposable
     }
 
     // ---- the primitives (Prelude.lua wraps each; none raises) ----
+
+    /// <summary>For a primitive of the libraries written in C# (struct, cmsgpack): no allocation may fail while it runs; returns the state to give back to <see cref="Rearm"/>.</summary>
+    internal static int Disarm(nint L)
+    {
+        var self = Self(L);
+        int armed = self._alloc->Armed;
+        self._alloc->Armed = 0;
+        return armed;
+    }
+
+    internal static void Rearm(nint L, int armed) => Self(L)._alloc->Armed = armed;
 
     static LuaEngine Self(nint L) => (LuaEngine)GCHandle.FromIntPtr(lua_touserdata(L, UpvalueIndex(1))).Target!;
 

@@ -183,9 +183,30 @@ math.randomseed = cfunction(function(s)
   cseed(v)
 end)
 
--- ---- struct and cmsgpack (Debian packages neither) ----
-G.struct = P.struct or {}
-G.cmsgpack = P.cmsgpack or {}
+-- ---- struct and cmsgpack (Debian packages neither): C# primitives (StructLibrary.cs,
+-- MessagePackLibrary.cs) that return nil and their results, or the error text raised here from a
+-- C function's frame, so it reads as luaL_error's ("user_script:1: bad argument #1 to 'pack' ...").
+local function cresult(e, ...)
+  if e ~= nil then return e end
+  return nil, ...
+end
+local cs_pack, cs_unpack, cs_size = P.struct_pack, P.struct_unpack, P.struct_size
+G.struct = {
+  pack = cfunction(function(...) return cresult(cs_pack(...)) end),
+  unpack = cfunction(function(...) return cresult(cs_unpack(...)) end),
+  size = cfunction(function(...) return cresult(cs_size(...)) end),
+}
+local cm_pack, cm_unpack = P.msgpack_pack, P.msgpack_unpack
+G.cmsgpack = {
+  pack = cfunction(function(...) return cresult(cm_pack(...)) end),
+  unpack = cfunction(function(...) return cresult(cm_unpack('all', ...)) end),
+  unpack_one = cfunction(function(...) return cresult(cm_unpack('one', ...)) end),
+  unpack_limit = cfunction(function(...) return cresult(cm_unpack('limit', ...)) end),
+  _NAME = 'cmsgpack',
+  _VERSION = 'lua-cmsgpack 0.4.0',
+  _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo',
+  _DESCRIPTION = 'MessagePack C implementation for Lua',
+}
 
 -- ---- no bytecode: Redis's loader reads every chunk as text, so a dump fails to parse ----
 local rawloadstring = loadstring
