@@ -35,7 +35,7 @@ internal static unsafe partial class LuaApi
         LUA_TTABLE = 5, LUA_TFUNCTION = 6, LUA_TUSERDATA = 7, LUA_TTHREAD = 8;
     /// <summary>lua_pcall / luaL_loadbuffer results.</summary>
     public const int LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRSYNTAX = 3, LUA_ERRMEM = 4, LUA_ERRERR = 5;
-    public const int LUA_GCCOLLECT = 2, LUA_GCCOUNT = 3, LUA_GCCOUNTB = 4;
+    public const int LUA_GCCOLLECT = 2, LUA_GCCOUNT = 3, LUA_GCCOUNTB = 4, LUA_GCSTEP = 5;
 
     // ---- state ----
     /// <summary>lua_newstate with our allocator (lua_Alloc: ud, ptr, osize, nsize → ptr).</summary>

@@ -43,6 +43,7 @@ public sealed unsafe class LuaEngine : IDisposable
     byte[] _replyCopy = new byte[256];
     /// <summary>redisLrand48's 48-bit state; 7.0 seeds it once (0x1234ABCD330E) and never per script.</summary>
     ulong _rand48 = 0x1234ABCD330EUL;
+    int _runsSinceGcStep;
 
     [StructLayout(LayoutKind.Sequential)]
     struct AllocState
@@ -190,6 +191,13 @@ public sealed unsafe class LuaEngine : IDisposable
         else WriteError(L, reply, host, name);
         lua_settop(L, 0);
         _host = null;
+        // luaCallFunction: a step of the collector every 50 runs (LUA_GC_CYCLE_PERIOD), so each
+        // run's garbage (KEYS, ARGV, replies) is collected a little at a time, not in one long cycle.
+        if (++_runsSinceGcStep == 50)
+        {
+            lua_gc(L, LUA_GCSTEP, 50);
+            _runsSinceGcStep = 0;
+        }
     }
 
     /// <summary>Sets G[name] = { args[from], ... } (the real globals table is on top of the stack).</summary>
@@ -341,7 +349,14 @@ public sealed unsafe class LuaEngine : IDisposable
         RawGetField(L, -1, "big_number"u8);
         if (lua_type(L, -1) == LUA_TSTRING)
         {
-            var big = ToBytes(L, -1);
+            // addReplyBigNum after sdsmapchars: CR and LF become spaces, on either protocol.
+            ReadOnlySpan<byte> big = ToBytes(L, -1);
+            if (big.IndexOfAny((byte)'\r', (byte)'\n') >= 0)
+            {
+                var mapped = big.ToArray();
+                for (int i = 0; i < mapped.Length; i++) if (mapped[i] is (byte)'\r' or (byte)'\n') mapped[i] = (byte)' ';
+                big = mapped;
+            }
             if (reply.Resp == 3)
             {
                 reply.Raw("("u8);

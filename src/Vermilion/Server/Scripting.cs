@@ -56,6 +56,9 @@ public sealed partial class VermilionServer
     /// <summary>server.pre_command_oom_state: memory was over maxmemory when the running command started.</summary>
     internal bool PreCommandOom;
 
+    /// <summary>DEBUG SET-DISABLE-DENY-SCRIPTS (server.script_disable_deny_script): scripts may run noscript commands (the suite's DEBUG PROTOCOL tests).</summary>
+    public bool ScriptDisableDenyScript { get; set; }
+
     public int CachedScripts => _scripts.Count;
     public long ScriptsBodyBytes => _scriptBodyBytes;
     public long LuaMemory => _lua?.UsedMemory ?? 0;
@@ -289,6 +292,7 @@ public sealed partial class VermilionServer
     /// <summary>SCRIPT FLUSH: the whole VM goes (scriptingReset), the cache with it.</summary>
     public void FlushScripts()
     {
+        ScriptDisableDenyScript = false;
         if (_lua is not null) _randomState = _lua.RandomState;
         _lua?.Dispose();
         _lua = null;
@@ -434,18 +438,19 @@ public sealed partial class VermilionServer
             var cmd = server.Commands.Lookup(args[0]);
             if (cmd is not null && cmd.Subcommands is not null && args.Count >= 2) cmd = CommandTable.LookupSub(cmd, args[1]);
             if (cmd is null) return CheckError("-ERR Unknown Redis command called from script\r\n"u8);
-            if (!cmd.ArityAccepts(args.Count)) return CheckError("-ERR Wrong number of args calling Redis command from script\r\n"u8);
-            if ((cmd.Flags & CommandFlags.NoScript) != 0) return CheckError("-ERR This Redis command is not allowed from script\r\n"u8);
+            // From here a refusal is the command's rejected call (scriptCall's incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED)).
+            if (!cmd.ArityAccepts(args.Count)) return Reject(cmd, "-ERR Wrong number of args calling Redis command from script\r\n"u8);
+            if ((cmd.Flags & CommandFlags.NoScript) != 0 && !server.ScriptDisableDenyScript) return Reject(cmd, "-ERR This Redis command is not allowed from script\r\n"u8);
             // scriptVerifyWriteCommandAllow
             if (_readOnly && (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0)
-                return CheckError("-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
+                return Reject(cmd, "-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
             if ((cmd.Flags & CommandFlags.Write) != 0 && !_wroteDirty && server.DiskErrorFor(c, cmd) is { } diskError)
-                return CheckError(ErrorBytes(diskError));
+                return Reject(cmd, ErrorBytes(diskError));
             // scriptVerifyOOM: a deny-oom command while memory was over the limit when EVAL started,
             // unless the script declared allow-oom or already wrote (it cannot stop half-way).
             if ((_flags & ScriptFlags.AllowOom) == 0 && server.Config.MaxMemory != 0 && !_wroteDirty && server.PreCommandOom
                 && (cmd.Flags & CommandFlags.DenyOom) != 0)
-                return CheckError(ErrorBytes(s_oomError));
+                return Reject(cmd, ErrorBytes(s_oomError));
             if ((cmd.Flags & CommandFlags.Write) != 0) _wroteDirty = true;
             c.LastCommand = cmd;
             int effects = server._effectCount, effectBytes = server._effectLength;
@@ -464,6 +469,12 @@ public sealed partial class VermilionServer
         {
             _server.Stats.CountError(resp[1..]);
             return resp;
+        }
+
+        ReadOnlySpan<byte> Reject(CommandDef cmd, ReadOnlySpan<byte> resp)
+        {
+            cmd.RejectedCalls++;
+            return CheckError(resp);
         }
 
         ReadOnlySpan<byte> ErrorBytes(string error)
