@@ -17,6 +17,13 @@ if [ ! -f /usr/lib/x86_64-linux-gnu/liblua5.1.a ] || [ ! -f /usr/lib/x86_64-linu
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq liblua5.1-0-dev lua-cjson-dev lua-bitop-dev >/dev/null
 fi
+# redis-py (Debian's python3-redis, for Debian's /usr/bin/python3): its Lock runs Lua scripts through EVALSHA (RedisPyLockTests).
+if ! /usr/bin/python3 -c 'import redis' 2>/dev/null; then
+  echo "test.sh: installing python3-redis (redis-py, a real scripting client)"
+  SUDO=""; [ "$(id -u)" != 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-redis >/dev/null
+fi
 redis-server --version | grep -q 'v=7\.0\.' || echo "test.sh: warning: the oracle is not Redis 7.0: $(redis-server --version)"
 # The burst test opens more than 1000 connections at once.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

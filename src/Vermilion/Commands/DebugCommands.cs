@@ -152,10 +152,12 @@ public static partial class DebugCommands
             c.Server.SkipChecksumValidation = IntegerText.Atoi(a[2]) != 0;
             c.Reply.Ok();
         }
-        // A switch of a subsystem Vermilion does not have (scripting): accepted so the suite's
-        // set-up runs, nothing to change.
+        // Scripts may then run noscript commands (DEBUG PROTOCOL from a script, in the suite).
         else if (a.Is(1, "set-disable-deny-scripts") && n == 3)
+        {
+            c.Server.ScriptDisableDenyScript = IntegerText.Atoi(a[2]) != 0;
             c.Reply.Ok();
+        }
         else if (a.Is(1, "replybuffer") && n == 4) ReplyBuffer(c, a);
         else HelpReply.SubcommandSyntaxError(c, a);
     }

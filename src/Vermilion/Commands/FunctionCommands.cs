@@ -143,16 +143,34 @@ public static partial class ScriptingCommands
     }
 
     /// <summary>
-    /// FUNCTION STATS: the running function (none can be seen running from another client until
-    /// busy scripts exist, so nil) and the one engine's counts.
+    /// FUNCTION STATS: the running function (seen from another client while it is busy: its name,
+    /// its FCALL's arguments, how long it has run) and the one engine's counts. A busy EVAL gets
+    /// the BUSY text instead, as functionStatsCommand answers.
     /// </summary>
     [Command("function|stats")]
     static void FunctionStats(Client c, CommandArgs a)
     {
         var r = c.Reply;
+        var running = c.Server.RunningScript;
+        if (running is { Eval: true })
+        {
+            r.Error(c.Server.BusyError);
+            return;
+        }
         r.MapHeader(2);
         r.Bulk("running_script");
-        r.Null();
+        if (running is { Command: { } command } function)
+        {
+            r.MapHeader(3);
+            r.Bulk("name");
+            r.Bulk(function.Name);
+            r.Bulk("command");
+            r.ArrayHeader(command.Count);
+            for (int i = 0; i < command.Count; i++) r.Bulk(command[i]);
+            r.Bulk("duration_ms");
+            r.Integer(function.DurationMs);
+        }
+        else r.Null();
         r.Bulk("engines");
         r.MapHeader(1);
         r.Bulk("LUA");
@@ -163,9 +181,9 @@ public static partial class ScriptingCommands
         r.Integer(c.Server.FunctionCount);
     }
 
-    /// <summary>FUNCTION KILL: no function can be busy yet (the loop runs nothing else while one runs).</summary>
+    /// <summary>FUNCTION KILL: stops a busy function that has not written (scriptKill, as SCRIPT KILL does for EVAL).</summary>
     [Command("function|kill")]
-    static void FunctionKill(Client c, CommandArgs a) => c.Reply.ErrorRaw("-NOTBUSY No scripts in execution right now.\r\n"u8);
+    static void FunctionKill(Client c, CommandArgs a) => c.Server.KillScript(c, byScriptKill: false);
 
     [Command("function|dump")]
     static void FunctionDump(Client c, CommandArgs a)

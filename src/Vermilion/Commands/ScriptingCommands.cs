@@ -44,9 +44,9 @@ public static partial class ScriptingCommands
         c.Reply.Ok();
     }
 
-    /// <summary>SCRIPT KILL: scripts cannot be busy yet (the loop runs nothing else while one runs), so none is ever killable.</summary>
+    /// <summary>SCRIPT KILL: reached only while a script is busy (it is allow-busy: served from the script's hook).</summary>
     [Command("script|kill")]
-    static void Kill(Client c, CommandArgs a) => c.Reply.ErrorRaw("-NOTBUSY No scripts in execution right now.\r\n"u8);
+    static void Kill(Client c, CommandArgs a) => c.Server.KillScript(c, byScriptKill: true);
 
     /// <summary>SCRIPT DEBUG: NO is accepted (it is the only mode); the Lua debugger (YES/SYNC) is not built, so those get Redis's error for a mode it does not take.</summary>
     [Command("script|debug")]

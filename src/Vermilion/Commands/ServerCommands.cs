@@ -103,6 +103,12 @@ public static partial class ServerCommands
             c.Reply.Error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
             return;
         }
+        // A busy script may only be ended without saving: its half-done writes must not reach the file.
+        if ((flags & ShutdownFlags.NoSave) == 0 && c.Server.ScriptTimedOut)
+        {
+            c.Reply.Error(c.Server.BusyError);
+            return;
+        }
         if (!c.Server.PrepareForShutdown("User requested shutdown...", flags)) c.Reply.Error("Errors trying to SHUTDOWN. Check logs.");
     }
 }

@@ -34,4 +34,12 @@ public interface IScriptHost
 
     /// <summary>redis.set_repl: REPL_AOF (1) | REPL_REPLICA (2) of the commands that follow.</summary>
     void SetReplication(int flags);
+
+    /// <summary>
+    /// scriptInterrupt, from the script's count hook every 100000 instructions: past
+    /// busy-reply-threshold the host serves other clients (processEventsWhileBlocked); true when
+    /// the script must stop (SCRIPT KILL, a shutdown). Never throws. A host that never lets a
+    /// script time out keeps the default.
+    /// </summary>
+    bool Interrupt() => false;
 }

@@ -35,7 +35,7 @@ internal static unsafe partial class LuaApi
         LUA_TTABLE = 5, LUA_TFUNCTION = 6, LUA_TUSERDATA = 7, LUA_TTHREAD = 8;
     /// <summary>lua_pcall / luaL_loadbuffer results.</summary>
     public const int LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRSYNTAX = 3, LUA_ERRMEM = 4, LUA_ERRERR = 5;
-    public const int LUA_GCCOLLECT = 2, LUA_GCCOUNT = 3, LUA_GCCOUNTB = 4;
+    public const int LUA_GCCOLLECT = 2, LUA_GCCOUNT = 3, LUA_GCCOUNTB = 4, LUA_GCSTEP = 5;
 
     // ---- state ----
     /// <summary>lua_newstate with our allocator (lua_Alloc: ud, ptr, osize, nsize → ptr).</summary>
@@ -56,6 +56,8 @@ internal static unsafe partial class LuaApi
     // ---- reading values (none of these raise) ----
     [LibraryImport(Lua)] public static partial int lua_type(nint L, int idx);
     [LibraryImport(Lua)] public static partial int lua_toboolean(nint L, int idx);
+    /// <summary>A number, or a string that converts to one (lua_str2number).</summary>
+    [LibraryImport(Lua)] public static partial int lua_isnumber(nint L, int idx);
     [LibraryImport(Lua)] public static partial double lua_tonumber(nint L, int idx);
     /// <summary>Converts a number in place to its %.14g text (allocates: only where the allocator cannot fail).</summary>
     [LibraryImport(Lua)] public static partial byte* lua_tolstring(nint L, int idx, out nuint len);

@@ -24,8 +24,9 @@ namespace Vermilion.Scripting;
 /// </list>
 /// Everything Lua-side that Redis adds (the redis table, readonly globals, math.random, no
 /// bytecode, Redis's pcall) is Prelude.lua; the C# primitives it calls never raise a Lua error
-/// (see <see cref="LuaApi"/>). A periodic hook (busy scripts) fits as one more primitive the
-/// prelude installs with debug.sethook; a second engine serves FUNCTION.
+/// (see <see cref="LuaApi"/>). Busy scripts: a count hook the prelude installs with
+/// debug.sethook asks <see cref="IScriptHost.Interrupt"/> every 100000 instructions. A second
+/// engine serves FUNCTION.
 /// </summary>
 public sealed unsafe partial class LuaEngine : IDisposable
 {
@@ -42,6 +43,7 @@ public sealed unsafe partial class LuaEngine : IDisposable
     byte[] _replyCopy = new byte[256];
     /// <summary>redisLrand48's 48-bit state; 7.0 seeds it once (0x1234ABCD330E) and never per script.</summary>
     ulong _rand48 = 0x1234ABCD330EUL;
+    int _runsSinceGcStep;
 
     [StructLayout(LayoutKind.Sequential)]
     struct AllocState
@@ -102,6 +104,12 @@ public sealed unsafe partial class LuaEngine : IDisposable
         Primitive("rand", &RandPrimitive);
         Primitive("randomseed", &SeedPrimitive);
         Primitive("setupvalue", &SetUpvaluePrimitive);
+        Primitive("interrupt", &InterruptPrimitive);
+        Primitive("struct_pack", &StructLibrary.Pack);
+        Primitive("struct_unpack", &StructLibrary.Unpack);
+        Primitive("struct_size", &StructLibrary.Size);
+        Primitive("msgpack_pack", &MessagePackLibrary.Pack);
+        Primitive("msgpack_unpack", &MessagePackLibrary.Unpack);
         if (_functions) AddFunctionPrimitives();
         PushString(L, version);
         lua_setfield(L, -2, "version");
@@ -186,6 +194,13 @@ public sealed unsafe partial class LuaEngine : IDisposable
         else WriteError(L, reply, host, name);
         lua_settop(L, 0);
         _host = null;
+        // luaCallFunction: a step of the collector every 50 runs (LUA_GC_CYCLE_PERIOD), so each
+        // run's garbage (KEYS, ARGV, replies) is collected a little at a time, not in one long cycle.
+        if (++_runsSinceGcStep == 50)
+        {
+            lua_gc(L, LUA_GCSTEP, 50);
+            _runsSinceGcStep = 0;
+        }
     }
 
     /// <summary>Sets G[name] = { args[from], ... } (the real globals table is on top of the stack).</summary>
@@ -337,7 +352,14 @@ public sealed unsafe partial class LuaEngine : IDisposable
         RawGetField(L, -1, "big_number"u8);
         if (lua_type(L, -1) == LUA_TSTRING)
         {
-            var big = ToBytes(L, -1);
+            // addReplyBigNum after sdsmapchars: CR and LF become spaces, on either protocol.
+            ReadOnlySpan<byte> big = ToBytes(L, -1);
+            if (big.IndexOfAny((byte)'\r', (byte)'\n') >= 0)
+            {
+                var mapped = big.ToArray();
+                for (int i = 0; i < mapped.Length; i++) if (mapped[i] is (byte)'\r' or (byte)'\n') mapped[i] = (byte)' ';
+                big = mapped;
+            }
             if (reply.Resp == 3)
             {
                 reply.Raw("("u8);
@@ -583,6 +605,17 @@ public sealed unsafe partial class LuaEngine : IDisposable
 
     // ---- the primitives (Prelude.lua wraps each; none raises) ----
 
+    /// <summary>For a primitive of the libraries written in C# (struct, cmsgpack): no allocation may fail while it runs; returns the state to give back to <see cref="Rearm"/>.</summary>
+    internal static int Disarm(nint L)
+    {
+        var self = Self(L);
+        int armed = self._alloc->Armed;
+        self._alloc->Armed = 0;
+        return armed;
+    }
+
+    internal static void Rearm(nint L, int armed) => Self(L)._alloc->Armed = armed;
+
     static LuaEngine Self(nint L) => (LuaEngine)GCHandle.FromIntPtr(lua_touserdata(L, UpvalueIndex(1))).Target!;
 
     /// <summary>
@@ -748,6 +781,25 @@ public sealed unsafe partial class LuaEngine : IDisposable
         lua_settop(L, 2);
         if (lua_type(L, 1) == LUA_TFUNCTION) lua_setupvalue(L, 1, 1);
         return 0;
+    }
+
+    /// <summary>
+    /// The busy hook's C side (luaMaskCountHook's scriptInterrupt), every 100000 instructions:
+    /// true when the script must stop. The host may serve other clients meanwhile; none of them
+    /// runs Lua (only allow-busy commands run), and the allocator is disarmed as in every primitive.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    static int InterruptPrimitive(nint L)
+    {
+        var self = Self(L);
+        int armed = self._alloc->Armed;
+        self._alloc->Armed = 0;
+        bool kill;
+        try { kill = self._host?.Interrupt() == true; }
+        catch (Exception) { kill = false; }
+        self._alloc->Armed = armed;
+        lua_pushboolean(L, kill ? 1 : 0);
+        return 1;
     }
 
     /// <summary>redisSrand48: the seed's 32 bits above 0x330E.</summary>

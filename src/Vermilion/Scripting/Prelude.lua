@@ -183,9 +183,30 @@ math.randomseed = cfunction(function(s)
   cseed(v)
 end)
 
--- ---- struct and cmsgpack (Debian packages neither) ----
-G.struct = P.struct or {}
-G.cmsgpack = P.cmsgpack or {}
+-- ---- struct and cmsgpack (Debian packages neither): C# primitives (StructLibrary.cs,
+-- MessagePackLibrary.cs) that return nil and their results, or the error text raised here from a
+-- C function's frame, so it reads as luaL_error's ("user_script:1: bad argument #1 to 'pack' ...").
+local function cresult(e, ...)
+  if e ~= nil then return e end
+  return nil, ...
+end
+local cs_pack, cs_unpack, cs_size = P.struct_pack, P.struct_unpack, P.struct_size
+G.struct = {
+  pack = cfunction(function(...) return cresult(cs_pack(...)) end),
+  unpack = cfunction(function(...) return cresult(cs_unpack(...)) end),
+  size = cfunction(function(...) return cresult(cs_size(...)) end),
+}
+local cm_pack, cm_unpack = P.msgpack_pack, P.msgpack_unpack
+G.cmsgpack = {
+  pack = cfunction(function(...) return cresult(cm_pack(...)) end),
+  unpack = cfunction(function(...) return cresult(cm_unpack('all', ...)) end),
+  unpack_one = cfunction(function(...) return cresult(cm_unpack('one', ...)) end),
+  unpack_limit = cfunction(function(...) return cresult(cm_unpack('limit', ...)) end),
+  _NAME = 'cmsgpack',
+  _VERSION = 'lua-cmsgpack 0.4.0',
+  _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo',
+  _DESCRIPTION = 'MessagePack C implementation for Lua',
+}
 
 -- ---- no bytecode: Redis's loader reads every chunk as text, so a dump fails to parse ----
 local rawloadstring = loadstring
@@ -284,6 +305,29 @@ for _, name in rawipairs({ 'insert', 'remove', 'sort', 'setn' }) do
   end)
 end
 
+-- ---- busy scripts: luaMaskCountHook ----
+-- Every 100000 instructions the hook asks the host (P.interrupt: past busy-reply-threshold it
+-- serves other clients, processEventsWhileBlocked) whether SCRIPT KILL (or a shutdown) stopped the
+-- script; the host only answers, the error is raised here. Redis sets its C hook for each run; a
+-- Lua hook set once costs the same per 100000 instructions and nothing per script. Once killed,
+-- the hook fires on every line, so a pcall in the script cannot catch the error and go on; the
+-- first line of the next script (no longer killed) puts the count hook back.
+local sethook, cinterrupt = debug.sethook, P.interrupt
+local linemode = false
+local function counthook()
+  if cinterrupt() then
+    if not linemode then
+      linemode = true
+      sethook(counthook, 'l', 0)
+    end
+    error({ err = 'ERR Script killed by user with SCRIPT KILL...' })
+  elseif linemode then
+    linemode = false
+    sethook(counthook, '', 100000)
+  end
+end
+sethook(counthook, '', 100000)
+
 -- ---- what 7.0.15 does not have ----
 G.print, G.dofile, G.loadfile, G.getfenv, G.setfenv, G.newproxy, G.module, G.require = nil, nil, nil, nil, nil, nil, nil, nil
 G.debug = nil
@@ -294,7 +338,7 @@ G.__redis__err__handler = function(e)
   repeat
     i = getinfo(level, 'nSl')
     level = level + 1
-  until i == nil or (i.what ~= 'C' and i.source ~= PRELUDE)
+  until i == nil or (i.what ~= 'C' and i.what ~= 'tail' and i.source ~= PRELUDE)
   if type(e) ~= 'table' then e = { err = 'ERR ' .. tostring(e) } end
   if i then
     rawset0(e, 'source', i.source)

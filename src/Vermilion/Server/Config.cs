@@ -102,6 +102,8 @@ public sealed class Config
     public long SlowlogLogSlowerThan = 10000;
     public long SlowlogMaxLen = 128;
     public long LatencyMonitorThreshold;
+    /// <summary>busy-reply-threshold (lua-time-limit): ms a script runs before other clients are served -BUSY from its hook.</summary>
+    public long BusyReplyThreshold = 5000;
     /// <summary>latency-tracking: a latency histogram per command (LATENCY HISTOGRAM, INFO latencystats).</summary>
     public bool LatencyTracking = true;
     /// <summary>latency-tracking-info-percentiles: the percentiles INFO latencystats prints.</summary>
@@ -227,6 +229,7 @@ public sealed class Config
         Add(new IntegerOption("slowlog-log-slower-than", -1, long.MaxValue, () => SlowlogLogSlowerThan, v => SlowlogLogSlowerThan = v) { Apply = s => s.ObservationSettingsChanged() });
         Add(new IntegerOption("slowlog-max-len", 0, long.MaxValue, () => SlowlogMaxLen, v => SlowlogMaxLen = v) { Apply = s => s.ObservationSettingsChanged() });
         Add(new IntegerOption("latency-monitor-threshold", 0, long.MaxValue, () => LatencyMonitorThreshold, v => LatencyMonitorThreshold = v) { Apply = s => s.ObservationSettingsChanged() });
+        Add(new IntegerOption("busy-reply-threshold", 0, long.MaxValue, () => BusyReplyThreshold, v => BusyReplyThreshold = v) { Alias = "lua-time-limit" });
         Add(new BoolOption("latency-tracking", () => LatencyTracking, v => LatencyTracking = v));
         Add(new CustomOption("latency-tracking-info-percentiles", () => LatencyHistogram.FormatPercentiles(LatencyTrackingInfoPercentiles), args =>
         {
@@ -293,7 +296,7 @@ public sealed class Config
     /// written by CONFIG REWRITE so a stock redis.conf loads, but they have no effect. Why, per group:
     /// the .NET runtime owns memory (no jemalloc, so no background thread or active defrag) and
     /// rehashes its dictionaries itself; the event loop is single-threaded by design (io-threads,
-    /// CPU lists); there is no Lua (busy-reply-threshold), no stream or HyperLogLog type yet
+    /// CPU lists); there is no stream or HyperLogLog type yet
     /// (stream-node-*, hll-sparse-max-bytes), no crash report, no start-up logo, no replica to wait
     /// for at shutdown (shutdown-timeout). shutdown-on-sigint/sigterm sit here beside it but are wired.
     /// </summary>
@@ -318,7 +321,6 @@ public sealed class Config
         Add(new BoolOption("io-threads-do-reads", false) { Immutable = true });
         foreach (var name in new[] { "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist" })
             Add(new StringOption(name, "") { Immutable = true });
-        Add(new IntegerOption("busy-reply-threshold", 0, long.MaxValue, 5000) { Alias = "lua-time-limit" });
         Add(new IntegerOption("stream-node-max-bytes", 0, long.MaxValue, 4096) { Memory = true });
         Add(new IntegerOption("stream-node-max-entries", 0, long.MaxValue, 100));
         Add(new IntegerOption("hll-sparse-max-bytes", 0, long.MaxValue, 3000) { Memory = true });

@@ -69,7 +69,8 @@ public sealed partial class VermilionServer
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
         // The outcome is kept for scripts (server.pre_command_oom_state): their deny-oom commands are refused by it.
-        PreCommandOom = Config.MaxMemory != 0 && PerformEvictions(c) == EvictionResult.Failed;
+        // Not while a busy script serves the loop: its effects must not mix with eviction's DELs.
+        PreCommandOom = Config.MaxMemory != 0 && !ScriptTimedOut && PerformEvictions(c) == EvictionResult.Failed;
         if (PreCommandOom && RejectedOnOom(c, cmd))
         {
             RejectCommand(c, s_oomError, cmd);
@@ -101,6 +102,13 @@ public sealed partial class VermilionServer
             RejectCommand(c, LoadingError, cmd);
             return true;
         }
+        // A script past busy-reply-threshold serves the loop from its hook: only allow-busy commands
+        // run (SCRIPT KILL, SHUTDOWN, MULTI/DISCARD/WATCH so a pipelined transaction is refused whole...).
+        if (ScriptTimedOut && (cmd.Flags & CommandFlags.AllowBusy) == 0)
+        {
+            RejectCommand(c, BusyError, cmd);
+            return true;
+        }
         // A monitor is a replica to Redis: it may not touch the keyspace, and CLIENT PAUSE does not hold it.
         if ((c.Flags & ClientFlags.Monitor) != 0 && (cmd.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
         {
@@ -122,7 +130,7 @@ public sealed partial class VermilionServer
         c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply)) != 0;
         if (c.Multi is not null && !ControlsTransaction(cmd)) QueueCommand(c, cmd, args);
         else Execute(c, cmd, args);
-        if (_readyKeys.Count > 0) HandleClientsBlockedOnKeys();
+        if (_readyKeys.Count > 0 && !ScriptTimedOut) HandleClientsBlockedOnKeys();
         if ((c.Flags & ClientFlags.ReplySkip) != 0) c.Flags &= ~ClientFlags.ReplySkip;
         c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply)) != 0;
         return true;

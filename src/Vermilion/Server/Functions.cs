@@ -365,11 +365,15 @@ public sealed partial class VermilionServer
         }
         if (!MayRun(c, function.Flags, readOnly)) return;
         var run = _scriptRun ??= new ScriptRun(this);
+        // FUNCTION KILL, not SCRIPT KILL, stops it; FUNCTION STATS shows it while it is busy.
+        run.EvalMode = false;
         run.Begin(c, function.Flags, readOnly || (function.Flags & ScriptFlags.NoWrites) != 0);
+        run.Command = a;
         try
         {
             Span<byte> name = stackalloc byte[Encoding.Latin1.GetByteCount(function.Name)];
             Encoding.Latin1.GetBytes(function.Name, name);
+            run.SetName(default, name);
             FunctionsLua.CallFunction(function.Function, name, a, 3, (int)numkeys, run, c.Reply);
         }
         finally

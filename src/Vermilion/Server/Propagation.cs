@@ -98,7 +98,8 @@ public sealed partial class VermilionServer
             for (int i = 0; i < args.Count; i++) WriteBulk(args[i]);
         }
         _preventPropagation = _forcePropagation = false;
-        if ((c.Flags & ClientFlags.InExec) == 0) PropagatePendingEffects(cmd);
+        // A command served from a busy script's hook must not send the script's effects gathered so far.
+        if ((c.Flags & ClientFlags.InExec) == 0 && !ScriptTimedOut) PropagatePendingEffects(cmd);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Vermilion.Commands;
@@ -55,11 +56,60 @@ public sealed partial class VermilionServer
     /// <summary>server.pre_command_oom_state: memory was over maxmemory when the running command started.</summary>
     internal bool PreCommandOom;
 
+    /// <summary>DEBUG SET-DISABLE-DENY-SCRIPTS (server.script_disable_deny_script): scripts may run noscript commands (the suite's DEBUG PROTOCOL tests).</summary>
+    public bool ScriptDisableDenyScript { get; set; }
+
     public int CachedScripts => _scripts.Count;
     public long ScriptsBodyBytes => _scriptBodyBytes;
     public long LuaMemory => _lua?.UsedMemory ?? 0;
     /// <summary>A script is running (the loop is inside EVAL).</summary>
     public bool ScriptRunning => _scriptRun?.Active == true;
+    /// <summary>FUNCTION STATS' view of the running script (an EVAL, or an FCALL with its name, arguments and time so far); null when none runs.</summary>
+    public (bool Eval, string Name, CommandArgs? Command, long DurationMs)? RunningScript =>
+        _scriptRun is { Active: true } run ? (run.EvalMode, run.Name, run.Command, run.ElapsedMs) : null;
+    /// <summary>
+    /// scriptIsTimedout (isInsideYieldingLongCommand for scripts): the running script passed
+    /// busy-reply-threshold and the loop is served from its hook; only allow-busy commands run.
+    /// </summary>
+    public bool ScriptTimedOut => _scriptRun?.TimedOut == true;
+
+    const string SlowEvalError = "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    const string SlowFunctionError = "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+    /// <summary>
+    /// shared.slowevalerr / slowscripterr: the -BUSY text naming the KILL that stops the running
+    /// script (SCRIPT KILL for EVAL, FUNCTION KILL for FCALL), for every check that refuses a
+    /// command while a script is busy (processCommand, SHUTDOWN without NOSAVE, the wrong KILL).
+    /// </summary>
+    public string BusyError => _scriptRun?.EvalMode == false ? SlowFunctionError : SlowEvalError;
+
+    /// <summary>
+    /// scriptKill: SCRIPT KILL (<paramref name="byScriptKill"/>) or FUNCTION KILL. Nothing
+    /// running: NOTBUSY; a script that wrote cannot be undone: UNKILLABLE; the wrong KILL for the
+    /// kind running: the BUSY text naming the right one. Otherwise the script stops at its next
+    /// hook and its caller gets "Script killed by user with SCRIPT KILL...".
+    /// </summary>
+    public void KillScript(Client c, bool byScriptKill)
+    {
+        var run = _scriptRun;
+        if (run is null || !run.Active)
+        {
+            c.Reply.Error("-NOTBUSY No scripts in execution right now.");
+            return;
+        }
+        if (run.WroteDirty)
+        {
+            c.Reply.Error("-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+            return;
+        }
+        if (byScriptKill != run.EvalMode)
+        {
+            c.Reply.Error(BusyError);
+            return;
+        }
+        run.Killed = true;
+        c.Reply.Ok();
+    }
 
     LuaEngine Lua => _lua ??= new LuaEngine();
 
@@ -234,6 +284,7 @@ public sealed partial class VermilionServer
             _randomState = null;
         }
         run.Begin(c, script.Flags, readOnly);
+        run.SetName("f_"u8, sha);
         try
         {
             lua.Run(script.Function, sha, a, 3, numkeys, run, c.Reply);
@@ -249,6 +300,7 @@ public sealed partial class VermilionServer
     /// <summary>SCRIPT FLUSH: the whole VM goes (scriptingReset), the cache with it.</summary>
     public void FlushScripts()
     {
+        ScriptDisableDenyScript = false;
         if (_lua is not null) _randomState = _lua.RandomState;
         _lua?.Dispose();
         _lua = null;
@@ -273,6 +325,25 @@ public sealed partial class VermilionServer
         int _replFlags;
         Client? _caller;
         public bool Active;
+        /// <summary>SCRIPT_EVAL_MODE: an EVAL (SCRIPT KILL stops it), not an FCALL (FUNCTION KILL). Set before <see cref="Begin"/>; reset to true by <see cref="End"/>.</summary>
+        public bool EvalMode = true;
+        /// <summary>SCRIPT_TIMEDOUT: past busy-reply-threshold, the caller protected, the loop served from the hook.</summary>
+        public bool TimedOut;
+        /// <summary>SCRIPT_KILLED: SCRIPT KILL asked; the hook stops the script.</summary>
+        public bool Killed;
+        /// <summary>run_ctx->start_time (Stopwatch ticks), and the name the slow-script log line gives.</summary>
+        long _started;
+        byte[] _nameBytes = new byte[42];
+        int _nameLength;
+
+        /// <summary>SCRIPT_WRITE_DIRTY: the script ran a write command; SCRIPT KILL refuses it.</summary>
+        public bool WroteDirty => _wroteDirty;
+        /// <summary>An FCALL's arguments while it runs (FUNCTION STATS' running_script command); null for EVAL.</summary>
+        public CommandArgs? Command;
+        /// <summary>The running script's name (the function's, for FUNCTION STATS).</summary>
+        public string Name => Encoding.Latin1.GetString(_nameBytes, 0, _nameLength);
+        /// <summary>How long it has run, in ms (FUNCTION STATS' duration_ms).</summary>
+        public long ElapsedMs => (Stopwatch.GetTimestamp() - _started) * 1000 / Stopwatch.Frequency;
 
         public ScriptRun(VermilionServer server)
         {
@@ -293,6 +364,7 @@ public sealed partial class VermilionServer
             _readOnly = readOnly;
             _wroteDirty = false;
             _replFlags = 3;
+            _started = Stopwatch.GetTimestamp();
             Active = true;
             _client.SelectDb(caller.DbIndex);
             _client.Reply.Resp = 2;
@@ -302,8 +374,57 @@ public sealed partial class VermilionServer
         public void End()
         {
             _client.Reply.Discard();
+            // scriptResetRun: a script that timed out gives the loop back and its caller its events.
+            if (TimedOut)
+            {
+                TimedOut = false;
+                if (_caller is not null) _server.UnprotectClient(_caller);
+            }
+            Killed = false;
+            EvalMode = true;
+            Command = null;
+            _nameLength = 0;
             _caller = null;
             Active = false;
+        }
+
+        /// <summary>The script's name for the slow-script log line (lua_cur_script: f_&lt;sha&gt; for EVAL), copied without allocating per run.</summary>
+        public void SetName(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> name)
+        {
+            if (_nameBytes.Length < prefix.Length + name.Length) _nameBytes = new byte[prefix.Length + name.Length];
+            prefix.CopyTo(_nameBytes);
+            name.CopyTo(_nameBytes.AsSpan(prefix.Length));
+            _nameLength = prefix.Length + name.Length;
+        }
+
+        /// <summary>
+        /// scriptInterrupt: below busy-reply-threshold nothing happens; past it the script is timed
+        /// out (logged once, the caller protected as protectClient does, so it can neither be read
+        /// nor freed under the running command), and each hook serves the loop once
+        /// (processEventsWhileBlocked). Stops the script when SCRIPT KILL asked, or the server is
+        /// shutting down (SHUTDOWN NOSAVE from the loop, or the server disposed: Redis exits).
+        /// </summary>
+        public bool Interrupt()
+        {
+            var server = _server;
+            if (Killed || server._shutDown || server.Loop.StopRequested) return true;
+            if (!TimedOut)
+            {
+                long threshold = server.Config.BusyReplyThreshold;
+                if (threshold <= 0) return false;
+                long elapsed = (long)Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
+                if (elapsed < threshold) return false;
+                server.Log.Warning($"Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {(EvalMode ? "SCRIPT KILL" : "FUNCTION KILL")} command. Script name is: {Encoding.Latin1.GetString(_nameBytes, 0, _nameLength)}.");
+                TimedOut = true;
+                server.BlockingOperationStarts();
+                if (_caller is not null && (_caller.Flags & ClientFlags.Protected) == 0) server.ProtectClient(_caller);
+            }
+            // Errors other clients get meanwhile (-BUSY) are theirs, not the running EVAL's.
+            long errorsBefore = server.Stats.ErrorReplies;
+            server.ProcessEventsWhileBlocked();
+            server._nestedErrorReplies += server.Stats.ErrorReplies - errorsBefore;
+            if (Killed) server.Log.Warning("Lua script killed by user with SCRIPT KILL.");
+            return Killed || server._shutDown || server.Loop.StopRequested;
         }
 
         public ReadOnlySpan<byte> Call(CommandArgs args)
@@ -332,18 +453,19 @@ public sealed partial class VermilionServer
             var cmd = server.Commands.Lookup(args[0]);
             if (cmd is not null && cmd.Subcommands is not null && args.Count >= 2) cmd = CommandTable.LookupSub(cmd, args[1]);
             if (cmd is null) return CheckError("-ERR Unknown Redis command called from script\r\n"u8);
-            if (!cmd.ArityAccepts(args.Count)) return CheckError("-ERR Wrong number of args calling Redis command from script\r\n"u8);
-            if ((cmd.Flags & CommandFlags.NoScript) != 0) return CheckError("-ERR This Redis command is not allowed from script\r\n"u8);
+            // From here a refusal is the command's rejected call (scriptCall's incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED)).
+            if (!cmd.ArityAccepts(args.Count)) return Reject(cmd, "-ERR Wrong number of args calling Redis command from script\r\n"u8);
+            if ((cmd.Flags & CommandFlags.NoScript) != 0 && !server.ScriptDisableDenyScript) return Reject(cmd, "-ERR This Redis command is not allowed from script\r\n"u8);
             // scriptVerifyWriteCommandAllow
             if (_readOnly && (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0)
-                return CheckError("-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
+                return Reject(cmd, "-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
             if ((cmd.Flags & CommandFlags.Write) != 0 && !_wroteDirty && server.DiskErrorFor(c, cmd) is { } diskError)
-                return CheckError(ErrorBytes(diskError));
+                return Reject(cmd, ErrorBytes(diskError));
             // scriptVerifyOOM: a deny-oom command while memory was over the limit when EVAL started,
             // unless the script declared allow-oom or already wrote (it cannot stop half-way).
             if ((_flags & ScriptFlags.AllowOom) == 0 && server.Config.MaxMemory != 0 && !_wroteDirty && server.PreCommandOom
                 && (cmd.Flags & CommandFlags.DenyOom) != 0)
-                return CheckError(ErrorBytes(s_oomError));
+                return Reject(cmd, ErrorBytes(s_oomError));
             if ((cmd.Flags & CommandFlags.Write) != 0) _wroteDirty = true;
             c.LastCommand = cmd;
             int effects = server._effectCount, effectBytes = server._effectLength;
@@ -362,6 +484,12 @@ public sealed partial class VermilionServer
         {
             _server.Stats.CountError(resp[1..]);
             return resp;
+        }
+
+        ReadOnlySpan<byte> Reject(CommandDef cmd, ReadOnlySpan<byte> resp)
+        {
+            cmd.RejectedCalls++;
+            return CheckError(resp);
         }
 
         ReadOnlySpan<byte> ErrorBytes(string error)
