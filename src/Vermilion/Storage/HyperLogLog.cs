@@ -371,7 +371,10 @@ public static class HyperLogLog
             z *= 0.5;
         }
         z += m * Sigma(histogram[0] / m);
-        return (ulong)(long)Math.Round(alphaInf * m * m / z, MidpointRounding.AwayFromZero);
+        double rounded = Math.Round(alphaInf * m * m / z, MidpointRounding.AwayFromZero);
+        // Out of long's range (a corrupt dense HLL of high registers), x86-64's llroundl gives
+        // LLONG_MIN, which Redis then reports; .NET's conversion would saturate instead.
+        return rounded >= -9.2233720368547758e18 && rounded < 9.2233720368547758e18 ? (ulong)(long)rounded : 1UL << 63;
     }
 
     static double Sigma(double x)
