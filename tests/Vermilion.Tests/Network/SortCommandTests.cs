@@ -64,6 +64,11 @@ public class SortCommandTests(DifferentialServers servers) : IClassFixture<Diffe
         // overflow the next numeric SORT may fail too (until some system call resets errno).
         ["RPUSH", "specials", "nan", "3 ", " 3", "1e400"], ["SORT", "specials"], ["SORT", "specials", "ALPHA"],
         ["SELECT", "1"], ["SORT", "k"], ["SELECT", "0"],
+        // From a script a set is sorted even BY a constant (ALPHA), so replicas and the AOF see the same order.
+        ["SADD", "hs", "b", "a", "c", "10", "-1"], ["EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "hs"],
+        ["EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc', 'limit', 1, 2)", "1", "hs"], ["EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "z"],
+        ["EVAL", "return redis.call('sort_ro', KEYS[1], 'alpha')", "1", "words"], ["EVAL", "return redis.call('sort', KEYS[1], 'store', 'x')", "1", "k"],
+        ["MULTI"], ["SORT", "k", "STORE", "m"], ["SORT", "m", "DESC"], ["EXEC"],
     ];
 
     [Fact]
