@@ -233,6 +233,8 @@ public sealed class CommandTable
         AppendOnlyCommands.Register(t);
         PersistenceCommands.Register(t);
         ScriptingCommands.Register(t);
+        HyperLogLogCommands.Register(t);
+        SortCommands.Register(t);
     }
 
     public int Count => _all.Count;

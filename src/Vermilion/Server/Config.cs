@@ -58,6 +58,8 @@ public sealed class Config
     public bool DynamicHz = true;
     public long ClientQueryBufferLimit = 1024L * 1024 * 1024;
     public long ProtoMaxBulkLen = 512L * 1024 * 1024;
+    /// <summary>hll-sparse-max-bytes: a sparse HyperLogLog that would grow past it becomes dense.</summary>
+    public long HllSparseMaxBytes = 3000;
     public OutputBufferLimit[] OutputLimits =
     [
         new() { Hard = 0, Soft = 0, SoftSeconds = 0 },
@@ -296,8 +298,8 @@ public sealed class Config
     /// written by CONFIG REWRITE so a stock redis.conf loads, but they have no effect. Why, per group:
     /// the .NET runtime owns memory (no jemalloc, so no background thread or active defrag) and
     /// rehashes its dictionaries itself; the event loop is single-threaded by design (io-threads,
-    /// CPU lists); there is no stream or HyperLogLog type yet
-    /// (stream-node-*, hll-sparse-max-bytes), no crash report, no start-up logo, no replica to wait
+    /// CPU lists); there is no stream type yet (stream-node-*; hll-sparse-max-bytes sits here but
+    /// is wired), no crash report, no start-up logo, no replica to wait
     /// for at shutdown (shutdown-timeout). shutdown-on-sigint/sigterm sit here beside it but are wired.
     /// </summary>
     void AddTuningKnobs()
@@ -323,7 +325,7 @@ public sealed class Config
             Add(new StringOption(name, "") { Immutable = true });
         Add(new IntegerOption("stream-node-max-bytes", 0, long.MaxValue, 4096) { Memory = true });
         Add(new IntegerOption("stream-node-max-entries", 0, long.MaxValue, 100));
-        Add(new IntegerOption("hll-sparse-max-bytes", 0, long.MaxValue, 3000) { Memory = true });
+        Add(new IntegerOption("hll-sparse-max-bytes", 0, long.MaxValue, () => HllSparseMaxBytes, v => HllSparseMaxBytes = v) { Memory = true });
         Add(new BoolOption("always-show-logo", false) { Immutable = true });
         Add(new BoolOption("crash-log-enabled", true));
         Add(new BoolOption("crash-memcheck-enabled", true));
