@@ -223,6 +223,8 @@ public sealed class Client : IConnectionHandler
                 if (batch.Next < batch.Count && batching)
                 {
                     (args, consumed) = batch.Take(this);
+                    // What an earlier incomplete read of this request asked for is there now.
+                    _needBytes = 0;
                 }
                 else
                 {

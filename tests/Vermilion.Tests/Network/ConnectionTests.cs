@@ -49,6 +49,25 @@ public class ConnectionTests
         Assert.Equal("$-1\r\n", check.Call("GET", "after"));
     }
 
+    /// <summary>
+    /// Requests of a few KB in one write (redis-cli --pipe of ZADDs): one is cut by a read and waited
+    /// for as incomplete; once whole it runs from a batch parsed ahead, and the small request that
+    /// ends the stream must run at once (the wait for the cut one's bytes once held it back until
+    /// more bytes came, and redis-cli --pipe waited for its last reply forever).
+    /// </summary>
+    [Fact]
+    public void ASmallLastRequestRunsAfterBigOnesCutByReads()
+    {
+        using var s = new InProcessServer();
+        using var c = s.Connect();
+        var request = new List<byte>();
+        for (int i = 0; i < 200; i++) request.AddRange(RespSocket.Encode("SET", "k" + i, new string('x', 3000)));
+        request.AddRange(RespSocket.Encode("ECHO", "last"));
+        c.Send(request.ToArray());
+        for (int i = 0; i < 200; i++) Assert.Equal("+OK\r\n", c.ReadReply());
+        Assert.Equal("$4\r\nlast\r\n", c.ReadReply());
+    }
+
     [Fact]
     public void PipelinedRequestsAllAnswerInOrder()
     {
