@@ -343,26 +343,16 @@ public sealed partial class VermilionServer
     /// </summary>
     public void FCall(Client c, CommandArgs a, bool readOnly)
     {
-        if (!_functionSet.Functions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(Encoding.Latin1.GetString(a[1]), out var function))
+        // Function names are short: looked up from the stack, nothing allocated per call.
+        var typed = a[1];
+        Span<char> chars = typed.Length <= 256 ? stackalloc char[typed.Length] : new char[typed.Length];
+        Encoding.Latin1.GetChars(typed, chars);
+        if (!_functionSet.Functions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars, out var function))
         {
             c.Reply.Error("Function not found");
             return;
         }
-        if (!IntegerText.TryParse(a[2], out long numkeys))
-        {
-            c.Reply.Error("Bad number of keys provided");
-            return;
-        }
-        if (numkeys > a.Count - 3)
-        {
-            c.Reply.Error("Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numkeys < 0)
-        {
-            c.Reply.Error("Number of keys can't be negative");
-            return;
-        }
+        if (!TryNumKeys(c, a, "Bad number of keys provided", out long numkeys)) return;
         if (!MayRun(c, function.Flags, readOnly)) return;
         var run = _scriptRun ??= new ScriptRun(this);
         // FUNCTION KILL, not SCRIPT KILL, stops it; FUNCTION STATS shows it while it is busy.

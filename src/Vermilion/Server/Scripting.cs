@@ -202,26 +202,37 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>
+    /// The numkeys of EVAL's and FCALL's families (argument 2): an integer (else
+    /// <paramref name="notInteger"/>, which the two word differently), at most the arguments after
+    /// it and not negative, checked in that order as Redis does; false once the error is replied.
+    /// </summary>
+    static bool TryNumKeys(Client c, CommandArgs a, string notInteger, out long numkeys)
+    {
+        if (!IntegerText.TryParse(a[2], out numkeys))
+        {
+            c.Reply.Error(notInteger);
+            return false;
+        }
+        if (numkeys > a.Count - 3)
+        {
+            c.Reply.Error("Number of keys can't be greater than number of args");
+            return false;
+        }
+        if (numkeys < 0)
+        {
+            c.Reply.Error("Number of keys can't be negative");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// evalGenericCommand for EVAL/EVALSHA/EVAL_RO/EVALSHA_RO: numkeys, the script (compiled now
     /// for EVAL, looked up for EVALSHA), scriptPrepareForRun's checks, then the run.
     /// </summary>
     public void Eval(Client c, CommandArgs a, bool bySha, bool readOnly)
     {
-        if (!IntegerText.TryParse(a[2], out long numkeys))
-        {
-            c.Reply.Error("value is not an integer or out of range");
-            return;
-        }
-        if (numkeys > a.Count - 3)
-        {
-            c.Reply.Error("Number of keys can't be greater than number of args");
-            return;
-        }
-        if (numkeys < 0)
-        {
-            c.Reply.Error("Number of keys can't be negative");
-            return;
-        }
+        if (!TryNumKeys(c, a, "value is not an integer or out of range", out long numkeys)) return;
         Span<byte> shaBytes = stackalloc byte[40];
         ReadOnlySpan<byte> sha = shaBytes;
         CachedScript? script;
