@@ -60,6 +60,8 @@ public sealed class Snapshot : IDisposable
     public long KeysTotal { get; }
     /// <summary>Keys written so far, by the walk or before a change (current_save_keys_processed).</summary>
     public long KeysProcessed { get; private set; }
+    /// <summary>A big value is half written: keys saved before their first change go to the side buffer meanwhile.</summary>
+    public bool IsWritingValue => _open >= 0;
     /// <summary>Bytes of keyspaces kept alive only for this snapshot (flushed after the cut).</summary>
     public long AdoptedBytes { get; private set; }
 
