@@ -13,7 +13,8 @@ namespace Vermilion.Persistence;
 /// writes them: the loader expires them. Bytes fill pooled chunks that go to the sink as they
 /// fill, as <see cref="RdbFileWriter"/>'s do, so a fork-less <see cref="Snapshot"/> can feed it in
 /// slices (a key saved out of turn comes under a SELECT of its own database, and the next key
-/// under another).
+/// under another) and write a big collection's commands across slices: the commands are cut every
+/// 64 elements counted from the first, so they are the same however the slices fall.
 /// </summary>
 public sealed class AofRewriter : IDatasetWriter
 {
