@@ -13,22 +13,30 @@ namespace Vermilion.Persistence;
 /// writes them: the loader expires them. Bytes fill pooled chunks that go to the sink as they
 /// fill, as <see cref="RdbFileWriter"/>'s do, so a fork-less <see cref="Snapshot"/> can feed it in
 /// slices (a key saved out of turn comes under a SELECT of its own database, and the next key
-/// under another).
+/// under another) and write a big collection's commands across slices: the commands are cut every
+/// 64 elements counted from the first, so they are the same however the slices fall.
 /// </summary>
 public sealed class AofRewriter : IDatasetWriter
 {
     /// <summary>AOF_REWRITE_ITEMS_PER_CMD.</summary>
     public const int ItemsPerCommand = 64;
 
-    readonly RdbWriter _output;
+    readonly RdbWriter _stream;
+    /// <summary>Where bytes go now: the stream, or the side buffer while a key is set aside (<see cref="WriteKeyAside"/>).</summary>
+    RdbWriter _output;
+    SideBuffer? _side;
     readonly byte[] _digits = new byte[DoubleText.MaxLength + 24];
     int _database = -1;
+    /// <summary>The element-wise value begun by <see cref="BeginKey"/>, its deadline at the start, and how far it has got.</summary>
+    StoredObject? _open;
+    long _openDeadline;
+    ElementPosition _at;
 
     /// <param name="sink">Where the chunks go.</param>
     /// <param name="timestamp">With aof-timestamp-enabled: the "#TS:" annotation the base opens with.</param>
     public AofRewriter(IRdbChunkSink sink, long? timestamp)
     {
-        _output = new RdbWriter(sink, RdbFileWriter.ChunkSize);
+        _output = _stream = new RdbWriter(sink, RdbFileWriter.ChunkSize);
         if (timestamp is { } ts)
         {
             Raw("#TS:"u8);
@@ -59,101 +67,179 @@ public sealed class AofRewriter : IDatasetWriter
 
     public void WriteKey(int dbIndex, Keyspace keys, int entry)
     {
-        Select(dbIndex);
-        // One view at a time: a dataset of small collections must not lend one per key.
-        int views = keys.Views.Lent;
+        if (Begin(dbIndex, keys, entry) is not { } value) return;
+        var at = default(ElementPosition);
+        long all = long.MaxValue;
+        WriteElements(keys.Key(entry), value, ref at, ref all);
+        Expire(keys.Key(entry), keys.Deadline(entry));
+    }
+
+    /// <summary>As <see cref="WriteKey"/>, but an element-wise value stops before its first command: see <see cref="IDatasetWriter.BeginKey"/>.</summary>
+    public bool BeginKey(int dbIndex, Keyspace keys, int entry)
+    {
+        if (_open is not null) throw new InvalidOperationException("a key is already half written");
+        _open = Begin(dbIndex, keys, entry);
+        _openDeadline = keys.Deadline(entry);
+        _at = default;
+        return _open is null;
+    }
+
+    /// <summary>More commands of the value <see cref="BeginKey"/> left open, then its PEXPIREAT (the deadline read when it began).</summary>
+    public bool WriteElements(Keyspace keys, int entry, ref long budget)
+    {
+        var value = _open ?? throw new InvalidOperationException("no key is half written");
+        var key = keys.Key(entry);
+        if (!WriteElements(key, value, ref _at, ref budget)) return false;
+        Expire(key, _openDeadline);
+        _open = null;
+        return true;
+    }
+
+    /// <summary>A whole key into the side buffer, while the stream holds a value half written.</summary>
+    public void WriteKeyAside(int dbIndex, Keyspace keys, int entry)
+    {
+        _side ??= new SideBuffer(compress: false);
+        _output = _side.Writer;
         try
         {
-            WriteKey(keys, entry);
+            WriteKey(dbIndex, keys, entry);
         }
         finally
         {
-            keys.Views.ReturnTo(views);
-        }
-        long deadline = keys.Deadline(entry);
-        if (deadline != 0)
-        {
-            Raw("*3\r\n$9\r\nPEXPIREAT\r\n"u8);
-            Bulk(keys.Key(entry));
-            Bulk(deadline);
+            _output = _stream;
         }
     }
 
-    public void Finish() => _output.Flush();
+    /// <summary>The side buffer joins the stream (the SELECT it ends in is the stream's from now on).</summary>
+    public void JoinAside() => _side?.JoinInto(_stream);
+
+    public void Finish()
+    {
+        if (_open is not null) throw new InvalidOperationException("the base ends in the middle of a key");
+        _stream.Flush();
+    }
 
     /// <summary>An unfinished base is abandoned: the chunk being filled goes back to the pool.</summary>
-    public void Dispose() => _output.Reset();
-
-    void WriteKey(Keyspace keys, int entry)
+    public void Dispose()
     {
+        _stream.Reset();
+        _side?.Discard();
+        _open = null;
+    }
+
+    /// <summary>
+    /// The key whole when it is a string or in a compact encoding (null returned), with its
+    /// PEXPIREAT; otherwise nothing yet, and the value is returned for <see cref="WriteElements(ReadOnlySpan{byte}, StoredObject, ref ElementPosition, ref long)"/>.
+    /// </summary>
+    StoredObject? Begin(int dbIndex, Keyspace keys, int entry)
+    {
+        Select(dbIndex);
         var key = keys.Key(entry);
         if (keys.TryGetString(entry, out var text))
         {
             Raw("*3\r\n$3\r\nSET\r\n"u8);
             Bulk(key);
             Bulk(text);
-            return;
+            Expire(key, keys.Deadline(entry));
+            return null;
         }
-        Span<byte> scratch = stackalloc byte[24];
-        switch (keys.Object(entry))
+        // One view at a time: a dataset of small collections must not lend one per key.
+        int views = keys.Views.Lent;
+        try
+        {
+            var value = keys.Object(entry) ?? throw new InvalidOperationException("an entry without a value");
+            if (RdbValue.IsElementWise(value)) return value;
+            var at = default(ElementPosition);
+            long all = long.MaxValue;
+            WriteElements(key, value, ref at, ref all);
+            Expire(key, keys.Deadline(entry));
+            return null;
+        }
+        finally
+        {
+            keys.Views.ReturnTo(views);
+        }
+    }
+
+    void Expire(ReadOnlySpan<byte> key, long deadline)
+    {
+        if (deadline == 0) return;
+        Raw("*3\r\n$9\r\nPEXPIREAT\r\n"u8);
+        Bulk(key);
+        Bulk(deadline);
+    }
+
+    /// <summary>
+    /// A collection's commands from <paramref name="at"/> on while <paramref name="budget"/> lasts
+    /// (an element costs one; a list goes node by node, a node costing its elements): RPUSH,
+    /// SADD, ZADD (score as %.17g, ascending) or HMSET, a new command every
+    /// <see cref="ItemsPerCommand"/> elements counted from the first, so the commands are the
+    /// same however the value is cut into slices. True once every element is written.
+    /// </summary>
+    bool WriteElements(ReadOnlySpan<byte> key, StoredObject value, ref ElementPosition at, ref long budget)
+    {
+        switch (value)
         {
             case QuickList list:
             {
-                long items = list.Count, count = 0;
-                var cursor = list.At(0, forward: true);
-                while (cursor.Next(out var element))
+                Span<byte> scratch = stackalloc byte[24];
+                for (; at.Cursor < list.NodeCount; at.Cursor++)
                 {
-                    if (count == 0) Header("RPUSH"u8, key, Math.Min(items, ItemsPerCommand), 1);
-                    Bulk(element.Text(scratch));
-                    if (++count == ItemsPerCommand) count = 0;
-                    items--;
+                    if (budget <= 0) return false;
+                    var cursor = list.AtNode(at.Cursor);
+                    for (int i = list.NodeLength(at.Cursor); i > 0; i--, at.Elements++, budget--)
+                    {
+                        cursor.Next(out var element);
+                        Item("RPUSH"u8, key, list.Count, at.Elements, 1);
+                        Bulk(element.Text(scratch));
+                    }
                 }
-                break;
+                return true;
             }
             case SetValue set:
-            {
-                long items = set.Count, count = 0;
-                for (int i = 0; i < set.Count; i++)
+                for (; at.Elements < set.Count; at.Elements++, budget--)
                 {
-                    if (count == 0) Header("SADD"u8, key, Math.Min(items, ItemsPerCommand), 1);
-                    if (set.IsIntSet) Bulk(set.IntegerAt(i));
-                    else Bulk(set.MemberAt(i));
-                    if (++count == ItemsPerCommand) count = 0;
-                    items--;
+                    if (budget <= 0) return false;
+                    Item("SADD"u8, key, set.Count, at.Elements, 1);
+                    if (set.IsIntSet) Bulk(set.IntegerAt((int)at.Elements));
+                    else Bulk(set.MemberAt((int)at.Elements));
                 }
-                break;
-            }
+                return true;
             case SortedSetValue zset:
             {
-                long items = zset.Count, count = 0;
                 Span<byte> score = stackalloc byte[DoubleText.MaxLength];
-                for (var z = zset.At(0); z.IsValid; z.MoveNext())
+                for (var z = zset.At((int)at.Elements); z.IsValid; z.MoveNext(), at.Elements++, budget--)
                 {
-                    if (count == 0) Header("ZADD"u8, key, Math.Min(items, ItemsPerCommand), 2);
+                    if (budget <= 0) return false;
+                    Item("ZADD"u8, key, zset.Count, at.Elements, 2);
                     var member = z.Read(out double s);
                     Bulk(score[..DoubleText.Format(s, score)]);
                     Bulk(member);
-                    if (++count == ItemsPerCommand) count = 0;
-                    items--;
                 }
-                break;
+                return true;
             }
             case HashValue hash:
-            {
-                long items = hash.Count, count = 0;
-                for (int p = hash.FirstPair(); p >= 0; p = hash.NextPair(p))
+                for (int pair = at.Elements == 0 ? hash.FirstPair() : at.Cursor; pair >= 0; pair = hash.NextPair(pair), at.Elements++, budget--)
                 {
-                    if (count == 0) Header("HMSET"u8, key, Math.Min(items, ItemsPerCommand), 2);
-                    Bulk(hash.FieldAt(p));
-                    Bulk(hash.ValueAt(p));
-                    if (++count == ItemsPerCommand) count = 0;
-                    items--;
+                    if (budget <= 0)
+                    {
+                        at.Cursor = pair;
+                        return false;
+                    }
+                    Item("HMSET"u8, key, hash.Count, at.Elements, 2);
+                    Bulk(hash.FieldAt(pair));
+                    Bulk(hash.ValueAt(pair));
                 }
-                break;
-            }
-            case var other:
-                throw new InvalidOperationException($"no AOF form for a value of type {other?.Type}");
+                return true;
+            default:
+                throw new InvalidOperationException($"no AOF form for a value of type {value.Type}");
         }
+    }
+
+    /// <summary>Before element <paramref name="done"/> of <paramref name="total"/>: a new command's header when it starts one.</summary>
+    void Item(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key, long total, long done, int perItem)
+    {
+        if (done % ItemsPerCommand == 0) Header(command, key, Math.Min(total - done, ItemsPerCommand), perItem);
     }
 
     /// <summary>"*&lt;2 + items × perItem&gt;" and the command name and key, opening one command of a collection.</summary>

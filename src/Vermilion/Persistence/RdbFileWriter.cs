@@ -47,8 +47,14 @@ public sealed class RdbFileWriter : IDatasetWriter
     const byte OpcodeIdle = 0xF8, OpcodeFreq = 0xF9, OpcodeAux = 0xFA, OpcodeResizeDb = 0xFB,
         OpcodeExpireTimeMs = 0xFC, OpcodeSelectDb = 0xFE, OpcodeEof = 0xFF;
 
-    readonly RdbWriter _writer;
+    readonly RdbWriter _stream;
     readonly IRdbChunkSink _sink;
+    /// <summary>Where bytes go now: the stream, or the side buffer while a key is set aside (<see cref="WriteKeyAside"/>).</summary>
+    RdbWriter _writer;
+    SideBuffer? _side;
+    /// <summary>The element-wise value begun by <see cref="BeginKey"/> and how far it has got; null when none is open.</summary>
+    StoredObject? _open;
+    ElementPosition _at;
     readonly RdbFileOptions _options;
     readonly Eviction? _eviction;
     ulong _crc;
@@ -70,7 +76,7 @@ public sealed class RdbFileWriter : IDatasetWriter
         _sink = sink;
         _options = options;
         _eviction = eviction;
-        _writer = new RdbWriter(new Checksummer(this), ChunkSize) { Compress = options.Compression };
+        _writer = _stream = new RdbWriter(new Checksummer(this), ChunkSize) { Compress = options.Compression };
         _writer.WriteRaw("REDIS"u8);
         Span<byte> version = stackalloc byte[4];
         Encoding.ASCII.GetBytes(RdbFormat.Version.ToString("D4", CultureInfo.InvariantCulture), version);
@@ -141,19 +147,82 @@ public sealed class RdbFileWriter : IDatasetWriter
     /// </summary>
     public void WriteKey(int dbIndex, Keyspace keys, int entry)
     {
+        if (Begin(dbIndex, keys, entry) is not { } value) return;
+        var at = default(ElementPosition);
+        long all = long.MaxValue;
+        RdbValue.WriteElements(_writer, value, ref at, ref all);
+        KeysWritten++;
+    }
+
+    /// <summary>As <see cref="WriteKey(int, Keyspace, int)"/>, but an element-wise value stops after its length: see <see cref="IDatasetWriter.BeginKey"/>.</summary>
+    public bool BeginKey(int dbIndex, Keyspace keys, int entry)
+    {
+        if (_open is not null) throw new InvalidOperationException("a key is already half written");
+        _open = Begin(dbIndex, keys, entry);
+        _at = default;
+        return _open is null;
+    }
+
+    /// <summary>More of the value <see cref="BeginKey"/> left open: see <see cref="IDatasetWriter.WriteElements"/>.</summary>
+    public bool WriteElements(Keyspace keys, int entry, ref long budget)
+    {
+        // The object, not a view: an element-wise value is always a managed object, so holding it between slices holds nothing of the view pool.
+        var value = _open ?? throw new InvalidOperationException("no key is half written");
+        if (!RdbValue.WriteElements(_stream, value, ref _at, ref budget)) return false;
+        _open = null;
+        KeysWritten++;
+        return true;
+    }
+
+    /// <summary>A whole key into the side buffer, while the stream holds a value half written.</summary>
+    public void WriteKeyAside(int dbIndex, Keyspace keys, int entry)
+    {
+        _side ??= new SideBuffer(_options.Compression);
+        _writer = _side.Writer;
+        try
+        {
+            WriteKey(dbIndex, keys, entry);
+        }
+        finally
+        {
+            _writer = _stream;
+        }
+    }
+
+    /// <summary>
+    /// The side buffer joins the stream. The SELECTDB state needs nothing: the buffer began in the
+    /// database of the value just ended, and the stream goes on in the database it ended in.
+    /// </summary>
+    public void JoinAside() => _side?.JoinInto(_stream);
+
+    /// <summary>
+    /// The key's opcodes, and then its value whole (null returned), or for an element-wise value
+    /// only its type, key and length (the value returned: its elements come next).
+    /// </summary>
+    StoredObject? Begin(int dbIndex, Keyspace keys, int entry)
+    {
         SelectDatabase(dbIndex);
         long deadline = keys.Deadline(entry);
+        if (deadline == 0) deadline = -1;
         uint access = keys.Lru(entry);
         if (keys.TryGetString(entry, out var text))
         {
-            WriteKey(keys.Key(entry), text, deadline == 0 ? -1 : deadline, access);
-            return;
+            WriteKey(keys.Key(entry), text, deadline, access);
+            return null;
         }
         var views = keys.Views;
         int mark = views.Lent;
         try
         {
-            WriteKey(keys.Key(entry), keys.Object(entry)!, deadline == 0 ? -1 : deadline, access);
+            var value = keys.Object(entry)!;
+            if (!RdbValue.IsElementWise(value))
+            {
+                WriteKey(keys.Key(entry), value, deadline, access);
+                return null;
+            }
+            WriteKeyPrefix(deadline, access);
+            RdbValue.WriteKeyedHeader(_writer, keys.Key(entry), value);
+            return value;
         }
         finally
         {
@@ -211,28 +280,31 @@ public sealed class RdbFileWriter : IDatasetWriter
     public void Flush()
     {
         CheckOpen();
-        _writer.Flush();
+        _stream.Flush();
     }
 
     /// <summary>The EOF opcode and the CRC-64 trailer; every byte is with the sink when this returns. The writer is done.</summary>
     public void Finish()
     {
         CheckOpen();
-        _writer.WriteByte(OpcodeEof);
+        if (_open is not null) throw new InvalidOperationException("the file ends in the middle of a key");
+        _stream.WriteByte(OpcodeEof);
         // The bytes not handed over yet join the checksum here, so the trailer shares their chunk.
-        if (_options.Checksum) _crc = Crc64.Compute(_writer.Written, _crc);
+        if (_options.Checksum) _crc = Crc64.Compute(_stream.Written, _crc);
         _trailer = true;
         Span<byte> crc = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(crc, _options.Checksum ? _crc : 0);
-        _writer.WriteRaw(crc);
-        _writer.Flush();
+        _stream.WriteRaw(crc);
+        _stream.Flush();
         _finished = true;
     }
 
     /// <summary>An unfinished file is abandoned (a failed save): the chunk being filled goes back to the pool.</summary>
     public void Dispose()
     {
-        _writer.Reset();
+        _stream.Reset();
+        _side?.Discard();
+        _open = null;
         _finished = true;
     }
 

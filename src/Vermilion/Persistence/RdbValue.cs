@@ -10,6 +10,18 @@ namespace Vermilion.Persistence;
 public enum RdbReadResult { Ok, Empty, Corrupt }
 
 /// <summary>
+/// How far a value written element by element has got (<see cref="RdbValue.WriteElements"/>, the
+/// AOF base's commands): a fork-less snapshot writes a big value across slices, and this is all it
+/// keeps between them. <see cref="Elements"/> counts what is written; <see cref="Cursor"/> is where
+/// the walk stands in the encoding (a hash's next pair, a list's next node).
+/// </summary>
+public struct ElementPosition
+{
+    public long Elements;
+    public int Cursor;
+}
+
+/// <summary>
 /// rdbSaveObject and rdbLoadObject for the collections Vermilion stores, in the RDB types Redis
 /// 7.0 writes: a small encoding as its blob (an intset, a listpack) in one RDB string, a large
 /// one as a count and its elements. Loading builds Vermilion's own encodings and honours the
@@ -31,15 +43,122 @@ public static class RdbValue
         if (TypeOf(value) is not { } type) return false;
         writer.WriteType(type);
         if (keyed) writer.WriteString(key);
+        if (value is QuickList || IsElementWise(value))
+        {
+            WriteElementCount(writer, value);
+            var at = default(ElementPosition);
+            long all = long.MaxValue;
+            WriteElements(writer, value, ref at, ref all);
+            return true;
+        }
         switch (value)
         {
             case RawString s: writer.WriteString(s.Value); break;
-            case SetValue set: WriteSet(writer, set); break;
-            case HashValue hash: WriteHash(writer, hash); break;
-            case QuickList list: WriteList(writer, list); break;
-            case SortedSetValue zset: WriteSortedSet(writer, zset); break;
+            case SetValue set: WriteIntSet(writer, set); break;
+            case HashValue hash: WriteHashListpack(writer, hash); break;
+            case SortedSetValue zset: WriteSortedSetListpack(writer, zset); break;
         }
         return true;
+    }
+
+    /// <summary>
+    /// A value in one of the element-wise encodings (a dict set, a dict hash, a skiplist sorted
+    /// set, a quicklist of several nodes): written as a count and then its elements, so it can be
+    /// written a bounded number of elements at a time (<see cref="WriteElements"/>). A compact
+    /// encoding is one blob, bounded by its thresholds (hash-max-listpack-entries and the like),
+    /// and is always written whole.
+    /// </summary>
+    public static bool IsElementWise(StoredObject value) =>
+        value is SetValue { IsIntSet: false } or HashValue { IsListpack: false } or SortedSetValue { IsPacked: false } or QuickList { NodeCount: > 1 };
+
+    /// <summary>
+    /// rdbSaveKeyValuePair up to the elements of an element-wise value (<see cref="IsElementWise"/>):
+    /// its type, <paramref name="key"/> and the count (a list's node count); the elements follow
+    /// through <see cref="WriteElements"/>.
+    /// </summary>
+    public static void WriteKeyedHeader(RdbWriter writer, ReadOnlySpan<byte> key, StoredObject value)
+    {
+        writer.WriteType(TypeOf(value) ?? throw new InvalidOperationException($"no RDB form for a value of type {value.Type}"));
+        writer.WriteString(key);
+        WriteElementCount(writer, value);
+    }
+
+    static void WriteElementCount(RdbWriter writer, StoredObject value) => writer.WriteLength(value switch
+    {
+        QuickList list => (ulong)list.NodeCount,
+        SetValue set => (ulong)set.Count,
+        HashValue hash => (ulong)hash.Count,
+        SortedSetValue zset => (ulong)zset.Count,
+        _ => throw new InvalidOperationException($"a value of type {value.Type} is not written element by element"),
+    });
+
+    /// <summary>
+    /// rdbSaveObject's loop over the elements of an element-wise value, from <paramref name="at"/>
+    /// on while <paramref name="budget"/> lasts: a set member, a hash field and its value, a
+    /// sorted set member and its score (from the highest rank down, as Redis walks its skiplist
+    /// backwards so the loader appends) each cost one; a list node (one listpack: the unit the
+    /// format has) costs its entries, and one is always written when any budget is left. True
+    /// once every element is written. The value must not change between calls: <paramref name="at"/>
+    /// is a position in it.
+    /// </summary>
+    public static bool WriteElements(RdbWriter writer, StoredObject value, ref ElementPosition at, ref long budget)
+    {
+        switch (value)
+        {
+            case SetValue set:
+                for (; at.Elements < set.Count; at.Elements++, budget--)
+                {
+                    if (budget <= 0) return false;
+                    writer.WriteString(set.MemberAt((int)at.Elements));
+                }
+                return true;
+            case HashValue hash:
+                for (int pair = at.Elements == 0 ? hash.FirstPair() : at.Cursor; pair >= 0; pair = hash.NextPair(pair), at.Elements++, budget--)
+                {
+                    if (budget <= 0)
+                    {
+                        at.Cursor = pair;
+                        return false;
+                    }
+                    writer.WriteString(hash.FieldAt(pair));
+                    writer.WriteString(hash.ValueAt(pair));
+                }
+                return true;
+            case SortedSetValue zset:
+            {
+                Span<byte> bits = stackalloc byte[8];
+                for (var c = zset.At(zset.Count - 1 - (int)at.Elements); c.IsValid; c.MovePrev(), at.Elements++, budget--)
+                {
+                    if (budget <= 0) return false;
+                    writer.WriteString(c.Read(out double score));
+                    BinaryPrimitives.WriteDoubleLittleEndian(bits, score);
+                    writer.WriteRaw(bits);
+                }
+                return true;
+            }
+            case QuickList list:
+                // RDB_TYPE_LIST_QUICKLIST_2: each node as a packed container (2) and its listpack.
+                for (; at.Cursor < list.NodeCount; at.Cursor++)
+                {
+                    if (budget <= 0) return false;
+                    int entries = list.NodeLength(at.Cursor);
+                    var cursor = list.AtNode(at.Cursor);
+                    using var lp = new ListpackBuilder(256);
+                    for (int i = entries; i > 0; i--)
+                    {
+                        cursor.Next(out var entry);
+                        if (entry.IsInteger) lp.Append(entry.Integer);
+                        else lp.Append(entry.Bytes);
+                    }
+                    writer.WriteLength(PackedContainer);
+                    writer.WriteString(lp.Finish());
+                    at.Elements += entries;
+                    budget -= entries;
+                }
+                return true;
+            default:
+                throw new InvalidOperationException($"a value of type {value.Type} is not written element by element");
+        }
     }
 
     /// <summary>rdbSaveObjectType: the RDB type Redis 7.0 writes for the value's encoding; null for a type with no RDB form here yet.</summary>
@@ -53,92 +172,44 @@ public static class RdbValue
         _ => null,
     };
 
-    static void WriteSet(RdbWriter writer, SetValue set)
+    static void WriteIntSet(RdbWriter writer, SetValue set)
     {
-        if (set.IsIntSet)
-        {
-            var ints = set.Ints;
-            int size = IntSetBlob.Size(ints);
-            var blob = ArrayPool<byte>.Shared.Rent(size);
-            IntSetBlob.Write(ints, blob);
-            writer.WriteString(blob.AsSpan(0, size));
-            ArrayPool<byte>.Shared.Return(blob);
-            return;
-        }
-        writer.WriteLength((ulong)set.Count);
-        for (int i = 0; i < set.Count; i++) writer.WriteString(set.MemberAt(i));
+        var ints = set.Ints;
+        int size = IntSetBlob.Size(ints);
+        var blob = ArrayPool<byte>.Shared.Rent(size);
+        IntSetBlob.Write(ints, blob);
+        writer.WriteString(blob.AsSpan(0, size));
+        ArrayPool<byte>.Shared.Return(blob);
     }
 
-    static void WriteHash(RdbWriter writer, HashValue hash)
+    static void WriteHashListpack(RdbWriter writer, HashValue hash)
     {
-        if (hash.IsListpack)
-        {
-            // Each Vermilion entry (varint length + bytes) grows by at most 9 bytes as a listpack entry.
-            using var lp = new ListpackBuilder((int)Math.Min(Array.MaxLength, hash.ListpackBytes + 18L * hash.Count + 7));
-            for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair))
-            {
-                lp.Append(hash.FieldAt(pair));
-                lp.Append(hash.ValueAt(pair));
-            }
-            writer.WriteString(lp.Finish());
-            return;
-        }
-        writer.WriteLength((ulong)hash.Count);
+        // Each Vermilion entry (varint length + bytes) grows by at most 9 bytes as a listpack entry.
+        using var lp = new ListpackBuilder((int)Math.Min(Array.MaxLength, hash.ListpackBytes + 18L * hash.Count + 7));
         for (int pair = hash.FirstPair(); pair >= 0; pair = hash.NextPair(pair))
         {
-            writer.WriteString(hash.FieldAt(pair));
-            writer.WriteString(hash.ValueAt(pair));
+            lp.Append(hash.FieldAt(pair));
+            lp.Append(hash.ValueAt(pair));
         }
-    }
-
-    /// <summary>RDB_TYPE_LIST_QUICKLIST_2: the node count, then each node as a packed container (2) and its listpack.</summary>
-    static void WriteList(RdbWriter writer, QuickList list)
-    {
-        writer.WriteLength((ulong)list.NodeCount);
-        if (list.Count == 0) return;
-        var cursor = list.At(0, forward: true);
-        for (int node = 0; node < list.NodeCount; node++)
-        {
-            using var lp = new ListpackBuilder(256);
-            for (int i = list.NodeLength(node); i > 0; i--)
-            {
-                cursor.Next(out var entry);
-                if (entry.IsInteger) lp.Append(entry.Integer);
-                else lp.Append(entry.Bytes);
-            }
-            writer.WriteLength(PackedContainer);
-            writer.WriteString(lp.Finish());
-        }
+        writer.WriteString(lp.Finish());
     }
 
     /// <summary>
     /// RDB_TYPE_ZSET_LISTPACK: member and score alternate, a score kept as zzlInsertAt keeps it
-    /// (an integer when the double is integral, else its d2string text). RDB_TYPE_ZSET_2: the
-    /// count, then from the highest rank down each member and its score as 8 little-endian bytes.
+    /// (an integer when the double is integral, else its d2string text). (RDB_TYPE_ZSET_2, the
+    /// count and then each member with its score as 8 little-endian bytes, is <see cref="WriteElements"/>.)
     /// </summary>
-    static void WriteSortedSet(RdbWriter writer, SortedSetValue zset)
+    static void WriteSortedSetListpack(RdbWriter writer, SortedSetValue zset)
     {
-        if (zset.IsPacked)
+        using var lp = new ListpackBuilder(64);
+        Span<byte> text = stackalloc byte[DoubleText.MaxLength];
+        for (var c = zset.At(0); c.IsValid; c.MoveNext())
         {
-            using var lp = new ListpackBuilder(64);
-            Span<byte> text = stackalloc byte[DoubleText.MaxLength];
-            for (var c = zset.At(0); c.IsValid; c.MoveNext())
-            {
-                lp.Append(c.Read(out double score));
-                if (DoubleText.IsCompactInteger(score, out long integer)) lp.Append(integer);
-                else lp.Append(text[..DoubleText.FormatCompact(score, text)]);
-            }
-            writer.WriteString(lp.Finish());
-            return;
+            lp.Append(c.Read(out double score));
+            if (DoubleText.IsCompactInteger(score, out long integer)) lp.Append(integer);
+            else lp.Append(text[..DoubleText.FormatCompact(score, text)]);
         }
-        writer.WriteLength((ulong)zset.Count);
-        Span<byte> bits = stackalloc byte[8];
-        for (var c = zset.At(zset.Count - 1); c.IsValid; c.MovePrev())
-        {
-            writer.WriteString(c.Read(out double score));
-            BinaryPrimitives.WriteDoubleLittleEndian(bits, score);
-            writer.WriteRaw(bits);
-        }
+        writer.WriteString(lp.Finish());
     }
 
     /// <summary>quicklist node containers: an element stored as it is (Redis's elements of 1 GB and more), or a listpack.</summary>

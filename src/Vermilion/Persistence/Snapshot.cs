@@ -20,6 +20,16 @@ namespace Vermilion.Persistence;
 /// cut saw: the snapshot keeps walking it under the database number it had at the cut, and a
 /// flushed one is only released once the walk is done (<see cref="Adopt"/>). Chunks leave for the
 /// sink as they fill; nothing here touches them again.
+///
+/// A big value (an element-wise encoding, <see cref="RdbValue.IsElementWise"/>: a set, hash or
+/// sorted set of millions, a long list) would hold the loop for its whole serialization, where
+/// Redis's fork stalls only for its page tables. The walk writes its type, key and length, then
+/// its elements a bounded number at a time, resuming at the next slice; the entry stays unsaved
+/// until its last element, so the value cannot change meanwhile: every write reaches it through a
+/// lookup or a removal, whose hook then finishes it first (one stall, bounded by that value, and
+/// only when that very key is touched mid-save). A key the hook must save while a value is half
+/// written cannot enter the stream (a key's bytes are contiguous): it goes to the writer's side
+/// buffer, which joins the stream right after the value (<see cref="IDatasetWriter.WriteKeyAside"/>).
 /// </summary>
 public sealed class Snapshot : IDisposable
 {
@@ -36,12 +46,22 @@ public sealed class Snapshot : IDisposable
     readonly Action<Keyspace, int> _capture;
     readonly Action<Keyspace> _release;
     int _space, _cursor;
+    /// <summary>The entry of the current space whose value is half written (the walk's cursor), or -1.</summary>
+    int _open = -1;
     bool _done;
+
+    /// <summary>
+    /// Elements written between two reads of the clock: a slice overshoots its deadline by at
+    /// most that many (a 5M-member sorted set writes ~64 members in a few µs).
+    /// </summary>
+    const long ElementsPerClockRead = 64;
 
     /// <summary>Keys at the cut (current_save_keys_total).</summary>
     public long KeysTotal { get; }
     /// <summary>Keys written so far, by the walk or before a change (current_save_keys_processed).</summary>
     public long KeysProcessed { get; private set; }
+    /// <summary>A big value is half written: keys saved before their first change go to the side buffer meanwhile.</summary>
+    public bool IsWritingValue => _open >= 0;
     /// <summary>Bytes of keyspaces kept alive only for this snapshot (flushed after the cut).</summary>
     public long AdoptedBytes { get; private set; }
 
@@ -74,10 +94,49 @@ public sealed class Snapshot : IDisposable
 
     void Capture(Keyspace keys, int entry)
     {
+        if (_open >= 0 && entry == _open && ReferenceEquals(keys, _spaces[_space].Keys))
+        {
+            // The value half written is about to change: the rest of it now.
+            long all = long.MaxValue;
+            _file.WriteElements(keys, entry, ref all);
+            EndOpenKey(keys);
+            return;
+        }
         var space = SpaceOf(keys)!;
-        _file.WriteKey(space.Db, keys, entry);
+        if (_open >= 0) _file.WriteKeyAside(space.Db, keys, entry);
+        else _file.WriteKey(space.Db, keys, entry);
         keys.MarkSaved(entry);
         KeysProcessed++;
+    }
+
+    /// <summary>The value half written is complete: its entry is saved, and what was set aside meanwhile follows it.</summary>
+    void EndOpenKey(Keyspace keys)
+    {
+        keys.MarkSaved(_open);
+        KeysProcessed++;
+        _open = -1;
+        _file.JoinAside();
+    }
+
+    /// <summary>
+    /// More of the value half written, until it is complete (true) or the slice ends: the
+    /// deadline passes or <paramref name="maxItems"/> (each element one) runs out.
+    /// </summary>
+    bool WriteOpenKey(Keyspace keys, long deadline, ref long maxItems)
+    {
+        while (maxItems > 0)
+        {
+            long budget = Math.Min(maxItems, ElementsPerClockRead), before = budget;
+            bool complete = _file.WriteElements(keys, _open, ref budget);
+            maxItems -= before - budget;
+            if (complete)
+            {
+                EndOpenKey(keys);
+                return true;
+            }
+            if (Stopwatch.GetTimestamp() >= deadline) return false;
+        }
+        return false;
     }
 
     /// <summary>
@@ -99,10 +158,11 @@ public sealed class Snapshot : IDisposable
 
     /// <summary>
     /// Writes unsaved keys until <paramref name="deadline"/> (a Stopwatch timestamp) or, with
-    /// <paramref name="maxKeys"/>, that many keys (rdb-key-save-delay's pacing). True once every
-    /// key is written: the walk is over and the file has its EOF and checksum.
+    /// <paramref name="maxItems"/>, that many keys and elements of big values (rdb-key-save-delay's
+    /// pacing: a big value's element counts as a key). True once every key is written: the walk is
+    /// over and the file has its EOF and checksum.
     /// </summary>
-    public bool Step(long deadline, long maxKeys = long.MaxValue)
+    public bool Step(long deadline, long maxItems = long.MaxValue)
     {
         if (_done) return true;
         int sinceClock = 0;
@@ -115,9 +175,11 @@ public sealed class Snapshot : IDisposable
                 _file.BeginDatabase(space.Db, space.Size, space.Expires);
                 space.Begun = true;
             }
+            // A value left half written by the last slice (unless a command's lookup finished it).
+            if (_open >= 0 && !WriteOpenKey(keys, deadline, ref maxItems)) return false;
             while ((_cursor = keys.NextEntry(_cursor)) >= 0)
             {
-                if (maxKeys <= 0) return false;
+                if (maxItems <= 0) return false;
                 // The clock is read every 32 keys: a slice overshoots by at most that many keys.
                 if (++sinceClock == 32)
                 {
@@ -126,10 +188,17 @@ public sealed class Snapshot : IDisposable
                 }
                 if (!keys.IsSaved(_cursor))
                 {
-                    _file.WriteKey(space.Db, keys, _cursor);
-                    keys.MarkSaved(_cursor);
-                    KeysProcessed++;
-                    maxKeys--;
+                    maxItems--;
+                    if (_file.BeginKey(space.Db, keys, _cursor))
+                    {
+                        keys.MarkSaved(_cursor);
+                        KeysProcessed++;
+                    }
+                    else
+                    {
+                        _open = _cursor;
+                        if (!WriteOpenKey(keys, deadline, ref maxItems)) return false;
+                    }
                 }
                 _cursor++;
             }
@@ -156,6 +225,7 @@ public sealed class Snapshot : IDisposable
     /// <summary>Ends the snapshot, finished or not: hooks removed, adopted keyspaces released, an unfinished file abandoned.</summary>
     public void Dispose()
     {
+        _open = -1;
         for (int i = _space; i < _spaces.Length; i++) Leave(_spaces[i]);
         _space = _spaces.Length;
         if (!_done) _file.Dispose();

@@ -106,7 +106,8 @@ public sealed partial class VermilionServer
     /// <summary>
     /// The time event of a running snapshot: one slice of the walk, then (once the file is
     /// complete) wait for the writer thread and finish. rdb-key-save-delay paces the walk (one
-    /// key per that many µs) without holding the loop.
+    /// key, or one element of a big value, per that many µs: so tests can land writes while a big
+    /// value is half written) without holding the loop.
     /// </summary>
     long SnapshotStep()
     {

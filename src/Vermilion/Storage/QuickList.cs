@@ -1039,6 +1039,9 @@ public sealed class QuickList : SeparatelyKeyedObject
         return new Cursor(this, i, pos, forward);
     }
 
+    /// <summary>A cursor at the first element of node <paramref name="node"/> walking toward the tail: a list written across a snapshot's slices resumes node by node without a walk from an end.</summary>
+    public Cursor AtNode(int node) => new(this, node, Start(Node(node)), forward: true);
+
     /// <summary>Walks the elements from a position; the list must not change meanwhile.</summary>
     public ref struct Cursor
     {

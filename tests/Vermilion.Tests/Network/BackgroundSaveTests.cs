@@ -132,6 +132,154 @@ public class BackgroundSaveTests
         Assert.Equal(after, c.Call("DEBUG", "DIGEST"));
     }
 
+    /// <summary>
+    /// The big values of <see cref="BigValuesAreWrittenAcrossSlicesAndTheFileIsTheCut"/>, one of
+    /// each element-wise encoding, created first so the walk reaches them before the small keys
+    /// (in databases 0 and 1) that are written while they are half written.
+    /// </summary>
+    static void PopulateBig(RespSocket c)
+    {
+        for (int i = 0; i < BigElements; i += 100)
+        {
+            var range = Enumerable.Range(i, 100).ToArray();
+            c.Send(RespSocket.Encode(["SADD", "bigset", .. range.Select(n => $"member:{n}")]));
+            c.Send(RespSocket.Encode(["HSET", "bighash", .. range.SelectMany(n => new[] { $"field:{n}", $"value:{n}" })]));
+            c.Send(RespSocket.Encode(["ZADD", "bigzset", .. range.SelectMany(n => new[] { (n * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture), $"m:{n}" })]));
+            // 40-byte elements: a node of 8 KB holds ~190, so the list has ~16 nodes.
+            c.Send(RespSocket.Encode(["RPUSH", "biglist", .. range.Select(n => n % 5 == 0 ? n.ToString() : $"element-{n}".PadRight(40, '.'))]));
+        }
+        for (int i = 0; i < BigElements / 100 * 4; i++) c.ReadReply();
+        c.Call("PEXPIRE", "bighash", "100000000");
+        Populate(c, 0, 100);
+        Populate(c, 1, 100);
+    }
+
+    const int BigElements = 3000;
+
+    /// <summary>
+    /// While each big value is half written (current_save_keys_processed says which: they come
+    /// first), keys the walk has not reached change in both databases (set aside, joining the
+    /// file after the value), then the big value itself changes (finished first), except the
+    /// list, which the walk finishes. Then a database is flushed under the walk.
+    /// </summary>
+    static void ChangeWhileBigValuesAreWritten(RespSocket c)
+    {
+        string[][] changes = [["SADD", "bigset", "new"], ["DEL", "bighash"], ["ZADD", "bigzset", "7", "new"], []];
+        for (int k = 0; k < changes.Length; k++)
+        {
+            Assert.True(InProcessServer.WaitFor(() => SaveKeysProcessed(c) >= k, 30_000));
+            Thread.Sleep(150); // ~600 elements into value k
+            c.Call("SET", $"s:{90 - k}", "changed");
+            c.Call("HSET", $"h:{90 - k}", "c", "new");
+            c.Call("RENAME", $"s:{80 - k}", $"renamed-{k}");
+            c.Call("SELECT", "1");
+            c.Call("SET", $"s:{90 - k}", "changed");
+            c.Call("DEL", $"l:{90 - k}");
+            c.Call("SELECT", "0");
+            if (changes[k].Length > 0) c.Call(changes[k]);
+        }
+        Assert.True(InProcessServer.WaitFor(() => SaveKeysProcessed(c) >= changes.Length, 30_000));
+        c.Call("SELECT", "1");
+        c.Call("FLUSHDB");
+        c.Call("SELECT", "0");
+    }
+
+    static long SaveKeysProcessed(RespSocket c)
+    {
+        var line = c.Call("INFO", "persistence").Split("\r\n").First(l => l.StartsWith("current_save_keys_processed:"));
+        return long.Parse(line["current_save_keys_processed:".Length..]);
+    }
+
+    /// <summary>
+    /// A big value of each kind (a dict set and hash, a skiplist, a quicklist of many nodes) is
+    /// written a few elements at a time (rdb-key-save-delay paces elements as keys), while other
+    /// keys and the big values themselves change: redis-check-rdb passes and redis-server loads
+    /// the file to the digest of the cut.
+    /// </summary>
+    [Fact]
+    public void BigValuesAreWrittenAcrossSlicesAndTheFileIsTheCut()
+    {
+        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes");
+        using var c = s.Connect();
+        PopulateBig(c);
+        Assert.Contains("quicklist", c.Call("OBJECT", "ENCODING", "biglist"));
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "250"); // 4000 elements a second: ~0.75 s a big value
+        string cut = c.Call("DEBUG", "DIGEST");
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        ChangeWhileBigValuesAreWritten(c);
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        Assert.True(WaitForSaveEnd(c));
+        Assert.Contains("rdb_last_bgsave_status:ok\r\n", c.Call("INFO", "persistence"));
+
+        string file = Path.Combine(s.Server.Config.Dir, "dump.rdb");
+        var check = ExternalProcess.Run("redis-check-rdb", [file], timeoutMs: 60_000);
+        Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+        using var loaded = new OracleServer("--dir", s.Server.Config.Dir, "--dbfilename", "dump.rdb", "--enable-debug-command", "yes");
+        using var r = loaded.Connect();
+        Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
+        Assert.Equal($":{BigElements}\r\n", r.Call("HLEN", "bighash"));
+    }
+
+    /// <summary>The AOF base of commands, written across slices the same way, is the dataset of the cut (64 elements a command, as today).</summary>
+    [Fact]
+    public void TheAofBaseWritesBigValuesAcrossSlicesAtTheCut()
+    {
+        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes", "--aof-use-rdb-preamble", "no", "--appendonly", "yes");
+        using var c = s.Connect();
+        PopulateBig(c);
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "250");
+        string cut = c.Call("DEBUG", "DIGEST");
+        Assert.Equal("+Background append only file rewriting started\r\n", c.Call("BGREWRITEAOF"));
+        ChangeWhileBigValuesAreWritten(c);
+        string after = c.Call("DEBUG", "DIGEST");
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        AofServers.WaitForRewrite(c);
+        Assert.Contains("aof_last_bgrewrite_status:ok\r\n", c.Call("INFO", "persistence"));
+
+        var bases = Directory.GetFiles(Path.Combine(s.Server.Config.Dir, "appendonlydir"), "*.base.aof");
+        var only = Directory.CreateTempSubdirectory("vermilion-aof-base-").FullName;
+        try
+        {
+            File.Copy(Assert.Single(bases), Path.Combine(only, "base.aof"));
+            var check = ExternalProcess.Run("redis-check-aof", [Path.Combine(only, "base.aof")], timeoutMs: 60_000);
+            Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+            using var loaded = new OracleServer("--dir", only, "--appendonly", "yes", "--appendfilename", "base.aof", "--enable-debug-command", "yes");
+            using var r = loaded.Connect();
+            Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
+        }
+        finally { Directory.Delete(only, recursive: true); }
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "LOADAOF"));
+        Assert.Equal(after, c.Call("DEBUG", "DIGEST"));
+    }
+
+    /// <summary>A save stopped inside a big value (DEBUG RELOAD, FLUSHALL) leaves the server whole, and the next BGSAVE starts from scratch.</summary>
+    [Fact]
+    public void ASaveStoppedInsideABigValueLeavesTheServerWhole()
+    {
+        using var s = new InProcessServer("epoll", "--enable-debug-command", "yes");
+        using var c = s.Connect();
+        PopulateBig(c);
+        string digest = c.Call("DEBUG", "DIGEST");
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "1000");
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        Thread.Sleep(50);
+        c.Call("SET", "s:99", "set aside"); // the walk is inside bigset: this key waits in the side buffer
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "RELOAD"));
+        Assert.True(WaitForSaveEnd(c));
+        c.Call("SET", "s:99", "value-99");
+        Assert.Equal(digest, c.Call("DEBUG", "DIGEST"));
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        c.Call("SADD", "bigset", "x");
+        Assert.Equal("+OK\r\n", c.Call("FLUSHALL"));
+        Assert.True(WaitForSaveEnd(c));
+        c.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        Assert.Equal(":0\r\n", c.Call("DBSIZE"));
+        PopulateBig(c);
+        Assert.Equal("+Background saving started\r\n", c.Call("BGSAVE"));
+        Assert.True(WaitForSaveEnd(c));
+        Assert.Contains("rdb_last_bgsave_status:ok\r\n", c.Call("INFO", "persistence"));
+    }
+
     [Fact]
     public void FlushAllStopsTheSaveAndSchedulingWaitsForIt()
     {

@@ -15,7 +15,7 @@ public class RdbFileTests
     static readonly long Now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>A set of empty databases as a server has them, with their own eviction clock.</summary>
-    sealed class Dataset : IDisposable
+    internal sealed class Dataset : IDisposable
     {
         public readonly Config Config;
         public readonly Eviction Eviction;
@@ -44,7 +44,7 @@ public class RdbFileTests
     }
 
     /// <summary>Keeps every chunk it is given (never returning it to the pool), with a copy of its bytes as they were then.</summary>
-    sealed class KeepingSink : IRdbChunkSink
+    internal sealed class KeepingSink : IRdbChunkSink
     {
         public readonly List<(RdbChunk Chunk, byte[] Copy)> Chunks = [];
         public void Accept(RdbChunk chunk) => Chunks.Add((chunk, chunk.Span.ToArray()));
@@ -74,7 +74,7 @@ public class RdbFileTests
         return (ok, loader.Error);
     }
 
-    static (bool Ok, RdbFileLoader Loader, Dataset Data) Load(byte[] file, Config? config = null, bool aofBase = false)
+    internal static (bool Ok, RdbFileLoader Loader, Dataset Data) Load(byte[] file, Config? config = null, bool aofBase = false)
     {
         var data = new Dataset(config);
         var loader = new RdbFileLoader(data.Config, data.Dbs, null, Now) { AofBase = aofBase };
