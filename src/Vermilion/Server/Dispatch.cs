@@ -190,7 +190,15 @@ public sealed partial class VermilionServer
         _commandSignalsOwnKeys = false;
         if (TrackingClients > 0)
         {
-            if (c.Tracking is not null && (cmd.Flags & CommandFlags.ReadOnly) != 0) RememberReadKeys(c, cmd, args);
+            // call(): a read remembers its keys for its client; a read inside a script makes the
+            // script's caller track every key its EVAL/FCALL declared; EVAL_RO and the like track
+            // nothing themselves, only through the reads they run.
+            if ((cmd.Flags & CommandFlags.ReadOnly) != 0 && cmd.FullName is not ("eval_ro" or "evalsha_ro" or "fcall_ro")
+                && RequestingClient(c) is { Tracking: not null } tracker)
+            {
+                if (ReferenceEquals(tracker, c)) RememberReadKeys(c, cmd, args);
+                else if (tracker.LastCommand is { } script && callerArgs is not null) RememberReadKeys(tracker, script, callerArgs);
+            }
             AfterTrackedCommand(c, cmd);
         }
     }

@@ -64,6 +64,9 @@ public sealed partial class VermilionServer
     public long LuaMemory => _lua?.UsedMemory ?? 0;
     /// <summary>A script is running (the loop is inside EVAL).</summary>
     public bool ScriptRunning => _scriptRun?.Active == true;
+    /// <summary>server.script_caller for the script client (the client whose EVAL or FCALL runs), any other client itself.</summary>
+    internal Client? RequestingClient(Client? c) =>
+        c is not null && _scriptRun is { Active: true } run && run.IsScriptClient(c) ? run.Caller : c;
     /// <summary>FUNCTION STATS' view of the running script (an EVAL, or an FCALL with its name, arguments and time so far); null when none runs.</summary>
     public (bool Eval, string Name, CommandArgs? Command, long DurationMs)? RunningScript =>
         _scriptRun is { Active: true } run ? (run.EvalMode, run.Name, run.Command, run.ElapsedMs) : null;
@@ -347,6 +350,8 @@ public sealed partial class VermilionServer
         byte[] _nameBytes = new byte[42];
         int _nameLength;
 
+        public Client? Caller => _caller;
+        public bool IsScriptClient(Client c) => ReferenceEquals(c, _client);
         /// <summary>SCRIPT_WRITE_DIRTY: the script ran a write command; SCRIPT KILL refuses it.</summary>
         public bool WroteDirty => _wroteDirty;
         /// <summary>An FCALL's arguments while it runs (FUNCTION STATS' running_script command); null for EVAL.</summary>

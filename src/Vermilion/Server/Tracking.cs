@@ -99,13 +99,16 @@ public sealed partial class VermilionServer
         if (_trackingTable.Count == 0) return;
         var lookup = _trackingTable.GetAlternateLookup<ReadOnlySpan<byte>>();
         if (!lookup.Remove(key, out var storedKey, out var ids)) return;
+        // A script's write is its caller's (server.current_client): NOLOOP and the held-back own invalidation are the caller's.
+        by = RequestingClient(by);
+        var current = RequestingClient(CurrentClient);
         foreach (long id in ids)
         {
             var target = FindClient(id);
             if (target?.Tracking is not { Bcast: false } t) continue;
             if (t.NoLoop && target == by) continue;
             // The writer's own invalidation follows its reply (and a whole EXEC's), as Redis holds it until the command is done.
-            if (target == CurrentClient) _ownInvalidations.Add(storedKey);
+            if (target == current) _ownInvalidations.Add(storedKey);
             else SendInvalidation(target, [storedKey]);
         }
     }

@@ -51,6 +51,20 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
         "b: SET k 3", "a: PING", "a: GET k", "a: SET k 4", "a: GET k", "b: APPEND k x", "a: STRLEN k", "b: DEL k", "a: EXISTS k",
         "b: SET k 5", "b: FLUSHALL", "a: GET k", "b: FLUSHDB", "a: CLIENT TRACKING OFF", "b: SET k 6", "a: PING");
 
+    /// <summary>
+    /// Scripts (call() with server.script_caller): a script's write is its caller's for NOLOOP and for
+    /// the invalidation held back until its reply; a read inside a script makes the caller track
+    /// every key its EVAL declared (not the ones the script read); EVAL_RO tracks nothing itself.
+    /// </summary>
+    [Fact]
+    public void ScriptsTrackForTheirCaller() => Same(
+        "a: CLIENT TRACKING ON NOLOOP", "a: SET key1 1", "a: GET key1", "a: EVAL return(redis.call('set','key1','2')) 1 key1",
+        "a: GET key1", "a: CLIENT TRACKING OFF", "a: CLIENT TRACKING ON", "a: GET key1", "a: EVAL return(redis.call('set','key1','3')) 1 key1",
+        "a: PING", "a: CLIENT TRACKING OFF",
+        "b: CLIENT TRACKING ON", "a: MSET k2 1 k1 1", "b: EVAL redis.call('set','k3','bar') 2 k1 k2", "a: MSET k2 2 k1 2", "b: PING",
+        "b: EVAL redis.call('get','k3') 2 k1 k2", "a: MSET k2 3 k1 3", "b: PING", "b: EVAL_RO redis.call('get','k3') 1 k9",
+        "a: SET k9 x", "b: PING", "b: EVAL_RO return(1) 1 k8", "a: SET k8 x", "b: PING", "a: SET k3 y", "b: PING");
+
     [Fact]
     public void NoLoopOptInAndOptOut() => Same(
         "a: CLIENT TRACKING ON NOLOOP", "a: GET k", "a: SET k 1", "a: GET k", "b: SET k 2", "a: PING", "a: CLIENT TRACKING OFF",
