@@ -45,6 +45,8 @@ run() { # label, then dotnet test arguments
     block || /error/ { print; fflush() }'
 
   set -e
+  # A test host that died (a stack overflow, an exit) still prints a summary of what ran before it.
+  if grep -q "Test Run Aborted" "$log"; then echo "test.sh: $label: the test host died"; grep -A3 "Test Run Aborted\|Stack overflow" "$log" | head -20; failed=$((failed + 1)); fi
   local line; line=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -1)
   if [ -z "$line" ]; then echo "test.sh: $label did not report results"; tail -40 "$log"; failed=$((failed + 1)); rm -f "$log"; return; fi
   passed=$((passed + $(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")))

@@ -127,7 +127,20 @@ public class BackgroundSaveTests
     /// </summary>
     static void AssertAofBaseAndFilesLoad(InProcessServer s, RespSocket c, string cut, string after)
     {
-        AssertAofBaseAndFilesLoad(s, c, cut, after);
+        var bases = Directory.GetFiles(Path.Combine(s.Server.Config.Dir, "appendonlydir"), "*.base.aof");
+        var only = Directory.CreateTempSubdirectory("vermilion-aof-base-").FullName;
+        try
+        {
+            File.Copy(Assert.Single(bases), Path.Combine(only, "base.aof"));
+            var check = ExternalProcess.Run("redis-check-aof", [Path.Combine(only, "base.aof")], timeoutMs: 60_000);
+            Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
+            using var loaded = new OracleServer("--dir", only, "--appendonly", "yes", "--appendfilename", "base.aof", "--enable-debug-command", "yes");
+            using var r = loaded.Connect();
+            Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
+        }
+        finally { Directory.Delete(only, recursive: true); }
+        Assert.Equal("+OK\r\n", c.Call("DEBUG", "LOADAOF"));
+        Assert.Equal(after, c.Call("DEBUG", "DIGEST"));
     }
 
     /// <summary>
@@ -234,20 +247,7 @@ public class BackgroundSaveTests
         AofServers.WaitForRewrite(c);
         Assert.Contains("aof_last_bgrewrite_status:ok\r\n", c.Call("INFO", "persistence"));
 
-        var bases = Directory.GetFiles(Path.Combine(s.Server.Config.Dir, "appendonlydir"), "*.base.aof");
-        var only = Directory.CreateTempSubdirectory("vermilion-aof-base-").FullName;
-        try
-        {
-            File.Copy(Assert.Single(bases), Path.Combine(only, "base.aof"));
-            var check = ExternalProcess.Run("redis-check-aof", [Path.Combine(only, "base.aof")], timeoutMs: 60_000);
-            Assert.True(check.ExitCode == 0, check.Stdout + check.Stderr);
-            using var loaded = new OracleServer("--dir", only, "--appendonly", "yes", "--appendfilename", "base.aof", "--enable-debug-command", "yes");
-            using var r = loaded.Connect();
-            Assert.Equal(cut, r.Call("DEBUG", "DIGEST"));
-        }
-        finally { Directory.Delete(only, recursive: true); }
-        Assert.Equal("+OK\r\n", c.Call("DEBUG", "LOADAOF"));
-        Assert.Equal(after, c.Call("DEBUG", "DIGEST"));
+        AssertAofBaseAndFilesLoad(s, c, cut, after);
     }
 
     /// <summary>A save stopped inside a big value (DEBUG RELOAD, FLUSHALL) leaves the server whole, and the next BGSAVE starts from scratch.</summary>
