@@ -176,23 +176,7 @@ public sealed unsafe partial class LuaEngine
         lua_rawgeti(L, LUA_REGISTRYINDEX, function.Ref);
         PushArray(L, args, firstKey, numKeys);
         PushArray(L, args, firstKey + numKeys, args.Count - firstKey - numKeys);
-        _alloc->Armed = 1;
-        int status = lua_pcall(L, 2, 1, 1);
-        _alloc->Armed = 0;
-        if (status == LUA_OK) WriteResult(L, reply, host, host.Resp, depth: 0);
-        else WriteError(L, reply, host, name);
-        lua_settop(L, 0);
-        _host = null;
-    }
-
-    static void PushArray(nint L, CommandArgs args, int from, int count)
-    {
-        lua_createtable(L, count, 0);
-        for (int i = 0; i < count; i++)
-        {
-            PushBytes(L, args[from + i]);
-            lua_rawseti(L, -2, i + 1);
-        }
+        CallAndReply(L, 2, reply, host, name);
     }
 
     /// <summary>The load's clock in milliseconds, for the timeout hook.</summary>

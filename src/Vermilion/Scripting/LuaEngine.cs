@@ -187,13 +187,7 @@ public sealed unsafe partial class LuaEngine : IDisposable
         SetArgs(L, "KEYS"u8, args, firstKey, numKeys);
         SetArgs(L, "ARGV"u8, args, firstKey + numKeys, args.Count - firstKey - numKeys);
         lua_pop(L, 1);
-        _alloc->Armed = 1;
-        int status = lua_pcall(L, 0, 1, 1);
-        _alloc->Armed = 0;
-        if (status == LUA_OK) WriteResult(L, reply, host, host.Resp, depth: 0);
-        else WriteError(L, reply, host, name);
-        lua_settop(L, 0);
-        _host = null;
+        CallAndReply(L, 0, reply, host, name);
         // luaCallFunction: a step of the collector every 50 runs (LUA_GC_CYCLE_PERIOD), so each
         // run's garbage (KEYS, ARGV, replies) is collected a little at a time, not in one long cycle.
         if (++_runsSinceGcStep == 50)
@@ -203,8 +197,31 @@ public sealed unsafe partial class LuaEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The call both kinds of script end with (the error handler, the function and its
+    /// <paramref name="nargs"/> arguments on the stack): run it under the allocation cap, reply its
+    /// result or its error named by <paramref name="name"/>, and leave the stack empty.
+    /// </summary>
+    void CallAndReply(nint L, int nargs, ReplyWriter reply, IScriptHost host, ReadOnlySpan<byte> name)
+    {
+        _alloc->Armed = 1;
+        int status = lua_pcall(L, nargs, 1, 1);
+        _alloc->Armed = 0;
+        if (status == LUA_OK) WriteResult(L, reply, host, host.Resp, depth: 0);
+        else WriteError(L, reply, host, name);
+        lua_settop(L, 0);
+        _host = null;
+    }
+
     /// <summary>Sets G[name] = { args[from], ... } (the real globals table is on top of the stack).</summary>
     static void SetArgs(nint L, ReadOnlySpan<byte> name, CommandArgs args, int from, int count)
+    {
+        PushArray(L, args, from, count);
+        RawSetField(L, -2, name);
+    }
+
+    /// <summary>Pushes { args[from], ... } (KEYS, ARGV, or a function's two parameters).</summary>
+    static void PushArray(nint L, CommandArgs args, int from, int count)
     {
         lua_createtable(L, count, 0);
         for (int i = 0; i < count; i++)
@@ -212,7 +229,6 @@ public sealed unsafe partial class LuaEngine : IDisposable
             PushBytes(L, args[from + i]);
             lua_rawseti(L, -2, i + 1);
         }
-        RawSetField(L, -2, name);
     }
 
     /// <summary>
