@@ -20,16 +20,6 @@ public class AofExecutableTests(ITestOutputHelper output)
         return p;
     }
 
-    static bool Serving(int port)
-    {
-        try
-        {
-            using var c = RespSocket.Tcp(port);
-            return c.Call("PING") == "+PONG\r\n";
-        }
-        catch (Exception) { return false; }
-    }
-
     /// <summary>
     /// appendfsync always, a client writing key:i = i one after the other, SIGKILL at a random
     /// moment: after a restart every write that was acknowledged is there, and what is there is a
@@ -46,7 +36,7 @@ public class AofExecutableTests(ITestOutputHelper output)
             long acked = -1;
             using (var p = StartServer(dir, port, "--appendfsync", "always"))
             {
-                Assert.True(InProcessServer.WaitFor(() => Serving(port), 20_000));
+                Assert.True(InProcessServer.WaitFor(() => ExternalProcess.Answers(port, p), 20_000));
                 using var c = RespSocket.Tcp(port);
                 int killAfterMs = random.Next(200, 700);
                 var killer = Task.Run(async () =>
@@ -70,7 +60,7 @@ public class AofExecutableTests(ITestOutputHelper output)
             port = InProcessServer.FreeTcpPort();
             using (var p = StartServer(dir, port))
             {
-                Assert.True(InProcessServer.WaitFor(() => Serving(port), 20_000));
+                Assert.True(InProcessServer.WaitFor(() => ExternalProcess.Answers(port, p), 20_000));
                 using var c = RespSocket.Tcp(port);
                 long size = long.Parse(c.Call("DBSIZE").Trim(':', '\r', '\n'));
                 output.WriteLine($"trial {trial}: {acked + 1} acknowledged, {size} keys after the restart");
@@ -104,7 +94,7 @@ public class AofExecutableTests(ITestOutputHelper output)
                 p.OutputDataReceived += (_, e) => { lock (log) log.Append(e.Data).Append('\n'); };
                 p.BeginOutputReadLine();
             }
-            Assert.True(InProcessServer.WaitFor(() => Serving(port), 20_000));
+            Assert.True(InProcessServer.WaitFor(() => ExternalProcess.Answers(port, p), 20_000));
             using var c = RespSocket.Tcp(port);
             c.Send(RespSocket.Encode("SET", "a", "1"));
             Assert.True(c.WaitForClose(out var rest, 10_000));

@@ -75,6 +75,20 @@ public static class ExternalProcess
         try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>
+    /// A server on <paramref name="port"/> answers PING and is <paramref name="process"/> (its process_id in INFO):
+    /// a port found free can be taken by another test's server first, and an answer from that one must not count.
+    /// </summary>
+    public static bool Answers(int port, Process process)
+    {
+        try
+        {
+            using var c = RespSocket.Tcp(port);
+            return c.Call("PING") == "+PONG\r\n" && c.Call("INFO", "server").Contains($"\r\nprocess_id:{process.Id}\r\n");
+        }
+        catch (Exception) { return false; }
+    }
+
     /// <summary>The vermilion-server executable built next to the tests, run through the dotnet host.</summary>
     public static (string File, string[] Prefix) VermilionServer =>
         ("dotnet", [Path.Combine(AppContext.BaseDirectory, "vermilion-server.dll")]);
