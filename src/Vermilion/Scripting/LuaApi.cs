@@ -19,14 +19,15 @@ namespace Vermilion.Scripting;
 /// Errors. lua_error and the allocation failures inside Lua longjmp to the nearest lua_pcall;
 /// such a jump must never cross a managed frame (the runtime cannot unwind it). So every call
 /// that can raise is made inside <see cref="lua_pcall"/>, the managed callbacks Lua calls
-/// (redis.call, math.random...) never raise (they return a status that a thin Lua wrapper turns
-/// into error()), and the allocator never fails while managed code is on the Lua stack
+/// (redis.call, math.random...) never raise (they return -1 with the error on top, which the C
+/// closure of Scripting/LuaCFrames.c that called them raises, or a status that a Lua wrapper
+/// turns into an error the same C closure raises), and the allocator never fails while managed code is on the Lua stack
 /// (<see cref="LuaEngine"/>'s allocation cap is armed only while Lua code runs).
 /// </para>
 /// </summary>
 internal static unsafe partial class LuaApi
 {
-    const string Lua = "lua5.1", Cjson = "lua5.1-cjson", BitOp = "lua5.1-bitop";
+    const string Lua = "lua5.1", Cjson = "lua5.1-cjson", BitOp = "lua5.1-bitop", CFrames = "vermilion-lua";
 
     public const int LUA_REGISTRYINDEX = -10000, LUA_GLOBALSINDEX = -10002;
     public static int UpvalueIndex(int i) => LUA_GLOBALSINDEX - i;
@@ -122,9 +123,13 @@ internal static unsafe partial class LuaApi
     [LibraryImport(Lua)] public static partial int lua_pcall(nint L, int nargs, int nresults, int errfunc);
     [LibraryImport(Lua, StringMarshalling = StringMarshalling.Utf8)] public static partial int luaL_loadbuffer(nint L, byte* buff, nuint sz, string name);
     [LibraryImport(Lua)] public static partial int luaL_ref(nint L, int t);
-    /// <summary>Sets upvalue n of the function at funcindex to the top value (works on C closures, which debug.setupvalue refuses).</summary>
-    [LibraryImport(Lua)] public static partial nint lua_setupvalue(nint L, int funcindex, int n);
     [LibraryImport(Lua)] public static partial void luaL_unref(nint L, int t, int r);
+
+    // ---- Scripting/LuaCFrames.c: where errors are raised from ----
+    /// <summary>Pushes a C function that calls <paramref name="f"/> (upvalue 1: <paramref name="self"/>) and raises the value on top when it returns -1.</summary>
+    [LibraryImport(CFrames)] public static partial void vermilion_pushprimitive(nint L, nint self, delegate* unmanaged<nint, int> f);
+    /// <summary>Pushes cfunction(f): a C function calling the Lua function f, which returns nil and its results or an error to raise.</summary>
+    [LibraryImport(CFrames)] public static partial void vermilion_pushwrapper(nint L);
 
     // ---- the libraries (opened by calling them, as luaL_openlibs does) ----
     [LibraryImport(Lua)] public static partial int luaopen_base(nint L);
@@ -156,6 +161,7 @@ internal static unsafe partial class LuaApi
             case Lua: return LoadLua();
             case Cjson: LoadLua(); return NativeLibrary.Load("liblua5.1-cjson.so.0");
             case BitOp: LoadLua(); return NativeLibrary.Load("liblua5.1-bitop.so.0");
+            case CFrames: LoadLua(); return NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "libvermilion-lua.so"));
             default: return 0;
         }
     }

@@ -96,6 +96,7 @@ public sealed unsafe partial class LuaEngine : IDisposable
         }
         lua_createtable(L, 0, 16);
         Primitive("call", &CallPrimitive);
+        Primitive("pcall", &PcallPrimitive);
         Primitive("acl_check_cmd", &AclPrimitive);
         Primitive("sha1hex", &Sha1Primitive);
         Primitive("log", &LogPrimitive);
@@ -103,13 +104,14 @@ public sealed unsafe partial class LuaEngine : IDisposable
         Primitive("set_repl", &SetReplPrimitive);
         Primitive("rand", &RandPrimitive);
         Primitive("randomseed", &SeedPrimitive);
-        Primitive("setupvalue", &SetUpvaluePrimitive);
         Primitive("interrupt", &InterruptPrimitive);
         Primitive("struct_pack", &StructLibrary.Pack);
         Primitive("struct_unpack", &StructLibrary.Unpack);
         Primitive("struct_size", &StructLibrary.Size);
         Primitive("msgpack_pack", &MessagePackLibrary.Pack);
         Primitive("msgpack_unpack", &MessagePackLibrary.Unpack);
+        vermilion_pushwrapper(L);
+        lua_setfield(L, -2, "cfunction");
         if (_functions) AddFunctionPrimitives();
         PushString(L, version);
         lua_setfield(L, -2, "version");
@@ -128,8 +130,7 @@ public sealed unsafe partial class LuaEngine : IDisposable
 
     void Primitive(string name, delegate* unmanaged<nint, int> fn)
     {
-        lua_pushlightuserdata(_L, GCHandle.ToIntPtr(_self));
-        lua_pushcclosure(_L, fn, 1);
+        vermilion_pushprimitive(_L, GCHandle.ToIntPtr(_self), fn);
         lua_setfield(_L, -2, name);
     }
 
@@ -675,38 +676,40 @@ public sealed unsafe partial class LuaEngine : IDisposable
         return null;
     }
 
-    /// <summary>redis.call/pcall's C side: returns (value, failed).</summary>
+    /// <summary>redis.call: the reply, or -1 with the error table on top for the C frame to raise (luaRedisCallCommand).</summary>
     [UnmanagedCallersOnly]
-    static int CallPrimitive(nint L)
+    static int CallPrimitive(nint L) => Self(L).Call(L, raise: true);
+
+    /// <summary>redis.pcall: the reply, an error as its table (luaRedisPCallCommand).</summary>
+    [UnmanagedCallersOnly]
+    static int PcallPrimitive(nint L) => Self(L).Call(L, raise: false);
+
+    int Call(nint L, bool raise)
     {
-        var self = Self(L);
-        int armed = self._alloc->Armed;
-        self._alloc->Armed = 0;
+        int armed = _alloc->Armed;
+        _alloc->Armed = 0;
         try
         {
-            var error = self.ReadCommand(L, 1);
+            var error = ReadCommand(L, 1);
             if (error is not null)
             {
                 var bytes = System.Text.Encoding.Latin1.GetBytes(error.Substring(1));
-                self._host!.CountError(bytes);
+                _host!.CountError(bytes);
                 PushErrorTable(L, bytes, fromCommand: true);
-                lua_pushboolean(L, 1);
-                return 2;
+                return raise ? -1 : 1;
             }
-            var reply = self._host!.Call(self._callArgs);
+            var reply = _host!.Call(_callArgs);
             // The reply may sit in the host's buffers that the next command reuses; Lua copies what it keeps.
             PushReply(L, reply, 0, fromCommand: true);
-            lua_pushboolean(L, reply.Length > 0 && reply[0] == '-' ? 1 : 0);
-            return 2;
+            return raise && reply.Length > 0 && reply[0] == '-' ? -1 : 1;
         }
         catch (Exception e)
         {
             lua_settop(L, 0);
             PushErrorTable(L, System.Text.Encoding.Latin1.GetBytes("ERR " + e.Message), fromCommand: false);
-            lua_pushboolean(L, 1);
-            return 2;
+            return raise ? -1 : 1;
         }
-        finally { self._alloc->Armed = armed; }
+        finally { _alloc->Armed = armed; }
     }
 
     /// <summary>redis.acl_check_cmd's C side: (allowed) or (error table, true).</summary>
@@ -788,15 +791,6 @@ public sealed unsafe partial class LuaEngine : IDisposable
         long r = (long)(self._rand48 >> 17);
         lua_pushnumber(L, (double)(r % int.MaxValue) / int.MaxValue);
         return 1;
-    }
-
-    /// <summary>(f, v): f's first upvalue becomes v; for the prelude's C-function wrappers (a coroutine.wrap whose coroutine died).</summary>
-    [UnmanagedCallersOnly]
-    static int SetUpvaluePrimitive(nint L)
-    {
-        lua_settop(L, 2);
-        if (lua_type(L, 1) == LUA_TFUNCTION) lua_setupvalue(L, 1, 1);
-        return 0;
     }
 
     /// <summary>

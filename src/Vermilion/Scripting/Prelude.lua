@@ -50,45 +50,16 @@ local function errtable(s)
   return { err = code .. ' ' .. msg }
 end
 
--- A Lua function made callable as a C function (coroutine.wrap's auxwrap): Redis's redis.* and
--- math.random are C functions, so `return redis.call(...)` is no tail call that would erase the
--- script's frame, and an error raised from them names the script's line. f returns an error
--- (raised from the C function: a string gets the caller's position, as luaL_error's) or nil and
--- its results. A coroutine that raised is dead: a fresh one takes its place first.
-local cocreate, yield, wrap, setupvalue = coroutine.create, coroutine.yield, coroutine.wrap, P.setupvalue
--- f raising (a library function's argument error) must not leave the coroutine dead unreplaced.
-local function unguard(ok, ...)
-  if ok then return ... end
-  return (...)
-end
-local function guard(f, ...) return unguard(basepcall(f, ...)) end
-local running = coroutine.running
-local dying = {}
-local function cfunction(f)
-  local w, body, loop
-  loop = function(e, ...)
-    if e ~= nil then
-      -- This coroutine is referenced by nothing once replaced: kept until it has finished dying.
-      dying[w] = running()
-      setupvalue(w, cocreate(body))
-      error(e, 0)
-    end
-    return loop(guard(f, yield(...)))
-  end
-  body = function(...) return loop(guard(f, ...)) end
-  w = wrap(body)
-  return w
-end
+-- cfunction(f): f made a C function (Scripting/LuaCFrames.c), as Redis's redis.* and math.random
+-- are C functions, so `return redis.log(...)` is no tail call that would erase the script's frame,
+-- and an error raised from them names the script's line. f returns nil and its results, or an
+-- error, which the C function raises (a string gets the caller's position, as luaL_error's).
+local cfunction = P.cfunction
 
 -- ---- redis ----
 local redis = {}
-local ccall = P.call
-redis.call = cfunction(function(...)
-  local v, failed = ccall(...)
-  if failed then return v end
-  return nil, v
-end)
-redis.pcall = function(...) return (ccall(...)) end
+-- C# primitives called from C frames (LuaCFrames.c): redis.call raises a failed command's error table itself.
+redis.call, redis.pcall = P.call, P.pcall
 redis.error_reply = function(...)
   local s = ...
   if select('#', ...) ~= 1 or type(s) ~= 'string' then return errtable('wrong number or type of arguments') end
