@@ -50,6 +50,9 @@ public sealed class CommandArgs
         Count = 0;
     }
 
+    /// <summary>The same arguments, copied by the caller into a larger buffer at the same offsets.</summary>
+    internal void Rebase(byte[] buffer) => Buffer = buffer;
+
     internal void Add(int offset, int length)
     {
         if (Count == _offset.Length)

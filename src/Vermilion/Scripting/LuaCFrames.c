@@ -5,11 +5,46 @@
  * raises it once the managed frame is gone. The same closure around a Lua function makes it a C
  * function as Redis's redis.* and math.random are (script_lua.c registers C functions): `return
  * redis.call(...)` is then no tail call that would erase the script's frame, and an error names
- * the script's line. Built with the system C compiler (Vermilion.csproj) into a shared object for
+ * the script's line. The allocator is here too: Lua allocates on nearly every step, and a
+ * managed allocator cost a transition into the runtime each time. Built with the system C compiler (Vermilion.csproj) into a shared object for
  * the JIT and an archive the NativeAOT binary links; nothing else here.
  */
+#include <stdlib.h>
 #include <lua.h>
 #include <lauxlib.h>
+
+/* LuaEngine.AllocState: what Lua holds, the cap, and whether the cap applies (a script runs). */
+struct alloc_state {
+    long long used, cap;
+    int armed;
+};
+
+/* lua_Alloc over the C heap. Past the cap, growth fails only while armed: a failure is a
+   longjmp, and none may happen while a managed frame is on the stack (the primitives disarm). */
+static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct alloc_state *st = ud;
+    long long grow;
+    void *p;
+    if (nsize == 0) {
+        if (ptr != NULL) {
+            free(ptr);
+            st->used -= (long long)osize;
+        }
+        return NULL;
+    }
+    grow = (long long)nsize - (ptr == NULL ? 0 : (long long)osize);
+    if (grow > 0 && st->armed && st->used + grow > st->cap) return NULL;
+    p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    st->used += grow;
+    return p;
+}
+
+lua_State *vermilion_newstate(struct alloc_state *st)
+{
+    return lua_newstate(bounded_alloc, st);
+}
 
 /* As coroutine.wrap's auxwrap propagates an error: a string gets the caller's position, as
    luaL_error's would; a table (Redis's {err=...}) is raised as it is. */

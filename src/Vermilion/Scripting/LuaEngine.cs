@@ -45,6 +45,13 @@ public sealed unsafe partial class LuaEngine : IDisposable
     ulong _rand48 = 0x1234ABCD330EUL;
     int _runsSinceGcStep;
 
+    /// <summary>
+    /// The allocator's state (LuaCFrames.c's bounded_alloc, in C so that Lua's allocations never
+    /// cross into managed code): what Lua holds (used_memory_vm_eval), and the cap that growth
+    /// fails past while a script runs (Armed), which Lua turns into "not enough memory" caught by
+    /// the script's pcall. A failure is never possible while managed code is on the stack (init,
+    /// KEYS/ARGV, the primitives disarm it), since Lua's longjmp must not cross it.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     struct AllocState
     {
@@ -59,7 +66,7 @@ public sealed unsafe partial class LuaEngine : IDisposable
         _alloc = (AllocState*)NativeMemory.AllocZeroed((nuint)sizeof(AllocState));
         _alloc->Cap = memoryCap;
         _self = GCHandle.Alloc(this);
-        _L = lua_newstate(&Alloc, (nint)_alloc);
+        _L = vermilion_newstate((nint)_alloc);
         if (_L == 0) throw new InvalidOperationException("lua_newstate failed");
         Init(version, versionNum);
     }
@@ -642,36 +649,27 @@ public sealed unsafe partial class LuaEngine : IDisposable
     /// </summary>
     string? ReadCommand(nint L, int from)
     {
-        int argc = lua_gettop(L) - from + 1;
-        if (argc <= 0) return "-ERR Please specify at least one argument for this redis lib call";
-        int total = 0;
+        int top = lua_gettop(L);
+        if (top < from) return "-ERR Please specify at least one argument for this redis lib call";
         Span<byte> number = stackalloc byte[32];
-        for (int i = from; i <= lua_gettop(L); i++)
-        {
-            int t = lua_type(L, i);
-            if (t == LUA_TNUMBER) total += 32;
-            else if (t == LUA_TSTRING) total += (int)lua_objlen(L, i);
-            else return "-ERR Lua redis lib command arguments must be strings or integers";
-        }
-        if (_argBuffer.Length < total) _argBuffer = new byte[Math.Max(total, _argBuffer.Length * 2)];
-        _callArgs.Reset(_argBuffer);
+        var buffer = _argBuffer;
+        _callArgs.Reset(buffer);
         int pos = 0;
-        for (int i = from; i <= lua_gettop(L); i++)
+        for (int i = from; i <= top; i++)
         {
-            if (lua_type(L, i) == LUA_TNUMBER)
+            ReadOnlySpan<byte> arg;
+            int t = lua_type(L, i);
+            if (t == LUA_TSTRING) arg = ToBytes(L, i);
+            else if (t == LUA_TNUMBER) arg = number[..DoubleText.Format(lua_tonumber(L, i), number)];
+            else return "-ERR Lua redis lib command arguments must be strings or integers";
+            if (buffer.Length - pos < arg.Length)
             {
-                int n = DoubleText.Format(lua_tonumber(L, i), number);
-                number[..n].CopyTo(_argBuffer.AsSpan(pos));
-                _callArgs.Add(pos, n);
-                pos += n;
+                Array.Resize(ref buffer, Math.Max(pos + arg.Length, buffer.Length * 2));
+                _callArgs.Rebase(_argBuffer = buffer);
             }
-            else
-            {
-                var s = ToBytes(L, i);
-                s.CopyTo(_argBuffer.AsSpan(pos));
-                _callArgs.Add(pos, s.Length);
-                pos += s.Length;
-            }
+            arg.CopyTo(buffer.AsSpan(pos));
+            _callArgs.Add(pos, arg.Length);
+            pos += arg.Length;
         }
         return null;
     }
@@ -820,35 +818,6 @@ public sealed unsafe partial class LuaEngine : IDisposable
         uint seed = (uint)(int)lua_tonumber(L, 1);
         self._rand48 = ((ulong)seed << 16) | 0x330E;
         return 0;
-    }
-
-    // ---- the allocator ----
-
-    /// <summary>
-    /// lua_Alloc over the C heap, counting what Lua holds (used_memory_vm_eval). While a script
-    /// runs (Armed), growth past the cap fails, which Lua turns into "not enough memory" caught
-    /// by the script's pcall; a failure is never possible while managed code is on the stack
-    /// (init, KEYS/ARGV, the primitives disarm it), since Lua's longjmp must not cross it.
-    /// </summary>
-    [UnmanagedCallersOnly]
-    static nint Alloc(nint ud, nint ptr, nuint osize, nuint nsize)
-    {
-        var st = (AllocState*)ud;
-        if (nsize == 0)
-        {
-            if (ptr != 0)
-            {
-                NativeMemory.Free((void*)ptr);
-                st->Used -= (long)osize;
-            }
-            return 0;
-        }
-        long grow = (long)nsize - (ptr == 0 ? 0 : (long)osize);
-        if (grow > 0 && st->Armed != 0 && st->Used + grow > st->Cap) return 0;
-        var p = NativeMemory.Realloc((void*)ptr, nsize);
-        if (p == null) return 0;
-        st->Used += grow;
-        return (nint)p;
     }
 
     public void Dispose()
