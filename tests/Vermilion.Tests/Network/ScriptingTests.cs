@@ -132,7 +132,17 @@ public class ScriptingTests(DifferentialServers servers) : IClassFixture<Differe
         ["eval", "string.len = nil", "0"],
         ["eval", "return getmetatable('').__index == string", "0"],
         ["eval", "getmetatable('').__index = 1", "0"],
-        ["eval", "local s = 0 for i=1,10 do s = s + i end return s", "0"]
+        ["eval", "local s = 0 for i=1,10 do s = s + i end return s", "0"],
+        // The C stack's limit on one call's arguments (LUAI_MAXCSTACK), met where Redis meets it.
+        ["eval", "local t = {} for i=1,7999 do t[i]='x' end return redis.call('rpush','big',unpack(t))", "0"],
+        ["eval", "local t = {} for i=1,8000 do t[i]='x' end return redis.call('rpush','big',unpack(t))", "0"],
+        ["eval", "local t = {} for i=1,8000 do t[i]='x' end return redis.pcall('rpush','big',unpack(t))", "0"],
+        ["eval", "return redis.call('rpush')", "0"],
+        ["eval", "return redis.pcall('rpush', 'l', {})", "0"],
+        ["eval", "local ok, e = pcall(redis.call, 'nosuch') return {ok and 1 or 0, type(e), e.err}", "0"],
+        ["eval", "return redis.call('get', 'k', nil)", "0"],
+        ["eval", "return math.random(0)", "0"],
+        ["eval", "return struct.pack('>q')", "0"]
     ];
 
     [Fact]
