@@ -299,6 +299,33 @@ local function counthook()
 end
 sethook(counthook, '', 100000)
 
+-- A Lua hook belongs to one thread (debug.sethook keys it by coroutine), while Redis's C hook is
+-- copied into every coroutine lua_newthread makes: each coroutine gets the count hook when it is
+-- created, so a loop inside one can be killed too (its resume then returns false and the error).
+local cocreate, coresume = coroutine.create, coroutine.resume
+local function newcoroutine(f, fname)
+  if type(f) ~= 'function' or getinfo(f, 'S').what == 'C' then
+    return nil, "bad argument #1 to '" .. fname .. "' (Lua function expected)"
+  end
+  local co = cocreate(f)
+  sethook(co, counthook, '', 100000)
+  return co
+end
+coroutine.create = cfunction(function(f)
+  local co, e = newcoroutine(f, 'create')
+  if e then return e end
+  return nil, co
+end)
+local function wrapresult(ok, ...)
+  if ok then return nil, ... end
+  return (...)
+end
+coroutine.wrap = cfunction(function(f)
+  local co, e = newcoroutine(f, 'wrap')
+  if e then return e end
+  return nil, cfunction(function(...) return wrapresult(coresume(co, ...)) end)
+end)
+
 -- ---- what 7.0.15 does not have ----
 G.print, G.dofile, G.loadfile, G.getfenv, G.setfenv, G.newproxy, G.module, G.require = nil, nil, nil, nil, nil, nil, nil, nil
 G.debug = nil

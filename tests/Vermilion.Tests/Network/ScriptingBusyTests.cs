@@ -74,6 +74,32 @@ public class ScriptingBusyTests(DifferentialServers servers) : IClassFixture<Dif
         });
     }
 
+    /// <summary>A loop inside a coroutine is killed too (Redis's hook is copied into each coroutine): resume returns the error, wrap raises it.</summary>
+    [Fact]
+    public void ALoopInsideACoroutineCanBeKilled()
+    {
+        using var _ = servers.Configure("busy-reply-threshold", "100");
+        servers.Same(connect =>
+        {
+            using var a = connect();
+            using var b = connect();
+            return
+            [
+                StartBusy(a, b, "local co = coroutine.create(function() while true do end end) local ok, e = coroutine.resume(co) return {tostring(ok), type(e), e.err}"),
+                b.Call("SCRIPT", "KILL"),
+                a.ReadReply(),
+                StartBusy(a, b, "local f = coroutine.wrap(function() while true do end end) f() return 1"),
+                b.Call("SCRIPT", "KILL"),
+                a.ReadReply(),
+                a.Call("EVAL", "return {coroutine.wrap(function(x) coroutine.yield(x + 1) end)(1)}", "0"),
+                a.Call("EVAL", "return coroutine.create(1)", "0"),
+                a.Call("EVAL", "return coroutine.wrap(print)", "0"),
+                a.Call("EVAL", "local f = coroutine.wrap(function() end) f() return f()", "0"),
+                a.Call("EVAL", "local f = coroutine.wrap(function() error('in co') end) return f()", "0"),
+            ];
+        });
+    }
+
     [Fact]
     public void AScriptThatWroteIsUnkillable()
     {
