@@ -493,7 +493,7 @@ public static partial class GeoCommands
             return;
         }
         int returned = count == 0 || found.Count < count ? found.Count : (int)count;
-        if (sort != 0) SortByDistance(found, sort < 0);
+        if (sort != 0) SortByDistance(found, sort < 0, returned);
 
         if (storeIndex < 0)
         {
@@ -585,22 +585,120 @@ public static partial class GeoCommands
         }
     }
 
-    /// <summary>
-    /// The order by distance Redis's qsort gives: glibc's qsort is a merge sort (stable), so equal
-    /// distances keep the order they were found in.
-    /// </summary>
-    static void SortByDistance(List<Found> found, bool descending)
+    /// <summary>sort_gp_asc / sort_gp_desc: by distance only.</summary>
+    static int CompareDistance(in Found x, in Found y, bool descending)
     {
-        var order = new int[found.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
+        int cmp = x.Distance > y.Distance ? 1 : x.Distance == y.Distance ? 0 : -1;
+        return descending ? -cmp : cmp;
+    }
+
+    /// <summary>
+    /// The order Redis gives points of equal distance too. All of them sorted: glibc's qsort, a
+    /// merge sort, so stable (they stay in the order found). Only the first <paramref name="returned"/>
+    /// (COUNT): Redis's pqsort, a quicksort that only sorts the partitions reaching into that
+    /// prefix, whose order of ties is its own (see <see cref="PartialQuicksort"/>).
+    /// </summary>
+    static void SortByDistance(List<Found> found, bool descending, int returned)
+    {
         var points = found.ToArray();
-        Array.Sort(order, (x, y) =>
+        if (returned == points.Length)
         {
-            int cmp = points[x].Distance.CompareTo(points[y].Distance);
-            if (descending) cmp = -cmp;
-            return cmp != 0 ? cmp : x.CompareTo(y);
-        });
-        for (int i = 0; i < order.Length; i++) found[i] = points[order[i]];
+            var order = new int[points.Length];
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            Array.Sort(order, (x, y) =>
+            {
+                int cmp = CompareDistance(points[x], points[y], descending);
+                return cmp != 0 ? cmp : x.CompareTo(y);
+            });
+            for (int i = 0; i < order.Length; i++) found[i] = points[order[i]];
+            return;
+        }
+        PartialQuicksort(points, 0, points.Length, 0, returned - 1, descending);
+        for (int i = 0; i < points.Length; i++) found[i] = points[i];
+    }
+
+    /// <summary>
+    /// pqsort.c: Bentley and McIlroy's quicksort ("Engineering a Sort Function": insertion sort
+    /// below 7 elements, the pivot a median of three or, past 40, the ninther, a three-way
+    /// partition that parks equal keys at both ends and swaps them to the middle), recursing only
+    /// into partitions that overlap [<paramref name="first"/>, <paramref name="last"/>]. The
+    /// same swaps in the same order, so ties land where Redis's land.
+    /// </summary>
+    static void PartialQuicksort(Found[] v, int lo, int n, int first, int last, bool descending)
+    {
+        while (true)
+        {
+            if (n < 7)
+            {
+                for (int m = lo + 1; m < lo + n; m++)
+                    for (int l = m; l > lo && CompareDistance(v[l - 1], v[l], descending) > 0; l--)
+                        (v[l], v[l - 1]) = (v[l - 1], v[l]);
+                return;
+            }
+            int pivot = lo + n / 2;
+            if (n > 7)
+            {
+                int low = lo, high = lo + n - 1;
+                if (n > 40)
+                {
+                    int d = n / 8;
+                    low = MedianOfThree(v, low, low + d, low + 2 * d, descending);
+                    pivot = MedianOfThree(v, pivot - d, pivot, pivot + d, descending);
+                    high = MedianOfThree(v, high - 2 * d, high - d, high, descending);
+                }
+                pivot = MedianOfThree(v, low, pivot, high, descending);
+            }
+            (v[lo], v[pivot]) = (v[pivot], v[lo]);
+            // [lo+1, a): equal to the pivot; [a, b): less; (c, d]: greater; (d, end): equal.
+            int a = lo + 1, b = lo + 1, c = lo + n - 1, dd = lo + n - 1;
+            while (true)
+            {
+                int cmp;
+                while (b <= c && (cmp = CompareDistance(v[b], v[lo], descending)) <= 0)
+                {
+                    if (cmp == 0)
+                    {
+                        (v[a], v[b]) = (v[b], v[a]);
+                        a++;
+                    }
+                    b++;
+                }
+                while (b <= c && (cmp = CompareDistance(v[c], v[lo], descending)) >= 0)
+                {
+                    if (cmp == 0)
+                    {
+                        (v[c], v[dd]) = (v[dd], v[c]);
+                        dd--;
+                    }
+                    c--;
+                }
+                if (b > c) break;
+                (v[b], v[c]) = (v[c], v[b]);
+                b++;
+                c--;
+            }
+            int end = lo + n;
+            int r = Math.Min(a - lo, b - a);
+            SwapBlocks(v, lo, b - r, r);
+            r = Math.Min(dd - c, end - dd - 1);
+            SwapBlocks(v, b, end - r, r);
+            if ((r = b - a) > 1 && !(last < lo || first > lo + r - 1)) PartialQuicksort(v, lo, r, first, last, descending);
+            if ((r = dd - c) <= 1) return;
+            lo = end - r;
+            n = r;
+            if (last < lo || first > lo + r - 1) return;
+        }
+    }
+
+    static int MedianOfThree(Found[] v, int a, int b, int c, bool descending) =>
+        CompareDistance(v[a], v[b], descending) < 0
+            ? (CompareDistance(v[b], v[c], descending) < 0 ? b : CompareDistance(v[a], v[c], descending) < 0 ? c : a)
+            : (CompareDistance(v[b], v[c], descending) > 0 ? b : CompareDistance(v[a], v[c], descending) < 0 ? a : c);
+
+    /// <summary>vecswap: <paramref name="count"/> elements from <paramref name="a"/> and <paramref name="b"/> exchanged pairwise, in order.</summary>
+    static void SwapBlocks(Found[] v, int a, int b, int count)
+    {
+        for (int i = 0; i < count; i++) (v[a + i], v[b + i]) = (v[b + i], v[a + i]);
     }
 
     /// <summary>addReplyLongLong(score): (long long) of the double, the x86 truncation (out of range gives LLONG_MIN).</summary>
