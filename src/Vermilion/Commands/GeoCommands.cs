@@ -105,28 +105,46 @@ public static partial class GeoCommands
         if (double.IsNaN(value)) return double.IsNegative(value) ? "-nan" : "nan";
         if (double.IsInfinity(value)) return value < 0 ? "-inf" : "inf";
         long raw = BitConverter.DoubleToInt64Bits(value);
-        bool negative = raw < 0;
         int exponentBits = (int)((raw >> 52) & 0x7FF);
         long mantissa = raw & 0xFFFFFFFFFFFFFL;
         if (exponentBits == 0) exponentBits = 1;
         else mantissa |= 1L << 52;
         int exponent = exponentBits - 1075;
-        var scaled = new BigInteger(mantissa) * BigInteger.Pow(10, decimals);
-        if (exponent >= 0) scaled <<= exponent;
+        string digits;
+        if (exponent < 0 && decimals <= 17)
+        {
+            // The common case (every coordinate): mantissa × 10^decimals < 2^110 fits 128 bits,
+            // and a shift of 111 or more leaves less than half, so zero.
+            UInt128 scaled = (UInt128)(ulong)mantissa * (ulong)Math.Pow(10, decimals), quotient = 0;
+            int shift = -exponent;
+            if (shift < 111)
+            {
+                quotient = scaled >> shift;
+                UInt128 remainder = scaled - (quotient << shift), half = (UInt128)1 << (shift - 1);
+                if (remainder > half || (remainder == half && (quotient & 1) != 0)) quotient++;
+            }
+            digits = quotient.ToString(CultureInfo.InvariantCulture);
+        }
         else
         {
-            var denominator = BigInteger.One << -exponent;
-            var quotient = BigInteger.DivRem(scaled, denominator, out var remainder);
-            int half = (remainder << 1).CompareTo(denominator);
-            if (half > 0 || (half == 0 && !quotient.IsEven)) quotient += 1;
-            scaled = quotient;
+            var scaled = new BigInteger(mantissa) * BigInteger.Pow(10, decimals);
+            if (exponent >= 0) scaled <<= exponent;
+            else
+            {
+                var denominator = BigInteger.One << -exponent;
+                var quotient = BigInteger.DivRem(scaled, denominator, out var remainder);
+                int half = (remainder << 1).CompareTo(denominator);
+                if (half > 0 || (half == 0 && !quotient.IsEven)) quotient += 1;
+                scaled = quotient;
+            }
+            digits = scaled.ToString(CultureInfo.InvariantCulture);
         }
-        var digits = scaled.ToString(CultureInfo.InvariantCulture).PadLeft(decimals + 1, '0');
+        digits = digits.PadLeft(decimals + 1, '0');
         string integer = digits[..^decimals], fraction = digits[^decimals..];
         if (trim) fraction = fraction.TrimEnd('0');
         string text = fraction.Length == 0 ? integer : integer + "." + fraction;
         if (trim && text == "0") return "0";
-        return negative ? "-" + text : text;
+        return raw < 0 ? "-" + text : text;
     }
 
     /// <summary>addReplyHumanLongDouble: a coordinate, %.17Lf trimmed; a bulk string in RESP2, a double in RESP3.</summary>
