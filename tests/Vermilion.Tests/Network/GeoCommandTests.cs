@@ -107,6 +107,11 @@ public class GeoCommandTests(DifferentialServers servers) : IClassFixture<Differ
         ["GEOSEARCH", "points", "FROMLONLAT", "0", "0", "BYRADIUS", "30000", "km", "WITHDIST", "DESC"], ["GEOSEARCH", "points", "FROMMEMBER", "top", "BYBOX", "inf", "inf", "km", "WITHDIST"],
         ["GEOSEARCH", "points", "FROMMEMBER", "origin", "BYRADIUS", "0", "m", "WITHDIST"], ["GEORADIUSBYMEMBER", "points", "pole", "1000", "km", "WITHDIST", "WITHCOORD"],
         ["GEOSEARCH", "weird", "FROMMEMBER", "neg", "BYRADIUS", "100", "km", "WITHCOORD", "WITHHASH"], ["GEOSEARCH", "weird", "FROMMEMBER", "huge", "BYRADIUS", "20000", "km", "WITHHASH"],
+        ["GEORADIUS_RO", "str", "1", "2", "3", "km"], ["GEORADIUSBYMEMBER_RO", "str", "m", "3", "km"], ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "COUNT", "9223372036854775807"],
+        ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "COUNT", "9223372036854775807", "ANY"], ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "COUNT", "99999999999999999999"],
+        ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "-inf", "km"], ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "-0", "km", "WITHDIST"],
+        ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "inf", "nan", "km"], ["GEOSEARCH", "Sicily", "FROMLONLAT", "nan", "37", "BYRADIUS", "1", "km"],
+        ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "-inf", "BYRADIUS", "1", "km"], ["GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "1", ""],
         // Arity and keys.
         ["GEOPOS"], ["GEODIST", "k", "a"], ["GEOHASH"], ["GEORADIUS", "k", "1", "2", "3"], ["GEORADIUSBYMEMBER", "k", "m", "1"], ["GEOSEARCH", "k"], ["GEOSEARCHSTORE", "d", "k"],
         ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "m", "STORE", "a", "STOREDIST", "b"], ["COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "2", "3", "m", "STORE"],

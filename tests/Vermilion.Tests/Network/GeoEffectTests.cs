@@ -21,5 +21,7 @@ public class GeoEffectTests(EffectServers servers) : IClassFixture<EffectServers
         ["GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"], ["GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
         ["GEOSEARCHSTORE", "d", "Sicily", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"], ["GEOSEARCHSTORE", "d", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1", "km"],
         ["GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "d2"], ["GEORADIUSBYMEMBER", "Sicily", "Palermo", "300", "km", "STOREDIST", "d3", "COUNT", "1"],
-        ["GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "d2"], ["GEORADIUS_RO", "Sicily", "15", "37", "200", "km"], ["GEORADIUS", "Sicily", "15", "37", "200", "km"]);
+        ["GEORADIUS", "nokey", "15", "37", "200", "km", "STORE", "d2"], ["GEORADIUS_RO", "Sicily", "15", "37", "200", "km"], ["GEORADIUS", "Sicily", "15", "37", "200", "km"],
+        ["MULTI"], ["GEOADD", "m", "1", "2", "a"], ["GEOSEARCHSTORE", "d4", "m", "FROMMEMBER", "a", "BYRADIUS", "1", "km"], ["EXEC"],
+        ["EVAL", "redis.call('GEOADD', KEYS[1], 'CH', 3, 4, 'b', 1, 2, 'a'); return redis.call('GEORADIUS', KEYS[1], 1, 2, 1000, 'km', 'STORE', KEYS[2])", "2", "m", "d5"]);
 }
