@@ -127,6 +127,14 @@ public class GeoCommandTests(DifferentialServers servers) : IClassFixture<Differ
     [Fact]
     public void CommandsAndErrorsResp3() => servers.Same(new SameOptions { Resp = 3 }, Script);
 
+    /// <summary>Each command looks its source up once, as a read: hits and misses count as on redis-server (a key of another type is a hit).</summary>
+    [Fact]
+    public void KeyspaceHitsAndMisses() => servers.SameKeyspaceHitsAndMisses(
+        [.. Data, ["GEOPOS", "Sicily", "Palermo"], ["GEOPOS", "nokey", "a"], ["GEODIST", "Sicily", "Palermo", "Catania"], ["GEODIST", "nokey", "a", "b"], ["GEOHASH", "nokey", "a"],
+        ["GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"], ["GEOSEARCH", "nokey", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"],
+        ["GEOSEARCHSTORE", "d", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"], ["GEORADIUS", "nokey", "1", "2", "3", "km", "STORE", "d"],
+        ["GEORADIUSBYMEMBER_RO", "Sicily", "Palermo", "1", "km"], ["GEOADD", "Sicily", "1", "2", "x"], ["GEOPOS", "str", "a"], ["GEOSEARCH", "str", "FROMMEMBER", "a", "BYRADIUS", "1", "km"]]);
+
     /// <summary>The compact and the tree encoding answer alike, and a stored result takes the encoding Redis gives it.</summary>
     [Fact]
     public void BothEncodings()
