@@ -111,20 +111,7 @@ public static partial class GeoCommands
         else mantissa |= 1L << 52;
         int exponent = exponentBits - 1075;
         string digits;
-        if (exponent < 0 && decimals <= 17)
-        {
-            // The common case (every coordinate): mantissa × 10^decimals < 2^110 fits 128 bits,
-            // and a shift of 111 or more leaves less than half, so zero.
-            UInt128 scaled = (UInt128)(ulong)mantissa * (ulong)Math.Pow(10, decimals), quotient = 0;
-            int shift = -exponent;
-            if (shift < 111)
-            {
-                quotient = scaled >> shift;
-                UInt128 remainder = scaled - (quotient << shift), half = (UInt128)1 << (shift - 1);
-                if (remainder > half || (remainder == half && (quotient & 1) != 0)) quotient++;
-            }
-            digits = quotient.ToString(CultureInfo.InvariantCulture);
-        }
+        if (exponent < 0 && decimals <= 17) digits = ScaledFraction((ulong)mantissa, exponent, decimals).ToString(CultureInfo.InvariantCulture);
         else
         {
             var scaled = new BigInteger(mantissa) * BigInteger.Pow(10, decimals);
@@ -147,19 +134,67 @@ public static partial class GeoCommands
         return raw < 0 ? "-" + text : text;
     }
 
-    /// <summary>addReplyHumanLongDouble: a coordinate, %.17Lf trimmed; a bulk string in RESP2, a double in RESP3.</summary>
+    /// <summary>
+    /// mantissa × 2^exponent × 10^decimals rounded half-to-even, for a negative exponent and at
+    /// most 17 decimals: the product is below 2^110, so 128 bits hold it, and a shift of 111 or
+    /// more leaves less than half, so zero.
+    /// </summary>
+    static UInt128 ScaledFraction(ulong mantissa, int exponent, int decimals)
+    {
+        UInt128 scaled = (UInt128)mantissa * (ulong)Math.Pow(10, decimals);
+        int shift = -exponent;
+        if (shift >= 111) return 0;
+        UInt128 quotient = scaled >> shift, remainder = scaled - (quotient << shift), half = (UInt128)1 << (shift - 1);
+        if (remainder > half || (remainder == half && (quotient & 1) != 0)) quotient++;
+        return quotient;
+    }
+
+    /// <summary>
+    /// addReplyHumanLongDouble: a coordinate as ld2string's human form (%.17Lf, trailing zeros and
+    /// point dropped, "-0" as "0"); a bulk string in RESP2, a double in RESP3. Within ±180 the
+    /// digits are written straight from 64-bit integers (10^17 × 180 < 2^64).
+    /// </summary>
     static void ReplyCoordinate(Client c, double value)
     {
-        var text = FormatFixed(value, 17, trim: true);
+        Span<byte> text = stackalloc byte[48];
+        int length;
+        if (Math.Abs(value) <= 180)
+        {
+            long raw = BitConverter.DoubleToInt64Bits(value);
+            int exponentBits = (int)((raw >> 52) & 0x7FF);
+            ulong mantissa = (ulong)raw & 0xFFFFFFFFFFFFFUL;
+            if (exponentBits == 0) exponentBits = 1;
+            else mantissa |= 1UL << 52;
+            ulong scaled = (ulong)ScaledFraction(mantissa, exponentBits - 1075, 17);
+            const ulong Unit = 100_000_000_000_000_000UL;
+            length = 0;
+            if (raw < 0 && scaled != 0) text[length++] = (byte)'-';
+            (scaled / Unit).TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
+            length += written;
+            ulong fraction = scaled % Unit;
+            if (fraction != 0)
+            {
+                text[length++] = (byte)'.';
+                fraction.TryFormat(text[length..], out written, "D17", CultureInfo.InvariantCulture);
+                length += written;
+                while (text[length - 1] == '0') length--;
+            }
+        }
+        else
+        {
+            // Never for a decoded point (clamped to the index's limits); kept exact all the same.
+            text = Encoding.Latin1.GetBytes(FormatFixed(value, 17, trim: true));
+            length = text.Length;
+        }
         if (c.Reply.Resp == 2)
         {
-            c.Reply.Bulk(text);
+            c.Reply.Bulk(text[..length]);
             return;
         }
-        Span<byte> line = stackalloc byte[text.Length + 3];
+        Span<byte> line = stackalloc byte[length + 3];
         line[0] = (byte)',';
-        for (int i = 0; i < text.Length; i++) line[i + 1] = (byte)text[i];
-        "\r\n"u8.CopyTo(line[(text.Length + 1)..]);
+        text[..length].CopyTo(line[1..]);
+        "\r\n"u8.CopyTo(line[(length + 1)..]);
         c.Reply.Raw(line);
     }
 
