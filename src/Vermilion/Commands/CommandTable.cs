@@ -235,6 +235,7 @@ public sealed class CommandTable
         ScriptingCommands.Register(t);
         HyperLogLogCommands.Register(t);
         SortCommands.Register(t);
+        GeoCommands.Register(t);
     }
 
     public int Count => _all.Count;

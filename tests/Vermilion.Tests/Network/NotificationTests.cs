@@ -102,6 +102,17 @@ public class NotificationTests(DifferentialServers servers) : IClassFixture<Diff
         ["ZUNIONSTORE", "dst", "2", "s1", "s2"], ["ZINTERSTORE", "dst", "2", "s1", "s2"], ["ZDIFFSTORE", "dst", "2", "s1", "s2"],
         ["ZRANGESTORE", "dst", "s2", "0", "-1"], ["ZRANGESTORE", "dst", "s2", "5", "9"], ["ZSCORE", "nosuch", "a"], ["ZREMRANGEBYRANK", "z", "0", "-1"]);
 
+    /// <summary>GEOADD notifies as the ZADD it is; a stored search as georadiusstore or geosearchstore, an empty one as the deletion.</summary>
+    [Theory]
+    [InlineData("KEA")]
+    [InlineData("Ezgm")]
+    public void GeoCommands(string classes) => Same(classes,
+        ["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"], ["GEOADD", "g", "NX", "13", "38", "Palermo"],
+        ["GEOADD", "g", "XX", "13", "38", "Palermo"], ["GEOADD", "g", "200", "38", "bad"], ["GEOSEARCH", "nosuch", "FROMMEMBER", "a", "BYRADIUS", "1", "km"],
+        ["GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"], ["GEORADIUS", "g", "15", "37", "200", "km", "STOREDIST", "dst2"],
+        ["GEORADIUSBYMEMBER", "g", "Palermo", "1", "km", "STORE", "dst3"], ["GEOSEARCHSTORE", "dst", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"],
+        ["GEORADIUS", "g", "0", "0", "1", "km", "STORE", "dst2"], ["GEOPOS", "nosuch", "a"], ["GEODIST", "nosuch", "a", "b"], ["GEOHASH", "nosuch", "a"]);
+
     [Fact]
     public void ClassesFilterAndFormat()
     {
