@@ -10,7 +10,7 @@
 #            fork-less snapshot's buffers), and the loop's own longest iteration in each phase (Vermilion's INFO)
 #   reload   a restart on that file: wall time until PING answers with every key back
 #   aof      SET throughput (redis-benchmark -c 50, no pipeline) with appendonly yes and appendfsync
-#            always, then everysec, from an empty server
+#            always, then everysec, from an empty server, and the server's CPU time per request
 # Prints a markdown table; bench/results/persistence-latest.json keeps the numbers.
 #   KEYS=5000000 HASHES=500000 VALUE_SIZE=64 CHURN_SECONDS=15 AOF_REQUESTS=200000 SERVERS=redis,vermilion VERMILION_BIN=path
 set -euo pipefail
@@ -94,8 +94,13 @@ for server in "${servers[@]}"; do
     echo "$server: appendfsync $fsync"
     rm -rf "$d/aof"; mkdir -p "$d/aof"
     pid=$(start "$server" "$port" "$d/aof" --appendonly yes --appendfsync "$fsync"); pids+=("$pid"); wait_ready "$port"
+    before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     "${on_client_cpu[@]}" redis-benchmark -p "$port" -t set -n "$AOF_REQUESTS" -c 50 -r 100000 -q 2>/dev/null | tr '\r' '\n' \
       | awk '/requests per second/ {for (i = 1; i <= NF; i++) if ($i == "requests") print $(i - 1)}' | tail -1 >"$d/aof_$fsync"
+    # The server's CPU per request (all threads, the fsync thread too): unpipelined requests/s mostly
+    # measure the client's core on a 2-core machine, this measures the server.
+    after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    python3 -c "print(round(($after - $before) / $(getconf CLK_TCK) * 1e6 / $AOF_REQUESTS, 2))" >"$d/aof_${fsync}_cpu"
     stop_server "$pid"
   done
 done
@@ -126,6 +131,8 @@ for phase, label in (("churn", "churn"), ("bgsave", "churn + BGSAVE")):
     row(f"{label}: longest loop iteration (ms)", lambda s, p=phase: "%.1f" % (int(read(s, p + ".loop_max_usec")) / 1e3) if read(s, p + ".loop_max_usec") else "n/a")
 row("SET appendfsync always (req/s)", lambda s: read(s, "aof_always"))
 row("SET appendfsync everysec (req/s)", lambda s: read(s, "aof_everysec"))
+row("SET appendfsync always: server CPU per request (us)", lambda s: read(s, "aof_always_cpu"))
+row("SET appendfsync everysec: server CPU per request (us)", lambda s: read(s, "aof_everysec_cpu"))
 print("| " + params + " | " + " | ".join(servers) + " |")
 print("|---|" + "---:|" * len(servers))
 for label, values in rows: print(f"| {label} | " + " | ".join(values) + " |")
