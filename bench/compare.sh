@@ -95,6 +95,14 @@ workloads=(
   "50 clients -P 16 EVALSHA incr|-c 50 -n $NP -P 16 evalsha $SHA_INCR 1 counter"
   "50 clients -P 16 EVALSHA 10 commands|-c 50 -n $NP -P 16 evalsha $SHA_TEN 1 counter"
 )
+# Issue 17's families; a third field names the data bench/workload_data.py loads first.
+workloads+=(
+  "50 clients PFADD|-c 50 -n $N -r 1000000 pfadd hll:new __rand_int__"
+  "50 clients PFCOUNT of 1 key|-c 50 -n $N pfcount hll:1|hll"
+  "50 clients PFCOUNT of 3 keys|-c 50 -n $((N / 10)) pfcount hll:1 hll:2 hll:3|hll"
+  "50 clients GEOSEARCH of 10 results|-c 50 -n $N geosearch geo:pts fromlonlat 13.36 38.11 byradius 50 km count 10 asc withdist|geo"
+  "50 clients SORT of a 100-element list|-c 50 -n $N sort sort:l|sort"
+)
 # PUBLISH to a channel with 10 subscribers on each server (started below), as a custom command.
 workloads+=("50 clients, 10 subscribers|-c 50 -n $N PUBLISH news hello-subscribers")
 if [ "${COLLECTIONS:-0}" = 1 ]; then
@@ -114,12 +122,14 @@ dotnet build bench/MultiExecBench -c Release -v q -nologo >/dev/null
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS"
   for w in "${workloads[@]}"; do
-    name=${w%%|*}; args=${w#*|}
+    name=${w%%|*}; args=${w#*|}; data=""
+    if [[ "$args" == *"|"* ]]; then data=${args#*|}; args=${args%%|*}; fi
     # Alternate who goes first, so neither always runs on a warmer machine.
     if [ $((round % 2)) = 1 ]; then order="redis vermilion"; else order="vermilion redis"; fi
     for server in $order; do
       port=$rp; [ "$server" = vermilion ] && port=$vp
       redis-cli -p "$port" flushall >/dev/null
+      [ -n "$data" ] && python3 bench/workload_data.py "$data" | redis-cli -p "$port" --pipe >/dev/null
       # shellcheck disable=SC2086
       pid=$rpid; [ "$server" = vermilion ] && pid=$vpid
       bench "$name" "$server" "$port" aot "$pid" -- $args
@@ -187,7 +197,8 @@ if [ -n "$jit_bin" ]; then
   stop_server "$vpid"
   jp=$(free_port); jpid=$(start_vermilion_wide "$jp" "$jit_bin"); pids+=("$jpid"); wait_ready "$jp"
   for w in "${workloads[0]}" "${workloads[1]}"; do
-    name=${w%%|*}; args=${w#*|}
+    name=${w%%|*}; args=${w#*|}; data=""
+    if [[ "$args" == *"|"* ]]; then data=${args#*|}; args=${args%%|*}; fi
     # shellcheck disable=SC2086
     bench "$name" redis "$rp" jit "$rpid" -- $args
     # shellcheck disable=SC2086
