@@ -43,13 +43,103 @@ public static partial class SortCommands
     [Command("sort", GetKeys = nameof(SortGetKeys))] static void Sort(Client c, CommandArgs a) => SortGeneric(c, a, readOnly: false);
     [Command("sort_ro", GetKeys = nameof(SortRoGetKeys))] static void SortRo(Client c, CommandArgs a) => SortGeneric(c, a, readOnly: true);
 
-    /// <summary>One element to sort: its text, and what it sorts by (a score, or the BY key's text for ALPHA).</summary>
+    /// <summary>
+    /// One element to sort: where its text is in <see cref="Loaded.Bytes"/>, and what it sorts by (a
+    /// score, or the BY key's text for ALPHA; ByLength -1 when that key is missing). No references:
+    /// the sort moves items without GC write barriers (measured: with a byte[] per element and a
+    /// closure comparer, SORT of a 100-element list ran at 0.6x redis-server's rate).
+    /// </summary>
     struct Item
     {
-        public byte[] Element;
+        public int Offset, Length;
         public double Score;
-        public byte[]? By;
+        public int ByOffset, ByLength;
         public int Position;
+    }
+
+    /// <summary>
+    /// What one SORT loaded: the items, and their texts (and ALPHA BY keys') appended into one
+    /// buffer. One per loop thread, reused: SORT runs no other SORT inside it.
+    /// </summary>
+    sealed class Loaded
+    {
+        [ThreadStatic] static Loaded? t_spare;
+        public byte[] Bytes = new byte[4096];
+        public Item[] Items = new Item[128];
+        public int Count;
+        int _used;
+
+        public static Loaded Take()
+        {
+            var loaded = t_spare ?? new Loaded();
+            t_spare = null;
+            loaded.Count = loaded._used = 0;
+            return loaded;
+        }
+
+        /// <summary>Back for the next SORT; a buffer a huge one grew is let go.</summary>
+        public void Release()
+        {
+            if (Bytes.Length > 1 << 20) Bytes = new byte[4096];
+            if (Items.Length > 1 << 16) Items = new Item[128];
+            t_spare = this;
+        }
+
+        public void Add(ReadOnlySpan<byte> element)
+        {
+            if (Count == Items.Length) Array.Resize(ref Items, Count * 2);
+            Items[Count] = new Item { Offset = Append(element), Length = element.Length, Position = Count, ByLength = -1 };
+            Count++;
+        }
+
+        public int Append(ReadOnlySpan<byte> text)
+        {
+            if (Bytes.Length - _used < text.Length) Array.Resize(ref Bytes, Math.Max(Bytes.Length * 2, _used + text.Length));
+            text.CopyTo(Bytes.AsSpan(_used));
+            _used += text.Length;
+            return _used - text.Length;
+        }
+
+        public ReadOnlySpan<byte> Element(in Item item) => Bytes.AsSpan(item.Offset, item.Length);
+    }
+
+    /// <summary>
+    /// sortCompare: numbers by score, equal scores by the elements' bytes; ALPHA by the BY keys'
+    /// texts (a missing one first) or by the elements, with strcoll (up to a NUL) unless the
+    /// result is stored, when Redis compares the whole bytes. qsort is glibc's merge sort: stable,
+    /// so elements that compare equal keep their loaded order (DESC negates the comparison, it
+    /// does not reverse ties).
+    /// </summary>
+    readonly struct ItemOrder(byte[] bytes, bool alpha, bool byPattern, bool store, bool desc) : IComparer<Item>
+    {
+        public int Compare(Item x, Item y)
+        {
+            int cmp = Order(x, y);
+            if (desc) cmp = -cmp;
+            return cmp != 0 ? cmp : x.Position.CompareTo(y.Position);
+        }
+
+        int Order(in Item x, in Item y)
+        {
+            if (!alpha)
+            {
+                if (x.Score > y.Score) return 1;
+                if (x.Score < y.Score) return -1;
+                return Binary(Text(x.Offset, x.Length), Text(y.Offset, y.Length));
+            }
+            if (byPattern)
+            {
+                if (x.ByLength < 0 || y.ByLength < 0) return x.ByLength == y.ByLength ? 0 : x.ByLength < 0 ? -1 : 1;
+                var xb = Text(x.ByOffset, x.ByLength);
+                var yb = Text(y.ByOffset, y.ByLength);
+                return store ? Binary(xb, yb) : Binary(CString(xb), CString(yb));
+            }
+            var xe = Text(x.Offset, x.Length);
+            var ye = Text(y.Offset, y.Length);
+            return store ? Binary(xe, ye) : Binary(CString(xe), CString(ye));
+        }
+
+        ReadOnlySpan<byte> Text(int offset, int length) => bytes.AsSpan(offset, length);
     }
 
     /// <summary>The C-string view of a pattern or element, as strchr/strstr/strcoll see it: up to the first NUL.</summary>
@@ -124,81 +214,83 @@ public static partial class SortCommands
         if (end >= length) end = length - 1;
 
         // Loaded: the whole collection, or with a constant BY on a list or sorted set only the range asked for.
-        var items = new List<Item>((int)Math.Min(length, 1 << 16));
-        Span<byte> digits = stackalloc byte[24];
-        if (dontSort && value is QuickList or SortedSetValue)
+        var loaded = Loaded.Take();
+        try
         {
-            if (end >= start && length > 0) LoadRange(value, start, end - start + 1, desc, items, digits);
-            end -= start;
-            start = 0;
-        }
-        else if (value is QuickList list)
-        {
-            if (list.Count > 0)
+            Span<byte> digits = stackalloc byte[24];
+            if (dontSort && value is QuickList or SortedSetValue)
             {
-                var cursor = list.At(0, forward: true);
-                while (cursor.Next(out var entry)) items.Add(new Item { Element = entry.Text(digits).ToArray() });
+                if (end >= start && length > 0) LoadRange(value, start, end - start + 1, desc, loaded, digits);
+                end -= start;
+                start = 0;
             }
-        }
-        else if (value is SetValue set)
-        {
-            for (int i = 0; i < set.Count; i++) items.Add(new Item { Element = set.MemberAt(i, digits).ToArray() });
-        }
-        else if (value is SortedSetValue zset && zset.Count > 0)
-        {
-            var cursor = zset.At(0);
-            for (; cursor.IsValid; cursor.MoveNext()) items.Add(new Item { Element = cursor.Member.ToArray() });
-        }
-
-        bool conversionError = false;
-        if (!dontSort)
-        {
-            var itemSpan = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items);
-            for (int j = 0; j < itemSpan.Length; j++)
+            else if (value is QuickList list)
             {
-                ref var item = ref itemSpan[j];
-                item.Position = j;
-                ReadOnlySpan<byte> by;
-                if (byArg > 0)
+                if (list.Count > 0)
                 {
-                    if (!LookupByPattern(c, a[byArg], item.Element, out by)) continue;
-                }
-                else by = item.Element;
-                if (alpha)
-                {
-                    if (byArg > 0) item.By = by.ToArray();
-                }
-                else
-                {
-                    // strtod over the C string: all of it must be the number (a NUL ends it), no overflow, no NaN.
-                    var text = CString(by);
-                    int used = DoubleText.Strtod(text, out item.Score, out bool rangeError);
-                    if (used != text.Length || rangeError || double.IsNaN(item.Score)) conversionError = true;
+                    var cursor = list.At(0, forward: true);
+                    while (cursor.Next(out var entry)) loaded.Add(entry.Text(digits));
                 }
             }
-            bool byPattern = byArg > 0;
-            // qsort is glibc's merge sort: stable, so elements that compare equal keep their loaded
-            // order (DESC negates the comparison, it does not reverse ties).
-            items.Sort((x, y) =>
+            else if (value is SetValue set)
             {
-                int cmp = Compare(x, y, alpha, byPattern, store);
-                if (desc) cmp = -cmp;
-                return cmp != 0 ? cmp : x.Position.CompareTo(y.Position);
-            });
-        }
+                for (int i = 0; i < set.Count; i++) loaded.Add(set.MemberAt(i, digits));
+            }
+            else if (value is SortedSetValue zset && zset.Count > 0)
+            {
+                var cursor = zset.At(0);
+                for (; cursor.IsValid; cursor.MoveNext()) loaded.Add(cursor.Member);
+            }
 
+            bool conversionError = false;
+            if (!dontSort)
+            {
+                var itemSpan = loaded.Items.AsSpan(0, loaded.Count);
+                for (int j = 0; j < itemSpan.Length; j++)
+                {
+                    ref var item = ref itemSpan[j];
+                    ReadOnlySpan<byte> by;
+                    if (byArg > 0)
+                    {
+                        if (!LookupByPattern(c, a[byArg], loaded.Element(item), out by)) continue;
+                    }
+                    else by = loaded.Element(item);
+                    if (alpha)
+                    {
+                        if (byArg > 0) (item.ByOffset, item.ByLength) = (loaded.Append(by), by.Length);
+                    }
+                    // An integer as string2ll reads it is what strtod would make of it, without strtod's cost.
+                    else if (IntegerText.TryParse(by, out long integer)) item.Score = integer;
+                    else
+                    {
+                        // strtod over the C string: all of it must be the number (a NUL ends it), no overflow, no NaN.
+                        var text = CString(by);
+                        int used = DoubleText.Strtod(text, out item.Score, out bool rangeError);
+                        if (used != text.Length || rangeError || double.IsNaN(item.Score)) conversionError = true;
+                    }
+                }
+                itemSpan.Sort(new ItemOrder(loaded.Bytes, alpha, byArg > 0, store, desc));
+            }
+            if (conversionError)
+            {
+                c.Reply.Error("One or more scores can't be converted into double");
+                return;
+            }
+            Output(c, a, gets, storeArg, loaded, start, end);
+        }
+        finally { loaded.Release(); }
+    }
+
+    /// <summary>The sorted range as the reply, or stored as a list (STORE).</summary>
+    static void Output(Client c, CommandArgs a, List<int>? gets, int storeArg, Loaded loaded, long start, long end)
+    {
         long outputLength = (gets?.Count ?? 1) * (end - start + 1);
-        if (conversionError)
-        {
-            c.Reply.Error("One or more scores can't be converted into double");
-            return;
-        }
-        if (!store)
+        if (storeArg < 0)
         {
             c.Reply.ArrayHeader(outputLength);
             for (long j = start; j <= end; j++)
             {
-                var element = items[(int)j].Element;
+                var element = loaded.Element(loaded.Items[(int)j]);
                 if (gets is null)
                 {
                     c.Reply.Bulk(element);
@@ -216,10 +308,10 @@ public static partial class SortCommands
         var result = new List<byte[]>((int)Math.Max(outputLength, 0));
         for (long j = start; j <= end; j++)
         {
-            var element = items[(int)j].Element;
+            var element = loaded.Element(loaded.Items[(int)j]);
             if (gets is null)
             {
-                result.Add(element);
+                result.Add(element.ToArray());
                 continue;
             }
             foreach (int g in gets)
@@ -247,43 +339,23 @@ public static partial class SortCommands
     /// A constant BY on a list or a sorted set: their own order (a sorted set's by score), from
     /// the tail for DESC, only the LIMIT range loaded.
     /// </summary>
-    static void LoadRange(StoredObject? value, long start, long count, bool desc, List<Item> items, Span<byte> digits)
+    static void LoadRange(StoredObject? value, long start, long count, bool desc, Loaded loaded, Span<byte> digits)
     {
+        long taken = 0;
         if (value is QuickList list)
         {
             var cursor = list.At(desc ? list.Count - start - 1 : start, forward: !desc);
-            while (items.Count < count && cursor.Next(out var entry)) items.Add(new Item { Element = entry.Text(digits).ToArray() });
+            while (taken++ < count && cursor.Next(out var entry)) loaded.Add(entry.Text(digits));
             return;
         }
         var zset = (SortedSetValue)value!;
         var at = zset.At((int)(desc ? zset.Count - 1 - start : start));
-        for (; items.Count < count && at.IsValid; )
+        for (; taken++ < count && at.IsValid; )
         {
-            items.Add(new Item { Element = at.Member.ToArray() });
+            loaded.Add(at.Member);
             if (desc) at.MovePrev();
             else at.MoveNext();
         }
-    }
-
-    /// <summary>
-    /// sortCompare: numbers by score, equal scores by the elements' bytes; ALPHA by the BY keys'
-    /// texts (a missing one first) or by the elements, with strcoll (up to a NUL) unless the
-    /// result is stored, when Redis compares the whole bytes.
-    /// </summary>
-    static int Compare(in Item x, in Item y, bool alpha, bool byPattern, bool store)
-    {
-        if (!alpha)
-        {
-            if (x.Score > y.Score) return 1;
-            if (x.Score < y.Score) return -1;
-            return Binary(x.Element, y.Element);
-        }
-        if (byPattern)
-        {
-            if (x.By is null || y.By is null) return x.By == y.By ? 0 : x.By is null ? -1 : 1;
-            return store ? Binary(x.By, y.By) : Binary(CString(x.By), CString(y.By));
-        }
-        return store ? Binary(x.Element, y.Element) : Binary(CString(x.Element), CString(y.Element));
     }
 
     static int Binary(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y) => Math.Sign(x.SequenceCompareTo(y));
