@@ -15,7 +15,7 @@ namespace Vermilion.Scripting;
 /// <item><see cref="Run"/>: KEYS and ARGV become fresh tables in the real globals, the function
 /// runs under lua_pcall with the error handler <c>__redis__err__handler</c> (it records where the
 /// error happened, for "script: &lt;sha&gt;, on @user_script:1.").</item>
-/// <item>redis.call/pcall reach <see cref="CallCommand"/>: the arguments (strings, or numbers as
+/// <item>redis.call/pcall reach <see cref="Call"/> (from the C frame of LuaCFrames.c that raises its errors): the arguments (strings, or numbers as
 /// %.17g) become a <see cref="CommandArgs"/> the <see cref="IScriptHost"/> runs through the
 /// server's dispatch; the RESP reply it hands back is turned into Lua values
 /// (<see cref="PushReply"/>: redisProtocolToLuaType).</item>
