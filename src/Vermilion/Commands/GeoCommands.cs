@@ -114,17 +114,7 @@ public static partial class GeoCommands
         if (exponent < 0 && decimals <= 17) digits = ScaledFraction((ulong)mantissa, exponent, decimals).ToString(CultureInfo.InvariantCulture);
         else
         {
-            var scaled = new BigInteger(mantissa) * BigInteger.Pow(10, decimals);
-            if (exponent >= 0) scaled <<= exponent;
-            else
-            {
-                var denominator = BigInteger.One << -exponent;
-                var quotient = BigInteger.DivRem(scaled, denominator, out var remainder);
-                int half = (remainder << 1).CompareTo(denominator);
-                if (half > 0 || (half == 0 && !quotient.IsEven)) quotient += 1;
-                scaled = quotient;
-            }
-            digits = scaled.ToString(CultureInfo.InvariantCulture);
+            digits = LongDouble.TimesPowerOfTwo(new BigInteger(mantissa) * BigInteger.Pow(10, decimals), exponent).ToString(CultureInfo.InvariantCulture);
         }
         digits = digits.PadLeft(decimals + 1, '0');
         string integer = digits[..^decimals], fraction = digits[^decimals..];

@@ -278,6 +278,19 @@ public readonly struct LongDouble
     }
 
     /// <summary>
+    /// <paramref name="value"/> × 2^<paramref name="exponent"/> as an integer, a fraction rounded to
+    /// nearest-even as glibc's printf rounds the exact binary value it prints.
+    /// </summary>
+    internal static BigInteger TimesPowerOfTwo(BigInteger value, int exponent)
+    {
+        if (exponent >= 0) return value << exponent;
+        var denominator = BigInteger.One << -exponent;
+        var quotient = BigInteger.DivRem(value, denominator, out var remainder);
+        int half = (remainder << 1).CompareTo(denominator);
+        return half > 0 || (half == 0 && !quotient.IsEven) ? quotient + 1 : quotient;
+    }
+
+    /// <summary>
     /// ld2string in LD_STR_HUMAN mode: printf("%.17Lf") (rounded to nearest-even, as glibc does with
     /// the exact binary value), then trailing zeros and a trailing point removed, and "-0" as "0".
     /// </summary>
@@ -285,16 +298,7 @@ public readonly struct LongDouble
     {
         if (_infinite) return _negative ? "-inf" : "inf";
         if (_mantissa == 0) return "0";
-        var scaled = new BigInteger(_mantissa) * PowerOfTen(17);
-        if (_exponent >= 0) scaled <<= _exponent;
-        else
-        {
-            var denominator = BigInteger.One << -_exponent;
-            var q = BigInteger.DivRem(scaled, denominator, out var remainder);
-            int half = (remainder << 1).CompareTo(denominator);
-            if (half > 0 || (half == 0 && !q.IsEven)) q += 1;
-            scaled = q;
-        }
+        var scaled = TimesPowerOfTwo(new BigInteger(_mantissa) * PowerOfTen(17), _exponent);
         var digits = scaled.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(18, '0');
         var integer = digits[..^17];
         var fraction = digits[^17..].TrimEnd('0');
