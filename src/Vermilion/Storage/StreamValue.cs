@@ -768,8 +768,11 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
         return isInteger;
     }
 
-    /// <summary>After an RDB load: the bytes are what they are now (the keyspace adds them when it adopts the value).</summary>
-    public void Loaded() => _reported = MemoryBytes;
+    /// <summary>
+    /// Before a new stream goes into a keyspace (created, restored, loaded): the keyspace counts
+    /// what it holds then, so <see cref="Account"/> reports only what changes after.
+    /// </summary>
+    public void Settle() => _reported = MemoryBytes;
 
     /// <summary>The live entries the nodes' master entries count (a loaded stream's length must agree).</summary>
     public long CountedEntries()
