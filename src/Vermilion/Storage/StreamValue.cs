@@ -774,6 +774,25 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
     /// </summary>
     public void Settle() => _reported = MemoryBytes;
 
+    /// <summary>lazyfreeGetFreeEffort for a stream: its nodes, and per group its PEL entries and consumers.</summary>
+    public long FreeEffort
+    {
+        get
+        {
+            long effort = _count;
+            if (_groups is not null)
+                foreach (var g in _groups.Values) effort += 1 + g.Pending.Count + g.Consumers.Count;
+            return effort;
+        }
+    }
+
+    /// <summary>A node's entries, live and deleted (what writing it costs).</summary>
+    public static long NodeEntries(ReadOnlySpan<byte> lp)
+    {
+        long live = Integer(lp, Listpack.HeaderSize, out int next);
+        return live + Integer(lp, next, out _);
+    }
+
     /// <summary>The live entries the nodes' master entries count (a loaded stream's length must agree).</summary>
     public long CountedEntries()
     {
