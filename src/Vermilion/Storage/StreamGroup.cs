@@ -15,22 +15,31 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
     public StreamId LastId = lastId;
     public long EntriesRead = entriesRead;
     public readonly SortedSet<PendingEntry> Pending = new(PendingEntry.ByIdComparer);
+    /// <summary>In name order, for replies and the RDB; <see cref="_byName"/> finds one from a span without allocating.</summary>
     public readonly SortedDictionary<byte[], StreamConsumer> Consumers = new(ByteOrder.Instance);
+    readonly Dictionary<byte[], StreamConsumer> _byName = new(ByteKeyComparer.Instance);
+    /// <summary>The key a PEL lookup searches with (one per group, so XACK and XCLAIM allocate nothing to look).</summary>
+    readonly PendingEntry _probe = new(default, 0, 0);
 
-    public PendingEntry? FindPending(StreamId id) => Pending.TryGetValue(PendingEntry.Probe(id), out var found) ? found : null;
+    public PendingEntry? FindPending(StreamId id)
+    {
+        _probe.Id = id;
+        return Pending.TryGetValue(_probe, out var found) ? found : null;
+    }
 
     /// <summary>The pending entries with IDs in [from, to], in order.</summary>
     public IEnumerable<PendingEntry> PendingBetween(StreamId from, StreamId to) => PendingEntry.Between(Pending, from, to);
 
-    public StreamConsumer? FindConsumer(ReadOnlySpan<byte> name) => Consumers.TryGetValue(name.ToArray(), out var c) ? c : null;
+    public StreamConsumer? FindConsumer(ReadOnlySpan<byte> name) =>
+        _byName.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(name, out var c) ? c : null;
 
     /// <summary>streamCreateConsumer: null when the name exists.</summary>
     public StreamConsumer? CreateConsumer(ReadOnlySpan<byte> name, long nowMs)
     {
-        var key = name.ToArray();
-        if (Consumers.ContainsKey(key)) return null;
-        var consumer = new StreamConsumer(key, nowMs);
-        Consumers.Add(key, consumer);
+        if (FindConsumer(name) is not null) return null;
+        var consumer = new StreamConsumer(name.ToArray(), nowMs);
+        Consumers.Add(consumer.Name, consumer);
+        _byName.Add(consumer.Name, consumer);
         return consumer;
     }
 
@@ -39,6 +48,7 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
     {
         foreach (var nack in consumer.Pending) Pending.Remove(nack);
         Consumers.Remove(consumer.Name);
+        _byName.Remove(consumer.Name);
     }
 
     /// <summary>An entry leaves both PELs (XACK, a claim of a deleted entry).</summary>
@@ -78,16 +88,15 @@ public sealed class StreamGroup(byte[] name, StreamId lastId, long entriesRead)
             nacks[nack] = n;
             copy.Pending.Add(n);
         }
-        foreach (var (name, consumer) in Consumers)
+        foreach (var consumer in Consumers.Values)
         {
-            var c = new StreamConsumer(name, consumer.SeenTime);
+            var c = copy.CreateConsumer(consumer.Name, consumer.SeenTime)!;
             foreach (var nack in consumer.Pending)
             {
                 var n = nacks[nack];
                 n.Consumer = c;
                 c.Pending.Add(n);
             }
-            copy.Consumers.Add(name, c);
         }
         return copy;
     }
@@ -106,7 +115,8 @@ public sealed class StreamConsumer(byte[] name, long seenTime)
 /// <summary>streamNACK: a delivered, unacknowledged entry: when it was last delivered, how many times, to whom.</summary>
 public sealed class PendingEntry(StreamId id, long deliveryTime, long deliveryCount)
 {
-    public StreamId Id { get; } = id;
+    /// <summary>Set only on a group's search key, never on an entry in a PEL (the set is ordered by it).</summary>
+    public StreamId Id { get; internal set; } = id;
     public long DeliveryTime = deliveryTime;
     public long DeliveryCount = deliveryCount;
     /// <summary>Null only while an RDB's group is being read (the owners come after the global PEL) or for XCLAIM FORCE's new entry.</summary>

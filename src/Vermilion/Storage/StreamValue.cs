@@ -83,30 +83,44 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
             copy.PushNode(new Node(n.Master, n.Span.ToArray(), n.Bytes));
         }
         if (_groups is not null)
-            foreach (var g in _groups.Values) copy.Groups.Add(g.Name, g.Copy());
+            foreach (var g in _groups.Values) copy.AddGroup(g.Copy());
         copy._reported = copy.MemoryBytes;
         return copy;
     }
 
     // ---- groups ----
 
-    public SortedDictionary<byte[], StreamGroup> Groups => _groups ??= new(ByteOrder.Instance);
+    /// <summary>The groups in name order (replies, the RDB); <see cref="_groupsByName"/> finds one from a span without allocating.</summary>
+    public IReadOnlyDictionary<byte[], StreamGroup> Groups => _groups ??= new(ByteOrder.Instance);
+    Dictionary<byte[], StreamGroup>? _groupsByName;
     public int GroupCount => _groups?.Count ?? 0;
 
     public StreamGroup? FindGroup(ReadOnlySpan<byte> name) =>
-        _groups is not null && _groups.TryGetValue(name.ToArray(), out var g) ? g : null;
+        _groupsByName is not null && _groupsByName.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(name, out var g) ? g : null;
 
     /// <summary>streamCreateCG: null when the name exists.</summary>
     public StreamGroup? CreateGroup(ReadOnlySpan<byte> name, StreamId lastId, long entriesRead)
     {
-        var key = name.ToArray();
-        if (Groups.ContainsKey(key)) return null;
-        var g = new StreamGroup(key, lastId, entriesRead);
-        Groups.Add(key, g);
+        if (FindGroup(name) is not null) return null;
+        var g = new StreamGroup(name.ToArray(), lastId, entriesRead);
+        AddGroup(g);
         return g;
     }
 
-    public bool DestroyGroup(ReadOnlySpan<byte> name) => _groups is not null && _groups.Remove(name.ToArray());
+    void AddGroup(StreamGroup g)
+    {
+        (_groups ??= new(ByteOrder.Instance)).Add(g.Name, g);
+        (_groupsByName ??= new(ByteKeyComparer.Instance)).Add(g.Name, g);
+    }
+
+    public bool DestroyGroup(ReadOnlySpan<byte> name)
+    {
+        var g = FindGroup(name);
+        if (g is null) return false;
+        _groups!.Remove(g.Name);
+        _groupsByName!.Remove(g.Name);
+        return true;
+    }
 
     // ---- the node index ----
 
