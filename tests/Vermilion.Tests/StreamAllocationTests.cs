@@ -5,9 +5,9 @@ namespace Vermilion.Tests;
 
 /// <summary>
 /// XRANGE, XREVRANGE and XLEN of an existing stream read its nodes in place: nothing is allocated
-/// per request. XADD to an existing stream allocates only the stream's own storage (a node's
-/// listpack as it doubles, a new node every stream-node-max-entries entries), never per-request
-/// garbage: measured as <see cref="AllocationTests"/> does.
+/// per request. XADD to an existing stream allocates only the stream's own storage (a node and its
+/// listpack every stream-node-max-entries entries), never per-request garbage: measured as
+/// <see cref="AllocationTests"/> does.
 /// </summary>
 public class StreamAllocationTests
 {
