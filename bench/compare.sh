@@ -2,7 +2,7 @@
 # Runs the same redis-benchmark workloads against Vermilion (NativeAOT build) and redis-server,
 # alternating, several rounds; prints requests/s and the ratio Vermilion/Redis per workload,
 # memory per idle connection and per key, and writes bench/results/latest.json.
-#   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)
+#   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)  STREAMS=1 (XADD, XRANGE, XREADGROUP, memory per entry)
 #   VERMILION_BIN=path (run that binary instead of building)  RESULTS_NAME=latest (the JSON file name)  PIN=1
 # Both servers bind 127.0.0.1 with the same settings, pinned to CPU 1 with the clients on CPU 0
 # (bench/lib.sh; PIN=0 to run unpinned). Both run with --save "" (and no AOF), so neither spends
@@ -190,6 +190,36 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
   [ "${QUICK:-0}" = 1 ] && { SMALL=5000; BIG=20000; }
   for kind in list hash set intset zset; do memory_per_collection "$kind" "$SMALL" 10; done
   for kind in list zset; do memory_per_collection "$kind" 10 "$BIG"; done
+fi
+
+# Streams (STREAMS=1): XADD, XRANGE of 10 and XREADGROUP COUNT 1 (NOACK: redis-benchmark cannot
+# feed XACK the IDs it got) over a stream of N entries; memory per entry of a 1M-entry stream.
+if [ "${STREAMS:-0}" = 1 ]; then
+  for round in $(seq "$ROUNDS"); do
+    echo "streams round $round/$ROUNDS"
+    if [ $((round % 2)) = 1 ]; then order="redis vermilion"; else order="vermilion redis"; fi
+    for server in $order; do
+      port=$rp pid=$rpid; [ "$server" = vermilion ] && port=$vp pid=$vpid
+      redis-cli -p "$port" flushall >/dev/null
+      bench "50 clients" "$server" "$port" aot "$pid" -- -c 50 -n "$N" XADD bench:stream '*' field value n 1
+      bench "50 clients" "$server" "$port" aot "$pid" -- -c 50 -n "$N" XRANGE bench:stream - + COUNT 10
+      redis-cli -p "$port" xgroup create bench:stream g 0 >/dev/null
+      bench "50 clients" "$server" "$port" aot "$pid" -- -c 50 -n "$N" XREADGROUP GROUP g c NOACK COUNT 1 STREAMS bench:stream '>'
+    done
+  done
+  ENTRIES=${ENTRIES:-1000000}; [ "${QUICK:-0}" = 1 ] && ENTRIES=50000
+  echo "memory: stream entry ($ENTRIES entries of 2 small fields)"
+  for server in redis vermilion; do
+    fresh "$server"
+    before=$(rss "$fpid"); used_before=$(used_memory "$fport")
+    python3 bench/load_collections.py stream 1 "$ENTRIES" | redis-cli -p "$fport" --pipe >/dev/null
+    if [ "$(redis-cli -p "$fport" xlen coll:stream:0000000)" = "$ENTRIES" ]; then
+      sleep 1
+      record memory "RSS bytes per stream entry ($ENTRIES entries of 2 small fields)" "$server" "$(( ($(rss "$fpid") - before) / ENTRIES ))"
+      record memory "used_memory bytes per stream entry ($ENTRIES entries of 2 small fields)" "$server" "$(( ($(used_memory "$fport") - used_before) / ENTRIES ))"
+    else echo "  $server did not load $ENTRIES entries"; fi
+    stop_fresh
+  done
 fi
 
 if [ -n "$jit_bin" ]; then

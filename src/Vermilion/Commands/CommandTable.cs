@@ -222,6 +222,8 @@ public sealed class CommandTable
         HashCommands.Register(t);
         ListCommands.Register(t);
         SortedSetCommands.Register(t);
+        StreamCommands.Register(t);
+        StreamGroupCommands.Register(t);
         ClusterCommands.Register(t);
         ModuleCommands.Register(t);
         MemoryCommands.Register(t);

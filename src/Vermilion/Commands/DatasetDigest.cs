@@ -105,8 +105,28 @@ static class DatasetDigest
                     XorPair(sha, digest, member, scratch[..DoubleText.Format(score, scratch)]);
                 }
                 break;
+            case StreamValue stream:
+            {
+                // Each entry's "ms.seq" and then its fields and values, mixed in order.
+                MixType(sha, digest, DataType.Stream, word);
+                Span<byte> id = stackalloc byte[StreamId.MaxTextLength], valueScratch = stackalloc byte[20];
+                var it = stream.Range(StreamId.Zero, StreamId.Max, reverse: false);
+                while (it.Next())
+                {
+                    int n = it.Id.Format(id);
+                    id[id[..n].IndexOf((byte)'-')] = (byte)'.';
+                    Mix(sha, digest, id[..n]);
+                    for (int i = 0; i < it.FieldCount; i++)
+                    {
+                        it.ReadField(scratch, valueScratch, out var field, out var value);
+                        Mix(sha, digest, field);
+                        Mix(sha, digest, value);
+                    }
+                }
+                break;
+            }
             case StoredObject other:
-                // Streams (and modules) are not built: only their type word, where Redis goes on to their entries.
+                // Modules are not built: only their type word.
                 MixType(sha, digest, other.Type, word);
                 break;
         }

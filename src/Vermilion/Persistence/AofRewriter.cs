@@ -231,9 +231,107 @@ public sealed class AofRewriter : IDatasetWriter
                     Bulk(hash.ValueAt(pair));
                 }
                 return true;
+            case StreamValue stream:
+                return WriteStream(key, stream, ref at, ref budget);
             default:
                 throw new InvalidOperationException($"no AOF form for a value of type {value.Type}");
         }
+    }
+
+    /// <summary>
+    /// aof.c's rewriteStreamObject: an XADD per entry with its ID (node by node, a node costing
+    /// its entries; an empty stream is made by XADD ... MAXLEN 0 0-1 x y), then XSETID with
+    /// ENTRIESADDED and MAXDELETEDID, and per group XGROUP CREATE ... ENTRIESREAD, an XCLAIM ...
+    /// TIME ... RETRYCOUNT ... JUSTID FORCE for each pending entry of each consumer, and XGROUP
+    /// CREATECONSUMER for a consumer with none.
+    /// </summary>
+    bool WriteStream(ReadOnlySpan<byte> key, StreamValue s, ref ElementPosition at, ref long budget)
+    {
+        Span<byte> fd = stackalloc byte[20], vd = stackalloc byte[20];
+        if (s.Length > 0)
+        {
+            for (; at.Cursor < s.NodeCount; at.Cursor++)
+            {
+                if (budget <= 0) return false;
+                var from = s.NodeMaster(at.Cursor);
+                var to = StreamId.Max;
+                if (at.Cursor + 1 < s.NodeCount) s.NodeMaster(at.Cursor + 1).TryDecrement(out to);
+                var it = s.Range(from, to, reverse: false);
+                while (it.Next())
+                {
+                    Raw("*"u8);
+                    Number(3 + 2L * it.FieldCount);
+                    Raw("\r\n"u8);
+                    Bulk("XADD"u8);
+                    Bulk(key);
+                    Id(it.Id);
+                    for (int i = 0; i < it.FieldCount; i++)
+                    {
+                        it.ReadField(fd, vd, out var field, out var value);
+                        Bulk(field);
+                        Bulk(value);
+                    }
+                    at.Elements++;
+                    budget--;
+                }
+            }
+        }
+        else
+        {
+            Raw("*7\r\n$4\r\nXADD\r\n"u8);
+            Bulk(key);
+            Raw("$6\r\nMAXLEN\r\n$1\r\n0\r\n$3\r\n0-1\r\n$1\r\nx\r\n$1\r\ny\r\n"u8);
+        }
+        Raw("*7\r\n$6\r\nXSETID\r\n"u8);
+        Bulk(key);
+        Id(s.LastId);
+        Bulk("ENTRIESADDED"u8);
+        Bulk(s.EntriesAdded);
+        Bulk("MAXDELETEDID"u8);
+        Id(s.MaxDeletedId);
+        if (s.GroupCount == 0) return true;
+        foreach (var group in s.Groups.Values)
+        {
+            Raw("*7\r\n$6\r\nXGROUP\r\n$6\r\nCREATE\r\n"u8);
+            Bulk(key);
+            Bulk(group.Name);
+            Id(group.LastId);
+            Bulk("ENTRIESREAD"u8);
+            Bulk(group.EntriesRead);
+            foreach (var consumer in group.Consumers.Values)
+            {
+                if (consumer.Pending.Count == 0)
+                {
+                    Raw("*5\r\n$6\r\nXGROUP\r\n$14\r\nCREATECONSUMER\r\n"u8);
+                    Bulk(key);
+                    Bulk(group.Name);
+                    Bulk(consumer.Name);
+                    continue;
+                }
+                foreach (var nack in consumer.Pending)
+                {
+                    Raw("*12\r\n$6\r\nXCLAIM\r\n"u8);
+                    Bulk(key);
+                    Bulk(group.Name);
+                    Bulk(consumer.Name);
+                    Bulk("0"u8);
+                    Id(nack.Id);
+                    Bulk("TIME"u8);
+                    Bulk(nack.DeliveryTime);
+                    Bulk("RETRYCOUNT"u8);
+                    Bulk(nack.DeliveryCount);
+                    Bulk("JUSTID"u8);
+                    Bulk("FORCE"u8);
+                }
+            }
+        }
+        return true;
+    }
+
+    void Id(StreamId id)
+    {
+        Span<byte> text = stackalloc byte[StreamId.MaxTextLength];
+        Bulk(text[..id.Format(text)]);
     }
 
     /// <summary>Before element <paramref name="done"/> of <paramref name="total"/>: a new command's header when it starts one.</summary>

@@ -170,6 +170,84 @@ public static class Listpack
         return count;
     }
 
+    /// <summary>
+    /// lpGet on a listpack already validated (or written here): the element at <paramref name="p"/>
+    /// as an integer or a string, and the offset of the next element. The stream's nodes are read
+    /// in place through this (Storage/StreamValue.cs), as Redis reads its listpacks.
+    /// </summary>
+    public static int ReadElement(ReadOnlySpan<byte> lp, int p, out bool isInteger, out long integer, out ReadOnlySpan<byte> text)
+    {
+        byte b = lp[p];
+        int size;
+        isInteger = true;
+        integer = 0;
+        text = default;
+        if (b < 0x80)
+        {
+            integer = b;
+            size = 1;
+        }
+        else if ((b & 0xC0) == String6)
+        {
+            size = 1 + (b & 0x3F);
+            text = lp.Slice(p + 1, size - 1);
+            isInteger = false;
+        }
+        else if ((b & 0xE0) == Int13)
+        {
+            // Sign-extend 13 bits.
+            integer = ((((b & 0x1F) << 8) | lp[p + 1]) << 19) >> 19;
+            size = 2;
+        }
+        else if ((b & 0xF0) == String12)
+        {
+            int length = (b & 0x0F) << 8 | lp[p + 1];
+            size = 2 + length;
+            text = lp.Slice(p + 2, length);
+            isInteger = false;
+        }
+        else
+        {
+            switch (b)
+            {
+                case Int16: integer = BinaryPrimitives.ReadInt16LittleEndian(lp[(p + 1)..]); size = 3; break;
+                case Int24: integer = ((lp[p + 1] | lp[p + 2] << 8 | lp[p + 3] << 16) << 8) >> 8; size = 4; break;
+                case Int32: integer = BinaryPrimitives.ReadInt32LittleEndian(lp[(p + 1)..]); size = 5; break;
+                case Int64: integer = BinaryPrimitives.ReadInt64LittleEndian(lp[(p + 1)..]); size = 9; break;
+                default:
+                    int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(lp[(p + 1)..]);
+                    size = 5 + length;
+                    text = lp.Slice(p + 5, length);
+                    isInteger = false;
+                    break;
+            }
+        }
+        return p + size + BacklenSize(size);
+    }
+
+    /// <summary>The integer element at <paramref name="p"/> (the stream's counters, flags and ID deltas); <paramref name="next"/> is the following element.</summary>
+    public static long ReadInteger(ReadOnlySpan<byte> lp, int p, out int next)
+    {
+        next = ReadElement(lp, p, out _, out long value, out _);
+        return value;
+    }
+
+    /// <summary>lpPrev: the start of the element that ends just before <paramref name="p"/>, from its back-length read right to left.</summary>
+    public static int PreviousElement(ReadOnlySpan<byte> lp, int p)
+    {
+        long size = 0;
+        int shift = 0, q = p - 1;
+        while (true)
+        {
+            byte b = lp[q];
+            size |= (long)(b & 127) << shift;
+            if ((b & 128) == 0) break;
+            shift += 7;
+            q--;
+        }
+        return q - (int)size;
+    }
+
     /// <summary>Encoding and data size of the entry at <paramref name="position"/>; -1 for an unknown encoding, the terminator, or a header cut off before <paramref name="limit"/>.</summary>
     static long EncodedSize(ReadOnlySpan<byte> lp, int position, int limit)
     {
@@ -288,58 +366,11 @@ public ref struct ListpackReader
     /// <summary>Moves to the next entry; false at the terminator.</summary>
     public bool MoveNext()
     {
-        var lp = _listpack;
-        int p = _next;
-        if (p >= lp.Length - 1) return false;
-        byte b = lp[p];
-        int size;
-        IsInteger = true;
-        String = default;
-        if (b < 0x80)
-        {
-            Integer = b;
-            size = 1;
-        }
-        else if ((b & 0xC0) == 0x80)
-        {
-            size = 1 + (b & 0x3F);
-            SetString(lp.Slice(p + 1, size - 1));
-        }
-        else if ((b & 0xE0) == 0xC0)
-        {
-            // Sign-extend 13 bits.
-            Integer = ((((b & 0x1F) << 8) | lp[p + 1]) << 19) >> 19;
-            size = 2;
-        }
-        else if ((b & 0xF0) == 0xE0)
-        {
-            int length = (b & 0x0F) << 8 | lp[p + 1];
-            size = 2 + length;
-            SetString(lp.Slice(p + 2, length));
-        }
-        else
-        {
-            switch (b)
-            {
-                case 0xF1: Integer = BinaryPrimitives.ReadInt16LittleEndian(lp[(p + 1)..]); size = 3; break;
-                case 0xF2: Integer = ((lp[p + 1] | lp[p + 2] << 8 | lp[p + 3] << 16) << 8) >> 8; size = 4; break;
-                case 0xF3: Integer = BinaryPrimitives.ReadInt32LittleEndian(lp[(p + 1)..]); size = 5; break;
-                case 0xF4: Integer = BinaryPrimitives.ReadInt64LittleEndian(lp[(p + 1)..]); size = 9; break;
-                default:
-                    int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(lp[(p + 1)..]);
-                    size = 5 + length;
-                    SetString(lp.Slice(p + 5, length));
-                    break;
-            }
-        }
-        _next = p + size + Listpack.BacklenSize(size);
+        if (_next >= _listpack.Length - 1) return false;
+        _next = Listpack.ReadElement(_listpack, _next, out bool isInteger, out long integer, out var text);
+        IsInteger = isInteger;
+        Integer = integer;
+        String = text;
         return true;
-    }
-
-    void SetString(ReadOnlySpan<byte> value)
-    {
-        IsInteger = false;
-        Integer = 0;
-        String = value;
     }
 }

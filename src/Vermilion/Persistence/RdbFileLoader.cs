@@ -15,7 +15,7 @@ namespace Vermilion.Persistence;
 /// quicklist encodings converted by <see cref="RdbValue"/>), EOF and the CRC-64 (a stored 0
 /// skips the check); bytes after the CRC are ignored. Empty collections are skipped and keys
 /// already past their deadline dropped (counted), unless the file is an AOF base. A duplicate
-/// key, a database number out of range, a type Vermilion cannot store (modules, streams), a
+/// key, a database number out of range, a type Vermilion cannot store (modules), a
 /// library that does not load (<see cref="LoadLibrary"/>), a checksum mismatch and any truncated or malformed byte end the load with
 /// <see cref="Error"/> set; nothing throws out of <see cref="Load"/>.
 ///
@@ -426,9 +426,6 @@ public sealed class RdbFileLoader
             case RdbType.Module or RdbType.Module2:
                 if (!reader.TryReadLength(out ulong moduleId)) return Outcome.Incomplete;
                 Fail($"The RDB file contains module data I can't load: no matching module type '{ModuleName(moduleId)}' (RDB type {type} at offset {offset}, key '{Printable(key)}'); modules are not built in Vermilion");
-                return Outcome.Failed;
-            case RdbType.StreamListpacks or RdbType.StreamListpacks2:
-                Fail($"The RDB file contains a stream (RDB type {type} at offset {offset}, key '{Printable(key)}'), which Vermilion cannot load: streams are not built yet");
                 return Outcome.Failed;
             case RdbType.String:
                 if (!reader.TryReadString(out var text)) return Outcome.Incomplete;

@@ -131,6 +131,22 @@ public ref struct RdbReader(ReadOnlySpan<byte> data)
     /// <summary>rdbLoadLen: a length, where an encoding marker counts as its 6-bit number.</summary>
     public bool TryReadLength(out ulong length) => TryReadLength(out length, out _);
 
+    /// <summary>
+    /// rdbLoadLen where every value is data, UINT64_MAX too: a stream group's entries_read of -1
+    /// is saved as that length, and Redis tells it from RDB_LENERR only by the read not failing.
+    /// </summary>
+    public bool TryReadCounter(out ulong value)
+    {
+        var peek = this;
+        if (peek.TryReadByte(out byte first) && first == RdbFormat.Len64Bit && peek.TryReadBytes(8, out var bytes))
+        {
+            value = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            this = peek;
+            return true;
+        }
+        return TryReadLength(out value);
+    }
+
     /// <summary>rdbGenericLoadStringObject: verbatim, an 8/16/32-bit integer, or LZF-compressed.</summary>
     public bool TryReadString(out RdbString value)
     {

@@ -43,7 +43,7 @@ public static class RdbValue
         if (TypeOf(value) is not { } type) return false;
         writer.WriteType(type);
         if (keyed) writer.WriteString(key);
-        if (value is QuickList || IsElementWise(value))
+        if (value is QuickList or StreamValue || IsElementWise(value))
         {
             WriteElementCount(writer, value);
             var at = default(ElementPosition);
@@ -69,7 +69,8 @@ public static class RdbValue
     /// and is always written whole.
     /// </summary>
     public static bool IsElementWise(StoredObject value) =>
-        value is SetValue { IsIntSet: false } or HashValue { IsListpack: false } or SortedSetValue { IsPacked: false } or QuickList { NodeCount: > 1 };
+        value is SetValue { IsIntSet: false } or HashValue { IsListpack: false } or SortedSetValue { IsPacked: false } or QuickList { NodeCount: > 1 }
+            or StreamValue { NodeCount: > 1 };
 
     /// <summary>
     /// rdbSaveKeyValuePair up to the elements of an element-wise value (<see cref="IsElementWise"/>):
@@ -89,6 +90,7 @@ public static class RdbValue
         SetValue set => (ulong)set.Count,
         HashValue hash => (ulong)hash.Count,
         SortedSetValue zset => (ulong)zset.Count,
+        StreamValue stream => (ulong)stream.NodeCount,
         _ => throw new InvalidOperationException($"a value of type {value.Type} is not written element by element"),
     });
 
@@ -156,9 +158,76 @@ public static class RdbValue
                     budget -= entries;
                 }
                 return true;
+            case StreamValue stream:
+            {
+                // RDB_TYPE_STREAM_LISTPACKS_2: each node as its master ID (16 bytes big-endian) and
+                // its listpack as it is (a node costs its entries), then the metadata and groups.
+                Span<byte> id = stackalloc byte[16];
+                for (; at.Cursor < stream.NodeCount; at.Cursor++)
+                {
+                    if (budget <= 0) return false;
+                    stream.NodeMaster(at.Cursor).WriteBigEndian(id);
+                    writer.WriteString(id);
+                    var lp = stream.NodeListpack(at.Cursor);
+                    writer.WriteString(lp);
+                    long entries = StreamValue.NodeEntries(lp);
+                    at.Elements += entries;
+                    budget -= entries;
+                }
+                WriteStreamTail(writer, stream);
+                return true;
+            }
             default:
                 throw new InvalidOperationException($"a value of type {value.Type} is not written element by element");
         }
+    }
+
+    /// <summary>rdbSaveObject's stream after the nodes: length, last, first and max deleted IDs, entries added; each group with its global PEL and its consumers' PELs.</summary>
+    static void WriteStreamTail(RdbWriter writer, StreamValue s)
+    {
+        writer.WriteLength((ulong)s.Length);
+        WriteStreamId(writer, s.LastId);
+        WriteStreamId(writer, s.FirstId);
+        WriteStreamId(writer, s.MaxDeletedId);
+        writer.WriteLength((ulong)s.EntriesAdded);
+        writer.WriteLength((ulong)s.GroupCount);
+        if (s.GroupCount == 0) return;
+        Span<byte> raw = stackalloc byte[16];
+        Span<byte> time = stackalloc byte[8];
+        foreach (var group in s.Groups.Values)
+        {
+            writer.WriteString(group.Name);
+            WriteStreamId(writer, group.LastId);
+            writer.WriteLength((ulong)group.EntriesRead);
+            writer.WriteLength((ulong)group.Pending.Count);
+            foreach (var nack in group.Pending)
+            {
+                nack.Id.WriteBigEndian(raw);
+                writer.WriteRaw(raw);
+                BinaryPrimitives.WriteInt64LittleEndian(time, nack.DeliveryTime);
+                writer.WriteRaw(time);
+                writer.WriteLength((ulong)nack.DeliveryCount);
+            }
+            writer.WriteLength((ulong)group.Consumers.Count);
+            foreach (var consumer in group.Consumers.Values)
+            {
+                writer.WriteString(consumer.Name);
+                BinaryPrimitives.WriteInt64LittleEndian(time, consumer.SeenTime);
+                writer.WriteRaw(time);
+                writer.WriteLength((ulong)consumer.Pending.Count);
+                foreach (var nack in consumer.Pending)
+                {
+                    nack.Id.WriteBigEndian(raw);
+                    writer.WriteRaw(raw);
+                }
+            }
+        }
+    }
+
+    static void WriteStreamId(RdbWriter writer, StreamId id)
+    {
+        writer.WriteLength(id.Ms);
+        writer.WriteLength(id.Seq);
     }
 
     /// <summary>rdbSaveObjectType: the RDB type Redis 7.0 writes for the value's encoding; null for a type with no RDB form here yet.</summary>
@@ -169,6 +238,7 @@ public static class RdbValue
         HashValue hash => hash.IsListpack ? RdbType.HashListpack : RdbType.Hash,
         QuickList => RdbType.ListQuicklist2,
         SortedSetValue zset => zset.IsPacked ? RdbType.ZSetListpack : RdbType.ZSet2,
+        StreamValue => RdbType.StreamListpacks2,
         _ => null,
     };
 
@@ -251,6 +321,7 @@ public static class RdbValue
             RdbType.ZSetZiplist => ReadSortedSetZiplist(ref reader, key, config.ZsetMaxListpackEntries),
             RdbType.ZSet2 or RdbType.ZSet => ReadSortedSet(ref reader, key, binaryScores: type == RdbType.ZSet2,
                 config.ZsetMaxListpackEntries, config.ZsetMaxListpackValue),
+            RdbType.StreamListpacks or RdbType.StreamListpacks2 => ReadStream(ref reader, key, version2: type == RdbType.StreamListpacks2),
             _ => null,
         };
         if (value is null) return RdbReadResult.Corrupt;
@@ -302,6 +373,106 @@ public static class RdbValue
             return false;
         }
         count = (int)length;
+        return true;
+    }
+
+    /// <summary>
+    /// rdbLoadObject for RDB_TYPE_STREAM_LISTPACKS(_2), validated in full whatever
+    /// sanitize-dump-payload says: every node key 16 bytes, every listpack a valid stream node
+    /// (<see cref="StreamValue.ValidateNode"/>), no node twice, the length what the nodes count,
+    /// no group, PEL entry or consumer twice, every consumer's entry in its group's PEL and owned
+    /// once, every PEL entry owned. Type 15 (Redis 5 to 6.2) has no first ID, tombstone,
+    /// entries-added or read counters: they are derived as 7.0 derives them.
+    /// </summary>
+    static StreamValue? ReadStream(ref RdbReader reader, ReadOnlySpan<byte> key, bool version2)
+    {
+        if (!reader.TryReadLength(out ulong nodes)) return null;
+        var s = new StreamValue(key.ToArray());
+        for (ulong n = 0; n < nodes; n++)
+        {
+            StreamId master;
+            if (!reader.TryReadString(out var nodeKey)) return null;
+            using (nodeKey)
+            {
+                if (nodeKey.Value.Length != 16) return null;
+                master = StreamId.ReadBigEndian(nodeKey.Value);
+            }
+            if (!reader.TryReadString(out var lp)) return null;
+            using (lp)
+            {
+                if (!StreamValue.ValidateNode(lp.Value) || !s.AddLoadedNode(master, lp.Value.ToArray())) return null;
+            }
+        }
+        if (!reader.TryReadLength(out ulong length) || !TryReadStreamId(ref reader, out s.LastId)) return null;
+        s.Length = (long)length;
+        if (version2)
+        {
+            if (!TryReadStreamId(ref reader, out s.FirstId) || !TryReadStreamId(ref reader, out s.MaxDeletedId)
+                || !reader.TryReadLength(out ulong added)) return null;
+            s.EntriesAdded = (long)added;
+        }
+        else
+        {
+            s.EntriesAdded = s.Length;
+            s.FirstId = s.EdgeId(first: true, skipTombstones: true);
+        }
+        if (s.Length < 0 || s.Length != s.CountedEntries()) return null;
+        if (!reader.TryReadLength(out ulong groups)) return null;
+        Span<byte> raw = stackalloc byte[16];
+        for (ulong g = 0; g < groups; g++)
+        {
+            StreamGroup? group;
+            if (!reader.TryReadString(out var name)) return null;
+            using (name)
+            {
+                if (!TryReadStreamId(ref reader, out var lastId)) return null;
+                long entriesRead;
+                if (version2)
+                {
+                    if (!reader.TryReadCounter(out ulong read)) return null;
+                    entriesRead = (long)read;
+                }
+                else entriesRead = s.EstimateDistanceFromFirstEverEntry(lastId);
+                group = s.CreateGroup(name.Value, lastId, entriesRead);
+            }
+            if (group is null || !reader.TryReadLength(out ulong pel)) return null;
+            for (ulong i = 0; i < pel; i++)
+            {
+                if (!reader.TryReadBytes(16, out var id) || !reader.TryReadBytes(8, out var time) || !reader.TryReadLength(out ulong deliveries))
+                    return null;
+                var nack = new PendingEntry(StreamId.ReadBigEndian(id), BinaryPrimitives.ReadInt64LittleEndian(time), (long)deliveries);
+                if (!group.Pending.Add(nack)) return null;
+            }
+            if (!reader.TryReadLength(out ulong consumers)) return null;
+            for (ulong i = 0; i < consumers; i++)
+            {
+                StreamConsumer? consumer;
+                if (!reader.TryReadString(out var consumerName)) return null;
+                using (consumerName)
+                    consumer = group.CreateConsumer(consumerName.Value, 0);
+                if (consumer is null || !reader.TryReadBytes(8, out var seen) || !reader.TryReadLength(out ulong owned)) return null;
+                consumer.SeenTime = BinaryPrimitives.ReadInt64LittleEndian(seen);
+                for (ulong j = 0; j < owned; j++)
+                {
+                    if (!reader.TryReadBytes(16, out var id)) return null;
+                    var nack = group.FindPending(StreamId.ReadBigEndian(id));
+                    if (nack is null || nack.Consumer is not null) return null;
+                    nack.Consumer = consumer;
+                    consumer.Pending.Add(nack);
+                }
+            }
+            foreach (var nack in group.Pending)
+                if (nack.Consumer is null) return null;
+        }
+        s.Settle();
+        return s;
+    }
+
+    static bool TryReadStreamId(ref RdbReader reader, out StreamId id)
+    {
+        id = default;
+        if (!reader.TryReadLength(out ulong ms) || !reader.TryReadLength(out ulong seq)) return false;
+        id = new StreamId(ms, seq);
         return true;
     }
 

@@ -48,6 +48,8 @@ public sealed partial class VermilionServer
     readonly CommandArgs _blockedArgs = new();
     bool _servingBlocked, _stillBlocked;
     byte[]? _servingKey;
+    /// <summary>Clients blocked in XREAD/XREADGROUP: while there are any, a stream key they wait on that is deleted or overwritten is signalled.</summary>
+    int _blockedOnStreams;
 
     /// <summary>Clients blocked on keys (WAIT and CLIENT PAUSE count separately in blocked_clients).</summary>
     public int ClientsBlockedOnKeys => _blockedOnKeys.Count;
@@ -163,6 +165,7 @@ public sealed partial class VermilionServer
             Deadline = deadlineMs, ReplyMuted = c.Reply.Muted,
         };
         if (deadlineMs != 0) AddBlockTimeout(c, deadlineMs);
+        if (type == DataType.Stream) _blockedOnStreams++;
         c.Flags |= ClientFlags.Blocked;
     }
 
@@ -177,6 +180,7 @@ public sealed partial class VermilionServer
     {
         if (!_blockedOnKeys.Remove(c, out var state)) return false;
         if (state.Deadline != 0) _blockTimeouts.Remove((state.Deadline, c.Id));
+        if (state.Type == DataType.Stream) _blockedOnStreams--;
         if (_blockingKeys.TryGetValue(state.Db.Id, out var byKey))
         {
             foreach (var key in state.Keys)
@@ -279,7 +283,7 @@ public sealed partial class VermilionServer
     // ---- ready keys ----
 
     /// <summary>signalKeyAsReady, from <see cref="Db.KeyAdded"/>: only keys someone waits for are remembered.</summary>
-    void SignalKeyAsReady(Db db, ReadOnlySpan<byte> key)
+    public void SignalKeyAsReady(Db db, ReadOnlySpan<byte> key)
     {
         if (_blockedOnKeys.Count == 0 || !_blockingKeys.TryGetValue(db.Id, out var byKey)) return;
         var lookup = byKey.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -287,6 +291,33 @@ public sealed partial class VermilionServer
         foreach (var (readyDb, readyKey) in _readyKeys)
             if (readyDb == db && readyKey.AsSpan().SequenceEqual(key)) return;
         _readyKeys.Add((db, key.ToArray()));
+    }
+
+    /// <summary>
+    /// signalDeletedKeyAsReady for streams (dbGenericDelete, dbSetValue): a key that clients wait on
+    /// in XREAD/XREADGROUP was written and is no longer a stream (deleted, expired, overwritten), so
+    /// the XREADGROUP clients can be failed (unblockDeletedStreamReadgroupClients).
+    /// </summary>
+    internal void SignalStreamKeyGone(Db db, ReadOnlySpan<byte> key)
+    {
+        if (_blockedOnStreams == 0) return;
+        int index = db.Keys.Find(key);
+        if (index >= 0 && db.Keys.Type(index) == DataType.Stream && db.IsLive(key)) return;
+        SignalKeyAsReady(db, key);
+    }
+
+    /// <summary>scanDatabaseForDeletedStreams: before a flush (or a swap), the waited-on keys that are streams now and will not be after.</summary>
+    internal void SignalStreamsGoing(Db emptied, Db? replacedWith)
+    {
+        if (_blockedOnStreams == 0 || !_blockingKeys.TryGetValue(emptied.Id, out var byKey)) return;
+        foreach (var key in byKey.Keys.ToArray())
+        {
+            int was = emptied.Keys.Find(key);
+            if (was < 0 || emptied.Keys.Type(was) != DataType.Stream) continue;
+            int now = replacedWith?.Keys.Find(key) ?? -1;
+            if (now >= 0 && replacedWith!.Keys.Type(now) == DataType.Stream) continue;
+            SignalKeyAsReady(emptied, key);
+        }
     }
 
     /// <summary>SWAPDB: every key of both databases that someone waits for may have become ready (scanDatabaseForReadyKeys).</summary>
@@ -321,6 +352,14 @@ public sealed partial class VermilionServer
                 {
                     if (!_blockedOnKeys.TryGetValue(c, out var state)) continue;
                     int index = db.Lookup(key, touch: false);
+                    // A stream reader decides for itself (blocked.c's stream cases): served when
+                    // there is something past its ID, an XREADGROUP failed when its key or group
+                    // went, else left blocked.
+                    if (state.Type == DataType.Stream)
+                    {
+                        ServeBlocked(c, state, key);
+                        continue;
+                    }
                     if (index < 0) break;
                     // Each type serves only its own clients (a zset wakes BZPOPMIN, not BLPOP).
                     if (db.Keys.Type(index) != state.Type) continue;

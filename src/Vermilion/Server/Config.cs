@@ -83,6 +83,8 @@ public sealed class Config
     public long SetMaxIntsetEntries = 512;
     public long ZsetMaxListpackEntries = 128;
     public long ZsetMaxListpackValue = 64;
+    public long StreamNodeMaxBytes = 4096;
+    public long StreamNodeMaxEntries = 100;
     public long TrackingTableMaxKeys = 1_000_000;
     public NotifyFlags NotifyKeyspaceEvents;
     public string LogLevel = "notice";
@@ -298,9 +300,9 @@ public sealed class Config
     /// written by CONFIG REWRITE so a stock redis.conf loads, but they have no effect. Why, per group:
     /// the .NET runtime owns memory (no jemalloc, so no background thread or active defrag) and
     /// rehashes its dictionaries itself; the event loop is single-threaded by design (io-threads,
-    /// CPU lists); there is no stream type yet (stream-node-*; hll-sparse-max-bytes sits here but
-    /// is wired), no crash report, no start-up logo, no replica to wait
-    /// for at shutdown (shutdown-timeout). shutdown-on-sigint/sigterm sit here beside it but are wired.
+    /// CPU lists); no crash report, no start-up logo, no replica to wait for at shutdown
+    /// (shutdown-timeout). stream-node-*, hll-sparse-max-bytes and shutdown-on-sigint/sigterm sit
+    /// here beside them but are wired.
     /// </summary>
     void AddTuningKnobs()
     {
@@ -323,8 +325,8 @@ public sealed class Config
         Add(new BoolOption("io-threads-do-reads", false) { Immutable = true });
         foreach (var name in new[] { "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist" })
             Add(new StringOption(name, "") { Immutable = true });
-        Add(new IntegerOption("stream-node-max-bytes", 0, long.MaxValue, 4096) { Memory = true });
-        Add(new IntegerOption("stream-node-max-entries", 0, long.MaxValue, 100));
+        Add(new IntegerOption("stream-node-max-bytes", 0, long.MaxValue, () => StreamNodeMaxBytes, v => StreamNodeMaxBytes = v) { Memory = true });
+        Add(new IntegerOption("stream-node-max-entries", 0, long.MaxValue, () => StreamNodeMaxEntries, v => StreamNodeMaxEntries = v));
         Add(new IntegerOption("hll-sparse-max-bytes", 0, long.MaxValue, () => HllSparseMaxBytes, v => HllSparseMaxBytes = v) { Memory = true });
         Add(new BoolOption("always-show-logo", false) { Immutable = true });
         Add(new BoolOption("crash-log-enabled", true));

@@ -185,7 +185,7 @@ public sealed partial class VermilionServer
         // A command that blocked (BLMOVE waiting) wrote nothing yet: its keys are signalled when it is served.
         // One that left dirty alone changed nothing (SETNX on an existing key, DEL of a missing one):
         // Redis calls signalModifiedKey where it counts a change, so neither is signalled.
-        if (!failed && (_watchingClients > 0 || TrackingClients > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
+        if (!failed && (_watchingClients > 0 || TrackingClients > 0 || _blockedOnStreams > 0) && (cmd.Flags & CommandFlags.Write) != 0 && !_commandSignalsOwnKeys
             && Dirty > dirtyBefore && (c.Flags & ClientFlags.Blocked) == 0) TouchWrittenKeys(c, cmd, args);
         _commandSignalsOwnKeys = false;
         if (TrackingClients > 0)

@@ -42,6 +42,7 @@ public sealed class LazyFree : IDisposable
         SetValue { IsIntSet: false } set => set.Count,
         HashValue { IsListpack: false } hash => hash.Count,
         SortedSetValue { IsPacked: false } zset => zset.Count,
+        StreamValue stream => stream.FreeEffort,
         _ => 1,
     };
 

@@ -70,6 +70,7 @@ public sealed partial class VermilionServer
     /// <summary>touchWatchedKey: every client watching the key in this database must fail its EXEC.</summary>
     public void TouchWatchedKey(Db db, ReadOnlySpan<byte> key)
     {
+        if (_blockedOnStreams > 0) SignalStreamKeyGone(db, key);
         if (_watchingClients == 0 || !_watchedKeys.TryGetValue(db.Id, out var byKey)) return;
         if (!byKey.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var clients)) return;
         foreach (var c in clients)
@@ -97,6 +98,11 @@ public sealed partial class VermilionServer
     /// </summary>
     public void TouchAllWatchedKeysInDb(Db emptied, Db? swappedWith = null)
     {
+        if (_blockedOnStreams > 0)
+        {
+            SignalStreamsGoing(emptied, swappedWith);
+            if (swappedWith is not null) SignalStreamsGoing(swappedWith, emptied);
+        }
         if (_watchingClients == 0) return;
         foreach (var db in swappedWith is null ? [emptied] : new[] { emptied, swappedWith })
         {

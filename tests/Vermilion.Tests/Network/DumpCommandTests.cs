@@ -175,19 +175,6 @@ public class DumpCommandTests(DifferentialServers servers) : IClassFixture<Diffe
         }
     }
 
-    /// <summary>Streams from Redis are refused until Vermilion stores them (the other types: CollectionDumpTests).</summary>
-    [Fact]
-    public void UnstoredTypesAreBadData()
-    {
-        using var pair = servers.Connect();
-        var (r, v) = pair;
-        r.Call("XADD", "stream", "*", "f", "v");
-        var payload = Dump(r, "stream");
-        Assert.Equal("-ERR Bad data format\r\n", v.Call(Cmd("RESTORE", "stream", "0", payload)));
-        Assert.Equal(":0\r\n", v.Call("DBSIZE"));
-        r.Call("FLUSHALL");
-    }
-
     [Fact]
     public void RelativeTtlSetsTheDeadline()
     {

@@ -131,7 +131,6 @@ public sealed class PersistenceExecutableTests : IDisposable
     /// <summary>A file that cannot be loaded whole: the reason is logged and the server exits 1 without ever listening.</summary>
     [Theory]
     [InlineData("truncated", "Short read loading DB at offset")]
-    [InlineData("stream", "a stream (RDB type 19 at offset 11, key 'st')")]
     [InlineData("version", "Can't handle RDB format version 11")]
     [InlineData("checksum", "Wrong RDB checksum expected: (")]
     public void AFileThatCannotBeLoadedStopsTheServer(string damage, string reason)
@@ -139,7 +138,6 @@ public sealed class PersistenceExecutableTests : IDisposable
         byte[] file = damage switch
         {
             "truncated" => new RdbBytes().Select(0).StringKey("a", "1").StringKey("b", "2").Finish()[..^12],
-            "stream" => new RdbBytes().Select(0).Key(RdbType.StreamListpacks2, "st").Length(0).Finish(),
             "version" => [.. "REDIS0011"u8.ToArray(), 0xFF],
             _ => Corrupted(new RdbBytes().Select(0).StringKey("a", "1").Finish()),
         };

@@ -436,8 +436,6 @@ public class RdbFileTests
     [Theory]
     [InlineData(RdbType.Module2, "module data I can't load: no matching module type")]
     [InlineData(RdbType.Module, "module data I can't load")]
-    [InlineData(RdbType.StreamListpacks, "a stream (RDB type 15 at offset 16, key 'k')")]
-    [InlineData(RdbType.StreamListpacks2, "a stream (RDB type 19 at offset 16, key 'k')")]
     [InlineData((RdbType)8, "Unknown RDB encoding type 8 at offset 16")]
     [InlineData((RdbType)20, "Unknown RDB encoding type 20 at offset 16")]
     [InlineData((RdbType)0xF4, "Unknown RDB encoding type 244 at offset 16")]
