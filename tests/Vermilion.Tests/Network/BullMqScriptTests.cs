@@ -110,5 +110,11 @@ public partial class BullMqScriptTests(DifferentialServers servers) : IClassFixt
             ["EVAL", "local r = {} for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do r[#r + 1] = e[2] end return r", "1", K("events")],
         });
         servers.Same([.. steps]);
+        // Equal is not enough (both could fail alike): the life went as BullMQ means it.
+        using var v = servers.Vermilion.Connect();
+        Assert.Equal("*6\r\n:1\r\n:1\r\n:1\r\n:0\r\n:0\r\n:0\r\n",
+            v.Call(Eval("getCounts-1.lua", [Prefix], "wait", "active", "completed", "delayed", "paused", "prioritized")));
+        Assert.Equal("$4\r\ndone\r\n", v.Call("EVAL", "return cjson.decode(redis.call('HGET', KEYS[1], 'returnvalue'))", "1", K("1")));
+        Assert.Equal("*1\r\n$1\r\n2\r\n", v.Call("LRANGE", K("active"), "0", "-1"));
     }
 }
