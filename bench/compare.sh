@@ -2,7 +2,7 @@
 # Runs the same redis-benchmark workloads against Vermilion (NativeAOT build) and redis-server,
 # alternating, several rounds; prints requests/s and the ratio Vermilion/Redis per workload,
 # memory per idle connection and per key, and writes bench/results/latest.json.
-#   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)  STREAMS=1 (XADD, XRANGE, XREADGROUP, memory per entry)
+#   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)  STREAMS=0 (skip XADD, XRANGE, XREADGROUP, memory per stream entry)
 #   VERMILION_BIN=path (run that binary instead of building)  RESULTS_NAME=latest (the JSON file name)  PIN=1
 # Both servers bind 127.0.0.1 with the same settings, pinned to CPU 1 with the clients on CPU 0
 # (bench/lib.sh; PIN=0 to run unpinned). Both run with --save "" (and no AOF), so neither spends
@@ -117,7 +117,7 @@ done
 for port in $rp $vp; do
   for script in "$SCRIPT_TRIVIAL" "$SCRIPT_INCR" "$SCRIPT_TEN"; do redis-cli -p "$port" script load "$script" >/dev/null; done
 done
-dotnet build bench/MultiExecBench -c Release -v q -nologo >/dev/null
+dotnet build bench/ClientWorkloads -c Release -v q -nologo >/dev/null
 
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS"
@@ -139,7 +139,7 @@ for round in $(seq "$ROUNDS"); do
   for server in $order; do
     port=$rp pid=$rpid; [ "$server" = vermilion ] && port=$vp pid=$vpid
     before=$(cpu_ticks "$pid")
-    record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$("${on_client_cpu[@]}" dotnet bench/MultiExecBench/bin/Release/net10.0/MultiExecBench.dll "$port" 50 $((N / 4)))"
+    record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$("${on_client_cpu[@]}" dotnet bench/ClientWorkloads/bin/Release/net10.0/ClientWorkloads.dll multi "$port" 50 $((N / 4)))"
     after=$(cpu_ticks "$pid")
     record cpu "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $((N / 4)), 2))")"
   done
@@ -192,9 +192,10 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
   for kind in list zset; do memory_per_collection "$kind" 10 "$BIG"; done
 fi
 
-# Streams (STREAMS=1): XADD, XRANGE of 10 and XREADGROUP COUNT 1 (NOACK: redis-benchmark cannot
-# feed XACK the IDs it got) over a stream of N entries; memory per entry of a 1M-entry stream.
-if [ "${STREAMS:-0}" = 1 ]; then
+# Streams (STREAMS=0 skips them): XADD, XRANGE of 10, XREADGROUP COUNT 1 NOACK, and XREADGROUP then
+# XACK of the ID it got (bench/ClientWorkloads: redis-benchmark cannot feed XACK) over a stream of N
+# entries; memory per entry of a 1M-entry stream.
+if [ "${STREAMS:-1}" = 1 ]; then
   for round in $(seq "$ROUNDS"); do
     echo "streams round $round/$ROUNDS"
     if [ $((round % 2)) = 1 ]; then order="redis vermilion"; else order="vermilion redis"; fi
@@ -205,6 +206,11 @@ if [ "${STREAMS:-0}" = 1 ]; then
       bench "50 clients" "$server" "$port" aot "$pid" -- -c 50 -n "$N" XRANGE bench:stream - + COUNT 10
       redis-cli -p "$port" xgroup create bench:stream g 0 >/dev/null
       bench "50 clients" "$server" "$port" aot "$pid" -- -c 50 -n "$N" XREADGROUP GROUP g c NOACK COUNT 1 STREAMS bench:stream '>'
+      redis-cli -p "$port" xgroup create bench:stream acked 0 >/dev/null
+      before=$(cpu_ticks "$pid")
+      record rps "50 clients XREADGROUP + XACK (entries/s)" "$server" "$("${on_client_cpu[@]}" dotnet bench/ClientWorkloads/bin/Release/net10.0/ClientWorkloads.dll xreadgroup-xack "$port" 50 $((N / 4)) bench:stream acked)"
+      after=$(cpu_ticks "$pid")
+      record cpu "50 clients XREADGROUP + XACK (entries/s)" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $((N / 4)), 2))")"
     done
   done
   ENTRIES=${ENTRIES:-1000000}; [ "${QUICK:-0}" = 1 ] && ENTRIES=50000
