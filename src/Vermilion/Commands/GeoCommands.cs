@@ -596,8 +596,9 @@ public static partial class GeoCommands
     /// equal to the centre is searched again, as "last" starts unset at the centre's index 0).
     /// With ANY, the search stops once <paramref name="limit"/> points were found.
     /// </summary>
-    static List<Found> Collect(SortedSetValue set, in GeoShape shape, long limit)
+    static List<Found> Collect(SortedSetValue set, GeoShape shape, long limit)
     {
+        shape.Prepare();
         Span<GeoCell> cells = stackalloc GeoCell[9];
         GeoHash.SearchCells(shape, cells);
         var found = new List<Found>();

@@ -19,6 +19,14 @@ public struct GeoShape
     public bool IsBox;
     public double Radius, Width, Height;
     public double Conversion;
+    /// <summary>
+    /// cos of the centre's latitude, which every haversine from the centre takes: set once per
+    /// search by <see cref="Prepare"/> (the same value Redis computes again for each point;
+    /// measured: sin and cos were a third of a GEOSEARCH's time). 0 until then.
+    /// </summary>
+    public double CenterCos;
+
+    public void Prepare() => CenterCos = GeoHash.Cos(Latitude);
 }
 
 /// <summary>
@@ -178,14 +186,23 @@ public static class GeoHash
         EarthRadius * Math.Abs(ToRadians(latitude2) - ToRadians(latitude1));
 
     /// <summary>geohashGetDistance: the haversine great-circle distance in metres (a meridian's shortcut when the longitudes agree).</summary>
-    public static double Distance(double longitude1, double latitude1, double longitude2, double latitude2)
+    public static double Distance(double longitude1, double latitude1, double longitude2, double latitude2) =>
+        Distance(longitude1, latitude1, 0, longitude2, latitude2, 0);
+
+    /// <summary>cos of a latitude in degrees, as the haversine takes it.</summary>
+    internal static double Cos(double latitude) => Math.Cos(ToRadians(latitude));
+
+    /// <summary>The haversine with the cosines of the latitudes given when known (0: not known), to the same bits.</summary>
+    static double Distance(double longitude1, double latitude1, double cos1, double longitude2, double latitude2, double cos2)
     {
         double longitude1r = ToRadians(longitude1), longitude2r = ToRadians(longitude2);
         double v = Math.Sin((longitude2r - longitude1r) / 2);
         if (v == 0.0) return LatitudeDistance(latitude1, latitude2);
         double latitude1r = ToRadians(latitude1), latitude2r = ToRadians(latitude2);
         double u = Math.Sin((latitude2r - latitude1r) / 2);
-        double a = u * u + Math.Cos(latitude1r) * Math.Cos(latitude2r) * v * v;
+        if (cos1 == 0) cos1 = Math.Cos(latitude1r);
+        if (cos2 == 0) cos2 = Math.Cos(latitude2r);
+        double a = u * u + cos1 * cos2 * v * v;
         return 2.0 * EarthRadius * Math.Asin(Math.Sqrt(a));
     }
 
@@ -200,13 +217,14 @@ public static class GeoHash
         distance = 0;
         if (!shape.IsBox)
         {
-            distance = Distance(shape.Longitude, shape.Latitude, longitude, latitude);
+            distance = Distance(shape.Longitude, shape.Latitude, shape.CenterCos, longitude, latitude, 0);
             return !(distance > shape.Radius * shape.Conversion);
         }
         double width = shape.Width * shape.Conversion, height = shape.Height * shape.Conversion;
         if (LatitudeDistance(latitude, shape.Latitude) > height / 2) return false;
-        if (Distance(longitude, latitude, shape.Longitude, latitude) > width / 2) return false;
-        distance = Distance(shape.Longitude, shape.Latitude, longitude, latitude);
+        double cos = Cos(latitude);
+        if (Distance(longitude, latitude, cos, shape.Longitude, latitude, cos) > width / 2) return false;
+        distance = Distance(shape.Longitude, shape.Latitude, shape.CenterCos, longitude, latitude, cos);
         return true;
     }
 
