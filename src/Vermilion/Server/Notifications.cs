@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Vermilion.Storage;
 
@@ -42,10 +43,18 @@ public sealed partial class VermilionServer
     public bool DeleteKey(Db db, ReadOnlySpan<byte> key) => DeleteKey(db, key, Config.LazyfreeLazyServerDel);
 
     /// <summary>notifyKeyspaceEvent.</summary>
+    // Every write calls this, and nearly always nothing listens: the check is inlined into the
+    // caller, the publishing is not (measured: the call alone was ~1% of a script of INCRs).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Notify(NotifyFlags type, string @event, Db db, ReadOnlySpan<byte> key)
     {
         var flags = Config.NotifyKeyspaceEvents;
-        if ((flags & type) == 0 || (flags & (NotifyFlags.Keyspace | NotifyFlags.Keyevent)) == 0) return;
+        if ((flags & type) != 0 && (flags & (NotifyFlags.Keyspace | NotifyFlags.Keyevent)) != 0) PublishKeyspaceEvent(flags, @event, db, key);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void PublishKeyspaceEvent(NotifyFlags flags, string @event, Db db, ReadOnlySpan<byte> key)
+    {
         Span<byte> eventBytes = stackalloc byte[Encoding.ASCII.GetByteCount(@event)];
         Encoding.ASCII.GetBytes(@event, eventBytes);
         Span<byte> dbDigits = stackalloc byte[11];
