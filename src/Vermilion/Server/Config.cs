@@ -103,6 +103,9 @@ public sealed class Config
     // The operator's commands: SLOWLOG, LATENCY, lazy freeing, DEBUG.
     public long SlowlogLogSlowerThan = 10000;
     public long SlowlogMaxLen = 128;
+    public string RequirePass = "";
+    public long AclLogMaxLen = 128;
+    public string AclPubsubDefault = "resetchannels";
     public long LatencyMonitorThreshold;
     /// <summary>busy-reply-threshold (lua-time-limit): ms a script runs before other clients are served -BUSY from its hook.</summary>
     public long BusyReplyThreshold = 5000;
@@ -428,11 +431,12 @@ public sealed class Config
         Add(new EnumOption("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip") { NotBuilt = Cluster });
         Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, 0) { Memory = true, Unsigned = true, NotBuilt = Cluster });
 
-        // ACL: only the default user with no password exists (AUTH in ConnectionCommands).
+        // ACL (Security/): requirepass sets the default user's password as 7.0's updateRequirePass does.
         Add(new StringOption("aclfile", "") { Immutable = true, NotBuilt = Acl });
-        Add(new StringOption("requirepass", "") { Sensitive = true, NotBuilt = Acl });
-        Add(new IntegerOption("acllog-max-len", 0, long.MaxValue, 128) { NotBuilt = Acl });
-        Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels") { NotBuilt = Acl });
+        Add(new StringOption("requirepass", () => RequirePass, v => RequirePass = v) { Sensitive = true, Apply = s => { s.Acl.SetRequirePass(RequirePass); return null; } });
+        Add(new IntegerOption("acllog-max-len", 0, long.MaxValue, () => AclLogMaxLen, v => AclLogMaxLen = v));
+        Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], () => AclPubsubDefault, v => AclPubsubDefault = v)
+            { Apply = s => { s.Acl.PubsubDefaultAllChannels = AclPubsubDefault == "allchannels"; return null; } });
 
         // TLS (the parameters of a Redis built with TLS, as Debian's is).
         Add(new IntegerOption("tls-port", 0, 65535, 0) { NotBuilt = Tls });

@@ -34,6 +34,8 @@ public sealed partial class VermilionServer : IDisposable
     public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
     public readonly CommandTable Commands = new();
+    /// <summary>Users, their permissions and the ACL log (Security/).</summary>
+    public readonly Vermilion.Security.Acl Acl;
     /// <summary>Where a request read on its own (not in a pipeline batch) is parsed, reused for every request; another instance while events are served inside a blocking operation (<see cref="ProcessEventsWhileBlocked"/>), whose own request still holds these.</summary>
     public CommandArgs Args { get; private set; } = new();
     /// <summary>The pipelined requests parsed ahead for the client being served (Server/PipelineBatch.cs).</summary>
@@ -110,6 +112,8 @@ public sealed partial class VermilionServer : IDisposable
     {
         Config = config;
         Log = new Log(config);
+        Acl = new Vermilion.Security.Acl(Commands) { PubsubDefaultAllChannels = config.AclPubsubDefault == "allchannels" };
+        if (config.RequirePass.Length > 0) Acl.SetRequirePass(config.RequirePass);
         UpdateCachedTime();
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
