@@ -322,9 +322,40 @@ public static partial class AclCommands
 
     const string NoAclFile = "This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
 
+    /// <summary>ACL LOAD: the aclfile replaces every user, or nothing changes; users gone are disconnected.</summary>
     [Command("acl|load")]
-    static void Load(Client c, CommandArgs a) => c.Reply.Error(NoAclFile);
+    static void Load(Client c, CommandArgs a)
+    {
+        var server = c.Server;
+        if (server.Config.AclFileName.Length == 0)
+        {
+            c.Reply.Error(NoAclFile);
+            return;
+        }
+        if (AclFile.Load(server.Acl, server.Config.AclFileName, out var removed) is { } errors)
+        {
+            c.Reply.Error(errors);
+            return;
+        }
+        foreach (var u in removed) DisconnectUser(c, u);
+        c.Reply.Ok();
+    }
 
     [Command("acl|save")]
-    static void Save(Client c, CommandArgs a) => c.Reply.Error(NoAclFile);
+    static void Save(Client c, CommandArgs a)
+    {
+        var server = c.Server;
+        if (server.Config.AclFileName.Length == 0)
+        {
+            c.Reply.Error(NoAclFile);
+            return;
+        }
+        if (AclFile.Save(server.Acl, server.Config.AclFileName) is { } error)
+        {
+            server.Log.Warning(error);
+            c.Reply.Error("There was an error trying to save the ACLs. Please check the server logs for more information");
+            return;
+        }
+        c.Reply.Ok();
+    }
 }

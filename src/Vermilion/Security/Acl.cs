@@ -20,6 +20,7 @@ public enum AclDenial { None = 0, Command = 1, Key = 2, Auth = 3, Channel = 4 }
 /// are bits by <see cref="CommandDef.AclId"/>; keys come from the key specifications
 /// (<see cref="KeyFinder"/>) with their read/write flags; channels from the pub/sub arguments.</item>
 /// <item>Denials and failed AUTHs go to <see cref="AclLog"/> (ACL LOG).</item>
+/// <item><see cref="AclFile"/> reads `user` lines and the aclfile, and writes the aclfile (ACL LOAD / SAVE).</item>
 /// </list>
 /// </summary>
 public sealed class Acl
@@ -57,7 +58,7 @@ public sealed class Acl
     internal CommandDef? LookupCommand(string name) => name.Length == 0 ? null : _table.LookupByFullName(name);
 
     /// <summary>ACLCreateDefaultUser: +@all ~* &amp;* on nopass.</summary>
-    AclUser CreateDefaultUser()
+    internal AclUser CreateDefaultUser()
     {
         var u = new AclUser(this, "default");
         foreach (var rule in (string[])["+@all", "~*", "&*", "on", "nopass"]) u.Apply(rule);
@@ -102,7 +103,7 @@ public sealed class Acl
     };
 
     /// <summary>ACLMergeSelectorArguments: "(+get" "~x)" become one "(+get ~x)"; null with the opening argument's index when unclosed.</summary>
-    static List<string>? MergeSelectors(IReadOnlyList<string> rules, out int unclosed)
+    internal static List<string>? MergeSelectors(IReadOnlyList<string> rules, out int unclosed)
     {
         var merged = new List<string>();
         StringBuilder? open = null;

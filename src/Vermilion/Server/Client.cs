@@ -239,7 +239,7 @@ public sealed class Client : IConnectionHandler
                 }
                 else
                 {
-                    var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen);
+                    var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen, !Authenticated && server.Acl.DefaultUserNeedsAuth);
                     var status = reader.Read(single, _query!);
                     if (status == ParseStatus.Incomplete)
                     {

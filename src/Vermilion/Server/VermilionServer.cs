@@ -173,6 +173,7 @@ public sealed partial class VermilionServer : IDisposable
     /// </summary>
     public bool Open()
     {
+        LoadUsersAtStartup();
         Listen();
         try
         {
@@ -194,6 +195,23 @@ public sealed partial class VermilionServer : IDisposable
         if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
         if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
         return true;
+    }
+
+    /// <summary>
+    /// ACLLoadUsersAtStartup: the config file's `user` lines, then the aclfile; an aclfile and
+    /// `user` lines together, or a bad rule or line, stop the server as Redis exits.
+    /// </summary>
+    void LoadUsersAtStartup()
+    {
+        if (Config.AclFileName.Length > 0 && Config.UserDirectives.Count > 0)
+            throw new ServerStartException("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        if (Vermilion.Security.AclFile.LoadConfiguredUsers(Acl, Config.UserDirectives) is { } error)
+        {
+            Log.Warning(error);
+            throw new ServerStartException("Critical error while loading ACLs. Exiting.");
+        }
+        if (Config.AclFileName.Length > 0 && Vermilion.Security.AclFile.Load(Acl, Config.AclFileName, out _) is { } errors)
+            throw new ServerStartException($"Aborting Redis startup because of ACL errors: {errors}");
     }
 
     /// <summary>Opens the listeners, writes the pid file and arms serverCron (its first run comes once the loop runs: nothing is loaded yet).</summary>
