@@ -189,7 +189,8 @@ public static partial class ClientCommands
             return;
         }
         long id = 0;
-        string? type = null, addrFilter = null, laddrFilter = null, user = null;
+        string? type = null, addrFilter = null, laddrFilter = null;
+        Vermilion.Security.AclUser? user = null;
         bool skipMe = true;
         for (int j = 2; j < a.Count; j += 2)
         {
@@ -220,12 +221,12 @@ public static partial class ClientCommands
             else if (a.Is(j, "laddr")) laddrFilter = value;
             else if (a.Is(j, "user"))
             {
-                if (value != "default")
+                user = server.Acl.GetUser(a[j + 1]);
+                if (user is null)
                 {
                     c.Reply.Error($"No such user '{value}'");
                     return;
                 }
-                user = value;
             }
             else if (a.Is(j, "skipme"))
             {
@@ -251,6 +252,7 @@ public static partial class ClientCommands
             var conn = other.Conn;
             if (addrFilter is not null && (conn is null || other.PeerId != addrFilter)) continue;
             if (laddrFilter is not null && (conn is null || conn.Type.LocalAddress(conn, server) != laddrFilter)) continue;
+            if (user is not null && other.User != user) continue;
             if (other == c && skipMe) continue;
             victims.Add(other);
         }

@@ -152,6 +152,8 @@ public sealed class CommandDef
     public string Name { get; }
     public string FullName { get; }
     public int Arity { get; }
+    /// <summary>The command's bit in ACL command bitmaps (Redis's cmd->id): its order in the table, subcommands numbered as they join.</summary>
+    public int AclId { get; internal set; }
     public CommandFlags Flags { get; }
     public CommandProc? Proc { get; internal set; }
     /// <summary>Redis's getkeys_proc, for commands whose key flags depend on the arguments (key specs flagged variable_flags).</summary>
@@ -195,6 +197,7 @@ public sealed class CommandTable
 {
     readonly List<CommandDef> _all = new();
     readonly CommandNameIndex _index = new();
+    int _nextAclId;
 
     public CommandTable() : this(RegisterAll) { }
 
@@ -238,6 +241,7 @@ public sealed class CommandTable
         HyperLogLogCommands.Register(t);
         SortCommands.Register(t);
         GeoCommands.Register(t);
+        AclCommands.Register(t);
     }
 
     public int Count => _all.Count;
@@ -263,13 +267,13 @@ public sealed class CommandTable
         int bar = fullName.IndexOf('|');
         if (bar < 0)
         {
-            var def = new CommandDef(spec);
+            var def = new CommandDef(spec) { AclId = _nextAclId++ };
             _all.Add(def);
             _index.Add(def.Name, def);
             return def;
         }
         var parent = Define(fullName[..bar]);
-        var sub = new CommandDef(spec, parent);
+        var sub = new CommandDef(spec, parent) { AclId = _nextAclId++ };
         parent.AddSubcommand(sub);
         return sub;
     }

@@ -1,4 +1,5 @@
 using Vermilion.Protocol;
+using Vermilion.Security;
 using Vermilion.Server;
 
 namespace Vermilion.Commands;
@@ -34,7 +35,7 @@ public static partial class ConnectionCommands
         c.Flags |= ClientFlags.CloseAfterReply;
     }
 
-    /// <summary>Only the default user exists and it has no password, so AUTH succeeds for "default" with any password (Redis's nopass).</summary>
+    /// <summary>AUTH [username] password (authCommand): the two-argument form is the default user's, and refused while it is nopass.</summary>
     [Command("auth")]
     static void Auth(Client c, CommandArgs a)
     {
@@ -43,13 +44,29 @@ public static partial class ConnectionCommands
             c.Reply.Error("syntax error");
             return;
         }
-        if (a.Count == 2)
+        if (a.Count == 2 && (c.Server.Acl.DefaultUser.Flags & AclUserFlags.NoPass) != 0)
         {
             c.Reply.Error("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
             return;
         }
-        if (a.Is(1, "default")) c.Reply.Ok();
-        else c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+        if (Authenticate(c, a.Count == 2 ? "default"u8 : a[1], a[a.Count - 1], a)) c.Reply.Ok();
+        else c.Reply.Error(WrongPass);
+    }
+
+    const string WrongPass = "-WRONGPASS invalid username-password pair or user is disabled.";
+
+    /// <summary>ACLAuthenticateUser: on success the client runs as the user; a failure is logged as "auth" with AUTH's or HELLO's name.</summary>
+    static bool Authenticate(Client c, ReadOnlySpan<byte> username, ReadOnlySpan<byte> password, CommandArgs a)
+    {
+        var acl = c.Server.Acl;
+        if (acl.GetUser(username) is { } user && user.CheckPassword(password))
+        {
+            c.User = user;
+            c.Authenticated = true;
+            return true;
+        }
+        c.Server.LogAclDenial(c, AclDenial.Auth, c.Multi is not null ? AclLogContext.Multi : AclLogContext.TopLevel, null, a, 0, username.ToArray());
+        return false;
     }
 
     [Command("hello")]
@@ -77,10 +94,9 @@ public static partial class ConnectionCommands
             int more = a.Count - 1 - j;
             if (a.Is(j, "auth") && more >= 2)
             {
-                // Only the passwordless default user exists: it takes any password.
-                if (a.GetString(j + 1) != "default")
+                if (!Authenticate(c, a[j + 1], a[j + 2], a))
                 {
-                    c.Reply.Error("-WRONGPASS invalid username-password pair or user is disabled.");
+                    c.Reply.Error(WrongPass);
                     return;
                 }
                 j += 2;
@@ -101,6 +117,11 @@ public static partial class ConnectionCommands
                 c.Reply.Error($"Syntax error in HELLO option '{a.GetCString(j)}'");
                 return;
             }
+        }
+        if (!c.Authenticated)
+        {
+            c.Reply.Error("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+            return;
         }
         if (version != 0) c.Reply.Resp = (int)version;
         var r = c.Reply;

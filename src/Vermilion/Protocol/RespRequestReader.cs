@@ -18,6 +18,7 @@ public ref struct RespRequestReader
     readonly ReadOnlySpan<byte> _data;
     readonly int _base;
     readonly long _maxBulkLen;
+    readonly bool _unauthenticated;
 
     /// <summary>Bytes of the buffer the complete request took.</summary>
     public int Consumed { get; private set; }
@@ -30,8 +31,10 @@ public ref struct RespRequestReader
     /// <param name="start">Where the unread bytes begin.</param>
     /// <param name="end">Where they end.</param>
     /// <param name="maxBulkLen">proto-max-bulk-len.</param>
-    public RespRequestReader(byte[] buffer, int start, int end, long maxBulkLen)
+    /// <param name="unauthenticated">authRequired: a client that must AUTH first may send at most 10 arguments of at most 16 KB each.</param>
+    public RespRequestReader(byte[] buffer, int start, int end, long maxBulkLen, bool unauthenticated = false)
     {
+        _unauthenticated = unauthenticated;
         _data = new ReadOnlySpan<byte>(buffer, start, end - start);
         _base = start;
         _maxBulkLen = maxBulkLen;
@@ -70,7 +73,7 @@ public ref struct RespRequestReader
     ParseStatus ReadMultibulk(CommandArgs args, byte[] buffer)
     {
         int L = _data.Length;
-        if (TryShortNumber(0, out int shortCount, out int countEnd)) return ReadArguments(args, buffer, shortCount, countEnd + 2);
+        if (TryShortNumber(0, out int shortCount, out int countEnd) && !_unauthenticated) return ReadArguments(args, buffer, shortCount, countEnd + 2);
         int nl = Find(0, (byte)'\r');
         // Redis gives up on a header line once 64 KB have arrived without its end; a line that long
         // is refused even when its end came in the same read, so the answer does not depend on chunking.
@@ -80,6 +83,7 @@ public ref struct RespRequestReader
         if (nl > L - 2) return Incomplete(nl + 2);
         if (!IntegerText.TryParse(_data.Slice(1, nl - 1), out long count) || count > int.MaxValue)
             return Fail("Protocol error: invalid multibulk length");
+        if (count > 10 && _unauthenticated) return Fail("Protocol error: unauthenticated multibulk length");
         return ReadArguments(args, buffer, count, nl + 2);
     }
 
@@ -96,7 +100,7 @@ public ref struct RespRequestReader
         for (long i = 0; i < count; i++)
         {
             if (pos >= L) return Incomplete(pos + 1);
-            if (_data[pos] == (byte)'$' && TryShortNumber(pos, out int shortLen, out nl) && shortLen <= _maxBulkLen)
+            if (_data[pos] == (byte)'$' && TryShortNumber(pos, out int shortLen, out nl) && shortLen <= _maxBulkLen && !_unauthenticated)
             {
                 pos = nl + 2;
                 if (L - pos < shortLen + 2) return Incomplete(pos + shortLen + 2);
@@ -112,6 +116,7 @@ public ref struct RespRequestReader
                 return Fail(ExpectedDollar(_data[pos]));
             if (!IntegerText.TryParse(_data.Slice(pos + 1, nl - pos - 1), out long len) || len < 0 || len > _maxBulkLen)
                 return Fail("Protocol error: invalid bulk length");
+            if (len > 16384 && _unauthenticated) return Fail("Protocol error: unauthenticated bulk length");
             pos = nl + 2;
             // The two bytes after the payload are skipped without checking they are CRLF, as Redis does.
             if (L - pos < len + 2) return Incomplete(pos + len + 2);

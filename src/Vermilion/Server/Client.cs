@@ -61,6 +61,9 @@ public sealed class Client : IConnectionHandler
     public long LastInteraction;
     public readonly ReplyWriter Reply;
     public CommandDef? LastCommand;
+    /// <summary>The user the client runs as (null: an internal client, allowed everything), and whether it authenticated (or needed not).</summary>
+    public Vermilion.Security.AclUser? User;
+    public bool Authenticated;
     public string? LibName, LibVersion;
     /// <summary>When the output list first went over the soft limit (0 = not over).</summary>
     public long SoftLimitReachedAt;
@@ -95,7 +98,15 @@ public sealed class Client : IConnectionHandler
         Reply = new ReplyWriter(server.Pool, server.Stats);
         CreatedUnixMs = server.UnixTimeMs;
         LastInteraction = server.UnixTime;
-        if (conn is not null) conn.Handler = this;
+        // createClient: a connection starts as the default user, authenticated when that user is on and nopass.
+        // Internal clients (AOF replay, scripts) have no user and are never checked, as Redis's user NULL.
+        Authenticated = true;
+        if (conn is not null)
+        {
+            User = server.Acl.DefaultUser;
+            Authenticated = server.Acl.NewClientsAuthenticated;
+            conn.Handler = this;
+        }
     }
 
     public void SelectDb(int index)
@@ -228,7 +239,7 @@ public sealed class Client : IConnectionHandler
                 }
                 else
                 {
-                    var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen);
+                    var reader = new RespRequestReader(_query!, _queryPos, _queryLen, server.Config.ProtoMaxBulkLen, !Authenticated && server.Acl.DefaultUserNeedsAuth);
                     var status = reader.Read(single, _query!);
                     if (status == ParseStatus.Incomplete)
                     {

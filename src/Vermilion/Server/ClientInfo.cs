@@ -48,7 +48,8 @@ public static class ClientInfo
           .Append(" tot-mem=").Append(totMem)
           .Append(" events=").Append(events)
           .Append(" cmd=").Append(c.LastCommand?.FullName ?? "NULL")
-          .Append(" user=default redir=").Append(c.Tracking?.RedirectId ?? -1).Append(" resp=").Append(c.Resp);
+          .Append(" user=").Append(c.User?.Name ?? "(superuser)")
+          .Append(" redir=").Append(c.Tracking?.RedirectId ?? -1).Append(" resp=").Append(c.Resp);
         return sb.ToString();
     }
 

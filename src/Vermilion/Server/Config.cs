@@ -105,6 +105,12 @@ public sealed class Config
     // The operator's commands: SLOWLOG, LATENCY, lazy freeing, DEBUG.
     public long SlowlogLogSlowerThan = 10000;
     public long SlowlogMaxLen = 128;
+    public string RequirePass = "";
+    public string AclFileName = "";
+    /// <summary>The `user name rules...` lines of the config file, whole (argv[0] is "user").</summary>
+    public readonly List<string[]> UserDirectives = new();
+    public long AclLogMaxLen = 128;
+    public string AclPubsubDefault = "resetchannels";
     public long LatencyMonitorThreshold;
     /// <summary>busy-reply-threshold (lua-time-limit): ms a script runs before other clients are served -BUSY from its hook.</summary>
     public long BusyReplyThreshold = 5000;
@@ -349,7 +355,6 @@ public sealed class Config
 
     const string Replication = "replication is not built in Vermilion yet";
     const string Cluster = "cluster mode is not built in Vermilion yet";
-    const string Acl = "ACL (users, passwords, ACL LOG) is not built in Vermilion yet";
     const string Tls = "TLS is not built in Vermilion yet";
     const string Modules = "modules are not built in Vermilion yet";
 
@@ -430,11 +435,12 @@ public sealed class Config
         Add(new EnumOption("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip") { NotBuilt = Cluster });
         Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, 0) { Memory = true, Unsigned = true, NotBuilt = Cluster });
 
-        // ACL: only the default user with no password exists (AUTH in ConnectionCommands).
-        Add(new StringOption("aclfile", "") { Immutable = true, NotBuilt = Acl });
-        Add(new StringOption("requirepass", "") { Sensitive = true, NotBuilt = Acl });
-        Add(new IntegerOption("acllog-max-len", 0, long.MaxValue, 128) { NotBuilt = Acl });
-        Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels") { NotBuilt = Acl });
+        // ACL (Security/): requirepass sets the default user's password as 7.0's updateRequirePass does.
+        Add(new StringOption("aclfile", () => AclFileName, v => AclFileName = v) { Immutable = true });
+        Add(new StringOption("requirepass", () => RequirePass, v => RequirePass = v) { Sensitive = true, Apply = s => { s.Acl.SetRequirePass(RequirePass); return null; } });
+        Add(new IntegerOption("acllog-max-len", 0, long.MaxValue, () => AclLogMaxLen, v => AclLogMaxLen = v));
+        Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], () => AclPubsubDefault, v => AclPubsubDefault = v)
+            { Apply = s => { s.Acl.PubsubDefaultAllChannels = AclPubsubDefault == "allchannels"; return null; } });
 
         // TLS (the parameters of a Redis built with TLS, as Debian's is).
         Add(new IntegerOption("tls-port", 0, 65535, 0) { NotBuilt = Tls });
@@ -804,7 +810,13 @@ public sealed class Config
                     LoadLines(ReadFile(values[0]), depth + 1);
                     continue;
                 case "rename-command" when values.Length == 2: unsupported = "rename-command is not built in Vermilion yet"; break;
-                case "user" when values.Length >= 1: unsupported = "ACL users are not built in Vermilion yet"; break;
+                case "user" when values.Length >= 1:
+                    // ACLAppendUserForLoading: checked now, created once the server starts (VermilionServer.LoadUsersAtStartup).
+                    if (UserDirectives.Exists(u => u[1] == values[0]))
+                        throw new ConfigFileException(n + 1, line, $"Error in user declaration '{values[0]}': Duplicate user found. A user can only be defined once in config files");
+                    if (Vermilion.Security.AclFile.CheckConfigLine(argv) is { } userError) throw new ConfigFileException(n + 1, line, userError);
+                    UserDirectives.Add(argv);
+                    continue;
                 case "loadmodule" when values.Length >= 1: unsupported = Modules; break;
                 case "sentinel" when values.Length > 0: unsupported = "sentinel directive while not in sentinel mode"; break;
                 case "sentinel": unsupported = "Sentinel mode is not built in Vermilion yet"; break;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Vermilion.Commands;
 using Vermilion.Protocol;
+using Vermilion.Security;
 using Vermilion.Storage;
 
 namespace Vermilion.Server;
@@ -66,6 +67,24 @@ public sealed partial class VermilionServer
             RejectCommand(c, $"{(debug ? "DEBUG" : "MODULE")} command not allowed. If the {(debug ? "enable-debug-command" : "enable-module-command")} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.", cmd);
             return true;
         }
+        // authRequired: until AUTH, only no-auth commands (AUTH, HELLO...) while the default user needs a password or is off.
+        if (!c.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0 && Acl.DefaultUserNeedsAuth)
+        {
+            RejectCommand(c, "-NOAUTH Authentication required.", cmd);
+            return true;
+        }
+        if (c.Multi is not null && (cmd.Flags & CommandFlags.NoMulti) != 0)
+        {
+            RejectCommand(c, "Command not allowed inside a transaction", cmd);
+            return true;
+        }
+        // ACLCheckAllPerm: one flag test for a user allowed everything (the default user), else the full check.
+        if (c.User is { Unrestricted: false } user && Acl.Check(user, cmd, args, 0, out int position) is not AclDenial.None and var denial)
+        {
+            LogAclDenial(c, denial, c.Multi is not null ? AclLogContext.Multi : AclLogContext.TopLevel, cmd, args, position);
+            RejectCommand(c, NoPermissionError(denial, cmd), cmd);
+            return true;
+        }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
         // The outcome is kept for scripts (server.pre_command_oom_state): their deny-oom commands are refused by it.
@@ -88,11 +107,6 @@ public sealed partial class VermilionServer
         if (c.Subscriptions is not null && c.Resp == 2 && !AllowedWhileSubscribed(cmd))
         {
             RejectCommand(c, $"Can't execute '{cmd.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd);
-            return true;
-        }
-        if (c.Multi is not null && (cmd.Flags & CommandFlags.NoMulti) != 0)
-        {
-            RejectCommand(c, "Command not allowed inside a transaction", cmd);
             return true;
         }
         // While a file loads, only commands flagged loading run (INFO, CONFIG, CLIENT, SELECT,
@@ -293,6 +307,38 @@ public sealed partial class VermilionServer
 
     static bool AllowedWhileSubscribed(CommandDef cmd) => cmd.FullName is "ping" or "subscribe" or "ssubscribe" or "psubscribe"
         or "unsubscribe" or "sunsubscribe" or "punsubscribe" or "quit" or "reset";
+
+    /// <summary>processCommand's -NOPERM texts for a denial.</summary>
+    internal static string NoPermissionError(AclDenial denial, CommandDef cmd) => denial switch
+    {
+        AclDenial.Command => $"-NOPERM this user has no permissions to run the '{cmd.FullName}' command",
+        AclDenial.Key => "-NOPERM this user has no permissions to access one of the keys used as arguments",
+        AclDenial.Channel => "-NOPERM this user has no permissions to access one of the channels used as arguments",
+        _ => "no permission",
+    };
+
+    /// <summary>
+    /// addACLLogEntry: the object is the command's name, the key or channel refused, or AUTH's
+    /// argv[0]; the client info is the script caller's when a script was refused.
+    /// </summary>
+    internal void LogAclDenial(Client c, AclDenial reason, AclLogContext context, CommandDef? cmd, CommandArgs? args, int position, byte[]? username = null, byte[]? obj = null)
+    {
+        var real = RequestingClient(c) ?? c;
+        obj ??= reason switch
+        {
+            AclDenial.Command => System.Text.Encoding.Latin1.GetBytes(cmd!.FullName),
+            AclDenial.Key or AclDenial.Channel => args![position].ToArray(),
+            AclDenial.Auth => args![0].ToArray(),
+            _ => [],
+        };
+        Acl.Log.Add(new AclLogEntry
+        {
+            Reason = reason, Context = context, Object = obj,
+            Username = username ?? c.User?.NameBytes ?? [],
+            CreatedMs = UnixTimeMs, ClientInfo = ClientInfo.Line(real),
+        }, Config.AclLogMaxLen);
+    }
+
 
     /// <summary>
     /// rejectCommand: an error for a command that did not run; counted in total_error_replies.

@@ -47,7 +47,7 @@ internal sealed class PipelineBatch
         while (n < Size && pos < end && query[pos] == (byte)'*')
         {
             var args = _args[n];
-            var reader = new RespRequestReader(query, pos, end, maxBulk);
+            var reader = new RespRequestReader(query, pos, end, maxBulk, !c.Authenticated && c.Server.Acl.DefaultUserNeedsAuth);
             if (reader.Read(args, query) != ParseStatus.Complete) break;
             _key[n] = args.Count >= 2 ? k : -1;
             if (args.Count >= 2) keys[k++] = (args.Offset(1), args.Length(1));

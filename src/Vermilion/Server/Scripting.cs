@@ -472,6 +472,12 @@ public sealed partial class VermilionServer
             // From here a refusal is the command's rejected call (scriptCall's incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED)).
             if (!cmd.ArityAccepts(args.Count)) return Reject(cmd, "-ERR Wrong number of args calling Redis command from script\r\n"u8);
             if ((cmd.Flags & CommandFlags.NoScript) != 0 && !server.ScriptDisableDenyScript) return Reject(cmd, "-ERR This Redis command is not allowed from script\r\n"u8);
+            // scriptVerifyACL: the caller's user, its denial logged with the lua context.
+            if (_caller?.User is { Unrestricted: false } user && server.Acl.Check(user, cmd, args, 0, out int position) is not Security.AclDenial.None and var denial)
+            {
+                server.LogAclDenial(_caller, denial, Security.AclLogContext.Lua, cmd, args, position, obj: denial == Security.AclDenial.Command ? null : args[position].ToArray());
+                return Reject(cmd, ErrorBytes("The user executing the script " + Security.Acl.ScriptDenialText(denial)));
+            }
             // scriptVerifyWriteCommandAllow
             if (_readOnly && (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0)
                 return Reject(cmd, "-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
@@ -535,8 +541,9 @@ public sealed partial class VermilionServer
         {
             var cmd = _server.Commands.Lookup(args[0]);
             if (cmd is not null && cmd.Subcommands is not null && args.Count >= 2) cmd = CommandTable.LookupSub(cmd, args[1]);
-            // No ACL yet: the default user may run every command.
-            return cmd is null ? null : true;
+            if (cmd is null) return null;
+            // luaRedisAclCheckCmdPermissionsCommand: the caller's user.
+            return _caller?.User is not { Unrestricted: false } user || _server.Acl.Check(user, cmd, args, 0, out _) == Security.AclDenial.None;
         }
 
         public void Log(int level, string message)

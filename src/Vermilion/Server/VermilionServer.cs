@@ -34,6 +34,8 @@ public sealed partial class VermilionServer : IDisposable
     public readonly GcPauses GcPauses;
     public readonly BufferPool Pool = new();
     public readonly CommandTable Commands = new();
+    /// <summary>Users, their permissions and the ACL log (Security/).</summary>
+    public readonly Vermilion.Security.Acl Acl;
     /// <summary>Where a request read on its own (not in a pipeline batch) is parsed, reused for every request; another instance while events are served inside a blocking operation (<see cref="ProcessEventsWhileBlocked"/>), whose own request still holds these.</summary>
     public CommandArgs Args { get; private set; } = new();
     /// <summary>The pipelined requests parsed ahead for the client being served (Server/PipelineBatch.cs).</summary>
@@ -110,6 +112,8 @@ public sealed partial class VermilionServer : IDisposable
     {
         Config = config;
         Log = new Log(config);
+        Acl = new Vermilion.Security.Acl(Commands) { PubsubDefaultAllChannels = config.AclPubsubDefault == "allchannels" };
+        if (config.RequirePass.Length > 0) Acl.SetRequirePass(config.RequirePass);
         UpdateCachedTime();
         StartedAtMs = UnixTimeMs;
         Databases = new Db[config.Databases];
@@ -169,6 +173,7 @@ public sealed partial class VermilionServer : IDisposable
     /// </summary>
     public bool Open()
     {
+        LoadUsersAtStartup();
         Listen();
         try
         {
@@ -190,6 +195,23 @@ public sealed partial class VermilionServer : IDisposable
         if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
         if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
         return true;
+    }
+
+    /// <summary>
+    /// ACLLoadUsersAtStartup: the config file's `user` lines, then the aclfile; an aclfile and
+    /// `user` lines together, or a bad rule or line, stop the server as Redis exits.
+    /// </summary>
+    void LoadUsersAtStartup()
+    {
+        if (Config.AclFileName.Length > 0 && Config.UserDirectives.Count > 0)
+            throw new ServerStartException("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        if (Vermilion.Security.AclFile.LoadConfiguredUsers(Acl, Config.UserDirectives) is { } error)
+        {
+            Log.Warning(error);
+            throw new ServerStartException("Critical error while loading ACLs. Exiting.");
+        }
+        if (Config.AclFileName.Length > 0 && Vermilion.Security.AclFile.Load(Acl, Config.AclFileName, out _) is { } errors)
+            throw new ServerStartException($"Aborting Redis startup because of ACL errors: {errors}");
     }
 
     /// <summary>Opens the listeners, writes the pid file and arms serverCron (its first run comes once the loop runs: nothing is loaded yet).</summary>

@@ -1,0 +1,57 @@
+using Xunit;
+
+namespace Vermilion.Tests;
+
+/// <summary>ACL against redis-server 7.0.15: rules and their descriptions, errors, AUTH, permission checks, the log. Rules are chosen so descriptions hold at most one single-command rule (Redis lists those in its dict's random order).</summary>
+[Trait("Category", "Network")]
+public class AclDifferentialTests(DifferentialServers servers) : IClassFixture<DifferentialServers>
+{
+    static readonly string[][] s_clean = [["ACL", "DELUSER", "u1", "u2", "bin\x01"], ["ACL", "LOG", "RESET"], ["ACL", "SETUSER", "default", "reset", "on", "nopass", "~*", "&*", "+@all"]];
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RulesDescriptionsAndErrors(int resp) => servers.Same(new SameOptions { Resp = resp, Setup = s_clean },
+        ["ACL", "LIST"], ["ACL", "SETUSER", "u1", "+@all", "-get", "~a", "%R~b", "%W~c", "resetchannels", "&x"], ["ACL", "LIST"], ["ACL", "GETUSER", "u1"],
+        ["ACL", "SETUSER", "u1", "reset", "-@all", "+@read"], ["ACL", "GETUSER", "u1"], ["ACL", "SETUSER", "u1", "(+get ~x)", "(", "+set", "%W~y)"],
+        ["ACL", "GETUSER", "u1"], ["ACL", "LIST"], ["ACL", "SETUSER", "u1", ">pass", "#aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+        ["ACL", "GETUSER", "u1"], ["ACL", "SETUSER", "u1", "#AAAA"], ["ACL", "SETUSER", "u1", "<nope"], ["ACL", "SETUSER", "u1", "!" + new string('b', 64)],
+        ["ACL", "SETUSER", "u1", "+nosuch"], ["ACL", "SETUSER", "u1", "+@nosuch"], ["ACL", "SETUSER", "u1", "+config|get|x"], ["ACL", "SETUSER", "u1", "+get|"],
+        ["ACL", "SETUSER", "u1", "-select|0"], ["ACL", "SETUSER", "u1", "%"], ["ACL", "SETUSER", "u1", "%X~a"], ["ACL", "SETUSER", "u1", "allkeys", "~a"],
+        ["ACL", "SETUSER", "u1", "allchannels", "&a"], ["ACL", "SETUSER", "u1", "(+get"], ["ACL", "SETUSER", "u1", "(~* ~a)"], ["ACL", "SETUSER", "u1", "bogus"],
+        ["ACL", "SETUSER", "a b"], ["ACL", "SETUSER", "u2", "clearselectors", "nocommands", "+select|0"], ["ACL", "LIST"], ["ACL", "SETUSER", "bin\x01", "on"], ["ACL", "USERS"],
+        ["ACL", "CAT"], ["ACL", "CAT", "nosuch"], ["ACL", "CAT", "a", "b"], ["ACL", "WHOAMI"], ["ACL", "GETUSER", "nobody"], ["ACL", "DELUSER", "default"],
+        ["ACL", "DELUSER", "u2", "nobody"], ["ACL", "GENPASS", "0"], ["ACL", "GENPASS", "x"], ["ACL", "GENPASS", "4097"], ["ACL", "HELP"], ["ACL", "LOAD"], ["ACL", "SAVE"],
+        ["ACL", "DRYRUN", "u1", "get", "x"], ["ACL", "DRYRUN", "u1", "set", "y", "1"], ["ACL", "DRYRUN", "u1", "set", "z", "1"], ["ACL", "DRYRUN", "u1", "flushall"],
+        ["ACL", "DRYRUN", "nobody", "get", "a"], ["ACL", "DRYRUN", "u1", "nosuch"], ["ACL", "DRYRUN", "u1", "get"], ["AUTH", "x"], ["AUTH", "u1", "wrong"], ["AUTH", "a", "b", "c"]);
+
+    /// <summary>A restricted user's commands, keys, channels, MULTI and scripts; then the log's first fields (age and client info differ).</summary>
+    [Fact]
+    public void PermissionChecksAndLog() => servers.Same(connect =>
+    {
+        using var admin = connect();
+        foreach (var c in s_clean) admin.Call(c);
+        admin.Call("ACL", "SETUSER", "u1", "on", ">p1", "+@all", "-flushall", "~a*", "%R~r*", "%W~w*", "resetchannels", "&ch1");
+        using var u = connect();
+        var t = new List<string> { u.Call("GET", "x"), u.Call("AUTH", "u1", "p1"), u.Call("ACL", "WHOAMI") };
+        foreach (var cmd in new[] { new[] { "GET", "abc" }, ["GET", "zzz"], ["SET", "rkey", "1"], ["GET", "rkey"], ["SET", "wkey", "1"], ["GET", "wkey"], ["FLUSHALL"],
+                     ["PUBLISH", "ch1", "m"], ["PUBLISH", "ch2", "m"], ["SUBSCRIBE", "ch2"], ["COPY", "a1", "w1"], ["MSET", "a1", "1", "zz", "2"],
+                     ["EVAL", "return redis.call('get','zzz')", "0"], ["EVAL", "return redis.acl_check_cmd('get','zzz')", "0"], ["EVAL", "return redis.acl_check_cmd('get','abc')", "0"],
+                     ["MULTI"], ["GET", "zzz"], ["GET", "abc"], ["EXEC"] })
+            t.Add(u.Call(cmd));
+        t.Add(admin.Call("CONFIG", "SET", "requirepass", "secret"));
+        using var late = connect();
+        t.Add(late.Call("PING"));
+        t.Add(late.Call("HELLO", "2"));
+        t.Add(late.Call("AUTH", "secret"));
+        t.Add(late.Call("CONFIG", "GET", "requirepass"));
+        t.Add(late.Call("CONFIG", "SET", "requirepass", ""));
+        var log = admin.Call("ACL", "LOG");
+        // count, reason, context, object and username of each entry, not age-seconds and client-info.
+        var lines = log.Split("\r\n").Where(l => !l.StartsWith('$')).ToList();
+        t.Add(string.Join("|", lines.Where((_, i) => i == 0 || lines[i - 1] is not ("age-seconds" or "client-info"))));
+        t.Add(admin.Call("ACL", "DELUSER", "u1"));
+        t.Add(u.WaitForClose() ? "closed" : "open");
+        return t;
+    });
+}
