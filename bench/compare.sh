@@ -75,6 +75,16 @@ bench() {
   done
 }
 
+# client_workload NAME SERVER PID COUNT -- bench/ClientWorkloads arguments: its rate and the server's CPU per operation.
+client_workload() {
+  local name=$1 server=$2 pid=$3 count=$4; shift 4
+  local before after
+  before=$(cpu_ticks "$pid")
+  record rps "$name" "$server" "$("${on_client_cpu[@]}" dotnet bench/ClientWorkloads/bin/Release/net10.0/ClientWorkloads.dll "$@")"
+  after=$(cpu_ticks "$pid")
+  record cpu "$name" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $count, 2))")"
+}
+
 SCRIPT_TRIVIAL="return 1"
 SCRIPT_INCR="return redis.call('incr', KEYS[1])"
 SCRIPT_TEN="for i = 1, 5 do redis.call('incr', KEYS[1]) redis.call('get', KEYS[1]) end return 1"
@@ -138,10 +148,7 @@ for round in $(seq "$ROUNDS"); do
   # MULTI/INCR/SET/EXEC transactions (redis-benchmark has no transaction workload).
   for server in $order; do
     port=$rp pid=$rpid; [ "$server" = vermilion ] && port=$vp pid=$vpid
-    before=$(cpu_ticks "$pid")
-    record rps "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$("${on_client_cpu[@]}" dotnet bench/ClientWorkloads/bin/Release/net10.0/ClientWorkloads.dll multi "$port" 50 $((N / 4)))"
-    after=$(cpu_ticks "$pid")
-    record cpu "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $((N / 4)), 2))")"
+    client_workload "50 clients MULTI/INCR/SET/EXEC (transactions/s)" "$server" "$pid" $((N / 4)) multi "$port" 50 $((N / 4))
   done
 done
 
@@ -163,6 +170,7 @@ for server in redis vermilion; do
 done
 
 # memory_growth LABEL COUNT UNIT -- loader command: RSS and used_memory growth per UNIT after loading COUNT of them
+# (counted by DBSIZE, or by the command in MEMORY_COUNT)
 memory_growth() {
   local label=$1 count=$2; shift 4
   echo "memory: $label"
@@ -171,11 +179,12 @@ memory_growth() {
     local before used_before
     before=$(rss "$fpid"); used_before=$(used_memory "$fport")
     "$@" | redis-cli -p "$fport" --pipe >/dev/null
-    if [ "$(redis-cli -p "$fport" dbsize)" = "$count" ]; then
+    # shellcheck disable=SC2086
+    if [ "$(redis-cli -p "$fport" ${MEMORY_COUNT:-dbsize})" = "$count" ]; then
       sleep 1
       record memory "RSS bytes per $label" "$server" "$(( ($(rss "$fpid") - before) / count ))"
       record memory "used_memory bytes per $label" "$server" "$(( ($(used_memory "$fport") - used_before) / count ))"
-    else echo "  $server did not load $count keys"; fi
+    else echo "  $server did not load $count ${label%% *}s"; fi
     stop_fresh
   done
 }
@@ -207,25 +216,13 @@ if [ "${STREAMS:-1}" = 1 ]; then
       redis-cli -p "$port" xgroup create bench:stream g 0 >/dev/null
       bench "50 clients" "$server" "$port" aot "$pid" -- -c 50 -n "$N" XREADGROUP GROUP g c NOACK COUNT 1 STREAMS bench:stream '>'
       redis-cli -p "$port" xgroup create bench:stream acked 0 >/dev/null
-      before=$(cpu_ticks "$pid")
-      record rps "50 clients XREADGROUP + XACK (entries/s)" "$server" "$("${on_client_cpu[@]}" dotnet bench/ClientWorkloads/bin/Release/net10.0/ClientWorkloads.dll xreadgroup-xack "$port" 50 $((N / 4)) bench:stream acked)"
-      after=$(cpu_ticks "$pid")
-      record cpu "50 clients XREADGROUP + XACK (entries/s)" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $((N / 4)), 2))")"
+      client_workload "50 clients XREADGROUP + XACK (entries/s)" "$server" "$pid" $((N / 4)) xreadgroup-xack "$port" 50 $((N / 4)) bench:stream acked
     done
   done
   ENTRIES=${ENTRIES:-1000000}; [ "${QUICK:-0}" = 1 ] && ENTRIES=50000
   echo "memory: stream entry ($ENTRIES entries of 2 small fields)"
-  for server in redis vermilion; do
-    fresh "$server"
-    before=$(rss "$fpid"); used_before=$(used_memory "$fport")
-    python3 bench/load_collections.py stream 1 "$ENTRIES" | redis-cli -p "$fport" --pipe >/dev/null
-    if [ "$(redis-cli -p "$fport" xlen coll:stream:0000000)" = "$ENTRIES" ]; then
-      sleep 1
-      record memory "RSS bytes per stream entry ($ENTRIES entries of 2 small fields)" "$server" "$(( ($(rss "$fpid") - before) / ENTRIES ))"
-      record memory "used_memory bytes per stream entry ($ENTRIES entries of 2 small fields)" "$server" "$(( ($(used_memory "$fport") - used_before) / ENTRIES ))"
-    else echo "  $server did not load $ENTRIES entries"; fi
-    stop_fresh
-  done
+  MEMORY_COUNT="xlen coll:stream:0000000" memory_growth "stream entry ($ENTRIES entries of 2 small fields)" "$ENTRIES" entry -- \
+    python3 bench/load_collections.py stream 1 "$ENTRIES"
 fi
 
 if [ -n "$jit_bin" ]; then
