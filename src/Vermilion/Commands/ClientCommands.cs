@@ -133,8 +133,9 @@ public static partial class ClientCommands
                 c.Reply.Error($"Unknown client type '{a.GetCString(3)}'");
                 return;
             }
-            // Only normal clients exist so far: replicas, masters and pub/sub clients come later.
-            if (type != "normal") ids = [];
+            ids = [];
+            foreach (var other in c.Server.Clients)
+                if (ClientInfo.TypeName(other) == type) ids.Add(other.Id);
         }
         else if (a.Count > 3 && a.Is(2, "id"))
         {
@@ -248,7 +249,7 @@ public static partial class ClientCommands
         foreach (var other in server.Clients)
         {
             if (id != 0 && other.Id != id) continue;
-            if (type is not null && type != "normal") continue;
+            if (type is not null && ClientInfo.TypeName(other) != type) continue;
             var conn = other.Conn;
             if (addrFilter is not null && (conn is null || other.PeerId != addrFilter)) continue;
             if (laddrFilter is not null && (conn is null || conn.Type.LocalAddress(conn, server) != laddrFilter)) continue;

@@ -242,6 +242,7 @@ public sealed class CommandTable
         SortCommands.Register(t);
         GeoCommands.Register(t);
         AclCommands.Register(t);
+        ReplicationCommands.Register(t);
     }
 
     public int Count => _all.Count;

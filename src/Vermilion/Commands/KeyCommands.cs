@@ -440,17 +440,4 @@ public static partial class KeyCommands
         }
         c.Reply.Integer(c.Server.Eviction.LfuDecayed(c.Db.Keys.Lru(entry)));
     }
-
-    /// <summary>
-    /// WAIT numreplicas timeout: Vermilion has no replicas, so no write is ever acknowledged. As
-    /// Redis with none attached, WAIT 0 answers 0 at once; otherwise the client blocks until the
-    /// timeout (0 = forever, or CLIENT UNBLOCK) and then answers 0.
-    /// </summary>
-    [Command("wait")]
-    static void Wait(Client c, CommandArgs a)
-    {
-        if (!LongArgument.Parse(c, a[1], out long replicas) || !LongArgument.ParseTimeoutMs(c, a[2], out long timeout)) return;
-        if (replicas <= 0) c.Reply.Integer(0);
-        else c.Server.BlockForReplicas(c, timeout);
-    }
 }

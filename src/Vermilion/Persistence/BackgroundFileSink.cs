@@ -11,7 +11,7 @@ namespace Vermilion.Persistence;
 /// chunks given to it, never live data (Valkey's forkless save crashed when a background
 /// thread read structures the loop was changing).
 /// </summary>
-public sealed class BackgroundFileSink : IRdbChunkSink, IDisposable
+public sealed class BackgroundFileSink : ISnapshotSink
 {
     readonly BlockingCollection<RdbChunk> _queue = new();
     readonly FileStream _file;

@@ -103,7 +103,12 @@ public sealed class ReplyWriter
 
     public void Raw(ReadOnlySpan<byte> data)
     {
-        if (Muted) return;
+        if (!Muted) Stream(data);
+    }
+
+    /// <summary>Bytes that go out whatever <see cref="Muted"/> says: the replication stream and snapshot to a replica, whose replies are muted.</summary>
+    public void Stream(ReadOnlySpan<byte> data)
+    {
         while (!data.IsEmpty)
         {
             var span = FreeSpace();

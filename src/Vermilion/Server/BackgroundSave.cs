@@ -22,10 +22,10 @@ public sealed partial class VermilionServer
     static readonly long SliceTicks = Stopwatch.Frequency / 1000;
 
     Snapshot? _snapshot;
-    BackgroundFileSink? _snapshotSink;
+    ISnapshotSink? _snapshotSink;
     string? _snapshotTemp;
     Action<bool, string?>? _snapshotDone;
-    bool _snapshotForAof, _bgsaveScheduled;
+    bool _snapshotForAof, _snapshotForReplicas, _bgsaveScheduled;
     long _snapshotStartedMs, _dirtyBeforeBgsave, _keyDelayClock;
 
     /// <summary>server.child_type == CHILD_TYPE_RDB: a BGSAVE is running.</summary>
@@ -55,8 +55,20 @@ public sealed partial class VermilionServer
         }
         RdbSaves++;
         Log.Notice($"Background saving started by pid {Environment.ProcessId}");
-        StartSnapshot(file, temp, () => CommitRdbFile(temp, target), forAof: false, sink => NewRdbFile(sink), FinishBackgroundSave);
+        var sink = new BackgroundFileSink(file, Config.RdbSaveIncrementalFsync, () => CommitRdbFile(temp, target));
+        StartSnapshot(sink, temp, forAof: false, NewRdbFile(sink), FinishBackgroundSave);
         return true;
+    }
+
+    /// <summary>
+    /// rdbSaveToSlavesSockets without the child: a snapshot cut now whose chunks go to <paramref name="sink"/>
+    /// (replicas' output); <paramref name="done"/> runs when it is sent or has failed. Counts as a BGSAVE
+    /// in progress, as Redis's diskless child does.
+    /// </summary>
+    internal void StartReplicaSnapshot(ISnapshotSink sink, Action<bool, string?> done)
+    {
+        StartSnapshot(sink, temp: null, forAof: false, NewRdbFile(sink), done);
+        _snapshotForReplicas = true;
     }
 
     /// <summary>
@@ -78,7 +90,8 @@ public sealed partial class VermilionServer
             return false;
         }
         long? timestamp = Config.AofTimestampEnabled ? UnixTime : null;
-        StartSnapshot(file, tempBase, () => null, forAof: true, sink => rdbPreamble ? NewRdbFile(sink, aofBase: true) : new AofRewriter(sink, timestamp), (ok, error) =>
+        var sink = new BackgroundFileSink(file, Config.AofRewriteIncrementalFsync, () => null);
+        StartSnapshot(sink, tempBase, forAof: true, rdbPreamble ? NewRdbFile(sink, aofBase: true) : new AofRewriter(sink, timestamp), (ok, error) =>
         {
             if (error is not null) Log.Warning(error);
             done(ok);
@@ -86,15 +99,15 @@ public sealed partial class VermilionServer
         return true;
     }
 
-    void StartSnapshot(FileStream file, string temp, Func<string?> commit, bool forAof, Func<IRdbChunkSink, IDatasetWriter> format, Action<bool, string?> done)
+    void StartSnapshot(ISnapshotSink sink, string? temp, bool forAof, IDatasetWriter writer, Action<bool, string?> done)
     {
         _snapshotTemp = temp;
         _snapshotForAof = forAof;
+        _snapshotForReplicas = false;
         _snapshotDone = done;
-        _snapshotSink = new BackgroundFileSink(file, forAof ? Config.AofRewriteIncrementalFsync : Config.RdbSaveIncrementalFsync, commit);
+        _snapshotSink = sink;
         var keyspaces = new Keyspace[Databases.Length];
         for (int i = 0; i < keyspaces.Length; i++) keyspaces[i] = Databases[i].Keys;
-        var writer = format(_snapshotSink);
         // The libraries as they are at the cut (their code is immutable): written first, as Redis does.
         writer.WriteFunctions(LibraryCodes());
         _snapshot = new Snapshot(writer, keyspaces, keys => keys.Release());
@@ -136,9 +149,9 @@ public sealed partial class VermilionServer
         bool ok = sink.Succeeded;
         string? error = sink.Error;
         var done = _snapshotDone!;
-        string temp = _snapshotTemp!;
+        string? temp = _snapshotTemp;
         EndSnapshot();
-        if (!ok) TryDelete(temp);
+        if (!ok && temp is not null) TryDelete(temp);
         done(ok, error);
         return EventLoop.NoMore;
     }
@@ -178,12 +191,14 @@ public sealed partial class VermilionServer
     internal void CancelSnapshot()
     {
         if (_snapshot is null) return;
-        string temp = _snapshotTemp!;
-        bool forAof = _snapshotForAof;
+        string? temp = _snapshotTemp;
+        bool forAof = _snapshotForAof, forReplicas = _snapshotForReplicas;
         var done = _snapshotDone!;
         EndSnapshot();
-        TryDelete(temp);
+        if (temp is not null) TryDelete(temp);
         if (forAof) done(false, "Killing running AOF rewrite child");
+        // The replicas it was for must sync again: they are dropped, as a killed diskless child's are.
+        else if (forReplicas) done(false, null);
     }
 
     void EndSnapshot()

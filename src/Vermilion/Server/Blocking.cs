@@ -57,12 +57,7 @@ public sealed partial class VermilionServer
     /// <summary>clients_in_timeout_table: blocked clients with a timeout (on keys, or in WAIT).</summary>
     public int ClientsInTimeoutTable
     {
-        get
-        {
-            int n = _blockTimeouts.Count;
-            foreach (long timer in _waitingForReplicas.Values) if (timer != 0) n++;
-            return n;
-        }
+        get => _blockTimeouts.Count + WaitsWithTimeout();
     }
 
     /// <summary>
@@ -414,38 +409,5 @@ public sealed partial class VermilionServer
         UnblockOnKeys(c, UnblockReason.Served);
         // afterCommand(receiver): its own invalidations (BLMOVE into a key it tracks) follow its reply.
         if (TrackingClients > 0) FlushOwnInvalidations(c);
-    }
-
-    // ---- WAIT ---------------------------------------------------------------------------------
-    // blocked.c's BLOCKED_WAIT: Vermilion has no replicas, so a WAIT that asks for any blocks
-    // until its timeout or CLIENT UNBLOCK, then answers 0 (KeyCommands.Wait parses the command).
-
-    /// <summary>Clients blocked in WAIT, with the timer that ends the wait (0: none, wait forever).</summary>
-    readonly Dictionary<Client, long> _waitingForReplicas = new();
-
-    internal void BlockForReplicas(Client c, long timeoutMs)
-    {
-        c.Flags |= ClientFlags.Blocked;
-        long timer = timeoutMs > 0 ? Loop.CreateTimeEvent(timeoutMs, (_, _) =>
-        {
-            _waitingForReplicas[c] = 0; // this timer is done; ending the wait must not delete it
-            EndWaitForReplicas(c, unblockedByError: false);
-            return EventLoop.NoMore;
-        }) : 0;
-        _waitingForReplicas[c] = timer;
-    }
-
-    /// <summary>Ends a WAIT: the count of acknowledging replicas (always 0 here), or the CLIENT UNBLOCK ERROR error. False if the client was not waiting.</summary>
-    internal bool EndWaitForReplicas(Client c, bool unblockedByError)
-    {
-        if (!_waitingForReplicas.Remove(c, out long timer)) return false;
-        if (timer != 0) Loop.DeleteTimeEvent(timer);
-        c.Flags &= ~ClientFlags.Blocked;
-        if (c.IsFreed) return true;
-        if (unblockedByError) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
-        else c.Reply.Integer(0);
-        c.AfterCommands();
-        c.ProcessPendingInput();
-        return true;
     }
 }

@@ -36,6 +36,8 @@ public enum ClientFlags
     DenyBlocking = 1 << 16,
     /// <summary>CLIENT_PROTECTED: its command blocks while events are served (DEBUG RELOAD's load); no socket events, freed only afterwards.</summary>
     Protected = 1 << 17,
+    /// <summary>CLIENT_SLAVE: a replica (or SYNC reader) attached to this primary; gets the replication stream, no replies ('S').</summary>
+    Replica = 1 << 18,
 }
 
 /// <summary>
@@ -345,7 +347,12 @@ public sealed class Client : IConnectionHandler
     public long OutputBufferUsage => Reply.ListBytes;
 
     /// <summary>getClientType: a client with any subscription is in the pubsub class (output buffer limits).</summary>
-    public ClientClass Class => Subscriptions is not null ? ClientClass.PubSub : ClientClass.Normal;
+    public ClientClass Class => (Flags & ClientFlags.Replica) != 0 ? ClientClass.Replica : Subscriptions is not null ? ClientClass.PubSub : ClientClass.Normal;
+
+    /// <summary>The replica's side of the link, once it sent SYNC/PSYNC or REPLCONF (Replication/).</summary>
+    public Replication.ReplicaLink? Replica;
+    /// <summary>c->woff: master_repl_offset after this client's last write (what WAIT waits for).</summary>
+    public long WriteOffset;
 
     /// <summary>Channels, patterns and shard channels this client listens to; null when none.</summary>
     public Subscriptions? Subscriptions;

@@ -53,6 +53,10 @@ public sealed class Config
     public int UnixSocketPerm;
     public int TcpKeepAlive = 300;
     public int Timeout;
+    /// <summary>The primary's side of replication (Replication/ReplicationPrimary.cs), with 7.0's defaults.</summary>
+    public bool ReplDisklessSync = true;
+    public int ReplDisklessSyncDelay = 5, ReplDisklessSyncMaxReplicas, ReplTimeout = 60, ReplPingReplicaPeriod = 10;
+    public long ReplBacklogSize = 1L << 20, ReplBacklogTtl = 3600;
     public long MaxClients = 10000;
     public int Hz = 10;
     public bool DynamicHz = true;
@@ -402,14 +406,14 @@ public sealed class Config
         Add(new IntegerOption("replica-announce-port", 0, 65535, 0) { Alias = "slave-announce-port", NotBuilt = Replication });
         Add(new IntegerOption("replica-priority", 0, int.MaxValue, 100) { Alias = "slave-priority", NotBuilt = Replication });
         Add(new BoolOption("repl-disable-tcp-nodelay", false) { NotBuilt = Replication });
-        Add(new BoolOption("repl-diskless-sync", true) { NotBuilt = Replication });
-        Add(new IntegerOption("repl-diskless-sync-delay", 0, int.MaxValue, 5) { NotBuilt = Replication });
-        Add(new IntegerOption("repl-diskless-sync-max-replicas", 0, int.MaxValue, 0) { NotBuilt = Replication });
+        Add(new BoolOption("repl-diskless-sync", () => ReplDisklessSync, v => ReplDisklessSync = v));
+        Add(new IntegerOption("repl-diskless-sync-delay", 0, int.MaxValue, () => ReplDisklessSyncDelay, v => ReplDisklessSyncDelay = (int)v));
+        Add(new IntegerOption("repl-diskless-sync-max-replicas", 0, int.MaxValue, () => ReplDisklessSyncMaxReplicas, v => ReplDisklessSyncMaxReplicas = (int)v));
         Add(new EnumOption("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], "disabled") { NotBuilt = Replication });
-        Add(new IntegerOption("repl-timeout", 1, int.MaxValue, 60) { NotBuilt = Replication });
-        Add(new IntegerOption("repl-ping-replica-period", 1, int.MaxValue, 10) { Alias = "repl-ping-slave-period", NotBuilt = Replication });
-        Add(new IntegerOption("repl-backlog-size", 1, long.MaxValue, 1L << 20) { Memory = true, NotBuilt = Replication });
-        Add(new IntegerOption("repl-backlog-ttl", 0, long.MaxValue, 3600) { NotBuilt = Replication });
+        Add(new IntegerOption("repl-timeout", 1, int.MaxValue, () => ReplTimeout, v => ReplTimeout = (int)v));
+        Add(new IntegerOption("repl-ping-replica-period", 1, int.MaxValue, () => ReplPingReplicaPeriod, v => ReplPingReplicaPeriod = (int)v) { Alias = "repl-ping-slave-period" });
+        Add(new IntegerOption("repl-backlog-size", 1, long.MaxValue, () => ReplBacklogSize, v => ReplBacklogSize = v) { Memory = true, Apply = s => { s.Primary.ResizeBacklog(ReplBacklogSize); return null; } });
+        Add(new IntegerOption("repl-backlog-ttl", 0, long.MaxValue, () => ReplBacklogTtl, v => ReplBacklogTtl = v));
         Add(new IntegerOption("min-replicas-to-write", 0, int.MaxValue, 0) { Alias = "min-slaves-to-write", NotBuilt = Replication });
         Add(new IntegerOption("min-replicas-max-lag", 0, int.MaxValue, 10) { Alias = "min-slaves-max-lag", NotBuilt = Replication });
         Add(new StringOption("bind-source-addr", "") { NotBuilt = Replication });

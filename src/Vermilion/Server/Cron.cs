@@ -48,6 +48,7 @@ public sealed partial class VermilionServer
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
         Aof.Cron(secondElapsed: RunWithPeriod(1000));
+        if (RunWithPeriod(1000)) Primary.Cron();
         BackgroundSaveCron();
         SavePointsCron();
         MigrateSocketsCron();
@@ -62,7 +63,7 @@ public sealed partial class VermilionServer
         for (var c = _head; c is not null;)
         {
             var next = c.Next;
-            if (timeout > 0 && (c.Flags & ClientFlags.Blocked) == 0 && UnixTime - c.LastInteraction > timeout)
+            if (timeout > 0 && (c.Flags & (ClientFlags.Blocked | ClientFlags.Replica)) == 0 && UnixTime - c.LastInteraction > timeout)
             {
                 Log.Verbose("Closing idle client");
                 FreeClient(c);

@@ -141,12 +141,12 @@ public sealed partial class VermilionServer
         {
             c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
         }
-        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply)) != 0;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply | ClientFlags.Replica)) != 0;
         if (c.Multi is not null && !ControlsTransaction(cmd)) QueueCommand(c, cmd, args);
         else Execute(c, cmd, args);
         if (_readyKeys.Count > 0 && !ScriptTimedOut) HandleClientsBlockedOnKeys();
         if ((c.Flags & ClientFlags.ReplySkip) != 0) c.Flags &= ~ClientFlags.ReplySkip;
-        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply)) != 0;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply | ClientFlags.Replica)) != 0;
         return true;
     }
 

@@ -4,6 +4,7 @@ using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text;
 using Vermilion.Commands;
+using Vermilion.Replication;
 
 namespace Vermilion.Server;
 
@@ -328,9 +329,9 @@ public static class Info
           .Field("instantaneous_input_repl_kbps", "0.00")
           .Field("instantaneous_output_repl_kbps", "0.00")
           .Field("rejected_connections", st.RejectedConnections)
-          .Field("sync_full", 0)
-          .Field("sync_partial_ok", 0)
-          .Field("sync_partial_err", 0)
+          .Field("sync_full", s.Primary.FullSyncs)
+          .Field("sync_partial_ok", s.Primary.PartialSyncsAccepted)
+          .Field("sync_partial_err", s.Primary.PartialSyncsRefused)
           .Field("expired_keys", st.ExpiredKeys)
           .Field("expired_stale_perc", TwoDecimals(st.ExpiredStalePercent * 100))
           .Field("expired_time_cap_reached_count", st.ExpiredTimeCapReached)
@@ -362,18 +363,31 @@ public static class Info
 
     static void Replication(VermilionServer s, StringBuilder sb)
     {
+        var primary = s.Primary;
         sb.Append("# Replication\r\n")
           .Field("role", "master")
-          .Field("connected_slaves", 0)
-          .Field("master_failover_state", "no-failover")
+          .Field("connected_slaves", primary.Replicas.Count);
+        // slaveN: the replica's announced address and listening port, its state, acked offset and seconds since its ack.
+        for (int i = 0; i < primary.Replicas.Count; i++)
+        {
+            var c = primary.Replicas[i];
+            var link = c.Replica!;
+            string name = primary.ReplicaName(c);
+            int colon = name.LastIndexOf(':');
+            sb.Append("slave").Append(i).Append(":ip=").Append(name[..colon]).Append(",port=").Append(link.ListeningPort)
+              .Append(",state=").Append(ReplicationPrimary.StateName(link.State)).Append(",offset=").Append(link.AckOffset)
+              .Append(",lag=").Append((s.UnixTimeMs - link.AckTimeMs) / 1000).Append("\r\n");
+        }
+        var backlog = primary.Backlog;
+        sb.Field("master_failover_state", "no-failover")
           .Field("master_replid", s.ReplicationId)
-          .Field("master_replid2", new string('0', 40))
-          .Field("master_repl_offset", 0)
-          .Field("second_repl_offset", -1)
-          .Field("repl_backlog_active", 0)
-          .Field("repl_backlog_size", 1048576)
-          .Field("repl_backlog_first_byte_offset", 0)
-          .Field("repl_backlog_histlen", 0);
+          .Field("master_replid2", primary.ReplId2)
+          .Field("master_repl_offset", primary.Offset)
+          .Field("second_repl_offset", primary.SecondReplOffset)
+          .Field("repl_backlog_active", backlog is null ? 0 : 1)
+          .Field("repl_backlog_size", s.Config.ReplBacklogSize)
+          .Field("repl_backlog_first_byte_offset", backlog?.FirstByteOffset ?? 0)
+          .Field("repl_backlog_histlen", backlog?.HistoryLength ?? 0);
     }
 
     static void Cpu(StringBuilder sb)

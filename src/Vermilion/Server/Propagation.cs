@@ -100,6 +100,8 @@ public sealed partial class VermilionServer
         _preventPropagation = _forcePropagation = false;
         // A command served from a busy script's hook must not send the script's effects gathered so far.
         if ((c.Flags & ClientFlags.InExec) == 0 && !ScriptTimedOut) PropagatePendingEffects(cmd);
+        // call(): c->woff, the stream's end after this client's command, which WAIT waits for.
+        c.WriteOffset = Primary.Offset;
     }
 
     /// <summary>

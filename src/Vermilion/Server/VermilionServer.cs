@@ -6,6 +6,8 @@ using Vermilion.Persistence;
 using Vermilion.Protocol;
 using Vermilion.Storage;
 
+using Vermilion.Replication;
+
 namespace Vermilion.Server;
 
 /// <summary>
@@ -129,6 +131,7 @@ public sealed partial class VermilionServer : IDisposable
         Loop.AfterSleep = AfterSleep;
         EffectiveHz = config.Hz;
         Aof = new AppendOnlyFile(this);
+        Primary = new ReplicationPrimary(this);
         AttachRdbToAof();
     }
 
@@ -480,10 +483,11 @@ public sealed partial class VermilionServer : IDisposable
         DiscardTransaction(c);
         DisableTracking(c);
         StopMonitor(c);
+        if (c.Replica is not null) Primary.Detach(c);
         if ((c.Flags & ClientFlags.Blocked) != 0)
         {
             _postponed.Remove(c);
-            if (_waitingForReplicas.Remove(c, out long timer) && timer != 0) Loop.DeleteTimeEvent(timer);
+            ForgetWaitForReplicas(c);
             UnblockOnKeys(c, UnblockReason.Served);
         }
         c.Release();
@@ -513,6 +517,7 @@ public sealed partial class VermilionServer : IDisposable
         // flushAppendOnlyFile before handleClientsWithPendingWrites: no reply of this iteration
         // leaves before its command is in the AOF (and, with appendfsync always, on disk).
         if (Aof.State != AofState.Off) Aof.Flush(force: false);
+        Primary.BeforeSleep();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
         // Between iterations no command holds a span of a string record: the removed ones can go.

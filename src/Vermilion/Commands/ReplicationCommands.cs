@@ -1,0 +1,114 @@
+using System.Text;
+using Vermilion.Protocol;
+using Vermilion.Replication;
+using Vermilion.Server;
+
+namespace Vermilion.Commands;
+
+/// <summary>The replication commands (replication.c): the primary's side of SYNC/PSYNC/REPLCONF, ROLE and WAIT.</summary>
+public static partial class ReplicationCommands
+{
+    /// <summary>PSYNC replicationid offset: continue from offset, or a full resynchronization.</summary>
+    [Command("psync")]
+    static void Psync(Client c, CommandArgs a)
+    {
+        if (!LongArgument.Parse(c, a[2], out long offset)) return;
+        c.Server.Primary.Sync(c, psync: true, a[1], offset);
+    }
+
+    /// <summary>SYNC: the old protocol, always a full resynchronization with no +FULLRESYNC line.</summary>
+    [Command("sync")]
+    static void Sync(Client c, CommandArgs a) => c.Server.Primary.Sync(c, psync: false, default, 0);
+
+    /// <summary>
+    /// replconfCommand: options a replica sets during the handshake (+OK), and ACK/GETACK on the stream,
+    /// which are never answered.
+    /// </summary>
+    [Command("replconf")]
+    static void Replconf(Client c, CommandArgs a)
+    {
+        if (a.Count % 2 == 0)
+        {
+            c.Reply.Error("syntax error");
+            return;
+        }
+        var link = c.Replica ??= new ReplicaLink();
+        for (int j = 1; j < a.Count; j += 2)
+        {
+            if (a.Is(j, "listening-port"))
+            {
+                if (!LongArgument.Parse(c, a[j + 1], out long port)) return;
+                link.ListeningPort = (int)port;
+            }
+            else if (a.Is(j, "ip-address"))
+            {
+                if (a.Length(j + 1) >= 46) // NET_HOST_STR_LEN
+                {
+                    c.Reply.Error("REPLCONF ip-address provided by replica instance is too long: " + a.Length(j + 1) + " bytes");
+                    return;
+                }
+                link.AnnouncedIp = a.GetString(j + 1);
+            }
+            else if (a.Is(j, "capa"))
+            {
+                // Capabilities this primary does not know are ignored, as Redis ignores them.
+                if (a.Is(j + 1, "eof")) link.CapaEof = true;
+                else if (a.Is(j + 1, "psync2")) link.CapaPsync2 = true;
+            }
+            else if (a.Is(j, "ack"))
+            {
+                // Only a replica acknowledges; the optional FACK (the AOF's fsynced offset) is not used by 7.0's WAIT.
+                if (IntegerText.TryParse(a[j + 1], out long offset)) c.Server.Primary.Acknowledge(c, offset);
+                return;
+            }
+            else if (a.Is(j, "getack"))
+            {
+                // Asked of a replica by its primary: this server is a primary, so there is nothing to acknowledge.
+                return;
+            }
+            else if (a.Is(j, "rdb-only") || a.Is(j, "rdb-filter-only"))
+            {
+                if (a.Is(j, "rdb-only") && (!IntegerText.TryParse(a[j + 1], out long only) || only is not (0 or 1)))
+                {
+                    c.Reply.Error("value is not an integer or out of range");
+                    return;
+                }
+            }
+            else
+            {
+                c.Reply.Error("Unrecognized REPLCONF option: " + a.GetCString(j));
+                return;
+            }
+        }
+        c.Reply.Ok();
+    }
+
+    /// <summary>ROLE on a primary: "master", its offset, and each online replica's address, port and acked offset.</summary>
+    [Command("role")]
+    static void Role(Client c, CommandArgs a)
+    {
+        var primary = c.Server.Primary;
+        var r = c.Reply;
+        r.ArrayHeader(3);
+        r.Bulk("master"u8);
+        r.Integer(primary.Offset);
+        var online = primary.Replicas.Where(x => x.Replica!.State == ReplicaState.Online).ToList();
+        r.ArrayHeader(online.Count);
+        foreach (var replica in online)
+        {
+            string name = primary.ReplicaName(replica);
+            r.ArrayHeader(3);
+            r.Bulk(name[..name.LastIndexOf(':')]);
+            r.Bulk(replica.Replica!.ListeningPort);
+            r.Bulk(replica.Replica.AckOffset);
+        }
+    }
+
+    /// <summary>WAIT numreplicas timeout: how many replicas acknowledged this client's last write, waiting for as many as asked.</summary>
+    [Command("wait")]
+    static void Wait(Client c, CommandArgs a)
+    {
+        if (!LongArgument.Parse(c, a[1], out long replicas) || !LongArgument.ParseTimeoutMs(c, a[2], out long timeout)) return;
+        c.Server.WaitForReplicas(c, replicas, timeout);
+    }
+}

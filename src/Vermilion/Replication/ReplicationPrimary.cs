@@ -1,0 +1,449 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Vermilion.Persistence;
+using Vermilion.Server;
+
+namespace Vermilion.Replication;
+
+/// <summary>replstate of a replica as the primary sees it (SLAVE_STATE_*), named as INFO shows them.</summary>
+public enum ReplicaState { WaitBgsave, SendBulk, Online }
+
+/// <summary>What the primary knows of one attached replica (the replica fields of Redis's client struct).</summary>
+public sealed class ReplicaLink
+{
+    public ReplicaState State;
+    /// <summary>REPLCONF listening-port / ip-address: where the replica says it serves (INFO's slaveN, ROLE).</summary>
+    public int ListeningPort;
+    public string? AnnouncedIp;
+    /// <summary>REPLCONF capa eof (a diskless `$EOF:` transfer is understood) and psync2 (+CONTINUE carries the replid).</summary>
+    public bool CapaEof, CapaPsync2;
+    /// <summary>repl_ack_off / repl_ack_time: the last REPLCONF ACK.</summary>
+    public long AckOffset, AckTimeMs;
+    /// <summary>psync_initial_offset: where its snapshot cuts the stream.</summary>
+    public long InitialOffset;
+    /// <summary>SYNC rather than PSYNC: no +FULLRESYNC line before the payload.</summary>
+    public bool OldProtocol;
+    /// <summary>The stream since the snapshot's cut, held back until the snapshot is sent.</summary>
+    internal ArrayBufferWriter<byte>? Held;
+}
+
+/// <summary>
+/// The primary's side of replication (replication.c). Data flows one way:
+/// <list type="number">
+/// <item>commands' effects arrive as an <see cref="IEffectSink"/> (the stream the AOF also gets), with a
+/// SELECT wherever the database changes, plus the primary's own <c>ping</c> and <c>REPLCONF GETACK *</c>;</item>
+/// <item>each byte advances <see cref="Offset"/> (master_repl_offset), goes into the
+/// <see cref="Backlog"/> and to every online replica's output, or is held for a replica whose snapshot is
+/// still being sent;</item>
+/// <item>a replica that asks PSYNC with a known replication ID and an offset the backlog still holds
+/// continues from there (+CONTINUE); any other gets +FULLRESYNC and a snapshot taken by the fork-less
+/// <see cref="Snapshot"/> (diskless, `$EOF:` framed, to replicas that said capa eof; `$len` framed,
+/// built in memory, to the others), then what was held;</item>
+/// <item>replicas answer REPLCONF ACK with their offset; WAIT counts the acks that reached a client's last write.</item>
+/// </list>
+/// Everything runs on the loop thread.
+/// </summary>
+public sealed class ReplicationPrimary : IEffectSink
+{
+    readonly VermilionServer _server;
+    /// <summary>The attached replicas (server.slaves), in attach order.</summary>
+    public readonly List<Client> Replicas = new();
+    /// <summary>master_replid2 / second_repl_offset: the history a promoted replica still continues (none yet).</summary>
+    public string ReplId2 { get; private set; } = new('0', 40);
+    public long SecondReplOffset { get; private set; } = -1;
+    /// <summary>master_repl_offset: bytes of stream produced since the replication ID was drawn.</summary>
+    public long Offset { get; private set; }
+    public ReplicationBacklog? Backlog { get; private set; }
+    /// <summary>server.slaveseldb: the database the stream last selected (-1: the next effect selects again).</summary>
+    int _selectedDb = -1;
+    long _noReplicasSinceMs;
+    /// <summary>server.get_ack_from_slaves: a WAIT is blocked, ask for acks before sleeping.</summary>
+    bool _wantAcks;
+    long _lastPingMs;
+    ReplicaSnapshotSink? _sync;
+    long _waitingSinceMs;
+
+    public long FullSyncs, PartialSyncsAccepted, PartialSyncsRefused;
+
+    public ReplicationPrimary(VermilionServer server) => _server = server;
+
+    /// <summary>A replica may also be a client that sent SYNC to read the snapshot only (redis-cli --rdb).</summary>
+    static ReplicaLink Link(Client c) => c.Replica!;
+
+    // ---- the stream --------------------------------------------------------------------------
+
+    public void Append(int db, ReadOnlySpan<byte> command)
+    {
+        if (db != _selectedDb)
+        {
+            Span<byte> select = stackalloc byte[40];
+            Feed(select[..FormatSelect(db, select)]);
+            _selectedDb = db;
+        }
+        Feed(command);
+    }
+
+    static int FormatSelect(int db, Span<byte> into)
+    {
+        Span<byte> digits = stackalloc byte[12];
+        int n = Protocol.IntegerText.Format(db, digits);
+        int at = 0;
+        "*2\r\n$6\r\nSELECT\r\n$"u8.CopyTo(into);
+        at += 17;
+        at += Protocol.IntegerText.Format(n, into[at..]);
+        "\r\n"u8.CopyTo(into[at..]); at += 2;
+        digits[..n].CopyTo(into[at..]); at += n;
+        "\r\n"u8.CopyTo(into[at..]); at += 2;
+        return at;
+    }
+
+    /// <summary>replicationFeedSlaves' tail: the bytes into the backlog, to online replicas, held for syncing ones.</summary>
+    void Feed(ReadOnlySpan<byte> bytes)
+    {
+        Backlog!.Append(bytes);
+        Offset += bytes.Length;
+        foreach (var c in Replicas)
+        {
+            var link = Link(c);
+            if (link.State == ReplicaState.Online) Send(c, bytes);
+            // A replica waiting for its snapshot to start gets nothing: its +FULLRESYNC will name a later offset.
+            else if (link.Held is { } held) held.Write(bytes);
+        }
+    }
+
+    void Send(Client c, ReadOnlySpan<byte> bytes)
+    {
+        if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) != 0) return;
+        c.Reply.Stream(bytes);
+        if (c.Reply.ListNodes > 0 && _server.CheckOutputBufferLimits(c, async: true)) return;
+        if (c != _server.CurrentClient) c.AfterCommands();
+    }
+
+    // ---- SYNC / PSYNC -------------------------------------------------------------------------
+
+    /// <summary>
+    /// syncCommand: PSYNC replid offset (or SYNC) from a client that is not yet a replica. A partial
+    /// resynchronization answers +CONTINUE and the backlog from the offset; anything else is a full one.
+    /// </summary>
+    public void Sync(Client c, bool psync, ReadOnlySpan<byte> replId, long offset)
+    {
+        if (Replicas.Contains(c)) return;
+        if (c.Reply.HasPending)
+        {
+            c.Reply.Error("SYNC and PSYNC are invalid with pending output");
+            return;
+        }
+        var link = c.Replica ??= new ReplicaLink();
+        _server.Log.Notice($"Replica {ReplicaName(c)} asks for synchronization");
+        if (psync)
+        {
+            if (TryPartialResync(c, link, replId, offset)) return;
+        }
+        else link.OldProtocol = true;
+        FullSyncs++;
+        Attach(c, link);
+        link.State = ReplicaState.WaitBgsave;
+        // The first replica of a primary with no backlog starts a new history (changeReplicationId):
+        // no replica could continue the old one, since no backlog kept it.
+        if (Backlog is null)
+        {
+            _server.ReplicationId = NewReplicationId();
+            ReplId2 = new string('0', 40);
+            SecondReplOffset = -1;
+            CreateBacklog();
+        }
+        _waitingSinceMs = _server.UnixTimeMs;
+        if (_server.Config.ReplDisklessSync && _server.Config.ReplDisklessSyncDelay > 0)
+            _server.Log.Notice($"Delay next BGSAVE for diskless SYNC");
+        else StartSyncIfPossible();
+    }
+
+    bool TryPartialResync(Client c, ReplicaLink link, ReadOnlySpan<byte> replId, long offset)
+    {
+        string id = Encoding.ASCII.GetString(replId);
+        bool known = id == _server.ReplicationId || (id == ReplId2 && offset <= SecondReplOffset);
+        if (!known)
+        {
+            // "?" is a replica with nothing cached: it asked for a full resynchronization, not a refused partial one.
+            if (id != "?")
+            {
+                _server.Log.Notice($"Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{id}', my replication IDs are '{_server.ReplicationId}' and '{ReplId2}')");
+                PartialSyncsRefused++;
+            }
+            else _server.Log.Notice($"Full resync requested by replica {ReplicaName(c)}");
+            return false;
+        }
+        if (Backlog is null || !Backlog.Holds(offset))
+        {
+            _server.Log.Notice($"Unable to partial resync with replica {ReplicaName(c)} for lack of backlog (Replica request was: {offset}).");
+            PartialSyncsRefused++;
+            return false;
+        }
+        Attach(c, link);
+        link.State = ReplicaState.Online;
+        link.AckTimeMs = _server.UnixTimeMs;
+        c.Reply.Stream(link.CapaPsync2 ? Encoding.ASCII.GetBytes($"+CONTINUE {_server.ReplicationId}\r\n") : "+CONTINUE\r\n"u8);
+        Backlog.CopyFrom(offset, piece => c.Reply.Stream(piece.Span));
+        PartialSyncsAccepted++;
+        _server.Log.Notice($"Partial resynchronization request from {ReplicaName(c)} accepted. Sending {Offset - offset + 1} bytes of backlog starting from offset {offset}.");
+        return true;
+    }
+
+    void Attach(Client c, ReplicaLink link)
+    {
+        c.Flags |= ClientFlags.Replica;
+        c.Reply.Muted = true;
+        Replicas.Add(c);
+        link.AckTimeMs = _server.UnixTimeMs;
+    }
+
+    void CreateBacklog()
+    {
+        Backlog = new ReplicationBacklog(_server.Config.ReplBacklogSize, Offset);
+        _server.EffectSinks.Add(this);
+        _selectedDb = -1;
+    }
+
+    static string NewReplicationId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
+    /// <summary>
+    /// startBgsaveForReplication: one snapshot for every replica waiting for one, once no other save runs.
+    /// Each gets +FULLRESYNC with the offset of the cut; from here the stream is held for it.
+    /// </summary>
+    void StartSyncIfPossible()
+    {
+        if (_sync is not null || _server.HasActiveChildProcess) return;
+        var targets = Replicas.Where(r => Link(r).State == ReplicaState.WaitBgsave && Link(r).Held is null).ToList();
+        if (targets.Count == 0) return;
+        bool diskless = _server.Config.ReplDisklessSync;
+        var mark = RandomNumberGenerator.GetBytes(20);
+        var eofMark = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(mark));
+        var sink = new ReplicaSnapshotSink(this, eofMark);
+        foreach (var c in targets)
+        {
+            var link = Link(c);
+            link.InitialOffset = Offset;
+            link.Held = new ArrayBufferWriter<byte>();
+            link.State = ReplicaState.SendBulk;
+            if (!link.OldProtocol) c.Reply.Stream(Encoding.ASCII.GetBytes($"+FULLRESYNC {_server.ReplicationId} {Offset}\r\n"));
+            sink.Add(c, framedByEof: diskless && link.CapaEof);
+            if (c != _server.CurrentClient) c.AfterCommands();
+        }
+        // replicationSetupSlaveForFullResync: the next effect selects its database again, as the replica starts from the snapshot.
+        _selectedDb = -1;
+        _server.Log.Notice($"Starting BGSAVE for SYNC with target: {(diskless ? "replicas sockets" : "disk")}");
+        _sync = sink;
+        _server.StartReplicaSnapshot(sink, (ok, error) =>
+        {
+            _sync = null;
+            if (ok) return;
+            if (error is not null) _server.Log.Warning(error);
+            foreach (var c in sink.Targets)
+                if (!c.IsFreed) _server.FreeClientAsync(c);
+        });
+    }
+
+    /// <summary>The snapshot is sent: the replica gets what was held and the live stream from now on.</summary>
+    internal void PutOnline(Client c)
+    {
+        var link = Link(c);
+        link.State = ReplicaState.Online;
+        link.AckTimeMs = _server.UnixTimeMs;
+        if (link.Held is { WrittenCount: > 0 } held) c.Reply.Stream(held.WrittenSpan);
+        link.Held = null;
+        _server.Log.Notice($"Synchronization with replica {ReplicaName(c)} succeeded");
+        if (c != _server.CurrentClient) c.AfterCommands();
+    }
+
+    /// <summary>freeClient's replica part: the replica is gone; the backlog's time to live starts with the last one.</summary>
+    public void Detach(Client c)
+    {
+        if (!Replicas.Remove(c)) return;
+        _server.Log.Notice($"Connection with replica {ReplicaName(c)} lost.");
+        if (Replicas.Count == 0) _noReplicasSinceMs = _server.UnixTimeMs;
+    }
+
+    /// <summary>"ip:port" as replicationGetSlaveName shows a replica: its announced address and listening port.</summary>
+    public string ReplicaName(Client c)
+    {
+        string ip = c.Replica?.AnnouncedIp ?? HostOf(c.PeerId);
+        return c.Replica is { ListeningPort: > 0 } link ? $"{ip}:{link.ListeningPort}" : $"{ip}:<unknown-replica-port>";
+    }
+
+    static string HostOf(string peer)
+    {
+        int colon = peer.LastIndexOf(':');
+        return colon > 0 ? peer[..colon].Trim('[', ']') : peer;
+    }
+
+    // ---- acknowledgements and WAIT ------------------------------------------------------------
+
+    /// <summary>REPLCONF ACK offset from a replica.</summary>
+    public void Acknowledge(Client c, long offset)
+    {
+        if (c.Replica is not { } link || !Replicas.Contains(c)) return;
+        if (offset > link.AckOffset) link.AckOffset = offset;
+        link.AckTimeMs = _server.UnixTimeMs;
+        _server.WakeClientsWaitingForReplicas();
+    }
+
+    /// <summary>replicationCountAcksByOffset: online replicas that acknowledged at least <paramref name="offset"/>.</summary>
+    public int CountAcks(long offset)
+    {
+        int n = 0;
+        foreach (var c in Replicas)
+            if (Link(c).State == ReplicaState.Online && Link(c).AckOffset >= offset) n++;
+        return n;
+    }
+
+    public void RequestAcks() => _wantAcks = true;
+
+    /// <summary>beforeSleep's part: a blocked WAIT asks every replica for its offset (REPLCONF GETACK *), once per iteration at most.</summary>
+    public void BeforeSleep()
+    {
+        if (!_wantAcks) return;
+        _wantAcks = false;
+        if (Replicas.Count > 0) Feed("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8);
+    }
+
+    // ---- replicationCron (once a second) ------------------------------------------------------
+
+    public void Cron()
+    {
+        long now = _server.UnixTimeMs;
+        var config = _server.Config;
+        // The primary's ping keeps replicas' repl-timeout from firing on an idle stream; it moves the offset as Redis's does.
+        if (Replicas.Count > 0 && now - _lastPingMs >= config.ReplPingReplicaPeriod * 1000L)
+        {
+            _lastPingMs = now;
+            Feed("*1\r\n$4\r\nping\r\n"u8);
+        }
+        // A replica that has not acknowledged for repl-timeout is gone (its socket may never say so).
+        foreach (var c in Replicas.ToArray())
+        {
+            var link = Link(c);
+            if (link.State == ReplicaState.Online && !link.OldProtocol && now - link.AckTimeMs > config.ReplTimeout * 1000L)
+            {
+                _server.Log.Warning($"Disconnecting timedout replica (streaming sync): {ReplicaName(c)}");
+                _server.FreeClient(c);
+            }
+        }
+        // The diskless delay lets more replicas arrive for one snapshot.
+        if (Replicas.Any(r => Link(r).State == ReplicaState.WaitBgsave && Link(r).Held is null))
+        {
+            int waiting = Replicas.Count(r => Link(r).State == ReplicaState.WaitBgsave && Link(r).Held is null);
+            int max = config.ReplDisklessSyncMaxReplicas;
+            if (!config.ReplDisklessSync || now - _waitingSinceMs >= config.ReplDisklessSyncDelay * 1000L || (max > 0 && waiting >= max))
+                StartSyncIfPossible();
+        }
+        // No replica for repl-backlog-ttl seconds: the backlog goes, and with it the history (a new ID).
+        if (Backlog is not null && Replicas.Count == 0 && config.ReplBacklogTtl > 0 && now - _noReplicasSinceMs > config.ReplBacklogTtl * 1000L)
+        {
+            _server.ReplicationId = NewReplicationId();
+            ReplId2 = new string('0', 40);
+            SecondReplOffset = -1;
+            FreeBacklog();
+            _server.Log.Notice($"Replication backlog freed after {config.ReplBacklogTtl} seconds without connected replicas.");
+        }
+    }
+
+    void FreeBacklog()
+    {
+        Backlog = null;
+        _server.EffectSinks.Remove(this);
+    }
+
+    /// <summary>CONFIG SET repl-backlog-size.</summary>
+    public void ResizeBacklog(long size) => Backlog?.Resize(size);
+
+    /// <summary>INFO replication's slaveN lines and ROLE: state names as Redis prints them.</summary>
+    public static string StateName(ReplicaState state) => state switch
+    {
+        ReplicaState.WaitBgsave => "wait_bgsave",
+        ReplicaState.SendBulk => "send_bulk",
+        _ => "online",
+    };
+}
+
+/// <summary>
+/// Where a replication snapshot's RDB chunks go (rdbSaveToSlavesSockets' pipe, without the child): to each
+/// diskless replica's output as they are made, framed by `$EOF:mark`; kept for the `$len` replicas until the
+/// length is known. Its pending bytes are the fullest replica's unsent output, so the walk waits for the
+/// slowest replica instead of buffering the dataset.
+/// </summary>
+sealed class ReplicaSnapshotSink(ReplicationPrimary primary, byte[] eofMark) : ISnapshotSink
+{
+    readonly List<Client> _eof = new(), _sized = new();
+    readonly List<RdbChunk> _kept = new();
+    long _keptBytes;
+    bool _completed;
+
+    public IEnumerable<Client> Targets => _eof.Concat(_sized);
+
+    public void Add(Client c, bool framedByEof)
+    {
+        if (framedByEof)
+        {
+            _eof.Add(c);
+            c.Reply.Stream("$EOF:"u8);
+            c.Reply.Stream(eofMark);
+            c.Reply.Stream("\r\n"u8);
+        }
+        else _sized.Add(c);
+    }
+
+    static bool Alive(Client c) => (c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) == 0;
+
+    public void Accept(RdbChunk chunk)
+    {
+        foreach (var c in _eof)
+            if (Alive(c)) { c.Reply.Stream(chunk.Span); c.AfterCommands(); }
+        if (_sized.Count > 0)
+        {
+            _kept.Add(chunk);
+            _keptBytes += chunk.Length;
+        }
+        else chunk.Return();
+    }
+
+    public long PendingBytes
+    {
+        get
+        {
+            long most = 0;
+            foreach (var c in _eof) if (Alive(c)) most = Math.Max(most, c.Reply.ListBytes);
+            return most;
+        }
+    }
+
+    /// <summary>Finished once complete, or when every replica it was for has gone (the walk stops: Redis kills its child then).</summary>
+    public bool IsFinished => _completed || !Targets.Any(Alive);
+    public bool Succeeded => _completed;
+    public string? Error => _completed ? null : "Diskless rdb transfer, last replica dropped";
+
+    public void Complete()
+    {
+        if (_completed) return;
+        _completed = true;
+        foreach (var c in _eof)
+        {
+            if (!Alive(c)) continue;
+            c.Reply.Stream(eofMark);
+            primary.PutOnline(c);
+        }
+        foreach (var c in _sized)
+        {
+            if (!Alive(c)) continue;
+            c.Reply.Stream(Encoding.ASCII.GetBytes($"${_keptBytes}\r\n"));
+            foreach (var chunk in _kept) c.Reply.Stream(chunk.Span);
+            primary.PutOnline(c);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var chunk in _kept) chunk.Return();
+        _kept.Clear();
+    }
+}

@@ -1,0 +1,77 @@
+using Vermilion.Net;
+using Vermilion.Replication;
+
+namespace Vermilion.Server;
+
+/// <summary>
+/// The server's hooks into replication (Replication/ holds the mechanism): the primary's state, its
+/// once-a-second cron, the acks asked for before sleeping, and WAIT (blocked.c's BLOCKED_WAIT) over
+/// the replicas' acknowledged offsets.
+/// </summary>
+public sealed partial class VermilionServer
+{
+    /// <summary>This server as a primary: replicas, backlog, offsets (it is always one until the replica side lands).</summary>
+    public ReplicationPrimary Primary { get; private set; } = null!;
+
+    /// <summary>Clients blocked in WAIT: the timer that ends the wait (0: none), the offset and count they wait for.</summary>
+    readonly Dictionary<Client, (long Timer, long Offset, int Replicas)> _waitingForReplicas = new();
+
+    /// <summary>
+    /// waitCommand: answers at once when enough replicas acknowledged the client's last write (or it may
+    /// not block), else blocks until they do, the timeout passes (0: forever) or CLIENT UNBLOCK; each
+    /// iteration meanwhile asks replicas for their offset.
+    /// </summary>
+    internal void WaitForReplicas(Client c, long replicas, long timeoutMs)
+    {
+        int acked = Primary.CountAcks(c.WriteOffset);
+        if (acked >= replicas || (c.Flags & ClientFlags.DenyBlocking) != 0)
+        {
+            c.Reply.Integer(acked);
+            return;
+        }
+        c.Flags |= ClientFlags.Blocked;
+        long timer = timeoutMs > 0 ? Loop.CreateTimeEvent(timeoutMs, (_, _) =>
+        {
+            if (_waitingForReplicas.TryGetValue(c, out var wait)) _waitingForReplicas[c] = (0, wait.Offset, wait.Replicas); // this timer is done
+            EndWaitForReplicas(c, unblockedByError: false);
+            return EventLoop.NoMore;
+        }) : 0;
+        _waitingForReplicas[c] = (timer, c.WriteOffset, (int)Math.Min(replicas, int.MaxValue));
+        Primary.RequestAcks();
+    }
+
+    /// <summary>Ends a WAIT: the count of replicas that acknowledged, or CLIENT UNBLOCK ERROR's error. False if the client was not waiting.</summary>
+    internal bool EndWaitForReplicas(Client c, bool unblockedByError)
+    {
+        if (!_waitingForReplicas.Remove(c, out var wait)) return false;
+        if (wait.Timer != 0) Loop.DeleteTimeEvent(wait.Timer);
+        c.Flags &= ~ClientFlags.Blocked;
+        if (c.IsFreed) return true;
+        if (unblockedByError) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else c.Reply.Integer(Primary.CountAcks(wait.Offset));
+        c.AfterCommands();
+        c.ProcessPendingInput();
+        return true;
+    }
+
+    /// <summary>processClientsWaitingReplicas: an ack arrived; the WAITs it satisfies answer.</summary>
+    internal void WakeClientsWaitingForReplicas()
+    {
+        if (_waitingForReplicas.Count == 0) return;
+        foreach (var (c, wait) in _waitingForReplicas.ToArray())
+            if (Primary.CountAcks(wait.Offset) >= wait.Replicas) EndWaitForReplicas(c, unblockedByError: false);
+    }
+
+    /// <summary>A WAIT blocked forever counts among blocked clients; one with a timer among those with a timeout.</summary>
+    int WaitsWithTimeout()
+    {
+        int n = 0;
+        foreach (var wait in _waitingForReplicas.Values) if (wait.Timer != 0) n++;
+        return n;
+    }
+
+    void ForgetWaitForReplicas(Client c)
+    {
+        if (_waitingForReplicas.Remove(c, out var wait) && wait.Timer != 0) Loop.DeleteTimeEvent(wait.Timer);
+    }
+}
