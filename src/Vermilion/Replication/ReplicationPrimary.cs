@@ -24,8 +24,13 @@ public sealed class ReplicaLink
     public long InitialOffset;
     /// <summary>SYNC rather than PSYNC: no +FULLRESYNC line before the payload.</summary>
     public bool OldProtocol;
-    /// <summary>The stream since the snapshot's cut, held back until the snapshot is sent.</summary>
+    /// <summary>The stream since the snapshot's cut, held back until the snapshot is sent (and, after a `$EOF:` one, acknowledged).</summary>
     internal ArrayBufferWriter<byte>? Held;
+    /// <summary>
+    /// repl_start_cmd_stream_on_ack: after a diskless transfer the stream waits for the replica's first ACK.
+    /// A `$EOF:` reader looks for the mark at the end of what it read, so bytes right behind it would hide it.
+    /// </summary>
+    internal bool StreamOnAck;
 }
 
 /// <summary>
@@ -106,7 +111,7 @@ public sealed class ReplicationPrimary : IEffectSink
         foreach (var c in Replicas)
         {
             var link = Link(c);
-            if (link.State == ReplicaState.Online) Send(c, bytes);
+            if (link.State == ReplicaState.Online && !link.StreamOnAck) Send(c, bytes);
             // A replica waiting for its snapshot to start gets nothing: its +FULLRESYNC will name a later offset.
             else if (link.Held is { } held) held.Write(bytes);
         }
@@ -244,16 +249,27 @@ public sealed class ReplicationPrimary : IEffectSink
         });
     }
 
-    /// <summary>The snapshot is sent: the replica gets what was held and the live stream from now on.</summary>
-    internal void PutOnline(Client c)
+    /// <summary>
+    /// replicaPutOnline: the snapshot is sent. A `$len` replica gets what was held and the live stream at
+    /// once; a `$EOF:` one once it acknowledges (it has loaded the snapshot then).
+    /// </summary>
+    internal void PutOnline(Client c, bool framedByEof)
     {
         var link = Link(c);
         link.State = ReplicaState.Online;
         link.AckTimeMs = _server.UnixTimeMs;
+        _server.Log.Notice($"Synchronization with replica {ReplicaName(c)} succeeded");
+        if (framedByEof) link.StreamOnAck = true;
+        else StartStream(c, link);
+        if (c != _server.CurrentClient) c.AfterCommands();
+    }
+
+    /// <summary>replicaStartCommandStream: what was held since the cut, then the live stream.</summary>
+    void StartStream(Client c, ReplicaLink link)
+    {
+        link.StreamOnAck = false;
         if (link.Held is { WrittenCount: > 0 } held) c.Reply.Stream(held.WrittenSpan);
         link.Held = null;
-        _server.Log.Notice($"Synchronization with replica {ReplicaName(c)} succeeded");
-        if (c != _server.CurrentClient) c.AfterCommands();
     }
 
     /// <summary>freeClient's replica part: the replica is gone; the backlog's time to live starts with the last one.</summary>
@@ -285,6 +301,11 @@ public sealed class ReplicationPrimary : IEffectSink
         if (c.Replica is not { } link || !Replicas.Contains(c)) return;
         if (offset > link.AckOffset) link.AckOffset = offset;
         link.AckTimeMs = _server.UnixTimeMs;
+        if (link.StreamOnAck)
+        {
+            StartStream(c, link);
+            c.AfterCommands();
+        }
         _server.WakeClientsWaitingForReplicas();
     }
 
@@ -430,14 +451,14 @@ sealed class ReplicaSnapshotSink(ReplicationPrimary primary, byte[] eofMark) : I
         {
             if (!Alive(c)) continue;
             c.Reply.Stream(eofMark);
-            primary.PutOnline(c);
+            primary.PutOnline(c, framedByEof: true);
         }
         foreach (var c in _sized)
         {
             if (!Alive(c)) continue;
             c.Reply.Stream(Encoding.ASCII.GetBytes($"${_keptBytes}\r\n"));
             foreach (var chunk in _kept) c.Reply.Stream(chunk.Span);
-            primary.PutOnline(c);
+            primary.PutOnline(c, framedByEof: false);
         }
     }
 
