@@ -39,8 +39,20 @@ public static partial class PubSubCommands
         else for (int i = 1; i < a.Count; i++) c.Server.Unsubscribe(c, a[i], kind);
     }
 
-    [Command("publish")] static void Publish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2]));
-    [Command("spublish")] static void SPublish(Client c, CommandArgs a) => c.Reply.Integer(c.Server.Publish(a[1], a[2], shard: true));
+    // Replicas get PUBLISH (not the AOF), so their own subscribers hear what the primary's did.
+    [Command("publish")]
+    static void Publish(Client c, CommandArgs a)
+    {
+        c.Reply.Integer(c.Server.Publish(a[1], a[2]));
+        c.Server.ForceReplicaPropagation();
+    }
+
+    [Command("spublish")]
+    static void SPublish(Client c, CommandArgs a)
+    {
+        c.Reply.Integer(c.Server.Publish(a[1], a[2], shard: true));
+        c.Server.ForceReplicaPropagation();
+    }
 
     static readonly string[] s_help =
     [

@@ -191,6 +191,7 @@ public sealed class ReplicationPrimary : IEffectSink
         c.Reply.Stream(link.CapaPsync2 ? Encoding.ASCII.GetBytes($"+CONTINUE {_server.ReplicationId}\r\n") : "+CONTINUE\r\n"u8);
         Backlog.CopyFrom(offset, piece => c.Reply.Stream(piece.Span));
         PartialSyncsAccepted++;
+        CountGoodReplicas();
         _server.Log.Notice($"Partial resynchronization request from {ReplicaName(c)} accepted. Sending {Offset - offset + 1} bytes of backlog starting from offset {offset}.");
         return true;
     }
@@ -261,6 +262,7 @@ public sealed class ReplicationPrimary : IEffectSink
         _server.Log.Notice($"Synchronization with replica {ReplicaName(c)} succeeded");
         if (framedByEof) link.StreamOnAck = true;
         else StartStream(c, link);
+        CountGoodReplicas();
         if (c != _server.CurrentClient) c.AfterCommands();
     }
 
@@ -278,6 +280,7 @@ public sealed class ReplicationPrimary : IEffectSink
         if (!Replicas.Remove(c)) return;
         _server.Log.Notice($"Connection with replica {ReplicaName(c)} lost.");
         if (Replicas.Count == 0) _noReplicasSinceMs = _server.UnixTimeMs;
+        CountGoodReplicas();
     }
 
     /// <summary>"ip:port" as replicationGetSlaveName shows a replica: its announced address and listening port.</summary>
@@ -320,6 +323,19 @@ public sealed class ReplicationPrimary : IEffectSink
 
     public void RequestAcks() => _wantAcks = true;
 
+    /// <summary>repl_good_slaves_count: online replicas whose last ack is at most min-replicas-max-lag seconds old.</summary>
+    public int GoodReplicas { get; private set; }
+
+    /// <summary>refreshGoodSlavesCount: from the cron, and when a replica comes or goes.</summary>
+    public void CountGoodReplicas()
+    {
+        int good = 0;
+        long maxLagMs = _server.Config.MinReplicasMaxLag * 1000L;
+        foreach (var c in Replicas)
+            if (Link(c).State == ReplicaState.Online && _server.UnixTimeMs - Link(c).AckTimeMs <= maxLagMs) good++;
+        GoodReplicas = good;
+    }
+
     /// <summary>beforeSleep's part: a blocked WAIT asks every replica for its offset (REPLCONF GETACK *), once per iteration at most.</summary>
     public void BeforeSleep()
     {
@@ -334,6 +350,7 @@ public sealed class ReplicationPrimary : IEffectSink
     {
         long now = _server.UnixTimeMs;
         var config = _server.Config;
+        CountGoodReplicas();
         // The primary's ping keeps replicas' repl-timeout from firing on an idle stream; it moves the offset as Redis's does.
         if (Replicas.Count > 0 && now - _lastPingMs >= config.ReplPingReplicaPeriod * 1000L)
         {

@@ -57,6 +57,7 @@ public sealed class Config
     public bool ReplDisklessSync = true;
     public int ReplDisklessSyncDelay = 5, ReplDisklessSyncMaxReplicas, ReplTimeout = 60, ReplPingReplicaPeriod = 10;
     public long ReplBacklogSize = 1L << 20, ReplBacklogTtl = 3600;
+    public int MinReplicasToWrite, MinReplicasMaxLag = 10;
     public long MaxClients = 10000;
     public int Hz = 10;
     public bool DynamicHz = true;
@@ -414,8 +415,8 @@ public sealed class Config
         Add(new IntegerOption("repl-ping-replica-period", 1, int.MaxValue, () => ReplPingReplicaPeriod, v => ReplPingReplicaPeriod = (int)v) { Alias = "repl-ping-slave-period" });
         Add(new IntegerOption("repl-backlog-size", 1, long.MaxValue, () => ReplBacklogSize, v => ReplBacklogSize = v) { Memory = true, Apply = s => { s.Primary.ResizeBacklog(ReplBacklogSize); return null; } });
         Add(new IntegerOption("repl-backlog-ttl", 0, long.MaxValue, () => ReplBacklogTtl, v => ReplBacklogTtl = v));
-        Add(new IntegerOption("min-replicas-to-write", 0, int.MaxValue, 0) { Alias = "min-slaves-to-write", NotBuilt = Replication });
-        Add(new IntegerOption("min-replicas-max-lag", 0, int.MaxValue, 10) { Alias = "min-slaves-max-lag", NotBuilt = Replication });
+        Add(new IntegerOption("min-replicas-to-write", 0, int.MaxValue, () => MinReplicasToWrite, v => MinReplicasToWrite = (int)v) { Alias = "min-slaves-to-write", Apply = s => { s.Primary.CountGoodReplicas(); return null; } });
+        Add(new IntegerOption("min-replicas-max-lag", 0, int.MaxValue, () => MinReplicasMaxLag, v => MinReplicasMaxLag = (int)v) { Alias = "min-slaves-max-lag", Apply = s => { s.Primary.CountGoodReplicas(); return null; } });
         Add(new StringOption("bind-source-addr", "") { NotBuilt = Replication });
         Add(new EnumOption("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], "ignore") { NotBuilt = Replication });
 

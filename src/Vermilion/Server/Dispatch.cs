@@ -103,6 +103,12 @@ public sealed partial class VermilionServer
             RejectCommand(c, diskError, cmd);
             return true;
         }
+        // checkGoodReplicasStatus: with min-replicas-to-write, writes wait for enough replicas acking within min-replicas-max-lag.
+        if (Config.MinReplicasToWrite > 0 && Config.MinReplicasMaxLag > 0 && IsWrite(c, cmd) && Primary.GoodReplicas < Config.MinReplicasToWrite)
+        {
+            RejectCommand(c, "-NOREPLICAS Not enough good replicas to write.", cmd);
+            return true;
+        }
         // Subscribed in RESP2, the connection carries messages: only (un)subscribing, PING, QUIT and RESET.
         if (c.Subscriptions is not null && c.Resp == 2 && !AllowedWhileSubscribed(cmd))
         {
@@ -226,11 +232,13 @@ public sealed partial class VermilionServer
     internal string? DiskErrorFor(Client c, CommandDef cmd)
     {
         if (!RdbDiskError && Aof.State == AofState.Off) return null;
-        bool write = (cmd.Flags & CommandFlags.Write) != 0
-                     || (c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & CommandFlags.Write) != 0);
-        if (!write && cmd.FullName != "ping") return null;
+        if (!IsWrite(c, cmd) && cmd.FullName != "ping") return null;
         return WriteDeniedByDiskError();
     }
+
+    /// <summary>processCommand's is_write_command: flagged write, or an EXEC that queued one.</summary>
+    static bool IsWrite(Client c, CommandDef cmd) =>
+        (cmd.Flags & CommandFlags.Write) != 0 || (c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & CommandFlags.Write) != 0);
 
     /// <summary>writeCommandsDeniedByDiskError's error text for any write (a script that declared it may write asks before running).</summary>
     internal string? WriteDeniedByDiskError()

@@ -367,6 +367,7 @@ public static class Info
         sb.Append("# Replication\r\n")
           .Field("role", "master")
           .Field("connected_slaves", primary.Replicas.Count);
+        if (s.Config.MinReplicasToWrite > 0 && s.Config.MinReplicasMaxLag > 0) sb.Field("min_slaves_good_slaves", primary.GoodReplicas);
         // slaveN: the replica's announced address and listening port, its state, acked offset and seconds since its ack.
         for (int i = 0; i < primary.Replicas.Count; i++)
         {

@@ -24,9 +24,8 @@ namespace Vermilion.Server;
 /// once it has grown to the largest call).
 ///
 /// Every form was checked against redis-server 7.0.15's AOF (tests/Network/EffectStreamTests.cs).
-/// Not here yet: what Redis sends to replicas only (PUBLISH's forceCommandPropagation with
-/// PROPAGATE_REPL, the "ping" keepalives): an effect has no target yet, so the one stream is what
-/// both the AOF and a replica get, and PUBLISH is in neither.
+/// An effect goes to every sink, or to replicas only (PUBLISH's forceCommandPropagation with
+/// PROPAGATE_REPL); the primary adds its own "ping" and "REPLCONF GETACK" (Replication/).
 /// </summary>
 public sealed partial class VermilionServer
 {
@@ -35,8 +34,8 @@ public sealed partial class VermilionServer
     int _effectLength;
     EffectOp[] _effectOps = new EffectOp[16];
     int _effectCount;
-    /// <summary>CLIENT_PREVENT_PROP / CLIENT_FORCE_AOF|REPL of the running command; set only while a sink listens.</summary>
-    bool _preventPropagation, _forcePropagation;
+    /// <summary>CLIENT_PREVENT_PROP / CLIENT_FORCE_AOF|REPL / CLIENT_FORCE_REPL alone of the running command; set only while a sink listens.</summary>
+    bool _preventPropagation, _forcePropagation, _forceReplicasOnly;
 
     /// <summary>Whether anything listens to the effect stream: commands test it before building an effect that costs work to build.</summary>
     public bool Propagating => EffectSinks.Count > 0;
@@ -76,6 +75,12 @@ public sealed partial class VermilionServer
         if (EffectSinks.Count > 0) _forcePropagation = true;
     }
 
+    /// <summary>forceCommandPropagation(PROPAGATE_REPL): to replicas only, not the AOF (PUBLISH, so subscribers of a replica hear it).</summary>
+    public void ForceReplicaPropagation()
+    {
+        if (EffectSinks.Count > 0) _forceReplicasOnly = true;
+    }
+
     /// <summary>propagateDeletion: a key expired or was evicted; replicas and the AOF delete it explicitly.</summary>
     void PropagateDeletion(Db db, ReadOnlySpan<byte> key, KeyRemoval why)
     {
@@ -92,12 +97,12 @@ public sealed partial class VermilionServer
     /// </summary>
     void PropagateCall(Client c, CommandDef cmd, CommandArgs args, bool dirtied)
     {
-        if ((dirtied || _forcePropagation) && !_preventPropagation && cmd.FullName != "exec")
+        if ((dirtied || _forcePropagation || _forceReplicasOnly) && !_preventPropagation && cmd.FullName != "exec")
         {
-            BeginEffect(c.Db.Id, args.Count);
+            BeginEffect(c.Db.Id, args.Count, replicasOnly: !dirtied && !_forcePropagation);
             for (int i = 0; i < args.Count; i++) WriteBulk(args[i]);
         }
-        _preventPropagation = _forcePropagation = false;
+        _preventPropagation = _forcePropagation = _forceReplicasOnly = false;
         // A command served from a busy script's hook must not send the script's effects gathered so far.
         if ((c.Flags & ClientFlags.InExec) == 0 && !ScriptTimedOut) PropagatePendingEffects(cmd);
         // call(): c->woff, the stream's end after this client's command, which WAIT waits for.
@@ -111,7 +116,7 @@ public sealed partial class VermilionServer
     /// </summary>
     void EndServedCall(CommandDef cmd)
     {
-        _preventPropagation = _forcePropagation = false;
+        _preventPropagation = _forcePropagation = _forceReplicasOnly = false;
         PropagatePendingEffects(cmd);
     }
 
@@ -143,7 +148,7 @@ public sealed partial class VermilionServer
                     _effectCount = _effectLength = 0;
                     throw new InvalidOperationException($"an effect was written with {op.Missing} arguments fewer than announced");
                 }
-                Feed(sinks, op.Db, _effectBytes.AsSpan(op.Start, op.Length));
+                Feed(sinks, op.Db, _effectBytes.AsSpan(op.Start, op.Length), op.ReplicasOnly);
             }
             if (transaction) Feed(sinks, _effectOps[_effectCount - 1].Db, ExecBytes);
         }
@@ -154,18 +159,19 @@ public sealed partial class VermilionServer
     /// <summary>Hands pending effects out of any command (a key expired while serving blocked clients, active expiry, eviction), each alone.</summary>
     void PropagatePendingEffects() => PropagatePendingEffects(null);
 
-    /// <summary>propagateNow: one command to every sink (the AOF and replication both track their own SELECT).</summary>
-    static void Feed(List<IEffectSink> sinks, int db, ReadOnlySpan<byte> command)
+    /// <summary>propagateNow: one command to every sink (the AOF and replication both track their own SELECT), or to replicas only.</summary>
+    static void Feed(List<IEffectSink> sinks, int db, ReadOnlySpan<byte> command, bool replicasOnly = false)
     {
-        foreach (var sink in sinks) sink.Append(db, command);
+        foreach (var sink in sinks)
+            if (!replicasOnly || sink is Replication.ReplicationPrimary) sink.Append(db, command);
     }
 
     // ---- encoding into the reused buffer ----
 
-    void BeginEffect(int db, int argc)
+    void BeginEffect(int db, int argc, bool replicasOnly = false)
     {
         if (_effectCount == _effectOps.Length) Array.Resize(ref _effectOps, _effectOps.Length * 2);
-        _effectOps[_effectCount++] = new EffectOp { Db = db, Start = _effectLength, Missing = argc + 1 };
+        _effectOps[_effectCount++] = new EffectOp { Db = db, Start = _effectLength, Missing = argc + 1, ReplicasOnly = replicasOnly };
         WriteHeader((byte)'*', argc);
         EndArg();
     }
@@ -213,6 +219,7 @@ public sealed partial class VermilionServer
     struct EffectOp
     {
         public int Db, Start, Length, Missing;
+        public bool ReplicasOnly;
     }
 
     void Reserve(int bytes)
