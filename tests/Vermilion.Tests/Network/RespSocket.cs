@@ -108,6 +108,36 @@ public sealed class RespSocket : IDisposable
         }
     }
 
+    /// <summary>Exactly <paramref name="count"/> bytes, whatever they hold (a replication payload).</summary>
+    public byte[] ReadExactly(int count, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (_pending.Count < count)
+        {
+            int wait = (int)(deadline - Environment.TickCount64);
+            if (wait <= 0 || !Socket.Poll(wait * 1000, SelectMode.SelectRead))
+                throw new TimeoutException($"{_pending.Count} of {count} bytes received");
+            int n = Socket.Receive(_chunk);
+            if (n == 0) throw new IOException($"connection closed after {_pending.Count} of {count} bytes");
+            _pending.AddRange(_chunk.AsSpan(0, n).ToArray());
+        }
+        var bytes = _pending.GetRange(0, count).ToArray();
+        _pending.RemoveRange(0, count);
+        return bytes;
+    }
+
+    /// <summary>One line without its CRLF (a replication handshake's +FULLRESYNC, a `$EOF:` header).</summary>
+    public string ReadLine(int timeoutMs = 10_000)
+    {
+        var line = new List<byte>();
+        while (true)
+        {
+            byte b = ReadExactly(1, timeoutMs)[0];
+            if (b == '\n' && line.Count > 0 && line[^1] == '\r') return Encoding.Latin1.GetString(line.ToArray(), 0, line.Count - 1);
+            line.Add(b);
+        }
+    }
+
     /// <summary>True when the server closes the connection within the time; <paramref name="rest"/> gets what came before.</summary>
     public bool WaitForClose(out byte[] rest, int timeoutMs = 5000)
     {
