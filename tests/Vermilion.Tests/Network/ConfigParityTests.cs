@@ -96,7 +96,7 @@ public class ConfigParityTests
         string Refused(string name, string value, string feature) =>
             $"-ERR CONFIG SET failed (possibly related to argument '{name}') - {name} {value}: {feature} is not built in Vermilion yet{(feature.StartsWith("persistence") ? " (issue 15)" : "")}\r\n";
         Assert.Equal(Refused("replica-read-only", "no", "replication"), c.Call("CONFIG", "SET", "replica-read-only", "no"));
-        Assert.Equal(Refused("min-replicas-to-write", "1", "replication"), c.Call("CONFIG", "SET", "min-replicas-to-write", "1"));
+        Assert.Equal(Refused("replica-priority", "50", "replication"), c.Call("CONFIG", "SET", "replica-priority", "50"));
         Assert.Equal(Refused("tls-port", "6380", "TLS"), c.Call("CONFIG", "SET", "tls-port", "6380"));
         Assert.Equal(Refused("cluster-node-timeout", "5000", "cluster mode"), c.Call("CONFIG", "SET", "cluster-node-timeout", "5000"));
         Assert.Equal(Refused("maxmemory-clients", "10%", "client eviction (maxmemory-clients)"), c.Call("CONFIG", "SET", "maxmemory-clients", "10%"));
@@ -297,9 +297,9 @@ public class ConfigParityTests
             Assert.Equal("tls-port 6380: TLS is not built in Vermilion yet", e.Reason);
 
             // The built binary: same message, exit 1, never a half-started server.
-            var r = Run("vermilion", "--port", "0", "--min-replicas-to-write", "1");
+            var r = Run("vermilion", "--port", "0", "--replica-priority", "1");
             Assert.Equal(1, r.ExitCode);
-            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nmin-replicas-to-write 1: replication is not built in Vermilion yet\n", r.Stderr);
+            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplica-priority 1: replication is not built in Vermilion yet\n", r.Stderr);
 
             // redis-server's argument rules: "--name value" in one word; after a bare "--name" the next word is its
             // value even when it starts with "--"; "--save" followed by an option means save "".
