@@ -63,7 +63,8 @@ public static partial class ReplicationCommands
             }
             else if (a.Is(j, "getack"))
             {
-                // Asked of a replica by its primary: this server is a primary, so there is nothing to acknowledge.
+                // Asked of a replica by its primary: the ACK with the offset applied before this command.
+                if (c.Server.PrimaryLink.Client is not null) c.Server.PrimaryLink.SendAck();
                 return;
             }
             else if (a.Is(j, "rdb-only") || a.Is(j, "rdb-filter-only"))
@@ -83,12 +84,25 @@ public static partial class ReplicationCommands
         c.Reply.Ok();
     }
 
-    /// <summary>ROLE on a primary: "master", its offset, and each online replica's address, port and acked offset.</summary>
+    /// <summary>
+    /// ROLE: on a primary "master", its offset, and each online replica's address, port and acked offset;
+    /// on a replica "slave", the primary's host and port, the link's state and the offset applied (-1 unlinked).
+    /// </summary>
     [Command("role")]
     static void Role(Client c, CommandArgs a)
     {
         var primary = c.Server.Primary;
         var r = c.Reply;
+        if (c.Server.PrimaryLink is { IsReplica: true } link)
+        {
+            r.ArrayHeader(5);
+            r.Bulk("slave"u8);
+            r.Bulk(link.Host!);
+            r.Integer(link.Port);
+            r.Bulk(link.RoleState);
+            r.Integer(link.Client is not null ? link.AppliedOffset : -1);
+            return;
+        }
         r.ArrayHeader(3);
         r.Bulk("master"u8);
         r.Integer(primary.Offset);
@@ -102,6 +116,47 @@ public static partial class ReplicationCommands
             r.Bulk(replica.Replica!.ListeningPort);
             r.Bulk(replica.Replica.AckOffset);
         }
+    }
+
+    /// <summary>REPLICAOF host port: follow that primary (a full or partial sync starts now); NO ONE: be a primary again.</summary>
+    [Command("replicaof")]
+    [Command("slaveof")]
+    static void ReplicaOf(Client c, CommandArgs a)
+    {
+        var link = c.Server.PrimaryLink;
+        if (a.Is(1, "no") && a.Is(2, "one"))
+        {
+            if (link.IsReplica)
+            {
+                link.Unfollow();
+                c.Server.Config.ReplicaOf = "";
+                c.Server.Log.Notice($"MASTER MODE enabled (user request from '{ClientInfo.Line(c)}')");
+            }
+            c.Reply.Ok();
+            return;
+        }
+        // It would flush every replica of this server, this client with them.
+        if ((c.Flags & ClientFlags.Replica) != 0 && c.Server.Primary.Replicas.Contains(c))
+        {
+            c.Reply.Error("Command is not valid when client is a replica.");
+            return;
+        }
+        if (!IntegerText.TryParse(a[2], out long port) || port is < 0 or > 65535)
+        {
+            c.Reply.Error("Invalid master port");
+            return;
+        }
+        string host = a.GetString(1);
+        if (link.IsReplica && string.Equals(link.Host, host, StringComparison.OrdinalIgnoreCase) && link.Port == port)
+        {
+            c.Server.Log.Notice("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
+            c.Reply.Simple("OK Already connected to specified master");
+            return;
+        }
+        link.Follow(host, (int)port);
+        c.Server.Config.ReplicaOf = $"{host} {port}";
+        c.Server.Log.Notice($"REPLICAOF {host}:{port} enabled (user request from '{ClientInfo.Line(c)}')");
+        c.Reply.Ok();
     }
 
     /// <summary>WAIT numreplicas timeout: how many replicas acknowledged this client's last write, waiting for as many as asked.</summary>

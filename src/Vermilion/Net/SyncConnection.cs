@@ -8,7 +8,8 @@ namespace Vermilion.Net;
 /// bounded by a timeout in milliseconds: Redis's connBlockingConnect (anetTcpNonBlockConnect
 /// then a wait for writability) and syncio.c (syncWrite, syncReadLine). MIGRATE uses it; the
 /// event loop is stopped for as long as a call lasts, exactly as in Redis. A plain blocking
-/// <see cref="Socket"/> is enough: this is an outgoing client socket, not the listener path.
+/// <see cref="Socket"/> is enough: this is an outgoing client socket, not the listener path. A
+/// replica's handshake and snapshot transfer use it too, on a thread of their own.
 /// </summary>
 public sealed class SyncConnection : IDisposable
 {
@@ -127,6 +128,54 @@ public sealed class SyncConnection : IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Some bytes into <paramref name="buffer"/>: those read past the last line first, else one receive
+    /// within <paramref name="timeoutMs"/>; 0 on a timeout, an error or the peer closing.
+    /// </summary>
+    public int Read(Span<byte> buffer, long timeoutMs)
+    {
+        if (_inEnd > _inStart)
+        {
+            int n = Math.Min(buffer.Length, _inEnd - _inStart);
+            _in.AsSpan(_inStart, n).CopyTo(buffer);
+            _inStart += n;
+            return n;
+        }
+        long deadline = Deadline(timeoutMs);
+        TimedOut = false;
+        try
+        {
+            while (true)
+            {
+                if (!WaitFor(SelectMode.SelectRead, deadline)) return 0;
+                int n = _socket.Receive(buffer, SocketFlags.None, out var error);
+                if (error is SocketError.WouldBlock or SocketError.Interrupted) continue;
+                return error == SocketError.Success && n > 0 ? n : 0;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Hands the socket over to the event loop (a replica's link, once synchronized): a non-blocking
+    /// duplicate of its fd, or -1, and the bytes already read past the last call. This object is done.
+    /// </summary>
+    public int Detach(out byte[] buffered)
+    {
+        buffered = _in.AsSpan(_inStart, _inEnd - _inStart).ToArray();
+        int fd = Native.DupCloexec((int)_socket.Handle);
+        if (fd >= 0 && !Native.SetNonBlockingCloexec(fd))
+        {
+            Native.Close(fd);
+            fd = -1;
+        }
+        _socket.Dispose();
+        return fd;
     }
 
     /// <summary>aeWait until the deadline; a deadline passed is a timeout.</summary>

@@ -106,7 +106,8 @@ public sealed class ReplicationPrimary : IEffectSink
     /// <summary>replicationFeedSlaves' tail: the bytes into the backlog, to online replicas, held for syncing ones.</summary>
     void Feed(ReadOnlySpan<byte> bytes)
     {
-        Backlog!.Append(bytes);
+        Backlog ??= new ReplicationBacklog(_server.Config.ReplBacklogSize, Offset);
+        Backlog.Append(bytes);
         Offset += bytes.Length;
         foreach (var c in Replicas)
         {
@@ -125,6 +126,49 @@ public sealed class ReplicationPrimary : IEffectSink
         if (c != _server.CurrentClient) c.AfterCommands();
     }
 
+    // ---- as a replica (PrimaryLink) -----------------------------------------------------------
+
+    /// <summary>
+    /// replicationFeedStreamFromMasterStream: on a replica, the primary's stream as it came, command by
+    /// command, is this server's stream: its backlog and its own replicas get the same bytes and offsets.
+    /// </summary>
+    public void FeedFromPrimary(ReadOnlySpan<byte> bytes) => Feed(bytes);
+
+    /// <summary>REPLICAOF host port: this server's own effects stop being a stream (the primary's takes its place).</summary>
+    public void BecomeReplica() => _server.EffectSinks.Remove(this);
+
+    /// <summary>After a full sync: the primary's history from <paramref name="offset"/>, in a fresh backlog (no second ID).</summary>
+    public void StartFollowing(long offset)
+    {
+        Offset = offset;
+        ReplId2 = new string('0', 40);
+        SecondReplOffset = -1;
+        Backlog = new ReplicationBacklog(_server.Config.ReplBacklogSize, offset);
+    }
+
+    /// <summary>shiftReplicationId: a new ID from <paramref name="fromOffset"/> on; the old one stays valid up to there as replid2.</summary>
+    public void ShiftReplicationId(string newId, long fromOffset)
+    {
+        ReplId2 = _server.ReplicationId;
+        SecondReplOffset = fromOffset;
+        _server.ReplicationId = newId;
+        _server.Log.Notice($"Setting secondary replication ID to {ReplId2}, valid up to offset: {fromOffset}. New replication ID is {newId}");
+    }
+
+    /// <summary>REPLICAOF NO ONE: a new history that continues this one (its replicas PSYNC with replid2), and its own effects are the stream again.</summary>
+    public void BecomePrimary()
+    {
+        ShiftReplicationId(NewReplicationId(), Offset + 1);
+        _selectedDb = -1;
+        if (Backlog is not null && !_server.EffectSinks.Contains(this)) _server.EffectSinks.Add(this);
+    }
+
+    /// <summary>disconnectSlaves: a replica that loaded a new dataset drops its own replicas; they sync again.</summary>
+    public void DisconnectReplicas()
+    {
+        foreach (var c in Replicas.ToArray()) _server.FreeClient(c);
+    }
+
     // ---- SYNC / PSYNC -------------------------------------------------------------------------
 
     /// <summary>
@@ -134,6 +178,11 @@ public sealed class ReplicationPrimary : IEffectSink
     public void Sync(Client c, bool psync, ReadOnlySpan<byte> replId, long offset)
     {
         if (Replicas.Contains(c)) return;
+        if (_server.PrimaryLink.IsReplica && _server.PrimaryLink.State != LinkState.Connected)
+        {
+            c.Reply.Error("-NOMASTERLINK Can't SYNC while not connected with my master");
+            return;
+        }
         if (c.Reply.HasPending)
         {
             c.Reply.Error("SYNC and PSYNC are invalid with pending output");
@@ -151,7 +200,7 @@ public sealed class ReplicationPrimary : IEffectSink
         link.State = ReplicaState.WaitBgsave;
         // The first replica of a primary with no backlog starts a new history (changeReplicationId):
         // no replica could continue the old one, since no backlog kept it.
-        if (Backlog is null)
+        if (Backlog is null && !_server.PrimaryLink.IsReplica)
         {
             _server.ReplicationId = NewReplicationId();
             ReplId2 = new string('0', 40);
@@ -207,7 +256,7 @@ public sealed class ReplicationPrimary : IEffectSink
     void CreateBacklog()
     {
         Backlog = new ReplicationBacklog(_server.Config.ReplBacklogSize, Offset);
-        _server.EffectSinks.Add(this);
+        if (!_server.EffectSinks.Contains(this)) _server.EffectSinks.Add(this);
         _selectedDb = -1;
     }
 
@@ -341,7 +390,7 @@ public sealed class ReplicationPrimary : IEffectSink
     {
         if (!_wantAcks) return;
         _wantAcks = false;
-        if (Replicas.Count > 0) Feed("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8);
+        if (Replicas.Count > 0 && !_server.PrimaryLink.IsReplica) Feed("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8);
     }
 
     // ---- replicationCron (once a second) ------------------------------------------------------
@@ -352,7 +401,8 @@ public sealed class ReplicationPrimary : IEffectSink
         var config = _server.Config;
         CountGoodReplicas();
         // The primary's ping keeps replicas' repl-timeout from firing on an idle stream; it moves the offset as Redis's does.
-        if (Replicas.Count > 0 && now - _lastPingMs >= config.ReplPingReplicaPeriod * 1000L)
+        // A replica's replicas get its primary's pings, passed on.
+        if (Replicas.Count > 0 && !_server.PrimaryLink.IsReplica && now - _lastPingMs >= config.ReplPingReplicaPeriod * 1000L)
         {
             _lastPingMs = now;
             Feed("*1\r\n$4\r\nping\r\n"u8);
@@ -376,7 +426,7 @@ public sealed class ReplicationPrimary : IEffectSink
                 StartSyncIfPossible();
         }
         // No replica for repl-backlog-ttl seconds: the backlog goes, and with it the history (a new ID).
-        if (Backlog is not null && Replicas.Count == 0 && config.ReplBacklogTtl > 0 && now - _noReplicasSinceMs > config.ReplBacklogTtl * 1000L)
+        if (Backlog is not null && Replicas.Count == 0 && !_server.PrimaryLink.IsReplica && config.ReplBacklogTtl > 0 && now - _noReplicasSinceMs > config.ReplBacklogTtl * 1000L)
         {
             _server.ReplicationId = NewReplicationId();
             ReplId2 = new string('0', 40);

@@ -38,6 +38,8 @@ public enum ClientFlags
     Protected = 1 << 17,
     /// <summary>CLIENT_SLAVE: a replica (or SYNC reader) attached to this primary; gets the replication stream, no replies ('S').</summary>
     Replica = 1 << 18,
+    /// <summary>CLIENT_MASTER: this replica's link to its primary ('M'); its commands are obeyed, never answered.</summary>
+    Master = 1 << 19,
 }
 
 /// <summary>
@@ -161,6 +163,17 @@ public sealed class Client : IConnectionHandler
         ProcessPendingInput();
     }
 
+    /// <summary>Bytes that arrived for this client before its connection joined the loop (a replica's link: what followed the snapshot).</summary>
+    internal void Receive(ReadOnlySpan<byte> bytes)
+    {
+        _needBytes = Math.Max(_needBytes, (_query is null ? 0 : _queryLen - _queryPos) + bytes.Length);
+        PrepareQueryBuffer();
+        bytes.CopyTo(_query.AsSpan(_queryLen));
+        _queryLen += bytes.Length;
+        _needBytes = 0;
+        ProcessPendingInput();
+    }
+
     /// <summary>Runs what the query buffer holds, then lets go of what the client no longer needs.</summary>
     internal void ProcessPendingInput()
     {
@@ -260,6 +273,8 @@ public sealed class Client : IConnectionHandler
                 if (args.Count > 0 && !server.Call(this, args)) break; // postponed by CLIENT PAUSE
                 _queryPos += consumed;
                 if (IsFreed) return;
+                // The primary's stream: each command's exact bytes are the replication offset and what this server passes on.
+                if ((Flags & ClientFlags.Master) != 0) server.PrimaryLink.Applied(_query.AsSpan(_queryPos - consumed, consumed));
                 if (Reply.ListNodes > 0) server.CheckOutputBufferLimits(this, async: true);
             }
         }

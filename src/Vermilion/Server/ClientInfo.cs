@@ -69,7 +69,7 @@ public static class ClientInfo
 
     /// <summary>getClientType's name: CLIENT LIST/KILL TYPE (the master link comes with the replica side).</summary>
     public static string TypeName(Client c) =>
-        (c.Flags & (ClientFlags.Replica | ClientFlags.Monitor)) == ClientFlags.Replica ? "replica" : c.Subscriptions is not null ? "pubsub" : "normal";
+        (c.Flags & ClientFlags.Master) != 0 ? "master" : (c.Flags & (ClientFlags.Replica | ClientFlags.Monitor)) == ClientFlags.Replica ? "replica" : c.Subscriptions is not null ? "pubsub" : "normal";
 
     /// <summary>Flag letters in Redis's order; N when none applies.</summary>
     public static string Flags(Client c)
@@ -77,6 +77,7 @@ public static class ClientInfo
         var sb = new StringBuilder();
         var f = c.Flags;
         if ((f & ClientFlags.Replica) != 0 && (f & ClientFlags.Monitor) == 0) sb.Append('S');
+        if ((f & ClientFlags.Master) != 0) sb.Append('M');
         if ((f & ClientFlags.Monitor) != 0) sb.Append('O');
         if (c.Subscriptions is not null) sb.Append('P');
         if ((f & ClientFlags.Multi) != 0) sb.Append('x');

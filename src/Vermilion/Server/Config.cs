@@ -58,6 +58,10 @@ public sealed class Config
     public int ReplDisklessSyncDelay = 5, ReplDisklessSyncMaxReplicas, ReplTimeout = 60, ReplPingReplicaPeriod = 10;
     public long ReplBacklogSize = 1L << 20, ReplBacklogTtl = 3600;
     public int MinReplicasToWrite, MinReplicasMaxLag = 10;
+    /// <summary>The replica's side (Replication/PrimaryLink.cs).</summary>
+    public string MasterAuth = "", MasterUser = "", ReplicaAnnounceIp = "";
+    public bool ReplicaServeStaleData = true, ReplicaReadOnly = true, ReplicaAnnounced = true, ReplicaIgnoreMaxmemory = true;
+    public int ReplicaAnnouncePort, ReplicaPriority = 100;
     public long MaxClients = 10000;
     public int Hz = 10;
     public bool DynamicHz = true;
@@ -392,20 +396,20 @@ public sealed class Config
         // Replication (and the primary's side of it: backlog, min-replicas, diskless sync).
         Add(new CustomOption("replicaof", () => ReplicaOf, SetReplicaOf, multiArg: true)
         {
-            Alias = "slaveof", Immutable = true, NotBuilt = Replication,
+            Alias = "slaveof", Immutable = true,
             ConfigLine = () => ReplicaOf.Length == 0 ? null : "replicaof " + ReplicaOf,
         });
-        Add(new StringOption("masterauth", "") { Sensitive = true, NotBuilt = Replication });
-        Add(new StringOption("masteruser", "") { Sensitive = true, NotBuilt = Replication });
-        Add(new BoolOption("replica-serve-stale-data", true) { Alias = "slave-serve-stale-data", NotBuilt = Replication });
-        Add(new BoolOption("replica-read-only", true) { Alias = "slave-read-only", NotBuilt = Replication });
+        Add(new StringOption("masterauth", () => MasterAuth, v => MasterAuth = v) { Sensitive = true });
+        Add(new StringOption("masteruser", () => MasterUser, v => MasterUser = v) { Sensitive = true });
+        Add(new BoolOption("replica-serve-stale-data", () => ReplicaServeStaleData, v => ReplicaServeStaleData = v) { Alias = "slave-serve-stale-data" });
+        Add(new BoolOption("replica-read-only", () => ReplicaReadOnly, v => ReplicaReadOnly = v) { Alias = "slave-read-only" });
         Add(new BoolOption("replica-lazy-flush", false) { Alias = "slave-lazy-flush", NotBuilt = Replication });
-        Add(new BoolOption("replica-ignore-maxmemory", true) { Alias = "slave-ignore-maxmemory", NotBuilt = Replication });
-        Add(new BoolOption("replica-announced", true) { NotBuilt = Replication });
+        Add(new BoolOption("replica-ignore-maxmemory", () => ReplicaIgnoreMaxmemory, v => ReplicaIgnoreMaxmemory = v) { Alias = "slave-ignore-maxmemory" });
+        Add(new BoolOption("replica-announced", () => ReplicaAnnounced, v => ReplicaAnnounced = v));
         Add(new BoolOption("replica-ignore-disk-write-errors", false) { NotBuilt = Replication });
-        Add(new StringOption("replica-announce-ip", "") { Alias = "slave-announce-ip", NotBuilt = Replication });
-        Add(new IntegerOption("replica-announce-port", 0, 65535, 0) { Alias = "slave-announce-port", NotBuilt = Replication });
-        Add(new IntegerOption("replica-priority", 0, int.MaxValue, 100) { Alias = "slave-priority", NotBuilt = Replication });
+        Add(new StringOption("replica-announce-ip", () => ReplicaAnnounceIp, v => ReplicaAnnounceIp = v) { Alias = "slave-announce-ip" });
+        Add(new IntegerOption("replica-announce-port", 0, 65535, () => ReplicaAnnouncePort, v => ReplicaAnnouncePort = (int)v) { Alias = "slave-announce-port" });
+        Add(new IntegerOption("replica-priority", 0, int.MaxValue, () => ReplicaPriority, v => ReplicaPriority = (int)v) { Alias = "slave-priority" });
         Add(new BoolOption("repl-disable-tcp-nodelay", false) { NotBuilt = Replication });
         Add(new BoolOption("repl-diskless-sync", () => ReplDisklessSync, v => ReplDisklessSync = v));
         Add(new IntegerOption("repl-diskless-sync-delay", 0, int.MaxValue, () => ReplDisklessSyncDelay, v => ReplDisklessSyncDelay = (int)v));

@@ -43,12 +43,16 @@ public sealed partial class VermilionServer
         if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
         ClientsCron();
         // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.
-        if (ActiveExpireEnabled && !ClientsPaused) ActiveExpireCycle();
+        if (ActiveExpireEnabled && !ClientsPaused && !PrimaryLink.IsReplica) ActiveExpireCycle();
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
         Aof.Cron(secondElapsed: RunWithPeriod(1000));
-        if (RunWithPeriod(1000)) Primary.Cron();
+        if (RunWithPeriod(1000))
+        {
+            PrimaryLink.Cron();
+            Primary.Cron();
+        }
         BackgroundSaveCron();
         SavePointsCron();
         MigrateSocketsCron();
@@ -63,7 +67,7 @@ public sealed partial class VermilionServer
         for (var c = _head; c is not null;)
         {
             var next = c.Next;
-            if (timeout > 0 && (c.Flags & (ClientFlags.Blocked | ClientFlags.Replica)) == 0 && UnixTime - c.LastInteraction > timeout)
+            if (timeout > 0 && (c.Flags & (ClientFlags.Blocked | ClientFlags.Replica | ClientFlags.Master)) == 0 && UnixTime - c.LastInteraction > timeout)
             {
                 Log.Verbose("Closing idle client");
                 FreeClient(c);

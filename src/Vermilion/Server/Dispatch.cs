@@ -104,9 +104,16 @@ public sealed partial class VermilionServer
             return true;
         }
         // checkGoodReplicasStatus: with min-replicas-to-write, writes wait for enough replicas acking within min-replicas-max-lag.
-        if (Config.MinReplicasToWrite > 0 && Config.MinReplicasMaxLag > 0 && IsWrite(c, cmd) && Primary.GoodReplicas < Config.MinReplicasToWrite)
+        if (Config.MinReplicasToWrite > 0 && Config.MinReplicasMaxLag > 0 && IsWrite(c, cmd) && Primary.GoodReplicas < Config.MinReplicasToWrite && !PrimaryLink.IsReplica)
         {
             RejectCommand(c, "-NOREPLICAS Not enough good replicas to write.", cmd);
+            return true;
+        }
+        // A replica obeys its primary only: writes from others are refused (replica-read-only), and with the
+        // link down only stale-flagged commands run when replica-serve-stale-data is no.
+        if (PrimaryLink.IsReplica && (c.Flags & ClientFlags.Master) == 0 && ReplicaRefusal(c, cmd) is { } refusal)
+        {
+            RejectCommand(c, refusal, cmd);
             return true;
         }
         // Subscribed in RESP2, the connection carries messages: only (un)subscribing, PING, QUIT and RESET.
@@ -147,12 +154,12 @@ public sealed partial class VermilionServer
         {
             c.Flags = (c.Flags & ~ClientFlags.ReplySkipNext) | ClientFlags.ReplySkip;
         }
-        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply | ClientFlags.Replica)) != 0;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.CloseAfterReply | ClientFlags.Replica | ClientFlags.Master)) != 0;
         if (c.Multi is not null && !ControlsTransaction(cmd)) QueueCommand(c, cmd, args);
         else Execute(c, cmd, args);
         if (_readyKeys.Count > 0 && !ScriptTimedOut) HandleClientsBlockedOnKeys();
         if ((c.Flags & ClientFlags.ReplySkip) != 0) c.Flags &= ~ClientFlags.ReplySkip;
-        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply | ClientFlags.Replica)) != 0;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.CloseAfterReply | ClientFlags.Replica | ClientFlags.Master)) != 0;
         return true;
     }
 
@@ -232,8 +239,28 @@ public sealed partial class VermilionServer
     internal string? DiskErrorFor(Client c, CommandDef cmd)
     {
         if (!RdbDiskError && Aof.State == AofState.Off) return null;
+        // The primary's commands are obeyed whatever the disk says (Redis panics unless replica-ignore-disk-write-errors).
+        if ((c.Flags & ClientFlags.Master) != 0) return null;
         if (!IsWrite(c, cmd) && cmd.FullName != "ping") return null;
         return WriteDeniedByDiskError();
+    }
+
+    string? ReplicaRefusal(Client c, CommandDef cmd)
+    {
+        if (Config.ReplicaReadOnly && IsWrite(c, cmd)) return "-READONLY You can't write against a read only replica.";
+        if (!Config.ReplicaServeStaleData && PrimaryLink.State != Replication.LinkState.Connected && DeniedWhileStale(c, cmd))
+            return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+        return null;
+    }
+
+    /// <summary>is_denystale_command: not flagged stale, or an EXEC that queued one that is not.</summary>
+    static bool DeniedWhileStale(Client c, CommandDef cmd)
+    {
+        if ((cmd.Flags & CommandFlags.Stale) == 0) return true;
+        if (c.Multi is null || cmd.FullName != "exec") return false;
+        foreach (var (queued, _) in c.Multi.Queued)
+            if ((queued.Flags & CommandFlags.Stale) == 0) return true;
+        return false;
     }
 
     /// <summary>processCommand's is_write_command: flagged write, or an EXEC that queued one.</summary>
@@ -288,6 +315,8 @@ public sealed partial class VermilionServer
     {
         // isSafeToPerformEvictions: nothing is evicted while clients are paused or a file loads (a CONFIG SET maxmemory then must not cut into an AOF's replay).
         if (ClientsPaused || Loading) return EvictionResult.Ok;
+        // replica-ignore-maxmemory: a replica's keys are its primary's to evict (it sends the DELs).
+        if (PrimaryLink.IsReplica && Config.ReplicaIgnoreMaxmemory) return EvictionResult.Ok;
         _evictingFor = c;
         // performEvictions' "eviction-cycle" latency event, for a call that evicted something: the
         // clock is read only while latency-monitor-threshold is set (this runs before every command).

@@ -364,20 +364,44 @@ public static class Info
     static void Replication(VermilionServer s, StringBuilder sb)
     {
         var primary = s.Primary;
-        sb.Append("# Replication\r\n")
-          .Field("role", "master")
-          .Field("connected_slaves", primary.Replicas.Count);
+        var link = s.PrimaryLink;
+        sb.Append("# Replication\r\n").Field("role", link.IsReplica ? "slave" : "master");
+        if (link.IsReplica)
+        {
+            long applied = link.Client is not null ? link.AppliedOffset : primary.Offset;
+            sb.Field("master_host", link.Host!)
+              .Field("master_port", link.Port)
+              .Field("master_link_status", link.State == LinkState.Connected ? "up" : "down")
+              .Field("master_last_io_seconds_ago", link.Client is not null ? (s.UnixTimeMs - link.LastIoMs) / 1000 : -1)
+              .Field("master_sync_in_progress", link.SyncInProgress ? 1 : 0)
+              .Field("slave_read_repl_offset", applied)
+              .Field("slave_repl_offset", applied);
+            if (link.SyncInProgress)
+            {
+                long size = link.TransferSize, read = link.TransferRead;
+                sb.Field("master_sync_total_bytes", size)
+                  .Field("master_sync_read_bytes", read)
+                  .Field("master_sync_left_bytes", size - read)
+                  .Field("master_sync_perc", (size > 0 ? read * 100.0 / size : 0).ToString("0.00", CultureInfo.InvariantCulture))
+                  .Field("master_sync_last_io_seconds_ago", (s.UnixTimeMs - link.LastIoMs) / 1000);
+            }
+            if (link.State != LinkState.Connected) sb.Field("master_link_down_since_seconds", link.DownSince != 0 ? s.UnixTime - link.DownSince : -1);
+            sb.Field("slave_priority", s.Config.ReplicaPriority)
+              .Field("slave_read_only", s.Config.ReplicaReadOnly ? 1 : 0)
+              .Field("replica_announced", s.Config.ReplicaAnnounced ? 1 : 0);
+        }
+        sb.Field("connected_slaves", primary.Replicas.Count);
         if (s.Config.MinReplicasToWrite > 0 && s.Config.MinReplicasMaxLag > 0) sb.Field("min_slaves_good_slaves", primary.GoodReplicas);
         // slaveN: the replica's announced address and listening port, its state, acked offset and seconds since its ack.
         for (int i = 0; i < primary.Replicas.Count; i++)
         {
             var c = primary.Replicas[i];
-            var link = c.Replica!;
+            var replica = c.Replica!;
             string name = primary.ReplicaName(c);
             int colon = name.LastIndexOf(':');
-            sb.Append("slave").Append(i).Append(":ip=").Append(name[..colon]).Append(",port=").Append(link.ListeningPort)
-              .Append(",state=").Append(ReplicationPrimary.StateName(link.State)).Append(",offset=").Append(link.AckOffset)
-              .Append(",lag=").Append((s.UnixTimeMs - link.AckTimeMs) / 1000).Append("\r\n");
+            sb.Append("slave").Append(i).Append(":ip=").Append(name[..colon]).Append(",port=").Append(replica.ListeningPort)
+              .Append(",state=").Append(ReplicationPrimary.StateName(replica.State)).Append(",offset=").Append(replica.AckOffset)
+              .Append(",lag=").Append((s.UnixTimeMs - replica.AckTimeMs) / 1000).Append("\r\n");
         }
         var backlog = primary.Backlog;
         sb.Field("master_failover_state", "no-failover")

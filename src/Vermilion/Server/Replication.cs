@@ -10,8 +10,30 @@ namespace Vermilion.Server;
 /// </summary>
 public sealed partial class VermilionServer
 {
-    /// <summary>This server as a primary: replicas, backlog, offsets (it is always one until the replica side lands).</summary>
+    /// <summary>This server as a primary: replicas, backlog, offsets (a replica keeps its primary's, passed on).</summary>
     public ReplicationPrimary Primary { get; private set; } = null!;
+    /// <summary>This server as a replica: the link to its primary (Host null on a primary).</summary>
+    public PrimaryLink PrimaryLink { get; private set; } = null!;
+
+    /// <summary>
+    /// createClient for the synchronized link (replicationCreateMasterClient): the master client, flagged
+    /// Master, authenticated with every permission, whose replies are muted but for REPLCONF ACK.
+    /// </summary>
+    internal Client AttachPrimaryClient(int fd)
+    {
+        var conn = new Connection(fd, ConnectionType.Tcp);
+        var c = new Client(this, conn, _nextClientId++)
+        {
+            Flags = ClientFlags.Master | ClientFlags.DenyBlocking,
+            User = null,
+        };
+        c.Authenticated = true;
+        c.Reply.Muted = true;
+        conn.SetReadHandler(Loop, true);
+        Link(c);
+        conn.Accept();
+        return c;
+    }
 
     /// <summary>Clients blocked in WAIT: the timer that ends the wait (0: none), the offset and count they wait for.</summary>
     readonly Dictionary<Client, (long Timer, long Offset, int Replicas)> _waitingForReplicas = new();
@@ -23,6 +45,11 @@ public sealed partial class VermilionServer
     /// </summary>
     internal void WaitForReplicas(Client c, long replicas, long timeoutMs)
     {
+        if (PrimaryLink.IsReplica)
+        {
+            c.Reply.Error("WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+            return;
+        }
         int acked = Primary.CountAcks(c.WriteOffset);
         if (acked >= replicas || (c.Flags & ClientFlags.DenyBlocking) != 0)
         {

@@ -465,8 +465,8 @@ public sealed partial class VermilionServer
     /// <summary>shared.loadingerr.</summary>
     internal const string LoadingError = "-LOADING Redis is loading the dataset in memory";
 
-    /// <summary>The clock the databases expire keys by: stopped while loading.</summary>
-    long ExpiryClockMs() => Loading ? 0 : UnixTimeMs;
+    /// <summary>The clock the databases expire keys by: stopped while loading, and for a replica's primary (it sends the DELs: keys it writes to are still there).</summary>
+    long ExpiryClockMs() => Loading || (CurrentClient is { } c && (c.Flags & ClientFlags.Master) != 0) ? 0 : UnixTimeMs;
 
     /// <summary>The server began shutting down during a load (SHUTDOWN, a signal, Dispose): the load stops at its next step.</summary>
     bool LoadInterrupted => _shutDown || Loop.StopRequested;

@@ -124,7 +124,7 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused };
+            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused || PrimaryLink.IsReplica };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
@@ -132,6 +132,7 @@ public sealed partial class VermilionServer : IDisposable
         EffectiveHz = config.Hz;
         Aof = new AppendOnlyFile(this);
         Primary = new ReplicationPrimary(this);
+        PrimaryLink = new PrimaryLink(this);
         AttachRdbToAof();
     }
 
@@ -197,6 +198,8 @@ public sealed partial class VermilionServer : IDisposable
         }
         if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
         if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
+        // replicaof in the config: the link starts once the server serves, as Redis's first replicationCron.
+        if (Config.ReplicaOf.Split(' ') is [var host, var port]) PrimaryLink.Follow(host, int.Parse(port));
         return true;
     }
 
@@ -484,6 +487,7 @@ public sealed partial class VermilionServer : IDisposable
         DisableTracking(c);
         StopMonitor(c);
         if (c.Replica is not null) Primary.Detach(c);
+        if ((c.Flags & ClientFlags.Master) != 0) PrimaryLink.Lost(c);
         if ((c.Flags & ClientFlags.Blocked) != 0)
         {
             _postponed.Remove(c);
