@@ -90,6 +90,13 @@ public sealed class PrimaryLink
         _server.Primary.BecomePrimary();
     }
 
+    /// <summary>The server is going away: a sync in flight stops (its thread ends once its socket is closed).</summary>
+    public void Stop()
+    {
+        _job?.Cancel();
+        _job = null;
+    }
+
     /// <summary>Stops whatever the link is doing (a running job's socket is closed; its thread ends on its own).</summary>
     void DropLink()
     {

@@ -390,6 +390,7 @@ public sealed partial class VermilionServer : IDisposable
             _stopped.Set();
         }
         _migrateSockets?.CloseAll();
+        PrimaryLink.Stop();
         Loop.Dispose();
         LazyFree.Dispose();
         Aof.Dispose();

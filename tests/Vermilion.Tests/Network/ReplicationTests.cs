@@ -228,3 +228,185 @@ public class ReplicationTests
         return reply;
     }
 }
+
+/// <summary>
+/// Vermilion as a replica (Replication/PrimaryLink.cs) of redis-server 7.0.15: the full sync under the
+/// primary's writes, the stream applied to the same DEBUG DIGEST and offset, keys that expire only when the
+/// primary says, READONLY, +CONTINUE after a lost link, chained replicas, promotion with psync2, and
+/// primaries that misbehave.
+/// </summary>
+[Trait("Category", "Network")]
+public class ReplicaTests
+{
+    static string Field(RespSocket c, string section, string field) =>
+        Regex.Match(c.Call("INFO", section), "\r\n" + field + @":([^\r\n]*)").Groups[1].Value;
+
+    static OracleServer RedisPrimary() => new("--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0");
+
+    static InProcessServer VermilionReplicaOf(int port, params string[] extra) =>
+        new("epoll", ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", "--replicaof", "127.0.0.1", port.ToString(), .. extra]);
+
+    static void WaitForLink(RespSocket replica) =>
+        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "master_link_status") == "up", 20_000), "the link never came up");
+
+    static void AssertSameDataset(RespSocket primary, RespSocket replica)
+    {
+        Assert.Equal(":1\r\n", primary.Call("WAIT", "1", "10000"));
+        string digest = primary.Call("DEBUG", "DIGEST");
+        Assert.NotEqual("+" + new string('0', 40) + "\r\n", digest);
+        Assert.True(InProcessServer.WaitFor(() => replica.Call("DEBUG", "DIGEST") == digest, 10_000), "the replica's dataset differs");
+        string offset = Field(primary, "replication", "master_repl_offset");
+        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "slave_repl_offset") == offset, 10_000));
+    }
+
+    static void Write(RespSocket c, string prefix)
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            c.Send(RespSocket.Encode("SET", $"{prefix}s:{i}", $"v{i}"));
+            c.Send(RespSocket.Encode("HSET", $"{prefix}h:{i}", "a", "1"));
+            c.Send(RespSocket.Encode("ZADD", $"{prefix}z:{i}", "1", "a"));
+        }
+        for (int i = 0; i < 900; i++) c.ReadReply();
+        c.Call("SET", $"{prefix}ex", "v", "EX", "1000");
+        c.Call("SADD", $"{prefix}set", "a", "b", "c");
+        c.Call("SPOP", $"{prefix}set");
+        c.Call("INCRBYFLOAT", $"{prefix}f", "2.5");
+        c.Call("MULTI"); c.Call("INCR", $"{prefix}n"); c.Call("SELECT", "4"); c.Call("SET", $"{prefix}in4", "x"); c.Call("EXEC");
+        c.Call("SELECT", "0");
+        c.Call("EVAL", "return redis.call('incr', KEYS[1])", "1", $"{prefix}scripted");
+        c.Call("XADD", $"{prefix}stream", "*", "f", "v");
+    }
+
+    [Fact]
+    public void FollowsRedisServerThroughSnapshotAndStream()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        Write(p, "before:");
+        using var server = VermilionReplicaOf(redis.Port);
+        using var r = server.Connect();
+        WaitForLink(r);
+        Write(p, "after:");
+        AssertSameDataset(p, r);
+        Assert.Equal("-READONLY You can't write against a read only replica.\r\n", r.Call("SET", "mine", "1"));
+        Assert.Equal("$2\r\nv0\r\n", r.Call("GET", "before:s:0"));
+        Assert.Matches(@"^\*5\r\n\$5\r\nslave\r\n\$9\r\n127\.0\.0\.1\r\n:" + redis.Port + @"\r\n\$9\r\nconnected\r\n:\d+\r\n$", r.Call("ROLE"));
+        var info = r.Call("INFO", "replication");
+        Assert.Contains("role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:" + redis.Port + "\r\nmaster_link_status:up\r\n", info);
+        Assert.Contains("flags=M ", r.Call("CLIENT", "LIST", "TYPE", "master"));
+        Assert.Equal("-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n", r.Call("WAIT", "1", "0"));
+    }
+
+    /// <summary>A replica never expires a key itself: past its deadline it reads as missing, and goes when the primary's DEL comes.</summary>
+    [Fact]
+    public void KeysExpireWhenThePrimarySays()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        Assert.Equal("+OK\r\n", p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+        using var server = VermilionReplicaOf(redis.Port);
+        using var r = server.Connect();
+        WaitForLink(r);
+        p.Call("SET", "short", "v", "PX", "100");
+        Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+        Thread.Sleep(200);
+        Assert.Equal("$-1\r\n", r.Call("GET", "short"));
+        Assert.Equal(":1\r\n", r.Call("DBSIZE"));
+        Assert.Equal("$-1\r\n", p.Call("GET", "short")); // the primary expires it and sends DEL
+        Assert.True(InProcessServer.WaitFor(() => r.Call("DBSIZE") == ":0\r\n"));
+    }
+
+    [Fact]
+    public void ContinuesAfterALostLinkThenPromotedKeepsItsReplicas()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        Write(p, "a:");
+        using var server = VermilionReplicaOf(redis.Port);
+        using var r = server.Connect();
+        WaitForLink(r);
+        // A redis-server replica of the Vermilion replica: the primary's stream passes through unchanged.
+        using var chained = new OracleServer("--replicaof", "127.0.0.1", server.Port.ToString(), "--enable-debug-command", "yes");
+        using var c = chained.Connect();
+        WaitForLink(c);
+        Assert.Equal(":1\r\n", r.Call("CLIENT", "KILL", "TYPE", "master"));
+        p.Call("SET", "while-away", "1");
+        WaitForLink(r);
+        Write(p, "b:");
+        AssertSameDataset(p, r);
+        Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
+        Assert.True(InProcessServer.WaitFor(() => c.Call("DEBUG", "DIGEST") == p.Call("DEBUG", "DIGEST"), 10_000), "the chained replica differs");
+
+        // Promotion: the old history continues as replid2, so the old primary follows with a partial sync.
+        string oldId = Field(p, "replication", "master_replid");
+        Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "NO", "ONE"));
+        Assert.Equal(oldId, Field(r, "replication", "master_replid2"));
+        Assert.Equal("+OK\r\n", r.Call("SET", "promoted", "yes"));
+        Assert.Equal("+OK\r\n", p.Call("REPLICAOF", "127.0.0.1", server.Port.ToString()));
+        WaitForLink(p);
+        Assert.True(InProcessServer.WaitFor(() => p.Call("GET", "promoted") == "$3\r\nyes\r\n", 10_000));
+        Assert.Equal("1", Field(r, "stats", "sync_partial_ok"));
+        Assert.True(InProcessServer.WaitFor(() => c.Call("GET", "promoted") == "$3\r\nyes\r\n", 10_000));
+    }
+
+    [Fact]
+    public void BadArgumentsAndAnUnreachablePrimary()
+    {
+        using var server = new InProcessServer("epoll", "--replica-serve-stale-data", "no");
+        using var r = server.Connect();
+        r.Call("SET", "kept", "1");
+        Assert.Equal("-ERR Invalid master port\r\n", r.Call("REPLICAOF", "127.0.0.1", "notaport"));
+        Assert.Equal("-ERR Invalid master port\r\n", r.Call("REPLICAOF", "127.0.0.1", "70000"));
+        Assert.Equal("-ERR wrong number of arguments for 'replicaof' command\r\n", r.Call("REPLICAOF", "127.0.0.1"));
+        int nobody = InProcessServer.FreeTcpPort();
+        Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "127.0.0.1", nobody.ToString()));
+        Assert.Equal("+OK Already connected to specified master\r\n", r.Call("SLAVEOF", "127.0.0.1", nobody.ToString()));
+        Assert.Equal("down", Field(r, "replication", "master_link_status"));
+        Assert.Equal("-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n", r.Call("GET", "kept"));
+        Assert.StartsWith("$", r.Call("INFO", "replication")); // stale-flagged commands still run
+        Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "NO", "ONE"));
+        Assert.Equal("$1\r\n1\r\n", r.Call("GET", "kept"));
+        Assert.Contains("role:master", r.Call("INFO", "replication"));
+    }
+
+    /// <summary>A "primary" that answers nonsense, or cuts its snapshot short: the replica keeps its data, logs why, and tries again.</summary>
+    [Theory]
+    [InlineData("+PONG\r\n", "+FULLRESYNC notanid 12\r\n", "")]
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$100000\r\nREDIS0010")]
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$30\r\nREDIS0010this is not an rdb!!!")]
+    [InlineData("-ERR go away\r\n", "", "")]
+    public void AMisbehavingPrimaryChangesNothing(string pong, string psync, string payload)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var fake = Task.Run(() =>
+        {
+            using var peer = listener.AcceptSocket();
+            using var s = new RespSocket(peer);
+            s.ReadReply(10_000); // PING
+            s.Send(pong);
+            if (pong.StartsWith('-')) return;
+            s.ReadReply(10_000); s.Send("+OK\r\n"); // REPLCONF listening-port
+            s.ReadReply(10_000); s.Send("+OK\r\n"); // REPLCONF capa
+            s.ReadReply(10_000); // PSYNC
+            s.Send(psync + payload);
+            Thread.Sleep(200);
+        });
+        try
+        {
+            using var server = new InProcessServer("epoll");
+            using var r = server.Connect();
+            r.Call("SET", "kept", "1");
+            Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "127.0.0.1", port.ToString()));
+            Assert.True(fake.Wait(15_000));
+            Thread.Sleep(300);
+            Assert.Equal("down", Field(r, "replication", "master_link_status"));
+            Assert.Equal(":1\r\n", r.Call("DBSIZE"));
+            Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "NO", "ONE"));
+            Assert.Equal("$1\r\n1\r\n", r.Call("GET", "kept"));
+        }
+        finally { listener.Stop(); }
+    }
+}

@@ -15,7 +15,7 @@ public sealed class RespSocket : IDisposable
     readonly List<byte> _pending = new();
     readonly byte[] _chunk = new byte[64 * 1024];
 
-    RespSocket(Socket s)
+    public RespSocket(Socket s)
     {
         Socket = s;
         s.ReceiveTimeout = 5000;
