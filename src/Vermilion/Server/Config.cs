@@ -362,7 +362,7 @@ public sealed class Config
         Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, () => LoadingProcessEventsIntervalBytes, v => LoadingProcessEventsIntervalBytes = v) { Hidden = true });
     }
 
-    const string Replication = "replication is not built in Vermilion yet";
+    const string Replication = "this part of replication is not built in Vermilion yet";
     const string Cluster = "cluster mode is not built in Vermilion yet";
     const string Tls = "TLS is not built in Vermilion yet";
     const string Modules = "modules are not built in Vermilion yet";

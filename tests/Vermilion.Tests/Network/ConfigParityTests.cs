@@ -95,15 +95,15 @@ public class ConfigParityTests
         using var c = s.Connect();
         string Refused(string name, string value, string feature) =>
             $"-ERR CONFIG SET failed (possibly related to argument '{name}') - {name} {value}: {feature} is not built in Vermilion yet{(feature.StartsWith("persistence") ? " (issue 15)" : "")}\r\n";
-        Assert.Equal(Refused("replica-read-only", "no", "replication"), c.Call("CONFIG", "SET", "replica-read-only", "no"));
-        Assert.Equal(Refused("replica-priority", "50", "replication"), c.Call("CONFIG", "SET", "replica-priority", "50"));
+        Assert.Equal(Refused("replica-lazy-flush", "yes", "this part of replication"), c.Call("CONFIG", "SET", "replica-lazy-flush", "yes"));
+        Assert.Equal(Refused("repl-diskless-load", "swapdb", "this part of replication"), c.Call("CONFIG", "SET", "repl-diskless-load", "swapdb"));
         Assert.Equal(Refused("tls-port", "6380", "TLS"), c.Call("CONFIG", "SET", "tls-port", "6380"));
         Assert.Equal(Refused("cluster-node-timeout", "5000", "cluster mode"), c.Call("CONFIG", "SET", "cluster-node-timeout", "5000"));
         Assert.Equal(Refused("maxmemory-clients", "10%", "client eviction (maxmemory-clients)"), c.Call("CONFIG", "SET", "maxmemory-clients", "10%"));
         // All or nothing: a refused value leaves the others of the same CONFIG SET as they were.
-        Assert.StartsWith("-ERR", c.Call("CONFIG", "SET", "timeout", "30", "replica-read-only", "no"));
+        Assert.StartsWith("-ERR", c.Call("CONFIG", "SET", "timeout", "30", "replica-lazy-flush", "yes"));
         Assert.Equal("*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n", c.Call("CONFIG", "GET", "timeout"));
-        Assert.Equal("*2\r\n$17\r\nreplica-read-only\r\n$3\r\nyes\r\n", c.Call("CONFIG", "GET", "replica-read-only"));
+        Assert.Equal("*2\r\n$18\r\nreplica-lazy-flush\r\n$2\r\nno\r\n", c.Call("CONFIG", "GET", "replica-lazy-flush"));
         // Their defaults, and values that ask nothing of the missing feature, are taken.
         Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "appendonly", "no", "save", "", "requirepass", "", "maxmemory-clients", "0"));
         Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "shutdown-on-sigterm", "nosave now"));
@@ -278,9 +278,9 @@ public class ConfigParityTests
         var dir = Directory.CreateTempSubdirectory("vermilion-override-");
         try
         {
-            var conf = WriteConf(dir, "appendonly yes\nsave 900 1\nsave 300 10\nslaveof 127.0.0.1 6379\ntimeout 5\ntimeout 6\n" +
+            var conf = WriteConf(dir, "appendonly yes\nsave 900 1\nsave 300 10\nslaveof 127.0.0.1 6379\nreplica-lazy-flush yes\ntimeout 5\ntimeout 6\n" +
                                       "list-max-ziplist-entries 5\nlua-replicate-commands yes\nrequirepass secret\n");
-            var config = Config.FromArgs(conf, "--appendonly", "no", "--save", "", "--replicaof", "no", "one", "--requirepass", "");
+            var config = Config.FromArgs(conf, "--appendonly", "no", "--save", "", "--replicaof", "no", "one", "--requirepass", "", "--replica-lazy-flush", "no");
             Assert.Equal("no", config.Find("appendonly")!.Get());
             Assert.Equal("", config.Find("save")!.Get());
             Assert.Equal("", config.Find("slaveof")!.Get());
@@ -288,18 +288,18 @@ public class ConfigParityTests
 
             // Without the overrides, the first option away from its default stops startup (after the whole text was read).
             var e = Assert.Throws<ConfigFileException>(() => Config.FromArgs(conf));
-            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplicaof 127.0.0.1 6379: replication is not built in Vermilion yet\n", e.Report());
+            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplica-lazy-flush yes: this part of replication is not built in Vermilion yet\n", e.Report());
             // save points are built: the file's two lines are the save points.
-            Assert.Equal("900 1 300 10", Config.FromArgs(conf, "--appendonly", "no", "--replicaof", "no", "one", "--requirepass", "").Find("save")!.Get());
+            Assert.Equal("900 1 300 10", Config.FromArgs(conf, "--appendonly", "no", "--replicaof", "no", "one", "--requirepass", "", "--replica-lazy-flush", "no").Find("save")!.Get());
             e = Assert.Throws<ConfigFileException>(() => Config.FromArgs(conf, "--save", "", "--appendonly", "no"));
-            Assert.Equal("replicaof 127.0.0.1 6379: replication is not built in Vermilion yet", e.Reason);
+            Assert.Equal("replica-lazy-flush yes: this part of replication is not built in Vermilion yet", e.Reason);
             e = Assert.Throws<ConfigFileException>(() => Config.FromArgs("--appendonly", "yes", "--appendonly", "no", "--tls-port", "6380"));
             Assert.Equal("tls-port 6380: TLS is not built in Vermilion yet", e.Reason);
 
             // The built binary: same message, exit 1, never a half-started server.
-            var r = Run("vermilion", "--port", "0", "--replica-priority", "1");
+            var r = Run("vermilion", "--port", "0", "--replica-lazy-flush", "yes");
             Assert.Equal(1, r.ExitCode);
-            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplica-priority 1: replication is not built in Vermilion yet\n", r.Stderr);
+            Assert.Equal("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplica-lazy-flush yes: this part of replication is not built in Vermilion yet\n", r.Stderr);
 
             // redis-server's argument rules: "--name value" in one word; after a bare "--name" the next word is its
             // value even when it starts with "--"; "--save" followed by an option means save "".
