@@ -40,6 +40,8 @@ public enum ClientFlags
     Replica = 1 << 18,
     /// <summary>CLIENT_MASTER: this replica's link to its primary ('M'); its commands are obeyed, never answered.</summary>
     Master = 1 << 19,
+    /// <summary>CLIENT_SCRIPT: the client a script's redis.call runs on (MONITOR shows its commands as from "lua").</summary>
+    Script = 1 << 20,
 }
 
 /// <summary>

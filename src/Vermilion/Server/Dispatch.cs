@@ -104,7 +104,7 @@ public sealed partial class VermilionServer
             return true;
         }
         // checkGoodReplicasStatus: with min-replicas-to-write, writes wait for enough replicas acking within min-replicas-max-lag.
-        if (Config.MinReplicasToWrite > 0 && Config.MinReplicasMaxLag > 0 && IsWrite(c, cmd) && Primary.GoodReplicas < Config.MinReplicasToWrite && !PrimaryLink.IsReplica)
+        if (Config.MinReplicasToWrite > 0 && IsWrite(c, cmd) && !EnoughGoodReplicas)
         {
             RejectCommand(c, "-NOREPLICAS Not enough good replicas to write.", cmd);
             return true;
@@ -244,6 +244,10 @@ public sealed partial class VermilionServer
         if (!IsWrite(c, cmd) && cmd.FullName != "ping") return null;
         return WriteDeniedByDiskError();
     }
+
+    /// <summary>checkGoodReplicasStatus: a replica, no min-replicas-to-write, or enough replicas acking within min-replicas-max-lag.</summary>
+    internal bool EnoughGoodReplicas =>
+        PrimaryLink.IsReplica || Config.MinReplicasMaxLag == 0 || Config.MinReplicasToWrite == 0 || Primary.GoodReplicas >= Config.MinReplicasToWrite;
 
     string? ReplicaRefusal(Client c, CommandDef cmd)
     {

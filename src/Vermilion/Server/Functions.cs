@@ -343,6 +343,7 @@ public sealed partial class VermilionServer
     /// </summary>
     public void FCall(Client c, CommandArgs a, bool readOnly)
     {
+        FeedMonitorsBeforeScript(c, a);
         // Function names are short: looked up from the stack, nothing allocated per call.
         var typed = a[1];
         Span<char> chars = typed.Length <= 256 ? stackalloc char[typed.Length] : new char[typed.Length];

@@ -158,7 +158,7 @@ public sealed partial class VermilionServer
         line.ResetWrittenCount();
         long us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
         Append(line, $"+{us / 1_000_000}.{us % 1_000_000:D6} [{dbIndex} ");
-        if (source is null) Append(line, "lua");
+        if (source is null || (source.Flags & ClientFlags.Script) != 0) Append(line, "lua");
         else if (source.IsUnixSocket) Append(line, "unix:" + Config.UnixSocket);
         else Append(line, source.PeerId);
         Append(line, "] ");

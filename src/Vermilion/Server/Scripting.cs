@@ -235,6 +235,7 @@ public sealed partial class VermilionServer
     /// </summary>
     public void Eval(Client c, CommandArgs a, bool bySha, bool readOnly)
     {
+        FeedMonitorsBeforeScript(c, a);
         if (!TryNumKeys(c, a, "value is not an integer or out of range", out long numkeys)) return;
         Span<byte> shaBytes = stackalloc byte[40];
         ReadOnlySpan<byte> sha = shaBytes;
@@ -262,14 +263,36 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>
+    /// evalCommand/fcallCommand feed MONITOR themselves, before running (they are flagged skip-monitor),
+    /// so a script's commands appear after the script.
+    /// </summary>
+    internal void FeedMonitorsBeforeScript(Client c, CommandArgs a)
+    {
+        if (_monitors.Count > 0 && Commands.Lookup(a[0]) is { } cmd) FeedMonitors(c, c.DbIndex, cmd, a);
+    }
+
+    /// <summary>
     /// scriptPrepareForRun's checks of a script's declared flags (EVAL's shebang, a function's
     /// registration): one that may write needs a writable server, an *_RO command, and memory
     /// under maxmemory unless it allows OOM. False after replying the error.
     /// </summary>
     internal bool MayRun(Client c, ScriptFlags flags, bool readOnly)
     {
-        if ((flags & ScriptFlags.EvalCompatMode) != 0 || (flags & ScriptFlags.NoWrites) != 0) return true;
-        if (WriteDeniedByDiskError() is { } diskError)
+        if ((flags & ScriptFlags.EvalCompatMode) != 0) return true;
+        bool obeyed = (c.Flags & ClientFlags.Master) != 0;
+        if (PrimaryLink.IsReplica && !Config.ReplicaServeStaleData && PrimaryLink.State != Replication.LinkState.Connected
+            && !obeyed && (flags & ScriptFlags.AllowStale) == 0)
+        {
+            c.Reply.Error("-MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set");
+            return false;
+        }
+        if ((flags & ScriptFlags.NoWrites) != 0) return true;
+        if (PrimaryLink.IsReplica && Config.ReplicaReadOnly && !obeyed)
+        {
+            c.Reply.Error("-READONLY Can not run script with write flag on readonly replica");
+            return false;
+        }
+        if (!obeyed && WriteDeniedByDiskError() is { } diskError)
         {
             c.Reply.Error(diskError);
             return false;
@@ -277,6 +300,12 @@ public sealed partial class VermilionServer
         if (readOnly)
         {
             c.Reply.Error("Can not execute a script with write flag using *_ro command.");
+            return false;
+        }
+        // checkGoodReplicasStatus: a script that may write needs min-replicas-to-write good replicas, as a write command does.
+        if (!EnoughGoodReplicas)
+        {
+            c.Reply.Error("-NOREPLICAS Not enough good replicas to write.");
             return false;
         }
         // scriptFlagsToCmdFlags makes such a script deny-oom: processCommand's OOM error.
@@ -364,7 +393,7 @@ public sealed partial class VermilionServer
         public ScriptRun(VermilionServer server)
         {
             _server = server;
-            _client = new Client(server, null, ScriptClientId) { Flags = ClientFlags.DenyBlocking | ClientFlags.InExec };
+            _client = new Client(server, null, ScriptClientId) { Flags = ClientFlags.DenyBlocking | ClientFlags.InExec | ClientFlags.Script };
         }
 
         public int Resp
@@ -481,8 +510,14 @@ public sealed partial class VermilionServer
             // scriptVerifyWriteCommandAllow
             if (_readOnly && (cmd.Flags & (CommandFlags.Write | CommandFlags.MayReplicate)) != 0)
                 return Reject(cmd, "-ERR Write commands are not allowed from read-only scripts.\r\n"u8);
-            if ((cmd.Flags & CommandFlags.Write) != 0 && !_wroteDirty && server.DiskErrorFor(c, cmd) is { } diskError)
-                return Reject(cmd, ErrorBytes(diskError));
+            if ((cmd.Flags & CommandFlags.Write) != 0 && !_wroteDirty)
+            {
+                // A compat-mode script learns at its first write what a declared one learned before running.
+                if (server.PrimaryLink.IsReplica && server.Config.ReplicaReadOnly && (_caller?.Flags & ClientFlags.Master) == 0)
+                    return Reject(cmd, "-READONLY You can't write against a read only replica.\r\n"u8);
+                if (server.DiskErrorFor(c, cmd) is { } diskError) return Reject(cmd, ErrorBytes(diskError));
+                if (!server.EnoughGoodReplicas) return Reject(cmd, "-NOREPLICAS Not enough good replicas to write.\r\n"u8);
+            }
             // scriptVerifyOOM: a deny-oom command while memory was over the limit when EVAL started,
             // unless the script declared allow-oom or already wrote (it cannot stop half-way).
             if ((_flags & ScriptFlags.AllowOom) == 0 && server.Config.MaxMemory != 0 && !_wroteDirty && server.PreCommandOom
