@@ -227,6 +227,20 @@ public sealed class PrimaryLink
         _server.Primary.FeedFromPrimary(request);
     }
 
+    /// <summary>
+    /// afterErrorReply for the master client: the replica and its primary now differ. Logged as Redis does;
+    /// with propagation-error-behavior panic (or panic-on-replicas) the replica stops rather than diverge.
+    /// </summary>
+    public void CommandFailed(Commands.CommandDef cmd)
+    {
+        _server.Log.Warning($"== CRITICAL == This replica is sending an error to its master after processing the command '{cmd.FullName}'");
+        if (_server.Config.PropagationErrorBehavior != "ignore")
+        {
+            _server.Log.Warning($"This replica panicked sending an error to its master after processing the command '{cmd.FullName}'");
+            Environment.Exit(1);
+        }
+    }
+
     /// <summary>replicationSendAck: REPLCONF ACK with the applied offset, the one reply a primary gets.</summary>
     public void SendAck()
     {

@@ -62,6 +62,8 @@ public sealed class Config
     public string MasterAuth = "", MasterUser = "", ReplicaAnnounceIp = "";
     public bool ReplicaServeStaleData = true, ReplicaReadOnly = true, ReplicaAnnounced = true, ReplicaIgnoreMaxmemory = true;
     public int ReplicaAnnouncePort, ReplicaPriority = 100;
+    /// <summary>propagation-error-behavior: what a replica does when a command from its primary fails (ignore, panic, panic-on-replicas).</summary>
+    public string PropagationErrorBehavior = "ignore";
     public long MaxClients = 10000;
     public int Hz = 10;
     public bool DynamicHz = true;
@@ -422,7 +424,7 @@ public sealed class Config
         Add(new IntegerOption("min-replicas-to-write", 0, int.MaxValue, () => MinReplicasToWrite, v => MinReplicasToWrite = (int)v) { Alias = "min-slaves-to-write", Apply = s => { s.Primary.CountGoodReplicas(); return null; } });
         Add(new IntegerOption("min-replicas-max-lag", 0, int.MaxValue, () => MinReplicasMaxLag, v => MinReplicasMaxLag = (int)v) { Alias = "min-slaves-max-lag", Apply = s => { s.Primary.CountGoodReplicas(); return null; } });
         Add(new StringOption("bind-source-addr", "") { NotBuilt = Replication });
-        Add(new EnumOption("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], "ignore") { NotBuilt = Replication });
+        Add(new EnumOption("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], () => PropagationErrorBehavior, v => PropagationErrorBehavior = v));
 
         // Cluster.
         Add(new BoolOption("cluster-enabled", false) { Immutable = true, NotBuilt = Cluster });

@@ -204,7 +204,11 @@ public sealed partial class VermilionServer
         long nested = _nestedErrorReplies - nestedBefore;
         bool failed = Stats.ErrorReplies - nested != errorsBefore || _failedWithoutCount;
         _failedWithoutCount = false;
-        if (failed) cmd.FailedCalls++;
+        if (failed)
+        {
+            cmd.FailedCalls++;
+            if ((c.Flags & ClientFlags.Master) != 0) PrimaryLink.CommandFailed(cmd);
+        }
         Stats.CommandsProcessed++;
         // call()'s propagation: one branch while nothing listens to the effect stream (Server/Propagation.cs).
         // A command that lowered dirty (SAVE, DEBUG LOADAOF) changed nothing to propagate, as call() clamps it at 0.
