@@ -49,7 +49,7 @@ public sealed partial class VermilionServer
             var sub = CommandTable.LookupSub(cmd, args[1]);
             if (sub is null)
             {
-                RejectCommand(c, $"unknown subcommand '{args.GetCString(1, 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                RejectCommand(c, $"unknown subcommand '{args.GetCString(1, 128)}'. Try {args.GetString(0).ToUpperInvariant()} HELP.");
                 return true;
             }
             cmd = sub;

@@ -198,6 +198,14 @@ public class ConfigParityTests
     [InlineData("appendfilename \"\"")]
     [InlineData("appenddirname a/b")]
     [InlineData("timeout 10\nhz 5\n\n# comment\n  tcp-keepalive x")]
+    [InlineData("rename-command nosuch foo")]
+    [InlineData("rename-command get set")]
+    [InlineData("rename-command GET Set")]
+    [InlineData("rename-command get")]
+    [InlineData("rename-command get a b")]
+    [InlineData("rename-command get \"\"\nrename-command get x")]
+    [InlineData("rename-command get x\nrename-command set x")]
+    [InlineData("rename-command get x\nrename-command x y\nrename-command y get\nrename-command get x2\nrename-command x y")]
     public void BadConfigLinesFailAsRedis(string text)
     {
         var dir = Directory.CreateTempSubdirectory("vermilion-badconf-");
