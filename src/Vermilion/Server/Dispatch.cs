@@ -335,7 +335,9 @@ public sealed partial class VermilionServer
         {
             Reason = reason, Context = context, Object = obj,
             Username = username ?? c.User?.NameBytes ?? [],
-            CreatedMs = UnixTimeMs, ClientInfo = ClientInfo.Line(real),
+            // The refused command is the client's argv (argv-mem), though it never became the running
+            // one; a script's caller's argv is its EVAL/FCALL, which is running.
+            CreatedMs = UnixTimeMs, ClientInfo = ClientInfo.Line(real, context == AclLogContext.Lua ? null : args),
         }, Config.AclLogMaxLen);
     }
 

@@ -54,4 +54,26 @@ public class AclDifferentialTests(DifferentialServers servers) : IClassFixture<D
         t.Add(u.WaitForClose() ? "closed" : "open");
         return t;
     });
+
+    /// <summary>ACL LOG's client-info holds the refused command as the client's argv (argv-mem, cmd), at the top level, in MULTI, from a script and for AUTH.</summary>
+    [Fact]
+    public void LogClientInfoHoldsTheRefusedCommand() => servers.Same(connect =>
+    {
+        using var admin = connect();
+        foreach (var c in s_clean) admin.Call(c);
+        admin.Call("ACL", "SETUSER", "u1", "on", ">p1", "+@all", "-get", "~k*");
+        using var u = connect();
+        u.Call("AUTH", "u1", "p1");
+        u.Call("GET", "abcdefgh");
+        u.Call("SET", "zz", "value-of-some-length");
+        u.Call("EVAL", "return redis.pcall('get','kk')", "0");
+        u.Call("MULTI");
+        u.Call("GET", "k1");
+        u.Call("DISCARD");
+        u.Call("AUTH", "u1", "wrong-password");
+        var fields = new List<string>();
+        foreach (var line in admin.Call("ACL", "LOG").Split("\r\n").Where(l => l.StartsWith("id=")))
+            fields.Add(string.Join(' ', line.Split(' ').Where(f => f.StartsWith("argv-mem=") || f.StartsWith("cmd=") || f.StartsWith("multi=") || f.StartsWith("user="))));
+        return fields;
+    });
 }
