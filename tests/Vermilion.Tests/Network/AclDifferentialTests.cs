@@ -76,4 +76,26 @@ public class AclDifferentialTests(DifferentialServers servers) : IClassFixture<D
             fields.Add(string.Join(' ', line.Split(' ').Where(f => f.StartsWith("argv-mem=") || f.StartsWith("cmd=") || f.StartsWith("multi=") || f.StartsWith("user="))));
         return fields;
     });
+
+    static readonly string s_huge = new('p', 1 << 20);
+
+    /// <summary>Bad input: empty and huge passwords, binary user names, malformed rules and selectors, unknown categories and commands.</summary>
+    [Fact]
+    public void BadInput() => servers.Same(new SameOptions { Setup = [.. s_clean, ["ACL", "DELUSER", "", "\0\xff\r\n", "u3"]] },
+        ["ACL", "SETUSER", "u1", "on", ">"], ["AUTH", "u1", ""], ["AUTH", "u1", "x"], ["ACL", "SETUSER", "u1", "<"], ["ACL", "SETUSER", "u1", "<", "<"],
+        ["ACL", "SETUSER", "u1", "#"], ["ACL", "SETUSER", "u1", "!"], ["ACL", "SETUSER", "u1", ">" + s_huge], ["AUTH", "u1", s_huge], ["AUTH", "u1", s_huge + "q"],
+        ["ACL", "SETUSER", "u1", "<" + s_huge], ["ACL", "GETUSER", "u1"], ["ACL", "SETUSER", "u1", "resetpass", "nopass", ">a", "nopass"], ["ACL", "GETUSER", "u1"],
+        ["ACL", "SETUSER", ""], ["ACL", "SETUSER", "\0\xff\r\n", "on", "nopass", "+@all"], ["ACL", "USERS"], ["ACL", "GETUSER", "\0\xff\r\n"], ["AUTH", "\0\xff\r\n", "x"],
+        ["ACL", "WHOAMI"], ["ACL", "GETUSER", new string('u', 100_000)], ["ACL", "DELUSER", "\0\xff\r\n", ""], ["ACL", "USERS"],
+        ["ACL", "SETUSER", "u2", "("], ["ACL", "SETUSER", "u2", ")"], ["ACL", "SETUSER", "u2", "()"], ["ACL", "SETUSER", "u2", "( )"], ["ACL", "SETUSER", "u2", "(+get"],
+        ["ACL", "SETUSER", "u2", "+get)"], ["ACL", "SETUSER", "u2", "((~a))"], ["ACL", "SETUSER", "u2", "(~a", "(~b)"], ["ACL", "SETUSER", "u2", "(on)"], ["ACL", "SETUSER", "u2", "(>pass)"],
+        ["ACL", "SETUSER", "u2", "(", "~a", ")"], ["ACL", "SETUSER", "u2", "(nopass)"], ["ACL", "SETUSER", "u2", "(clearselectors)"], ["ACL", "SETUSER", "u2", "(reset)"],
+        ["ACL", "SETUSER", "u2", "+@"], ["ACL", "SETUSER", "u2", "-@"], ["ACL", "SETUSER", "u2", "+@READ"], ["ACL", "SETUSER", "u2", "+@Read", "-@ALL"], ["ACL", "SETUSER", "u2", "+"],
+        ["ACL", "SETUSER", "u2", "-"], ["ACL", "SETUSER", "u2", "~"], ["ACL", "SETUSER", "u2", "&"], ["ACL", "SETUSER", "u2", "%R"], ["ACL", "SETUSER", "u2", "%RW~"], ["ACL", "SETUSER", "u2", "%~a"],
+        ["ACL", "SETUSER", "u2", "%RR~a"], ["ACL", "SETUSER", "u2", "%WR~a"], ["ACL", "SETUSER", "u2", "+GET"], ["ACL", "SETUSER", "u2", "+get|x|y"], ["ACL", "SETUSER", "u2", "-get|x"],
+        ["ACL", "SETUSER", "u2", "+client|nosuch"], ["ACL", "SETUSER", "u2", "+config|get|"], ["ACL", "SETUSER", "u2", "+@all|x"], ["ACL", "SETUSER", "u2", "+\0"], ["ACL", "SETUSER", "u2", "~\0\xff"],
+        ["ACL", "SETUSER", "u2", "allkeys", "%R~x"], ["ACL", "SETUSER", "u2", "#" + new string('z', 64)], ["ACL", "SETUSER", "u2", "#" + new string('a', 63) + "G"], ["ACL", "SETUSER", "u2", "!" + new string('a', 65)],
+        ["ACL", "SETUSER", "u2", "on", "off", "ON", "bogus", "+get"], ["ACL", "GETUSER", "u2"], ["ACL", "LIST"], ["ACL", "CAT", "@read"], ["ACL", "CAT", "READ"], ["ACL", "CAT", ""],
+        ["ACL", "DRYRUN", "u2", ""], ["ACL", "DRYRUN", "u2", "get", "\0\xff"], ["ACL", "DRYRUN", "", "get"], ["ACL", "GENPASS", "-1"], ["ACL", "GENPASS", "99999999999999999999"],
+        ["ACL", "LOG", "-1"], ["ACL", "LOG", "x"], ["ACL", "LOG", "0"], ["ACL", "LOG", "1", "2"], ["ACL", "DELUSER"], ["ACL", "SETUSER"], ["ACL"], ["ACL", "nosuch"]);
 }
