@@ -191,6 +191,20 @@ public sealed class Acl
         return relevant;
     }
 
+    /// <summary>
+    /// ACLUserCheckCmdWithUnrestrictedKeyAccess with CMD_KEY_ACCESS (SORT's BY and GET, which read
+    /// keys the ACL check never saw): one selector allows the command, its keys and channels, and
+    /// reads every key (allkeys, ~* or %R~*).
+    /// </summary>
+    public bool CanReadEveryKey(AclUser? user, CommandDef cmd, CommandArgs args)
+    {
+        if (user is null) return true;
+        List<KeyReference>? keys = null;
+        foreach (var s in user.Selectors)
+            if (CheckSelector(s, cmd, args, 0, ref keys, out _) == AclDenial.None && s.ReadsEveryKey) return true;
+        return false;
+    }
+
     static AclDenial CheckSelector(AclSelector s, CommandDef cmd, CommandArgs args, int offset, ref List<KeyReference>? keys, out int index)
     {
         index = 0;

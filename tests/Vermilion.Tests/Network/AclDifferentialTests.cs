@@ -98,4 +98,27 @@ public class AclDifferentialTests(DifferentialServers servers) : IClassFixture<D
         ["ACL", "SETUSER", "u2", "on", "off", "ON", "bogus", "+get"], ["ACL", "GETUSER", "u2"], ["ACL", "LIST"], ["ACL", "CAT", "@read"], ["ACL", "CAT", "READ"], ["ACL", "CAT", ""],
         ["ACL", "DRYRUN", "u2", ""], ["ACL", "DRYRUN", "u2", "get", "\0\xff"], ["ACL", "DRYRUN", "", "get"], ["ACL", "GENPASS", "-1"], ["ACL", "GENPASS", "99999999999999999999"],
         ["ACL", "LOG", "-1"], ["ACL", "LOG", "x"], ["ACL", "LOG", "0"], ["ACL", "LOG", "1", "2"], ["ACL", "DELUSER"], ["ACL", "SETUSER"], ["ACL"], ["ACL", "nosuch"]);
+
+    /// <summary>SORT's BY (with a '*') and GET read keys no key spec names: only a user reading every key (in a selector that allows the call) may use them.</summary>
+    [Fact]
+    public void SortByAndGetNeedEveryKey() => servers.Same(connect =>
+    {
+        using var admin = connect();
+        foreach (var c in s_clean) admin.Call(c);
+        admin.Call("DEL", "w1", "l");
+        admin.Call("RPUSH", "l", "2", "1");
+        admin.Call("SET", "w1", "5");
+        using var u = connect();
+        var t = new List<string>();
+        foreach (var rules in new[] { new[] { "(+sort ~l)" }, ["(+sort ~l ~w*)"], ["(+sort ~l %W~*)"], ["(+sort ~l %R~*)"], ["+sort", "+sort_ro", "+eval", "~l"], ["+sort", "+eval", "~*"],
+                     ["+sort", "~l", "(+sort_ro ~*)"], ["+@all", "allkeys"] })
+        {
+            t.Add(admin.Call(["ACL", "SETUSER", "u1", "reset", "on", "nopass", .. rules]));
+            t.Add(u.Call("AUTH", "u1", "x"));
+            foreach (var cmd in new[] { new[] { "SORT", "l", "BY", "w*" }, ["SORT", "l", "GET", "w*"], ["SORT", "l", "BY", "nosort"], ["SORT", "l", "GET", "#"], ["SORT_RO", "l", "BY", "w*", "GET", "#"],
+                         ["SORT", "l", "LIMIT", "x", "y", "BY", "w*"], ["SORT", "l", "BY", "w*", "LIMIT", "x", "y"], ["EVAL", "return redis.pcall('sort', 'l', 'by', 'w*')", "0"] })
+                t.Add(u.Call(cmd));
+        }
+        return t;
+    });
 }
