@@ -396,7 +396,7 @@ public sealed class CommandNameIndex
         int mask = _slots.Length - 1;
         for (int i = (int)(Hash(name) & (uint)mask); ; i = (i + 1) & mask)
         {
-            if (_slots[i].Name is null || Same(_slots[i].Name, name))
+            if (_slots[i].Name is null || (_slots[i].Name!.Length == name.Length && (Ascii.EqualsIgnoreCase(_slots[i].Name, name) || SameNonAscii(_slots[i].Name, name))))
             {
                 if (_slots[i].Name is null) _count++;
                 _slots[i] = (name, def);
@@ -464,19 +464,17 @@ public sealed class CommandNameIndex
         {
             var candidate = slots[i].Name;
             if (candidate is null) return null;
-            if (candidate.Length == name.Length && Same(name, candidate)) return slots[i].Def;
+            if (candidate.Length == name.Length && (Ascii.EqualsIgnoreCase(name, candidate) || SameNonAscii(name, candidate))) return slots[i].Def;
         }
     }
 
     /// <summary>
-    /// strcasecmp, as Redis's command dict compares: ASCII letters in any case, other bytes as
-    /// they are (a rename-command name may hold any). The byte loop runs only when the ASCII
-    /// compare fails on a name of the same length (a probe collision, or such a name).
+    /// strcasecmp, as Redis's command dict compares, for names of equal length that are not both
+    /// ASCII (a rename-command name may hold any byte): ASCII letters in any case, other bytes as
+    /// they are. Only reached when the ASCII compare failed (a probe collision, or such a name).
     /// </summary>
-    static bool Same(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    static bool SameNonAscii(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        if (Ascii.EqualsIgnoreCase(a, b)) return true;
-        if (a.Length != b.Length) return false;
         for (int i = 0; i < a.Length; i++)
             if (a[i] != b[i] && !(char.IsAsciiLetter((char)a[i]) && (a[i] | 0x20) == (b[i] | 0x20))) return false;
         return true;
