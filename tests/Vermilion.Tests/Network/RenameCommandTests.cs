@@ -11,6 +11,52 @@ public sealed class RenamedCommandServers : DifferentialServers
     public RenamedCommandServers() : base(s_renames, s_renames) { }
 }
 
+/// <summary>Renamed commands whose procs serve two names (MSET/MSETNX, ZREMRANGEBYSCORE/BYLEX, BLMOVE/BRPOPLPUSH), with the effect stream recorded.</summary>
+public sealed class RenamedEffectServers() : EffectServers(["--rename-command", "mset", "ms2", "--rename-command", "zremrangebyscore", "zrs",
+    "--rename-command", "brpoplpush", "bpl", "--rename-command", "blmove", "bm"]);
+
+/// <summary>
+/// A proc that serves two commands must tell them apart by which one it was bound as, not by
+/// argv[0], which rename-command may have changed: arity errors, keyspace events and what is
+/// propagated (the AOF) are the command's own, as redis-server 7.0.15 gives them.
+/// </summary>
+[Trait("Category", "Network")]
+public class RenamedSharedProcTests(RenamedEffectServers servers) : IClassFixture<RenamedEffectServers>
+{
+    [Fact]
+    public void ErrorsEventsAndEffectsNameTheCommand()
+    {
+        var before = (Redis: servers.RedisAof().Length, Vermilion: servers.Sink.Bytes().Length);
+        servers.Same(connect =>
+        {
+            using var admin = connect();
+            admin.Call("FLUSHALL");
+            admin.Call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+            using var events = connect();
+            var t = new List<string> { events.Call("PSUBSCRIBE", "__keyevent@0__:*") };
+            using var c = connect();
+            t.Add(c.Call("MS2", "a", "1", "b"));
+            t.Add(c.Call("MSETNX", "a", "1", "b"));
+            t.Add(c.Call("MS2", "a", "1"));
+            t.Add(c.Call("ZADD", "z", "1", "x", "2", "y"));
+            t.Add(c.Call("ZRS", "z", "0", "1"));
+            t.Add(c.Call("RPUSH", "src", "e1", "e2"));
+            t.Add(c.Call("BPL", "src", "dst", "0"));
+            t.Add(c.Call("BM", "src", "dst", "LEFT", "RIGHT", "0"));
+            using var blocked = connect();
+            blocked.Send(RespSocket.Encode("BPL", "empty", "dst", "0"));
+            Thread.Sleep(100);
+            t.Add(c.Call("RPUSH", "empty", "e3"));
+            t.Add(RespSocket.Show(blocked.ReadReply()));
+            admin.Call("CONFIG", "SET", "notify-keyspace-events", "");
+            for (int i = 0; i < 8; i++) t.Add(RespSocket.Show(events.ReadReply()));
+            return t;
+        });
+        Assert.Equal(EffectServers.Lines(servers.RedisAof(), before.Redis).Where(l => !l.StartsWith("CONFIG")),
+            EffectServers.Lines(servers.Sink.Bytes(), before.Vermilion).Where(l => !l.StartsWith("CONFIG")));
+    }
+}
+
 /// <summary>
 /// rename-command against redis-server 7.0.15: a renamed command answers only to its new name, yet
 /// keeps its built name in replies (COMMAND INFO/LIST/DOCS, errors, commandstats, CLIENT LIST) and
