@@ -64,6 +64,45 @@ public class AclCommandTableTests(DifferentialServers servers) : IClassFixture<D
         }
     }
 
+    /// <summary>
+    /// The same over the key specifications: a user allowed every command but no key runs each
+    /// command that has keys, with its arity's count of arguments ("k0", "k1"... so each key is
+    /// told apart), and must get Redis's reply: the NOPERM for keys, or the command's own error
+    /// where the dummy arguments hold no key (a numkeys that is not a number).
+    /// </summary>
+    [Fact]
+    public void EveryCommandWithKeysRefusedAsRedis()
+    {
+        using var redisAdmin = servers.Redis.Connect();
+        using var vermilionAdmin = servers.Vermilion.Connect();
+        using var redisUser = servers.Redis.Connect();
+        using var vermilionUser = servers.Vermilion.Connect();
+        var ours = Commands(vermilionAdmin);
+        var theirs = Commands(redisAdmin);
+        foreach (var admin in new[] { redisAdmin, vermilionAdmin })
+            Assert.Equal("+OK\r\n", admin.Call("ACL", "SETUSER", "keyless", "reset", "on", "nopass", "&*", "+@all"));
+        Assert.Equal("+OK\r\n", redisUser.Call("AUTH", "keyless", "x"));
+        Assert.Equal("+OK\r\n", vermilionUser.Call("AUTH", "keyless", "x"));
+        var mismatches = new List<string>();
+        int compared = 0;
+        foreach (var (name, info) in theirs)
+        {
+            if (!ours.ContainsKey(name) || info.Items![8].Items is not { Count: > 0 } || NoAuth(info)) continue;
+            int arity = int.Parse(info.Items[1].Text!);
+            var argv = new List<string>(name.Split('|'));
+            while (argv.Count < Math.Abs(arity)) argv.Add("k" + argv.Count);
+            string expected = redisUser.Call([.. argv]), actual = vermilionUser.Call([.. argv]);
+            compared++;
+            if (expected != actual) mismatches.Add($"{string.Join(' ', argv)}: redis {RespSocket.Show(expected)} vermilion {RespSocket.Show(actual)}");
+        }
+        foreach (var admin in new[] { redisAdmin, vermilionAdmin })
+        {
+            admin.Call("ACL", "DELUSER", "keyless");
+            admin.Call("ACL", "LOG", "RESET");
+        }
+        Assert.True(mismatches.Count == 0 && compared > 150, $"{mismatches.Count} of {compared} differ:\n" + string.Join("\n", mismatches));
+    }
+
     /// <summary>COMMAND's entries by full name ("config|get"), subcommands included.</summary>
     static Dictionary<string, RespReply> Commands(RespSocket s)
     {
