@@ -192,11 +192,19 @@ public sealed class CommandDef
 /// allocation): names are at most a few dozen ASCII bytes, decoded onto the stack. Each family's
 /// Register, written at build time from its [Command] methods (<see cref="CommandAttribute"/>), binds
 /// its procs to the metadata by name; the table lists commands in binding order.
+/// rename-command gives it two views, as Redis's server.commands and server.orig_commands: what
+/// clients call (<see cref="Lookup(ReadOnlySpan{byte})"/>, <see cref="All"/>) and the names as
+/// built (<see cref="LookupOriginal"/>, <see cref="Original"/>), which ACL rules and categories use.
 /// </summary>
 public sealed class CommandTable
 {
     readonly List<CommandDef> _all = new();
-    readonly CommandNameIndex _index = new();
+    CommandNameIndex _index = new();
+    /// <summary>orig_commands: the index before any rename-command (the same object until one).</summary>
+    CommandNameIndex _original;
+    /// <summary>The callable commands by their current names; null until a rename-command.</summary>
+    Dictionary<string, CommandDef>? _renamed;
+    List<CommandDef>? _live;
     int _nextAclId;
 
     public CommandTable() : this(RegisterAll) { }
@@ -204,6 +212,7 @@ public sealed class CommandTable
     /// <summary>A table of what <paramref name="register"/> binds; throws unless that is exactly the commands the metadata has.</summary>
     internal CommandTable(Action<CommandTable> register)
     {
+        _original = _index;
         register(this);
         CheckEveryCommandBound();
     }
@@ -245,8 +254,46 @@ public sealed class CommandTable
         ReplicationCommands.Register(t);
     }
 
-    public int Count => _all.Count;
-    public IEnumerable<CommandDef> All => _all;
+    /// <summary>COMMAND COUNT: the commands clients can call (a command renamed to "" is gone).</summary>
+    public int Count => (_live ?? _all).Count;
+    /// <summary>server.commands: the callable commands, in table order (COMMAND, COMMAND LIST, INFO commandstats).</summary>
+    public IEnumerable<CommandDef> All => _live ?? _all;
+    /// <summary>server.orig_commands: every command as built, renamed or removed ones included (ACL categories and bitmaps).</summary>
+    public IEnumerable<CommandDef> Original => _all;
+
+    /// <summary>
+    /// rename-command OLD NEW (NEW "" removes OLD), applied at startup once the config file was
+    /// checked (<see cref="RenameError"/>): the command is then called only by NEW, while its
+    /// full name (replies, errors, commandstats, ACL rules) stays the built one, as in Redis 7.0.
+    /// The index is rebuilt, not edited, so the lookup on the request path stays what it was.
+    /// </summary>
+    public void Rename(string from, string to)
+    {
+        _renamed ??= _all.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
+        if (!_renamed.Remove(from, out var def)) throw new InvalidOperationException($"rename-command: no command '{from}'");
+        if (to.Length > 0 && !_renamed.TryAdd(to, def)) throw new InvalidOperationException($"rename-command: '{to}' exists");
+        var index = new CommandNameIndex();
+        foreach (var (name, d) in _renamed) index.Add(name, d);
+        _index = index;
+        var live = new HashSet<CommandDef>(_renamed.Values);
+        _live = _all.FindAll(live.Contains);
+    }
+
+    /// <summary>
+    /// The error Redis 7.0 prints at startup for `rename-command from to` after the renames in
+    /// <paramref name="names"/> (the callable top-level names, updated when accepted). Redis
+    /// asserts on a subcommand ("client|kill": found, then not in the table); here it is no command.
+    /// </summary>
+    public static string? RenameError(HashSet<string> names, string from, string to)
+    {
+        if (!names.Remove(from)) return "No such command in rename-command";
+        if (to.Length > 0 && !names.Add(to)) return "Target command name already exists";
+        return null;
+    }
+
+    /// <summary>The top-level command names before any rename, for <see cref="RenameError"/>'s set.</summary>
+    public static HashSet<string> BuiltNames() =>
+        new(CommandMetadata.All.Keys.Where(n => !n.Contains('|')), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Binds a command's proc (and getkeys proc, if its key flags depend on the arguments) to its
@@ -262,7 +309,7 @@ public sealed class CommandTable
 
     CommandDef Define(string fullName)
     {
-        if (LookupByFullName(fullName) is { } existing) return existing;
+        if (LookupOriginal(fullName) is { } existing) return existing;
         if (!CommandMetadata.All.TryGetValue(fullName, out var spec))
             throw new InvalidOperationException($"'{fullName}' is bound but has no metadata in Commands/Metadata/*.json");
         int bar = fullName.IndexOf('|');
@@ -289,7 +336,7 @@ public sealed class CommandTable
         var unbound = new List<string>();
         foreach (var name in CommandMetadata.All.Keys)
         {
-            var def = LookupByFullName(name);
+            var def = LookupOriginal(name);
             if (def is null || (def.Proc is null && (def.Subcommands is null || def.ArityAccepts(1)))) unbound.Add(name);
         }
         if (unbound.Count > 0)
@@ -298,16 +345,23 @@ public sealed class CommandTable
 
     public CommandDef? Lookup(ReadOnlySpan<byte> name) => _index.Find(name);
 
-    public CommandDef? Lookup(string name) => name.Length <= 64 && Ascii.IsValid(name) ? _index.Find(System.Text.Encoding.ASCII.GetBytes(name)) : null;
+    public CommandDef? Lookup(string name) => Find(_index, name);
+
+    static CommandDef? Find(CommandNameIndex index, string name) => name.Length <= 256 ? index.Find(Encoding.UTF8.GetBytes(name)) : null;
 
     public static CommandDef? LookupSub(CommandDef parent, ReadOnlySpan<byte> name) => parent.SubcommandIndex?.Find(name);
 
-    /// <summary>lookupCommandBySds: "get" or "client|kill", any case; more than one '|' finds nothing.</summary>
-    public CommandDef? LookupByFullName(string name)
+    /// <summary>lookupCommandBySds: "get" or "client|kill", any case, by the names clients call; more than one '|' finds nothing.</summary>
+    public CommandDef? LookupByFullName(string name) => LookupByFullName(_index, name);
+
+    /// <summary>lookupCommandBySdsLogic(server.orig_commands): as <see cref="LookupByFullName(string)"/>, by the built names (ACL rules).</summary>
+    public CommandDef? LookupOriginal(string name) => LookupByFullName(_original, name);
+
+    static CommandDef? LookupByFullName(CommandNameIndex index, string name)
     {
         var parts = name.Split('|');
         if (parts.Length > 2) return null;
-        var cmd = Lookup(parts[0]);
+        var cmd = Find(index, parts[0]);
         if (parts.Length == 1) return cmd;
         if (cmd?.Subcommands is null) return null;
         return cmd.Subcommands.GetValueOrDefault(parts[1]);
@@ -333,7 +387,7 @@ public sealed class CommandNameIndex
             _count = 0;
             foreach (var (n, d) in old) if (n is not null) Insert(n, d!);
         }
-        Insert(System.Text.Encoding.ASCII.GetBytes(name.ToLowerInvariant()), def);
+        Insert(Encoding.UTF8.GetBytes(name), def);
     }
 
     void Insert(byte[] name, CommandDef def)
@@ -343,7 +397,7 @@ public sealed class CommandNameIndex
         int mask = _slots.Length - 1;
         for (int i = (int)(Hash(name) & (uint)mask); ; i = (i + 1) & mask)
         {
-            if (_slots[i].Name is null || _slots[i].Name.AsSpan().SequenceEqual(name))
+            if (_slots[i].Name is null || (_slots[i].Name!.Length == name.Length && (Ascii.EqualsIgnoreCase(_slots[i].Name, name) || SameNonAscii(_slots[i].Name, name))))
             {
                 if (_slots[i].Name is null) _count++;
                 _slots[i] = (name, def);
@@ -411,8 +465,20 @@ public sealed class CommandNameIndex
         {
             var candidate = slots[i].Name;
             if (candidate is null) return null;
-            if (candidate.Length == name.Length && Ascii.EqualsIgnoreCase(name, candidate)) return slots[i].Def;
+            if (candidate.Length == name.Length && (Ascii.EqualsIgnoreCase(name, candidate) || SameNonAscii(name, candidate))) return slots[i].Def;
         }
+    }
+
+    /// <summary>
+    /// strcasecmp, as Redis's command dict compares, for names of equal length that are not both
+    /// ASCII (a rename-command name may hold any byte): ASCII letters in any case, other bytes as
+    /// they are. Only reached when the ASCII compare failed (a probe collision, or such a name).
+    /// </summary>
+    static bool SameNonAscii(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        for (int i = 0; i < a.Length; i++)
+            if (a[i] != b[i] && !(char.IsAsciiLetter((char)a[i]) && (a[i] | 0x20) == (b[i] | 0x20))) return false;
+        return true;
     }
 
     static uint Hash(ReadOnlySpan<byte> name)

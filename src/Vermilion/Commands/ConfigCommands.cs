@@ -167,6 +167,13 @@ public static partial class ConfigCommands
         c.Reply.Ok();
     }
 
+    /// <summary>
+    /// rewriteConfigUserOption's lines: every user as ACL LIST describes it, or none when an aclfile
+    /// holds them. Names and rules are bytes (Latin-1 strings here); the config file is UTF-8 text.
+    /// </summary>
+    static List<string> UserLines(VermilionServer server) => server.Config.AclFileName.Length > 0 ? [] :
+        server.Acl.Users.Values.Select(u => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes($"user {u.Name} {u.Describe()}"))).ToList();
+
     [Command("config|rewrite")]
     static void Rewrite(Client c, CommandArgs a)
     {
@@ -176,7 +183,7 @@ public static partial class ConfigCommands
             c.Reply.Error("The server is running without a config file");
             return;
         }
-        var error = ConfigRewrite.Rewrite(c.Server.Config, file);
+        var error = ConfigRewrite.Rewrite(c.Server.Config, file, UserLines(c.Server));
         if (error is null)
         {
             c.Server.Log.Notice("CONFIG REWRITE executed with success.");

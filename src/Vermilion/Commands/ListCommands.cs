@@ -397,8 +397,12 @@ public static partial class ListCommands
 
     [Command("rpoplpush")] static void RPopLPush(Client c, CommandArgs a) => Move(c, a, fromHead: false, toHead: true);
 
+    /// <summary>Which blocking command a move serves: each is propagated as its non-blocking form.
+    /// Told by the proc, not argv[0], which rename-command may have changed.</summary>
+    enum BlockingForm { None, BLMove, BRPopLPush }
+
     /// <summary>lmoveGenericCommand: both keys' types are checked before anything changes; source and destination may be the same list.</summary>
-    static void Move(Client c, CommandArgs a, bool fromHead, bool toHead)
+    static void Move(Client c, CommandArgs a, bool fromHead, bool toHead, BlockingForm blocking = BlockingForm.None)
     {
         var source = c.Db.Get<QuickList>(a[1]);
         if (source is null)
@@ -433,12 +437,12 @@ public static partial class ListCommands
         bool served = c.Server.ServingBlocked;
         if (!served) c.Server.Dirty++;
         if (!c.Server.Propagating) return;
-        if (a.Is(0, "blmove"))
+        if (blocking == BlockingForm.BLMove)
         {
             if (served) c.Server.Rewrite(c, 5).Arg("LMOVE"u8).Arg(a[1]).Arg(a[2]).Arg(fromHead ? "left"u8 : "right"u8).Arg(toHead ? "left"u8 : "right"u8);
             else c.Server.Rewrite(c, 5).Arg("LMOVE"u8).Arg(a[1]).Arg(a[2]).Arg(a[3]).Arg(a[4]);
         }
-        else if (a.Is(0, "brpoplpush")) c.Server.Rewrite(c, 3).Arg("RPOPLPUSH"u8).Arg(a[1]).Arg(a[2]);
+        else if (blocking == BlockingForm.BRPopLPush) c.Server.Rewrite(c, 3).Arg("RPOPLPUSH"u8).Arg(a[1]).Arg(a[2]);
     }
 
     // ---- multi-key pops ----
@@ -528,22 +532,22 @@ public static partial class ListCommands
     {
         if (!TryParseEnd(c, a[3], out bool fromHead) || !TryParseEnd(c, a[4], out bool toHead)) return;
         if (!VermilionServer.TryParseBlockTimeout(c, a[5], out long deadline)) return;
-        BlockingMove(c, a, fromHead, toHead, deadline);
+        BlockingMove(c, a, fromHead, toHead, deadline, BlockingForm.BLMove);
     }
 
     [Command("brpoplpush")]
     static void BRPopLPush(Client c, CommandArgs a)
     {
         if (!VermilionServer.TryParseBlockTimeout(c, a[3], out long deadline)) return;
-        BlockingMove(c, a, fromHead: false, toHead: true, deadline);
+        BlockingMove(c, a, fromHead: false, toHead: true, deadline, BlockingForm.BRPopLPush);
     }
 
     /// <summary>blmoveGenericCommand: only the source's type is checked before blocking; the destination's when an element moves.</summary>
-    static void BlockingMove(Client c, CommandArgs a, bool fromHead, bool toHead, long deadline)
+    static void BlockingMove(Client c, CommandArgs a, bool fromHead, bool toHead, long deadline, BlockingForm form)
     {
         if (c.Db.Get<QuickList>(a[1]) is not null)
         {
-            Move(c, a, fromHead, toHead);
+            Move(c, a, fromHead, toHead, form);
             return;
         }
         if (c.Server.DeniesBlocking(c)) c.Reply.Null();

@@ -149,12 +149,24 @@ public static partial class SortCommands
         return nul < 0 ? s : s[..nul];
     }
 
+    /// <summary>
+    /// sortCommandGeneric's user_has_full_key_access: BY and GET read keys that no key
+    /// specification names, so the user (a script's caller, for a script) must read every key.
+    /// </summary>
+    static bool CanReadEveryKey(Client c, CommandArgs a, bool readOnly, ref bool? known)
+    {
+        known ??= c.Server.RequestingClient(c)?.User is not { Unrestricted: false } user
+            || c.Server.Acl.CanReadEveryKey(user, c.Server.Commands.LookupOriginal(readOnly ? "sort_ro" : "sort")!, a);
+        return known.Value;
+    }
+
     static void SortGeneric(Client c, CommandArgs a, bool readOnly)
     {
         bool desc = false, alpha = false, dontSort = false;
         long limitStart = 0, limitCount = -1;
         int byArg = -1, storeArg = -1;
         List<int>? gets = null;
+        bool? fullKeyAccess = null;
         for (int j = 2; j < a.Count; j++)
         {
             int left = a.Count - j - 1;
@@ -172,8 +184,21 @@ public static partial class SortCommands
                 byArg = ++j;
                 // A BY without '*' is constant: nothing to sort by, the elements keep their order.
                 dontSort = CString(a[j]).IndexOf((byte)'*') < 0;
+                if (!dontSort && !CanReadEveryKey(c, a, readOnly, ref fullKeyAccess))
+                {
+                    c.Reply.Error("BY option of SORT denied due to insufficient ACL permissions.");
+                    return;
+                }
             }
-            else if (a.Is(j, "get") && left >= 1) (gets ??= []).Add(++j);
+            else if (a.Is(j, "get") && left >= 1)
+            {
+                if (!CanReadEveryKey(c, a, readOnly, ref fullKeyAccess))
+                {
+                    c.Reply.Error("GET option of SORT denied due to insufficient ACL permissions.");
+                    return;
+                }
+                (gets ??= []).Add(++j);
+            }
             else
             {
                 c.Reply.Error("syntax error");

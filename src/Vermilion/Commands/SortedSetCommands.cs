@@ -597,7 +597,7 @@ public static partial class SortedSetCommands
             c.Reply.Error("min or max is not a float");
             return;
         }
-        RemoveRangeGeneric(c, a, range);
+        RemoveRangeGeneric(c, a, range, "zremrangebyscore");
     }
 
     [Command("zremrangebylex")]
@@ -608,11 +608,12 @@ public static partial class SortedSetCommands
             c.Reply.Error("min or max not valid string range item");
             return;
         }
-        RemoveRangeGeneric(c, a, range);
+        RemoveRangeGeneric(c, a, range, "zremrangebylex");
     }
 
     /// <summary>zzlDeleteRangeBy* / zslDeleteRangeBy*: from the first entry in range, every entry while in range.</summary>
-    static void RemoveRangeGeneric<TRange>(Client c, CommandArgs a, in TRange range) where TRange : struct, IRange
+    /// <remarks><paramref name="event"/> names the command by its own name: argv[0] may be a rename-command's.</remarks>
+    static void RemoveRangeGeneric<TRange>(Client c, CommandArgs a, in TRange range, string @event) where TRange : struct, IRange
     {
         var set = c.Db.Get<SortedSetValue>(a[1]);
         if (set is null)
@@ -622,7 +623,7 @@ public static partial class SortedSetCommands
         }
         int first = FirstInRange(set, range);
         long count = first < 0 ? 0 : CountWalk(set, range, first, reverse: false, limit: -1);
-        RemoveAndReply(c, a[1], set, first, count, a.Is(0, "zremrangebyscore") ? "zremrangebyscore" : "zremrangebylex");
+        RemoveAndReply(c, a[1], set, first, count, @event);
     }
 
     static void RemoveAndReply(Client c, ReadOnlySpan<byte> key, SortedSetValue set, int start, long count, string @event)

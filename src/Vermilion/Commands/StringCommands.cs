@@ -272,17 +272,18 @@ public static partial class StringCommands
         }
     }
 
-    static bool PairsOrError(Client c, CommandArgs a)
+    /// <summary>addReplyErrorArity names the command's own name (<paramref name="name"/>), not argv[0], which rename-command may have changed.</summary>
+    static bool PairsOrError(Client c, CommandArgs a, string name)
     {
         if (a.Count % 2 == 1) return true;
-        c.Reply.Error($"wrong number of arguments for '{(a.Is(0, "mset") ? "mset" : "msetnx")}' command");
+        c.Reply.Error($"wrong number of arguments for '{name}' command");
         return false;
     }
 
     [Command("mset")]
     static void MSet(Client c, CommandArgs a)
     {
-        if (!PairsOrError(c, a)) return;
+        if (!PairsOrError(c, a, "mset")) return;
         for (int i = 1; i < a.Count; i += 2)
         {
             c.Db.Set(a[i], a[i + 1]);
@@ -296,7 +297,7 @@ public static partial class StringCommands
     [Command("msetnx")]
     static void MSetNx(Client c, CommandArgs a)
     {
-        if (!PairsOrError(c, a)) return;
+        if (!PairsOrError(c, a, "msetnx")) return;
         for (int i = 1; i < a.Count; i += 2)
         {
             if (c.Db.Exists(a[i]))

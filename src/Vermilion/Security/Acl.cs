@@ -37,7 +37,7 @@ public sealed class Acl
     public Acl(CommandTable table)
     {
         _table = table;
-        foreach (var cmd in table.All)
+        foreach (var cmd in table.Original)
         {
             _inOrder.Add(cmd);
             if (cmd.Subcommands is not null) _inOrder.AddRange(cmd.Subcommands.Values.OrderBy(s => s.AclId));
@@ -54,8 +54,8 @@ public sealed class Acl
     public IReadOnlyList<CommandDef> CommandsInOrder => _inOrder;
     public ulong CategoriesOf(CommandDef cmd) => _categories[cmd.AclId];
     internal IEnumerable<CommandDef> SubcommandsOf(CommandDef cmd) => cmd.Subcommands!.Values;
-    /// <summary>ACLLookupCommand: "get" or "config|get", any case.</summary>
-    internal CommandDef? LookupCommand(string name) => name.Length == 0 ? null : _table.LookupByFullName(name);
+    /// <summary>ACLLookupCommand: "get" or "config|get", any case, by the built names (orig_commands: rename-command does not change rules).</summary>
+    internal CommandDef? LookupCommand(string name) => name.Length == 0 ? null : _table.LookupOriginal(name);
 
     /// <summary>ACLCreateDefaultUser: +@all ~* &amp;* on nopass.</summary>
     internal AclUser CreateDefaultUser()
@@ -189,6 +189,20 @@ public sealed class Acl
         }
         position = lastIndex;
         return relevant;
+    }
+
+    /// <summary>
+    /// ACLUserCheckCmdWithUnrestrictedKeyAccess with CMD_KEY_ACCESS (SORT's BY and GET, which read
+    /// keys the ACL check never saw): one selector allows the command, its keys and channels, and
+    /// reads every key (allkeys, ~* or %R~*).
+    /// </summary>
+    public bool CanReadEveryKey(AclUser? user, CommandDef cmd, CommandArgs args)
+    {
+        if (user is null) return true;
+        List<KeyReference>? keys = null;
+        foreach (var s in user.Selectors)
+            if (CheckSelector(s, cmd, args, 0, ref keys, out _) == AclDenial.None && s.ReadsEveryKey) return true;
+        return false;
     }
 
     static AclDenial CheckSelector(AclSelector s, CommandDef cmd, CommandArgs args, int offset, ref List<KeyReference>? keys, out int index)

@@ -74,7 +74,8 @@ public static class AclFile
         {
             int lineNumber = i + 1;
             string line = lines[i].Trim(' ', '\t', '\r', '\n');
-            if (line.Length == 0) continue;
+            // Redis tests the first byte as a C string's end: a line starting with NUL is blank.
+            if (line.Length == 0 || line[0] == '\0') continue;
             // sdssplitlen on single spaces: empty words stay (and fail as rules do in Redis).
             var argv = line.Split(' ');
             if (argv[0] != "user" || argv.Length < 2)

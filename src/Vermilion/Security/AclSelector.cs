@@ -53,6 +53,8 @@ public sealed class AclSelector
 
     /// <summary>True when this selector allows everything: the check is then one flag test.</summary>
     public bool Unrestricted => AllKeys && AllChannels && AllCommands;
+    /// <summary>ACLSelectorHasUnrestrictedKeyAccess for reading: allkeys (~*), or a "*" pattern that reads.</summary>
+    public bool ReadsEveryKey => AllKeys || Keys.Exists(k => (k.Flags & KeyPermission.Read) != 0 && k.Pattern == "*");
 
     public bool GetBit(int id) => (_bits[id >> 6] & (1UL << (id & 63))) != 0;
 

@@ -9,9 +9,10 @@ public static class ClientInfo
     /// <summary>
     /// "id=… addr=… laddr=… fd=… name=… age=… idle=… flags=… db=… sub=… psub=… ssub=… multi=… qbuf=…
     /// qbuf-free=… argv-mem=… multi-mem=… rbs=… rbp=… obl=… oll=… omem=… tot-mem=… events=… cmd=… user=…
-    /// redir=… resp=…", the fields and order of Redis 7.0.
+    /// redir=… resp=…", the fields and order of Redis 7.0. <paramref name="argv"/> is the client's
+    /// command when it is not the running one (a refused command: ACL LOG's client-info).
     /// </summary>
-    public static string Line(Client c)
+    public static string Line(Client c, CommandArgs? argv = null)
     {
         var s = c.Server;
         var conn = c.Conn;
@@ -21,7 +22,10 @@ public static class ClientInfo
         string events = (conn?.HasReadHandler == true ? "r" : "") + (conn?.HasWriteHandler == true ? "w" : "");
         long qbuf = c.QueryBufferLength, qfree = c.QueryBufferFree;
         long omem = c.Reply.ListBytes;
-        long totMem = MemoryBytes(c);
+        if (argv is null && c == s.CurrentClient) argv = s.CurrentArgs;
+        // c->argv_len_sum; getClientMemoryUsage adds it and the argv array (a pointer per argument) to tot-mem.
+        long argvMem = argv is not null ? ArgvMemory(argv) : s.BlockedArgvBytes(c);
+        long totMem = MemoryBytes(c) + argvMem + (argv is not null ? 8L * argv.Count : 0);
         var sb = new StringBuilder(256);
         sb.Append("id=").Append(c.Id)
           .Append(" addr=").Append(addr)
@@ -38,7 +42,7 @@ public static class ClientInfo
           .Append(" multi=").Append(c.Multi?.Queued.Count ?? -1)
           .Append(" qbuf=").Append(qbuf)
           .Append(" qbuf-free=").Append(qfree)
-          .Append(" argv-mem=").Append(c == s.CurrentClient && s.CurrentArgs is { } running ? ArgvMemory(running) : s.BlockedArgvBytes(c))
+          .Append(" argv-mem=").Append(argvMem)
           .Append(" multi-mem=").Append(c.Multi?.QueuedBytes ?? 0)
           .Append(" rbs=").Append(c.Reply.BufferSize)
           .Append(" rbp=").Append(c.Reply.Peak)

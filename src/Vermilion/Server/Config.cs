@@ -120,6 +120,10 @@ public sealed class Config
     public string AclFileName = "";
     /// <summary>The `user name rules...` lines of the config file, whole (argv[0] is "user").</summary>
     public readonly List<string[]> UserDirectives = new();
+    /// <summary>The config file's `rename-command from to` lines in order (to "" removes), checked as read; the server's table applies them.</summary>
+    public readonly List<(string From, string To)> RenamedCommands = new();
+    /// <summary>The callable command names after the renames read so far (null until the first).</summary>
+    HashSet<string>? _commandNames;
     public long AclLogMaxLen = 128;
     public string AclPubsubDefault = "resetchannels";
     public long LatencyMonitorThreshold;
@@ -820,7 +824,12 @@ public sealed class Config
                     if (depth >= 16) throw new ConfigFileException(n + 1, line, "Too many nested includes (an include loop?)");
                     LoadLines(ReadFile(values[0]), depth + 1);
                     continue;
-                case "rename-command" when values.Length == 2: unsupported = "rename-command is not built in Vermilion yet"; break;
+                case "rename-command" when values.Length == 2:
+                    _commandNames ??= Vermilion.Commands.CommandTable.BuiltNames();
+                    if (Vermilion.Commands.CommandTable.RenameError(_commandNames, values[0], values[1]) is { } renameError)
+                        throw new ConfigFileException(n + 1, line, renameError);
+                    RenamedCommands.Add((values[0], values[1]));
+                    continue;
                 case "user" when values.Length >= 1:
                     // ACLAppendUserForLoading: checked now, created once the server starts (VermilionServer.LoadUsersAtStartup).
                     if (UserDirectives.Exists(u => u[1] == values[0]))

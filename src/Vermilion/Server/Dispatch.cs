@@ -49,7 +49,7 @@ public sealed partial class VermilionServer
             var sub = CommandTable.LookupSub(cmd, args[1]);
             if (sub is null)
             {
-                RejectCommand(c, $"unknown subcommand '{args.GetCString(1, 128)}'. Try {cmd.Name.ToUpperInvariant()} HELP.");
+                RejectCommand(c, $"unknown subcommand '{args.GetCString(1, 128)}'. Try {args.GetString(0).ToUpperInvariant()} HELP.");
                 return true;
             }
             cmd = sub;
@@ -380,7 +380,9 @@ public sealed partial class VermilionServer
         {
             Reason = reason, Context = context, Object = obj,
             Username = username ?? c.User?.NameBytes ?? [],
-            CreatedMs = UnixTimeMs, ClientInfo = ClientInfo.Line(real),
+            // The refused command is the client's argv (argv-mem), though it never became the running
+            // one; a script's caller's argv is its EVAL/FCALL, which is running.
+            CreatedMs = UnixTimeMs, ClientInfo = ClientInfo.Line(real, context == AclLogContext.Lua ? null : args),
         }, Config.AclLogMaxLen);
     }
 

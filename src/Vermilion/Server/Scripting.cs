@@ -236,6 +236,12 @@ public sealed partial class VermilionServer
     public void Eval(Client c, CommandArgs a, bool bySha, bool readOnly)
     {
         FeedMonitorsBeforeScript(c, a);
+        // evalShaCommand: a SHA that is not 40 bytes long cannot match, and says so before numkeys is read.
+        if (bySha && a.Length(1) != 40)
+        {
+            c.Reply.ErrorRaw("-NOSCRIPT No matching script. Please use EVAL.\r\n"u8);
+            return;
+        }
         if (!TryNumKeys(c, a, "value is not an integer or out of range", out long numkeys)) return;
         Span<byte> shaBytes = stackalloc byte[40];
         ReadOnlySpan<byte> sha = shaBytes;

@@ -114,6 +114,7 @@ public sealed partial class VermilionServer : IDisposable
     {
         Config = config;
         Log = new Log(config);
+        foreach (var (from, to) in config.RenamedCommands) Commands.Rename(from, to);
         Acl = new Vermilion.Security.Acl(Commands) { PubsubDefaultAllChannels = config.AclPubsubDefault == "allchannels" };
         if (config.RequirePass.Length > 0) Acl.SetRequirePass(config.RequirePass);
         UpdateCachedTime();

@@ -402,3 +402,41 @@ public class DebugLocalTests
         }
     }
 }
+
+/// <summary>
+/// enable-debug-command, enable-module-command and enable-protected-configs "local" against
+/// redis-server 7.0.15: a client from 127.0.0.2 is not local (islocalClient knows only 127.0.0.1,
+/// ::1 and unix sockets), so DEBUG, MODULE LOAD/LOADEX/UNLOAD and CONFIG SET dir/dbfilename are
+/// refused with 7.0's texts, while 127.0.0.1 may; the three settings stay immutable.
+/// </summary>
+[Trait("Category", "Network")]
+public class ProtectedLocalTests(ProtectedLocalTests.Servers servers) : IClassFixture<ProtectedLocalTests.Servers>
+{
+    static readonly string[] s_local = ["--enable-debug-command", "local", "--enable-module-command", "local", "--enable-protected-configs", "local", "--protected-mode", "no"];
+
+    public sealed class Servers() : DifferentialServers(s_local, s_local);
+
+    static readonly string[][] s_script =
+    [
+        ["DEBUG", "SET-ACTIVE-EXPIRE", "1"], ["DEBUG", "SLEEP", "0"], ["MODULE", "LIST"], ["MODULE", "LOAD", "/x.so"], ["MODULE", "LOADEX", "/x.so"], ["MODULE", "UNLOAD", "x"],
+        ["CONFIG", "SET", "dbfilename", "other.rdb"], ["CONFIG", "SET", "dir", "."], ["CONFIG", "SET", "dbfilename", "dump.rdb"],
+        ["CONFIG", "SET", "enable-debug-command", "yes"], ["CONFIG", "SET", "enable-module-command", "no"], ["CONFIG", "SET", "enable-protected-configs", "yes"],
+        ["MULTI"], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"], ["EXEC"], ["PING"],
+    ];
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.2")]
+    public void RefusedFromNonLocalClients(string from)
+    {
+        var address = IPAddress.Parse(from);
+        using var redis = RespSocket.Tcp(servers.Redis.Port, address);
+        using var vermilion = RespSocket.Tcp(servers.Vermilion.Port, address);
+        foreach (var cmd in s_script)
+        {
+            var expected = redis.Call(cmd);
+            var actual = vermilion.Call(cmd);
+            DifferentialServers.AssertSame(string.Join(' ', cmd) + " from " + from, expected, actual);
+        }
+    }
+}

@@ -41,11 +41,15 @@ public sealed class RecordingSink : IEffectSink
 /// appendfsync no: with everysec, redis-server postpones a write while a background fsync runs, so
 /// its file could lag the replies; with no, every iteration's effects are written before its replies.
 /// </summary>
-public sealed class EffectServers : DifferentialServers
+public class EffectServers : DifferentialServers
 {
     public RecordingSink Sink { get; } = new();
 
-    public EffectServers() : base(["--appendonly", "yes", "--appendfsync", "no", "--enable-debug-command", "yes"], ["--enable-debug-command", "yes"])
+    public EffectServers() : this([]) { }
+
+    /// <summary>For a derived fixture whose two servers take more arguments (rename-command...).</summary>
+    protected EffectServers(string[] both)
+        : base(["--appendonly", "yes", "--appendfsync", "no", "--enable-debug-command", "yes", .. both], ["--enable-debug-command", "yes", .. both])
     {
         Vermilion.Server.EffectSinks.Add(Sink);
     }

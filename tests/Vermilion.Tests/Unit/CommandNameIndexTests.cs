@@ -35,4 +35,29 @@ public class CommandNameIndexTests
             }
         }
     }
+
+    /// <summary>rename-command: the callable names change, the built ones (ACL's view) stay; a name may hold any bytes.</summary>
+    [Fact]
+    public void RenamedCommandsAreFoundByTheirNewNameOnly()
+    {
+        var table = new CommandTable();
+        var get = table.Lookup("get")!;
+        int count = table.Count;
+        table.Rename("GET", "Über-Get");
+        table.Rename("set", "");
+        table.Rename("client", "cl");
+        Assert.Null(table.Lookup("get"));
+        Assert.Null(table.Lookup("set"));
+        Assert.Same(get, table.Lookup(Encoding.UTF8.GetBytes("Über-Get")));
+        Assert.Same(get, table.Lookup(Encoding.UTF8.GetBytes("Über-GET")));
+        Assert.Same(get, table.LookupOriginal("get"));
+        Assert.Equal("client|kill", table.LookupByFullName("CL|KILL")!.FullName);
+        Assert.Null(table.LookupByFullName("client|kill"));
+        Assert.NotNull(table.LookupOriginal("set"));
+        Assert.Equal(count - 1, table.Count);
+        Assert.DoesNotContain(table.All, d => d.Name == "set");
+        Assert.Contains(table.Original, d => d.Name == "set");
+        Assert.Throws<InvalidOperationException>(() => table.Rename("get", "x"));
+        Assert.Throws<InvalidOperationException>(() => table.Rename("cl", "ping"));
+    }
 }
