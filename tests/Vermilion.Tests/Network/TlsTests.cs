@@ -404,5 +404,9 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.Equal(rt.Call("PING"), vt.Call("PING"));
         Assert.Equal(rt.Ssl.SslProtocol, vt.Ssl.SslProtocol);
         Assert.Equal(rt.Ssl.NegotiatedCipherSuite, vt.Ssl.NegotiatedCipherSuite);
+        // CLIENT LIST shows a TLS client with 7.0's fields, nothing TLS-specific, the TLS port as laddr.
+        static string Shape(string reply, int port) => string.Join(' ', reply.Split('\n')[0].Split('\r')[0].Split(' ')
+            .Where(f => f.Contains('=')).Select(f => f.Split('=')[0] is var k && k is "flags" or "db" or "events" or "cmd" or "user" or "resp" or "multi" or "sub" ? f : k + (f.EndsWith(":" + port) ? "=:PORT" : "")));
+        Assert.Equal(Shape(rt.Call("CLIENT", "LIST", "ID", rt.Call("CLIENT", "ID")[1..^2]), rPort), Shape(vt.Call("CLIENT", "LIST", "ID", vt.Call("CLIENT", "ID")[1..^2]), vPort));
     }
 }
