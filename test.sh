@@ -24,6 +24,13 @@ if ! /usr/bin/python3 -c 'import redis' 2>/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-redis >/dev/null
 fi
+# The openssl CLI makes the TLS tests' CA and certificates (TlsCertificates); libssl3 is what the server loads.
+if ! command -v openssl >/dev/null; then
+  echo "test.sh: installing openssl (the TLS tests' certificates)"
+  SUDO=""; [ "$(id -u)" != 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssl libssl3 >/dev/null
+fi
 redis-server --version | grep -q 'v=7\.0\.' || echo "test.sh: warning: the oracle is not Redis 7.0: $(redis-server --version)"
 # The burst test opens more than 1000 connections at once.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

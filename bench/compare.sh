@@ -3,6 +3,7 @@
 # alternating, several rounds; prints requests/s and the ratio Vermilion/Redis per workload,
 # memory per idle connection and per key, and writes bench/results/latest.json.
 #   ROUNDS=3 (default)  QUICK=1 (tiny smoke run)  COLLECTIONS=1 (add redis-benchmark's collection tests)  STREAMS=0 (skip XADD, XRANGE, XREADGROUP, memory per stream entry)
+#   TLS=1 (add SET/GET over TLS: both servers also listen on a tls-port, redis-benchmark --tls)
 #   VERMILION_BIN=path (run that binary instead of building)  RESULTS_NAME=latest (the JSON file name)  PIN=1
 # Both servers bind 127.0.0.1 with the same settings, pinned to CPU 1 with the clients on CPU 0
 # (bench/lib.sh; PIN=0 to run unpinned). Both run with --save "" (and no AOF), so neither spends
@@ -36,9 +37,24 @@ else
   aot_bin=$out/aot/vermilion-server; jit_bin=$out/jit/vermilion-server
 fi
 
+# TLS=1: a test CA and a server certificate (openssl CLI); both servers get the same TLS settings
+# on a tls-port of their own, clients are not asked for certificates (steady-state cost is the
+# records, not the handshake), and redis-benchmark connects with --tls.
+tls_server=(); tls_client=()
+if [ "${TLS:-0}" = 1 ]; then
+  tls_dir=$out/tls; mkdir -p "$tls_dir"
+  openssl req -x509 -new -nodes -newkey rsa:2048 -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" -days 30 -subj "/CN=bench CA" 2>/dev/null
+  openssl req -new -nodes -newkey rsa:2048 -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" -subj "/CN=localhost" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$tls_dir/san.ext"
+  openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" -CAcreateserial -out "$tls_dir/server.crt" -days 30 -extfile "$tls_dir/san.ext" 2>/dev/null
+  tls_server=(--tls-cert-file "$tls_dir/server.crt" --tls-key-file "$tls_dir/server.key" --tls-ca-cert-file "$tls_dir/ca.crt" --tls-auth-clients no)
+  tls_client=(--tls --cacert "$tls_dir/ca.crt")
+  rtp=$(free_port); vtp=$(free_port)
+fi
+
 # Both servers take thousands of connections here (the 1000-client and idle-connection runs).
-start_redis_wide() { start_redis "$1" --protected-mode no --maxclients 20000; }
-start_vermilion_wide() { start_vermilion "$1" "$2" --protected-mode no --maxclients 20000; }
+start_redis_wide() { start_redis "$1" --protected-mode no --maxclients 20000 "${@:2}"; }
+start_vermilion_wide() { start_vermilion "$1" "$2" --protected-mode no --maxclients 20000 "${@:3}"; }
 
 record() { printf '{"kind":"%s","workload":"%s","server":"%s","value":%s,"build":"%s"}\n' "$1" "$2" "$3" "$4" "${5:-aot}" >>"$raw"; }
 
@@ -119,8 +135,13 @@ if [ "${COLLECTIONS:-0}" = 1 ]; then
   workloads+=("50 clients|-c 50 -n $N -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600")
 fi
 
-rp=$(free_port); rpid=$(start_redis_wide "$rp"); pids+=("$rpid"); wait_ready "$rp"
-vp=$(free_port); vpid=$(start_vermilion_wide "$vp" "$aot_bin"); pids+=("$vpid"); wait_ready "$vp"
+rp=$(free_port); vp=$(free_port)
+if [ "${TLS:-0}" = 1 ]; then
+  rpid=$(start_redis_wide "$rp" --tls-port "$rtp" "${tls_server[@]}"); vpid=$(start_vermilion_wide "$vp" "$aot_bin" --tls-port "$vtp" "${tls_server[@]}")
+else
+  rpid=$(start_redis_wide "$rp"); vpid=$(start_vermilion_wide "$vp" "$aot_bin")
+fi
+pids+=("$rpid" "$vpid"); wait_ready "$rp"; wait_ready "$vp"
 for port in $rp $vp; do
   for _ in $(seq 10); do "${on_client_cpu[@]}" redis-cli -p "$port" subscribe news >/dev/null 2>&1 & pids+=($!); done
 done
@@ -145,6 +166,15 @@ for round in $(seq "$ROUNDS"); do
       bench "$name" "$server" "$port" aot "$pid" -- $args
     done
   done
+  # TLS rows: the same SET/GET through each server's tls-port (the flush goes through the plain one).
+  if [ "${TLS:-0}" = 1 ]; then
+    for server in $order; do
+      port=$rp tport=$rtp pid=$rpid; [ "$server" = vermilion ] && port=$vp tport=$vtp pid=$vpid
+      redis-cli -p "$port" flushall >/dev/null
+      bench "TLS, 50 clients" "$server" "$tport" aot "$pid" -- -c 50 -n "$N" -t set,get "${tls_client[@]}"
+      bench "TLS, 50 clients -P 16" "$server" "$tport" aot "$pid" -- -c 50 -n "$NP" -P 16 -t set,get "${tls_client[@]}"
+    done
+  fi
   # MULTI/INCR/SET/EXEC transactions (redis-benchmark has no transaction workload).
   for server in $order; do
     port=$rp pid=$rpid; [ "$server" = vermilion ] && port=$vp pid=$vpid

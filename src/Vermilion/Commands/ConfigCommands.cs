@@ -131,7 +131,7 @@ public static partial class ConfigCommands
                 c.Reply.Error($"CONFIG SET failed (possibly related to argument '{names[i]}') - {error}");
                 return;
             }
-            changed[i] = options[i].Get() != old[i];
+            changed[i] = options[i].Volatile || options[i].Get() != old[i];
         }
         var applied = new HashSet<Func<VermilionServer, string?>>();
         for (int i = 0; i < n; i++)

@@ -4,7 +4,7 @@ using Vermilion.Server;
 namespace Vermilion.Net;
 
 /// <summary>
-/// The read handler of a listening socket (Redis's acceptTcpHandler/acceptUnixHandler): on each
+/// The read handler of a listening socket (Redis's acceptTcpHandler/acceptTLSHandler/acceptUnixHandler): on each
 /// readable event it accepts up to <c>max-new-connections-per-cycle</c> (1000, MAX_ACCEPTS_PER_CALL)
 /// connections with accept4(SOCK_NONBLOCK|SOCK_CLOEXEC), stopping at EAGAIN. Anything left in
 /// the backlog fires again on the next turn, because the loop is level-triggered.
@@ -50,7 +50,7 @@ public sealed unsafe class AcceptHandler : IFileEventHandler
                 (ip, int port) = Native.ReadSockAddr(new ReadOnlySpan<byte>(sa, len));
                 if (_server.Log.Enabled(LogLevel.Verbose)) _server.Log.Verbose($"Accepted {ip}:{port}");
             }
-            _server.AcceptCommon(new Connection(cfd, Type), ip);
+            _server.AcceptCommon(Type.CreateAccepted(cfd), ip);
         }
     }
 

@@ -8,14 +8,17 @@ public interface IConnectionHandler
 {
     void OnReadable(Connection conn);
     void OnWritable(Connection conn);
+    /// <summary>The accept handler (clientAcceptHandler): the connection is Connected, or its handshake failed (Error, Closed).</summary>
+    void OnAccepted(Connection conn);
 }
 
 /// <summary>
-/// An accepted socket: its fd, its <see cref="ConnectionType"/> (where TLS plugs in later) and
-/// its state, as Redis's <c>connection</c>. Reads and writes go through the type; the state
-/// moves to Closed on EOF and to Error on a hard failure, keeping the errno.
+/// An accepted socket: its fd, its <see cref="ConnectionType"/> and its state, as Redis's
+/// <c>connection</c>. Reads and writes go through the type; the state moves to Closed on EOF and
+/// to Error on a hard failure, keeping the errno. A TLS connection is a <see cref="TlsConnection"/>,
+/// which overrides how events are armed and dispatched (OpenSSL may need the other direction).
 /// </summary>
-public sealed class Connection : IFileEventHandler
+public class Connection : IFileEventHandler
 {
     public int Fd { get; private set; }
     public ConnectionType Type { get; }
@@ -24,7 +27,9 @@ public sealed class Connection : IFileEventHandler
     public IConnectionHandler? Handler { get; set; }
     /// <summary>Re-arm TCP_QUICKACK after every read (tcp-quickack yes, TCP only).</summary>
     public bool QuickAck { get; set; }
-    EventLoop? _loop;
+    /// <summary>The peer as accept(2) gave it (null for unix sockets): clientAcceptHandler's protected-mode check reads it.</summary>
+    public System.Net.IPAddress? PeerIp { get; set; }
+    private protected EventLoop? _loop;
 
     public Connection(int fd, ConnectionType type)
     {
@@ -33,13 +38,21 @@ public sealed class Connection : IFileEventHandler
         State = ConnectionState.Accepting;
     }
 
-    /// <summary>connSocketAccept: only an accepting connection may become connected.</summary>
-    public bool Accept()
+    /// <summary>
+    /// connAccept: false when the connection cannot be accepted (then the caller frees it).
+    /// A plain socket is connected at once and its handler's <see cref="IConnectionHandler.OnAccepted"/>
+    /// runs now (connSocketAccept); a TLS one runs it when its handshake ends.
+    /// </summary>
+    public virtual bool Accept()
     {
         if (State != ConnectionState.Accepting) return false;
         State = ConnectionState.Connected;
+        Handler?.OnAccepted(this);
         return true;
     }
+
+    /// <summary>connGetLastError: what the last failure was, for logs.</summary>
+    public virtual string LastError => Native.StrError(LastErrno);
 
     /// <summary>Bytes read, 0 at EOF (state Closed), -1 when nothing is there or on error (see <see cref="State"/>).</summary>
     public int Read(Span<byte> buffer) => Type.Read(this, buffer);
@@ -47,9 +60,9 @@ public sealed class Connection : IFileEventHandler
     /// <summary>Bytes written, or -1 on EAGAIN or error (see <see cref="State"/>).</summary>
     public int Write(ReadOnlySpan<byte> data) => Type.Write(this, data);
 
-    public bool SetReadHandler(EventLoop loop, bool on) => SetHandler(loop, FileEventMask.Readable, on);
+    public virtual bool SetReadHandler(EventLoop loop, bool on) => SetHandler(loop, FileEventMask.Readable, on);
     /// <summary>connSetWriteHandlerWithBarrier: with <paramref name="barrier"/> the writable event fires before the readable one in an iteration.</summary>
-    public bool SetWriteHandler(EventLoop loop, bool on, bool barrier = false) =>
+    public virtual bool SetWriteHandler(EventLoop loop, bool on, bool barrier = false) =>
         SetHandler(loop, barrier ? FileEventMask.Writable | FileEventMask.Barrier : FileEventMask.Writable, on);
 
     bool SetHandler(EventLoop loop, FileEventMask mask, bool on)
@@ -65,7 +78,7 @@ public sealed class Connection : IFileEventHandler
     public bool HasReadHandler => _loop is not null && Fd >= 0 && (_loop.GetFileEvents(Fd) & FileEventMask.Readable) != 0;
 
     /// <summary>Removes both events and closes the fd; calling it twice is harmless.</summary>
-    public void Close()
+    public virtual void Close()
     {
         if (Fd < 0) return;
         if (_loop is not null) _loop.DeleteFileEvent(Fd, FileEventMask.Readable | FileEventMask.Writable);

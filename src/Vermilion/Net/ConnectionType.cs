@@ -6,7 +6,8 @@ namespace Vermilion.Net;
 /// <summary>
 /// What differs between kinds of connection (Redis's ConnectionType vtable): socket options
 /// on accept, how addresses are shown, and how bytes move. TCP and Unix share plain socket
-/// I/O; a TLS type would override <see cref="Read"/> and <see cref="Write"/>.
+/// I/O; <see cref="TlsConnectionType"/> overrides <see cref="Read"/> and <see cref="Write"/> and
+/// creates connections of its own (<see cref="CreateAccepted"/>).
 /// </summary>
 public abstract unsafe class ConnectionType
 {
@@ -15,6 +16,9 @@ public abstract unsafe class ConnectionType
 
     public abstract string Name { get; }
     public abstract bool IsUnix { get; }
+
+    /// <summary>connCreateAccepted*: the connection object for a socket accept(2) returned.</summary>
+    public virtual Connection CreateAccepted(int fd) => new Connection(fd, this);
 
     /// <summary>Socket options for a newly accepted connection (createClient's part).</summary>
     public virtual void ConfigureAccepted(int fd, Config config) { }

@@ -47,6 +47,8 @@ public abstract class EventLoop : IDisposable
     protected FileEventMask[] FiredMask;
 
     public Action? BeforeSleep, AfterSleep;
+    /// <summary>AE_DONT_WAIT as before-sleep sets it: the next poll returns at once.</summary>
+    public bool DontWait { get; set; }
     public int MaxFd { get; private set; } = -1;
     public int SetSize => _events.Length;
     public abstract string Name { get; }
@@ -158,6 +160,9 @@ public abstract class EventLoop : IDisposable
         }
         BeforeSleep?.Invoke();
         if (_stop) return 0;
+        // aeSetDontWait: before-sleep found work already buffered in user space (TLS records
+        // OpenSSL has read): poll without blocking, since no fd will become ready for it.
+        if (DontWait) timeout = 0;
         int n = ApiPoll(timeout);
         AfterSleep?.Invoke();
         // A handler may grow the fd table (Resize replaces these arrays): keep this turn's.

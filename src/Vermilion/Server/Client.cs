@@ -123,6 +123,7 @@ public sealed class Client : IConnectionHandler
 
     void IConnectionHandler.OnReadable(Connection conn) => ReadQueryFromClient();
     void IConnectionHandler.OnWritable(Connection conn) => WriteToClient(handlerInstalled: true);
+    void IConnectionHandler.OnAccepted(Connection conn) => Server.ClientAccepted(this);
 
     /// <summary>readQueryFromClient: one read into the query buffer, then run every complete request in it.</summary>
     public void ReadQueryFromClient()
@@ -142,7 +143,7 @@ public sealed class Client : IConnectionHandler
         if (n < 0)
         {
             if (conn.State == ConnectionState.Connected) { ReleaseQueryBufferIfEmpty(); return; }
-            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Reading from client: " + Native.StrError(conn.LastErrno));
+            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Reading from client: " + conn.LastError);
             Server.FreeClient(this);
             return;
         }
@@ -333,7 +334,7 @@ public sealed class Client : IConnectionHandler
         Server.Stats.NetOutputBytes += total;
         if (n < 0 && conn.State != ConnectionState.Connected)
         {
-            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Error writing to client: " + Native.StrError(conn.LastErrno));
+            if (Server.Log.Enabled(LogLevel.Verbose)) Server.Log.Verbose("Error writing to client: " + conn.LastError);
             Server.FreeClientAsync(this);
             return;
         }

@@ -138,6 +138,16 @@ public sealed class Config
     public string EnableDebugCommand = "no";
     /// <summary>enable-module-command: the same three values for MODULE (Vermilion loads no modules; see ModuleCommands).</summary>
     public string EnableModuleCommand = "no";
+    // TLS (redisTLSContextConfig and the server's tls_* fields); "" is Redis's NULL (EMPTY_STRING_IS_NULL).
+    public int TlsPort;
+    public string TlsCertFile = "", TlsKeyFile = "", TlsKeyFilePass = "";
+    public string TlsClientCertFile = "", TlsClientKeyFile = "", TlsClientKeyFilePass = "";
+    public string TlsCaCertFile = "", TlsCaCertDir = "", TlsDhParamsFile = "";
+    public string TlsProtocols = "", TlsCiphers = "", TlsCipherSuites = "";
+    /// <summary>tls-auth-clients: "yes" (a certificate signed by the CA is required), "optional" (verified if sent) or "no".</summary>
+    public string TlsAuthClients = "yes";
+    public bool TlsPreferServerCiphers, TlsSessionCaching = true, TlsReplication, TlsCluster;
+    public int TlsSessionCacheSize = 20 * 1024, TlsSessionCacheTimeout = 300;
     /// <summary>Redis 7.2's max-new-connections-per-cycle; 1000 (MAX_ACCEPTS_PER_CALL) as in 7.0.</summary>
     public int MaxNewConnectionsPerCycle = 1000;
     /// <summary>Beyond Redis: re-arm TCP_QUICKACK after each read.</summary>
@@ -370,7 +380,6 @@ public sealed class Config
 
     const string Replication = "this part of replication is not built in Vermilion yet";
     const string Cluster = "cluster mode is not built in Vermilion yet";
-    const string Tls = "TLS is not built in Vermilion yet";
     const string Modules = "modules are not built in Vermilion yet";
 
     /// <summary>
@@ -457,19 +466,32 @@ public sealed class Config
         Add(new EnumOption("acl-pubsub-default", ["allchannels", "resetchannels"], () => AclPubsubDefault, v => AclPubsubDefault = v)
             { Apply = s => { s.Acl.PubsubDefaultAllChannels = AclPubsubDefault == "allchannels"; return null; } });
 
-        // TLS (the parameters of a Redis built with TLS, as Debian's is).
-        Add(new IntegerOption("tls-port", 0, 65535, 0) { NotBuilt = Tls });
-        Add(new IntegerOption("tls-session-cache-size", 0, int.MaxValue, 20 * 1024) { NotBuilt = Tls });
-        Add(new IntegerOption("tls-session-cache-timeout", 0, int.MaxValue, 300) { NotBuilt = Tls });
-        Add(new BoolOption("tls-cluster", false) { NotBuilt = Tls });
-        Add(new BoolOption("tls-replication", false) { NotBuilt = Tls });
-        Add(new EnumOption("tls-auth-clients", ["no", "yes", "optional"], "yes") { NotBuilt = Tls });
-        Add(new BoolOption("tls-prefer-server-ciphers", false) { NotBuilt = Tls });
-        Add(new BoolOption("tls-session-caching", true) { NotBuilt = Tls });
-        foreach (var name in new[] { "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
-                                     "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-protocols",
-                                     "tls-ciphers", "tls-ciphersuites" })
-            Add(new StringOption(name, "") { NotBuilt = Tls });
+        // TLS (Net/TlsContext.cs, Net/TlsConnectionType.cs): 7.0's parameters, all modifiable; a
+        // change to any of them but tls-auth-clients rebuilds the context (applyTlsCfg), tls-port
+        // also reopens its listeners (applyTLSPort). The file names are VOLATILE_CONFIG: setting
+        // the same path again reloads what is at it now (a renewed certificate).
+        Func<VermilionServer, string?> applyTls = s => s.ApplyTlsConfig();
+        Add(new IntegerOption("tls-port", 0, 65535, () => TlsPort, v => TlsPort = (int)v) { Apply = s => s.ApplyTlsPort() });
+        Add(new IntegerOption("tls-session-cache-size", 0, int.MaxValue, () => TlsSessionCacheSize, v => TlsSessionCacheSize = (int)v) { Apply = applyTls });
+        Add(new IntegerOption("tls-session-cache-timeout", 0, int.MaxValue, () => TlsSessionCacheTimeout, v => TlsSessionCacheTimeout = (int)v) { Apply = applyTls });
+        // tls-cluster and tls-replication only say that those links would use TLS: neither is built yet.
+        Add(new BoolOption("tls-cluster", () => TlsCluster, v => TlsCluster = v) { Apply = applyTls });
+        Add(new BoolOption("tls-replication", () => TlsReplication, v => TlsReplication = v) { Apply = applyTls });
+        Add(new EnumOption("tls-auth-clients", ["no", "yes", "optional"], () => TlsAuthClients, v => TlsAuthClients = v));
+        Add(new BoolOption("tls-prefer-server-ciphers", () => TlsPreferServerCiphers, v => TlsPreferServerCiphers = v) { Apply = applyTls });
+        Add(new BoolOption("tls-session-caching", () => TlsSessionCaching, v => TlsSessionCaching = v) { Apply = applyTls });
+        Add(new StringOption("tls-cert-file", () => TlsCertFile, v => TlsCertFile = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-key-file", () => TlsKeyFile, v => TlsKeyFile = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-key-file-pass", () => TlsKeyFilePass, v => TlsKeyFilePass = v) { Apply = applyTls });
+        Add(new StringOption("tls-client-cert-file", () => TlsClientCertFile, v => TlsClientCertFile = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-client-key-file", () => TlsClientKeyFile, v => TlsClientKeyFile = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-client-key-file-pass", () => TlsClientKeyFilePass, v => TlsClientKeyFilePass = v) { Apply = applyTls });
+        Add(new StringOption("tls-dh-params-file", () => TlsDhParamsFile, v => TlsDhParamsFile = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-ca-cert-file", () => TlsCaCertFile, v => TlsCaCertFile = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-ca-cert-dir", () => TlsCaCertDir, v => TlsCaCertDir = v) { Apply = applyTls, Volatile = true });
+        Add(new StringOption("tls-protocols", () => TlsProtocols, v => TlsProtocols = v) { Apply = applyTls });
+        Add(new StringOption("tls-ciphers", () => TlsCiphers, v => TlsCiphers = v) { Apply = applyTls });
+        Add(new StringOption("tls-ciphersuites", () => TlsCipherSuites, v => TlsCipherSuites = v) { Apply = applyTls });
 
         // Network and memory features of their own.
         Add(new IntegerOption("socket-mark-id", 0, uint.MaxValue, 0) { Immutable = true, NotBuilt = "socket marks (SO_MARK) are not built in Vermilion yet" });

@@ -26,6 +26,8 @@ public abstract class ConfigOption
     public string? NotBuilt { get; init; }
     /// <summary>With <see cref="NotBuilt"/>: which values need no missing feature, when more than the default do (shutdown-on-sigterm "nosave").</summary>
     public Func<string, bool>? Supported { get; init; }
+    /// <summary>VOLATILE_CONFIG (file names): CONFIG SET applies it even when the value is the same, since what the file holds may have changed (a renewed certificate).</summary>
+    public bool Volatile { get; init; }
     /// <summary>SENSITIVE_CONFIG (passwords): an error never repeats the value.</summary>
     public bool Sensitive { get; init; }
     /// <summary>The value as CONFIG GET showed it when the table was built (the default).</summary>

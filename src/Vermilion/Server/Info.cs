@@ -95,7 +95,7 @@ public static class Info
           .Field("process_id", Environment.ProcessId)
           .Field("process_supervised", "no")
           .Field("run_id", s.RunId)
-          .Field("tcp_port", s.Config.Port)
+          .Field("tcp_port", s.Config.Port != 0 ? s.Config.Port : s.Config.TlsPort)
           .Field("server_time_usec", s.UnixTimeMs * 1000)
           .Field("uptime_in_seconds", uptime)
           .Field("uptime_in_days", uptime / 86400)

@@ -56,6 +56,12 @@ internal sealed class PipelineBatch
         }
         Count = n;
         Next = 0;
+        // The previous batch's last hint must not outlive it: this batch may set none (one key),
+        // and Release clears only what the current batch hinted. A hint left behind matched a
+        // later request whose key landed at the same offset of the reused query buffer, with the
+        // same length, and looked it up under the old key's hash (a GET right after its SET
+        // answered nil).
+        if (_hashedKeys > 0) _hashed!.ClearKeyHashHint();
         _hashedKeys = 0;
         if (k > 1 && c.Db.Keys.Count > 0)
         {

@@ -135,7 +135,11 @@ public sealed partial class VermilionServer : IDisposable
         Primary = new ReplicationPrimary(this);
         PrimaryLink = new PrimaryLink(this);
         AttachRdbToAof();
+        Tls = new TlsConnectionType(config);
     }
+
+    /// <summary>The TLS connection type: the OpenSSL context (configured when tls-port, tls-replication or tls-cluster is set) and the pending-data list.</summary>
+    public TlsConnectionType Tls { get; }
 
     /// <summary>When the loop's poll returned; 0 until it has (eventloop_duration_max_usec).</summary>
     long _iterationStart;
@@ -197,7 +201,7 @@ public sealed partial class VermilionServer : IDisposable
             _stopped.Set();
             return false;
         }
-        if (Config.Port != 0 && Config.Bind.Length > 0) Log.Notice("Ready to accept connections");
+        if (_listeners.Any(l => !l.Type.IsUnix)) Log.Notice("Ready to accept connections");
         if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
         // replicaof in the config: the link starts once the server serves, as Redis's first replicationCron.
         if (Config.ReplicaOf.Split(' ') is [var host, var port]) PrimaryLink.Follow(host, int.Parse(port));
@@ -224,8 +228,18 @@ public sealed partial class VermilionServer : IDisposable
     /// <summary>Opens the listeners, writes the pid file and arms serverCron (its first run comes once the loop runs: nothing is loaded yet).</summary>
     public void Listen()
     {
-        var error = OpenTcpListeners();
-        if (error is not null) throw new ServerStartException(error);
+        // initServer: the context comes before any listener, and a bad one stops the server.
+        if ((Config.TlsPort != 0 || Config.TlsReplication || Config.TlsCluster) && Tls.Context.Configure(Config) is { } tlsError)
+        {
+            Log.Warning(tlsError);
+            throw new ServerStartException("Failed to configure TLS. Check logs for more info.");
+        }
+        var error = OpenTcpListeners() ?? OpenTlsListeners();
+        if (error is not null)
+        {
+            CloseListeners(tcp: true, unix: false);
+            throw new ServerStartException(error);
+        }
         if (Config.UnixSocket.Length > 0)
         {
             var r = ListeningSocket.OpenUnix(Config.UnixSocket, Config.UnixSocketPerm, Config.TcpBacklog);
@@ -255,28 +269,32 @@ public sealed partial class VermilionServer : IDisposable
         Loop.CreateTimeEvent(1, ServerCron);
     }
 
-    /// <summary>listenToPort: one socket per bind address; an optional ("-") address that is not available is skipped.</summary>
-    string? OpenTcpListeners()
+    string? OpenTcpListeners() => ListenToPort(Config.Port, ConnectionType.Tcp) ? null : $"Failed listening on port {Config.Port} (TCP), aborting.";
+
+    string? OpenTlsListeners() => ListenToPort(Config.TlsPort, Tls) ? null : $"Failed listening on port {Config.TlsPort} (TLS), aborting.";
+
+    /// <summary>listenToPort: one socket per bind address; an optional ("-") address that is not available is skipped. On failure this type's listeners are closed.</summary>
+    bool ListenToPort(int port, ConnectionType type)
     {
-        if (Config.Port == 0) return null;
+        if (port == 0) return true;
         foreach (var entry in Config.Bind)
         {
             bool optional = entry.StartsWith('-');
             string address = optional ? entry[1..] : entry;
-            var r = ListeningSocket.OpenTcp(address, Config.Port, Config.TcpBacklog);
+            var r = ListeningSocket.OpenTcp(address, port, Config.TcpBacklog);
             if (r.Ok)
             {
-                AddListener(r.Fd, ConnectionType.Tcp, $"{address}:{Config.Port}");
+                AddListener(r.Fd, type, $"{address}:{port}");
                 continue;
             }
-            Log.Warning($"Warning: Could not create server TCP listening socket {address}:{Config.Port}: {r.Error}");
+            Log.Warning($"Warning: Could not create server TCP listening socket {address}:{port}: {r.Error}");
             if ((optional && r.Errno == Native.EADDRNOTAVAIL) || r.Errno is Native.ENOPROTOOPT or Native.EPROTONOSUPPORT
                 or Native.ESOCKTNOSUPPORT or Native.EPFNOSUPPORT or Native.EAFNOSUPPORT)
                 continue;
-            CloseListeners(tcp: true, unix: false);
-            return $"Failed listening on port {Config.Port} (TCP), aborting.";
+            CloseListeners(type);
+            return false;
         }
-        return null;
+        return true;
     }
 
     void AddListener(int fd, ConnectionType type, string description)
@@ -286,6 +304,7 @@ public sealed partial class VermilionServer : IDisposable
         _listeners.Add(handler);
     }
 
+    /// <summary>closeSocketListeners: <paramref name="tcp"/> covers the TLS listeners too (they are TCP sockets).</summary>
     void CloseListeners(bool tcp, bool unix)
     {
         for (int i = _listeners.Count - 1; i >= 0; i--)
@@ -293,6 +312,17 @@ public sealed partial class VermilionServer : IDisposable
             var l = _listeners[i];
             if (l.Type.IsUnix ? !unix : !tcp) continue;
             l.Close(Loop);
+            _listeners.RemoveAt(i);
+        }
+    }
+
+    /// <summary>Closes the listeners of one type (server.ipfd or server.tlsfd).</summary>
+    void CloseListeners(ConnectionType type)
+    {
+        for (int i = _listeners.Count - 1; i >= 0; i--)
+        {
+            if (_listeners[i].Type != type) continue;
+            _listeners[i].Close(Loop);
             _listeners.RemoveAt(i);
         }
     }
@@ -392,6 +422,7 @@ public sealed partial class VermilionServer : IDisposable
         }
         _migrateSockets?.CloseAll();
         PrimaryLink.Stop();
+        Tls.Context.Dispose();
         Loop.Dispose();
         LazyFree.Dispose();
         Aof.Dispose();
@@ -410,7 +441,7 @@ public sealed partial class VermilionServer : IDisposable
     {
         if (conn.State != ConnectionState.Accepting)
         {
-            Log.Verbose("Accepted client connection in error state");
+            Log.Verbose($"Accepted client connection in error state: {conn.LastError} (conn: fd={conn.Fd})");
             conn.Close();
             return;
         }
@@ -423,6 +454,7 @@ public sealed partial class VermilionServer : IDisposable
         }
         conn.Type.ConfigureAccepted(conn.Fd, Config);
         conn.QuickAck = Config.TcpQuickAck && !conn.Type.IsUnix;
+        conn.PeerIp = ip;
         var c = new Client(this, conn, _nextClientId++);
         if (conn.Type.IsUnix) c.Flags |= ClientFlags.UnixSocket;
         if (!conn.SetReadHandler(Loop, true))
@@ -432,8 +464,26 @@ public sealed partial class VermilionServer : IDisposable
             return;
         }
         Link(c);
-        conn.Accept();
-        if (Config.ProtectedMode && !conn.Type.IsUnix && !IsLocalAddress(ip))
+        // connAccept: a plain socket runs ClientAccepted now; TLS once its handshake ends.
+        if (!conn.Accept())
+        {
+            if (conn.State == ConnectionState.Error)
+                Log.Warning($"Error accepting a client connection: {conn.LastError} (conn: fd={conn.Fd})");
+            FreeClient(c);
+        }
+    }
+
+    /// <summary>clientAcceptHandler: a failed handshake frees the client; then protected mode; then the connection counts as received.</summary>
+    internal void ClientAccepted(Client c)
+    {
+        var conn = c.Conn!;
+        if (conn.State != ConnectionState.Connected)
+        {
+            Log.Warning($"Error accepting a client connection: {conn.LastError}");
+            FreeClientAsync(c);
+            return;
+        }
+        if (Config.ProtectedMode && !conn.Type.IsUnix && !IsLocalAddress(conn.PeerIp))
         {
             conn.Write(s_protectedModeError);
             Stats.RejectedConnections++;
@@ -515,6 +565,10 @@ public sealed partial class VermilionServer : IDisposable
             BeforeSleepWhileBlocked();
             return;
         }
+        // tlsProcessPendingData: records OpenSSL already decrypted get read now; while some
+        // remain (a read buffer smaller than a record), the next poll must not block.
+        if (Tls.HasPendingData) Tls.ProcessPendingData();
+        Loop.DontWait = Tls.HasPendingData;
         ProcessUnblockedClients();
         // A backstop: effects left by work outside any command (a key that expired when looked at
         // between commands) reach the sinks before they write out this iteration.
@@ -642,6 +696,7 @@ public sealed partial class VermilionServer : IDisposable
     /// <summary>beforeSleep's vital subset inside a blocking operation: the AOF flush (replies wait for it), writes, closes.</summary>
     void BeforeSleepWhileBlocked()
     {
+        _eventsWhileBlocked += Tls.ProcessPendingData();
         if (Aof.State != AofState.Off) Aof.Flush(force: false);
         _eventsWhileBlocked += HandleClientsWithPendingWrites();
         _eventsWhileBlocked += FreeClientsInAsyncFreeQueue();
@@ -766,16 +821,42 @@ public sealed partial class VermilionServer : IDisposable
         return null;
     }
 
+    /// <summary>updatePort: changeListenPort for the plain TCP listeners only.</summary>
     internal string? ApplyPort()
     {
-        CloseListeners(tcp: true, unix: false);
+        CloseListeners(ConnectionType.Tcp);
         return OpenTcpListeners() is null ? null : "Unable to listen on this port. Check server logs.";
     }
 
+    /// <summary>changeBindAddr: both the TCP and the TLS listeners move to the new addresses.</summary>
     internal string? ApplyBind()
     {
         CloseListeners(tcp: true, unix: false);
-        return OpenTcpListeners() is null ? null : "Failed to bind to specified addresses.";
+        if (OpenTcpListeners() is null && OpenTlsListeners() is null) return null;
+        Log.Warning("Failed to bind");
+        CloseListeners(tcp: true, unix: false);
+        return "Failed to bind to specified addresses.";
+    }
+
+    /// <summary>applyTLSPort: a context first if there is none yet (a bad one refuses the port), then changeListenPort for the TLS listeners.</summary>
+    internal string? ApplyTlsPort()
+    {
+        if (!Tls.Context.IsConfigured && Tls.Context.Configure(Config) is { } error)
+        {
+            Log.Warning(error);
+            return "Unable to update TLS configuration. Check server logs.";
+        }
+        CloseListeners(Tls);
+        return OpenTlsListeners() is null ? null : "Unable to listen on this port. Check server logs.";
+    }
+
+    /// <summary>applyTlsCfg: with TLS in use, rebuild the context from the new settings; on failure the old one stays.</summary>
+    internal string? ApplyTlsConfig()
+    {
+        if (Config.TlsPort == 0 && !Config.TlsReplication && !Config.TlsCluster) return null;
+        if (Tls.Context.Configure(Config) is not { } error) return null;
+        Log.Warning(error);
+        return "Unable to update TLS configuration. Check server logs.";
     }
 }
 

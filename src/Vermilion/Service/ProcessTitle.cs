@@ -65,13 +65,13 @@ public static class ProcessTitle
     static string? Variable(string name, string title, Config config) => name switch
     {
         "title" => title,
-        "listen-addr" => config.Port != 0
-            ? $"{(config.Bind.Length > 0 ? config.Bind[0] : "*")}:{config.Port}"
+        "listen-addr" => config.Port != 0 || config.TlsPort != 0
+            ? $"{(config.Bind.Length > 0 ? config.Bind[0] : "*")}:{(config.Port != 0 ? config.Port : config.TlsPort)}"
             : "unixsocket:" + config.UnixSocket,
         "server-mode" => "",
         "config-file" => config.ConfigFile ?? "-",
         "port" => config.Port.ToString(),
-        "tls-port" => "0",
+        "tls-port" => config.TlsPort.ToString(),
         "unixsocket" => config.UnixSocket,
         _ => null,
     };

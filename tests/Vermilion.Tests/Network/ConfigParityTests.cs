@@ -97,7 +97,6 @@ public class ConfigParityTests
             $"-ERR CONFIG SET failed (possibly related to argument '{name}') - {name} {value}: {feature} is not built in Vermilion yet{(feature.StartsWith("persistence") ? " (issue 15)" : "")}\r\n";
         Assert.Equal(Refused("replica-lazy-flush", "yes", "this part of replication"), c.Call("CONFIG", "SET", "replica-lazy-flush", "yes"));
         Assert.Equal(Refused("repl-diskless-load", "swapdb", "this part of replication"), c.Call("CONFIG", "SET", "repl-diskless-load", "swapdb"));
-        Assert.Equal(Refused("tls-port", "6380", "TLS"), c.Call("CONFIG", "SET", "tls-port", "6380"));
         Assert.Equal(Refused("cluster-node-timeout", "5000", "cluster mode"), c.Call("CONFIG", "SET", "cluster-node-timeout", "5000"));
         Assert.Equal(Refused("maxmemory-clients", "10%", "client eviction (maxmemory-clients)"), c.Call("CONFIG", "SET", "maxmemory-clients", "10%"));
         // All or nothing: a refused value leaves the others of the same CONFIG SET as they were.
@@ -301,8 +300,8 @@ public class ConfigParityTests
             Assert.Equal("900 1 300 10", Config.FromArgs(conf, "--appendonly", "no", "--replicaof", "no", "one", "--requirepass", "", "--replica-lazy-flush", "no").Find("save")!.Get());
             e = Assert.Throws<ConfigFileException>(() => Config.FromArgs(conf, "--save", "", "--appendonly", "no"));
             Assert.Equal("replica-lazy-flush yes: this part of replication is not built in Vermilion yet", e.Reason);
-            e = Assert.Throws<ConfigFileException>(() => Config.FromArgs("--appendonly", "yes", "--appendonly", "no", "--tls-port", "6380"));
-            Assert.Equal("tls-port 6380: TLS is not built in Vermilion yet", e.Reason);
+            e = Assert.Throws<ConfigFileException>(() => Config.FromArgs("--appendonly", "yes", "--appendonly", "no", "--cluster-enabled", "yes"));
+            Assert.Equal("cluster-enabled yes: cluster mode is not built in Vermilion yet", e.Reason);
 
             // The built binary: same message, exit 1, never a half-started server.
             var r = Run("vermilion", "--port", "0", "--replica-lazy-flush", "yes");
