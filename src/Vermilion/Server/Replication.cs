@@ -22,6 +22,8 @@ public sealed partial class VermilionServer
     internal Client AttachPrimaryClient(int fd)
     {
         var conn = new Connection(fd, ConnectionType.Tcp);
+        // Connected before it has a handler: an outgoing link is not an accepted client (no protected mode, no accept stats).
+        conn.Accept();
         var c = new Client(this, conn, _nextClientId++)
         {
             Flags = ClientFlags.Master | ClientFlags.DenyBlocking,
@@ -31,7 +33,6 @@ public sealed partial class VermilionServer
         c.Reply.Muted = true;
         conn.SetReadHandler(Loop, true);
         Link(c);
-        conn.Accept();
         return c;
     }
 
