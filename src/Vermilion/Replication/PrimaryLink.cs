@@ -73,6 +73,7 @@ public sealed class PrimaryLink
         }
         State = LinkState.Connect;
         DownSince = _server.UnixTime;
+        _server.Log.Role = 'S';
         _server.Log.Notice($"Connecting to MASTER {host}:{port}");
         StartSync();
     }
@@ -87,6 +88,7 @@ public sealed class PrimaryLink
         State = LinkState.None;
         _cachedReplId = null;
         _cachedOffset = -1;
+        _server.Log.Role = 'M';
         _server.Primary.BecomePrimary();
     }
 

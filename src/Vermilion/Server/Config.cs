@@ -64,6 +64,8 @@ public sealed class Config
     public int ReplicaAnnouncePort, ReplicaPriority = 100;
     /// <summary>propagation-error-behavior: what a replica does when a command from its primary fails (ignore, panic, panic-on-replicas).</summary>
     public string PropagationErrorBehavior = "ignore";
+    /// <summary>always-show-logo: the startup banner (with its "PID:" line, which Redis's test suite waits for) even when stdout is not a terminal.</summary>
+    public bool AlwaysShowLogo;
     public long MaxClients = 10000;
     public int Hz = 10;
     public bool DynamicHz = true;
@@ -359,7 +361,7 @@ public sealed class Config
         Add(new IntegerOption("stream-node-max-bytes", 0, long.MaxValue, () => StreamNodeMaxBytes, v => StreamNodeMaxBytes = v) { Memory = true });
         Add(new IntegerOption("stream-node-max-entries", 0, long.MaxValue, () => StreamNodeMaxEntries, v => StreamNodeMaxEntries = v));
         Add(new IntegerOption("hll-sparse-max-bytes", 0, long.MaxValue, () => HllSparseMaxBytes, v => HllSparseMaxBytes = v) { Memory = true });
-        Add(new BoolOption("always-show-logo", false) { Immutable = true });
+        Add(new BoolOption("always-show-logo", () => AlwaysShowLogo, v => AlwaysShowLogo = v) { Immutable = true });
         Add(new BoolOption("crash-log-enabled", true));
         Add(new BoolOption("crash-memcheck-enabled", true));
         Add(new StringOption("ignore-warnings", ""));

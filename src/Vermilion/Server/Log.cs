@@ -40,12 +40,27 @@ public sealed class Log
     /// <summary>Callers on hot paths check this before building a message (a lambda would allocate a closure per call).</summary>
     public bool Enabled(LogLevel level) => level >= Current || Observer is not null;
 
+    /// <summary>The role letter of each line: M for a primary, S once it follows one (serverLogRaw's role_char).</summary>
+    public char Role = 'M';
+
     public void Write(LogLevel level, string message)
     {
         Observer?.Invoke(message);
         if (level < Current) return;
         char mark = level switch { LogLevel.Debug => '.', LogLevel.Verbose => '-', LogLevel.Notice => '*', _ => '#' };
-        string line = $"{_pid}:M {DateTime.Now.ToString("dd MMM yyyy HH:mm:ss.fff", CultureInfo.InvariantCulture)} {mark} {message}";
+        WriteLine($"{_pid}:{Role} {DateTime.Now.ToString("dd MMM yyyy HH:mm:ss.fff", CultureInfo.InvariantCulture)} {mark} {message}");
+        _syslog?.Send(level, message);
+    }
+
+    /// <summary>LL_RAW: text as it is, without the pid, time and level (the startup banner).</summary>
+    public void Raw(string text)
+    {
+        if (LogLevel.Notice < Current) return;
+        WriteLine(text);
+    }
+
+    void WriteLine(string line)
+    {
         lock (_lock)
         {
             if (_config.LogFile.Length > 0)
@@ -55,7 +70,6 @@ public sealed class Log
             }
             else (Sink ?? Console.Out).WriteLine(line);
         }
-        _syslog?.Send(level, message);
     }
 
     /// <summary>
@@ -67,16 +81,7 @@ public sealed class Log
     {
         Observer?.Invoke(message);
         if (level < Current || (_config.LogFile.Length == 0 && _config.Daemonize)) return;
-        string line = $"{_pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) {message}";
-        lock (_lock)
-        {
-            if (_config.LogFile.Length > 0)
-            {
-                try { File.AppendAllText(_config.LogFile, line + "\n"); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            }
-            else (Sink ?? Console.Out).WriteLine(line);
-        }
+        WriteLine($"{_pid}:signal-handler ({DateTimeOffset.UtcNow.ToUnixTimeSeconds()}) {message}");
     }
 
     public void Debug(string m) { if (Enabled(LogLevel.Debug)) Write(LogLevel.Debug, m); }
