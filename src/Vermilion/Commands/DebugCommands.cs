@@ -134,7 +134,13 @@ public static partial class DebugCommands
         else if (a.Is(1, "change-repl-id") && n == 2)
         {
             c.Server.Log.Warning("Changing replication IDs after receiving DEBUG change-repl-id");
-            c.Server.ReplicationId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+            c.Server.Primary.ChangeReplicationId();
+            c.Reply.Ok();
+        }
+        else if (a.Is(1, "replicate") && n >= 3)
+        {
+            // A command sent to the replicas only, not run here (tests make primary and replicas differ with it).
+            c.Server.Primary.FeedCommand(a, from: 2);
             c.Reply.Ok();
         }
         else if (a.Is(1, "stringmatch-len") && n == 2) StringMatchFuzz(c);

@@ -126,6 +126,30 @@ public sealed class ReplicationPrimary : IEffectSink
         if (c != _server.CurrentClient) c.AfterCommands();
     }
 
+    /// <summary>changeReplicationId + clearReplicationId2 (DEBUG CHANGE-REPL-ID): a history no replica can continue.</summary>
+    public void ChangeReplicationId()
+    {
+        _server.ReplicationId = NewReplicationId();
+        ReplId2 = new string('0', 40);
+        SecondReplOffset = -1;
+    }
+
+    /// <summary>replicationFeedSlaves of an arbitrary command in the stream's current database (DEBUG REPLICATE); nothing on a replica or without a backlog.</summary>
+    public void FeedCommand(Protocol.CommandArgs args, int from)
+    {
+        if (_server.PrimaryLink.IsReplica || Backlog is null) return;
+        var resp = new ArrayBufferWriter<byte>();
+        var header = Encoding.ASCII.GetBytes($"*{args.Count - from}\r\n");
+        resp.Write(header);
+        for (int i = from; i < args.Count; i++)
+        {
+            resp.Write(Encoding.ASCII.GetBytes($"${args.Length(i)}\r\n"));
+            resp.Write(args[i]);
+            resp.Write("\r\n"u8);
+        }
+        Feed(resp.WrittenSpan);
+    }
+
     // ---- as a replica (PrimaryLink) -----------------------------------------------------------
 
     /// <summary>
@@ -202,9 +226,7 @@ public sealed class ReplicationPrimary : IEffectSink
         // no replica could continue the old one, since no backlog kept it.
         if (Backlog is null && !_server.PrimaryLink.IsReplica)
         {
-            _server.ReplicationId = NewReplicationId();
-            ReplId2 = new string('0', 40);
-            SecondReplOffset = -1;
+            ChangeReplicationId();
             CreateBacklog();
         }
         _waitingSinceMs = _server.UnixTimeMs;
@@ -428,9 +450,7 @@ public sealed class ReplicationPrimary : IEffectSink
         // No replica for repl-backlog-ttl seconds: the backlog goes, and with it the history (a new ID).
         if (Backlog is not null && Replicas.Count == 0 && !_server.PrimaryLink.IsReplica && config.ReplBacklogTtl > 0 && now - _noReplicasSinceMs > config.ReplBacklogTtl * 1000L)
         {
-            _server.ReplicationId = NewReplicationId();
-            ReplId2 = new string('0', 40);
-            SecondReplOffset = -1;
+            ChangeReplicationId();
             FreeBacklog();
             _server.Log.Notice($"Replication backlog freed after {config.ReplBacklogTtl} seconds without connected replicas.");
         }
