@@ -233,12 +233,13 @@ public sealed class PrimaryLink
     /// afterErrorReply for the master client: the replica and its primary now differ. Logged as Redis does;
     /// with propagation-error-behavior panic (or panic-on-replicas) the replica stops rather than diverge.
     /// </summary>
-    public void CommandFailed(Commands.CommandDef cmd)
+    public void CommandFailed(string command, string? error)
     {
-        _server.Log.Warning($"== CRITICAL == This replica is sending an error to its master after processing the command '{cmd.FullName}'");
+        string what = error is null ? "an error" : $"an error to its master: '{error.TrimStart('-').TrimEnd()}'";
+        _server.Log.Warning($"== CRITICAL == This replica is sending {what} after processing the command '{command}'");
         if (_server.Config.PropagationErrorBehavior != "ignore")
         {
-            _server.Log.Warning($"This replica panicked sending an error to its master after processing the command '{cmd.FullName}'");
+            _server.Log.Warning($"This replica panicked sending an error to its master after processing the command '{command}'");
             Environment.Exit(1);
         }
     }

@@ -207,7 +207,7 @@ public sealed partial class VermilionServer
         if (failed)
         {
             cmd.FailedCalls++;
-            if ((c.Flags & ClientFlags.Master) != 0) PrimaryLink.CommandFailed(cmd);
+            if ((c.Flags & ClientFlags.Master) != 0) PrimaryLink.CommandFailed(cmd.FullName, null);
         }
         Stats.CommandsProcessed++;
         // call()'s propagation: one branch while nothing listens to the effect stream (Server/Propagation.cs).
@@ -395,8 +395,10 @@ public sealed partial class VermilionServer
     void RejectCommand(Client c, string error, CommandDef? cmd = null)
     {
         if (cmd is not null) cmd.RejectedCalls++;
+        // A replica's primary gets no replies: a command it sent that is refused here is a divergence, logged.
+        if ((c.Flags & ClientFlags.Master) != 0) PrimaryLink.CommandFailed(cmd?.FullName ?? "<unknown>", error);
         bool muted = c.Reply.Muted;
-        c.Reply.Muted = (c.Flags & ClientFlags.ReplyOff) != 0;
+        c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.Master | ClientFlags.Replica)) != 0;
         if (cmd?.FullName == "exec")
         {
             DiscardTransaction(c);
