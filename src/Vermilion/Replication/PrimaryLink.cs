@@ -45,6 +45,8 @@ public sealed class PrimaryLink
     /// <summary>What the primary should continue from (the cached master): its replication ID and our offset; null: ask for everything.</summary>
     string? _cachedReplId;
     long _cachedOffset = -1;
+    /// <summary>The cached master's selected database: +CONTINUE resumes a stream that will not select it again.</summary>
+    int _cachedDb;
     SyncJob? _job;
     long _pollTimer;
     long _lastAckMs;
@@ -175,7 +177,8 @@ public sealed class PrimaryLink
         _server.Log.Notice("MASTER <-> REPLICA sync: Loading DB in memory");
         // The replica's own replicas cannot continue a history it replaces: they sync again (disconnectSlaves).
         _server.Primary.DisconnectReplicas();
-        if (_server.LoadRdbFile(target) is { } error)
+        // swapdb: the old dataset keeps serving while the new one loads beside it (7.0's async loading).
+        if (_server.LoadRdbFile(target, asyncLoading: _server.Config.ReplDisklessLoad == "swapdb") is { } error)
         {
             _server.Log.Warning($"Failed trying to load the MASTER synchronization DB from disk, check server logs. ({error})");
             job.CloseSocket();
@@ -186,7 +189,7 @@ public sealed class PrimaryLink
         if (_server.Config.RdbDelSyncFiles && _server.Config.SaveParams.Count == 0 && _server.Aof.State == AofState.Off) TryDelete(target);
         _server.ReplicationId = job.ReplId!;
         _server.Primary.StartFollowing(job.Offset);
-        Attach(job, job.Offset);
+        Attach(job, job.Offset, db: 0);
         _server.Log.Notice("MASTER <-> REPLICA sync: Finished with success");
         // The AOF must hold the new dataset: a rewrite makes its base from it (restartAOFAfterSYNC).
         if (_server.Aof.State != AofState.Off) _server.Aof.RewriteCommand(inExec: false);
@@ -197,11 +200,11 @@ public sealed class PrimaryLink
         _server.Log.Notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
         // +CONTINUE with another ID: the primary was promoted; what we have is its history under its old ID.
         if (job.ReplId is { } id && id != _server.ReplicationId) _server.Primary.ShiftReplicationId(id, _cachedOffset + 1);
-        Attach(job, _cachedOffset);
+        Attach(job, _cachedOffset, _cachedDb);
     }
 
     /// <summary>The synchronized socket becomes the master client; it acknowledges at once, as replicationSendAck after a sync.</summary>
-    void Attach(SyncJob job, long offset)
+    void Attach(SyncJob job, long offset, int db)
     {
         int fd = job.Detach(out var buffered);
         if (fd < 0)
@@ -217,6 +220,7 @@ public sealed class PrimaryLink
         DownSince = 0;
         LastIoMs = _server.UnixTimeMs;
         Client = _server.AttachPrimaryClient(fd);
+        Client.SelectDb(db);
         SendAck();
         if (buffered.Length > 0) Client.Receive(buffered);
     }
@@ -261,6 +265,7 @@ public sealed class PrimaryLink
         Client = null;
         _cachedReplId = _server.ReplicationId;
         _cachedOffset = AppliedOffset;
+        _cachedDb = master.DbIndex;
         State = LinkState.Connect;
         DownSince = _server.UnixTime;
         _server.Log.Notice("Connection with master lost.");

@@ -66,6 +66,8 @@ public sealed class Config
     public string PropagationErrorBehavior = "ignore";
     /// <summary>always-show-logo: the startup banner (with its "PID:" line, which Redis's test suite waits for) even when stdout is not a terminal.</summary>
     public bool AlwaysShowLogo;
+    /// <summary>repl-diskless-load: how a replica loads its primary's snapshot (the bytes always pass through a temp file here).</summary>
+    public string ReplDisklessLoad = "disabled";
     public long MaxClients = 10000;
     public int Hz = 10;
     public bool DynamicHz = true;
@@ -431,7 +433,7 @@ public sealed class Config
         Add(new BoolOption("repl-diskless-sync", () => ReplDisklessSync, v => ReplDisklessSync = v));
         Add(new IntegerOption("repl-diskless-sync-delay", 0, int.MaxValue, () => ReplDisklessSyncDelay, v => ReplDisklessSyncDelay = (int)v));
         Add(new IntegerOption("repl-diskless-sync-max-replicas", 0, int.MaxValue, () => ReplDisklessSyncMaxReplicas, v => ReplDisklessSyncMaxReplicas = (int)v));
-        Add(new EnumOption("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], "disabled") { NotBuilt = Replication });
+        Add(new EnumOption("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], () => ReplDisklessLoad, v => ReplDisklessLoad = v));
         Add(new IntegerOption("repl-timeout", 1, int.MaxValue, () => ReplTimeout, v => ReplTimeout = (int)v));
         Add(new IntegerOption("repl-ping-replica-period", 1, int.MaxValue, () => ReplPingReplicaPeriod, v => ReplPingReplicaPeriod = (int)v) { Alias = "repl-ping-slave-period" });
         Add(new IntegerOption("repl-backlog-size", 1, long.MaxValue, () => ReplBacklogSize, v => ReplBacklogSize = v) { Memory = true, Apply = s => { s.Primary.ResizeBacklog(ReplBacklogSize); return null; } });

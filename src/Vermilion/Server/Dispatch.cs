@@ -124,7 +124,7 @@ public sealed partial class VermilionServer
         }
         // While a file loads, only commands flagged loading run (INFO, CONFIG, CLIENT, SELECT,
         // MULTI...; not PING), and an EXEC only if everything it queued is (mstate.cmd_inv_flags).
-        if (Loading && DeniedWhileLoading(c, cmd))
+        if ((Loading && DeniedWhileLoading(c, cmd)) || (AsyncLoading && (cmd.Flags & CommandFlags.NoAsyncLoading) != 0))
         {
             RejectCommand(c, LoadingError, cmd);
             return true;

@@ -235,7 +235,7 @@ public static class Info
     {
         sb.Append("# Persistence\r\n")
           .Field("loading", s.Loading ? 1 : 0)
-          .Field("async_loading", 0)
+          .Field("async_loading", s.AsyncLoading ? 1 : 0)
           .Field("current_cow_peak", 0)
           .Field("current_cow_size", s.SnapshotExtraBytes)
           .Field("current_cow_size_age", 0)

@@ -296,7 +296,8 @@ public sealed partial class VermilionServer
     /// loading-process-events-interval-bytes, and get -LOADING (no command sees the fresh
     /// databases before they are whole). Null on success; else why, and the dataset is as it was.
     /// </summary>
-    public string? LoadRdbFile(string path, bool flush = true, bool merge = false)
+    /// <param name="asyncLoading">repl-diskless-load swapdb: clients keep being served from the old dataset meanwhile (async_loading), only no-async-loading commands get -LOADING.</param>
+    public string? LoadRdbFile(string path, bool flush = true, bool merge = false, bool asyncLoading = false)
     {
         var fresh = new Db[Databases.Length];
         for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
@@ -326,7 +327,7 @@ public sealed partial class VermilionServer
             return ErrorReason(e);
         }
         // startLoadingFile: the file's size is what loading_loaded_perc counts toward.
-        StartLoading(stream.Length);
+        StartLoading(stream.Length, asyncLoading);
         try
         {
             using (stream) loaded = loader.Load(stream);
@@ -472,9 +473,10 @@ public sealed partial class VermilionServer
     bool LoadInterrupted => _shutDown || Loop.StopRequested;
 
     /// <summary>startLoading: the progress fields reset, and the keys counted from 0.</summary>
-    internal void StartLoading(long totalBytes)
+    internal void StartLoading(long totalBytes, bool asyncLoading = false)
     {
-        Loading = true;
+        Loading = !asyncLoading;
+        AsyncLoading = asyncLoading;
         LoadingStartTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         LoadingLoadedBytes = 0;
         LoadingTotalBytes = totalBytes;
@@ -484,7 +486,10 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>stopLoading.</summary>
-    internal void StopLoading() => Loading = false;
+    internal void StopLoading() => Loading = AsyncLoading = false;
+
+    /// <summary>server.async_loading: a replica loads its primary's snapshot beside the dataset it keeps serving (repl-diskless-load swapdb).</summary>
+    public bool AsyncLoading { get; private set; }
 
     /// <summary>rdbLoadProgressCallback's step: loadingAbsProgress, the counts so far, then events served. False: stop, the server is shutting down.</summary>
     bool LoadingAbsProgress(long position, RdbFileLoader loader)

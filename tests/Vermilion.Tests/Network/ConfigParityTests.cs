@@ -96,7 +96,7 @@ public class ConfigParityTests
         string Refused(string name, string value, string feature) =>
             $"-ERR CONFIG SET failed (possibly related to argument '{name}') - {name} {value}: {feature} is not built in Vermilion yet{(feature.StartsWith("persistence") ? " (issue 15)" : "")}\r\n";
         Assert.Equal(Refused("replica-lazy-flush", "yes", "this part of replication"), c.Call("CONFIG", "SET", "replica-lazy-flush", "yes"));
-        Assert.Equal(Refused("repl-diskless-load", "swapdb", "this part of replication"), c.Call("CONFIG", "SET", "repl-diskless-load", "swapdb"));
+        Assert.Equal(Refused("replica-ignore-disk-write-errors", "yes", "this part of replication"), c.Call("CONFIG", "SET", "replica-ignore-disk-write-errors", "yes"));
         Assert.Equal(Refused("cluster-node-timeout", "5000", "cluster mode"), c.Call("CONFIG", "SET", "cluster-node-timeout", "5000"));
         Assert.Equal(Refused("maxmemory-clients", "10%", "client eviction (maxmemory-clients)"), c.Call("CONFIG", "SET", "maxmemory-clients", "10%"));
         // All or nothing: a refused value leaves the others of the same CONFIG SET as they were.
