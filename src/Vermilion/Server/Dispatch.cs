@@ -124,7 +124,7 @@ public sealed partial class VermilionServer
         }
         // While a file loads, only commands flagged loading run (INFO, CONFIG, CLIENT, SELECT,
         // MULTI...; not PING), and an EXEC only if everything it queued is (mstate.cmd_inv_flags).
-        if ((Loading && DeniedWhileLoading(c, cmd)) || (AsyncLoading && (cmd.Flags & CommandFlags.NoAsyncLoading) != 0))
+        if ((Loading && LacksFlag(c, cmd, CommandFlags.Loading)) || (AsyncLoading && (cmd.Flags & CommandFlags.NoAsyncLoading) != 0))
         {
             RejectCommand(c, LoadingError, cmd);
             return true;
@@ -256,19 +256,9 @@ public sealed partial class VermilionServer
     string? ReplicaRefusal(Client c, CommandDef cmd)
     {
         if (Config.ReplicaReadOnly && IsWrite(c, cmd)) return "-READONLY You can't write against a read only replica.";
-        if (!Config.ReplicaServeStaleData && PrimaryLink.State != Replication.LinkState.Connected && DeniedWhileStale(c, cmd))
+        if (!Config.ReplicaServeStaleData && PrimaryLink.State != Replication.LinkState.Connected && LacksFlag(c, cmd, CommandFlags.Stale))
             return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
         return null;
-    }
-
-    /// <summary>is_denystale_command: not flagged stale, or an EXEC that queued one that is not.</summary>
-    static bool DeniedWhileStale(Client c, CommandDef cmd)
-    {
-        if ((cmd.Flags & CommandFlags.Stale) == 0) return true;
-        if (c.Multi is null || cmd.FullName != "exec") return false;
-        foreach (var (queued, _) in c.Multi.Queued)
-            if ((queued.Flags & CommandFlags.Stale) == 0) return true;
-        return false;
     }
 
     /// <summary>processCommand's is_write_command: flagged write, or an EXEC that queued one.</summary>
@@ -282,13 +272,16 @@ public sealed partial class VermilionServer
         return Aof.State == AofState.Off ? null : Aof.DiskError();
     }
 
-    /// <summary>processCommand's is_denyloading_command: not flagged loading, or an EXEC that queued a command that is not.</summary>
-    static bool DeniedWhileLoading(Client c, CommandDef cmd)
+    /// <summary>
+    /// is_denyloading_command / is_denystale_command: the command lacks <paramref name="flag"/>, or is an
+    /// EXEC that queued one that does (mstate.cmd_inv_flags).
+    /// </summary>
+    static bool LacksFlag(Client c, CommandDef cmd, CommandFlags flag)
     {
-        if ((cmd.Flags & CommandFlags.Loading) == 0) return true;
+        if ((cmd.Flags & flag) == 0) return true;
         if (c.Multi is null || cmd.FullName != "exec") return false;
         foreach (var (queued, _) in c.Multi.Queued)
-            if ((queued.Flags & CommandFlags.Loading) == 0) return true;
+            if ((queued.Flags & flag) == 0) return true;
         return false;
     }
 

@@ -1,8 +1,31 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Xunit;
+using static Vermilion.Tests.ReplicationHarness;
 
 namespace Vermilion.Tests;
+
+/// <summary>What the replication tests share: INFO fields, waiting for a link, and a replica equal to its primary.</summary>
+static class ReplicationHarness
+{
+    public static string Field(RespSocket c, string section, string field) =>
+        Regex.Match(c.Call("INFO", section), "\r\n" + field + @":([^\r\n]*)").Groups[1].Value;
+
+    public static void WaitForLink(RespSocket replica) =>
+        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "master_link_status") == "up", 20_000), "the replica's link never came up");
+
+    /// <summary>WAIT sees the replica acknowledge everything written on this connection; then the same DEBUG DIGEST (not an empty one) and offset.</summary>
+    public static void AssertSameDataset(RespSocket primary, RespSocket replica)
+    {
+        Assert.Equal(":1\r\n", primary.Call("WAIT", "1", "10000"));
+        string digest = primary.Call("DEBUG", "DIGEST");
+        Assert.Matches(@"^\+[0-9a-f]{40}\r\n$", digest);
+        Assert.NotEqual("+" + new string('0', 40) + "\r\n", digest);
+        Assert.True(InProcessServer.WaitFor(() => replica.Call("DEBUG", "DIGEST") == digest, 10_000), "the replica's dataset differs");
+        string offset = Field(primary, "replication", "master_repl_offset");
+        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "slave_repl_offset") == offset, 10_000));
+    }
+}
 
 /// <summary>
 /// Vermilion as a primary (Replication/): a real redis-server 7.0.15 replica syncs from it (diskless and
@@ -12,17 +35,11 @@ namespace Vermilion.Tests;
 [Trait("Category", "Network")]
 public class ReplicationTests
 {
-    static string Field(RespSocket c, string section, string field) =>
-        Regex.Match(c.Call("INFO", section), "\r\n" + field + @":([^\r\n]*)").Groups[1].Value;
-
     static InProcessServer Primary(params string[] extra) =>
         new("epoll", ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", .. extra]);
 
     static OracleServer ReplicaOf(InProcessServer primary) =>
         new("--replicaof", "127.0.0.1", primary.Port.ToString(), "--enable-debug-command", "yes");
-
-    static void WaitForLink(RespSocket replica) =>
-        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "master_link_status") == "up", 20_000), "the replica's link never came up");
 
     static void Populate(RespSocket c, string prefix)
     {
@@ -56,18 +73,6 @@ public class ReplicationTests
         c.Call("SELECT", "0");
         c.Call("PEXPIREAT", "gone", "1");
         c.Call("XADD", "stream", "*", "f", "v");
-    }
-
-    static void AssertSameDataset(RespSocket primary, RespSocket replica)
-    {
-        // WAIT returns once the replica acknowledged everything written on this connection.
-        Assert.Equal(":1\r\n", primary.Call("WAIT", "1", "10000"));
-        string digest = primary.Call("DEBUG", "DIGEST");
-        Assert.Matches(@"^\+[0-9a-f]{40}\r\n$", digest);
-        Assert.NotEqual("+" + new string('0', 40) + "\r\n", digest);
-        Assert.Equal(digest, replica.Call("DEBUG", "DIGEST"));
-        string offset = Field(primary, "replication", "master_repl_offset");
-        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "slave_repl_offset") == offset, 10_000));
     }
 
     [Theory]
@@ -238,26 +243,10 @@ public class ReplicationTests
 [Trait("Category", "Network")]
 public class ReplicaTests
 {
-    static string Field(RespSocket c, string section, string field) =>
-        Regex.Match(c.Call("INFO", section), "\r\n" + field + @":([^\r\n]*)").Groups[1].Value;
-
     static OracleServer RedisPrimary() => new("--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0");
 
     static InProcessServer VermilionReplicaOf(int port, params string[] extra) =>
         new("epoll", ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", "--replicaof", "127.0.0.1", port.ToString(), .. extra]);
-
-    static void WaitForLink(RespSocket replica) =>
-        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "master_link_status") == "up", 20_000), "the link never came up");
-
-    static void AssertSameDataset(RespSocket primary, RespSocket replica)
-    {
-        Assert.Equal(":1\r\n", primary.Call("WAIT", "1", "10000"));
-        string digest = primary.Call("DEBUG", "DIGEST");
-        Assert.NotEqual("+" + new string('0', 40) + "\r\n", digest);
-        Assert.True(InProcessServer.WaitFor(() => replica.Call("DEBUG", "DIGEST") == digest, 10_000), "the replica's dataset differs");
-        string offset = Field(primary, "replication", "master_repl_offset");
-        Assert.True(InProcessServer.WaitFor(() => Field(replica, "replication", "slave_repl_offset") == offset, 10_000));
-    }
 
     static void Write(RespSocket c, string prefix)
     {
