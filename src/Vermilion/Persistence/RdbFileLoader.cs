@@ -84,6 +84,11 @@ public sealed class RdbFileLoader
     public long EmptyKeysSkipped { get; private set; }
     /// <summary>The used-mem AUX field (loading_rdb_used_mem: INFO's estimate of a load's size when the file's is unknown), 0 without one.</summary>
     public long CreatedUsedMemory { get; private set; }
+    /// <summary>The repl-stream-db, repl-id and repl-offset AUX fields, when the file has all three (rsi_is_valid).</summary>
+    public ReplicationSaveInfo? Replication => _replId is not null && _replOffset != -1 && _replStreamDb != -1 ? new(_replStreamDb, _replId, _replOffset) : null;
+    string? _replId;
+    long _replOffset = -1;
+    int _replStreamDb = -1;
 
     /// <summary>
     /// rdbLoadProgressCallback: called with the bytes read so far each time another
@@ -378,6 +383,9 @@ public sealed class RdbFileLoader
         string v = Encoding.Latin1.GetString(value);
         // strtoll's value, as Redis keeps it for INFO's loading_* estimate.
         if (Is(key, "used-mem")) CreatedUsedMemory = IntegerText.Atoi(value);
+        else if (Is(key, "repl-stream-db")) _replStreamDb = (int)IntegerText.Atoi(value);
+        else if (Is(key, "repl-id") && value.Length == 40) _replId = Encoding.ASCII.GetString(value);
+        else if (Is(key, "repl-offset")) _replOffset = IntegerText.Atoi(value);
         if (_log is null) return;
         if (key.Length > 0 && key[0] == '%') _log.Notice($"RDB '{Encoding.Latin1.GetString(key)}': {v}");
         else if (Is(key, "redis-ver")) _log.Notice($"Loading RDB produced by version {v}");

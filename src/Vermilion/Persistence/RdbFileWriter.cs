@@ -21,7 +21,12 @@ public readonly record struct RdbFileOptions
     public bool AofBase { get; init; }
     /// <summary>The maxmemory-policy's kind: LRU policies write each key's idle time (F8), LFU ones its counter (F9).</summary>
     public MaxMemoryPolicy Policy { get; init; }
+    /// <summary>rdbPopulateSaveInfo: the replication history this dataset is at (repl-stream-db, repl-id, repl-offset), or null outside any.</summary>
+    public ReplicationSaveInfo? Replication { get; init; }
 }
+
+/// <summary>Where in a replication stream a snapshot was cut: its selected database, the replication ID and the offset.</summary>
+public sealed record ReplicationSaveInfo(int StreamDb, string Id, long Offset);
 
 /// <summary>
 /// An RDB 10 file as Redis 7.0.15 writes it (rdb.c rdbSaveRio), made incrementally: the header
@@ -85,6 +90,12 @@ public sealed class RdbFileWriter : IDatasetWriter
         WriteAux("redis-bits", 64);
         WriteAux("ctime", options.CreatedAt);
         WriteAux("used-mem", options.UsedMemory);
+        if (options.Replication is { } repl)
+        {
+            WriteAux("repl-stream-db", repl.StreamDb);
+            WriteAux("repl-id"u8, Encoding.ASCII.GetBytes(repl.Id));
+            WriteAux("repl-offset", repl.Offset);
+        }
         WriteAux("aof-base", options.AofBase ? 1 : 0);
     }
 

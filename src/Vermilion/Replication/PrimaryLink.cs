@@ -38,6 +38,24 @@ public sealed class PrimaryLink
     public Client? Client { get; private set; }
     /// <summary>The replication offset the master client has applied (master_client->reploff).</summary>
     public long AppliedOffset { get; private set; }
+    /// <summary>The database the primary's stream has selected here (the master client's, or the cached one's); null with neither.</summary>
+    public int? StreamDb => Client?.DbIndex ?? (_cachedReplId is not null ? _cachedDb : null);
+
+    /// <summary>A restart from an RDB that carried replication info: the stream's database for the cached master Follow makes.</summary>
+    public void RestoreStreamDb(int db) => _restoredDb = db;
+    int? _restoredDb;
+
+    /// <summary>The master client stopped reading its commands while a script was busy; they run once it is over.</summary>
+    public bool InputHeld;
+
+    /// <summary>beforeSleep's part: the primary's stream held during a busy script goes on.</summary>
+    public void ResumeHeldInput()
+    {
+        if (!InputHeld || _server.ScriptTimedOut) return;
+        InputHeld = false;
+        Client?.ProcessPendingInput();
+    }
+
     /// <summary>repl_down_since: when the link went down (Unix seconds; 0 while it is up or never was).</summary>
     public long DownSince { get; private set; }
     /// <summary>repl_transfer_lastio / the last byte from the primary (Unix ms).</summary>
@@ -63,14 +81,20 @@ public sealed class PrimaryLink
     {
         bool wasPrimary = !IsReplica;
         DropLink();
+        // A blocked client's command is already half served; a replica may not finish it (BLPOP then a role change, #2473).
+        _server.DisconnectAllBlockedClients();
         Host = host;
         Port = port;
         // A primary becoming a replica asks to continue its own history (replicationCacheMasterUsingMyself):
         // a new primary that was its replica knows it, and +CONTINUE spares a full sync.
         if (wasPrimary)
         {
+            _server.Log.Notice("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.");
             _cachedReplId = _server.ReplicationId;
             _cachedOffset = _server.Primary.Offset;
+            // Any database will do (the new primary starts with SELECT), but one restored from an RDB is the stream's.
+            _cachedDb = _restoredDb ?? 0;
+            _restoredDb = null;
             _server.Primary.BecomeReplica();
         }
         State = LinkState.Connect;
@@ -114,11 +138,8 @@ public sealed class PrimaryLink
             _server.Loop.DeleteTimeEvent(_pollTimer);
             _pollTimer = 0;
         }
-        if (Client is { } master)
-        {
-            Client = null;
-            _server.FreeClient(master);
-        }
+        // Freed as a lost link (Lost caches its ID, offset and database): the next primary may continue it.
+        if (Client is { } master) _server.FreeClient(master);
     }
 
     void StartSync()
@@ -306,14 +327,15 @@ public sealed class PrimaryLink
     public string RoleState => State switch
     {
         LinkState.Connect => "connect",
-        LinkState.Connecting => "connecting",
+        // slaveIsInHandshakeState: connected, exchanging PING/AUTH/REPLCONF/PSYNC.
+        LinkState.Connecting => _job?.Phase == SyncPhase.Handshake ? "handshake" : "connecting",
         LinkState.Transfer => "sync",
         LinkState.Connected => "connected",
         _ => "none",
     };
 }
 
-enum SyncPhase { Handshake, Transfer, Done, Failed }
+enum SyncPhase { Connecting, Handshake, Transfer, Done, Failed }
 
 /// <summary>
 /// One attempt to synchronize, on a thread of its own with a blocking socket (Redis makes the same
@@ -393,6 +415,7 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
     {
         _link = SyncConnection.Connect(host, port, timeoutMs);
         if (_link is null) return Fail($"Unable to connect to MASTER: {host}:{port}");
+        Phase = SyncPhase.Handshake;
         if (!Send("PING") || ReadLine() is not { } pong) return Fail("Error condition on socket for SYNC: Connection reset by peer");
         // NOAUTH and NOPERM are fine here: AUTH follows; any other error stops the attempt.
         if (pong.StartsWith('-') && !pong.StartsWith("-NOAUTH") && !pong.StartsWith("-NOPERM") && !pong.StartsWith("-ERR operation not permitted"))

@@ -150,6 +150,37 @@ public sealed class ReplicationPrimary : IEffectSink
         Feed(resp.WrittenSpan);
     }
 
+    /// <summary>
+    /// rdbPopulateSaveInfo: a primary with a backlog, or a replica (linked or with a cached link), saves where
+    /// in the stream its dataset is, so after a restart it can continue the history; otherwise nothing.
+    /// </summary>
+    public ReplicationSaveInfo? SaveInfo()
+    {
+        var link = _server.PrimaryLink;
+        if (!link.IsReplica) return Backlog is null ? null : new(_selectedDb == -1 ? 0 : _selectedDb, _server.ReplicationId, Offset);
+        return link.StreamDb is int db ? new(db, _server.ReplicationId, Offset) : null;
+    }
+
+    /// <summary>
+    /// loadDataFromDisk's restore of an RDB's replication info: a replica takes the ID and offset as its own
+    /// (so its first PSYNC continues them); a primary keeps them as its second ID, so its old replicas continue.
+    /// </summary>
+    public void RestoreHistory(ReplicationSaveInfo info, bool asReplica)
+    {
+        if (asReplica)
+        {
+            _server.ReplicationId = info.Id;
+            Offset = info.Offset;
+            _server.PrimaryLink.RestoreStreamDb(info.StreamDb);
+            return;
+        }
+        ReplId2 = info.Id;
+        SecondReplOffset = info.Offset + 1;
+        Offset = info.Offset;
+        CreateBacklog();
+        _noReplicasSinceMs = _server.UnixTimeMs;
+    }
+
     // ---- as a replica (PrimaryLink) -----------------------------------------------------------
 
     /// <summary>

@@ -164,7 +164,27 @@ public sealed partial class VermilionServer
         c.Flags |= ClientFlags.Blocked;
     }
 
-    public enum UnblockReason { Served, Timeout, Error }
+    public enum UnblockReason { Served, Timeout, Error, RoleChange }
+
+    const string RoleChangeError = "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+
+    /// <summary>
+    /// disconnectAllBlockedClients (a server turning replica): every client blocked on keys or in WAIT gets
+    /// -UNBLOCKED and is closed after it; clients held by CLIENT PAUSE start over later, so they stay.
+    /// </summary>
+    internal void DisconnectAllBlockedClients()
+    {
+        foreach (var c in _blockedOnKeys.Keys.ToList())
+        {
+            UnblockOnKeys(c, UnblockReason.RoleChange);
+            c.Flags |= ClientFlags.CloseAfterReply;
+        }
+        foreach (var c in _waitingForReplicas.Keys.ToList())
+        {
+            EndWaitForReplicas(c, unblockedByError: true, RoleChangeError);
+            c.Flags |= ClientFlags.CloseAfterReply;
+        }
+    }
 
     /// <summary>
     /// unblockClient: forget the client's keys and timeout; on timeout or CLIENT UNBLOCK, reply as
@@ -192,6 +212,7 @@ public sealed partial class VermilionServer
             bool muted = c.Reply.Muted;
             c.Reply.Muted = state.ReplyMuted;
             if (reason == UnblockReason.Error) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            else if (reason == UnblockReason.RoleChange) c.Reply.Error(RoleChangeError);
             else if (state.NullArrayOnTimeout) c.Reply.NullArray();
             else c.Reply.Null();
             c.Reply.Muted = muted;

@@ -245,6 +245,12 @@ public sealed class Client : IConnectionHandler
             while (_queryPos < _queryLen)
             {
                 if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;
+                // The primary's stream waits out a busy script (it is not answered -BUSY as others are): beforeSleep resumes it.
+                if ((Flags & ClientFlags.Master) != 0 && server.ScriptTimedOut)
+                {
+                    server.PrimaryLink.InputHeld = true;
+                    break;
+                }
                 if (_needBytes > _queryLen - _queryPos) break;
                 if (batching && batch.Next == batch.Count && _queryLen - _queryPos >= PipelineBatch.MinBytes) batch.Fill(this, _query!, _queryPos, _queryLen);
                 CommandArgs args;

@@ -69,13 +69,13 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>Ends a WAIT: the count of replicas that acknowledged, or CLIENT UNBLOCK ERROR's error. False if the client was not waiting.</summary>
-    internal bool EndWaitForReplicas(Client c, bool unblockedByError)
+    internal bool EndWaitForReplicas(Client c, bool unblockedByError, string error = "-UNBLOCKED client unblocked via CLIENT UNBLOCK")
     {
         if (!_waitingForReplicas.Remove(c, out var wait)) return false;
         if (wait.Timer != 0) Loop.DeleteTimeEvent(wait.Timer);
         c.Flags &= ~ClientFlags.Blocked;
         if (c.IsFreed) return true;
-        if (unblockedByError) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        if (unblockedByError) c.Reply.Error(error);
         else c.Reply.Integer(Primary.CountAcks(wait.Offset));
         c.AfterCommands();
         c.ProcessPendingInput();

@@ -48,6 +48,8 @@ public sealed partial class VermilionServer
         UsedMemory = UsedMemory(),
         AofBase = aofBase,
         Policy = Config.MaxMemoryPolicy,
+        // An AOF base does not carry it (rewriteAppendOnlyFile saves with no rdbSaveInfo).
+        Replication = aofBase ? null : Primary.SaveInfo(),
     };
 
     // ---- saving ------------------------------------------------------------------------------
@@ -285,6 +287,8 @@ public sealed partial class VermilionServer
             return false;
         }
         Log.Notice($"DB loaded from disk: {Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)} seconds");
+        // The file's place in a replication history, so a restart can continue it (partial resynchronization).
+        if (_lastLoadReplication is { } history) Primary.RestoreHistory(history, asReplica: Config.ReplicaOf.Length > 0);
         return true;
     }
 
@@ -344,6 +348,7 @@ public sealed partial class VermilionServer
         }
         RdbLastLoadKeysLoaded = loader.KeysLoaded;
         RdbLastLoadKeysExpired = loader.KeysExpired;
+        _lastLoadReplication = loaded ? loader.Replication : null;
         if (!loaded)
         {
             Release(fresh);
@@ -368,6 +373,8 @@ public sealed partial class VermilionServer
         Eviction.ClearPool();
         return null;
     }
+
+    ReplicationSaveInfo? _lastLoadReplication;
 
     /// <summary>emptyData, then the loaded databases in their place: watchers of the old keys and tracking clients are told, the old keyspaces released.</summary>
     void ReplaceDatabases(Db[] loaded)

@@ -570,6 +570,7 @@ public sealed partial class VermilionServer : IDisposable
         if (Tls.HasPendingData) Tls.ProcessPendingData();
         Loop.DontWait = Tls.HasPendingData;
         ProcessUnblockedClients();
+        PrimaryLink.ResumeHeldInput();
         // A backstop: effects left by work outside any command (a key that expired when looked at
         // between commands) reach the sinks before they write out this iteration.
         PropagatePendingEffects();
