@@ -65,7 +65,8 @@ public sealed class ReplicationPrimary : IEffectSink
     long _noReplicasSinceMs;
     /// <summary>server.get_ack_from_slaves: a WAIT is blocked, ask for acks before sleeping.</summary>
     bool _wantAcks;
-    long _lastPingMs;
+    /// <summary>replication_cron_loops: the ping goes on the cron's turns that are multiples of repl-ping-replica-period.</summary>
+    long _cronLoops;
     ReplicaSnapshotSink? _sync;
     long _waitingSinceMs;
 
@@ -455,11 +456,8 @@ public sealed class ReplicationPrimary : IEffectSink
         CountGoodReplicas();
         // The primary's ping keeps replicas' repl-timeout from firing on an idle stream; it moves the offset as Redis's does.
         // A replica's replicas get its primary's pings, passed on.
-        if (Replicas.Count > 0 && !_server.PrimaryLink.IsReplica && now - _lastPingMs >= config.ReplPingReplicaPeriod * 1000L)
-        {
-            _lastPingMs = now;
+        if (_cronLoops++ % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica)
             Feed("*1\r\n$4\r\nping\r\n"u8);
-        }
         // A replica that has not acknowledged for repl-timeout is gone (its socket may never say so).
         foreach (var c in Replicas.ToArray())
         {
