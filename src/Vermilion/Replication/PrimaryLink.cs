@@ -220,7 +220,12 @@ public sealed class PrimaryLink
     {
         _server.Log.Notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
         // +CONTINUE with another ID: the primary was promoted; what we have is its history under its old ID.
-        if (job.ReplId is { } id && id != _server.ReplicationId) _server.Primary.ShiftReplicationId(id, _cachedOffset + 1);
+        if (job.ReplId is { } id && id != _server.ReplicationId)
+        {
+            _server.Primary.ShiftReplicationId(id, _cachedOffset + 1);
+            // This server's replicas must learn the new ID too.
+            _server.Primary.DisconnectReplicas();
+        }
         Attach(job, _cachedOffset, _cachedDb);
     }
 
@@ -390,9 +395,10 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
         }
     }
 
+    /// <summary>The first reason stays: a timeout is logged as replicationCron logs it, whatever step it hit.</summary>
     bool Fail(string error)
     {
-        Error = error;
+        Error ??= error;
         return false;
     }
 
@@ -406,7 +412,8 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
     string? ReadLine()
     {
         var line = _link!.ReadLine(timeoutMs);
-        LastIoMs = Environment.TickCount64;
+        if (line is null && _link.TimedOut) Error ??= "Timeout connecting to the MASTER...";
+        else LastIoMs = Environment.TickCount64;
         return line is null ? null : Encoding.UTF8.GetString(line);
     }
 
@@ -479,7 +486,10 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
             int want = mark is null ? (int)Math.Min(buffer.Length, PayloadSize - PayloadRead) : buffer.Length;
             if (want == 0) break;
             int n = _link!.Read(buffer.AsSpan(0, want), timeoutMs);
-            if (n <= 0) return Fail("I/O error trying to sync with MASTER: connection lost");
+            if (n <= 0)
+                return Fail(_link.TimedOut
+                    ? "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."
+                    : "I/O error trying to sync with MASTER: connection lost");
             LastIoMs = Environment.TickCount64;
             file.Write(buffer, 0, n);
             PayloadRead += n;

@@ -215,11 +215,13 @@ public sealed class ReplicationPrimary : IEffectSink
     public void BecomePrimary()
     {
         ShiftReplicationId(NewReplicationId(), Offset + 1);
+        // They must learn the new ID: they reconnect at once and continue with +CONTINUE (replicationUnsetMaster).
+        DisconnectReplicas();
         _selectedDb = -1;
         if (Backlog is not null && !_server.EffectSinks.Contains(this)) _server.EffectSinks.Add(this);
     }
 
-    /// <summary>disconnectSlaves: a replica that loaded a new dataset drops its own replicas; they sync again.</summary>
+    /// <summary>disconnectSlaves: a replica that loaded a new dataset or changed history drops its own replicas; they sync again.</summary>
     public void DisconnectReplicas()
     {
         foreach (var c in Replicas.ToArray()) _server.FreeClient(c);
