@@ -68,13 +68,14 @@ public sealed class ReplicationPrimary : IEffectSink
     /// <summary>replication_cron_loops: the ping goes on the cron's turns that are multiples of repl-ping-replica-period.</summary>
     long _cronLoops;
     ReplicaSnapshotSink? _sync;
+    /// <summary>When the first replica of the next diskless snapshot began waiting (repl-diskless-sync-delay runs from it).</summary>
     long _waitingSinceMs;
 
     public long FullSyncs, PartialSyncsAccepted, PartialSyncsRefused;
 
     public ReplicationPrimary(VermilionServer server) => _server = server;
 
-    /// <summary>A replica may also be a client that sent SYNC to read the snapshot only (redis-cli --rdb).</summary>
+    /// <summary>The link of an attached replica (a client in <see cref="Replicas"/> always has one).</summary>
     static ReplicaLink Link(Client c) => c.Replica!;
 
     // ---- the stream --------------------------------------------------------------------------
@@ -263,9 +264,10 @@ public sealed class ReplicationPrimary : IEffectSink
             ChangeReplicationId();
             CreateBacklog();
         }
-        _waitingSinceMs = _server.UnixTimeMs;
+        // The delay runs from the replica that has waited longest (replicationStartPendingFork's max_idle).
+        if (!Replicas.Any(r => r != c && Link(r).State == ReplicaState.WaitBgsave && Link(r).Held is null)) _waitingSinceMs = _server.UnixTimeMs;
         if (_server.Config.ReplDisklessSync && _server.Config.ReplDisklessSyncDelay > 0)
-            _server.Log.Notice($"Delay next BGSAVE for diskless SYNC");
+            _server.Log.Notice("Delay next BGSAVE for diskless SYNC");
         else StartSyncIfPossible();
     }
 
