@@ -460,7 +460,9 @@ public sealed class ReplicationPrimary : IEffectSink
         CountGoodReplicas();
         // The primary's ping keeps replicas' repl-timeout from firing on an idle stream; it moves the offset as Redis's does.
         // A replica's replicas get its primary's pings, passed on.
-        if (_cronLoops++ % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica)
+        // Redis's loop 0 runs a millisecond after startup, before any replica: counting from 1 keeps a restarted
+        // primary's first turn, which its old replicas may already have reached, from pinging.
+        if (++_cronLoops % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica)
             Feed("*1\r\n$4\r\nping\r\n"u8);
         // A replica that has not acknowledged for repl-timeout is gone (its socket may never say so).
         foreach (var c in Replicas.ToArray())
