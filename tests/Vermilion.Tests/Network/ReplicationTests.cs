@@ -36,7 +36,8 @@ static class ReplicationHarness
 public class ReplicationTests
 {
     static InProcessServer Primary(params string[] extra) =>
-        new("epoll", ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", .. extra]);
+        // No ping in the stream while a test reads it byte by byte.
+        new("epoll", ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "3600", .. extra]);
 
     static OracleServer ReplicaOf(InProcessServer primary) =>
         new("--replicaof", "127.0.0.1", primary.Port.ToString(), "--enable-debug-command", "yes");
