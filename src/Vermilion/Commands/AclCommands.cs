@@ -320,18 +320,20 @@ public static partial class AclCommands
     static byte[] Concat(string before, ReadOnlySpan<byte> middle, string after) =>
         [.. Encoding.ASCII.GetBytes(before), .. middle, .. Encoding.ASCII.GetBytes(after)];
 
-    const string NoAclFile = "This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
+    /// <summary>ACL LOAD and SAVE need an aclfile; without one, Redis's error.</summary>
+    static bool HasAclFile(Client c)
+    {
+        if (c.Server.Config.AclFileName.Length > 0) return true;
+        c.Reply.Error("This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.");
+        return false;
+    }
 
     /// <summary>ACL LOAD: the aclfile replaces every user, or nothing changes; users gone are disconnected.</summary>
     [Command("acl|load")]
     static void Load(Client c, CommandArgs a)
     {
         var server = c.Server;
-        if (server.Config.AclFileName.Length == 0)
-        {
-            c.Reply.Error(NoAclFile);
-            return;
-        }
+        if (!HasAclFile(c)) return;
         if (AclFile.Load(server.Acl, server.Config.AclFileName, out var removed) is { } errors)
         {
             c.Reply.Error(errors);
@@ -345,11 +347,7 @@ public static partial class AclCommands
     static void Save(Client c, CommandArgs a)
     {
         var server = c.Server;
-        if (server.Config.AclFileName.Length == 0)
-        {
-            c.Reply.Error(NoAclFile);
-            return;
-        }
+        if (!HasAclFile(c)) return;
         if (AclFile.Save(server.Acl, server.Config.AclFileName) is { } error)
         {
             server.Log.Warning(error);

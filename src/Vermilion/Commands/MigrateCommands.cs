@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Text;
 using Vermilion.Protocol;
 using Vermilion.Server;
@@ -105,17 +104,17 @@ public static partial class DumpCommands
             var request = new ArrayBufferWriter<byte>();
             if (passwordArg >= 0)
             {
-                WriteArrayHeader(request, usernameArg >= 0 ? 3 : 2);
-                WriteBulk(request, "AUTH"u8);
-                if (usernameArg >= 0) WriteBulk(request, a[usernameArg]);
-                WriteBulk(request, a[passwordArg]);
+                RequestWriter.ArrayHeader(request, usernameArg >= 0 ? 3 : 2);
+                RequestWriter.Bulk(request, "AUTH"u8);
+                if (usernameArg >= 0) RequestWriter.Bulk(request, a[usernameArg]);
+                RequestWriter.Bulk(request, a[passwordArg]);
             }
             bool select = cached.LastDb != dbid;
             if (select)
             {
-                WriteArrayHeader(request, 2);
-                WriteBulk(request, "SELECT"u8);
-                WriteBulk(request, dbid);
+                RequestWriter.ArrayHeader(request, 2);
+                RequestWriter.Bulk(request, "SELECT"u8);
+                RequestWriter.Bulk(request, dbid);
             }
             // A key that expired since the lookup is left out (serializing a big key takes time).
             var sent = new List<int>(keys.Count);
@@ -138,13 +137,13 @@ public static partial class DumpCommands
                 }
                 sent.Add(keys[i]);
                 // migrateCommand sends RESTORE-ASKING only in cluster mode, which Vermilion does not have.
-                WriteArrayHeader(request, replace ? 5 : 4);
-                WriteBulk(request, "RESTORE"u8);
-                WriteBulk(request, key);
-                WriteBulk(request, ttl);
-                WriteBulk(request, writer.Written);
+                RequestWriter.ArrayHeader(request, replace ? 5 : 4);
+                RequestWriter.Bulk(request, "RESTORE"u8);
+                RequestWriter.Bulk(request, key);
+                RequestWriter.Bulk(request, ttl);
+                RequestWriter.Bulk(request, writer.Written);
                 writer.Reset();
-                if (replace) WriteBulk(request, "REPLACE"u8);
+                if (replace) RequestWriter.Bulk(request, "REPLACE"u8);
             }
 
             bool writeError = false;
@@ -255,34 +254,4 @@ public static partial class DumpCommands
     }
 
     static bool IsError(byte[]? line) => line is not null && line.Length > 0 && line[0] == '-';
-
-    static void WriteArrayHeader(ArrayBufferWriter<byte> w, int count)
-    {
-        var span = w.GetSpan(16);
-        span[0] = (byte)'*';
-        Utf8Formatter.TryFormat(count, span[1..], out int n);
-        span[1 + n] = (byte)'\r';
-        span[2 + n] = (byte)'\n';
-        w.Advance(3 + n);
-    }
-
-    static void WriteBulk(ArrayBufferWriter<byte> w, ReadOnlySpan<byte> value)
-    {
-        var span = w.GetSpan(value.Length + 24);
-        span[0] = (byte)'$';
-        Utf8Formatter.TryFormat(value.Length, span[1..], out int n);
-        span[1 + n] = (byte)'\r';
-        span[2 + n] = (byte)'\n';
-        value.CopyTo(span[(3 + n)..]);
-        span[3 + n + value.Length] = (byte)'\r';
-        span[4 + n + value.Length] = (byte)'\n';
-        w.Advance(5 + n + value.Length);
-    }
-
-    static void WriteBulk(ArrayBufferWriter<byte> w, long value)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        Utf8Formatter.TryFormat(value, digits, out int n);
-        WriteBulk(w, digits[..n]);
-    }
 }

@@ -1,6 +1,7 @@
-using System.Diagnostics;
+using System.Buffers;
 using System.Text;
 using Vermilion.Net;
+using Vermilion.Protocol;
 using Vermilion.Server;
 
 namespace Vermilion.Replication;
@@ -68,6 +69,7 @@ public sealed class PrimaryLink
     SyncJob? _job;
     long _pollTimer;
     long _lastAckMs;
+    readonly ArrayBufferWriter<byte> _ack = new(64);
 
     public PrimaryLink(VermilionServer server) => _server = server;
 
@@ -207,7 +209,7 @@ public sealed class PrimaryLink
             return;
         }
         // rdb-del-sync-files: with no persistence configured, the file was only the sync's.
-        if (_server.Config.RdbDelSyncFiles && _server.Config.SaveParams.Count == 0 && _server.Aof.State == AofState.Off) TryDelete(target);
+        if (_server.Config.RdbDelSyncFiles && _server.Config.SaveParams.Count == 0 && _server.Aof.State == AofState.Off) VermilionServer.TryDelete(target);
         _server.ReplicationId = job.ReplId!;
         _server.Primary.StartFollowing(job.Offset);
         Attach(job, job.Offset, db: 0);
@@ -278,8 +280,13 @@ public sealed class PrimaryLink
     public void SendAck()
     {
         if (Client is not { } master) return;
-        var digits = AppliedOffset.ToString();
-        master.Reply.Stream(Encoding.ASCII.GetBytes($"*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n${digits.Length}\r\n{digits}\r\n"));
+        var ack = _ack;
+        ack.ResetWrittenCount();
+        RequestWriter.ArrayHeader(ack, 3);
+        RequestWriter.Bulk(ack, "REPLCONF"u8);
+        RequestWriter.Bulk(ack, "ACK"u8);
+        RequestWriter.Bulk(ack, AppliedOffset);
+        master.Reply.Stream(ack.WrittenSpan);
         _lastAckMs = _server.UnixTimeMs;
         if (master != _server.CurrentClient) master.AfterCommands();
     }
@@ -321,11 +328,6 @@ public sealed class PrimaryLink
             DropLink();
             State = LinkState.Connect;
         }
-    }
-
-    static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>ROLE's and INFO's name of the link's state (replstateToString / the ROLE reply's).</summary>
@@ -391,7 +393,7 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
         if (Phase == SyncPhase.Failed)
         {
             CloseSocket();
-            try { File.Delete(tempFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            VermilionServer.TryDelete(tempFile);
         }
     }
 
@@ -404,9 +406,9 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
 
     bool Send(params string[] args)
     {
-        var sb = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var a in args) sb.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
-        return _link!.Write(Encoding.UTF8.GetBytes(sb.ToString()), timeoutMs);
+        var request = new ArrayBufferWriter<byte>();
+        RequestWriter.Command(request, args);
+        return _link!.Write(request.WrittenSpan, timeoutMs);
     }
 
     string? ReadLine()

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Vermilion.Persistence;
+using Vermilion.Protocol;
 using Vermilion.Server;
 
 namespace Vermilion.Replication;
@@ -84,26 +85,19 @@ public sealed class ReplicationPrimary : IEffectSink
     {
         if (db != _selectedDb)
         {
-            Span<byte> select = stackalloc byte[40];
-            Feed(select[..FormatSelect(db, select)]);
+            var select = _scratch;
+            select.ResetWrittenCount();
+            RequestWriter.ArrayHeader(select, 2);
+            RequestWriter.Bulk(select, "SELECT"u8);
+            RequestWriter.Bulk(select, db);
+            Feed(select.WrittenSpan);
             _selectedDb = db;
         }
         Feed(command);
     }
 
-    static int FormatSelect(int db, Span<byte> into)
-    {
-        Span<byte> digits = stackalloc byte[12];
-        int n = Protocol.IntegerText.Format(db, digits);
-        int at = 0;
-        "*2\r\n$6\r\nSELECT\r\n$"u8.CopyTo(into);
-        at += 17;
-        at += Protocol.IntegerText.Format(n, into[at..]);
-        "\r\n"u8.CopyTo(into[at..]); at += 2;
-        digits[..n].CopyTo(into[at..]); at += n;
-        "\r\n"u8.CopyTo(into[at..]); at += 2;
-        return at;
-    }
+    /// <summary>Where a SELECT or a DEBUG REPLICATE command is written before it is fed.</summary>
+    readonly ArrayBufferWriter<byte> _scratch = new(64);
 
     /// <summary>replicationFeedSlaves' tail: the bytes into the backlog, to online replicas, held for syncing ones.</summary>
     void Feed(ReadOnlySpan<byte> bytes)
@@ -137,19 +131,14 @@ public sealed class ReplicationPrimary : IEffectSink
     }
 
     /// <summary>replicationFeedSlaves of an arbitrary command in the stream's current database (DEBUG REPLICATE); nothing on a replica or without a backlog.</summary>
-    public void FeedCommand(Protocol.CommandArgs args, int from)
+    public void FeedCommand(CommandArgs args, int from)
     {
         if (_server.PrimaryLink.IsReplica || Backlog is null) return;
-        var resp = new ArrayBufferWriter<byte>();
-        var header = Encoding.ASCII.GetBytes($"*{args.Count - from}\r\n");
-        resp.Write(header);
-        for (int i = from; i < args.Count; i++)
-        {
-            resp.Write(Encoding.ASCII.GetBytes($"${args.Length(i)}\r\n"));
-            resp.Write(args[i]);
-            resp.Write("\r\n"u8);
-        }
-        Feed(resp.WrittenSpan);
+        var command = _scratch;
+        command.ResetWrittenCount();
+        RequestWriter.ArrayHeader(command, args.Count - from);
+        for (int i = from; i < args.Count; i++) RequestWriter.Bulk(command, args[i]);
+        Feed(command.WrittenSpan);
     }
 
     /// <summary>

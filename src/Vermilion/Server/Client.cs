@@ -244,13 +244,7 @@ public sealed class Client : IConnectionHandler
         {
             while (_queryPos < _queryLen)
             {
-                if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) break;
-                // The primary's stream waits out a busy script (it is not answered -BUSY as others are): beforeSleep resumes it.
-                if ((Flags & ClientFlags.Master) != 0 && server.ScriptTimedOut)
-                {
-                    server.PrimaryLink.InputHeld = true;
-                    break;
-                }
+                if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked | ClientFlags.Master)) != 0 && StopsReading()) break;
                 if (_needBytes > _queryLen - _queryPos) break;
                 if (batching && batch.Next == batch.Count && _queryLen - _queryPos >= PipelineBatch.MinBytes) batch.Fill(this, _query!, _queryPos, _queryLen);
                 CommandArgs args;
@@ -293,6 +287,18 @@ public sealed class Client : IConnectionHandler
             if (batching) batch.Release();
         }
         AfterCommands();
+    }
+
+    /// <summary>
+    /// Whether the next request waits: the client is closing or blocked, or it is the primary's link while a
+    /// script is busy (its stream is not answered -BUSY as others are: it waits, and beforeSleep resumes it).
+    /// </summary>
+    bool StopsReading()
+    {
+        if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked)) != 0) return true;
+        if (!Server.ScriptTimedOut) return false;
+        Server.PrimaryLink.InputHeld = true;
+        return true;
     }
 
     /// <summary>Queues the client for the before-sleep write pass, or closes it if it asked to close and has nothing to send.</summary>

@@ -538,7 +538,8 @@ public sealed partial class VermilionServer
         _ => e.Message,
     };
 
-    static void TryDelete(string path)
+    /// <summary>A file that may not be there or may not be ours to delete: gone if it can be.</summary>
+    internal static void TryDelete(string path)
     {
         try { File.Delete(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
