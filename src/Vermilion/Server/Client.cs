@@ -254,6 +254,7 @@ public sealed class Client : IConnectionHandler
                     (args, consumed) = batch.Take(this);
                     // What an earlier incomplete read of this request asked for is there now.
                     _needBytes = 0;
+                    server.BatchedArgs = true;
                 }
                 else
                 {
@@ -272,6 +273,7 @@ public sealed class Client : IConnectionHandler
                     }
                     args = single;
                     consumed = reader.Consumed;
+                    server.BatchedArgs = false;
                 }
                 if (args.Count > 0 && !server.Call(this, args)) break; // postponed by CLIENT PAUSE
                 _queryPos += consumed;
@@ -283,8 +285,14 @@ public sealed class Client : IConnectionHandler
         }
         finally
         {
-            // The batch holds offsets into this query buffer: it never outlives this pass.
-            if (batching) batch.Release();
+            // The batch holds offsets into this query buffer: it never outlives this pass, nor
+            // does a timed run of its commands (their arguments are the batch's).
+            if (batching)
+            {
+                server.BatchedArgs = false;
+                if (server.TimedRunOpen) server.EndTimedRun();
+                batch.Release();
+            }
         }
         AfterCommands();
     }

@@ -125,6 +125,43 @@ public class ObservabilityTests
         Assert.DoesNotContain("latency_percentiles_usec_set", c.Call("INFO", "latencystats"));
     }
 
+    /// <summary>
+    /// Fast commands pipelined in one write are timed as a run (one clock read): every call is still
+    /// counted in commandstats and the histogram, a slow command in the same pipeline is timed alone
+    /// and logged, and with the slow log at 0 or a monitor attached every command is seen one by one.
+    /// </summary>
+    [Fact]
+    public void PipelinedFastCommandsAreTimedAsARunWithoutLosingCalls()
+    {
+        using var server = new InProcessServer(extra: ["--enable-debug-command", "yes"]);
+        using var c = server.Connect();
+        using var watcher = server.Connect();
+        c.Call("CONFIG", "SET", "slowlog-log-slower-than", "100000");
+        c.Call("CONFIG", "RESETSTAT");
+        c.Call("SLOWLOG", "RESET");
+        string Pipeline(params string[][] commands) => c.RequestAll(string.Concat(commands.Select(a => Encoding.Latin1.GetString(RespSocket.Encode(a)))));
+        var gets = Enumerable.Range(0, 40).Select(i => new[] { "GET", "key" + i }).ToArray();
+        Pipeline([.. gets, ["DEBUG", "SLEEP", "0.12"], .. gets]);
+        var stats = c.Call("INFO", "commandstats");
+        Assert.Matches(@"cmdstat_get:calls=80,usec=\d+,", stats);
+        Assert.Contains("calls\r\n:80\r\n", c.Call("LATENCY", "HISTOGRAM", "get"));
+        var slow = RespReply.Parse(c.Call("SLOWLOG", "GET", "10")).Items!;
+        Assert.Equal(["DEBUG", "SLEEP", "0.12"], Assert.Single(slow).Items![3].Texts());
+
+        // Slow log at 0: each pipelined GET is an entry of its own.
+        c.Call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        c.Call("SLOWLOG", "RESET");
+        Pipeline(gets);
+        Assert.Equal(40, RespReply.Parse(c.Call("SLOWLOG", "GET", "-1")).Items!.Count(e => e.Items![3].Texts()[0] == "GET"));
+
+        // A monitor sees every pipelined command.
+        c.Call("CONFIG", "SET", "slowlog-log-slower-than", "100000");
+        Assert.Equal("+OK\r\n", watcher.Call("MONITOR"));
+        Pipeline(gets);
+        int seen = 0;
+        while (seen < 40) if (watcher.ReadReply().Contains("\"GET\"")) seen++;
+    }
+
     static long Field(string info, string name)
     {
         var m = Regex.Match(info, $"\r\n{name}:(\\d+)\r\n");
