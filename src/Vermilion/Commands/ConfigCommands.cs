@@ -77,17 +77,20 @@ public static partial class ConfigCommands
         // The name errors report: Redis registers an alias as an entry of its own, so an error
         // names the alias when the alias was given (and an alias plus its name are not duplicates).
         var names = new string[n];
+        // configSetCommand: the first problem wins and later arguments are not judged, except that
+        // a load in progress answers -LOADING whatever else was wrong ("it may be handled by clients differently").
         string? unknown = null, failedArg = null, failure = null;
+        bool denyLoading = false;
         for (int i = 0; i < n; i++)
         {
             string name = a.GetString(2 + 2 * i);
             var option = table.Find(name);
             if (option is null)
             {
-                unknown ??= a.GetCString(2 + 2 * i); // as the error quotes it
+                if (failure is null && !denyLoading) unknown ??= a.GetCString(2 + 2 * i); // as the error quotes it
                 continue;
             }
-            if (unknown is not null || failure is not null) continue;
+            if (unknown is not null || failure is not null || denyLoading) continue;
             if (option.Immutable)
             {
                 (failedArg, failure) = (a.GetCString(2 + 2 * i), "can't set immutable config");
@@ -98,6 +101,11 @@ public static partial class ConfigCommands
                 (failedArg, failure) = (a.GetCString(2 + 2 * i), "can't set protected config");
                 continue;
             }
+            if (option.DenyLoading && (c.Server.Loading || c.Server.AsyncLoading))
+            {
+                denyLoading = true;
+                continue;
+            }
             names[i] = option.Alias is not null && name.Equals(option.Alias, StringComparison.OrdinalIgnoreCase) ? option.Alias : option.Name;
             if (Enumerable.Range(0, i).Any(j => options[j] == option && names[j] == names[i]))
             {
@@ -106,6 +114,11 @@ public static partial class ConfigCommands
             }
             options[i] = option;
             values[i] = a.GetString(3 + 2 * i);
+        }
+        if (denyLoading)
+        {
+            c.Reply.Error(VermilionServer.LoadingError);
+            return;
         }
         if (unknown is not null)
         {

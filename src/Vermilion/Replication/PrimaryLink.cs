@@ -125,7 +125,35 @@ public sealed class PrimaryLink
     {
         _job?.Cancel();
         _job = null;
+        EndTransferLoading();
     }
+
+    bool _transferLoading;
+
+    /// <summary>
+    /// useDisklessLoad: with repl-diskless-load swapdb, or on-empty-db and nothing stored, Redis parses
+    /// the snapshot straight from the socket, so the whole transfer is its load: clients see
+    /// `loading:1` and get -LOADING, or, from the same history (the primary's ID is ours, swapdb),
+    /// `async_loading:1` while the old dataset serves. The snapshot still arrives in a file here
+    /// and loads when whole; the states and the old dataset kept on failure are Redis's.
+    /// </summary>
+    void BeginTransferLoading(SyncJob job)
+    {
+        string mode = _server.Config.ReplDisklessLoad;
+        if (mode != "swapdb" && (mode != "on-empty-db" || _server.Databases.Any(db => db.Count > 0))) return;
+        _server.StartLoading(job.PayloadSize > 0 ? job.PayloadSize : 0, AsyncLoads(job));
+        _transferLoading = true;
+    }
+
+    void EndTransferLoading()
+    {
+        if (!_transferLoading) return;
+        _transferLoading = false;
+        _server.StopLoading();
+    }
+
+    /// <summary>readSyncBulkPayload's asyncLoading: swapdb, and the primary's replication ID is this server's own.</summary>
+    bool AsyncLoads(SyncJob job) => _server.Config.ReplDisklessLoad == "swapdb" && job.ReplId == _server.ReplicationId;
 
     /// <summary>Stops whatever the link is doing (a running job's socket is closed; its thread ends on its own).</summary>
     void DropLink()
@@ -134,6 +162,7 @@ public sealed class PrimaryLink
         {
             _job.Cancel();
             _job = null;
+            EndTransferLoading();
         }
         if (_pollTimer != 0)
         {
@@ -166,10 +195,13 @@ public sealed class PrimaryLink
         {
             State = LinkState.Transfer;
             _server.Log.Notice($"Full resync from master: {job.ReplId}:{job.Offset}");
+            BeginTransferLoading(job);
         }
+        if (_transferLoading) _server.LoadingTransferProgress(job.PayloadRead);
         if (job.Phase is not (SyncPhase.Done or SyncPhase.Failed)) return 10;
         _pollTimer = 0;
         _job = null;
+        EndTransferLoading();
         if (job.Phase == SyncPhase.Failed)
         {
             if (job.Error is not null) _server.Log.Warning(job.Error);
@@ -200,8 +232,8 @@ public sealed class PrimaryLink
         _server.Log.Notice("MASTER <-> REPLICA sync: Loading DB in memory");
         // The replica's own replicas cannot continue a history it replaces: they sync again (disconnectSlaves).
         _server.Primary.DisconnectReplicas();
-        // swapdb: the old dataset keeps serving while the new one loads beside it (7.0's async loading).
-        if (_server.LoadRdbFile(target, asyncLoading: _server.Config.ReplDisklessLoad == "swapdb") is { } error)
+        // swapdb from the same history: the old dataset keeps serving while the new one loads beside it (7.0's async loading).
+        if (_server.LoadRdbFile(target, asyncLoading: AsyncLoads(job)) is { } error)
         {
             _server.Log.Warning($"Failed trying to load the MASTER synchronization DB from disk, check server logs. ({error})");
             job.CloseSocket();
@@ -263,13 +295,15 @@ public sealed class PrimaryLink
 
     /// <summary>
     /// afterErrorReply for the master client: the replica and its primary now differ. Logged as Redis does;
-    /// with propagation-error-behavior panic (or panic-on-replicas) the replica stops rather than diverge.
+    /// with propagation-error-behavior panic (or panic-on-replicas) a read-only replica stops rather than
+    /// diverge; a writable one goes on, as its own writes may well be what the primary's command met.
     /// </summary>
     public void CommandFailed(string command, string? error)
     {
         string what = error is null ? "an error" : $"an error to its master: '{error.TrimStart('-').TrimEnd()}'";
         _server.Log.Warning($"== CRITICAL == This replica is sending {what} after processing the command '{command}'");
-        if (_server.Config.PropagationErrorBehavior != "ignore")
+        _server.Stats.UnexpectedErrorReplies++;
+        if (_server.Config.PropagationErrorBehavior != "ignore" && _server.Config.ReplicaReadOnly)
         {
             _server.Log.Warning($"This replica panicked sending an error to its master after processing the command '{command}'");
             Environment.Exit(1);

@@ -283,7 +283,7 @@ public sealed class Config
         Add(new BoolOption("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v));
         Add(new EnumOption("enable-debug-command", ["no", "yes", "local"], () => EnableDebugCommand, v => EnableDebugCommand = v) { Immutable = true });
         Add(new EnumOption("enable-module-command", ["no", "yes", "local"], () => EnableModuleCommand, v => EnableModuleCommand = v) { Immutable = true });
-        Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir) { Protected = true });
+        Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir) { Protected = true, DenyLoading = true });
         Add(new EnumOption("enable-protected-configs", s_protectedAction, () => EnableProtectedConfigs, v => EnableProtectedConfigs = v) { Immutable = true });
         // Beyond Redis. Hidden, as Redis's HIDDEN_CONFIG: "CONFIG GET *" lists only Redis's names (the
         // Redis suite's "CONFIG sanity" sets every listed name back to its value, and event-loop is
@@ -303,7 +303,7 @@ public sealed class Config
     /// <summary>The AOF's parameters (config.c's entries for them), read by Server/AppendOnlyFile at each use.</summary>
     void AddAppendOnly()
     {
-        Add(new BoolOption("appendonly", () => AppendOnly, v => AppendOnly = v) { Apply = s => s.ApplyAppendOnly() });
+        Add(new BoolOption("appendonly", () => AppendOnly, v => AppendOnly = v) { Apply = s => s.ApplyAppendOnly(), DenyLoading = true });
         Add(new EnumOption("appendfsync", ["everysec", "always", "no"], () => AppendFsync switch
         {
             AppendFsync.Always => "always",
@@ -433,7 +433,7 @@ public sealed class Config
         Add(new BoolOption("repl-diskless-sync", () => ReplDisklessSync, v => ReplDisklessSync = v));
         Add(new IntegerOption("repl-diskless-sync-delay", 0, int.MaxValue, () => ReplDisklessSyncDelay, v => ReplDisklessSyncDelay = (int)v));
         Add(new IntegerOption("repl-diskless-sync-max-replicas", 0, int.MaxValue, () => ReplDisklessSyncMaxReplicas, v => ReplDisklessSyncMaxReplicas = (int)v));
-        Add(new EnumOption("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], () => ReplDisklessLoad, v => ReplDisklessLoad = v));
+        Add(new EnumOption("repl-diskless-load", ["disabled", "on-empty-db", "swapdb"], () => ReplDisklessLoad, v => ReplDisklessLoad = v) { DenyLoading = true });
         Add(new IntegerOption("repl-timeout", 1, int.MaxValue, () => ReplTimeout, v => ReplTimeout = (int)v));
         Add(new IntegerOption("repl-ping-replica-period", 1, int.MaxValue, () => ReplPingReplicaPeriod, v => ReplPingReplicaPeriod = (int)v) { Alias = "repl-ping-slave-period" });
         Add(new IntegerOption("repl-backlog-size", 1, long.MaxValue, () => ReplBacklogSize, v => ReplBacklogSize = v) { Memory = true, Apply = s => { s.Primary.ResizeBacklog(ReplBacklogSize); return null; } });

@@ -16,6 +16,8 @@ public abstract class ConfigOption
     public bool Immutable { get; init; }
     /// <summary>PROTECTED_CONFIG (dir, dbfilename): CONFIG SET only when enable-protected-configs allows the client.</summary>
     public bool Protected { get; init; }
+    /// <summary>DENY_LOADING_CONFIG (appendonly, dir, repl-diskless-load): CONFIG SET answers -LOADING while a load runs, async too.</summary>
+    public bool DenyLoading { get; init; }
     /// <summary>HIDDEN_CONFIG: CONFIG GET answers it by exact name only, never for a pattern (so "CONFIG GET *" lists only Redis's names).</summary>
     public bool Hidden { get; init; }
     /// <summary>

@@ -347,7 +347,7 @@ public static class Info
           .Field("tracking_total_keys", s.TrackingTotalKeys)
           .Field("tracking_total_items", s.TrackingTotalItems)
           .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)
-          .Field("unexpected_error_replies", 0)
+          .Field("unexpected_error_replies", st.UnexpectedErrorReplies)
           .Field("total_error_replies", st.ErrorReplies)
           .Field("total_reads_processed", st.ReadsProcessed)
           .Field("total_writes_processed", st.WritesProcessed)

@@ -492,6 +492,9 @@ public sealed partial class VermilionServer
         BlockingOperationStarts();
     }
 
+    /// <summary>A replica's snapshot transfer counted as its load (PrimaryLink: diskless load's loading_loaded_bytes).</summary>
+    internal void LoadingTransferProgress(long bytes) => LoadingLoadedBytes = bytes;
+
     /// <summary>stopLoading.</summary>
     internal void StopLoading() => Loading = AsyncLoading = false;
 

@@ -10,6 +10,7 @@ public sealed class Stats
     public long NetInputBytes, NetOutputBytes;
     public long ReadsProcessed, WritesProcessed;
     public long ErrorReplies;          // total_error_replies
+    public long UnexpectedErrorReplies; // unexpected_error_replies: errors the primary's commands got here
     public long ExpiredKeys, EvictedKeys, KeyspaceHits, KeyspaceMisses;
     public long ExpiredTimeCapReached;   // expired_time_cap_reached_count
     public double ExpiredStalePercent;   // expired_stale_perc, as a fraction
@@ -54,7 +55,7 @@ public sealed class Stats
     public void ResetCounters()
     {
         ConnectionsReceived = CommandsProcessed = RejectedConnections = 0;
-        NetInputBytes = NetOutputBytes = ReadsProcessed = WritesProcessed = ErrorReplies = 0;
+        NetInputBytes = NetOutputBytes = ReadsProcessed = WritesProcessed = ErrorReplies = UnexpectedErrorReplies = 0;
         ExpiredKeys = EvictedKeys = KeyspaceHits = KeyspaceMisses = ExpiredTimeCapReached = 0;
         ExpiredStalePercent = 0;
         ReplyBufferShrinks = ReplyBufferExpands = OutputBufferLimitDisconnections = 0;

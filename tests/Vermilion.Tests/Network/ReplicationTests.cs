@@ -288,6 +288,57 @@ public class ReplicaTests
         Assert.Equal("-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n", r.Call("WAIT", "1", "0"));
     }
 
+    /// <summary>
+    /// repl-diskless-load swapdb: a snapshot from another history is a load (loading:1, -LOADING, CONFIG SET
+    /// appendonly refused), one from the same history an async load beside the old dataset; a transfer cut
+    /// short leaves the old dataset serving either way. A writable replica's own writes that the primary's
+    /// commands then fail on are counted, not a panic.
+    /// </summary>
+    [Fact]
+    public void SwapdbTransferIsALoadAndAFailedOneKeepsTheOldDataset()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        p.Call("DEBUG", "POPULATE", "400", "big", "1000");
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "20000"); // 400 keys: ~8 s of transfer
+        using var server = new InProcessServer("epoll", ["--repl-diskless-load", "swapdb", "--replica-read-only", "no", "--propagation-error-behavior", "panic"]);
+        using var r = server.Connect();
+        r.Call("SET", "mine", "kept");
+        r.Call("REPLICAOF", "127.0.0.1", redis.Port.ToString());
+        Assert.True(InProcessServer.WaitFor(() => Field(r, "persistence", "loading") == "1", 10_000), "no loading state during the transfer");
+        Assert.Equal("0", Field(r, "persistence", "async_loading"));
+        Assert.StartsWith("-LOADING", r.Call("GET", "mine"));
+        Assert.Equal("-LOADING Redis is loading the dataset in memory\r\n", r.Call("CONFIG", "SET", "appendonly", "no"));
+        p.Call("CLIENT", "KILL", "TYPE", "replica");
+        Assert.True(InProcessServer.WaitFor(() => Field(r, "persistence", "loading") == "0", 10_000));
+        Assert.Equal("$4\r\nkept\r\n", r.Call("GET", "mine"));
+
+        // The same history: the second full sync is an async load while the old dataset serves.
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        WaitForLink(r);
+        Assert.Equal("$-1\r\n", r.Call("GET", "mine"));
+        r.Call("SET", "mine", "again");
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "20000");
+        p.Call("MULTI");
+        p.Call("CLIENT", "KILL", "TYPE", "replica");
+        p.Call("CONFIG", "SET", "repl-backlog-size", "16384");
+        for (int i = 0; i < 10; i++) p.Call("SET", "fill" + i, new string('A', 16384));
+        p.Call("EXEC");
+        Assert.True(InProcessServer.WaitFor(() => Field(r, "persistence", "async_loading") == "1", 10_000), "no async load from the same history");
+        Assert.Equal("$5\r\nagain\r\n", r.Call("GET", "mine"));
+        Assert.Equal("-LOADING Redis is loading the dataset in memory\r\n", r.Call("CONFIG", "SET", "appendonly", "no"));
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        p.Call("CLIENT", "KILL", "TYPE", "replica");
+        WaitForLink(r);
+
+        // The primary's INCR of a key the writable replica made a list fails here: counted, the replica goes on.
+        r.Call("RPUSH", "clash", "x");
+        p.Call("INCR", "clash");
+        p.Call("INCR", "after");
+        Assert.True(InProcessServer.WaitFor(() => r.Call("GET", "after") == "$1\r\n1\r\n", 10_000));
+        Assert.Equal("1", Field(r, "stats", "unexpected_error_replies"));
+    }
+
     /// <summary>A replica never expires a key itself: past its deadline it reads as missing, and goes when the primary's DEL comes.</summary>
     [Fact]
     public void KeysExpireWhenThePrimarySays()
