@@ -99,6 +99,8 @@ public sealed class RdbFileLoader
     public Func<long, bool>? Progress { get; init; }
     /// <summary>loading-process-events-interval-bytes; 0: no progress calls.</summary>
     public long ProgressInterval { get; init; }
+    /// <summary>A replica's diskless load: the stream is its primary's socket, and ending early is a cut link (rdbReportError's "from socket" case).</summary>
+    public bool FromSocket { get; init; }
     /// <summary>After each key read, kept or expired (key-load-delay's debugDelay).</summary>
     public Action? KeyRead { get; init; }
     /// <summary>The load stopped because <see cref="Progress"/> said so, not because of the file.</summary>
@@ -165,8 +167,10 @@ public sealed class RdbFileLoader
             else if (outcome == Outcome.Failed) return false;
             else if (!reader.RanOut)
                 return Fail($"Corrupt RDB data at offset {offset}{_what}. Unrecoverable error, aborting now.");
-            else if (_endOfStream || !Refill(grow: _start == 0))
-                return Fail($"Short read loading DB at offset {offset}{_what}: the file ends inside it. Unrecoverable error, aborting now.");
+            else if (_endOfStream || !Refill(grow: _start == 0 && _end == _window.Length))
+                return Fail(FromSocket
+                    ? $"Internal error in RDB reading offset {offset}{_what} -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation."
+                    : $"Short read loading DB at offset {offset}{_what}: the file ends inside it. Unrecoverable error, aborting now.");
         }
         if (Version >= 5 && !TryChecksum()) return false;
         string line = $"Done loading RDB, keys loaded: {KeysLoaded}, keys expired: {KeysExpired}";
@@ -211,6 +215,9 @@ public sealed class RdbFileLoader
             int n = _stream.Read(_window, _end, _window.Length - _end);
             if (n == 0) _endOfStream = true;
             _end += n;
+            // A socket's bytes are parsed as they come (rioConnRead): waiting for a full window
+            // would hold a slow primary's whole snapshot before the first key.
+            if (FromSocket && n > 0) break;
         }
         return true;
     }
@@ -250,7 +257,7 @@ public sealed class RdbFileLoader
     /// <summary>"REDIS" and the version as atoi reads it (rdbLoadRioWithLoadingCtx).</summary>
     bool TryHeader()
     {
-        Refill(grow: false);
+        while (_end < 9 && !_endOfStream) Refill(grow: false);
         if (_end < 9) return Fail("Short read or OOM loading DB. Unrecoverable error, aborting now.");
         var header = _window.AsSpan(0, 9);
         if (!header.StartsWith("REDIS"u8)) return Fail("Wrong signature trying to load DB from file");
@@ -272,7 +279,7 @@ public sealed class RdbFileLoader
     /// <summary>The 8 bytes after EOF: a stored 0 means the writer had rdbchecksum off.</summary>
     bool TryChecksum()
     {
-        if (_end - _start < 8) Refill(grow: false);
+        while (_end - _start < 8 && !_endOfStream) Refill(grow: false);
         if (_end - _start < 8) return Fail($"Short read or OOM loading DB at offset {BytesRead} (the checksum). Unrecoverable error, aborting now.");
         ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(_window.AsSpan(_start, 8));
         _start += 8;

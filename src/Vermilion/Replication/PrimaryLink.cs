@@ -125,32 +125,15 @@ public sealed class PrimaryLink
     {
         _job?.Cancel();
         _job = null;
-        EndTransferLoading();
     }
 
-    bool _transferLoading;
-
-    /// <summary>
-    /// useDisklessLoad: with repl-diskless-load swapdb, or on-empty-db and nothing stored, Redis parses
-    /// the snapshot straight from the socket, so the whole transfer is its load: clients see
-    /// `loading:1` and get -LOADING, or, from the same history (the primary's ID is ours, swapdb),
-    /// `async_loading:1` while the old dataset serves. The snapshot still arrives in a file here
-    /// and loads when whole; the states and the old dataset kept on failure are Redis's.
-    /// </summary>
-    void BeginTransferLoading(SyncJob job)
+    /// <summary>useDisklessLoad: repl-diskless-load swapdb, or on-empty-db with nothing stored.</summary>
+    bool UsesDisklessLoad() => _server.Config.ReplDisklessLoad switch
     {
-        string mode = _server.Config.ReplDisklessLoad;
-        if (mode != "swapdb" && (mode != "on-empty-db" || _server.Databases.Any(db => db.Count > 0))) return;
-        _server.StartLoading(job.PayloadSize > 0 ? job.PayloadSize : 0, AsyncLoads(job));
-        _transferLoading = true;
-    }
-
-    void EndTransferLoading()
-    {
-        if (!_transferLoading) return;
-        _transferLoading = false;
-        _server.StopLoading();
-    }
+        "swapdb" => true,
+        "on-empty-db" => _server.Databases.All(db => db.Count == 0),
+        _ => false,
+    };
 
     /// <summary>readSyncBulkPayload's asyncLoading: swapdb, and the primary's replication ID is this server's own.</summary>
     bool AsyncLoads(SyncJob job) => _server.Config.ReplDisklessLoad == "swapdb" && job.ReplId == _server.ReplicationId;
@@ -162,7 +145,6 @@ public sealed class PrimaryLink
         {
             _job.Cancel();
             _job = null;
-            EndTransferLoading();
         }
         if (_pollTimer != 0)
         {
@@ -181,7 +163,7 @@ public sealed class PrimaryLink
         string temp = Path.Combine(_server.Config.Dir, $"temp-{_server.UnixTime}.{Environment.ProcessId}.rdb");
         int announcePort = config.ReplicaAnnouncePort != 0 ? config.ReplicaAnnouncePort : config.Port;
         _job = new SyncJob(Host!, Port, temp, config.MasterUser, config.MasterAuth, announcePort, config.ReplicaAnnounceIp,
-            _cachedReplId, _cachedOffset >= 0 ? _cachedOffset + 1 : -1, config.ReplTimeout * 1000L, _server.Log);
+            _cachedReplId, _cachedOffset >= 0 ? _cachedOffset + 1 : -1, config.ReplTimeout * 1000L, _server.Log, UsesDisklessLoad());
         _job.Start();
         _pollTimer = _server.Loop.CreateTimeEvent(1, (_, _) => Poll());
     }
@@ -195,20 +177,18 @@ public sealed class PrimaryLink
         {
             State = LinkState.Transfer;
             _server.Log.Notice($"Full resync from master: {job.ReplId}:{job.Offset}");
-            BeginTransferLoading(job);
         }
-        if (_transferLoading) _server.LoadingTransferProgress(job.PayloadRead);
-        if (job.Phase is not (SyncPhase.Done or SyncPhase.Failed)) return 10;
+        if (job.Phase is not (SyncPhase.Done or SyncPhase.Failed or SyncPhase.Stream)) return 10;
         _pollTimer = 0;
         _job = null;
-        EndTransferLoading();
         if (job.Phase == SyncPhase.Failed)
         {
             if (job.Error is not null) _server.Log.Warning(job.Error);
             State = LinkState.Connect; // replicationCron tries again
             return EventLoop.NoMore;
         }
-        if (job.FullSync) CompleteFullSync(job);
+        if (job.Phase == SyncPhase.Stream) LoadStreamedSnapshot(job);
+        else if (job.FullSync) CompleteFullSync(job);
         else CompletePartialSync(job);
         return EventLoop.NoMore;
     }
@@ -247,6 +227,44 @@ public sealed class PrimaryLink
         Attach(job, job.Offset, db: 0);
         _server.Log.Notice("MASTER <-> REPLICA sync: Finished with success");
         // The AOF must hold the new dataset: a rewrite makes its base from it (restartAOFAfterSYNC).
+        if (_server.Aof.State != AofState.Off) _server.Aof.RewriteCommand(inExec: false);
+    }
+
+    /// <summary>
+    /// readSyncBulkPayload with useDisklessLoad: the snapshot is parsed straight from the socket on the
+    /// loop, reading as the load goes (a replica slow to load slows its primary's transfer, as in Redis),
+    /// with events served every loading-process-events-interval-bytes. swapdb loads beside the old
+    /// dataset (served meanwhile when the primary's history is ours, else -LOADING), which stays if the
+    /// load fails; a cut link is a short read, logged as Redis logs it, and the link tries again.
+    /// </summary>
+    void LoadStreamedSnapshot(SyncJob job)
+    {
+        var payload = job.Payload();
+        _server.Log.Notice(payload.Mark is null
+            ? $"MASTER <-> REPLICA sync: receiving {job.PayloadSize} bytes from master to parser"
+            : "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser");
+        bool swapdb = _server.Config.ReplDisklessLoad == "swapdb";
+        _server.Primary.DisconnectReplicas();
+        if (!swapdb) _server.Log.Notice("MASTER <-> REPLICA sync: Flushing old data");
+        _server.Log.Notice("MASTER <-> REPLICA sync: Loading DB in memory");
+        var error = _server.LoadRdb(payload, payload.Mark is null ? job.PayloadSize : 0, asyncLoading: AsyncLoads(job), fromSocket: true);
+        if (error is null && !payload.ReadMark())
+        {
+            _server.Log.Warning("Replication stream EOF marker is broken");
+            error = "";
+        }
+        if (error is not null)
+        {
+            _server.Log.Warning("Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+            _server.Log.Notice(swapdb ? "MASTER <-> REPLICA sync: Discarding the half-loaded data" : "MASTER <-> REPLICA sync: Emptying the half-loaded data");
+            job.CloseSocket();
+            State = LinkState.Connect;
+            return;
+        }
+        _server.ReplicationId = job.ReplId!;
+        _server.Primary.StartFollowing(job.Offset);
+        Attach(job, job.Offset, db: 0);
+        _server.Log.Notice("MASTER <-> REPLICA sync: Finished with success");
         if (_server.Aof.State != AofState.Off) _server.Aof.RewriteCommand(inExec: false);
     }
 
@@ -376,7 +394,8 @@ public sealed class PrimaryLink
     };
 }
 
-enum SyncPhase { Connecting, Handshake, Transfer, Done, Failed }
+/// <summary>Stream: the snapshot's header is read and the socket is the loop's to parse it from (diskless load).</summary>
+enum SyncPhase { Connecting, Handshake, Transfer, Done, Failed, Stream }
 
 /// <summary>
 /// One attempt to synchronize, on a thread of its own with a blocking socket (Redis makes the same
@@ -384,8 +403,9 @@ enum SyncPhase { Connecting, Handshake, Transfer, Done, Failed }
 /// snapshot written to a temp file. It shares only the fields the loop polls.
 /// </summary>
 sealed class SyncJob(string host, int port, string tempFile, string user, string password, int listeningPort,
-    string announceIp, string? cachedReplId, long continueFrom, long timeoutMs, Log log)
+    string announceIp, string? cachedReplId, long continueFrom, long timeoutMs, Log log, bool disklessLoad)
 {
+    byte[]? _mark;
     SyncConnection? _link;
     volatile bool _cancelled;
     public volatile SyncPhase Phase;
@@ -413,11 +433,15 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
 
     public int Detach(out byte[] buffered) => _link!.Detach(out buffered);
 
+    /// <summary>The snapshot's bytes as the loader reads them (after <see cref="SyncPhase.Stream"/>, on the loop).</summary>
+    public SnapshotPayloadStream Payload() => new(_link!, PayloadSize, _mark, timeoutMs, this);
+
     void Run()
     {
         try
         {
-            Phase = Handshake() && !_cancelled ? SyncPhase.Done : SyncPhase.Failed;
+            bool ok = Handshake() && !_cancelled;
+            Phase = !ok ? SyncPhase.Failed : Phase == SyncPhase.Stream ? SyncPhase.Stream : SyncPhase.Done;
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
@@ -512,6 +536,12 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
         if (header is null || !header.StartsWith('$')) return Fail($"Bad protocol from MASTER, the first byte is not '$' (we received '{header}'), are you sure the host and port are right?");
         byte[]? mark = header.StartsWith("$EOF:") && header.Length == 45 ? Encoding.ASCII.GetBytes(header[5..]) : null;
         if (mark is null && !long.TryParse(header.AsSpan(1), out PayloadSize)) return Fail($"Bad protocol from MASTER: '{header}'");
+        if (disklessLoad)
+        {
+            _mark = mark;
+            Phase = SyncPhase.Stream;
+            return true;
+        }
         using var file = new FileStream(tempFile, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         var buffer = new byte[64 * 1024];
         var tail = new byte[40];

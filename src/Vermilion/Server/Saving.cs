@@ -303,6 +303,24 @@ public sealed partial class VermilionServer
     /// <param name="asyncLoading">repl-diskless-load swapdb: clients keep being served from the old dataset meanwhile (async_loading), only no-async-loading commands get -LOADING.</param>
     public string? LoadRdbFile(string path, bool flush = true, bool merge = false, bool asyncLoading = false)
     {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ErrorReason(e);
+        }
+        using (stream) return LoadRdb(stream, stream.Length, flush, merge, asyncLoading);
+    }
+
+    /// <summary>
+    /// <see cref="LoadRdbFile"/> from any stream of <paramref name="size"/> bytes (0: unknown); a replica's
+    /// diskless load reads its primary's socket (<paramref name="fromSocket"/>: a short read is a cut link).
+    /// </summary>
+    internal string? LoadRdb(Stream stream, long size, bool flush = true, bool merge = false, bool asyncLoading = false, bool fromSocket = false)
+    {
         var fresh = new Db[Databases.Length];
         for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
         RdbFileLoader? loader = null;
@@ -316,25 +334,15 @@ public sealed partial class VermilionServer
             Progress = position => LoadingAbsProgress(position, loader!),
             ProgressInterval = Config.LoadingProcessEventsIntervalBytes,
             KeyRead = Config.KeyLoadDelay != 0 ? () => DebugDelay(Config.KeyLoadDelay) : null,
+            FromSocket = fromSocket,
         };
         RdbLastLoadKeysLoaded = RdbLastLoadKeysExpired = 0;
         bool loaded;
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Release(fresh);
-            DiscardFunctionSet(functions);
-            return ErrorReason(e);
-        }
         // startLoadingFile: the file's size is what loading_loaded_perc counts toward.
-        StartLoading(stream.Length, asyncLoading);
+        StartLoading(size, asyncLoading);
         try
         {
-            using (stream) loaded = loader.Load(stream);
+            loaded = loader.Load(stream);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -491,9 +499,6 @@ public sealed partial class VermilionServer
         RdbLastLoadKeysExpired = RdbLastLoadKeysLoaded = 0;
         BlockingOperationStarts();
     }
-
-    /// <summary>A replica's snapshot transfer counted as its load (PrimaryLink: diskless load's loading_loaded_bytes).</summary>
-    internal void LoadingTransferProgress(long bytes) => LoadingLoadedBytes = bytes;
 
     /// <summary>stopLoading.</summary>
     internal void StopLoading() => Loading = AsyncLoading = false;

@@ -289,9 +289,9 @@ public class ReplicaTests
     }
 
     /// <summary>
-    /// repl-diskless-load swapdb: a snapshot from another history is a load (loading:1, -LOADING, CONFIG SET
-    /// appendonly refused), one from the same history an async load beside the old dataset; a transfer cut
-    /// short leaves the old dataset serving either way. A writable replica's own writes that the primary's
+    /// repl-diskless-load swapdb: the snapshot is parsed from the socket as it comes; from another history
+    /// that is a load (loading:1, -LOADING, CONFIG SET appendonly refused), from the same history an async
+    /// load beside the old dataset; a transfer cut short leaves the old dataset serving either way. A writable replica's own writes that the primary's
     /// commands then fail on are counted, not a panic.
     /// </summary>
     [Fact]
@@ -299,7 +299,9 @@ public class ReplicaTests
     {
         using var redis = RedisPrimary();
         using var p = redis.Connect();
-        p.Call("DEBUG", "POPULATE", "400", "big", "1000");
+        // 100 kB values: a loading replica serves events every 2 MB it parses (loading-process-events-interval-bytes).
+        p.Call("DEBUG", "POPULATE", "400", "big", "100000");
+        p.Call("CONFIG", "SET", "rdbcompression", "no");
         p.Call("CONFIG", "SET", "rdb-key-save-delay", "20000"); // 400 keys: ~8 s of transfer
         using var server = new InProcessServer("epoll", ["--repl-diskless-load", "swapdb", "--replica-read-only", "no", "--propagation-error-behavior", "panic"]);
         using var r = server.Connect();
@@ -415,11 +417,15 @@ public class ReplicaTests
 
     /// <summary>A "primary" that answers nonsense, or cuts its snapshot short: the replica keeps its data, logs why, and tries again.</summary>
     [Theory]
-    [InlineData("+PONG\r\n", "+FULLRESYNC notanid 12\r\n", "")]
-    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$100000\r\nREDIS0010")]
-    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$30\r\nREDIS0010this is not an rdb!!!")]
-    [InlineData("-ERR go away\r\n", "", "")]
-    public void AMisbehavingPrimaryChangesNothing(string pong, string psync, string payload)
+    [InlineData("+PONG\r\n", "+FULLRESYNC notanid 12\r\n", "", "disabled")]
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$100000\r\nREDIS0010", "disabled")]
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$30\r\nREDIS0010this is not an rdb!!!", "disabled")]
+    [InlineData("-ERR go away\r\n", "", "", "disabled")]
+    // Diskless loads parse the socket: a payload cut short, one that is not an RDB, an $EOF: mark that never comes.
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$100000\r\nREDIS0010", "swapdb")]
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$30\r\nREDIS0010this is not an rdb!!!", "swapdb")]
+    [InlineData("+PONG\r\n", "+FULLRESYNC " + "0123456789012345678901234567890123456789" + " 0\r\n", "$EOF:" + "abcdefghijabcdefghijabcdefghijabcdefghij" + "\r\nREDIS0010\u00fa\u0009redis-ver", "on-empty-db")]
+    public void AMisbehavingPrimaryChangesNothing(string pong, string psync, string payload, string load)
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
@@ -439,16 +445,16 @@ public class ReplicaTests
         });
         try
         {
-            using var server = new InProcessServer("epoll");
+            using var server = new InProcessServer("epoll", ["--repl-diskless-load", load]);
             using var r = server.Connect();
-            r.Call("SET", "kept", "1");
+            if (load != "on-empty-db") r.Call("SET", "kept", "1");
             Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "127.0.0.1", port.ToString()));
             Assert.True(fake.Wait(15_000));
             Thread.Sleep(300);
             Assert.Equal("down", Field(r, "replication", "master_link_status"));
-            Assert.Equal(":1\r\n", r.Call("DBSIZE"));
+            Assert.Equal(load == "on-empty-db" ? ":0\r\n" : ":1\r\n", r.Call("DBSIZE"));
             Assert.Equal("+OK\r\n", r.Call("REPLICAOF", "NO", "ONE"));
-            Assert.Equal("$1\r\n1\r\n", r.Call("GET", "kept"));
+            if (load != "on-empty-db") Assert.Equal("$1\r\n1\r\n", r.Call("GET", "kept"));
         }
         finally { listener.Stop(); }
     }
