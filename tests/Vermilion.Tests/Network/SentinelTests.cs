@@ -161,4 +161,49 @@ public sealed class SentinelTests : IDisposable
             foreach (var s in sentinels) s.Dispose();
         }
     }
+    /// <summary>
+    /// What Sentinel's reconfiguration does to one server (sentinelSendSlaveOf's transaction), on Vermilion and on
+    /// redis-server: the same replies, the other normal and pub/sub clients closed, the caller kept (CLIENT KILL's
+    /// SKIPME default), and the INFO fields Sentinel's replica selection reads.
+    /// </summary>
+    [Fact]
+    public void TheReconfigurationTransactionAndTheFieldsSentinelReadsMatchRedis()
+    {
+        using var redis = new OracleServer();
+        using var vermilion = new InProcessServer();
+        int nowhere = InProcessServer.FreeTcpPort();
+        string[] Script(int port)
+        {
+            using var sentinel = RespSocket.Tcp(port);
+            using var normal = RespSocket.Tcp(port);
+            using var subscriber = RespSocket.Tcp(port);
+            var seen = new List<string>
+            {
+                sentinel.Call("CLIENT", "SETNAME", "sentinel-0123abcd-cmd"),
+                subscriber.Call("SUBSCRIBE", "__sentinel__:hello"),
+                normal.Call("PING"),
+                Transaction(sentinel, ["SLAVEOF", "127.0.0.1", nowhere.ToString()]),
+                normal.WaitForClose().ToString(),
+                subscriber.WaitForClose().ToString(),
+            };
+            // A primary turned replica that never reached its primary: down "since ever" (-1), which Sentinel's selection accepts.
+            Thread.Sleep(1100);
+            string info = sentinel.Call("INFO", "replication");
+            seen.Add(Regex.Match(info, @"master_link_status:\w+\r\nmaster_last_io_seconds_ago:-?\d+\r\nmaster_sync_in_progress:\d").Value);
+            seen.Add(Regex.Match(info, @"master_link_down_since_seconds:-?\d+\r\nslave_priority:\d+\r\nslave_read_only:1\r\nreplica_announced:1").Value);
+            seen.Add(sentinel.Call("ROLE"));
+            seen.Add(Transaction(sentinel, ["SLAVEOF", "NO", "ONE"]));
+            seen.Add(Regex.Match(sentinel.Call("INFO", "replication"), @"# Replication\r\nrole:master\r\nconnected_slaves:0\r\n").Value);
+            seen.Add(sentinel.Call("CONFIG", "SET", "replica-priority", "0"));
+            seen.Add(Regex.Match(sentinel.Call("INFO", "replication"), @"role:\w+").Value);
+            Assert.DoesNotContain("", seen); // every pattern matched
+            return [.. seen];
+        }
+        Assert.Equal(Script(redis.Port), Script(vermilion.Port));
+    }
+
+    /// <summary>MULTI, SLAVEOF, CONFIG REWRITE (an error here: no config file, which does not abort EXEC), CLIENT KILL TYPE normal and pubsub, EXEC.</summary>
+    static string Transaction(RespSocket c, string[] slaveOf) =>
+        c.Call("MULTI") + c.Call(slaveOf) + c.Call("CONFIG", "REWRITE") + c.Call("CLIENT", "KILL", "TYPE", "normal")
+        + c.Call("CLIENT", "KILL", "TYPE", "pubsub") + c.Call("EXEC");
 }
