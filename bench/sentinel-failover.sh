@@ -102,8 +102,8 @@ for set in $SETS; do
 done
 
 echo
-printf '%-10s %7s %14s %14s %14s %11s %9s\n' set trials "promote min" "median ms" "max ms" "lost acked" aborted
+printf '%-10s %7s %16s %16s %16s %11s %9s\n' set trials "promotion min ms" "median ms" "max ms" "lost acked" aborted
 for line in "${summary[@]}"; do
   # shellcheck disable=SC2086
-  printf '%-10s %7s %14s %14s %14s %11s %9s\n' $line
+  printf '%-10s %7s %16s %16s %16s %11s %9s\n' $line
 done
