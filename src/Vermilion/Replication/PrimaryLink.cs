@@ -99,8 +99,10 @@ public sealed class PrimaryLink
             _restoredDb = null;
             _server.Primary.BecomeReplica();
         }
+        // DownSince is left as it is (replicationSetMaster does not touch repl_down_since): a link dropped above
+        // counts from now (Lost), one that never came up stays 0 and INFO says -1, which Sentinel's replica
+        // selection reads as "never down too long".
         State = LinkState.Connect;
-        DownSince = _server.UnixTime;
         _server.Log.Role = 'S';
         _server.Log.Notice($"Connecting to MASTER {host}:{port}");
         StartSync();
@@ -114,6 +116,8 @@ public sealed class PrimaryLink
         Host = null;
         Port = 0;
         State = LinkState.None;
+        // Ready for the next REPLICAOF (replicationUnsetMaster resets repl_down_since).
+        DownSince = 0;
         _cachedReplId = null;
         _cachedOffset = -1;
         _server.Log.Role = 'M';

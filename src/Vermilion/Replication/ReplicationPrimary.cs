@@ -208,6 +208,10 @@ public sealed class ReplicationPrimary : IEffectSink
         // They must learn the new ID: they reconnect at once and continue with +CONTINUE (replicationUnsetMaster).
         DisconnectReplicas();
         _selectedDb = -1;
+        // The backlog's time to live counts from the promotion, not from server start (replicationUnsetMaster's
+        // repl_no_slaves_since): else a replica promoted by Sentinel frees the backlog, and its history, before its
+        // old siblings reconnect, and each of them needs a full sync instead of +CONTINUE.
+        _noReplicasSinceMs = _server.UnixTimeMs;
         if (Backlog is not null && !_server.EffectSinks.Contains(this)) _server.EffectSinks.Add(this);
     }
 

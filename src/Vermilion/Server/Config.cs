@@ -283,7 +283,9 @@ public sealed class Config
         Add(new BoolOption("lazyfree-lazy-user-flush", () => LazyfreeLazyUserFlush, v => LazyfreeLazyUserFlush = v));
         Add(new EnumOption("enable-debug-command", ["no", "yes", "local"], () => EnableDebugCommand, v => EnableDebugCommand = v) { Immutable = true });
         Add(new EnumOption("enable-module-command", ["no", "yes", "local"], () => EnableModuleCommand, v => EnableModuleCommand = v) { Immutable = true });
-        Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir) { Protected = true, DenyLoading = true });
+        // rewriteConfigDirOption writes the working directory with no default to compare with: a server started
+        // with --dir, whose file Sentinel's CONFIG REWRITE rewrote, restarts from that file into the same data.
+        Add(new CustomOption("dir", () => Path.GetFullPath(Dir), SetDir) { Protected = true, AlwaysRewrite = true, DenyLoading = true });
         Add(new EnumOption("enable-protected-configs", s_protectedAction, () => EnableProtectedConfigs, v => EnableProtectedConfigs = v) { Immutable = true });
         // Beyond Redis. Hidden, as Redis's HIDDEN_CONFIG: "CONFIG GET *" lists only Redis's names (the
         // Redis suite's "CONFIG sanity" sets every listed name back to its value, and event-loop is
