@@ -152,7 +152,8 @@ public sealed class PrimaryLink
         string temp = Path.Combine(_server.Config.Dir, $"temp-{_server.UnixTime}.{Environment.ProcessId}.rdb");
         int announcePort = config.ReplicaAnnouncePort != 0 ? config.ReplicaAnnouncePort : config.Port;
         _job = new SyncJob(Host!, Port, temp, config.MasterUser, config.MasterAuth, announcePort, config.ReplicaAnnounceIp,
-            _cachedReplId, _cachedOffset >= 0 ? _cachedOffset + 1 : -1, config.ReplTimeout * 1000L, _server.Log);
+            _cachedReplId, _cachedOffset >= 0 ? _cachedOffset + 1 : -1, config.ReplTimeout * 1000L, _server.Log,
+            failover: _server.Failover.State == FailoverState.InProgress);
         _job.Start();
         _pollTimer = _server.Loop.CreateTimeEvent(1, (_, _) => Poll());
     }
@@ -162,6 +163,8 @@ public sealed class PrimaryLink
     {
         var job = _job;
         if (job is null) { _pollTimer = 0; return EventLoop.NoMore; }
+        // The target answered PSYNC FAILOVER: the failover is over, whatever the transfer does next.
+        if (job.Psync == PsyncOutcome.Accepted) _server.Failover.TargetAccepted();
         if (job.Phase == SyncPhase.Transfer && State != LinkState.Transfer)
         {
             State = LinkState.Transfer;
@@ -174,6 +177,9 @@ public sealed class PrimaryLink
         {
             if (job.Error is not null) _server.Log.Warning(job.Error);
             State = LinkState.Connect; // replicationCron tries again
+            // A failover's target that refused (or never got) the PSYNC: this server is a primary again.
+            if (job.Psync == PsyncOutcome.Refused) _server.Failover.TargetRefused("Failover target rejected psync request");
+            else if (job.Psync == PsyncOutcome.WriteError) _server.Failover.TargetRefused("Write error to failover target");
             return EventLoop.NoMore;
         }
         if (job.FullSync) CompleteFullSync(job);
@@ -344,14 +350,18 @@ public sealed class PrimaryLink
 
 enum SyncPhase { Connecting, Handshake, Transfer, Done, Failed }
 
+/// <summary>What became of the handshake's PSYNC: a failover ends on its answer (syncWithMaster's psync_result).</summary>
+enum PsyncOutcome { NotSent, WriteError, Accepted, Refused }
+
 /// <summary>
 /// One attempt to synchronize, on a thread of its own with a blocking socket (Redis makes the same
 /// exchanges with syncReadLine/syncWrite from its event handler): the handshake, PSYNC, and a full
 /// snapshot written to a temp file. It shares only the fields the loop polls.
 /// </summary>
 sealed class SyncJob(string host, int port, string tempFile, string user, string password, int listeningPort,
-    string announceIp, string? cachedReplId, long continueFrom, long timeoutMs, Log log)
+    string announceIp, string? cachedReplId, long continueFrom, long timeoutMs, Log log, bool failover)
 {
+    public volatile PsyncOutcome Psync;
     SyncConnection? _link;
     volatile bool _cancelled;
     public volatile SyncPhase Phase;
@@ -446,11 +456,19 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
         if (capa.StartsWith('-')) log.Notice($"(Non critical) Master does not understand REPLCONF capa: {capa}");
         if (cachedReplId is not null) log.Notice($"Trying a partial resynchronization (request {cachedReplId}:{continueFrom}).");
         else log.Notice("Partial resynchronization not possible (no cached master)");
-        if (!Send("PSYNC", cachedReplId ?? "?", cachedReplId is null ? "-1" : continueFrom.ToString())) return Fail("Unable to send PSYNC to master");
+        // A primary failing over asks its target to take over (slaveTryPartialResynchronization's FAILOVER argument).
+        string psyncOffset = cachedReplId is null ? "-1" : continueFrom.ToString();
+        bool psyncSent = failover ? Send("PSYNC", cachedReplId ?? "?", psyncOffset, "FAILOVER") : Send("PSYNC", cachedReplId ?? "?", psyncOffset);
+        if (!psyncSent)
+        {
+            Psync = PsyncOutcome.WriteError;
+            return Fail("Unable to send PSYNC to master");
+        }
         string? reply;
         // The primary may send newlines while it prepares the snapshot.
         do reply = ReadLine(); while (reply is "");
         if (reply is null) return Fail("Master did not reply to PSYNC");
+        Psync = reply.StartsWith("+CONTINUE") || reply.StartsWith("+FULLRESYNC") ? PsyncOutcome.Accepted : PsyncOutcome.Refused;
         if (reply.StartsWith("+CONTINUE"))
         {
             string rest = reply.Length > 9 ? reply[9..].Trim() : "";

@@ -226,6 +226,12 @@ public sealed class ReplicationPrimary : IEffectSink
     public void Sync(Client c, bool psync, ReadOnlySpan<byte> replId, long offset)
     {
         if (Replicas.Contains(c)) return;
+        // A failing-over primary takes no new replica: it is about to become one.
+        if (_server.Failover.Active)
+        {
+            c.Reply.Error("-NOMASTERLINK Can't SYNC while failing over");
+            return;
+        }
         if (_server.PrimaryLink.IsReplica && _server.PrimaryLink.State != LinkState.Connected)
         {
             c.Reply.Error("-NOMASTERLINK Can't SYNC while not connected with my master");
@@ -382,8 +388,20 @@ public sealed class ReplicationPrimary : IEffectSink
     /// <summary>"ip:port" as replicationGetSlaveName shows a replica: its announced address and listening port.</summary>
     public string ReplicaName(Client c)
     {
-        string ip = c.Replica?.AnnouncedIp ?? HostOf(c.PeerId);
+        string ip = c.Replica?.AnnouncedIp ?? ReplicaAddress(c);
         return c.Replica is { ListeningPort: > 0 } link ? $"{ip}:{link.ListeningPort}" : $"{ip}:<unknown-replica-port>";
+    }
+
+    /// <summary>The address a replica connected from (connPeerToString's ip), when it announced none.</summary>
+    public string ReplicaAddress(Client c) => HostOf(c.PeerId);
+
+    /// <summary>findReplica: the replica at host (its announced address, else the one it connected from) and listening port.</summary>
+    public Client? FindReplica(string host, long port)
+    {
+        foreach (var c in Replicas)
+            if (Link(c).ListeningPort == port && string.Equals(Link(c).AnnouncedIp ?? ReplicaAddress(c), host, StringComparison.OrdinalIgnoreCase))
+                return c;
+        return null;
     }
 
     static string HostOf(string peer)
@@ -451,7 +469,7 @@ public sealed class ReplicationPrimary : IEffectSink
         // A replica's replicas get its primary's pings, passed on.
         // Redis's loop 0 runs a millisecond after startup, before any replica: counting from 1 keeps a restarted
         // primary's first turn, which its old replicas may already have reached, from pinging.
-        if (++_cronLoops % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica)
+        if (++_cronLoops % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica && !_server.Failover.HoldsPings)
             Feed("*1\r\n$4\r\nping\r\n"u8);
         // A replica that has not acknowledged for repl-timeout is gone (its socket may never say so).
         foreach (var c in Replicas.ToArray())

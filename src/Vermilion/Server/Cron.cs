@@ -40,7 +40,7 @@ public sealed partial class VermilionServer
             _lastInstantaneousSampleMs = UnixTimeMs;
         }
         GcPauses.Sample(UnixTime);
-        if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
+        CheckPauseTimeout();
         ClientsCron();
         // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.
         if (ActiveExpireEnabled && !ClientsPaused && !PrimaryLink.IsReplica) ActiveExpireCycle();
@@ -48,8 +48,10 @@ public sealed partial class VermilionServer
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
         Aof.Cron(secondElapsed: RunWithPeriod(1000));
-        if (RunWithPeriod(1000))
+        // replicationCron runs every 100 ms while failing over, so the handshake with the target moves on quickly.
+        if (RunWithPeriod(Failover.Active ? 100 : 1000))
         {
+            Failover.Update();
             PrimaryLink.Cron();
             Primary.Cron();
         }

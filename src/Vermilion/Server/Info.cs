@@ -404,7 +404,7 @@ public static class Info
               .Append(",lag=").Append((s.UnixTimeMs - replica.AckTimeMs) / 1000).Append("\r\n");
         }
         var backlog = primary.Backlog;
-        sb.Field("master_failover_state", "no-failover")
+        sb.Field("master_failover_state", s.Failover.StateName)
           .Field("master_replid", s.ReplicationId)
           .Field("master_replid2", primary.ReplId2)
           .Field("master_repl_offset", primary.Offset)

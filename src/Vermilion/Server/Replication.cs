@@ -14,6 +14,8 @@ public sealed partial class VermilionServer
     public ReplicationPrimary Primary { get; private set; } = null!;
     /// <summary>This server as a replica: the link to its primary (Host null on a primary).</summary>
     public PrimaryLink PrimaryLink { get; private set; } = null!;
+    /// <summary>FAILOVER's state on this primary.</summary>
+    public Failover Failover { get; private set; } = null!;
 
     /// <summary>
     /// createClient for the synchronized link (replicationCreateMasterClient): the master client, flagged

@@ -134,6 +134,7 @@ public sealed partial class VermilionServer : IDisposable
         Aof = new AppendOnlyFile(this);
         Primary = new ReplicationPrimary(this);
         PrimaryLink = new PrimaryLink(this);
+        Failover = new Failover(this);
         AttachRdbToAof();
         Tls = new TlsConnectionType(config);
     }
@@ -579,6 +580,8 @@ public sealed partial class VermilionServer : IDisposable
         // leaves before its command is in the AOF (and, with appendfsync always, on disk).
         if (Aof.State != AofState.Off) Aof.Flush(force: false);
         Primary.BeforeSleep();
+        // Acks read this iteration may have brought a replica to the offset (updateFailoverStatus here, not where the ack is read).
+        Failover.Update();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
         // Between iterations no command holds a span of a string record: the removed ones can go.
