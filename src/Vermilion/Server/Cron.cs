@@ -43,7 +43,12 @@ public sealed partial class VermilionServer
         CheckPauseTimeout();
         ClientsCron();
         // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.
-        if (ActiveExpireEnabled && !ClientsPaused && !PrimaryLink.IsReplica) ActiveExpireCycle();
+        // A replica expires only the keys its own clients gave a deadline (the primary's come with their DEL).
+        if (ActiveExpireEnabled)
+        {
+            if (!PrimaryLink.IsReplica) { if (!ClientsPaused) ActiveExpireCycle(); }
+            else ExpireReplicaKeys();
+        }
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();

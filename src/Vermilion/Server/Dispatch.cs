@@ -178,8 +178,10 @@ public sealed partial class VermilionServer
         long errorsBefore = Stats.ErrorReplies, dirtyBefore = Dirty, nestedBefore = _nestedErrorReplies;
         var caller = CurrentClient;
         var callerArgs = CurrentArgs;
+        bool callerWrites = _commandWrites;
         CurrentClient = c;
         CurrentArgs = args;
+        _commandWrites = (cmd.Flags & CommandFlags.Write) != 0;
         int views = Views.Lent;
         try
         {
@@ -196,6 +198,7 @@ public sealed partial class VermilionServer
         // barriers per command were 1.3% of a -P 128 GET).
         if (caller is null) { CurrentClient = null; CurrentArgs = null; }
         else { CurrentClient = caller; CurrentArgs = callerArgs; }
+        _commandWrites = callerWrites;
         // One clock read per command: it ends this command's time and starts the next one's
         // (measured: two reads per command were the largest single cost with -P 16).
         long now = Stopwatch.GetTimestamp(), ticks = now - started;
@@ -448,6 +451,17 @@ public sealed partial class VermilionServer
         if ((cmd.Flags & mayReplicate) != 0) return true;
         return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
+
+    /// <summary>The running command is flagged write (lookupKeyWrite's LOOKUP_WRITE, as far as a lookup can tell).</summary>
+    bool _commandWrites;
+
+    /// <summary>
+    /// expireIfNeeded's refusals: a replica deletes no expired key (its primary's DEL will come), except for a
+    /// write by its own client on a writable replica (EXPIRE_FORCE_DELETE_EXPIRED: INCR of an expired key
+    /// starts a new one); nothing is deleted while clients are paused.
+    /// </summary>
+    bool DatasetFrozen() =>
+        (PrimaryLink.IsReplica && !(_commandWrites && CurrentClient is { } c && (c.Flags & ClientFlags.Master) == 0)) || ClientsPaused;
 
     /// <summary>checkClientPauseTimeoutAndReturnIfPaused: while paused, keys neither expire nor are evicted.</summary>
     public bool ClientsPaused => Pause != PauseMode.None && UnixTimeMs <= PauseEndMs;

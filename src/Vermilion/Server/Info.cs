@@ -344,6 +344,7 @@ public static class Info
           .Field("pubsubshard_channels", s.PubSubShardChannels)
           .Field("total_forks", 0)
           .Field("migrate_cached_sockets", s.MigrateCachedSockets)
+          .Field("slave_expires_tracked_keys", s.ReplicaKeysWithExpire)
           .Field("tracking_total_keys", s.TrackingTotalKeys)
           .Field("tracking_total_items", s.TrackingTotalItems)
           .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)

@@ -125,7 +125,7 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused || PrimaryLink.IsReplica };
+            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, ExpireSet = RememberReplicaKeyWithExpire, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = DatasetFrozen };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;

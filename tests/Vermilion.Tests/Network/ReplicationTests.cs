@@ -342,6 +342,35 @@ public class ReplicaTests
         Assert.Equal("1", Field(r, "stats", "sync_full"));
     }
 
+    /// <summary>
+    /// A writable replica expires the keys its own clients gave a deadline (expireSlaveKeys), tracked in INFO's
+    /// slave_expires_tracked_keys; the primary's keys still wait for its DEL; FLUSHALL forgets the list.
+    /// </summary>
+    [Fact]
+    public void AWritableReplicaExpiresItsOwnKeys()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        Assert.Equal("+OK\r\n", p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+        using var server = VermilionReplicaOf(redis.Port, "--replica-read-only", "no");
+        using var r = server.Connect();
+        WaitForLink(r);
+        p.Call("SET", "primarys", "v", "PX", "50");
+        Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+        r.Call("SELECT", "5");
+        Assert.Equal("+OK\r\n", r.Call("SET", "mine1", "1", "PX", "100"));
+        Assert.Equal("+OK\r\n", r.Call("SET", "mine2", "1"));
+        Assert.Equal(":1\r\n", r.Call("PEXPIRE", "mine2", "100"));
+        Assert.Equal("+OK\r\n", r.Call("SET", "lasting", "1", "EX", "1000"));
+        Assert.Equal("3", Field(r, "stats", "slave_expires_tracked_keys"));
+        Assert.True(InProcessServer.WaitFor(() => r.Call("DBSIZE") == ":1\r\n", 5000), "the replica's own keys never expired");
+        Assert.Equal("1", Field(r, "stats", "slave_expires_tracked_keys"));
+        r.Call("SELECT", "0");
+        Assert.Equal(":1\r\n", r.Call("DBSIZE")); // the primary's key, past its deadline, waits for the DEL
+        Assert.Equal("+OK\r\n", r.Call("FLUSHALL"));
+        Assert.Equal("0", Field(r, "stats", "slave_expires_tracked_keys"));
+    }
+
     [Fact]
     public void BadArgumentsAndAnUnreachablePrimary()
     {
