@@ -765,7 +765,10 @@ public sealed partial class VermilionServer : IDisposable
         if ((c.Flags & ClientFlags.CloseAsap) != 0) return true; // already scheduled (and logged)
         var limit = Config.OutputLimits[(int)c.Class];
         long used = c.OutputBufferUsage;
-        bool hard = limit.Hard > 0 && used >= limit.Hard;
+        // A replica's hard limit is at least repl-backlog-size (7.0): a partial resync the backlog allows must
+        // not be cut at once by a smaller limit.
+        long hardLimit = c.Class == ClientClass.Replica && limit.Hard > 0 ? Math.Max(limit.Hard, Config.ReplBacklogSize) : limit.Hard;
+        bool hard = hardLimit > 0 && used >= hardLimit;
         bool soft = false;
         if (limit.Soft > 0 && used >= limit.Soft)
         {

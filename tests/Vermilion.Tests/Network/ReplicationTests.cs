@@ -212,6 +212,46 @@ public class ReplicationTests
         finally { dir.Delete(recursive: true); }
     }
 
+    /// <summary>
+    /// The stream held for a replica still loading its snapshot is shared history (7.0's one replication
+    /// buffer): another replica that fell further behind than repl-backlog-size continues from it with
+    /// +CONTINUE; INFO counts it in repl_backlog_histlen and the replication buffers.
+    /// </summary>
+    [Fact]
+    public void AReplicaContinuesFromTheStreamHeldForASyncingOne()
+    {
+        using var server = Primary("--repl-backlog-size", "16384");
+        using var p = server.Connect();
+        using var fast = ReplicaOf(server);
+        using var f = fast.Connect();
+        WaitForLink(f);
+        for (int i = 0; i < 20; i++) p.Call("SET", $"old:{i}", "v");
+        // A second replica whose snapshot takes 20 s: the stream from its cut on is held for it.
+        Assert.Equal("+OK\r\n", p.Call("CONFIG", "SET", "rdb-key-save-delay", "1000000"));
+        using var slow = ReplicaOf(server);
+        using var s2 = slow.Connect();
+        Assert.True(InProcessServer.WaitFor(() => Field(s2, "replication", "master_sync_in_progress") == "1", 10_000));
+        string pid = Field(f, "server", "process_id");
+        System.Diagnostics.Process.Start("kill", $"-STOP {pid}")!.WaitForExit();
+        try
+        {
+            string value = new('x', 1000);
+            for (int i = 0; i < 100; i++) p.Call("SET", $"new:{i}", value);
+            Assert.Equal(":1\r\n", p.Call("CLIENT", "KILL", "ID", FastReplicaId(p)));
+            for (int i = 100; i < 200; i++) p.Call("SET", $"new:{i}", value);
+            Assert.True(long.Parse(Field(p, "replication", "repl_backlog_histlen")) > 200_000);
+            Assert.True(long.Parse(Field(p, "memory", "mem_total_replication_buffers")) > 200_000);
+        }
+        finally { System.Diagnostics.Process.Start("kill", $"-CONT {pid}")!.WaitForExit(); }
+        WaitForLink(f);
+        Assert.True(InProcessServer.WaitFor(() => f.Call("DBSIZE") == ":220\r\n", 10_000));
+        Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
+    }
+
+    /// <summary>The replica that attached first (the online one) has the lower client id.</summary>
+    static string FastReplicaId(RespSocket p) =>
+        System.Text.RegularExpressions.Regex.Matches(p.Call("CLIENT", "LIST", "TYPE", "replica"), @"id=(\d+)").Select(m => long.Parse(m.Groups[1].Value)).Min().ToString();
+
     [Fact]
     public void ReplconfAndPsyncRefuseBadInputAsRedis()
     {
