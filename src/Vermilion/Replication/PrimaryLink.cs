@@ -123,6 +123,7 @@ public sealed class PrimaryLink
     /// <summary>The server is going away: a sync in flight stops (its thread ends once its socket is closed).</summary>
     public void Stop()
     {
+        _stopped = true;
         _job?.Cancel();
         _job = null;
     }
@@ -141,8 +142,16 @@ public sealed class PrimaryLink
             _pollTimer = 0;
         }
         // Freed as a lost link (Lost caches its ID, offset and database): the next primary may continue it.
-        if (Client is { } master) _server.FreeClient(master);
+        if (Client is { } master)
+        {
+            _dropping = true;
+            try { _server.FreeClient(master); }
+            finally { _dropping = false; }
+        }
     }
+
+    /// <summary>The link is being dropped on purpose (REPLICAOF): a lost master client must not reconnect to the old primary.</summary>
+    bool _dropping, _stopped;
 
     void StartSync()
     {
@@ -309,6 +318,13 @@ public sealed class PrimaryLink
         DownSince = _server.UnixTime;
         _server.Log.Notice("Connection with master lost.");
         _server.Log.Notice("* Caching the disconnected master state.");
+        // replicationHandleMasterDisconnection: reconnect at once rather than at the next cron, which
+        // risks the backlog moving on (and leaves chained replicas without a link for up to a second).
+        if (IsReplica && !_dropping && !_stopped && _job is null)
+        {
+            _server.Log.Notice($"Reconnecting to MASTER {Host}:{Port}");
+            StartSync();
+        }
     }
 
     /// <summary>replicationCron's replica part: reconnect, time out a silent primary, acknowledge once a second.</summary>

@@ -91,6 +91,9 @@ public sealed class ReplicationPrimary : IEffectSink
 
     public long FullSyncs, PartialSyncsAccepted, PartialSyncsRefused;
 
+    /// <summary>resetServerStats' part: CONFIG RESETSTAT zeroes sync_full, sync_partial_ok and sync_partial_err.</summary>
+    public void ResetStats() => FullSyncs = PartialSyncsAccepted = PartialSyncsRefused = 0;
+
     public ReplicationPrimary(VermilionServer server) => _server = server;
 
     /// <summary>The link of an attached replica (a client in <see cref="Replicas"/> always has one).</summary>
