@@ -287,14 +287,14 @@ public static partial class ClientCommands
                 return;
             }
         }
-        c.Server.PauseClients(c.Server.UnixTimeMs + ms, mode);
+        c.Server.PauseClients(PausePurpose.ClientCommand, c.Server.UnixTimeMs + ms, mode);
         c.Reply.Ok();
     }
 
     [Command("client|unpause")]
     static void Unpause(Client c, CommandArgs a)
     {
-        c.Server.UnpauseClients();
+        c.Server.UnpauseClients(PausePurpose.ClientCommand);
         c.Reply.Ok();
     }
 

@@ -171,6 +171,7 @@ public static partial class ConfigCommands
     static void ResetStat(Client c, CommandArgs a)
     {
         c.Server.Stats.ResetCounters();
+        c.Server.Primary.ResetStats();
         foreach (var cmd in c.Server.Commands.All)
         {
             cmd.ResetStats();

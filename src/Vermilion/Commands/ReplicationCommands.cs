@@ -12,6 +12,13 @@ public static partial class ReplicationCommands
     [Command("psync")]
     static void Psync(Client c, CommandArgs a)
     {
+        if ((c.Flags & ClientFlags.Replica) != 0 && c.Server.Primary.Replicas.Contains(c)) return;
+        // PSYNC replid offset FAILOVER: our primary hands its role over (its FAILOVER command).
+        if (a.Count > 3 && a.Is(3, "failover") && c.Server.Failover.Promote(c, a.GetString(1)) is { } error)
+        {
+            c.Reply.Error(error);
+            return;
+        }
         if (!LongArgument.Parse(c, a[2], out long offset)) return;
         c.Server.Primary.Sync(c, psync: true, a[1], offset);
     }
@@ -124,6 +131,11 @@ public static partial class ReplicationCommands
     static void ReplicaOf(Client c, CommandArgs a)
     {
         var link = c.Server.PrimaryLink;
+        if (c.Server.Failover.Active)
+        {
+            c.Reply.Error("REPLICAOF not allowed while failing over.");
+            return;
+        }
         if (a.Is(1, "no") && a.Is(2, "one"))
         {
             if (link.IsReplica)
@@ -157,6 +169,58 @@ public static partial class ReplicationCommands
         c.Server.Config.ReplicaOf = $"{host} {port}";
         c.Server.Log.Notice($"REPLICAOF {host}:{port} enabled (user request from '{ClientInfo.Line(c)}')");
         c.Reply.Ok();
+    }
+
+    /// <summary>
+    /// failoverCommand: FAILOVER [TO host port [FORCE]] [TIMEOUT ms] starts a coordinated failover to a
+    /// replica (Replication/Failover); FAILOVER ABORT alone stops one.
+    /// </summary>
+    [Command("failover")]
+    static void Failover(Client c, CommandArgs a)
+    {
+        var failover = c.Server.Failover;
+        if (a.Count == 2 && a.Is(1, "abort"))
+        {
+            if (!failover.Active)
+            {
+                c.Reply.Error("No failover in progress.");
+                return;
+            }
+            failover.Abort("Failover manually aborted");
+            c.Reply.Ok();
+            return;
+        }
+        long timeout = 0, port = 0;
+        bool force = false;
+        string? host = null;
+        // Each option once (a repeated one is a syntax error); TIMEOUT and TO need their values present.
+        for (int j = 1; j < a.Count; j++)
+        {
+            if (a.Is(j, "timeout") && j + 1 < a.Count && timeout == 0)
+            {
+                if (!LongArgument.Parse(c, a[j + 1], out timeout)) return;
+                if (timeout <= 0)
+                {
+                    c.Reply.Error("FAILOVER timeout must be greater than 0");
+                    return;
+                }
+                j++;
+            }
+            else if (a.Is(j, "to") && j + 2 < a.Count && host is null)
+            {
+                if (!LongArgument.Parse(c, a[j + 2], out port)) return;
+                host = a.GetString(j + 1);
+                j += 2;
+            }
+            else if (a.Is(j, "force") && !force) force = true;
+            else
+            {
+                c.Reply.Error("syntax error");
+                return;
+            }
+        }
+        if (failover.Start(host, port, timeout, force) is { } error) c.Reply.Error(error);
+        else c.Reply.Ok();
     }
 
     /// <summary>WAIT numreplicas timeout: how many replicas acknowledged this client's last write, waiting for as many as asked.</summary>

@@ -58,6 +58,7 @@ public static partial class ServerCommands
         c.Server.InvalidateAllTracking();
         long removed = 0;
         foreach (var db in c.Server.Databases) removed += c.Server.EmptyDb(db, async);
+        c.Server.ForgetReplicaKeysWithExpire();
         c.Server.ResetRdbAfterFlushAll(removed);
         c.Server.ForcePropagation();
         c.Reply.Ok();

@@ -127,6 +127,7 @@ public sealed class PrimaryLink
     /// <summary>The server is going away: a sync in flight stops (its thread ends once its socket is closed).</summary>
     public void Stop()
     {
+        _stopped = true;
         _job?.Cancel();
         _job = null;
     }
@@ -156,8 +157,16 @@ public sealed class PrimaryLink
             _pollTimer = 0;
         }
         // Freed as a lost link (Lost caches its ID, offset and database): the next primary may continue it.
-        if (Client is { } master) _server.FreeClient(master);
+        if (Client is { } master)
+        {
+            _dropping = true;
+            try { _server.FreeClient(master); }
+            finally { _dropping = false; }
+        }
     }
+
+    /// <summary>The link is being dropped on purpose (REPLICAOF): a lost master client must not reconnect to the old primary.</summary>
+    bool _dropping, _stopped;
 
     void StartSync()
     {
@@ -167,7 +176,8 @@ public sealed class PrimaryLink
         string temp = Path.Combine(_server.Config.Dir, $"temp-{_server.UnixTime}.{Environment.ProcessId}.rdb");
         int announcePort = config.ReplicaAnnouncePort != 0 ? config.ReplicaAnnouncePort : config.Port;
         _job = new SyncJob(Host!, Port, temp, config.MasterUser, config.MasterAuth, announcePort, config.ReplicaAnnounceIp,
-            _cachedReplId, _cachedOffset >= 0 ? _cachedOffset + 1 : -1, config.ReplTimeout * 1000L, _server.Log, UsesDisklessLoad());
+            _cachedReplId, _cachedOffset >= 0 ? _cachedOffset + 1 : -1, config.ReplTimeout * 1000L, _server.Log,
+            failover: _server.Failover.State == FailoverState.InProgress, disklessLoad: UsesDisklessLoad());
         _job.Start();
         _pollTimer = _server.Loop.CreateTimeEvent(1, (_, _) => Poll());
     }
@@ -177,6 +187,8 @@ public sealed class PrimaryLink
     {
         var job = _job;
         if (job is null) { _pollTimer = 0; return EventLoop.NoMore; }
+        // The target answered PSYNC FAILOVER: the failover is over, whatever the transfer does next.
+        if (job.Psync == PsyncOutcome.Accepted) _server.Failover.TargetAccepted();
         if (job.Phase == SyncPhase.Transfer && State != LinkState.Transfer)
         {
             State = LinkState.Transfer;
@@ -189,6 +201,9 @@ public sealed class PrimaryLink
         {
             if (job.Error is not null) _server.Log.Warning(job.Error);
             State = LinkState.Connect; // replicationCron tries again
+            // A failover's target that refused (or never got) the PSYNC: this server is a primary again.
+            if (job.Psync == PsyncOutcome.Refused) _server.Failover.TargetRefused("Failover target rejected psync request");
+            else if (job.Psync == PsyncOutcome.WriteError) _server.Failover.TargetRefused("Write error to failover target");
             return EventLoop.NoMore;
         }
         if (job.Phase == SyncPhase.Stream) LoadStreamedSnapshot(job);
@@ -359,6 +374,13 @@ public sealed class PrimaryLink
         DownSince = _server.UnixTime;
         _server.Log.Notice("Connection with master lost.");
         _server.Log.Notice("* Caching the disconnected master state.");
+        // replicationHandleMasterDisconnection: reconnect at once rather than at the next cron, which
+        // risks the backlog moving on (and leaves chained replicas without a link for up to a second).
+        if (IsReplica && !_dropping && !_stopped && _job is null)
+        {
+            _server.Log.Notice($"Reconnecting to MASTER {Host}:{Port}");
+            StartSync();
+        }
     }
 
     /// <summary>replicationCron's replica part: reconnect, time out a silent primary, acknowledge once a second.</summary>
@@ -401,14 +423,18 @@ public sealed class PrimaryLink
 /// <summary>Stream: the snapshot's header is read and the socket is the loop's to parse it from (diskless load).</summary>
 enum SyncPhase { Connecting, Handshake, Transfer, Done, Failed, Stream }
 
+/// <summary>What became of the handshake's PSYNC: a failover ends on its answer (syncWithMaster's psync_result).</summary>
+enum PsyncOutcome { NotSent, WriteError, Accepted, Refused }
+
 /// <summary>
 /// One attempt to synchronize, on a thread of its own with a blocking socket (Redis makes the same
 /// exchanges with syncReadLine/syncWrite from its event handler): the handshake, PSYNC, and a full
 /// snapshot written to a temp file. It shares only the fields the loop polls.
 /// </summary>
 sealed class SyncJob(string host, int port, string tempFile, string user, string password, int listeningPort,
-    string announceIp, string? cachedReplId, long continueFrom, long timeoutMs, Log log, bool disklessLoad)
+    string announceIp, string? cachedReplId, long continueFrom, long timeoutMs, Log log, bool failover, bool disklessLoad)
 {
+    public volatile PsyncOutcome Psync;
     byte[]? _mark;
     SyncConnection? _link;
     volatile bool _cancelled;
@@ -508,11 +534,19 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
         if (capa.StartsWith('-')) log.Notice($"(Non critical) Master does not understand REPLCONF capa: {capa}");
         if (cachedReplId is not null) log.Notice($"Trying a partial resynchronization (request {cachedReplId}:{continueFrom}).");
         else log.Notice("Partial resynchronization not possible (no cached master)");
-        if (!Send("PSYNC", cachedReplId ?? "?", cachedReplId is null ? "-1" : continueFrom.ToString())) return Fail("Unable to send PSYNC to master");
+        // A primary failing over asks its target to take over (slaveTryPartialResynchronization's FAILOVER argument).
+        string psyncOffset = cachedReplId is null ? "-1" : continueFrom.ToString();
+        bool psyncSent = failover ? Send("PSYNC", cachedReplId ?? "?", psyncOffset, "FAILOVER") : Send("PSYNC", cachedReplId ?? "?", psyncOffset);
+        if (!psyncSent)
+        {
+            Psync = PsyncOutcome.WriteError;
+            return Fail("Unable to send PSYNC to master");
+        }
         string? reply;
         // The primary may send newlines while it prepares the snapshot.
         do reply = ReadLine(); while (reply is "");
         if (reply is null) return Fail("Master did not reply to PSYNC");
+        Psync = reply.StartsWith("+CONTINUE") || reply.StartsWith("+FULLRESYNC") ? PsyncOutcome.Accepted : PsyncOutcome.Refused;
         if (reply.StartsWith("+CONTINUE"))
         {
             string rest = reply.Length > 9 ? reply[9..].Trim() : "";

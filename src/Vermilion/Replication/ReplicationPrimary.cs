@@ -26,12 +26,27 @@ public sealed class ReplicaLink
     /// <summary>SYNC rather than PSYNC: no +FULLRESYNC line before the payload.</summary>
     public bool OldProtocol;
     /// <summary>The stream since the snapshot's cut, held back until the snapshot is sent (and, after a `$EOF:` one, acknowledged).</summary>
-    internal ArrayBufferWriter<byte>? Held;
+    internal HeldStream? Held;
     /// <summary>
     /// repl_start_cmd_stream_on_ack: after a diskless transfer the stream waits for the replica's first ACK.
     /// A `$EOF:` reader looks for the mark at the end of what it read, so bytes right behind it would hide it.
     /// </summary>
     internal bool StreamOnAck;
+}
+
+/// <summary>
+/// The stream from a snapshot's cut on, held for the replicas of that snapshot until each is ready for it.
+/// One per snapshot, shared by all its replicas (7.0 shares one replication buffer between replicas and the
+/// backlog): N replicas syncing at once hold one copy, and a replica whose link broke may continue from it
+/// even past the backlog's size, as from 7.0's buffer.
+/// </summary>
+sealed class HeldStream(long startOffset)
+{
+    public readonly ArrayBufferWriter<byte> Bytes = new();
+    /// <summary>The offset of its first byte (the snapshot's cut + 1).</summary>
+    public readonly long StartOffset = startOffset;
+    /// <summary>Replicas still waiting for it; the last one to take it (or leave) frees it.</summary>
+    public int Users;
 }
 
 /// <summary>
@@ -61,6 +76,8 @@ public sealed class ReplicationPrimary : IEffectSink
     /// <summary>master_repl_offset: bytes of stream produced since the replication ID was drawn.</summary>
     public long Offset { get; private set; }
     public ReplicationBacklog? Backlog { get; private set; }
+    /// <summary>The held streams of snapshots whose replicas do not all have the live stream yet.</summary>
+    readonly List<HeldStream> _held = new();
     /// <summary>server.slaveseldb: the database the stream last selected (-1: the next effect selects again).</summary>
     int _selectedDb = -1;
     long _noReplicasSinceMs;
@@ -73,6 +90,9 @@ public sealed class ReplicationPrimary : IEffectSink
     long _waitingSinceMs;
 
     public long FullSyncs, PartialSyncsAccepted, PartialSyncsRefused;
+
+    /// <summary>resetServerStats' part: CONFIG RESETSTAT zeroes sync_full, sync_partial_ok and sync_partial_err.</summary>
+    public void ResetStats() => FullSyncs = PartialSyncsAccepted = PartialSyncsRefused = 0;
 
     public ReplicationPrimary(VermilionServer server) => _server = server;
 
@@ -105,12 +125,12 @@ public sealed class ReplicationPrimary : IEffectSink
         Backlog ??= new ReplicationBacklog(_server.Config.ReplBacklogSize, Offset);
         Backlog.Append(bytes);
         Offset += bytes.Length;
+        // A replica waiting for its snapshot to start gets nothing: its +FULLRESYNC will name a later offset.
+        foreach (var held in _held) held.Bytes.Write(bytes);
         foreach (var c in Replicas)
         {
             var link = Link(c);
             if (link.State == ReplicaState.Online && !link.StreamOnAck) Send(c, bytes);
-            // A replica waiting for its snapshot to start gets nothing: its +FULLRESYNC will name a later offset.
-            else if (link.Held is { } held) held.Write(bytes);
         }
     }
 
@@ -230,6 +250,12 @@ public sealed class ReplicationPrimary : IEffectSink
     public void Sync(Client c, bool psync, ReadOnlySpan<byte> replId, long offset)
     {
         if (Replicas.Contains(c)) return;
+        // A failing-over primary takes no new replica: it is about to become one.
+        if (_server.Failover.Active)
+        {
+            c.Reply.Error("-NOMASTERLINK Can't SYNC while failing over");
+            return;
+        }
         if (_server.PrimaryLink.IsReplica && _server.PrimaryLink.State != LinkState.Connected)
         {
             c.Reply.Error("-NOMASTERLINK Can't SYNC while not connected with my master");
@@ -279,7 +305,9 @@ public sealed class ReplicationPrimary : IEffectSink
             else _server.Log.Notice($"Full resync requested by replica {ReplicaName(c)}");
             return false;
         }
-        if (Backlog is null || !Backlog.Holds(offset))
+        // Past the ring, a held stream may still reach back to the offset (7.0's shared buffer would).
+        var fromHeld = Backlog is null || Backlog.Holds(offset) ? null : _held.FirstOrDefault(h => offset >= h.StartOffset && offset <= Offset + 1);
+        if (Backlog is null || (!Backlog.Holds(offset) && fromHeld is null))
         {
             _server.Log.Notice($"Unable to partial resync with replica {ReplicaName(c)} for lack of backlog (Replica request was: {offset}).");
             PartialSyncsRefused++;
@@ -289,7 +317,8 @@ public sealed class ReplicationPrimary : IEffectSink
         link.State = ReplicaState.Online;
         link.AckTimeMs = _server.UnixTimeMs;
         c.Reply.Stream(link.CapaPsync2 ? Encoding.ASCII.GetBytes($"+CONTINUE {_server.ReplicationId}\r\n") : "+CONTINUE\r\n"u8);
-        Backlog.CopyFrom(offset, piece => c.Reply.Stream(piece.Span));
+        if (fromHeld is not null) c.Reply.Stream(fromHeld.Bytes.WrittenSpan[(int)(offset - fromHeld.StartOffset)..]);
+        else Backlog.CopyFrom(offset, piece => c.Reply.Stream(piece.Span));
         PartialSyncsAccepted++;
         CountGoodReplicas();
         _server.Log.Notice($"Partial resynchronization request from {ReplicaName(c)} accepted. Sending {Offset - offset + 1} bytes of backlog starting from offset {offset}.");
@@ -326,11 +355,14 @@ public sealed class ReplicationPrimary : IEffectSink
         var mark = RandomNumberGenerator.GetBytes(20);
         var eofMark = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(mark));
         var sink = new ReplicaSnapshotSink(this, eofMark);
+        var heldStream = new HeldStream(Offset + 1);
+        _held.Add(heldStream);
         foreach (var c in targets)
         {
             var link = Link(c);
             link.InitialOffset = Offset;
-            link.Held = new ArrayBufferWriter<byte>();
+            link.Held = heldStream;
+            heldStream.Users++;
             link.State = ReplicaState.SendBulk;
             if (!link.OldProtocol) c.Reply.Stream(Encoding.ASCII.GetBytes($"+FULLRESYNC {_server.ReplicationId} {Offset}\r\n"));
             sink.Add(c, framedByEof: diskless && link.CapaEof);
@@ -370,14 +402,52 @@ public sealed class ReplicationPrimary : IEffectSink
     void StartStream(Client c, ReplicaLink link)
     {
         link.StreamOnAck = false;
-        if (link.Held is { WrittenCount: > 0 } held) c.Reply.Stream(held.WrittenSpan);
+        if (link.Held is { } held && held.Bytes.WrittenCount > 0) c.Reply.Stream(held.Bytes.WrittenSpan);
+        ReleaseHeld(link);
+    }
+
+    void ReleaseHeld(ReplicaLink link)
+    {
+        if (link.Held is not { } held) return;
         link.Held = null;
+        if (--held.Users == 0) _held.Remove(held);
+    }
+
+    /// <summary>
+    /// repl_backlog_histlen as 7.0 counts it: the backlog's blocks reach back to the oldest one a replica still
+    /// holds, so a held stream longer than the ring is history too (and a partial resync may use it).
+    /// </summary>
+    public long HistoryLength
+    {
+        get
+        {
+            long length = Backlog?.HistoryLength ?? 0;
+            foreach (var held in _held) length = Math.Max(length, held.Bytes.WrittenCount);
+            return length;
+        }
+    }
+
+    /// <summary>
+    /// mem_total_replication_buffers: the backlog's ring, the held streams, and what online replicas have not
+    /// read yet (a snapshot's own bytes are not counted: Redis sends those from its child, outside the buffer).
+    /// </summary>
+    public long ReplicationBufferBytes
+    {
+        get
+        {
+            long bytes = Backlog?.Size ?? 0;
+            foreach (var held in _held) bytes += held.Bytes.WrittenCount;
+            foreach (var c in Replicas)
+                if (Link(c).State == ReplicaState.Online) bytes += c.Reply.ListBytes;
+            return bytes;
+        }
     }
 
     /// <summary>freeClient's replica part: the replica is gone; the backlog's time to live starts with the last one.</summary>
     public void Detach(Client c)
     {
         if (!Replicas.Remove(c)) return;
+        ReleaseHeld(Link(c));
         _server.Log.Notice($"Connection with replica {ReplicaName(c)} lost.");
         if (Replicas.Count == 0) _noReplicasSinceMs = _server.UnixTimeMs;
         CountGoodReplicas();
@@ -386,8 +456,20 @@ public sealed class ReplicationPrimary : IEffectSink
     /// <summary>"ip:port" as replicationGetSlaveName shows a replica: its announced address and listening port.</summary>
     public string ReplicaName(Client c)
     {
-        string ip = c.Replica?.AnnouncedIp ?? HostOf(c.PeerId);
+        string ip = c.Replica?.AnnouncedIp ?? ReplicaAddress(c);
         return c.Replica is { ListeningPort: > 0 } link ? $"{ip}:{link.ListeningPort}" : $"{ip}:<unknown-replica-port>";
+    }
+
+    /// <summary>The address a replica connected from (connPeerToString's ip), when it announced none.</summary>
+    public string ReplicaAddress(Client c) => HostOf(c.PeerId);
+
+    /// <summary>findReplica: the replica at host (its announced address, else the one it connected from) and listening port.</summary>
+    public Client? FindReplica(string host, long port)
+    {
+        foreach (var c in Replicas)
+            if (Link(c).ListeningPort == port && string.Equals(Link(c).AnnouncedIp ?? ReplicaAddress(c), host, StringComparison.OrdinalIgnoreCase))
+                return c;
+        return null;
     }
 
     static string HostOf(string peer)
@@ -455,7 +537,7 @@ public sealed class ReplicationPrimary : IEffectSink
         // A replica's replicas get its primary's pings, passed on.
         // Redis's loop 0 runs a millisecond after startup, before any replica: counting from 1 keeps a restarted
         // primary's first turn, which its old replicas may already have reached, from pinging.
-        if (++_cronLoops % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica)
+        if (++_cronLoops % config.ReplPingReplicaPeriod == 0 && Replicas.Count > 0 && !_server.PrimaryLink.IsReplica && !_server.Failover.HoldsPings)
             Feed("*1\r\n$4\r\nping\r\n"u8);
         // A replica that has not acknowledged for repl-timeout is gone (its socket may never say so).
         foreach (var c in Replicas.ToArray())

@@ -342,8 +342,10 @@ public sealed partial class VermilionServer
         foreach (var db in new[] { a, b })
         {
             if (!_blockingKeys.TryGetValue(db.Id, out var byKey)) continue;
+            // scanDatabaseForReadyKeys looks the key up without expiring it: an expired key is signalled too,
+            // and its DEL goes out when the blocked client looks at it, after SWAPDB itself (the stream's order).
             foreach (var key in byKey.Keys)
-                if (db.Exists(key)) SignalKeyAsReady(db, key);
+                if (db.Keys.Find(key) >= 0) SignalKeyAsReady(db, key);
         }
     }
 
@@ -356,6 +358,9 @@ public sealed partial class VermilionServer
     {
         if (_servingBlocked) return;
         _servingBlocked = true;
+        // Outside call() Redis checks expiry against the real clock (fixed_time_expire is 0): a key that expired
+        // during the command that made it ready (MULTI ... DEBUG SLEEP ... EXEC) is deleted, not served.
+        UpdateCachedTime();
         var saved = CurrentClient;
         try
         {

@@ -40,16 +40,23 @@ public sealed partial class VermilionServer
             _lastInstantaneousSampleMs = UnixTimeMs;
         }
         GcPauses.Sample(UnixTime);
-        if (Pause != PauseMode.None && UnixTimeMs >= PauseEndMs) UnpauseClients();
+        CheckPauseTimeout();
         ClientsCron();
         // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.
-        if (ActiveExpireEnabled && !ClientsPaused && !PrimaryLink.IsReplica) ActiveExpireCycle();
+        // A replica expires only the keys its own clients gave a deadline (the primary's come with their DEL).
+        if (ActiveExpireEnabled)
+        {
+            if (!PrimaryLink.IsReplica) { if (!ClientsPaused) ActiveExpireCycle(); }
+            else ExpireReplicaKeys();
+        }
         LimitTrackingTable();
         Stats.UsedMemoryPeak = Math.Max(Stats.UsedMemoryPeak, UsedMemory() + ClientsMemory());
         DatabasesCron();
         Aof.Cron(secondElapsed: RunWithPeriod(1000));
-        if (RunWithPeriod(1000))
+        // replicationCron runs every 100 ms while failing over, so the handshake with the target moves on quickly.
+        if (RunWithPeriod(Failover.Active ? 100 : 1000))
         {
+            Failover.Update();
             PrimaryLink.Cron();
             Primary.Cron();
         }

@@ -9,6 +9,9 @@ namespace Vermilion.Server;
 
 public enum PauseMode { None, Write, All }
 
+/// <summary>pause_purpose: who paused clients (each pause is kept apart).</summary>
+public enum PausePurpose { ClientCommand, Failover }
+
 public sealed partial class VermilionServer
 {
     readonly List<Client> _postponed = new();
@@ -212,8 +215,10 @@ public sealed partial class VermilionServer
         long errorsBefore = Stats.ErrorReplies, dirtyBefore = Dirty, nestedBefore = _nestedErrorReplies;
         var caller = CurrentClient;
         var callerArgs = CurrentArgs;
+        bool callerWrites = _commandWrites;
         CurrentClient = c;
         CurrentArgs = args;
+        _commandWrites = (cmd.Flags & CommandFlags.Write) != 0;
         int views = Views.Lent;
         try
         {
@@ -230,6 +235,7 @@ public sealed partial class VermilionServer
         // barriers per command were 1.3% of a -P 128 GET).
         if (caller is null) { CurrentClient = null; CurrentArgs = null; }
         else { CurrentClient = caller; CurrentArgs = callerArgs; }
+        _commandWrites = callerWrites;
         // One clock read per command: it ends this command's time and starts the next one's
         // (measured: two reads per command were the largest single cost with -P 16).
         cmd.Calls++;
@@ -493,21 +499,73 @@ public sealed partial class VermilionServer
         return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
 
+    /// <summary>The running command is flagged write (lookupKeyWrite's LOOKUP_WRITE, as far as a lookup can tell).</summary>
+    bool _commandWrites;
+
+    /// <summary>
+    /// expireIfNeeded's refusals: a replica deletes no expired key (its primary's DEL will come), except for a
+    /// write by its own client on a writable replica (EXPIRE_FORCE_DELETE_EXPIRED: INCR of an expired key
+    /// starts a new one); nothing is deleted while clients are paused.
+    /// </summary>
+    bool DatasetFrozen() =>
+        (PrimaryLink.IsReplica && !(_commandWrites && CurrentClient is { } c && (c.Flags & ClientFlags.Master) == 0)) || ClientsPaused;
+
     /// <summary>checkClientPauseTimeoutAndReturnIfPaused: while paused, keys neither expire nor are evicted.</summary>
     public bool ClientsPaused => Pause != PauseMode.None && UnixTimeMs <= PauseEndMs;
 
-    /// <summary>pauseClients: overlapping pauses keep the later end and the stricter mode.</summary>
-    public void PauseClients(long endMs, PauseMode mode)
+    /// <summary>
+    /// client_pause_per_purpose: CLIENT PAUSE and FAILOVER pause independently (FAILOVER ABORT must not
+    /// end a CLIENT PAUSE, nor CLIENT UNPAUSE a failover's); the pause in force is the strictest of them.
+    /// </summary>
+    readonly (long EndMs, PauseMode Mode)[] _pauses = new (long, PauseMode)[2];
+
+    /// <summary>pauseClients: a purpose paused again keeps the later end and the stricter mode.</summary>
+    public void PauseClients(PausePurpose purpose, long endMs, PauseMode mode)
     {
-        if (Pause == PauseMode.None || endMs > PauseEndMs) PauseEndMs = endMs;
-        if (mode > Pause) Pause = mode;
+        ref var p = ref _pauses[(int)purpose];
+        p = p.Mode == PauseMode.None ? (endMs, mode) : (Math.Max(p.EndMs, endMs), (PauseMode)Math.Max((int)p.Mode, (int)mode));
+        UpdatePause();
     }
 
-    /// <summary>unpauseClients: release postponed clients and run what they had sent.</summary>
-    public void UnpauseClients()
+    /// <summary>unpauseClients: this purpose's pause ends; the others' may still hold.</summary>
+    public void UnpauseClients(PausePurpose purpose)
     {
-        Pause = PauseMode.None;
-        PauseEndMs = 0;
+        if (_pauses[(int)purpose].Mode == PauseMode.None) return;
+        _pauses[(int)purpose] = default;
+        UpdatePause();
+    }
+
+    /// <summary>
+    /// updateClientPauseTypeAndEndTime: the strictest unexpired pause and the furthest end among those of
+    /// that mode. When it gets looser, postponed clients run what they had sent (and may be held again).
+    /// </summary>
+    void UpdatePause()
+    {
+        var old = Pause;
+        var mode = PauseMode.None;
+        long end = 0;
+        for (int i = 0; i < _pauses.Length; i++)
+        {
+            if (_pauses[i].Mode == PauseMode.None) continue;
+            if (_pauses[i].EndMs < UnixTimeMs) _pauses[i] = default;
+            else if (_pauses[i].Mode > mode) mode = _pauses[i].Mode;
+        }
+        foreach (var p in _pauses)
+            if (p.Mode == mode && p.EndMs > end) end = p.EndMs;
+        Pause = mode;
+        PauseEndMs = end;
+        if (mode < old) ReleasePostponed();
+    }
+
+    /// <summary>A pause's end is checked by the cron (checkClientPauseTimeoutAndReturnIfPaused).</summary>
+    void CheckPauseTimeout()
+    {
+        if (Pause != PauseMode.None && PauseEndMs < UnixTimeMs) UpdatePause();
+    }
+
+    /// <summary>unblockPostponedClients: every postponed client runs what it had sent again.</summary>
+    void ReleasePostponed()
+    {
         var released = _postponed.ToArray();
         _postponed.Clear();
         foreach (var c in released)

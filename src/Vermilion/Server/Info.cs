@@ -157,8 +157,15 @@ public static class Info
     static void Memory(VermilionServer s, StringBuilder sb)
     {
         long dataset = s.UsedMemory();
-        long clients = s.ClientsMemory();
-        long used = dataset + clients;
+        // The replicas' output is counted once, in the replication buffers (getMemoryOverheadData): what exceeds
+        // repl-backlog-size is the replicas' share (mem_clients_slaves), the rest the backlog's.
+        long replicaClients = 0;
+        foreach (var replica in s.Primary.Replicas) replicaClients += ClientInfo.MemoryBytes(replica);
+        long clients = s.ClientsMemory() - replicaClients;
+        long replicationBuffers = s.Primary.ReplicationBufferBytes;
+        long backlogSize = s.Config.ReplBacklogSize;
+        long replicasShare = s.Primary.Replicas.Count > 0 && replicationBuffers > backlogSize ? replicationBuffers - backlogSize : 0;
+        long used = dataset + clients + replicationBuffers;
         long rss = ResidentSetBytes();
         s.Stats.UsedMemoryPeak = Math.Max(s.Stats.UsedMemoryPeak, used);
         long peak = s.Stats.UsedMemoryPeak;
@@ -170,7 +177,7 @@ public static class Info
           .BytesField("used_memory_rss", rss)
           .BytesField("used_memory_peak", peak)
           .Field("used_memory_peak_perc", Percent(used, peak))
-          .Field("used_memory_overhead", clients)
+          .Field("used_memory_overhead", clients + replicationBuffers)
           .Field("used_memory_dataset", dataset)
           .Field("used_memory_dataset_perc", Percent(dataset, used))
           .BytesField("total_system_memory", system)
@@ -190,7 +197,12 @@ public static class Info
           .Field("mem_fragmentation_ratio", TwoDecimals(used == 0 ? 0 : (double)rss / used))
           .Field("mem_fragmentation_bytes", rss - used)
           .Field("mem_not_counted_for_evict", clients)
+          .Field("mem_replication_backlog", replicationBuffers - replicasShare)
+          .Field("mem_total_replication_buffers", replicationBuffers)
+          .Field("mem_clients_slaves", replicasShare)
           .Field("mem_clients_normal", clients)
+          .Field("mem_cluster_links", 0)
+          .Field("mem_aof_buffer", 0)
           .Field("mem_allocator", ".NET GC + record pages")
           .Field("lazyfree_pending_objects", s.LazyFree.Pending)
           .Field("lazyfreed_objects", Interlocked.Read(ref s.Stats.LazyfreedObjects));
@@ -344,6 +356,7 @@ public static class Info
           .Field("pubsubshard_channels", s.PubSubShardChannels)
           .Field("total_forks", 0)
           .Field("migrate_cached_sockets", s.MigrateCachedSockets)
+          .Field("slave_expires_tracked_keys", s.ReplicaKeysWithExpire)
           .Field("tracking_total_keys", s.TrackingTotalKeys)
           .Field("tracking_total_items", s.TrackingTotalItems)
           .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)
@@ -404,15 +417,15 @@ public static class Info
               .Append(",lag=").Append((s.UnixTimeMs - replica.AckTimeMs) / 1000).Append("\r\n");
         }
         var backlog = primary.Backlog;
-        sb.Field("master_failover_state", "no-failover")
+        sb.Field("master_failover_state", s.Failover.StateName)
           .Field("master_replid", s.ReplicationId)
           .Field("master_replid2", primary.ReplId2)
           .Field("master_repl_offset", primary.Offset)
           .Field("second_repl_offset", primary.SecondReplOffset)
           .Field("repl_backlog_active", backlog is null ? 0 : 1)
           .Field("repl_backlog_size", s.Config.ReplBacklogSize)
-          .Field("repl_backlog_first_byte_offset", backlog?.FirstByteOffset ?? 0)
-          .Field("repl_backlog_histlen", backlog?.HistoryLength ?? 0);
+          .Field("repl_backlog_first_byte_offset", backlog is null ? 0 : primary.Offset + 1 - primary.HistoryLength)
+          .Field("repl_backlog_histlen", backlog is null ? 0 : primary.HistoryLength);
     }
 
     static void Cpu(StringBuilder sb)

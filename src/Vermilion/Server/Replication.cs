@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Vermilion.Net;
 using Vermilion.Replication;
+using Vermilion.Storage;
 
 namespace Vermilion.Server;
 
@@ -14,6 +16,8 @@ public sealed partial class VermilionServer
     public ReplicationPrimary Primary { get; private set; } = null!;
     /// <summary>This server as a replica: the link to its primary (Host null on a primary).</summary>
     public PrimaryLink PrimaryLink { get; private set; } = null!;
+    /// <summary>FAILOVER's state on this primary.</summary>
+    public Failover Failover { get; private set; } = null!;
 
     /// <summary>
     /// createClient for the synchronized link (replicationCreateMasterClient): the master client, flagged
@@ -34,6 +38,91 @@ public sealed partial class VermilionServer
         conn.SetReadHandler(Loop, true);
         Link(c);
         return c;
+    }
+
+    // ---- a writable replica's own keys with a deadline (expire.c's slaveKeysWithExpire) ----------
+
+    /// <summary>
+    /// The keys this replica's own clients gave a deadline (replica-read-only no), with a bit per database
+    /// (0..63) where one may be: the primary knows nothing of them, so no DEL will ever come; the cron
+    /// expires them (expireSlaveKeys). A list beside the index, so a key can be picked at random as Redis does.
+    /// </summary>
+    readonly List<(byte[] Key, ulong Dbs)> _replicaKeysWithExpire = new();
+    readonly Dictionary<byte[], int> _replicaKeyIndex = new(ByteKeyComparer.Instance);
+
+    /// <summary>getSlaveKeyWithExpireCount: INFO's slave_expires_tracked_keys.</summary>
+    public int ReplicaKeysWithExpire => _replicaKeysWithExpire.Count;
+
+    /// <summary>setExpire's rememberSlaveKeyWithExpire: a deadline set by a client of a writable replica, not by its primary nor a load.</summary>
+    void RememberReplicaKeyWithExpire(Db db, ReadOnlySpan<byte> key)
+    {
+        if (!PrimaryLink.IsReplica || Config.ReplicaReadOnly || Loading || db.Id > 63) return;
+        if (CurrentClient is not { } c || (c.Flags & ClientFlags.Master) != 0) return;
+        var lookup = _replicaKeyIndex.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (!lookup.TryGetValue(key, out int i))
+        {
+            i = _replicaKeysWithExpire.Count;
+            var copy = key.ToArray();
+            _replicaKeysWithExpire.Add((copy, 0));
+            _replicaKeyIndex[copy] = i;
+        }
+        var entry = _replicaKeysWithExpire[i];
+        _replicaKeysWithExpire[i] = (entry.Key, entry.Dbs | 1UL << db.Id);
+    }
+
+    /// <summary>
+    /// expireSlaveKeys: keys picked at random, each looked up in the databases its bits name; expired ones
+    /// deleted, the ones with no deadline left forgotten. Stops after more than 3 not yet due, when the set
+    /// is empty, or after about a millisecond.
+    /// </summary>
+    void ExpireReplicaKeys()
+    {
+        if (_replicaKeysWithExpire.Count == 0) return;
+        long start = Stopwatch.GetTimestamp();
+        int cycles = 0, notDue = 0;
+        while (true)
+        {
+            int i = Random.Shared.Next(_replicaKeysWithExpire.Count);
+            var (key, dbs) = _replicaKeysWithExpire[i];
+            ulong still = 0;
+            for (int id = 0; dbs != 0 && id < Databases.Length; id++, dbs >>= 1)
+            {
+                if ((dbs & 1) == 0) continue;
+                if (Databases[id].TryExpire(key) == false)
+                {
+                    notDue++;
+                    still |= 1UL << id;
+                }
+            }
+            if (still != 0) _replicaKeysWithExpire[i] = (key, still);
+            else ForgetReplicaKey(i);
+            cycles++;
+            if (notDue > 3) break;
+            if (cycles % 64 == 0 && Stopwatch.GetElapsedTime(start).TotalMilliseconds > 1) break;
+            if (_replicaKeysWithExpire.Count == 0) break;
+        }
+        // The DELs go to the AOF (a replica's replicas get only its primary's stream).
+        PropagatePendingEffects();
+    }
+
+    /// <summary>Removes entry <paramref name="i"/>, the last entry taking its place.</summary>
+    void ForgetReplicaKey(int i)
+    {
+        _replicaKeyIndex.Remove(_replicaKeysWithExpire[i].Key);
+        int last = _replicaKeysWithExpire.Count - 1;
+        if (i != last)
+        {
+            _replicaKeysWithExpire[i] = _replicaKeysWithExpire[last];
+            _replicaKeyIndex[_replicaKeysWithExpire[i].Key] = i;
+        }
+        _replicaKeysWithExpire.RemoveAt(last);
+    }
+
+    /// <summary>flushSlaveKeysWithExpireList: after FLUSHALL or a new dataset, keys of those names are the primary's again.</summary>
+    internal void ForgetReplicaKeysWithExpire()
+    {
+        _replicaKeysWithExpire.Clear();
+        _replicaKeyIndex.Clear();
     }
 
     /// <summary>Clients blocked in WAIT: the timer that ends the wait (0: none), the offset and count they wait for.</summary>

@@ -390,6 +390,7 @@ public sealed partial class VermilionServer
         // The old keyspaces are released below: a snapshot still reading them stops first.
         CancelSnapshot();
         InvalidateAllTracking();
+        ForgetReplicaKeysWithExpire();
         for (int i = 0; i < Databases.Length; i++)
         {
             TouchAllWatchedKeysInDb(Databases[i]);

@@ -125,7 +125,7 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = () => ClientsPaused || PrimaryLink.IsReplica };
+            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, ExpireSet = RememberReplicaKeyWithExpire, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = DatasetFrozen };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
@@ -134,6 +134,7 @@ public sealed partial class VermilionServer : IDisposable
         Aof = new AppendOnlyFile(this);
         Primary = new ReplicationPrimary(this);
         PrimaryLink = new PrimaryLink(this);
+        Failover = new Failover(this);
         AttachRdbToAof();
         Tls = new TlsConnectionType(config);
     }
@@ -579,6 +580,8 @@ public sealed partial class VermilionServer : IDisposable
         // leaves before its command is in the AOF (and, with appendfsync always, on disk).
         if (Aof.State != AofState.Off) Aof.Flush(force: false);
         Primary.BeforeSleep();
+        // Acks read this iteration may have brought a replica to the offset (updateFailoverStatus here, not where the ack is read).
+        Failover.Update();
         HandleClientsWithPendingWrites();
         FreeClientsInAsyncFreeQueue();
         // Between iterations no command holds a span of a string record: the removed ones can go.
@@ -762,7 +765,10 @@ public sealed partial class VermilionServer : IDisposable
         if ((c.Flags & ClientFlags.CloseAsap) != 0) return true; // already scheduled (and logged)
         var limit = Config.OutputLimits[(int)c.Class];
         long used = c.OutputBufferUsage;
-        bool hard = limit.Hard > 0 && used >= limit.Hard;
+        // A replica's hard limit is at least repl-backlog-size (7.0): a partial resync the backlog allows must
+        // not be cut at once by a smaller limit.
+        long hardLimit = c.Class == ClientClass.Replica && limit.Hard > 0 ? Math.Max(limit.Hard, Config.ReplBacklogSize) : limit.Hard;
+        bool hard = hardLimit > 0 && used >= hardLimit;
         bool soft = false;
         if (limit.Soft > 0 && used >= limit.Soft)
         {

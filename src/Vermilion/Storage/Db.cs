@@ -245,8 +245,10 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
         if (value is null) record.CopyTo(target.Keys.SetRecord(added, kind, to, record.Length));
         else target.Keys.SetObject(added, WithKey(value, to));
         target.Keys.SetAttributes(added, attributes);
-        if (deadline != 0) target.Keys.SetDeadline(added, deadline);
         target.KeyAdded?.Invoke(target, to);
+        if (deadline == 0) return;
+        target.Keys.SetDeadline(added, deadline);
+        target.ExpireSet?.Invoke(target, to);
     }
 
     static StoredObject WithKey(StoredObject value, ReadOnlySpan<byte> key)
@@ -269,8 +271,10 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
         else target.Keys.SetObject(added, copy);
         target.Keys.SetEncoding(added, encoding, shared: false);
         target.Keys.SetLru(added, eviction.NewAccess());
-        if (deadline != 0) target.Keys.SetDeadline(added, deadline);
         target.KeyAdded?.Invoke(target, to);
+        if (deadline == 0) return;
+        target.Keys.SetDeadline(added, deadline);
+        target.ExpireSet?.Invoke(target, to);
     }
 
     /// <summary>
@@ -322,7 +326,26 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
     {
         int index = Keys.Find(key);
         // A deadline of 0 would read as "none"; 1 ms past the epoch expires just the same.
-        if (index >= 0) Keys.SetDeadline(index, Math.Max(whenMs, 1));
+        if (index < 0) return;
+        Keys.SetDeadline(index, Math.Max(whenMs, 1));
+        ExpireSet?.Invoke(this, key);
+    }
+
+    /// <summary>Told when a command gives a key a deadline (setExpire's caller: a writable replica remembers its own).</summary>
+    public KeySignal? ExpireSet;
+
+    /// <summary>
+    /// activeExpireCycleTryExpire for one key by name: null when it has no deadline (or is gone), true when it
+    /// was past it and is deleted now, false when its deadline is still ahead.
+    /// </summary>
+    public bool? TryExpire(ReadOnlySpan<byte> key)
+    {
+        int index = Keys.Find(key);
+        long deadline = index >= 0 ? Keys.Deadline(index) : 0;
+        if (deadline == 0) return null;
+        if (deadline > nowMs()) return false;
+        RemoveExpired(key);
+        return true;
     }
 
     /// <summary>Drops the key's deadline; false when it had none.</summary>

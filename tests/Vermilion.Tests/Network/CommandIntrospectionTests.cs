@@ -459,7 +459,7 @@ public class CommandIntrospectionTests(DifferentialServers servers) : IClassFixt
             foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(firstColumn, "`([^`]+)`"))
                 names.Add(m.Groups[1].Value.ToLowerInvariant());
         }
-        Assert.NotEmpty(names);
+        // Empty once every command is built (the table's one row then says "none").
         return names;
     }
 

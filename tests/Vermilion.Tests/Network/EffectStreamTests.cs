@@ -157,6 +157,48 @@ public class EffectStreamScenarioTests(EffectServers servers) : IClassFixture<Ef
         pusher.Call("SET", "after", "1");
     });
 
+    /// <summary>
+    /// A blocked client's key made ready though it has expired, by SWAPDB (scanDatabaseForReadyKeys does not
+    /// expire) or by the transaction that pushed it (DEBUG SLEEP inside EXEC): the DEL comes from the blocked
+    /// client's lookup, after the command, and the client stays blocked.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AKeyThatExpiredBeforeItsBlockedClientLooked(bool swapdb) => EffectScript.Scenario(servers, connect =>
+    {
+        using var c = connect();
+        using var waiter = connect();
+        c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        waiter.Call("SELECT", "9");
+        string id = waiter.Call("CLIENT", "ID")[1..^2];
+        if (swapdb)
+        {
+            c.Call("SELECT", "1");
+            c.Call("RPUSH", "k", "hello");
+            c.Call("PEXPIRE", "k", "100");
+            waiter.Send(Command("BRPOP", "k", "0"));
+            EffectScript.WaitBlocked(c, 1);
+            Thread.Sleep(150);
+            c.Call("SWAPDB", "1", "9");
+        }
+        else
+        {
+            c.Call("SELECT", "9");
+            waiter.Send(Command("BRPOP", "k", "0"));
+            EffectScript.WaitBlocked(c, 1);
+            c.Call("MULTI");
+            c.Call("RPUSH", "k", "hello");
+            c.Call("PEXPIRE", "k", "100");
+            c.Call("DEBUG", "SLEEP", "0.2");
+            c.Call("EXEC");
+        }
+        Assert.Contains("flags=b", c.Call("CLIENT", "LIST", "ID", id));
+        Assert.Equal(":1\r\n", c.Call("CLIENT", "UNBLOCK", id));
+        waiter.ReadReply();
+        c.Call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    });
+
     [Fact]
     public void BlockingCommandsInsideMulti() => EffectScript.Run(servers,
         ["MULTI"], ["BLPOP", "empty", "0"], ["BZPOPMIN", "empty", "0"], ["EXEC"],

@@ -212,6 +212,46 @@ public class ReplicationTests
         finally { dir.Delete(recursive: true); }
     }
 
+    /// <summary>
+    /// The stream held for a replica still loading its snapshot is shared history (7.0's one replication
+    /// buffer): another replica that fell further behind than repl-backlog-size continues from it with
+    /// +CONTINUE; INFO counts it in repl_backlog_histlen and the replication buffers.
+    /// </summary>
+    [Fact]
+    public void AReplicaContinuesFromTheStreamHeldForASyncingOne()
+    {
+        using var server = Primary("--repl-backlog-size", "16384");
+        using var p = server.Connect();
+        using var fast = ReplicaOf(server);
+        using var f = fast.Connect();
+        WaitForLink(f);
+        for (int i = 0; i < 20; i++) p.Call("SET", $"old:{i}", "v");
+        // A second replica whose snapshot takes 20 s: the stream from its cut on is held for it.
+        Assert.Equal("+OK\r\n", p.Call("CONFIG", "SET", "rdb-key-save-delay", "1000000"));
+        using var slow = ReplicaOf(server);
+        using var s2 = slow.Connect();
+        Assert.True(InProcessServer.WaitFor(() => Field(s2, "replication", "master_sync_in_progress") == "1", 10_000));
+        string pid = Field(f, "server", "process_id");
+        System.Diagnostics.Process.Start("kill", $"-STOP {pid}")!.WaitForExit();
+        try
+        {
+            string value = new('x', 1000);
+            for (int i = 0; i < 100; i++) p.Call("SET", $"new:{i}", value);
+            Assert.Equal(":1\r\n", p.Call("CLIENT", "KILL", "ID", FastReplicaId(p)));
+            for (int i = 100; i < 200; i++) p.Call("SET", $"new:{i}", value);
+            Assert.True(long.Parse(Field(p, "replication", "repl_backlog_histlen")) > 200_000);
+            Assert.True(long.Parse(Field(p, "memory", "mem_total_replication_buffers")) > 200_000);
+        }
+        finally { System.Diagnostics.Process.Start("kill", $"-CONT {pid}")!.WaitForExit(); }
+        WaitForLink(f);
+        Assert.True(InProcessServer.WaitFor(() => f.Call("DBSIZE") == ":220\r\n", 10_000));
+        Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
+    }
+
+    /// <summary>The replica that attached first (the online one) has the lower client id.</summary>
+    static string FastReplicaId(RespSocket p) =>
+        System.Text.RegularExpressions.Regex.Matches(p.Call("CLIENT", "LIST", "TYPE", "replica"), @"id=(\d+)").Select(m => long.Parse(m.Groups[1].Value)).Min().ToString();
+
     [Fact]
     public void ReplconfAndPsyncRefuseBadInputAsRedis()
     {
@@ -393,6 +433,35 @@ public class ReplicaTests
         // Both continued: the chained replica, dropped so it learns the new ID, and the old primary; only the chained one's first sync was full.
         Assert.Equal("2", Field(r, "stats", "sync_partial_ok"));
         Assert.Equal("1", Field(r, "stats", "sync_full"));
+    }
+
+    /// <summary>
+    /// A writable replica expires the keys its own clients gave a deadline (expireSlaveKeys), tracked in INFO's
+    /// slave_expires_tracked_keys; the primary's keys still wait for its DEL; FLUSHALL forgets the list.
+    /// </summary>
+    [Fact]
+    public void AWritableReplicaExpiresItsOwnKeys()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        Assert.Equal("+OK\r\n", p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+        using var server = VermilionReplicaOf(redis.Port, "--replica-read-only", "no");
+        using var r = server.Connect();
+        WaitForLink(r);
+        p.Call("SET", "primarys", "v", "PX", "50");
+        Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+        r.Call("SELECT", "5");
+        Assert.Equal("+OK\r\n", r.Call("SET", "mine1", "1", "PX", "100"));
+        Assert.Equal("+OK\r\n", r.Call("SET", "mine2", "1"));
+        Assert.Equal(":1\r\n", r.Call("PEXPIRE", "mine2", "100"));
+        Assert.Equal("+OK\r\n", r.Call("SET", "lasting", "1", "EX", "1000"));
+        Assert.Equal("3", Field(r, "stats", "slave_expires_tracked_keys"));
+        Assert.True(InProcessServer.WaitFor(() => r.Call("DBSIZE") == ":1\r\n", 5000), "the replica's own keys never expired");
+        Assert.Equal("1", Field(r, "stats", "slave_expires_tracked_keys"));
+        r.Call("SELECT", "0");
+        Assert.Equal(":1\r\n", r.Call("DBSIZE")); // the primary's key, past its deadline, waits for the DEL
+        Assert.Equal("+OK\r\n", r.Call("FLUSHALL"));
+        Assert.Equal("0", Field(r, "stats", "slave_expires_tracked_keys"));
     }
 
     [Fact]
