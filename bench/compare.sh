@@ -58,8 +58,6 @@ start_vermilion_wide() { start_vermilion "$1" "$2" --protected-mode no --maxclie
 
 record() { printf '{"kind":"%s","workload":"%s","server":"%s","value":%s,"build":"%s"}\n' "$1" "$2" "$3" "$4" "${5:-aot}" >>"$raw"; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system time of the whole process, in clock ticks
-ticks_per_second=$(getconf CLK_TCK)
 
 # bench NAME SERVER PORT BUILD PID -- redis-benchmark args; one row per test. A "-t a,b" list runs
 # as one redis-benchmark per test, so the server's CPU time per request is measured for each.
@@ -85,7 +83,7 @@ bench() {
       record rps "$name $test" "$server" "$rps" "$build"
       # CPU per request only where the run was this test alone (an LRANGE_* run pushes first).
       if [ "$requests" -gt 0 ] && [ "${t%%_*}" != lrange ]; then
-        record cpu "$name $test" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $requests, 2))")" "$build"
+        record cpu "$name $test" "$server" "$(cpu_per_request "$before" "$after" "$requests")" "$build"
       fi
     done <<<"$csv"
   done
@@ -98,7 +96,7 @@ client_workload() {
   before=$(cpu_ticks "$pid")
   record rps "$name" "$server" "$("${on_client_cpu[@]}" dotnet bench/ClientWorkloads/bin/Release/net10.0/ClientWorkloads.dll "$@")"
   after=$(cpu_ticks "$pid")
-  record cpu "$name" "$server" "$(python3 -c "print(round(($after - $before) / $ticks_per_second * 1e6 / $count, 2))")"
+  record cpu "$name" "$server" "$(cpu_per_request "$before" "$after" "$count")"
 }
 
 SCRIPT_TRIVIAL="return 1"

@@ -27,6 +27,13 @@ start_vermilion() { local port=$1 binary=$2; shift 2; "${on_server_cpu[@]}" "$bi
 # The server runs in start_…'s subshell, so `wait` cannot see it: poll until it is gone.
 stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; do sleep 0.1; done; }
 
+# User + system time of the whole process (every thread), in clock ticks: a server's CPU per request
+# is the difference over a run divided by its requests (compare.sh, replication.sh).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+# cpu_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: microseconds of CPU per request.
+cpu_per_request() { python3 -c "print(round(($2 - $1) / $ticks_per_second * 1e6 / $3, 2))"; }
+
 rss() { awk '/VmRSS/ {printf "%.0f\n", $2 * 1024}' "/proc/$1/status"; } # print would switch to 3.35e+09 past 2^31, mawk's %d stops at 2^31
 used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
 

@@ -376,6 +376,8 @@ public sealed class PrimaryLink
         _server.Log.Notice("* Caching the disconnected master state.");
         // replicationHandleMasterDisconnection: reconnect at once rather than at the next cron, which
         // risks the backlog moving on (and leaves chained replicas without a link for up to a second).
+        // Measured (bench/replication.sh): CLIENT KILL TYPE master to link up took 320-470 ms when the
+        // cron reconnected, 4-8 ms on redis-server.
         if (IsReplica && !_dropping && !_stopped && _job is null)
         {
             _server.Log.Notice($"Reconnecting to MASTER {Host}:{Port}");
