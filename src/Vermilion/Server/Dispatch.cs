@@ -85,6 +85,19 @@ public sealed partial class VermilionServer
             RejectCommand(c, NoPermissionError(denial, cmd), cmd);
             return true;
         }
+        // The cluster's redirections (processCommand, after the ACL check): one null test in standalone mode.
+        if (Cluster is not null && Cluster.Route(c, cmd, args) is { } redirect)
+        {
+            if (cmd.FullName == "exec")
+            {
+                // An EXEC sent elsewhere discards the transaction and answers the redirection itself.
+                cmd.RejectedCalls++;
+                DiscardTransaction(c);
+                c.Reply.Error(redirect);
+            }
+            else RejectCommand(c, redirect, cmd);
+            return true;
+        }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
         // The outcome is kept for scripts (server.pre_command_oom_state): their deny-oom commands are refused by it.

@@ -304,7 +304,7 @@ public sealed partial class VermilionServer
     public string? LoadRdbFile(string path, bool flush = true, bool merge = false, bool asyncLoading = false)
     {
         var fresh = new Db[Databases.Length];
-        for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
+        for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views, Config.ClusterEnabled);
         RdbFileLoader? loader = null;
         // The file's libraries are made apart too, and join (or replace) the live ones with its keys.
         var functions = new FunctionSet();

@@ -1,0 +1,162 @@
+using Vermilion.Commands;
+using Vermilion.Protocol;
+using Vermilion.Server;
+using Vermilion.Storage;
+
+namespace Vermilion.Cluster;
+
+/// <summary>getNodeByQuery's outcomes (cluster.h CLUSTER_REDIR_*).</summary>
+public enum Redirect { None, CrossSlot, Unstable, Ask, Moved, DownState, DownReadOnlyState, DownUnbound }
+
+/// <summary>
+/// Where a request's keys live (cluster.c getNodeByQuery, clusterRedirectClient): processCommand
+/// asks before a command with keys runs, EXEC for its whole queue.
+/// </summary>
+public sealed partial class ClusterState
+{
+    readonly List<KeyReference> _keys = new();
+    readonly CommandArgs _queuedArgs = new();
+
+    /// <summary>
+    /// processCommand's cluster step: null when the command may run here, else the error to
+    /// answer (MOVED, ASK, CROSSSLOT, TRYAGAIN, CLUSTERDOWN). Not for the primary's or the AOF's
+    /// commands (mustObeyClient), nor a command without keys (other than EXEC). ASKING lasts
+    /// one command, or a whole transaction (resetClient).
+    /// </summary>
+    public string? Route(Client c, CommandDef cmd, CommandArgs args)
+    {
+        bool asking = (c.Flags & ClientFlags.Asking) != 0;
+        if (asking && c.Multi is null && cmd.FullName != "asking") c.Flags &= ~ClientFlags.Asking;
+        if ((c.Flags & ClientFlags.Master) != 0 || c.Id == -1) return null;
+        bool exec = cmd.FullName == "exec";
+        if ((cmd.Flags & CommandFlags.MovableKeys) == 0 && cmd.Spec.KeySpecs.Length == 0 && !exec) return null;
+        var node = NodeForQuery(c, cmd, args, asking, out int slot, out var redirect);
+        if (node == Myself && redirect == Redirect.None) return null;
+        return RedirectError(node, slot, redirect);
+    }
+
+    /// <summary>
+    /// getNodeByQuery: the node that serves every key of the request (myself for none), or null
+    /// with the reason. A transaction is checked whole at EXEC.
+    /// </summary>
+    public ClusterNode? NodeForQuery(Client c, CommandDef cmd, CommandArgs args, bool asking, out int slot, out Redirect redirect)
+    {
+        redirect = Redirect.None;
+        slot = 0;
+        ClusterNode? n = null;
+        byte[]? firstKey = null;
+        bool multipleKeys = false, migrating = false, importing = false;
+        int missing = 0, existing = 0;
+        bool exec = cmd.FullName == "exec";
+        if (exec && c.Multi is null) return Myself;
+        bool pubsubShard = cmd.FullName is "ssubscribe" or "sunsubscribe" or "spublish";
+        int count = exec ? c.Multi!.Queued.Count : 1;
+        for (int i = 0; i < count; i++)
+        {
+            var mcmd = cmd;
+            var margs = args;
+            if (exec)
+            {
+                (mcmd, var argv) = c.Multi!.Queued[i];
+                _queuedArgs.SetAll(argv);
+                margs = _queuedArgs;
+            }
+            KeyFinder.FindKeys(mcmd, new Argv(margs), _keys);
+            foreach (var k in _keys)
+            {
+                var key = margs[k.Position];
+                int thisSlot = SlotIndex.KeyHashSlot(key);
+                if (firstKey is null)
+                {
+                    firstKey = key.ToArray();
+                    slot = thisSlot;
+                    n = SlotOwners[slot];
+                    if (n is null)
+                    {
+                        redirect = Redirect.DownUnbound;
+                        return null;
+                    }
+                    if (n == Myself && MigratingTo[slot] is not null) migrating = true;
+                    else if (ImportingFrom[slot] is not null) importing = true;
+                }
+                else if (!key.SequenceEqual(firstKey))
+                {
+                    if (slot != thisSlot)
+                    {
+                        redirect = Redirect.CrossSlot;
+                        return null;
+                    }
+                    multipleKeys = true;
+                }
+                // A shard channel keeps being served by the source until the slot's migration ends.
+                if ((migrating || importing) && !pubsubShard)
+                {
+                    if (Db.IsLive(key)) existing++;
+                    else missing++;
+                }
+            }
+        }
+        if (n is null) return Myself;
+        var flags = cmd.Flags;
+        bool isWrite = (flags & CommandFlags.Write) != 0 || (exec && (c.Multi!.QueuedFlags & CommandFlags.Write) != 0);
+        if (State != ClusterHealth.Ok)
+        {
+            if (pubsubShard)
+            {
+                if (!Config.ClusterAllowPubsubshardWhenDown)
+                {
+                    redirect = Redirect.DownState;
+                    return null;
+                }
+            }
+            else if (!Config.ClusterAllowReadsWhenDown)
+            {
+                redirect = Redirect.DownState;
+                return null;
+            }
+            else if ((flags & CommandFlags.Write) != 0)
+            {
+                redirect = Redirect.DownReadOnlyState;
+                return null;
+            }
+        }
+        // MIGRATE works on the local keys of an open slot.
+        if ((migrating || importing) && cmd.FullName == "migrate") return Myself;
+        if (migrating && missing > 0)
+        {
+            if (existing > 0)
+            {
+                redirect = Redirect.Unstable;
+                return null;
+            }
+            redirect = Redirect.Ask;
+            return MigratingTo[slot];
+        }
+        if (importing && (asking || (flags & CommandFlags.Asking) != 0))
+        {
+            if (multipleKeys && missing > 0)
+            {
+                redirect = Redirect.Unstable;
+                return null;
+            }
+            return Myself;
+        }
+        // A READONLY client (or a shard channel) reads its master's slots from this replica.
+        if (((c.Flags & ClientFlags.ReadOnly) != 0 || pubsubShard) && !isWrite && Myself.IsSlave && Myself.SlaveOf == n)
+            return Myself;
+        if (n != Myself) redirect = Redirect.Moved;
+        return n;
+    }
+
+    /// <summary>clusterRedirectClient's texts.</summary>
+    public string RedirectError(ClusterNode? n, int slot, Redirect redirect) => redirect switch
+    {
+        Redirect.CrossSlot => "-CROSSSLOT Keys in request don't hash to the same slot",
+        Redirect.Unstable => "-TRYAGAIN Multiple keys request during rehashing of slot",
+        Redirect.DownState => "-CLUSTERDOWN The cluster is down",
+        Redirect.DownReadOnlyState => "-CLUSTERDOWN The cluster is down and only accepts read commands",
+        Redirect.DownUnbound => "-CLUSTERDOWN Hash slot not served",
+        Redirect.Ask => $"-ASK {slot} {PreferredEndpoint(n!)}:{n!.Port}",
+        _ => $"-MOVED {slot} {PreferredEndpoint(n!)}:{n!.Port}",
+    };
+}
