@@ -61,7 +61,7 @@ public sealed partial class ClusterState
                 _queuedArgs.SetAll(argv);
                 margs = _queuedArgs;
             }
-            KeyFinder.FindKeys(mcmd, new Argv(margs), _keys);
+            KeysOf(mcmd, margs);
             foreach (var k in _keys)
             {
                 var key = margs[k.Position];
@@ -146,6 +146,26 @@ public sealed partial class ClusterState
             return Myself;
         if (n != Myself) redirect = Redirect.Moved;
         return n;
+    }
+
+    /// <summary>
+    /// getKeysFromCommand: a command with movable keys through its key specifications or getkeys
+    /// proc; any other through the legacy first/last/step range, which also covers the shard
+    /// channels of SSUBSCRIBE and SPUBLISH (key specs flagged not_key, routed like keys).
+    /// </summary>
+    void KeysOf(CommandDef cmd, CommandArgs args)
+    {
+        if ((cmd.Flags & CommandFlags.MovableKeys) != 0)
+        {
+            KeyFinder.FindKeys(cmd, new Argv(args), _keys);
+            return;
+        }
+        _keys.Clear();
+        var spec = cmd.Spec;
+        if (spec.FirstKey <= 0) return;
+        int last = spec.LastKey >= 0 ? spec.LastKey : args.Count + spec.LastKey;
+        int step = Math.Max(spec.KeyStep, 1);
+        for (int i = spec.FirstKey; i <= last && i < args.Count; i += step) _keys.Add(new KeyReference(i, default));
     }
 
     /// <summary>clusterRedirectClient's texts.</summary>

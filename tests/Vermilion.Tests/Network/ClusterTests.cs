@@ -289,6 +289,75 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         }
     }
 
+    /// <summary>
+    /// Steps 3 and 4 on a mixed cluster: masters R1, R2 (redis-server) and V1, V2 (Vermilion); a
+    /// Vermilion replica of R1 and a redis-server replica of V1 (CLUSTER REPLICATE through
+    /// redis-cli --cluster add-node --cluster-slave). Slots move both ways with redis-cli --cluster
+    /// reshard (MIGRATE with RESTORE-ASKING, SETSLOT IMPORTING/MIGRATING/NODE) with every key
+    /// intact; PUBLISH crosses the bus; then R1 and V1 die and their replicas take over.
+    /// </summary>
+    [Fact]
+    public void MixedClusterReshardAndFailover()
+    {
+        string[] Args() => ["--cluster-enabled", "yes", "--cluster-port", InProcessServer.FreeTcpPort().ToString(), "--cluster-node-timeout", "1000"];
+        var r1 = new OracleServer(Args());
+        var r2 = new OracleServer(Args());
+        var r3 = new OracleServer(Args());
+        var v1 = new InProcessServer(extra: Args());
+        var v2 = new InProcessServer(extra: Args());
+        var v3 = new InProcessServer(extra: Args());
+        try
+        {
+            int[] masters = [r1.Port, r2.Port, v1.Port, v2.Port];
+            Assert.Contains("[OK] All 16384 slots covered.", Cli(["--cluster", "create", .. masters.Select(p => $"127.0.0.1:{p}"), "--cluster-replicas", "0", "--cluster-yes"]));
+            string Id(int port) => Call(port, "CLUSTER", "MYID").Split("\r\n")[1];
+            Assert.Contains("[OK] New node added correctly.", Cli(["--cluster", "add-node", $"127.0.0.1:{v3.Port}", $"127.0.0.1:{r1.Port}", "--cluster-slave", "--cluster-master-id", Id(r1.Port)]));
+            Assert.Contains("[OK] New node added correctly.", Cli(["--cluster", "add-node", $"127.0.0.1:{r3.Port}", $"127.0.0.1:{v1.Port}", "--cluster-slave", "--cluster-master-id", Id(v1.Port)]));
+            Assert.True(InProcessServer.WaitFor(() => Call(v3.Port, "INFO", "replication").Contains("master_link_status:up")
+                && Call(r3.Port, "INFO", "replication").Contains("master_link_status:up"), 30_000), "replicas did not sync");
+            int[] all = [.. masters, v3.Port, r3.Port];
+            Assert.True(InProcessServer.WaitFor(() => all.All(p => Call(p, "CLUSTER", "INFO").Contains("cluster_state:ok")), 20_000));
+            for (int i = 0; i < 200; i++) Assert.Equal("OK", Cli(["-c", "-p", masters[i % 4].ToString(), "SET", "key:" + i, "val:" + i]).Trim());
+
+            // Resharding both ways between the two kinds.
+            foreach (var (from, to) in new[] { (v2.Port, r2.Port), (r1.Port, v1.Port), (r2.Port, v2.Port) })
+            {
+                // redis-cli refuses to reshard until every node agrees on the configuration.
+                Assert.True(InProcessServer.WaitFor(() => CheckIsClean(Cli(["--cluster", "check", $"127.0.0.1:{r1.Port}"])), 15_000), "nodes never agreed");
+                var reshard = Cli(["--cluster", "reshard", $"127.0.0.1:{r1.Port}", "--cluster-from", Id(from), "--cluster-to", Id(to), "--cluster-slots", "600", "--cluster-yes"]);
+                Assert.DoesNotContain("ERR", reshard);
+            }
+            Assert.True(InProcessServer.WaitFor(() => CheckIsClean(Cli(["--cluster", "check", $"127.0.0.1:{v2.Port}"])), 10_000));
+            for (int i = 0; i < 200; i++) Assert.Equal("val:" + i, Cli(["-c", "-p", masters[(i + 1) % 4].ToString(), "GET", "key:" + i]).Trim());
+            Assert.Contains("200 keys in 4 masters", Cli(["--cluster", "check", $"127.0.0.1:{v2.Port}"]));
+
+            // PUBLISH from either kind reaches a subscriber on the other.
+            using (var sub = RespSocket.Tcp(v2.Port))
+            {
+                sub.Call("SUBSCRIBE", "news");
+                Assert.Equal(":0\r\n", Call(r2.Port, "PUBLISH", "news", "hello"));
+                Assert.Equal("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n", sub.ReadReply());
+            }
+
+            // kill -9 of a redis-server master: its Vermilion replica takes over.
+            r1.Dispose();
+            Assert.True(InProcessServer.WaitFor(() => Call(v3.Port, "ROLE").StartsWith("*3\r\n$6\r\nmaster"), 20_000), "the Vermilion replica was not promoted");
+            // A Vermilion master stops: its redis-server replica takes over.
+            v1.Dispose();
+            Assert.True(InProcessServer.WaitFor(() => Call(r3.Port, "ROLE").StartsWith("*3\r\n$6\r\nmaster"), 20_000), "the redis-server replica was not promoted");
+            int[] alive = [r2.Port, v2.Port, v3.Port, r3.Port];
+            Assert.True(InProcessServer.WaitFor(() => alive.All(p => Call(p, "CLUSTER", "INFO").Contains("cluster_state:ok")), 20_000));
+            for (int i = 0; i < 200; i++) Assert.Equal("val:" + i, Cli(["-c", "-p", alive[i % 4].ToString(), "GET", "key:" + i]).Trim());
+        }
+        finally
+        {
+            foreach (var s in new IDisposable[] { r1, r2, r3, v1, v2, v3 }) s.Dispose();
+        }
+    }
+
+    static bool CheckIsClean(string check) =>
+        check.Contains("[OK] All nodes agree about slots configuration.") && check.Contains("[OK] All 16384 slots covered.") && !check.Contains("[ERR]") && !check.Contains("[WARNING]");
+
     static string Call(int port, params string[] args)
     {
         using var s = RespSocket.Tcp(port);
