@@ -107,6 +107,8 @@ public sealed partial class ClusterState
                 HandleSlaveMigration(maxSlaves);
         }
         if (updateState || State == ClusterHealth.Fail) UpdateState();
+        // clientsCronHandleTimeout's cluster step: blocked clients whose slot moved away are redirected.
+        _server.RedirectBlockedClients(BlockedRedirection);
     }
 
     // ---- elections ----

@@ -15,6 +15,38 @@ public enum Redirect { None, CrossSlot, Unstable, Ask, Moved, DownState, DownRea
 public sealed partial class ClusterState
 {
     readonly List<KeyReference> _keys = new();
+    bool _routedKeys;
+
+    /// <summary>c->slot: the slot of the keys of the command running now (-1: none); a script's commands must stay in it.</summary>
+    public int RoutedSlot { get; private set; } = -1;
+    /// <summary>Whether the running command's client had sent ASKING (a script's commands inherit it).</summary>
+    public bool RoutedAsking { get; private set; }
+
+    /// <summary>
+    /// scriptVerifyClusterState: a command a script runs must be served here (else the script gets
+    /// an error), and unless the script may cross slots, stay in the slot of the keys it declared or
+    /// first touched. Null when it may run.
+    /// </summary>
+    public string? ScriptCommandRefusal(Client caller, CommandDef cmd, CommandArgs args, bool allowCrossSlot)
+    {
+        if ((caller.Flags & ClientFlags.Master) != 0 || caller.Id == -1) return null;
+        var node = NodeForQuery(caller, cmd, args, RoutedAsking, out int slot, out var redirect);
+        if (node != Myself || redirect != Redirect.None)
+        {
+            return redirect switch
+            {
+                Redirect.DownReadOnlyState => "Script attempted to execute a write command while the cluster is down and readonly",
+                Redirect.DownState => "Script attempted to execute a command while the cluster is down",
+                _ => "Script attempted to access a non local key in a cluster node",
+            };
+        }
+        if (_routedKeys && !allowCrossSlot)
+        {
+            if (RoutedSlot == -1) RoutedSlot = slot;
+            else if (RoutedSlot != slot) return "Script attempted to access keys that do not hash to the same slot";
+        }
+        return null;
+    }
     readonly CommandArgs _queuedArgs = new();
 
     /// <summary>
@@ -26,12 +58,18 @@ public sealed partial class ClusterState
     public string? Route(Client c, CommandDef cmd, CommandArgs args)
     {
         bool asking = (c.Flags & ClientFlags.Asking) != 0;
+        RoutedSlot = -1;
+        RoutedAsking = asking;
         if (asking && c.Multi is null && cmd.FullName != "asking") c.Flags &= ~ClientFlags.Asking;
         if ((c.Flags & ClientFlags.Master) != 0 || c.Id == -1) return null;
         bool exec = cmd.FullName == "exec";
         if ((cmd.Flags & CommandFlags.MovableKeys) == 0 && cmd.Spec.KeySpecs.Length == 0 && !exec) return null;
         var node = NodeForQuery(c, cmd, args, asking, out int slot, out var redirect);
-        if (node == Myself && redirect == Redirect.None) return null;
+        if (node == Myself && redirect == Redirect.None)
+        {
+            RoutedSlot = _routedKeys ? slot : -1;
+            return null;
+        }
         return RedirectError(node, slot, redirect);
     }
 
@@ -43,6 +81,7 @@ public sealed partial class ClusterState
     {
         redirect = Redirect.None;
         slot = 0;
+        _routedKeys = false;
         ClusterNode? n = null;
         byte[]? firstKey = null;
         bool multipleKeys = false, migrating = false, importing = false;
@@ -97,6 +136,7 @@ public sealed partial class ClusterState
             }
         }
         if (n is null) return Myself;
+        _routedKeys = true;
         var flags = cmd.Flags;
         bool isWrite = (flags & CommandFlags.Write) != 0 || (exec && (c.Multi!.QueuedFlags & CommandFlags.Write) != 0);
         if (State != ClusterHealth.Ok)
@@ -166,6 +206,19 @@ public sealed partial class ClusterState
         int last = spec.LastKey >= 0 ? spec.LastKey : args.Count + spec.LastKey;
         int step = Math.Max(spec.KeyStep, 1);
         for (int i = spec.FirstKey; i <= last && i < args.Count; i += step) _keys.Add(new KeyReference(i, default));
+    }
+
+    /// <summary>clusterRedirectBlockedClientIfNeeded's decision for a client blocked on <paramref name="key"/>: the error, or null to keep it blocked.</summary>
+    public string? BlockedRedirection(Client c, byte[] key)
+    {
+        if (State == ClusterHealth.Fail) return RedirectError(null, 0, Redirect.DownState);
+        int slot = SlotIndex.KeyHashSlot(key);
+        var node = SlotOwners[slot];
+        if ((c.Flags & ClientFlags.ReadOnly) != 0 && c.LastCommand is { } last && (last.Flags & CommandFlags.Write) == 0
+            && Myself.IsSlave && Myself.SlaveOf == node)
+            node = Myself;
+        if (node == Myself || ImportingFrom[slot] is not null) return null;
+        return node is null ? RedirectError(null, 0, Redirect.DownUnbound) : RedirectError(node, slot, Redirect.Moved);
     }
 
     /// <summary>clusterRedirectClient's texts.</summary>

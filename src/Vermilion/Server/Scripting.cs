@@ -530,6 +530,10 @@ public sealed partial class VermilionServer
                 && (cmd.Flags & CommandFlags.DenyOom) != 0)
                 return Reject(cmd, ErrorBytes(s_oomError));
             if ((cmd.Flags & CommandFlags.Write) != 0) _wroteDirty = true;
+            // scriptVerifyClusterState: in cluster mode, only local keys, in one slot unless the script allows crossing.
+            if (server.Cluster is { } cluster && _caller is not null
+                && cluster.ScriptCommandRefusal(_caller, cmd, args, (_flags & (ScriptFlags.EvalCompatMode | ScriptFlags.AllowCrossSlotKeys)) != 0) is { } clusterError)
+                return Reject(cmd, ErrorBytes(clusterError));
             c.LastCommand = cmd;
             int effects = server._effectCount, effectBytes = server._effectLength;
             server.Execute(c, cmd, args);

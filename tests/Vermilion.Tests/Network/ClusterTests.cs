@@ -306,6 +306,14 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         var v1 = new InProcessServer(extra: Args());
         var v2 = new InProcessServer(extra: Args());
         var v3 = new InProcessServer(extra: Args());
+        // Each server is disposed once: a second VermilionServer.Dispose would close its loop's fds again,
+        // by then numbers other sockets of this process may hold.
+        var live = new List<IDisposable> { r1, r2, r3, v1, v2, v3 };
+        void Stop(IDisposable server)
+        {
+            live.Remove(server);
+            server.Dispose();
+        }
         try
         {
             int[] masters = [r1.Port, r2.Port, v1.Port, v2.Port];
@@ -340,10 +348,10 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
             }
 
             // kill -9 of a redis-server master: its Vermilion replica takes over.
-            r1.Dispose();
+            Stop(r1);
             Assert.True(InProcessServer.WaitFor(() => Call(v3.Port, "ROLE").StartsWith("*3\r\n$6\r\nmaster"), 20_000), "the Vermilion replica was not promoted");
             // A Vermilion master stops: its redis-server replica takes over.
-            v1.Dispose();
+            Stop(v1);
             Assert.True(InProcessServer.WaitFor(() => Call(r3.Port, "ROLE").StartsWith("*3\r\n$6\r\nmaster"), 20_000), "the redis-server replica was not promoted");
             int[] alive = [r2.Port, v2.Port, v3.Port, r3.Port];
             Assert.True(InProcessServer.WaitFor(() => alive.All(p => Call(p, "CLUSTER", "INFO").Contains("cluster_state:ok")), 20_000));
@@ -351,7 +359,7 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         }
         finally
         {
-            foreach (var s in new IDisposable[] { r1, r2, r3, v1, v2, v3 }) s.Dispose();
+            foreach (var s in live) s.Dispose();
         }
     }
 
