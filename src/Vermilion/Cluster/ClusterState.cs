@@ -273,6 +273,8 @@ public sealed partial class ClusterState
     {
         var owner = SlotOwners[slot];
         if (owner is null) return false;
+        // The slot's shard channels go with it: their subscribers here are unsubscribed (removeChannelsInSlot).
+        if (_server.PubSubShardChannels > 0) _server.UnsubscribeShardChannels(channel => SlotIndex.KeyHashSlot(channel) == slot);
         owner.ClearSlot(slot);
         SlotOwners[slot] = null;
         SetNotClaiming(slot, false);

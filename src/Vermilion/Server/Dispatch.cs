@@ -155,7 +155,7 @@ public sealed partial class VermilionServer
             RejectCommand(c, "Replica can't interact with the keyspace", cmd);
             return true;
         }
-        if ((c.Flags & ClientFlags.Monitor) == 0 && IsPostponed(c, cmd))
+        if ((c.Flags & ClientFlags.Monitor) == 0 && IsPostponed(c, cmd, args))
         {
             c.Flags |= ClientFlags.Blocked;
             _postponed.Add(c);
@@ -448,7 +448,7 @@ public sealed partial class VermilionServer
 
     // ---- CLIENT PAUSE -------------------------------------------------------------------------
 
-    bool IsPostponed(Client c, CommandDef cmd)
+    bool IsPostponed(Client c, CommandDef cmd, CommandArgs args)
     {
         if (Pause == PauseMode.None) return false;
         if (Pause == PauseMode.All) return true;
@@ -456,6 +456,9 @@ public sealed partial class VermilionServer
         // and EXEC of a transaction that queued any (processCommand reads mstate.cmd_flags).
         const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
         if ((cmd.Flags & mayReplicate) != 0) return true;
+        // getCommandFlags: a script counts as a write unless it declared no-writes (a compat-mode
+        // EVAL always writes), so a manual failover's pause stops it too.
+        if (cmd.FullName is "eval" or "evalsha" or "fcall" && ScriptMayWrite(cmd, args)) return true;
         return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
 

@@ -349,6 +349,8 @@ public static class Info
           .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)
           .Field("unexpected_error_replies", 0)
           .Field("total_error_replies", st.ErrorReplies)
+          // sanitize-dump-payload is a stored knob (payloads are always validated as they are read): no deep sanitization runs.
+          .Field("dump_payload_sanitizations", 0)
           .Field("total_reads_processed", st.ReadsProcessed)
           .Field("total_writes_processed", st.WritesProcessed)
           .Field("io_threaded_reads_processed", 0)
