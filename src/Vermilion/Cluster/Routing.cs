@@ -138,6 +138,8 @@ public sealed partial class ClusterState
         if (n is null) return Myself;
         _routedKeys = true;
         var flags = cmd.Flags;
+        // getCommandFlags: a script that declared flags without no-writes is a write.
+        if (cmd.FullName is "eval" or "evalsha" or "fcall" && _server.ScriptMayWrite(cmd, args, compatWrites: false)) flags |= CommandFlags.Write;
         bool isWrite = (flags & CommandFlags.Write) != 0 || (exec && (c.Multi!.QueuedFlags & CommandFlags.Write) != 0);
         if (State != ClusterHealth.Ok)
         {

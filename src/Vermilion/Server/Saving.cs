@@ -311,6 +311,8 @@ public sealed partial class VermilionServer
         loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
         {
             AllowDuplicates = merge,
+            // iAmMaster: a cluster node by its role in nodes.conf (its replication starts later, from clusterCron).
+            KeepExpired = Cluster is { } cluster && !cluster.Myself.IsMaster,
             LoadLibrary = code => LoadLibraryFromRdb(functions, code, replace: merge),
             VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
             Progress = position => LoadingAbsProgress(position, loader!),

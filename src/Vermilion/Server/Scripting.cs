@@ -164,7 +164,7 @@ public sealed partial class VermilionServer
     /// the script or function may write (no no-writes flag; compat mode always may). An unknown
     /// script or function is held as a write (it will fail anyway once run).
     /// </summary>
-    internal bool ScriptMayWrite(Commands.CommandDef cmd, CommandArgs a)
+    internal bool ScriptMayWrite(Commands.CommandDef cmd, CommandArgs a, bool compatWrites = true)
     {
         if (a.Count < 2) return true;
         ScriptFlags flags;
@@ -180,7 +180,9 @@ public sealed partial class VermilionServer
             flags = script.Flags;
         }
         else flags = ParseShebang(a[1], out _, out _);
-        return (flags & ScriptFlags.EvalCompatMode) != 0 || (flags & ScriptFlags.NoWrites) == 0;
+        // A compat-mode script keeps EVAL's own flags: may-replicate (held by a pause), not write (routing).
+        if ((flags & ScriptFlags.EvalCompatMode) != 0) return compatWrites;
+        return (flags & ScriptFlags.NoWrites) == 0;
     }
 
     /// <summary>
