@@ -195,7 +195,7 @@ public sealed class Config
     {
         if (v.Length >= 256) return "Hostnames must be less than 256 characters";
         foreach (char ch in v)
-            if (!(char.IsAsciiLetterOrDigit(ch) || ch == '-' || ch == '.')) return "Hostname may only contain alphanumeric characters, hyphens or dots";
+            if (!(char.IsAsciiLetterOrDigit(ch) || ch == '-' || ch == '.')) return "Hostnames may only contain alphanumeric characters, hyphens or dots";
         return null;
     }
 
