@@ -55,7 +55,7 @@ else
 if (config.AlwaysShowLogo || !Console.IsOutputRedirected)
     server.Log.Raw($"\n    Vermilion {VermilionServer.VermilionVersion} (Redis {VermilionServer.RedisVersion} compatible) 64 bit\n    Running in standalone mode\n    Port: {config.Port}\n    PID: {Environment.ProcessId}\n");
 else
-    server.Log.Notice($"Running mode=standalone, port={config.Port}.");
+    server.Log.Notice($"Running mode={(config.ClusterEnabled ? "cluster" : "standalone")}, port={config.Port}.");
 // Listen, then loadDataFromDisk (the AOF, else the RDB): clients that connect meanwhile get
 // -LOADING, no command sees part of the data. READY=1 and the daemon's parent wait for the load.
 try

@@ -140,6 +140,12 @@ public static partial class ConnectionCommands
     [Command("select")]
     static void Select(Client c, CommandArgs a)
     {
+        // Cluster mode has only database 0.
+        if (c.Server.Cluster is not null && IntegerText.TryParse(a[1], out long id) && id is >= int.MinValue and <= int.MaxValue and not 0)
+        {
+            c.Reply.Error("SELECT is not allowed in cluster mode");
+            return;
+        }
         if (!LongArgument.ParseDbIndex(c, a[1], out var db)) return;
         c.SelectDb(db.Id);
         c.Reply.Ok();

@@ -165,7 +165,40 @@ public static partial class DebugCommands
             c.Reply.Ok();
         }
         else if (a.Is(1, "replybuffer") && n == 4) ReplyBuffer(c, a);
+        // The cluster bus's test hooks: drop received messages of one type (-1: none), cut a node's links.
+        else if (a.Is(1, "drop-cluster-packet-filter") && n == 3)
+        {
+            if (!LongArgument.Parse(c, a[2], out long type)) return;
+            if (c.Server.Cluster is { } cluster) cluster.DropPacketFilter = (int)Math.Clamp(type, int.MinValue, int.MaxValue);
+            c.Reply.Ok();
+        }
+        else if (a.Is(1, "clusterlink") && n == 5 && a.Is(2, "kill")) KillClusterLink(c, a);
         else HelpReply.SubcommandSyntaxError(c, a);
+    }
+
+    /// <summary>DEBUG CLUSTERLINK KILL to|from|all node-id: the outbound, inbound or both links to a node are freed (clusterCron reconnects).</summary>
+    static void KillClusterLink(Client c, CommandArgs a)
+    {
+        if (c.Server.Cluster is not { } cluster)
+        {
+            c.Reply.Error("Debug option only available for cluster mode enabled setup!");
+            return;
+        }
+        if (cluster.LookupNode(a.GetCString(4)) is not { } node)
+        {
+            c.Reply.Error($"Unknown node {a.GetCString(4)}");
+            return;
+        }
+        bool to = a.Is(3, "to") || a.Is(3, "all"), from = a.Is(3, "from") || a.Is(3, "all");
+        if (!to && !from)
+        {
+            // Redis answers this error and then +OK as well; one reply here.
+            c.Reply.Error($"Unknown direction {a.GetCString(3)}");
+            return;
+        }
+        if (to) node.Link?.Free();
+        if (from) node.InboundLink?.Free();
+        c.Reply.Ok();
     }
 
     /// <summary>DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (see <see cref="VermilionServer.DebugReload"/>).</summary>

@@ -226,6 +226,11 @@ public static partial class KeyCommands
     [Command("move")]
     static void Move(Client c, CommandArgs a)
     {
+        if (c.Server.Cluster is not null)
+        {
+            c.Reply.Error("MOVE is not allowed in cluster mode");
+            return;
+        }
         if (!LongArgument.ParseDbIndex(c, a[2], out var target)) return;
         var source = c.Db;
         if (target == source)
@@ -264,6 +269,11 @@ public static partial class KeyCommands
                 return;
             }
         }
+        if (c.Server.Cluster is not null && (c.Db.Id != 0 || target.Id != 0))
+        {
+            c.Reply.Error("Copying to another database is not allowed in cluster mode");
+            return;
+        }
         if (target == c.Db && a[1].SequenceEqual(a[2]))
         {
             c.Reply.Error("source and destination objects are the same");
@@ -283,6 +293,11 @@ public static partial class KeyCommands
     [Command("swapdb")]
     static void SwapDb(Client c, CommandArgs a)
     {
+        if (c.Server.Cluster is not null)
+        {
+            c.Reply.Error("SWAPDB is not allowed in cluster mode");
+            return;
+        }
         if (!IntegerText.TryParse(a[1], out long first) || first < int.MinValue || first > int.MaxValue)
         {
             c.Reply.Error("invalid first DB index");

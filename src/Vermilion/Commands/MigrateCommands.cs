@@ -136,9 +136,9 @@ public static partial class DumpCommands
                     return;
                 }
                 sent.Add(keys[i]);
-                // migrateCommand sends RESTORE-ASKING only in cluster mode, which Vermilion does not have.
+                // migrateCommand: RESTORE-ASKING in cluster mode, so a target importing the slot takes it.
                 RequestWriter.ArrayHeader(request, replace ? 5 : 4);
-                RequestWriter.Bulk(request, "RESTORE"u8);
+                RequestWriter.Bulk(request, server.Cluster is not null ? "RESTORE-ASKING"u8 : "RESTORE"u8);
                 RequestWriter.Bulk(request, key);
                 RequestWriter.Bulk(request, ttl);
                 RequestWriter.Bulk(request, writer.Written);

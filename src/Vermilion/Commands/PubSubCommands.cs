@@ -44,14 +44,18 @@ public static partial class PubSubCommands
     static void Publish(Client c, CommandArgs a)
     {
         c.Reply.Integer(c.Server.Publish(a[1], a[2]));
-        c.Server.ForceReplicaPropagation();
+        // In cluster mode the message travels the bus to every node instead of the replication stream.
+        if (c.Server.Cluster is { } cluster) cluster.Bus.PropagatePublish(a[1], a[2], sharded: false);
+        else c.Server.ForceReplicaPropagation();
     }
 
     [Command("spublish")]
     static void SPublish(Client c, CommandArgs a)
     {
         c.Reply.Integer(c.Server.Publish(a[1], a[2], shard: true));
-        c.Server.ForceReplicaPropagation();
+        // In cluster mode, to the other nodes of this shard over the bus.
+        if (c.Server.Cluster is { } cluster) cluster.Bus.PropagatePublish(a[1], a[2], sharded: true);
+        else c.Server.ForceReplicaPropagation();
     }
 
     static readonly string[] s_help =

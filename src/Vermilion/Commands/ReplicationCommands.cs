@@ -130,6 +130,12 @@ public static partial class ReplicationCommands
     [Command("slaveof")]
     static void ReplicaOf(Client c, CommandArgs a)
     {
+        // A cluster node's replication follows its master in the node table (CLUSTER REPLICATE).
+        if (c.Server.Cluster is not null)
+        {
+            c.Reply.Error("REPLICAOF not allowed in cluster mode.");
+            return;
+        }
         var link = c.Server.PrimaryLink;
         if (c.Server.Failover.Active)
         {

@@ -79,6 +79,9 @@ public sealed class RdbFileLoader
     public int Version { get; private set; }
     /// <summary>rdb_last_load_keys_loaded: keys read and kept (a duplicate counts, as in Redis).</summary>
     public long KeysLoaded { get; private set; }
+    /// <summary>A replica keeps keys already expired (rdbLoad's iAmMaster test): its primary's DELs remove them.</summary>
+    public bool KeepExpired { get; init; }
+
     /// <summary>rdb_last_load_keys_expired: keys read and dropped because their deadline had passed.</summary>
     public long KeysExpired { get; private set; }
     public long EmptyKeysSkipped { get; private set; }
@@ -474,7 +477,7 @@ public sealed class RdbFileLoader
         long expire = _expire, idle = _idle, frequency = _frequency;
         ResetKeyState();
         KeyRead?.Invoke();
-        if (!AofBase && expire != -1 && expire < _now)
+        if (!AofBase && !KeepExpired && expire != -1 && expire < _now)
         {
             KeysExpired++;
             return true;

@@ -164,7 +164,7 @@ public sealed partial class VermilionServer
         c.Flags |= ClientFlags.Blocked;
     }
 
-    public enum UnblockReason { Served, Timeout, Error, RoleChange }
+    public enum UnblockReason { Served, Timeout, Error, RoleChange, Redirect }
 
     const string RoleChangeError = "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
@@ -191,7 +191,7 @@ public sealed partial class VermilionServer
     /// Redis does; then queue the client to go on with what it sent meanwhile. False if it was
     /// not blocked on keys.
     /// </summary>
-    internal bool UnblockOnKeys(Client c, UnblockReason reason)
+    internal bool UnblockOnKeys(Client c, UnblockReason reason, string? redirection = null)
     {
         if (!_blockedOnKeys.Remove(c, out var state)) return false;
         if (state.Deadline != 0) _blockTimeouts.Remove((state.Deadline, c.Id));
@@ -213,12 +213,25 @@ public sealed partial class VermilionServer
             c.Reply.Muted = state.ReplyMuted;
             if (reason == UnblockReason.Error) c.Reply.Error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
             else if (reason == UnblockReason.RoleChange) c.Reply.Error(RoleChangeError);
+            else if (reason == UnblockReason.Redirect) c.Reply.Error(redirection!);
             else if (state.NullArrayOnTimeout) c.Reply.NullArray();
             else c.Reply.Null();
             c.Reply.Muted = muted;
         }
         if (!_unblockedClients.Contains(c)) _unblockedClients.Add(c);
         return true;
+    }
+
+    /// <summary>
+    /// clusterRedirectBlockedClientIfNeeded, from clusterCron: a client blocked on keys whose slot
+    /// this node no longer serves (or while the cluster is down) is answered the redirection
+    /// <paramref name="redirection"/> gives for its first key, and unblocked.
+    /// </summary>
+    internal void RedirectBlockedClients(Func<Client, byte[], string?> redirection)
+    {
+        if (_blockedOnKeys.Count == 0) return;
+        foreach (var (c, state) in _blockedOnKeys.ToArray())
+            if (redirection(c, state.Keys[0]) is { } error) UnblockOnKeys(c, UnblockReason.Redirect, error);
     }
 
     /// <summary>CLIENT UNBLOCK: as Redis's updateStatsOnUnblock with had_errors set, the blocked command counts as failed even for TIMEOUT.</summary>

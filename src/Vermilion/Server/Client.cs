@@ -42,6 +42,10 @@ public enum ClientFlags
     Master = 1 << 19,
     /// <summary>CLIENT_SCRIPT: the client a script's redis.call runs on (MONITOR shows its commands as from "lua").</summary>
     Script = 1 << 20,
+    /// <summary>CLIENT_ASKING (cluster): the next command may touch a slot this node is importing (not shown in CLIENT LIST).</summary>
+    Asking = 1 << 21,
+    /// <summary>CLIENT_READONLY (cluster): reads of the master's slots are served by this replica ('r').</summary>
+    ReadOnly = 1 << 22,
 }
 
 /// <summary>

@@ -93,6 +93,7 @@ public static class ClientInfo
         if ((f & ClientFlags.CloseAfterReply) != 0) sb.Append('c');
         if ((f & ClientFlags.CloseAsap) != 0) sb.Append('A');
         if ((f & ClientFlags.UnixSocket) != 0) sb.Append('U');
+        if ((f & ClientFlags.ReadOnly) != 0) sb.Append('r');
         if ((f & ClientFlags.NoEvict) != 0) sb.Append('e');
         if ((f & ClientFlags.NoTouch) != 0) sb.Append('T');
         return sb.Length == 0 ? "N" : sb.ToString();

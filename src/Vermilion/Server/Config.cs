@@ -176,6 +176,29 @@ public sealed class Config
     public int AutoAofRewritePercentage = 100;
     public long AutoAofRewriteMinSize = 64L << 20;
 
+    // Cluster (Cluster/ClusterState.cs), 7.0's defaults.
+    public bool ClusterEnabled;
+    public string ClusterConfigFile = "nodes.conf";
+    public int ClusterPort;
+    public long ClusterNodeTimeout = 15000;
+    public bool ClusterRequireFullCoverage = true, ClusterReplicaNoFailover, ClusterAllowReplicaMigration = true;
+    public bool ClusterAllowReadsWhenDown, ClusterAllowPubsubshardWhenDown = true;
+    public int ClusterReplicaValidityFactor = 10, ClusterMigrationBarrier = 1;
+    public string ClusterAnnounceIp = "", ClusterAnnounceHostname = "";
+    public int ClusterAnnouncePort, ClusterAnnounceBusPort, ClusterAnnounceTlsPort;
+    /// <summary>cluster-preferred-endpoint-type: what MOVED/ASK, SLOTS and SHARDS' endpoint name a node by (ip, hostname, unknown-endpoint).</summary>
+    public string ClusterPreferredEndpointType = "ip";
+    public long ClusterLinkSendbufLimit;
+
+    /// <summary>isValidAnnouncedHostname: letters, digits, '-' and '.', under 256 characters.</summary>
+    static string? ValidAnnouncedHostname(string v)
+    {
+        if (v.Length >= 256) return "Hostnames must be less than 256 characters";
+        foreach (char ch in v)
+            if (!(char.IsAsciiLetterOrDigit(ch) || ch == '-' || ch == '.')) return "Hostnames may only contain alphanumeric characters, hyphens or dots";
+        return null;
+    }
+
     /// <summary>replicaof as "host port", or "" (replication is not built, so only "" is accepted).</summary>
     public string ReplicaOf = "";
     /// <summary>save's (seconds, changes) pairs: Redis's default save points (initServerConfig) until a save line or CONFIG SET replaces them.</summary>
@@ -385,7 +408,6 @@ public sealed class Config
     }
 
     const string Replication = "this part of replication is not built in Vermilion yet";
-    const string Cluster = "cluster mode is not built in Vermilion yet";
     const string Modules = "modules are not built in Vermilion yet";
 
     /// <summary>
@@ -445,25 +467,30 @@ public sealed class Config
         Add(new StringOption("bind-source-addr", "") { NotBuilt = Replication });
         Add(new EnumOption("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], () => PropagationErrorBehavior, v => PropagationErrorBehavior = v));
 
-        // Cluster.
-        Add(new BoolOption("cluster-enabled", false) { Immutable = true, NotBuilt = Cluster });
-        Add(new StringOption("cluster-config-file", "nodes.conf") { Immutable = true, NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-port", 0, 65535, 0) { Immutable = true, NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-node-timeout", 0, long.MaxValue, 15000) { NotBuilt = Cluster });
-        Add(new BoolOption("cluster-require-full-coverage", true) { NotBuilt = Cluster });
-        Add(new BoolOption("cluster-replica-no-failover", false) { Alias = "cluster-slave-no-failover", NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-replica-validity-factor", 0, int.MaxValue, 10) { Alias = "cluster-slave-validity-factor", NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-migration-barrier", 0, int.MaxValue, 1) { NotBuilt = Cluster });
-        Add(new BoolOption("cluster-allow-replica-migration", true) { NotBuilt = Cluster });
-        Add(new BoolOption("cluster-allow-reads-when-down", false) { NotBuilt = Cluster });
-        Add(new BoolOption("cluster-allow-pubsubshard-when-down", true) { NotBuilt = Cluster });
-        Add(new StringOption("cluster-announce-ip", "") { NotBuilt = Cluster });
-        Add(new StringOption("cluster-announce-hostname", "") { NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-announce-port", 0, 65535, 0) { NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-announce-bus-port", 0, 65535, 0) { NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-announce-tls-port", 0, 65535, 0) { NotBuilt = Cluster });
-        Add(new EnumOption("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], "ip") { NotBuilt = Cluster });
-        Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, 0) { Memory = true, Unsigned = true, NotBuilt = Cluster });
+        // Cluster (Cluster/): wired. cluster-enabled, its file and its bus port are read once at startup (clusterInit).
+        Add(new BoolOption("cluster-enabled", () => ClusterEnabled, v => ClusterEnabled = v) { Immutable = true });
+        Add(new StringOption("cluster-config-file", () => ClusterConfigFile, v => ClusterConfigFile = v) { Immutable = true });
+        Add(new IntegerOption("cluster-port", 0, 65535, () => ClusterPort, v => ClusterPort = (int)v) { Immutable = true });
+        Add(new IntegerOption("cluster-node-timeout", 0, long.MaxValue, () => ClusterNodeTimeout, v => ClusterNodeTimeout = v));
+        Add(new BoolOption("cluster-require-full-coverage", () => ClusterRequireFullCoverage, v => ClusterRequireFullCoverage = v));
+        Add(new BoolOption("cluster-replica-no-failover", () => ClusterReplicaNoFailover, v => ClusterReplicaNoFailover = v) { Alias = "cluster-slave-no-failover", Apply = s => { s.Cluster?.MyselfFlagsChanged(); return null; } });
+        Add(new IntegerOption("cluster-replica-validity-factor", 0, int.MaxValue, () => ClusterReplicaValidityFactor, v => ClusterReplicaValidityFactor = (int)v) { Alias = "cluster-slave-validity-factor" });
+        Add(new IntegerOption("cluster-migration-barrier", 0, int.MaxValue, () => ClusterMigrationBarrier, v => ClusterMigrationBarrier = (int)v));
+        Add(new BoolOption("cluster-allow-replica-migration", () => ClusterAllowReplicaMigration, v => ClusterAllowReplicaMigration = v));
+        Add(new BoolOption("cluster-allow-reads-when-down", () => ClusterAllowReadsWhenDown, v => ClusterAllowReadsWhenDown = v));
+        Add(new BoolOption("cluster-allow-pubsubshard-when-down", () => ClusterAllowPubsubshardWhenDown, v => ClusterAllowPubsubshardWhenDown = v));
+        Add(new StringOption("cluster-announce-ip", () => ClusterAnnounceIp, v => ClusterAnnounceIp = v) { Apply = s => { s.Cluster?.AnnouncementChanged(); return null; } });
+        Add(new StringOption("cluster-announce-hostname", () => ClusterAnnounceHostname, v => ClusterAnnounceHostname = v)
+        {
+            Validate = ValidAnnouncedHostname,
+            Apply = s => { s.Cluster?.AnnouncementChanged(); return null; },
+        });
+        Add(new IntegerOption("cluster-announce-port", 0, 65535, () => ClusterAnnouncePort, v => ClusterAnnouncePort = (int)v) { Apply = s => { s.Cluster?.AnnouncementChanged(); return null; } });
+        Add(new IntegerOption("cluster-announce-bus-port", 0, 65535, () => ClusterAnnounceBusPort, v => ClusterAnnounceBusPort = (int)v) { Apply = s => { s.Cluster?.AnnouncementChanged(); return null; } });
+        Add(new IntegerOption("cluster-announce-tls-port", 0, 65535, () => ClusterAnnounceTlsPort, v => ClusterAnnounceTlsPort = (int)v) { Apply = s => { s.Cluster?.AnnouncementChanged(); return null; } });
+        Add(new EnumOption("cluster-preferred-endpoint-type", ["ip", "hostname", "unknown-endpoint"], () => ClusterPreferredEndpointType, v => ClusterPreferredEndpointType = v));
+        // The bus's links have no send-buffer limit yet: the value is kept (CLUSTER LINKS shows the buffers).
+        Add(new IntegerOption("cluster-link-sendbuf-limit", 0, long.MaxValue, () => ClusterLinkSendbufLimit, v => ClusterLinkSendbufLimit = v) { Memory = true, Unsigned = true });
 
         // ACL (Security/): requirepass sets the default user's password as 7.0's updateRequirePass does.
         Add(new StringOption("aclfile", () => AclFileName, v => AclFileName = v) { Immutable = true });
@@ -734,6 +761,8 @@ public sealed class Config
     /// <summary>Stops startup when a parameter of a feature not built ended away from its default (after the command line had its say).</summary>
     public void CheckFeatures()
     {
+        // loadServerConfigFromString's sanity check.
+        if (ClusterEnabled && ReplicaOf.Length > 0) throw new ConfigFileException(0, "", "replicaof directive not allowed in cluster mode");
         foreach (var option in _options)
         {
             if (option.MissingFeature() is { } error) throw new ConfigFileException(0, "", error);

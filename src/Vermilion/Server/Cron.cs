@@ -60,6 +60,8 @@ public sealed partial class VermilionServer
             PrimaryLink.Cron();
             Primary.Cron();
         }
+        // clusterCron: ten times a second.
+        if (Cluster is not null && RunWithPeriod(100)) Cluster.Cron();
         BackgroundSaveCron();
         SavePointsCron();
         MigrateSocketsCron();

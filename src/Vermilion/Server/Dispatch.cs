@@ -121,6 +121,19 @@ public sealed partial class VermilionServer
             RejectCommand(c, NoPermissionError(denial, cmd), cmd);
             return true;
         }
+        // The cluster's redirections (processCommand, after the ACL check): one null test in standalone mode.
+        if (Cluster is not null && Cluster.Route(c, cmd, args) is { } redirect)
+        {
+            if (cmd.FullName == "exec")
+            {
+                // An EXEC sent elsewhere discards the transaction and answers the redirection itself.
+                cmd.RejectedCalls++;
+                DiscardTransaction(c);
+                c.Reply.Error(redirect);
+            }
+            else RejectCommand(c, redirect, cmd);
+            return true;
+        }
         // processCommand: with maxmemory set, evict before every command; if memory stays over
         // the limit, commands that may grow it are refused, and inside MULTI anything queued.
         // The outcome is kept for scripts (server.pre_command_oom_state): their deny-oom commands are refused by it.
@@ -178,7 +191,7 @@ public sealed partial class VermilionServer
             RejectCommand(c, "Replica can't interact with the keyspace", cmd);
             return true;
         }
-        if ((c.Flags & ClientFlags.Monitor) == 0 && IsPostponed(c, cmd))
+        if ((c.Flags & ClientFlags.Monitor) == 0 && IsPostponed(c, cmd, args))
         {
             c.Flags |= ClientFlags.Blocked;
             _postponed.Add(c);
@@ -488,7 +501,7 @@ public sealed partial class VermilionServer
 
     // ---- CLIENT PAUSE -------------------------------------------------------------------------
 
-    bool IsPostponed(Client c, CommandDef cmd)
+    bool IsPostponed(Client c, CommandDef cmd, CommandArgs args)
     {
         if (Pause == PauseMode.None) return false;
         if (Pause == PauseMode.All) return true;
@@ -496,6 +509,9 @@ public sealed partial class VermilionServer
         // and EXEC of a transaction that queued any (processCommand reads mstate.cmd_flags).
         const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
         if ((cmd.Flags & mayReplicate) != 0) return true;
+        // getCommandFlags: a script counts as a write unless it declared no-writes (a compat-mode
+        // EVAL always writes), so a manual failover's pause stops it too.
+        if (cmd.FullName is "eval" or "evalsha" or "fcall" && ScriptMayWrite(cmd, args)) return true;
         return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
 

@@ -57,7 +57,7 @@ public static class Info
                 case "cpu": Cpu(sb); break;
                 case "modules": sb.Append("# Modules\r\n"); break;
                 case "errorstats": ErrorStats(s, sb); break;
-                case "cluster": sb.Append("# Cluster\r\ncluster_enabled:0\r\n"); break;
+                case "cluster": sb.Append("# Cluster\r\ncluster_enabled:").Append(s.Cluster is not null ? 1 : 0).Append("\r\n"); break;
                 case "keyspace": Keyspace(s, sb); break;
                 case "commandstats": CommandStats(s, sb); break;
                 case "latencystats": LatencyStats(s, sb); break;
@@ -85,7 +85,7 @@ public static class Info
           .Field("redis_git_sha1", "00000000")
           .Field("redis_git_dirty", 0)
           .Field("redis_build_id", "0")
-          .Field("redis_mode", "standalone")
+          .Field("redis_mode", s.Cluster is not null ? "cluster" : "standalone")
           .Field("os", $"{RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant().Replace("x64", "x86_64")}")
           .Field("arch_bits", IntPtr.Size * 8)
           .Field("monotonic_clock", "POSIX clock_gettime")
@@ -117,7 +117,7 @@ public static class Info
         }
         sb.Append("# Clients\r\n")
           .Field("connected_clients", s.ClientCount)
-          .Field("cluster_connections", 0)
+          .Field("cluster_connections", s.Cluster is { } cluster ? (cluster.Nodes.Count - 1) * 2 : 0)
           .Field("maxclients", s.Config.MaxClients)
           .Field("client_recent_max_input_buffer", maxIn)
           .Field("client_recent_max_output_buffer", maxOut)
@@ -362,6 +362,8 @@ public static class Info
           .Field("tracking_total_prefixes", s.TrackingTotalPrefixes)
           .Field("unexpected_error_replies", st.UnexpectedErrorReplies)
           .Field("total_error_replies", st.ErrorReplies)
+          // sanitize-dump-payload is a stored knob (payloads are always validated as they are read): no deep sanitization runs.
+          .Field("dump_payload_sanitizations", 0)
           .Field("total_reads_processed", st.ReadsProcessed)
           .Field("total_writes_processed", st.WritesProcessed)
           .Field("io_threaded_reads_processed", 0)

@@ -114,6 +114,16 @@ public sealed partial class VermilionServer
         foreach (var name in Own(subs, kind).ToArray()) Unsubscribe(c, name, kind, notify);
     }
 
+    /// <summary>
+    /// removeChannelsInSlot (cluster mode): every client subscribed to a shard channel that
+    /// <paramref name="which"/> picks is unsubscribed from it and told so (sunsubscribe).
+    /// </summary>
+    internal void UnsubscribeShardChannels(Func<byte[], bool> which)
+    {
+        foreach (var (channel, clients) in _shardChannels.Where(kv => which(kv.Key)).ToArray())
+            foreach (var c in clients.ToArray()) Unsubscribe(c, channel, ChannelKind.Shard);
+    }
+
     /// <summary>On disconnect or RESET: leave everything without telling the client.</summary>
     internal void UnsubscribeEverything(Client c)
     {

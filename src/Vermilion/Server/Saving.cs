@@ -322,13 +322,15 @@ public sealed partial class VermilionServer
     internal string? LoadRdb(Stream stream, long size, bool flush = true, bool merge = false, bool asyncLoading = false, bool fromSocket = false)
     {
         var fresh = new Db[Databases.Length];
-        for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views);
+        for (int i = 0; i < fresh.Length; i++) fresh[i] = new Db(i, () => UnixTimeMs, Stats, Eviction, Views, Config.ClusterEnabled);
         RdbFileLoader? loader = null;
         // The file's libraries are made apart too, and join (or replace) the live ones with its keys.
         var functions = new FunctionSet();
         loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
         {
             AllowDuplicates = merge,
+            // iAmMaster: a cluster node by its role in nodes.conf (its replication starts later, from clusterCron).
+            KeepExpired = Cluster is { } cluster && !cluster.Myself.IsMaster,
             LoadLibrary = code => LoadLibraryFromRdb(functions, code, replace: merge),
             VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
             Progress = position => LoadingAbsProgress(position, loader!),

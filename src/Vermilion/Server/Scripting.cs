@@ -160,6 +160,32 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>
+    /// evalGetCommandFlags / fcallGetCommandFlags, as far as CLIENT PAUSE WRITE needs them: whether
+    /// the script or function may write (no no-writes flag; compat mode always may). An unknown
+    /// script or function is held as a write (it will fail anyway once run).
+    /// </summary>
+    internal bool ScriptMayWrite(Commands.CommandDef cmd, CommandArgs a, bool compatWrites = true)
+    {
+        if (a.Count < 2) return true;
+        ScriptFlags flags;
+        if (cmd.FullName == "fcall")
+        {
+            var name = Encoding.Latin1.GetString(a[1]);
+            if (!_functionSet.Functions.TryGetValue(name, out var function)) return true;
+            flags = function.Flags;
+        }
+        else if (cmd.FullName == "evalsha")
+        {
+            if (FindScript(a[1]) is not { } script) return true;
+            flags = script.Flags;
+        }
+        else flags = ParseShebang(a[1], out _, out _);
+        // A compat-mode script keeps EVAL's own flags: may-replicate (held by a pause), not write (routing).
+        if ((flags & ScriptFlags.EvalCompatMode) != 0) return compatWrites;
+        return (flags & ScriptFlags.NoWrites) == 0;
+    }
+
+    /// <summary>
     /// evalExtractShebangFlags: a body starting "#!" names its engine and flags on that line;
     /// <paramref name="skip"/> is the line's length without its newline (the newline stays, so
     /// line numbers in errors do not move). No shebang: compatibility mode.
@@ -285,6 +311,11 @@ public sealed partial class VermilionServer
     internal bool MayRun(Client c, ScriptFlags flags, bool readOnly)
     {
         if ((flags & ScriptFlags.EvalCompatMode) != 0) return true;
+        if ((flags & ScriptFlags.NoCluster) != 0 && Cluster is not null)
+        {
+            c.Reply.Error("Can not run script on cluster, 'no-cluster' flag is set.");
+            return false;
+        }
         bool obeyed = (c.Flags & ClientFlags.Master) != 0;
         if (PrimaryLink.IsReplica && !Config.ReplicaServeStaleData && PrimaryLink.State != Replication.LinkState.Connected
             && !obeyed && (flags & ScriptFlags.AllowStale) == 0)
@@ -530,6 +561,10 @@ public sealed partial class VermilionServer
                 && (cmd.Flags & CommandFlags.DenyOom) != 0)
                 return Reject(cmd, ErrorBytes(s_oomError));
             if ((cmd.Flags & CommandFlags.Write) != 0) _wroteDirty = true;
+            // scriptVerifyClusterState: in cluster mode, only local keys, in one slot unless the script allows crossing.
+            if (server.Cluster is { } cluster && _caller is not null
+                && cluster.ScriptCommandRefusal(_caller, cmd, args, (_flags & (ScriptFlags.EvalCompatMode | ScriptFlags.AllowCrossSlotKeys)) != 0) is { } clusterError)
+                return Reject(cmd, ErrorBytes(clusterError));
             c.LastCommand = cmd;
             int effects = server._effectCount, effectBytes = server._effectLength;
             server.Execute(c, cmd, args);

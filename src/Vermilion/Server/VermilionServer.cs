@@ -125,7 +125,7 @@ public sealed partial class VermilionServer : IDisposable
         LazyFree = new LazyFree(Stats);
         GcPauses = new GcPauses(Stats, config, LatencyEvents);
         for (int i = 0; i < Databases.Length; i++)
-            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views) { KeyAdded = OnKeyAdded, ExpireSet = RememberReplicaKeyWithExpire, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = DatasetFrozen };
+            Databases[i] = new Db(i, ExpiryClockMs, Stats, Eviction, Views, config.ClusterEnabled) { KeyAdded = OnKeyAdded, ExpireSet = RememberReplicaKeyWithExpire, KeyRemoved = OnKeyRemoved, ValueDropped = OnValueDropped, DatasetFrozen = DatasetFrozen };
         AdjustOpenFilesLimit();
         Loop = EventLoop.Create(config.EventLoop, (int)Math.Min(config.MaxClients + FdSetIncrement, 1 << 24));
         Loop.BeforeSleep = BeforeSleep;
@@ -141,6 +141,9 @@ public sealed partial class VermilionServer : IDisposable
 
     /// <summary>The TLS connection type: the OpenSSL context (configured when tls-port, tls-replication or tls-cluster is set) and the pending-data list.</summary>
     public TlsConnectionType Tls { get; }
+
+    /// <summary>Redis Cluster (Cluster/ClusterState.cs), with cluster-enabled yes; null in standalone mode.</summary>
+    public Vermilion.Cluster.ClusterState? Cluster { get; private set; }
 
     /// <summary>When the loop's poll returned; 0 until it has (eventloop_duration_max_usec).</summary>
     long _iterationStart;
@@ -185,6 +188,16 @@ public sealed partial class VermilionServer : IDisposable
     {
         LoadUsersAtStartup();
         Listen();
+        // initServer's clusterInit: nodes.conf and the bus listener, before the data loads.
+        if (Config.ClusterEnabled)
+        {
+            try { Cluster = Vermilion.Cluster.ClusterState.Open(this); }
+            catch (ServerStartException)
+            {
+                CloseListeners(tcp: true, unix: true);
+                throw;
+            }
+        }
         try
         {
             LoadDataFromDisk();
@@ -192,6 +205,7 @@ public sealed partial class VermilionServer : IDisposable
         catch (ServerStartException)
         {
             CloseListeners(tcp: true, unix: true);
+            Cluster?.Bus.Close();
             while (_head is not null) FreeClient(_head);
             throw;
         }
@@ -385,6 +399,8 @@ public sealed partial class VermilionServer : IDisposable
         Aof.FlushForShutdown();
         if (!SaveBeforeShutdown(flags)) return false;
         CloseListeners(tcp: true, unix: true);
+        // closeListeningSockets: the cluster bus's listener and links too.
+        Cluster?.Bus.Close();
         if (Config.UnixSocket.Length > 0)
         {
             Log.Notice("Removing the unix socket file.");
@@ -578,6 +594,8 @@ public sealed partial class VermilionServer : IDisposable
         FlushBroadcastInvalidations();
         // flushAppendOnlyFile before handleClientsWithPendingWrites: no reply of this iteration
         // leaves before its command is in the AOF (and, with appendfsync always, on disk).
+        // clusterBeforeSleep: a failover step, the cluster's state, nodes.conf, as this turn's events asked.
+        Cluster?.BeforeSleep();
         if (Aof.State != AofState.Off) Aof.Flush(force: false);
         Primary.BeforeSleep();
         // Acks read this iteration may have brought a replica to the offset (updateFailoverStatus here, not where the ack is read).

@@ -14,12 +14,14 @@ public delegate void KeySignal(Db db, ReadOnlySpan<byte> key);
 public enum KeyRemoval { Expired, Evicted }
 public delegate void KeyRemovedHandler(Db db, ReadOnlySpan<byte> key, KeyRemoval why);
 
-public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction, ValueViews? views = null)
+public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction, ValueViews? views = null, bool slotIndexed = false)
 {
     public int Id { get; } = id;
     /// <summary>Lends the views of compact collections (<see cref="ValueViews"/>); the server shares one between its databases.</summary>
     public ValueViews Views { get; } = views ??= new();
-    public Keyspace Keys { get; private set; } = new(views);
+    /// <summary>Cluster mode: every keyspace this database gets keeps the per-slot key index (<see cref="SlotIndex"/>).</summary>
+    readonly bool _slotIndexed = slotIndexed;
+    public Keyspace Keys { get; private set; } = new(views, slotIndexed);
 
     /// <summary>INFO keyspace avg_ttl: a running estimate from the keys the active cycle samples, as Redis's.</summary>
     public long AverageTtl { get; private set; }
@@ -290,7 +292,7 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
         var old = Keys;
         // Its pages may be unmapped at once: a view of one of its records must not read them.
         Views.DetachAll(old);
-        Keys = new Keyspace(Views);
+        Keys = new Keyspace(Views, _slotIndexed);
         return old;
     }
 

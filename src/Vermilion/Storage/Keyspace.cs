@@ -63,10 +63,17 @@ public sealed class Keyspace
 
     public Keyspace() : this(new ValueViews()) { }
 
-    /// <summary>A keyspace whose compact collections are lent through <paramref name="views"/> (one per server).</summary>
-    public Keyspace(ValueViews views)
+    /// <summary>
+    /// Redis Cluster's per-slot key lists (cluster mode only: null otherwise, so a standalone
+    /// keyspace pays one null test per key added or removed and no memory per key).
+    /// </summary>
+    public SlotIndex? Slots { get; }
+
+    /// <summary>A keyspace whose compact collections are lent through <paramref name="views"/> (one per server), with a slot index in cluster mode.</summary>
+    public Keyspace(ValueViews views, bool slotIndexed = false)
     {
         _views = views;
+        if (slotIndexed) Slots = new SlotIndex();
         _table = _heap.AllocateBlock<int>(4);
     }
 
@@ -502,6 +509,7 @@ public sealed class Keyspace
         entry.Meta = _savedParity != 0 ? SavedBit : 0;
         bucket = index + 1;
         Count++;
+        Slots?.Add(index, key);
         return index;
     }
 
@@ -581,6 +589,7 @@ public sealed class Keyspace
         e.Next = _freeHead + 1;
         _freeHead = index;
         Count--;
+        Slots?.Remove(index, key);
         return true;
     }
 
