@@ -8,27 +8,10 @@
                                         0..counter-1 with no hole, each whole (a:N iff b:N); under
                                         "always" none acknowledged may be missing. Prints
                                         "ok LOST" or "fail REASON"."""
-import socket, sys
-sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-reader = sock.makefile("rb")
+import sys
+from resp_link import connect, resp
 
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-def read_reply():
-    line = reader.readline()
-    if not line: raise ConnectionError
-    kind, rest = line[:1], line[1:].strip()
-    if kind == b"*": return [read_reply() for _ in range(int(rest))]
-    if kind == b"$":
-        n = int(rest)
-        return None if n < 0 else reader.read(n + 2)[:-2].decode()
-    if kind == b":": return int(rest)
-    return rest.decode()
+sock, read_reply = connect(int(sys.argv[1]))
 
 def call(*args):
     sock.sendall(resp(*args))

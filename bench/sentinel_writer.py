@@ -5,28 +5,10 @@
                                          acknowledged writes. Runs until the connection drops.
   sentinel_writer.py PORT check FILE...  the keys FILE's lines name (PREFIX N per line), each looked up
                                          on PORT: prints the number missing (acknowledged writes lost)."""
-import socket, sys
-sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-reader = sock.makefile("rb")
+import sys
+from resp_link import connect, resp
 
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-def read_reply():
-    line = reader.readline()
-    if not line: raise ConnectionError
-    kind, rest = line[:1], line[1:].strip()
-    if kind == b"*": return [read_reply() for _ in range(int(rest))]
-    if kind == b"$":
-        n = int(rest)
-        return None if n < 0 else reader.read(n + 2)[:-2].decode()
-    if kind == b":": return int(rest)
-    if kind == b"-": return Exception(rest.decode())
-    return rest.decode()
+sock, read_reply = connect(int(sys.argv[1]))
 
 if sys.argv[2] == "write":
     prefix, n = sys.argv[3], 0
