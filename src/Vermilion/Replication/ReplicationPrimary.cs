@@ -8,7 +8,7 @@ using Vermilion.Server;
 namespace Vermilion.Replication;
 
 /// <summary>replstate of a replica as the primary sees it (SLAVE_STATE_*), named as INFO shows them.</summary>
-public enum ReplicaState { WaitBgsave, SendBulk, Online }
+public enum ReplicaState { WaitBgsave, Online }
 
 /// <summary>What the primary knows of one attached replica (the replica fields of Redis's client struct).</summary>
 public sealed class ReplicaLink
@@ -363,7 +363,8 @@ public sealed class ReplicationPrimary : IEffectSink
             link.InitialOffset = Offset;
             link.Held = heldStream;
             heldStream.Users++;
-            link.State = ReplicaState.SendBulk;
+            // WAIT_BGSAVE_END until the snapshot is sent (INFO's wait_bgsave: what the suite and Sentinel read).
+            link.State = ReplicaState.WaitBgsave;
             if (!link.OldProtocol) c.Reply.Stream(Encoding.ASCII.GetBytes($"+FULLRESYNC {_server.ReplicationId} {Offset}\r\n"));
             sink.Add(c, framedByEof: diskless && link.CapaEof);
             if (c != _server.CurrentClient) c.AfterCommands();
@@ -386,6 +387,8 @@ public sealed class ReplicationPrimary : IEffectSink
     /// replicaPutOnline: the snapshot is sent. A `$len` replica gets what was held and the live stream at
     /// once; a `$EOF:` one once it acknowledges (it has loaded the snapshot then).
     /// </summary>
+    internal void LogTransferDone(int stillUp) => _server.Log.Notice($"Diskless rdb transfer, done reading from pipe, {stillUp} replicas still up.");
+
     internal void PutOnline(Client c, bool framedByEof)
     {
         var link = Link(c);
@@ -549,6 +552,18 @@ public sealed class ReplicationPrimary : IEffectSink
                 _server.FreeClient(c);
             }
         }
+        // A replica that stopped reading a diskless snapshot for repl-timeout is dropped, and the snapshot
+        // goes on for the others (replicationCron's repl_last_partial_write: output pending, nothing written).
+        foreach (var c in Replicas.ToArray())
+        {
+            var link = Link(c);
+            if (link.State == ReplicaState.WaitBgsave && link.Held is not null && _sync is { } sink && sink.FramedByEof(c)
+                && c.Reply.HasPending && _server.UnixTime - c.LastInteraction > config.ReplTimeout)
+            {
+                _server.Log.Warning($"Disconnecting timedout replica (full sync): {ReplicaName(c)}");
+                _server.FreeClient(c);
+            }
+        }
         // The diskless delay lets more replicas arrive for one snapshot.
         if (Replicas.Any(r => Link(r).State == ReplicaState.WaitBgsave && Link(r).Held is null))
         {
@@ -579,7 +594,6 @@ public sealed class ReplicationPrimary : IEffectSink
     public static string StateName(ReplicaState state) => state switch
     {
         ReplicaState.WaitBgsave => "wait_bgsave",
-        ReplicaState.SendBulk => "send_bulk",
         _ => "online",
     };
 }
@@ -638,12 +652,17 @@ sealed class ReplicaSnapshotSink(ReplicationPrimary primary, byte[] eofMark) : I
     /// <summary>Finished once complete, or when every replica it was for has gone (the walk stops: Redis kills its child then).</summary>
     public bool IsFinished => _completed || !Targets.Any(Alive);
     public bool Succeeded => _completed;
-    public string? Error => _completed ? null : "Diskless rdb transfer, last replica dropped";
+    /// <summary>Redis's line for the same event (there, the child writing the snapshot is killed; here, the walk stops).</summary>
+    public string? Error => _completed ? null : "Diskless rdb transfer, last replica dropped, killing fork child.";
+
+    public bool FramedByEof(Client c) => _eof.Contains(c);
 
     public void Complete()
     {
         if (_completed) return;
         _completed = true;
+        // rdbPipeReadHandler's line once the snapshot is all out, with the replicas still receiving it.
+        if (_eof.Count > 0) primary.LogTransferDone(_eof.Count(Alive));
         foreach (var c in _eof)
         {
             if (!Alive(c)) continue;
