@@ -584,8 +584,7 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
         }
         using var file = new FileStream(tempFile, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         var buffer = new byte[64 * 1024];
-        var tail = new byte[40];
-        int tailLength = 0;
+        var tail = mark is null ? null : new EofMarkTail(mark);
         while (true)
         {
             if (_cancelled) return false;
@@ -599,17 +598,8 @@ sealed class SyncJob(string host, int port, string tempFile, string user, string
             LastIoMs = Environment.TickCount64;
             file.Write(buffer, 0, n);
             PayloadRead += n;
-            if (mark is null) continue;
-            // The last 40 bytes seen: the primary sends nothing after the mark before our first ACK.
-            if (n >= 40) { Array.Copy(buffer, n - 40, tail, 0, 40); tailLength = 40; }
-            else
-            {
-                int keep = Math.Min(tailLength, 40 - n);
-                Array.Copy(tail, tailLength - keep, tail, 0, keep);
-                Array.Copy(buffer, 0, tail, keep, n);
-                tailLength = keep + n;
-            }
-            if (tailLength == 40 && tail.AsSpan().SequenceEqual(mark))
+            if (tail is null) continue;
+            if (tail.EndsWithMark(buffer.AsSpan(0, n)))
             {
                 file.SetLength(PayloadRead - 40);
                 break;

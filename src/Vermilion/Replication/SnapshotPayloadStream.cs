@@ -16,8 +16,7 @@ internal sealed class SnapshotPayloadStream : Stream
     readonly byte[]? _mark;
     readonly long _timeoutMs;
     readonly SyncJob _job;
-    readonly byte[] _tail = new byte[40];
-    int _tailLength;
+    readonly EofMarkTail? _tail;
     long _read;
     bool _markSeen;
 
@@ -28,6 +27,7 @@ internal sealed class SnapshotPayloadStream : Stream
         _mark = mark;
         _timeoutMs = timeoutMs;
         _job = job;
+        if (mark is not null) _tail = new EofMarkTail(mark);
     }
 
     /// <summary>The `$EOF:` mark this payload ends with, or null for a sized one.</summary>
@@ -43,21 +43,8 @@ internal sealed class SnapshotPayloadStream : Stream
         if (n <= 0) return 0; // a cut link or repl-timeout: the loader reports a short read
         _read += n;
         _job.PayloadRead = _read;
-        if (_mark is not null) _markSeen = EndsWithMark(buffer[..n]);
+        if (_tail is not null) _markSeen = _tail.EndsWithMark(buffer[..n]);
         return n;
-    }
-
-    bool EndsWithMark(ReadOnlySpan<byte> chunk)
-    {
-        if (chunk.Length >= 40) { chunk[^40..].CopyTo(_tail); _tailLength = 40; }
-        else
-        {
-            int keep = Math.Min(_tailLength, 40 - chunk.Length);
-            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
-            chunk.CopyTo(_tail.AsSpan(keep));
-            _tailLength = keep + chunk.Length;
-        }
-        return _tailLength == 40 && _tail.AsSpan().SequenceEqual(_mark);
     }
 
     /// <summary>After a load: a sized payload is whole, or an `$EOF:` one reached its mark (reading on to it if the loader stopped short).</summary>
@@ -79,4 +66,28 @@ internal sealed class SnapshotPayloadStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// The last 40 bytes of a `$EOF:`-framed payload read so far, chunk by chunk: the payload ends where they
+/// are the mark (the primary sends nothing after it before the replica's first ACK). Both ways a replica
+/// takes a snapshot (to a file, or to the loader) end by it.
+/// </summary>
+internal sealed class EofMarkTail(byte[] mark)
+{
+    readonly byte[] _tail = new byte[40];
+    int _length;
+
+    public bool EndsWithMark(ReadOnlySpan<byte> chunk)
+    {
+        if (chunk.Length >= 40) { chunk[^40..].CopyTo(_tail); _length = 40; }
+        else
+        {
+            int keep = Math.Min(_length, 40 - chunk.Length);
+            _tail.AsSpan(_length - keep, keep).CopyTo(_tail);
+            chunk.CopyTo(_tail.AsSpan(keep));
+            _length = keep + chunk.Length;
+        }
+        return _length == 40 && _tail.AsSpan().SequenceEqual(mark);
+    }
 }
