@@ -250,7 +250,23 @@ public sealed class Client : IConnectionHandler
             {
                 if ((Flags & (ClientFlags.CloseAfterReply | ClientFlags.CloseAsap | ClientFlags.Blocked | ClientFlags.Master)) != 0 && StopsReading()) break;
                 if (_needBytes > _queryLen - _queryPos) break;
-                if (batching && batch.Next == batch.Count && _queryLen - _queryPos >= PipelineBatch.MinBytes) batch.Fill(this, _query!, _queryPos, _queryLen);
+                if (batching && batch.Next == batch.Count && _queryLen - _queryPos >= PipelineBatch.MinBytes)
+                {
+                    batch.Fill(this, _query!, _queryPos, _queryLen);
+                    server.RefreshPlainDispatch();
+                }
+                if (batching && batch.Next < batch.Count && server.PlainDispatch)
+                {
+                    server.BatchedArgs = true;
+                    int ran = server.RunPlainRequests(this, batch);
+                    if (ran > 0)
+                    {
+                        _needBytes = 0;
+                        _queryPos += ran;
+                        if (IsFreed) return;
+                        continue;
+                    }
+                }
                 CommandArgs args;
                 int consumed;
                 if (batch.Next < batch.Count && batching)
@@ -294,6 +310,7 @@ public sealed class Client : IConnectionHandler
             if (batching)
             {
                 server.BatchedArgs = false;
+                server.PlainDispatch = false;
                 if (server.TimedRunOpen) server.EndTimedRun();
                 batch.Release();
             }

@@ -32,11 +32,11 @@ public sealed class LatencyHistogram
 
     /// <summary>updateCommandLatencyHistogram: Redis records the command's microseconds as nanoseconds, clamped to the range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void RecordMicroseconds(long us)
+    public void RecordMicroseconds(long us, int times = 1)
     {
         long ns = us * 1000;
-        _counts[IndexOf(ns < Lowest ? Lowest : ns > Highest ? Highest : ns)]++;
-        TotalCount++;
+        _counts[IndexOf(ns < Lowest ? Lowest : ns > Highest ? Highest : ns)] += times;
+        TotalCount += times;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

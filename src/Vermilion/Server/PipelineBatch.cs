@@ -71,6 +71,9 @@ internal sealed class PipelineBatch
         }
     }
 
+    /// <summary>The next parsed request, left in the batch (<see cref="Take"/> takes it).</summary>
+    public CommandArgs Peek => _args[Next];
+
     /// <summary>The next parsed request and how many query bytes it took; its key's hash is lent to the
     /// keyspace it was computed for (a SELECT earlier in the batch leaves it unused).</summary>
     public (CommandArgs Args, int Consumed) Take(Client c)
