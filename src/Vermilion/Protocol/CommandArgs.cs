@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Vermilion.Protocol;
@@ -46,23 +47,32 @@ public sealed class CommandArgs
 
     internal void Reset(byte[] buffer)
     {
-        Buffer = buffer;
+        // A client's requests come from one query buffer: compared first, an equal reference needs no GC write barrier.
+        if (!ReferenceEquals(Buffer, buffer)) Buffer = buffer;
         Count = 0;
     }
 
     /// <summary>The same arguments, copied by the caller into a larger buffer at the same offsets.</summary>
     internal void Rebase(byte[] buffer) => Buffer = buffer;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Add(int offset, int length)
     {
-        if (Count == _offset.Length)
-        {
-            Array.Resize(ref _offset, Count * 2);
-            Array.Resize(ref _length, Count * 2);
-        }
-        _offset[Count] = offset;
-        _length[Count] = length;
-        Count++;
+        int n = Count;
+        var offsets = _offset;
+        var lengths = _length;
+        if ((uint)n >= (uint)offsets.Length || (uint)n >= (uint)lengths.Length) (offsets, lengths) = Grow();
+        offsets[n] = offset;
+        lengths[n] = length;
+        Count = n + 1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    (int[], int[]) Grow()
+    {
+        Array.Resize(ref _offset, _offset.Length * 2);
+        Array.Resize(ref _length, _length.Length * 2);
+        return (_offset, _length);
     }
 
     /// <summary>Used by tests and internal callers to run a command without a socket.</summary>
