@@ -248,6 +248,39 @@ public class ReplicationTests
         Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
     }
 
+    /// <summary>
+    /// A diskless snapshot stopped half way (its last replica gone: "killing fork child") leaves the keys it
+    /// never reached marked as a finished one would, so the next snapshot, for a redis-server replica, has
+    /// every key (Redis's "diskless timeout replicas drop during rdb pipe" after the "all" drop).
+    /// </summary>
+    [Fact]
+    public void ASnapshotWhoseReplicasAllLeftLeavesTheNextOneWhole()
+    {
+        using var server = Primary();
+        using var p = server.Connect();
+        Populate(p, "");
+        Assert.Equal("+OK\r\n", p.Call("CONFIG", "SET", "rdb-key-save-delay", "1000"));
+        using (var gone = server.Connect())
+        {
+            gone.Call("REPLCONF", "capa", "eof");
+            gone.Send(RespSocket.Encode("PSYNC", "?", "-1"));
+            Assert.StartsWith("+FULLRESYNC ", gone.ReadLine());
+            Assert.True(InProcessServer.WaitFor(() => long.Parse(Field(p, "persistence", "current_save_keys_processed")) > 300, 10_000));
+            // A key ahead of the walk, saved by the hook before its change.
+            p.Call("SELECT", "3");
+            p.Call("SET", "s:199", "changed");
+            p.Call("SELECT", "0");
+        }
+        Assert.True(InProcessServer.WaitFor(() => Field(p, "persistence", "rdb_bgsave_in_progress") == "0", 10_000));
+        Assert.True(server.LogContains("Diskless rdb transfer, last replica dropped, killing fork child."));
+        Assert.Equal("+OK\r\n", p.Call("CONFIG", "SET", "rdb-key-save-delay", "0"));
+        using var redis = ReplicaOf(server);
+        using var r = redis.Connect();
+        WaitForLink(r);
+        AssertSameDataset(p, r);
+        Assert.Equal(":800\r\n", r.Call("DBSIZE"));
+    }
+
     /// <summary>The replica that attached first (the online one) has the lower client id.</summary>
     static string FastReplicaId(RespSocket p) =>
         System.Text.RegularExpressions.Regex.Matches(p.Call("CLIENT", "LIST", "TYPE", "replica"), @"id=(\d+)").Select(m => long.Parse(m.Groups[1].Value)).Min().ToString();
