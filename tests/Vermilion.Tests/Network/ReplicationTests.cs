@@ -456,6 +456,40 @@ public class ReplicaTests
     /// load beside the old dataset; a transfer cut short leaves the old dataset serving either way. A writable replica's own writes that the primary's
     /// commands then fail on are counted, not a panic.
     /// </summary>
+    /// <summary>
+    /// Redis's "replica can handle EINTR if use diskless load": the replica parses a slow primary's snapshot
+    /// from the socket, its loop runs no cron meanwhile, so the watchdog (watchdog-period, raised to two
+    /// cron turns as 7.0 does) logs while the load goes on, and the load neither fails nor reconnects.
+    /// </summary>
+    [Fact]
+    public void TheWatchdogLogsAStalledLoopWhileADisklessLoadWaits()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        p.Call("DEBUG", "POPULATE", "100", "master", "100000");
+        p.Call("CONFIG", "SET", "rdbcompression", "no");
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "10000"); // 100 keys: ~1 s of transfer
+        using var server = new InProcessServer("epoll", ["--repl-diskless-load", "on-empty-db", "--repl-diskless-sync-delay", "0"]);
+        using var r = server.Connect();
+        using var oracle = new OracleServer();
+        using var o = oracle.Connect();
+        foreach (var c in new[] { r, o })
+        {
+            Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "watchdog-period", "50"));
+            Assert.Equal("*2\r\n$15\r\nwatchdog-period\r\n$3\r\n200\r\n", c.Call("CONFIG", "GET", "watchdog-period"));
+        }
+        r.Call("REPLICAOF", "127.0.0.1", redis.Port.ToString());
+        Assert.True(InProcessServer.WaitFor(() => server.LogContains("MASTER <-> REPLICA sync: Loading DB in memory"), 10_000));
+        Assert.True(InProcessServer.WaitFor(() => server.LogContains("--- WATCHDOG TIMER EXPIRED ---"), 10_000), "the watchdog never expired");
+        Assert.Equal("1", Field(p, "stats", "sync_full"));
+        Assert.Equal("1", Field(r, "persistence", "loading"));
+        Assert.False(server.LogContains("Reconnecting to MASTER"));
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        WaitForLink(r);
+        Assert.Equal(":100\r\n", r.Call("DBSIZE"));
+        Assert.Equal("+OK\r\n", r.Call("CONFIG", "SET", "watchdog-period", "0"));
+    }
+
     [Fact]
     public void SwapdbTransferIsALoadAndAFailedOneKeepsTheOldDataset()
     {
