@@ -19,13 +19,12 @@ public static partial class ReplicationCommands
             c.Reply.Error(error);
             return;
         }
-        if (!LongArgument.Parse(c, a[2], out long offset)) return;
-        c.Server.Primary.Sync(c, psync: true, a[1], offset);
+        c.Server.Primary.Sync(c, psync: true, a[1], a[2]);
     }
 
     /// <summary>SYNC: the old protocol, always a full resynchronization with no +FULLRESYNC line.</summary>
     [Command("sync")]
-    static void Sync(Client c, CommandArgs a) => c.Server.Primary.Sync(c, psync: false, default, 0);
+    static void Sync(Client c, CommandArgs a) => c.Server.Primary.Sync(c, psync: false, default, default);
 
     /// <summary>
     /// replconfCommand: options a replica sets during the handshake (+OK), and ACK/GETACK on the stream,

@@ -84,6 +84,8 @@ public sealed class RdbFileLoader
 
     /// <summary>rdb_last_load_keys_expired: keys read and dropped because their deadline had passed.</summary>
     public long KeysExpired { get; private set; }
+    /// <summary>Each key dropped for its deadline, with its database (a primary's load at startup: RDBFLAGS_FEED_REPL).</summary>
+    public Action<int, ReadOnlySpan<byte>>? KeyExpired { get; init; }
     public long EmptyKeysSkipped { get; private set; }
     /// <summary>The used-mem AUX field (loading_rdb_used_mem: INFO's estimate of a load's size when the file's is unknown), 0 without one.</summary>
     public long CreatedUsedMemory { get; private set; }
@@ -480,6 +482,7 @@ public sealed class RdbFileLoader
         if (!AofBase && !KeepExpired && expire != -1 && expire < _now)
         {
             KeysExpired++;
+            KeyExpired?.Invoke(_db.Id, key);
             return true;
         }
         KeysLoaded++;

@@ -226,6 +226,10 @@ public sealed class Snapshot : IDisposable
     public void Dispose()
     {
         _open = -1;
+        // The keys the walk did not reach are marked as if written (the hook may have written some of them):
+        // the next cut flips the mark, and must find every entry saved.
+        for (int i = _space; i < _spaces.Length; i++)
+            if (!_spaces[i].Adopted) _spaces[i].Keys.MarkAllSaved(i == _space ? Math.Max(_cursor, 0) : 0);
         for (int i = _space; i < _spaces.Length; i++) Leave(_spaces[i]);
         _space = _spaces.Length;
         if (!_done) _file.Dispose();

@@ -24,6 +24,18 @@ public sealed class ReplyWriter
     public int Resp = 2;
     /// <summary>While set, replies are dropped (CLIENT REPLY OFF/SKIP, close-after-reply).</summary>
     public bool Muted;
+    /// <summary>
+    /// Called when a muted reply is dropped; set for a replica, whose link carries the stream and must carry
+    /// no reply (7.0's _addReplyToBufferOrList/addReplyDeferredLen disconnect a replica that generates one).
+    /// </summary>
+    public Action? ReplyDropped;
+
+    bool Drops()
+    {
+        if (!Muted) return false;
+        ReplyDropped?.Invoke();
+        return true;
+    }
     /// <summary>reply_bytes: the bytes of the overflow list's nodes.</summary>
     public long ListBytes { get; private set; }
     public int ListNodes => _nodeCount;
@@ -103,7 +115,7 @@ public sealed class ReplyWriter
 
     public void Raw(ReadOnlySpan<byte> data)
     {
-        if (!Muted) Stream(data);
+        if (!Drops()) Stream(data);
     }
 
     /// <summary>Bytes that go out whatever <see cref="Muted"/> says: the replication stream and snapshot to a replica, whose replies are muted.</summary>
@@ -144,15 +156,15 @@ public sealed class ReplyWriter
 
     // ---- RESP types --------------------------------------------------------------------------
 
-    public void Ok() { if (!Muted) Raw("+OK\r\n"u8); }
+    public void Ok() { if (!Drops()) Raw("+OK\r\n"u8); }
 
     public void Simple(ReadOnlySpan<byte> text)
     {
-        if (Muted) return;
+        if (Drops()) return;
         Raw("+"u8); Raw(text); Raw("\r\n"u8);
     }
 
-    public void Simple(string text) { if (!Muted) { Raw("+"u8); RawString(text); Raw("\r\n"u8); } }
+    public void Simple(string text) { if (!Drops()) { Raw("+"u8); RawString(text); Raw("\r\n"u8); } }
 
     /// <summary>addReplyError: a text that starts with '-' carries its own code; otherwise "-ERR " is put in front.
     /// CR and LF inside would break the protocol, so they become spaces, as Redis does. An error text
@@ -161,7 +173,7 @@ public sealed class ReplyWriter
     public void Error(string text)
     {
         _stats.CountError(text.Length > 0 && text[0] == '-' ? text.AsSpan(1) : "ERR");
-        if (Muted) return;
+        if (Drops()) return;
         if (text.Length == 0 || text[0] != '-') Raw("-ERR "u8);
         if (text.AsSpan().IndexOfAny('\r', '\n') >= 0) text = text.Replace('\r', ' ').Replace('\n', ' ');
         if (text.Length <= 512)
@@ -177,14 +189,14 @@ public sealed class ReplyWriter
     public void ErrorRaw(ReadOnlySpan<byte> full)
     {
         _stats.CountError(full[1..]);
-        if (!Muted) Raw(full);
+        if (!Drops()) Raw(full);
     }
 
-    public void Integer(long value) { if (!Muted) Line((byte)':', value); }
+    public void Integer(long value) { if (!Drops()) Line((byte)':', value); }
 
     public void Bulk(ReadOnlySpan<byte> value)
     {
-        if (Muted) return;
+        if (Drops()) return;
         if (value.Length <= 64)
         {
             // Header and value in one reservation: a short bulk is the commonest reply.
@@ -205,7 +217,7 @@ public sealed class ReplyWriter
 
     public void Bulk(string value)
     {
-        if (Muted) return;
+        if (Drops()) return;
         Line((byte)'$', Encoding.UTF8.GetByteCount(value));
         RawString(value);
         Raw("\r\n"u8);
@@ -218,20 +230,20 @@ public sealed class ReplyWriter
     }
 
     /// <summary>A missing value: RESP2 null bulk, RESP3 null.</summary>
-    public void Null() { if (!Muted) Raw(Resp == 3 ? "_\r\n"u8 : "$-1\r\n"u8); }
+    public void Null() { if (!Drops()) Raw(Resp == 3 ? "_\r\n"u8 : "$-1\r\n"u8); }
 
     /// <summary>A missing aggregate: RESP2 null array, RESP3 null.</summary>
-    public void NullArray() { if (!Muted) Raw(Resp == 3 ? "_\r\n"u8 : "*-1\r\n"u8); }
+    public void NullArray() { if (!Drops()) Raw(Resp == 3 ? "_\r\n"u8 : "*-1\r\n"u8); }
 
-    public void ArrayHeader(long count) { if (!Muted) Line((byte)'*', count); }
+    public void ArrayHeader(long count) { if (!Drops()) Line((byte)'*', count); }
     /// <summary>RESP3 map; in RESP2 a flat array of twice the pairs.</summary>
-    public void MapHeader(long pairs) { if (!Muted) Line(Resp == 3 ? (byte)'%' : (byte)'*', Resp == 3 ? pairs : pairs * 2); }
-    public void SetHeader(long count) { if (!Muted) Line(Resp == 3 ? (byte)'~' : (byte)'*', count); }
-    public void PushHeader(long count) { if (!Muted) Line(Resp == 3 ? (byte)'>' : (byte)'*', count); }
+    public void MapHeader(long pairs) { if (!Drops()) Line(Resp == 3 ? (byte)'%' : (byte)'*', Resp == 3 ? pairs : pairs * 2); }
+    public void SetHeader(long count) { if (!Drops()) Line(Resp == 3 ? (byte)'~' : (byte)'*', count); }
+    public void PushHeader(long count) { if (!Drops()) Line(Resp == 3 ? (byte)'>' : (byte)'*', count); }
 
     public void Bool(bool value)
     {
-        if (Muted) return;
+        if (Drops()) return;
         if (Resp == 3) Raw(value ? "#t\r\n"u8 : "#f\r\n"u8);
         else Raw(value ? ":1\r\n"u8 : ":0\r\n"u8);
     }
@@ -239,7 +251,7 @@ public sealed class ReplyWriter
     /// <summary>RESP3 double; RESP2 a bulk string with the same %.17g text as Redis.</summary>
     public void Double(double value)
     {
-        if (Muted) return;
+        if (Drops()) return;
         Span<byte> text = stackalloc byte[DoubleText.MaxLength + 3];
         int n = DoubleText.Format(value, text[1..]);
         if (Resp == 3)
@@ -257,7 +269,7 @@ public sealed class ReplyWriter
     /// <summary>RESP3 verbatim string ("=len\r\ntxt:..."); RESP2 a bulk string (CLIENT LIST, INFO).</summary>
     public void Verbatim(string text, string format = "txt")
     {
-        if (Muted) return;
+        if (Drops()) return;
         if (Resp != 3) { Bulk(text); return; }
         Line((byte)'=', Encoding.UTF8.GetByteCount(text) + 4);
         RawString(format); Raw(":"u8); RawString(text); Raw("\r\n"u8);

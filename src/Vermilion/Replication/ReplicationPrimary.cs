@@ -192,6 +192,19 @@ public sealed class ReplicationPrimary : IEffectSink
         _noReplicasSinceMs = _server.UnixTimeMs;
     }
 
+    /// <summary>
+    /// rdbLoad with RDBFLAGS_FEED_REPL: a key the primary's RDB held already expired is a DEL (UNLINK with
+    /// lazyfree-lazy-expire) in the history the file continues, so replicas that still hold it drop it.
+    /// </summary>
+    public void FeedExpiredAtLoad(int db, ReadOnlySpan<byte> key, bool unlink)
+    {
+        var command = new ArrayBufferWriter<byte>(key.Length + 32);
+        RequestWriter.ArrayHeader(command, 2);
+        RequestWriter.Bulk(command, unlink ? "UNLINK"u8 : "DEL"u8);
+        RequestWriter.Bulk(command, key);
+        Append(db, command.WrittenSpan);
+    }
+
     // ---- as a replica (PrimaryLink) -----------------------------------------------------------
 
     /// <summary>
@@ -247,7 +260,7 @@ public sealed class ReplicationPrimary : IEffectSink
     /// syncCommand: PSYNC replid offset (or SYNC) from a client that is not yet a replica. A partial
     /// resynchronization answers +CONTINUE and the backlog from the offset; anything else is a full one.
     /// </summary>
-    public void Sync(Client c, bool psync, ReadOnlySpan<byte> replId, long offset)
+    public void Sync(Client c, bool psync, ReadOnlySpan<byte> replId, ReadOnlySpan<byte> offsetText)
     {
         if (Replicas.Contains(c)) return;
         // A failing-over primary takes no new replica: it is about to become one.
@@ -270,6 +283,13 @@ public sealed class ReplicationPrimary : IEffectSink
         _server.Log.Notice($"Replica {ReplicaName(c)} asks for synchronization");
         if (psync)
         {
+            // Parsed after the line above, as syncCommand does: the refusal is logged as a replica's.
+            if (!IntegerText.TryParse(offsetText, out long offset))
+            {
+                c.Reply.Error("value is not an integer or out of range");
+                _server.Log.Warning($"Replica {ReplicaName(c)} asks for synchronization but with a wrong offset");
+                return;
+            }
             if (TryPartialResync(c, link, replId, offset)) return;
         }
         else link.OldProtocol = true;
@@ -329,6 +349,7 @@ public sealed class ReplicationPrimary : IEffectSink
     {
         c.Flags |= ClientFlags.Replica;
         c.Reply.Muted = true;
+        c.Reply.ReplyDropped = () => ReplyGenerated(c);
         Replicas.Add(c);
         link.AckTimeMs = _server.UnixTimeMs;
     }
@@ -455,6 +476,21 @@ public sealed class ReplicationPrimary : IEffectSink
         if (Replicas.Count == 0) _noReplicasSinceMs = _server.UnixTimeMs;
         CountGoodReplicas();
     }
+
+    /// <summary>
+    /// logInvalidUseAndFreeClientAsync from _addReplyToBufferOrList/addReplyDeferredLen: a replica's link
+    /// carries the stream only, so a command of its own that made a reply drops it.
+    /// </summary>
+    void ReplyGenerated(Client c)
+    {
+        if ((c.Flags & (ClientFlags.CloseAsap | ClientFlags.Freed)) != 0) return;
+        _server.Log.Warning($"Replica generated a reply to command '{c.LastCommand?.FullName ?? "<unknown>"}', disconnecting it: {ClientInfo.Line(c, _server.CurrentClient == c ? _server.CurrentArgs : null)}");
+        _server.FreeClientAsync(c);
+    }
+
+    /// <summary>afterErrorReply's line for an error a replica's own command got (its link carries none).</summary>
+    public void ErrorToReplica(string? command, string error) =>
+        _server.Log.Warning($"== CRITICAL == This master is sending an error to its replica: '{error.TrimEnd()}' after processing the command '{command ?? "<unknown>"}'");
 
     /// <summary>"ip:port" as replicationGetSlaveName shows a replica: its announced address and listening port.</summary>
     public string ReplicaName(Client c)

@@ -218,6 +218,8 @@ public sealed class Config
     public int RdbKeySaveDelay;
     /// <summary>key-load-delay (hidden, for tests): the same delay after each key an RDB load reads (rdbLoadRio's debugDelay), so a test can watch a load.</summary>
     public int KeyLoadDelay;
+    /// <summary>watchdog-period: milliseconds without a cron turn before the watchdog logs (0: off).</summary>
+    public int WatchdogPeriod;
     /// <summary>loading-process-events-interval-bytes (hidden): an RDB load serves clients (-LOADING, INFO) each time this many more bytes are read (rdbLoadProgressCallback).</summary>
     public long LoadingProcessEventsIntervalBytes = 2 * 1024 * 1024;
     /// <summary>shutdown-on-sigint / shutdown-on-sigterm: <see cref="ShutdownFlags"/> for a shutdown a signal asks for (none: save if save points exist).</summary>
@@ -399,11 +401,13 @@ public sealed class Config
         Add(ShutdownOnSignal("shutdown-on-sigint", () => ShutdownOnSigint, v => ShutdownOnSigint = v));
         Add(ShutdownOnSignal("shutdown-on-sigterm", () => ShutdownOnSigterm, v => ShutdownOnSigterm = v));
         // Redis's HIDDEN_CONFIG debugging knobs (its test suite sets them by name): rdb-key-save-delay
-        // and key-load-delay slow saves and loads down; there is no watchdog and no panic to exit on.
+        // and key-load-delay slow saves and loads down, watchdog-period logs a loop stalled that long
+        // (Server/Watchdog.cs); there is no panic to exit on.
         Add(new BoolOption("use-exit-on-panic", false) { Hidden = true });
         Add(new IntegerOption("rdb-key-save-delay", int.MinValue, int.MaxValue, () => RdbKeySaveDelay, v => RdbKeySaveDelay = (int)v) { Hidden = true });
         Add(new IntegerOption("key-load-delay", int.MinValue, int.MaxValue, () => KeyLoadDelay, v => KeyLoadDelay = (int)v) { Hidden = true });
-        Add(new IntegerOption("watchdog-period", 0, int.MaxValue, 0) { Hidden = true });
+        // applyWatchdogPeriod: a period under two cron turns is raised to that, or the cron could not keep it from expiring.
+        Add(new IntegerOption("watchdog-period", 0, int.MaxValue, () => WatchdogPeriod, v => WatchdogPeriod = v == 0 ? 0 : (int)Math.Max(v, 1000 / Hz * 2)) { Hidden = true, Apply = s => s.ArmWatchdog() });
         Add(new IntegerOption("loading-process-events-interval-bytes", 1024, int.MaxValue, () => LoadingProcessEventsIntervalBytes, v => LoadingProcessEventsIntervalBytes = v) { Hidden = true });
     }
 

@@ -15,6 +15,7 @@ public sealed partial class VermilionServer
     /// </summary>
     long ServerCron(EventLoop loop, long id)
     {
+        ArmWatchdog();
         UpdateCachedTime();
         _cronLoops++;
         if (_shutdownRequested && !_shutDown)

@@ -202,8 +202,8 @@ public sealed partial class VermilionServer
             RejectCommand(c, BusyError, cmd);
             return true;
         }
-        // A monitor is a replica to Redis: it may not touch the keyspace, and CLIENT PAUSE does not hold it.
-        if ((c.Flags & ClientFlags.Monitor) != 0 && (cmd.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
+        // A replica (a monitor is one to Redis) may not touch the keyspace: CLIENT PAUSE does not hold it.
+        if ((c.Flags & (ClientFlags.Monitor | ClientFlags.Replica)) != 0 && (cmd.Flags & (CommandFlags.Write | CommandFlags.ReadOnly | CommandFlags.MayReplicate)) != 0)
         {
             RejectCommand(c, "Replica can't interact with the keyspace", cmd);
             return true;
@@ -577,6 +577,7 @@ public sealed partial class VermilionServer
         if (cmd is not null) cmd.RejectedCalls++;
         // A replica's primary gets no replies: a command it sent that is refused here is a divergence, logged.
         if ((c.Flags & ClientFlags.Master) != 0) PrimaryLink.CommandFailed(cmd?.FullName ?? "<unknown>", error);
+        else if ((c.Flags & (ClientFlags.Replica | ClientFlags.Monitor)) == ClientFlags.Replica) Primary.ErrorToReplica(cmd?.FullName, error);
         bool muted = c.Reply.Muted;
         c.Reply.Muted = (c.Flags & (ClientFlags.ReplyOff | ClientFlags.Master | ClientFlags.Replica)) != 0;
         if (cmd?.FullName == "exec")

@@ -280,7 +280,14 @@ public sealed partial class VermilionServer
         string path = RdbFilePath;
         if (!File.Exists(path)) return true;
         long start = Stopwatch.GetTimestamp();
-        if (LoadRdbFile(path) is { } error)
+        // loadDataFromDisk's RDBFLAGS_FEED_REPL: a primary drops the keys already expired, and its replicas,
+        // which still hold them, must get the DELs after the history the file continues.
+        bool asPrimary = Config.ReplicaOf.Length == 0 && (Cluster is not { } node || node.Myself.IsMaster);
+        _expiredAtStartup = asPrimary ? new() : null;
+        string? error = LoadRdbFile(path);
+        var expired = _expiredAtStartup;
+        _expiredAtStartup = null;
+        if (error is not null)
         {
             if (LoadInterrupted) return true;
             Log.Warning($"Fatal error loading the DB: {error.TrimEnd('.')}. Exiting.");
@@ -288,7 +295,13 @@ public sealed partial class VermilionServer
         }
         Log.Notice($"DB loaded from disk: {Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)} seconds");
         // The file's place in a replication history, so a restart can continue it (partial resynchronization).
-        if (_lastLoadReplication is { } history) Primary.RestoreHistory(history, asReplica: Config.ReplicaOf.Length > 0);
+        if (_lastLoadReplication is { } history)
+        {
+            Primary.RestoreHistory(history, asReplica: Config.ReplicaOf.Length > 0);
+            // Without a history there is no backlog to put them in, and no replica that could continue.
+            if (expired is not null)
+                foreach (var (db, key) in expired) Primary.FeedExpiredAtLoad(db, key, Config.LazyfreeLazyExpire);
+        }
         return true;
     }
 
@@ -337,6 +350,7 @@ public sealed partial class VermilionServer
             ProgressInterval = Config.LoadingProcessEventsIntervalBytes,
             KeyRead = Config.KeyLoadDelay != 0 ? () => DebugDelay(Config.KeyLoadDelay) : null,
             FromSocket = fromSocket,
+            KeyExpired = _expiredAtStartup is { } expired ? (db, key) => expired.Add((db, key.ToArray())) : null,
         };
         RdbLastLoadKeysLoaded = RdbLastLoadKeysExpired = 0;
         bool loaded;
@@ -385,6 +399,8 @@ public sealed partial class VermilionServer
     }
 
     ReplicationSaveInfo? _lastLoadReplication;
+    /// <summary>Set while a primary loads its RDB at startup: the keys dropped as expired, in file order.</summary>
+    List<(int Db, byte[] Key)>? _expiredAtStartup;
 
     /// <summary>emptyData, then the loaded databases in their place: watchers of the old keys and tracking clients are told, the old keyspaces released.</summary>
     void ReplaceDatabases(Db[] loaded)

@@ -438,6 +438,7 @@ public sealed partial class VermilionServer : IDisposable
             _stopped.Set();
         }
         _migrateSockets?.CloseAll();
+        StopWatchdog();
         PrimaryLink.Stop();
         Tls.Context.Dispose();
         Loop.Dispose();

@@ -376,6 +376,17 @@ public sealed class Keyspace
     public void BeginSnapshot() => _savedParity ^= 1;
 
     /// <summary>
+    /// Marks saved every entry from <paramref name="from"/> on: a snapshot that stops half way must leave
+    /// the marks as a finished one does (all saved), or the next cut's flip would turn the entries it never
+    /// reached into saved ones, and that snapshot would skip them.
+    /// </summary>
+    public void MarkAllSaved(int from = 0)
+    {
+        for (int i = from; i < _highWater; i++)
+            if (At(i).Value != 0) MarkSaved(i);
+    }
+
+    /// <summary>
     /// Set while a fork-less snapshot of this keyspace is in progress (Persistence/Snapshot): called
     /// with an entry not yet saved when a lookup finds it or a removal takes it, so its value at
     /// the cut is written before anything can change it (every write starts with one of the two).

@@ -248,6 +248,39 @@ public class ReplicationTests
         Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
     }
 
+    /// <summary>
+    /// A diskless snapshot stopped half way (its last replica gone: "killing fork child") leaves the keys it
+    /// never reached marked as a finished one would, so the next snapshot, for a redis-server replica, has
+    /// every key (Redis's "diskless timeout replicas drop during rdb pipe" after the "all" drop).
+    /// </summary>
+    [Fact]
+    public void ASnapshotWhoseReplicasAllLeftLeavesTheNextOneWhole()
+    {
+        using var server = Primary();
+        using var p = server.Connect();
+        Populate(p, "");
+        Assert.Equal("+OK\r\n", p.Call("CONFIG", "SET", "rdb-key-save-delay", "1000"));
+        using (var gone = server.Connect())
+        {
+            gone.Call("REPLCONF", "capa", "eof");
+            gone.Send(RespSocket.Encode("PSYNC", "?", "-1"));
+            Assert.StartsWith("+FULLRESYNC ", gone.ReadLine());
+            Assert.True(InProcessServer.WaitFor(() => long.Parse(Field(p, "persistence", "current_save_keys_processed")) > 300, 10_000));
+            // A key ahead of the walk, saved by the hook before its change.
+            p.Call("SELECT", "3");
+            p.Call("SET", "s:199", "changed");
+            p.Call("SELECT", "0");
+        }
+        Assert.True(InProcessServer.WaitFor(() => Field(p, "persistence", "rdb_bgsave_in_progress") == "0", 10_000));
+        Assert.True(server.LogContains("Diskless rdb transfer, last replica dropped, killing fork child."));
+        Assert.Equal("+OK\r\n", p.Call("CONFIG", "SET", "rdb-key-save-delay", "0"));
+        using var redis = ReplicaOf(server);
+        using var r = redis.Connect();
+        WaitForLink(r);
+        AssertSameDataset(p, r);
+        Assert.Equal(":800\r\n", r.Call("DBSIZE"));
+    }
+
     /// <summary>The replica that attached first (the online one) has the lower client id.</summary>
     static string FastReplicaId(RespSocket p) =>
         System.Text.RegularExpressions.Regex.Matches(p.Call("CLIENT", "LIST", "TYPE", "replica"), @"id=(\d+)").Select(m => long.Parse(m.Groups[1].Value)).Min().ToString();
@@ -264,6 +297,95 @@ public class ReplicationTests
         Assert.Equal("-ERR wrong number of arguments for 'psync' command\r\n", c.Call("PSYNC", "?"));
         Assert.Equal("-ERR Command not allowed inside a transaction\r\n", Multi(c, "PSYNC", "?", "-1"));
         Assert.Equal("$10\r\nstill-open\r\n", c.Call("PING", "still-open"));
+    }
+
+    /// <summary>
+    /// A replica's link carries the stream, never a reply (7.0's _addReplyToBufferOrList / addReplyDeferredLen):
+    /// a command from a replica that makes one drops it with Redis's log line; one that touches the keyspace
+    /// is refused first (logged as an error sent to a replica). A PSYNC with a bad offset is logged as a replica's.
+    /// </summary>
+    [Theory]
+    [InlineData("SYNC", "PING", "ping")]
+    [InlineData("SYNC", "XINFO HELP", "xinfo|help")]
+    [InlineData("PSYNC", "GET foo", "get")]
+    [InlineData("PSYNC", "SLOWLOG GET", "slowlog|get")]
+    public void AReplicaThatMakesAReplyIsDisconnected(string sync, string command, string name)
+    {
+        using var server = Primary();
+        using var p = server.Connect();
+        using (var replica = server.Connect())
+        {
+            replica.Send(sync == "SYNC" ? RespSocket.Encode("SYNC") : RespSocket.Encode("PSYNC", "replicationid", "-1"));
+            if (sync == "PSYNC") Assert.Matches(@"^\+FULLRESYNC [0-9a-f]{40} 0$", replica.ReadLine());
+            Assert.True(InProcessServer.WaitFor(() => Field(p, "replication", "connected_slaves") == "1"));
+            replica.Send(RespSocket.Encode(command.Split(' ')));
+            Assert.True(replica.WaitForClose(10_000), "the replica that made a reply must be disconnected");
+        }
+        Assert.True(server.LogContains($"Replica generated a reply to command '{name}', disconnecting it: id="));
+        if (name == "get")
+        {
+            Assert.True(server.LogContains("== CRITICAL == This master is sending an error to its replica: 'Replica can't interact with the keyspace' after processing the command 'get'"));
+        }
+        Assert.Equal("+PONG\r\n", p.Call("PING"));
+        Assert.True(InProcessServer.WaitFor(() => Field(p, "replication", "connected_slaves") == "0"));
+    }
+
+    [Fact]
+    public void PsyncWithAWrongOffsetIsRefusedAndLogged()
+    {
+        using var server = Primary();
+        using var c = server.Connect();
+        Assert.Equal("-ERR value is not an integer or out of range\r\n", c.Call("PSYNC", "replicationid", "offset_str"));
+        Assert.True(server.LogContains("Replica 127.0.0.1:<unknown-replica-port> asks for synchronization but with a wrong offset"));
+        Assert.Equal("+PONG\r\n", c.Call("PING"));
+        Assert.Equal("0", Field(c, "replication", "connected_slaves"));
+    }
+
+    /// <summary>
+    /// psync2-master-restart's expired keys: a restarted primary drops the keys its RDB holds already expired,
+    /// and its replica, which continues with +CONTINUE and still holds them, gets them as DELs after the
+    /// history the file continues (rdbLoad's RDBFLAGS_FEED_REPL), so both end with the same dataset.
+    /// </summary>
+    [Fact]
+    public void ARestartedPrimarySendsTheKeysExpiredAtLoadAsDels()
+    {
+        using var dir = new AofDir();
+        string[] args = ["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "3600"];
+        using var redis = new OracleServer("--enable-debug-command", "yes", "--repl-timeout", "3600");
+        using var r = redis.Connect();
+        long offset;
+        using (var first = new InProcessServer(c => c.Dir = dir.Path, "epoll", args))
+        {
+            using var p = first.Connect();
+            r.Call("REPLICAOF", "127.0.0.1", first.Port.ToString());
+            WaitForLink(r);
+            p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+            p.Call("SET", "kept", "v");
+            for (int i = 0; i < 40; i++)
+            {
+                p.Call("SELECT", (i % 4).ToString());
+                p.Call("SET", $"short:{i}", "v", "PX", "10");
+            }
+            // Set last, so once its deadline passed (reading it deletes it) so have the others'.
+            p.Call("SET", "probe", "v", "PX", "10");
+            Assert.True(InProcessServer.WaitFor(() => p.Call("PTTL", "probe") == ":-2\r\n"));
+            offset = long.Parse(Field(p, "replication", "master_repl_offset"));
+            Assert.True(InProcessServer.WaitFor(() => Field(r, "replication", "slave_repl_offset") == offset.ToString(), 10_000));
+            Assert.Equal("+OK\r\n", p.Call("SAVE"));
+        }
+        using var restarted = new InProcessServer(c => c.Dir = dir.Path, "epoll", args);
+        using var q = restarted.Connect();
+        Assert.Equal("40", Field(q, "persistence", "rdb_last_load_keys_expired"));
+        long histlen = long.Parse(Field(q, "replication", "repl_backlog_histlen"));
+        Assert.True(histlen > 0, "the DELs are history after the file's offset");
+        Assert.Equal((offset + histlen).ToString(), Field(q, "replication", "master_repl_offset"));
+        r.Call("REPLICAOF", "127.0.0.1", restarted.Port.ToString());
+        WaitForLink(r);
+        Assert.Equal("1", Field(q, "stats", "sync_partial_ok"));
+        string digest = q.Call("DEBUG", "DIGEST");
+        Assert.True(InProcessServer.WaitFor(() => r.Call("DEBUG", "DIGEST") == digest, 10_000), "the replica still holds the keys the primary dropped");
+        r.Call("SELECT", "3");
+        Assert.Equal(":0\r\n", r.Call("DBSIZE"));
     }
 
     static string Multi(RespSocket c, params string[] command)
@@ -334,6 +456,40 @@ public class ReplicaTests
     /// load beside the old dataset; a transfer cut short leaves the old dataset serving either way. A writable replica's own writes that the primary's
     /// commands then fail on are counted, not a panic.
     /// </summary>
+    /// <summary>
+    /// Redis's "replica can handle EINTR if use diskless load": the replica parses a slow primary's snapshot
+    /// from the socket, its loop runs no cron meanwhile, so the watchdog (watchdog-period, raised to two
+    /// cron turns as 7.0 does) logs while the load goes on, and the load neither fails nor reconnects.
+    /// </summary>
+    [Fact]
+    public void TheWatchdogLogsAStalledLoopWhileADisklessLoadWaits()
+    {
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        p.Call("DEBUG", "POPULATE", "100", "master", "100000");
+        p.Call("CONFIG", "SET", "rdbcompression", "no");
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "10000"); // 100 keys: ~1 s of transfer
+        using var server = new InProcessServer("epoll", ["--repl-diskless-load", "on-empty-db", "--repl-diskless-sync-delay", "0"]);
+        using var r = server.Connect();
+        using var oracle = new OracleServer();
+        using var o = oracle.Connect();
+        foreach (var c in new[] { r, o })
+        {
+            Assert.Equal("+OK\r\n", c.Call("CONFIG", "SET", "watchdog-period", "50"));
+            Assert.Equal("*2\r\n$15\r\nwatchdog-period\r\n$3\r\n200\r\n", c.Call("CONFIG", "GET", "watchdog-period"));
+        }
+        r.Call("REPLICAOF", "127.0.0.1", redis.Port.ToString());
+        Assert.True(InProcessServer.WaitFor(() => server.LogContains("MASTER <-> REPLICA sync: Loading DB in memory"), 10_000));
+        Assert.True(InProcessServer.WaitFor(() => server.LogContains("--- WATCHDOG TIMER EXPIRED ---"), 10_000), "the watchdog never expired");
+        Assert.Equal("1", Field(p, "stats", "sync_full"));
+        Assert.Equal("1", Field(r, "persistence", "loading"));
+        Assert.False(server.LogContains("Reconnecting to MASTER"));
+        p.Call("CONFIG", "SET", "rdb-key-save-delay", "0");
+        WaitForLink(r);
+        Assert.Equal(":100\r\n", r.Call("DBSIZE"));
+        Assert.Equal("+OK\r\n", r.Call("CONFIG", "SET", "watchdog-period", "0"));
+    }
+
     [Fact]
     public void SwapdbTransferIsALoadAndAFailedOneKeepsTheOldDataset()
     {
