@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Vermilion.Server;
 
@@ -30,9 +31,12 @@ public sealed class ReplyWriter
     /// </summary>
     public Action? ReplyDropped;
 
-    bool Drops()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    bool Drops() => Muted && Dropped();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    bool Dropped()
     {
-        if (!Muted) return false;
         ReplyDropped?.Invoke();
         return true;
     }
