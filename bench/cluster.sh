@@ -36,7 +36,7 @@ start() { # start SERVER PORT options...: the pid; each server in a directory of
     vermilion) start_vermilion "$port" "$vermilion_bin" --dir "$work/$port" "$@" ;;
   esac
 }
-cluster_args() { echo --cluster-enabled yes --cluster-port "$(free_port)" --cluster-node-timeout 5000 --enable-debug-command local; }
+cluster_args() { echo --cluster-enabled yes --cluster-port "${1:-$(free_port)}" --cluster-node-timeout 5000 --enable-debug-command local; } # cluster_args [BUS_PORT]
 wait_cluster_ok() { # wait_cluster_ok PORT...
   local p
   for p in "$@"; do
@@ -83,16 +83,16 @@ for pair in vermilion:vermilion redis:redis vermilion:redis redis:vermilion; do
   from=${pair%%:*}; to=${pair#*:}; label="$from→$to"
   echo "slot move: $label, $SLOT_KEYS keys x$MOVES"
   for _ in $(seq "$MOVES"); do
-    a=$(free_port); b=$(free_port)
+    a=$(free_port); b=$(free_port); bbus=$(free_port)
     # shellcheck disable=SC2046
     apid=$(on_server_cpu=(); start "$from" "$a" $(cluster_args)); pids+=("$apid")
     # shellcheck disable=SC2046
-    bpid=$(on_server_cpu=(); start "$to" "$b" $(cluster_args)); pids+=("$bpid")
+    bpid=$(on_server_cpu=(); start "$to" "$b" $(cluster_args "$bbus")); pids+=("$bpid")
     wait_ready "$a"; wait_ready "$b"
     slot=$(redis-cli -p "$a" cluster keyslot "$tag")
     redis-cli -p "$a" cluster addslotsrange "$slot" 16383 >/dev/null
     [ "$slot" -gt 0 ] && redis-cli -p "$b" cluster addslotsrange 0 $((slot - 1)) >/dev/null
-    redis-cli -p "$a" cluster meet 127.0.0.1 "$b" >/dev/null
+    redis-cli -p "$a" cluster meet 127.0.0.1 "$b" "$bbus" >/dev/null
     wait_cluster_ok "$a" "$b"
     for _ in $(seq 100); do redis-cli --cluster check "127.0.0.1:$a" 2>&1 | grep -q 'All nodes agree' && break; sleep 0.1; done
     redis-cli -p "$a" debug populate "$SLOT_KEYS" "{$tag}" "$VALUE_SIZE" >/dev/null

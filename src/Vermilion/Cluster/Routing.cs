@@ -1,4 +1,5 @@
 using Vermilion.Commands;
+using Vermilion.Net;
 using Vermilion.Protocol;
 using Vermilion.Server;
 using Vermilion.Storage;
@@ -70,8 +71,18 @@ public sealed partial class ClusterState
             RoutedSlot = _routedKeys ? slot : -1;
             return null;
         }
-        return RedirectError(node, slot, redirect);
+        return RedirectError(node, slot, redirect, PlaintextPortFor(c));
     }
+
+    /// <summary>
+    /// use_pport: in a TLS cluster (tls-cluster yes, where a node's port is its TLS port) a client
+    /// on a plaintext connection is shown the nodes' plaintext ports, in CLUSTER NODES, SLOTS,
+    /// REPLICAS and MOVED/ASK, so it can follow them.
+    /// </summary>
+    public bool PlaintextPortFor(Client c) => Config.TlsCluster && c.Conn is { Type: not TlsConnectionType };
+
+    /// <summary>A node's client port as <paramref name="plaintextPort"/> asks (the TLS port when it has no plaintext one).</summary>
+    public static int PortFor(ClusterNode n, bool plaintextPort) => plaintextPort && n.PPort != 0 ? n.PPort : n.Port;
 
     /// <summary>
     /// getNodeByQuery: the node that serves every key of the request (myself for none), or null
@@ -220,18 +231,18 @@ public sealed partial class ClusterState
             && Myself.IsSlave && Myself.SlaveOf == node)
             node = Myself;
         if (node == Myself || ImportingFrom[slot] is not null) return null;
-        return node is null ? RedirectError(null, 0, Redirect.DownUnbound) : RedirectError(node, slot, Redirect.Moved);
+        return node is null ? RedirectError(null, 0, Redirect.DownUnbound) : RedirectError(node, slot, Redirect.Moved, PlaintextPortFor(c));
     }
 
     /// <summary>clusterRedirectClient's texts.</summary>
-    public string RedirectError(ClusterNode? n, int slot, Redirect redirect) => redirect switch
+    public string RedirectError(ClusterNode? n, int slot, Redirect redirect, bool plaintextPort = false) => redirect switch
     {
         Redirect.CrossSlot => "-CROSSSLOT Keys in request don't hash to the same slot",
         Redirect.Unstable => "-TRYAGAIN Multiple keys request during rehashing of slot",
         Redirect.DownState => "-CLUSTERDOWN The cluster is down",
         Redirect.DownReadOnlyState => "-CLUSTERDOWN The cluster is down and only accepts read commands",
         Redirect.DownUnbound => "-CLUSTERDOWN Hash slot not served",
-        Redirect.Ask => $"-ASK {slot} {PreferredEndpoint(n!)}:{n!.Port}",
-        _ => $"-MOVED {slot} {PreferredEndpoint(n!)}:{n!.Port}",
+        Redirect.Ask => $"-ASK {slot} {PreferredEndpoint(n!)}:{PortFor(n!, plaintextPort)}",
+        _ => $"-MOVED {slot} {PreferredEndpoint(n!)}:{PortFor(n!, plaintextPort)}",
     };
 }
