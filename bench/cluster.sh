@@ -13,13 +13,14 @@
 #                vermilion→vermilion, redis→redis, vermilion→redis and redis→vermilion. Unpinned.
 # Prints markdown tables; bench/results/cluster-latest.json keeps the numbers.
 #   ROUNDS=3 N=200000 NP=2000000 SLOT_KEYS=100000 VALUE_SIZE=64 PIPELINE=10 MOVES=3 VERMILION_BIN=path
+#   PARTS=cpu,move (one of them alone: PARTS=cpu)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in redis-server redis-cli redis-benchmark python3; do
   command -v "$tool" >/dev/null || { echo "cluster.sh: $tool is missing (apt-get install -y redis-server redis-tools python3)"; exit 1; }
 done
 ROUNDS=${ROUNDS:-3}; N=${N:-200000}; NP=${NP:-2000000}
-SLOT_KEYS=${SLOT_KEYS:-100000}; VALUE_SIZE=${VALUE_SIZE:-64}; PIPELINE=${PIPELINE:-10}; MOVES=${MOVES:-3}
+SLOT_KEYS=${SLOT_KEYS:-100000}; VALUE_SIZE=${VALUE_SIZE:-64}; PIPELINE=${PIPELINE:-10}; MOVES=${MOVES:-3}; PARTS=${PARTS:-cpu,move}
 mkdir -p bench/results
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -45,8 +46,9 @@ wait_cluster_ok() { # wait_cluster_ok PORT...
   done
 }
 
-echo "request CPU: standalone and cluster, $ROUNDS rounds"
 declare -A port pid
+if [[ ",$PARTS," == *,cpu,* ]]; then
+echo "request CPU: standalone and cluster, $ROUNDS rounds"
 for server in vermilion redis; do
   for mode in standalone cluster; do
     p=$(free_port)
@@ -75,11 +77,14 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 for which in "${!pid[@]}"; do stop_server "${pid[$which]}"; done
+fi
 
 # The slot move: A owns the slot of the tag and every slot above it, B the slots below, so the
 # slot is A's lowest, the one redis-cli --cluster reshard --cluster-slots 1 moves.
 tag=bench
-for pair in vermilion:vermilion redis:redis vermilion:redis redis:vermilion; do
+pairs=(vermilion:vermilion redis:redis vermilion:redis redis:vermilion)
+[[ ",$PARTS," == *,move,* ]] || pairs=()
+for pair in "${pairs[@]}"; do
   from=${pair%%:*}; to=${pair#*:}; label="$from→$to"
   echo "slot move: $label, $SLOT_KEYS keys x$MOVES"
   for _ in $(seq "$MOVES"); do

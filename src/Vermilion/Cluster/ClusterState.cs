@@ -49,8 +49,8 @@ public sealed partial class ClusterState
     public readonly Dictionary<string, ClusterNode> Nodes = new();
     /// <summary>The owner of each slot (clusterState.slots).</summary>
     public readonly ClusterNode?[] SlotOwners = new ClusterNode?[Slots];
-    public readonly ClusterNode?[] MigratingTo = new ClusterNode?[Slots];
-    public readonly ClusterNode?[] ImportingFrom = new ClusterNode?[Slots];
+    public readonly SlotNodeTable MigratingTo = new();
+    public readonly SlotNodeTable ImportingFrom = new();
     public ulong CurrentEpoch, LastVoteEpoch;
     public ClusterHealth State = ClusterHealth.Fail;
     /// <summary>The number of masters serving at least one slot (1 until the first update, as clusterInit).</summary>
@@ -293,8 +293,8 @@ public sealed partial class ClusterState
     /// <summary>clusterCloseAllSlots: no slot migrating or importing.</summary>
     public void CloseAllSlots()
     {
-        Array.Clear(MigratingTo);
-        Array.Clear(ImportingFrom);
+        MigratingTo.Clear();
+        ImportingFrom.Clear();
     }
 
     public int CountKeysInSlot(int slot) => Db.Keys.Slots!.CountKeysInSlot(slot);

@@ -49,6 +49,18 @@ public sealed partial class ClusterState
         return null;
     }
     readonly CommandArgs _queuedArgs = new();
+    // getNodeByQuery's firstkey: copied, since EXEC reuses _queuedArgs for each queued command;
+    // into a buffer kept between requests so routing allocates nothing.
+    byte[] _firstKey = new byte[64];
+    int _firstKeyLength;
+
+    void KeepFirstKey(ReadOnlySpan<byte> key)
+    {
+        // A huge key's buffer is not kept once keys are short again.
+        if (key.Length > _firstKey.Length || (_firstKey.Length > 4096 && key.Length <= 64)) _firstKey = new byte[Math.Max(key.Length, 64)];
+        key.CopyTo(_firstKey);
+        _firstKeyLength = key.Length;
+    }
 
     /// <summary>
     /// processCommand's cluster step: null when the command may run here, else the error to
@@ -94,7 +106,7 @@ public sealed partial class ClusterState
         slot = 0;
         _routedKeys = false;
         ClusterNode? n = null;
-        byte[]? firstKey = null;
+        bool haveFirstKey = false;
         bool multipleKeys = false, migrating = false, importing = false;
         int missing = 0, existing = 0;
         bool exec = cmd.FullName == "exec";
@@ -116,20 +128,26 @@ public sealed partial class ClusterState
             {
                 var key = margs[k.Position];
                 int thisSlot = SlotIndex.KeyHashSlot(key);
-                if (firstKey is null)
+                if (!haveFirstKey)
                 {
-                    firstKey = key.ToArray();
+                    haveFirstKey = true;
+                    KeepFirstKey(key);
                     slot = thisSlot;
-                    n = SlotOwners[slot];
+                    // Myself's 2 KB slot bitmap answers for the slots served here without a cache
+                    // miss in the 128 KB owner table (AddSlot/DeleteSlot keep the two in step).
+                    n = Myself.OwnsSlot(slot) ? Myself : SlotOwners[slot];
                     if (n is null)
                     {
                         redirect = Redirect.DownUnbound;
                         return null;
                     }
-                    if (n == Myself && MigratingTo[slot] is not null) migrating = true;
-                    else if (ImportingFrom[slot] is not null) importing = true;
+                    if (MigratingTo.Count + ImportingFrom.Count > 0)
+                    {
+                        if (n == Myself && MigratingTo[slot] is not null) migrating = true;
+                        else if (ImportingFrom[slot] is not null) importing = true;
+                    }
                 }
-                else if (!key.SequenceEqual(firstKey))
+                else if (!key.SequenceEqual(_firstKey.AsSpan(0, _firstKeyLength)))
                 {
                     if (slot != thisSlot)
                     {
