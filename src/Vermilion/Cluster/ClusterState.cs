@@ -91,13 +91,15 @@ public sealed partial class ClusterState
                 throw new ServerStartException("Fatal: can't update cluster config file.");
         }
         var config = server.Config;
-        if (config.ClusterPort == 0 && config.Port > 65535 - PortIncrement)
+        // clusterInit: the bus port follows the TLS port in a TLS cluster.
+        int clientPort = config.TlsCluster ? config.TlsPort : config.Port;
+        if (config.ClusterPort == 0 && clientPort > 65535 - PortIncrement)
             throw new ServerStartException("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.");
         cluster.DeriveAnnouncedPorts();
         cluster.MyselfFlagsChanged();
         cluster.AnnouncementChanged();
         cluster.Bus = new ClusterBus(server, cluster);
-        int cport = config.ClusterPort != 0 ? config.ClusterPort : config.Port + PortIncrement;
+        int cport = config.ClusterPort != 0 ? config.ClusterPort : clientPort + PortIncrement;
         if (!cluster.Bus.Listen(cport))
             throw new ServerStartException($"Failed listening on port {cport} (cluster), aborting.");
         return cluster;
