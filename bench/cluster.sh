@@ -127,17 +127,19 @@ med = lambda v: statistics.median(v) if v else None
 fmt = lambda v: "" if v is None else f"{v:.3g}"
 ratio = lambda a, b: f"{a / b:.3f}x" if a is not None and b else ""
 result = {"params": params}
-print(f"\nServer CPU per request, µs (median; params: {params})\n")
-print("| | Vermilion standalone | Vermilion cluster | cluster/standalone | redis standalone | redis cluster | cluster/standalone | Vermilion/redis, cluster |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for row, by in parts.get("cpu", {}).items():
+if "cpu" in parts:
+  print(f"\nServer CPU per request, µs (median; params: {params})\n")
+  print("| | Vermilion standalone | Vermilion cluster | cluster/standalone | redis standalone | redis cluster | cluster/standalone | Vermilion/redis, cluster |")
+  print("|---|---:|---:|---:|---:|---:|---:|---:|")
+  for row, by in parts["cpu"].items():
     vs, vc, rs, rc = (med(by.get(k, [])) for k in ["vermilion-standalone", "vermilion-cluster", "redis-standalone", "redis-cluster"])
     print(f"| {row} | {fmt(vs)} | {fmt(vc)} | {ratio(vc, vs)} | {fmt(rs)} | {fmt(rc)} | {ratio(rc, rs)} | {ratio(vc, rc)} |")
 pairs = ["vermilion→vermilion", "redis→redis", "vermilion→redis", "redis→vermilion"]
-print(f"\nMoving one slot with redis-cli --cluster reshard (median)\n")
-print("| | " + " | ".join(pairs) + " |")
-print("|---|" + "---:|" * len(pairs))
-for row, by in parts.get("move", {}).items():
+if "move" in parts:
+  print(f"\nMoving one slot with redis-cli --cluster reshard (median)\n")
+  print("| | " + " | ".join(pairs) + " |")
+  print("|---|" + "---:|" * len(pairs))
+  for row, by in parts["move"].items():
     print(f"| {row} | " + " | ".join(fmt(med(by.get(p, []))) for p in pairs) + " |")
 result.update(parts)
 json.dump(result, open("bench/results/cluster-latest.json", "w"), indent=1, ensure_ascii=False)

@@ -15,6 +15,28 @@ public class ClusterTlsTests(TlsCertificates certs) : IClassFixture<TlsCertifica
 {
     sealed record Node(IDisposable Server, int Port, int TlsPort, int BusPort);
 
+    /// <summary>clusterInit: without cluster-port the bus listens at the TLS port + 10000 in a TLS cluster (the client port may be 0).</summary>
+    [Fact]
+    public void BusPortFollowsTheTlsPort()
+    {
+        static bool Free(int port)
+        {
+            try
+            {
+                var l = new TcpListener(System.Net.IPAddress.Loopback, port);
+                l.Start();
+                l.Stop();
+                return true;
+            }
+            catch (SocketException) { return false; }
+        }
+        int tls;
+        do tls = InProcessServer.FreeTcpPort(); while (tls > 55535 || !Free(tls + 10000));
+        using var v = new InProcessServer(extra: [.. certs.ServerArgs(tls), "--tls-cluster", "yes", "--cluster-enabled", "yes"]);
+        Assert.Matches($@"^[0-9a-f]{{40}} :{v.Port}@{tls + 10000} myself,master", ClusterTests.Call(v.Port, "CLUSTER", "NODES").Split("\r\n")[1]);
+        Assert.False(Free(tls + 10000), "nothing listens at the TLS port + 10000");
+    }
+
     [Fact]
     public void MixedTlsClusterFormsAndServes()
     {
