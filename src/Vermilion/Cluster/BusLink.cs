@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 using Vermilion.Net;
 
 namespace Vermilion.Cluster;
@@ -8,45 +7,51 @@ namespace Vermilion.Cluster;
 /// <summary>
 /// One bus connection (cluster.c clusterLink): outbound, opened by this node to a known node
 /// (non-blocking connect, then a PING or MEET at once), or inbound, accepted from a peer whose
-/// node is learned from its first message. Reads a message at a time (the first 8 bytes give
-/// the signature and the length; anything but "RCmb" and at least the header's length drops the
-/// link, as clusterReadHandler), writes from a send buffer when the socket takes it. Any I/O
-/// error frees the link; clusterCron reconnects outbound ones.
+/// node is learned from its first message. Bytes move through a <see cref="Connection"/>: plain
+/// TCP, or TLS when tls-cluster is on (connTypeOfCluster), the handshake done before the first
+/// message (as the server for inbound links, which must show a certificate; as the client for
+/// outbound ones). Reads a message at a time (the first 8 bytes give the signature and the
+/// length; anything but "RCmb" and at least the header's length drops the link, as
+/// clusterReadHandler), writes from a send buffer when the connection takes it. Any I/O error
+/// frees the link; clusterCron reconnects outbound ones.
 /// </summary>
-public sealed unsafe class BusLink : IFileEventHandler
+public sealed class BusLink : IFileEventHandler, IConnectionHandler
 {
     readonly ClusterBus _bus;
     readonly EventLoop _loop;
-    readonly Socket? _socket;
-    public int Fd { get; }
+    // The socket while its TCP connect is in progress; then the connection that owns it.
+    readonly int _fd;
+    Connection? _conn;
+    public int Fd => _conn?.Fd ?? _fd;
     public ClusterNode? Node;
     public bool Inbound { get; }
     public long CreatedMs { get; }
-    bool _connecting, _freed;
+    bool _freed;
     byte[] _recv = new byte[RecvInitial];
     int _recvLength;
     byte[] _send = [];
     int _sendStart, _sendEnd;
     const int RecvInitial = 1024;
 
-    BusLink(ClusterBus bus, EventLoop loop, int fd, Socket? socket, ClusterNode? node, bool inbound, long nowMs)
+    BusLink(ClusterBus bus, EventLoop loop, int fd, ClusterNode? node, bool inbound, long nowMs)
     {
         _bus = bus;
         _loop = loop;
-        Fd = fd;
-        _socket = socket;
+        _fd = fd;
         Node = node;
         Inbound = inbound;
         CreatedMs = nowMs;
     }
 
     public bool Freed => _freed;
+    bool IsConnected => _conn is { State: ConnectionState.Connected };
 
     /// <summary>CLUSTER LINKS' events: 'r' while reading, 'w' while bytes wait to be written.</summary>
     public string Events
     {
         get
         {
+            if (_freed) return "";
             var mask = _loop.GetFileEvents(Fd);
             return ((mask & FileEventMask.Readable) != 0 ? "r" : "") + ((mask & FileEventMask.Writable) != 0 ? "w" : "");
         }
@@ -56,56 +61,57 @@ public sealed unsafe class BusLink : IFileEventHandler
     public long SendBufferUsed => _sendEnd - _sendStart;
     public long MemoryBytes => 64 + _send.Length + _recv.Length;
 
-    /// <summary>clusterConnAcceptHandler: an accepted connection waits for its first message.</summary>
+    /// <summary>clusterConnAcceptHandler: an accepted connection (after its TLS handshake, if any) waits for its first message. Check <see cref="Freed"/>: a handshake can fail at once.</summary>
     public static BusLink Accepted(ClusterBus bus, EventLoop loop, int fd, long nowMs)
     {
-        var link = new BusLink(bus, loop, fd, null, null, inbound: true, nowMs);
-        loop.CreateFileEvent(fd, FileEventMask.Readable, link);
+        var link = new BusLink(bus, loop, fd, null, inbound: true, nowMs);
+        link.Start(bus.Tls is { } tls ? tls.CreateClusterAccepted(fd) : ConnectionType.Tcp.CreateAccepted(fd));
         return link;
     }
 
     /// <summary>
     /// connConnect for clusterNodeCronHandleReconnect: a non-blocking connect to the node's bus
-    /// port; null on a synchronous failure (a bad address, no route).
+    /// port; null on a synchronous failure (a bad address, no route). Check <see cref="Freed"/>.
     /// </summary>
     public static BusLink? Connect(ClusterBus bus, EventLoop loop, ClusterNode node, long nowMs)
     {
         if (!IPAddress.TryParse(node.Ip, out var ip)) return null;
-        Socket socket;
-        try
-        {
-            socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { Blocking = false, NoDelay = true };
-        }
-        catch (SocketException) { return null; }
-        bool connecting = false;
-        try
-        {
-            socket.Connect(new IPEndPoint(ip, node.CPort));
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
-        {
-            connecting = true;
-        }
-        catch (Exception e) when (e is SocketException or ArgumentException)
-        {
-            socket.Dispose();
-            return null;
-        }
-        int fd = (int)socket.Handle;
-        var link = new BusLink(bus, loop, fd, socket, node, inbound: false, nowMs) { _connecting = connecting };
+        int fd = Native.ConnectNonBlocking(ip, node.CPort, out bool connecting);
+        if (fd < 0) return null;
+        var link = new BusLink(bus, loop, fd, node, inbound: false, nowMs);
         node.Link = link;
         if (connecting) loop.CreateFileEvent(fd, FileEventMask.Writable, link);
-        else link.Connected();
+        else link.TcpConnected();
         return link;
     }
 
-    /// <summary>clusterLinkConnectHandler: read from now on, and say hello (a MEET to a node met by CLUSTER MEET).</summary>
-    void Connected()
+    /// <summary>The TCP connect ended: on to the TLS handshake, or straight to the connect handler.</summary>
+    void TcpConnected()
     {
-        _connecting = false;
-        _loop.DeleteFileEvent(Fd, FileEventMask.Writable);
-        _loop.CreateFileEvent(Fd, FileEventMask.Readable, this);
-        _bus.LinkConnected(this);
+        _loop.DeleteFileEvent(_fd, FileEventMask.Writable);
+        Start(_bus.Tls is { } tls ? tls.CreateConnecting(_fd) : ConnectionType.Tcp.CreateAccepted(_fd));
+    }
+
+    /// <summary>connAccept / connTLSConnect: <see cref="OnAccepted"/> runs when the connection is up (now for plain TCP, after the handshake for TLS).</summary>
+    void Start(Connection conn)
+    {
+        _conn = conn;
+        conn.Handler = this;
+        if (!conn.SetReadHandler(_loop, true) || !conn.Accept()) Free();
+    }
+
+    /// <summary>clusterConnAcceptHandler / clusterLinkConnectHandler: read from now on; an outbound link says hello (a MEET to a node met by CLUSTER MEET).</summary>
+    public void OnAccepted(Connection conn)
+    {
+        if (conn.State != ConnectionState.Connected)
+        {
+            if (Inbound) _bus.Log.Verbose($"Error accepting cluster node connection: {conn.LastError}");
+            else _bus.Log.Verbose($"Connection with Node {Node?.Name} at {Node?.Ip}:{Node?.CPort} failed: {conn.LastError}");
+            Free();
+            return;
+        }
+        if (!Inbound) _bus.LinkConnected(this);
+        if (!_freed && _sendEnd != _sendStart) conn.SetWriteHandler(_loop, true);
     }
 
     /// <summary>The local address of this connection (connSockName: how a node learns its own IP from a MEET).</summary>
@@ -113,7 +119,22 @@ public sealed unsafe class BusLink : IFileEventHandler
     /// <summary>The peer's address (connPeerToString).</summary>
     public string? PeerIp => Native.PeerAddress(Fd).Ip?.ToString();
 
-    public void OnReadable(EventLoop loop, int fd)
+    /// <summary>The TCP connect's end (the only event the link takes before it has a connection).</summary>
+    void IFileEventHandler.OnWritable(EventLoop loop, int fd)
+    {
+        int error = Native.GetInt(fd, Native.SOL_SOCKET, Native.SO_ERROR);
+        if (error != 0)
+        {
+            _bus.Log.Verbose($"Connection with Node {Node?.Name} at {Node?.Ip}:{Node?.CPort} failed: {(error > 0 ? Native.StrError(error) : "error")}");
+            Free();
+            return;
+        }
+        TcpConnected();
+    }
+
+    void IFileEventHandler.OnReadable(EventLoop loop, int fd) { }
+
+    public void OnReadable(Connection conn)
     {
         while (!_freed)
         {
@@ -136,22 +157,15 @@ public sealed unsafe class BusLink : IFileEventHandler
                 }
             }
             if (_recv.Length < _recvLength + want) Array.Resize(ref _recv, _recvLength + want);
-            nint n;
-            fixed (byte* p = &_recv[_recvLength]) n = Native.Read(fd, p, want);
-            if (n < 0)
+            int n = conn.Read(_recv.AsSpan(_recvLength, want));
+            if (n <= 0)
             {
-                int errno = Native.LastErrno;
-                if (errno == Native.EAGAIN) return;
-                if (errno == Native.EINTR) continue;
+                // -1 with the connection still up: nothing more to read now (EAGAIN, EINTR, TLS wants the socket).
+                if (n < 0 && conn.State == ConnectionState.Connected) return;
                 Free();
                 return;
             }
-            if (n == 0)
-            {
-                Free();
-                return;
-            }
-            _recvLength += (int)n;
+            _recvLength += n;
             if (_recvLength >= 8 && _recvLength == BinaryPrimitives.ReadUInt32BigEndian(_recv.AsSpan(4)))
             {
                 bool alive = _bus.ProcessMessage(this, _recv.AsSpan(0, _recvLength));
@@ -162,24 +176,7 @@ public sealed unsafe class BusLink : IFileEventHandler
         }
     }
 
-    public void OnWritable(EventLoop loop, int fd)
-    {
-        if (_connecting)
-        {
-            int error;
-            try { error = (int)_socket!.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!; }
-            catch (SocketException) { error = -1; }
-            if (error != 0)
-            {
-                _bus.Log.Verbose($"Connection with Node {Node?.Name} at {Node?.Ip}:{Node?.CPort} failed: {(error > 0 ? Native.StrError(error) : "error")}");
-                Free();
-                return;
-            }
-            Connected();
-            if (_sendEnd == _sendStart) return;
-        }
-        Flush();
-    }
+    public void OnWritable(Connection conn) => Flush();
 
     /// <summary>clusterSendMessage: queue the bytes; the socket is written when it takes them.</summary>
     public void Send(ReadOnlySpan<byte> message)
@@ -201,27 +198,25 @@ public sealed unsafe class BusLink : IFileEventHandler
         }
         message.CopyTo(_send.AsSpan(_sendEnd));
         _sendEnd += message.Length;
-        if (wasEmpty && !_connecting) _loop.CreateFileEvent(Fd, FileEventMask.Writable, this);
+        if (wasEmpty && IsConnected) _conn!.SetWriteHandler(_loop, true);
     }
 
     void Flush()
     {
+        var conn = _conn!;
         while (_sendStart < _sendEnd)
         {
-            nint n;
-            fixed (byte* p = &_send[_sendStart]) n = Native.Write(Fd, p, _sendEnd - _sendStart);
+            int n = conn.Write(_send.AsSpan(_sendStart, _sendEnd - _sendStart));
             if (n < 0)
             {
-                int errno = Native.LastErrno;
-                if (errno == Native.EAGAIN) return;
-                if (errno == Native.EINTR) continue;
+                if (conn.State == ConnectionState.Connected) return;
                 Free();
                 return;
             }
-            _sendStart += (int)n;
+            _sendStart += n;
         }
         _sendStart = _sendEnd = 0;
-        _loop.DeleteFileEvent(Fd, FileEventMask.Writable);
+        conn.SetWriteHandler(_loop, false);
     }
 
     /// <summary>clusterNodeCronResizeBuffers: a send buffer four times bigger than what it holds gives the room back.</summary>
@@ -241,9 +236,12 @@ public sealed unsafe class BusLink : IFileEventHandler
     {
         if (_freed) return;
         _freed = true;
-        _loop.DeleteFileEvent(Fd, FileEventMask.Readable | FileEventMask.Writable);
-        if (_socket is not null) _socket.Dispose();
-        else Native.Close(Fd);
+        if (_conn is not null) _conn.Close();
+        else
+        {
+            _loop.DeleteFileEvent(_fd, FileEventMask.Readable | FileEventMask.Writable);
+            Native.Close(_fd);
+        }
         if (Node is not null)
         {
             if (Node.Link == this) Node.Link = null;

@@ -27,6 +27,8 @@ public sealed class ClusterBus
     int _pfailNodes;
 
     public Log Log => _server.Log;
+    /// <summary>connTypeOfCluster: TLS for links made from now on while tls-cluster is on, else null (plain TCP).</summary>
+    internal TlsConnectionType? Tls => Config.TlsCluster ? _server.Tls : null;
     long Now => _server.UnixTimeMs;
     Config Config => _server.Config;
 
@@ -96,7 +98,8 @@ public sealed class ClusterBus
                 Native.SetInt(cfd, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
                 var (ip, port) = Native.ReadSockAddr(new ReadOnlySpan<byte>(sa, len));
                 bus.Log.Verbose($"Accepting cluster node connection from {ip}:{port}");
-                bus._links.Add(BusLink.Accepted(bus, loop, cfd, bus.Now));
+                var link = BusLink.Accepted(bus, loop, cfd, bus.Now);
+                if (!link.Freed) bus._links.Add(link);
             }
         }
 
@@ -692,7 +695,7 @@ public sealed class ClusterBus
                     // Failure detection needs a ping in flight: count this attempt as one.
                     if (node.PingSent == 0) node.PingSent = now;
                 }
-                else _links.Add(link);
+                else if (!link.Freed) _links.Add(link);
             }
         }
         if (_iteration % 10 == 0)

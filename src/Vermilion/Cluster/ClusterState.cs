@@ -49,8 +49,8 @@ public sealed partial class ClusterState
     public readonly Dictionary<string, ClusterNode> Nodes = new();
     /// <summary>The owner of each slot (clusterState.slots).</summary>
     public readonly ClusterNode?[] SlotOwners = new ClusterNode?[Slots];
-    public readonly ClusterNode?[] MigratingTo = new ClusterNode?[Slots];
-    public readonly ClusterNode?[] ImportingFrom = new ClusterNode?[Slots];
+    public readonly SlotNodeTable MigratingTo = new();
+    public readonly SlotNodeTable ImportingFrom = new();
     public ulong CurrentEpoch, LastVoteEpoch;
     public ClusterHealth State = ClusterHealth.Fail;
     /// <summary>The number of masters serving at least one slot (1 until the first update, as clusterInit).</summary>
@@ -91,13 +91,15 @@ public sealed partial class ClusterState
                 throw new ServerStartException("Fatal: can't update cluster config file.");
         }
         var config = server.Config;
-        if (config.ClusterPort == 0 && config.Port > 65535 - PortIncrement)
+        // clusterInit: the bus port follows the TLS port in a TLS cluster.
+        int clientPort = config.TlsCluster ? config.TlsPort : config.Port;
+        if (config.ClusterPort == 0 && clientPort > 65535 - PortIncrement)
             throw new ServerStartException("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.");
         cluster.DeriveAnnouncedPorts();
         cluster.MyselfFlagsChanged();
         cluster.AnnouncementChanged();
         cluster.Bus = new ClusterBus(server, cluster);
-        int cport = config.ClusterPort != 0 ? config.ClusterPort : config.Port + PortIncrement;
+        int cport = config.ClusterPort != 0 ? config.ClusterPort : clientPort + PortIncrement;
         if (!cluster.Bus.Listen(cport))
             throw new ServerStartException($"Failed listening on port {cport} (cluster), aborting.");
         return cluster;
@@ -293,8 +295,8 @@ public sealed partial class ClusterState
     /// <summary>clusterCloseAllSlots: no slot migrating or importing.</summary>
     public void CloseAllSlots()
     {
-        Array.Clear(MigratingTo);
-        Array.Clear(ImportingFrom);
+        MigratingTo.Clear();
+        ImportingFrom.Clear();
     }
 
     public int CountKeysInSlot(int slot) => Db.Keys.Slots!.CountKeysInSlot(slot);

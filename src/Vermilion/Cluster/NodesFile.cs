@@ -15,10 +15,10 @@ public sealed partial class ClusterState
     /// pong received, config epoch (a replica shows its master's), link state, slot ranges, and for
     /// myself the open slots ([slot->-id] migrating, [slot-&lt;-id] importing).
     /// </summary>
-    public string NodeDescription(ClusterNode node, List<(int Start, int End)>? ranges = null)
+    public string NodeDescription(ClusterNode node, List<(int Start, int End)>? ranges = null, bool plaintextPort = false)
     {
         var sb = new StringBuilder(128);
-        sb.Append(node.Name).Append(' ').Append(node.Ip).Append(':').Append(node.Port).Append('@').Append(node.CPort);
+        sb.Append(node.Name).Append(' ').Append(node.Ip).Append(':').Append(PortFor(node, plaintextPort)).Append('@').Append(node.CPort);
         if (node.Hostname.Length != 0) sb.Append(',').Append(node.Hostname);
         sb.Append(' ').Append(ClusterNode.FlagNames(node.Flags)).Append(' ');
         sb.Append(node.SlaveOf is not null ? node.SlaveOf.Name : "-");
@@ -41,8 +41,8 @@ public sealed partial class ClusterState
         return sb.ToString();
     }
 
-    /// <summary>clusterGenNodesDescription: every node not matching <paramref name="filter"/>, a line each.</summary>
-    public string NodesDescription(NodeFlags filter)
+    /// <summary>clusterGenNodesDescription: every node not matching <paramref name="filter"/>, a line each (with plaintext ports for a plaintext client of a TLS cluster).</summary>
+    public string NodesDescription(NodeFlags filter, bool plaintextPort = false)
     {
         // The slot table once, rather than 16384 slots per node (clusterGenNodesSlotsInfo).
         var ranges = new Dictionary<ClusterNode, List<(int, int)>>();
@@ -64,7 +64,7 @@ public sealed partial class ClusterState
         foreach (var node in Nodes.Values)
         {
             if ((node.Flags & filter) != 0) continue;
-            sb.Append(NodeDescription(node, ranges.GetValueOrDefault(node) ?? [])).Append('\n');
+            sb.Append(NodeDescription(node, ranges.GetValueOrDefault(node) ?? [], plaintextPort)).Append('\n');
         }
         return sb.ToString();
     }

@@ -1,4 +1,5 @@
 using Vermilion.Commands;
+using Vermilion.Net;
 using Vermilion.Protocol;
 using Vermilion.Server;
 using Vermilion.Storage;
@@ -48,6 +49,18 @@ public sealed partial class ClusterState
         return null;
     }
     readonly CommandArgs _queuedArgs = new();
+    // getNodeByQuery's firstkey: copied, since EXEC reuses _queuedArgs for each queued command;
+    // into a buffer kept between requests so routing allocates nothing.
+    byte[] _firstKey = new byte[64];
+    int _firstKeyLength;
+
+    void KeepFirstKey(ReadOnlySpan<byte> key)
+    {
+        // A huge key's buffer is not kept once keys are short again.
+        if (key.Length > _firstKey.Length || (_firstKey.Length > 4096 && key.Length <= 64)) _firstKey = new byte[Math.Max(key.Length, 64)];
+        key.CopyTo(_firstKey);
+        _firstKeyLength = key.Length;
+    }
 
     /// <summary>
     /// processCommand's cluster step: null when the command may run here, else the error to
@@ -70,8 +83,18 @@ public sealed partial class ClusterState
             RoutedSlot = _routedKeys ? slot : -1;
             return null;
         }
-        return RedirectError(node, slot, redirect);
+        return RedirectError(node, slot, redirect, PlaintextPortFor(c));
     }
+
+    /// <summary>
+    /// use_pport: in a TLS cluster (tls-cluster yes, where a node's port is its TLS port) a client
+    /// on a plaintext connection is shown the nodes' plaintext ports, in CLUSTER NODES, SLOTS,
+    /// REPLICAS and MOVED/ASK, so it can follow them.
+    /// </summary>
+    public bool PlaintextPortFor(Client c) => Config.TlsCluster && c.Conn is { Type: not TlsConnectionType };
+
+    /// <summary>A node's client port as <paramref name="plaintextPort"/> asks (the TLS port when it has no plaintext one).</summary>
+    public static int PortFor(ClusterNode n, bool plaintextPort) => plaintextPort && n.PPort != 0 ? n.PPort : n.Port;
 
     /// <summary>
     /// getNodeByQuery: the node that serves every key of the request (myself for none), or null
@@ -83,7 +106,7 @@ public sealed partial class ClusterState
         slot = 0;
         _routedKeys = false;
         ClusterNode? n = null;
-        byte[]? firstKey = null;
+        bool haveFirstKey = false;
         bool multipleKeys = false, migrating = false, importing = false;
         int missing = 0, existing = 0;
         bool exec = cmd.FullName == "exec";
@@ -105,20 +128,26 @@ public sealed partial class ClusterState
             {
                 var key = margs[k.Position];
                 int thisSlot = SlotIndex.KeyHashSlot(key);
-                if (firstKey is null)
+                if (!haveFirstKey)
                 {
-                    firstKey = key.ToArray();
+                    haveFirstKey = true;
+                    KeepFirstKey(key);
                     slot = thisSlot;
-                    n = SlotOwners[slot];
+                    // Myself's 2 KB slot bitmap answers for the slots served here without a cache
+                    // miss in the 128 KB owner table (AddSlot/DeleteSlot keep the two in step).
+                    n = Myself.OwnsSlot(slot) ? Myself : SlotOwners[slot];
                     if (n is null)
                     {
                         redirect = Redirect.DownUnbound;
                         return null;
                     }
-                    if (n == Myself && MigratingTo[slot] is not null) migrating = true;
-                    else if (ImportingFrom[slot] is not null) importing = true;
+                    if (MigratingTo.Count + ImportingFrom.Count > 0)
+                    {
+                        if (n == Myself && MigratingTo[slot] is not null) migrating = true;
+                        else if (ImportingFrom[slot] is not null) importing = true;
+                    }
                 }
-                else if (!key.SequenceEqual(firstKey))
+                else if (!key.SequenceEqual(_firstKey.AsSpan(0, _firstKeyLength)))
                 {
                     if (slot != thisSlot)
                     {
@@ -220,18 +249,18 @@ public sealed partial class ClusterState
             && Myself.IsSlave && Myself.SlaveOf == node)
             node = Myself;
         if (node == Myself || ImportingFrom[slot] is not null) return null;
-        return node is null ? RedirectError(null, 0, Redirect.DownUnbound) : RedirectError(node, slot, Redirect.Moved);
+        return node is null ? RedirectError(null, 0, Redirect.DownUnbound) : RedirectError(node, slot, Redirect.Moved, PlaintextPortFor(c));
     }
 
     /// <summary>clusterRedirectClient's texts.</summary>
-    public string RedirectError(ClusterNode? n, int slot, Redirect redirect) => redirect switch
+    public string RedirectError(ClusterNode? n, int slot, Redirect redirect, bool plaintextPort = false) => redirect switch
     {
         Redirect.CrossSlot => "-CROSSSLOT Keys in request don't hash to the same slot",
         Redirect.Unstable => "-TRYAGAIN Multiple keys request during rehashing of slot",
         Redirect.DownState => "-CLUSTERDOWN The cluster is down",
         Redirect.DownReadOnlyState => "-CLUSTERDOWN The cluster is down and only accepts read commands",
         Redirect.DownUnbound => "-CLUSTERDOWN Hash slot not served",
-        Redirect.Ask => $"-ASK {slot} {PreferredEndpoint(n!)}:{n!.Port}",
-        _ => $"-MOVED {slot} {PreferredEndpoint(n!)}:{n!.Port}",
+        Redirect.Ask => $"-ASK {slot} {PreferredEndpoint(n!)}:{PortFor(n!, plaintextPort)}",
+        _ => $"-MOVED {slot} {PreferredEndpoint(n!)}:{PortFor(n!, plaintextPort)}",
     };
 }

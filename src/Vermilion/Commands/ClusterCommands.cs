@@ -122,7 +122,7 @@ public static partial class ClusterCommands
     static void Nodes(Client c, CommandArgs a)
     {
         if (Cluster(c) is not { } cluster) return;
-        c.Reply.Verbatim(cluster.NodesDescription(NodeFlags.None));
+        c.Reply.Verbatim(cluster.NodesDescription(NodeFlags.None, cluster.PlaintextPortFor(c)));
     }
 
     [Command("cluster|myid")]
@@ -176,7 +176,7 @@ public static partial class ClusterCommands
         if (type == "ip") c.Reply.Bulk(node.Ip);
         else if (type == "hostname") c.Reply.Bulk(node.Hostname.Length != 0 ? node.Hostname : "?");
         else c.Reply.Null();
-        c.Reply.Integer(node.Port);
+        c.Reply.Integer(ClusterState.PortFor(node, cluster.PlaintextPortFor(c)));
         c.Reply.Bulk(node.Name);
         int length = (type != "ip" ? 1 : 0) + (type != "hostname" && node.Hostname.Length != 0 ? 1 : 0);
         c.Reply.MapHeader(length);
@@ -539,7 +539,7 @@ public static partial class ClusterCommands
         else
         {
             c.Reply.ArrayHeader(n.Replicas.Count);
-            foreach (var r in n.Replicas) c.Reply.Bulk(cluster.NodeDescription(r));
+            foreach (var r in n.Replicas) c.Reply.Bulk(cluster.NodeDescription(r, plaintextPort: cluster.PlaintextPortFor(c)));
         }
     }
 

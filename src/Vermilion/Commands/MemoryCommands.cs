@@ -132,9 +132,10 @@ public static partial class MemoryCommands
             r.Bulk($"db.{db.Id}");
             r.MapHeader(3);
             long deadlines = db.Keys.DeadlineBytes;
-            Field(r, "overhead.hashtable.main", db.Keys.StructureBytes - deadlines);
+            long slotLinks = db.Keys.Slots?.Bytes ?? 0;
+            Field(r, "overhead.hashtable.main", db.Keys.StructureBytes - deadlines - slotLinks);
             Field(r, "overhead.hashtable.expires", deadlines);
-            Field(r, "overhead.hashtable.slot-to-keys", 0);
+            Field(r, "overhead.hashtable.slot-to-keys", slotLinks);
         }
         Field(r, "overhead.total", overhead);
         Field(r, "keys.count", keys);

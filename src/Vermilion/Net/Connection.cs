@@ -8,7 +8,7 @@ public interface IConnectionHandler
 {
     void OnReadable(Connection conn);
     void OnWritable(Connection conn);
-    /// <summary>The accept handler (clientAcceptHandler): the connection is Connected, or its handshake failed (Error, Closed).</summary>
+    /// <summary>The accept handler (clientAcceptHandler; for a cluster bus link this node opened, the connect handler): the connection is Connected, or its handshake failed (Error, Closed).</summary>
     void OnAccepted(Connection conn);
 }
 

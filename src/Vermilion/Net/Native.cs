@@ -15,11 +15,11 @@ internal static unsafe partial class Native
 
     // errno values (Linux).
     public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENFILE = 23, ENOPROTOOPT = 92,
-        EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99;
+        EPROTONOSUPPORT = 93, ESOCKTNOSUPPORT = 94, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97, EADDRNOTAVAIL = 99, EINPROGRESS = 115;
 
     public const int AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_KEEPALIVE = 9, SO_SNDBUF = 7;
+    public const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, SO_KEEPALIVE = 9, SO_SNDBUF = 7;
     public const int IPPROTO_TCP = 6, TCP_NODELAY = 1, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6, TCP_QUICKACK = 12;
     public const int IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     const int F_GETFL = 3, F_SETFL = 4, F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, O_NONBLOCK = 0x800;
@@ -47,6 +47,7 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)] public static partial int Socket(int domain, int type, int protocol);
     [LibraryImport(Libc, EntryPoint = "bind", SetLastError = true)] public static partial int Bind(int fd, byte* addr, int len);
     [LibraryImport(Libc, EntryPoint = "listen", SetLastError = true)] public static partial int Listen(int fd, int backlog);
+    [LibraryImport(Libc, EntryPoint = "connect", SetLastError = true)] public static partial int Connect(int fd, byte* addr, int len);
     [LibraryImport(Libc, EntryPoint = "accept4", SetLastError = true)] public static partial int Accept4(int fd, byte* addr, int* len, int flags);
     [LibraryImport(Libc, EntryPoint = "setsockopt", SetLastError = true)] public static partial int SetSockOpt(int fd, int level, int name, void* value, int len);
     [LibraryImport(Libc, EntryPoint = "getsockopt", SetLastError = true)] public static partial int GetSockOpt(int fd, int level, int name, void* value, int* len);
@@ -158,6 +159,30 @@ internal static unsafe partial class Native
 
     /// <summary>strerror(errno), as Redis puts it in its log lines ("Address already in use").</summary>
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>
+    /// A non-blocking TCP socket (TCP_NODELAY) connecting to <paramref name="ip"/>:<paramref name="port"/>
+    /// (anetTcpNonBlockConnect): the fd, with <paramref name="inProgress"/> when the connect ends
+    /// later (the fd turns writable, SO_ERROR tells how); -1 when it failed at once.
+    /// </summary>
+    public static int ConnectNonBlocking(IPAddress ip, int port, out bool inProgress)
+    {
+        inProgress = false;
+        bool v6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
+        int fd = Socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+        byte* sa = stackalloc byte[SockAddrStorageSize];
+        int len = WriteSockAddr(new Span<byte>(sa, SockAddrStorageSize), ip, port);
+        if (Connect(fd, sa, len) == 0) return fd;
+        if (LastErrno == EINPROGRESS)
+        {
+            inProgress = true;
+            return fd;
+        }
+        Close(fd);
+        return -1;
+    }
 
     public static int SetInt(int fd, int level, int name, int value) => SetSockOpt(fd, level, name, &value, sizeof(int));
 

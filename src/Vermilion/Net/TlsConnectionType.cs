@@ -40,6 +40,18 @@ public sealed unsafe class TlsConnectionType : ConnectionType
         return new TlsConnection(fd, this, Context.Server, verify);
     }
 
+    /// <summary>clusterAcceptHandler's connCreateAcceptedTLS(fd, TLS_CLIENT_AUTH_YES): a bus peer must show a certificate whatever tls-auth-clients says.</summary>
+    public Connection CreateClusterAccepted(int fd) =>
+        new TlsConnection(fd, this, Context.Server, OpenSsl.SSL_VERIFY_PEER | OpenSsl.SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+
+    /// <summary>
+    /// connCreateTLS + connTLSConnect on a socket whose TCP connect has completed: the client
+    /// context when tls-client-cert-file/-key-file are set, else the server's (Redis's
+    /// redis_tls_client_ctx fallback); the peer's certificate is verified against the CA.
+    /// </summary>
+    public Connection CreateConnecting(int fd) =>
+        new TlsConnection(fd, this, Context.Client != 0 ? Context.Client : Context.Server, OpenSsl.SSL_VERIFY_PEER, connect: true);
+
     /// <summary>connTLSRead: the same contract as a socket read (bytes, 0 at EOF, -1 with the state saying whether to retry).</summary>
     public override int Read(Connection c, Span<byte> buffer)
     {
@@ -115,6 +127,8 @@ public sealed unsafe class TlsConnectionType : ConnectionType
 /// writable (SSL_ERROR_WANT_WRITE) and a write may need it readable (renegotiation, key update):
 /// the fd is armed for what the handler wants plus what OpenSSL asked for (updateSSLEvent), and
 /// an event in one direction runs the other direction's handler when OpenSSL asked for it.
+/// Accepted connections handshake as the server (state Accepting); the cluster bus's outgoing
+/// links as the client (state Connecting, SSL_connect), with the same event bookkeeping.
 /// </summary>
 public sealed unsafe class TlsConnection : Connection, IFileEventHandler
 {
@@ -127,8 +141,9 @@ public sealed unsafe class TlsConnection : Connection, IFileEventHandler
     bool _readWantsWrite, _writeWantsRead;
     internal int PendingIndex = -1;
 
-    internal TlsConnection(int fd, TlsConnectionType type, nint ctx, int verifyMode) : base(fd, type)
+    internal TlsConnection(int fd, TlsConnectionType type, nint ctx, int verifyMode, bool connect = false) : base(fd, type)
     {
+        if (connect) State = ConnectionState.Connecting;
         _type = type;
         Ssl = ctx == 0 ? 0 : OpenSsl.SslNew(ctx);
         if (Ssl == 0)
@@ -139,7 +154,8 @@ public sealed unsafe class TlsConnection : Connection, IFileEventHandler
         }
         OpenSsl.SslSetVerify(Ssl, verifyMode, 0);
         OpenSsl.SslSetFd(Ssl, fd);
-        OpenSsl.SslSetAcceptState(Ssl);
+        if (connect) OpenSsl.SslSetConnectState(Ssl);
+        else OpenSsl.SslSetAcceptState(Ssl);
     }
 
     /// <summary>connTLSGetLastError: OpenSSL's text, strerror for a failed system call, Redis's "(null)" when there is neither (a peer that went away in a handshake).</summary>
@@ -148,10 +164,10 @@ public sealed unsafe class TlsConnection : Connection, IFileEventHandler
     /// <summary>The negotiated protocol ("TLSv1.3"), or "" before the handshake ended.</summary>
     public string ProtocolVersion => Ssl != 0 && State == ConnectionState.Connected ? OpenSsl.Version(Ssl) : "";
 
-    /// <summary>connTLSAccept: starts the handshake; the accept handler runs when it ends, maybe now.</summary>
+    /// <summary>connTLSAccept (connTLSConnect's handshake for an outgoing one): starts the handshake; the accept (connect) handler runs when it ends, maybe now.</summary>
     public override bool Accept()
     {
-        if (State != ConnectionState.Accepting) return false;
+        if (State is not (ConnectionState.Accepting or ConnectionState.Connecting)) return false;
         switch (Handshake())
         {
             case HandshakeStep.InProgress: return true;
@@ -166,7 +182,7 @@ public sealed unsafe class TlsConnection : Connection, IFileEventHandler
 
     HandshakeStep Handshake()
     {
-        int ret = OpenSsl.SslAccept(Ssl);
+        int ret = State == ConnectionState.Connecting ? OpenSsl.SslConnect(Ssl) : OpenSsl.SslAccept(Ssl);
         if (ret > 0)
         {
             State = ConnectionState.Connected;
@@ -263,7 +279,7 @@ public sealed unsafe class TlsConnection : Connection, IFileEventHandler
     bool UpdateSslEvent()
     {
         var loop = _loop;
-        if (loop is null || Fd < 0 || State == ConnectionState.Accepting) return true;
+        if (loop is null || Fd < 0 || State is ConnectionState.Accepting or ConnectionState.Connecting) return true;
         var mask = loop.GetFileEvents(Fd);
         bool needRead = _wantRead || _writeWantsRead;
         bool needWrite = _wantWrite || _readWantsWrite;
@@ -294,7 +310,7 @@ public sealed unsafe class TlsConnection : Connection, IFileEventHandler
         var handler = Handler;
         switch (State)
         {
-            case ConnectionState.Accepting:
+            case ConnectionState.Accepting or ConnectionState.Connecting:
                 if (Handshake() == HandshakeStep.InProgress) return;
                 handler?.OnAccepted(this);
                 if (Fd < 0) return;

@@ -125,8 +125,8 @@ public sealed class Keyspace
         }
     }
 
-    /// <summary>Bytes of the structure itself: entry segments, bucket tables, deadline segments, the object table.</summary>
-    public long StructureBytes => _structureBytes + _objects.TableBytes;
+    /// <summary>Bytes of the structure itself: entry segments, bucket tables, deadline segments, the object table, the slot index's links.</summary>
+    public long StructureBytes => _structureBytes + _objects.TableBytes + (Slots?.Bytes ?? 0);
     long _structureBytes = 4 * 4;
 
     ref Entry At(int index) => ref _segments[index >> SegmentBits][index & SegmentMask];

@@ -21,11 +21,17 @@ public sealed class SlotIndex
     readonly int[] _count = new int[Slots];
     // Chunks of 16K links (64 KB: below the large object heap), grown with the keyspace's arena.
     int[][] _next = [], _prev = [];
+    int _chunks;
 
     public int CountKeysInSlot(int slot) => _count[slot];
 
-    /// <summary>The managed bytes the links take (MEMORY STATS' overhead).</summary>
-    public long Bytes => (long)_next.Length * ChunkSize * 8 + Slots * 8;
+    /// <summary>
+    /// The bytes of the links, counted in used_memory (Keyspace.StructureBytes) and shown as MEMORY
+    /// STATS overhead.hashtable.slot-to-keys, as Redis counts its per-entry metadata there
+    /// (getMemoryOverheadData). The two per-slot arrays are fixed, like Redis's slots_to_keys
+    /// allocated at startup, so they are not counted.
+    /// </summary>
+    public long Bytes => (long)_chunks * ChunkSize * 8;
 
     /// <summary>slotToKeyAddEntry: <paramref name="entry"/> now holds <paramref name="key"/>.</summary>
     public void Add(int entry, ReadOnlySpan<byte> key)
@@ -38,8 +44,12 @@ public sealed class SlotIndex
             Array.Resize(ref _next, grown);
             Array.Resize(ref _prev, grown);
         }
-        _next[chunk] ??= new int[ChunkSize];
-        _prev[chunk] ??= new int[ChunkSize];
+        if (_next[chunk] is null)
+        {
+            _next[chunk] = new int[ChunkSize];
+            _prev[chunk] = new int[ChunkSize];
+            _chunks++;
+        }
         int head = _head[slot];
         _next[chunk][entry & ChunkMask] = head;
         _prev[chunk][entry & ChunkMask] = 0;

@@ -150,6 +150,27 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         Assert.Equal("+OK\r\n", pair.Vermilion.Call("FLUSHALL"));
     }
 
+    /// <summary>
+    /// The slot index's links are in used_memory and in MEMORY STATS overhead.hashtable.slot-to-keys,
+    /// where Redis counts its per-key slot metadata (getMemoryOverheadData): the same keys cost a
+    /// cluster node that much more than a standalone server.
+    /// </summary>
+    [Fact]
+    public void SlotIndexMemoryIsCounted()
+    {
+        using var standalone = new InProcessServer(extra: ["--enable-debug-command", "yes"]);
+        using var node = new InProcessServer(extra: ["--enable-debug-command", "yes", "--cluster-enabled", "yes", "--cluster-port", InProcessServer.FreeTcpPort().ToString()]);
+        using var s = standalone.Connect();
+        using var n = node.Connect();
+        static long Field(string reply, string pattern) => long.Parse(Regex.Match(reply, pattern).Groups[1].Value);
+        foreach (var c in new[] { s, n }) Assert.Equal("+OK\r\n", c.Call("DEBUG", "POPULATE", "100000"));
+        long links = Field(n.Call("MEMORY", "STATS"), @"overhead\.hashtable\.slot-to-keys\r\n:(\d+)");
+        Assert.True(links >= 100_000 * 8, $"slot-to-keys {links}");
+        Assert.Equal(0, Field(s.Call("MEMORY", "STATS"), @"overhead\.hashtable\.slot-to-keys\r\n:(\d+)"));
+        long extra = Field(n.Call("INFO", "memory"), @"used_memory:(\d+)") - Field(s.Call("INFO", "memory"), @"used_memory:(\d+)");
+        Assert.InRange(extra, links * 9 / 10, links * 11 / 10);
+    }
+
     /// <summary>nodes.conf: written as CLUSTER NODES plus the vars line, and read back at the next start with the same id, slots and epochs.</summary>
     [Fact]
     public void NodesConfRoundTrip()
@@ -363,16 +384,16 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         }
     }
 
-    static bool CheckIsClean(string check) =>
+    internal static bool CheckIsClean(string check) =>
         check.Contains("[OK] All nodes agree about slots configuration.") && check.Contains("[OK] All 16384 slots covered.") && !check.Contains("[ERR]") && !check.Contains("[WARNING]");
 
-    static string Call(int port, params string[] args)
+    internal static string Call(int port, params string[] args)
     {
         using var s = RespSocket.Tcp(port);
         return s.Call(args);
     }
 
-    static string Cli(string[] args)
+    internal static string Cli(string[] args)
     {
         var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
