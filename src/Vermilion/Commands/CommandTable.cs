@@ -136,7 +136,10 @@ public sealed class CommandDef
         FullName = spec.FullName;
         Name = parent is null ? FullName : FullName[(parent.Name.Length + 1)..];
         Arity = spec.Arity;
-        Flags = spec.Flags;
+        // CMD_MAY_REPLICATE: COMMAND INFO hides it too ("Hidden on purpose", server.c); in 7.0 the commands that
+        // may add to the replication stream without being writes (CLIENT PAUSE WRITE holds them, a read-only
+        // script may not call them) are these.
+        Flags = spec.Flags | (FullName is "eval" or "evalsha" or "fcall" or "pfcount" or "publish" or "spublish" ? CommandFlags.MayReplicate : 0);
         Protected = FullName is "debug" or "module|load" or "module|loadex" or "module|unload";
     }
 

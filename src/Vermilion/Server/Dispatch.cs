@@ -629,11 +629,11 @@ public sealed partial class VermilionServer
         if (Pause == PauseMode.All) return true;
         // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate,
         // and EXEC of a transaction that queued any (processCommand reads mstate.cmd_flags).
-        const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
-        if ((cmd.Flags & mayReplicate) != 0) return true;
         // getCommandFlags: a script counts as a write unless it declared no-writes (a compat-mode
         // EVAL always writes), so a manual failover's pause stops it too.
-        if (cmd.FullName is "eval" or "evalsha" or "fcall" && ScriptMayWrite(cmd, args)) return true;
+        if (cmd.FullName is "eval" or "evalsha" or "fcall") return ScriptMayWrite(cmd, args);
+        const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
+        if ((cmd.Flags & mayReplicate) != 0) return true;
         return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
 

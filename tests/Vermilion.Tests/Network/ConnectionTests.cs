@@ -324,6 +324,37 @@ public class ConnectionTests
         Assert.True(s.LogContains("Possible SECURITY ATTACK detected"));
     }
 
+    /// <summary>
+    /// CMD_MAY_REPLICATE, which COMMAND INFO hides: CLIENT PAUSE WRITE holds PFCOUNT and PUBLISH (and a script that
+    /// may write, alone or queued in MULTI), not a no-writes script; a read-only script may not PUBLISH.
+    /// </summary>
+    [Fact]
+    public void ClientPauseWriteHoldsMayReplicateCommands()
+    {
+        using var s = new InProcessServer();
+        using var admin = s.Connect();
+        using var counter = s.Connect();
+        using var publisher = s.Connect();
+        using var script = s.Connect();
+        using var tx = s.Connect();
+        Assert.Equal(":1\r\n", admin.Call("PFADD", "hll", "a"));
+        Assert.StartsWith("-ERR Write commands are not allowed from read-only scripts. script:", admin.Call("EVAL_RO", "return redis.call('publish','ch','m')", "0"));
+        Assert.Equal("+OK\r\n", admin.Call("CLIENT", "PAUSE", "100000", "WRITE"));
+        Assert.Equal(":1\r\n", admin.Call("EVAL", "#!lua flags=no-writes\nreturn 1", "0"));
+        Assert.Equal("+OK\r\n", tx.Call("MULTI"));
+        Assert.Equal("+QUEUED\r\n", tx.Call("EVAL", "#!lua flags=no-writes\nreturn 2", "0"));
+        Assert.Equal("*1\r\n:2\r\n", tx.Call("EXEC"));
+        counter.Send(RespSocket.Encode("PFCOUNT", "hll"));
+        publisher.Send(RespSocket.Encode("PUBLISH", "ch", "m"));
+        script.Send(RespSocket.Encode("EVAL", "return 3", "0"));
+        Assert.True(counter.IsQuiet(300) && publisher.IsQuiet(0) && script.IsQuiet(0));
+        Assert.Contains("blocked_clients:3\r\n", admin.Call("INFO", "clients"));
+        Assert.Equal("+OK\r\n", admin.Call("CLIENT", "UNPAUSE"));
+        Assert.Equal(":1\r\n", counter.ReadReply());
+        Assert.Equal(":0\r\n", publisher.ReadReply());
+        Assert.Equal(":3\r\n", script.ReadReply());
+    }
+
     [Fact]
     public void ClientPauseHoldsCommandsUntilItEnds()
     {
