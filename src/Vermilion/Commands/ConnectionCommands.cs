@@ -151,10 +151,13 @@ public static partial class ConnectionCommands
         c.Reply.Ok();
     }
 
-    /// <summary>RESET: back to a fresh connection's state (db 0, RESP2, no name, replies on, no subscriptions).</summary>
+    /// <summary>RESET: back to a fresh connection's state (db 0, RESP2, the default user as a new connection has it, no name, replies on, no subscriptions, no cluster ASKING/READONLY).</summary>
     [Command("reset")]
     static void Reset(Client c, CommandArgs a)
     {
+        // clearClientConnectionState's clientSetDefaultAuth: authenticated only if the default user is on and nopass.
+        c.User = c.Server.Acl.DefaultUser;
+        c.Authenticated = c.Server.Acl.NewClientsAuthenticated;
         c.Server.UnsubscribeEverything(c);
         c.Server.DiscardTransaction(c);
         c.Server.DisableTracking(c);
@@ -162,7 +165,7 @@ public static partial class ConnectionCommands
         c.SelectDb(0);
         c.Reply.Resp = 2;
         c.Name = null;
-        c.Flags &= ~(ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict | ClientFlags.NoTouch);
+        c.Flags &= ~(ClientFlags.ReplyOff | ClientFlags.ReplySkip | ClientFlags.ReplySkipNext | ClientFlags.NoEvict | ClientFlags.NoTouch | ClientFlags.Asking | ClientFlags.ReadOnly);
         c.Reply.Muted = false;
         c.Reply.Simple("RESET"u8);
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Vermilion.Commands;
 using Vermilion.Protocol;
 
@@ -165,7 +166,7 @@ public sealed partial class VermilionServer
         for (int j = 0; j < args.Count; j++)
         {
             if (j > 0) Append(line, " ");
-            AppendRepr(line, IsRedacted(cmd, args, j) ? "(redacted)"u8 : args[j]);
+            AppendRepr(line, IsRedacted(Config, cmd, args, j) ? "(redacted)"u8 : args[j]);
         }
         Append(line, "\r\n");
         for (int i = 0; i < _monitors.Count; i++)
@@ -218,13 +219,19 @@ public sealed partial class VermilionServer
     /// <summary>
     /// Arguments Redis's commands redact (redactClientCommandArgument) so neither MONITOR nor the
     /// slow log shows them: AUTH's username and password (when it has at most three arguments),
-    /// HELLO's AUTH username and password once the protocol version was accepted.
+    /// HELLO's AUTH username and password once the protocol version was accepted, every argument
+    /// of ACL SETUSER from the username on (even when it fails), CONFIG SET's values of sensitive
+    /// parameters (configSetCommand redacts them all before it checks any).
     /// </summary>
-    internal static bool IsRedacted(CommandDef cmd, CommandArgs args, int j)
+    internal static bool IsRedacted(Config config, CommandDef cmd, CommandArgs args, int j)
     {
         if (j == 0) return false;
         switch (cmd.FullName)
         {
+            case "acl|setuser":
+                return j >= 2;
+            case "config|set":
+                return j >= 3 && (j - 3) % 2 == 0 && config.Find(Encoding.Latin1.GetString(args[j - 1])) is { Sensitive: true };
             case "auth":
                 return args.Count <= 3;
             case "hello":

@@ -34,14 +34,14 @@ public sealed class Slowlog
     {
         if (config.SlowlogLogSlowerThan < 0) return;
         if (durationUs >= config.SlowlogLogSlowerThan)
-            _entries.AddFirst(new Entry(_nextId++, unixTime, durationUs, Arguments(cmd, args), c.PeerId, c.NameOrEmpty));
+            _entries.AddFirst(new Entry(_nextId++, unixTime, durationUs, Arguments(config, cmd, args), c.PeerId, c.NameOrEmpty));
         while (_entries.Count > config.SlowlogMaxLen) _entries.RemoveLast();
     }
 
     public void Reset() => _entries.Clear();
 
     /// <summary>slowlogCreateEntry's argument vector: 32 arguments at most, each at most 128 bytes, with a note of what was cut.</summary>
-    static byte[][] Arguments(CommandDef cmd, CommandArgs args)
+    static byte[][] Arguments(Config config, CommandDef cmd, CommandArgs args)
     {
         int argc = args.Count, kept = Math.Min(argc, MaxArguments);
         var result = new byte[kept][];
@@ -49,7 +49,7 @@ public sealed class Slowlog
         {
             if (kept != argc && j == kept - 1)
                 result[j] = Encoding.ASCII.GetBytes($"... ({argc - kept + 1} more arguments)");
-            else if (VermilionServer.IsRedacted(cmd, args, j))
+            else if (VermilionServer.IsRedacted(config, cmd, args, j))
                 result[j] = "(redacted)"u8.ToArray();
             else if (args.Length(j) > MaxArgumentBytes)
             {

@@ -25,6 +25,24 @@ public class AclDifferentialTests(DifferentialServers servers) : IClassFixture<D
         ["ACL", "DRYRUN", "u1", "get", "x"], ["ACL", "DRYRUN", "u1", "set", "y", "1"], ["ACL", "DRYRUN", "u1", "set", "z", "1"], ["ACL", "DRYRUN", "u1", "flushall"],
         ["ACL", "DRYRUN", "nobody", "get", "a"], ["ACL", "DRYRUN", "u1", "nosuch"], ["ACL", "DRYRUN", "u1", "get"], ["AUTH", "x"], ["AUTH", "u1", "wrong"], ["AUTH", "a", "b", "c"]);
 
+    /// <summary>RESET makes the connection the default user again, authenticated only while that user is on and nopass.</summary>
+    [Fact]
+    public void ResetReturnsToTheDefaultUser() => servers.Same(connect =>
+    {
+        using var admin = connect();
+        foreach (var c in s_clean) admin.Call(c);
+        admin.Call("ACL", "SETUSER", "u1", "on", ">p1", "+@all", "~*");
+        using var u = connect();
+        var t = new List<string> { u.Call("AUTH", "u1", "p1"), u.Call("ACL", "WHOAMI"), u.Call("RESET"), u.Call("ACL", "WHOAMI"), u.Call("AUTH", "u1", "p1") };
+        t.Add(admin.Call("ACL", "SETUSER", "default", "resetpass", ">secret"));
+        t.Add(u.Call("RESET"));
+        t.Add(u.Call("GET", "x"));
+        t.Add(u.Call("AUTH", "secret"));
+        t.Add(u.Call("ACL", "WHOAMI"));
+        foreach (var c in s_clean) t.Add(admin.Call(c));
+        return t;
+    });
+
     /// <summary>A restricted user's commands, keys, channels, MULTI and scripts; then the log's first fields (age and client info differ).</summary>
     [Fact]
     public void PermissionChecksAndLog() => servers.Same(connect =>

@@ -43,6 +43,12 @@ public class ObservabilityDifferentialTests(DifferentialServers servers) : IClas
             ["MULTI"], ["SET", "a", "1"], ["GET", "a"], ["EXEC"],
             ["NOSUCHCOMMAND"],
             ["GET"],
+            // ACL SETUSER's arguments from the username on, even when it fails; CONFIG SET's sensitive values, even beside a bad one.
+            ["ACL", "SETUSER", "bad user", "+get"],
+            ["ACL", "SETUSER", "slowlog-user", "+get", ">pw"],
+            ["ACL", "DELUSER", "slowlog-user"],
+            ["CONFIG", "SET", "masterauth", "", "masteruser", ""],
+            ["CONFIG", "SET", "requirepass", "x", "nosuch", "y"],
             ["SLOWLOG", "LEN"],
             ["SLOWLOG", "GET"],
             ["SLOWLOG", "GET", "-1"],
