@@ -166,9 +166,8 @@ public sealed unsafe class BusLink : IFileEventHandler
     {
         if (_connecting)
         {
-            int error;
-            try { error = (int)_socket!.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!; }
-            catch (SocketException) { error = -1; }
+            // SO_ERROR read as the errno it is: .NET's GetSocketOption gives a Windows SocketError code (10061), which strerror does not know.
+            int error = Native.GetInt(fd, Native.SOL_SOCKET, Native.SO_ERROR);
             if (error != 0)
             {
                 _bus.Log.Verbose($"Connection with Node {Node?.Name} at {Node?.Ip}:{Node?.CPort} failed: {(error > 0 ? Native.StrError(error) : "error")}");
