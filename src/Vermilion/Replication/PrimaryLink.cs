@@ -74,6 +74,13 @@ public sealed class PrimaryLink
     public PrimaryLink(VermilionServer server) => _server = server;
 
     public bool IsReplica => Host is not null;
+
+    /// <summary>
+    /// replicationGetSlaveOffset: the master client's offset, else the cached master's, else 0.
+    /// Redis drops its cached master on +FULLRESYNC, so a replica in a full sync reports 0 (the
+    /// cluster bus then hides it from CLUSTER SLOTS until it is synced).
+    /// </summary>
+    public long ReplicaOffset => Client is not null ? AppliedOffset : State == LinkState.Transfer ? 0 : Math.Max(_cachedOffset, 0);
     public bool SyncInProgress => State == LinkState.Transfer;
     public long TransferSize => _job?.PayloadSize ?? -1;
     public long TransferRead => _job?.PayloadRead ?? 0;
