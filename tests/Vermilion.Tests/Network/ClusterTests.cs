@@ -158,6 +158,11 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
     [Fact]
     public void LosingASlotUnsubscribesItsShardChannels()
     {
+        foreach (var connect in new Func<RespSocket>[] { servers.Redis.Connect, servers.Vermilion.Connect })
+        {
+            using var s = connect();
+            Assert.Equal("+OK\r\n", s.Call("CLUSTER", "RESET", "HARD"));
+        }
         ServeAllSlots();
         string Run(Func<RespSocket> connect)
         {
