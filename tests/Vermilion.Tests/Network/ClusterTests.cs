@@ -178,55 +178,6 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         DifferentialServers.AssertSame("SSUBSCRIBE, then DELSLOTS of its slot", Run(servers.Redis.Connect), Run(servers.Vermilion.Connect));
     }
 
-    /// <summary>
-    /// A cluster replica restarted from its RDB continues its history with +CONTINUE: loadDataFromDisk's
-    /// !iAmMaster() is nodes.conf's role in cluster mode (there is no replicaof), so the file's replication
-    /// ID becomes the replica's own (it asked with a fresh ID and got a full sync: tests/cluster 17).
-    /// </summary>
-    [Fact]
-    public void ARestartedReplicaContinuesItsHistory()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "vermilion-cluster-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            string[] NodeArgs() => ["--cluster-enabled", "yes", "--cluster-port", InProcessServer.FreeTcpPort().ToString(), "--repl-diskless-sync-delay", "0"];
-            string[] replicaArgs = NodeArgs(), masterArgs = NodeArgs();
-            using var master = new InProcessServer(null, "epoll", masterArgs);
-            using var m = master.Connect();
-            string Field(RespSocket s, string section, string name) =>
-                Regex.Match(s.Call("INFO", section), $@"{name}:(\S*)\r\n").Groups[1].Value;
-            Assert.Equal("+OK\r\n", m.Call("CLUSTER", "ADDSLOTSRANGE", "0", "16383"));
-            string masterId = m.Call("CLUSTER", "MYID").Split("\r\n")[1];
-            using (var replica = new InProcessServer(c => c.Dir = dir, "epoll", replicaArgs))
-            using (var r = replica.Connect())
-            {
-                Assert.Equal("+OK\r\n", r.Call("CLUSTER", "MEET", "127.0.0.1", master.Port.ToString(), masterArgs[3]));
-                Assert.True(InProcessServer.WaitFor(() => r.Call("CLUSTER", "REPLICATE", masterId) == "+OK\r\n", 10_000), "the replica never knew its master");
-                Assert.True(InProcessServer.WaitFor(() => Field(r, "replication", "master_link_status") == "up", 10_000), "the replica never synced");
-                Assert.True(InProcessServer.WaitFor(() => m.Call("CLUSTER", "INFO").Contains("cluster_state:ok"), 15_000), "cluster_state did not become ok");
-                Assert.Equal("+OK\r\n", m.Call("SET", "06S", "1"));
-                Assert.Equal("+OK\r\n", r.Call("READONLY"));
-                Assert.True(InProcessServer.WaitFor(() => r.Call("GET", "06S") == "$1\r\n1\r\n", 10_000), "the write never reached the replica");
-                Assert.Equal("+OK\r\n", r.Call("SAVE"));
-            }
-            Assert.Equal("+OK\r\n", m.Call("SET", "k", "2"));
-            using (var replica = new InProcessServer(c => c.Dir = dir, "epoll", replicaArgs))
-            using (var r = replica.Connect())
-            {
-                Assert.True(InProcessServer.WaitFor(() => Field(r, "replication", "master_link_status") == "up", 10_000), "the restarted replica never synced");
-                Assert.Equal("+OK\r\n", r.Call("READONLY"));
-                Assert.True(InProcessServer.WaitFor(() => r.Call("GET", "k") == "$1\r\n2\r\n", 10_000), "the write made while it was down never reached the replica");
-            }
-            Assert.Equal("1", Field(m, "stats", "sync_full"));
-            Assert.Equal("1", Field(m, "stats", "sync_partial_ok"));
-        }
-        finally
-        {
-            try { Directory.Delete(dir, true); } catch (IOException) { }
-        }
-    }
-
     /// <summary>nodes.conf: written as CLUSTER NODES plus the vars line, and read back at the next start with the same id, slots and epochs.</summary>
     [Fact]
     public void NodesConfRoundTrip()
