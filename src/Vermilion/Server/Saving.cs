@@ -288,9 +288,7 @@ public sealed partial class VermilionServer
         }
         Log.Notice($"DB loaded from disk: {Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture)} seconds");
         // The file's place in a replication history, so a restart can continue it (partial resynchronization).
-        // !iAmMaster(): in cluster mode nodes.conf says whether this node is a replica, not `replicaof`.
-        bool replica = Cluster is not null ? Cluster.Myself.IsSlave : Config.ReplicaOf.Length > 0;
-        if (_lastLoadReplication is { } history) Primary.RestoreHistory(history, asReplica: replica);
+        if (_lastLoadReplication is { } history) Primary.RestoreHistory(history, asReplica: Config.ReplicaOf.Length > 0);
         return true;
     }
 
