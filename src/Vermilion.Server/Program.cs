@@ -51,17 +51,18 @@ if (args.Length == 0)
     server.Log.Warning("Warning: no config file specified, using the default config. In order to specify a config file use vermilion-server /path/to/redis.conf");
 else
     server.Log.Notice("Configuration loaded");
-// redisAsciiArt's facts (not its art): shown when asked or on a terminal, else the one line Redis logs instead.
-if (config.AlwaysShowLogo || !Console.IsOutputRedirected)
-    server.Log.Raw($"\n    Vermilion {VermilionServer.VermilionVersion} (Redis {VermilionServer.RedisVersion} compatible) 64 bit\n    Running in standalone mode\n    Port: {config.Port}\n    PID: {Environment.ProcessId}\n");
-else
-    server.Log.Notice($"Running mode={(config.ClusterEnabled ? "cluster" : "standalone")}, port={config.Port}.");
 // Listen, then loadDataFromDisk (the AOF, else the RDB): clients that connect meanwhile get
 // -LOADING, no command sees part of the data. READY=1 and the daemon's parent wait for the load.
 try
 {
+    server.OpenListeners();
+    // redisAsciiArt's facts (not its art), once listening as Redis: shown when asked or on a terminal, else the one line Redis logs instead.
+    if (config.AlwaysShowLogo || !Console.IsOutputRedirected)
+        server.Log.Raw($"\n    Vermilion {VermilionServer.VermilionVersion} (Redis {VermilionServer.RedisVersion} compatible) 64 bit\n    Running in {(config.ClusterEnabled ? "cluster" : "standalone")} mode\n    Port: {config.Port}\n    PID: {Environment.ProcessId}\n");
+    else
+        server.Log.Notice($"Running mode={(config.ClusterEnabled ? "cluster" : "standalone")}, port={config.Port}.");
     // SHUTDOWN or a signal during the load: Redis exits 0 from inside it, without saving.
-    if (!server.Open()) return 0;
+    if (!server.Load()) return 0;
 }
 catch (ServerStartException e)
 {

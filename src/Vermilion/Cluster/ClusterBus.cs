@@ -746,7 +746,7 @@ public sealed class ClusterBus
             long nodeDelay = Math.Min(pingDelay, dataDelay);
             if (nodeDelay > timeout && (node.Flags & (NodeFlags.PFail | NodeFlags.Fail)) == 0)
             {
-                Log.Verbose($"*** NODE {node.Name} possibly failing");
+                Log.Debug($"*** NODE {node.Name} possibly failing");
                 node.Flags |= NodeFlags.PFail;
                 updateState = true;
             }

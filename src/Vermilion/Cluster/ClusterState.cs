@@ -358,8 +358,8 @@ public sealed partial class ClusterState
         ResetManualFailover();
     }
 
-    /// <summary>replicationGetSlaveOffset / master_repl_offset: what this node announces as its offset.</summary>
-    public long MyReplicationOffset => _server.Primary.Offset;
+    /// <summary>clusterBuildMessageHdr's offset: a replica's replicationGetSlaveOffset, a master's master_repl_offset.</summary>
+    public long MyReplicationOffset => Myself.IsSlave ? _server.PrimaryLink.ReplicaOffset : _server.Primary.Offset;
 
     // ---- health ----
 

@@ -114,7 +114,7 @@ public sealed partial class ClusterState
     // ---- elections ----
 
     /// <summary>replicationGetSlaveOffset on a replica.</summary>
-    long ReplicaOffset => _server.PrimaryLink.Client is not null ? _server.PrimaryLink.AppliedOffset : _server.Primary.Offset;
+    long ReplicaOffset => _server.PrimaryLink.ReplicaOffset;
 
     /// <summary>clusterGetSlaveRank: how many replicas of my master (that may fail over) claim more data than I do.</summary>
     int ReplicaRank()

@@ -74,6 +74,13 @@ public sealed class PrimaryLink
     public PrimaryLink(VermilionServer server) => _server = server;
 
     public bool IsReplica => Host is not null;
+
+    /// <summary>
+    /// replicationGetSlaveOffset: the master client's offset, else the cached master's, else 0.
+    /// Redis drops its cached master on +FULLRESYNC, so a replica in a full sync reports 0 (the
+    /// cluster bus then hides it from CLUSTER SLOTS until it is synced).
+    /// </summary>
+    public long ReplicaOffset => Client is not null ? AppliedOffset : State == LinkState.Transfer || _job is { FullSync: true } ? 0 : Math.Max(_cachedOffset, 0);
     public bool SyncInProgress => State == LinkState.Transfer;
     public long TransferSize => _job?.PayloadSize ?? -1;
     public long TransferRead => _job?.PayloadRead ?? 0;
@@ -189,7 +196,8 @@ public sealed class PrimaryLink
         if (job is null) { _pollTimer = 0; return EventLoop.NoMore; }
         // The target answered PSYNC FAILOVER: the failover is over, whatever the transfer does next.
         if (job.Psync == PsyncOutcome.Accepted) _server.Failover.TargetAccepted();
-        if (job.Phase == SyncPhase.Transfer && State != LinkState.Transfer)
+        // A transfer quicker than a poll is seen only as done: the link was in TRANSFER all the same (and stays so while it loads).
+        if ((job.Phase == SyncPhase.Transfer || (job.FullSync && job.Phase is SyncPhase.Done or SyncPhase.Stream)) && State != LinkState.Transfer)
         {
             State = LinkState.Transfer;
             _server.Log.Notice($"Full resync from master: {job.ReplId}:{job.Offset}");

@@ -116,12 +116,17 @@ public sealed partial class VermilionServer
 
     /// <summary>
     /// removeChannelsInSlot (cluster mode): every client subscribed to a shard channel that
-    /// <paramref name="which"/> picks is unsubscribed from it and told so (sunsubscribe).
+    /// <paramref name="which"/> picks is unsubscribed from it and told so (sunsubscribe), at once:
+    /// these clients are not the one running the command, so their write is scheduled as a message's.
     /// </summary>
     internal void UnsubscribeShardChannels(Func<byte[], bool> which)
     {
         foreach (var (channel, clients) in _shardChannels.Where(kv => which(kv.Key)).ToArray())
-            foreach (var c in clients.ToArray()) Unsubscribe(c, channel, ChannelKind.Shard);
+            foreach (var c in clients.ToArray())
+            {
+                Unsubscribe(c, channel, ChannelKind.Shard);
+                if (!c.IsFreed) Delivered(c);
+            }
     }
 
     /// <summary>On disconnect or RESET: leave everything without telling the client.</summary>

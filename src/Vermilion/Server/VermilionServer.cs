@@ -164,31 +164,27 @@ public sealed partial class VermilionServer : IDisposable
     // ---- startup and shutdown ----------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="Open"/> on the calling thread, then the loop on a thread of its own. Throws
+    /// <see cref="OpenListeners"/> and <see cref="Load"/> on the calling thread, then the loop on a thread of its own. Throws
     /// <see cref="ServerStartException"/> if it cannot listen or load; returns without a loop,
     /// stopped, when a SHUTDOWN or a signal came while it loaded.
     /// </summary>
     public void Start()
     {
-        if (!Open()) return;
+        OpenListeners();
+        if (!Load()) return;
         _thread = new Thread(RunLoop) { Name = "vermilion-loop", IsBackground = true };
         _thread.Start();
     }
 
     /// <summary>
-    /// main()'s order from initServer on: listenToPort (and the pid file), then loadDataFromDisk
-    /// with the listeners open, so a client that connects during a long load is answered
-    /// -LOADING (and INFO, CONFIG... as Redis, Dispatch.cs) instead of waiting in the backlog,
-    /// then "Ready to accept connections". The thread that calls it is the loop's thread until
-    /// it returns. Throws <see cref="ServerStartException"/> (listeners closed, clients dropped:
-    /// Redis's exit(1)) when it cannot listen or the data cannot be loaded whole. False when the
-    /// server shut down during the load (SHUTDOWN, SIGTERM: Redis exits 0 from inside the load).
+    /// main()'s initServer: listenToPort (and the pid file), then clusterInit (nodes.conf and the
+    /// bus listener). The startup banner comes after it, as redisAsciiArt follows initServer:
+    /// Redis's test suite reads "Failed listening on port" only until it sees "PID:". Throws
+    /// <see cref="ServerStartException"/> (listeners closed: Redis's exit(1)) when it cannot listen.
     /// </summary>
-    public bool Open()
+    public void OpenListeners()
     {
-        LoadUsersAtStartup();
         Listen();
-        // initServer's clusterInit: nodes.conf and the bus listener, before the data loads.
         if (Config.ClusterEnabled)
         {
             try { Cluster = Vermilion.Cluster.ClusterState.Open(this); }
@@ -198,8 +194,22 @@ public sealed partial class VermilionServer : IDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// main()'s order after <see cref="OpenListeners"/>: ACLLoadUsersAtStartup, then
+    /// loadDataFromDisk with the listeners open, so a client that connects during a long load is
+    /// answered -LOADING (and INFO, CONFIG... as Redis, Dispatch.cs) instead of waiting in the
+    /// backlog, then "Ready to accept connections". The thread that calls it is the loop's thread
+    /// until it returns. Throws <see cref="ServerStartException"/> (listeners closed, clients
+    /// dropped: Redis's exit(1)) when the users or the data cannot be loaded whole. False when the
+    /// server shut down during the load (SHUTDOWN, SIGTERM: Redis exits 0 from inside the load).
+    /// </summary>
+    public bool Load()
+    {
         try
         {
+            LoadUsersAtStartup();
             LoadDataFromDisk();
         }
         catch (ServerStartException)
@@ -424,8 +434,13 @@ public sealed partial class VermilionServer : IDisposable
         while (_head is not null) FreeClient(_head);
     }
 
+    bool _disposed;
+
     public void Dispose()
     {
+        // A second Dispose would close the loop's fds again, by then perhaps reused by another server in the process.
+        if (_disposed) return;
+        _disposed = true;
         if (_thread is not null)
         {
             Loop.Stop();

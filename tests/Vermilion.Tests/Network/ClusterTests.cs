@@ -171,6 +171,34 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         Assert.InRange(extra, links * 9 / 10, links * 11 / 10);
     }
 
+    /// <summary>
+    /// removeChannelsInSlot: a slot this node stops serving takes its shard channels with it, and
+    /// their subscribers (not the client that ran DELSLOTS) get the sunsubscribe push at once
+    /// (tests/cluster 25-pubsubshard-slot-migration waited for it forever).
+    /// </summary>
+    [Fact]
+    public void LosingASlotUnsubscribesItsShardChannels()
+    {
+        foreach (var connect in new Func<RespSocket>[] { servers.Redis.Connect, servers.Vermilion.Connect })
+        {
+            using var s = connect();
+            Assert.Equal("+OK\r\n", s.Call("CLUSTER", "RESET", "HARD"));
+        }
+        ServeAllSlots();
+        string Run(Func<RespSocket> connect)
+        {
+            using var admin = connect();
+            using var subscriber = connect();
+            string slot = admin.Call("CLUSTER", "KEYSLOT", "ch2").Trim(':', '\r', '\n');
+            string confirmed = subscriber.Call("SSUBSCRIBE", "ch2");
+            Assert.Equal("+OK\r\n", admin.Call("CLUSTER", "DELSLOTS", slot));
+            string pushed = subscriber.ReadReply(5000);
+            Assert.Equal("+OK\r\n", admin.Call("CLUSTER", "ADDSLOTS", slot));
+            return confirmed + pushed;
+        }
+        DifferentialServers.AssertSame("SSUBSCRIBE, then DELSLOTS of its slot", Run(servers.Redis.Connect), Run(servers.Vermilion.Connect));
+    }
+
     /// <summary>nodes.conf: written as CLUSTER NODES plus the vars line, and read back at the next start with the same id, slots and epochs.</summary>
     [Fact]
     public void NodesConfRoundTrip()
