@@ -19,7 +19,7 @@ for build in old new; do
   # A copy without its .dbg beside it: valgrind gives up on the NativeAOT debug file.
   mkdir -p "$work/$build"; cp "$([ $build = old ] && echo "$1" || echo "$2")" "$work/$build/vermilion-server"
   port=$(free_port)
-  valgrind --tool=callgrind --callgrind-out-file="$work/$build.out" "$work/$build/vermilion-server" --port "$port" --bind 127.0.0.1 >"$work/$build.log" 2>&1 &
+  valgrind --tool=callgrind --callgrind-out-file="$work/$build.out" "$work/$build/vermilion-server" --port "$port" --bind 127.0.0.1 --save "" --dir "$work" >"$work/$build.log" 2>&1 &
   pid=$!; pids+=("$pid")
   for _ in $(seq 300); do [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break; sleep 0.2; done
   # Without a server, redis-benchmark would retry forever: stop here instead.
