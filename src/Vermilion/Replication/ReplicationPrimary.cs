@@ -467,6 +467,14 @@ public sealed class ReplicationPrimary : IEffectSink
         }
     }
 
+    /// <summary>
+    /// The replicas' own share of <see cref="ReplicationBufferBytes"/>: what exceeds repl-backlog-size while
+    /// replicas are attached (getMemoryOverheadData's mem_clients_slaves; freeMemoryGetNotCountedMemory leaves it
+    /// out of what maxmemory counts, the backlog's part counts).
+    /// </summary>
+    public long ReplicasShareBytes(long buffers) =>
+        Replicas.Count > 0 && buffers > _server.Config.ReplBacklogSize ? buffers - _server.Config.ReplBacklogSize : 0;
+
     /// <summary>freeClient's replica part: the replica is gone; the backlog's time to live starts with the last one.</summary>
     public void Detach(Client c)
     {

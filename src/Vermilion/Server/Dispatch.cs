@@ -490,6 +490,13 @@ public sealed partial class VermilionServer
     }
 
     Client? _evictingFor;
+
+    /// <summary>What of the replication buffers maxmemory counts: all but the replicas' own share (freeMemoryGetNotCountedMemory).</summary>
+    long BacklogShareBytes()
+    {
+        long buffers = Primary.ReplicationBufferBytes;
+        return buffers - Primary.ReplicasShareBytes(buffers);
+    }
     bool _evictionProcRunning;
 
     /// <summary>
@@ -509,7 +516,7 @@ public sealed partial class VermilionServer
         // performEvictions' "eviction-cycle" latency event, for a call that evicted something: the
         // clock is read only while latency-monitor-threshold is set (this runs before every command).
         long started = Config.LatencyMonitorThreshold != 0 ? Stopwatch.GetTimestamp() : 0, evictedBefore = Stats.EvictedKeys;
-        var result = Eviction.MakeRoom(Databases, _usedMemory ??= () => UsedMemory() + (_evictingFor?.QueryBufferLength ?? 0));
+        var result = Eviction.MakeRoom(Databases, _usedMemory ??= () => UsedMemory() + (_evictingFor?.QueryBufferLength ?? 0) + BacklogShareBytes());
         _evictingFor = null;
         // performEvictions ends with propagatePendingCommands under propagate_no_multi: one DEL per evicted key.
         PropagatePendingEffects();

@@ -163,8 +163,7 @@ public static class Info
         foreach (var replica in s.Primary.Replicas) replicaClients += ClientInfo.MemoryBytes(replica);
         long clients = s.ClientsMemory() - replicaClients;
         long replicationBuffers = s.Primary.ReplicationBufferBytes;
-        long backlogSize = s.Config.ReplBacklogSize;
-        long replicasShare = s.Primary.Replicas.Count > 0 && replicationBuffers > backlogSize ? replicationBuffers - backlogSize : 0;
+        long replicasShare = s.Primary.ReplicasShareBytes(replicationBuffers);
         long used = dataset + clients + replicationBuffers;
         long rss = ResidentSetBytes();
         s.Stats.UsedMemoryPeak = Math.Max(s.Stats.UsedMemoryPeak, used);
@@ -196,7 +195,7 @@ public static class Info
           .Field("maxmemory_policy", s.Config.MaxMemoryPolicyName)
           .Field("mem_fragmentation_ratio", TwoDecimals(used == 0 ? 0 : (double)rss / used))
           .Field("mem_fragmentation_bytes", rss - used)
-          .Field("mem_not_counted_for_evict", clients)
+          .Field("mem_not_counted_for_evict", clients + replicasShare)
           .Field("mem_replication_backlog", replicationBuffers - replicasShare)
           .Field("mem_total_replication_buffers", replicationBuffers)
           .Field("mem_clients_slaves", replicasShare)

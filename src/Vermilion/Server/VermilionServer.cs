@@ -74,7 +74,7 @@ public sealed partial class VermilionServer : IDisposable
     internal string? ApplyMaxMemory()
     {
         Eviction.ClearPool();
-        long used = UsedMemory();
+        long used = UsedMemory() + BacklogShareBytes();
         if (Config.MaxMemory != 0 && used > Config.MaxMemory)
         {
             Log.Warning($"WARNING: the new maxmemory value set via CONFIG SET ({Config.MaxMemory}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.");
