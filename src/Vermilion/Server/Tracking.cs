@@ -133,15 +133,21 @@ public sealed partial class VermilionServer
         _ownInvalidations.Clear();
     }
 
-    /// <summary>trackingInvalidateKeysOnFlush: every tracking client hears "everything is gone" (a null key list).</summary>
+    /// <summary>
+    /// trackingInvalidateKeysOnFlush: every tracking client hears "everything is gone" (a null key list), and
+    /// the table is emptied even with no tracking client left (keys remembered for clients that have since
+    /// turned tracking off stay in it until then, and count in tracking_total_items).
+    /// </summary>
     public void InvalidateAllTracking()
     {
-        if (TrackingClients == 0) return;
-        foreach (var c in Clients)
+        if (TrackingClients > 0)
         {
-            if (c.Tracking is null) continue;
-            if (c == CurrentClient) _ownInvalidations.Add(null); // after its reply, as the keys' own
-            else SendInvalidation(c, null);
+            foreach (var c in Clients)
+            {
+                if (c.Tracking is null) continue;
+                if (c == CurrentClient) _ownInvalidations.Add(null); // after its reply, as the keys' own
+                else SendInvalidation(c, null);
+            }
         }
         _trackingTable.Clear();
     }

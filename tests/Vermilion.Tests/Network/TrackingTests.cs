@@ -82,6 +82,21 @@ public class TrackingTests(DifferentialServers servers) : IClassFixture<Differen
         "r: SUBSCRIBE __redis__:invalidate", "a: CLIENT TRACKING ON REDIRECT $r", "a: GET x", "b: SET x 1", "r: PING", "a: GET x",
         "b: DEL x", "r: PING", "b: FLUSHDB", "r: PING");
 
+    /// <summary>trackingInvalidateKeysOnFlush: FLUSHALL empties the tracking table even when no client tracks any more (the keys a client remembered stay in it after CLIENT TRACKING OFF).</summary>
+    [Fact]
+    public void FlushallEmptiesTheTrackingTableWithNoTrackingClient()
+    {
+        using var s = new InProcessServer();
+        using var a = s.Connect();
+        using var admin = s.Connect();
+        a.Call("CLIENT", "TRACKING", "ON");
+        a.Call("MGET", "k1", "k2");
+        a.Call("CLIENT", "TRACKING", "OFF");
+        Assert.Contains("tracking_total_items:2\r\n", admin.Call("INFO", "stats"));
+        admin.Call("FLUSHALL");
+        Assert.Contains("tracking_total_items:0\r\n", admin.Call("INFO", "stats"));
+    }
+
     [Fact]
     public void InfoAndClientListShowTracking()
     {
