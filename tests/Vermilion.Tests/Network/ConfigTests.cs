@@ -103,22 +103,44 @@ public class ConfigTests
         Assert.Equal($"*2\r\n$4\r\nport\r\n${newPort.ToString().Length}\r\n{newPort}\r\n", c.Call("CONFIG", "GET", "port"));
     }
 
+    /// <summary>
+    /// A failed port or bind change closes the listeners and opens the old ones again, as changeListenPort and
+    /// changeBindAddr do. The server is moved first to a port below the kernel's ephemeral range: for the moment
+    /// its port is free, the ports other tests' servers and connections are given (ephemeral ones) cannot take it.
+    /// </summary>
     [Fact]
     public void ConfigSetPortToABusyPortRestoresTheOldOne()
     {
         using var s = new InProcessServer();
         using var busy = new InProcessServer();
-        using var c = s.Connect();
+        int port = PortBelowEphemeralRange();
+        using (var first = s.Connect()) Assert.Equal("+OK\r\n", first.Call("CONFIG", "SET", "port", port.ToString()));
+        using var c = RespSocket.Tcp(port);
         Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
             c.Call("CONFIG", "SET", "port", busy.Port.ToString()));
-        using var again = s.Connect();
+        using var again = RespSocket.Tcp(port);
         Assert.Equal("+PONG\r\n", again.Call("PING"));
-        Assert.Equal($"*2\r\n$4\r\nport\r\n${s.Port.ToString().Length}\r\n{s.Port}\r\n", c.Call("CONFIG", "GET", "port"));
+        Assert.Equal($"*2\r\n$4\r\nport\r\n${port.ToString().Length}\r\n{port}\r\n", c.Call("CONFIG", "GET", "port"));
         Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
             c.Call("CONFIG", "SET", "bind", "10.9.9.9"));
         Assert.Equal("*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n", c.Call("CONFIG", "GET", "bind"));
-        using var still = s.Connect();
+        using var still = RespSocket.Tcp(port);
         Assert.Equal("+PONG\r\n", still.Call("PING"));
+    }
+
+    /// <summary>A free port from 20000–32767, under ip_local_port_range's usual 32768–60999.</summary>
+    static int PortBelowEphemeralRange()
+    {
+        for (int port = 20000 + Random.Shared.Next(10000); ; port = 20000 + Random.Shared.Next(12000))
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) { }
+        }
     }
 
     [Fact]
