@@ -636,11 +636,10 @@ public sealed partial class VermilionServer
         if (Pause == PauseMode.All) return true;
         // WRITE mode holds back what may replicate: writes and the commands flagged may-replicate,
         // and EXEC of a transaction that queued any (processCommand reads mstate.cmd_flags).
-        // getCommandFlags: a script counts as a write unless it declared no-writes (a compat-mode
-        // EVAL always writes), so a manual failover's pause stops it too.
-        if (cmd.FullName is "eval" or "evalsha" or "fcall") return ScriptMayWrite(cmd, args);
+        // A script may replicate unless it declared no-writes (a compat-mode EVAL always may), so a
+        // manual failover's pause stops it too.
         const CommandFlags mayReplicate = CommandFlags.Write | CommandFlags.MayReplicate;
-        if ((cmd.Flags & mayReplicate) != 0) return true;
+        if ((CommandFlagsOf(cmd, args) & mayReplicate) != 0) return true;
         return c.Multi is not null && cmd.FullName == "exec" && (c.Multi.QueuedFlags & mayReplicate) != 0;
     }
 

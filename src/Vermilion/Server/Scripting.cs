@@ -160,6 +160,13 @@ public sealed partial class VermilionServer
     }
 
     /// <summary>
+    /// getCommandFlags: a command's flags, where a script that declared no-writes drops may-replicate
+    /// (scriptFlagsToCmdFlags); compat mode and scripts that may write keep it.
+    /// </summary>
+    internal CommandFlags CommandFlagsOf(Commands.CommandDef cmd, CommandArgs a) =>
+        cmd.FullName is "eval" or "evalsha" or "fcall" && !ScriptMayWrite(cmd, a) ? cmd.Flags & ~CommandFlags.MayReplicate : cmd.Flags;
+
+    /// <summary>
     /// evalGetCommandFlags / fcallGetCommandFlags, as far as CLIENT PAUSE WRITE needs them: whether
     /// the script or function may write (no no-writes flag; compat mode always may). An unknown
     /// script or function is held as a write (it will fail anyway once run).

@@ -179,10 +179,7 @@ public sealed partial class VermilionServer
             c.Multi!.QueuedBytes += argv[i].Length;
         }
         c.Multi!.Queued.Add((cmd, argv));
-        // getCommandFlags: a script that declared its flags may replicate only if it may write.
-        var flags = cmd.Flags;
-        if (cmd.FullName is "eval" or "evalsha" or "fcall" && !ScriptMayWrite(cmd, args)) flags &= ~CommandFlags.MayReplicate;
-        c.Multi.QueuedFlags |= flags;
+        c.Multi.QueuedFlags |= CommandFlagsOf(cmd, args);
         c.Reply.Simple("QUEUED"u8);
     }
 
