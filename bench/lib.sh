@@ -29,7 +29,8 @@ stop_server() { kill "$1" 2>/dev/null || true; while kill -0 "$1" 2>/dev/null; d
 
 # User + system time of the whole process (every thread), in clock ticks: a server's CPU per request
 # is the difference over a run divided by its requests (compare.sh, replication.sh).
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# utime + stime: counted after the ")" that ends comm, which may hold spaces (a process title such as "b2 *:6379").
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 ticks_per_second=$(getconf CLK_TCK)
 # cpu_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: microseconds of CPU per request.
 cpu_per_request() { python3 -c "print(round(($2 - $1) / $ticks_per_second * 1e6 / $3, 2))"; }

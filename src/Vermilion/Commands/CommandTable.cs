@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -187,6 +188,7 @@ public sealed class CommandDef
     }
 
     /// <summary>Redis's arity rule: a positive arity is exact, a negative one a minimum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ArityAccepts(int argc) => Arity > 0 ? argc == Arity : argc >= -Arity;
 }
 

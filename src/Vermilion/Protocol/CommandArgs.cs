@@ -18,7 +18,11 @@ public sealed class CommandArgs
     /// <summary>Where inline requests are unescaped into; grows and stays.</summary>
     internal byte[] InlineScratch = new byte[1024];
 
-    public ReadOnlySpan<byte> this[int i] => new(Buffer, _offset[i], _length[i]);
+    public ReadOnlySpan<byte> this[int i]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Buffer, _offset[i], _length[i]);
+    }
     public int Length(int i) => _length[i];
     /// <summary>Where argument <paramref name="i"/> starts in <see cref="Buffer"/>.</summary>
     public int Offset(int i) => _offset[i];
@@ -45,6 +49,7 @@ public sealed class CommandArgs
 
     public bool Is(int i, string ascii) => Ascii.EqualsIgnoreCase(this[i], ascii);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Reset(byte[] buffer)
     {
         // A client's requests come from one query buffer: compared first, an equal reference needs no GC write barrier.

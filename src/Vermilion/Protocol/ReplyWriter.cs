@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -201,15 +202,39 @@ public sealed class ReplyWriter
     public void Bulk(ReadOnlySpan<byte> value)
     {
         if (Drops()) return;
-        if (value.Length <= 64)
+        int n = value.Length;
+        if (n < 100 && _nodeCount == 0 && _buf is { } buf && buf.Length - _bufPos >= n + 7)
         {
-            // Header and value in one reservation: a short bulk is the commonest reply.
-            var span = Reserve(value.Length + 26);
-            int w = LineInto(span, (byte)'$', value.Length);
+            // The commonest reply, a short value while the first buffer has room: written in place
+            // with no reservation (Reserve, LineInto and Advance were ~100 instructions of a -P 128 GET).
+            var span = buf.AsSpan(_bufPos, n + 7);
+            int w;
+            // "$N\r\n" as one little-endian word (and one more byte for two digits).
+            if (n < 10)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(span, 0x0A0D0024u | (uint)('0' + n) << 8);
+                w = 4;
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(span, 0x0D000024u | (uint)('0' + n / 10) << 8 | (uint)('0' + n % 10) << 16);
+                span[4] = (byte)'\n';
+                w = 5;
+            }
             value.CopyTo(span[w..]);
-            span[w + value.Length] = (byte)'\r';
-            span[w + value.Length + 1] = (byte)'\n';
-            Advance(w + value.Length + 2);
+            BinaryPrimitives.WriteUInt16LittleEndian(span[(w + n)..], 0x0A0D);
+            _bufPos += w + n + 2;
+            if (_bufPos > Peak) Peak = _bufPos;
+        }
+        else if (n <= 64)
+        {
+            // Header and value in one reservation.
+            var span = Reserve(n + 26);
+            int w = LineInto(span, (byte)'$', n);
+            value.CopyTo(span[w..]);
+            span[w + n] = (byte)'\r';
+            span[w + n + 1] = (byte)'\n';
+            Advance(w + n + 2);
         }
         else
         {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Vermilion.Protocol;
 
 public enum ParseStatus { Complete, Incomplete, Error }
@@ -46,7 +48,80 @@ public ref struct RespRequestReader
     public ParseStatus Read(CommandArgs args, byte[] buffer)
     {
         if (_data.IsEmpty) return Incomplete(1);
-        return _data[0] == (byte)'*' ? ReadMultibulk(args, buffer) : ReadInline(args);
+        if (_data[0] != (byte)'*') return ReadInline(args);
+        if (!_unauthenticated && ReadCommon(buffer, _base, _base + _data.Length, _maxBulkLen, args) is > 0 and var used)
+        {
+            Consumed = used;
+            return ParseStatus.Complete;
+        }
+        return ReadMultibulk(args, buffer);
+    }
+
+    /// <summary>
+    /// The common request, whole in the buffer: `*N` and N `$len` headers of 1 to 9 digits (no sign,
+    /// no leading zero, "0" alone) each ended by \r and one unchecked byte, each payload followed by two
+    /// unchecked bytes, as processMultibulkBuffer skips them. Read in one pass with no state; returns
+    /// the bytes it took, or 0 for anything else (incomplete, malformed, empty, a long header), which
+    /// <see cref="Read"/> then reads the general way for Redis's limits and errors. Not for a client
+    /// that must AUTH first (its tighter limits are the general way's). Measured at -P 128 GET: the
+    /// general reader's per-header calls were ~25% of the server's instructions, this pass ~5%.
+    /// </summary>
+    public static int ReadCommon(byte[] buffer, int start, int end, long maxBulkLen, CommandArgs args)
+    {
+        var s = new ReadOnlySpan<byte>(buffer, start, end - start);
+        if (s.IsEmpty || s[0] != (byte)'*') return 0;
+        (int count, int p) = ShortNumber(s, 1);
+        if (count <= 0) return 0;
+        args.Reset(buffer);
+        for (int i = 0; i < count; i++)
+        {
+            if ((uint)p >= (uint)s.Length || s[p] != (byte)'$') return 0;
+            (int len, p) = ShortNumber(s, p + 1);
+            if (len < 0 || len > maxBulkLen || s.Length - p < len + 2) return 0;
+            args.Add(start + p, len);
+            p += len + 2;
+        }
+        return p;
+    }
+
+    /// <summary>The 1-to-9-digit number at <paramref name="at"/> ended by \r and one more byte, and
+    /// where the bytes after those begin; -1 for anything else. One and two digits (a command's count,
+    /// a key's or a small value's length) are read unrolled; the position is returned, not passed by
+    /// reference, so it stays in a register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (int Value, int Next) ShortNumber(ReadOnlySpan<byte> s, int at)
+    {
+        if ((uint)(at + 2) < (uint)s.Length)
+        {
+            uint d0 = (uint)(s[at] - '0'), b1 = s[at + 1];
+            if (d0 - 1 <= 8)
+            {
+                if (b1 == '\r') return ((int)d0, at + 3);
+                uint d1 = b1 - '0';
+                if (d1 <= 9 && s[at + 2] == (byte)'\r') return ((int)(d0 * 10 + d1), at + 4);
+            }
+        }
+        return LongerNumber(s, at);
+    }
+
+    /// <summary><see cref="ShortNumber"/> for "0" and for three to nine digits.</summary>
+    static (int Value, int Next) LongerNumber(ReadOnlySpan<byte> s, int at)
+    {
+        int i = at, limit = Math.Min(s.Length - 1, at + 9);
+        if (i >= limit) return (-1, 0);
+        uint d = (uint)(s[i] - '0');
+        if (d > 9) return (-1, 0);
+        int value = (int)d;
+        // string2ll: "0" alone, or digits not starting with 0.
+        if (d == 0) return s[i + 1] == (byte)'\r' ? (0, i + 3) : (-1, 0);
+        for (i++; i < limit; i++)
+        {
+            d = (uint)(s[i] - '0');
+            if (d > 9) break;
+            value = value * 10 + (int)d;
+        }
+        if ((uint)i >= (uint)s.Length || s[i] != (byte)'\r') return (-1, 0);
+        return (value, i + 2);
     }
 
     ParseStatus Incomplete(long needed)
@@ -73,7 +148,6 @@ public ref struct RespRequestReader
     ParseStatus ReadMultibulk(CommandArgs args, byte[] buffer)
     {
         int L = _data.Length;
-        if (TryShortNumber(0, out int shortCount, out int countEnd) && !_unauthenticated) return ReadArguments(args, buffer, shortCount, countEnd + 2);
         int nl = Find(0, (byte)'\r');
         // Redis gives up on a header line once 64 KB have arrived without its end; a line that long
         // is refused even when its end came in the same read, so the answer does not depend on chunking.
@@ -100,14 +174,6 @@ public ref struct RespRequestReader
         for (long i = 0; i < count; i++)
         {
             if (pos >= L) return Incomplete(pos + 1);
-            if (_data[pos] == (byte)'$' && TryShortNumber(pos, out int shortLen, out nl) && shortLen <= _maxBulkLen && !_unauthenticated)
-            {
-                pos = nl + 2;
-                if (L - pos < shortLen + 2) return Incomplete(pos + shortLen + 2);
-                args.Add(_base + pos, shortLen);
-                pos += shortLen + 2;
-                continue;
-            }
             nl = Find(pos, (byte)'\r');
             if (nl < 0 ? L - pos > InlineMaxSize : nl - pos > InlineMaxSize) return Fail("Protocol error: too big bulk count string");
             if (nl < 0) return Incomplete(L + 1);
@@ -125,45 +191,6 @@ public ref struct RespRequestReader
         }
         Consumed = pos;
         return ParseStatus.Complete;
-    }
-
-    /// <summary>
-    /// The common header line, `*N` or `$N` with 1 to 9 digits (no sign, no leading zero) followed
-    /// by \r and one more buffered byte, read in one scalar pass. Anything else (a sign, a NUL, a
-    /// long or unfinished line) goes the general way, which gives Redis's errors; measured at
-    /// -P 128, the vectorized search and separate parse cost more than the rest of the parse on
-    /// lines this short.
-    /// </summary>
-    readonly bool TryShortNumber(int pos, out int value, out int cr)
-    {
-        var data = _data;
-        int i = pos + 1, end = Math.Min(data.Length - 1, pos + 11);
-        value = 0;
-        cr = -1;
-        if (i >= end) return false;
-        uint d = (uint)(data[i] - '0');
-        if (d > 9) return false;
-        value = (int)d;
-        // string2ll: "0" alone, or digits not starting with 0.
-        if (d == 0)
-        {
-            if (i + 1 >= end || data[i + 1] != (byte)'\r') return false;
-            cr = i + 1;
-            return true;
-        }
-        for (i++; i < end; i++)
-        {
-            byte b = data[i];
-            if (b == (byte)'\r')
-            {
-                cr = i;
-                return true;
-            }
-            d = (uint)(b - '0');
-            if (d > 9) return false;
-            value = value * 10 + (int)d;
-        }
-        return false;
     }
 
     static readonly string[] s_expectedDollar = BuildExpectedDollar();

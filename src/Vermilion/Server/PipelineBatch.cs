@@ -44,15 +44,21 @@ internal sealed class PipelineBatch
         Span<(int, int)> keys = stackalloc (int, int)[Size];
         int n = 0, k = 0, pos = start;
         long maxBulk = c.Server.Config.ProtoMaxBulkLen;
+        bool unauthenticated = !c.Authenticated && c.Server.Acl.DefaultUserNeedsAuth;
         while (n < Size && pos < end && query[pos] == (byte)'*')
         {
             var args = _args[n];
-            var reader = new RespRequestReader(query, pos, end, maxBulk, !c.Authenticated && c.Server.Acl.DefaultUserNeedsAuth);
-            if (reader.Read(args, query) != ParseStatus.Complete) break;
+            int used = unauthenticated ? 0 : RespRequestReader.ReadCommon(query, pos, end, maxBulk, args);
+            if (used == 0)
+            {
+                var reader = new RespRequestReader(query, pos, end, maxBulk, unauthenticated);
+                if (reader.Read(args, query) != ParseStatus.Complete) break;
+                used = reader.Consumed;
+            }
             _key[n] = args.Count >= 2 ? k : -1;
             if (args.Count >= 2) keys[k++] = (args.Offset(1), args.Length(1));
-            _consumed[n++] = reader.Consumed;
-            pos += reader.Consumed;
+            _consumed[n++] = used;
+            pos += used;
         }
         Count = n;
         Next = 0;
@@ -70,6 +76,9 @@ internal sealed class PipelineBatch
             _hashedKeys = k;
         }
     }
+
+    /// <summary>The request taken last.</summary>
+    public CommandArgs Running => _args[Next - 1];
 
     /// <summary>The next parsed request, left in the batch (<see cref="Take"/> takes it).</summary>
     public CommandArgs Peek => _args[Next];

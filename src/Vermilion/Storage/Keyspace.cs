@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.IO.Hashing;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -129,6 +128,7 @@ public sealed class Keyspace
     public long StructureBytes => _structureBytes + _objects.TableBytes + (Slots?.Bytes ?? 0);
     long _structureBytes = 4 * 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     ref Entry At(int index) => ref _segments[index >> SegmentBits][index & SegmentMask];
 
     // ---- values ----
@@ -345,6 +345,7 @@ public sealed class Keyspace
     public void Resized(int index, long oldBytes) => _objects.Resized(Object(index)!.MemoryBytes - oldBytes);
     internal void ItemResized(long deltaBytes) => _objects.Resized(deltaBytes);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     ReadOnlySpan<byte> KeyOf(long v) => v > 0 ? RecordHeap.Key(v) : _objects[(int)(-v - 1)]!.Key;
     public ReadOnlySpan<byte> Key(int index) => KeyOf(At(index).Value);
 
@@ -352,7 +353,9 @@ public sealed class Keyspace
     public uint Attributes(int index) => At(index).Meta & (LruMask | EncodingMask | SharedBit);
     public void SetAttributes(int index, uint attributes) => At(index).Meta = (At(index).Meta & (SavedBit | KindMask)) | (attributes & ~(SavedBit | KindMask));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Lru(int index) => At(index).Meta & LruMask;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetLru(int index, uint lru) => At(index).Meta = (At(index).Meta & ~LruMask) | (lru & LruMask);
     public StringEncoding Encoding(int index) => (StringEncoding)((At(index).Meta & EncodingMask) >> (int)EncodingShift);
     public bool IsShared(int index) => (At(index).Meta & SharedBit) != 0;
@@ -406,7 +409,7 @@ public sealed class Keyspace
         var hinted = _hintBuffer;
         if (hinted is not null && key.Length == _hintLength && Unsafe.AreSame(ref MemoryMarshal.GetReference(key), ref hinted[_hintOffset]))
             return _hintHash;
-        return XxHash3.HashToUInt64(key, (long)_seed);
+        return KeyHash.Of(key, _seed);
     }
 
     byte[]? _hintBuffer;
@@ -445,7 +448,7 @@ public sealed class Keyspace
         Span<int> chain = stackalloc int[keys.Length];
         for (int i = 0; i < keys.Length; i++)
         {
-            ulong h = hashes[i] = XxHash3.HashToUInt64(buffer.AsSpan(keys[i].Offset, keys[i].Length), (long)_seed);
+            ulong h = hashes[i] = KeyHash.Of(buffer.AsSpan(keys[i].Offset, keys[i].Length), _seed);
             // While rehashing, buckets below _rehashIndex have moved to the new table.
             int bucket = (int)(h & (uint)(_table.Length - 1));
             bool moved = _next.IsAllocated && bucket < _rehashIndex;
@@ -624,6 +627,7 @@ public sealed class Keyspace
     // ---- deadlines ----
 
     /// <summary>The entry's deadline in Unix ms, or 0 without one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public long Deadline(int index) => _deadlines[index >> SegmentBits] is { IsAllocated: true } d ? d[index & SegmentMask] : 0;
 
     public void SetDeadline(int index, long whenMs)

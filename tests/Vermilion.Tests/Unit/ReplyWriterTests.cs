@@ -33,6 +33,26 @@ public class ReplyWriterTests
         Assert.Equal(1, _stats.ErrorCodes["WRONGTYPE"]);
     }
 
+    /// <summary>Bulks of every length around the in-place path's limits (one and two digits, 64, 100),
+    /// written from every fill level of the first buffer so some straddle its end and go the reserving way.</summary>
+    [Fact]
+    public void BulksOfEveryLengthAtEveryBufferFill()
+    {
+        var expected = new StringBuilder();
+        var w = new ReplyWriter(_pool, _stats);
+        var rng = new Random(99);
+        for (int round = 0; round < 400; round++)
+        {
+            int n = rng.Next(0, 130);
+            var value = new byte[n];
+            rng.NextBytes(value);
+            w.Bulk(value);
+            expected.Append('$').Append(n).Append("\r\n").Append(Encoding.Latin1.GetString(value)).Append("\r\n");
+        }
+        Assert.True(w.ListNodes > 0, "the first buffer never filled up");
+        Assert.Equal(expected.ToString(), Drain(w));
+    }
+
     [Fact]
     public void Resp3Encodings()
     {

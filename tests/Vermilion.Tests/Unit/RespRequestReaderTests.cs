@@ -197,4 +197,63 @@ public class RespRequestReaderTests
             if (r.Status == ParseStatus.Complete) Assert.InRange(r.Consumed, 1, buf.Length);
         }
     }
+
+    /// <summary>
+    /// The one-pass reader of the common form must read exactly what the general way reads, or leave
+    /// the request to it: mutated requests (digits, signs, zeros, CR/LF, truncation) are given to
+    /// both; the general way is the unauthenticated one, which never takes the one-pass reader.
+    /// </summary>
+    [Fact]
+    public void CommonFormReadsWhatTheGeneralWayReads()
+    {
+        var rng = new Random(4321);
+        byte[] alphabet = "0123456789*$\r\n-+ \0x"u8.ToArray();
+        int common = 0;
+        for (int i = 0; i < 50000; i++)
+        {
+            var sb = new StringBuilder();
+            int n = rng.Next(1, 5);
+            sb.Append('*').Append(n).Append("\r\n");
+            for (int a = 0; a < n; a++)
+            {
+                int len = rng.Next(0, 12);
+                sb.Append('$').Append(len).Append("\r\n").Append(new string('v', len)).Append("\r\n");
+            }
+            var buf = Encoding.ASCII.GetBytes(sb.ToString());
+            bool mutated = rng.Next(3) != 0;
+            if (mutated)
+                for (int m = rng.Next(1, 3); m > 0; m--) buf[rng.Next(buf.Length)] = alphabet[rng.Next(alphabet.Length)];
+            if (rng.Next(4) == 0) buf = buf[..rng.Next(1, buf.Length)];
+            var args = new CommandArgs();
+            int used = RespRequestReader.ReadCommon(buf, 0, buf.Length, MaxBulk, args);
+            var general = new CommandArgs();
+            var reader = new RespRequestReader(buf, 0, buf.Length, MaxBulk, unauthenticated: true);
+            var status = reader.Read(general, buf);
+            if (used == 0)
+            {
+                Assert.False(!mutated && buf.Length == sb.Length, $"a well-formed request was left to the general way: {sb}");
+                continue;
+            }
+            common++;
+            string shown = Encoding.Latin1.GetString(buf).Replace("\r", "\\r").Replace("\n", "\\n").Replace("\0", "\\0");
+            Assert.True(status == ParseStatus.Complete && reader.Consumed == used, $"{shown}: general {status} {reader.Consumed}, one pass {used}");
+            Assert.Equal(general.Count, args.Count);
+            for (int a = 0; a < args.Count; a++) Assert.True(general[a].SequenceEqual(args[a]));
+        }
+        Assert.True(common > 10000, $"only {common} requests took the one-pass reader");
+    }
+
+    [Theory]
+    [InlineData("*1\r\n$1000000000\r\n")]
+    [InlineData("*1\r\n$-1\r\n")]
+    [InlineData("*1\r\n$01\r\nx\r\n")]
+    [InlineData("*1\r\n$1")]
+    [InlineData("*1\r\n$1\r")]
+    [InlineData("*0\r\n")]
+    [InlineData("*1\r\n$0\r\n\r")]
+    public void CommonFormLeavesTheRestToTheGeneralWay(string input)
+    {
+        var buf = Encoding.ASCII.GetBytes(input);
+        Assert.Equal(0, RespRequestReader.ReadCommon(buf, 0, buf.Length, MaxBulk, new CommandArgs()));
+    }
 }
