@@ -453,6 +453,7 @@ public sealed class CommandNameIndex
     }
 
     /// <summary>The bytes of a name of 1 to 16 bytes as two (overlapping) words: with the length, equal words mean equal names.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static (ulong, ulong) Pack(ReadOnlySpan<byte> name)
     {
         if (name.Length >= 8)

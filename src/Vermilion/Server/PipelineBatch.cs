@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Vermilion.Protocol;
 using Vermilion.Storage;
 
@@ -85,6 +86,7 @@ internal sealed class PipelineBatch
 
     /// <summary>The next parsed request and how many query bytes it took; its key's hash is lent to the
     /// keyspace it was computed for (a SELECT earlier in the batch leaves it unused).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (CommandArgs Args, int Consumed) Take(Client c)
     {
         int i = Next++;

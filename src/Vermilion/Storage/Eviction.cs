@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Vermilion.Server;
 
 namespace Vermilion.Storage;
@@ -29,17 +30,26 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
     const int SpareKeyCapacity = 255;
     int _poolCount, _nextDb;
 
-    public bool UsesLfu => config.MaxMemoryPolicy is MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu;
+    public bool UsesLfu
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => config.MaxMemoryPolicy is MaxMemoryPolicy.AllKeysLfu or MaxMemoryPolicy.VolatileLfu;
+    }
     /// <summary>Redis shares small integers only when no LRU/LFU policy needs per-key access data.</summary>
     public bool SharesIntegers => config.MaxMemory == 0 || config.MaxMemoryPolicy is MaxMemoryPolicy.NoEviction or MaxMemoryPolicy.AllKeysRandom or MaxMemoryPolicy.VolatileRandom or MaxMemoryPolicy.VolatileTtl;
 
-    uint LruClock => (uint)(nowMs() / 1000) & LruMax;
+    uint LruClock
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (uint)(nowMs() / 1000) & LruMax;
+    }
     uint LfuMinutes => (uint)(nowMs() / 60000) & 0xFFFF;
 
     /// <summary>The access field of a key just created.</summary>
     public uint NewAccess() => UsesLfu ? (LfuMinutes << 8) | LfuInitValue : LruClock;
 
     /// <summary>updateLFU or the LRU clock, for a key just read or written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Touch(uint access)
     {
         if (!UsesLfu) return LruClock;

@@ -482,6 +482,7 @@ public sealed class Keyspace
         return found;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     int FindIn(NativeBlock<int> table, ulong h, ReadOnlySpan<byte> key)
     {
         for (int n = table[(int)(h & (uint)(table.Length - 1))]; n != 0;)
