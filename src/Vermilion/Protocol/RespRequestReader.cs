@@ -64,7 +64,7 @@ public ref struct RespRequestReader
     /// the bytes it took, or 0 for anything else (incomplete, malformed, empty, a long header), which
     /// <see cref="Read"/> then reads the general way for Redis's limits and errors. Not for a client
     /// that must AUTH first (its tighter limits are the general way's). Measured at -P 128 GET: the
-    /// general reader's per-header calls were ~25% of the server's instructions, this pass ~5%.
+    /// general reader took 348 instructions a request (20% of the server's), this pass 212.
     /// </summary>
     public static int ReadCommon(byte[] buffer, int start, int end, long maxBulkLen, CommandArgs args)
     {
