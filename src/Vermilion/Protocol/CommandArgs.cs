@@ -72,6 +72,21 @@ public sealed class CommandArgs
         Count = n + 1;
     }
 
+    /// <summary>
+    /// For a reader that knows the count first: the arrays with room for <paramref name="count"/>
+    /// arguments, filled from index 0 by the caller, then made visible by <see cref="Complete"/>
+    /// (the count stored once rather than per argument).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal (int[] Offsets, int[] Lengths) Room(byte[] buffer, int count)
+    {
+        Reset(buffer);
+        while (_offset.Length < count || _length.Length < count) Grow();
+        return (_offset, _length);
+    }
+
+    internal void Complete(int count) => Count = count;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     (int[], int[]) Grow()
     {

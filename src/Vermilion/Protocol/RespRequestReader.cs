@@ -71,16 +71,20 @@ public ref struct RespRequestReader
         var s = new ReadOnlySpan<byte>(buffer, start, end - start);
         if (s.IsEmpty || s[0] != (byte)'*') return 0;
         (int count, int p) = ShortNumber(s, 1);
-        if (count <= 0) return 0;
-        args.Reset(buffer);
+        // Each argument takes at least six bytes ("$0\r\n\r\n"): a count the buffer cannot hold is an
+        // incomplete request, left to the general way, which grows the arguments as they arrive.
+        if (count <= 0 || count > (s.Length - p) / 6) return 0;
+        var (offsets, lengths) = args.Room(buffer, count);
         for (int i = 0; i < count; i++)
         {
             if ((uint)p >= (uint)s.Length || s[p] != (byte)'$') return 0;
             (int len, p) = ShortNumber(s, p + 1);
             if (len < 0 || len > maxBulkLen || s.Length - p < len + 2) return 0;
-            args.Add(start + p, len);
+            offsets[i] = start + p;
+            lengths[i] = len;
             p += len + 2;
         }
+        args.Complete(count);
         return p;
     }
 

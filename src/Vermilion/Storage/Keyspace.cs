@@ -402,6 +402,7 @@ public sealed class Keyspace
         if (BeforeFirstChange is { } capture && !IsSaved(index)) capture(this, index);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     ulong Hash(ReadOnlySpan<byte> key)
     {
         // The running pipelined request's key was hashed when its batch was prefetched: the same

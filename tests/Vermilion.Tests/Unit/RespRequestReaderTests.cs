@@ -251,9 +251,13 @@ public class RespRequestReaderTests
     [InlineData("*1\r\n$1\r")]
     [InlineData("*0\r\n")]
     [InlineData("*1\r\n$0\r\n\r")]
+    [InlineData("*999999999\r\n$1\r\nx\r\n")]
     public void CommonFormLeavesTheRestToTheGeneralWay(string input)
     {
         var buf = Encoding.ASCII.GetBytes(input);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         Assert.Equal(0, RespRequestReader.ReadCommon(buf, 0, buf.Length, MaxBulk, new CommandArgs()));
+        // A count is not trusted ahead of its arguments: nothing sized by it is allocated.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4096);
     }
 }
