@@ -9,21 +9,29 @@
 # Each trial: after a random 0.3–1.3 s the victim master gets SIGKILL; promotion is the time until its
 # replica answers ROLE with "master". The killed server restarts on its nodes.conf, rejoins as a
 # replica, and CLUSTER FAILOVER gives it its slots back, so every trial kills the same kind.
-# Prints one line per trial and a table: set, trials, promotion min/median/max ms.
-#   TRIALS=7 SETS="redis vermilion mixed-v/r mixed-r/v mixed-v/v mixed-r/r" NODE_TIMEOUT=2000 VERMILION_BIN=path
+# The sets run in turn, TRIALS trials each, ROUNDS times over (so a change in the machine's load
+# falls on every set alike). Every node logs at LOGLEVEL (debug by default: both servers log when
+# they flag a node PFAIL only there), and each trial's phases are read from the survivors' logs
+# (cluster_failover_phases.py): when the first and the last survivor flagged the victim PFAIL,
+# when the first flagged it FAIL and when the heir learned it, the election's delay, its start, the win.
+# Prints one line per trial, a table of set, trials, promotion min/median/max ms, and one of the
+# phases' medians (ms after the kill) per set.
+#   ROUNDS=1 TRIALS=7 SETS="redis vermilion mixed-v/r mixed-r/v mixed-v/v mixed-r/r" NODE_TIMEOUT=2000 LOGLEVEL=debug VERMILION_BIN=path
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TRIALS=${TRIALS:-7}; SETS=${SETS:-redis vermilion mixed-v/r mixed-r/v mixed-v/v mixed-r/r}; NODE_TIMEOUT=${NODE_TIMEOUT:-2000}
+ROUNDS=${ROUNDS:-1}; TRIALS=${TRIALS:-7}; SETS=${SETS:-redis vermilion mixed-v/r mixed-r/v mixed-v/v mixed-r/r}
+NODE_TIMEOUT=${NODE_TIMEOUT:-2000}; LOGLEVEL=${LOGLEVEL:-debug}
 # Failover times, not CPU per request: nothing pinned (six servers share the two cores).
 PIN=${PIN:-0}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bin=$(aot_binary)
-work=$(mktemp -d)
-trap 'stop_all; rm -rf "$work"' EXIT
+work=$(mktemp -d); results=$(mktemp -d)
+trap 'stop_all; rm -rf "$work" "$results"' EXIT
 
 start_node() { # kind port dir: prints the pid
-  local opts=(--dir "$3" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout "$NODE_TIMEOUT" --repl-diskless-sync-delay 0)
+  local opts=(--dir "$3" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout "$NODE_TIMEOUT" --repl-diskless-sync-delay 0
+    --logfile "$3/log" --loglevel "$LOGLEVEL")
   case $1 in
     v) start_vermilion "$2" "$bin" "${opts[@]}" ;;
     r) start_redis "$2" "${opts[@]}" ;;
@@ -45,8 +53,8 @@ cli() { redis-cli -p "$@" 2>/dev/null | tr -d '\r'; }
 info_field() { cli "$1" info "$2" | awk -F: -v f="$3" '$1 == f {print $2}'; }
 now_ms() { date +%s%3N; }
 
-summary=()
-for set in $SETS; do
+run_set() { # set trials: appends each promotion's ms to $results/<set>.times, its phases to <set>.phases
+  local set=$1 trials=$2 file=$results/${1//\//-}
   case $set in
     redis) kinds=(r r r r r r) ;;
     vermilion) kinds=(v v v v v v) ;;
@@ -89,22 +97,25 @@ for set in $SETS; do
   for _ in $(seq 600); do settled && break; sleep 0.1; done
   settled || { echo "$set: the cluster never settled"; exit 1; }
 
-  times=(); failed=0
   victim=${ports[0]}; heir=${ports[1]}
   # A replica starts a new election only auth_retry = 2 × max(2 × node timeout, 2 s) after its last
   # one (clusterHandleSlaveFailover), so a trial kills no sooner than that after the last promotion.
   auth_retry=$((2 * (2 * NODE_TIMEOUT > 2000 ? 2 * NODE_TIMEOUT : 2000)))
   last=0
-  for trial in $(seq "$TRIALS"); do
+  for trial in $(seq "$trials"); do
     while [ $(($(now_ms) - last)) -lt $((auth_retry + 500)) ]; do sleep 0.1; done
     sleep "$(python3 -c 'import random; print(round(random.uniform(0.3, 1.3), 2))')"
+    victim_id=$(id_of "$victim")
     t0=$(now_ms); kill -9 "${pid_of[$victim]}"
     promoted=""
     for _ in $(seq 1000); do [ "$(cli "$heir" role | head -1)" = master ] && { promoted=1; break; }; sleep 0.01; done
     t1=$(now_ms); last=$t1
-    if [ -z "$promoted" ]; then echo "$set trial $trial: no promotion in 10 s"; failed=$((failed + 1)); break; fi
-    times+=($((t1 - t0)))
-    echo "$set trial $trial: ${kind_of[$victim]} master killed, ${kind_of[$heir]} replica promoted in $((t1 - t0)) ms"
+    if [ -z "$promoted" ]; then echo "$set trial $trial: no promotion in 10 s"; echo >>"$file.aborted"; break; fi
+    echo $((t1 - t0)) >>"$file.times"
+    survivor_logs=(); for p in "${ports[@]:2}"; do survivor_logs+=("$work/$p/log"); done
+    phases=$(python3 bench/cluster_failover_phases.py "$t0" $((t1 - t0)) "$victim_id" "$work/$heir/log" "${survivor_logs[@]}")
+    echo "$phases" >>"$file.phases"
+    echo "$set trial $trial: ${kind_of[$victim]} master killed, ${kind_of[$heir]} replica promoted in $((t1 - t0)) ms $phases"
     pid_of[$victim]=$(start_node "${kind_of[$victim]}" "$victim" "$work/$victim"); pids+=("${pid_of[$victim]}"); wait_ready "$victim"
     # The restarted node learns it lost its slots, follows the new master, then takes them back.
     for _ in $(seq 300); do [ "$(info_field "$victim" replication master_link_status)" = up ] && break; sleep 0.1; done
@@ -116,18 +127,36 @@ for set in $SETS; do
       [ "$(info_field "$victim" replication role)" = master ] && break
     done
     for _ in $(seq 600); do settled && break; sleep 0.1; done
-    settled || { echo "$set trial $trial: the killed master did not get its slots back"; failed=$((failed + 1)); break; }
+    settled || { echo "$set trial $trial: the killed master did not get its slots back"; echo >>"$file.aborted"; break; }
   done
-  stats=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {if (NR) printf "%d %d %d", a[1], a[int((NR+1)/2)], a[NR]; else print "- - -"}')
-  summary+=("$set ${#times[@]} $stats $failed")
   for p in "${ports[@]}"; do stop_server "${pid_of[$p]}"; done
-  unset pid_of kind_of
   rm -rf "${work:?}"/*
+}
+
+for _ in $(seq "$ROUNDS"); do
+  for set in $SETS; do run_set "$set" "$TRIALS"; done
 done
 
 echo
 printf '%-10s %7s %16s %10s %10s %8s\n' set trials "promotion min ms" "median ms" "max ms" aborted
-for line in "${summary[@]}"; do
+for set in $SETS; do
+  file=$results/${set//\//-}
+  stats=$(sort -n "$file.times" 2>/dev/null | awk '{a[NR]=$1} END {if (NR) printf "%d %d %d %d", NR, a[1], a[int((NR+1)/2)], a[NR]; else print "0 - - -"}')
   # shellcheck disable=SC2086
-  printf '%-10s %7s %16s %10s %10s %8s\n' $line
+  printf '%-10s %7s %16s %10s %10s %8s\n' "$set" $stats "$(cat "$file.aborted" 2>/dev/null | wc -l)"
+done
+echo
+echo "phase medians, ms after the kill (election delay: the delay the heir chose)"
+for set in $SETS; do
+  file=$results/${set//\//-}
+  [ -s "$file.phases" ] && python3 -c '
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[2])]
+keys = list(rows[0])
+if sys.argv[3] == "1": print("%-10s " % "set" + " ".join("%14s" % k for k in keys))
+def med(k):
+    v = [r[k] for r in rows]
+    v = [x for x in v if x is not None]
+    return "%14s" % (round(statistics.median(v)) if v else "-")
+print("%-10s " % sys.argv[1] + " ".join(med(k) for k in keys))' "$set" "$file.phases" "$([ "$set" = "${SETS%% *}" ] && echo 1 || echo 0)"
 done

@@ -10,7 +10,8 @@
 #                between the two masters of a two-node cluster by redis-cli --cluster reshard
 #                (SETSLOT IMPORTING/MIGRATING, GETKEYSINSLOT + MIGRATE … KEYS of --cluster-pipeline
 #                PIPELINE keys, SETSLOT NODE): its wall time and each node's CPU, for
-#                vermilion→vermilion, redis→redis, vermilion→redis and redis→vermilion. Unpinned.
+#                vermilion→vermilion, redis→redis, vermilion→redis and redis→vermilion, taking turns
+#                (MOVES rounds of the four). Unpinned.
 # Prints markdown tables; bench/results/cluster-latest.json keeps the numbers.
 #   ROUNDS=3 N=200000 NP=2000000 SLOT_KEYS=100000 VALUE_SIZE=64 PIPELINE=10 MOVES=3 VERMILION_BIN=path
 #   PARTS=cpu,move (one of them alone: PARTS=cpu)
@@ -84,10 +85,17 @@ fi
 tag=bench
 pairs=(vermilion:vermilion redis:redis vermilion:redis redis:vermilion)
 [[ ",$PARTS," == *,move,* ]] || pairs=()
-for pair in "${pairs[@]}"; do
-  from=${pair%%:*}; to=${pair#*:}; label="$from→$to"
-  echo "slot move: $label, $SLOT_KEYS keys x$MOVES"
-  for _ in $(seq "$MOVES"); do
+# The pairs take turns, move after move (each round starting with the next pair): the machine's load changes over a run (other work shares
+# it) and moves the wall time by up to 3x, so a pair measured all at once would get the load of its
+# own minutes (a run that moved each pair three times in a row had redis→vermilion, measured last,
+# at 4.42 s; interleaved, the four pairs are within each other's spread).
+for move in $(seq "$MOVES"); do
+  # Each round starts one pair further on, so no pair always follows the same one.
+  n=${#pairs[@]}; order=()
+  for ((i = 0; i < n; i++)); do order+=("${pairs[$(((i + move - 1) % n))]}"); done
+  for pair in "${order[@]}"; do
+    from=${pair%%:*}; to=${pair#*:}; label="$from→$to"
+    echo "slot move $move/$MOVES: $label, $SLOT_KEYS keys"
     a=$(free_port); b=$(free_port); bbus=$(free_port)
     # shellcheck disable=SC2046
     apid=$(on_server_cpu=(); start "$from" "$a" $(cluster_args)); pids+=("$apid")
@@ -141,6 +149,8 @@ if "move" in parts:
   print("|---|" + "---:|" * len(pairs))
   for row, by in parts["move"].items():
     print(f"| {row} | " + " | ".join(fmt(med(by.get(p, []))) for p in pairs) + " |")
+    if row == "wall time (s)":
+      print("| wall time min–max (s) | " + " | ".join(f"{fmt(min(by[p]))}–{fmt(max(by[p]))}" if by.get(p) else "" for p in pairs) + " |")
 result.update(parts)
 json.dump(result, open("bench/results/cluster-latest.json", "w"), indent=1, ensure_ascii=False)
 PY

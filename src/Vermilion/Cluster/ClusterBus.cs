@@ -29,7 +29,7 @@ public sealed class ClusterBus
     public Log Log => _server.Log;
     /// <summary>connTypeOfCluster: TLS for links made from now on while tls-cluster is on, else null (plain TCP).</summary>
     internal TlsConnectionType? Tls => Config.TlsCluster ? _server.Tls : null;
-    long Now => _server.UnixTimeMs;
+    long Now => _cs.NowMs;
     Config Config => _server.Config;
 
     public ClusterBus(VermilionServer server, ClusterState cs)

@@ -64,7 +64,12 @@ public sealed partial class ClusterState
     long _firstUpdateMs, _amongMinorityMs;
     readonly string _configPath;
 
-    public long NowMs => _server.UnixTimeMs;
+    /// <summary>
+    /// mstime(): cluster.c reads the clock, not the cached time, so a message handled after a poll
+    /// that slept up to a cron period is stamped when it was read (pong and data times, failure
+    /// reports), not when the loop went to sleep.
+    /// </summary>
+    public long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     public Db Db => _server.Databases[0];
 
     ClusterState(VermilionServer server)
