@@ -348,6 +348,7 @@ public sealed class CommandTable
             throw new InvalidOperationException("metadata without a binding: " + string.Join(", ", unbound));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public CommandDef? Lookup(ReadOnlySpan<byte> name) => _index.Find(name);
 
     public CommandDef? Lookup(string name) => Find(_index, name);
@@ -425,31 +426,38 @@ public sealed class CommandNameIndex
     Recent _last;
     int _nextRecent;
 
+    /// <summary>The command named <paramref name="name"/> (any case), or null. The check against the one
+    /// found last is inlined into the callers (a pipeline of one command pays what a single-entry
+    /// cache did, with no call: measured 47 instructions a -P 128 GET with the call, ~20 without).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public CommandDef? Find(ReadOnlySpan<byte> name)
     {
         if (name.Length is >= 1 and <= 16)
         {
             var (head, tail) = Pack(name);
-            // The one hit last first, in fields of its own: a pipeline of one command pays what a
-            // single-entry cache did.
             if (name.Length == _last.Length && head == _last.Head && tail == _last.Tail) return _last.Def;
-            foreach (ref readonly var r in _recent.AsSpan())
-            {
-                if (r.Length == name.Length && r.Head == head && r.Tail == tail)
-                {
-                    _last = r;
-                    return r.Def;
-                }
-            }
-            var def = Probe(name);
-            if (def is not null)
-            {
-                _last = _recent[_nextRecent] = new Recent { Length = name.Length, Head = head, Tail = tail, Def = def };
-                _nextRecent = (_nextRecent + 1) & (_recent.Length - 1);
-            }
-            return def;
+            return FindRecent(name, head, tail);
         }
         return Probe(name);
+    }
+
+    CommandDef? FindRecent(ReadOnlySpan<byte> name, ulong head, ulong tail)
+    {
+        foreach (ref readonly var r in _recent.AsSpan())
+        {
+            if (r.Length == name.Length && r.Head == head && r.Tail == tail)
+            {
+                _last = r;
+                return r.Def;
+            }
+        }
+        var def = Probe(name);
+        if (def is not null)
+        {
+            _last = _recent[_nextRecent] = new Recent { Length = name.Length, Head = head, Tail = tail, Def = def };
+            _nextRecent = (_nextRecent + 1) & (_recent.Length - 1);
+        }
+        return def;
     }
 
     /// <summary>The bytes of a name of 1 to 16 bytes as two (overlapping) words: with the length, equal words mean equal names.</summary>

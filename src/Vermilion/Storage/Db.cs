@@ -42,7 +42,12 @@ public sealed class Db(int id, Func<long> nowMs, Stats stats, Eviction eviction,
             if (DatasetFrozen?.Invoke() != true) RemoveExpired(key);
             return -1;
         }
-        if (touch) Keys.SetLru(index, eviction.Touch(Keys.Lru(index)));
+        if (touch)
+        {
+            // The clock moves once a second: most reads find the field already current and store nothing.
+            uint access = Keys.Lru(index), touched = eviction.Touch(access);
+            if (touched != access) Keys.SetLru(index, touched);
+        }
         return index;
     }
 
