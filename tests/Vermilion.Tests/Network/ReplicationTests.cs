@@ -592,6 +592,37 @@ public class ReplicaTests
         Assert.True(InProcessServer.WaitFor(() => q.Call("DBSIZE") == ":3\r\n", 10_000), "the expired keys were never deleted");
     }
 
+    /// <summary>
+    /// A replica restarted from its AOF has no history to continue (7.0's AOF carries no replication info, and
+    /// loadDataFromDisk restores none from it): with replicaof in its config its first PSYNC is `? -1`, a full
+    /// sync that the primary does not count as a failed partial one; the AOF's keys are kept until then.
+    /// </summary>
+    [Fact]
+    public void ARestartedReplicaOnItsAofSyncsInFull()
+    {
+        using var dir = new AofDir();
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        p.Call("SET", "kept", "v");
+        string[] args = ["--enable-debug-command", "yes", "--appendonly", "yes", "--replicaof", "127.0.0.1", redis.Port.ToString()];
+        using (var first = new InProcessServer(c => c.Dir = dir.Path, "epoll", args))
+        {
+            using var r = first.Connect();
+            WaitForLink(r);
+            p.Call("SET", "more", "v");
+            Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+            Assert.True(InProcessServer.WaitFor(() => Field(r, "persistence", "aof_rewrite_in_progress") == "0" && Field(r, "persistence", "aof_rewrite_scheduled") == "0"));
+        }
+        using var restarted = new InProcessServer(c => c.Dir = dir.Path, "epoll", args);
+        using var q = restarted.Connect();
+        WaitForLink(q);
+        Assert.Equal("2", Field(p, "stats", "sync_full"));
+        Assert.Equal("0", Field(p, "stats", "sync_partial_ok"));
+        Assert.Equal("0", Field(p, "stats", "sync_partial_err"));
+        Assert.Equal(Field(p, "replication", "master_replid"), Field(q, "replication", "master_replid"));
+        Assert.Equal(":2\r\n", q.Call("DBSIZE"));
+    }
+
     /// <summary>A replica never expires a key itself: past its deadline it reads as missing, and goes when the primary's DEL comes.</summary>
     [Fact]
     public void KeysExpireWhenThePrimarySays()
