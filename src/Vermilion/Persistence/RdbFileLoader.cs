@@ -295,7 +295,11 @@ public sealed class RdbFileLoader
             return true;
         }
         if (stored != _crc)
-            return Fail($"Wrong RDB checksum expected: ({_crc:x}) but got ({stored:x}). Aborting now.");
+        {
+            _log?.Warning($"Wrong RDB checksum expected: ({_crc:x}) but got ({stored:x}). Aborting now.");
+            // rdbReportCorruptRDB's line (its offset is loading_loaded_bytes, the last progress step's), which tools grep for "CRC error".
+            return Fail($"Internal error in RDB reading offset {_lastProgress}, function at rdb.c:3216 -> RDB CRC error");
+        }
         return true;
     }
 

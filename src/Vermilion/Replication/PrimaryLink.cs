@@ -86,7 +86,9 @@ public sealed class PrimaryLink
     public long TransferRead => _job?.PayloadRead ?? 0;
 
     /// <summary>replicationSetMaster: follow <paramref name="host"/>:<paramref name="port"/> from now on.</summary>
-    public void Follow(string host, int port)
+    /// <param name="fromConfig">The config file's replicaof, at startup: Redis sets masterhost without replicationSetMaster, so
+    /// the only cached master is the one loadDataFromDisk made from the RDB's history; without one the first PSYNC is `? -1`.</param>
+    public void Follow(string host, int port, bool fromConfig = false)
     {
         bool wasPrimary = !IsReplica;
         DropLink();
@@ -96,7 +98,7 @@ public sealed class PrimaryLink
         Port = port;
         // A primary becoming a replica asks to continue its own history (replicationCacheMasterUsingMyself):
         // a new primary that was its replica knows it, and +CONTINUE spares a full sync.
-        if (wasPrimary)
+        if (wasPrimary && (!fromConfig || _restoredDb is not null))
         {
             _server.Log.Notice("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.");
             _cachedReplId = _server.ReplicationId;
@@ -104,8 +106,8 @@ public sealed class PrimaryLink
             // Any database will do (the new primary starts with SELECT), but one restored from an RDB is the stream's.
             _cachedDb = _restoredDb ?? 0;
             _restoredDb = null;
-            _server.Primary.BecomeReplica();
         }
+        if (wasPrimary) _server.Primary.BecomeReplica();
         // DownSince is left as it is (replicationSetMaster does not touch repl_down_since): a link dropped above
         // counts from now (Lost), one that never came up stays 0 and INFO says -1, which Sentinel's replica
         // selection reads as "never down too long".
@@ -386,7 +388,9 @@ public sealed class PrimaryLink
         // risks the backlog moving on (and leaves chained replicas without a link for up to a second).
         // Measured (bench/replication.sh): CLIENT KILL TYPE master to link up took 320-470 ms when the
         // cron reconnected, 4-8 ms on redis-server.
-        if (IsReplica && !_dropping && !_stopped && _job is null)
+        // Not while shutting down: FinishShutdown frees the master client after the loop stopped (Redis exits instead),
+        // and a sync started then would PSYNC once more, counted by the primary, before Stop ends it.
+        if (IsReplica && !_dropping && !_stopped && _job is null && !_server.Loop.StopRequested)
         {
             _server.Log.Notice($"Reconnecting to MASTER {Host}:{Port}");
             StartSync();

@@ -44,10 +44,12 @@ public sealed partial class VermilionServer
         CheckPauseTimeout();
         ClientsCron();
         // The dataset stays as it is while clients are paused; DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off.
-        // A replica expires only the keys its own clients gave a deadline (the primary's come with their DEL).
+        // A replica expires only the keys its own clients gave a deadline (the primary's come with their DEL);
+        // iAmMaster, so a cluster replica restarted from its RDB keeps the expired keys it loaded before
+        // clusterCron starts its link, and its PSYNC continues with them.
         if (ActiveExpireEnabled)
         {
-            if (!PrimaryLink.IsReplica) { if (!ClientsPaused) ActiveExpireCycle(); }
+            if (IAmPrimary) { if (!ClientsPaused) ActiveExpireCycle(); }
             else ExpireReplicaKeys();
         }
         LimitTrackingTable();

@@ -20,6 +20,13 @@ public sealed partial class VermilionServer
     public Failover Failover { get; private set; } = null!;
 
     /// <summary>
+    /// iAmMaster: a cluster node by its role in the cluster (nodes.conf's, before clusterCron starts its link),
+    /// else no primary named (replicaof is set from the config file on, before the link starts after the load).
+    /// What a load keeps, which history a restored RDB continues, and whether the cron expires keys ask this.
+    /// </summary>
+    public bool IAmPrimary => Cluster is { } cluster ? cluster.Myself.IsMaster : !PrimaryLink.IsReplica && Config.ReplicaOf.Length == 0;
+
+    /// <summary>
     /// createClient for the synchronized link (replicationCreateMasterClient): the master client, flagged
     /// Master, authenticated with every permission, whose replies are muted but for REPLCONF ACK.
     /// </summary>

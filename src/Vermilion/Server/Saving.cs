@@ -282,7 +282,7 @@ public sealed partial class VermilionServer
         long start = Stopwatch.GetTimestamp();
         // loadDataFromDisk's RDBFLAGS_FEED_REPL: a primary drops the keys already expired, and its replicas,
         // which still hold them, must get the DELs after the history the file continues.
-        bool asPrimary = Config.ReplicaOf.Length == 0 && (Cluster is not { } node || node.Myself.IsMaster);
+        bool asPrimary = IAmPrimary;
         _expiredAtStartup = asPrimary ? new() : null;
         string? error = LoadRdbFile(path);
         var expired = _expiredAtStartup;
@@ -297,7 +297,9 @@ public sealed partial class VermilionServer
         // The file's place in a replication history, so a restart can continue it (partial resynchronization).
         if (_lastLoadReplication is { } history)
         {
-            Primary.RestoreHistory(history, asReplica: Config.ReplicaOf.Length > 0);
+            // A replica (a cluster node by nodes.conf's role) continues it as the cached master its first PSYNC
+            // names, so a restart costs no full sync (replicationCacheMasterUsingMyself).
+            Primary.RestoreHistory(history, asReplica: !asPrimary);
             // Without a history there is no backlog to put them in, and no replica that could continue.
             if (expired is not null)
                 foreach (var (db, key) in expired) Primary.FeedExpiredAtLoad(db, key, Config.LazyfreeLazyExpire);
@@ -342,8 +344,8 @@ public sealed partial class VermilionServer
         loader = new RdbFileLoader(Config, fresh, Log, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
         {
             AllowDuplicates = merge,
-            // iAmMaster: a cluster node by its role in nodes.conf (its replication starts later, from clusterCron).
-            KeepExpired = Cluster is { } cluster && !cluster.Myself.IsMaster,
+            // rdbLoad's iAmMaster test: a replica keeps them (its primary's DELs remove them), at startup as at a sync.
+            KeepExpired = !IAmPrimary,
             LoadLibrary = code => LoadLibraryFromRdb(functions, code, replace: merge),
             VerifyChecksum = Config.RdbChecksum && !SkipChecksumValidation,
             Progress = position => LoadingAbsProgress(position, loader!),

@@ -229,7 +229,7 @@ public sealed partial class VermilionServer : IDisposable
         if (_listeners.Any(l => !l.Type.IsUnix)) Log.Notice("Ready to accept connections");
         if (Config.UnixSocket.Length > 0) Log.Notice($"The server is now ready to accept connections at {Config.UnixSocket}");
         // replicaof in the config: the link starts once the server serves, as Redis's first replicationCron.
-        if (Config.ReplicaOf.Split(' ') is [var host, var port]) PrimaryLink.Follow(host, int.Parse(port));
+        if (Config.ReplicaOf.Split(' ') is [var host, var port]) PrimaryLink.Follow(host, int.Parse(port), fromConfig: true);
         return true;
     }
 

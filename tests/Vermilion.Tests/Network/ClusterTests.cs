@@ -243,6 +243,61 @@ public class ClusterTests(ClusterServers servers) : IClassFixture<ClusterServers
         }
     }
 
+    /// <summary>
+    /// A cluster replica restarted from its RDB is a replica from the start (iAmMaster: its role in nodes.conf,
+    /// though clusterCron starts its link only later): the load keeps the keys already expired, the cron does
+    /// not expire them before the link starts, and the file's ID and offset are the cached master its first
+    /// PSYNC names, so its redis-server primary answers +CONTINUE (unit 17's premise); its DELs then remove them.
+    /// </summary>
+    [Fact]
+    public void ARestartedReplicaContinuesFromItsRdbWithTheExpiredKeys()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "vermilion-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        using var redis = new OracleServer("--cluster-enabled", "yes", "--cluster-port", InProcessServer.FreeTcpPort().ToString(), "--enable-debug-command", "yes");
+        try
+        {
+            using var p = redis.Connect();
+            Assert.Equal("+OK\r\n", p.Call("CLUSTER", "ADDSLOTSRANGE", "0", "16383"));
+            Assert.Equal("+OK\r\n", p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+            string primaryId = p.Call("CLUSTER", "MYID").Split("\r\n")[1];
+            string busPort = Regex.Match(p.Call("CONFIG", "GET", "cluster-port"), @"\$\d+\r\n(\d+)\r\n$").Groups[1].Value;
+            string[] args = ["--cluster-enabled", "yes", "--cluster-port", InProcessServer.FreeTcpPort().ToString(), "--enable-debug-command", "yes"];
+            int port;
+            using (var first = new InProcessServer(c => c.Dir = dir, "epoll", args))
+            {
+                port = first.Port;
+                using var r = first.Connect();
+                Assert.Equal("+OK\r\n", r.Call("CLUSTER", "MEET", "127.0.0.1", redis.Port.ToString(), busPort));
+                Assert.True(InProcessServer.WaitFor(() => r.Call("CLUSTER", "NODES").Contains(primaryId), 10_000), "the nodes never met");
+                Assert.Equal("+OK\r\n", r.Call("CLUSTER", "REPLICATE", primaryId));
+                ReplicationHarness.WaitForLink(r);
+                p.Call("SET", "kept", "v");
+                for (int i = 0; i < 20; i++) p.Call("SET", $"short:{i}", "v", "PX", "10");
+                Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+                r.Call("READONLY");
+                Assert.True(InProcessServer.WaitFor(() => r.Call("PTTL", "short:19") == ":-2\r\n"));
+                Assert.Equal(":21\r\n", r.Call("DBSIZE"));
+                Assert.Equal("+OK\r\n", r.Call("SAVE"));
+            }
+            p.Call("SET", "while-away", "1");
+            using var restarted = new InProcessServer(c => { c.Dir = dir; c.Port = port; }, "epoll", args);
+            using var q = RespSocket.Tcp(port);
+            Assert.Equal("0", ReplicationHarness.Field(q, "persistence", "rdb_last_load_keys_expired"));
+            ReplicationHarness.WaitForLink(q);
+            Assert.Equal("1", ReplicationHarness.Field(p, "stats", "sync_full"));
+            Assert.Equal("1", ReplicationHarness.Field(p, "stats", "sync_partial_ok"));
+            Assert.Equal(ReplicationHarness.Field(p, "replication", "master_replid"), ReplicationHarness.Field(q, "replication", "master_replid"));
+            Assert.True(InProcessServer.WaitFor(() => q.Call("DBSIZE") == ":22\r\n"), "the replica lost keys or missed the write made while it was down");
+            p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+            Assert.True(InProcessServer.WaitFor(() => q.Call("DBSIZE") == ":2\r\n", 10_000), "the expired keys were never deleted");
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
     /// <summary>Bad bus input: a wrong signature or a short length drops the link; a wrong version, a wrong length for the type, a truncated gossip section or a lie about our own id is ignored; the server goes on.</summary>
     [Fact]
     public void BadBusInput()

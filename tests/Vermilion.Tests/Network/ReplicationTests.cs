@@ -439,6 +439,9 @@ public class ReplicaTests
         using var server = VermilionReplicaOf(redis.Port);
         using var r = server.Connect();
         WaitForLink(r);
+        // replicaof from the config and no RDB history: the first PSYNC is `? -1`, no failed partial sync.
+        Assert.Equal("1", Field(p, "stats", "sync_full"));
+        Assert.Equal("0", Field(p, "stats", "sync_partial_err"));
         Write(p, "after:");
         AssertSameDataset(p, r);
         Assert.Equal("-READONLY You can't write against a read only replica.\r\n", r.Call("SET", "mine", "1"));
@@ -535,6 +538,89 @@ public class ReplicaTests
         p.Call("INCR", "after");
         Assert.True(InProcessServer.WaitFor(() => r.Call("GET", "after") == "$1\r\n1\r\n", 10_000));
         Assert.Equal("1", Field(r, "stats", "unexpected_error_replies"));
+    }
+
+    /// <summary>
+    /// A replica restarted from its RDB (replicaof in its config: loadDataFromDisk's !iAmMaster) keeps the keys
+    /// already expired, as rdbLoad does on a replica (its primary's DELs remove them), and continues its
+    /// history: the file's ID and offset are the cached master its first PSYNC names, so redis-server answers
+    /// +CONTINUE. DEBUG RELOAD (rdbLoad with no save info) changes neither the ID nor the keys.
+    /// </summary>
+    [Fact]
+    public void ARestartedReplicaContinuesItsHistoryWithTheExpiredKeysItSaved()
+    {
+        using var dir = new AofDir();
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        Assert.Equal("+OK\r\n", p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "0"));
+        p.Call("SET", "kept", "v");
+        string[] args = ["--enable-debug-command", "yes", "--replicaof", "127.0.0.1", redis.Port.ToString()];
+        using (var first = new InProcessServer(c => c.Dir = dir.Path, "epoll", args))
+        {
+            using var r = first.Connect();
+            WaitForLink(r);
+            for (int i = 0; i < 20; i++) p.Call("SET", $"short:{i}", "v", "PX", "10");
+            Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+            // Past its deadline a key reads as missing on a replica, and stays until its DEL.
+            Assert.True(InProcessServer.WaitFor(() => r.Call("PTTL", "short:19") == ":-2\r\n"));
+            Assert.Equal(":21\r\n", r.Call("DBSIZE"));
+            Assert.Equal("+OK\r\n", r.Call("SAVE"));
+        }
+        p.Call("SET", "while-away", "1");
+        using var restarted = new InProcessServer(c => c.Dir = dir.Path, "epoll", args);
+        using var q = restarted.Connect();
+        Assert.Equal("21", Field(q, "persistence", "rdb_last_load_keys_loaded"));
+        Assert.Equal("0", Field(q, "persistence", "rdb_last_load_keys_expired"));
+        WaitForLink(q);
+        Assert.Equal("1", Field(p, "stats", "sync_full"));
+        Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
+        Assert.Equal(Field(p, "replication", "master_replid"), Field(q, "replication", "master_replid"));
+        Assert.True(InProcessServer.WaitFor(() => q.Call("GET", "while-away") == "$1\r\n1\r\n"));
+        Assert.Equal(":22\r\n", q.Call("DBSIZE"));
+
+        string id = Field(q, "replication", "master_replid");
+        Assert.Equal("+OK\r\n", q.Call("DEBUG", "RELOAD"));
+        Assert.Equal(id, Field(q, "replication", "master_replid"));
+        Assert.Equal(":22\r\n", q.Call("DBSIZE"));
+        p.Call("SET", "after-reload", "1");
+        Assert.True(InProcessServer.WaitFor(() => q.Call("GET", "after-reload") == "$1\r\n1\r\n"));
+        Assert.Equal("1", Field(p, "stats", "sync_partial_ok"));
+        Assert.Equal("1", Field(p, "stats", "sync_full"));
+
+        // The primary's own expiry reaches the replica as DELs.
+        p.Call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        Assert.True(InProcessServer.WaitFor(() => q.Call("DBSIZE") == ":3\r\n", 10_000), "the expired keys were never deleted");
+    }
+
+    /// <summary>
+    /// A replica restarted from its AOF has no history to continue (7.0's AOF carries no replication info, and
+    /// loadDataFromDisk restores none from it): with replicaof in its config its first PSYNC is `? -1`, a full
+    /// sync that the primary does not count as a failed partial one; the AOF's keys are kept until then.
+    /// </summary>
+    [Fact]
+    public void ARestartedReplicaOnItsAofSyncsInFull()
+    {
+        using var dir = new AofDir();
+        using var redis = RedisPrimary();
+        using var p = redis.Connect();
+        p.Call("SET", "kept", "v");
+        string[] args = ["--enable-debug-command", "yes", "--appendonly", "yes", "--replicaof", "127.0.0.1", redis.Port.ToString()];
+        using (var first = new InProcessServer(c => c.Dir = dir.Path, "epoll", args))
+        {
+            using var r = first.Connect();
+            WaitForLink(r);
+            p.Call("SET", "more", "v");
+            Assert.Equal(":1\r\n", p.Call("WAIT", "1", "5000"));
+            Assert.True(InProcessServer.WaitFor(() => Field(r, "persistence", "aof_rewrite_in_progress") == "0" && Field(r, "persistence", "aof_rewrite_scheduled") == "0"));
+        }
+        using var restarted = new InProcessServer(c => c.Dir = dir.Path, "epoll", args);
+        using var q = restarted.Connect();
+        WaitForLink(q);
+        Assert.Equal("2", Field(p, "stats", "sync_full"));
+        Assert.Equal("0", Field(p, "stats", "sync_partial_ok"));
+        Assert.Equal("0", Field(p, "stats", "sync_partial_err"));
+        Assert.Equal(Field(p, "replication", "master_replid"), Field(q, "replication", "master_replid"));
+        Assert.Equal(":2\r\n", q.Call("DBSIZE"));
     }
 
     /// <summary>A replica never expires a key itself: past its deadline it reads as missing, and goes when the primary's DEL comes.</summary>
