@@ -138,7 +138,9 @@ public static partial class StringCommands
     {
         bool get = (options & SetOptions.Get) != 0;
         if (get) ReplyValue(c, key); // before the write: Set may reuse the old value's storage
-        bool found = c.Db.Exists(key);
+        // Only NX and XX ask first: the write's own lookup expires a key past its deadline as this one would
+        // (one keyspace find fewer for a plain SET: ~5% of a -P 128 SET's instructions).
+        bool found = (options & (SetOptions.Nx | SetOptions.Xx)) != 0 && c.Db.Exists(key);
         if (((options & SetOptions.Nx) != 0 && found) || ((options & SetOptions.Xx) != 0 && !found))
         {
             if (!get) c.Reply.Null();
