@@ -454,12 +454,6 @@ public class ReplicaTests
     }
 
     /// <summary>
-    /// repl-diskless-load swapdb: the snapshot is parsed from the socket as it comes; from another history
-    /// that is a load (loading:1, -LOADING, CONFIG SET appendonly refused), from the same history an async
-    /// load beside the old dataset; a transfer cut short leaves the old dataset serving either way. A writable replica's own writes that the primary's
-    /// commands then fail on are counted, not a panic.
-    /// </summary>
-    /// <summary>
     /// Redis's "replica can handle EINTR if use diskless load": the replica parses a slow primary's snapshot
     /// from the socket, its loop runs no cron meanwhile, so the watchdog (watchdog-period, raised to two
     /// cron turns as 7.0 does) logs while the load goes on, and the load neither fails nor reconnects.
@@ -493,6 +487,12 @@ public class ReplicaTests
         Assert.Equal("+OK\r\n", r.Call("CONFIG", "SET", "watchdog-period", "0"));
     }
 
+    /// <summary>
+    /// repl-diskless-load swapdb: the snapshot is parsed from the socket as it comes; from another history
+    /// that is a load (loading:1, -LOADING, CONFIG SET appendonly refused), from the same history an async
+    /// load beside the old dataset; a transfer cut short leaves the old dataset serving either way. A writable replica's own writes that the primary's
+    /// commands then fail on are counted, not a panic.
+    /// </summary>
     [Fact]
     public void SwapdbTransferIsALoadAndAFailedOneKeepsTheOldDataset()
     {
