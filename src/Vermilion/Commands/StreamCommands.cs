@@ -99,22 +99,31 @@ public static partial class StreamCommands
         return true;
     }
 
-    /// <summary>How many entries of the range a reply will hold (the reply's length goes first; Redis patches it in afterwards).</summary>
-    internal static long CountRange(StreamValue s, StreamId start, StreamId end, long count, bool reverse)
+    [System.Runtime.CompilerServices.InlineArray(8)] struct GroupSlots { StreamGroup? _e; }
+
+    /// <summary>
+    /// How many entries a reply of a range will hold (its length goes first; Redis patches it in
+    /// afterwards), counted on a copy of <paramref name="first"/>, an iterator standing on the
+    /// range's first entry: the caller's stays there, so the seek into the node is made once.
+    /// </summary>
+    static long CountFrom(StreamValue.Iterator first, long count)
     {
-        long n = 0;
-        var it = s.Range(start, end, reverse);
-        while ((count == 0 || n < count) && it.Next()) n++;
+        long n = 1;
+        while ((count == 0 || n < count) && first.Next()) n++;
         return n;
     }
 
     /// <summary>streamReplyWithRange without a group: the entries of [start, end], at most <paramref name="count"/> (0: all).</summary>
     internal static long ReplyRange(ReplyWriter r, StreamValue s, StreamId start, StreamId end, long count, bool reverse)
     {
-        long n = CountRange(s, start, end, count, reverse);
-        r.ArrayHeader(n);
         var it = s.Range(start, end, reverse);
-        for (long i = 0; i < n && it.Next(); i++) ReplyEntry(r, ref it);
+        long n = count >= 0 && it.Next() ? CountFrom(it, count) : 0;
+        r.ArrayHeader(n);
+        for (long i = 0; i < n; i++)
+        {
+            if (i > 0) it.Next();
+            ReplyEntry(r, ref it);
+        }
         return n;
     }
 
@@ -597,7 +606,9 @@ public static partial class StreamCommands
         }
 
         var ids = streams <= 8 ? stackalloc StreamId[streams] : new StreamId[streams];
-        var groups = groupMode ? new StreamGroup?[streams] : null;
+        // The groups read, on the stack for up to eight streams (a new array was the read's only allocation).
+        var slots = new GroupSlots();
+        Span<StreamGroup?> groups = !groupMode ? default : streams <= 8 ? ((Span<StreamGroup?>)slots)[..streams] : new StreamGroup?[streams];
         bool dollar = false;
         for (int k = 0; k < streams; k++)
         {
@@ -612,7 +623,7 @@ public static partial class StreamCommands
                     c.Reply.Error($"-NOGROUP No such key '{CommandArgs.CString(key)}' or consumer group '{a.GetCString(groupArg)}' in XREADGROUP with GROUP option");
                     return;
                 }
-                groups![k] = g;
+                groups[k] = g;
             }
             if (idText.Length == 1 && idText[0] == '$')
             {
@@ -653,7 +664,7 @@ public static partial class StreamCommands
                 if (s is null) continue;
                 var gt = ids[k];
                 bool serve = false, history = false;
-                if (groups is not null)
+                if (groupMode)
                 {
                     if (gt != StreamId.Max) serve = history = true;
                     else if (s.Length > 0 && s.LastValidId > groups[k]!.LastId)
@@ -674,7 +685,7 @@ public static partial class StreamCommands
                 }
                 else if (reply.Resp == 2) scratch.ArrayHeader(2);
                 r.Bulk(key);
-                if (groups is null) ReplyRange(r, s, start, StreamId.Max, count, reverse: false);
+                if (!groupMode) ReplyRange(r, s, start, StreamId.Max, count, reverse: false);
                 else
                 {
                     var consumer = LookupOrCreateConsumer(c, groups[k]!, a[groupArg + 1], key, a[groupArg], noack);
@@ -806,13 +817,14 @@ public static partial class StreamCommands
     internal static void ReplyGroupRange(Client c, ReplyWriter r, StreamValue s, StreamId start, long count, StreamGroup group, StreamConsumer consumer,
         bool noack, ReadOnlySpan<byte> key, ReadOnlySpan<byte> groupName)
     {
-        long n = CountRange(s, start, StreamId.Max, count, reverse: false);
-        r.ArrayHeader(n);
         var it = s.Range(start, StreamId.Max, reverse: false);
+        long n = count >= 0 && it.Next() ? CountFrom(it, count) : 0;
+        r.ArrayHeader(n);
         bool propagateLastId = false;
         long now = Now();
-        for (long i = 0; i < n && it.Next(); i++)
+        for (long i = 0; i < n; i++)
         {
+            if (i > 0) it.Next();
             var id = it.Id;
             if (s.AdvanceGroup(group, id) && noack) propagateLastId = true;
             ReplyEntry(r, ref it);

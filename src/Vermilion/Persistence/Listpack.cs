@@ -228,8 +228,25 @@ public static class Listpack
     /// <summary>The integer element at <paramref name="p"/> (the stream's counters, flags and ID deltas); <paramref name="next"/> is the following element.</summary>
     public static long ReadInteger(ReadOnlySpan<byte> lp, int p, out int next)
     {
+        // A 7-bit integer and its one-byte back-length: a stream entry's flags, most ID deltas and counts.
+        byte b = lp[p];
+        if (b < 0x80)
+        {
+            next = p + 2;
+            return b;
+        }
         next = ReadElement(lp, p, out _, out long value, out _);
         return value;
+    }
+
+    /// <summary>lpSkip on a listpack already validated: the offset of the element after the one at
+    /// <paramref name="p"/>, from its encoding alone (a stream's seek steps over values it never reads).</summary>
+    public static int Skip(ReadOnlySpan<byte> lp, int p)
+    {
+        byte b = lp[p];
+        if (b < 0x80) return p + 2;
+        int size = (b & 0xC0) == String6 ? 1 + (b & 0x3F) : (int)EncodedSize(lp, p, lp.Length);
+        return p + size + BacklenSize(size);
     }
 
     /// <summary>lpPrev: the start of the element that ends just before <paramref name="p"/>, from its back-length read right to left.</summary>

@@ -59,8 +59,9 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
         get
         {
             long bytes = 96 + ArrayBytes(Key.Length) + 24 + 8L * _nodes.Length + _nodeBytes;
-            if (_groups is not null)
-                foreach (var g in _groups.Values) bytes += 48 + g.Bytes;
+            // The hashed index's values: a Dictionary's enumerator is a struct (a SortedDictionary's allocates its stack).
+            if (_groupsByName is not null)
+                foreach (var g in _groupsByName.Values) bytes += 48 + g.Bytes;
             return bytes;
         }
     }
@@ -207,7 +208,7 @@ public sealed class StreamValue(byte[] key) : SeparatelyKeyedObject(key)
 
     // ---- listpack editing ----
 
-    static int Element(ReadOnlySpan<byte> lp, int p) => Listpack.ReadElement(lp, p, out _, out _, out _);
+    static int Element(ReadOnlySpan<byte> lp, int p) => Listpack.Skip(lp, p);
 
     static long Integer(ReadOnlySpan<byte> lp, int p, out int next) => Listpack.ReadInteger(lp, p, out next);
 

@@ -222,6 +222,30 @@ public class ListpackTests
             Assert.False(reader.MoveNext());
         }
     }
+
+    /// <summary>Skip (the stream's seek) and ReadInteger's one-byte path land where ReadElement does, for
+    /// every encoding and back-length size: integer boundaries and strings of 0 to 70,000 bytes.</summary>
+    [Fact]
+    public void SkipAndReadIntegerStepAsReadElement()
+    {
+        var elements = IntegerBoundaries.Select(v => (object)v)
+            .Concat(new[] { 0, 1, 63, 64, 126, 127, 128, 4095, 4096, 16382, 16383, 70000 }.Select(n => (object)new string('x', n))).ToArray();
+        var lp = Build(elements);
+        int p = Listpack.HeaderSize, seen = 0;
+        while (lp[p] != Listpack.End)
+        {
+            int next = Listpack.ReadElement(lp, p, out bool isInteger, out long value, out _);
+            Assert.Equal(next, Listpack.Skip(lp, p));
+            if (isInteger)
+            {
+                Assert.Equal(value, Listpack.ReadInteger(lp, p, out int after));
+                Assert.Equal(next, after);
+            }
+            p = next;
+            seen++;
+        }
+        Assert.Equal(elements.Length, seen);
+    }
 }
 
 /// <summary>Redis's intset blob (RDB_TYPE_SET_INTSET) from and to <see cref="IntSet"/>.</summary>
