@@ -89,8 +89,8 @@ public ref struct RespRequestReader
     }
 
     /// <summary>The 1-to-9-digit number at <paramref name="at"/> ended by \r and one more byte, and
-    /// where the bytes after those begin; -1 for anything else. One and two digits (a command's count,
-    /// a key's or a small value's length) are read unrolled; the position is returned, not passed by
+    /// where the bytes after those begin; -1 for anything else. One to three digits (a command's count,
+    /// a key's or a value's length up to 999) are read unrolled; the position is returned, not passed by
     /// reference, so it stays in a register.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static (int Value, int Next) ShortNumber(ReadOnlySpan<byte> s, int at)
@@ -102,13 +102,19 @@ public ref struct RespRequestReader
             {
                 if (b1 == '\r') return ((int)d0, at + 3);
                 uint d1 = b1 - '0';
-                if (d1 <= 9 && s[at + 2] == (byte)'\r') return ((int)(d0 * 10 + d1), at + 4);
+                if (d1 <= 9)
+                {
+                    byte b2 = s[at + 2];
+                    if (b2 == (byte)'\r') return ((int)(d0 * 10 + d1), at + 4);
+                    uint d2 = (uint)(b2 - '0');
+                    if (d2 <= 9 && (uint)(at + 3) < (uint)s.Length && s[at + 3] == (byte)'\r') return ((int)(d0 * 100 + d1 * 10 + d2), at + 5);
+                }
             }
         }
         return LongerNumber(s, at);
     }
 
-    /// <summary><see cref="ShortNumber"/> for "0" and for three to nine digits.</summary>
+    /// <summary><see cref="ShortNumber"/> for "0", for four to nine digits, and for a number the buffer ends in.</summary>
     static (int Value, int Next) LongerNumber(ReadOnlySpan<byte> s, int at)
     {
         int i = at, limit = Math.Min(s.Length - 1, at + 9);
