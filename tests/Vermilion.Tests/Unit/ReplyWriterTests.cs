@@ -34,20 +34,35 @@ public class ReplyWriterTests
     }
 
     /// <summary>Bulks of every length around the in-place path's limits (one and two digits, 64, 100),
-    /// written from every fill level of the first buffer so some straddle its end and go the reserving way.</summary>
+    /// +OK and raw bytes, written from every fill level of the first buffer so some straddle its end
+    /// and go the reserving way.</summary>
     [Fact]
-    public void BulksOfEveryLengthAtEveryBufferFill()
+    public void ShortRepliesAtEveryBufferFill()
     {
         var expected = new StringBuilder();
         var w = new ReplyWriter(_pool, _stats);
         var rng = new Random(99);
-        for (int round = 0; round < 400; round++)
+        for (int round = 0; round < 600; round++)
         {
-            int n = rng.Next(0, 130);
-            var value = new byte[n];
-            rng.NextBytes(value);
-            w.Bulk(value);
-            expected.Append('$').Append(n).Append("\r\n").Append(Encoding.Latin1.GetString(value)).Append("\r\n");
+            switch (rng.Next(3))
+            {
+                case 0:
+                    w.Ok();
+                    expected.Append("+OK\r\n");
+                    break;
+                case 1:
+                    var raw = new byte[rng.Next(0, 40)];
+                    rng.NextBytes(raw);
+                    w.Raw(raw);
+                    expected.Append(Encoding.Latin1.GetString(raw));
+                    break;
+                default:
+                    var value = new byte[rng.Next(0, 130)];
+                    rng.NextBytes(value);
+                    w.Bulk(value);
+                    expected.Append('$').Append(value.Length).Append("\r\n").Append(Encoding.Latin1.GetString(value)).Append("\r\n");
+                    break;
+            }
         }
         Assert.True(w.ListNodes > 0, "the first buffer never filled up");
         Assert.Equal(expected.ToString(), Drain(w));
