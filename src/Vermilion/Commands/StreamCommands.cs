@@ -99,26 +99,28 @@ public static partial class StreamCommands
         return true;
     }
 
-    [System.Runtime.CompilerServices.InlineArray(8)] struct GroupSlots { StreamGroup? _e; }
-
     /// <summary>
-    /// How many entries a reply of a range will hold (its length goes first; Redis patches it in
-    /// afterwards), counted on a copy of <paramref name="first"/>, an iterator standing on the
-    /// range's first entry: the caller's stays there, so the seek into the node is made once.
+    /// A range's reply opened: the iterator stands on its first entry and the array header is
+    /// written with the count, taken on a copy of that iterator (the length goes first; Redis
+    /// patches it in afterwards), so the seek into the node is made once. Returns the count.
     /// </summary>
-    static long CountFrom(StreamValue.Iterator first, long count)
+    static long OpenRange(ReplyWriter r, StreamValue s, StreamId start, StreamId end, long count, bool reverse, out StreamValue.Iterator it)
     {
-        long n = 1;
-        while ((count == 0 || n < count) && first.Next()) n++;
+        it = s.Range(start, end, reverse);
+        long n = 0;
+        if (count >= 0 && it.Next())
+        {
+            var ahead = it;
+            for (n = 1; (count == 0 || n < count) && ahead.Next(); n++) { }
+        }
+        r.ArrayHeader(n);
         return n;
     }
 
     /// <summary>streamReplyWithRange without a group: the entries of [start, end], at most <paramref name="count"/> (0: all).</summary>
     internal static long ReplyRange(ReplyWriter r, StreamValue s, StreamId start, StreamId end, long count, bool reverse)
     {
-        var it = s.Range(start, end, reverse);
-        long n = count >= 0 && it.Next() ? CountFrom(it, count) : 0;
-        r.ArrayHeader(n);
+        long n = OpenRange(r, s, start, end, count, reverse, out var it);
         for (long i = 0; i < n; i++)
         {
             if (i > 0) it.Next();
@@ -516,6 +518,9 @@ public static partial class StreamCommands
     /// <summary>XREAD_BLOCKED_DEFAULT_COUNT: a client served after blocking without COUNT gets at most this many entries per stream.</summary>
     const long BlockedDefaultCount = 1000;
 
+    /// <summary>The groups an XREADGROUP reads, on the stack for up to eight streams.</summary>
+    [System.Runtime.CompilerServices.InlineArray(8)] struct GroupSlots { StreamGroup? _e; }
+
     /// <summary>
     /// xreadCommand, for XREAD and XREADGROUP: parse, resolve each key's ID ("$", "&gt;", or
     /// given) and group, then serve every stream that has something now; with nothing to serve and
@@ -817,9 +822,7 @@ public static partial class StreamCommands
     internal static void ReplyGroupRange(Client c, ReplyWriter r, StreamValue s, StreamId start, long count, StreamGroup group, StreamConsumer consumer,
         bool noack, ReadOnlySpan<byte> key, ReadOnlySpan<byte> groupName)
     {
-        var it = s.Range(start, StreamId.Max, reverse: false);
-        long n = count >= 0 && it.Next() ? CountFrom(it, count) : 0;
-        r.ArrayHeader(n);
+        long n = OpenRange(r, s, start, StreamId.Max, count, reverse: false, out var it);
         bool propagateLastId = false;
         long now = Now();
         for (long i = 0; i < n; i++)

@@ -155,7 +155,9 @@ public ref struct RespRequestReader
         return from + i;
     }
 
-    ParseStatus ReadMultibulk(CommandArgs args, byte[] buffer)
+    /// <summary>A `*` request the general way, with Redis's limits and errors: for a caller that tried
+    /// <see cref="ReadCommon"/> itself (the pipeline batch), so the one-pass form is not tried twice.</summary>
+    internal ParseStatus ReadMultibulk(CommandArgs args, byte[] buffer)
     {
         int L = _data.Length;
         int nl = Find(0, (byte)'\r');

@@ -53,7 +53,7 @@ internal sealed class PipelineBatch
             if (used == 0)
             {
                 var reader = new RespRequestReader(query, pos, end, maxBulk, unauthenticated);
-                if (reader.Read(args, query) != ParseStatus.Complete) break;
+                if (reader.ReadMultibulk(args, query) != ParseStatus.Complete) break;
                 used = reader.Consumed;
             }
             _key[n] = args.Count >= 2 ? k : -1;
