@@ -199,13 +199,23 @@ public class KeyspaceTests
             start = end + 1;
         }
         ks.Prefetch(buffer, slices.ToArray(), new ulong[slices.Count]); // empty
-        for (int i = 0; i < 5000; i++)
+        var hashes = new ulong[slices.Count];
+        // Past 4096 keys the prefetch passes run (below, only the hashes are computed), through two rehashes.
+        for (int i = 0; i < 10000; i++)
         {
             Add(ks, i);
-            if (i % 7 == 0) ks.Prefetch(buffer, slices.ToArray(), new ulong[slices.Count]);
+            if (i % 7 != 0) continue;
+            ks.Prefetch(buffer, slices.ToArray(), hashes);
+            // The hashes it hands out find what an unhinted lookup finds.
+            int j = i % slices.Count;
+            var key = buffer.AsSpan(slices[j].Item1, slices[j].Item2);
+            int unhinted = ks.Find(key);
+            ks.HintKeyHash(buffer, slices[j].Item1, slices[j].Item2, hashes[j]);
+            Assert.Equal(unhinted, ks.Find(key));
+            ks.ClearKeyHashHint();
         }
-        Assert.Equal(5000, ks.Count);
-        for (int i = 0; i < 5000; i++) Assert.True(ks.Find(K(i)) >= 0);
+        Assert.Equal(10000, ks.Count);
+        for (int i = 0; i < 10000; i++) Assert.True(ks.Find(K(i)) >= 0);
     }
 
     [Fact]
