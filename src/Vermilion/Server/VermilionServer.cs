@@ -159,6 +159,7 @@ public sealed partial class VermilionServer : IDisposable
     {
         UnixTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         UnixTime = UnixTimeMs / 1000;
+        Eviction?.UpdateLruClock(); // null only in the constructor, before it is made
     }
 
     // ---- startup and shutdown ----------------------------------------------------------------

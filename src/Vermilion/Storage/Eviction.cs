@@ -38,11 +38,16 @@ public sealed class Eviction(Config config, Stats stats, Func<long> nowMs)
     /// <summary>Redis shares small integers only when no LRU/LFU policy needs per-key access data.</summary>
     public bool SharesIntegers => config.MaxMemory == 0 || config.MaxMemoryPolicy is MaxMemoryPolicy.NoEviction or MaxMemoryPolicy.AllKeysRandom or MaxMemoryPolicy.VolatileRandom or MaxMemoryPolicy.VolatileTtl;
 
-    uint LruClock
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => (uint)(nowMs() / 1000) & LruMax;
-    }
+    /// <summary>
+    /// server.lruclock: seconds on a 24-bit clock, kept current by <see cref="UpdateLruClock"/> (the
+    /// server calls it as it caches the time each loop turn, where Redis's cron does) rather than read
+    /// on every key access (measured: the clock's call was ~20 instructions of a -P 128 GET or SET).
+    /// </summary>
+    uint LruClock { get; set; } = Seconds(nowMs());
+
+    static uint Seconds(long ms) => (uint)(ms / 1000) & LruMax;
+
+    public void UpdateLruClock() => LruClock = Seconds(nowMs());
     uint LfuMinutes => (uint)(nowMs() / 60000) & 0xFFFF;
 
     /// <summary>The access field of a key just created.</summary>

@@ -24,6 +24,12 @@ public class EvictionTests
     }
 
     static byte[] K(string s) => Encoding.ASCII.GetBytes(s);
+    /// <summary>Time passes: the server's loop moves the LRU clock as it caches the time.</summary>
+    void Advance(long ms)
+    {
+        _now += ms;
+        _eviction.UpdateLruClock();
+    }
     long Used() => _dbs.Sum(d => d.Keys.ItemBytes + d.Keys.StructureBytes);
     int Alive(string prefix, int n, int db = 0) => Enumerable.Range(0, n).Count(i => _dbs[db].Exists(K(prefix + i)));
 
@@ -84,7 +90,7 @@ public class EvictionTests
     {
         Use(MaxMemoryPolicy.AllKeysLru);
         Fill("cold", 1000);
-        _now += 100_000;
+        Advance(100_000);
         Fill("hot", 1000);
         // 30% of the memory is about 800 of the 2000 keys: the entries and buckets stay behind.
         Assert.True(EvictFraction(0.3));
@@ -101,7 +107,7 @@ public class EvictionTests
     {
         Use(MaxMemoryPolicy.AllKeysLru);
         Fill("k", 1000);
-        _now += 100_000;
+        Advance(100_000);
         for (int i = 0; i < 500; i++) _dbs[0].TryGetString(K("k" + i), out _);
         Assert.True(EvictFraction(0.3));
         int read = Enumerable.Range(0, 500).Count(i => _dbs[0].Exists(K("k" + i)));
@@ -113,7 +119,7 @@ public class EvictionTests
     {
         Use(MaxMemoryPolicy.VolatileLru);
         Fill("persistent", 500);
-        _now += 100_000;
+        Advance(100_000);
         Fill("volatile", 500, ttlMs: 3_600_000);
         Assert.True(EvictFraction(0.3));
         Assert.Equal(500, Alive("persistent", 500));
@@ -148,7 +154,7 @@ public class EvictionTests
         for (int i = 0; i < 30; i++) _dbs[0].TryGetString(K("k0"), out _);
         int index = _dbs[0].Lookup(K("k0"), touch: false);
         int before = _eviction.LfuDecayed(_dbs[0].Keys.Lru(index));
-        _now += 10 * 60_000;
+        Advance(10 * 60_000);
         int after = _eviction.LfuDecayed(_dbs[0].Keys.Lru(index));
         Assert.Equal(Math.Max(0, before - 10), after);
     }
