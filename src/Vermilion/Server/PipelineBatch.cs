@@ -46,6 +46,9 @@ internal sealed class PipelineBatch
         int n = 0, k = 0, pos = start;
         long maxBulk = c.Server.Config.ProtoMaxBulkLen;
         bool unauthenticated = !c.Authenticated && c.Server.Acl.DefaultUserNeedsAuth;
+        // A keyspace the core's cache holds gains nothing from the prefetch (Keyspace.PrefetchFromKeys):
+        // its keys are not gathered, and each lookup hashes its own.
+        bool prefetch = c.Db.Keys.Count >= Keyspace.PrefetchFromKeys;
         while (n < Size && pos < end && query[pos] == (byte)'*')
         {
             var args = _args[n];
@@ -56,8 +59,12 @@ internal sealed class PipelineBatch
                 if (reader.ReadMultibulk(args, query) != ParseStatus.Complete) break;
                 used = reader.Consumed;
             }
-            _key[n] = args.Count >= 2 ? k : -1;
-            if (args.Count >= 2) keys[k++] = (args.Offset(1), args.Length(1));
+            _key[n] = -1;
+            if (prefetch && args.Count >= 2)
+            {
+                _key[n] = k;
+                keys[k++] = (args.Offset(1), args.Length(1));
+            }
             _consumed[n++] = used;
             pos += used;
         }
@@ -70,7 +77,7 @@ internal sealed class PipelineBatch
         // answered nil).
         if (_hashedKeys > 0) _hashed!.ClearKeyHashHint();
         _hashedKeys = 0;
-        if (k > 1 && c.Db.Keys.Count > 0)
+        if (k > 1)
         {
             _hashed = c.Db.Keys;
             _hashed.Prefetch(query, keys[..k], _hashes);

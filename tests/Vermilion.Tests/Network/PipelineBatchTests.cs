@@ -50,6 +50,33 @@ public class PipelineBatchTests(DifferentialServers servers) : IClassFixture<Dif
         return t;
     });
 
+    /// <summary>
+    /// From Keyspace.PrefetchFromKeys keys on, a batch prefetches its keys and lends each one's hash
+    /// to its lookup: reads after writes of the same keys, a database switched mid-batch (the hashes
+    /// are the first database's), and a batch at the same buffer offsets as the one before it (a
+    /// hint the last batch left must not answer for a new key) get redis-server's replies.
+    /// </summary>
+    [Fact]
+    public void ABatchOverALargeKeyspaceFindsWhatItWrote() => servers.Same(connect =>
+    {
+        using var c = connect();
+        c.Call("FLUSHALL");
+        var t = new List<string>
+        {
+            Pipeline(c, Writes("k", 5000)).Length.ToString(),
+            Pipeline(c, [.. Reads("k", 10), ["SET", "k3", "new"], ["GET", "k3"], ["SELECT", "1"], .. Reads("k", 5), ["SET", "k1", "one"], ["GET", "k1"],
+                ["SELECT", "0"], .. Reads("k", 3), ["DEL", "k2"], ["GET", "k2"], ["INCR", "k4"], ["APPEND", "k5", "+"], ["GET", "k5"]]),
+            Pipeline(c, [["SET", "n1", "a"], ["GET", "n1"], ["SET", "n2", "b"], ["GET", "n2"], .. Reads("k", 20)]),
+            Pipeline(c, [["GET", "n1"], ["GET", "n3"], ["SET", "n3", "c"], ["GET", "n3"], .. Reads("n", 4)]),
+            // Large values split across reads between small requests: the shape that once found a
+            // hint left by one batch answering a later GET (TlsTests.LargeValuesAndPipelinesBothWays).
+            Pipeline(c, Enumerable.Range(0, 8).SelectMany(i => new[] { new[] { "SET", "v" + i, new string((char)('a' + i), 200_000 + i) }, ["INCR", "n"], ["GET", "v" + i] })).Length.ToString(),
+            c.Call("GET", "v7").Length.ToString(),
+            c.Call("DBSIZE"),
+        };
+        return t;
+    });
+
     /// <summary>A client blocked on a list is served by a push in the middle of another client's batch, before the requests after it.</summary>
     [Fact]
     public void APushInABatchServesABlockedClientBeforeTheNextRequest() => servers.Same(connect =>

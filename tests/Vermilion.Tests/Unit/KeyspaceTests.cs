@@ -200,7 +200,7 @@ public class KeyspaceTests
         }
         ks.Prefetch(buffer, slices.ToArray(), new ulong[slices.Count]); // empty
         var hashes = new ulong[slices.Count];
-        // Past 4096 keys the prefetch passes run (below, only the hashes are computed), through two rehashes.
+        // Through two rehashes (the batch prefetches from 4096 keys).
         for (int i = 0; i < 10000; i++)
         {
             Add(ks, i);
