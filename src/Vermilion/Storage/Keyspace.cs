@@ -437,8 +437,8 @@ public sealed class Keyspace
     /// <summary>
     /// Up to this many keys, the table, entries and records stay in the core's cache and the
     /// prefetch passes cost more than the misses they overlap (measured, -P 128 GET over R random
-    /// keys, µs a request with / without the passes: R=1000 0.088 / 0.091, 4000 0.106 / 0.092,
-    /// 16000 0.092 / 0.104, 40000 0.094 / 0.140, 1M 0.27 / 0.70). The pipeline batch then neither
+    /// keys, server µs a request with / without the passes: R=1000 0.20 / 0.18, 4000 0.19 / 0.19,
+    /// 16000 0.22 / 0.23, 100000 0.21 / 0.43, 1M 0.35 / 0.78; README). The pipeline batch then neither
     /// gathers its keys nor lends their hashes: each lookup hashes its own key.
     /// </summary>
     public const int PrefetchFromKeys = 4096;
