@@ -44,7 +44,7 @@ public static partial class SortCommands
     [Command("sort_ro", GetKeys = nameof(SortRoGetKeys))] static void SortRo(Client c, CommandArgs a) => SortGeneric(c, a, readOnly: true);
 
     /// <summary>
-    /// One element to sort: where its text is in <see cref="Loaded.Bytes"/>, and what it sorts by (a
+    /// One element to sort: where its text is in <see cref="Gathered{T}.Bytes"/>, and what it sorts by (a
     /// score, or the BY key's text for ALPHA; ByLength -1 when that key is missing). No references:
     /// the sort moves items without GC write barriers (measured: with a byte[] per element and a
     /// closure comparer, SORT of a 100-element list ran at 0.6x redis-server's rate).
@@ -57,51 +57,14 @@ public static partial class SortCommands
         public int Position;
     }
 
-    /// <summary>
-    /// What one SORT loaded: the items, and their texts (and ALPHA BY keys') appended into one
-    /// buffer. One per loop thread, reused: SORT runs no other SORT inside it.
-    /// </summary>
-    sealed class Loaded
+    /// <summary>An element loaded for SORT: its text appended, nothing to sort by yet.</summary>
+    static void Load(Gathered<Item> loaded, ReadOnlySpan<byte> element)
     {
-        [ThreadStatic] static Loaded? t_spare;
-        public byte[] Bytes = new byte[4096];
-        public Item[] Items = new Item[128];
-        public int Count;
-        int _used;
-
-        public static Loaded Take()
-        {
-            var loaded = t_spare ?? new Loaded();
-            t_spare = null;
-            loaded.Count = loaded._used = 0;
-            return loaded;
-        }
-
-        /// <summary>Back for the next SORT; a buffer a huge one grew is let go.</summary>
-        public void Release()
-        {
-            if (Bytes.Length > 1 << 20) Bytes = new byte[4096];
-            if (Items.Length > 1 << 16) Items = new Item[128];
-            t_spare = this;
-        }
-
-        public void Add(ReadOnlySpan<byte> element)
-        {
-            if (Count == Items.Length) Array.Resize(ref Items, Count * 2);
-            Items[Count] = new Item { Offset = Append(element), Length = element.Length, Position = Count, ByLength = -1 };
-            Count++;
-        }
-
-        public int Append(ReadOnlySpan<byte> text)
-        {
-            if (Bytes.Length - _used < text.Length) Array.Resize(ref Bytes, Math.Max(Bytes.Length * 2, _used + text.Length));
-            text.CopyTo(Bytes.AsSpan(_used));
-            _used += text.Length;
-            return _used - text.Length;
-        }
-
-        public ReadOnlySpan<byte> Element(in Item item) => Bytes.AsSpan(item.Offset, item.Length);
+        int offset = loaded.Append(element), position = loaded.Count;
+        loaded.Add() = new Item { Offset = offset, Length = element.Length, Position = position, ByLength = -1 };
     }
+
+    static ReadOnlySpan<byte> Element(Gathered<Item> loaded, in Item item) => loaded.Text(item.Offset, item.Length);
 
     /// <summary>
     /// sortCompare: numbers by score, equal scores by the elements' bytes; ALPHA by the BY keys'
@@ -239,7 +202,7 @@ public static partial class SortCommands
         if (end >= length) end = length - 1;
 
         // Loaded: the whole collection, or with a constant BY on a list or sorted set only the range asked for.
-        var loaded = Loaded.Take();
+        var loaded = Gathered<Item>.Take();
         try
         {
             Span<byte> digits = stackalloc byte[24];
@@ -254,17 +217,17 @@ public static partial class SortCommands
                 if (list.Count > 0)
                 {
                     var cursor = list.At(0, forward: true);
-                    while (cursor.Next(out var entry)) loaded.Add(entry.Text(digits));
+                    while (cursor.Next(out var entry)) Load(loaded, entry.Text(digits));
                 }
             }
             else if (value is SetValue set)
             {
-                for (int i = 0; i < set.Count; i++) loaded.Add(set.MemberAt(i, digits));
+                for (int i = 0; i < set.Count; i++) Load(loaded, set.MemberAt(i, digits));
             }
             else if (value is SortedSetValue zset && zset.Count > 0)
             {
                 var cursor = zset.At(0);
-                for (; cursor.IsValid; cursor.MoveNext()) loaded.Add(cursor.Member);
+                for (; cursor.IsValid; cursor.MoveNext()) Load(loaded, cursor.Member);
             }
 
             bool conversionError = false;
@@ -277,9 +240,9 @@ public static partial class SortCommands
                     ReadOnlySpan<byte> by;
                     if (byArg > 0)
                     {
-                        if (!LookupByPattern(c, a[byArg], loaded.Element(item), out by)) continue;
+                        if (!LookupByPattern(c, a[byArg], Element(loaded, item), out by)) continue;
                     }
-                    else by = loaded.Element(item);
+                    else by = Element(loaded, item);
                     if (alpha)
                     {
                         if (byArg > 0) (item.ByOffset, item.ByLength) = (loaded.Append(by), by.Length);
@@ -307,7 +270,7 @@ public static partial class SortCommands
     }
 
     /// <summary>The sorted range as the reply, or stored as a list (STORE).</summary>
-    static void Output(Client c, CommandArgs a, List<int>? gets, int storeArg, Loaded loaded, long start, long end)
+    static void Output(Client c, CommandArgs a, List<int>? gets, int storeArg, Gathered<Item> loaded, long start, long end)
     {
         long outputLength = (gets?.Count ?? 1) * (end - start + 1);
         if (storeArg < 0)
@@ -315,7 +278,7 @@ public static partial class SortCommands
             c.Reply.ArrayHeader(outputLength);
             for (long j = start; j <= end; j++)
             {
-                var element = loaded.Element(loaded.Items[(int)j]);
+                var element = Element(loaded, loaded.Items[(int)j]);
                 if (gets is null)
                 {
                     c.Reply.Bulk(element);
@@ -333,7 +296,7 @@ public static partial class SortCommands
         var result = new List<byte[]>((int)Math.Max(outputLength, 0));
         for (long j = start; j <= end; j++)
         {
-            var element = loaded.Element(loaded.Items[(int)j]);
+            var element = Element(loaded, loaded.Items[(int)j]);
             if (gets is null)
             {
                 result.Add(element.ToArray());
@@ -364,20 +327,20 @@ public static partial class SortCommands
     /// A constant BY on a list or a sorted set: their own order (a sorted set's by score), from
     /// the tail for DESC, only the LIMIT range loaded.
     /// </summary>
-    static void LoadRange(StoredObject? value, long start, long count, bool desc, Loaded loaded, Span<byte> digits)
+    static void LoadRange(StoredObject? value, long start, long count, bool desc, Gathered<Item> loaded, Span<byte> digits)
     {
         long taken = 0;
         if (value is QuickList list)
         {
             var cursor = list.At(desc ? list.Count - start - 1 : start, forward: !desc);
-            while (taken++ < count && cursor.Next(out var entry)) loaded.Add(entry.Text(digits));
+            while (taken++ < count && cursor.Next(out var entry)) Load(loaded, entry.Text(digits));
             return;
         }
         var zset = (SortedSetValue)value!;
         var at = zset.At((int)(desc ? zset.Count - 1 - start : start));
         for (; taken++ < count && at.IsValid; )
         {
-            loaded.Add(at.Member);
+            Load(loaded, at.Member);
             if (desc) at.MovePrev();
             else at.MoveNext();
         }

@@ -1,0 +1,61 @@
+using System.Runtime.CompilerServices;
+
+namespace Vermilion.Commands;
+
+/// <summary>
+/// What one command gathers before replying (SORT's elements, GEOSEARCH's points): items, and the
+/// bytes they point into, appended into one buffer. One per loop thread and item type, taken and
+/// released around the command and reused by the next, so once grown to a command's size the next
+/// allocates nothing; arrays a huge command grew past <see cref="KeptBytes"/> are let go on release.
+/// Neither command runs another of its kind inside it.
+/// </summary>
+internal sealed class Gathered<T> where T : struct
+{
+    const int KeptBytes = 1 << 20;
+    [ThreadStatic] static Gathered<T>? t_spare;
+    public T[] Items = new T[64];
+    public byte[] Bytes = new byte[1024];
+    public int Count;
+    int _used;
+    T[] _spare = [];
+
+    public static Gathered<T> Take()
+    {
+        var gathered = t_spare ?? new Gathered<T>();
+        t_spare = null;
+        gathered.Count = gathered._used = 0;
+        return gathered;
+    }
+
+    public void Release()
+    {
+        if (Bytes.Length > KeptBytes) Bytes = new byte[1024];
+        if (Items.Length * Unsafe.SizeOf<T>() > KeptBytes) (Items, _spare) = (new T[64], []);
+        t_spare = this;
+    }
+
+    /// <summary>A new last item, to be filled in (the reference holds until the next Add).</summary>
+    public ref T Add()
+    {
+        if (Count == Items.Length) Array.Resize(ref Items, Count * 2);
+        return ref Items[Count++];
+    }
+
+    /// <summary>Copies <paramref name="text"/> into the bytes; returns its offset there.</summary>
+    public int Append(ReadOnlySpan<byte> text)
+    {
+        if (Bytes.Length - _used < text.Length) Array.Resize(ref Bytes, Math.Max(Bytes.Length * 2, _used + text.Length));
+        text.CopyTo(Bytes.AsSpan(_used));
+        _used += text.Length;
+        return _used - text.Length;
+    }
+
+    public ReadOnlySpan<byte> Text(int offset, int length) => Bytes.AsSpan(offset, length);
+
+    /// <summary>Room for <paramref name="count"/> items beside <see cref="Items"/> (a merge sort's other half).</summary>
+    public Span<T> Spare(int count)
+    {
+        if (_spare.Length < count) _spare = new T[Items.Length];
+        return _spare.AsSpan(0, count);
+    }
+}
