@@ -667,31 +667,13 @@ public static partial class GeoCommands
     /// </summary>
     static void SortByDistance(Gathered<Found> found, bool descending, int returned)
     {
-        var points = found.Items.AsSpan(0, found.Count);
-        if (returned == points.Length) MergeSort(points, found.Spare(points.Length), descending);
-        else PartialQuicksort(points, 0, points.Length, 0, returned - 1, descending);
+        if (returned == found.Count) found.SortStable(new ByDistance(descending));
+        else PartialQuicksort(found.Items.AsSpan(0, found.Count), 0, found.Count, 0, returned - 1, descending);
     }
 
-    /// <summary>A bottom-up merge sort by distance, stable (equal distances stay in the order found, as
-    /// glibc's qsort leaves them), through <paramref name="spare"/>: no comparer object, no allocation.</summary>
-    static void MergeSort(Span<Found> points, Span<Found> spare, bool descending)
+    readonly struct ByDistance(bool descending) : IComparer<Found>
     {
-        Span<Found> from = points, to = spare;
-        for (int width = 1; width < points.Length; width *= 2)
-        {
-            for (int lo = 0; lo < points.Length; lo += 2 * width)
-            {
-                int mid = Math.Min(lo + width, points.Length), hi = Math.Min(lo + 2 * width, points.Length);
-                int i = lo, j = mid, k = lo;
-                while (i < mid && j < hi) to[k++] = CompareDistance(from[j], from[i], descending) < 0 ? from[j++] : from[i++];
-                while (i < mid) to[k++] = from[i++];
-                while (j < hi) to[k++] = from[j++];
-            }
-            var swap = from;
-            from = to;
-            to = swap;
-        }
-        if (from != points) from.CopyTo(points);
+        public int Compare(Found x, Found y) => CompareDistance(x, y, descending);
     }
 
     /// <summary>

@@ -257,7 +257,7 @@ public static partial class SortCommands
                         if (used != text.Length || rangeError || double.IsNaN(item.Score)) conversionError = true;
                     }
                 }
-                itemSpan.Sort(new ItemOrder(loaded.Bytes, alpha, byArg > 0, store, desc));
+                loaded.SortStable(new ItemOrder(loaded.Bytes, alpha, byArg > 0, store, desc));
             }
             if (conversionError)
             {
