@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Vermilion.Protocol;
 using Vermilion.Server;
@@ -35,6 +36,7 @@ public static partial class StringCommands
     }
 
     /// <summary>Replies the value, or null for a missing key; true when the key was found.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static bool ReplyValue(Client c, ReadOnlySpan<byte> key)
     {
         if (Read(c, key, out var value))

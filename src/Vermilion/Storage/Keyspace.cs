@@ -481,6 +481,7 @@ public sealed class Keyspace
     }
 
     /// <summary>The entry number of <paramref name="key"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(ReadOnlySpan<byte> key)
     {
         if (Count == 0) return -1;
