@@ -480,7 +480,8 @@ public sealed class Keyspace
         }
     }
 
-    /// <summary>The entry number of <paramref name="key"/>, or -1.</summary>
+    /// <summary>The entry number of <paramref name="key"/>, or -1. Inlined into its callers (Db's lookups):
+    /// the call was ~20 of a -P 128 GET's ~1,000 instructions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(ReadOnlySpan<byte> key)
     {
