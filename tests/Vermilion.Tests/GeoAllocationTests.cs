@@ -5,7 +5,7 @@ using static Vermilion.Tests.AllocationProbe;
 namespace Vermilion.Tests;
 
 /// <summary>
-/// GEOSEARCH and GEORADIUS gather their points in scratch the loop's thread reuses (GeoCommands.Points):
+/// GEOSEARCH and GEORADIUS gather their points in scratch the loop's thread reuses (Commands/Gathered):
 /// once it has grown, a search allocates nothing per request, whether it sorts all it found, only the
 /// COUNT nearest (Redis's partial quicksort) or nothing. Measured as <see cref="AllocationTests"/> does.
 /// </summary>

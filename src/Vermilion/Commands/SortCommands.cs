@@ -54,14 +54,13 @@ public static partial class SortCommands
         public int Offset, Length;
         public double Score;
         public int ByOffset, ByLength;
-        public int Position;
     }
 
     /// <summary>An element loaded for SORT: its text appended, nothing to sort by yet.</summary>
     static void Load(Gathered<Item> loaded, ReadOnlySpan<byte> element)
     {
-        int offset = loaded.Append(element), position = loaded.Count;
-        loaded.Add() = new Item { Offset = offset, Length = element.Length, Position = position, ByLength = -1 };
+        int offset = loaded.Append(element);
+        loaded.Add() = new Item { Offset = offset, Length = element.Length, ByLength = -1 };
     }
 
     static ReadOnlySpan<byte> Element(Gathered<Item> loaded, in Item item) => loaded.Text(item.Offset, item.Length);
@@ -71,15 +70,14 @@ public static partial class SortCommands
     /// texts (a missing one first) or by the elements, with strcoll (up to a NUL) unless the
     /// result is stored, when Redis compares the whole bytes. qsort is glibc's merge sort: stable,
     /// so elements that compare equal keep their loaded order (DESC negates the comparison, it
-    /// does not reverse ties).
+    /// does not reverse ties); <see cref="Gathered{T}.SortStable"/> is stable too.
     /// </summary>
     readonly struct ItemOrder(byte[] bytes, bool alpha, bool byPattern, bool store, bool desc) : IComparer<Item>
     {
         public int Compare(Item x, Item y)
         {
             int cmp = Order(x, y);
-            if (desc) cmp = -cmp;
-            return cmp != 0 ? cmp : x.Position.CompareTo(y.Position);
+            return desc ? -cmp : cmp;
         }
 
         int Order(in Item x, in Item y)

@@ -435,7 +435,7 @@ public sealed class Keyspace
     public void ClearKeyHashHint() => _hintBuffer = null;
 
     /// <summary>
-    /// Up to this many keys, the table, entries and records stay in the core's cache and the
+    /// Below this many keys, the table, entries and records stay in the core's cache and the
     /// prefetch passes cost more than the misses they overlap (measured, -P 128 GET over R random
     /// keys, server µs a request with / without the passes: R=1000 0.20 / 0.18, 4000 0.19 / 0.19,
     /// 16000 0.22 / 0.23, 100000 0.21 / 0.43, 1M 0.35 / 0.78; README). The pipeline batch then neither
