@@ -145,20 +145,28 @@ public sealed class RespSocket : IDisposable
         while (Environment.TickCount64 < deadline)
         {
             int wait = (int)Math.Max(1, deadline - Environment.TickCount64);
-            if (!Socket.Poll(wait * 1000, SelectMode.SelectRead)) break;
+            if (!Socket.Poll(wait * 1000, SelectMode.SelectRead))
+            {
+                // Poll(SelectRead) looks at POLLIN and POLLHUP only; poll(2) racing a reset's processing can report
+                // POLLERR alone, which reads as "nothing yet" before the deadline. A pending socket error is the close.
+                if ((int)Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)! != 0) return Closed(out rest);
+                continue;
+            }
             int n;
             try { n = Socket.Receive(_chunk); }
             catch (SocketException) { n = 0; }
-            if (n == 0)
-            {
-                rest = _pending.ToArray();
-                _pending.Clear();
-                return true;
-            }
+            if (n == 0) return Closed(out rest);
             _pending.AddRange(_chunk.AsSpan(0, n).ToArray());
         }
         rest = _pending.ToArray();
         return false;
+    }
+
+    bool Closed(out byte[] rest)
+    {
+        rest = _pending.ToArray();
+        _pending.Clear();
+        return true;
     }
 
     public bool WaitForClose(int timeoutMs = 5000) => WaitForClose(out _, timeoutMs);
